@@ -1,0 +1,160 @@
+package spec
+
+import "time"
+
+// Spec is a validated flag specification: the one model shared by the
+// generator (internal/gen) and the runtime. Parse builds it; nothing else
+// constructs it outside tests.
+type Spec struct {
+	// File is the name the spec was parsed from, used in error positions.
+	File string
+	// Source is the spec exactly as read; the runtime re-parses it.
+	Source []byte
+	// Context lists the declared evaluation attributes in spec order (the
+	// order of the generated Context fields). Without a "context" block it is
+	// the seed's four: user_id int (key), region string, account_type string,
+	// beta_program bool.
+	Context []*Attribute
+	// Key is the bucketing attribute (the one with "key": true, else
+	// "user_id" when declared); nil when the spec declares none.
+	Key *Attribute
+	// Environments lists the declared environment names (may be empty: then
+	// any environment name is accepted).
+	Environments []string
+	// Flags are sorted by name; a flag's position is its generated index.
+	Flags []*Flag
+	// Releases are sorted by name.
+	Releases []*Release
+}
+
+// Type is the value type of a flag or of a context attribute.
+type Type string
+
+// The value types. Attributes use Bool, String, Int and Float; flags may
+// also be Enum (a string flag whose variants become Go constants).
+const (
+	Bool   Type = "bool"
+	String Type = "string"
+	Int    Type = "int"
+	Float  Type = "float"
+	Enum   Type = "enum"
+)
+
+// Attribute is one declared evaluation-context attribute.
+type Attribute struct {
+	Name   string
+	GoName string // exported Go field name in the generated Context
+	Type   Type   // Bool, String, Int or Float
+	Enum   []any  // allowed values (of Type), empty for any
+	Key    bool   // the bucketing attribute
+	Index  int    // position in Spec.Context
+	Doc    string // "description", if any
+}
+
+// Flag is one feature flag. Optional seed fields are nil when absent, so
+// that "absent" and "zero" stay distinct as in the seed's `in` checks.
+type Flag struct {
+	Name   string
+	GoName string // exported Go identifier: handle var and Flags method
+	Index  int    // position in Spec.Flags
+	Type   Type   // Bool (default), String, Int, Float or Enum
+
+	// Seed fields (SEMANTICS.md), in cascade order.
+	Active               bool
+	ActivationDate       *time.Time // D3: offset-less dates are UTC
+	Environments         []string   // nil: no environment check
+	PerformanceBaseline  *float64   // seconds
+	PerformanceThreshold *int64     // count of slow executions
+	ErrorThreshold       *int64     // count of errors
+	DependsOn            []string
+	Users                []any    // int64 or string, by the key attribute's type; nil: no allow-list
+	Regions              []string // nil: no region check
+	AccountTypes         []string // nil: no account-type check
+	BetaProgram          bool
+	PercentageRollout    *float64 // 0..100; nil: no rollout step
+
+	// Extensions.
+	Rules          []*Rule    // generic targeting, ANDed into step 9
+	Default        any        // variant flags: the default variant's value
+	DefaultVariant string     // variant flags: the default variant's name
+	Variants       []*Variant // variant flags, in spec order (bucketing order)
+	Strategy       *Strategy
+	Client         bool   // exposed to client-side SDKs
+	Kind           string // release, experiment, ops, permission, kill_switch, or ""
+	Owner          string // "owner", else metadata.owner
+	Description    string // metadata.description
+	Expires        *time.Time
+	Salt           string         // bucketing salt; the flag name unless set
+	Metadata       map[string]any // the whole metadata object, as decoded
+}
+
+// Rule is one generic targeting condition: Attribute Operator Values.
+type Rule struct {
+	Attribute string
+	Operator  string // in, not_in, eq, neq, lt, lte, gt, gte, starts_with, ends_with, contains, matches, before, after, semver_eq, semver_lt, semver_gt
+	Values    []any  // typed by the attribute (string, int64, float64, bool); dates as time.Time for before/after
+	Pointer   string // JSON pointer of the rule, for error messages
+}
+
+// Variant is one value a variant flag can take.
+type Variant struct {
+	Name   string
+	GoName string // exported constant name for enum flags, e.g. CheckoutThemeBlue
+	Value  any    // string, int64 or float64 by the flag's type (the name for string/enum flags unless given)
+	Weight float64
+}
+
+// Strategy asks the generator for a factory that picks one implementation
+// per state of its flag.
+type Strategy struct {
+	Name string // Go name of the strategy, e.g. "SearchService"
+	// Impls maps each state to an implementation name: "on"/"off" for bool
+	// flags, each variant name for variant flags.
+	Impls map[string]string
+	// Order lists the states in a stable order (on, off; or variant order).
+	Order []string
+}
+
+// Release is a named group of flags switched together.
+type Release struct {
+	Name        string
+	Description string
+	Flags       []string
+}
+
+// Flag returns the flag with the given name, or nil.
+func (s *Spec) Flag(name string) *Flag {
+	lo, hi := 0, len(s.Flags)
+	for lo < hi {
+		m := int(uint(lo+hi) >> 1)
+		if s.Flags[m].Name < name {
+			lo = m + 1
+		} else {
+			hi = m
+		}
+	}
+	if lo < len(s.Flags) && s.Flags[lo].Name == name {
+		return s.Flags[lo]
+	}
+	return nil
+}
+
+// Attribute returns the declared attribute with the given name, or nil.
+func (s *Spec) Attribute(name string) *Attribute {
+	for _, a := range s.Context {
+		if a.Name == name {
+			return a
+		}
+	}
+	return nil
+}
+
+// Release returns the release with the given name, or nil.
+func (s *Spec) Release(name string) *Release {
+	for _, r := range s.Releases {
+		if r.Name == name {
+			return r
+		}
+	}
+	return nil
+}
