@@ -1,0 +1,125 @@
+package runtime
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"time"
+)
+
+// Store holds the live state shared by every Client of one namespace: a
+// per-flag patch over the spec, an audit trail of changes, shared counters
+// and feedback. The runtime never calls a Store on the evaluation hot path.
+//
+// Implementations must be safe for concurrent use. The memory store
+// (NewMemoryStore, the default), the file store (NewFileStore) and the Redis
+// store implement it; runtime/storetest.TestStore checks any implementation.
+type Store interface {
+	// Load returns the full live state, consistent at one version.
+	Load(ctx context.Context) (State, error)
+
+	// Register stores each given patch for a flag that has no entry yet and
+	// leaves existing entries untouched. When it adds at least one entry it
+	// bumps the version and notifies watchers; it writes no audit entry.
+	Register(ctx context.Context, flags map[string]json.RawMessage) error
+
+	// Apply writes every patch of ch atomically: each entry of ch.Flags
+	// replaces that flag's stored patch (a nil or JSON null value deletes the
+	// flag's entry). It bumps the version by one, appends one AuditEntry
+	// (with that version, the store's time, ch.Actor, ch.Reason and ch.Flags)
+	// and notifies watchers. When ch.IfVersion is non-zero and differs from
+	// the current version, nothing is written and the error wraps
+	// ErrConflict. It returns the new version.
+	Apply(ctx context.Context, ch Change) (version uint64, err error)
+
+	// Watch returns a channel that receives a value after each change that
+	// Load can see (notifications may be coalesced: receivers reload). The
+	// channel is closed when ctx is done or the store is closed.
+	Watch(ctx context.Context) (<-chan struct{}, error)
+
+	// Audit returns up to limit audit entries, newest first, for the given
+	// flag (entries whose Flags name it) or for all flags when flag is "".
+	// limit <= 0 means all.
+	Audit(ctx context.Context, flag string, limit int) ([]AuditEntry, error)
+
+	// AddCounters adds each delta to its shared counter (creating it at zero)
+	// atomically per counter and returns the new totals in the same order.
+	AddCounters(ctx context.Context, deltas []CounterDelta) ([]int64, error)
+
+	// Counters returns every counter of the flag by name (absent counters
+	// are omitted; an unknown flag yields an empty map).
+	Counters(ctx context.Context, flag string) (map[string]int64, error)
+
+	// ResetCounters deletes every counter of the flag.
+	ResetCounters(ctx context.Context, flag string) error
+
+	// AppendFeedback appends one feedback entry for the flag.
+	AppendFeedback(ctx context.Context, flag string, fb Feedback) error
+
+	// Feedback returns the flag's feedback in the order it was appended.
+	Feedback(ctx context.Context, flag string) ([]Feedback, error)
+
+	// Close releases the store's resources and closes Watch channels.
+	Close() error
+}
+
+// ErrConflict is wrapped by Store.Apply when Change.IfVersion is stale.
+var ErrConflict = errors.New("live state changed concurrently (version conflict)")
+
+// ErrClosed is returned by Store methods called after Close.
+var ErrClosed = errors.New("store is closed")
+
+// State is a Store's live state at one version.
+type State struct {
+	// Version increases with every change (Apply, or Register adding an
+	// entry); 0 is an empty store that never changed.
+	Version uint64
+	// Flags maps a flag name to its live patch: a JSON object whose fields
+	// are spec field names (see spec.DecodePatch), e.g. {"active": false}
+	// or {"tripped": "error_threshold 100 exceeded"}. "{}" means the spec
+	// as written.
+	Flags map[string]json.RawMessage
+}
+
+// Change is one atomic, audited write of live state.
+type Change struct {
+	// IfVersion, when non-zero, makes the write conditional on the store
+	// still being at that version (optimistic concurrency).
+	IfVersion uint64
+	// Actor says who makes the change (user, service or monitor name).
+	Actor string
+	// Reason says why, in words, for the audit trail.
+	Reason string
+	// Flags maps each changed flag to its complete new patch (not a merge);
+	// nil or JSON null deletes the flag's entry.
+	Flags map[string]json.RawMessage
+}
+
+// AuditEntry records one applied Change.
+type AuditEntry struct {
+	Version uint64                     `json:"version"`
+	Time    time.Time                  `json:"time"`
+	Actor   string                     `json:"actor"`
+	Reason  string                     `json:"reason"`
+	Flags   map[string]json.RawMessage `json:"flags"`
+}
+
+// CounterDelta adds Delta to the counter Name of flag Flag.
+type CounterDelta struct {
+	Flag  string
+	Name  string
+	Delta int64
+}
+
+// Counter names the runtime uses.
+const (
+	CounterErrors = "errors" // reported errors (error_threshold)
+	CounterSlow   = "slow"   // executions slower than performance_baseline (performance_threshold)
+)
+
+// Feedback is one piece of user feedback about a flag.
+type Feedback struct {
+	Time time.Time `json:"time"`
+	User string    `json:"user,omitempty"`
+	Text string    `json:"text"`
+}
