@@ -1,0 +1,70 @@
+package redistest
+
+import (
+	"fmt"
+	"strings"
+	"testing"
+)
+
+func TestStartStopRestart(t *testing.T) {
+	s := Start(t)
+	if s.Port() == 6379 {
+		t.Fatal("server uses the default port 6379")
+	}
+	if _, err := Do(s.Addr(), "SET", "k", "v"); err != nil {
+		t.Fatal(err)
+	}
+	s.Stop()
+	if _, err := Do(s.Addr(), "PING"); err == nil {
+		t.Fatal("PING answered after Stop")
+	}
+	addr := s.Addr()
+	s.Restart()
+	if s.Addr() != addr {
+		t.Fatalf("Restart moved the server from %s to %s", addr, s.Addr())
+	}
+	if v, err := Do(s.Addr(), "GET", "k"); err != nil || v != "v" {
+		t.Fatalf("GET k after Restart = %q, %v; want the data kept across Stop/Restart", v, err)
+	}
+	if v, _ := Do(s.Addr(), "CONFIG", "GET", "save"); v != "save\n" {
+		t.Fatalf("CONFIG GET save = %q; want background saving off", v)
+	}
+}
+
+func TestCluster(t *testing.T) {
+	c := StartCluster(t, 3)
+	if len(c.Addrs()) != 3 {
+		t.Fatalf("Addrs = %v", c.Addrs())
+	}
+	for _, a := range c.Addrs() {
+		info, err := Do(a, "CLUSTER", "INFO")
+		if err != nil || !strings.Contains(info, "cluster_state:ok") || !strings.Contains(info, "cluster_known_nodes:3") {
+			t.Fatalf("CLUSTER INFO on %s: %v\n%s", a, err, info)
+		}
+	}
+}
+
+// recordTB records Skip and Fatal instead of ending the test.
+type recordTB struct {
+	*testing.T
+	skipped, fatal string
+}
+
+func (r *recordTB) Skip(args ...any)  { r.skipped = fmt.Sprint(args...) }
+func (r *recordTB) Fatal(args ...any) { r.fatal = fmt.Sprint(args...) }
+
+func TestRequireMissing(t *testing.T) {
+	t.Setenv("PATH", t.TempDir())
+	t.Setenv(RequireEnv, "")
+	r := &recordTB{T: t}
+	Require(r)
+	if !strings.Contains(r.skipped, "apt-get install redis-server") || !strings.Contains(r.skipped, "FLAGGEN_REQUIRE_REDIS=1 make test") || r.fatal != "" {
+		t.Fatalf("without redis-server: skipped %q, fatal %q; want a skip that says how to run the tests", r.skipped, r.fatal)
+	}
+	t.Setenv(RequireEnv, "1")
+	r = &recordTB{T: t}
+	Require(r)
+	if r.fatal == "" || r.skipped != "" {
+		t.Fatalf("with %s=1: skipped %q, fatal %q; want a failure", RequireEnv, r.skipped, r.fatal)
+	}
+}
