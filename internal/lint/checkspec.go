@@ -1,0 +1,159 @@
+package lint
+
+import (
+	"bytes"
+	"fmt"
+	"os/exec"
+	"path/filepath"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/flaggen/flaggen/internal/spec"
+)
+
+// permanentKinds are flag kinds meant to stay in the spec for good, so
+// being on for everyone does not make them ready to remove.
+var permanentKinds = []string{"ops", "kill_switch", "permission"}
+
+// CheckSpec reports what the spec alone shows (opt.Dir, Now, Stale and
+// SpecChanged are used; zero values as in Run):
+//
+//   - flags whose "expires" is at or before opt.Now;
+//   - bool flags that are on for everyone (active, activation date passed,
+//     no environment, region, account-type, beta or rule targeting, a
+//     percentage_rollout of 100 or none, and every dependency likewise) and
+//     whose kind is not ops, kill_switch or permission, when the spec file
+//     has been unchanged for opt.Stale. The age comes from opt.SpecChanged
+//     (by default the file's last git commit), which is a bound for every
+//     flag in the file: a file changed within opt.Stale hides the finding,
+//     and an unknown age is reported as such in the message. Live state
+//     (a store) is not consulted.
+func CheckSpec(s *spec.Spec, opt Options) []Diagnostic {
+	if err := opt.defaults(); err != nil {
+		return nil
+	}
+	file := relPath(opt.Dir, s.File)
+	at := func(ptr string) (string, int) { return file, specLine(s, ptr) }
+	var ds []Diagnostic
+	add := func(ptr, msg string) {
+		f, l := at(ptr)
+		ds = append(ds, Diagnostic{File: f, Line: l, Message: msg})
+	}
+	var changed *time.Time // resolved lazily: git runs only when needed
+	var changedKnown, asked bool
+	for _, f := range s.Flags {
+		if f.Expires != nil && !opt.Now.Before(*f.Expires) {
+			add(flagPtr(f.Name, "expires"), fmt.Sprintf("flag %q expired on %s: remove it", f.Name, formatDate(*f.Expires)))
+		}
+		if f.Type != spec.Bool || slices.Contains(permanentKinds, f.Kind) || !onForEveryone(s, f, opt.Now, nil) {
+			continue
+		}
+		why := "no targeting"
+		ptr := flagPtr(f.Name, "")
+		if f.PercentageRollout != nil {
+			why = "100% rollout"
+			ptr = flagPtr(f.Name, "percentage_rollout")
+		}
+		if !asked {
+			asked = true
+			if t, ok := opt.SpecChanged(s.File); ok {
+				changed, changedKnown = &t, true
+			}
+		}
+		switch {
+		case !changedKnown:
+			add(ptr, fmt.Sprintf("flag %q is on for everyone (%s): ready to remove (age unknown: %s has uncommitted changes or no git history)", f.Name, why, filepath.Base(s.File)))
+		case opt.Now.Sub(*changed) >= opt.Stale:
+			add(ptr, fmt.Sprintf("flag %q is on for everyone (%s) and %s is unchanged since %s: ready to remove", f.Name, why, filepath.Base(s.File), changed.UTC().Format(time.DateOnly)))
+		}
+	}
+	return ds
+}
+
+// onForEveryone reports whether bool flag f evaluates to true for every
+// context in every declared environment at now, by the spec alone.
+func onForEveryone(s *spec.Spec, f *spec.Flag, now time.Time, seen map[string]bool) bool {
+	if !f.Active || f.ActivationDate != nil && now.Before(*f.ActivationDate) {
+		return false
+	}
+	if f.Environments != nil && (len(s.Environments) == 0 || !coversAll(f.Environments, s.Environments)) {
+		return false
+	}
+	if f.PercentageRollout != nil && *f.PercentageRollout < 100 {
+		return false
+	}
+	if f.Regions != nil || f.AccountTypes != nil || f.BetaProgram || len(f.Rules) > 0 {
+		return false
+	}
+	if seen == nil {
+		seen = map[string]bool{}
+	}
+	seen[f.Name] = true // on the current path only: diamonds are fine
+	defer delete(seen, f.Name)
+	for _, d := range f.DependsOn {
+		df := s.Flag(d)
+		if df == nil || seen[d] || df.Type != spec.Bool || !onForEveryone(s, df, now, seen) {
+			return false
+		}
+	}
+	return true
+}
+
+func coversAll(have, want []string) bool {
+	for _, w := range want {
+		if !slices.Contains(have, w) {
+			return false
+		}
+	}
+	return true
+}
+
+// flagPtr is the JSON pointer of flag name's field (or of the flag itself
+// when field is "").
+func flagPtr(name, field string) string {
+	esc := strings.NewReplacer("~", "~0", "/", "~1")
+	p := "/flags/" + esc.Replace(name)
+	if field != "" {
+		p += "/" + field
+	}
+	return p
+}
+
+// specLine is the line of JSON pointer ptr in s's source.
+func specLine(s *spec.Spec, ptr string) int {
+	return pointerLine(s.Source, ptr)
+}
+
+// formatDate prints a date-only time as 2006-01-02, anything else as RFC 3339.
+func formatDate(t time.Time) string {
+	if u := t.UTC(); u.Hour() == 0 && u.Minute() == 0 && u.Second() == 0 && u.Nanosecond() == 0 {
+		return u.Format(time.DateOnly)
+	}
+	return t.Format(time.RFC3339)
+}
+
+// GitLastChange returns the committer time of the last git commit that
+// touched file, with ok=false when git is missing, the file is not tracked,
+// or it has uncommitted changes (its real last change is then unknown).
+func GitLastChange(file string) (time.Time, bool) {
+	dir, base := filepath.Split(file)
+	if dir == "" {
+		dir = "."
+	}
+	git := func(args ...string) ([]byte, bool) {
+		cmd := exec.Command("git", args...)
+		cmd.Dir = dir
+		out, err := cmd.Output()
+		return bytes.TrimSpace(out), err == nil
+	}
+	if out, ok := git("status", "--porcelain", "--", base); !ok || len(out) > 0 {
+		return time.Time{}, false
+	}
+	out, ok := git("log", "-1", "--format=%cI", "--", base)
+	if !ok || len(out) == 0 {
+		return time.Time{}, false
+	}
+	t, err := time.Parse(time.RFC3339, string(out))
+	return t, err == nil
+}

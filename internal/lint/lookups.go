@@ -1,0 +1,149 @@
+package lint
+
+import (
+	"fmt"
+	"go/ast"
+	"go/constant"
+	"go/types"
+
+	"golang.org/x/tools/go/packages"
+)
+
+// A nameAPI is a runtime function or method that takes a flag name as a
+// string.
+type nameAPI struct {
+	name  int // index of the flag-name argument
+	owner int // index of the argument that says which flags (a Pinner or client), or -1
+}
+
+// nameAPIs are the runtime entry points that look a flag up by name, keyed
+// like objKey ("Func" or "Type.Method").
+var nameAPIs = map[string]nameAPI{
+	"ToggleNameAs": {name: 2, owner: 1},
+}
+
+// lookups reports calls of nameAPIs whose flag-name argument is a constant
+// string the spec does not declare. A call whose owner argument is the
+// Flags type of another flaggen-generated package is skipped: it looks the
+// name up in another spec.
+func (a *analysis) lookups() []Diagnostic {
+	var ds []Diagnostic
+	for _, p := range a.roots {
+		for _, f := range p.Syntax {
+			file := p.Fset.File(f.Pos()).Name()
+			if a.genFiles[file] {
+				continue
+			}
+			ast.Inspect(f, func(n ast.Node) bool {
+				call, ok := n.(*ast.CallExpr)
+				if !ok {
+					return true
+				}
+				api, ok := a.nameAPI(p, call.Fun)
+				if !ok || api.name >= len(call.Args) {
+					return true
+				}
+				tv := p.TypesInfo.Types[call.Args[api.name]]
+				if tv.Value == nil || tv.Value.Kind() != constant.String {
+					return true
+				}
+				name := constant.StringVal(tv.Value)
+				if a.s.Flag(name) != nil || a.otherSpec(p, call, api) {
+					return true
+				}
+				msg := fmt.Sprintf("unknown flag %q", name)
+				if near := a.nearest(name); near != "" {
+					msg += fmt.Sprintf(" (did you mean %q?)", near)
+				}
+				pos := p.Fset.Position(call.Pos())
+				ds = append(ds, Diagnostic{File: relPath(a.opt.Dir, pos.Filename), Line: pos.Line, Message: msg})
+				return true
+			})
+		}
+	}
+	return ds
+}
+
+// nameAPI resolves the called function to an entry of nameAPIs.
+func (a *analysis) nameAPI(p *packages.Package, fun ast.Expr) (nameAPI, bool) {
+	for {
+		switch e := fun.(type) {
+		case *ast.ParenExpr:
+			fun = e.X
+			continue
+		case *ast.IndexExpr: // explicit instantiation f[T](…)
+			fun = e.X
+			continue
+		case *ast.IndexListExpr:
+			fun = e.X
+			continue
+		}
+		break
+	}
+	var id *ast.Ident
+	switch e := fun.(type) {
+	case *ast.Ident:
+		id = e
+	case *ast.SelectorExpr:
+		id = e.Sel
+	default:
+		return nameAPI{}, false
+	}
+	fn, ok := p.TypesInfo.Uses[id].(*types.Func)
+	if !ok || fn.Pkg() == nil || fn.Pkg().Path() != runtimePath {
+		return nameAPI{}, false
+	}
+	api, ok := nameAPIs[objKey(fn.Origin())]
+	return api, ok
+}
+
+// otherSpec reports whether the call's owner argument is the Flags of a
+// flaggen-generated package not generated from this spec.
+func (a *analysis) otherSpec(p *packages.Package, call *ast.CallExpr, api nameAPI) bool {
+	if api.owner < 0 || api.owner >= len(call.Args) {
+		return false
+	}
+	n := namedOf(p.TypesInfo.TypeOf(call.Args[api.owner]))
+	if n == nil || n.Obj().Pkg() == nil {
+		return false
+	}
+	path := n.Obj().Pkg().Path()
+	return a.gen[path] != nil && !a.ours[path]
+}
+
+// nearest returns the declared flag name closest to name by edit distance,
+// or "" when none is close enough to be a likely typo.
+func (a *analysis) nearest(name string) string {
+	best, bestD := "", -1
+	for _, f := range a.s.Flags {
+		d := editDistance(name, f.Name)
+		if bestD < 0 || d < bestD {
+			best, bestD = f.Name, d
+		}
+	}
+	if bestD < 0 || bestD > max(2, len(name)/3) {
+		return ""
+	}
+	return best
+}
+
+// editDistance is the Levenshtein distance between a and b, in bytes.
+func editDistance(a, b string) int {
+	prev := make([]int, len(b)+1)
+	cur := make([]int, len(b)+1)
+	for j := range prev {
+		prev[j] = j
+	}
+	for i := 1; i <= len(a); i++ {
+		cur[0] = i
+		for j := 1; j <= len(b); j++ {
+			cost := 1
+			if a[i-1] == b[j-1] {
+				cost = 0
+			}
+			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
+		}
+		prev, cur = cur, prev
+	}
+	return prev[len(b)]
+}
