@@ -1,0 +1,104 @@
+package gen
+
+import (
+	"strings"
+	"unicode"
+
+	"github.com/dave/jennifer/jen"
+)
+
+// commentWidth is the width doc comment paragraphs are wrapped to, not
+// counting the "// " prefix.
+const commentWidth = 76
+
+// clean makes spec text safe and tidy inside a // comment: it keeps one
+// paragraph (every run of white space, line breaks included, becomes one
+// space), drops control and bidirectional-format characters (no Trojan
+// Source), drops "*/" and "/*" (no comment breakout should the text ever end
+// up in a block comment) and replaces invalid UTF-8.
+func clean(s string) string {
+	s = strings.ToValidUTF8(s, "\uFFFD")
+	for _, pair := range []string{"*/", "/*"} {
+		for strings.Contains(s, pair) {
+			s = strings.ReplaceAll(s, pair, "")
+		}
+	}
+	var b strings.Builder
+	space := false
+	for _, r := range s {
+		switch {
+		case unicode.IsSpace(r) || unicode.In(r, unicode.Zl, unicode.Zp):
+			space = b.Len() > 0
+			continue
+		case unicode.IsControl(r) || unicode.In(r, unicode.Cf, unicode.Bidi_Control, unicode.Co, unicode.Cs):
+			continue
+		}
+		if space {
+			b.WriteByte(' ')
+			space = false
+		}
+		b.WriteRune(r)
+	}
+	out := b.String()
+	// Removing characters may have joined a new "*/" or "/*".
+	if out != s && (strings.Contains(out, "*/") || strings.Contains(out, "/*")) {
+		return clean(out)
+	}
+	return out
+}
+
+// sentence cleans s and ends it with a full stop unless it already ends
+// with punctuation.
+func sentence(s string) string {
+	s = clean(s)
+	if s == "" {
+		return s
+	}
+	switch s[len(s)-1] {
+	case '.', '!', '?', ':', ')':
+		return s
+	}
+	return s + "."
+}
+
+// doc renders paragraphs as a doc comment (each wrapped, separated by an
+// empty comment line) followed by a line break, ready to precede a
+// declaration. Empty paragraphs are skipped.
+func doc(paragraphs ...string) *jen.Statement {
+	s := jen.Null()
+	first := true
+	for _, p := range paragraphs {
+		if p == "" {
+			continue
+		}
+		if !first {
+			s.Comment("//").Line()
+		}
+		first = false
+		for _, line := range wrap(p, commentWidth) {
+			s.Comment(line).Line()
+		}
+	}
+	return s
+}
+
+// wrap splits a one-line paragraph into lines of at most width bytes where
+// word breaks allow.
+func wrap(p string, width int) []string {
+	var lines []string
+	var cur strings.Builder
+	for _, w := range strings.Fields(p) {
+		if cur.Len() > 0 && cur.Len()+1+len(w) > width {
+			lines = append(lines, cur.String())
+			cur.Reset()
+		}
+		if cur.Len() > 0 {
+			cur.WriteByte(' ')
+		}
+		cur.WriteString(w)
+	}
+	if cur.Len() > 0 {
+		lines = append(lines, cur.String())
+	}
+	return lines
+}

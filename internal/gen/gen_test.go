@@ -1,0 +1,308 @@
+package gen
+
+import (
+	"bytes"
+	"go/ast"
+	"go/format"
+	"go/parser"
+	"go/token"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/flaggen/flaggen/internal/spec"
+)
+
+var jan2025 = time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC)
+
+func generate(t testing.TB, s *spec.Spec, opts Options) []byte {
+	t.Helper()
+	files, err := Generate(s, opts)
+	if err != nil {
+		t.Fatalf("Generate: %v", err)
+	}
+	if len(files) != 1 || files[FileName] == nil {
+		t.Fatalf("Generate returned files %v, want just %s", keys(files), FileName)
+	}
+	return files[FileName]
+}
+
+func keys(m map[string][]byte) []string {
+	var ks []string
+	for k := range m {
+		ks = append(ks, k)
+	}
+	return ks
+}
+
+// parse parses generated source, failing the test on a syntax error.
+func parse(t testing.TB, src []byte) *ast.File {
+	t.Helper()
+	f, err := parser.ParseFile(token.NewFileSet(), FileName, src, parser.ParseComments)
+	if err != nil {
+		t.Fatalf("generated code does not parse: %v\n%s", err, src)
+	}
+	return f
+}
+
+// checkWellFormed asserts what every generated file must be: parseable,
+// gofmt'd, marked generated, in the right package.
+func checkWellFormed(t testing.TB, src []byte, pkg string) *ast.File {
+	t.Helper()
+	f := parse(t, src)
+	if !ast.IsGenerated(f) {
+		t.Errorf("ast.IsGenerated = false; header is %q", bytes.SplitN(src, []byte("\n"), 2)[0])
+	}
+	if f.Name.Name != pkg {
+		t.Errorf("package %s, want %s", f.Name.Name, pkg)
+	}
+	formatted, err := format.Source(src)
+	if err != nil {
+		t.Fatalf("format.Source: %v", err)
+	}
+	if !bytes.Equal(formatted, src) {
+		t.Errorf("generated code is not gofmt'd")
+	}
+	if f.Doc == nil || !strings.HasPrefix(f.Doc.Text(), "Package "+pkg+" ") {
+		t.Errorf("package doc = %q, want it to start with %q", f.Doc.Text(), "Package "+pkg+" ")
+	}
+	return f
+}
+
+// decl returns the doc comment text of the top-level function, method
+// (Recv.Name) or type/var/const named name.
+func declDoc(f *ast.File, name string) (string, bool) {
+	for _, d := range f.Decls {
+		switch d := d.(type) {
+		case *ast.FuncDecl:
+			n := d.Name.Name
+			if d.Recv != nil {
+				var recv string
+				switch t := d.Recv.List[0].Type.(type) {
+				case *ast.StarExpr:
+					switch x := t.X.(type) {
+					case *ast.Ident:
+						recv = x.Name
+					case *ast.IndexExpr:
+						recv = x.X.(*ast.Ident).Name
+					}
+				case *ast.Ident:
+					recv = t.Name
+				}
+				n = recv + "." + n
+			}
+			if n == name {
+				return d.Doc.Text(), true
+			}
+		case *ast.GenDecl:
+			for _, s := range d.Specs {
+				var names []*ast.Ident
+				var doc *ast.CommentGroup
+				switch s := s.(type) {
+				case *ast.TypeSpec:
+					names, doc = []*ast.Ident{s.Name}, s.Doc
+				case *ast.ValueSpec:
+					names, doc = s.Names, s.Doc
+				}
+				for _, id := range names {
+					if id.Name == name {
+						if doc == nil {
+							doc = d.Doc
+						}
+						return doc.Text(), true
+					}
+				}
+			}
+		}
+	}
+	return "", false
+}
+
+func TestGenerateWellFormed(t *testing.T) {
+	src := generate(t, handSpec(), Options{Package: "demo", Now: jan2025})
+	f := checkWellFormed(t, src, "demo")
+	for _, name := range []string{
+		"Context", "Context.flagAttrs", "Flags", "New", "MustNew", "Flags.Runtime", "Flags.Close", "Flags.Explain", "Spec",
+		"NewUI", "Flags.NewUI", "SearchEngineVariant", "SearchEngineClassic", "Flags.SearchEngine",
+		"SearchServiceImpls", "SearchServiceFactory", "NewSearchServiceFactory", "SearchServiceFactory.Get",
+		"ButtonRendererImpls", "PagerFactory.Get", "SearcherFactory.Get",
+	} {
+		doc, ok := declDoc(f, name)
+		if !ok {
+			t.Errorf("no declaration of %s", name)
+			continue
+		}
+		if doc == "" && name != "Context.flagAttrs" {
+			t.Errorf("%s has no doc comment", name)
+		}
+	}
+}
+
+func TestGenerateDeterministic(t *testing.T) {
+	opts := Options{Package: "demo", Now: jan2025, SpecFile: "flags.json"}
+	a := generate(t, handSpec(), opts)
+	for range 5 {
+		if b := generate(t, handSpec(), opts); !bytes.Equal(a, b) {
+			t.Fatalf("two runs differ:\n%s", firstDiff(a, b))
+		}
+	}
+}
+
+func firstDiff(a, b []byte) string {
+	al, bl := strings.Split(string(a), "\n"), strings.Split(string(b), "\n")
+	for i := range min(len(al), len(bl)) {
+		if al[i] != bl[i] {
+			return "line " + strconv.Itoa(i+1) + ":\n- " + al[i] + "\n+ " + bl[i]
+		}
+	}
+	return "lengths differ"
+}
+
+func TestDeprecatedFollowsNow(t *testing.T) {
+	for _, tc := range []struct {
+		now             time.Time
+		legacy, buttons bool
+	}{
+		{time.Date(2024, 6, 29, 23, 59, 0, 0, time.UTC), false, false},
+		{time.Date(2024, 6, 30, 0, 0, 0, 0, time.UTC), true, false},
+		{jan2025, true, false},
+		{time.Date(2031, 1, 2, 0, 0, 0, 0, time.UTC), true, true},
+	} {
+		f := parse(t, generate(t, handSpec(), Options{Package: "demo", Now: tc.now}))
+		for name, want := range map[string]bool{"Flags.LegacyExport": tc.legacy, "Flags.CheckoutButton": tc.buttons, "Flags.NewUI": false} {
+			doc, _ := declDoc(f, name)
+			if got := strings.Contains(doc, "\nDeprecated: flag "); got != want {
+				t.Errorf("now %v: %s deprecated = %v, want %v; doc:\n%s", tc.now, name, got, want, doc)
+			}
+		}
+		if tc.legacy {
+			doc, _ := declDoc(f, "Flags.LegacyExport")
+			if want := `Deprecated: flag "legacy_export" expired on 2024-06-30; remove it.`; !strings.Contains(doc, want) {
+				t.Errorf("doc lacks %q:\n%s", want, doc)
+			}
+		}
+	}
+}
+
+func TestDescriptionsCannotBreakOut(t *testing.T) {
+	s := handSpec()
+	nasty := "one */ func init() { panic(1) } /* two\n\npackage evil\r\x00\u202etxt.exe\u2028// three"
+	s.Flags[5].Description = nasty
+	s.Flags[5].Owner = "Team */\nfunc X() {}"
+	s.Context[1].Doc = nasty
+	src := generate(t, s, Options{Package: "demo", Now: jan2025})
+	f := checkWellFormed(t, src, "demo")
+	for _, d := range f.Decls {
+		if fd, ok := d.(*ast.FuncDecl); ok && (fd.Name.Name == "init" || fd.Name.Name == "X") {
+			t.Fatalf("description injected code: func %s", fd.Name.Name)
+		}
+	}
+	doc, _ := declDoc(f, "Flags.NewUI")
+	if !strings.Contains(doc, "one func init() { panic(1) } two package evil txt.exe // three.") {
+		t.Errorf("sanitised description not kept as one paragraph:\n%s", doc)
+	}
+	for _, bad := range []string{"\u202e", "\u2028", "\x00", "\r", "*/"} {
+		if bytes.Contains(src, []byte(bad)) {
+			t.Errorf("generated code contains %q", bad)
+		}
+	}
+}
+
+func TestEmbeddedSourceVerbatim(t *testing.T) {
+	for name, src := range map[string]string{
+		"raw":        "{\n\t\"flags\": {\"a\": {\"metadata\": {\"description\": \"é ü 日本\"}}}\n}\n",
+		"backquote":  "{\"flags\": {}, \"x\": \"`\"}\n",
+		"crlf":       "{\r\n\"flags\": {}\r\n}\r\n",
+		"bom":        "\uFEFF{\"flags\": {}}",
+		"bidi":       "{\"flags\": {}, \"x\": \"\u202e\"}",
+		"no newline": "{}",
+	} {
+		t.Run(name, func(t *testing.T) {
+			s := handSpec()
+			s.Source = []byte(src)
+			f := checkWellFormed(t, generate(t, s, Options{Package: "demo", Now: jan2025}), "demo")
+			var lit *ast.BasicLit
+			ast.Inspect(f, func(n ast.Node) bool {
+				if vs, ok := n.(*ast.ValueSpec); ok && vs.Names[0].Name == "flagSpecJSON" {
+					lit = vs.Values[0].(*ast.BasicLit)
+				}
+				return lit == nil
+			})
+			if lit == nil {
+				t.Fatal("no flagSpecJSON constant")
+			}
+			got, err := strconv.Unquote(lit.Value)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got != src {
+				t.Errorf("embedded source = %q, want %q", got, src)
+			}
+			if raw := strings.HasPrefix(lit.Value, "`"); raw != (name == "raw" || name == "no newline") {
+				t.Errorf("raw literal = %v for %q", raw, src)
+			}
+		})
+	}
+}
+
+func TestGenerateRejects(t *testing.T) {
+	for name, tc := range map[string]struct {
+		mutate func(*spec.Spec)
+		opts   Options
+		want   string
+	}{
+		"bad package":      {opts: Options{Package: "my-flags"}, want: `invalid package name "my-flags"`},
+		"keyword package":  {opts: Options{Package: "func"}, want: `invalid package name "func"`},
+		"flag vs api":      {mutate: func(s *spec.Spec) { s.Flags[5].GoName = "Runtime" }, want: `flag "new_ui": Go name Runtime is already used by the generated API`},
+		"flag vs flag":     {mutate: func(s *spec.Spec) { s.Flags[5].GoName = "LegacyExport" }, want: `flag "new_ui": Go name LegacyExport is already used by flag "legacy_export"`},
+		"unexported":       {mutate: func(s *spec.Spec) { s.Flags[5].GoName = "newUI" }, want: `"newUI" is not an exported Go identifier`},
+		"index":            {mutate: func(s *spec.Spec) { s.Flags[5].Index = 9 }, want: `flag "new_ui": index 9, want 5`},
+		"variant type":     {mutate: func(s *spec.Spec) { s.Flags[4].Variants[0].Value = "ten" }, want: `variant "few": value ten (string) does not fit type int`},
+		"enum vs strategy": {mutate: func(s *spec.Spec) { s.Flags[6].Variants[0].GoName = "SearcherFactory" }, want: `Go name SearcherFactory is already used`},
+	} {
+		t.Run(name, func(t *testing.T) {
+			s := handSpec()
+			if tc.mutate != nil {
+				tc.mutate(s)
+			}
+			if tc.opts.Package == "" {
+				tc.opts.Package = "demo"
+			}
+			_, err := Generate(s, tc.opts)
+			if err == nil || !strings.Contains(err.Error(), tc.want) {
+				t.Fatalf("Generate error = %v, want one containing %q", err, tc.want)
+			}
+		})
+	}
+}
+
+func TestClean(t *testing.T) {
+	for in, want := range map[string]string{
+		"  a\n\n b\tc  ":    "a b c",
+		"x */ y":            "x y",
+		"*/*/":              "",
+		"*\u202e/ z":        "z",
+		"/\x00* q":          "q",
+		"ok \xff bad utf-8": "ok \uFFFD bad utf-8",
+	} {
+		if got := clean(in); got != want {
+			t.Errorf("clean(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
+
+func TestDefaultPackage(t *testing.T) {
+	for dir, want := range map[string]string{
+		"/a/b/flags":        "flags",
+		"/a/Feature-Flags":  "featureflags",
+		"./internal/flags2": "flags2",
+		"/a/2fa":            "",
+		"/a/type":           "",
+		"/":                 "",
+	} {
+		if got := DefaultPackage(dir); got != want {
+			t.Errorf("DefaultPackage(%q) = %q, want %q", dir, got, want)
+		}
+	}
+}
