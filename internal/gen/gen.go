@@ -275,8 +275,8 @@ var valueFuncs = map[spec.Type]string{spec.Bool: "Bool", spec.String: "String", 
 func (g *generator) context(f *jen.File) {
 	n := len(g.s.Context)
 	f.Add(doc(
-		"Context is what a flag is evaluated for: one field per attribute declared in the spec. "+
-			"A field left at its zero value is an absent attribute: checks on it fail, and a Context "+
+		"Context is what a flag is evaluated for: one field per attribute declared in the spec. " +
+			"A field left at its zero value is an absent attribute: checks on it fail, and a Context " +
 			"with every field zero is the empty context.",
 	).Type().Id("Context").StructFunc(func(st *jen.Group) {
 		for _, a := range g.s.Context {
@@ -396,7 +396,7 @@ func (g *generator) handles(f *jen.File) {
 func (g *generator) client(f *jen.File) {
 	c := jen.Id("f").Dot("c")
 	recv := jen.Id("f").Op("*").Id("Flags")
-	f.Add(doc("Flags evaluates the spec's flags: one method per flag. Create it once with New "+
+	f.Add(doc("Flags evaluates the spec's flags: one method per flag. Create it once with New " +
 		"and share it; it is safe for concurrent use. Close it when done.").
 		Type().Id("Flags").Struct(jen.Id("c").Op("*").Qual(rt, "Client")))
 	f.Add(doc("New returns a Flags over the embedded Spec; opts configure the runtime client "+
