@@ -86,6 +86,9 @@ type Flag struct {
 	Expires        *time.Time
 	Salt           string         // bucketing salt; the flag name unless set
 	Metadata       map[string]any // the whole metadata object, as decoded
+
+	// Live state (only ever set by a patch, see Apply).
+	Tripped string // why a monitor switched the flag off; non-empty means off
 }
 
 // Rule is one generic targeting condition: Attribute Operator Values.

@@ -1,0 +1,558 @@
+package spec
+
+import (
+	"fmt"
+	"math"
+	"regexp"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// checker runs the semantic checks: what the schema cannot say. They read
+// only the model, so that Apply re-runs them on a patched spec. Errors carry
+// pointers; the caller adds positions when it has a document.
+type checker struct {
+	s    *Spec
+	errs []*Error
+	// prefer lists flags to start a reported dependency cycle from (the
+	// patched ones), so the error lands on the flag the patch changed.
+	prefer []string
+}
+
+func (c *checker) errorf(ptr, format string, args ...any) {
+	c.errs = append(c.errs, &Error{Pointer: ptr, Msg: fmt.Sprintf(format, args...)})
+}
+
+func flagPtr(f *Flag) string { return "/flags/" + escapeToken(f.Name) }
+
+// check returns every semantic problem of s.
+func check(s *Spec, prefer ...string) []*Error {
+	c := &checker{s: s, prefer: prefer}
+	c.context()
+	for _, f := range s.Flags {
+		c.flag(f)
+	}
+	c.cycles()
+	c.releases()
+	c.names()
+	return c.errs
+}
+
+func (c *checker) context() {
+	for _, a := range c.s.Context {
+		p := "/context/" + escapeToken(a.Name)
+		if a.Key && a != c.s.Key && c.s.Key != nil {
+			c.errorf(p+"/key", "only one attribute can be the key: %q already is", c.s.Key.Name)
+		}
+		if a == c.s.Key && a.Type != "" && a.Type != Int && a.Type != String {
+			c.errorf(p+"/type", "the key attribute must be int or string, not %s", a.Type)
+		}
+		for i, v := range a.Enum {
+			if msg := typeMismatch(v, a.Type); msg != "" {
+				c.errorf(p+"/enum/"+strconv.Itoa(i), "%s", msg)
+			}
+		}
+	}
+}
+
+// typeMismatch describes why v is not a value of type t, or returns "".
+// Values of JSON types the schema already rejects are not reported again.
+func typeMismatch(v any, t Type) string {
+	var want string
+	switch t {
+	case Int:
+		if _, ok := v.(int64); ok {
+			return ""
+		}
+		want = "an integer"
+	case Float:
+		if _, ok := v.(float64); ok {
+			return ""
+		}
+		want = "a number"
+	case String:
+		if _, ok := v.(string); ok {
+			return ""
+		}
+		want = "a string"
+	case Bool:
+		if _, ok := v.(bool); ok {
+			return ""
+		}
+		want = "a boolean"
+	default:
+		return ""
+	}
+	return fmt.Sprintf("must be %s, got %s", want, describe(v))
+}
+
+// describe names v's JSON type, or shows a number that is not an integer.
+func describe(v any) string {
+	switch v := v.(type) {
+	case string:
+		return "string"
+	case bool:
+		return "boolean"
+	case int64:
+		return "number"
+	case float64:
+		return strconv.FormatFloat(v, 'g', -1, 64)
+	case time.Time:
+		return "date"
+	}
+	return fmt.Sprintf("%T", v)
+}
+
+func (c *checker) flag(f *Flag) {
+	p := flagPtr(f)
+	s := c.s
+	variantFlag := f.Type != "" && f.Type != Bool
+
+	// Shape by type.
+	switch {
+	case f.Type == Bool:
+		if f.Variants != nil {
+			c.errorf(p+"/variants", `a bool flag has no variants: set "type" to string, int, float or enum`)
+		}
+		if f.DefaultVariant != "" {
+			c.errorf(p+"/default", `a bool flag has no default (it is false when it does not apply): set "type" for a variant flag`)
+		}
+	case variantFlag:
+		if f.PercentageRollout != nil {
+			c.errorf(p+"/percentage_rollout", "percentage_rollout is for bool flags: a %s flag splits users with its variant weights", f.Type)
+		}
+		c.variants(f)
+	}
+
+	// Targeting against the context.
+	c.targeting(f, "regions", "region", f.Regions)
+	c.targeting(f, "account_types", "account_type", f.AccountTypes)
+	if f.BetaProgram {
+		if a := s.Attribute("beta_program"); a == nil {
+			c.errorf(p+"/beta_program", `beta_program needs a "beta_program" attribute in context`)
+		} else if a.Type != Bool && a.Type != "" {
+			c.errorf(p+"/beta_program", `beta_program needs "beta_program" to be a bool attribute, not %s`, a.Type)
+		}
+	}
+	if f.Users != nil {
+		if s.Key == nil {
+			c.errorf(p+"/users", `users needs a key attribute to match (declare one with "key": true)`)
+		} else {
+			for i, u := range f.Users {
+				_, isInt := u.(int64)
+				_, isStr := u.(string)
+				if (isInt || isStr) && typeMismatch(u, s.Key.Type) != "" {
+					c.errorf(p+"/users/"+strconv.Itoa(i), "%s (key attribute %q is %s)", typeMismatch(u, s.Key.Type), s.Key.Name, s.Key.Type)
+				}
+			}
+		}
+	}
+	if f.PercentageRollout != nil && !variantFlag && s.Key == nil {
+		c.errorf(p+"/percentage_rollout", `percentage_rollout needs a key attribute to bucket by (declare one with "key": true)`)
+	}
+	if len(s.Environments) > 0 {
+		for i, e := range f.Environments {
+			if !slices.Contains(s.Environments, e) {
+				c.errorf(p+"/environments/"+strconv.Itoa(i), "environment %q is not declared (declared: %s)", e, strings.Join(s.Environments, ", "))
+			}
+		}
+	}
+	for i, d := range f.DependsOn {
+		dp := p + "/depends_on/" + strconv.Itoa(i)
+		switch g := s.Flag(d); {
+		case g == nil:
+			c.errorf(dp, "unknown flag %q%s", d, didYouMean(d, flagNames(s)))
+		case g.Type != Bool && g.Type != "":
+			c.errorf(dp, "%q is a %s flag: only bool flags can be depended on", d, g.Type)
+		}
+	}
+	for i, r := range f.Rules {
+		c.rule(f, i, r)
+	}
+	if st := f.Strategy; st != nil && f.Type != "" {
+		c.strategy(f, st)
+	}
+}
+
+func (c *checker) targeting(f *Flag, field, attr string, vals []string) {
+	if vals == nil {
+		return
+	}
+	p := flagPtr(f) + "/" + field
+	a := c.s.Attribute(attr)
+	switch {
+	case a == nil:
+		c.errorf(p, "%s needs a %q attribute in context", field, attr)
+		return
+	case a.Type != String && a.Type != "":
+		c.errorf(p, "%s needs %q to be a string attribute, not %s", field, attr, a.Type)
+		return
+	}
+	for i, v := range vals {
+		if len(a.Enum) > 0 && !slices.Contains(a.Enum, any(v)) {
+			c.errorf(p+"/"+strconv.Itoa(i), "%q is not a value of attribute %q (one of %s)", v, attr, joinAny(a.Enum))
+		}
+	}
+}
+
+func (c *checker) variants(f *Flag) {
+	p := flagPtr(f)
+	var sum float64
+	weighted := 0
+	for _, v := range f.Variants {
+		vp := p + "/variants/" + escapeToken(v.Name)
+		sum += v.Weight
+		if v.Weight > 0 {
+			weighted++
+		}
+		switch f.Type {
+		case Int, Float:
+			if v.Value == nil {
+				c.errorf(vp, `an %s variant needs a "value": {"value": ..., "weight": %v}`, f.Type, v.Weight)
+			} else if msg := typeMismatch(v.Value, f.Type); msg != "" {
+				c.errorf(vp+"/value", "%s", msg)
+			}
+		case String:
+			if msg := typeMismatch(v.Value, String); msg != "" {
+				c.errorf(vp+"/value", "%s", msg)
+			}
+		case Enum:
+			if v.Value != v.Name {
+				c.errorf(vp+"/value", `an enum variant's value is its name: remove "value"`)
+			}
+			if !isExportedIdent(v.GoName) {
+				c.errorf(vp, "variant %q does not make a Go constant name (%s)", v.Name, v.GoName)
+			}
+		}
+	}
+	if len(f.Variants) > 0 && math.Abs(sum-100) > 1e-9 {
+		c.errorf(p+"/variants", "variant weights must sum to 100, got %s", strconv.FormatFloat(sum, 'g', -1, 64))
+	}
+	if weighted > 1 && c.s.Key == nil {
+		c.errorf(p+"/variants", `splitting users between variants needs a key attribute to bucket by (declare one with "key": true)`)
+	}
+	if f.DefaultVariant == "" {
+		if len(f.Variants) > 0 {
+			c.errorf(p, `a %s flag needs a "default" variant`, f.Type)
+		}
+		return
+	}
+	if !slices.ContainsFunc(f.Variants, func(v *Variant) bool { return v.Name == f.DefaultVariant }) {
+		names := make([]string, len(f.Variants))
+		for i, v := range f.Variants {
+			names[i] = v.Name
+		}
+		c.errorf(p+"/default", "default %q is not a variant (one of %s)%s", f.DefaultVariant, strings.Join(names, ", "), didYouMean(f.DefaultVariant, names))
+	}
+}
+
+// Operator groups. Equality operators apply to every type; the others to
+// the types listed.
+var (
+	ordered    = []Type{Int, Float}
+	stringy    = []Type{String}
+	opTypes    = map[string][]Type{"lt": ordered, "lte": ordered, "gt": ordered, "gte": ordered, "starts_with": stringy, "ends_with": stringy, "contains": stringy, "matches": stringy, "before": stringy, "after": stringy, "semver_eq": stringy, "semver_lt": stringy, "semver_gt": stringy}
+	singleOps  = []string{"eq", "neq", "lt", "lte", "gt", "gte", "before", "after", "semver_eq", "semver_lt", "semver_gt"}
+	equalityOp = []string{"in", "not_in", "eq", "neq"}
+)
+
+// opsFor lists the operators that apply to type t.
+func opsFor(t Type) string {
+	ops := slices.Clone(equalityOp)
+	for _, op := range []string{"lt", "lte", "gt", "gte", "starts_with", "ends_with", "contains", "matches", "before", "after", "semver_eq", "semver_lt", "semver_gt"} {
+		if slices.Contains(opTypes[op], t) {
+			ops = append(ops, op)
+		}
+	}
+	return strings.Join(ops, ", ")
+}
+
+func (c *checker) rule(f *Flag, i int, r *Rule) {
+	p := flagPtr(f) + "/rules/" + strconv.Itoa(i)
+	if r.Attribute == "" || r.Operator == "" {
+		return // reported by the schema
+	}
+	a := c.s.Attribute(r.Attribute)
+	if a == nil {
+		c.errorf(p+"/attribute", "unknown attribute %q: declare it in context%s", r.Attribute, didYouMean(r.Attribute, attrNames(c.s)))
+		return
+	}
+	if a.Type == "" {
+		return
+	}
+	if ts, ok := opTypes[r.Operator]; ok && !slices.Contains(ts, a.Type) {
+		c.errorf(p+"/operator", "operator %q does not apply to %s attribute %q (use %s)", r.Operator, a.Type, a.Name, opsFor(a.Type))
+		return
+	}
+	if slices.Contains(singleOps, r.Operator) && len(r.Values) > 1 {
+		c.errorf(p+"/values", "operator %q takes exactly one value, got %d", r.Operator, len(r.Values))
+	}
+	for j, v := range r.Values {
+		vp := p + "/values/" + strconv.Itoa(j)
+		switch v.(type) {
+		case string, bool, int64, float64, time.Time:
+		default:
+			continue // reported by the schema
+		}
+		switch r.Operator {
+		case "before", "after":
+			if sv, ok := v.(string); ok {
+				if _, err := ParseDate(sv); err != nil {
+					c.errorf(vp, "%v", err)
+				}
+			} else if _, ok := v.(time.Time); !ok {
+				c.errorf(vp, "must be a date string, got %s", describe(v))
+			}
+			continue
+		}
+		if msg := typeMismatch(v, a.Type); msg != "" {
+			c.errorf(vp, "%s (attribute %q is %s)", msg, a.Name, a.Type)
+			continue
+		}
+		switch r.Operator {
+		case "matches":
+			if _, err := regexp.Compile(v.(string)); err != nil {
+				c.errorf(vp, "invalid regular expression: %s", strings.TrimPrefix(err.Error(), "error parsing regexp: "))
+			}
+		case "semver_eq", "semver_lt", "semver_gt":
+			if !validSemver(v.(string)) {
+				c.errorf(vp, "%q is not a semantic version (want MAJOR.MINOR.PATCH, like 2.3.0)", v)
+			}
+		case "in", "not_in", "eq", "neq":
+			if len(a.Enum) > 0 && !slices.Contains(a.Enum, v) {
+				c.errorf(vp, "%s is not a value of attribute %q (one of %s)", quoteAny(v), a.Name, joinAny(a.Enum))
+			}
+		}
+	}
+}
+
+func (c *checker) strategy(f *Flag, st *Strategy) {
+	p := flagPtr(f) + "/strategy"
+	var missing []string
+	for _, state := range st.Order {
+		if _, ok := st.Impls[state]; !ok {
+			missing = append(missing, state)
+		}
+	}
+	if len(missing) > 0 {
+		if f.Type == Bool {
+			c.errorf(p, "strategy %q must name an implementation for each state: missing %s", st.Name, quoteJoin(missing))
+		} else {
+			c.errorf(p+"/variants", "strategy %q must name an implementation for each variant: missing %s", st.Name, quoteJoin(missing))
+		}
+	}
+	if f.Type != Bool {
+		var unknown []string
+		for state := range st.Impls {
+			if !slices.Contains(st.Order, state) {
+				unknown = append(unknown, state)
+			}
+		}
+		slices.Sort(unknown)
+		for _, u := range unknown {
+			c.errorf(p+"/variants/"+escapeToken(u), "%q is not a variant of %q%s", u, f.Name, didYouMean(u, st.Order))
+		}
+	}
+	seen := map[string]string{}
+	for _, state := range st.Order {
+		impl, ok := st.Impls[state]
+		if !ok {
+			continue
+		}
+		ip := p + "/" + escapeToken(state)
+		if f.Type != Bool {
+			ip = p + "/variants/" + escapeToken(state)
+		}
+		g := GoName(impl)
+		if prev, dup := seen[g]; dup {
+			c.errorf(ip, "implementation %s is already used for %q: each state needs its own", g, prev)
+		}
+		seen[g] = state
+	}
+}
+
+func (c *checker) releases() {
+	names := flagNames(c.s)
+	for _, r := range c.s.Releases {
+		for i, name := range r.Flags {
+			if c.s.Flag(name) == nil {
+				c.errorf("/releases/"+escapeToken(r.Name)+"/flags/"+strconv.Itoa(i), "unknown flag %q%s", name, didYouMean(name, names))
+			}
+		}
+	}
+}
+
+// cycles reports each depends_on cycle once, starting from a preferred
+// (patched) flag when one is on it, else from its first flag by name.
+func (c *checker) cycles() {
+	const (
+		white = iota
+		grey
+		black
+	)
+	color := map[string]int{}
+	var stack []string
+	seen := map[string]bool{}
+	var visit func(name string)
+	visit = func(name string) {
+		color[name] = grey
+		stack = append(stack, name)
+		f := c.s.Flag(name)
+		for _, d := range f.DependsOn {
+			if c.s.Flag(d) == nil {
+				continue
+			}
+			switch color[d] {
+			case white:
+				visit(d)
+			case grey:
+				i := slices.Index(stack, d)
+				c.cycle(slices.Clone(stack[i:]), seen)
+			}
+		}
+		stack = stack[:len(stack)-1]
+		color[name] = black
+	}
+	var order []string
+	for _, p := range c.prefer {
+		if c.s.Flag(p) != nil {
+			order = append(order, p)
+		}
+	}
+	order = append(order, flagNames(c.s)...)
+	for _, name := range order {
+		if color[name] == white {
+			visit(name)
+		}
+	}
+}
+
+func (c *checker) cycle(members []string, seen map[string]bool) {
+	start := 0
+	for i, m := range members {
+		if m < members[start] {
+			start = i
+		}
+	}
+	for _, p := range c.prefer {
+		if i := slices.Index(members, p); i >= 0 {
+			start = i
+			break
+		}
+	}
+	rot := append(slices.Clone(members[start:]), members[:start]...)
+	key := strings.Join(rot, "\x00")
+	if seen[key] {
+		return
+	}
+	seen[key] = true
+	first := c.s.Flag(rot[0])
+	next := rot[0]
+	if len(rot) > 1 {
+		next = rot[1]
+	}
+	idx := slices.Index(first.DependsOn, next)
+	c.errorf(flagPtr(first)+"/depends_on/"+strconv.Itoa(idx), "dependency cycle %s → %s", strings.Join(rot, " → "), rot[0])
+}
+
+// names checks that every Go name the generated package will declare is a
+// valid exported identifier and is declared once.
+func (c *checker) names() {
+	owner := map[string]string{}
+	for _, n := range GeneratedNames {
+		owner[n] = ""
+	}
+	claim := func(ptr, goName, what string) {
+		if !isExportedIdent(goName) {
+			c.errorf(ptr, "%s does not make an exported Go identifier (%q)", what, goName)
+			return
+		}
+		prev, taken := owner[goName]
+		switch {
+		case !taken:
+			owner[goName] = what
+		case prev == "":
+			c.errorf(ptr, "%s makes the Go name %s, which the generated package already declares: rename it", what, goName)
+		default:
+			c.errorf(ptr, "%s makes the Go name %s, already used by %s", what, goName, prev)
+		}
+	}
+	attrs := map[string]string{}
+	for _, a := range c.s.Context {
+		p := "/context/" + escapeToken(a.Name)
+		if !isExportedIdent(a.GoName) {
+			c.errorf(p, "attribute %q does not make an exported Go identifier (%q)", a.Name, a.GoName)
+		} else if prev, ok := attrs[a.GoName]; ok {
+			c.errorf(p, "attribute %q makes the Go field name %s, already used by attribute %q", a.Name, a.GoName, prev)
+		} else {
+			attrs[a.GoName] = a.Name
+		}
+	}
+	for _, f := range c.s.Flags {
+		p := flagPtr(f)
+		claim(p, f.GoName, fmt.Sprintf("flag %q", f.Name))
+		if f.Type == Enum {
+			claim(p+"/type", f.GoName+"Variant", fmt.Sprintf("the value type of enum flag %q", f.Name))
+			for _, v := range f.Variants {
+				if isExportedIdent(v.GoName) {
+					claim(p+"/variants/"+escapeToken(v.Name), v.GoName, fmt.Sprintf("variant %q of flag %q", v.Name, f.Name))
+				}
+			}
+		}
+		if st := f.Strategy; st != nil && st.Name != "" {
+			sp := p + "/strategy/name"
+			what := fmt.Sprintf("strategy %q of flag %q", st.Name, f.Name)
+			claim(sp, st.Name+"Factory", what)
+			claim(sp, st.Name+"Impls", what)
+			claim(sp, "New"+st.Name+"Factory", what)
+		}
+	}
+}
+
+func flagNames(s *Spec) []string {
+	names := make([]string, len(s.Flags))
+	for i, f := range s.Flags {
+		names[i] = f.Name
+	}
+	return names
+}
+
+func attrNames(s *Spec) []string {
+	names := make([]string, len(s.Context))
+	for i, a := range s.Context {
+		names[i] = a.Name
+	}
+	return names
+}
+
+func didYouMean(s string, candidates []string) string {
+	if m := suggest(s, candidates); m != "" {
+		return fmt.Sprintf(" (did you mean %q?)", m)
+	}
+	return ""
+}
+
+func quoteAny(v any) string {
+	if s, ok := v.(string); ok {
+		return strconv.Quote(s)
+	}
+	return fmt.Sprint(v)
+}
+
+func joinAny(vs []any) string {
+	s := make([]string, len(vs))
+	for i, v := range vs {
+		s[i] = fmt.Sprint(v)
+	}
+	return strings.Join(s, ", ")
+}
+
+func quoteJoin(vs []string) string {
+	s := make([]string, len(vs))
+	for i, v := range vs {
+		s[i] = strconv.Quote(v)
+	}
+	return strings.Join(s, ", ")
+}

@@ -1,0 +1,323 @@
+package spec
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"math"
+	"sort"
+	"strconv"
+	"strings"
+)
+
+// kind is the JSON type of a node.
+type kind uint8
+
+const (
+	kNull kind = iota
+	kBool
+	kNumber
+	kString
+	kArray
+	kObject
+)
+
+func (k kind) String() string {
+	return [...]string{"null", "boolean", "number", "string", "array", "object"}[k]
+}
+
+// node is one JSON value with its position: the one decoded form that the
+// schema validation, the spec builder and the patch decoder all read.
+type node struct {
+	kind   kind
+	off    int // byte offset of the value
+	keyOff int // byte offset of the member's key, or -1
+	ptr    string
+	str    string      // kString
+	num    json.Number // kNumber
+	b      bool        // kBool
+	keys   []string    // kObject, in source order
+	elems  []*node     // kObject values (aligned with keys) or kArray items
+}
+
+// get returns the member key of object n, or nil.
+func (n *node) get(key string) *node {
+	if n == nil || n.kind != kObject {
+		return nil
+	}
+	for i, k := range n.keys {
+		if k == key {
+			return n.elems[i]
+		}
+	}
+	return nil
+}
+
+// isNull reports whether n is absent or JSON null.
+func (n *node) isNull() bool { return n == nil || n.kind == kNull }
+
+// toSchemaValue converts n to the form jsonschema validates
+// (map[string]any, []any, json.Number, string, bool, nil).
+func (n *node) toSchemaValue() any {
+	switch n.kind {
+	case kBool:
+		return n.b
+	case kNumber:
+		return n.num
+	case kString:
+		return n.str
+	case kArray:
+		a := make([]any, len(n.elems))
+		for i, e := range n.elems {
+			a[i] = e.toSchemaValue()
+		}
+		return a
+	case kObject:
+		m := make(map[string]any, len(n.keys))
+		for i, k := range n.keys {
+			m[k] = n.elems[i].toSchemaValue()
+		}
+		return m
+	}
+	return nil
+}
+
+// natural converts n to plain Go values: int64 for integral numbers that fit,
+// float64 for other numbers, string, bool, []any, map[string]any, nil.
+func (n *node) natural() any {
+	switch n.kind {
+	case kNumber:
+		return number(n.num)
+	case kArray:
+		a := make([]any, len(n.elems))
+		for i, e := range n.elems {
+			a[i] = e.natural()
+		}
+		return a
+	case kObject:
+		m := make(map[string]any, len(n.keys))
+		for i, k := range n.keys {
+			m[k] = n.elems[i].natural()
+		}
+		return m
+	}
+	return n.toSchemaValue()
+}
+
+// number converts a JSON number to int64 when it is integral and fits,
+// else to float64.
+func number(num json.Number) any {
+	if i, err := strconv.ParseInt(string(num), 10, 64); err == nil {
+		return i
+	}
+	f, err := strconv.ParseFloat(string(num), 64)
+	if err != nil {
+		return math.Inf(1)
+	}
+	if f == math.Trunc(f) && f >= -(1<<63) && f < 1<<63 {
+		return int64(f)
+	}
+	return f
+}
+
+// document is a decoded JSON file: its tree and what maps pointers back to
+// line:col.
+type document struct {
+	file  string
+	src   []byte
+	lines []int // byte offset of each line start
+	root  *node
+	byPtr map[string]*node
+}
+
+// maxDepth bounds nesting so that hostile input cannot exhaust the stack.
+const maxDepth = 256
+
+type decoder struct {
+	doc *document
+	dec *json.Decoder
+	dup ErrorList
+}
+
+// decodeDocument reads one JSON value with positions. Duplicate object keys
+// are reported (the first occurrence wins) and decoding goes on; a syntax
+// error stops it and is returned as the only error.
+func decodeDocument(file string, src []byte) (*document, ErrorList) {
+	doc := &document{file: file, src: src, byPtr: map[string]*node{}}
+	doc.lines = append(doc.lines, 0)
+	for i, c := range src {
+		if c == '\n' {
+			doc.lines = append(doc.lines, i+1)
+		}
+	}
+	d := &decoder{doc: doc, dec: json.NewDecoder(bytes.NewReader(src))}
+	d.dec.UseNumber()
+	root, err := d.value("", -1, 0)
+	if err == nil {
+		if _, terr := d.dec.Token(); terr != io.EOF {
+			off := d.skip(int(d.dec.InputOffset()))
+			err = &posError{off, "unexpected data after the top-level value"}
+		}
+	}
+	if err != nil {
+		var pe *posError
+		if !errors.As(err, &pe) {
+			pe = &posError{len(src), err.Error()}
+		}
+		line, col := doc.position(pe.off)
+		return nil, ErrorList{{File: file, Line: line, Col: col, Msg: pe.msg}}
+	}
+	doc.root = root
+	return doc, d.dup
+}
+
+type posError struct {
+	off int
+	msg string
+}
+
+func (e *posError) Error() string { return e.msg }
+
+// skip returns the offset of the next token at or after off, past
+// whitespace and the ',' and ':' separators json.Decoder.Token consumes.
+func (d *decoder) skip(off int) int {
+	src := d.doc.src
+	for off < len(src) {
+		switch src[off] {
+		case ' ', '\t', '\r', '\n', ',', ':':
+			off++
+		default:
+			return off
+		}
+	}
+	return off
+}
+
+func (d *decoder) token() (json.Token, int, error) {
+	off := d.skip(int(d.dec.InputOffset()))
+	tok, err := d.dec.Token()
+	if err != nil {
+		var se *json.SyntaxError
+		switch {
+		case errors.As(err, &se):
+			return nil, 0, &posError{int(se.Offset), "syntax error: " + strings.TrimPrefix(se.Error(), "json: ")}
+		case err == io.EOF || err == io.ErrUnexpectedEOF:
+			return nil, 0, &posError{len(d.doc.src), "syntax error: unexpected end of JSON input"}
+		}
+		return nil, 0, &posError{off, "syntax error: " + strings.TrimPrefix(err.Error(), "json: ")}
+	}
+	return tok, off, nil
+}
+
+func (d *decoder) value(ptr string, keyOff, depth int) (*node, error) {
+	tok, off, err := d.token()
+	if err != nil {
+		return nil, err
+	}
+	if depth > maxDepth {
+		return nil, &posError{off, fmt.Sprintf("nesting deeper than %d levels", maxDepth)}
+	}
+	n := &node{off: off, keyOff: keyOff, ptr: ptr}
+	d.doc.byPtr[ptr] = n
+	switch t := tok.(type) {
+	case nil:
+		n.kind = kNull
+	case bool:
+		n.kind, n.b = kBool, t
+	case json.Number:
+		n.kind, n.num = kNumber, t
+	case string:
+		n.kind, n.str = kString, t
+	case json.Delim:
+		switch t {
+		case '[':
+			n.kind = kArray
+			for d.dec.More() {
+				e, err := d.value(ptr+"/"+strconv.Itoa(len(n.elems)), -1, depth+1)
+				if err != nil {
+					return nil, err
+				}
+				n.elems = append(n.elems, e)
+			}
+		case '{':
+			n.kind = kObject
+			seen := map[string]bool{}
+			for d.dec.More() {
+				ktok, koff, err := d.token()
+				if err != nil {
+					return nil, err
+				}
+				key, _ := ktok.(string)
+				cptr := ptr + "/" + escapeToken(key)
+				if seen[key] {
+					// Decode the duplicate under a throw-away pointer so the
+					// first occurrence keeps the real one.
+					line, col := d.doc.position(koff)
+					d.dup = append(d.dup, &Error{File: d.doc.file, Line: line, Col: col, Pointer: cptr,
+						Msg: fmt.Sprintf("duplicate key %q", key)})
+					if _, err := d.value("\x00dup"+cptr+"@"+strconv.Itoa(koff), koff, depth+1); err != nil {
+						return nil, err
+					}
+					continue
+				}
+				seen[key] = true
+				e, err := d.value(cptr, koff, depth+1)
+				if err != nil {
+					return nil, err
+				}
+				n.keys = append(n.keys, key)
+				n.elems = append(n.elems, e)
+			}
+		}
+		if _, _, err := d.token(); err != nil { // the closing ] or }
+			return nil, err
+		}
+	}
+	return n, nil
+}
+
+// escapeToken escapes one JSON pointer reference token (RFC 6901).
+func escapeToken(s string) string {
+	if !strings.ContainsAny(s, "~/") {
+		return s
+	}
+	return strings.ReplaceAll(strings.ReplaceAll(s, "~", "~0"), "/", "~1")
+}
+
+// position converts a byte offset to a 1-based line and byte column.
+func (doc *document) position(off int) (line, col int) {
+	i := sort.Search(len(doc.lines), func(i int) bool { return doc.lines[i] > off }) - 1
+	if i < 0 {
+		i = 0
+	}
+	return i + 1, off - doc.lines[i] + 1
+}
+
+// locate fills in e's file and position from its pointer: the value's (or,
+// for atKey errors, the key's) position, else that of the nearest enclosing
+// value the document has.
+func (doc *document) locate(e *Error) *Error {
+	e.File = doc.file
+	if e.Line > 0 {
+		return e
+	}
+	ptr := e.Pointer
+	for {
+		if n, ok := doc.byPtr[ptr]; ok {
+			off := n.off
+			if e.atKey && ptr == e.Pointer && n.keyOff >= 0 {
+				off = n.keyOff
+			}
+			e.Line, e.Col = doc.position(off)
+			return e
+		}
+		i := strings.LastIndexByte(ptr, '/')
+		if i < 0 {
+			e.Line, e.Col = 1, 1
+			return e
+		}
+		ptr = ptr[:i]
+	}
+}

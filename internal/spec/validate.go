@@ -1,0 +1,264 @@
+package spec
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/url"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+
+	"github.com/santhosh-tekuri/jsonschema/v5"
+
+	"github.com/flaggen/flaggen/schema"
+)
+
+// schemaDoc is the embedded schema decoded, to read the keyword that failed
+// (its enum values, bounds, property names) when rewriting messages.
+var schemaDoc = sync.OnceValue(func() any {
+	var v any
+	if err := json.Unmarshal(schema.Source, &v); err != nil {
+		panic("spec: embedded schema: " + err.Error())
+	}
+	return v
+})
+
+// schemaAt returns the schema object at fragment pointer frag ("/$defs/flag").
+func schemaAt(frag string) map[string]any {
+	v := schemaDoc()
+	if frag != "" {
+		for _, tok := range strings.Split(strings.TrimPrefix(frag, "/"), "/") {
+			m, _ := v.(map[string]any)
+			v = m[unescapeToken(tok)]
+		}
+	}
+	m, _ := v.(map[string]any)
+	return m
+}
+
+// unescapeToken undoes jsonschema's escaping of a pointer token (RFC 6901
+// plus URL path escaping).
+func unescapeToken(tok string) string {
+	if u, err := url.PathUnescape(tok); err == nil {
+		tok = u
+	}
+	return strings.ReplaceAll(strings.ReplaceAll(tok, "~1", "/"), "~0", "~")
+}
+
+// instancePointer converts a jsonschema InstanceLocation to a plain RFC 6901
+// pointer.
+func instancePointer(loc string) string {
+	if loc == "" {
+		return ""
+	}
+	toks := strings.Split(strings.TrimPrefix(loc, "/"), "/")
+	for i, t := range toks {
+		toks[i] = escapeToken(unescapeToken(t))
+	}
+	return "/" + strings.Join(toks, "/")
+}
+
+// validate checks v (the document's tree) against sch and returns one plain
+// error per failing leaf, with its pointer (prefixed by base).
+func (doc *document) validate(sch *jsonschema.Schema) []*Error {
+	err := sch.Validate(doc.root.toSchemaValue())
+	if err == nil {
+		return nil
+	}
+	var ve *jsonschema.ValidationError
+	if !errors.As(err, &ve) {
+		return []*Error{{Msg: "schema validation failed: " + err.Error()}}
+	}
+	var out []*Error
+	var walk func(*jsonschema.ValidationError)
+	walk = func(e *jsonschema.ValidationError) {
+		if len(e.Causes) == 0 {
+			out = append(out, doc.schemaLeaf(e)...)
+			return
+		}
+		for _, c := range e.Causes {
+			walk(c)
+		}
+	}
+	walk(ve)
+	return out
+}
+
+// schemaLeaf rewrites one failed keyword into plain errors, reading the
+// keyword from the schema rather than parsing jsonschema's message.
+func (doc *document) schemaLeaf(e *jsonschema.ValidationError) []*Error {
+	ptr := instancePointer(e.InstanceLocation)
+	n := doc.byPtr[ptr]
+	_, frag, _ := strings.Cut(e.AbsoluteKeywordLocation, "#")
+	keyword, parent := "", frag
+	if i := strings.LastIndexByte(frag, '/'); i >= 0 {
+		keyword, parent = unescapeToken(frag[i+1:]), frag[:i]
+	}
+	sch := schemaAt(parent)
+	one := func(msg string) []*Error { return []*Error{{Pointer: ptr, Msg: msg}} }
+	switch keyword {
+	case "type":
+		var want []string
+		switch t := sch["type"].(type) {
+		case string:
+			want = []string{t}
+		case []any:
+			for _, s := range t {
+				want = append(want, fmt.Sprint(s))
+			}
+		}
+		for i, w := range want {
+			want[i] = article(w)
+		}
+		got := "nothing"
+		if n != nil {
+			got = n.kind.String()
+			if n.kind == kNumber && slices.Contains(want, "an integer") {
+				got = string(n.num)
+			}
+		}
+		return one(fmt.Sprintf("must be %s, got %s", strings.Join(want, " or "), got))
+	case "enum":
+		vals, _ := sch["enum"].([]any)
+		s := make([]string, len(vals))
+		for i, v := range vals {
+			s[i] = fmt.Sprint(v)
+		}
+		return one("must be one of " + strings.Join(s, ", "))
+	case "additionalProperties":
+		return doc.unknownFields(ptr, n, parent, sch)
+	case "required":
+		req, _ := sch["required"].([]any)
+		var out []*Error
+		for _, r := range req {
+			name := fmt.Sprint(r)
+			if n.get(name) != nil {
+				continue
+			}
+			msg := fmt.Sprintf("missing required field %q", name)
+			if parent == "/$defs/flag/then" {
+				if t := n.get("type"); t != nil {
+					msg += fmt.Sprintf(" (a %s flag needs variants and a default)", t.str)
+				}
+			}
+			out = append(out, &Error{Pointer: ptr, Msg: msg})
+		}
+		return out
+	case "minimum", "maximum":
+		lo, hasLo := sch["minimum"]
+		hi, hasHi := sch["maximum"]
+		switch {
+		case hasLo && hasHi:
+			return one(fmt.Sprintf("must be between %v and %v", lo, hi))
+		case hasLo:
+			return one(fmt.Sprintf("must be at least %v", lo))
+		default:
+			return one(fmt.Sprintf("must be at most %v", hi))
+		}
+	case "minItems", "minProperties", "minLength":
+		if fmt.Sprint(sch[keyword]) == "1" {
+			return one("must not be empty")
+		}
+		return one(fmt.Sprintf("must have at least %v %s", sch[keyword], map[string]string{
+			"minItems": "items", "minProperties": "fields", "minLength": "characters"}[keyword]))
+	case "uniqueItems":
+		var i, j int
+		if _, err := fmt.Sscanf(e.Message, "items at index %d and %d are equal", &i, &j); err == nil && n != nil && j < len(n.elems) {
+			dup := n.elems[j]
+			return []*Error{{Pointer: dup.ptr, Msg: fmt.Sprintf("duplicate %s (already at index %d)", show(dup), i)}}
+		}
+		return one("must not contain duplicates")
+	case "pattern":
+		if m, ok := sch["patternErrorMessage"].(string); ok {
+			return one(m)
+		}
+		return one(fmt.Sprintf("must match the pattern %s", sch["pattern"]))
+	}
+	if e.Message == "not allowed" {
+		return one("not allowed")
+	}
+	return one(e.Message)
+}
+
+// unknownFields reports each member of object n that sch does not declare,
+// with the closest declared name as a suggestion.
+func (doc *document) unknownFields(ptr string, n *node, at string, sch map[string]any) []*Error {
+	props, _ := sch["properties"].(map[string]any)
+	known := make([]string, 0, len(props))
+	for k := range props {
+		known = append(known, k)
+	}
+	slices.Sort(known)
+	var out []*Error
+	for i, k := range n.keys {
+		if _, ok := props[k]; ok {
+			continue
+		}
+		msg := fmt.Sprintf("unknown field %q", k)
+		if at == "/$defs/patch" && schemaAt("/$defs/flag/properties/"+escapeToken(k)) != nil {
+			msg = fmt.Sprintf("field %q cannot be patched: it comes only from the spec", k)
+		} else if s := suggest(k, known); s != "" {
+			msg += fmt.Sprintf(" (did you mean %q?)", s)
+		}
+		out = append(out, &Error{Pointer: n.elems[i].ptr, Msg: msg, atKey: true})
+	}
+	return out
+}
+
+// article prefixes a JSON Schema type name with its article.
+func article(t string) string {
+	switch t {
+	case "integer", "object", "array":
+		return "an " + t
+	case "null":
+		return "null"
+	}
+	return "a " + t
+}
+
+// show renders a scalar node for a message.
+func show(n *node) string {
+	switch n.kind {
+	case kString:
+		return strconv.Quote(n.str)
+	case kNumber:
+		return string(n.num)
+	case kBool:
+		return strconv.FormatBool(n.b)
+	}
+	return n.kind.String()
+}
+
+// suggest returns the candidate closest to s by edit distance, if close
+// enough to be a likely typo, else "".
+func suggest(s string, candidates []string) string {
+	best, bestD := "", max(1, len(s)/3)+1
+	for _, c := range candidates {
+		if d := editDistance(s, c); d < bestD {
+			best, bestD = c, d
+		}
+	}
+	return best
+}
+
+func editDistance(a, b string) int {
+	prev := make([]int, len(b)+1)
+	cur := make([]int, len(b)+1)
+	for j := range prev {
+		prev[j] = j
+	}
+	for i := 1; i <= len(a); i++ {
+		cur[0] = i
+		for j := 1; j <= len(b); j++ {
+			cost := 1
+			if a[i-1] == b[j-1] {
+				cost = 0
+			}
+			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
+		}
+		prev, cur = cur, prev
+	}
+	return prev[len(b)]
+}
