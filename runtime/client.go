@@ -1,0 +1,441 @@
+package runtime
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/flaggen/flaggen/internal/spec"
+)
+
+// Version pinning between generated code and this runtime (protobuf-go
+// style). Generated code contains
+//
+//	const _ = runtime.EnforceVersion(runtime.GenVersion - 1)   // runtime too old
+//	const _ = runtime.EnforceVersion(1 - runtime.MinGenVersion) // runtime too new
+//
+// so that a mismatch fails the build with a constant-overflow error on
+// these lines.
+type EnforceVersion uint
+
+const (
+	// GenVersion is the generated-code version this runtime supports up to.
+	GenVersion = 1
+	// MinGenVersion is the oldest generated-code version this runtime supports.
+	MinGenVersion = 1
+)
+
+// DefaultEnvironment is the environment of a Client without WithEnvironment.
+const DefaultEnvironment = "production"
+
+type options struct {
+	store        Store
+	env          string
+	clock        func() time.Time
+	logger       *slog.Logger
+	startTimeout time.Duration
+	resync       time.Duration
+	flush        time.Duration
+}
+
+// Option configures a Client.
+type Option func(*options)
+
+// WithStore sets the live-state store. Default: a new MemoryStore, private
+// to the Client.
+func WithStore(s Store) Option { return func(o *options) { o.store = s } }
+
+// WithEnvironment sets the caller's environment, checked against each
+// flag's "environments" (step 3) and used for dependencies too (D1).
+// Default: "production".
+func WithEnvironment(env string) Option { return func(o *options) { o.env = env } }
+
+// WithClock sets the clock used for activation dates. With it, activation
+// dates are checked on every evaluation (for tests and simulations); without
+// it, a passed date is dropped when the snapshot is built and a timer
+// rebuilds the snapshot when a future date passes. Default: none.
+func WithClock(now func() time.Time) Option { return func(o *options) { o.clock = now } }
+
+// WithLogger sets the logger for store and live-state problems. Default:
+// slog.Default().
+func WithLogger(l *slog.Logger) Option { return func(o *options) { o.logger = l } }
+
+// WithStartTimeout bounds how long NewClient waits for the store; on
+// timeout or error the Client starts from the spec and keeps retrying.
+// Default: 5s.
+func WithStartTimeout(d time.Duration) Option { return func(o *options) { o.startTimeout = d } }
+
+// WithResync sets how often the Client reloads live state even without a
+// change notification (healing missed notifications and store outages).
+// Default: 30s.
+func WithResync(d time.Duration) Option { return func(o *options) { o.resync = d } }
+
+// WithFlushInterval sets how often monitor reports are added to the
+// store's shared counters. Default: 200ms.
+func WithFlushInterval(d time.Duration) Option { return func(o *options) { o.flush = d } }
+
+// Client evaluates flags of one spec from an atomically swapped snapshot of
+// the spec, live state from the Store, and test pins. It is safe for
+// concurrent use; evaluation never blocks, locks, does I/O or allocates.
+type Client struct {
+	spec *Spec
+	opts options
+	log  *slog.Logger
+	snap atomic.Pointer[snapshot]
+
+	mu      sync.Mutex // guards the build inputs below and rebuilds
+	live    *spec.Spec // last good spec with live patches applied
+	patches map[string]*livePatch
+	version uint64
+	pins    map[int]*pin
+	timer   *time.Timer
+	closed  bool
+
+	unknownMu sync.Mutex
+	unknown   map[string]bool
+
+	mon monitors
+
+	ctx    context.Context
+	cancel context.CancelFunc
+	wg     sync.WaitGroup
+	health atomic.Pointer[error]
+}
+
+// NewClient starts a Client: it registers the spec's flags in the store
+// (never overwriting live state), loads live state, builds the first
+// snapshot and follows the store's changes until Close. When the store
+// cannot be reached within the start timeout, the Client starts from the
+// spec, logs why, reports it in Health, and keeps retrying.
+func NewClient(s *Spec, opts ...Option) (*Client, error) {
+	if s == nil {
+		return nil, errors.New("runtime: NewClient: nil Spec")
+	}
+	o := options{env: DefaultEnvironment, startTimeout: 5 * time.Second, resync: 30 * time.Second, flush: 200 * time.Millisecond}
+	for _, opt := range opts {
+		opt(&o)
+	}
+	if o.store == nil {
+		o.store = NewMemoryStore()
+	}
+	if o.logger == nil {
+		o.logger = slog.Default()
+	}
+	if o.env == "" {
+		return nil, errors.New("runtime: NewClient: empty environment")
+	}
+	if len(s.m.Environments) > 0 && !contains(s.m.Environments, o.env) {
+		return nil, fmt.Errorf("runtime: NewClient: environment %q is not declared in the spec (declared: %q)", o.env, s.m.Environments)
+	}
+	c := &Client{spec: s, opts: o, log: o.logger, live: s.m, patches: map[string]*livePatch{}, pins: map[int]*pin{}, unknown: map[string]bool{}}
+	c.mon.init(len(s.m.Flags))
+	c.ctx, c.cancel = context.WithCancel(context.Background())
+	if err := c.rebuildLocked(); err != nil {
+		return nil, err
+	}
+	ctx, cancel := context.WithTimeout(c.ctx, o.startTimeout)
+	err := c.register(ctx)
+	if err == nil {
+		err = c.reload(ctx)
+	}
+	cancel()
+	c.setHealth(err)
+	if err != nil {
+		c.log.Warn("flaggen: live state unavailable at start; evaluating from the spec until the store answers", "err", err)
+	}
+	c.wg.Add(2)
+	go c.follow()
+	go c.flushLoop()
+	return c, nil
+}
+
+func contains(list []string, s string) bool {
+	for _, x := range list {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}
+
+// Runtime returns c, so that a *Client is a Pinner.
+func (c *Client) Runtime() *Client { return c }
+
+// Spec returns the spec c evaluates.
+func (c *Client) Spec() *Spec { return c.spec }
+
+// Store returns c's live-state store.
+func (c *Client) Store() Store { return c.opts.store }
+
+// Environment returns c's environment.
+func (c *Client) Environment() string { return c.opts.env }
+
+// Health returns nil when the last exchange with the store succeeded, else
+// its error (evaluation goes on from the last good snapshot).
+func (c *Client) Health() error {
+	if p := c.health.Load(); p != nil {
+		return *p
+	}
+	return nil
+}
+
+func (c *Client) setHealth(err error) {
+	if err == nil {
+		c.health.Store(nil)
+		return
+	}
+	c.health.Store(&err)
+}
+
+// Close stops following the store, flushes pending monitor reports and
+// closes the store when it is the Client's default memory store.
+func (c *Client) Close() error {
+	c.mu.Lock()
+	if c.closed {
+		c.mu.Unlock()
+		return nil
+	}
+	c.closed = true
+	if c.timer != nil {
+		c.timer.Stop()
+	}
+	c.mu.Unlock()
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+	err := c.Flush(ctx)
+	cancel()
+	c.cancel()
+	c.wg.Wait()
+	return err
+}
+
+// register records the spec's flags in the store without overwriting.
+func (c *Client) register(ctx context.Context) error {
+	flags := make(map[string]json.RawMessage, len(c.spec.m.Flags))
+	for _, f := range c.spec.m.Flags {
+		flags[f.Name] = json.RawMessage("{}")
+	}
+	return c.opts.store.Register(ctx, flags)
+}
+
+// follow applies store changes until Close.
+func (c *Client) follow() {
+	defer c.wg.Done()
+	var watch <-chan struct{}
+	tick := time.NewTicker(c.opts.resync)
+	defer tick.Stop()
+	for {
+		if watch == nil {
+			w, err := c.opts.store.Watch(c.ctx)
+			if err != nil {
+				c.setHealth(err)
+			} else {
+				watch = w
+				// Changes may have happened before the watch began.
+				if err := c.reload(c.ctx); err != nil && c.ctx.Err() == nil {
+					c.log.Warn("flaggen: reloading live state", "err", err)
+				}
+			}
+		}
+		select {
+		case <-c.ctx.Done():
+			return
+		case _, ok := <-watch:
+			if !ok {
+				watch = nil
+				if c.ctx.Err() != nil {
+					return
+				}
+				continue
+			}
+		case <-tick.C:
+		}
+		if err := c.reload(c.ctx); err != nil && c.ctx.Err() == nil {
+			c.log.Warn("flaggen: reloading live state", "err", err)
+		}
+	}
+}
+
+// reload loads live state and rebuilds the snapshot when it changed.
+func (c *Client) reload(ctx context.Context) error {
+	st, err := c.opts.store.Load(ctx)
+	c.setHealth(err)
+	if err != nil {
+		return err
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if st.Version != 0 && st.Version == c.version {
+		return nil
+	}
+	c.applyStateLocked(st)
+	return nil
+}
+
+// rebuildLocked builds and publishes a snapshot from the current inputs
+// and schedules a rebuild at the next future activation date.
+func (c *Client) rebuildLocked() error {
+	s, err := build(buildInput{spec: c.spec, live: c.live, version: c.version, env: c.opts.env, clock: c.opts.clock, now: time.Now(), pins: c.pins})
+	if err != nil {
+		return err
+	}
+	c.snap.Store(s)
+	if c.timer != nil {
+		c.timer.Stop()
+		c.timer = nil
+	}
+	if !s.next.IsZero() && !c.closed {
+		c.timer = time.AfterFunc(time.Until(s.next)+time.Millisecond, func() {
+			c.mu.Lock()
+			defer c.mu.Unlock()
+			if !c.closed {
+				if err := c.rebuildLocked(); err != nil {
+					c.log.Error("flaggen: rebuilding snapshot at activation date", "err", err)
+				}
+			}
+		})
+	}
+	return nil
+}
+
+// ConstBool returns bool flag i's value when it cannot depend on the
+// context right now (inactive, not yet activated, environment excluded,
+// tripped, pinned, or untargeted), so generated accessors skip building
+// the attribute values.
+func (c *Client) ConstBool(i int) (v, ok bool) {
+	f := &c.snap.Load().flags[i]
+	return f.cb, f.isConst
+}
+
+// Bool evaluates bool flag i over attribute values a (in Spec.Attributes
+// order; zero Values are absent attributes).
+func (c *Client) Bool(ctx context.Context, i int, a []Value) bool {
+	s := c.snap.Load()
+	if f := &s.flags[i]; f.isConst {
+		return f.cb
+	}
+	return s.decide(i, a).on
+}
+
+// ConstString is ConstBool for string and enum flags.
+func (c *Client) ConstString(i int) (string, bool) {
+	f := &c.snap.Load().flags[i]
+	return f.cs, f.isConst
+}
+
+// String evaluates string or enum flag i.
+func (c *Client) String(ctx context.Context, i int, a []Value) string {
+	s := c.snap.Load()
+	f := &s.flags[i]
+	if f.isConst {
+		return f.cs
+	}
+	v := s.decide(i, a)
+	if v.variant >= 0 {
+		return f.variants[v.variant].val.s
+	}
+	return f.def.s
+}
+
+// ConstInt is ConstBool for int flags.
+func (c *Client) ConstInt(i int) (int64, bool) {
+	f := &c.snap.Load().flags[i]
+	return f.ci, f.isConst
+}
+
+// Int evaluates int flag i.
+func (c *Client) Int(ctx context.Context, i int, a []Value) int64 {
+	s := c.snap.Load()
+	f := &s.flags[i]
+	if f.isConst {
+		return f.ci
+	}
+	v := s.decide(i, a)
+	if v.variant >= 0 {
+		return int64(f.variants[v.variant].val.n)
+	}
+	return int64(f.def.n)
+}
+
+// ConstFloat is ConstBool for float flags.
+func (c *Client) ConstFloat(i int) (float64, bool) {
+	f := &c.snap.Load().flags[i]
+	return f.cf, f.isConst
+}
+
+// Float evaluates float flag i.
+func (c *Client) Float(ctx context.Context, i int, a []Value) float64 {
+	s := c.snap.Load()
+	f := &s.flags[i]
+	if f.isConst {
+		return f.cf
+	}
+	v := s.decide(i, a)
+	if v.variant >= 0 {
+		return f.variants[v.variant].val.floatVal()
+	}
+	return f.def.floatVal()
+}
+
+// Explain evaluates flag i like its accessor and says which step decided.
+func (c *Client) Explain(ctx context.Context, i int, a []Value) Explanation {
+	s := c.snap.Load()
+	return s.explain(i, a, s.decide(i, a))
+}
+
+// Evaluate evaluates a flag by name (for the CLI and admin tools) and
+// returns a JSON-friendly value: bool, string, int64 or float64. A name the
+// spec lacks is off (false): it is registered in the store as off and
+// warned about once.
+func (c *Client) Evaluate(ctx context.Context, name string, a []Value) any {
+	return c.ExplainName(ctx, name, a).Value
+}
+
+// ExplainName is Explain by flag name; an unknown name is handled as in
+// Evaluate.
+func (c *Client) ExplainName(ctx context.Context, name string, a []Value) Explanation {
+	i, ok := c.spec.byName[name]
+	if !ok {
+		c.unknownFlag(ctx, name)
+		return Explanation{Flag: name, Value: false, Step: "unknown", Reason: fmt.Sprintf("flag %q is not in the spec: off", name)}
+	}
+	return c.Explain(ctx, i, a)
+}
+
+// EvaluateAll explains every flag of the spec, in index order.
+func (c *Client) EvaluateAll(ctx context.Context, a []Value) []Explanation {
+	s := c.snap.Load()
+	out := make([]Explanation, len(s.flags))
+	for i := range s.flags {
+		out[i] = s.explain(i, a, s.decide(i, a))
+	}
+	return out
+}
+
+func (c *Client) unknownFlag(ctx context.Context, name string) {
+	c.unknownMu.Lock()
+	seen := c.unknown[name]
+	c.unknown[name] = true
+	c.unknownMu.Unlock()
+	if seen {
+		return
+	}
+	msg := "flaggen: unknown flag asked by name: off"
+	if close := closeNames(name, c.spec.FlagNames()); len(close) > 0 {
+		c.log.Warn(msg, "flag", name, "did_you_mean", close)
+	} else {
+		c.log.Warn(msg, "flag", name)
+	}
+	if err := c.opts.store.Register(ctx, map[string]json.RawMessage{name: json.RawMessage(`{"active":false}`)}); err != nil {
+		c.log.Warn("flaggen: registering unknown flag", "flag", name, "err", err)
+	}
+}
+
+func (v Value) floatVal() float64 {
+	f, _ := v.num()
+	return f
+}

@@ -1,0 +1,525 @@
+package runtime
+
+import (
+	"fmt"
+	"math"
+	"strconv"
+	"time"
+
+	"github.com/flaggen/flaggen/internal/spec"
+)
+
+// step identifies the cascade step that decided an evaluation
+// (SEMANTICS.md, "The cascade").
+type step uint8
+
+const (
+	stepPinned     step = iota // ToggleAs
+	stepActive                 // 1: active false → off
+	stepActivation             // 2: activation_date not reached → off
+	stepEnv                    // 3: environment not listed → off
+	stepTripped                // 4/5: a monitor switched the flag off
+	stepDeps                   // 6: a dependency is off → off
+	stepEmpty                  // 7: empty context → on
+	stepUsers                  // 8: allow-listed → on
+	stepTargeting              // 9: a targeting check failed → off
+	stepRollout                // 10: bucket < percentage_rollout → on, else off
+	stepNoKey                  // 10: rollout (or variant) needs the key attribute, absent → off/default
+	stepPass                   // 9 passed, no rollout → on
+	stepVariant                // variant chosen by bucket
+)
+
+// verdict is the outcome of one evaluation: compact, string-free, so the
+// hot path builds it for free and Explain formats it afterwards.
+type verdict struct {
+	on      bool // bool flags: the value; variant flags: steps 1–9 passed
+	step    step
+	arg     int // stepDeps: dependency flag index; stepTargeting: rule index; stepVariant: variant index
+	bucket  int // stepRollout, stepVariant
+	variant int // variant flags: the chosen variant index, -1 for the default
+}
+
+// cvariant is one compiled variant.
+type cvariant struct {
+	name string
+	val  Value
+	cum  float64 // cumulative weight: chosen when bucket < cum
+}
+
+// cflag is one flag compiled for a snapshot.
+type cflag struct {
+	// Constant result, valid when isConst: the value cannot depend on the
+	// context right now.
+	isConst bool
+	cb      bool
+	cs      string
+	ci      int64
+	cf      float64
+	cverd   verdict
+
+	name       string
+	typ        spec.Type
+	variantFl  bool
+	active     bool
+	actAt      time.Time // checked on each evaluation only when checkAct
+	checkAct   bool
+	envOK      bool
+	tripped    string
+	deps       []int // dependencies whose value depends on the context
+	users      []Value
+	usersInt   map[int64]bool
+	usersStr   map[string]bool
+	rules      []rule
+	hasRollout bool
+	rollout    float64
+	salt       string
+	variants   []cvariant
+	def        Value // default value of a variant flag
+	pin        *pin
+	baseline   float64 // performance_baseline seconds (+Inf when unset), for monitors
+	src        *spec.Flag
+}
+
+// snapshot is an immutable compiled view of the spec, live state and pins.
+// Clients swap it atomically; readers never lock.
+type snapshot struct {
+	flags   []cflag
+	key     int
+	env     string
+	clock   func() time.Time // nil: activation dates were resolved at build time
+	version uint64           // live-state version it was built from
+	live    *spec.Spec       // the spec with live patches applied
+	next    time.Time        // earliest future activation date (rebuild then), zero if none
+}
+
+// buildInput is everything a snapshot is built from.
+type buildInput struct {
+	spec    *Spec
+	live    *spec.Spec
+	version uint64
+	env     string
+	clock   func() time.Time
+	now     time.Time
+	pins    map[int]*pin
+}
+
+// build compiles a snapshot.
+func build(in buildInput) (*snapshot, error) {
+	s := &snapshot{
+		flags:   make([]cflag, len(in.live.Flags)),
+		key:     in.spec.key,
+		env:     in.env,
+		clock:   in.clock,
+		version: in.version,
+		live:    in.live,
+	}
+	attrIdx := map[string]int{}
+	for _, a := range in.live.Context {
+		attrIdx[a.Name] = a.Index
+	}
+	attr := func(name string) int {
+		if i, ok := attrIdx[name]; ok {
+			return i
+		}
+		return -1
+	}
+	for i, f := range in.live.Flags {
+		if f.Name != in.spec.m.Flags[i].Name {
+			return nil, fmt.Errorf("live spec flag %d is %q, want %q", i, f.Name, in.spec.m.Flags[i].Name)
+		}
+		c := &s.flags[i]
+		c.src = f
+		c.name = f.Name
+		c.typ = f.Type
+		c.variantFl = f.Type != spec.Bool && f.Type != ""
+		c.active = f.Active
+		c.tripped = flagTripped(f)
+		c.pin = in.pins[i]
+		c.baseline = math.Inf(1)
+		if f.PerformanceBaseline != nil {
+			c.baseline = *f.PerformanceBaseline
+		}
+		if f.ActivationDate != nil {
+			switch {
+			case in.clock != nil:
+				c.checkAct = true
+				c.actAt = *f.ActivationDate
+			case in.now.Before(*f.ActivationDate):
+				c.checkAct = true // constant off until then; a rebuild timer drops it
+				c.actAt = *f.ActivationDate
+				if s.next.IsZero() || c.actAt.Before(s.next) {
+					s.next = c.actAt
+				}
+			}
+		}
+		c.envOK = f.Environments == nil
+		for _, e := range f.Environments {
+			if e == in.env {
+				c.envOK = true
+			}
+		}
+		for _, d := range f.DependsOn {
+			j, ok := in.spec.byName[d]
+			if !ok {
+				return nil, fmt.Errorf("flag %q: depends_on unknown flag %q", f.Name, d)
+			}
+			c.deps = append(c.deps, j)
+		}
+		if f.Users != nil {
+			c.users = make([]Value, 0, len(f.Users))
+			for _, u := range f.Users {
+				c.users = append(c.users, valueOf(u))
+			}
+			if len(c.users) > 8 {
+				c.usersInt, c.usersStr = map[int64]bool{}, map[string]bool{}
+				for _, u := range c.users {
+					switch u.kind {
+					case kindInt:
+						c.usersInt[int64(u.n)] = true
+					case kindString:
+						c.usersStr[u.s] = true
+					}
+				}
+			}
+		}
+		if f.Regions != nil {
+			c.rules = append(c.rules, inList(attr("region"), "region", "regions", f.Regions))
+		}
+		if f.AccountTypes != nil {
+			c.rules = append(c.rules, inList(attr("account_type"), "account_type", "account_types", f.AccountTypes))
+		}
+		if f.BetaProgram {
+			c.rules = append(c.rules, rule{attr: attr("beta_program"), attrNm: "beta_program", op: opTruthy, field: "beta_program"})
+		}
+		for k, r := range f.Rules {
+			cr, err := compileRule(attr(r.Attribute), r.Attribute, fmt.Sprintf("rules[%d]", k), r.Operator, r.Values)
+			if err != nil {
+				return nil, fmt.Errorf("flag %q: %w", f.Name, err)
+			}
+			c.rules = append(c.rules, cr)
+		}
+		if f.PercentageRollout != nil {
+			c.hasRollout, c.rollout = true, *f.PercentageRollout
+		}
+		c.salt = f.Name
+		if f.Salt != "" {
+			c.salt = f.Salt
+		}
+		if c.variantFl {
+			var cum float64
+			for _, v := range f.Variants {
+				cum += v.Weight
+				c.variants = append(c.variants, cvariant{name: v.Name, val: valueOf(v.Value), cum: cum})
+			}
+			c.def = valueOf(f.Default)
+		}
+	}
+	// Constant folding, dependencies first (the spec guarantees no cycles).
+	state := make([]uint8, len(s.flags)) // 0 new, 1 in progress, 2 done
+	var fold func(i int) error
+	fold = func(i int) error {
+		switch state[i] {
+		case 1:
+			return fmt.Errorf("depends_on cycle through flag %q", s.flags[i].name)
+		case 2:
+			return nil
+		}
+		state[i] = 1
+		for _, d := range s.flags[i].deps {
+			if err := fold(d); err != nil {
+				return err
+			}
+		}
+		s.fold(i)
+		state[i] = 2
+		return nil
+	}
+	for i := range s.flags {
+		if err := fold(i); err != nil {
+			return nil, err
+		}
+	}
+	return s, nil
+}
+
+// fold decides whether flag i's value is constant and records it.
+func (s *snapshot) fold(i int) {
+	c := &s.flags[i]
+	if c.pin != nil {
+		c.isConst = true
+		c.cverd = verdict{step: stepPinned, on: true, variant: -1}
+		c.setConst(c.pin.val)
+		return
+	}
+	var v verdict
+	switch {
+	case !c.active:
+		v = verdict{step: stepActive}
+	case c.checkAct && s.clock == nil:
+		v = verdict{step: stepActivation}
+	case !c.envOK:
+		v = verdict{step: stepEnv}
+	case c.tripped != "":
+		v = verdict{step: stepTripped}
+	default:
+		if c.checkAct {
+			return // WithClock: the activation check stays on the hot path
+		}
+		// Dependencies: constant off decides; constant on drops out.
+		var dyn []int
+		for _, d := range c.deps {
+			dc := &s.flags[d]
+			if !dc.isConst {
+				dyn = append(dyn, d)
+				continue
+			}
+			if !dc.constOn() {
+				c.setConstVerdict(verdict{step: stepDeps, arg: d, variant: -1})
+				return
+			}
+		}
+		c.deps = dyn
+		if len(dyn) > 0 || len(c.rules) > 0 || c.variantFl || c.hasRollout {
+			return // depends on the context
+		}
+		v = verdict{on: true, step: stepPass}
+	}
+	v.variant = -1
+	c.setConstVerdict(v)
+}
+
+// constOn reports whether a constant flag counts as on for its dependants.
+func (c *cflag) constOn() bool {
+	if c.variantFl {
+		return c.cverd.on
+	}
+	return c.cb
+}
+
+func (c *cflag) setConstVerdict(v verdict) {
+	c.isConst = true
+	c.cverd = v
+	if c.variantFl {
+		c.setConst(c.def)
+		return
+	}
+	c.cb = v.on
+}
+
+func (c *cflag) setConst(v Value) {
+	switch v.kind {
+	case kindBool:
+		c.cb = v.n != 0
+	case kindString:
+		c.cs = v.s
+	case kindInt:
+		c.ci = int64(v.n)
+	case kindFloat:
+		c.cf = math.Float64frombits(v.n)
+	}
+}
+
+// decide runs the cascade for flag i over attribute values a.
+func (s *snapshot) decide(i int, a []Value) verdict {
+	c := &s.flags[i]
+	if c.isConst {
+		return c.cverd
+	}
+	if !c.active {
+		return verdict{step: stepActive, variant: -1}
+	}
+	if c.checkAct && (s.clock == nil || s.clock().Before(c.actAt)) {
+		return verdict{step: stepActivation, variant: -1}
+	}
+	if !c.envOK {
+		return verdict{step: stepEnv, variant: -1}
+	}
+	if c.tripped != "" {
+		return verdict{step: stepTripped, variant: -1}
+	}
+	for _, d := range c.deps {
+		if !s.decide(d, a).on {
+			return verdict{step: stepDeps, arg: d, variant: -1}
+		}
+	}
+	v := s.target(c, a)
+	if !c.variantFl || !v.on {
+		return v
+	}
+	// Variant flags: steps 1–9 passed; the bucket picks the variant.
+	if s.key < 0 || s.key >= len(a) {
+		v.step, v.variant = stepNoKey, -1
+		return v
+	}
+	b, ok := bucketValue(a[s.key], c.salt)
+	if !ok {
+		v.step, v.variant = stepNoKey, -1
+		return v
+	}
+	v.step, v.bucket = stepVariant, b
+	for k := range c.variants {
+		if float64(b) < c.variants[k].cum {
+			v.variant = k
+			return v
+		}
+	}
+	return v
+}
+
+// target runs steps 7–10.
+func (s *snapshot) target(c *cflag, a []Value) verdict {
+	empty := true
+	for k := range a {
+		if a[k].kind != kindAbsent {
+			empty = false
+			break
+		}
+	}
+	if empty {
+		return verdict{on: true, step: stepEmpty, variant: -1}
+	}
+	if c.users != nil && s.key >= 0 && s.key < len(a) && c.listed(a[s.key]) {
+		return verdict{on: true, step: stepUsers, variant: -1}
+	}
+	for k := range c.rules {
+		if !c.rules[k].match(a) {
+			return verdict{step: stepTargeting, arg: k, variant: -1}
+		}
+	}
+	if !c.hasRollout {
+		return verdict{on: true, step: stepPass, variant: -1}
+	}
+	if s.key < 0 || s.key >= len(a) {
+		return verdict{step: stepNoKey, variant: -1}
+	}
+	b, ok := bucketValue(a[s.key], c.salt)
+	if !ok {
+		return verdict{step: stepNoKey, variant: -1}
+	}
+	return verdict{on: float64(b) < c.rollout, step: stepRollout, bucket: b, variant: -1}
+}
+
+func (c *cflag) listed(v Value) bool {
+	if v.kind == kindAbsent {
+		return false
+	}
+	if c.usersInt != nil {
+		switch v.kind {
+		case kindInt:
+			return c.usersInt[int64(v.n)]
+		case kindString:
+			return c.usersStr[v.s]
+		}
+	}
+	for _, u := range c.users {
+		if v.equal(u) {
+			return true
+		}
+	}
+	return false
+}
+
+// value returns the flag's value for a verdict as a Value.
+func (c *cflag) value(v verdict) Value {
+	if v.step == stepPinned {
+		return c.pin.val
+	}
+	if !c.variantFl {
+		return Bool(v.on)
+	}
+	if v.variant >= 0 {
+		return c.variants[v.variant].val
+	}
+	return c.def
+}
+
+// Explanation says what a flag evaluated to and which cascade step decided.
+type Explanation struct {
+	// Flag is the flag's name.
+	Flag string `json:"flag"`
+	// Value is the result: bool, string, int64 or float64.
+	Value any `json:"value"`
+	// Step names the deciding step by its spec field: "pinned", "active",
+	// "activation_date", "environments", "tripped", "depends_on",
+	// "empty_context", "users", "regions"/"account_types"/"beta_program"/
+	// "rules[i]", "rollout", "targeting", "variants", "default", "unknown".
+	Step string `json:"step"`
+	// Reason says why, with the step's data, e.g. "rollout: bucket 93 ≥ 90".
+	Reason string `json:"reason"`
+}
+
+// String formats the explanation on one line.
+func (e Explanation) String() string {
+	return fmt.Sprintf("%s = %v (%s)", e.Flag, e.Value, e.Reason)
+}
+
+// explain formats a verdict.
+func (s *snapshot) explain(i int, a []Value, v verdict) Explanation {
+	c := &s.flags[i]
+	e := Explanation{Flag: c.name, Value: c.value(v).Any()}
+	attrVal := func(k int) Value {
+		if k >= 0 && k < len(a) {
+			return a[k]
+		}
+		return Value{}
+	}
+	keyName := "key attribute"
+	if s.live.Key != nil {
+		keyName = s.live.Key.Name
+	}
+	switch v.step {
+	case stepPinned:
+		e.Step, e.Reason = "pinned", "pinned by ToggleAs in "+c.pin.test
+	case stepActive:
+		e.Step, e.Reason = "active", "active is false"
+	case stepActivation:
+		e.Step, e.Reason = "activation_date", "activation_date "+c.actAt.UTC().Format(time.RFC3339)+" not reached"
+	case stepEnv:
+		e.Step, e.Reason = "environments", fmt.Sprintf("environment %q not in environments %q", s.env, c.src.Environments)
+	case stepTripped:
+		e.Step, e.Reason = "tripped", "switched off by a monitor: "+c.tripped
+	case stepDeps:
+		e.Step, e.Reason = "depends_on", "depends_on: "+s.flags[v.arg].name+" is off"
+	case stepEmpty:
+		e.Step, e.Reason = "empty_context", "empty context: on for everyone who passes steps 1–6"
+	case stepUsers:
+		e.Step, e.Reason = "users", fmt.Sprintf("users: %s %s is allow-listed", keyName, attrVal(s.key).GoString())
+	case stepTargeting:
+		r := &c.rules[v.arg]
+		e.Step = r.field
+		e.Reason = fmt.Sprintf("%s: %s fails (%s is %s)", r.field, r.describe(), r.attrNm, attrVal(r.attr).GoString())
+		if c.variantFl {
+			e.Reason += "; default " + c.def.GoString()
+		}
+	case stepRollout:
+		e.Step = "rollout"
+		pct := strconv.FormatFloat(c.rollout, 'g', -1, 64)
+		if v.on {
+			e.Reason = fmt.Sprintf("rollout: bucket %d < %s", v.bucket, pct)
+		} else {
+			e.Reason = fmt.Sprintf("rollout: bucket %d ≥ %s", v.bucket, pct)
+		}
+	case stepNoKey:
+		if c.variantFl {
+			e.Step, e.Reason = "default", fmt.Sprintf("variants: %s absent, default %s", keyName, c.def.GoString())
+		} else {
+			e.Step, e.Reason = "rollout", fmt.Sprintf("rollout: %s absent", keyName)
+		}
+	case stepPass:
+		e.Step, e.Reason = "targeting", "every targeting check passes"
+		if len(c.rules) == 0 {
+			e.Reason = "active, nothing constrains it"
+		}
+	case stepVariant:
+		if v.variant < 0 {
+			e.Step, e.Reason = "default", fmt.Sprintf("variants: bucket %d beyond the weights, default %s", v.bucket, c.def.GoString())
+		} else {
+			e.Step, e.Reason = "variants", fmt.Sprintf("variants: bucket %d < cumulative weight %s of %q", v.bucket,
+				strconv.FormatFloat(c.variants[v.variant].cum, 'g', -1, 64), c.variants[v.variant].name)
+		}
+	}
+	if c.variantFl && v.step != stepPinned && v.step != stepVariant && v.step != stepNoKey && v.step != stepTargeting {
+		e.Reason += "; default " + c.def.GoString()
+	}
+	return e
+}

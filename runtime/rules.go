@@ -1,0 +1,438 @@
+package runtime
+
+import (
+	"fmt"
+	"regexp"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// opcode is a compiled rule operator. Rules are evaluated by a switch over
+// opcodes on concrete structs: no closures, so attribute values passed in
+// never escape to the heap.
+type opcode uint8
+
+const (
+	opIn opcode = iota
+	opNotIn
+	opEq
+	opNeq
+	opLt
+	opLte
+	opGt
+	opGte
+	opStartsWith
+	opEndsWith
+	opContains
+	opMatches
+	opBefore
+	opAfter
+	opSemverEq
+	opSemverLt
+	opSemverGt
+	opTruthy // the seed's beta_program check: the attribute is truthy
+)
+
+var opNames = map[string]opcode{
+	"in": opIn, "not_in": opNotIn, "eq": opEq, "neq": opNeq,
+	"lt": opLt, "lte": opLte, "gt": opGt, "gte": opGte,
+	"starts_with": opStartsWith, "ends_with": opEndsWith, "contains": opContains, "matches": opMatches,
+	"before": opBefore, "after": opAfter,
+	"semver_eq": opSemverEq, "semver_lt": opSemverLt, "semver_gt": opSemverGt,
+}
+
+// rule is one compiled targeting check of step 9: the seed's regions,
+// account_types and beta_program fields, and the generic rules.
+type rule struct {
+	attr    int    // index into the attribute values; -1: undeclared (always fails)
+	attrNm  string // attribute name, for explanations
+	op      opcode
+	opName  string
+	vals    []Value          // in/not_in/eq/neq/lt.../starts_with/ends_with/contains
+	set     map[string]bool  // in/not_in over many strings
+	res     []*regexp.Regexp // matches
+	times   []time.Time      // before/after
+	semvers []semver         // semver_*
+	field   string           // the spec field it came from: "regions", "rules[2]" …
+}
+
+// compileRule compiles one spec rule; values were type-checked by the spec.
+func compileRule(attr int, attrName, field, opName string, values []any) (rule, error) {
+	op, ok := opNames[opName]
+	if !ok {
+		return rule{}, fmt.Errorf("%s: unknown operator %q", field, opName)
+	}
+	r := rule{attr: attr, attrNm: attrName, op: op, opName: opName, field: field}
+	if len(values) == 0 {
+		return rule{}, fmt.Errorf("%s: operator %q needs at least one value", field, opName)
+	}
+	switch op {
+	case opMatches:
+		for _, v := range values {
+			s, ok := v.(string)
+			if !ok {
+				return rule{}, fmt.Errorf("%s: matches needs string patterns, got %T", field, v)
+			}
+			re, err := regexp.Compile(s)
+			if err != nil {
+				return rule{}, fmt.Errorf("%s: bad pattern %q: %v", field, s, err)
+			}
+			r.res = append(r.res, re)
+		}
+	case opBefore, opAfter:
+		for _, v := range values {
+			switch v := v.(type) {
+			case time.Time:
+				r.times = append(r.times, v)
+			case string:
+				t, ok := parseDate(v)
+				if !ok {
+					return rule{}, fmt.Errorf("%s: bad date %q (want 2006-01-02, 2006-01-02T15:04:05 or RFC 3339)", field, v)
+				}
+				r.times = append(r.times, t)
+			default:
+				return rule{}, fmt.Errorf("%s: %s needs dates, got %T", field, opName, v)
+			}
+		}
+	case opSemverEq, opSemverLt, opSemverGt:
+		for _, v := range values {
+			s, _ := v.(string)
+			sv, ok := parseSemver(s)
+			if !ok {
+				return rule{}, fmt.Errorf("%s: bad semantic version %v", field, v)
+			}
+			r.semvers = append(r.semvers, sv)
+		}
+	default:
+		for _, v := range values {
+			val := valueOf(v)
+			if val.IsAbsent() {
+				return rule{}, fmt.Errorf("%s: unsupported value %v (%T)", field, v, v)
+			}
+			r.vals = append(r.vals, val)
+		}
+		if (op == opIn || op == opNotIn) && len(r.vals) > 8 {
+			allStrings := true
+			for _, v := range r.vals {
+				allStrings = allStrings && v.kind == kindString
+			}
+			if allStrings {
+				r.set = make(map[string]bool, len(r.vals))
+				for _, v := range r.vals {
+					r.set[v.s] = true
+				}
+			}
+		}
+	}
+	return r, nil
+}
+
+// inList compiles a seed list field (regions, account_types) to an "in" rule.
+func inList(attr int, attrName, field string, list []string) rule {
+	vals := make([]any, len(list))
+	for i, s := range list {
+		vals[i] = s
+	}
+	if len(vals) == 0 { // an empty list admits nobody, as in the seed
+		return rule{attr: attr, attrNm: attrName, op: opIn, opName: "in", field: field}
+	}
+	r, _ := compileRule(attr, attrName, field, "in", vals)
+	return r
+}
+
+// match reports whether the attribute values pass the rule. An absent
+// attribute fails every rule (D2).
+func (r *rule) match(a []Value) bool {
+	if r.attr < 0 || r.attr >= len(a) {
+		return false
+	}
+	v := a[r.attr]
+	if v.kind == kindAbsent {
+		return false
+	}
+	switch r.op {
+	case opIn:
+		return r.contains(v)
+	case opNotIn:
+		return !r.contains(v)
+	case opEq:
+		return v.equal(r.vals[0])
+	case opNeq:
+		return !v.equal(r.vals[0])
+	case opLt, opLte, opGt, opGte:
+		c, ok := compare(v, r.vals[0])
+		if !ok {
+			return false
+		}
+		switch r.op {
+		case opLt:
+			return c < 0
+		case opLte:
+			return c <= 0
+		case opGt:
+			return c > 0
+		}
+		return c >= 0
+	case opStartsWith, opEndsWith, opContains:
+		if v.kind != kindString {
+			return false
+		}
+		for _, w := range r.vals {
+			if w.kind != kindString {
+				continue
+			}
+			switch {
+			case r.op == opStartsWith && strings.HasPrefix(v.s, w.s),
+				r.op == opEndsWith && strings.HasSuffix(v.s, w.s),
+				r.op == opContains && strings.Contains(v.s, w.s):
+				return true
+			}
+		}
+		return false
+	case opMatches:
+		if v.kind != kindString {
+			return false
+		}
+		for _, re := range r.res {
+			if re.MatchString(v.s) {
+				return true
+			}
+		}
+		return false
+	case opBefore, opAfter:
+		t, ok := valueTime(v)
+		if !ok {
+			return false
+		}
+		if r.op == opBefore {
+			return t.Before(r.times[0])
+		}
+		return t.After(r.times[0])
+	case opSemverEq, opSemverLt, opSemverGt:
+		if v.kind != kindString {
+			return false
+		}
+		sv, ok := parseSemver(v.s)
+		if !ok {
+			return false
+		}
+		c := sv.compare(r.semvers[0])
+		switch r.op {
+		case opSemverEq:
+			return c == 0
+		case opSemverLt:
+			return c < 0
+		}
+		return c > 0
+	case opTruthy:
+		switch v.kind {
+		case kindString:
+			return v.s != ""
+		case kindFloat:
+			f, _ := v.num()
+			return f != 0
+		}
+		return v.n != 0
+	}
+	return false
+}
+
+func (r *rule) contains(v Value) bool {
+	if r.set != nil {
+		return v.kind == kindString && r.set[v.s]
+	}
+	for _, w := range r.vals {
+		if v.equal(w) {
+			return true
+		}
+	}
+	return false
+}
+
+// compare orders two numbers, or two strings lexically.
+func compare(a, b Value) (int, bool) {
+	if a.kind == kindString && b.kind == kindString {
+		return strings.Compare(a.s, b.s), true
+	}
+	if a.kind == kindInt && b.kind == kindInt {
+		x, y := int64(a.n), int64(b.n)
+		switch {
+		case x < y:
+			return -1, true
+		case x > y:
+			return 1, true
+		}
+		return 0, true
+	}
+	x, ok1 := a.num()
+	y, ok2 := b.num()
+	if !ok1 || !ok2 {
+		return 0, false
+	}
+	switch {
+	case x < y:
+		return -1, true
+	case x > y:
+		return 1, true
+	}
+	return 0, true
+}
+
+// describe formats the rule for explanations, e.g. `region in ["US" "RO"]`.
+func (r *rule) describe() string {
+	if r.op == opTruthy {
+		return r.attrNm + " is true"
+	}
+	var b strings.Builder
+	b.WriteString(r.attrNm + " " + r.opName + " ")
+	var parts []string
+	switch {
+	case r.res != nil:
+		for _, re := range r.res {
+			parts = append(parts, strconv.Quote(re.String()))
+		}
+	case r.times != nil:
+		for _, t := range r.times {
+			parts = append(parts, t.Format(time.RFC3339))
+		}
+	case r.semvers != nil:
+		for _, s := range r.semvers {
+			parts = append(parts, s.raw)
+		}
+	default:
+		for _, v := range r.vals {
+			parts = append(parts, v.GoString())
+		}
+	}
+	if len(parts) == 1 && r.op != opIn && r.op != opNotIn {
+		b.WriteString(parts[0])
+	} else {
+		b.WriteString("[" + strings.Join(parts, ", ") + "]")
+	}
+	return b.String()
+}
+
+// Date formats accepted in specs, rules and attributes (D3: no offset = UTC).
+var dateLayouts = []string{time.RFC3339Nano, "2006-01-02T15:04:05.999999999", "2006-01-02"}
+
+func parseDate(s string) (time.Time, bool) {
+	for _, l := range dateLayouts {
+		if t, err := time.Parse(l, s); err == nil {
+			return t, true
+		}
+	}
+	return time.Time{}, false
+}
+
+// valueTime reads a date attribute: a date string, or Unix seconds.
+func valueTime(v Value) (time.Time, bool) {
+	switch v.kind {
+	case kindString:
+		return parseDate(v.s)
+	case kindInt:
+		return time.Unix(int64(v.n), 0), true
+	}
+	return time.Time{}, false
+}
+
+// semver is a parsed semantic version; pre and raw alias the input.
+type semver struct {
+	major, minor, patch uint64
+	pre                 string
+	raw                 string
+}
+
+// parseSemver parses [v]MAJOR[.MINOR[.PATCH]][-PRERELEASE][+BUILD] without
+// allocating.
+func parseSemver(s string) (semver, bool) {
+	v := semver{raw: s}
+	if len(s) > 0 && (s[0] == 'v' || s[0] == 'V') {
+		s = s[1:]
+	}
+	if i := strings.IndexByte(s, '+'); i >= 0 {
+		s = s[:i]
+	}
+	if i := strings.IndexByte(s, '-'); i >= 0 {
+		v.pre, s = s[i+1:], s[:i]
+		if v.pre == "" {
+			return semver{}, false
+		}
+	}
+	var parts [3]uint64
+	n := 0
+	for {
+		if n == 3 {
+			return semver{}, false
+		}
+		i := strings.IndexByte(s, '.')
+		num := s
+		if i >= 0 {
+			num = s[:i]
+		}
+		x, err := strconv.ParseUint(num, 10, 64)
+		if err != nil {
+			return semver{}, false
+		}
+		parts[n] = x
+		n++
+		if i < 0 {
+			break
+		}
+		s = s[i+1:]
+	}
+	v.major, v.minor, v.patch = parts[0], parts[1], parts[2]
+	return v, true
+}
+
+// compare orders versions by semver precedence (build metadata ignored).
+func (v semver) compare(w semver) int {
+	for _, p := range [3][2]uint64{{v.major, w.major}, {v.minor, w.minor}, {v.patch, w.patch}} {
+		if p[0] != p[1] {
+			if p[0] < p[1] {
+				return -1
+			}
+			return 1
+		}
+	}
+	switch {
+	case v.pre == w.pre:
+		return 0
+	case v.pre == "":
+		return 1
+	case w.pre == "":
+		return -1
+	}
+	a, b := v.pre, w.pre
+	for a != "" && b != "" {
+		var x, y string
+		x, a, _ = strings.Cut(a, ".")
+		y, b, _ = strings.Cut(b, ".")
+		xn, errx := strconv.ParseUint(x, 10, 64)
+		yn, erry := strconv.ParseUint(y, 10, 64)
+		switch {
+		case errx == nil && erry == nil:
+			if xn != yn {
+				if xn < yn {
+					return -1
+				}
+				return 1
+			}
+		case errx == nil:
+			return -1 // numeric identifiers sort first
+		case erry == nil:
+			return 1
+		default:
+			if c := strings.Compare(x, y); c != 0 {
+				return c
+			}
+		}
+	}
+	switch {
+	case a == "" && b == "":
+		return 0
+	case a == "":
+		return -1
+	}
+	return 1
+}

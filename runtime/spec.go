@@ -1,0 +1,204 @@
+package runtime
+
+import (
+	"encoding/json"
+	"fmt"
+	"maps"
+	"math"
+	"slices"
+	"sort"
+	"strings"
+
+	"github.com/flaggen/flaggen/internal/spec"
+)
+
+// Spec is the runtime's view of a validated spec: the model plus name
+// indexes. It is immutable and shared by every Client built from it.
+type Spec struct {
+	m      *spec.Spec
+	byName map[string]int
+	key    int // index of the bucketing attribute, -1 when none
+}
+
+// newSpec wraps a validated model.
+func newSpec(m *spec.Spec) *Spec {
+	s := &Spec{m: m, byName: make(map[string]int, len(m.Flags)), key: -1}
+	for i, f := range m.Flags {
+		s.byName[f.Name] = i
+	}
+	if m.Key != nil {
+		s.key = m.Key.Index
+	}
+	return s
+}
+
+// FlagNames returns the spec's flag names in index order.
+func (s *Spec) FlagNames() []string {
+	out := make([]string, len(s.m.Flags))
+	for i, f := range s.m.Flags {
+		out[i] = f.Name
+	}
+	return out
+}
+
+// Attributes returns the declared context attribute names in spec order
+// (the order of the []Value the evaluation methods take).
+func (s *Spec) Attributes() []string {
+	out := make([]string, len(s.m.Context))
+	for i, a := range s.m.Context {
+		out[i] = a.Name
+	}
+	return out
+}
+
+// ParseContext decodes a JSON object of attribute values (as `flaggen eval`
+// takes them) into attribute values in Spec.Attributes order. An undeclared
+// attribute, a value of the wrong type or a value outside the attribute's
+// enum is an error naming the attribute; null leaves it absent.
+func (s *Spec) ParseContext(data []byte) ([]Value, error) {
+	var raw map[string]json.RawMessage
+	if err := json.Unmarshal(data, &raw); err != nil {
+		return nil, fmt.Errorf("context: want a JSON object of attribute values: %v", err)
+	}
+	out := make([]Value, len(s.m.Context))
+	var errs []string
+	for _, name := range slices.Sorted(maps.Keys(raw)) {
+		at := s.m.Attribute(name)
+		if at == nil {
+			errs = append(errs, fmt.Sprintf("context: undeclared attribute %q (declared: %s)", name, strings.Join(s.Attributes(), ", ")))
+			continue
+		}
+		if string(raw[name]) == "null" {
+			continue
+		}
+		var x any
+		dec := json.NewDecoder(strings.NewReader(string(raw[name])))
+		dec.UseNumber()
+		if err := dec.Decode(&x); err != nil {
+			errs = append(errs, fmt.Sprintf("context: %s: %v", name, err))
+			continue
+		}
+		v, err := attrValue(at, x)
+		if err != nil {
+			errs = append(errs, fmt.Sprintf("context: %s: %v", name, err))
+			continue
+		}
+		out[at.Index] = v
+	}
+	if errs != nil {
+		return nil, fmt.Errorf("%s", strings.Join(errs, "\n"))
+	}
+	return out, nil
+}
+
+// attrValue converts a decoded JSON value to a Value of the attribute's type.
+func attrValue(at *spec.Attribute, x any) (Value, error) {
+	var v Value
+	switch at.Type {
+	case spec.String:
+		s, ok := x.(string)
+		if !ok {
+			return v, fmt.Errorf("want a string, got %s", jsonType(x))
+		}
+		v = String(s)
+	case spec.Bool:
+		b, ok := x.(bool)
+		if !ok {
+			return v, fmt.Errorf("want a bool, got %s", jsonType(x))
+		}
+		v = Bool(b)
+	case spec.Int:
+		n, ok := x.(json.Number)
+		if !ok {
+			return v, fmt.Errorf("want an int, got %s", jsonType(x))
+		}
+		i, err := n.Int64()
+		if err != nil {
+			return v, fmt.Errorf("want an int, got %s", n)
+		}
+		v = Int(i)
+	case spec.Float:
+		n, ok := x.(json.Number)
+		if !ok {
+			return v, fmt.Errorf("want a number, got %s", jsonType(x))
+		}
+		f, err := n.Float64()
+		if err != nil || math.IsInf(f, 0) {
+			return v, fmt.Errorf("want a number, got %s", n)
+		}
+		v = Float(f)
+	default:
+		return v, fmt.Errorf("attribute has unsupported type %q", at.Type)
+	}
+	if len(at.Enum) > 0 {
+		for _, e := range at.Enum {
+			if v.equal(valueOf(e)) {
+				return v, nil
+			}
+		}
+		var allowed []string
+		for _, e := range at.Enum {
+			allowed = append(allowed, valueOf(e).GoString())
+		}
+		return Value{}, fmt.Errorf("%s is not one of %s", v.GoString(), strings.Join(allowed, ", "))
+	}
+	return v, nil
+}
+
+func jsonType(x any) string {
+	switch x.(type) {
+	case string:
+		return "a string"
+	case bool:
+		return "a bool"
+	case json.Number:
+		return "a number"
+	case nil:
+		return "null"
+	case []any:
+		return "an array"
+	}
+	return "an object"
+}
+
+// closeNames lists the names in all closest to name (edit distance ≤ 3 or
+// a shared substring), best first.
+func closeNames(name string, all []string) []string {
+	type cand struct {
+		s string
+		d int
+	}
+	var cs []cand
+	for _, s := range all {
+		d := editDistance(name, s)
+		if d <= 3 || (len(name) >= 3 && (strings.Contains(s, name) || strings.Contains(name, s))) {
+			cs = append(cs, cand{s, d})
+		}
+	}
+	sort.SliceStable(cs, func(i, j int) bool { return cs[i].d < cs[j].d })
+	out := make([]string, 0, len(cs))
+	for _, c := range cs {
+		out = append(out, c.s)
+	}
+	return out
+}
+
+func editDistance(a, b string) int {
+	prev := make([]int, len(b)+1)
+	cur := make([]int, len(b)+1)
+	for j := range prev {
+		prev[j] = j
+	}
+	for i := 1; i <= len(a); i++ {
+		cur[0] = i
+		for j := 1; j <= len(b); j++ {
+			c := prev[j-1]
+			if a[i-1] != b[j-1] {
+				c++
+			}
+			cur[j] = min(c, prev[j]+1, cur[j-1]+1)
+		}
+		prev, cur = cur, prev
+	}
+	return prev[len(b)]
+}

@@ -1,0 +1,171 @@
+package runtime
+
+import (
+	"fmt"
+	"reflect"
+	"strings"
+
+	"github.com/flaggen/flaggen/internal/spec"
+)
+
+// TB is the part of testing.TB that ToggleAs uses (the runtime does not
+// import "testing").
+type TB interface {
+	Helper()
+	Name() string
+	Cleanup(func())
+	Fatalf(format string, args ...any)
+}
+
+// Pinner is anything with a Client: a *Client, or a generated *Flags.
+type Pinner interface {
+	Runtime() *Client
+}
+
+// pin is a test override of one flag on one Client.
+type pin struct {
+	val  Value
+	test string
+	prev *pin // the pin it shadows (same test or a parent test), restored at cleanup
+}
+
+// ToggleAs pins flag f to v on p's Client for the rest of test t, and
+// restores it in t.Cleanup. Pins live in the Client's snapshot (the hot path
+// pays nothing), apply to accessors, factories and Explain, and are never
+// written to any store. Pinning a flag that another running test (not t or
+// a parent of t) has pinned on the same Client to a different value fails t
+// at once, naming both tests.
+func ToggleAs[T FlagValue](t TB, p Pinner, f Flag[T], v T) {
+	t.Helper()
+	var val Value
+	switch x := any(v).(type) {
+	case bool:
+		val = Bool(x)
+	case string:
+		val = String(x)
+	case int64:
+		val = Int(x)
+	case float64:
+		val = Float(x)
+	default: // a named type
+		rv := reflect.ValueOf(v)
+		switch rv.Kind() {
+		case reflect.Bool:
+			val = Bool(rv.Bool())
+		case reflect.String:
+			val = String(rv.String())
+		case reflect.Int64:
+			val = Int(rv.Int())
+		case reflect.Float64:
+			val = Float(rv.Float())
+		}
+	}
+	pinValue(t, p, f.s, f.index, val)
+}
+
+// ToggleNameAs is ToggleAs by flag name, with the value's type checked at
+// run time (bool, string, int64 or int, float64). An unknown name fails t,
+// listing close names.
+func ToggleNameAs(t TB, p Pinner, name string, v any) {
+	t.Helper()
+	c := p.Runtime()
+	i, ok := c.spec.byName[name]
+	if !ok {
+		msg := fmt.Sprintf("ToggleNameAs: no flag %q in the spec", name)
+		if close := closeNames(name, c.spec.FlagNames()); len(close) > 0 {
+			msg += "; did you mean " + strings.Join(close, ", ") + "?"
+		} else {
+			msg += "; flags: " + strings.Join(c.spec.FlagNames(), ", ")
+		}
+		t.Fatalf("%s", msg)
+		return
+	}
+	f := c.spec.m.Flags[i]
+	if n, ok := v.(int); ok && (f.Type == spec.Int) {
+		v = int64(n)
+	}
+	if v == nil {
+		t.Fatalf("ToggleNameAs(%q): nil value", name)
+		return
+	}
+	rv := reflect.ValueOf(v)
+	if err := checkKind(f, rv.Kind()); err != nil {
+		t.Fatalf("ToggleNameAs: %v (got %T)", err, v)
+		return
+	}
+	var val Value
+	switch rv.Kind() {
+	case reflect.Bool:
+		val = Bool(rv.Bool())
+	case reflect.String:
+		val = String(rv.String())
+	case reflect.Int64:
+		val = Int(rv.Int())
+	case reflect.Float64:
+		val = Float(rv.Float())
+	}
+	pinValue(t, p, c.spec, i, val)
+}
+
+func pinValue(t TB, p Pinner, s *Spec, i int, val Value) {
+	t.Helper()
+	c := p.Runtime()
+	if c == nil {
+		t.Fatalf("ToggleAs: nil Client")
+		return
+	}
+	if s != c.spec {
+		t.Fatalf("ToggleAs: flag %q belongs to another spec than the client's", c.spec.m.Flags[i].Name)
+		return
+	}
+	f := c.spec.m.Flags[i]
+	if f.Type == spec.Enum {
+		ok := false
+		var names []string
+		for _, vr := range f.Variants {
+			names = append(names, vr.Name)
+			ok = ok || valueOf(vr.Value).equal(val)
+		}
+		if !ok {
+			t.Fatalf("ToggleAs: %s is not a variant of enum flag %q (variants: %s)", val.GoString(), f.Name, strings.Join(names, ", "))
+			return
+		}
+	}
+	name := t.Name()
+	c.mu.Lock()
+	old := c.pins[i]
+	if old != nil && old.test != name && !strings.HasPrefix(name, old.test+"/") && !old.val.equal(val) {
+		c.mu.Unlock()
+		t.Fatalf("ToggleAs: flag %q is already pinned to %s by %s, which is still running; %s cannot pin it to %s on the same client (use separate clients for parallel tests)",
+			f.Name, old.val.GoString(), old.test, name, val.GoString())
+		return
+	}
+	np := &pin{val: val, test: name, prev: old}
+	c.pins[i] = np
+	err := c.rebuildLocked()
+	c.mu.Unlock()
+	if err != nil {
+		t.Fatalf("ToggleAs: %v", err)
+		return
+	}
+	t.Cleanup(func() {
+		c.mu.Lock()
+		defer c.mu.Unlock()
+		if c.pins[i] == np {
+			if np.prev != nil {
+				c.pins[i] = np.prev
+			} else {
+				delete(c.pins, i)
+			}
+		} else {
+			// A later pin on top of ours is still active: unlink ours.
+			for q := c.pins[i]; q != nil; q = q.prev {
+				if q.prev == np {
+					q.prev = np.prev
+					break
+				}
+			}
+		}
+		_ = c.rebuildLocked()
+	})
+}

@@ -1,0 +1,194 @@
+package runtime
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"testing"
+
+	"github.com/flaggen/flaggen/internal/spec"
+)
+
+// fakeTB records Fatalf instead of stopping, and runs cleanups on demand.
+type fakeTB struct {
+	name     string
+	fatal    string
+	cleanups []func()
+}
+
+func (f *fakeTB) Helper()                        {}
+func (f *fakeTB) Name() string                   { return f.name }
+func (f *fakeTB) Cleanup(fn func())              { f.cleanups = append(f.cleanups, fn) }
+func (f *fakeTB) Fatalf(format string, a ...any) { f.fatal = fmt.Sprintf(format, a...) }
+func (f *fakeTB) done() {
+	for i := len(f.cleanups) - 1; i >= 0; i-- {
+		f.cleanups[i]()
+	}
+	f.cleanups = nil
+}
+
+func variantModel(t testing.TB) *spec.Spec {
+	m := seedModel(t)
+	m.Flags = append(m.Flags,
+		&spec.Flag{Name: "search_engine", Type: spec.Enum, Active: true, DefaultVariant: "classic", Default: "classic",
+			Variants: []*spec.Variant{{Name: "classic", Value: "classic", Weight: 70}, {Name: "semantic", Value: "semantic", Weight: 20}, {Name: "hybrid", Value: "hybrid", Weight: 10}}},
+		&spec.Flag{Name: "zmax", Type: spec.Int, Active: true, DefaultVariant: "few", Default: int64(10),
+			Variants: []*spec.Variant{{Name: "few", Value: int64(10), Weight: 50}, {Name: "many", Value: int64(50), Weight: 50}}},
+	)
+	for i, f := range m.Flags {
+		f.Index = i
+	}
+	return m
+}
+
+type engine string
+
+func TestToggleAs(t *testing.T) {
+	c := newTestClient(t, variantModel(t))
+	s := c.Spec()
+	newUI := NewFlag[bool](s, 1, "new_ui")
+	eng := NewFlag[engine](s, 2, "search_engine")
+	maxr := NewFlag[int64](s, 3, "zmax")
+	ctx := context.Background()
+	x := seedCtx{UserID: 5, Region: "FR"}
+	if accessor(c, 1, ctx, x) {
+		t.Fatal("new_ui on for FR before pinning")
+	}
+	tb := &fakeTB{name: "TestCheckout"}
+	ToggleAs(tb, c, newUI, true)
+	ToggleAs(tb, c, eng, "hybrid")
+	ToggleAs(tb, c, maxr, 99)
+	if tb.fatal != "" {
+		t.Fatal(tb.fatal)
+	}
+	if !accessor(c, 1, ctx, x) {
+		t.Error("pinned new_ui is off")
+	}
+	if v, ok := c.ConstString(2); !ok || v != "hybrid" {
+		t.Errorf("pinned search_engine = %q, %v", v, ok)
+	}
+	if v := c.Int(ctx, 3, nil); v != 99 {
+		t.Errorf("pinned zmax = %d", v)
+	}
+	if e := c.Explain(ctx, 1, nil); e.Reason != "pinned by ToggleAs in TestCheckout" || e.Value != true {
+		t.Errorf("explain: %+v", e)
+	}
+	// A pinned dependency decides for its dependants.
+	if !c.Bool(ctx, 0, []Value{Int(3), String("US")}) == (bucketInt(3, "advanced_search") < 85) {
+		t.Error("advanced_search does not follow the pinned new_ui")
+	}
+	// Never written to the store.
+	st, _ := c.Store().Load(ctx)
+	if string(st.Flags["new_ui"]) != "{}" {
+		t.Errorf("pin reached the store: %s", st.Flags["new_ui"])
+	}
+	tb.done()
+	if accessor(c, 1, ctx, x) {
+		t.Error("new_ui still on after cleanup")
+	}
+	if _, ok := c.ConstString(2); ok {
+		t.Error("search_engine still constant after cleanup")
+	}
+}
+
+func TestToggleAsConflicts(t *testing.T) {
+	m := variantModel(t)
+	c1 := newTestClient(t, m)
+	c2, err := NewClient(c1.Spec())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c2.Close()
+	newUI := NewFlag[bool](c1.Spec(), 1, "new_ui")
+	a, b := &fakeTB{name: "TestA"}, &fakeTB{name: "TestB"}
+	ToggleAs(a, c1, newUI, true)
+	ToggleAs(b, c1, newUI, false)
+	if !strings.Contains(b.fatal, "TestA") || !strings.Contains(b.fatal, "TestB") {
+		t.Fatalf("conflicting pin on one client: fatal %q, want both test names", b.fatal)
+	}
+	// Different clients: each sees its own pin.
+	b.fatal = ""
+	ToggleAs(b, c2, newUI, false)
+	if b.fatal != "" {
+		t.Fatal(b.fatal)
+	}
+	if v, _ := c1.ConstBool(1); !v {
+		t.Error("c1 lost its pin")
+	}
+	if v, ok := c2.ConstBool(1); !ok || v {
+		t.Error("c2 does not see its own pin")
+	}
+	// A subtest may re-pin what its parent pinned; the parent's pin returns.
+	sub := &fakeTB{name: "TestA/sub"}
+	ToggleAs(sub, c1, newUI, false)
+	if sub.fatal != "" {
+		t.Fatal(sub.fatal)
+	}
+	if v, _ := c1.ConstBool(1); v {
+		t.Error("subtest pin not applied")
+	}
+	sub.done()
+	if v, _ := c1.ConstBool(1); !v {
+		t.Error("parent pin not restored after the subtest")
+	}
+	a.done()
+	b.done()
+	if _, ok := c1.ConstBool(1); ok {
+		t.Error("pin left after cleanup")
+	}
+}
+
+func TestToggleNameAs(t *testing.T) {
+	c := newTestClient(t, variantModel(t))
+	tb := &fakeTB{name: "T"}
+	ToggleNameAs(tb, c, "new_iu", true)
+	if !strings.Contains(tb.fatal, "new_ui") {
+		t.Errorf("unknown name: fatal %q should list close name new_ui", tb.fatal)
+	}
+	tb.fatal = ""
+	ToggleNameAs(tb, c, "new_ui", "yes")
+	if !strings.Contains(tb.fatal, "bool") {
+		t.Errorf("wrong type: fatal %q", tb.fatal)
+	}
+	tb.fatal = ""
+	ToggleNameAs(tb, c, "search_engine", "nope")
+	if !strings.Contains(tb.fatal, "not a variant") {
+		t.Errorf("bad enum value: fatal %q", tb.fatal)
+	}
+	tb.fatal = ""
+	ToggleNameAs(tb, c, "zmax", 7)
+	if v, ok := c.ConstInt(3); tb.fatal != "" || !ok || v != 7 {
+		t.Errorf("ToggleNameAs int: %q %v %v", tb.fatal, v, ok)
+	}
+	tb.done()
+}
+
+func TestNewFlagChecks(t *testing.T) {
+	s := newSpec(variantModel(t))
+	for _, f := range []func(){
+		func() { NewFlag[bool](s, 1, "advanced_search") },
+		func() { NewFlag[string](s, 1, "new_ui") },
+		func() { NewFlag[int64](s, 2, "search_engine") },
+		func() { NewFlag[bool](s, 9, "x") },
+	} {
+		func() {
+			defer func() {
+				if recover() == nil {
+					t.Error("NewFlag did not panic on a mismatch")
+				}
+			}()
+			f()
+		}()
+	}
+}
+
+func TestMissingImpls(t *testing.T) {
+	var nilPtr *int
+	one := 1
+	if err := MissingImpls("SearchService", []string{"New", "Old"}, []any{&one, nilPtr}); err == nil || !strings.Contains(err.Error(), "Old") || strings.Contains(err.Error(), "New,") {
+		t.Errorf("err = %v", err)
+	}
+	if err := MissingImpls("S", []string{"A"}, []any{func() {}}); err != nil {
+		t.Error(err)
+	}
+}
