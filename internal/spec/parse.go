@@ -9,7 +9,7 @@ import (
 // every problem found: syntax (then only that one), duplicate keys, schema
 // violations and semantic problems, each as "FILE:LINE:COL: /pointer: msg".
 func Parse(file string, data []byte) (*Spec, error) {
-	doc, errs := decodeDocument(file, data)
+	doc, errs := decodeDocument(file, data, "")
 	if doc == nil {
 		return nil, errs
 	}

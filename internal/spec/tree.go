@@ -127,7 +127,8 @@ func number(num json.Number) any {
 type document struct {
 	file  string
 	src   []byte
-	lines []int // byte offset of each line start
+	base  string // pointer prefix of every node
+	lines []int  // byte offset of each line start
 	root  *node
 	byPtr map[string]*node
 }
@@ -144,8 +145,11 @@ type decoder struct {
 // decodeDocument reads one JSON value with positions. Duplicate object keys
 // are reported (the first occurrence wins) and decoding goes on; a syntax
 // error stops it and is returned as the only error.
-func decodeDocument(file string, src []byte) (*document, ErrorList) {
-	doc := &document{file: file, src: src, byPtr: map[string]*node{}}
+//
+// base prefixes every pointer: a live patch of flag f is decoded with base
+// "/flags/f", so that its nodes carry the pointers of the spec they patch.
+func decodeDocument(file string, src []byte, base string) (*document, ErrorList) {
+	doc := &document{file: file, src: src, base: base, byPtr: map[string]*node{}}
 	doc.lines = append(doc.lines, 0)
 	for i, c := range src {
 		if c == '\n' {
@@ -154,7 +158,7 @@ func decodeDocument(file string, src []byte) (*document, ErrorList) {
 	}
 	d := &decoder{doc: doc, dec: json.NewDecoder(bytes.NewReader(src))}
 	d.dec.UseNumber()
-	root, err := d.value("", -1, 0)
+	root, err := d.value(base, -1, 0)
 	if err == nil {
 		if _, terr := d.dec.Token(); terr != io.EOF {
 			off := d.skip(int(d.dec.InputOffset()))

@@ -60,8 +60,8 @@ func instancePointer(loc string) string {
 	return "/" + strings.Join(toks, "/")
 }
 
-// validate checks v (the document's tree) against sch and returns one plain
-// error per failing leaf, with its pointer (prefixed by base).
+// validate checks the document against sch and returns one plain error per
+// failing keyword, with its pointer (prefixed by the document's base).
 func (doc *document) validate(sch *jsonschema.Schema) []*Error {
 	err := sch.Validate(doc.root.toSchemaValue())
 	if err == nil {
@@ -89,7 +89,7 @@ func (doc *document) validate(sch *jsonschema.Schema) []*Error {
 // schemaLeaf rewrites one failed keyword into plain errors, reading the
 // keyword from the schema rather than parsing jsonschema's message.
 func (doc *document) schemaLeaf(e *jsonschema.ValidationError) []*Error {
-	ptr := instancePointer(e.InstanceLocation)
+	ptr := doc.base + instancePointer(e.InstanceLocation)
 	n := doc.byPtr[ptr]
 	_, frag, _ := strings.Cut(e.AbsoluteKeywordLocation, "#")
 	keyword, parent := "", frag

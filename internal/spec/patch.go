@@ -1,0 +1,311 @@
+package spec
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/flaggen/flaggen/schema"
+)
+
+// patchFields are the flag fields a live patch may set, in the order
+// MarshalJSON writes them. type, variants, strategy, salt and metadata come
+// only from the spec.
+var patchFields = []string{
+	"active", "activation_date", "environments", "performance_baseline",
+	"performance_threshold", "error_threshold", "depends_on", "users",
+	"regions", "account_types", "beta_program", "percentage_rollout",
+	"rules", "default", "tripped",
+}
+
+// Patch is one flag's live state over the spec: each set field replaces the
+// spec's value, and each field named in Null is removed from the flag (back
+// to absent, as if the spec did not set it). A nil pointer or nil slice
+// leaves the spec's value. Values have the model's types (see Flag).
+//
+// Read patches with DecodePatch and write them with json.Marshal; Apply
+// validates a Patch however it was made.
+type Patch struct {
+	Active               *bool      `json:"active,omitempty"`
+	ActivationDate       *time.Time `json:"activation_date,omitempty"`
+	Environments         []string   `json:"environments,omitempty"`
+	PerformanceBaseline  *float64   `json:"performance_baseline,omitempty"`
+	PerformanceThreshold *int64     `json:"performance_threshold,omitempty"`
+	ErrorThreshold       *int64     `json:"error_threshold,omitempty"`
+	DependsOn            []string   `json:"depends_on,omitempty"`
+	Users                []any      `json:"users,omitempty"` // int64 or string, by the key attribute
+	Regions              []string   `json:"regions,omitempty"`
+	AccountTypes         []string   `json:"account_types,omitempty"`
+	BetaProgram          *bool      `json:"beta_program,omitempty"`
+	PercentageRollout    *float64   `json:"percentage_rollout,omitempty"`
+	Rules                []*Rule    `json:"rules,omitempty"`
+	Default              *string    `json:"default,omitempty"` // a variant name
+	// Tripped is why a monitor switched the flag off; a non-empty reason
+	// keeps the flag off until an operator clears it (Null "tripped").
+	Tripped *string `json:"tripped,omitempty"`
+
+	// Null lists the spec field names the patch sets to JSON null.
+	Null []string `json:"-"`
+}
+
+// MarshalJSON writes p as a patch object, fields in a fixed order, with
+// null for each field in p.Null. DecodePatch reads it back.
+func (p *Patch) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	buf.WriteByte('{')
+	for _, name := range patchFields {
+		var v any
+		if slices.Contains(p.Null, name) {
+			v = nil
+		} else if v = p.get(name); v == nil {
+			continue
+		}
+		if buf.Len() > 1 {
+			buf.WriteByte(',')
+		}
+		b, err := json.Marshal(v)
+		if err != nil {
+			return nil, fmt.Errorf("patch field %q: %v", name, err)
+		}
+		buf.WriteString(strconv.Quote(name))
+		buf.WriteByte(':')
+		buf.Write(b)
+	}
+	buf.WriteByte('}')
+	return buf.Bytes(), nil
+}
+
+// get returns the JSON-ready value of one field of p, or nil when unset.
+func (p *Patch) get(name string) any {
+	switch name {
+	case "active":
+		return ptrOrNil(p.Active)
+	case "activation_date":
+		if p.ActivationDate != nil {
+			return p.ActivationDate.Format(time.RFC3339Nano)
+		}
+	case "environments":
+		return sliceOrNil(p.Environments)
+	case "performance_baseline":
+		return ptrOrNil(p.PerformanceBaseline)
+	case "performance_threshold":
+		return ptrOrNil(p.PerformanceThreshold)
+	case "error_threshold":
+		return ptrOrNil(p.ErrorThreshold)
+	case "depends_on":
+		return sliceOrNil(p.DependsOn)
+	case "users":
+		return sliceOrNil(p.Users)
+	case "regions":
+		return sliceOrNil(p.Regions)
+	case "account_types":
+		return sliceOrNil(p.AccountTypes)
+	case "beta_program":
+		return ptrOrNil(p.BetaProgram)
+	case "percentage_rollout":
+		return ptrOrNil(p.PercentageRollout)
+	case "rules":
+		if p.Rules != nil {
+			out := make([]any, len(p.Rules))
+			for i, r := range p.Rules {
+				out[i] = r.jsonValue()
+			}
+			return out
+		}
+	case "default":
+		return ptrOrNil(p.Default)
+	case "tripped":
+		return ptrOrNil(p.Tripped)
+	}
+	return nil
+}
+
+// set copies field name from the patched flag f into p.
+func (p *Patch) set(name string, f *Flag) {
+	switch name {
+	case "active":
+		p.Active = &f.Active
+	case "activation_date":
+		p.ActivationDate = f.ActivationDate
+	case "environments":
+		p.Environments = f.Environments
+	case "performance_baseline":
+		p.PerformanceBaseline = f.PerformanceBaseline
+	case "performance_threshold":
+		p.PerformanceThreshold = f.PerformanceThreshold
+	case "error_threshold":
+		p.ErrorThreshold = f.ErrorThreshold
+	case "depends_on":
+		p.DependsOn = f.DependsOn
+	case "users":
+		p.Users = f.Users
+	case "regions":
+		p.Regions = f.Regions
+	case "account_types":
+		p.AccountTypes = f.AccountTypes
+	case "beta_program":
+		p.BetaProgram = &f.BetaProgram
+	case "percentage_rollout":
+		p.PercentageRollout = f.PercentageRollout
+	case "rules":
+		p.Rules = f.Rules
+	case "default":
+		p.Default = &f.DefaultVariant
+	case "tripped":
+		p.Tripped = &f.Tripped
+	}
+}
+
+func ptrOrNil[T any](p *T) any {
+	if p == nil {
+		return nil
+	}
+	return *p
+}
+
+func sliceOrNil[T any](s []T) any {
+	if s == nil {
+		return nil
+	}
+	return s
+}
+
+// jsonValue is the rule as spec JSON: dates (before/after) as RFC 3339.
+func (r *Rule) jsonValue() any {
+	vals := make([]any, len(r.Values))
+	for i, v := range r.Values {
+		if t, ok := v.(time.Time); ok {
+			v = t.Format(time.RFC3339Nano)
+		}
+		vals[i] = v
+	}
+	return map[string]any{"attribute": r.Attribute, "operator": r.Operator, "values": vals}
+}
+
+// patchFile names a patch in error positions.
+const patchFile = "patch"
+
+// DecodePatch reads the live patch data of flag over the spec s: a JSON
+// object of patchable spec fields (null removes a field). It validates the
+// patch against the schema's "$defs/patch" and runs the spec's semantic
+// checks on s with the patch applied (so a patch that would create a
+// depends_on cycle is refused). Errors are an ErrorList positioned in data
+// ("patch:LINE:COL: /percentage_rollout: must be between 0 and 100");
+// problems outside the patched flag keep their spec pointer.
+func DecodePatch(s *Spec, flag string, data []byte) (*Patch, error) {
+	f := s.Flag(flag)
+	if f == nil {
+		return nil, ErrorList{{File: patchFile, Msg: fmt.Sprintf("unknown flag %q%s", flag, didYouMean(flag, flagNames(s)))}}
+	}
+	base := flagPtr(f)
+	doc, errs := decodeDocument(patchFile, data, base)
+	if doc == nil {
+		return nil, errs
+	}
+	errs = append(errs, doc.validate(schema.Patch())...)
+	ns, clone, b := s.withPatch(f, doc.root)
+	errs = append(errs, b.errs...)
+	errs = append(errs, check(ns, flag)...)
+	if len(errs) > 0 {
+		for _, e := range errs {
+			if e.Pointer == base || strings.HasPrefix(e.Pointer, base+"/") {
+				doc.locate(e)
+				e.Pointer = strings.TrimPrefix(e.Pointer, base)
+			}
+		}
+		return nil, errs.sortDedup()
+	}
+	p := &Patch{}
+	if doc.root.kind == kObject {
+		for i, key := range doc.root.keys {
+			if doc.root.elems[i].kind == kNull {
+				p.Null = append(p.Null, key)
+			} else {
+				p.set(key, clone)
+			}
+		}
+	}
+	return p, nil
+}
+
+// withPatch returns a copy of s whose flag f is replaced by a copy with the
+// patch object n applied (through setField, the spec decoder's own code),
+// that copy, and the builder holding conversion errors.
+func (s *Spec) withPatch(f *Flag, n *node) (*Spec, *Flag, *builder) {
+	ns := *s
+	ns.Flags = slices.Clone(s.Flags)
+	b := &builder{}
+	clone := b.patchFlag(&ns, f, n)
+	ns.Flags[f.Index] = clone
+	return &ns, clone, b
+}
+
+// patchFlag returns a copy of f with the patch object n applied.
+func (b *builder) patchFlag(s *Spec, f *Flag, n *node) *Flag {
+	clone := *f
+	if n.kind == kObject {
+		for i, key := range n.keys {
+			if slices.Contains(patchFields, key) {
+				b.setField(s, &clone, key, n.elems[i])
+			}
+		}
+	}
+	resolveDefault(&clone)
+	return &clone
+}
+
+// Apply returns a copy of s with each flag's patch applied (patches are
+// keyed by flag name; a nil patch changes nothing) and the semantic checks
+// re-run on the result; s is not modified and unpatched flags are shared.
+// Each patch is validated as DecodePatch would (it goes through JSON and the
+// same decoder), so a hand-built Patch cannot smuggle in bad values. The
+// error, an ErrorList with spec pointers ("/flags/a/depends_on/0: dependency
+// cycle a → b → a"), refuses the whole set. A patch naming a flag the spec
+// lacks is an error: callers holding live state for removed flags skip them.
+func (s *Spec) Apply(patches map[string]*Patch) (*Spec, error) {
+	ns := *s
+	ns.Flags = slices.Clone(s.Flags)
+	var errs ErrorList
+	names := make([]string, 0, len(patches))
+	for name := range patches {
+		names = append(names, name)
+	}
+	slices.Sort(names)
+	for _, name := range names {
+		p := patches[name]
+		f := s.Flag(name)
+		if f == nil {
+			errs = append(errs, &Error{Pointer: "/flags/" + escapeToken(name), Msg: fmt.Sprintf("unknown flag %q%s", name, didYouMean(name, flagNames(s)))})
+			continue
+		}
+		if p == nil {
+			continue
+		}
+		data, err := json.Marshal(p)
+		if err != nil {
+			errs = append(errs, &Error{Pointer: flagPtr(f), Msg: err.Error()})
+			continue
+		}
+		doc, derrs := decodeDocument("", data, flagPtr(f))
+		if doc == nil {
+			errs = append(errs, derrs...)
+			continue
+		}
+		errs = append(errs, doc.validate(schema.Patch())...)
+		b := &builder{}
+		ns.Flags[f.Index] = b.patchFlag(&ns, f, doc.root)
+		errs = append(errs, b.errs...)
+	}
+	errs = append(errs, check(&ns, names...)...)
+	if len(errs) > 0 {
+		for _, e := range errs {
+			e.File, e.Line, e.Col = "", 0, 0
+		}
+		return nil, errs.sortDedup()
+	}
+	return &ns, nil
+}
