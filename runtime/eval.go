@@ -133,7 +133,7 @@ func build(in buildInput) (*snapshot, error) {
 		c.typ = f.Type
 		c.variantFl = f.Type != spec.Bool && f.Type != ""
 		c.active = f.Active
-		c.tripped = flagTripped(f)
+		c.tripped = f.Tripped
 		c.pin = in.pins[i]
 		c.baseline = math.Inf(1)
 		if f.PerformanceBaseline != nil {

@@ -1,0 +1,242 @@
+package runtime
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"maps"
+	"slices"
+	"strings"
+
+	"github.com/flaggen/flaggen/internal/spec"
+)
+
+// livePatch is one flag's decoded live patch.
+type livePatch = spec.Patch
+
+// applyStateLocked validates live state flag by flag: a patch that does not
+// decode keeps that flag's last good patch; a set of patches that the spec
+// refuses as a whole (e.g. a depends_on cycle) keeps the last good state.
+func (c *Client) applyStateLocked(st State) {
+	patches := make(map[string]*livePatch, len(st.Flags))
+	for name, raw := range st.Flags {
+		if c.spec.m.Flag(name) == nil {
+			continue // registered by name lookups; off here
+		}
+		p, err := spec.DecodePatch(c.spec.m, name, raw)
+		if err != nil {
+			c.log.Error("flaggen: refusing live patch, keeping the last good one", "flag", name, "version", st.Version, "err", err)
+			if old, ok := c.patches[name]; ok {
+				patches[name] = old
+			}
+			continue
+		}
+		patches[name] = p
+	}
+	live, err := c.spec.m.Apply(patches)
+	if err != nil {
+		c.log.Error("flaggen: refusing live state, keeping the last good one", "version", st.Version, "err", err)
+		return
+	}
+	old, oldPatches, oldVersion := c.live, c.patches, c.version
+	c.live, c.patches, c.version = live, patches, st.Version
+	if err := c.rebuildLocked(); err != nil {
+		c.log.Error("flaggen: refusing live state, keeping the last good one", "version", st.Version, "err", err)
+		c.live, c.patches, c.version = old, oldPatches, oldVersion
+	}
+}
+
+// Edit is one atomic, audited change of live state over several flags.
+type Edit struct {
+	// Actor says who makes the change; Reason says why. Both go to the
+	// audit trail. Actor is required.
+	Actor, Reason string
+	// Flags maps each flag to a patch object over the spec (field names as
+	// in the spec; see spec.DecodePatch). By default it is merged into the
+	// flag's current live patch: fields given replace the live ones, and a
+	// field set to null removes that field from the flag (back to absent).
+	Flags map[string]json.RawMessage
+	// Replace makes each patch replace the flag's live patch instead of
+	// merging into it; {} reverts the flag to the spec as written.
+	Replace bool
+}
+
+// maxEditRetries bounds optimistic-concurrency retries of Change.
+const maxEditRetries = 20
+
+// Change validates and applies an Edit through the store as one atomic
+// write. Every patch is decoded against the spec and the resulting live
+// spec is re-checked as a whole (e.g. for depends_on cycles); anything bad
+// is refused with an error naming the flag, and nothing is written. On
+// success the Client's snapshot reflects the change when Change returns.
+func (c *Client) Change(ctx context.Context, e Edit) error {
+	if e.Actor == "" {
+		return errors.New("live change: actor is required (who makes the change)")
+	}
+	if len(e.Flags) == 0 {
+		return errors.New("live change: no flags to change")
+	}
+	for _, name := range slices.Sorted(maps.Keys(e.Flags)) {
+		if c.spec.m.Flag(name) == nil {
+			msg := fmt.Sprintf("live change: unknown flag %q", name)
+			if close := closeNames(name, c.spec.FlagNames()); len(close) > 0 {
+				msg += " (did you mean " + strings.Join(close, ", ") + "?)"
+			}
+			return errors.New(msg)
+		}
+	}
+	for attempt := 0; ; attempt++ {
+		st, err := c.opts.store.Load(ctx)
+		if err != nil {
+			return fmt.Errorf("live change: loading live state: %w", err)
+		}
+		ch, err := c.prepare(st, e)
+		if err != nil {
+			return err
+		}
+		_, err = c.opts.store.Apply(ctx, ch)
+		if errors.Is(err, ErrConflict) && attempt < maxEditRetries {
+			continue
+		}
+		if err != nil {
+			return fmt.Errorf("live change: %w", err)
+		}
+		return c.reload(ctx)
+	}
+}
+
+// prepare merges e into st, validates the result and returns the Change.
+func (c *Client) prepare(st State, e Edit) (Change, error) {
+	ch := Change{IfVersion: st.Version, Actor: e.Actor, Reason: e.Reason, Flags: map[string]json.RawMessage{}}
+	patches := map[string]*livePatch{}
+	for name, raw := range st.Flags {
+		if _, edited := e.Flags[name]; edited || c.spec.m.Flag(name) == nil {
+			continue
+		}
+		if p, err := spec.DecodePatch(c.spec.m, name, raw); err == nil {
+			patches[name] = p
+		}
+	}
+	for _, name := range slices.Sorted(maps.Keys(e.Flags)) {
+		raw := e.Flags[name]
+		if !e.Replace {
+			merged, err := mergePatch(st.Flags[name], raw)
+			if err != nil {
+				return ch, fmt.Errorf("live change: flag %q: %v", name, err)
+			}
+			raw = merged
+		} else if isNullJSON(raw) {
+			raw = json.RawMessage("{}")
+		}
+		p, err := spec.DecodePatch(c.spec.m, name, raw)
+		if err != nil {
+			return ch, fmt.Errorf("live change refused: flag %q: %w", name, err)
+		}
+		patches[name] = p
+		ch.Flags[name] = raw
+	}
+	if _, err := c.spec.m.Apply(patches); err != nil {
+		return ch, fmt.Errorf("live change refused: %w", err)
+	}
+	return ch, nil
+}
+
+// mergePatch merges the fields of edit into the patch object base; a field
+// in edit replaces the field in base (null included: null is the patch's
+// "remove this field" value).
+func mergePatch(base, edit json.RawMessage) (json.RawMessage, error) {
+	fields := map[string]json.RawMessage{}
+	if !isNullJSON(base) {
+		if err := json.Unmarshal(base, &fields); err != nil {
+			return nil, fmt.Errorf("live patch is not a JSON object: %v", err)
+		}
+	}
+	var ed map[string]json.RawMessage
+	if isNullJSON(edit) {
+		return nil, errors.New("patch is empty (want a JSON object)")
+	}
+	if err := json.Unmarshal(edit, &ed); err != nil {
+		return nil, fmt.Errorf("patch is not a JSON object: %v", err)
+	}
+	for k, v := range ed {
+		fields[k] = v
+	}
+	// Marshal a map: keys sorted, deterministic.
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(fields); err != nil {
+		return nil, err
+	}
+	return json.RawMessage(bytes.TrimSpace(buf.Bytes())), nil
+}
+
+// Set is Change for one flag.
+func (c *Client) Set(ctx context.Context, flag string, patch json.RawMessage, actor, reason string) error {
+	return c.Change(ctx, Edit{Actor: actor, Reason: reason, Flags: map[string]json.RawMessage{flag: patch}})
+}
+
+// SetRelease switches every flag of a release on or off ("active") in one
+// atomic, audited change.
+func (c *Client) SetRelease(ctx context.Context, release string, on bool, actor, reason string) error {
+	r := c.spec.m.Release(release)
+	if r == nil {
+		var names []string
+		for _, r := range c.spec.m.Releases {
+			names = append(names, r.Name)
+		}
+		return fmt.Errorf("release %q is not in the spec (releases: %s)", release, strings.Join(names, ", "))
+	}
+	patch := json.RawMessage(fmt.Sprintf(`{"active":%t}`, on))
+	e := Edit{Actor: actor, Reason: reason, Flags: map[string]json.RawMessage{}}
+	for _, f := range r.Flags {
+		e.Flags[f] = patch
+	}
+	if e.Reason == "" {
+		e.Reason = fmt.Sprintf("release %s %s", release, map[bool]string{true: "on", false: "off"}[on])
+	}
+	return c.Change(ctx, e)
+}
+
+// ReleaseStatus reports how many flags of a release are switched on (active
+// and not tripped in live state) out of how many, as the seed's "2 of 5".
+func (c *Client) ReleaseStatus(release string) (enabled, total int, err error) {
+	r := c.spec.m.Release(release)
+	if r == nil {
+		return 0, 0, fmt.Errorf("release %q is not in the spec", release)
+	}
+	s := c.snap.Load()
+	for _, name := range r.Flags {
+		f := &s.flags[c.spec.byName[name]]
+		if f.active && f.tripped == "" {
+			enabled++
+		}
+	}
+	return enabled, len(r.Flags), nil
+}
+
+// Reset is the operator reset after a monitor tripped a flag: it clears
+// the flag's shared error and slow-execution counters and its "tripped"
+// state, audited with actor and reason.
+func (c *Client) Reset(ctx context.Context, flag, actor, reason string) error {
+	i, ok := c.spec.byName[flag]
+	if !ok {
+		return fmt.Errorf("reset: unknown flag %q", flag)
+	}
+	c.mon.drain(i)
+	if err := c.opts.store.ResetCounters(ctx, flag); err != nil {
+		return fmt.Errorf("reset %q: %w", flag, err)
+	}
+	if reason == "" {
+		reason = "operator reset"
+	}
+	return c.Set(ctx, flag, json.RawMessage(`{"tripped":null}`), actor, reason)
+}
+
+// Audit returns the flag's audit trail (all flags when flag is ""), newest
+// first, at most limit entries (all when limit <= 0).
+func (c *Client) Audit(ctx context.Context, flag string, limit int) ([]AuditEntry, error) {
+	return c.opts.store.Audit(ctx, flag, limit)
+}
