@@ -1,0 +1,11 @@
+package main
+
+import (
+	"os"
+
+	"github.com/flaggen/flaggen/internal/cli"
+)
+
+func main() {
+	os.Exit(cli.Main(os.Args[1:], os.Stdin, os.Stdout, os.Stderr))
+}

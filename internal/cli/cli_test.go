@@ -1,0 +1,376 @@
+package cli
+
+import (
+	"bytes"
+	"flag"
+	"fmt"
+	"math/rand/v2"
+	"os"
+	"path/filepath"
+	"regexp"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/flaggen/flaggen/internal/gen"
+)
+
+const validSpec = `{
+    "flags": {
+        "new_ui": {"active": true, "regions": ["US"], "metadata": {"description": "New UI."}},
+        "old_api": {"active": true, "expires": "2024-06-30"}
+    }
+}
+`
+
+const invalidSpec = `{
+    "flags": {
+        "a": {"active": "yes"},
+        "b": {"active": true, "depends_on": ["missing"]}
+    }
+}
+`
+
+// run runs Main and returns the exit code and output.
+func run(t *testing.T, args ...string) (code int, stdout, stderr string) {
+	t.Helper()
+	var out, errb bytes.Buffer
+	code = Main(args, strings.NewReader(""), &out, &errb)
+	return code, out.String(), errb.String()
+}
+
+func writeFile(t *testing.T, path, data string) {
+	t.Helper()
+	if err := os.MkdirAll(filepath.Dir(path), 0o777); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(path, []byte(data), 0o666); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestUsage(t *testing.T) {
+	for _, tc := range []struct {
+		args         []string
+		code         int
+		stdout, errs string
+	}{
+		{nil, 2, "", "Commands:"},
+		{[]string{"help"}, 0, "Commands:", ""},
+		{[]string{"-h"}, 0, "Commands:", ""},
+		{[]string{"help", "generate"}, 0, "usage: flaggen generate -spec FILE", ""},
+		{[]string{"help", "nope"}, 2, "", `flaggen help: unknown command "nope"`},
+		{[]string{"nope"}, 2, "", `flaggen: unknown command "nope"`},
+		{[]string{"generate"}, 2, "", "flaggen generate: -spec is required\nusage: flaggen generate -spec FILE"},
+		{[]string{"generate", "-spec", "x.json"}, 2, "", "-out is required"},
+		{[]string{"generate", "-bogus"}, 2, "", "flag provided but not defined: -bogus"},
+		{[]string{"generate", "-spec", "x", "-out", "o", "extra"}, 2, "", `unexpected argument "extra"`},
+		{[]string{"generate", "-spec", "x", "-out", "o", "-now", "tomorrow"}, 2, "", `-now: "tomorrow" is neither 2006-01-02 nor RFC 3339`},
+		{[]string{"validate"}, 2, "", "-spec is required"},
+		{[]string{"validate", "-spec", filepath.Join(t.TempDir(), "missing.json")}, 1, "", "flaggen: open "},
+	} {
+		code, stdout, stderr := run(t, tc.args...)
+		if code != tc.code || !strings.Contains(stdout, tc.stdout) || !strings.Contains(stderr, tc.errs) || (tc.errs == "") != (stderr == "") {
+			t.Errorf("flaggen %s: exit %d, stdout %q, stderr %q; want exit %d, stdout with %q, stderr with %q",
+				strings.Join(tc.args, " "), code, stdout, stderr, tc.code, tc.stdout, tc.errs)
+		}
+	}
+}
+
+// TestHelpDocumentsEveryOption checks -h of every registered command: exit
+// 0, help on stdout, every option listed.
+func TestHelpDocumentsEveryOption(t *testing.T) {
+	cmds := Commands()
+	if len(cmds) < 2 {
+		t.Fatalf("only %d commands registered", len(cmds))
+	}
+	for _, c := range cmds {
+		code, stdout, stderr := run(t, c.Name, "-h")
+		if code != 0 || stderr != "" {
+			t.Errorf("%s -h: exit %d, stderr %q", c.Name, code, stderr)
+		}
+		if !strings.HasPrefix(stdout, "usage: flaggen "+c.Name+" ") {
+			t.Errorf("%s -h does not start with its synopsis:\n%s", c.Name, stdout)
+		}
+		fs := flag.NewFlagSet(c.Name, flag.ContinueOnError)
+		c.Setup(fs)
+		fs.VisitAll(func(f *flag.Flag) {
+			if !strings.Contains(stdout, "  -"+f.Name) {
+				t.Errorf("%s -h does not document -%s:\n%s", c.Name, f.Name, stdout)
+			}
+			if strings.TrimSpace(f.Usage) == "" {
+				t.Errorf("%s: -%s has no usage text", c.Name, f.Name)
+			}
+			if !strings.Contains(c.Args, "-"+f.Name) {
+				t.Errorf("%s: synopsis %q omits -%s", c.Name, c.Args, f.Name)
+			}
+		})
+		if _, top, _ := run(t, "help"); !strings.Contains(top, "  "+c.Name+" ") {
+			t.Errorf("flaggen help does not list %s:\n%s", c.Name, top)
+		}
+	}
+}
+
+func TestGenerateWritesAndIsIdempotent(t *testing.T) {
+	dir := t.TempDir()
+	specFile := filepath.Join(dir, "spec", "flags.json")
+	writeFile(t, specFile, validSpec)
+	out := filepath.Join(dir, "my-flags")
+	args := []string{"generate", "-spec", specFile, "-out", out, "-now", "2025-01-01"}
+	if code, stdout, stderr := run(t, args...); code != 0 || stdout != "" || stderr != "" {
+		t.Fatalf("exit %d, stdout %q, stderr %q", code, stdout, stderr)
+	}
+	target := filepath.Join(out, gen.FileName)
+	src, err := os.ReadFile(target)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"package myflags\n", `runtime.MustLoadSpec("flags.json", `, "// Deprecated: flag \"old_api\" expired on 2024-06-30; remove it."} {
+		if !bytes.Contains(src, []byte(want)) {
+			t.Errorf("generated file lacks %q", want)
+		}
+	}
+	entries, _ := os.ReadDir(out)
+	if len(entries) != 1 {
+		t.Errorf("out dir holds %d entries, want just %s (no temporary files left)", len(entries), gen.FileName)
+	}
+	old := time.Now().Add(-time.Hour).Truncate(time.Second)
+	if err := os.Chtimes(target, old, old); err != nil {
+		t.Fatal(err)
+	}
+	if code, _, stderr := run(t, args...); code != 0 {
+		t.Fatalf("second run: exit %d: %s", code, stderr)
+	}
+	if fi, err := os.Stat(target); err != nil || !fi.ModTime().Equal(old) {
+		t.Errorf("an unchanged file was rewritten (mtime %v, want %v)", fi.ModTime(), old)
+	}
+	// An earlier -now: the flag has not expired, so the file changes.
+	if code, _, stderr := run(t, "generate", "-spec", specFile, "-out", out, "-now", "2024-01-01"); code != 0 {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	if src2, _ := os.ReadFile(target); bytes.Contains(src2, []byte("Deprecated")) {
+		t.Errorf("flag marked deprecated before its expiry")
+	}
+}
+
+func TestGenerateCheck(t *testing.T) {
+	dir := t.TempDir()
+	specFile := filepath.Join(dir, "flags.json")
+	writeFile(t, specFile, validSpec)
+	out := filepath.Join(dir, "flags")
+	check := []string{"generate", "-check", "-spec", specFile, "-out", out, "-now", "2025-01-01"}
+
+	code, _, stderr := run(t, check...)
+	if code != 1 || !strings.Contains(stderr, gen.FileName+" is missing") || !strings.Contains(stderr, "regenerate with: flaggen generate -spec ") {
+		t.Errorf("missing file: exit %d, stderr %q", code, stderr)
+	}
+	if _, err := os.Stat(out); !os.IsNotExist(err) {
+		t.Errorf("-check created %s", out)
+	}
+
+	if code, _, stderr := run(t, check[0:1][0], "-spec", specFile, "-out", out, "-now", "2025-01-01"); code != 0 {
+		t.Fatalf("generate: exit %d: %s", code, stderr)
+	}
+	if code, stdout, stderr := run(t, check...); code != 0 || stdout != "" || stderr != "" {
+		t.Errorf("fresh: exit %d, stdout %q, stderr %q", code, stdout, stderr)
+	}
+
+	target := filepath.Join(out, gen.FileName)
+	good, _ := os.ReadFile(target)
+	stale := bytes.ReplaceAll(good, []byte("New UI."), []byte("Old text."))
+	if bytes.Equal(stale, good) {
+		t.Fatal("description not found in the generated file")
+	}
+	if err := os.WriteFile(target, stale, 0o666); err != nil {
+		t.Fatal(err)
+	}
+	code, _, stderr = run(t, check...)
+	if code != 1 {
+		t.Errorf("stale: exit %d, want 1", code)
+	}
+	for _, want := range []string{gen.FileName + " is stale:", "--- ", "+++ ", "@@ -", "\n-// Old text.\n", "\n+// New UI.\n"} {
+		if !strings.Contains(stderr, want) {
+			t.Errorf("stale: stderr lacks %q:\n%s", want, stderr)
+		}
+	}
+	if now, _ := os.ReadFile(target); !bytes.Equal(now, stale) {
+		t.Errorf("-check rewrote the stale file")
+	}
+}
+
+var positionLine = regexp.MustCompile(`^.+:\d+:\d+: /\S*: .+$`)
+
+func TestInvalidSpecWritesNothing(t *testing.T) {
+	dir := t.TempDir()
+	specFile := filepath.Join(dir, "flags.json")
+	writeFile(t, specFile, invalidSpec)
+	out := filepath.Join(dir, "flags")
+	target := filepath.Join(out, gen.FileName)
+	writeFile(t, target, "previous content")
+
+	for _, args := range [][]string{
+		{"generate", "-spec", specFile, "-out", out},
+		{"generate", "-check", "-spec", specFile, "-out", out},
+		{"validate", "-spec", specFile},
+	} {
+		code, stdout, stderr := run(t, args...)
+		if code != 1 || stdout != "" {
+			t.Errorf("%v: exit %d, stdout %q", args, code, stdout)
+		}
+		lines := strings.Split(strings.TrimSuffix(stderr, "\n"), "\n")
+		if len(lines) < 2 {
+			t.Errorf("%v: want every error (at least 2), got:\n%s", args, stderr)
+		}
+		for _, l := range lines {
+			if !positionLine.MatchString(l) || !strings.HasPrefix(l, specFile+":") {
+				t.Errorf("%v: error line %q is not FILE:LINE:COL: /pointer: message", args, l)
+			}
+		}
+		if data, _ := os.ReadFile(target); string(data) != "previous content" {
+			t.Errorf("%v: output file touched", args)
+		}
+		if entries, _ := os.ReadDir(out); len(entries) != 1 {
+			t.Errorf("%v: out dir holds %d entries, want 1", args, len(entries))
+		}
+	}
+}
+
+func TestValidateValid(t *testing.T) {
+	specFile := filepath.Join(t.TempDir(), "flags.json")
+	writeFile(t, specFile, validSpec)
+	if code, stdout, stderr := run(t, "validate", "-spec", specFile); code != 0 || stdout != "" || stderr != "" {
+		t.Errorf("exit %d, stdout %q, stderr %q", code, stdout, stderr)
+	}
+}
+
+func TestPackageName(t *testing.T) {
+	dir := t.TempDir()
+	specFile := filepath.Join(dir, "flags.json")
+	writeFile(t, specFile, validSpec)
+	pkgOf := func(out string, extra ...string) string {
+		t.Helper()
+		args := append([]string{"generate", "-spec", specFile, "-out", out}, extra...)
+		if code, _, stderr := run(t, args...); code != 0 {
+			t.Fatalf("%v: exit %d: %s", args, code, stderr)
+		}
+		src, _ := os.ReadFile(filepath.Join(out, gen.FileName))
+		m := regexp.MustCompile(`(?m)^package (\w+)$`).FindSubmatch(src)
+		if m == nil {
+			t.Fatalf("no package clause in:\n%s", src)
+		}
+		return string(m[1])
+	}
+	// The package the directory already holds wins over its name; test
+	// files and files excluded by build constraints do not count.
+	existing := filepath.Join(dir, "internal", "featureflags")
+	writeFile(t, filepath.Join(existing, "doc.go"), "// Package flags ...\npackage flags\n")
+	writeFile(t, filepath.Join(existing, "x_test.go"), "package flags_test\n")
+	writeFile(t, filepath.Join(existing, "gen.go"), "//go:build ignore\n\npackage main\n")
+	if got := pkgOf(existing); got != "flags" {
+		t.Errorf("existing package: got %s, want flags", got)
+	}
+	if got := pkgOf(filepath.Join(dir, "Feature-Flags")); got != "featureflags" {
+		t.Errorf("from dir name: got %s, want featureflags", got)
+	}
+	if got := pkgOf(filepath.Join(dir, "x"), "-pkg", "custom"); got != "custom" {
+		t.Errorf("-pkg: got %s, want custom", got)
+	}
+	if code, _, stderr := run(t, "generate", "-spec", specFile, "-out", filepath.Join(dir, "2fa")); code != 2 || !strings.Contains(stderr, "use -pkg") {
+		t.Errorf("underivable name: exit %d, stderr %q", code, stderr)
+	}
+	if code, _, stderr := run(t, "generate", "-spec", specFile, "-out", dir, "-pkg", "not-valid"); code != 1 || !strings.Contains(stderr, `invalid package name "not-valid"`) {
+		t.Errorf("bad -pkg: exit %d, stderr %q", code, stderr)
+	}
+}
+
+// TestRelativePaths runs generate the way go generate does: from the
+// package directory, with -out . and a relative spec.
+func TestRelativePaths(t *testing.T) {
+	dir := t.TempDir()
+	writeFile(t, filepath.Join(dir, "specs", "flags.json"), validSpec)
+	pkg := filepath.Join(dir, "app", "flags")
+	writeFile(t, filepath.Join(pkg, "doc.go"), "package flags\n\n//go:generate go run github.com/flaggen/flaggen/cmd/flaggen generate -spec ../../specs/flags.json -out .\n")
+	t.Chdir(pkg)
+	if code, _, stderr := run(t, "generate", "-spec", "../../specs/flags.json", "-out", "."); code != 0 {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	src, err := os.ReadFile(gen.FileName)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Contains(src, []byte("package flags\n")) || !bytes.Contains(src, []byte(`runtime.MustLoadSpec("flags.json", `)) {
+		t.Errorf("unexpected package or recorded spec name:\n%.600s", src)
+	}
+}
+
+func TestDiff(t *testing.T) {
+	a := []byte("1\n2\n3\n4\n5\n6\n7\n8\n9\n")
+	b := []byte("1\n2\n3\n4\nfive\n6\n7\n8\n9\n")
+	want := "--- a\n+++ b\n@@ -2,7 +2,7 @@\n 2\n 3\n 4\n-5\n+five\n 6\n 7\n 8\n"
+	if got := diff("a", "b", a, b); got != want {
+		t.Errorf("diff:\n%s\nwant:\n%s", got, want)
+	}
+	var long, other strings.Builder
+	for i := range 100 {
+		long.WriteString("x\n")
+		other.WriteString(strings.Repeat("y", i%3+1) + "\n")
+	}
+	got := diff("a", "b", []byte(long.String()), []byte(other.String()))
+	if n := strings.Count(got, "\n"); n > maxDiffLines+5 {
+		t.Errorf("long diff has %d lines, want at most %d", n, maxDiffLines+5)
+	}
+	if !strings.Contains(got, "… (160 more changed lines)") {
+		t.Errorf("long diff does not say how much it left out:\n%s", got)
+	}
+}
+
+func TestDiffHunks(t *testing.T) {
+	var a, b strings.Builder
+	for i := range 50 {
+		fmt.Fprintf(&a, "line %d\n", i)
+		switch i {
+		case 10:
+			b.WriteString("changed 10\n")
+		case 40:
+			fmt.Fprintf(&b, "line %d\ninserted\n", i)
+		default:
+			fmt.Fprintf(&b, "line %d\n", i)
+		}
+	}
+	got := diff("a", "b", []byte(a.String()), []byte(b.String()))
+	want := "--- a\n+++ b\n" +
+		"@@ -8,7 +8,7 @@\n line 7\n line 8\n line 9\n-line 10\n+changed 10\n line 11\n line 12\n line 13\n" +
+		"@@ -39,6 +39,7 @@\n line 38\n line 39\n line 40\n+inserted\n line 41\n line 42\n line 43\n"
+	if got != want {
+		t.Errorf("diff:\n%s\nwant:\n%s", got, want)
+	}
+}
+
+// TestEditScriptValid checks on random inputs that the edit script turns a
+// into b.
+func TestEditScriptValid(t *testing.T) {
+	r := rand.New(rand.NewPCG(1, 2))
+	gen := func() []string {
+		s := make([]string, r.IntN(30))
+		for i := range s {
+			s[i] = string(rune('a' + r.IntN(4)))
+		}
+		return s
+	}
+	for range 2000 {
+		a, b := gen(), gen()
+		var gotA, gotB []string
+		for _, e := range editScript(a, b) {
+			if e.op != '+' {
+				gotA = append(gotA, e.line)
+			}
+			if e.op != '-' {
+				gotB = append(gotB, e.line)
+			}
+		}
+		if !slices.Equal(gotA, a) || !slices.Equal(gotB, b) {
+			t.Fatalf("edit script of %q → %q yields %q → %q", a, b, gotA, gotB)
+		}
+	}
+}

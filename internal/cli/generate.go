@@ -1,0 +1,190 @@
+package cli
+
+import (
+	"bytes"
+	"errors"
+	"flag"
+	"fmt"
+	"go/build"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"sort"
+	"time"
+
+	"github.com/flaggen/flaggen/internal/gen"
+	"github.com/flaggen/flaggen/internal/spec"
+)
+
+func init() {
+	Register(&Command{
+		Name:  "generate",
+		Args:  "-spec FILE -out DIR [-pkg NAME] [-now DATE] [-check]",
+		Short: "write the typed Go package of a spec",
+		Long: `Generate validates the spec FILE and writes DIR/` + gen.FileName + `: a typed Context,
+one method per flag on Flags, flag handles for runtime.ToggleAs, enum
+constants, strategy factories and the validated spec, embedded.
+
+An invalid spec is reported one error per line (FILE:LINE:COL: /json/pointer:
+message) and nothing is written. Files are written atomically, and only when
+their content changes. Relative paths are relative to the current directory,
+which is the directory of the file holding the directive under go generate:
+
+	//go:generate go run github.com/flaggen/flaggen/cmd/flaggen generate -spec flags.json -out .
+
+With -check nothing is written: generate exits 1 and prints a diff when a
+file is missing or differs from what it would write (a CI freshness check).`,
+		Setup: setupGenerate,
+	})
+}
+
+func setupGenerate(fs *flag.FlagSet) func(*Env, []string) error {
+	specFile := fs.String("spec", "", "the spec `FILE` to read (required)")
+	out := fs.String("out", "", "the output directory `DIR`, created if missing (required)")
+	pkg := fs.String("pkg", "", "the Go package `NAME` of the generated file (default: the package\nalready in DIR, else DIR's base name lower-cased without characters\nthat cannot appear in a package name)")
+	now := fs.String("now", "", "the `DATE` (2006-01-02 or RFC 3339) against which flag expiry is judged:\nexpired flags' methods are marked Deprecated (default: today)")
+	check := fs.Bool("check", false, "write nothing; exit 1 and print a diff if DIR is not up to date")
+	return func(env *Env, args []string) error {
+		if len(args) > 0 {
+			return Usagef("unexpected argument %q", args[0])
+		}
+		if *specFile == "" {
+			return Usagef("-spec is required")
+		}
+		if *out == "" {
+			return Usagef("-out is required")
+		}
+		when := time.Now()
+		if *now != "" {
+			t, err := parseDate(*now)
+			if err != nil {
+				return Usagef("-now: %v", err)
+			}
+			when = t
+		}
+		s, err := load(*specFile)
+		if err != nil {
+			return err
+		}
+		name := *pkg
+		if name == "" {
+			if name, err = packageName(*out); err != nil {
+				return err
+			}
+		}
+		files, err := gen.Generate(s, gen.Options{Package: name, SpecFile: filepath.Base(*specFile), Now: when})
+		if err != nil {
+			return err
+		}
+		if *check {
+			return checkFiles(env, *out, files, fmt.Sprintf("flaggen generate -spec %s -out %s", *specFile, *out))
+		}
+		return writeFiles(*out, files)
+	}
+}
+
+// load reads and validates a spec; its errors are positioned.
+func load(file string) (*spec.Spec, error) {
+	data, err := os.ReadFile(file)
+	if err != nil {
+		return nil, err
+	}
+	s, err := spec.Parse(file, data)
+	if err != nil {
+		return nil, Positioned(err)
+	}
+	return s, nil
+}
+
+func parseDate(s string) (time.Time, error) {
+	if t, err := time.Parse(time.DateOnly, s); err == nil {
+		return t, nil
+	}
+	t, err := time.Parse(time.RFC3339, s)
+	if err != nil {
+		return time.Time{}, fmt.Errorf("%q is neither 2006-01-02 nor RFC 3339", s)
+	}
+	return t, nil
+}
+
+// packageName picks the package of the generated file when -pkg is not
+// given: the package the directory already holds (go/build, so build
+// constraints and _test files are honoured; the generated files themselves
+// do not count, so a broken one cannot block its regeneration), else the
+// directory's name.
+func packageName(dir string) (string, error) {
+	abs, err := filepath.Abs(dir)
+	if err != nil {
+		return "", err
+	}
+	ctxt := build.Default
+	ctxt.ReadDir = func(dir string) ([]fs.FileInfo, error) {
+		entries, err := os.ReadDir(dir)
+		if err != nil {
+			return nil, err
+		}
+		var infos []fs.FileInfo
+		for _, e := range entries {
+			if e.Name() == gen.FileName {
+				continue
+			}
+			if info, err := e.Info(); err == nil {
+				infos = append(infos, info)
+			}
+		}
+		return infos, nil
+	}
+	p, err := ctxt.ImportDir(abs, build.ImportComment)
+	var multi *build.MultiplePackageError
+	var none *build.NoGoError
+	switch {
+	case err == nil && p.Name != "":
+		return p.Name, nil
+	case errors.As(err, &multi):
+		return "", Usagef("%s holds several packages (%s); use -pkg", dir, multi.Packages)
+	case err != nil && !errors.As(err, &none) && !errors.Is(err, os.ErrNotExist):
+		if _, statErr := os.Stat(abs); statErr == nil {
+			return "", fmt.Errorf("reading the package in %s: %v", dir, err)
+		}
+	}
+	if name := gen.DefaultPackage(abs); name != "" {
+		return name, nil
+	}
+	return "", Usagef("cannot derive a package name from %s; use -pkg", dir)
+}
+
+func sortedNames(files map[string][]byte) []string {
+	names := make([]string, 0, len(files))
+	for n := range files {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	return names
+}
+
+// checkFiles compares files with DIR's content and reports every difference.
+func checkFiles(env *Env, dir string, files map[string][]byte, regen string) error {
+	stale := false
+	for _, name := range sortedNames(files) {
+		path := filepath.Join(dir, name)
+		old, err := os.ReadFile(path)
+		if err != nil && !errors.Is(err, os.ErrNotExist) {
+			return err
+		}
+		if err == nil && bytes.Equal(old, files[name]) {
+			continue
+		}
+		stale = true
+		if err != nil {
+			fmt.Fprintf(env.Stderr, "flaggen: %s is missing\n", path)
+			continue
+		}
+		fmt.Fprintf(env.Stderr, "flaggen: %s is stale:\n", path)
+		fmt.Fprint(env.Stderr, diff(path+" (checked in)", path+" (generated)", old, files[name]))
+	}
+	if stale {
+		fmt.Fprintf(env.Stderr, "flaggen: regenerate with: %s\n", regen)
+		return Fail()
+	}
+	return nil
+}
