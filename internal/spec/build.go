@@ -21,6 +21,23 @@ func (b *builder) errorf(ptr, format string, args ...any) {
 	b.errs = append(b.errs, &Error{Pointer: ptr, Msg: fmt.Sprintf(format, args...)})
 }
 
+// The fields the decoder reads, per kind of object. A test holds them equal
+// to the schema's properties, so the two cannot drift.
+var (
+	topFields       = []string{"$schema", "context", "environments", "flags", "releases"}
+	attributeFields = []string{"type", "enum", "key", "description"}
+	flagFields      = []string{
+		"type", "active", "activation_date", "environments", "performance_baseline",
+		"performance_threshold", "error_threshold", "depends_on", "users", "regions",
+		"account_types", "beta_program", "percentage_rollout", "metadata", "default",
+		"variants", "rules", "strategy", "client", "kind", "owner", "expires", "salt",
+	}
+	variantFields  = []string{"value", "weight"}
+	ruleFields     = []string{"attribute", "operator", "values"}
+	strategyFields = []string{"name", "on", "off", "variants"}
+	releaseFields  = []string{"description", "flags"}
+)
+
 // seedContext is the context of a spec without a "context" block: the
 // attributes the seed's FeatureManager reads.
 func seedContext() []*Attribute {

@@ -244,7 +244,11 @@ func (c *checker) variants(f *Flag) {
 		for i, v := range f.Variants {
 			names[i] = v.Name
 		}
-		c.errorf(p+"/default", "default %q is not a variant (one of %s)%s", f.DefaultVariant, strings.Join(names, ", "), didYouMean(f.DefaultVariant, names))
+		if m := didYouMean(f.DefaultVariant, names); m != "" {
+			c.errorf(p+"/default", "default %q is not a variant%s", f.DefaultVariant, m)
+		} else {
+			c.errorf(p+"/default", "default %q is not a variant (one of %s)", f.DefaultVariant, strings.Join(names, ", "))
+		}
 	}
 }
 
@@ -464,20 +468,22 @@ func (c *checker) names() {
 	for _, n := range GeneratedNames {
 		owner[n] = ""
 	}
-	claim := func(ptr, goName, what string) {
+	claim := func(ptr, goName, what string) bool {
 		if !isExportedIdent(goName) {
 			c.errorf(ptr, "%s does not make an exported Go identifier (%q)", what, goName)
-			return
+			return false
 		}
 		prev, taken := owner[goName]
 		switch {
 		case !taken:
 			owner[goName] = what
+			return true
 		case prev == "":
 			c.errorf(ptr, "%s makes the Go name %s, which the generated package already declares: rename it", what, goName)
 		default:
 			c.errorf(ptr, "%s makes the Go name %s, already used by %s", what, goName, prev)
 		}
+		return false
 	}
 	attrs := map[string]string{}
 	for _, a := range c.s.Context {
@@ -501,12 +507,10 @@ func (c *checker) names() {
 				}
 			}
 		}
-		if st := f.Strategy; st != nil && st.Name != "" {
+		if st := f.Strategy; st != nil && isExportedIdent(st.Name) { // else reported by the schema
 			sp := p + "/strategy/name"
 			what := fmt.Sprintf("strategy %q of flag %q", st.Name, f.Name)
-			claim(sp, st.Name+"Factory", what)
-			claim(sp, st.Name+"Impls", what)
-			claim(sp, "New"+st.Name+"Factory", what)
+			_ = claim(sp, st.Name+"Factory", what) && claim(sp, st.Name+"Impls", what) && claim(sp, "New"+st.Name+"Factory", what)
 		}
 	}
 }

@@ -160,9 +160,12 @@ func decodeDocument(file string, src []byte, base string) (*document, ErrorList)
 	d.dec.UseNumber()
 	root, err := d.value(base, -1, 0)
 	if err == nil {
-		if _, terr := d.dec.Token(); terr != io.EOF {
-			off := d.skip(int(d.dec.InputOffset()))
-			err = &posError{off, "unexpected data after the top-level value"}
+		off := int(d.dec.InputOffset())
+		for off < len(src) && (src[off] == ' ' || src[off] == '\t' || src[off] == '\r' || src[off] == '\n') {
+			off++
+		}
+		if off < len(src) {
+			err = &posError{off, "syntax error: unexpected data after the top-level value"}
 		}
 	}
 	if err != nil {
@@ -203,10 +206,13 @@ func (d *decoder) token() (json.Token, int, error) {
 	off := d.skip(int(d.dec.InputOffset()))
 	tok, err := d.dec.Token()
 	if err != nil {
+		// The Decoder's SyntaxError offsets are relative to the value it was
+		// reading; json.Unmarshal's are absolute, so ask it where.
+		var v any
 		var se *json.SyntaxError
-		switch {
-		case errors.As(err, &se):
-			return nil, 0, &posError{int(se.Offset), "syntax error: " + strings.TrimPrefix(se.Error(), "json: ")}
+		switch uerr := json.Unmarshal(d.doc.src, &v); {
+		case errors.As(uerr, &se) && se.Offset > 0:
+			return nil, 0, &posError{int(se.Offset) - 1, "syntax error: " + strings.TrimPrefix(se.Error(), "json: ")}
 		case err == io.EOF || err == io.ErrUnexpectedEOF:
 			return nil, 0, &posError{len(d.doc.src), "syntax error: unexpected end of JSON input"}
 		}

@@ -236,7 +236,7 @@ func show(n *node) string {
 func suggest(s string, candidates []string) string {
 	best, bestD := "", max(1, len(s)/3)+1
 	for _, c := range candidates {
-		if d := editDistance(s, c); d < bestD {
+		if d := editDistance(s, c); d < bestD && d < len(s) && d < len(c) {
 			best, bestD = c, d
 		}
 	}
