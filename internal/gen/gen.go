@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"go/token"
 	"path"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -122,21 +123,21 @@ func check(s *spec.Spec, opts *Options) error {
 		}
 		declare(top, f.GoName, by)
 		declare(methods, f.GoName, by)
-		switch f.Type {
+		switch ftype(f) {
 		case spec.Bool:
 		case spec.String, spec.Int, spec.Float, spec.Enum:
 			if len(f.Variants) == 0 {
 				errs = append(errs, fmt.Errorf("gen: %s: variant flag without variants", by))
 			}
 			for _, v := range f.Variants {
-				if err := checkValue(f.Type, v.Value); err != nil {
+				if err := checkValue(ftype(f), v.Value); err != nil {
 					errs = append(errs, fmt.Errorf("gen: %s: variant %q: %w", by, v.Name, err))
 				}
 			}
 		default:
-			errs = append(errs, fmt.Errorf("gen: %s: unsupported flag type %q", by, f.Type))
+			errs = append(errs, fmt.Errorf("gen: %s: unsupported flag type %q", by, ftype(f)))
 		}
-		if f.Type == spec.Enum {
+		if ftype(f) == spec.Enum {
 			declare(top, f.GoName+"Variant", by)
 			for _, v := range f.Variants {
 				declare(top, v.GoName, fmt.Sprintf("%s variant %q", by, v.Name))
@@ -148,14 +149,13 @@ func check(s *spec.Spec, opts *Options) error {
 			declare(top, "New"+st.Name+"Factory", by)
 			implFields := map[string]string{}
 			for _, state := range st.Order {
-				impl, ok := st.Impls[state]
+				impl, ok := implField(st, state)
 				if !ok {
 					errs = append(errs, fmt.Errorf("gen: %s: strategy %s: no implementation for state %q", by, st.Name, state))
 					continue
 				}
-				if prev, dup := implFields[impl]; dup {
-					errs = append(errs, fmt.Errorf("gen: %s: strategy %s: states %q and %q share implementation %s", by, st.Name, prev, state, impl))
-					continue
+				if _, dup := implFields[impl]; dup {
+					continue // states may share an implementation: one field
 				}
 				implFields[impl] = state
 				if !token.IsIdentifier(impl) || !token.IsExported(impl) {
@@ -347,15 +347,15 @@ func dateString(t time.Time) string {
 
 // valueType is the Go type of flag fl's values in generated code.
 func valueType(fl *spec.Flag) *jen.Statement {
-	if fl.Type == spec.Enum {
+	if ftype(fl) == spec.Enum {
 		return jen.Id(fl.GoName + "Variant")
 	}
-	return jen.Id(goTypes[fl.Type])
+	return jen.Id(goTypes[ftype(fl)])
 }
 
 func (g *generator) enums(f *jen.File) {
 	for _, fl := range g.s.Flags {
-		if fl.Type != spec.Enum {
+		if ftype(fl) != spec.Enum {
 			continue
 		}
 		t := fl.GoName + "Variant"
@@ -440,11 +440,11 @@ var evalFuncs = map[spec.Type][2]string{
 }
 
 func (g *generator) accessor(f *jen.File, fl *spec.Flag) {
-	fn := evalFuncs[fl.Type]
+	fn := evalFuncs[ftype(fl)]
 	c := jen.Id("f").Dot("c")
 	idx := jen.Lit(fl.Index)
 	conv := func(v jen.Code) jen.Code {
-		if fl.Type == spec.Enum {
+		if ftype(fl) == spec.Enum {
 			return valueType(fl).Call(v)
 		}
 		return v
@@ -462,13 +462,13 @@ func (g *generator) accessor(f *jen.File, fl *spec.Flag) {
 func (g *generator) accessorDoc(fl *spec.Flag) []string {
 	name := clean(strconv.Quote(fl.Name))
 	var first string
-	if fl.Type == spec.Bool {
+	if ftype(fl) == spec.Bool {
 		first = fmt.Sprintf("%s reports whether flag %s is on for c.", fl.GoName, name)
 	} else {
 		vals := make([]string, len(fl.Variants))
 		for i, v := range fl.Variants {
 			var s string
-			switch fl.Type {
+			switch ftype(fl) {
 			case spec.Enum:
 				s = v.GoName
 			case spec.String:
@@ -526,14 +526,21 @@ func (g *generator) strategy(f *jen.File, fl *spec.Flag) {
 
 	f.Add(doc(fmt.Sprintf("%s holds one implementation per state of flag %s, for %s. Every field must be set.", impls, name, ctor)).
 		Type().Id(impls).Add(tparams.Clone()).StructFunc(func(s *jen.Group) {
-		for _, state := range st.Order {
-			impl := st.Impls[state]
+		for _, impl := range implOrder(st) {
+			var states []string
+			for _, state := range st.Order {
+				if f, _ := implField(st, state); f == impl {
+					states = append(states, clean(strconv.Quote(state)))
+				}
+			}
 			var when string
 			switch {
-			case fl.Type == spec.Bool:
-				when = fmt.Sprintf("%s is used while the flag is %s.", impl, clean(state))
+			case ftype(fl) == spec.Bool:
+				when = fmt.Sprintf("%s is used while the flag is %s.", impl, strings.Trim(states[0], `"`))
+			case len(states) == 1:
+				when = fmt.Sprintf("%s is used for variant %s.", impl, states[0])
 			default:
-				when = fmt.Sprintf("%s is used for variant %s.", impl, clean(strconv.Quote(state)))
+				when = fmt.Sprintf("%s is used for variants %s.", impl, orList(states))
 			}
 			s.Add(doc(when).Id(impl).Add(T.Clone()))
 		}
@@ -544,11 +551,10 @@ func (g *generator) strategy(f *jen.File, fl *spec.Flag) {
 		jen.Id("f").Op("*").Id("Flags"),
 		jen.Id("impls").Id(impls).Types(T.Clone()),
 	))
-	names := make([]jen.Code, len(st.Order))
-	vals := make([]jen.Code, len(st.Order))
-	for i, state := range st.Order {
-		names[i] = jen.Lit(st.Impls[state])
-		vals[i] = jen.Id("impls").Dot(st.Impls[state])
+	var names, vals []jen.Code
+	for _, impl := range implOrder(st) {
+		names = append(names, jen.Lit(impl))
+		vals = append(vals, jen.Id("impls").Dot(impl))
 	}
 	f.Add(doc(fmt.Sprintf("%s returns a %s over f; it fails when f is nil or a field of impls is missing "+
 		"(a nil interface, pointer, func, map or channel).", ctor, factory)).
@@ -570,17 +576,19 @@ func (g *generator) strategy(f *jen.File, fl *spec.Flag) {
 
 	call := jen.Id("x").Dot("f").Dot(fl.GoName).Call(jen.Id("ctx"), jen.Id("c"))
 	var body []jen.Code
-	if fl.Type == spec.Bool {
+	if ftype(fl) == spec.Bool {
+		on, _ := implField(st, "on")
+		off, _ := implField(st, "off")
 		body = []jen.Code{
-			jen.If(call).Block(jen.Return(jen.Id("x").Dot("impls").Dot(st.Impls["on"]))),
-			jen.Return(jen.Id("x").Dot("impls").Dot(st.Impls["off"])),
+			jen.If(call).Block(jen.Return(jen.Id("x").Dot("impls").Dot(on))),
+			jen.Return(jen.Id("x").Dot("impls").Dot(off)),
 		}
 	} else {
 		var def string
 		seen := map[any]bool{}
 		sw := jen.Switch(call).BlockFunc(func(s *jen.Group) {
 			for _, v := range fl.Variants {
-				impl, ok := st.Impls[v.Name]
+				impl, ok := implField(st, v.Name)
 				if !ok || seen[v.Value] {
 					continue // two variants with one value: the first wins, as at evaluation
 				}
@@ -592,7 +600,7 @@ func (g *generator) strategy(f *jen.File, fl *spec.Flag) {
 			}
 		})
 		if def == "" {
-			def = st.Impls[st.Order[0]]
+			def, _ = implField(st, st.Order[0])
 		}
 		body = []jen.Code{sw, jen.Return(jen.Id("x").Dot("impls").Dot(def))}
 	}
@@ -602,7 +610,7 @@ func (g *generator) strategy(f *jen.File, fl *spec.Flag) {
 }
 
 func caseValue(fl *spec.Flag, v *spec.Variant) jen.Code {
-	switch fl.Type {
+	switch ftype(fl) {
 	case spec.Enum:
 		return jen.Id(v.GoName)
 	case spec.Int:
@@ -628,4 +636,33 @@ func DefaultPackage(dir string) string {
 		return ""
 	}
 	return name
+}
+
+// ftype is fl's type; the model's zero Type means Bool.
+func ftype(fl *spec.Flag) spec.Type {
+	if fl.Type == "" {
+		return spec.Bool
+	}
+	return fl.Type
+}
+
+// implField is the Impls struct field of a strategy state: the Go name of
+// its implementation name.
+func implField(st *spec.Strategy, state string) (string, bool) {
+	impl, ok := st.Impls[state]
+	if !ok {
+		return "", false
+	}
+	return spec.GoName(impl), true
+}
+
+// implOrder lists the strategy's distinct Impls fields in state order.
+func implOrder(st *spec.Strategy) []string {
+	var fields []string
+	for _, state := range st.Order {
+		if f, ok := implField(st, state); ok && !slices.Contains(fields, f) {
+			fields = append(fields, f)
+		}
+	}
+	return fields
 }

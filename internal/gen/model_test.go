@@ -39,7 +39,8 @@ func handSpec() *spec.Spec {
 				Expires:  date("2031-01-01")},
 			{Name: "discount_rate", GoName: "DiscountRate", Type: spec.Float, Active: true, DefaultVariant: "none", Default: 0.0,
 				Variants: []*spec.Variant{{Name: "none", GoName: "DiscountRateNone", Value: 0.0, Weight: 0}, {Name: "some", GoName: "DiscountRateSome", Value: 0.1, Weight: 100}}},
-			{Name: "legacy_export", GoName: "LegacyExport", Type: spec.Bool, Active: true, Expires: date("2024-06-30"), ErrorThreshold: i64(3)},
+			{Name: "legacy_export", GoName: "LegacyExport", Type: "", // the zero Type means bool
+				Active: true, Expires: date("2024-06-30"), ErrorThreshold: i64(3)},
 			{Name: "max_results", GoName: "MaxResults", Type: spec.Int, Active: true, DefaultVariant: "few", Default: int64(10),
 				Variants: []*spec.Variant{{Name: "few", GoName: "MaxResultsFew", Value: int64(10), Weight: 50}, {Name: "many", GoName: "MaxResultsMany", Value: int64(50), Weight: 50}},
 				Strategy: &spec.Strategy{Name: "Pager", Impls: map[string]string{"few": "Few", "many": "Many"}, Order: []string{"few", "many"}}},

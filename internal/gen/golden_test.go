@@ -1,0 +1,291 @@
+package gen_test
+
+import (
+	"bytes"
+	"flag"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"slices"
+	"strings"
+	"testing"
+
+	"golang.org/x/tools/txtar"
+
+	"github.com/flaggen/flaggen/internal/cli"
+)
+
+var update = flag.Bool("update", false, "rewrite the expected output in testdata/*.txtar")
+
+// A golden case is one txtar archive in testdata. Its comment describes it.
+// Files:
+//
+//	args            optional: the flaggen command line, run in a directory
+//	                holding the archive's input files; default
+//	                "generate -spec flags.json -out out -now 2025-01-01"
+//	flags.json      the spec (any other file not listed here is an input too)
+//	out/NAME        the files generate must write (valid specs)
+//	stderr          the expected standard error; its presence means the
+//	                command must exit 1 and write nothing
+//	main.go         optional: a program (package main) run against the
+//	                generated package, imported as "example.com/c/out"
+//	stdout          the expected output of main.go
+//
+// go test -run TestGolden -update rewrites out/* and stderr.
+type goldenCase struct {
+	name string
+	path string
+	ar   *txtar.Archive
+}
+
+func (c *goldenCase) file(name string) ([]byte, bool) {
+	for _, f := range c.ar.Files {
+		if f.Name == name {
+			return f.Data, true
+		}
+	}
+	return nil, false
+}
+
+func isExpectation(name string) bool {
+	return name == "args" || name == "stderr" || name == "stdout" || name == "main.go" || strings.HasPrefix(name, "out/")
+}
+
+func goldenCases(t *testing.T) []*goldenCase {
+	t.Helper()
+	abs, err := filepath.Abs("testdata")
+	if err != nil {
+		t.Fatal(err)
+	}
+	paths, err := filepath.Glob(filepath.Join(abs, "*.txtar"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(paths) == 0 {
+		t.Fatal("no testdata/*.txtar cases")
+	}
+	var cases []*goldenCase
+	for _, p := range paths {
+		ar, err := txtar.ParseFile(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		cases = append(cases, &goldenCase{name: strings.TrimSuffix(filepath.Base(p), ".txtar"), path: p, ar: ar})
+	}
+	return cases
+}
+
+// run runs the case's command line in a fresh directory holding its inputs
+// and returns that directory, the exit code and the output.
+func (c *goldenCase) run(t *testing.T) (dir string, code int, stdout, stderr string) {
+	t.Helper()
+	dir = t.TempDir()
+	for _, f := range c.ar.Files {
+		if isExpectation(f.Name) {
+			continue
+		}
+		p := filepath.Join(dir, filepath.FromSlash(f.Name))
+		if err := os.MkdirAll(filepath.Dir(p), 0o777); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(p, f.Data, 0o666); err != nil {
+			t.Fatal(err)
+		}
+	}
+	args := "generate -spec flags.json -out out -now 2025-01-01"
+	if a, ok := c.file("args"); ok {
+		args = strings.TrimSpace(string(a))
+	}
+	t.Chdir(dir)
+	var out, errb bytes.Buffer
+	code = cli.Main(strings.Fields(args), strings.NewReader(""), &out, &errb)
+	return dir, code, out.String(), errb.String()
+}
+
+// outputs returns the files under dir/out, by slash path relative to dir.
+func outputs(t *testing.T, dir string) map[string][]byte {
+	t.Helper()
+	files := map[string][]byte{}
+	root := filepath.Join(dir, "out")
+	filepath.WalkDir(root, func(p string, d os.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return nil
+		}
+		data, err := os.ReadFile(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		rel, _ := filepath.Rel(dir, p)
+		files[filepath.ToSlash(rel)] = data
+		return nil
+	})
+	return files
+}
+
+func TestGolden(t *testing.T) {
+	for _, c := range goldenCases(t) {
+		t.Run(c.name, func(t *testing.T) {
+			dir, code, stdout, stderr := c.run(t)
+			got := outputs(t, dir)
+			_, invalid := c.file("stderr")
+			if stdout != "" {
+				t.Errorf("stdout = %q, want nothing", stdout)
+			}
+			if *update {
+				c.rewrite(t, got, stderr, invalid || code != 0)
+				return
+			}
+			if invalid {
+				want, _ := c.file("stderr")
+				if code != 1 {
+					t.Errorf("exit code %d, want 1", code)
+				}
+				if stderr != string(want) {
+					t.Errorf("stderr:\n%s\nwant:\n%s", stderr, want)
+				}
+				if len(got) != 0 {
+					t.Errorf("files written for an invalid spec: %v", slices.Sorted(mapsKeys(got)))
+				}
+				return
+			}
+			if code != 0 || stderr != "" {
+				t.Fatalf("exit code %d, stderr:\n%s", code, stderr)
+			}
+			for _, f := range c.ar.Files {
+				if !strings.HasPrefix(f.Name, "out/") {
+					continue
+				}
+				g, ok := got[f.Name]
+				if !ok {
+					t.Errorf("%s not written", f.Name)
+					continue
+				}
+				if !bytes.Equal(g, f.Data) {
+					t.Errorf("%s differs from the golden file (go test -run TestGolden -update to accept):\n%s", f.Name, lineDiff(f.Data, g))
+				}
+				delete(got, f.Name)
+			}
+			for name := range got {
+				t.Errorf("unexpected output file %s", name)
+			}
+		})
+	}
+}
+
+func mapsKeys(m map[string][]byte) func(func(string) bool) {
+	return func(yield func(string) bool) {
+		for k := range m {
+			if !yield(k) {
+				return
+			}
+		}
+	}
+}
+
+// rewrite replaces the case's expectations with what the run produced.
+func (c *goldenCase) rewrite(t *testing.T, got map[string][]byte, stderr string, failed bool) {
+	var files []txtar.File
+	for _, f := range c.ar.Files {
+		if f.Name != "stderr" && !strings.HasPrefix(f.Name, "out/") {
+			files = append(files, f)
+		}
+	}
+	if failed {
+		files = append(files, txtar.File{Name: "stderr", Data: []byte(stderr)})
+	} else {
+		for _, name := range slices.Sorted(mapsKeys(got)) {
+			files = append(files, txtar.File{Name: name, Data: got[name]})
+		}
+	}
+	c.ar.Files = files
+	if err := os.WriteFile(c.path, txtar.Format(c.ar), 0o666); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// lineDiff shows the first differing lines of two texts.
+func lineDiff(want, got []byte) string {
+	w, g := strings.Split(string(want), "\n"), strings.Split(string(got), "\n")
+	for i := range max(len(w), len(g)) {
+		var a, b string
+		if i < len(w) {
+			a = w[i]
+		}
+		if i < len(g) {
+			b = g[i]
+		}
+		if a != b {
+			return fmt.Sprintf("line %d:\n  want: %q\n  got:  %q", i+1, a, b)
+		}
+	}
+	return "(no line differs)"
+}
+
+// TestCompileGolden builds the generated code of every valid case in a
+// module of its own that requires this one (replace directive), vets it,
+// and runs the case's main.go against it.
+func TestCompileGolden(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds Go modules; skipped in -short mode")
+	}
+	goBin, err := exec.LookPath("go")
+	if err != nil {
+		goBin = filepath.Join(runtime.GOROOT(), "bin", "go")
+	}
+	root, err := filepath.Abs("../..")
+	if err != nil {
+		t.Fatal(err)
+	}
+	sum, err := os.ReadFile(filepath.Join(root, "go.sum"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range goldenCases(t) {
+		if _, invalid := c.file("stderr"); invalid {
+			continue
+		}
+		t.Run(c.name, func(t *testing.T) {
+			dir := t.TempDir()
+			write := func(name string, data []byte) {
+				p := filepath.Join(dir, filepath.FromSlash(name))
+				if err := os.MkdirAll(filepath.Dir(p), 0o777); err != nil {
+					t.Fatal(err)
+				}
+				if err := os.WriteFile(p, data, 0o666); err != nil {
+					t.Fatal(err)
+				}
+			}
+			write("go.mod", fmt.Appendf(nil, "module example.com/c\n\ngo 1.26\n\nrequire github.com/flaggen/flaggen v0.0.0\n\nreplace github.com/flaggen/flaggen => %s\n", root))
+			write("go.sum", sum)
+			hasMain := false
+			for _, f := range c.ar.Files {
+				if strings.HasPrefix(f.Name, "out/") || f.Name == "main.go" {
+					write(f.Name, f.Data)
+					hasMain = hasMain || f.Name == "main.go"
+				}
+			}
+			goCmd := func(args ...string) string {
+				t.Helper()
+				cmd := exec.Command(goBin, args...)
+				cmd.Dir = dir
+				cmd.Env = append(os.Environ(), "GOFLAGS=-mod=mod", "GOPROXY=off", "GOWORK=off")
+				var out, errb bytes.Buffer
+				cmd.Stdout, cmd.Stderr = &out, &errb
+				if err := cmd.Run(); err != nil {
+					t.Fatalf("go %s: %v\n%s%s", strings.Join(args, " "), err, out.String(), errb.String())
+				}
+				return out.String()
+			}
+			goCmd("vet", "./...")
+			if !hasMain {
+				return
+			}
+			got := goCmd("run", ".")
+			if want, _ := c.file("stdout"); got != string(want) {
+				t.Errorf("main.go printed:\n%s\nwant:\n%s", got, want)
+			}
+		})
+	}
+}
