@@ -1,0 +1,314 @@
+package runtime
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io/fs"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"sync"
+	"time"
+)
+
+// FileStore is a Store kept in one JSON file (live state, audit trail,
+// counters and feedback), for single-host deployments and for operators who
+// edit live state by hand. Edits made to the file outside flaggen are picked
+// up within a second (the file is polled by modification time, size and
+// content hash); a file that does not parse keeps the last good state and
+// the reason is logged. Writes replace the file atomically (write to a
+// temporary file, then rename).
+//
+// Processes sharing one file see each other's changes, but concurrent
+// writers can lose updates: share live state between hosts with the Redis
+// store.
+type FileStore struct {
+	mem  *MemoryStore
+	path string
+	log  *slog.Logger
+
+	mu      sync.Mutex // serializes file reads and writes
+	sum     [32]byte
+	modTime time.Time
+	size    int64
+	polls   int
+
+	cancel context.CancelFunc
+	done   chan struct{}
+}
+
+// fileState is the file's JSON form.
+type fileState struct {
+	Version  uint64                      `json:"version"`
+	Flags    map[string]json.RawMessage  `json:"flags"`
+	Audit    []AuditEntry                `json:"audit,omitempty"`
+	Counters map[string]map[string]int64 `json:"counters,omitempty"`
+	Feedback map[string][]Feedback       `json:"feedback,omitempty"`
+}
+
+// FilePollInterval is how often a FileStore checks its file for outside
+// edits.
+const FilePollInterval = 250 * time.Millisecond
+
+// NewFileStore opens (or, on first write, creates) the live-state file at
+// path. A file that exists but does not parse is an error here; later, a
+// broken file is logged to logger (slog.Default() when nil) and ignored.
+func NewFileStore(path string, logger *slog.Logger) (*FileStore, error) {
+	if logger == nil {
+		logger = slog.Default()
+	}
+	f := &FileStore{mem: NewMemoryStore(), path: path, log: logger, done: make(chan struct{})}
+	if _, err := f.syncLocked(true); err != nil {
+		return nil, err
+	}
+	var ctx context.Context
+	ctx, f.cancel = context.WithCancel(context.Background())
+	go f.poll(ctx)
+	return f, nil
+}
+
+func (f *FileStore) poll(ctx context.Context) {
+	defer close(f.done)
+	t := time.NewTicker(FilePollInterval)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+			f.mu.Lock()
+			if _, err := f.syncLocked(false); err != nil {
+				f.log.Error("flaggen: live-state file unusable, keeping the last good state", "path", f.path, "err", err)
+			}
+			f.mu.Unlock()
+		}
+	}
+}
+
+// syncLocked reloads the file when it changed since it was last read or
+// written. It reports whether the state changed.
+func (f *FileStore) syncLocked(force bool) (bool, error) {
+	fi, err := os.Stat(f.path)
+	if errors.Is(err, fs.ErrNotExist) {
+		if force {
+			return false, nil // created on first write
+		}
+		return false, fmt.Errorf("%s: %w", f.path, fs.ErrNotExist)
+	}
+	if err != nil {
+		return false, err
+	}
+	f.polls++
+	if !force && fi.ModTime().Equal(f.modTime) && fi.Size() == f.size && f.polls%4 != 0 {
+		return false, nil
+	}
+	data, err := os.ReadFile(f.path)
+	if err != nil {
+		return false, err
+	}
+	sum := sha256.Sum256(data)
+	if sum == f.sum {
+		f.modTime, f.size = fi.ModTime(), fi.Size()
+		return false, nil
+	}
+	var st fileState
+	dec := json.NewDecoder(bytes.NewReader(data))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&st); err != nil {
+		return false, fmt.Errorf("%s: %v", f.path, err)
+	}
+	for name, p := range st.Flags {
+		var obj map[string]json.RawMessage
+		if err := json.Unmarshal(p, &obj); err != nil || obj == nil {
+			return false, fmt.Errorf("%s: flags.%s: want a patch object, got %s", f.path, name, p)
+		}
+		var buf bytes.Buffer
+		json.Compact(&buf, p)
+		st.Flags[name] = buf.Bytes()
+	}
+	f.sum, f.modTime, f.size = sum, fi.ModTime(), fi.Size()
+	m := f.mem
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if st.Flags == nil {
+		st.Flags = map[string]json.RawMessage{}
+	}
+	changed := !sameFlags(m.flags, st.Flags)
+	if changed && !force && st.Version <= m.version {
+		// Edited by hand without bumping the version: make the change
+		// visible (and audited) like any other.
+		st.Version = m.version + 1
+		st.Audit = append(st.Audit, AuditEntry{Version: st.Version, Time: m.now().UTC(), Actor: "file:" + f.path,
+			Reason: "live-state file edited outside flaggen", Flags: diffFlags(m.flags, st.Flags)})
+	}
+	m.version, m.flags, m.audit = st.Version, st.Flags, st.Audit
+	m.counters = st.Counters
+	if m.counters == nil {
+		m.counters = map[string]map[string]int64{}
+	}
+	m.feedback = st.Feedback
+	if m.feedback == nil {
+		m.feedback = map[string][]Feedback{}
+	}
+	if changed {
+		m.notify()
+	}
+	return changed, nil
+}
+
+func sameFlags(a, b map[string]json.RawMessage) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for k, v := range a {
+		w, ok := b[k]
+		if !ok || !bytes.Equal(bytes.TrimSpace(v), bytes.TrimSpace(w)) {
+			return false
+		}
+	}
+	return true
+}
+
+func diffFlags(old, cur map[string]json.RawMessage) map[string]json.RawMessage {
+	d := map[string]json.RawMessage{}
+	for k, v := range cur {
+		if w, ok := old[k]; !ok || !bytes.Equal(v, w) {
+			d[k] = v
+		}
+	}
+	for k := range old {
+		if _, ok := cur[k]; !ok {
+			d[k] = json.RawMessage("null")
+		}
+	}
+	return d
+}
+
+// writeLocked writes the memory state to the file atomically.
+func (f *FileStore) writeLocked() error {
+	m := f.mem
+	m.mu.Lock()
+	st := fileState{Version: m.version, Flags: m.flags, Audit: m.audit, Counters: m.counters, Feedback: m.feedback}
+	data, err := json.MarshalIndent(st, "", "  ")
+	m.mu.Unlock()
+	if err != nil {
+		return err
+	}
+	data = append(data, '\n')
+	tmp, err := os.CreateTemp(filepath.Dir(f.path), ".flaggen-*.tmp")
+	if err != nil {
+		return err
+	}
+	_, err = tmp.Write(data)
+	if cerr := tmp.Close(); err == nil {
+		err = cerr
+	}
+	if err == nil {
+		err = os.Rename(tmp.Name(), f.path)
+	}
+	if err != nil {
+		os.Remove(tmp.Name())
+		return fmt.Errorf("writing live-state file %s: %w", f.path, err)
+	}
+	if fi, err := os.Stat(f.path); err == nil {
+		f.modTime, f.size = fi.ModTime(), fi.Size()
+	}
+	f.sum = sha256.Sum256(data)
+	return nil
+}
+
+// write runs a memory-store mutation on fresh state and persists it.
+func (f *FileStore) write(op func() error) error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if _, err := f.syncLocked(false); err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return fmt.Errorf("live-state file unusable, not writing over it: %w", err)
+	}
+	if err := op(); err != nil {
+		return err
+	}
+	return f.writeLocked()
+}
+
+// fresh picks up outside edits before a read.
+func (f *FileStore) fresh() {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if _, err := f.syncLocked(false); err != nil {
+		f.log.Debug("flaggen: live-state file unusable, serving the last good state", "path", f.path, "err", err)
+	}
+}
+
+// Load implements Store.
+func (f *FileStore) Load(ctx context.Context) (State, error) {
+	f.fresh()
+	return f.mem.Load(ctx)
+}
+
+// Register implements Store.
+func (f *FileStore) Register(ctx context.Context, flags map[string]json.RawMessage) error {
+	return f.write(func() error { return f.mem.Register(ctx, flags) })
+}
+
+// Apply implements Store.
+func (f *FileStore) Apply(ctx context.Context, ch Change) (v uint64, err error) {
+	err = f.write(func() error {
+		v, err = f.mem.Apply(ctx, ch)
+		return err
+	})
+	return v, err
+}
+
+// Watch implements Store.
+func (f *FileStore) Watch(ctx context.Context) (<-chan struct{}, error) { return f.mem.Watch(ctx) }
+
+// Audit implements Store.
+func (f *FileStore) Audit(ctx context.Context, flag string, limit int) ([]AuditEntry, error) {
+	f.fresh()
+	return f.mem.Audit(ctx, flag, limit)
+}
+
+// AddCounters implements Store.
+func (f *FileStore) AddCounters(ctx context.Context, deltas []CounterDelta) (out []int64, err error) {
+	err = f.write(func() error {
+		out, err = f.mem.AddCounters(ctx, deltas)
+		return err
+	})
+	return out, err
+}
+
+// Counters implements Store.
+func (f *FileStore) Counters(ctx context.Context, flag string) (map[string]int64, error) {
+	f.fresh()
+	return f.mem.Counters(ctx, flag)
+}
+
+// ResetCounters implements Store.
+func (f *FileStore) ResetCounters(ctx context.Context, flag string) error {
+	return f.write(func() error { return f.mem.ResetCounters(ctx, flag) })
+}
+
+// AppendFeedback implements Store.
+func (f *FileStore) AppendFeedback(ctx context.Context, flag string, fb Feedback) error {
+	return f.write(func() error { return f.mem.AppendFeedback(ctx, flag, fb) })
+}
+
+// Feedback implements Store.
+func (f *FileStore) Feedback(ctx context.Context, flag string) ([]Feedback, error) {
+	f.fresh()
+	return f.mem.Feedback(ctx, flag)
+}
+
+// Close implements Store: it stops polling and closes Watch channels.
+func (f *FileStore) Close() error {
+	if f.cancel != nil {
+		f.cancel()
+		<-f.done
+		f.cancel = nil
+	}
+	return f.mem.Close()
+}

@@ -1,0 +1,87 @@
+package runtime
+
+import (
+	"context"
+	"encoding/json"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+)
+
+func TestFileStoreHotReload(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "live.json")
+	var logs syncBuffer
+	log := slog.New(slog.NewTextHandler(&logs, nil))
+	store, err := NewFileStore(path, log)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer store.Close()
+	s := loadTestSpec(t, "../testdata/seed/flags.json")
+	c := newClient(t, s, WithStore(store), WithLogger(log))
+	ctx := context.Background()
+	newUI := s.byName["new_ui"]
+	us := []Value{Int(123), String("US"), String("premium"), Bool(true)}
+	if !c.Bool(ctx, newUI, us) {
+		t.Fatal("new_ui off at start")
+	}
+	// The client registered the spec's flags in the file.
+	data, _ := os.ReadFile(path)
+	if !strings.Contains(string(data), `"advanced_search": {}`) {
+		t.Fatalf("file after start:\n%s", data)
+	}
+	// An operator edits the file by hand: picked up within a second.
+	var doc map[string]any
+	json.Unmarshal(data, &doc)
+	doc["flags"].(map[string]any)["new_ui"] = map[string]any{"active": false}
+	edited, _ := json.Marshal(doc)
+	start := time.Now()
+	os.WriteFile(path, edited, 0o644)
+	waitFor(t, func() bool { return !c.Bool(ctx, newUI, us) })
+	if d := time.Since(start); d > time.Second {
+		t.Errorf("hot reload took %v", d)
+	}
+	if a, _ := c.Audit(ctx, "new_ui", 1); len(a) != 1 || !strings.HasPrefix(a[0].Actor, "file:") {
+		t.Errorf("hand edit not audited: %+v", a)
+	}
+	// A broken file keeps the last good state and says why.
+	os.WriteFile(path, []byte(`{"version": 99, "flags": {"new_ui": {"active": tru`), 0o644)
+	waitFor(t, func() bool { return strings.Contains(logs.String(), "live-state file unusable") })
+	if c.Bool(ctx, newUI, us) {
+		t.Error("broken file changed the state")
+	}
+	if err := c.Set(ctx, "new_ui", json.RawMessage(`{"active":true}`), "ops", ""); err == nil {
+		t.Error("write over a broken file succeeded")
+	}
+	// Fixed again: followed again; reopening keeps everything.
+	os.WriteFile(path, edited, 0o644)
+	if err := c.Set(ctx, "new_ui", json.RawMessage(`{"active":true}`), "ops", "back"); err != nil {
+		t.Fatal(err)
+	}
+	if !c.Bool(ctx, newUI, us) {
+		t.Error("new_ui off after re-enabling")
+	}
+	store.AppendFeedback(ctx, "new_ui", Feedback{Text: "nice"})
+	store2, err := NewFileStore(path, log)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer store2.Close()
+	st, _ := store2.Load(ctx)
+	fb, _ := store2.Feedback(ctx, "new_ui")
+	a, _ := store2.Audit(ctx, "new_ui", 0)
+	if string(st.Flags["new_ui"]) != `{"active":true}` || len(fb) != 1 || len(a) < 2 {
+		t.Errorf("reopened: flags %s, feedback %v, audit %d", st.Flags["new_ui"], fb, len(a))
+	}
+}
+
+func TestFileStoreRejectsBrokenFileAtOpen(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "live.json")
+	os.WriteFile(path, []byte(`{"flags": {"a": 3}}`), 0o644)
+	if _, err := NewFileStore(path, nil); err == nil || !strings.Contains(err.Error(), "flags.a") {
+		t.Errorf("err = %v", err)
+	}
+}

@@ -1,0 +1,147 @@
+package runtime
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"testing"
+	"time"
+)
+
+func TestErrorThresholdTripsSharedAndReset(t *testing.T) {
+	s := loadTestSpec(t, "../testdata/seed/flags.json") // new_ui: error_threshold 100
+	store := NewMemoryStore()
+	c1 := newClient(t, s, WithStore(store))
+	c2 := newClient(t, s, WithStore(store))
+	ctx := context.Background()
+	newUI := NewFlag[bool](s, s.byName["new_ui"], "new_ui")
+	us := []Value{Int(123), String("US"), String("premium"), Bool(true)}
+	for i := 0; i < 60; i++ {
+		c1.ReportError(newUI)
+	}
+	for i := 0; i < 40; i++ {
+		c2.ReportError(newUI)
+	}
+	if err := errors.Join(c1.Flush(ctx), c2.Flush(ctx)); err != nil {
+		t.Fatal(err)
+	}
+	if !c1.Bool(ctx, newUI.Index(), us) {
+		t.Fatal("tripped at 100 errors; the seed trips only above error_threshold")
+	}
+	c2.ReportError(newUI)
+	if err := c2.Flush(ctx); err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []*Client{c1, c2} {
+		waitFor(t, func() bool { v, ok := c.ConstBool(newUI.Index()); return ok && !v })
+	}
+	e := c1.Explain(ctx, newUI.Index(), us)
+	if e.Step != "tripped" || !strings.Contains(e.Reason, "error_threshold 100 exceeded: 101 errors") {
+		t.Errorf("explain: %+v", e)
+	}
+	// advanced_search depends on new_ui: off too.
+	if c1.Bool(ctx, s.byName["advanced_search"], us) {
+		t.Error("dependant of a tripped flag is on")
+	}
+	audit, _ := store.Audit(ctx, "new_ui", 1)
+	if len(audit) != 1 || audit[0].Actor != "monitor" || !strings.Contains(audit[0].Reason, "error_threshold") {
+		t.Errorf("audit %+v", audit)
+	}
+	// Stays off until an operator resets it.
+	time.Sleep(20 * time.Millisecond)
+	if v, _ := c2.ConstBool(newUI.Index()); v {
+		t.Fatal("came back on by itself")
+	}
+	if err := c2.Reset(ctx, "new_ui", "oncall", "fixed in 1.2.3"); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, func() bool { return c1.Bool(ctx, newUI.Index(), us) })
+	if n, _ := store.Counters(ctx, "new_ui"); len(n) != 0 {
+		t.Errorf("counters after reset: %v", n)
+	}
+}
+
+func TestPerformanceThresholdAndMonitor(t *testing.T) {
+	s := loadTestSpec(t, "../testdata/demo/flags.json") // new_ui: baseline 1s, performance_threshold 50
+	c := newClient(t, s)
+	ctx := context.Background()
+	newUI := NewFlag[bool](s, s.byName["new_ui"], "new_ui")
+	for i := 0; i < 100; i++ {
+		c.ReportPerformance(newUI, 500*time.Millisecond) // under the baseline: not counted
+	}
+	for i := 0; i < 50; i++ {
+		c.ReportPerformance(newUI, 2*time.Second)
+	}
+	c.Flush(ctx)
+	if v, ok := c.ConstBool(newUI.Index()); ok && !v {
+		t.Fatal("tripped at 50 slow executions")
+	}
+	c.ReportPerformance(newUI, 2*time.Second)
+	if err := c.Flush(ctx); err != nil {
+		t.Fatal(err)
+	}
+	e := c.Explain(ctx, newUI.Index(), nil)
+	if e.Value != false || !strings.Contains(e.Reason, "performance_threshold 50 exceeded: 51 executions slower than performance_baseline 1s") {
+		t.Errorf("explain %+v", e)
+	}
+
+	// Monitor counts errors and panics, and re-panics.
+	as := NewFlag[bool](s, s.byName["advanced_search"], "advanced_search")
+	boom := errors.New("boom")
+	if err := c.Monitor(as, func() error { return boom }); err != boom {
+		t.Errorf("Monitor returned %v", err)
+	}
+	func() {
+		defer func() {
+			if r := recover(); r != "kaboom" {
+				t.Errorf("recovered %v, want the re-panic", r)
+			}
+		}()
+		c.Monitor(as, func() error { panic("kaboom") })
+	}()
+	c.Monitor(as, func() error { return nil })
+	c.Flush(ctx)
+	if n, _ := c.Store().Counters(ctx, "advanced_search"); n[CounterErrors] != 2 {
+		t.Errorf("counters %v, want 2 errors", n)
+	}
+}
+
+func TestTrafficMonitorAndFeedback(t *testing.T) {
+	s := loadTestSpec(t, "../testdata/seed/flags.json")
+	c := newClient(t, s)
+	ctx := context.Background()
+	newUI := NewFlag[bool](s, s.byName["new_ui"], "new_ui")
+	m := &TrafficMonitor{Client: c}
+	if off, err := m.Observe(ctx, newUI, 25); off || err != nil {
+		t.Fatalf("25%% drop: %v %v", off, err)
+	}
+	if off, err := m.Observe(ctx, newUI, 35); !off || err != nil {
+		t.Fatalf("35%% drop: %v %v", off, err)
+	}
+	if e := c.Explain(ctx, newUI.Index(), nil); e.Value != false || !strings.Contains(e.Reason, "traffic drop 35% > 30%") {
+		t.Errorf("explain %+v", e)
+	}
+	if off, _ := m.Observe(ctx, newUI, 50); off {
+		t.Error("tripped an off flag again")
+	}
+	fc := NewFeedbackCollector(c)
+	fc.Collect(ctx, newUI, "u1", "love it")
+	fc.Collect(ctx, newUI, "u2", "too blue")
+	fb, err := fc.Get(ctx, newUI)
+	if err != nil || len(fb) != 2 || fb[0].Text != "love it" || fb[1].User != "u2" {
+		t.Errorf("feedback %+v %v", fb, err)
+	}
+}
+
+func TestReportingDoesNotAllocate(t *testing.T) {
+	s := loadTestSpec(t, "../testdata/seed/flags.json")
+	c := newClient(t, s, WithFlushInterval(time.Hour))
+	newUI := NewFlag[bool](s, s.byName["new_ui"], "new_ui")
+	var h Handle = newUI
+	if n := testing.AllocsPerRun(1000, func() {
+		c.ReportError(h)
+		c.ReportPerformance(h, time.Millisecond)
+	}); n != 0 {
+		t.Errorf("reporting allocates %v times", n)
+	}
+}

@@ -1,0 +1,363 @@
+// Package storetest checks that a runtime.Store implementation behaves as
+// the runtime expects, like testing/fstest.TestFS does for file systems.
+package storetest
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/flaggen/flaggen/runtime"
+)
+
+// TestStore runs the conformance suite against stores made by newStore,
+// which must return a fresh, empty store (its own namespace) for each call;
+// TestStore closes it. Each aspect of the contract is a subtest.
+func TestStore(t *testing.T, newStore func(t *testing.T) runtime.Store) {
+	open := func(t *testing.T) runtime.Store {
+		t.Helper()
+		s := newStore(t)
+		t.Cleanup(func() { s.Close() })
+		return s
+	}
+	t.Run("Empty", func(t *testing.T) {
+		s := open(t)
+		st, err := s.Load(t.Context())
+		if err != nil {
+			t.Fatal(err)
+		}
+		if st.Version != 0 || len(st.Flags) != 0 {
+			t.Fatalf("fresh store: version %d, flags %v; want 0 and none", st.Version, st.Flags)
+		}
+	})
+	t.Run("Register", func(t *testing.T) { testRegister(t, open(t)) })
+	t.Run("Apply", func(t *testing.T) { testApply(t, open(t)) })
+	t.Run("Conflict", func(t *testing.T) { testConflict(t, open(t)) })
+	t.Run("Audit", func(t *testing.T) { testAudit(t, open(t)) })
+	t.Run("Watch", func(t *testing.T) { testWatch(t, open(t)) })
+	t.Run("Counters", func(t *testing.T) { testCounters(t, open(t)) })
+	t.Run("Feedback", func(t *testing.T) { testFeedback(t, open(t)) })
+	t.Run("ConcurrentApply", func(t *testing.T) { testConcurrentApply(t, open(t)) })
+	t.Run("Close", func(t *testing.T) {
+		s := newStore(t)
+		ch, err := s.Watch(t.Context())
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := s.Close(); err != nil {
+			t.Fatal(err)
+		}
+		waitClosed(t, ch)
+	})
+}
+
+func raw(s string) json.RawMessage { return json.RawMessage(s) }
+
+// sameJSON compares JSON documents by value.
+func sameJSON(a, b json.RawMessage) bool {
+	var x, y any
+	if json.Unmarshal(a, &x) != nil || json.Unmarshal(b, &y) != nil {
+		return false
+	}
+	return fmt.Sprint(x) == fmt.Sprint(y)
+}
+
+func load(t *testing.T, s runtime.Store) runtime.State {
+	t.Helper()
+	st, err := s.Load(t.Context())
+	if err != nil {
+		t.Fatal(err)
+	}
+	return st
+}
+
+func testRegister(t *testing.T, s runtime.Store) {
+	ctx := t.Context()
+	if err := s.Register(ctx, map[string]json.RawMessage{"a": raw(`{}`), "b": raw(`{"active":false}`)}); err != nil {
+		t.Fatal(err)
+	}
+	st := load(t, s)
+	if st.Version == 0 || len(st.Flags) != 2 || !sameJSON(st.Flags["a"], raw(`{}`)) || !sameJSON(st.Flags["b"], raw(`{"active":false}`)) {
+		t.Fatalf("after Register: %+v", st)
+	}
+	if _, err := s.Apply(ctx, runtime.Change{Actor: "t", Flags: map[string]json.RawMessage{"a": raw(`{"active":true}`)}}); err != nil {
+		t.Fatal(err)
+	}
+	v := load(t, s).Version
+	// Registering again never overwrites, and changes nothing when nothing is new.
+	if err := s.Register(ctx, map[string]json.RawMessage{"a": raw(`{}`), "b": raw(`{}`)}); err != nil {
+		t.Fatal(err)
+	}
+	st = load(t, s)
+	if !sameJSON(st.Flags["a"], raw(`{"active":true}`)) || !sameJSON(st.Flags["b"], raw(`{"active":false}`)) {
+		t.Fatalf("Register overwrote live state: %v", st.Flags)
+	}
+	if st.Version != v {
+		t.Fatalf("Register adding nothing moved the version %d → %d", v, st.Version)
+	}
+	if err := s.Register(ctx, map[string]json.RawMessage{"c": raw(`{}`)}); err != nil {
+		t.Fatal(err)
+	}
+	if st = load(t, s); st.Version <= v || st.Flags["c"] == nil {
+		t.Fatalf("Register adding c: version %d (was %d), flags %v", st.Version, v, st.Flags)
+	}
+	if a, _ := s.Audit(ctx, "c", 0); len(a) != 0 {
+		t.Fatalf("Register wrote audit entries: %+v", a)
+	}
+}
+
+func testApply(t *testing.T, s runtime.Store) {
+	ctx := t.Context()
+	s.Register(ctx, map[string]json.RawMessage{"a": raw(`{}`), "b": raw(`{}`), "c": raw(`{}`)})
+	v0 := load(t, s).Version
+	v, err := s.Apply(ctx, runtime.Change{Actor: "alice", Reason: "launch", Flags: map[string]json.RawMessage{
+		"a": raw(`{"active":true,"regions":["US"]}`), "b": raw(`{"active":false}`), "c": nil,
+	}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if v != v0+1 {
+		t.Fatalf("Apply returned version %d, want %d", v, v0+1)
+	}
+	st := load(t, s)
+	if st.Version != v {
+		t.Fatalf("Load version %d after Apply returned %d", st.Version, v)
+	}
+	if !sameJSON(st.Flags["a"], raw(`{"active":true,"regions":["US"]}`)) || !sameJSON(st.Flags["b"], raw(`{"active":false}`)) {
+		t.Fatalf("flags after Apply: %v", st.Flags)
+	}
+	if _, ok := st.Flags["c"]; ok {
+		t.Fatalf("a nil patch did not delete c: %v", st.Flags)
+	}
+	// Load returns a copy.
+	st.Flags["a"][0] = 'X'
+	if st2 := load(t, s); !sameJSON(st2.Flags["a"], raw(`{"active":true,"regions":["US"]}`)) {
+		t.Fatal("modifying a loaded State changed the store")
+	}
+}
+
+func testConflict(t *testing.T, s runtime.Store) {
+	ctx := t.Context()
+	s.Register(ctx, map[string]json.RawMessage{"a": raw(`{}`)})
+	v := load(t, s).Version
+	if _, err := s.Apply(ctx, runtime.Change{IfVersion: v, Actor: "t", Flags: map[string]json.RawMessage{"a": raw(`{"active":true}`)}}); err != nil {
+		t.Fatalf("Apply at the current version: %v", err)
+	}
+	_, err := s.Apply(ctx, runtime.Change{IfVersion: v, Actor: "t", Flags: map[string]json.RawMessage{"a": raw(`{"active":false}`)}})
+	if !errors.Is(err, runtime.ErrConflict) {
+		t.Fatalf("Apply at a stale version: err %v, want ErrConflict", err)
+	}
+	st := load(t, s)
+	if st.Version != v+1 || !sameJSON(st.Flags["a"], raw(`{"active":true}`)) {
+		t.Fatalf("a refused Apply wrote something: %+v", st)
+	}
+}
+
+func testAudit(t *testing.T, s runtime.Store) {
+	ctx := t.Context()
+	before := time.Now().Add(-time.Minute)
+	for i, ch := range []runtime.Change{
+		{Actor: "alice", Reason: "one", Flags: map[string]json.RawMessage{"a": raw(`{"active":true}`)}},
+		{Actor: "bob", Reason: "two", Flags: map[string]json.RawMessage{"a": raw(`{"active":false}`), "b": raw(`{}`)}},
+		{Actor: "carol", Reason: "three", Flags: map[string]json.RawMessage{"b": raw(`{"active":true}`)}},
+	} {
+		if _, err := s.Apply(ctx, ch); err != nil {
+			t.Fatalf("change %d: %v", i, err)
+		}
+	}
+	all, err := s.Audit(ctx, "", 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(all) != 3 || all[0].Actor != "carol" || all[1].Actor != "bob" || all[2].Actor != "alice" {
+		t.Fatalf("audit (newest first) = %+v", all)
+	}
+	for _, e := range all {
+		if e.Time.Before(before) || e.Time.After(time.Now().Add(time.Minute)) {
+			t.Errorf("audit entry %d has time %v", e.Version, e.Time)
+		}
+	}
+	if all[0].Version != all[1].Version+1 || all[1].Version != all[2].Version+1 {
+		t.Errorf("audit versions %d %d %d not consecutive", all[0].Version, all[1].Version, all[2].Version)
+	}
+	if all[1].Reason != "two" || len(all[1].Flags) != 2 || !sameJSON(all[1].Flags["a"], raw(`{"active":false}`)) {
+		t.Errorf("audit entry two = %+v", all[1])
+	}
+	a, _ := s.Audit(ctx, "a", 0)
+	if len(a) != 2 || a[0].Actor != "bob" {
+		t.Errorf("audit of a = %+v", a)
+	}
+	one, _ := s.Audit(ctx, "b", 1)
+	if len(one) != 1 || one[0].Actor != "carol" {
+		t.Errorf("audit of b, limit 1 = %+v", one)
+	}
+}
+
+func waitSignal(t *testing.T, ch <-chan struct{}, what string) {
+	t.Helper()
+	select {
+	case _, ok := <-ch:
+		if !ok {
+			t.Fatalf("watch channel closed, waiting for %s", what)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatalf("no notification within 5s after %s", what)
+	}
+}
+
+func waitClosed(t *testing.T, ch <-chan struct{}) {
+	t.Helper()
+	deadline := time.After(5 * time.Second)
+	for {
+		select {
+		case _, ok := <-ch:
+			if !ok {
+				return
+			}
+		case <-deadline:
+			t.Fatal("watch channel not closed within 5s")
+		}
+	}
+}
+
+func testWatch(t *testing.T, s runtime.Store) {
+	ctx, cancel := context.WithCancel(t.Context())
+	ch, err := s.Watch(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(50 * time.Millisecond) // let a subscription settle
+	if err := s.Register(t.Context(), map[string]json.RawMessage{"a": raw(`{}`)}); err != nil {
+		t.Fatal(err)
+	}
+	waitSignal(t, ch, "Register")
+	drain(ch)
+	if _, err := s.Apply(t.Context(), runtime.Change{Actor: "t", Flags: map[string]json.RawMessage{"a": raw(`{"active":true}`)}}); err != nil {
+		t.Fatal(err)
+	}
+	waitSignal(t, ch, "Apply")
+	if st := load(t, s); !sameJSON(st.Flags["a"], raw(`{"active":true}`)) {
+		t.Fatalf("after the notification Load shows %s", st.Flags["a"])
+	}
+	cancel()
+	waitClosed(t, ch)
+}
+
+func drain(ch <-chan struct{}) {
+	for {
+		select {
+		case <-ch:
+		case <-time.After(100 * time.Millisecond):
+			return
+		}
+	}
+}
+
+func testCounters(t *testing.T, s runtime.Store) {
+	ctx := t.Context()
+	tot, err := s.AddCounters(ctx, []runtime.CounterDelta{{Flag: "a", Name: "errors", Delta: 3}, {Flag: "a", Name: "slow", Delta: 1}, {Flag: "b", Name: "errors", Delta: 5}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(tot) != 3 || tot[0] != 3 || tot[1] != 1 || tot[2] != 5 {
+		t.Fatalf("totals %v, want [3 1 5]", tot)
+	}
+	var wg sync.WaitGroup
+	for g := 0; g < 8; g++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := 0; i < 25; i++ {
+				if _, err := s.AddCounters(ctx, []runtime.CounterDelta{{Flag: "a", Name: "errors", Delta: 1}}); err != nil {
+					t.Error(err)
+					return
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	c, err := s.Counters(ctx, "a")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c["errors"] != 203 || c["slow"] != 1 || len(c) != 2 {
+		t.Fatalf("counters of a = %v, want errors 203, slow 1", c)
+	}
+	if err := s.ResetCounters(ctx, "a"); err != nil {
+		t.Fatal(err)
+	}
+	if c, _ := s.Counters(ctx, "a"); len(c) != 0 {
+		t.Fatalf("after reset: %v", c)
+	}
+	if c, _ := s.Counters(ctx, "b"); c["errors"] != 5 {
+		t.Fatalf("reset of a touched b: %v", c)
+	}
+	if c, err := s.Counters(ctx, "never"); err != nil || len(c) != 0 {
+		t.Fatalf("unknown flag counters: %v, %v", c, err)
+	}
+}
+
+func testFeedback(t *testing.T, s runtime.Store) {
+	ctx := t.Context()
+	at := time.Date(2025, 1, 2, 3, 4, 5, 0, time.UTC)
+	for i, text := range []string{"one", "two", "three"} {
+		if err := s.AppendFeedback(ctx, "a", runtime.Feedback{Time: at.Add(time.Duration(i) * time.Second), User: "u", Text: text}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	s.AppendFeedback(ctx, "b", runtime.Feedback{Time: at, Text: "other"})
+	fb, err := s.Feedback(ctx, "a")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(fb) != 3 || fb[0].Text != "one" || fb[2].Text != "three" || fb[0].User != "u" || !fb[1].Time.Equal(at.Add(time.Second)) {
+		t.Fatalf("feedback of a = %+v", fb)
+	}
+	if fb, _ := s.Feedback(ctx, "none"); len(fb) != 0 {
+		t.Fatalf("feedback of an unknown flag = %+v", fb)
+	}
+}
+
+// testConcurrentApply has writers race with optimistic concurrency: every
+// change lands exactly once.
+func testConcurrentApply(t *testing.T, s runtime.Store) {
+	ctx := t.Context()
+	s.Register(ctx, map[string]json.RawMessage{"n": raw(`{"count":0}`)})
+	const writers, each = 4, 10
+	var wg sync.WaitGroup
+	for g := 0; g < writers; g++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := 0; i < each; i++ {
+				for {
+					st, err := s.Load(ctx)
+					if err != nil {
+						t.Error(err)
+						return
+					}
+					var n struct{ Count int }
+					json.Unmarshal(st.Flags["n"], &n)
+					next := raw(fmt.Sprintf(`{"count":%d}`, n.Count+1))
+					_, err = s.Apply(ctx, runtime.Change{IfVersion: st.Version, Actor: "t", Flags: map[string]json.RawMessage{"n": next}})
+					if errors.Is(err, runtime.ErrConflict) {
+						continue
+					}
+					if err != nil {
+						t.Error(err)
+						return
+					}
+					break
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	if st := load(t, s); !sameJSON(st.Flags["n"], raw(fmt.Sprintf(`{"count":%d}`, writers*each))) {
+		t.Fatalf("after %d increments: %s", writers*each, st.Flags["n"])
+	}
+}
