@@ -62,7 +62,7 @@ func accessor(c *Client, i int, ctx context.Context, x seedCtx) bool {
 
 func TestHotPathNoAllocs(t *testing.T) {
 	m := seedModel(t)
-	m.Flags = append(m.Flags, &spec.Flag{Name: "zz_variant", Type: spec.String, Active: true, DefaultVariant: "blue", Default: "blue",
+	m.Flags = append(m.Flags, &spec.Flag{Name: "zz_variant", GoName: "ZzVariant", Type: spec.String, Active: true, DefaultVariant: "blue", Default: "blue",
 		Variants: []*spec.Variant{{Name: "blue", Value: "blue", Weight: 50}, {Name: "green", Value: "green", Weight: 50}},
 		Rules:    []*spec.Rule{{Attribute: "region", Operator: "matches", Values: []any{"^U"}}}})
 	m.Flags[2].Index = 2

@@ -3,6 +3,7 @@ package runtime
 import (
 	"encoding/json"
 	"fmt"
+	"log/slog"
 	"slices"
 	"sort"
 	"testing"
@@ -72,7 +73,7 @@ func i64(x any) *int64 {
 }
 
 func handFlag(name string, cfg map[string]any) (*spec.Flag, error) {
-	f := &spec.Flag{Name: name, GoName: name, Type: spec.Bool}
+	f := &spec.Flag{Name: name, GoName: spec.GoName(name), Type: spec.Bool}
 	for k, v := range cfg {
 		switch k {
 		case "active":
@@ -140,6 +141,9 @@ func attrs(ctx map[string]any) []Value {
 	return a
 }
 
+// quietLogger discards logs of clients whose logs a test does not check.
+var quietLogger = slog.New(slog.DiscardHandler)
+
 // mustBuild builds a snapshot for tests.
 func mustBuild(t testing.TB, m *spec.Spec, env string, now time.Time, clock func() time.Time) *snapshot {
 	t.Helper()
@@ -153,6 +157,7 @@ func mustBuild(t testing.TB, m *spec.Spec, env string, now time.Time, clock func
 // newTestClient starts a client over a hand-built model.
 func newTestClient(t testing.TB, m *spec.Spec, opts ...Option) *Client {
 	t.Helper()
+	opts = append([]Option{WithLogger(quietLogger)}, opts...)
 	c, err := NewClient(newSpec(m), opts...)
 	if err != nil {
 		t.Fatal(err)

@@ -28,6 +28,7 @@ func loadTestSpec(t testing.TB, path string) *Spec {
 
 func newClient(t testing.TB, s *Spec, opts ...Option) *Client {
 	t.Helper()
+	opts = append([]Option{WithLogger(quietLogger)}, opts...)
 	c, err := NewClient(s, opts...)
 	if err != nil {
 		t.Fatal(err)

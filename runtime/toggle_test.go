@@ -37,6 +37,10 @@ func variantModel(t testing.TB) *spec.Spec {
 	)
 	for i, f := range m.Flags {
 		f.Index = i
+		f.GoName = spec.GoName(f.Name)
+		for _, v := range f.Variants {
+			v.GoName = f.GoName + spec.GoName(v.Name)
+		}
 	}
 	return m
 }
@@ -94,7 +98,7 @@ func TestToggleAs(t *testing.T) {
 func TestToggleAsConflicts(t *testing.T) {
 	m := variantModel(t)
 	c1 := newTestClient(t, m)
-	c2, err := NewClient(c1.Spec())
+	c2, err := NewClient(c1.Spec(), WithLogger(quietLogger))
 	if err != nil {
 		t.Fatal(err)
 	}
