@@ -19,7 +19,11 @@ type nameAPI struct {
 // nameAPIs are the runtime entry points that look a flag up by name, keyed
 // like objKey ("Func" or "Type.Method").
 var nameAPIs = map[string]nameAPI{
-	"ToggleNameAs": {name: 2, owner: 1},
+	"ToggleNameAs":       {name: 2, owner: 1},
+	"Client.Evaluate":    {name: 1, owner: -1},
+	"Client.ExplainName": {name: 1, owner: -1},
+	"Client.Set":         {name: 1, owner: -1},
+	"Client.Audit":       {name: 1, owner: -1},
 }
 
 // lookups reports calls of nameAPIs whose flag-name argument is a constant

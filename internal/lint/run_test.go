@@ -1,0 +1,121 @@
+package lint
+
+import (
+	"bytes"
+	"flag"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/flaggen/flaggen/internal/gen"
+	"github.com/flaggen/flaggen/internal/spec"
+)
+
+var update = flag.Bool("update", false, "rewrite the generated packages under testdata")
+
+// genNow is the generation time of the testdata packages.
+var genNow = time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC)
+
+// testdataSpecs are the fixture specs, each generated into its directory.
+var testdataSpecs = []string{"testdata/app/flags/flags.json", "testdata/app/other/flags.json", "testdata/clean/flags/flags.json"}
+
+func parseSpec(t *testing.T, file string) *spec.Spec {
+	t.Helper()
+	data, err := os.ReadFile(file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, err := spec.Parse(file, data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s
+}
+
+// TestTestdataGenerated keeps the fixtures' generated code what internal/gen
+// writes today (go test -run TestTestdataGenerated -update rewrites it).
+func TestTestdataGenerated(t *testing.T) {
+	for _, file := range testdataSpecs {
+		s := parseSpec(t, file)
+		dir := filepath.Dir(file)
+		files, err := gen.Generate(s, gen.Options{Package: filepath.Base(dir), Now: genNow})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for name, want := range files {
+			path := filepath.Join(dir, name)
+			if *update {
+				if err := os.WriteFile(path, want, 0o666); err != nil {
+					t.Fatal(err)
+				}
+				continue
+			}
+			got, err := os.ReadFile(path)
+			if err != nil || !bytes.Equal(got, want) {
+				t.Errorf("%s is stale or missing (%v): run go test ./internal/lint -run TestTestdataGenerated -update", path, err)
+			}
+		}
+	}
+}
+
+func TestRun(t *testing.T) {
+	spec1Changed := func(string) (time.Time, bool) { return time.Date(2024, 1, 1, 0, 0, 0, 0, time.UTC), true }
+	app := `app_test.go:18: unknown flag "new_uii" (did you mean "new_ui"?)
+app_test.go:19: unknown flag "dark_mod" (did you mean "dark_mode"?)
+flags/flags.json:13: flag "legacy_export" expired on 2024-06-30: remove it
+flags/flags.json:15: flag "forgotten" is never used: remove it from the spec
+flags/flags.json:22: flag "everyone" is on for everyone (100% rollout) and flags.json is unchanged since 2024-01-01: ready to remove
+`
+	for _, tc := range []struct {
+		name     string
+		dir      string
+		spec     string
+		patterns []string
+		want     string
+	}{
+		// The generated package is a root: found by its syntax.
+		{name: "all", dir: "testdata/app", spec: "flags/flags.json", want: app},
+		// The generated package is only a dependency: loaded on its own.
+		{name: "dependency", dir: "testdata/app", spec: "flags/flags.json", patterns: []string{"."}, want: app},
+		// Linting the other spec: lookups on the first spec's Flags are out
+		// of scope, those on a bare *runtime.Client or on other's Flags are
+		// in; a flag only looked up by name is unused.
+		{name: "other spec", dir: "testdata/app", spec: "other/flags.json", want: `app_test.go:19: unknown flag "dark_mod"
+app_test.go:23: unknown flag "not_in_this_spec"
+other/flags.json:3: flag "other_flag" is never used: remove it from the spec
+`},
+		{name: "not generated", dir: "testdata/app", spec: "other/flags.json", patterns: []string{"./flags"},
+			want: "other/flags.json:1: no loaded package is generated from flags.json (run go generate, or lint the packages that use it): cannot tell which flags are used\n"},
+		{name: "clean", dir: "testdata/clean", spec: "flags/flags.json", want: ""},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			dir, err := filepath.Abs(tc.dir)
+			if err != nil {
+				t.Fatal(err)
+			}
+			s := parseSpec(t, filepath.Join(tc.dir, tc.spec))
+			s.File = tc.spec // as the CLI passes it, relative to Dir
+			ds, err := Run(s, Options{Dir: dir, Patterns: tc.patterns, Now: genNow, SpecChanged: spec1Changed})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := diagLines(ds); got != tc.want {
+				t.Errorf("got:\n%s\nwant:\n%s", got, tc.want)
+			}
+		})
+	}
+}
+
+func TestRunLoadError(t *testing.T) {
+	dir, err := filepath.Abs("testdata")
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := parseSpec(t, "testdata/clean/flags/flags.json")
+	_, err = Run(s, Options{Dir: dir, Patterns: []string{"./broken"}, Now: genNow})
+	if err == nil || !strings.Contains(err.Error(), "cannot load packages") || !strings.Contains(err.Error(), "broken/broken.go:4:") {
+		t.Fatalf("err = %v, want a load error naming broken/broken.go:4", err)
+	}
+}
