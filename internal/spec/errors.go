@@ -57,14 +57,6 @@ func (l ErrorList) Error() string {
 	return strings.Join(lines, "\n")
 }
 
-// err returns l as an error, or nil when l is empty.
-func (l ErrorList) err() error {
-	if len(l) == 0 {
-		return nil
-	}
-	return l
-}
-
 // sortDedup sorts l by file, line, column, pointer and message, and drops
 // exact duplicates.
 func (l ErrorList) sortDedup() ErrorList {

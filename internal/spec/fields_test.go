@@ -186,6 +186,9 @@ func TestPatchRoundTrip(t *testing.T) {
 		if out, _ := json.Marshal(p); string(out) != `{"`+field+`":null}` {
 			t.Errorf("%s: null marshals as %s", field, out)
 		}
+		if out, _ := json.Marshal(*p); string(out) != `{"`+field+`":null}` {
+			t.Errorf("%s: null marshals (by value) as %s", field, out)
+		}
 	}
 }
 

@@ -53,8 +53,9 @@ type Patch struct {
 }
 
 // MarshalJSON writes p as a patch object, fields in a fixed order, with
-// null for each field in p.Null. DecodePatch reads it back.
-func (p *Patch) MarshalJSON() ([]byte, error) {
+// null for each field in p.Null. DecodePatch reads it back. (A value
+// receiver, so that json.Marshal of a Patch value keeps the nulls too.)
+func (p Patch) MarshalJSON() ([]byte, error) {
 	var buf bytes.Buffer
 	buf.WriteByte('{')
 	for _, name := range patchFields {
