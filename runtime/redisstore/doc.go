@@ -1,0 +1,54 @@
+// Package redisstore is the Redis-backed runtime.Store that keeps the live
+// flag state of every app instance in step, over a redis.UniversalClient
+// (single node, Sentinel or Cluster).
+//
+// # Use
+//
+//	rdb := redis.NewUniversalClient(&redis.UniversalOptions{Addrs: []string{"redis:6379"}})
+//	store, err := redisstore.New(rdb, redisstore.WithNamespace("shop"))
+//	…
+//	flags, err := myflags.New(runtime.WithStore(store))
+//
+// Every instance loads the whole state at start in one round trip, registers
+// the spec's flags it does not find (HSETNX: live state is never
+// overwritten), and follows changes over pub/sub. Each write is one Lua
+// script that changes the patches, bumps the version, appends the audit entry
+// and publishes the change, atomically; subscribers apply the change from
+// the message. A periodic version check (WithCheckInterval, 2s) heals missed
+// messages, and every (re)subscription triggers a full resync.
+//
+// # Outages
+//
+// When Redis is unreachable the store keeps its last loaded state, Health
+// returns an error wrapping ErrDegraded, Load reports the error, and writes
+// fail with "flaggen: redis write failed: …"; nothing is queued or dropped
+// silently. The subscription is retried every WithRetryInterval (100ms) on
+// its own connection, and a full resync follows as soon as it is back. For
+// fast failure and recovery, give the client short timeouts, e.g.
+// DialTimeout 200ms, DialerRetries 1, ReadTimeout and WriteTimeout 500ms,
+// MaxRetries 1: with go-redis' defaults a write to a stopped Redis takes
+// seconds to fail, and after PoolSize failed dials the pool probes only once
+// a second.
+//
+// # Key layout
+//
+// All keys of namespace NS share the hash tag {NS}, so they live in one
+// Cluster slot and every script and MULTI touches a single slot:
+//
+//	flaggen:{NS}:patches           hash: flag name → JSON patch over the spec, e.g. {"active":false};
+//	                               "{}" = the spec as written (HGETALL to read the live state)
+//	flaggen:{NS}:version           string: integer bumped by every change (GET)
+//	flaggen:{NS}:audit             stream, capped near WithAuditMaxLen (XREVRANGE … + - COUNT 10);
+//	                               one entry per change: version, time (Unix µs), actor, reason,
+//	                               flags (JSON: flag → new patch, null = entry deleted),
+//	                               before (JSON: flag → previous patch, null = none)
+//	flaggen:{NS}:counters:FLAG     hash: counter name ("errors", "slow") → cluster-wide total
+//	flaggen:{NS}:feedback:FLAG     list of JSON feedback entries, oldest first (LRANGE … 0 -1)
+//	flaggen:{NS}:changes           pub/sub channel: {"v":VERSION,"f":{FLAG: new patch or null}}
+//
+// An operator who edits flaggen:{NS}:patches by hand should also INCR
+// flaggen:{NS}:version so that instances reload within the check interval.
+// A value that is not a JSON object is logged with its key; the runtime
+// refuses that flag's patch and keeps the flag on its last good state, and
+// every other flag loads normally.
+package redisstore

@@ -1,0 +1,166 @@
+package redisstore
+
+import "github.com/redis/go-redis/v9"
+
+// luaJSON holds Lua helpers shared by the scripts. Redis' cjson re-encodes
+// numbers with 14 significant digits and turns [] into {}, so patches are
+// never round-tripped through cjson: split cuts a JSON object into its
+// top-level fields and keeps every value's text byte for byte, and join
+// writes fields back in sorted order.
+const luaJSON = `
+local function scanstring(s, i)
+  local k = i + 1
+  while true do
+    local c = string.find(s, '["\\]', k)
+    if not c then return nil end
+    if string.sub(s, c, c) == '\\' then k = c + 2 else return c end
+  end
+end
+
+local function scanvalue(s, i)
+  local c = string.sub(s, i, i)
+  if c == '"' then return scanstring(s, i) end
+  if c == '{' or c == '[' then
+    local depth, k = 0, i
+    while true do
+      local p = string.find(s, '[%[%]{}"]', k)
+      if not p then return nil end
+      local ch = string.sub(s, p, p)
+      if ch == '"' then
+        p = scanstring(s, p)
+        if not p then return nil end
+      elseif ch == '{' or ch == '[' then
+        depth = depth + 1
+      else
+        depth = depth - 1
+        if depth == 0 then return p end
+      end
+      k = p + 1
+    end
+  end
+  local e = string.find(s, '[,}%s]', i)
+  if not e then return nil end
+  return e - 1
+end
+
+-- split returns the fields of the JSON object text s (name -> raw value
+-- text), or nil when s is not a JSON object.
+local function split(s)
+  if not s or not string.find(s, '^%s*{') then return nil end
+  local ok, obj = pcall(cjson.decode, s)
+  if not ok or type(obj) ~= 'table' then return nil end
+  local fields = {}
+  local i = string.find(s, '{', 1, true) + 1
+  while true do
+    i = string.find(s, '[^%s,]', i)
+    if not i or string.sub(s, i, i) == '}' then break end
+    local j = scanstring(s, i)
+    if not j then return nil end
+    local name = cjson.decode(string.sub(s, i, j))
+    i = string.find(s, ':', j + 1, true)
+    if not i then return nil end
+    i = string.find(s, '%S', i + 1)
+    local e = scanvalue(s, i)
+    if not e then return nil end
+    fields[name] = string.sub(s, i, e)
+    i = e + 1
+  end
+  return fields
+end
+
+local function join(fields)
+  local names = {}
+  for n in pairs(fields) do names[#names + 1] = n end
+  table.sort(names)
+  local out = {}
+  for _, n in ipairs(names) do out[#out + 1] = cjson.encode(n) .. ':' .. fields[n] end
+  return '{' .. table.concat(out, ',') .. '}'
+end
+
+-- asjson returns v when it is valid JSON text, else v as a JSON string
+-- (a hand-written malformed value, kept readable in the audit trail).
+local function asjson(v)
+  if pcall(cjson.decode, v) then return v end
+  return cjson.encode(v)
+end
+`
+
+// applyScript writes one Change atomically.
+//
+//	KEYS[1] patches hash, KEYS[2] version, KEYS[3] audit stream
+//	ARGV[1] IfVersion ("0": unconditional)   ARGV[2] actor   ARGV[3] reason
+//	ARGV[4] time in Unix microseconds ("": the Redis server's TIME)
+//	ARGV[5] audit MAXLEN (approximate)   ARGV[6] pub/sub channel
+//	ARGV[7] mode: "R" replace each patch, "M" merge fields into it
+//	ARGV[8..] flag name, patch ("" deletes the flag's entry) pairs
+//
+// It returns {version, name1, after1, name2, after2, …} (after "" = deleted)
+// or the error reply "CONFLICT <current version>".
+var applyScript = redis.NewScript(luaJSON + `
+if redis.replicate_commands then redis.replicate_commands() end
+local cur = redis.call('GET', KEYS[2]) or '0'
+if ARGV[1] ~= '0' and ARGV[1] ~= cur then
+  return redis.error_reply('CONFLICT ' .. cur)
+end
+local t = ARGV[4]
+if t == '' then
+  local now = redis.call('TIME')
+  t = now[1] .. string.format('%06d', tonumber(now[2]))
+end
+local merge = ARGV[7] == 'M'
+local result = {0}
+local afterj, beforej, pubj = {}, {}, {}
+for i = 8, #ARGV, 2 do
+  local name, patch = ARGV[i], ARGV[i + 1]
+  local before = redis.call('HGET', KEYS[1], name)
+  local after = patch
+  if merge and patch ~= '' then
+    local fields = split(before) or {}
+    for k, v in pairs(split(patch) or {}) do
+      if v == 'null' then fields[k] = nil else fields[k] = v end
+    end
+    after = join(fields)
+  end
+  if after == '' then
+    redis.call('HDEL', KEYS[1], name)
+  else
+    redis.call('HSET', KEYS[1], name, after)
+  end
+  local jn = cjson.encode(name)
+  local aj = after
+  if aj == '' then aj = 'null' end
+  local bj = 'null'
+  if before then bj = asjson(before) end
+  afterj[#afterj + 1] = jn .. ':' .. aj
+  beforej[#beforej + 1] = jn .. ':' .. bj
+  result[#result + 1] = name
+  result[#result + 1] = after
+end
+local v = redis.call('INCR', KEYS[2])
+result[1] = v
+local flags = '{' .. table.concat(afterj, ',') .. '}'
+redis.call('XADD', KEYS[3], 'MAXLEN', '~', ARGV[5], '*',
+  'version', v, 'time', t, 'actor', ARGV[2], 'reason', ARGV[3],
+  'flags', flags, 'before', '{' .. table.concat(beforej, ',') .. '}')
+redis.call('PUBLISH', ARGV[6], '{"v":' .. v .. ',"f":' .. flags .. '}')
+return result
+`)
+
+// registerScript adds patches for flags without an entry.
+//
+//	KEYS[1] patches hash, KEYS[2] version
+//	ARGV[1] pub/sub channel   ARGV[2..] flag name, patch pairs
+//
+// It returns the new version, or 0 when every flag had an entry already.
+var registerScript = redis.NewScript(`
+local added = {}
+for i = 2, #ARGV, 2 do
+  if redis.call('HSETNX', KEYS[1], ARGV[i], ARGV[i + 1]) == 1 then
+    added[#added + 1] = cjson.encode(ARGV[i]) .. ':' .. ARGV[i + 1]
+  end
+end
+if #added == 0 then return 0 end
+local v = redis.call('INCR', KEYS[2])
+redis.call('PUBLISH', ARGV[1], '{"v":' .. v .. ',"f":{' .. table.concat(added, ',') .. '}}')
+return v
+`)

@@ -1,0 +1,589 @@
+package redisstore
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"maps"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+
+	"github.com/flaggen/flaggen/runtime"
+)
+
+// ErrDegraded is wrapped by Health (and by the errors it reports) while the
+// store cannot reach Redis or its change subscription is down: the runtime
+// keeps serving the last state it loaded.
+var ErrDegraded = errors.New("flaggen: redis store degraded")
+
+// Defaults of the options.
+const (
+	DefaultNamespace      = "default"
+	DefaultCheckInterval  = 2 * time.Second
+	DefaultRetryInterval  = 100 * time.Millisecond
+	DefaultAuditMaxLen    = 10000
+	DefaultFeedbackMaxLen = 10000
+)
+
+// Option configures a Store.
+type Option func(*options)
+
+type options struct {
+	namespace      string
+	checkInterval  time.Duration
+	retryInterval  time.Duration
+	auditMaxLen    int64
+	feedbackMaxLen int64
+	logger         *slog.Logger
+	clock          func() time.Time
+}
+
+// WithNamespace sets the namespace whose keys the store uses (default
+// "default"). Apps sharing flags use the same namespace; the name becomes the
+// keys' hash tag, so it must not contain '{' or '}'.
+func WithNamespace(ns string) Option { return func(o *options) { o.namespace = ns } }
+
+// WithCheckInterval sets how often the store compares its version with
+// Redis' to heal missed pub/sub messages (default 2s).
+func WithCheckInterval(d time.Duration) Option { return func(o *options) { o.checkInterval = d } }
+
+// WithRetryInterval sets how often the store tries to reconnect its change
+// subscription, and re-checks the version, while degraded (default 100ms).
+// A recovered Redis is resynced within about this interval plus one load.
+func WithRetryInterval(d time.Duration) Option { return func(o *options) { o.retryInterval = d } }
+
+// WithAuditMaxLen bounds the audit stream (XADD MAXLEN ~ n; default 10000).
+func WithAuditMaxLen(n int64) Option { return func(o *options) { o.auditMaxLen = n } }
+
+// WithFeedbackMaxLen bounds each flag's feedback list to its newest n
+// entries (default 10000).
+func WithFeedbackMaxLen(n int64) Option { return func(o *options) { o.feedbackMaxLen = n } }
+
+// WithLogger sets where the store logs malformed values and connectivity
+// changes (default slog.Default()).
+func WithLogger(l *slog.Logger) Option { return func(o *options) { o.logger = l } }
+
+// WithClock sets the clock of audit and feedback times (default: the Redis
+// server's TIME for audit entries, time.Now for feedback).
+func WithClock(now func() time.Time) Option { return func(o *options) { o.clock = now } }
+
+// Store is a runtime.Store kept in Redis and shared by every instance that
+// uses the same namespace. Create it with New; it is safe for concurrent use.
+type Store struct {
+	c   redis.UniversalClient
+	o   options
+	key keys
+
+	ctx    context.Context // canceled by Close
+	cancel context.CancelFunc
+	wg     sync.WaitGroup
+	kick   chan struct{} // asks the checker to resync now
+
+	mu       sync.Mutex
+	closed   bool
+	version  uint64                     // mirror version
+	flags    map[string]json.RawMessage // mirror; Load returns copies
+	valid    bool                       // mirror holds a full load
+	watchers map[chan struct{}]struct{}
+	subErr   error // change subscription down
+	cmdErr   error // last command to Redis failed
+	since    time.Time
+	bad      map[string]string // flag -> malformed value last logged
+	ps       *redis.PubSub     // current change subscription
+}
+
+type keys struct {
+	patches, version, audit, channel, counters, feedback string
+}
+
+func newKeys(ns string) keys {
+	p := "flaggen:{" + ns + "}:"
+	return keys{
+		patches:  p + "patches",
+		version:  p + "version",
+		audit:    p + "audit",
+		channel:  p + "changes",
+		counters: p + "counters:",
+		feedback: p + "feedback:",
+	}
+}
+
+var _ runtime.Store = (*Store)(nil)
+
+// New returns a Store over client (a *redis.Client, *redis.FailoverClient
+// for Sentinel, or *redis.ClusterClient) and starts following changes in the
+// background. It does no blocking I/O: when Redis is unreachable the store
+// starts degraded and Load reports the error until Redis answers. Close stops
+// the store but leaves client open.
+func New(client redis.UniversalClient, opts ...Option) (*Store, error) {
+	o := options{
+		namespace:      DefaultNamespace,
+		checkInterval:  DefaultCheckInterval,
+		retryInterval:  DefaultRetryInterval,
+		auditMaxLen:    DefaultAuditMaxLen,
+		feedbackMaxLen: DefaultFeedbackMaxLen,
+		logger:         slog.Default(),
+	}
+	for _, opt := range opts {
+		opt(&o)
+	}
+	switch {
+	case client == nil:
+		return nil, errors.New("flaggen: redisstore.New: nil client")
+	case o.namespace == "" || strings.ContainsAny(o.namespace, "{}"):
+		return nil, fmt.Errorf("flaggen: redisstore.New: namespace %q must be non-empty without '{' or '}'", o.namespace)
+	case o.checkInterval <= 0 || o.retryInterval <= 0:
+		return nil, fmt.Errorf("flaggen: redisstore.New: check interval %v and retry interval %v must be positive", o.checkInterval, o.retryInterval)
+	case o.auditMaxLen <= 0 || o.feedbackMaxLen <= 0:
+		return nil, fmt.Errorf("flaggen: redisstore.New: audit max length %d and feedback max length %d must be positive", o.auditMaxLen, o.feedbackMaxLen)
+	}
+	if o.logger == nil {
+		o.logger = slog.New(slog.DiscardHandler)
+	}
+	s := &Store{
+		c:        client,
+		o:        o,
+		key:      newKeys(o.namespace),
+		kick:     make(chan struct{}, 1),
+		flags:    map[string]json.RawMessage{},
+		watchers: map[chan struct{}]struct{}{},
+		bad:      map[string]string{},
+	}
+	s.ctx, s.cancel = context.WithCancel(context.Background())
+	s.wg.Add(2)
+	go s.subscribeLoop()
+	go s.checkLoop()
+	return s, nil
+}
+
+// Namespace returns the store's namespace.
+func (s *Store) Namespace() string { return s.o.namespace }
+
+// Key returns the Redis key (or pub/sub channel) of the named part of the
+// namespace: "patches", "version", "audit", "changes", "counters:<flag>" or
+// "feedback:<flag>" — for operators and tests.
+func (s *Store) Key(part string) string { return "flaggen:{" + s.o.namespace + "}:" + part }
+
+// Health reports whether the store is in step with Redis: nil when its last
+// command succeeded and its change subscription is up, else an error
+// wrapping ErrDegraded that says since when and why.
+func (s *Store) Health() error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.closed {
+		return runtime.ErrClosed
+	}
+	if err := cmp(s.subErr, s.cmdErr); err != nil {
+		return fmt.Errorf("%w since %s: %v", ErrDegraded, s.since.Format(time.RFC3339Nano), err)
+	}
+	return nil
+}
+
+func cmp(a, b error) error {
+	if a != nil {
+		return a
+	}
+	return b
+}
+
+// setErr records the outcome of a command or of the subscription; mu is
+// not held.
+func (s *Store) setErr(sub bool, err error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	was := cmp(s.subErr, s.cmdErr)
+	if sub {
+		s.subErr = err
+	} else {
+		s.cmdErr = err
+	}
+	now := cmp(s.subErr, s.cmdErr)
+	switch {
+	case was == nil && now != nil:
+		s.since = time.Now()
+		s.o.logger.Warn("flaggen: redis store degraded; serving the last loaded state", "namespace", s.o.namespace, "err", now)
+	case was != nil && now == nil:
+		s.o.logger.Info("flaggen: redis store recovered", "namespace", s.o.namespace, "degraded_for", time.Since(s.since).Round(time.Millisecond))
+	}
+}
+
+// noteErr marks the store degraded when err means Redis is unreachable (not
+// a reply error from a reachable server) and returns err.
+func (s *Store) noteErr(err error) error {
+	if err == nil {
+		s.setErr(false, nil)
+		return nil
+	}
+	var rerr redis.Error
+	if errors.As(err, &rerr) || errors.Is(err, context.Canceled) {
+		return err
+	}
+	s.setErr(false, err)
+	return err
+}
+
+func (s *Store) kickCheck() {
+	select {
+	case s.kick <- struct{}{}:
+	default:
+	}
+}
+
+func (s *Store) isClosed() bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.closed
+}
+
+func (s *Store) now() time.Time {
+	if s.o.clock != nil {
+		return s.o.clock()
+	}
+	return time.Now()
+}
+
+// Load implements runtime.Store. When the store's mirror (kept current by
+// pub/sub) is at Redis' version it costs one GET; otherwise it reads the
+// version and every patch in one MULTI/EXEC round trip.
+func (s *Store) Load(ctx context.Context) (runtime.State, error) {
+	if s.isClosed() {
+		return runtime.State{}, runtime.ErrClosed
+	}
+	s.mu.Lock()
+	valid := s.valid
+	s.mu.Unlock()
+	if valid {
+		v, err := s.getVersion(ctx)
+		if err != nil {
+			return runtime.State{}, fmt.Errorf("flaggen: redis load failed: %w", s.noteErr(err))
+		}
+		s.mu.Lock()
+		if s.valid && s.version == v {
+			st := runtime.State{Version: v, Flags: cloneFlags(s.flags)}
+			s.mu.Unlock()
+			return st, nil
+		}
+		s.mu.Unlock()
+	}
+	return s.fullLoad(ctx, true)
+}
+
+func (s *Store) getVersion(ctx context.Context) (uint64, error) {
+	v, err := s.c.Get(ctx, s.key.version).Uint64()
+	if errors.Is(err, redis.Nil) {
+		return 0, nil
+	}
+	if err != nil {
+		return 0, err
+	}
+	s.noteErr(nil)
+	return v, nil
+}
+
+// fullLoad reads version and patches atomically (warm_cache), replaces the
+// mirror when it is not older, and notifies watchers when the version moved.
+// With copy it returns a copy of the resulting mirror, else only the version.
+func (s *Store) fullLoad(ctx context.Context, copy bool) (runtime.State, error) {
+	var vcmd *redis.StringCmd
+	var pcmd *redis.MapStringStringCmd
+	_, err := s.c.TxPipelined(ctx, func(p redis.Pipeliner) error {
+		vcmd = p.Get(ctx, s.key.version)
+		pcmd = p.HGetAll(ctx, s.key.patches)
+		return nil
+	})
+	if err != nil && !errors.Is(err, redis.Nil) {
+		return runtime.State{}, fmt.Errorf("flaggen: redis load failed: %w", s.noteErr(err))
+	}
+	s.noteErr(nil)
+	var v uint64
+	if vs, err := vcmd.Result(); err == nil {
+		if v, err = strconv.ParseUint(vs, 10, 64); err != nil {
+			return runtime.State{}, fmt.Errorf("flaggen: redis load failed: %s holds %q, not a version number", s.key.version, vs)
+		}
+	}
+	raw := pcmd.Val()
+	total := 0
+	for _, p := range raw {
+		total += len(p)
+	}
+	buf := make([]byte, 0, total)
+	flags := make(map[string]json.RawMessage, len(raw))
+	for name, p := range raw {
+		start := len(buf)
+		buf = append(buf, p...)
+		flags[name] = json.RawMessage(buf[start:len(buf):len(buf)])
+	}
+	s.checkMalformed(flags)
+
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if !s.valid || s.version <= v {
+		// (Otherwise a pub/sub message moved the mirror past this read.)
+		moved := !s.valid || s.version != v
+		s.version, s.flags, s.valid = v, flags, true
+		if moved {
+			s.notifyLocked()
+		}
+	}
+	st := runtime.State{Version: s.version}
+	if copy {
+		st.Flags = cloneFlags(s.flags)
+	}
+	return st, nil
+}
+
+// checkMalformed logs each patch that is not a JSON object, once per value.
+// The patch still goes to the runtime, which refuses it and keeps that flag
+// on its last good state.
+func (s *Store) checkMalformed(flags map[string]json.RawMessage) {
+	for name, p := range flags {
+		if isObject(p) {
+			continue
+		}
+		s.mu.Lock()
+		seen := s.bad[name] == string(p)
+		s.bad[name] = string(p)
+		s.mu.Unlock()
+		if !seen {
+			s.o.logger.Error("flaggen: malformed patch in Redis; the flag keeps its last good state",
+				"key", s.key.patches, "field", name, "value", truncate(string(p), 200))
+		}
+	}
+}
+
+func isObject(p []byte) bool {
+	p = bytes.TrimSpace(p)
+	return len(p) > 0 && p[0] == '{' && json.Valid(p)
+}
+
+func truncate(s string, n int) string {
+	if len(s) > n {
+		return s[:n] + "…"
+	}
+	return s
+}
+
+func cloneFlags(m map[string]json.RawMessage) map[string]json.RawMessage {
+	total := 0
+	for _, p := range m {
+		total += len(p)
+	}
+	buf := make([]byte, 0, total)
+	out := make(map[string]json.RawMessage, len(m))
+	for name, p := range m {
+		start := len(buf)
+		buf = append(buf, p...)
+		out[name] = json.RawMessage(buf[start:len(buf):len(buf)])
+	}
+	return out
+}
+
+func isNull(p json.RawMessage) bool {
+	p = bytes.TrimSpace(p)
+	return len(p) == 0 || string(p) == "null"
+}
+
+// Register implements runtime.Store with HSETNX in one script, so live
+// state already in Redis is never overwritten.
+func (s *Store) Register(ctx context.Context, flags map[string]json.RawMessage) error {
+	if s.isClosed() {
+		return runtime.ErrClosed
+	}
+	if len(flags) == 0 {
+		return nil
+	}
+	args := []any{s.key.channel}
+	for _, name := range slices.Sorted(maps.Keys(flags)) {
+		p := flags[name]
+		if isNull(p) {
+			p = json.RawMessage("{}")
+		}
+		if !json.Valid(p) {
+			return fmt.Errorf("flaggen: redis register %q: patch is not valid JSON", name)
+		}
+		args = append(args, name, string(p))
+	}
+	v, err := registerScript.Run(ctx, s.c, []string{s.key.patches, s.key.version}, args...).Uint64()
+	if err != nil {
+		return fmt.Errorf("flaggen: redis write failed: register: %w", s.noteErr(err))
+	}
+	s.noteErr(nil)
+	if v != 0 {
+		// The added entries arrive through pub/sub (or a resync on a gap).
+		s.kickIfBehind(v)
+	}
+	return nil
+}
+
+// kickIfBehind asks for a resync when the mirror misses versions before v
+// and the pub/sub message does not come soon.
+func (s *Store) kickIfBehind(v uint64) {
+	s.mu.Lock()
+	behind := s.valid && s.version+1 < v
+	s.mu.Unlock()
+	if behind {
+		s.kickCheck()
+	}
+}
+
+// Apply implements runtime.Store: one Lua script replaces the patches, bumps
+// the version, appends the audit entry (with each flag's previous patch
+// under "before") and publishes the change, atomically.
+func (s *Store) Apply(ctx context.Context, ch runtime.Change) (uint64, error) {
+	return s.write(ctx, ch, false)
+}
+
+// Merge is Apply with field-level merging, done inside Redis: each field of
+// a patch in ch.Flags replaces that field of the stored patch, a field set
+// to JSON null removes it, and fields not named are kept. Concurrent writers
+// of different fields of one flag therefore all survive without IfVersion
+// retries. A JSON null patch deletes the flag's entry as in Apply. A stored
+// value that is not a JSON object (written by hand) is replaced by the
+// merge of ch's fields alone.
+func (s *Store) Merge(ctx context.Context, ch runtime.Change) (uint64, error) {
+	return s.write(ctx, ch, true)
+}
+
+func (s *Store) write(ctx context.Context, ch runtime.Change, merge bool) (uint64, error) {
+	if s.isClosed() {
+		return 0, runtime.ErrClosed
+	}
+	mode := "R"
+	if merge {
+		mode = "M"
+	}
+	t := ""
+	if s.o.clock != nil {
+		t = strconv.FormatInt(s.o.clock().UnixMicro(), 10)
+	}
+	args := []any{strconv.FormatUint(ch.IfVersion, 10), ch.Actor, ch.Reason, t,
+		strconv.FormatInt(s.o.auditMaxLen, 10), s.key.channel, mode}
+	for _, name := range slices.Sorted(maps.Keys(ch.Flags)) {
+		p := ch.Flags[name]
+		switch {
+		case isNull(p):
+			args = append(args, name, "")
+		case merge && !isObject(p):
+			return 0, fmt.Errorf("flaggen: redis merge %q: patch is not a JSON object", name)
+		case !json.Valid(p):
+			return 0, fmt.Errorf("flaggen: redis apply %q: patch is not valid JSON", name)
+		default:
+			args = append(args, name, string(bytes.TrimSpace(p)))
+		}
+	}
+	res, err := applyScript.Run(ctx, s.c, []string{s.key.patches, s.key.version, s.key.audit}, args...).Slice()
+	if err != nil {
+		if cur, ok := strings.CutPrefix(err.Error(), "CONFLICT "); ok {
+			return 0, fmt.Errorf("flaggen: redis write refused: store at version %s, change made at %d: %w", cur, ch.IfVersion, runtime.ErrConflict)
+		}
+		return 0, fmt.Errorf("flaggen: redis write failed: %w", s.noteErr(err))
+	}
+	s.noteErr(nil)
+	v, ok := res[0].(int64)
+	if !ok || len(res)%2 != 1 {
+		return 0, fmt.Errorf("flaggen: redis write: unexpected script reply %v", res)
+	}
+	changed := make(map[string]json.RawMessage, len(res)/2)
+	for i := 1; i+1 < len(res); i += 2 {
+		name, _ := res[i].(string)
+		after, _ := res[i+1].(string)
+		if after == "" {
+			changed[name] = nil
+		} else {
+			changed[name] = json.RawMessage(after)
+		}
+	}
+	s.applyChange(uint64(v), changed)
+	return uint64(v), nil
+}
+
+// applyChange advances the mirror by one version (from a write's reply or a
+// pub/sub message) and reports whether it did; a gap asks for a resync.
+func (s *Store) applyChange(v uint64, changed map[string]json.RawMessage) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if !s.valid || v <= s.version {
+		return false
+	}
+	if v != s.version+1 {
+		s.kickCheck()
+		return false
+	}
+	for name, p := range changed {
+		if p == nil || isNull(p) {
+			delete(s.flags, name)
+		} else {
+			s.flags[name] = p
+		}
+	}
+	s.version = v
+	s.notifyLocked()
+	return true
+}
+
+// notifyLocked wakes every watcher; mu is held.
+func (s *Store) notifyLocked() {
+	for w := range s.watchers {
+		select {
+		case w <- struct{}{}:
+		default: // a notification is pending already
+		}
+	}
+}
+
+// Watch implements runtime.Store. The channel gets a value after the store
+// applied a change (a pub/sub message, a resync after a missed message or a
+// reconnect, or a write of its own).
+func (s *Store) Watch(ctx context.Context) (<-chan struct{}, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.closed {
+		return nil, runtime.ErrClosed
+	}
+	w := make(chan struct{}, 1)
+	s.watchers[w] = struct{}{}
+	go func() {
+		select {
+		case <-ctx.Done():
+		case <-s.ctx.Done():
+		}
+		s.mu.Lock()
+		defer s.mu.Unlock()
+		if _, ok := s.watchers[w]; ok {
+			delete(s.watchers, w)
+			close(w)
+		}
+	}()
+	return w, nil
+}
+
+// Close implements runtime.Store: it stops the background work and closes
+// Watch channels. The Redis client stays open (it belongs to the caller).
+func (s *Store) Close() error {
+	s.mu.Lock()
+	if s.closed {
+		s.mu.Unlock()
+		return nil
+	}
+	s.closed = true
+	for w := range s.watchers {
+		close(w)
+	}
+	s.watchers = map[chan struct{}]struct{}{}
+	ps := s.ps
+	s.mu.Unlock()
+	s.cancel()
+	if ps != nil {
+		_ = ps.Close() // interrupts a blocked receive
+	}
+	s.wg.Wait()
+	return nil
+}

@@ -1,0 +1,415 @@
+package redisstore_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+
+	"github.com/flaggen/flaggen/internal/redistest"
+	"github.com/flaggen/flaggen/runtime"
+	"github.com/flaggen/flaggen/runtime/redisstore"
+)
+
+// fastOptions are client options for quick failure and recovery on loopback.
+func fastOptions(addrs ...string) *redis.UniversalOptions {
+	return &redis.UniversalOptions{
+		Addrs:         addrs,
+		DialTimeout:   time.Second,
+		ReadTimeout:   2 * time.Second,
+		WriteTimeout:  2 * time.Second,
+		MaxRetries:    1,
+		DialerRetries: 1,
+	}
+}
+
+func newClient(tb testing.TB, addrs ...string) redis.UniversalClient {
+	tb.Helper()
+	c := redis.NewUniversalClient(fastOptions(addrs...))
+	tb.Cleanup(func() { c.Close() })
+	return c
+}
+
+// newStore returns a store over its own client and connections.
+func newStore(tb testing.TB, addr string, opts ...redisstore.Option) *redisstore.Store {
+	tb.Helper()
+	return newStoreOn(tb, newClient(tb, addr), opts...)
+}
+
+func newStoreOn(tb testing.TB, c redis.UniversalClient, opts ...redisstore.Option) *redisstore.Store {
+	tb.Helper()
+	opts = append([]redisstore.Option{redisstore.WithLogger(slog.New(slog.DiscardHandler))}, opts...)
+	s, err := redisstore.New(c, opts...)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	tb.Cleanup(func() { s.Close() })
+	return s
+}
+
+func raw(s string) json.RawMessage { return json.RawMessage(s) }
+
+// waitFor polls cond until it holds or d passes.
+func waitFor(t *testing.T, d time.Duration, what string, cond func() bool) time.Duration {
+	t.Helper()
+	start := time.Now()
+	for !cond() {
+		if time.Since(start) > d {
+			t.Fatalf("%s: not within %v", what, d)
+		}
+		time.Sleep(2 * time.Millisecond)
+	}
+	return time.Since(start)
+}
+
+func mustLoad(t *testing.T, s *redisstore.Store) runtime.State {
+	t.Helper()
+	st, err := s.Load(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	return st
+}
+
+func TestRoundTrip(t *testing.T) {
+	srv := redistest.Start(t)
+	ctx := context.Background()
+	s := newStore(t, srv.Addr(), redisstore.WithNamespace("app"))
+
+	st := mustLoad(t, s)
+	if st.Version != 0 || len(st.Flags) != 0 {
+		t.Fatalf("empty store: %+v", st)
+	}
+	if err := s.Register(ctx, map[string]json.RawMessage{"a": nil, "b": raw(`{"active":false}`)}); err != nil {
+		t.Fatal(err)
+	}
+	// Registering again never overwrites.
+	if err := s.Register(ctx, map[string]json.RawMessage{"b": raw(`{}`), "c": raw(`{}`)}); err != nil {
+		t.Fatal(err)
+	}
+	st = mustLoad(t, s)
+	if st.Version != 2 || string(st.Flags["a"]) != "{}" || string(st.Flags["b"]) != `{"active":false}` || string(st.Flags["c"]) != "{}" {
+		t.Fatalf("after Register: %d %s", st.Version, st.Flags)
+	}
+	// Large integers and empty arrays survive byte for byte.
+	p := `{"users":[9007199254740993,12345678901234567],"regions":[],"percentage_rollout":12.5}`
+	v, err := s.Apply(ctx, runtime.Change{Actor: "alice", Reason: "launch", Flags: map[string]json.RawMessage{"a": raw(p), "c": nil}})
+	if err != nil || v != 3 {
+		t.Fatalf("Apply = %d, %v", v, err)
+	}
+	st = mustLoad(t, s)
+	if string(st.Flags["a"]) != p {
+		t.Fatalf("patch a = %s, want %s", st.Flags["a"], p)
+	}
+	if _, ok := st.Flags["c"]; ok {
+		t.Fatal("deleted flag c still loaded")
+	}
+	// Merge keeps other fields, replaces named ones, removes nulls.
+	v, err = s.Merge(ctx, runtime.Change{Actor: "bob", Flags: map[string]json.RawMessage{"a": raw(`{"regions":["US"],"percentage_rollout":null,"active":true}`)}})
+	if err != nil || v != 4 {
+		t.Fatalf("Merge = %d, %v", v, err)
+	}
+	want := `{"active":true,"regions":["US"],"users":[9007199254740993,12345678901234567]}`
+	if got := string(mustLoad(t, s).Flags["a"]); got != want {
+		t.Fatalf("merged a = %s, want %s", got, want)
+	}
+	// IfVersion.
+	if _, err := s.Apply(ctx, runtime.Change{IfVersion: 3, Flags: map[string]json.RawMessage{"a": raw(`{}`)}}); !errors.Is(err, runtime.ErrConflict) {
+		t.Fatalf("stale IfVersion: err = %v, want ErrConflict", err)
+	}
+	if v, err := s.Apply(ctx, runtime.Change{IfVersion: 4, Actor: "carol", Flags: map[string]json.RawMessage{"b": raw(`{}`)}}); err != nil || v != 5 {
+		t.Fatalf("current IfVersion: %d, %v", v, err)
+	}
+	if _, err := s.Apply(ctx, runtime.Change{Flags: map[string]json.RawMessage{"a": raw(`{nope`)}}); err == nil {
+		t.Fatal("invalid JSON accepted")
+	}
+	// Audit, newest first, with the per-flag filter and before values.
+	all, err := s.Audit(ctx, "", 0)
+	if err != nil || len(all) != 3 || all[0].Version != 5 || all[0].Actor != "carol" || all[2].Reason != "launch" {
+		t.Fatalf("Audit all = %+v, %v", all, err)
+	}
+	if string(all[2].Flags["c"]) != "null" || all[2].Time.IsZero() || time.Since(all[2].Time) > time.Minute {
+		t.Fatalf("audit entry of version 3: %+v", all[2])
+	}
+	onlyA, err := s.Audit(ctx, "a", 1)
+	if err != nil || len(onlyA) != 1 || onlyA[0].Version != 4 {
+		t.Fatalf("Audit a limit 1 = %+v, %v", onlyA, err)
+	}
+	before, ok, err := s.AuditBefore(ctx, 4)
+	if err != nil || !ok || string(before["a"]) != p {
+		t.Fatalf("AuditBefore(4) = %s, %v, %v", before, ok, err)
+	}
+	// Counters and feedback.
+	tot, err := s.AddCounters(ctx, []runtime.CounterDelta{{Flag: "a", Name: "errors", Delta: 2}, {Flag: "a", Name: "errors", Delta: 3}, {Flag: "b", Name: "slow", Delta: 1}})
+	if err != nil || fmt.Sprint(tot) != "[2 5 1]" {
+		t.Fatalf("AddCounters = %v, %v", tot, err)
+	}
+	if c, err := s.Counters(ctx, "a"); err != nil || c["errors"] != 5 || len(c) != 1 {
+		t.Fatalf("Counters a = %v, %v", c, err)
+	}
+	if err := s.ResetCounters(ctx, "a"); err != nil {
+		t.Fatal(err)
+	}
+	if c, err := s.Counters(ctx, "a"); err != nil || len(c) != 0 {
+		t.Fatalf("Counters a after reset = %v, %v", c, err)
+	}
+	for _, txt := range []string{"nice", "slow"} {
+		if err := s.AppendFeedback(ctx, "a", runtime.Feedback{User: "u1", Text: txt}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if fb, err := s.Feedback(ctx, "a"); err != nil || len(fb) != 2 || fb[1].Text != "slow" || fb[0].Time.IsZero() {
+		t.Fatalf("Feedback = %+v, %v", fb, err)
+	}
+	// The documented key layout is what is in Redis.
+	for _, k := range []string{"flaggen:{app}:patches", "flaggen:{app}:version", "flaggen:{app}:audit", "flaggen:{app}:counters:b", "flaggen:{app}:feedback:a"} {
+		if n, err := redistest.Do(srv.Addr(), "EXISTS", k); err != nil || n != "1" {
+			t.Errorf("key %s missing (%q, %v)", k, n, err)
+		}
+	}
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.Load(ctx); !errors.Is(err, runtime.ErrClosed) {
+		t.Fatalf("Load after Close: %v", err)
+	}
+}
+
+func TestPropagation(t *testing.T) {
+	srv := redistest.Start(t)
+	ctx := context.Background()
+	a := newStore(t, srv.Addr())
+	b := newStore(t, srv.Addr())
+	mustLoad(t, b)
+	w, err := b.Watch(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	v, err := a.Apply(ctx, runtime.Change{Actor: "t", Flags: map[string]json.RawMessage{"x": raw(`{"active":false}`)}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case <-w:
+	case <-time.After(time.Second):
+		t.Fatal("no watch notification within 1s")
+	}
+	st := mustLoad(t, b)
+	if st.Version != v || string(st.Flags["x"]) != `{"active":false}` {
+		t.Fatalf("b sees %d %s", st.Version, st.Flags)
+	}
+}
+
+// TestMissedMessageHealed writes behind the subscribers' back (no PUBLISH):
+// the periodic version check must reload.
+func TestMissedMessageHealed(t *testing.T) {
+	srv := redistest.Start(t)
+	ctx := context.Background()
+	s := newStore(t, srv.Addr(), redisstore.WithCheckInterval(100*time.Millisecond))
+	mustLoad(t, s)
+	w, _ := s.Watch(ctx)
+	c := newClient(t, srv.Addr())
+	c.HSet(ctx, s.Key("patches"), "ghost", `{"active":true}`)
+	c.Incr(ctx, s.Key("version"))
+	select {
+	case <-w:
+	case <-time.After(2 * time.Second):
+		t.Fatal("missed change not healed by the version check")
+	}
+	if st := mustLoad(t, s); string(st.Flags["ghost"]) != `{"active":true}` {
+		t.Fatalf("flags = %s", st.Flags)
+	}
+}
+
+// syncBuffer is a log sink safe for concurrent use.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (w *syncBuffer) Write(p []byte) (int, error) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return w.b.Write(p)
+}
+
+func (w *syncBuffer) String() string {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return w.b.String()
+}
+
+func TestMalformedValueIsolated(t *testing.T) {
+	srv := redistest.Start(t)
+	ctx := context.Background()
+	var log syncBuffer
+	s := newStore(t, srv.Addr(), redisstore.WithLogger(slog.New(slog.NewTextHandler(&log, nil))))
+	if err := s.Register(ctx, map[string]json.RawMessage{"good": raw(`{"active":true}`), "bad": raw(`{}`)}); err != nil {
+		t.Fatal(err)
+	}
+	c := newClient(t, srv.Addr())
+	c.HSet(ctx, s.Key("patches"), "bad", "}{ not json")
+	c.Incr(ctx, s.Key("version"))
+	st := mustLoad(t, s)
+	if string(st.Flags["good"]) != `{"active":true}` || string(st.Flags["bad"]) != "}{ not json" {
+		t.Fatalf("Load = %s; want the good flag intact and the bad bytes passed through", st.Flags)
+	}
+	if !strings.Contains(log.String(), "flaggen:{default}:patches") || !strings.Contains(log.String(), "field=bad") {
+		t.Fatalf("log does not name the malformed key and field:\n%s", log.String())
+	}
+	// A write repairs it, and the audit keeps the garbage readable.
+	v, err := s.Merge(ctx, runtime.Change{Actor: "ops", Flags: map[string]json.RawMessage{"bad": raw(`{"active":false}`)}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st := mustLoad(t, s); string(st.Flags["bad"]) != `{"active":false}` {
+		t.Fatalf("after repair: %s", st.Flags["bad"])
+	}
+	before, _, err := s.AuditBefore(ctx, v)
+	if err != nil || string(before["bad"]) != `"}{ not json"` {
+		t.Fatalf("before = %s, %v", before, err)
+	}
+}
+
+// TestConcurrentWrites: 10,000 merges from 8 clients, racing on the same
+// 100 flags with different fields; every one must land.
+func TestConcurrentWrites(t *testing.T) {
+	if testing.Short() {
+		t.Skip("10,000 writes")
+	}
+	srv := redistest.Start(t)
+	ctx := context.Background()
+	const clients, writes, flags = 8, 10000, 100
+	stores := make([]*redisstore.Store, clients)
+	for i := range stores {
+		// go-redis' default timeouts: the race detector on a busy machine is slow.
+		c := redis.NewUniversalClient(&redis.UniversalOptions{Addrs: []string{srv.Addr()}})
+		t.Cleanup(func() { c.Close() })
+		stores[i] = newStoreOn(t, c, redisstore.WithAuditMaxLen(2*writes))
+	}
+	var wg sync.WaitGroup
+	errs := make(chan error, writes)
+	for c := 0; c < clients; c++ {
+		for g := 0; g < 4; g++ { // 4 goroutines per client
+			wg.Add(1)
+			go func(c, g int) {
+				defer wg.Done()
+				for i := c*4 + g; i < writes; i += clients * 4 {
+					p := fmt.Sprintf(`{"k%05d":%d}`, i, i)
+					_, err := stores[c].Merge(ctx, runtime.Change{Actor: fmt.Sprint("client", c), Reason: "load test",
+						Flags: map[string]json.RawMessage{fmt.Sprint("f", i%flags): raw(p)}})
+					if err != nil {
+						errs <- err
+						return
+					}
+				}
+			}(c, g)
+		}
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Fatal(err)
+	}
+	st := mustLoad(t, stores[0])
+	if st.Version != writes {
+		t.Fatalf("version %d, want %d", st.Version, writes)
+	}
+	for f := 0; f < flags; f++ {
+		var fields map[string]int
+		if err := json.Unmarshal(st.Flags[fmt.Sprint("f", f)], &fields); err != nil {
+			t.Fatal(err)
+		}
+		if len(fields) != writes/flags {
+			t.Fatalf("flag f%d has %d fields, want %d", f, len(fields), writes/flags)
+		}
+		for k, v := range fields {
+			if k != fmt.Sprintf("k%05d", v) || v%flags != f {
+				t.Fatalf("flag f%d: field %s = %d", f, k, v)
+			}
+		}
+	}
+	n, err := redistest.Do(srv.Addr(), "XLEN", stores[0].Key("audit"))
+	if err != nil || n != fmt.Sprint(writes) {
+		t.Fatalf("audit length %s (%v), want %d", n, err, writes)
+	}
+	// Every instance converges on the final state through pub/sub.
+	for i, s := range stores {
+		waitFor(t, 2*time.Second, fmt.Sprint("store ", i, " at version ", writes), func() bool {
+			st, err := s.Load(ctx)
+			return err == nil && st.Version == writes
+		})
+	}
+}
+
+func TestOutage(t *testing.T) {
+	srv := redistest.Start(t)
+	ctx := context.Background()
+	s := newStore(t, srv.Addr())
+	other := newStore(t, srv.Addr())
+	if _, err := other.Apply(ctx, runtime.Change{Actor: "t", Flags: map[string]json.RawMessage{"x": raw(`{"active":true}`)}}); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, time.Second, "healthy and current", func() bool {
+		st, err := s.Load(ctx)
+		return s.Health() == nil && err == nil && st.Version == 1
+	})
+	// A change the subscribers never hear of, then the outage.
+	c := newClient(t, srv.Addr())
+	c.HSet(ctx, s.Key("patches"), "x", `{"active":false}`)
+	c.Incr(ctx, s.Key("version"))
+	srv.Stop()
+
+	waitFor(t, time.Second, "health degraded", func() bool { return errors.Is(s.Health(), redisstore.ErrDegraded) })
+	if _, err := s.Load(ctx); err == nil {
+		t.Fatal("Load succeeded with Redis down")
+	}
+	_, err := s.Apply(ctx, runtime.Change{Actor: "t", Flags: map[string]json.RawMessage{"x": raw(`{}`)}})
+	if err == nil || !strings.Contains(err.Error(), "flaggen: redis write failed:") {
+		t.Fatalf("Apply with Redis down: %v", err)
+	}
+	if _, err := s.AddCounters(ctx, []runtime.CounterDelta{{Flag: "x", Name: "errors", Delta: 1}}); err == nil {
+		t.Fatal("AddCounters succeeded with Redis down")
+	}
+	w, _ := s.Watch(ctx)
+	time.Sleep(300 * time.Millisecond) // a short outage, long enough to retry a few times
+
+	srv.Restart()
+	start := time.Now()
+	select {
+	case <-w:
+	case <-time.After(time.Second):
+		t.Fatalf("no resync within 1s of Redis' return (health: %v)", s.Health())
+	}
+	st, err := s.Load(ctx)
+	if err != nil || st.Version != 2 || string(st.Flags["x"]) != `{"active":false}` {
+		t.Fatalf("after resync: %d %s %v", st.Version, st.Flags, err)
+	}
+	waitFor(t, time.Second-time.Since(start), "healthy again", func() bool { return s.Health() == nil })
+	t.Logf("resynced %v after restart", time.Since(start))
+	if _, err := s.Apply(ctx, runtime.Change{Actor: "t", Flags: map[string]json.RawMessage{"x": raw(`{}`)}}); err != nil {
+		t.Fatalf("write after recovery: %v", err)
+	}
+}
+
+func TestNewValidates(t *testing.T) {
+	c := redis.NewClient(&redis.Options{Addr: "127.0.0.1:1"})
+	defer c.Close()
+	for _, o := range []redisstore.Option{redisstore.WithNamespace("a{b}"), redisstore.WithNamespace(""), redisstore.WithCheckInterval(0), redisstore.WithAuditMaxLen(0)} {
+		if s, err := redisstore.New(c, o); err == nil {
+			s.Close()
+			t.Error("invalid option accepted")
+		}
+	}
+	if _, err := redisstore.New(nil); err == nil {
+		t.Error("nil client accepted")
+	}
+}

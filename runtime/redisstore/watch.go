@@ -1,0 +1,165 @@
+package redisstore
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+)
+
+// changeMsg is the pub/sub message of one change: the new version and the
+// new patch of every changed flag (null: entry deleted).
+type changeMsg struct {
+	V uint64                     `json:"v"`
+	F map[string]json.RawMessage `json:"f"`
+}
+
+// subscribeLoop follows the change channel. Each (re)subscription triggers a
+// full resync, since messages published while the subscription was down are
+// lost; a message that skips versions triggers one too. While the
+// subscription is down the store is degraded and retries every
+// retryInterval on its own connection (not the client's pool, whose dial
+// circuit breaker would slow recovery).
+func (s *Store) subscribeLoop() {
+	defer s.wg.Done()
+	ctx := s.ctx
+	for ctx.Err() == nil {
+		ps := s.c.Subscribe(ctx, s.key.channel)
+		s.mu.Lock()
+		if s.closed {
+			s.mu.Unlock()
+			_ = ps.Close()
+			return
+		}
+		s.ps = ps
+		s.mu.Unlock()
+		s.follow(ctx, ps)
+		_ = ps.Close()
+		if ctx.Err() == nil {
+			sleep(ctx, s.o.retryInterval)
+		}
+	}
+}
+
+// follow reads ps until it must be replaced (silent connection) or ctx ends.
+func (s *Store) follow(ctx context.Context, ps *redis.PubSub) {
+	recv := s.o.checkInterval
+	silent := 0
+	for ctx.Err() == nil {
+		msg, err := ps.ReceiveTimeout(ctx, recv)
+		if err != nil {
+			if ctx.Err() != nil {
+				return
+			}
+			var ne net.Error
+			if errors.As(err, &ne) && ne.Timeout() {
+				// Idle: ping, and give the connection up when pings go
+				// unanswered (a half-open connection never errors).
+				silent++
+				if silent > 2 {
+					s.setErr(true, fmt.Errorf("change subscription %s: no answer to PING within %v", s.key.channel, 2*recv))
+					return
+				}
+				if err := ps.Ping(ctx); err != nil {
+					s.setErr(true, fmt.Errorf("change subscription %s: %w", s.key.channel, err))
+					sleep(ctx, s.o.retryInterval)
+				}
+				continue
+			}
+			// go-redis reconnects (and resubscribes) on the next Receive.
+			s.setErr(true, fmt.Errorf("change subscription %s: %w", s.key.channel, err))
+			sleep(ctx, s.o.retryInterval)
+			continue
+		}
+		silent = 0
+		switch m := msg.(type) {
+		case *redis.Subscription:
+			if m.Kind == "subscribe" {
+				s.setErr(true, nil)
+				if _, err := s.fullLoad(ctx, false); err != nil && ctx.Err() == nil {
+					s.kickCheck()
+				}
+			}
+		case *redis.Message:
+			s.onMessage(m.Payload)
+		case *redis.Pong:
+		}
+	}
+}
+
+func (s *Store) onMessage(payload string) {
+	var m changeMsg
+	if err := json.Unmarshal([]byte(payload), &m); err != nil || m.V == 0 {
+		s.o.logger.Error("flaggen: unreadable change message; resyncing", "channel", s.key.channel, "message", truncate(payload, 200), "err", err)
+		s.kickCheck()
+		return
+	}
+	s.applyChange(m.V, m.F)
+}
+
+// checkLoop compares the mirror's version with Redis' every checkInterval
+// (every retryInterval while degraded) and reloads on any difference; it
+// also resyncs at once when kicked (a version gap, a failed command).
+func (s *Store) checkLoop() {
+	defer s.wg.Done()
+	ctx := s.ctx
+	t := time.NewTimer(0)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		case <-s.kick:
+			if !t.Stop() {
+				select {
+				case <-t.C:
+				default:
+				}
+			}
+		}
+		s.check(ctx)
+		s.mu.Lock()
+		next := s.o.checkInterval
+		if s.subErr != nil || s.cmdErr != nil || !s.valid {
+			next = s.o.retryInterval
+		}
+		s.mu.Unlock()
+		t.Reset(next)
+	}
+}
+
+func (s *Store) check(ctx context.Context) {
+	s.mu.Lock()
+	valid, mv, subDown := s.valid, s.version, s.subErr != nil
+	s.mu.Unlock()
+	if subDown && valid {
+		// The subscription loop resyncs when Redis is back; polling through
+		// the client's pool meanwhile would only trip its dial breaker.
+		return
+	}
+	if valid {
+		v, err := s.getVersion(ctx)
+		if err != nil {
+			_ = s.noteErr(err)
+			return
+		}
+		if v == mv {
+			return
+		}
+	}
+	_, _ = s.fullLoad(ctx, false)
+}
+
+func sleep(ctx context.Context, d time.Duration) {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+	case <-t.C:
+	}
+}
