@@ -57,7 +57,7 @@ func CheckSpec(s *spec.Spec, opt Options) []Diagnostic {
 		}
 		if !asked {
 			asked = true
-			if t, ok := opt.SpecChanged(s.File); ok {
+			if t, ok := opt.SpecChanged(specPath(s, opt)); ok {
 				changed, changedKnown = &t, true
 			}
 		}
@@ -107,6 +107,14 @@ func coversAll(have, want []string) bool {
 		}
 	}
 	return true
+}
+
+// specPath is the spec file's path: s.File, relative to opt.Dir.
+func specPath(s *spec.Spec, opt Options) string {
+	if filepath.IsAbs(s.File) {
+		return s.File
+	}
+	return filepath.Join(opt.Dir, s.File)
 }
 
 // flagPtr is the JSON pointer of flag name's field (or of the flag itself

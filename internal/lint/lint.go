@@ -41,8 +41,8 @@ type Options struct {
 	// Stale is how long an on-for-everyone flag must have been unchanged
 	// to be reported as ready to remove; 0 means DefaultStale.
 	Stale time.Duration
-	// SpecChanged reports when the spec file last changed, or ok=false when
-	// that is unknown; nil means GitLastChange.
+	// SpecChanged reports when the spec file (its path joined to Dir) last
+	// changed, or ok=false when that is unknown; nil means GitLastChange.
 	SpecChanged func(file string) (t time.Time, ok bool)
 	// Env is the environment for the go command; nil means os.Environ().
 	Env []string

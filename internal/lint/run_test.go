@@ -61,7 +61,6 @@ func TestTestdataGenerated(t *testing.T) {
 }
 
 func TestRun(t *testing.T) {
-	spec1Changed := func(string) (time.Time, bool) { return time.Date(2024, 1, 1, 0, 0, 0, 0, time.UTC), true }
 	app := `app_test.go:18: unknown flag "new_uii" (did you mean "new_ui"?)
 app_test.go:19: unknown flag "dark_mod" (did you mean "dark_mode"?)
 flags/flags.json:13: flag "legacy_export" expired on 2024-06-30: remove it
@@ -97,7 +96,13 @@ other/flags.json:3: flag "other_flag" is never used: remove it from the spec
 			}
 			s := parseSpec(t, filepath.Join(tc.dir, tc.spec))
 			s.File = tc.spec // as the CLI passes it, relative to Dir
-			ds, err := Run(s, Options{Dir: dir, Patterns: tc.patterns, Now: genNow, SpecChanged: spec1Changed})
+			changed := func(file string) (time.Time, bool) {
+				if want := filepath.Join(dir, tc.spec); file != want {
+					t.Errorf("SpecChanged(%q), want %q", file, want)
+				}
+				return time.Date(2024, 1, 1, 0, 0, 0, 0, time.UTC), true
+			}
+			ds, err := Run(s, Options{Dir: dir, Patterns: tc.patterns, Now: genNow, SpecChanged: changed})
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -7,7 +7,6 @@ import (
 	"go/constant"
 	"go/types"
 	"path/filepath"
-	"strings"
 
 	"github.com/flaggen/flaggen/internal/spec"
 	"golang.org/x/tools/go/packages"
@@ -87,9 +86,6 @@ func (a *analysis) findGenerated() error {
 				continue
 			}
 			seen[imp] = true
-			if isStd(imp.Path()) {
-				continue
-			}
 			if !isRoot[imp.Path()] && looksGenerated(imp) {
 				deps = append(deps, imp.Path())
 			}
@@ -110,11 +106,7 @@ func (a *analysis) findGenerated() error {
 	}
 
 	want := compactJSON(a.s.Source)
-	specDir := a.s.File
-	if !filepath.IsAbs(specDir) {
-		specDir = filepath.Join(a.opt.Dir, specDir)
-	}
-	specDir = filepath.Dir(specDir)
+	specDir := filepath.Dir(specPath(a.s, a.opt))
 	for path, g := range a.gen {
 		if g.embedded != nil && want != nil && bytes.Equal(compactJSON([]byte(*g.embedded)), want) {
 			a.ours[path] = true
@@ -136,12 +128,6 @@ func looksGenerated(tp *types.Package) bool {
 	_, flags := tp.Scope().Lookup("Flags").(*types.TypeName)
 	_, spec := tp.Scope().Lookup("Spec").(*types.Var)
 	return flags && spec
-}
-
-// isStd reports whether path is a standard-library import path.
-func isStd(path string) bool {
-	first, _, _ := strings.Cut(path, "/")
-	return !strings.Contains(first, ".")
 }
 
 // compactJSON returns src without insignificant white space, or nil when
