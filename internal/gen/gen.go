@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"go/format"
 	"go/token"
 	"path"
 	"slices"
@@ -65,7 +66,28 @@ func Generate(s *spec.Spec, opts Options) (map[string][]byte, error) {
 	if err := f.Render(&buf); err != nil {
 		return nil, fmt.Errorf("gen: rendering %s: %w", FileName, err)
 	}
-	return map[string][]byte{FileName: buf.Bytes()}, nil
+	src, err := gofmt(buf.Bytes())
+	if err != nil {
+		return nil, fmt.Errorf("gen: formatting %s: %w", FileName, err)
+	}
+	return map[string][]byte{FileName: src}, nil
+}
+
+// gofmt formats src until it is stable. jennifer formats once, but gofmt's
+// doc comment reformatting (quotes, lists, link definitions in spec text)
+// can change a file it has just formatted; output must be gofmt-clean.
+func gofmt(src []byte) ([]byte, error) {
+	for range 3 {
+		out, err := format.Source(src)
+		if err != nil {
+			return nil, err
+		}
+		if bytes.Equal(out, src) {
+			return src, nil
+		}
+		src = out
+	}
+	return nil, errors.New("gofmt does not reach a fixed point")
 }
 
 // check validates the options and the parts of the model the generator

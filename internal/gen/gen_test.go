@@ -306,3 +306,12 @@ func TestDefaultPackage(t *testing.T) {
 		}
 	}
 }
+
+// TestDocCommentReformatting: gofmt rewrites some doc comment text (” and
+// “ quotes, list markers at line starts); the output must still be a fixed
+// point of gofmt.
+func TestDocCommentReformatting(t *testing.T) {
+	s := handSpec()
+	s.Flags[5].Description = "''quoted'' and ``this`` - " + strings.Repeat("word ", 13) + "- a list? 1. maybe [x]: http://example.com"
+	checkWellFormed(t, generate(t, s, Options{Package: "demo", Now: jan2025}), "demo")
+}
