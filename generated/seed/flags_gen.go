@@ -138,10 +138,11 @@ func (f *Flags) Close() error {
 }
 
 // Explain evaluates the flag of handle h for c and reports each step of the
-// decision.
+// decision. It looks the flag up by name, so a handle of another generated
+// package explains this package's flag of that name, if any.
 func (f *Flags) Explain(ctx context.Context, h runtime.Handle, c Context) runtime.Explanation {
 	a := c.flagAttrs()
-	return f.c.Explain(ctx, h.Index(), a[:])
+	return f.c.ExplainName(ctx, h.Name(), a[:])
 }
 
 // AdvancedSearch reports whether flag "advanced_search" is on for c.

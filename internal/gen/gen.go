@@ -442,12 +442,14 @@ func (g *generator) client(f *jen.File) {
 	f.Add(doc("Close releases the runtime client's resources.").
 		Func().Params(recv.Clone()).Id("Close").Params().Error().
 		Block(jen.Return(c.Clone().Dot("Close").Call())))
-	f.Add(doc("Explain evaluates the flag of handle h for c and reports each step of the decision.").
+	f.Add(doc("Explain evaluates the flag of handle h for c and reports each step of the decision. "+
+		"It looks the flag up by name, so a handle of another generated package explains this "+
+		"package's flag of that name, if any.").
 		Func().Params(recv.Clone()).Id("Explain").
 		Params(jen.Id("ctx").Qual(ctx, "Context"), jen.Id("h").Qual(rt, "Handle"), jen.Id("c").Id("Context")).
 		Qual(rt, "Explanation").Block(
 		jen.Id("a").Op(":=").Id("c").Dot("flagAttrs").Call(),
-		jen.Return(c.Clone().Dot("Explain").Call(jen.Id("ctx"), jen.Id("h").Dot("Index").Call(), jen.Id("a").Index(jen.Op(":")))),
+		jen.Return(c.Clone().Dot("ExplainName").Call(jen.Id("ctx"), jen.Id("h").Dot("Name").Call(), jen.Id("a").Index(jen.Op(":")))),
 	))
 }
 
