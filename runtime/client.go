@@ -96,6 +96,8 @@ type Client struct {
 	timer   *time.Timer
 	closed  bool
 
+	ownStore bool // the default memory store, closed with the Client
+
 	unknownMu sync.Mutex
 	unknown   map[string]bool
 
@@ -120,7 +122,8 @@ func NewClient(s *Spec, opts ...Option) (*Client, error) {
 	for _, opt := range opts {
 		opt(&o)
 	}
-	if o.store == nil {
+	ownStore := o.store == nil
+	if ownStore {
 		o.store = NewMemoryStore()
 	}
 	if o.logger == nil {
@@ -132,7 +135,7 @@ func NewClient(s *Spec, opts ...Option) (*Client, error) {
 	if len(s.m.Environments) > 0 && !contains(s.m.Environments, o.env) {
 		return nil, fmt.Errorf("runtime: NewClient: environment %q is not declared in the spec (declared: %q)", o.env, s.m.Environments)
 	}
-	c := &Client{spec: s, opts: o, log: o.logger, live: s.m, patches: map[string]*livePatch{}, pins: map[int]*pin{}, unknown: map[string]bool{}}
+	c := &Client{ownStore: ownStore, spec: s, opts: o, log: o.logger, live: s.m, patches: map[string]*livePatch{}, pins: map[int]*pin{}, unknown: map[string]bool{}}
 	c.mon.init(len(s.m.Flags))
 	c.ctx, c.cancel = context.WithCancel(context.Background())
 	if err := c.rebuildLocked(); err != nil {
@@ -210,6 +213,9 @@ func (c *Client) Close() error {
 	cancel()
 	c.cancel()
 	c.wg.Wait()
+	if c.ownStore {
+		err = errors.Join(err, c.opts.store.Close())
+	}
 	return err
 }
 
