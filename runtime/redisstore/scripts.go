@@ -151,16 +151,20 @@ return result
 //	KEYS[1] patches hash, KEYS[2] version
 //	ARGV[1] pub/sub channel   ARGV[2..] flag name, patch pairs
 //
-// It returns the new version, or 0 when every flag had an entry already.
+// It returns {version, name1, patch1, …} for the added flags, or {0} when
+// every flag had an entry already.
 var registerScript = redis.NewScript(`
-local added = {}
+local added, result = {}, {0}
 for i = 2, #ARGV, 2 do
   if redis.call('HSETNX', KEYS[1], ARGV[i], ARGV[i + 1]) == 1 then
     added[#added + 1] = cjson.encode(ARGV[i]) .. ':' .. ARGV[i + 1]
+    result[#result + 1] = ARGV[i]
+    result[#result + 1] = ARGV[i + 1]
   end
 end
-if #added == 0 then return 0 end
+if #added == 0 then return result end
 local v = redis.call('INCR', KEYS[2])
+result[1] = v
 redis.call('PUBLISH', ARGV[1], '{"v":' .. v .. ',"f":{' .. table.concat(added, ',') .. '}}')
-return v
+return result
 `)

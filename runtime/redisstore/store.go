@@ -206,12 +206,17 @@ func (s *Store) setErr(sub bool, err error) {
 		s.cmdErr = err
 	}
 	now := cmp(s.subErr, s.cmdErr)
+	// Watchers are woken on both transitions so that a runtime that reloads
+	// on notification sees the failing Load (its own health) at once, and
+	// clears it as soon as Redis is back.
 	switch {
 	case was == nil && now != nil:
 		s.since = time.Now()
 		s.o.logger.Warn("flaggen: redis store degraded; serving the last loaded state", "namespace", s.o.namespace, "err", now)
+		s.notifyLocked()
 	case was != nil && now == nil:
 		s.o.logger.Info("flaggen: redis store recovered", "namespace", s.o.namespace, "degraded_for", time.Since(s.since).Round(time.Millisecond))
+		s.notifyLocked()
 	}
 }
 
@@ -411,27 +416,39 @@ func (s *Store) Register(ctx context.Context, flags map[string]json.RawMessage) 
 		}
 		args = append(args, name, string(p))
 	}
-	v, err := registerScript.Run(ctx, s.c, []string{s.key.patches, s.key.version}, args...).Uint64()
+	res, err := registerScript.Run(ctx, s.c, []string{s.key.patches, s.key.version}, args...).Slice()
 	if err != nil {
 		return fmt.Errorf("flaggen: redis write failed: register: %w", s.noteErr(err))
 	}
 	s.noteErr(nil)
+	v, added, err := parseChange(res)
+	if err != nil {
+		return fmt.Errorf("flaggen: redis register: %w", err)
+	}
 	if v != 0 {
-		// The added entries arrive through pub/sub (or a resync on a gap).
-		s.kickIfBehind(v)
+		s.applyChange(v, added)
 	}
 	return nil
 }
 
-// kickIfBehind asks for a resync when the mirror misses versions before v
-// and the pub/sub message does not come soon.
-func (s *Store) kickIfBehind(v uint64) {
-	s.mu.Lock()
-	behind := s.valid && s.version+1 < v
-	s.mu.Unlock()
-	if behind {
-		s.kickCheck()
+// parseChange reads a script's {version, name, patch, …} reply ("" patch:
+// deleted).
+func parseChange(res []any) (uint64, map[string]json.RawMessage, error) {
+	v, ok := res[0].(int64)
+	if !ok || v < 0 || len(res)%2 != 1 {
+		return 0, nil, fmt.Errorf("unexpected script reply %v", res)
 	}
+	changed := make(map[string]json.RawMessage, len(res)/2)
+	for i := 1; i+1 < len(res); i += 2 {
+		name, _ := res[i].(string)
+		after, _ := res[i+1].(string)
+		if after == "" {
+			changed[name] = nil
+		} else {
+			changed[name] = json.RawMessage(after)
+		}
+	}
+	return uint64(v), changed, nil
 }
 
 // Apply implements runtime.Store: one Lua script replaces the patches, bumps
@@ -487,22 +504,12 @@ func (s *Store) write(ctx context.Context, ch runtime.Change, merge bool) (uint6
 		return 0, fmt.Errorf("flaggen: redis write failed: %w", s.noteErr(err))
 	}
 	s.noteErr(nil)
-	v, ok := res[0].(int64)
-	if !ok || len(res)%2 != 1 {
-		return 0, fmt.Errorf("flaggen: redis write: unexpected script reply %v", res)
+	v, changed, err := parseChange(res)
+	if err != nil {
+		return 0, fmt.Errorf("flaggen: redis write: %w", err)
 	}
-	changed := make(map[string]json.RawMessage, len(res)/2)
-	for i := 1; i+1 < len(res); i += 2 {
-		name, _ := res[i].(string)
-		after, _ := res[i+1].(string)
-		if after == "" {
-			changed[name] = nil
-		} else {
-			changed[name] = json.RawMessage(after)
-		}
-	}
-	s.applyChange(uint64(v), changed)
-	return uint64(v), nil
+	s.applyChange(v, changed)
+	return v, nil
 }
 
 // applyChange advances the mirror by one version (from a write's reply or a

@@ -46,7 +46,7 @@ func newStore(tb testing.TB, addr string, opts ...redisstore.Option) *redisstore
 
 func newStoreOn(tb testing.TB, c redis.UniversalClient, opts ...redisstore.Option) *redisstore.Store {
 	tb.Helper()
-	opts = append([]redisstore.Option{redisstore.WithLogger(slog.New(slog.DiscardHandler))}, opts...)
+	opts = append([]redisstore.Option{redisstore.WithLogger(discard)}, opts...)
 	s, err := redisstore.New(c, opts...)
 	if err != nil {
 		tb.Fatal(err)
@@ -54,6 +54,8 @@ func newStoreOn(tb testing.TB, c redis.UniversalClient, opts ...redisstore.Optio
 	tb.Cleanup(func() { s.Close() })
 	return s
 }
+
+var discard = slog.New(slog.DiscardHandler)
 
 func raw(s string) json.RawMessage { return json.RawMessage(s) }
 

@@ -1,0 +1,38 @@
+package redisstore_test
+
+import (
+	"fmt"
+	"sync/atomic"
+	"testing"
+
+	"github.com/flaggen/flaggen/internal/redistest"
+	"github.com/flaggen/flaggen/runtime"
+	"github.com/flaggen/flaggen/runtime/redisstore"
+	"github.com/flaggen/flaggen/runtime/storetest"
+)
+
+// TestConformance runs the runtime's Store conformance suite, each store in
+// a fresh namespace of one real redis-server.
+func TestConformance(t *testing.T) {
+	srv := redistest.Start(t)
+	var n atomic.Int64
+	storetest.TestStore(t, func(t *testing.T) runtime.Store {
+		s, err := redisstore.New(newClient(t, srv.Addr()), redisstore.WithNamespace(fmt.Sprint("conformance", n.Add(1))))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return s
+	})
+}
+
+func TestConformanceCluster(t *testing.T) {
+	cl := redistest.StartCluster(t, 3)
+	var n atomic.Int64
+	storetest.TestStore(t, func(t *testing.T) runtime.Store {
+		s, err := redisstore.New(newClient(t, cl.Addrs()...), redisstore.WithNamespace(fmt.Sprint("conformance", n.Add(1))))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return s
+	})
+}

@@ -1,0 +1,71 @@
+package redisstore_test
+
+import (
+	"context"
+	"encoding/json"
+	"testing"
+	"time"
+
+	"github.com/flaggen/flaggen/internal/redistest"
+	"github.com/flaggen/flaggen/runtime"
+	"github.com/flaggen/flaggen/runtime/redisstore"
+)
+
+// In the spec b is off; live state turns it on, so that a malformed patch
+// for b can be told apart from both the spec and a fail-closed "off".
+const twoFlags = `{"flags": {"a": {"active": true}, "b": {"active": false}}}`
+
+func newRuntime(t *testing.T, s runtime.Store) *runtime.Client {
+	t.Helper()
+	c, err := runtime.NewClient(runtime.MustLoadSpec("flags.json", []byte(twoFlags)), runtime.WithStore(s), runtime.WithLogger(discard))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { c.Close() })
+	return c
+}
+
+// TestRuntimeOverRedis runs two runtime Clients, each over its own store
+// and connection: changes propagate, a malformed value leaves its flag on
+// its last good state without touching the other, and an outage shows in
+// Health while the last state keeps being served.
+func TestRuntimeOverRedis(t *testing.T) {
+	srv := redistest.Start(t)
+	ctx := context.Background()
+	s1 := newStore(t, srv.Addr(), redisstore.WithCheckInterval(100*time.Millisecond))
+	s2 := newStore(t, srv.Addr(), redisstore.WithCheckInterval(100*time.Millisecond))
+	c1, c2 := newRuntime(t, s1), newRuntime(t, s2)
+	eval := func(c *runtime.Client, name string) bool { return c.Evaluate(ctx, name, nil) == true }
+
+	if !eval(c1, "a") || eval(c1, "b") {
+		t.Fatal("clients do not start from the spec")
+	}
+	if _, err := s1.Apply(ctx, runtime.Change{Actor: "ops", Reason: "launch", Flags: map[string]json.RawMessage{"b": raw(`{"active":true}`)}}); err != nil {
+		t.Fatal(err)
+	}
+	d := waitFor(t, time.Second, "b on for both clients", func() bool { return eval(c1, "b") && eval(c2, "b") })
+	t.Logf("change propagated in %v", d)
+
+	// Garbage for b, a valid change for a, in one version bump.
+	rc := newClient(t, srv.Addr())
+	rc.HSet(ctx, s1.Key("patches"), "b", `{"active":`, "a", `{"active":false}`)
+	rc.Incr(ctx, s1.Key("version"))
+	waitFor(t, 2*time.Second, "a off on both clients", func() bool { return !eval(c1, "a") && !eval(c2, "a") })
+	if !eval(c1, "b") || !eval(c2, "b") {
+		t.Fatal("a malformed patch for b moved it off its last good state (on)")
+	}
+
+	// Outage.
+	srv.Stop()
+	waitFor(t, time.Second, "client health degraded", func() bool { return c2.Health() != nil })
+	if eval(c2, "a") || !eval(c2, "b") {
+		t.Fatal("state changed during the outage")
+	}
+	srv.Restart()
+	d = waitFor(t, time.Second, "client healthy again", func() bool { return c2.Health() == nil && s2.Health() == nil })
+	t.Logf("healthy %v after restart", d)
+	if _, err := s1.Apply(ctx, runtime.Change{Actor: "ops", Flags: map[string]json.RawMessage{"a": raw(`{}`), "b": raw(`{}`)}}); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, time.Second, "back to the spec after recovery", func() bool { return eval(c2, "a") && !eval(c2, "b") })
+}
