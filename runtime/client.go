@@ -96,6 +96,8 @@ type Client struct {
 	timer   *time.Timer
 	closed  bool
 
+	listeners map[*changeListener]bool // OnChange registrations (notify.go)
+
 	ownStore bool // the default memory store, closed with the Client
 
 	unknownMu sync.Mutex

@@ -45,7 +45,9 @@ func (c *Client) applyStateLocked(st State) {
 	if err := c.rebuildLocked(); err != nil {
 		c.log.Error("flaggen: refusing live state, keeping the last good one", "version", st.Version, "err", err)
 		c.live, c.patches, c.version = old, oldPatches, oldVersion
+		return
 	}
+	c.notifyChangedLocked(old)
 }
 
 // Edit is one atomic, audited change of live state over several flags.

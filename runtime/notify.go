@@ -1,0 +1,110 @@
+package runtime
+
+import (
+	"maps"
+	"reflect"
+	"slices"
+	"sync"
+
+	"github.com/flaggen/flaggen/internal/spec"
+)
+
+// changeListener is one OnChange registration: the names changed since its
+// last call, and a goroutine that delivers them.
+type changeListener struct {
+	fn   func(changed []string)
+	wake chan struct{} // capacity 1: a pending delivery
+	stop chan struct{}
+	once sync.Once
+
+	mu      sync.Mutex
+	pending map[string]bool
+}
+
+// OnChange registers fn to be called after live state changes the
+// definition of one or more flags (a kill switch, a rollout, a monitor
+// tripping a flag, a reset …), whether the change came from this Client or
+// from another instance through the store. fn gets the names of the
+// changed flags, sorted; a flag whose value changes only through a
+// dependency (depends_on) is not named, so re-evaluate the flags you care
+// about. Test pins (ToggleAs) are not live state and are not reported.
+//
+// Calls are made one at a time, on a goroutine of the listener's own, never
+// on the evaluation path; changes that arrive while fn runs are coalesced
+// into the next call. When fn is called, the Client already evaluates with
+// the change. fn must return (Close waits for a running call) and must not
+// call Close. OnChange returns a function that unregisters fn; after Close
+// fn is never called.
+func (c *Client) OnChange(fn func(changed []string)) (stop func()) {
+	if fn == nil {
+		panic("runtime: OnChange: nil func")
+	}
+	l := &changeListener{fn: fn, wake: make(chan struct{}, 1), stop: make(chan struct{}), pending: map[string]bool{}}
+	c.mu.Lock()
+	if c.closed {
+		c.mu.Unlock()
+		return func() {}
+	}
+	if c.listeners == nil {
+		c.listeners = map[*changeListener]bool{}
+	}
+	c.listeners[l] = true
+	c.wg.Add(1)
+	c.mu.Unlock()
+	go c.deliver(l)
+	return func() {
+		c.mu.Lock()
+		delete(c.listeners, l)
+		c.mu.Unlock()
+		l.once.Do(func() { close(l.stop) })
+	}
+}
+
+// deliver calls l.fn with the pending names until l stops or c closes.
+func (c *Client) deliver(l *changeListener) {
+	defer c.wg.Done()
+	for {
+		select {
+		case <-c.ctx.Done():
+			return
+		case <-l.stop:
+			return
+		case <-l.wake:
+		}
+		l.mu.Lock()
+		names := slices.Sorted(maps.Keys(l.pending))
+		clear(l.pending)
+		l.mu.Unlock()
+		if len(names) > 0 {
+			l.fn(names)
+		}
+	}
+}
+
+// notifyChangedLocked tells every listener which flags' live definitions
+// differ between old and c.live. c.mu is held; listeners run elsewhere.
+func (c *Client) notifyChangedLocked(old *spec.Spec) {
+	if len(c.listeners) == 0 || old == c.live {
+		return
+	}
+	var changed []string
+	for i, f := range c.live.Flags {
+		if i >= len(old.Flags) || !reflect.DeepEqual(old.Flags[i], f) {
+			changed = append(changed, f.Name)
+		}
+	}
+	if len(changed) == 0 {
+		return
+	}
+	for l := range c.listeners {
+		l.mu.Lock()
+		for _, name := range changed {
+			l.pending[name] = true
+		}
+		l.mu.Unlock()
+		select {
+		case l.wake <- struct{}{}:
+		default:
+		}
+	}
+}
