@@ -54,12 +54,14 @@ func Require(tb testing.TB, programs ...string) string {
 
 // Server is one redis-server process owned by a test.
 type Server struct {
-	tb      testing.TB
-	bin     string
-	dir     string
-	port    int
-	busPort int // cluster bus port; 0 when not a cluster node (-1: pick one)
-	extra   []string
+	tb       testing.TB
+	bin      string
+	dir      string
+	port     int
+	busPort  int // cluster bus port; 0 when not a cluster node (-1: pick one)
+	extra    []string
+	conf     string // config file, first argument (Sentinel)
+	sentinel bool   // a Sentinel: its config file carries the settings
 
 	mu     sync.Mutex
 	cmd    *exec.Cmd
@@ -114,6 +116,9 @@ func (s *Server) Port() int { return s.port }
 func (s *Server) Dir() string { return s.dir }
 
 func (s *Server) args() []string {
+	if s.sentinel {
+		return append([]string{s.conf}, s.extra...)
+	}
 	a := []string{
 		"--port", strconv.Itoa(s.port),
 		"--bind", "127.0.0.1",

@@ -68,3 +68,14 @@ func TestRequireMissing(t *testing.T) {
 		t.Fatalf("with %s=1: skipped %q, fatal %q; want a failure", RequireEnv, r.skipped, r.fatal)
 	}
 }
+
+func TestSentinel(t *testing.T) {
+	x := StartSentinel(t)
+	if _, err := Do(x.Master.Addr(), "SET", "k", "v"); err != nil {
+		t.Fatal(err)
+	}
+	x.Failover()
+	if v, err := Do(x.Replica.Addr(), "GET", "k"); err != nil || v != "v" {
+		t.Fatalf("GET k on the promoted replica = %q, %v", v, err)
+	}
+}

@@ -24,6 +24,10 @@ import (
 // keeps serving the last state it loaded.
 var ErrDegraded = errors.New("flaggen: redis store degraded")
 
+// errNotLoaded is the degraded cause of a store that has not reached Redis
+// yet.
+var errNotLoaded = errors.New("not loaded from Redis yet")
+
 // Defaults of the options.
 const (
 	DefaultNamespace      = "default"
@@ -156,6 +160,8 @@ func New(client redis.UniversalClient, opts ...Option) (*Store, error) {
 		flags:    map[string]json.RawMessage{},
 		watchers: map[chan struct{}]struct{}{},
 		bad:      map[string]string{},
+		cmdErr:   errNotLoaded,
+		since:    time.Now(),
 	}
 	s.ctx, s.cancel = context.WithCancel(context.Background())
 	s.wg.Add(2)
@@ -172,9 +178,10 @@ func (s *Store) Namespace() string { return s.o.namespace }
 // "feedback:<flag>" — for operators and tests.
 func (s *Store) Key(part string) string { return "flaggen:{" + s.o.namespace + "}:" + part }
 
-// Health reports whether the store is in step with Redis: nil when its last
-// command succeeded and its change subscription is up, else an error
-// wrapping ErrDegraded that says since when and why.
+// Health reports whether the store is in step with Redis: nil once it has
+// reached Redis, while its last command succeeded and its change
+// subscription is up; else an error wrapping ErrDegraded that says since
+// when and why.
 func (s *Store) Health() error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -213,6 +220,8 @@ func (s *Store) setErr(sub bool, err error) {
 	case was == nil && now != nil:
 		s.since = time.Now()
 		s.o.logger.Warn("flaggen: redis store degraded; serving the last loaded state", "namespace", s.o.namespace, "err", now)
+		s.notifyLocked()
+	case was == errNotLoaded && now == nil:
 		s.notifyLocked()
 	case was != nil && now == nil:
 		s.o.logger.Info("flaggen: redis store recovered", "namespace", s.o.namespace, "degraded_for", time.Since(s.since).Round(time.Millisecond))

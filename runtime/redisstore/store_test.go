@@ -415,3 +415,74 @@ func TestNewValidates(t *testing.T) {
 		t.Error("nil client accepted")
 	}
 }
+
+// TestReleaseAtomic switches a release of 20 flags in one Apply; another
+// instance must never load a mix of old and new states.
+func TestReleaseAtomic(t *testing.T) {
+	srv := redistest.Start(t)
+	ctx := context.Background()
+	w := newStore(t, srv.Addr())
+	r := newStore(t, srv.Addr())
+	const n = 20
+	set := func(state string) map[string]json.RawMessage {
+		m := map[string]json.RawMessage{}
+		for i := 0; i < n; i++ {
+			m[fmt.Sprint("f", i)] = raw(`{"active":` + state + `}`)
+		}
+		return m
+	}
+	if _, err := w.Apply(ctx, runtime.Change{Actor: "t", Flags: set("false")}); err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan struct{})
+	var mixed error
+	go func() {
+		defer close(done)
+		for i := 0; i < 300; i++ {
+			st, err := r.Load(ctx)
+			if err != nil {
+				mixed = err
+				return
+			}
+			on := 0
+			for _, p := range st.Flags {
+				if string(p) == `{"active":true}` {
+					on++
+				}
+			}
+			if on != 0 && on != n {
+				mixed = fmt.Errorf("version %d: %d of %d enabled", st.Version, on, n)
+				return
+			}
+		}
+	}()
+	for i := 0; i < 100; i++ {
+		state := []string{"true", "false"}[i%2]
+		if _, err := w.Apply(ctx, runtime.Change{Actor: "t", Reason: "release winter_launch", Flags: set(state)}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	<-done
+	if mixed != nil {
+		t.Fatal(mixed)
+	}
+	if a, err := w.Audit(ctx, "f7", 1); err != nil || len(a[0].Flags) != n {
+		t.Fatalf("release audit entry = %+v, %v; want one entry naming all %d flags", a, err, n)
+	}
+}
+
+func TestStartDegraded(t *testing.T) {
+	srv := redistest.Start(t)
+	addr := srv.Addr()
+	srv.Stop()
+	s := newStore(t, addr)
+	if err := s.Health(); !errors.Is(err, redisstore.ErrDegraded) {
+		t.Fatalf("Health with Redis never reached = %v", err)
+	}
+	if _, err := s.Load(context.Background()); err == nil || !strings.Contains(err.Error(), "flaggen: redis load failed") {
+		t.Fatalf("Load with Redis down: %v", err)
+	}
+	srv.Restart()
+	waitFor(t, time.Second, "healthy after Redis came up", func() bool { return s.Health() == nil })
+	mustLoad(t, s)
+}

@@ -1,0 +1,58 @@
+package redisstore_test
+
+import (
+	"context"
+	"encoding/json"
+	"testing"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+
+	"github.com/flaggen/flaggen/internal/redistest"
+	"github.com/flaggen/flaggen/runtime"
+)
+
+// TestSentinel runs two stores over Sentinel-managed clients through a
+// failover: state survives, writes resume on the new master and still
+// propagate.
+func TestSentinel(t *testing.T) {
+	x := redistest.StartSentinel(t)
+	ctx := context.Background()
+	newFailover := func() redis.UniversalClient {
+		o := fastOptions(x.Addr())
+		o.MasterName = redistest.MasterName
+		c := redis.NewUniversalClient(o)
+		t.Cleanup(func() { c.Close() })
+		if _, ok := c.(*redis.Client); !ok {
+			t.Fatalf("UniversalClient with MasterName is %T, want a failover *redis.Client", c)
+		}
+		return c
+	}
+	a := newStoreOn(t, newFailover())
+	b := newStoreOn(t, newFailover())
+	v, err := a.Apply(ctx, runtime.Change{Actor: "t", Flags: map[string]json.RawMessage{"x": raw(`{"active":false}`)}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, time.Second, "b at the first write", func() bool {
+		st, err := b.Load(ctx)
+		return err == nil && st.Version == v
+	})
+
+	x.Failover()
+	// The write path moves to the new master once the clients learn of it.
+	var v2 uint64
+	d := waitFor(t, 10*time.Second, "a write on the new master", func() bool {
+		v2, err = a.Apply(ctx, runtime.Change{Actor: "t", Flags: map[string]json.RawMessage{"x": raw(`{"active":true}`)}})
+		return err == nil
+	})
+	t.Logf("writes resumed %v after the failover", d)
+	if v2 != v+1 {
+		t.Fatalf("version after failover %d, want %d (state lost?)", v2, v+1)
+	}
+	waitFor(t, 3*time.Second, "b at the write after failover", func() bool {
+		st, err := b.Load(ctx)
+		return err == nil && st.Version == v2 && string(st.Flags["x"]) == `{"active":true}`
+	})
+	waitFor(t, 3*time.Second, "both healthy", func() bool { return a.Health() == nil && b.Health() == nil })
+}
