@@ -486,3 +486,83 @@ func TestStartDegraded(t *testing.T) {
 	waitFor(t, time.Second, "healthy after Redis came up", func() bool { return s.Health() == nil })
 	mustLoad(t, s)
 }
+
+// TestMergeFidelity merges into values with every JSON shape the Lua
+// splitter must get right, including a pretty-printed value written by hand.
+func TestMergeFidelity(t *testing.T) {
+	srv := redistest.Start(t)
+	ctx := context.Background()
+	s := newStore(t, srv.Addr())
+	stored := "{\n  \"rules\": [{\"attribute\": \"device\", \"operator\": \"in\", \"values\": [\"a}b\", \"c\\\"d\", \"e\\\\\"]}],\n" +
+		"  \"tripped\" : \"errors > 100 {x}\",\n  \"users\": [1e3, -0.5, 18446744073709551615],\n" +
+		"  \"nested\": {\"a\": [[], {}], \"b\": null},\n  \"beta_program\": true,\n  \"\\u00e9t\\u00e9\": false\n}"
+	c := newClient(t, srv.Addr())
+	c.HSet(ctx, s.Key("patches"), "f", stored)
+	c.Incr(ctx, s.Key("version"))
+	if _, err := s.Merge(ctx, runtime.Change{Actor: "t", Flags: map[string]json.RawMessage{"f": raw(`{"tripped":null,"active":false,"regions":[]}`)}}); err != nil {
+		t.Fatal(err)
+	}
+	got := mustLoad(t, s).Flags["f"]
+	want := `{"active":false,"beta_program":true,"nested":{"a": [[], {}], "b": null},"regions":[],` +
+		`"rules":[{"attribute": "device", "operator": "in", "values": ["a}b", "c\"d", "e\\"]}],` +
+		`"users":[1e3, -0.5, 18446744073709551615],"été":false}`
+	if string(got) != want {
+		t.Fatalf("merged\n got %s\nwant %s", got, want)
+	}
+	if !json.Valid(got) {
+		t.Fatal("merge produced invalid JSON")
+	}
+	if _, err := s.Merge(ctx, runtime.Change{Flags: map[string]json.RawMessage{"f": raw(`[1]`)}}); err == nil {
+		t.Fatal("Merge accepted a patch that is not an object")
+	}
+}
+
+// TestGapReloads: a message that skips a version makes the store reload in
+// full at once (the version check is off here).
+func TestGapReloads(t *testing.T) {
+	srv := redistest.Start(t)
+	ctx := context.Background()
+	s := newStore(t, srv.Addr(), redisstore.WithCheckInterval(time.Hour))
+	w, _ := s.Watch(ctx)
+	waitFor(t, time.Second, "subscribed and loaded", func() bool {
+		n, _ := redistest.Do(srv.Addr(), "PUBSUB", "NUMSUB", s.Key("changes"))
+		return s.Health() == nil && strings.HasSuffix(n, "\n1")
+	})
+	drainWatch(w)
+	c := newClient(t, srv.Addr())
+	c.HSet(ctx, s.Key("patches"), "missed", `{"active":false}`, "seen", `{"active":true}`)
+	c.IncrBy(ctx, s.Key("version"), 2)
+	c.Publish(ctx, s.Key("changes"), `{"v":2,"f":{"seen":{"active":true}}}`)
+	select {
+	case <-w:
+	case <-time.After(time.Second):
+		t.Fatal("no reload after a version gap")
+	}
+	st := mustLoad(t, s)
+	if st.Version != 2 || string(st.Flags["missed"]) != `{"active":false}` {
+		t.Fatalf("after the gap: %d %s", st.Version, st.Flags)
+	}
+	// An unreadable message also forces a reload rather than being ignored.
+	c.HSet(ctx, s.Key("patches"), "late", `{}`)
+	c.Incr(ctx, s.Key("version"))
+	drainWatch(w)
+	c.Publish(ctx, s.Key("changes"), `garbage`)
+	select {
+	case <-w:
+	case <-time.After(time.Second):
+		t.Fatal("no reload after an unreadable message")
+	}
+	if st := mustLoad(t, s); st.Flags["late"] == nil {
+		t.Fatalf("after the unreadable message: %s", st.Flags)
+	}
+}
+
+func drainWatch(w <-chan struct{}) {
+	for {
+		select {
+		case <-w:
+		default:
+			return
+		}
+	}
+}

@@ -137,7 +137,7 @@ func (s *Store) check(ctx context.Context) {
 	s.mu.Lock()
 	valid, mv, subDown := s.valid, s.version, s.subErr != nil
 	s.mu.Unlock()
-	if subDown && valid {
+	if subDown {
 		// The subscription loop resyncs when Redis is back; polling through
 		// the client's pool meanwhile would only trip its dial breaker.
 		return
