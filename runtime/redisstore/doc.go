@@ -9,6 +9,11 @@
 //	…
 //	flags, err := myflags.New(runtime.WithStore(store))
 //
+// Store implements runtime.Store and adds Health (degraded or not), Merge
+// (a field-level merge done inside Redis, so concurrent writers of different
+// fields of one flag all survive without IfVersion retries) and AuditBefore
+// (each changed flag's patch before a change).
+//
 // Every instance loads the whole state at start in one round trip, registers
 // the spec's flags it does not find (HSETNX: live state is never
 // overwritten), and follows changes over pub/sub. Each write is one Lua
@@ -22,13 +27,18 @@
 // When Redis is unreachable the store keeps its last loaded state, Health
 // returns an error wrapping ErrDegraded, Load reports the error, and writes
 // fail with "flaggen: redis write failed: …"; nothing is queued or dropped
-// silently. The subscription is retried every WithRetryInterval (100ms) on
-// its own connection, and a full resync follows as soon as it is back. For
+// silently. Watchers are woken when the store becomes degraded and when it
+// recovers, so a runtime.Client's own Health follows at once. The
+// subscription is retried every WithRetryInterval (100ms) on its own
+// connection, and a full resync follows as soon as it is back (about 20-100ms
+// after Redis returns, on loopback). For
 // fast failure and recovery, give the client short timeouts, e.g.
 // DialTimeout 200ms, DialerRetries 1, ReadTimeout and WriteTimeout 500ms,
 // MaxRetries 1: with go-redis' defaults a write to a stopped Redis takes
-// seconds to fail, and after PoolSize failed dials the pool probes only once
-// a second.
+// seconds to fail. go-redis also stops dialing after PoolSize failed dials
+// and then probes only once a second, so an app that keeps writing through a
+// long outage may wait up to a second longer for its first successful
+// command; the store itself does not poll the pool while degraded.
 //
 // # Key layout
 //

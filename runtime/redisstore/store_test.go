@@ -208,6 +208,13 @@ func TestPropagation(t *testing.T) {
 	if st.Version != v || string(st.Flags["x"]) != `{"active":false}` {
 		t.Fatalf("b sees %d %s", st.Version, st.Flags)
 	}
+	// Counters are cluster-wide totals: each instance adds into the same one.
+	if _, err := a.AddCounters(ctx, []runtime.CounterDelta{{Flag: "x", Name: runtime.CounterErrors, Delta: 3}}); err != nil {
+		t.Fatal(err)
+	}
+	if tot, err := b.AddCounters(ctx, []runtime.CounterDelta{{Flag: "x", Name: runtime.CounterErrors, Delta: 4}}); err != nil || tot[0] != 7 {
+		t.Fatalf("b's total = %v, %v; want 7 (3 from a + 4)", tot, err)
+	}
 }
 
 // TestMissedMessageHealed writes behind the subscribers' back (no PUBLISH):
