@@ -81,8 +81,15 @@ const flagSpecJSON = `{
                 "off": "Old"
             }
         }
+    },
+    "releases": {
+        "winter_launch": {
+            "description": "The new UI and the advanced search, launched together.",
+            "flags": ["new_ui", "advanced_search"]
+        }
     }
-}`
+}
+`
 
 // Spec is the embedded, validated spec: the binary needs no spec file at run
 // time.
