@@ -7,9 +7,10 @@ import (
 	"strconv"
 )
 
-// bucketBufSize bounds the stack buffer holding str(user_id)+salt; longer
-// inputs (very long ids or salts) take a slower, allocating path.
-const bucketBufSize = 192
+// bucketBufSize bounds the stack buffer holding str(user_id)+salt: one
+// SHA-256 block's worth of message. Longer inputs (very long ids or salts)
+// take a slower, allocating path.
+const bucketBufSize = 64
 
 // bucket returns int(SHA-256(key+salt)) mod 100, the seed's rollout bucket,
 // for a key already in its str() form.
@@ -26,22 +27,61 @@ func bucket(key, salt string) int {
 // bucketInt is bucket(str(id), salt) without formatting allocations.
 func bucketInt(id int64, salt string) int {
 	var buf [bucketBufSize]byte
-	b := strconv.AppendInt(buf[:0], id, 10)
-	if len(b)+len(salt) > len(buf) {
-		return bucketSum(sha256.Sum256(append(b, salt...)))
+	n := putDecimal(&buf, id)
+	if n+len(salt) > len(buf) {
+		return bucketSum(sha256.Sum256(append(buf[:n:n], salt...)))
 	}
-	n := len(b) + copy(buf[len(b):], salt)
+	n += copy(buf[n:], salt)
 	return bucketSum(sha256.Sum256(buf[:n]))
 }
 
-// bucketSum reduces a 256-bit big-endian number modulo 100 by folding it
-// 64 bits at a time: 2^64 ≡ 16 (mod 100).
-func bucketSum(h [32]byte) int {
-	var r uint64
-	for i := 0; i < 32; i += 8 {
-		r = (r*16 + binary.BigEndian.Uint64(h[i:])%100) % 100
+// digitPairs holds "00".."99", for formatting two digits at a time.
+const digitPairs = "00010203040506070809101112131415161718192021222324252627282930313233343536373839" +
+	"40414243444546474849505152535455565758596061626364656667686970717273747576777879" +
+	"8081828384858687888990919293949596979899"
+
+// putDecimal writes the decimal form of id (Python's str of an int) at the
+// start of buf and returns its length (at most 20 bytes).
+func putDecimal(buf *[bucketBufSize]byte, id int64) int {
+	u := uint64(id)
+	neg := id < 0
+	if neg {
+		u = -u
 	}
-	return int(r)
+	var tmp [20]byte
+	i := len(tmp)
+	for u >= 100 {
+		q := u / 100
+		d := (u - q*100) * 2
+		i -= 2
+		tmp[i], tmp[i+1] = digitPairs[d], digitPairs[d+1]
+		u = q
+	}
+	if u >= 10 {
+		i -= 2
+		tmp[i], tmp[i+1] = digitPairs[u*2], digitPairs[u*2+1]
+	} else {
+		i--
+		tmp[i] = byte('0' + u)
+	}
+	n := 0
+	if neg {
+		buf[0] = '-'
+		n = 1
+	}
+	return n + copy(buf[n:], tmp[i:])
+}
+
+// bucketSum reduces a 256-bit big-endian number modulo 100. With the four
+// 64-bit words w0..w3 (most significant first) and 2^64 ≡ 16, 2^128 ≡ 56,
+// 2^192 ≡ 96 (mod 100), the four reductions are independent, so they run in
+// parallel instead of as one dependent chain.
+func bucketSum(h [32]byte) int {
+	w0 := binary.BigEndian.Uint64(h[0:]) % 100
+	w1 := binary.BigEndian.Uint64(h[8:]) % 100
+	w2 := binary.BigEndian.Uint64(h[16:]) % 100
+	w3 := binary.BigEndian.Uint64(h[24:]) % 100
+	return int((w0*96 + w1*56 + w2*16 + w3) % 100)
 }
 
 // bucketValue computes the bucket of an attribute value: str() of an int is

@@ -2,8 +2,10 @@ package runtime
 
 import (
 	"crypto/sha256"
+	"math"
 	"math/big"
 	"strconv"
+	"strings"
 	"testing"
 )
 
@@ -74,6 +76,17 @@ func TestBucketMatchesBigInt(t *testing.T) {
 		id := "user-" + strconv.Itoa(i*7919)
 		if got, want := bucket(id, "checkout_button"), bigBucket(id+"checkout_button"); got != want {
 			t.Fatalf("bucket(%q) = %d, big.Int says %d", id, got, want)
+		}
+	}
+	// Extremes and digit-count boundaries of the decimal formatting, and a
+	// salt long enough to push str(id)+salt past the stack buffer.
+	edges := []int64{math.MinInt64, math.MinInt64 + 1, math.MaxInt64, -1, 0, 9, 10, 99, 100, 999_999_999_999_999_999, 1_000_000_000_000_000_000}
+	longSalt := strings.Repeat("s", 50)
+	for _, id := range edges {
+		for _, salt := range []string{"new_ui", longSalt} {
+			if got, want := bucketInt(id, salt), bigBucket(strconv.FormatInt(id, 10)+salt); got != want {
+				t.Fatalf("bucketInt(%d, %q) = %d, big.Int says %d", id, salt, got, want)
+			}
 		}
 	}
 	// Inputs longer than the stack buffer take the slow path.

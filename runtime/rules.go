@@ -51,6 +51,7 @@ type rule struct {
 	opName  string
 	vals    []Value          // in/not_in/eq/neq/lt.../starts_with/ends_with/contains
 	set     map[string]bool  // in/not_in over many strings
+	strs    []string         // in/not_in over a few strings (the seed's regions, account_types)
 	res     []*regexp.Regexp // matches
 	times   []time.Time      // before/after
 	semvers []semver         // semver_*
@@ -112,15 +113,20 @@ func compileRule(attr int, attrName, field, opName string, values []any) (rule, 
 			}
 			r.vals = append(r.vals, val)
 		}
-		if (op == opIn || op == opNotIn) && len(r.vals) > 8 {
+		if op == opIn || op == opNotIn {
 			allStrings := true
 			for _, v := range r.vals {
 				allStrings = allStrings && v.kind == kindString
 			}
-			if allStrings {
+			switch {
+			case allStrings && len(r.vals) > 8:
 				r.set = make(map[string]bool, len(r.vals))
 				for _, v := range r.vals {
 					r.set[v.s] = true
+				}
+			case allStrings:
+				for _, v := range r.vals {
+					r.strs = append(r.strs, v.s)
 				}
 			}
 		}
@@ -239,6 +245,17 @@ func (r *rule) match(a []Value) bool {
 }
 
 func (r *rule) contains(v Value) bool {
+	if r.strs != nil {
+		if v.kind != kindString {
+			return false
+		}
+		for _, w := range r.strs {
+			if v.s == w {
+				return true
+			}
+		}
+		return false
+	}
 	if r.set != nil {
 		return v.kind == kindString && r.set[v.s]
 	}

@@ -287,8 +287,7 @@ func (f *Flags) AdvancedSearch(ctx context.Context, c Context) bool {
 	if v, ok := f.c.ConstBool(0); ok {
 		return v
 	}
-	a := c.flagAttrs()
-	return f.c.Bool(ctx, 0, a[:])
+	return f.flagEvalBool(ctx, 0, &c)
 }
 
 // CheckoutButton returns the value of flag "checkout_button" for c: "blue"
@@ -302,8 +301,7 @@ func (f *Flags) CheckoutButton(ctx context.Context, c Context) string {
 	if v, ok := f.c.ConstString(1); ok {
 		return v
 	}
-	a := c.flagAttrs()
-	return f.c.String(ctx, 1, a[:])
+	return f.flagEvalString(ctx, 1, &c)
 }
 
 // DiscountRate returns the value of flag "discount_rate" for c: 0 ("none",
@@ -316,8 +314,7 @@ func (f *Flags) DiscountRate(ctx context.Context, c Context) float64 {
 	if v, ok := f.c.ConstFloat(2); ok {
 		return v
 	}
-	a := c.flagAttrs()
-	return f.c.Float(ctx, 2, a[:])
+	return f.flagEvalFloat(ctx, 2, &c)
 }
 
 // LegacyExport reports whether flag "legacy_export" is on for c.
@@ -331,8 +328,7 @@ func (f *Flags) LegacyExport(ctx context.Context, c Context) bool {
 	if v, ok := f.c.ConstBool(3); ok {
 		return v
 	}
-	a := c.flagAttrs()
-	return f.c.Bool(ctx, 3, a[:])
+	return f.flagEvalBool(ctx, 3, &c)
 }
 
 // MaintenanceMode reports whether flag "maintenance_mode" is on for c.
@@ -344,8 +340,7 @@ func (f *Flags) MaintenanceMode(ctx context.Context, c Context) bool {
 	if v, ok := f.c.ConstBool(4); ok {
 		return v
 	}
-	a := c.flagAttrs()
-	return f.c.Bool(ctx, 4, a[:])
+	return f.flagEvalBool(ctx, 4, &c)
 }
 
 // MaxResults returns the value of flag "max_results" for c: 10 ("few",
@@ -358,8 +353,7 @@ func (f *Flags) MaxResults(ctx context.Context, c Context) int64 {
 	if v, ok := f.c.ConstInt(5); ok {
 		return v
 	}
-	a := c.flagAttrs()
-	return f.c.Int(ctx, 5, a[:])
+	return f.flagEvalInt(ctx, 5, &c)
 }
 
 // NativeShare reports whether flag "native_share" is on for c.
@@ -371,8 +365,7 @@ func (f *Flags) NativeShare(ctx context.Context, c Context) bool {
 	if v, ok := f.c.ConstBool(6); ok {
 		return v
 	}
-	a := c.flagAttrs()
-	return f.c.Bool(ctx, 6, a[:])
+	return f.flagEvalBool(ctx, 6, &c)
 }
 
 // NewUI reports whether flag "new_ui" is on for c.
@@ -384,8 +377,7 @@ func (f *Flags) NewUI(ctx context.Context, c Context) bool {
 	if v, ok := f.c.ConstBool(7); ok {
 		return v
 	}
-	a := c.flagAttrs()
-	return f.c.Bool(ctx, 7, a[:])
+	return f.flagEvalBool(ctx, 7, &c)
 }
 
 // SearchEngine returns the value of flag "search_engine" for c:
@@ -398,8 +390,31 @@ func (f *Flags) SearchEngine(ctx context.Context, c Context) SearchEngineVariant
 	if v, ok := f.c.ConstString(8); ok {
 		return SearchEngineVariant(v)
 	}
+	return SearchEngineVariant(f.flagEvalString(ctx, 8, &c))
+}
+
+// flagEvalBool evaluates flag i for c when its value depends on the context.
+func (f *Flags) flagEvalBool(ctx context.Context, i int, c *Context) bool {
 	a := c.flagAttrs()
-	return SearchEngineVariant(f.c.String(ctx, 8, a[:]))
+	return f.c.Bool(ctx, i, a[:])
+}
+
+// flagEvalString evaluates flag i for c when its value depends on the context.
+func (f *Flags) flagEvalString(ctx context.Context, i int, c *Context) string {
+	a := c.flagAttrs()
+	return f.c.String(ctx, i, a[:])
+}
+
+// flagEvalInt evaluates flag i for c when its value depends on the context.
+func (f *Flags) flagEvalInt(ctx context.Context, i int, c *Context) int64 {
+	a := c.flagAttrs()
+	return f.c.Int(ctx, i, a[:])
+}
+
+// flagEvalFloat evaluates flag i for c when its value depends on the context.
+func (f *Flags) flagEvalFloat(ctx context.Context, i int, c *Context) float64 {
+	a := c.flagAttrs()
+	return f.c.Float(ctx, i, a[:])
 }
 
 // SearchServiceImpls holds one implementation per state of flag

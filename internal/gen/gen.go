@@ -238,6 +238,7 @@ func (g *generator) file() *jen.File {
 	for _, fl := range g.s.Flags {
 		g.accessor(f, fl)
 	}
+	g.evalHelpers(f)
 	for _, fl := range g.s.Flags {
 		if fl.Strategy != nil {
 			g.strategy(f, fl)
@@ -478,9 +479,31 @@ func (g *generator) accessor(f *jen.File, fl *spec.Flag) {
 		Params(jen.Id("ctx").Qual(ctx, "Context"), jen.Id("c").Id("Context")).Add(valueType(fl)).Block(
 		jen.If(jen.List(jen.Id("v"), jen.Id("ok")).Op(":=").Add(c.Clone()).Dot(fn[0]).Call(idx), jen.Id("ok")).
 			Block(jen.Return(conv(jen.Id("v")))),
-		jen.Id("a").Op(":=").Id("c").Dot("flagAttrs").Call(),
-		jen.Return(conv(c.Clone().Dot(fn[1]).Call(jen.Id("ctx"), idx, jen.Id("a").Index(jen.Op(":"))))),
+		jen.Return(conv(jen.Id("f").Dot("flagEval"+fn[1]).Call(jen.Id("ctx"), idx, jen.Op("&").Id("c")))),
 	))
+}
+
+// evalHelpers emits one flagEval<Type> method per runtime evaluation the
+// accessors use. Keeping the attribute array out of the accessors keeps
+// their constant path cheap: a frame holding the array (it contains
+// pointers and is sliced) is zeroed on every call.
+func (g *generator) evalHelpers(f *jen.File) {
+	used := map[string]bool{}
+	for _, fl := range g.s.Flags {
+		used[evalFuncs[ftype(fl)][1]] = true
+	}
+	for _, name := range []string{"Bool", "String", "Int", "Float"} {
+		if !used[name] {
+			continue
+		}
+		ret := map[string]jen.Code{"Bool": jen.Bool(), "String": jen.String(), "Int": jen.Int64(), "Float": jen.Float64()}[name]
+		f.Add(doc(fmt.Sprintf("flagEval%s evaluates flag i for c when its value depends on the context.", name)).
+			Func().Params(jen.Id("f").Op("*").Id("Flags")).Id("flagEval"+name).
+			Params(jen.Id("ctx").Qual(ctx, "Context"), jen.Id("i").Int(), jen.Id("c").Op("*").Id("Context")).Add(ret).Block(
+			jen.Id("a").Op(":=").Id("c").Dot("flagAttrs").Call(),
+			jen.Return(jen.Id("f").Dot("c").Dot(name).Call(jen.Id("ctx"), jen.Id("i"), jen.Id("a").Index(jen.Op(":")))),
+		))
+	}
 }
 
 func (g *generator) accessorDoc(fl *spec.Flag) []string {

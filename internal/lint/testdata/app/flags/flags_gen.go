@@ -148,10 +148,11 @@ func (f *Flags) Close() error {
 }
 
 // Explain evaluates the flag of handle h for c and reports each step of the
-// decision.
+// decision. It looks the flag up by name, so a handle of another generated
+// package explains this package's flag of that name, if any.
 func (f *Flags) Explain(ctx context.Context, h runtime.Handle, c Context) runtime.Explanation {
 	a := c.flagAttrs()
-	return f.c.Explain(ctx, h.Index(), a[:])
+	return f.c.ExplainName(ctx, h.Name(), a[:])
 }
 
 // AdvancedSearch reports whether flag "advanced_search" is on for c.
@@ -161,8 +162,7 @@ func (f *Flags) AdvancedSearch(ctx context.Context, c Context) bool {
 	if v, ok := f.c.ConstBool(0); ok {
 		return v
 	}
-	a := c.flagAttrs()
-	return f.c.Bool(ctx, 0, a[:])
+	return f.flagEvalBool(ctx, 0, &c)
 }
 
 // CheckoutButton returns the value of flag "checkout_button" for c: "blue"
@@ -171,8 +171,7 @@ func (f *Flags) CheckoutButton(ctx context.Context, c Context) string {
 	if v, ok := f.c.ConstString(1); ok {
 		return v
 	}
-	a := c.flagAttrs()
-	return f.c.String(ctx, 1, a[:])
+	return f.flagEvalString(ctx, 1, &c)
 }
 
 // DarkMode reports whether flag "dark_mode" is on for c.
@@ -180,8 +179,7 @@ func (f *Flags) DarkMode(ctx context.Context, c Context) bool {
 	if v, ok := f.c.ConstBool(2); ok {
 		return v
 	}
-	a := c.flagAttrs()
-	return f.c.Bool(ctx, 2, a[:])
+	return f.flagEvalBool(ctx, 2, &c)
 }
 
 // Everyone reports whether flag "everyone" is on for c.
@@ -189,8 +187,7 @@ func (f *Flags) Everyone(ctx context.Context, c Context) bool {
 	if v, ok := f.c.ConstBool(3); ok {
 		return v
 	}
-	a := c.flagAttrs()
-	return f.c.Bool(ctx, 3, a[:])
+	return f.flagEvalBool(ctx, 3, &c)
 }
 
 // Forgotten reports whether flag "forgotten" is on for c.
@@ -200,8 +197,7 @@ func (f *Flags) Forgotten(ctx context.Context, c Context) bool {
 	if v, ok := f.c.ConstBool(4); ok {
 		return v
 	}
-	a := c.flagAttrs()
-	return f.c.Bool(ctx, 4, a[:])
+	return f.flagEvalBool(ctx, 4, &c)
 }
 
 // LegacyExport reports whether flag "legacy_export" is on for c.
@@ -213,8 +209,7 @@ func (f *Flags) LegacyExport(ctx context.Context, c Context) bool {
 	if v, ok := f.c.ConstBool(5); ok {
 		return v
 	}
-	a := c.flagAttrs()
-	return f.c.Bool(ctx, 5, a[:])
+	return f.flagEvalBool(ctx, 5, &c)
 }
 
 // NewUI reports whether flag "new_ui" is on for c.
@@ -222,8 +217,19 @@ func (f *Flags) NewUI(ctx context.Context, c Context) bool {
 	if v, ok := f.c.ConstBool(6); ok {
 		return v
 	}
+	return f.flagEvalBool(ctx, 6, &c)
+}
+
+// flagEvalBool evaluates flag i for c when its value depends on the context.
+func (f *Flags) flagEvalBool(ctx context.Context, i int, c *Context) bool {
 	a := c.flagAttrs()
-	return f.c.Bool(ctx, 6, a[:])
+	return f.c.Bool(ctx, i, a[:])
+}
+
+// flagEvalString evaluates flag i for c when its value depends on the context.
+func (f *Flags) flagEvalString(ctx context.Context, i int, c *Context) string {
+	a := c.flagAttrs()
+	return f.c.String(ctx, i, a[:])
 }
 
 // SearchServiceImpls holds one implementation per state of flag

@@ -109,10 +109,11 @@ func (f *Flags) Close() error {
 }
 
 // Explain evaluates the flag of handle h for c and reports each step of the
-// decision.
+// decision. It looks the flag up by name, so a handle of another generated
+// package explains this package's flag of that name, if any.
 func (f *Flags) Explain(ctx context.Context, h runtime.Handle, c Context) runtime.Explanation {
 	a := c.flagAttrs()
-	return f.c.Explain(ctx, h.Index(), a[:])
+	return f.c.ExplainName(ctx, h.Name(), a[:])
 }
 
 // Beta reports whether flag "beta" is on for c.
@@ -120,6 +121,11 @@ func (f *Flags) Beta(ctx context.Context, c Context) bool {
 	if v, ok := f.c.ConstBool(0); ok {
 		return v
 	}
+	return f.flagEvalBool(ctx, 0, &c)
+}
+
+// flagEvalBool evaluates flag i for c when its value depends on the context.
+func (f *Flags) flagEvalBool(ctx context.Context, i int, c *Context) bool {
 	a := c.flagAttrs()
-	return f.c.Bool(ctx, 0, a[:])
+	return f.c.Bool(ctx, i, a[:])
 }
