@@ -1,0 +1,299 @@
+package runtime
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"slices"
+	"time"
+
+	"github.com/flaggen/flaggen/internal/spec"
+)
+
+// This file serves admin tools (the flaggen CLI, dashboards): a read-only
+// view of a store, and the effective configuration of flags (spec ⊕ live
+// patch) with where each value comes from. None of it is on the hot path.
+
+// ErrReadOnly is returned by the writes of a store wrapped with ReadOnly.
+var ErrReadOnly = errors.New("store is read-only")
+
+// ReadOnly returns a view of s that never writes: Register does nothing and
+// returns nil (so that a Client over it starts without touching the store,
+// e.g. to evaluate against live state from an admin tool), and Apply,
+// AddCounters, ResetCounters and AppendFeedback fail with ErrReadOnly.
+// Load, Watch, Audit, Counters and Feedback read s; Close closes s.
+//
+// A Client over a read-only store still evaluates unknown names as off, but
+// cannot record them; its monitors' reports fail to flush (and are logged).
+func ReadOnly(s Store) Store { return readOnly{s} }
+
+type readOnly struct{ Store }
+
+func (readOnly) Register(context.Context, map[string]json.RawMessage) error { return nil }
+
+func (readOnly) Apply(context.Context, Change) (uint64, error) { return 0, ErrReadOnly }
+
+func (readOnly) AddCounters(context.Context, []CounterDelta) ([]int64, error) {
+	return nil, ErrReadOnly
+}
+
+func (readOnly) ResetCounters(context.Context, string) error { return ErrReadOnly }
+
+func (readOnly) AppendFeedback(context.Context, string, Feedback) error { return ErrReadOnly }
+
+// CloseFlags returns the spec's flag names closest to name (for "did you
+// mean" hints), best first; none when nothing is close.
+func (s *Spec) CloseFlags(name string) []string { return closeNames(name, s.FlagNames()) }
+
+// Releases returns the spec's release names, sorted.
+func (s *Spec) Releases() []string {
+	out := make([]string, len(s.m.Releases))
+	for i, r := range s.m.Releases {
+		out[i] = r.Name
+	}
+	return out
+}
+
+// Where a value of a flag's effective configuration comes from.
+const (
+	SourceSpec    = "spec"    // the spec file sets the field
+	SourceLive    = "live"    // the live patch sets (or, with null, removes) the field
+	SourceDefault = "default" // neither: the field's default (absent)
+)
+
+// PatchFields lists the flag fields a live patch may set, in display order
+// (spec field names; "tripped" is set by monitors and cleared by a reset).
+func PatchFields() []string {
+	return []string{
+		"active", "activation_date", "environments", "performance_baseline",
+		"performance_threshold", "error_threshold", "depends_on", "users",
+		"regions", "account_types", "beta_program", "percentage_rollout",
+		"rules", "default", "tripped",
+	}
+}
+
+// FieldInfo is one patchable field of a flag's effective configuration.
+type FieldInfo struct {
+	// Field is the spec field name, e.g. "percentage_rollout".
+	Field string `json:"field"`
+	// Value is the effective value as JSON; null means absent (the
+	// field's check is skipped), except that an absent "active" is false.
+	Value json.RawMessage `json:"value"`
+	// Source is SourceSpec, SourceLive or SourceDefault.
+	Source string `json:"source"`
+	// Spec is the spec's own value when the live patch overrides it.
+	Spec json.RawMessage `json:"spec,omitempty"`
+}
+
+// FlagInfo is one flag's effective configuration: the spec with the live
+// patch applied, the state it puts the flag in, and where each value
+// comes from.
+type FlagInfo struct {
+	Flag string `json:"flag"`
+	// Type is the flag's value type: bool, string, int, float or enum.
+	Type string `json:"type"`
+	// State is "on" (serving: evaluated by its targeting), "off" (active
+	// false), "tripped" (switched off by a monitor) or "scheduled"
+	// (activation_date still ahead). Environments are not considered.
+	State string `json:"state"`
+	// StateReason says why, for every state but "on".
+	StateReason string `json:"state_reason,omitempty"`
+	// Rollout is the effective percentage_rollout (nil: none).
+	Rollout *float64 `json:"rollout,omitempty"`
+	// Variants lists a variant flag's variants as "name weight%".
+	Variants []string `json:"variants,omitempty"`
+	// Releases lists the releases the flag belongs to.
+	Releases []string `json:"releases,omitempty"`
+	// Live is the flag's stored live patch (null when it has no entry).
+	Live json.RawMessage `json:"live"`
+	// Problem is set when the stored live patch is refused (instances
+	// keep their last good state for the flag); the fields then show the
+	// spec alone.
+	Problem string `json:"problem,omitempty"`
+	// Fields lists every patchable field (PatchFields order).
+	Fields []FieldInfo `json:"fields"`
+}
+
+// ReleaseInfo is one release of the spec and how much of it is on.
+type ReleaseInfo struct {
+	Release     string   `json:"release"`
+	Description string   `json:"description,omitempty"`
+	Flags       []string `json:"flags"`
+	// Enabled counts the release's flags that are active and not tripped
+	// in the live state (as Client.ReleaseStatus), out of len(Flags).
+	Enabled int `json:"enabled"`
+	Total   int `json:"total"`
+}
+
+// Inspection is the effective configuration of every flag of a spec over
+// one live state.
+type Inspection struct {
+	// Version is the live state's version.
+	Version uint64 `json:"version"`
+	// Flags are in spec (name) order.
+	Flags    []FlagInfo    `json:"flags"`
+	Releases []ReleaseInfo `json:"releases"`
+	// Unknown lists flags registered in the store that the spec lacks
+	// (looked up by name somewhere), with their patches.
+	Unknown map[string]json.RawMessage `json:"unknown,omitempty"`
+	// Problem is set when the live state is refused as a whole (e.g. a
+	// depends_on cycle): instances keep their last good state, and the
+	// flags here show the spec with no live patch.
+	Problem string `json:"problem,omitempty"`
+}
+
+// Flag returns the named flag's info, or nil.
+func (in *Inspection) Flag(name string) *FlagInfo {
+	for i := range in.Flags {
+		if in.Flags[i].Flag == name {
+			return &in.Flags[i]
+		}
+	}
+	return nil
+}
+
+// Inspect computes the effective configuration of every flag of s over the
+// live state st at time now, validating each live patch as a Client does.
+func (s *Spec) Inspect(st State, now time.Time) (*Inspection, error) {
+	specFields, err := s.sourceFields()
+	if err != nil {
+		return nil, err
+	}
+	in := &Inspection{Version: st.Version}
+	patches := map[string]*spec.Patch{}
+	problems := map[string]string{}
+	for name, raw := range st.Flags {
+		if s.m.Flag(name) == nil {
+			if in.Unknown == nil {
+				in.Unknown = map[string]json.RawMessage{}
+			}
+			in.Unknown[name] = raw
+			continue
+		}
+		p, err := spec.DecodePatch(s.m, name, raw)
+		if err != nil {
+			problems[name] = "live patch refused: " + err.Error()
+			continue
+		}
+		patches[name] = p
+	}
+	live, err := s.m.Apply(patches)
+	if err != nil {
+		in.Problem = "live state refused: " + err.Error()
+		live, patches = s.m, nil
+	}
+	releasesOf := map[string][]string{}
+	for _, r := range s.m.Releases {
+		ri := ReleaseInfo{Release: r.Name, Description: r.Description, Flags: slices.Clone(r.Flags), Total: len(r.Flags)}
+		for _, f := range r.Flags {
+			releasesOf[f] = append(releasesOf[f], r.Name)
+			if lf := live.Flag(f); lf != nil && lf.Active && lf.Tripped == "" {
+				ri.Enabled++
+			}
+		}
+		in.Releases = append(in.Releases, ri)
+	}
+	for i, f := range live.Flags {
+		name := f.Name
+		fi := FlagInfo{Flag: name, Type: string(f.Type), Releases: releasesOf[name], Live: st.Flags[name], Problem: problems[name]}
+		if fi.Type == "" {
+			fi.Type = string(spec.Bool)
+		}
+		if fi.Live == nil {
+			fi.Live = json.RawMessage("null")
+		}
+		switch {
+		case !f.Active:
+			fi.State, fi.StateReason = "off", "active: false"
+		case f.Tripped != "":
+			fi.State, fi.StateReason = "tripped", f.Tripped
+		case f.ActivationDate != nil && now.Before(*f.ActivationDate):
+			fi.State, fi.StateReason = "scheduled", "activation_date "+f.ActivationDate.Format(time.RFC3339)
+		default:
+			fi.State = "on"
+		}
+		fi.Rollout = f.PercentageRollout
+		for _, v := range f.Variants {
+			fi.Variants = append(fi.Variants, fmt.Sprintf("%s %g%%", v.Name, v.Weight))
+		}
+		var livePatch map[string]json.RawMessage
+		if p := patches[name]; p != nil {
+			b, err := json.Marshal(p)
+			if err != nil {
+				return nil, fmt.Errorf("flag %q: live patch: %v", name, err)
+			}
+			if err := json.Unmarshal(b, &livePatch); err != nil {
+				return nil, fmt.Errorf("flag %q: live patch: %v", name, err)
+			}
+		}
+		sf := specFields[s.m.Flags[i].Name]
+		for _, field := range PatchFields() {
+			info := FieldInfo{Field: field}
+			specVal, inSpec := sf[field]
+			if lv, ok := livePatch[field]; ok {
+				info.Source, info.Value = SourceLive, lv
+				if isNullJSON(lv) {
+					info.Value = defaultField(field)
+				}
+				if inSpec {
+					info.Spec = specVal
+				}
+			} else if inSpec {
+				info.Source, info.Value = SourceSpec, specVal
+			} else {
+				info.Source, info.Value = SourceDefault, defaultField(field)
+			}
+			fi.Fields = append(fi.Fields, info)
+		}
+		in.Flags = append(in.Flags, fi)
+	}
+	return in, nil
+}
+
+// defaultField is the value of a field that neither the spec nor the live
+// patch sets.
+func defaultField(field string) json.RawMessage {
+	if field == "active" {
+		return json.RawMessage("false")
+	}
+	return json.RawMessage("null")
+}
+
+// sourceFields returns each flag's fields as written in the spec source.
+func (s *Spec) sourceFields() (map[string]map[string]json.RawMessage, error) {
+	var doc struct {
+		Flags map[string]map[string]json.RawMessage `json:"flags"`
+	}
+	if err := json.Unmarshal(s.m.Source, &doc); err != nil {
+		return nil, fmt.Errorf("%s: reading flag fields: %v", s.m.File, err)
+	}
+	for name, fields := range doc.Flags {
+		for k, v := range fields {
+			fields[k] = compactJSON(v)
+		}
+		doc.Flags[name] = fields
+	}
+	return doc.Flags, nil
+}
+
+func compactJSON(raw json.RawMessage) json.RawMessage {
+	var b bytes.Buffer
+	if err := json.Compact(&b, raw); err != nil {
+		return raw
+	}
+	return json.RawMessage(b.Bytes())
+}
+
+// FlagsOf lists the flags of release r (nil when the spec lacks it).
+func (s *Spec) FlagsOf(release string) []string {
+	if r := s.m.Release(release); r != nil {
+		return slices.Clone(r.Flags)
+	}
+	return nil
+}
+
+// Environments returns the environment names the spec declares (none: any
+// environment is accepted).
+func (s *Spec) Environments() []string { return slices.Clone(s.m.Environments) }

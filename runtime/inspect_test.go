@@ -1,0 +1,144 @@
+package runtime
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"io"
+	"log/slog"
+	"testing"
+	"time"
+)
+
+const inspectSpec = `{
+  "flags": {
+    "a": {"active": true, "percentage_rollout": 50, "regions": ["US"]},
+    "b": {"active": true, "depends_on": ["a"], "activation_date": "2030-01-01"},
+    "c": {"type": "string", "default": "x", "variants": {"x": 30, "y": 70}},
+    "d": {"active": true}
+  },
+  "releases": {"r": {"flags": ["a", "b"]}}
+}`
+
+func TestInspect(t *testing.T) {
+	s, err := LoadSpec("flags.json", []byte(inspectSpec))
+	if err != nil {
+		t.Fatal(err)
+	}
+	now := time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC)
+	st := State{Version: 7, Flags: map[string]json.RawMessage{
+		"a":     json.RawMessage(`{"percentage_rollout": 20, "regions": null, "tripped": "errors"}`),
+		"c":     json.RawMessage(`{"active": "yes"}`), // refused
+		"ghost": json.RawMessage(`{"active":false}`),
+	}}
+	in, err := s.Inspect(st, now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if in.Version != 7 || in.Problem != "" || len(in.Flags) != 4 || string(in.Unknown["ghost"]) != `{"active":false}` {
+		t.Fatalf("inspection: %+v", in)
+	}
+	a, b, c := in.Flag("a"), in.Flag("b"), in.Flag("c")
+	if a.State != "tripped" || a.StateReason != "errors" || *a.Rollout != 20 || len(a.Releases) != 1 {
+		t.Errorf("a: %+v", a)
+	}
+	field := func(f *FlagInfo, name string) FieldInfo {
+		for _, fi := range f.Fields {
+			if fi.Field == name {
+				return fi
+			}
+		}
+		t.Fatalf("%s has no field %s", f.Flag, name)
+		return FieldInfo{}
+	}
+	for _, tc := range []struct {
+		f                 *FlagInfo
+		field, value, src string
+		spec              string
+	}{
+		{a, "active", "true", SourceSpec, ""},
+		{a, "percentage_rollout", "20", SourceLive, "50"},
+		{a, "regions", "null", SourceLive, `["US"]`},
+		{a, "tripped", `"errors"`, SourceLive, ""},
+		{a, "users", "null", SourceDefault, ""},
+		{b, "depends_on", `["a"]`, SourceSpec, ""},
+		{c, "active", "false", SourceDefault, ""},
+		{c, "default", `"x"`, SourceSpec, ""},
+	} {
+		fi := field(tc.f, tc.field)
+		if string(fi.Value) != tc.value || fi.Source != tc.src || string(fi.Spec) != tc.spec {
+			t.Errorf("%s.%s = %s from %s (spec %s), want %s from %s (spec %s)", tc.f.Flag, tc.field, fi.Value, fi.Source, fi.Spec, tc.value, tc.src, tc.spec)
+		}
+	}
+	if b.State != "scheduled" || string(b.Live) != "null" {
+		t.Errorf("b: %+v", b)
+	}
+	if c.State != "off" || c.Problem == "" || len(c.Variants) != 2 || c.Variants[1] != "y 70%" {
+		t.Errorf("c: %+v", c)
+	}
+	if r := in.Releases[0]; r.Release != "r" || r.Enabled != 1 || r.Total != 2 {
+		t.Errorf("release: %+v (a is tripped, b active)", r)
+	}
+
+	// A live state refused as a whole (each patch is fine alone, together
+	// they make a cycle) falls back to the spec.
+	in, err = s.Inspect(State{Version: 8, Flags: map[string]json.RawMessage{
+		"a": json.RawMessage(`{"depends_on": ["d"]}`),
+		"d": json.RawMessage(`{"depends_on": ["a"]}`),
+	}}, now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if in.Problem == "" || in.Flag("a").State != "on" || field(in.Flag("a"), "depends_on").Source != SourceDefault {
+		t.Errorf("cyclic live state: %+v", in)
+	}
+}
+
+func TestReadOnly(t *testing.T) {
+	s, err := LoadSpec("flags.json", []byte(inspectSpec))
+	if err != nil {
+		t.Fatal(err)
+	}
+	mem := NewMemoryStore()
+	defer mem.Close()
+	ro := ReadOnly(mem)
+	c, err := NewClient(s, WithStore(ro), WithLogger(slog.New(slog.NewTextHandler(io.Discard, nil))))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	ctx := context.Background()
+	if st, _ := mem.Load(ctx); st.Version != 0 || len(st.Flags) != 0 {
+		t.Errorf("a Client over a read-only store registered flags: %+v", st)
+	}
+	c.Evaluate(ctx, "nope", nil) // an unknown name is not recorded either
+	if err := c.Set(ctx, "a", json.RawMessage(`{"active":false}`), "op", ""); !errors.Is(err, ErrReadOnly) {
+		t.Errorf("Set through a read-only store: %v", err)
+	}
+	if _, err := ro.AddCounters(ctx, []CounterDelta{{"a", CounterErrors, 1}}); !errors.Is(err, ErrReadOnly) {
+		t.Errorf("AddCounters: %v", err)
+	}
+	if err := ro.ResetCounters(ctx, "a"); !errors.Is(err, ErrReadOnly) {
+		t.Errorf("ResetCounters: %v", err)
+	}
+	if err := ro.AppendFeedback(ctx, "a", Feedback{Text: "x"}); !errors.Is(err, ErrReadOnly) {
+		t.Errorf("AppendFeedback: %v", err)
+	}
+	if st, _ := mem.Load(ctx); st.Version != 0 || len(st.Flags) != 0 {
+		t.Errorf("the read-only store was written: %+v", st)
+	}
+	// Reads go through: a change made elsewhere is seen.
+	if _, err := mem.Apply(ctx, Change{Actor: "op", Flags: map[string]json.RawMessage{"a": json.RawMessage(`{"active":false}`)}}); err != nil {
+		t.Fatal(err)
+	}
+	deadline := time.Now().Add(5 * time.Second)
+	for c.Evaluate(ctx, "a", nil) != false {
+		if time.Now().After(deadline) {
+			t.Fatal("a Client over a read-only store does not follow changes")
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	if got := s.CloseFlags("aa"); len(got) == 0 || got[0] != "a" {
+		t.Errorf("CloseFlags(aa) = %v", got)
+	}
+}
