@@ -1,0 +1,217 @@
+package cli
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/flaggen/flaggen/runtime"
+	"github.com/flaggen/flaggen/runtime/redisstore"
+)
+
+func init() {
+	Register(&Command{
+		Name:  "eval",
+		Args:  "-spec FILE [-env ENV] [-now TIME] [-explain] [-flag NAME]... [-redis URL [-namespace NS] [-timeout D]] [CONTEXT_JSON]",
+		Short: "evaluate flags for evaluation contexts given as JSON",
+		Long: `Eval evaluates the flags of the spec FILE for one evaluation context, the
+JSON object CONTEXT_JSON, or, without it, for each line of standard input
+(JSON lines; blank lines are skipped). For each context it prints one JSON
+object on one line, flag name → value, flags sorted by name:
+
+	$ flaggen eval -spec flags.json '{"user_id": 123, "region": "US"}'
+	{"advanced_search":false,"new_ui":true}
+
+With -explain each value is {"value": …, "step": …, "reason": …}: the
+cascade step that decided (active, activation_date, environments, tripped,
+depends_on, empty_context, users, regions, account_types, beta_program,
+rules[i], rollout, targeting, variants, default) and why, e.g.
+"rollout: bucket 37 < 90".
+
+A context attribute must be declared in the spec's "context" block (the
+seed's user_id, region, account_type and beta_program without one) and have
+its type; null leaves it absent. A bad context is reported with its place
+(argument: … or stdin:LINE: …) and eval stops there with exit 1, after
+printing the results of the lines before it.
+
+Without -redis the flags are evaluated from the spec alone. With -redis
+they are evaluated over the live state of that Redis namespace, read-only:
+eval never registers, writes or counts anything.`,
+		Setup: setupEval,
+	})
+}
+
+// stringList is a repeatable string option.
+type stringList []string
+
+func (l *stringList) String() string     { return strings.Join(*l, ",") }
+func (l *stringList) Set(s string) error { *l = append(*l, s); return nil }
+
+func setupEval(fs *flag.FlagSet) func(*Env, []string) error {
+	specFile := fs.String("spec", "", "the spec `FILE` (required; default $"+envSpec+")")
+	envName := fs.String("env", runtime.DefaultEnvironment, "the caller's environment `ENV`, checked against each flag's \"environments\"")
+	now := fs.String("now", "", "evaluate at `TIME` (RFC 3339 or 2006-01-02) instead of the current time,\nfor activation dates")
+	explain := fs.Bool("explain", false, "print each flag's deciding step and reason with its value")
+	var only stringList
+	fs.Var(&only, "flag", "evaluate only flag `NAME` (repeatable; default: every flag)")
+	redisURL := fs.String("redis", "", "evaluate over the live state in the Redis at `URL`, read-only\n(e.g. redis://localhost:6379/0; default: the spec alone)")
+	namespace := fs.String("namespace", "", "the flaggen namespace `NS` in Redis (default $"+envNamespace+", else \"default\")")
+	timeout := fs.Duration("timeout", 5*time.Second, "give up on Redis after `D`")
+	return func(env *Env, args []string) error {
+		args, err := interspersed(env, "eval", fs, args)
+		if err != nil {
+			return err
+		}
+		if len(args) > 1 {
+			return Usagef("unexpected argument %q (quote the context JSON as one argument)", args[1])
+		}
+		file := firstNonEmpty(*specFile, os.Getenv(envSpec))
+		if file == "" {
+			return Usagef("-spec is required")
+		}
+		opts := []runtime.Option{runtime.WithEnvironment(*envName)}
+		if *now != "" {
+			t, err := parseDate(*now)
+			if err != nil {
+				return Usagef("-now: %v", err)
+			}
+			opts = append(opts, runtime.WithClock(func() time.Time { return t }))
+		}
+		if *envName == "" {
+			return Usagef("-env must not be empty")
+		}
+		sp, err := loadSpec(file)
+		if err != nil {
+			return err
+		}
+		for _, name := range only {
+			if err := checkFlagName(sp, name); err != nil {
+				return fmt.Errorf("-flag: %v", err)
+			}
+		}
+		var c *runtime.Client
+		if *redisURL != "" {
+			ns := firstNonEmpty(*namespace, os.Getenv(envNamespace), redisstore.DefaultNamespace)
+			s, err := connect(env, sp, *redisURL, ns, *timeout)
+			if err != nil {
+				return err
+			}
+			defer s.close()
+			if c, err = s.client(true, opts...); err != nil {
+				return err
+			}
+		} else {
+			if *namespace != "" {
+				return Usagef("-namespace needs -redis")
+			}
+			quiet := runtime.WithLogger(errorLogger(env.Stderr))
+			if c, err = runtime.NewClient(sp, append(opts, quiet)...); err != nil {
+				return err
+			}
+		}
+		defer c.Close()
+		ev := &evaluator{c: c, explain: *explain, only: only, w: bufio.NewWriter(env.Stdout)}
+		defer ev.w.Flush()
+		if len(args) == 1 {
+			return ev.eval("argument", []byte(args[0]))
+		}
+		return ev.evalLines(env.Stdin)
+	}
+}
+
+// evaluator prints the flags' values for contexts.
+type evaluator struct {
+	c       *runtime.Client
+	explain bool
+	only    []string
+	w       *bufio.Writer
+}
+
+// evalLines evaluates each non-blank line of r, stopping at the first bad
+// one.
+func (e *evaluator) evalLines(r io.Reader) error {
+	br := bufio.NewReader(r)
+	for n := 1; ; n++ {
+		line, err := br.ReadBytes('\n')
+		if len(bytes.TrimSpace(line)) > 0 {
+			if err := e.eval(fmt.Sprintf("stdin:%d", n), line); err != nil {
+				return err
+			}
+		}
+		if errors.Is(err, io.EOF) {
+			return nil
+		}
+		if err != nil {
+			return fmt.Errorf("reading stdin: %v", err)
+		}
+	}
+}
+
+// eval evaluates one context and prints the result; where names the input
+// for errors.
+func (e *evaluator) eval(where string, data []byte) error {
+	vals, err := e.c.Spec().ParseContext(bytes.TrimSpace(data))
+	if err != nil {
+		e.w.Flush()
+		return Positioned(fmt.Errorf("%s: %v", where, err))
+	}
+	exps := e.c.EvaluateAll(context.Background(), vals)
+	var buf bytes.Buffer
+	buf.WriteByte('{')
+	first := true
+	for _, x := range exps {
+		if len(e.only) > 0 && !contains(e.only, x.Flag) {
+			continue
+		}
+		if !first {
+			buf.WriteByte(',')
+		}
+		first = false
+		k, _ := json.Marshal(x.Flag)
+		buf.Write(k)
+		buf.WriteByte(':')
+		var v any = x.Value
+		if e.explain {
+			v = struct {
+				Value  any    `json:"value"`
+				Step   string `json:"step"`
+				Reason string `json:"reason"`
+			}{x.Value, x.Step, x.Reason}
+		}
+		b, err := marshalCompact(v)
+		if err != nil {
+			return fmt.Errorf("%s: flag %s: %v", where, x.Flag, err)
+		}
+		buf.Write(b)
+	}
+	buf.WriteString("}\n")
+	_, err = e.w.Write(buf.Bytes())
+	return err
+}
+
+func marshalCompact(v any) ([]byte, error) {
+	var b bytes.Buffer
+	enc := json.NewEncoder(&b)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(v); err != nil {
+		return nil, err
+	}
+	return bytes.TrimRight(b.Bytes(), "\n"), nil
+}
+
+func contains(list []string, s string) bool {
+	for _, x := range list {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}

@@ -1,0 +1,184 @@
+package cli
+
+import (
+	"flag"
+	"fmt"
+	"strings"
+	"text/tabwriter"
+
+	"github.com/flaggen/flaggen/runtime"
+)
+
+func init() {
+	Register(&Command{
+		Name:  "release",
+		Args:  "ls|status NAME|enable NAME|disable NAME [-json] " + writeArgs + "[-reason TEXT] " + opsArgs,
+		Short: "list, inspect and switch the spec's releases (groups of flags)",
+		Long: `Release works on the releases the spec declares (named groups of flags):
+
+  release ls              each release with how many of its flags are on
+  release status NAME     "NAME: 2 of 5 enabled" and each flag's state
+  release enable NAME     set "active": true on every flag of the release
+  release disable NAME    set "active": false on every flag (-reason required)
+
+A flag counts as enabled when it is active and not tripped in live state.
+Enable and disable switch every flag of the release in one atomic, audited
+write (default reason "release NAME on|off"), recorded with -actor (default:
+the OS user). -json applies to ls and status.
+
+` + opsEnvHelp,
+		Setup: setupRelease,
+	})
+}
+
+func setupRelease(fs *flag.FlagSet) func(*Env, []string) error {
+	o := addOps(fs)
+	o.addJSON(fs)
+	o.addActor(fs, "say why in `TEXT`, for the audit trail (required by disable)")
+	return func(env *Env, args []string) error {
+		args, err := interspersed(env, "release", fs, args)
+		if err != nil {
+			return err
+		}
+		if len(args) == 0 {
+			return Usagef("missing subcommand: ls, status, enable or disable")
+		}
+		sub, rest := args[0], args[1:]
+		switch sub {
+		case "ls":
+			if err := wantArgs(rest); err != nil {
+				return err
+			}
+			return runReleaseLs(env, o)
+		case "status":
+			if err := wantArgs(rest, "NAME"); err != nil {
+				return err
+			}
+			return runReleaseStatus(env, o, rest[0])
+		case "enable", "disable":
+			if err := wantArgs(rest, "NAME"); err != nil {
+				return err
+			}
+			on := sub == "enable"
+			if !on && strings.TrimSpace(o.reason) == "" {
+				return Usagef("-reason is required: say why, for the audit trail")
+			}
+			return runReleaseSet(env, o, rest[0], on)
+		}
+		return Usagef("unknown subcommand %q: want ls, status, enable or disable", sub)
+	}
+}
+
+func runReleaseLs(env *Env, o *opsOpts) error {
+	s, err := o.open(env)
+	if err != nil {
+		return err
+	}
+	defer s.close()
+	in, err := s.inspect()
+	if err != nil {
+		return err
+	}
+	rs := in.Releases
+	if rs == nil {
+		rs = []runtime.ReleaseInfo{}
+	}
+	if o.json {
+		return writeJSON(env.Stdout, rs)
+	}
+	if len(rs) == 0 {
+		fmt.Fprintln(env.Stderr, "the spec declares no releases")
+		return nil
+	}
+	tw := tabwriter.NewWriter(env.Stdout, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "RELEASE\tENABLED\tFLAGS")
+	for _, r := range rs {
+		fmt.Fprintf(tw, "%s\t%d of %d\t%s\n", r.Release, r.Enabled, r.Total, strings.Join(r.Flags, ", "))
+	}
+	return tw.Flush()
+}
+
+func findRelease(in *runtime.Inspection, name string) *runtime.ReleaseInfo {
+	for i := range in.Releases {
+		if in.Releases[i].Release == name {
+			return &in.Releases[i]
+		}
+	}
+	return nil
+}
+
+func runReleaseStatus(env *Env, o *opsOpts, name string) error {
+	s, err := o.open(env)
+	if err != nil {
+		return err
+	}
+	defer s.close()
+	if err := s.checkRelease(name); err != nil {
+		return err
+	}
+	in, err := s.inspect()
+	if err != nil {
+		return err
+	}
+	return printRelease(env, o, in, name)
+}
+
+func printRelease(env *Env, o *opsOpts, in *runtime.Inspection, name string) error {
+	r := findRelease(in, name)
+	if o.json {
+		type flagState struct {
+			Flag        string `json:"flag"`
+			State       string `json:"state"`
+			StateReason string `json:"state_reason,omitempty"`
+		}
+		out := struct {
+			runtime.ReleaseInfo
+			States []flagState `json:"states"`
+		}{ReleaseInfo: *r}
+		for _, f := range r.Flags {
+			fi := in.Flag(f)
+			out.States = append(out.States, flagState{f, fi.State, fi.StateReason})
+		}
+		return writeJSON(env.Stdout, out)
+	}
+	fmt.Fprintf(env.Stdout, "%s: %d of %d enabled\n", r.Release, r.Enabled, r.Total)
+	for _, f := range r.Flags {
+		fi := in.Flag(f)
+		line := "  " + f + ": " + fi.State
+		if fi.StateReason != "" {
+			line += " (" + fi.StateReason + ")"
+		}
+		fmt.Fprintln(env.Stdout, line)
+	}
+	return nil
+}
+
+func runReleaseSet(env *Env, o *opsOpts, name string, on bool) error {
+	actor, err := o.whoAmI()
+	if err != nil {
+		return err
+	}
+	s, err := o.open(env)
+	if err != nil {
+		return err
+	}
+	defer s.close()
+	if err := s.checkRelease(name); err != nil {
+		return err
+	}
+	c, err := s.client(false)
+	if err != nil {
+		return err
+	}
+	defer c.Close()
+	ctx, cancel := s.ctx()
+	defer cancel()
+	if err := c.SetRelease(ctx, name, on, actor, o.reason); err != nil {
+		return s.wrapRedis(err)
+	}
+	in, err := s.inspect()
+	if err != nil {
+		return err
+	}
+	return printRelease(env, &opsOpts{}, in, name)
+}
