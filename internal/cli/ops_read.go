@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"encoding/json"
 	"flag"
 	"fmt"
 	"io"
@@ -23,7 +24,9 @@ func init() {
 state: on, off (active false), tripped (switched off by a monitor, with the
 reason) or scheduled (activation_date ahead); its effective rollout (or
 variant weights), the releases it belongs to, and its last change: when, by
-whom and why. Environments are not considered: see 'flaggen get'.
+whom and why. Environments are not considered: see 'flaggen get'. Names
+that code looked up but the spec lacks (off, registered by the runtime) are
+listed last as unknown.
 
 ` + opsEnvHelp,
 		Setup: func(fs *flag.FlagSet) func(*Env, []string) error {
@@ -199,10 +202,11 @@ func runLs(env *Env, o *opsOpts) error {
 	}
 	if o.json {
 		return writeJSON(env.Stdout, struct {
-			Version uint64  `json:"version"`
-			Problem string  `json:"problem,omitempty"`
-			Flags   []lsRow `json:"flags"`
-		}{in.Version, in.Problem, rows})
+			Version uint64                     `json:"version"`
+			Problem string                     `json:"problem,omitempty"`
+			Flags   []lsRow                    `json:"flags"`
+			Unknown map[string]json.RawMessage `json:"unknown,omitempty"`
+		}{in.Version, in.Problem, rows, in.Unknown})
 	}
 	if in.Problem != "" {
 		fmt.Fprintf(env.Stderr, "flaggen: warning: %s\n", in.Problem)
@@ -218,6 +222,11 @@ func runLs(env *Env, o *opsOpts) error {
 			state += " [live patch refused]"
 		}
 		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", r.Flag, state, rolloutText(r.Rollout, r.Variants), orDash(strings.Join(r.Releases, ",")), r.LastChange)
+	}
+	// Names looked up by code but missing from the spec (off, registered
+	// by the runtime): usually a typo or a flag removed from the spec.
+	for _, name := range sortedKeys(in.Unknown) {
+		fmt.Fprintf(tw, "%s\t%s\t-\t-\t%s\n", name, "unknown (not in the spec: off)", last[name])
 	}
 	return tw.Flush()
 }

@@ -58,7 +58,11 @@ func liveMark(t *testing.T, srv *redistest.Server, ns string) string {
 }
 
 func TestOpsDisableShowsInLsGetAudit(t *testing.T) {
-	opsEnv(t)
+	srv := opsEnv(t)
+	// An app looked up a name the spec lacks: the runtime registered it.
+	if _, err := redistest.Do(srv.Addr(), "HSET", "flaggen:{default}:patches", "ghost_flag", `{"active":false}`); err != nil {
+		t.Fatal(err)
+	}
 	// Options after the positional argument.
 	out := mustRun(t, "disable", "new_ui", "-reason", "checkout errors up 5x", "-actor", "alice")
 	if !strings.HasPrefix(out, "new_ui: off (active: false)") {
@@ -71,6 +75,9 @@ func TestOpsDisableShowsInLsGetAudit(t *testing.T) {
 		if !strings.Contains(line, want) {
 			t.Errorf("ls line of new_ui lacks %q:\n%s", want, ls)
 		}
+	}
+	if l := lineWith(ls, "ghost_flag "); !strings.Contains(l, "unknown (not in the spec: off)") {
+		t.Errorf("ls does not list the unknown name ghost_flag:\n%s", ls)
 	}
 	if l := lineWith(ls, "advanced_search "); !strings.Contains(l, " on ") || !strings.HasSuffix(l, " -") {
 		t.Errorf("ls: advanced_search should be on, never changed:\n%s", ls)
