@@ -1,6 +1,7 @@
-// Package redistest starts throwaway redis-server processes (single node or
-// a 3-master Cluster) on free loopback ports for tests, so that a test can
-// stop and restart the Redis it talks to.
+// Package redistest starts throwaway redis-server processes (a single node, a
+// Cluster of masters, or a master, replica and Sentinel) on free loopback
+// ports for tests, so that a test can stop, restart or fail over the Redis it
+// talks to.
 //
 // Servers run in a temporary directory with no background persistence and
 // never on the default port 6379, so a developer's own Redis is never touched.
