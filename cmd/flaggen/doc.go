@@ -1,5 +1,5 @@
-// Flaggen turns a feature-flag spec (flags.json) into a typed Go package and
-// checks specs.
+// Flaggen turns a feature-flag spec (flags.json) into a typed Go package,
+// checks specs, evaluates flags and operates their live state.
 //
 // Usage:
 //
@@ -72,4 +72,188 @@
 //	-now DATE         the date expiry and age are judged against; default: now
 //	-stale DURATION   how long a spec must be unchanged before a flag on for
 //	                  everyone is reported as ready to remove
+//
+// # Live state
+//
+// The operator commands below work on the live state the apps share in Redis
+// (runtime/redisstore): -redis URL (default $FLAGGEN_REDIS_URL) and
+// -namespace NS (default $FLAGGEN_NAMESPACE, else "default", as
+// redisstore.WithNamespace). Names and values are checked against the spec
+// (-spec FILE, default $FLAGGEN_SPEC) before anything is written, and each
+// write is one atomic change recorded in the audit trail with -actor (default:
+// the OS user) and -reason. Options may come before or after the positional
+// arguments. An unreachable Redis is reported as
+//
+//	flaggen: redis at URL unreachable: …
+//
+// with exit status 1 and nothing written.
+//
+// # eval
+//
+//	flaggen eval -spec FILE [-env ENV] [-now TIME] [-explain] [-flag NAME]... [-redis URL [-namespace NS] [-timeout D]] [CONTEXT_JSON]
+//
+// Eval evaluates the flags of the spec FILE for the evaluation context
+// CONTEXT_JSON (a JSON object of attribute values), or for each line of
+// standard input (JSON lines), and prints one JSON object per context on one
+// line: flag name → value, flags sorted. A bad context stops eval with its
+// place (argument: … or stdin:LINE: …), exit 1, after the lines before it.
+// With -redis it evaluates over that namespace's live state, read-only: it
+// never registers, writes or counts anything.
+//
+//	-spec FILE     the spec (required); default $FLAGGEN_SPEC
+//	-env ENV       the caller's environment; default production
+//	-now TIME      evaluate at TIME (RFC 3339 or 2006-01-02), for activation dates
+//	-explain       print {"value", "step", "reason"} for each flag: the deciding step
+//	-flag NAME     evaluate only NAME (repeatable); an unknown name suggests the closest
+//	-redis URL     evaluate over the live state in that Redis; default: the spec alone
+//	-namespace NS  the flaggen namespace; default $FLAGGEN_NAMESPACE, else "default"
+//	-timeout D     give up on Redis after D; default 5s
+//
+// # ls
+//
+//	flaggen ls [-json] [-spec FILE] [-redis URL] [-namespace NS] [-timeout D]
+//
+// Ls lists every flag with its effective state over the live state (on, off,
+// tripped with the reason, scheduled), its effective rollout or variant
+// weights, its releases, and its last change (when, who, why); names code
+// looked up but the spec lacks are listed last as unknown.
+//
+//	-json          print JSON instead of text
+//	-spec FILE     the spec the apps were generated from; default $FLAGGEN_SPEC
+//	-redis URL     the Redis holding the live state; default $FLAGGEN_REDIS_URL
+//	-namespace NS  the flaggen namespace; default $FLAGGEN_NAMESPACE, else "default"
+//	-timeout D     give up on Redis after D; default 5s
+//
+// # get
+//
+//	flaggen get NAME [-json] [-spec FILE] [-redis URL] [-namespace NS] [-timeout D]
+//
+// Get shows flag NAME's effective configuration, the spec with the live patch
+// applied, and where each patchable field comes from: spec, live (with the
+// spec's value beside it) or default (absent); also its state, stored live
+// patch, shared monitor counters against their thresholds and last change.
+//
+//	-json          print JSON instead of text
+//	-spec FILE     the spec the apps were generated from; default $FLAGGEN_SPEC
+//	-redis URL     the Redis holding the live state; default $FLAGGEN_REDIS_URL
+//	-namespace NS  the flaggen namespace; default $FLAGGEN_NAMESPACE, else "default"
+//	-timeout D     give up on Redis after D; default 5s
+//
+// # enable
+//
+//	flaggen enable NAME [-actor NAME] [-reason TEXT] [-spec FILE] [-redis URL] [-namespace NS] [-timeout D]
+//
+// Enable sets "active": true in flag NAME's live patch (a tripped flag stays
+// off until reset).
+//
+//	-actor NAME    who makes the change, for the audit trail; default: the OS user
+//	-reason TEXT   why, for the audit trail (optional)
+//	-spec FILE     the spec the apps were generated from; default $FLAGGEN_SPEC
+//	-redis URL     the Redis holding the live state; default $FLAGGEN_REDIS_URL
+//	-namespace NS  the flaggen namespace; default $FLAGGEN_NAMESPACE, else "default"
+//	-timeout D     give up on Redis after D; default 5s
+//
+// # disable
+//
+//	flaggen disable NAME -reason TEXT [-actor NAME] [-spec FILE] [-redis URL] [-namespace NS] [-timeout D]
+//
+// Disable sets "active": false in flag NAME's live patch: the kill switch,
+// for every instance, until enable.
+//
+//	-reason TEXT   why, for the audit trail (required)
+//	-actor NAME    who makes the change, for the audit trail; default: the OS user
+//	-spec FILE     the spec the apps were generated from; default $FLAGGEN_SPEC
+//	-redis URL     the Redis holding the live state; default $FLAGGEN_REDIS_URL
+//	-namespace NS  the flaggen namespace; default $FLAGGEN_NAMESPACE, else "default"
+//	-timeout D     give up on Redis after D; default 5s
+//
+// # rollout
+//
+//	flaggen rollout NAME PCT [-actor NAME] [-reason TEXT] [-spec FILE] [-redis URL] [-namespace NS] [-timeout D]
+//
+// Rollout sets bool flag NAME's "percentage_rollout" to PCT (0 to 100, "12.5%"
+// allowed). Users keep their buckets.
+//
+//	-actor NAME    who makes the change, for the audit trail; default: the OS user
+//	-reason TEXT   why, for the audit trail (optional)
+//	-spec FILE     the spec the apps were generated from; default $FLAGGEN_SPEC
+//	-redis URL     the Redis holding the live state; default $FLAGGEN_REDIS_URL
+//	-namespace NS  the flaggen namespace; default $FLAGGEN_NAMESPACE, else "default"
+//	-timeout D     give up on Redis after D; default 5s
+//
+// # patch
+//
+//	flaggen patch NAME JSON [-replace] [-actor NAME] [-reason TEXT] [-spec FILE] [-redis URL] [-namespace NS] [-timeout D]
+//
+// Patch merges the JSON object into flag NAME's live patch (a field set to
+// null is removed: back to the spec). Any patchable field: active,
+// activation_date, environments, performance_baseline, performance_threshold,
+// error_threshold, depends_on, users, regions, account_types, beta_program,
+// percentage_rollout, rules, default, tripped; values are checked as in the
+// spec, and a bad patch is refused with nothing written.
+//
+//	-replace       replace the whole live patch ({} reverts the flag to the spec)
+//	-actor NAME    who makes the change, for the audit trail; default: the OS user
+//	-reason TEXT   why, for the audit trail (optional)
+//	-spec FILE     the spec the apps were generated from; default $FLAGGEN_SPEC
+//	-redis URL     the Redis holding the live state; default $FLAGGEN_REDIS_URL
+//	-namespace NS  the flaggen namespace; default $FLAGGEN_NAMESPACE, else "default"
+//	-timeout D     give up on Redis after D; default 5s
+//
+// # release
+//
+//	flaggen release ls|status NAME|enable NAME|disable NAME [-json] [-actor NAME] [-reason TEXT] [-spec FILE] [-redis URL] [-namespace NS] [-timeout D]
+//
+// Release lists the spec's releases with how many of their flags are on
+// ("2 of 5 enabled"), shows one release's status, or switches all its flags
+// on or off ("active") in one atomic, audited write.
+//
+//	-json          print JSON instead of text
+//	-actor NAME    who makes the change, for the audit trail; default: the OS user
+//	-reason TEXT   why, for the audit trail (required by disable)
+//	-spec FILE     the spec the apps were generated from; default $FLAGGEN_SPEC
+//	-redis URL     the Redis holding the live state; default $FLAGGEN_REDIS_URL
+//	-namespace NS  the flaggen namespace; default $FLAGGEN_NAMESPACE, else "default"
+//	-timeout D     give up on Redis after D; default 5s
+//
+// # reset
+//
+//	flaggen reset NAME [-actor NAME] [-reason TEXT] [-spec FILE] [-redis URL] [-namespace NS] [-timeout D]
+//
+// Reset deletes flag NAME's shared error and slow-execution counters and
+// clears its "tripped" state, audited.
+//
+//	-actor NAME    who makes the change, for the audit trail; default: the OS user
+//	-reason TEXT   why, for the audit trail; default "operator reset"
+//	-spec FILE     the spec the apps were generated from; default $FLAGGEN_SPEC
+//	-redis URL     the Redis holding the live state; default $FLAGGEN_REDIS_URL
+//	-namespace NS  the flaggen namespace; default $FLAGGEN_NAMESPACE, else "default"
+//	-timeout D     give up on Redis after D; default 5s
+//
+// # audit
+//
+//	flaggen audit [NAME] [-n N] [-json] [-spec FILE] [-redis URL] [-namespace NS] [-timeout D]
+//
+// Audit prints the newest live changes (of flag NAME only, when given):
+// version, time, actor, reason and each changed flag's new patch.
+//
+//	-n N           show at most N entries (0: all); default 20
+//	-json          print JSON instead of text
+//	-spec FILE     the spec the apps were generated from; default $FLAGGEN_SPEC
+//	-redis URL     the Redis holding the live state; default $FLAGGEN_REDIS_URL
+//	-namespace NS  the flaggen namespace; default $FLAGGEN_NAMESPACE, else "default"
+//	-timeout D     give up on Redis after D; default 5s
+//
+// # feedback
+//
+//	flaggen feedback NAME [-json] [-spec FILE] [-redis URL] [-namespace NS] [-timeout D]
+//
+// Feedback prints the user feedback collected about flag NAME
+// (runtime.FeedbackCollector), oldest first.
+//
+//	-json          print JSON instead of text
+//	-spec FILE     the spec the apps were generated from; default $FLAGGEN_SPEC
+//	-redis URL     the Redis holding the live state; default $FLAGGEN_REDIS_URL
+//	-namespace NS  the flaggen namespace; default $FLAGGEN_NAMESPACE, else "default"
+//	-timeout D     give up on Redis after D; default 5s
 package main
