@@ -142,8 +142,16 @@ func (f *FileStore) syncLocked(force bool) (bool, error) {
 		// Edited by hand without bumping the version: make the change
 		// visible (and audited) like any other.
 		st.Version = m.version + 1
+		after := diffFlags(m.flags, st.Flags)
+		before := make(map[string]json.RawMessage, len(after))
+		for name := range after {
+			before[name] = json.RawMessage("null")
+			if old, ok := m.flags[name]; ok {
+				before[name] = old
+			}
+		}
 		st.Audit = append(st.Audit, AuditEntry{Version: st.Version, Time: m.now().UTC(), Actor: "file:" + f.path,
-			Reason: "live-state file edited outside flaggen", Flags: diffFlags(m.flags, st.Flags)})
+			Reason: "live-state file edited outside flaggen", Flags: after, Before: before})
 	}
 	m.version, m.flags, m.audit = st.Version, st.Flags, st.Audit
 	m.counters = st.Counters

@@ -106,7 +106,12 @@ func (m *MemoryStore) Apply(ctx context.Context, ch Change) (uint64, error) {
 		}
 	}
 	recorded := map[string]json.RawMessage{}
+	before := make(map[string]json.RawMessage, len(ch.Flags))
 	for name, p := range ch.Flags {
+		before[name] = json.RawMessage("null")
+		if old, ok := m.flags[name]; ok {
+			before[name] = slices.Clone(old)
+		}
 		if isNullJSON(p) {
 			delete(m.flags, name)
 			recorded[name] = json.RawMessage("null")
@@ -116,7 +121,7 @@ func (m *MemoryStore) Apply(ctx context.Context, ch Change) (uint64, error) {
 		recorded[name] = slices.Clone(p)
 	}
 	m.version++
-	m.audit = append(m.audit, AuditEntry{Version: m.version, Time: m.now().UTC(), Actor: ch.Actor, Reason: ch.Reason, Flags: recorded})
+	m.audit = append(m.audit, AuditEntry{Version: m.version, Time: m.now().UTC(), Actor: ch.Actor, Reason: ch.Reason, Flags: recorded, Before: before})
 	m.changed()
 	return m.version, nil
 }

@@ -102,6 +102,9 @@ type AuditEntry struct {
 	Actor   string                     `json:"actor"`
 	Reason  string                     `json:"reason"`
 	Flags   map[string]json.RawMessage `json:"flags"`
+	// Before holds each changed flag's patch as it was before the change
+	// (JSON null: the flag had no patch), so an entry reads before → after.
+	Before map[string]json.RawMessage `json:"before,omitempty"`
 }
 
 // CounterDelta adds Delta to the counter Name of flag Flag.

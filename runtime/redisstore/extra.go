@@ -69,6 +69,11 @@ func decodeAudit(m redis.XMessage) (runtime.AuditEntry, error) {
 	if err := json.Unmarshal([]byte(str("flags")), &e.Flags); err != nil {
 		return e, fmt.Errorf("flags: %w", err)
 	}
+	if b := str("before"); b != "" {
+		if err := json.Unmarshal([]byte(b), &e.Before); err != nil {
+			return e, fmt.Errorf("before: %w", err)
+		}
+	}
 	return e, nil
 }
 

@@ -187,6 +187,14 @@ func testAudit(t *testing.T, s runtime.Store) {
 	if all[1].Reason != "two" || len(all[1].Flags) != 2 || !sameJSON(all[1].Flags["a"], raw(`{"active":false}`)) {
 		t.Errorf("audit entry two = %+v", all[1])
 	}
+	// Every entry reads before → after: a's patch before change two is
+	// change one's; b had none (JSON null).
+	if !sameJSON(all[1].Before["a"], raw(`{"active":true}`)) || !sameJSON(all[1].Before["b"], raw(`null`)) {
+		t.Errorf("audit entry two: before = %s", fmtBefore(all[1].Before))
+	}
+	if !sameJSON(all[0].Before["b"], raw(`{}`)) {
+		t.Errorf("audit entry three: before = %s", fmtBefore(all[0].Before))
+	}
 	a, _ := s.Audit(ctx, "a", 0)
 	if len(a) != 2 || a[0].Actor != "bob" {
 		t.Errorf("audit of a = %+v", a)
@@ -360,4 +368,9 @@ func testConcurrentApply(t *testing.T, s runtime.Store) {
 	if st := load(t, s); !sameJSON(st.Flags["n"], raw(fmt.Sprintf(`{"count":%d}`, writers*each))) {
 		t.Fatalf("after %d increments: %s", writers*each, st.Flags["n"])
 	}
+}
+
+func fmtBefore(m map[string]json.RawMessage) string {
+	b, _ := json.Marshal(m)
+	return string(b)
 }
