@@ -189,8 +189,7 @@ func (f *Flags) AdvancedSearch(ctx context.Context, c Context) bool {
 	if v, ok := f.c.ConstBool(0); ok {
 		return v
 	}
-	a := c.flagAttrs()
-	return f.c.Bool(ctx, 0, a[:])
+	return f.flagEvalBool(ctx, 0, &c)
 }
 
 // NewUI reports whether flag "new_ui" is on for c.
@@ -202,8 +201,13 @@ func (f *Flags) NewUI(ctx context.Context, c Context) bool {
 	if v, ok := f.c.ConstBool(1); ok {
 		return v
 	}
+	return f.flagEvalBool(ctx, 1, &c)
+}
+
+// flagEvalBool evaluates flag i for c when its value depends on the context.
+func (f *Flags) flagEvalBool(ctx context.Context, i int, c *Context) bool {
 	a := c.flagAttrs()
-	return f.c.Bool(ctx, 1, a[:])
+	return f.c.Bool(ctx, i, a[:])
 }
 
 // SearchServiceImpls holds one implementation per state of flag
