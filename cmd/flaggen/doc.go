@@ -235,7 +235,7 @@
 //	flaggen audit [NAME] [-n N] [-json] [-spec FILE] [-redis URL] [-namespace NS] [-timeout D]
 //
 // Audit prints the newest live changes (of flag NAME only, when given):
-// version, time, actor, reason and each changed flag's new patch.
+// version, time, actor, reason and each changed flag's patch before → after.
 //
 //	-n N           show at most N entries (0: all); default 20
 //	-json          print JSON instead of text

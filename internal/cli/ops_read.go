@@ -77,8 +77,8 @@ change.
 		Args:  "[NAME] [-n N] [-json] " + opsArgs,
 		Short: "show the audit trail of live changes",
 		Long: `Audit prints the newest -n live changes, newest first (of flag NAME only,
-when given): version, time, actor, reason and each changed flag's new patch
-(null: its entry was deleted).
+when given): version, time, actor, reason and, for each changed flag, its
+live patch before → after (null: no entry).
 
 ` + opsEnvHelp,
 		Setup: func(fs *flag.FlagSet) func(*Env, []string) error {
@@ -380,7 +380,15 @@ func writeAudit(w io.Writer, entries []runtime.AuditEntry) {
 			fmt.Fprintf(w, "  %q", e.Reason)
 		}
 		for _, f := range sortedKeys(e.Flags) {
-			fmt.Fprintf(w, "  %s=%s", f, e.Flags[f])
+			if e.Before == nil {
+				fmt.Fprintf(w, "  %s=%s", f, e.Flags[f])
+				continue
+			}
+			before := e.Before[f]
+			if before == nil {
+				before = json.RawMessage("null")
+			}
+			fmt.Fprintf(w, "  %s: %s → %s", f, before, e.Flags[f])
 		}
 		fmt.Fprintln(w)
 	}

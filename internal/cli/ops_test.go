@@ -126,7 +126,7 @@ func TestOpsDisableShowsInLsGetAudit(t *testing.T) {
 	}
 
 	audit := mustRun(t, "audit")
-	if !strings.HasPrefix(audit, "v1  ") || !strings.Contains(audit, `alice  "checkout errors up 5x"  new_ui={"active":false}`) {
+	if !strings.HasPrefix(audit, "v1  ") || !strings.Contains(audit, `alice  "checkout errors up 5x"  new_ui: null → {"active":false}`) {
 		t.Errorf("audit:\n%s", audit)
 	}
 	if out := mustRun(t, "audit", "advanced_search"); out != "" {
@@ -198,7 +198,7 @@ func TestOpsRelease(t *testing.T) {
 		t.Errorf("release status:\n%s", out)
 	}
 	audit := mustRun(t, "audit", "-n", "1")
-	if !strings.Contains(audit, `carol  "release winter_launch on"  advanced_search={"active":true}  new_ui={"active":true}`) {
+	if !strings.Contains(audit, `carol  "release winter_launch on"  advanced_search: {"active":false} → {"active":true}  new_ui: null → {"active":true}`) {
 		t.Errorf("release enable is not one audited change:\n%s", audit)
 	}
 	var st struct {
