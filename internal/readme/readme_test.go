@@ -1,0 +1,527 @@
+package readme
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"go/parser"
+	"go/token"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"slices"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/flaggen/flaggen/internal/redistest"
+)
+
+// A README shell block says which session runs it with test=NAME. Each
+// session runs its blocks in document order, every command of them, in a
+// shell with the session's directory and environment; a command that
+// exits non-zero fails the test. A block or command no session runs fails
+// TestEveryREADMECommandIsRun.
+//
+//	```sh test=repo             run in the repository root
+//	```sh test=make             make targets: see makeTargets
+//	```sh test=tutorial         run in a new module in a temporary directory;
+//	                            ```go file=PATH / ```json file=PATH blocks are
+//	                            written there when the session reaches them
+//	```sh test=redis            run in the repository root against a throwaway
+//	                            redis-server that replaces localhost:6379 in the
+//	                            exported variables, with flaggen installed
+//	                            into a temporary GOBIN on PATH
+//	```sh test=redis background each command started twice, in the background
+//	                            (the README's "in two terminals"), interrupted
+//	                            at the end of the session
+//
+//	```text output              exactly the stdout of the shell block before it
+//	```text background-output   printed by every background command (within 15s)
+var sessions = map[string]func(t *testing.T) *session{
+	"repo":     repoSession,
+	"make":     makeSession,
+	"tutorial": tutorialSession,
+	"redis":    redisSession,
+}
+
+// makeTargets are the make commands the README may show, each checked by
+// its dry run and, where it is not this test's own caller, by running it.
+var makeTargets = map[string]func(t *testing.T, s *session){
+	// make test is the gate that runs this very test: running it here would
+	// recurse, so check that its dry run is the gate the README describes.
+	"make test": func(t *testing.T, s *session) {
+		out := s.run("make -n test")
+		for _, want := range []string{"gofmt -l", "go vet ./...", "-run '^TestGeneratedFresh$' ./generated/", "go test -race -count=1 ./..."} {
+			if !strings.Contains(out, want) {
+				t.Errorf("make -n test does not run %q:\n%s", want, out)
+			}
+		}
+	},
+	// make bench runs every benchmark for a second each; run the same
+	// command once per benchmark (-benchtime=1x) so that it must pass.
+	"make bench": func(t *testing.T, s *session) {
+		out := s.run("make -n bench")
+		cmd := strings.TrimSpace(out)
+		if strings.Count(cmd, "\n") != 0 || !strings.HasPrefix(cmd, "go test ") || !strings.HasSuffix(cmd, "-bench . -benchmem ./...") {
+			t.Fatalf("make -n bench = %q, want one go test -bench . -benchmem ./... command", out)
+		}
+		if testing.Short() {
+			t.Log("-short: not running the benchmarks once")
+			return
+		}
+		s.run(cmd + " -benchtime=1x")
+	},
+}
+
+// plan assigns every block of the README to a session, and checks that no
+// shell command is left without one.
+func plan(blocks []*Block) (map[string][]*Block, []string, error) {
+	byName := map[string][]*Block{}
+	var order []string
+	add := func(name string, b *Block) {
+		if _, ok := byName[name]; !ok {
+			order = append(order, name)
+		}
+		byName[name] = append(byName[name], b)
+	}
+	var errs []string
+	var prev *Block // the previous non-text block
+	for _, b := range blocks {
+		where := fmt.Sprintf("README.md:%d", b.Line)
+		switch b.Lang {
+		case "sh":
+			name := b.Attrs["test"]
+			if _, ok := sessions[name]; !ok {
+				errs = append(errs, fmt.Sprintf("%s: shell block with test=%q: no test runs it (sessions: %v)", where, name, sessionNames()))
+				break
+			}
+			for k := range b.Attrs {
+				if k != "test" && !(k == "background" && name == "redis") {
+					errs = append(errs, fmt.Sprintf("%s: unknown attribute %q on a test=%s block", where, k, name))
+				}
+			}
+			if name == "make" {
+				for _, cmd := range Commands(b.Body) {
+					if makeTargets[cmd] == nil {
+						errs = append(errs, fmt.Sprintf("%s: %q: no test runs this make command", where, cmd))
+					}
+				}
+			}
+			if len(Commands(b.Body)) == 0 {
+				errs = append(errs, fmt.Sprintf("%s: shell block without a command", where))
+			}
+			add(name, b)
+			prev = b
+		case "text":
+			switch {
+			case b.Has("output") && len(b.Attrs) == 1:
+				if prev == nil || prev.Lang != "sh" || prev.Has("background") {
+					errs = append(errs, fmt.Sprintf("%s: output block not right after a foreground shell block", where))
+					break
+				}
+				add(prev.Attrs["test"], b)
+			case b.Has("background-output") && len(b.Attrs) == 1:
+				if !slices.ContainsFunc(byName["redis"], func(x *Block) bool { return x.Has("background") }) {
+					errs = append(errs, fmt.Sprintf("%s: background-output before any background block", where))
+					break
+				}
+				add("redis", b)
+			case len(b.Attrs) != 0:
+				errs = append(errs, fmt.Sprintf("%s: unknown text block attributes %v", where, b.Attrs))
+			}
+		case "go", "json":
+			if file, ok := b.Attrs["file"]; ok {
+				if file == "" || filepath.IsAbs(file) || filepath.Clean(file) != file || strings.HasPrefix(file, "..") || len(b.Attrs) != 1 {
+					errs = append(errs, fmt.Sprintf("%s: bad file block %v", where, b.Attrs))
+					break
+				}
+				add("tutorial", b)
+				prev = b
+				break
+			}
+			if len(b.Attrs) != 0 {
+				errs = append(errs, fmt.Sprintf("%s: unknown attributes %v", where, b.Attrs))
+			}
+			if b.Lang == "go" {
+				if err := parseGoSnippet(b.Body); err != nil {
+					errs = append(errs, fmt.Sprintf("%s: Go snippet does not parse: %v", where, err))
+				}
+			}
+			prev = b
+		default:
+			errs = append(errs, fmt.Sprintf("%s: code block of language %q: write shell commands as ```sh test=SESSION so that a test runs them, other code as go, json or text", where, b.Lang))
+		}
+	}
+	for name := range sessions {
+		if _, ok := byName[name]; !ok {
+			errs = append(errs, fmt.Sprintf("session %q runs no README block: remove it or use it", name))
+		}
+	}
+	if len(errs) > 0 {
+		return nil, nil, fmt.Errorf("%s", strings.Join(errs, "\n"))
+	}
+	return byName, order, nil
+}
+
+func sessionNames() []string {
+	var names []string
+	for n := range sessions {
+		names = append(names, n)
+	}
+	slices.Sort(names)
+	return names
+}
+
+// parseGoSnippet parses a Go file, or statements as a function body.
+func parseGoSnippet(src string) error {
+	fset := token.NewFileSet()
+	if strings.HasPrefix(strings.TrimSpace(src), "package ") {
+		_, err := parser.ParseFile(fset, "snippet.go", src, 0)
+		return err
+	}
+	_, err := parser.ParseFile(fset, "snippet.go", "package p\nfunc _() {\n"+src+"\n}\n", 0)
+	return err
+}
+
+func readme(t *testing.T) []*Block {
+	t.Helper()
+	data, err := os.ReadFile(filepath.Join(repoRoot(t), "README.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	blocks, err := Parse(data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return blocks
+}
+
+func repoRoot(t *testing.T) string {
+	t.Helper()
+	root, err := filepath.Abs("../..")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return root
+}
+
+// TestEveryREADMECommandIsRun fails for a shell block or command that no
+// session of TestREADME runs, and for output blocks it cannot check.
+func TestEveryREADMECommandIsRun(t *testing.T) {
+	if _, _, err := plan(readme(t)); err != nil {
+		t.Error(err)
+	}
+}
+
+// TestPlanRejectsUncoveredCommands: the checks above can fail.
+func TestPlanRejectsUncoveredCommands(t *testing.T) {
+	for _, doc := range []string{
+		"```sh\ngo run .\n```\n",
+		"```bash\nflaggen ls\n```\n",
+		"```sh test=nope\nflaggen ls\n```\n",
+		"```sh test=make\nmake clean\n```\n",
+		"```text output\nhello\n```\n",
+		"```go\nfunc {\n```\n",
+	} {
+		blocks, err := Parse([]byte(doc))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, _, err := plan(blocks); err == nil {
+			t.Errorf("plan accepted:\n%s", doc)
+		}
+	}
+	if got := Commands("a \\\n  b\n# c\n\nd # e\n"); !slices.Equal(got, []string{"a  b", "d # e"}) {
+		t.Errorf("Commands = %q", got)
+	}
+}
+
+// TestREADME runs every session of the README.
+func TestREADME(t *testing.T) {
+	byName, order, err := plan(readme(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, name := range order {
+		t.Run(name, func(t *testing.T) {
+			s := sessions[name](t)
+			for _, b := range byName[name] {
+				s.block(b)
+			}
+			s.stop()
+		})
+	}
+}
+
+// session is one shell session: a directory and environment that carry
+// over from command to command, as in a terminal.
+type session struct {
+	t       *testing.T
+	dir     string
+	env     map[string]string     // overrides of os.Environ
+	rewrite func(v string) string // applied to exported values
+	hook    func(cmd string)      // runs before each command
+	special func(cmd string) bool // runs a command itself
+	ready   string                // what a background command prints when it is ready
+	stdout  string                // of the last foreground block
+	bg      []*background
+	state   string // a file the shell writes its final directory to
+}
+
+func newSession(t *testing.T, dir string) *session {
+	return &session{t: t, dir: dir, env: map[string]string{}, state: filepath.Join(t.TempDir(), "pwd")}
+}
+
+func (s *session) environ() []string {
+	var env []string
+	for _, kv := range os.Environ() {
+		k, _, _ := strings.Cut(kv, "=")
+		if _, ok := s.env[k]; !ok {
+			env = append(env, kv)
+		}
+	}
+	for k, v := range s.env {
+		env = append(env, k+"="+v)
+	}
+	return env
+}
+
+// block runs one README block of the session.
+func (s *session) block(b *Block) {
+	t := s.t
+	t.Helper()
+	where := fmt.Sprintf("README.md:%d", b.Line)
+	switch {
+	case b.Lang == "sh":
+		var out strings.Builder
+		for _, cmd := range Commands(b.Body) {
+			switch {
+			case strings.HasPrefix(cmd, "export "):
+				s.export(where, cmd)
+			case s.special != nil && s.special(cmd):
+			case b.Has("background"):
+				s.startBackground(where, cmd)
+			default:
+				if s.hook != nil {
+					s.hook(cmd)
+				}
+				out.WriteString(s.runAt(where, cmd))
+			}
+		}
+		s.stdout = out.String()
+	case b.Attrs["file"] != "":
+		p := filepath.Join(s.dir, filepath.FromSlash(b.Attrs["file"]))
+		if err := os.MkdirAll(filepath.Dir(p), 0o777); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(p, []byte(b.Body), 0o666); err != nil {
+			t.Fatal(err)
+		}
+	case b.Has("output"):
+		if s.stdout != b.Body {
+			t.Errorf("%s: the README shows\n%s\nbut the commands before it printed\n%s", where, b.Body, s.stdout)
+		}
+	case b.Has("background-output"):
+		for i, p := range s.bg {
+			waitFor(t, 15*time.Second, func() bool { return strings.Contains(p.out.String(), b.Body) },
+				func() string {
+					return fmt.Sprintf("%s: background command %d (%s) did not print\n%s\nstdout:\n%s\nstderr:\n%s", where, i, p.cmd, b.Body, p.out, p.errs)
+				})
+		}
+	}
+}
+
+// export applies "export K=V …" to the session's environment.
+func (s *session) export(where, cmd string) {
+	for _, kv := range strings.Fields(strings.TrimPrefix(cmd, "export ")) {
+		k, v, ok := strings.Cut(kv, "=")
+		if !ok || strings.ContainsAny(v, `'"$`) {
+			s.t.Fatalf("%s: %q: the test reads only plain export K=V lines", where, cmd)
+		}
+		if s.rewrite != nil {
+			v = s.rewrite(v)
+		}
+		s.env[k] = v
+	}
+}
+
+// run runs cmd in the session's shell and returns its stdout.
+func (s *session) run(cmd string) string { return s.runAt("test", cmd) }
+
+func (s *session) runAt(where, cmd string) string {
+	t := s.t
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+	defer cancel()
+	script := cmd + "\n__rc=$?\npwd > '" + s.state + "'\nexit $__rc\n"
+	c := exec.CommandContext(ctx, "bash", "-c", script)
+	c.Dir, c.Env = s.dir, s.environ()
+	var stdout, stderr bytes.Buffer
+	c.Stdout, c.Stderr = &stdout, &stderr
+	start := time.Now()
+	err := c.Run()
+	t.Logf("%s: $ %s (%v)", where, cmd, time.Since(start).Round(time.Millisecond))
+	if err != nil {
+		t.Fatalf("%s: %s: %v\nstdout:\n%s\nstderr:\n%s", where, cmd, err, stdout.String(), stderr.String())
+	}
+	if dir, err := os.ReadFile(s.state); err == nil {
+		s.dir = strings.TrimSpace(string(dir))
+	}
+	return stdout.String()
+}
+
+// background is a command running in its own process group.
+type background struct {
+	cmd       string
+	c         *exec.Cmd
+	out, errs *syncBuffer
+	done      chan struct{}
+}
+
+// startBackground starts cmd twice and waits until both are ready.
+func (s *session) startBackground(where, cmd string) {
+	t := s.t
+	t.Helper()
+	var started []*background
+	for range 2 {
+		p := &background{cmd: cmd, out: &syncBuffer{}, errs: &syncBuffer{}, done: make(chan struct{})}
+		p.c = exec.Command("bash", "-c", cmd)
+		p.c.Dir, p.c.Env = s.dir, s.environ()
+		p.c.Stdout, p.c.Stderr = p.out, p.errs
+		p.c.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+		if err := p.c.Start(); err != nil {
+			t.Fatalf("%s: %s: %v", where, cmd, err)
+		}
+		go func() { p.c.Wait(); close(p.done) }()
+		s.bg = append(s.bg, p)
+		started = append(started, p)
+		t.Logf("%s: $ %s &", where, cmd)
+	}
+	for _, p := range started {
+		waitFor(t, 2*time.Minute, func() bool {
+			select {
+			case <-p.done:
+				return true
+			default:
+				return strings.Contains(p.out.String(), s.ready)
+			}
+		}, func() string { return "" })
+		select {
+		case <-p.done:
+			t.Fatalf("%s: %s exited early: %v\nstdout:\n%s\nstderr:\n%s", where, cmd, p.c.ProcessState, p.out, p.errs)
+		default:
+		}
+	}
+}
+
+// stop interrupts the background commands as Ctrl-C would and checks that
+// each ends cleanly.
+func (s *session) stop() {
+	for _, p := range s.bg {
+		syscall.Kill(-p.c.Process.Pid, syscall.SIGINT)
+	}
+	for _, p := range s.bg {
+		select {
+		case <-p.done:
+		case <-time.After(15 * time.Second):
+			syscall.Kill(-p.c.Process.Pid, syscall.SIGKILL)
+			<-p.done
+			s.t.Errorf("%s: still running 15s after Ctrl-C\nstdout:\n%s\nstderr:\n%s", p.cmd, p.out, p.errs)
+			continue
+		}
+		if !strings.HasSuffix(p.out.String(), "Exiting main program...\n") {
+			s.t.Errorf("%s: did not exit as after Ctrl-C:\nstdout:\n%s\nstderr:\n%s", p.cmd, p.out, p.errs)
+		}
+	}
+}
+
+func waitFor(t *testing.T, d time.Duration, cond func() bool, msg func() string) {
+	t.Helper()
+	deadline := time.Now().Add(d)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("not within %v: %s", d, msg())
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (b *syncBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.b.Write(p)
+}
+
+func (b *syncBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.b.String()
+}
+
+// The sessions.
+
+func repoSession(t *testing.T) *session {
+	return newSession(t, repoRoot(t))
+}
+
+func makeSession(t *testing.T) *session {
+	s := newSession(t, repoRoot(t))
+	s.special = func(cmd string) bool {
+		makeTargets[cmd](t, s)
+		return true
+	}
+	return s
+}
+
+// tutorialSession is a new directory outside this repository. The module
+// it makes requires github.com/flaggen/flaggen: before the README's go get,
+// the test points that requirement at this checkout with a replace
+// directive, and GOPROXY=off keeps every download to the module cache.
+func tutorialSession(t *testing.T) *session {
+	if testing.Short() {
+		t.Skip("-short: the tutorial builds and tests a new module")
+	}
+	root := repoRoot(t)
+	s := newSession(t, t.TempDir())
+	s.env["GOPROXY"] = "off"
+	s.env["GOWORK"] = "off"
+	s.env["GOFLAGS"] = ""
+	s.hook = func(cmd string) {
+		if strings.HasPrefix(cmd, "go get ") {
+			s.run("go mod edit -replace github.com/flaggen/flaggen=" + root)
+		}
+	}
+	return s
+}
+
+// redisSession runs against a throwaway redis-server: the README's
+// localhost:6379 becomes its address (redistest never uses 6379, so a
+// developer's own Redis is never touched).
+func redisSession(t *testing.T) *session {
+	if testing.Short() {
+		t.Skip("-short: the Redis walkthrough builds the shop and the CLI")
+	}
+	srv := redistest.Start(t)
+	s := newSession(t, repoRoot(t))
+	bin := t.TempDir()
+	s.env["GOBIN"] = bin
+	s.env["PATH"] = bin + string(os.PathListSeparator) + os.Getenv("PATH")
+	s.env["USER"] = "readme-test"
+	s.ready = "(Ctrl-C to stop).\n"
+	s.rewrite = func(v string) string {
+		v = strings.ReplaceAll(v, "localhost:6379", srv.Addr())
+		if strings.Contains(v, ":6379") {
+			t.Fatalf("exported value %q would reach a Redis on the default port", v)
+		}
+		return v
+	}
+	return s
+}
