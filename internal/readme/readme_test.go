@@ -53,7 +53,7 @@ var makeTargets = map[string]func(t *testing.T, s *session){
 	// make test is the gate that runs this very test: running it here would
 	// recurse, so check that its dry run is the gate the README describes.
 	"make test": func(t *testing.T, s *session) {
-		out := s.run("make -n test")
+		out := s.run("make --no-print-directory -n test")
 		for _, want := range []string{"gofmt -l", "go vet ./...", "-run '^TestGeneratedFresh$' ./generated/", "go test -race -count=1 ./..."} {
 			if !strings.Contains(out, want) {
 				t.Errorf("make -n test does not run %q:\n%s", want, out)
@@ -63,7 +63,7 @@ var makeTargets = map[string]func(t *testing.T, s *session){
 	// make bench runs every benchmark for a second each; run the same
 	// command once per benchmark (-benchtime=1x) so that it must pass.
 	"make bench": func(t *testing.T, s *session) {
-		out := s.run("make -n bench")
+		out := s.run("make --no-print-directory -n bench")
 		cmd := strings.TrimSpace(out)
 		if strings.Count(cmd, "\n") != 0 || !strings.HasPrefix(cmd, "go test ") || !strings.HasSuffix(cmd, "-bench . -benchmem ./...") {
 			t.Fatalf("make -n bench = %q, want one go test -bench . -benchmem ./... command", out)
