@@ -74,6 +74,11 @@ func TestSentinel(t *testing.T) {
 	if _, err := Do(x.Master.Addr(), "SET", "k", "v"); err != nil {
 		t.Fatal(err)
 	}
+	// Replication is asynchronous: wait until the replica has the write, or
+	// the failover may promote it without k.
+	if n, err := Do(x.Master.Addr(), "WAIT", "1", "3000"); err != nil || n != "1" {
+		t.Fatalf("WAIT for the replica = %q, %v", n, err)
+	}
 	x.Failover()
 	if v, err := Do(x.Replica.Addr(), "GET", "k"); err != nil || v != "v" {
 		t.Fatalf("GET k on the promoted replica = %q, %v", v, err)
