@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"strings"
 	"testing"
+	"time"
 )
 
 func TestStartStopRestart(t *testing.T) {
@@ -80,7 +81,17 @@ func TestSentinel(t *testing.T) {
 		t.Fatalf("WAIT for the replica = %q, %v", n, err)
 	}
 	x.Failover()
-	if v, err := Do(x.Replica.Addr(), "GET", "k"); err != nil || v != "v" {
-		t.Fatalf("GET k on the promoted replica = %q, %v", v, err)
+	start := time.Now()
+	for {
+		v, err := Do(x.Replica.Addr(), "GET", "k")
+		if err == nil && v == "v" {
+			t.Logf("k after %v", time.Since(start))
+			break
+		}
+		if time.Since(start) > 5*time.Second {
+			role, _ := Do(x.Replica.Addr(), "ROLE")
+			t.Fatalf("GET k on the promoted replica = %q, %v (role %q)", v, err, role)
+		}
+		time.Sleep(20 * time.Millisecond)
 	}
 }
