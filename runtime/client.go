@@ -88,13 +88,16 @@ type Client struct {
 	log  *slog.Logger
 	snap atomic.Pointer[snapshot]
 
-	mu      sync.Mutex // guards the build inputs below and rebuilds
-	live    *spec.Spec // last good spec with live patches applied
-	patches map[string]*livePatch
-	version uint64
-	pins    map[int]*pin
-	timer   *time.Timer
-	closed  bool
+	// reloadMu orders reloads: each Loads and applies under it, so a state
+	// loaded earlier never replaces one loaded later.
+	reloadMu sync.Mutex
+	mu       sync.Mutex // guards the build inputs below and rebuilds
+	live     *spec.Spec // last good spec with live patches applied
+	patches  map[string]*livePatch
+	version  uint64
+	pins     map[int]*pin
+	timer    *time.Timer
+	closed   bool
 
 	listeners map[*changeListener]bool // OnChange registrations (notify.go)
 
@@ -270,6 +273,8 @@ func (c *Client) follow() {
 
 // reload loads live state and rebuilds the snapshot when it changed.
 func (c *Client) reload(ctx context.Context) error {
+	c.reloadMu.Lock()
+	defer c.reloadMu.Unlock()
 	st, err := c.opts.store.Load(ctx)
 	c.setHealth(err)
 	if err != nil {

@@ -1,0 +1,59 @@
+package runtime
+
+import (
+	"context"
+	"encoding/json"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+)
+
+// gatedStore holds the first Load armed after the state is read, until the
+// gate opens: a reload that read old state and is slow to apply it.
+type gatedStore struct {
+	Store
+	armed atomic.Bool
+	gate  chan struct{}
+}
+
+func (s *gatedStore) Load(ctx context.Context) (State, error) {
+	st, err := s.Store.Load(ctx)
+	if s.armed.CompareAndSwap(true, false) {
+		<-s.gate
+	}
+	return st, err
+}
+
+// TestReloadsApplyInOrder: a reload that loaded state earlier never
+// overwrites state a later reload applied (e.g. a write's own reload racing
+// the background follower's).
+func TestReloadsApplyInOrder(t *testing.T) {
+	s, err := LoadSpec("flags.json", []byte(`{"flags": {"a": {"active": true}}}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	mem := NewMemoryStore()
+	store := &gatedStore{Store: mem, gate: make(chan struct{})}
+	c := newClient(t, s, WithStore(store))
+	ctx := context.Background()
+
+	store.armed.Store(true)
+	var wg sync.WaitGroup
+	wg.Add(1)
+	go func() { defer wg.Done(); _ = c.reload(ctx) }() // reads a on, then waits at the gate
+	for store.armed.Load() {
+		time.Sleep(time.Millisecond)
+	}
+	if _, err := mem.Apply(ctx, Change{Actor: "t", Reason: "off", Flags: map[string]json.RawMessage{"a": json.RawMessage(`{"active":false}`)}}); err != nil {
+		t.Fatal(err)
+	}
+	wg.Add(1)
+	go func() { defer wg.Done(); _ = c.reload(ctx) }() // reads a off
+	time.Sleep(50 * time.Millisecond)
+	close(store.gate)
+	wg.Wait()
+	if got := c.Evaluate(ctx, "a", nil); got != false {
+		t.Fatalf("a = %v after the reloads: an earlier-loaded state replaced a later one", got)
+	}
+}
