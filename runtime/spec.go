@@ -6,7 +6,6 @@ import (
 	"maps"
 	"math"
 	"slices"
-	"sort"
 	"strings"
 
 	"github.com/flaggen/flaggen/internal/spec"
@@ -161,44 +160,5 @@ func jsonType(x any) string {
 	return "an object"
 }
 
-// closeNames lists the names in all closest to name (edit distance ≤ 3 or
-// a shared substring), best first.
-func closeNames(name string, all []string) []string {
-	type cand struct {
-		s string
-		d int
-	}
-	var cs []cand
-	for _, s := range all {
-		d := editDistance(name, s)
-		if d <= 3 || (len(name) >= 3 && (strings.Contains(s, name) || strings.Contains(name, s))) {
-			cs = append(cs, cand{s, d})
-		}
-	}
-	sort.SliceStable(cs, func(i, j int) bool { return cs[i].d < cs[j].d })
-	out := make([]string, 0, len(cs))
-	for _, c := range cs {
-		out = append(out, c.s)
-	}
-	return out
-}
-
-func editDistance(a, b string) int {
-	prev := make([]int, len(b)+1)
-	cur := make([]int, len(b)+1)
-	for j := range prev {
-		prev[j] = j
-	}
-	for i := 1; i <= len(a); i++ {
-		cur[0] = i
-		for j := 1; j <= len(b); j++ {
-			c := prev[j-1]
-			if a[i-1] != b[j-1] {
-				c++
-			}
-			cur[j] = min(c, prev[j]+1, cur[j-1]+1)
-		}
-		prev, cur = cur, prev
-	}
-	return prev[len(b)]
-}
+// closeNames lists the names in all close to name, best first.
+func closeNames(name string, all []string) []string { return spec.CloseNames(name, all) }

@@ -6,6 +6,7 @@ import (
 	"go/constant"
 	"go/types"
 
+	"github.com/flaggen/flaggen/internal/spec"
 	"golang.org/x/tools/go/packages"
 )
 
@@ -115,39 +116,12 @@ func (a *analysis) otherSpec(p *packages.Package, call *ast.CallExpr, api nameAP
 	return a.gen[path] != nil && !a.ours[path]
 }
 
-// nearest returns the declared flag name closest to name by edit distance,
-// or "" when none is close enough to be a likely typo.
+// nearest returns the declared flag name closest to name, or "" when none
+// is close enough to be a likely typo.
 func (a *analysis) nearest(name string) string {
-	best, bestD := "", -1
-	for _, f := range a.s.Flags {
-		d := editDistance(name, f.Name)
-		if bestD < 0 || d < bestD {
-			best, bestD = f.Name, d
-		}
+	names := make([]string, len(a.s.Flags))
+	for i, f := range a.s.Flags {
+		names[i] = f.Name
 	}
-	if bestD < 0 || bestD > max(2, len(name)/3) {
-		return ""
-	}
-	return best
-}
-
-// editDistance is the Levenshtein distance between a and b, in bytes.
-func editDistance(a, b string) int {
-	prev := make([]int, len(b)+1)
-	cur := make([]int, len(b)+1)
-	for j := range prev {
-		prev[j] = j
-	}
-	for i := 1; i <= len(a); i++ {
-		cur[0] = i
-		for j := 1; j <= len(b); j++ {
-			cost := 1
-			if a[i-1] == b[j-1] {
-				cost = 0
-			}
-			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
-		}
-		prev, cur = cur, prev
-	}
-	return prev[len(b)]
+	return spec.Suggest(name, names)
 }

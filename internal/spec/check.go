@@ -532,7 +532,7 @@ func attrNames(s *Spec) []string {
 }
 
 func didYouMean(s string, candidates []string) string {
-	if m := suggest(s, candidates); m != "" {
+	if m := Suggest(s, candidates); m != "" {
 		return fmt.Sprintf(" (did you mean %q?)", m)
 	}
 	return ""

@@ -199,7 +199,7 @@ func (doc *document) unknownFields(ptr string, n *node, at string, sch map[strin
 		msg := fmt.Sprintf("unknown field %q", k)
 		if at == "/$defs/patch" && schemaAt("/$defs/flag/properties/"+escapeToken(k)) != nil {
 			msg = fmt.Sprintf("field %q cannot be patched: it comes only from the spec", k)
-		} else if s := suggest(k, known); s != "" {
+		} else if s := Suggest(k, known); s != "" {
 			msg += fmt.Sprintf(" (did you mean %q?)", s)
 		}
 		out = append(out, &Error{Pointer: n.elems[i].ptr, Msg: msg, atKey: true})
@@ -229,36 +229,4 @@ func show(n *node) string {
 		return strconv.FormatBool(n.b)
 	}
 	return n.kind.String()
-}
-
-// suggest returns the candidate closest to s by edit distance, if close
-// enough to be a likely typo, else "".
-func suggest(s string, candidates []string) string {
-	best, bestD := "", max(1, len(s)/3)+1
-	for _, c := range candidates {
-		if d := editDistance(s, c); d < bestD && d < len(s) && d < len(c) {
-			best, bestD = c, d
-		}
-	}
-	return best
-}
-
-func editDistance(a, b string) int {
-	prev := make([]int, len(b)+1)
-	cur := make([]int, len(b)+1)
-	for j := range prev {
-		prev[j] = j
-	}
-	for i := 1; i <= len(a); i++ {
-		cur[0] = i
-		for j := 1; j <= len(b); j++ {
-			cost := 1
-			if a[i-1] == b[j-1] {
-				cost = 0
-			}
-			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
-		}
-		prev, cur = cur, prev
-	}
-	return prev[len(b)]
 }
