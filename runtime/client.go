@@ -112,11 +112,15 @@ type Client struct {
 	cancel context.CancelFunc
 	wg     sync.WaitGroup
 	health atomic.Pointer[error]
+
+	specRecorded atomic.Bool // the spec is recorded in a SpecRecorder store
+	specWarned   atomic.Bool // a failure to record it was logged
 }
 
 // NewClient starts a Client: it registers the spec's flags in the store
-// (never overwriting live state), loads live state, builds the first
-// snapshot and follows the store's changes until Close. When the store
+// (never overwriting live state), records the spec's source when the store
+// is a SpecRecorder, loads live state, builds the first snapshot and
+// follows the store's changes until Close. When the store
 // cannot be reached within the start timeout, the Client starts from the
 // spec, logs why, reports it in Health, and keeps retrying.
 func NewClient(s *Spec, opts ...Option) (*Client, error) {
@@ -149,6 +153,7 @@ func NewClient(s *Spec, opts ...Option) (*Client, error) {
 	ctx, cancel := context.WithTimeout(c.ctx, o.startTimeout)
 	err := c.register(ctx)
 	if err == nil {
+		c.recordSpec(ctx)
 		err = c.reload(ctx)
 	}
 	cancel()
@@ -265,8 +270,15 @@ func (c *Client) follow() {
 			}
 		case <-tick.C:
 		}
-		if err := c.reload(c.ctx); err != nil && c.ctx.Err() == nil {
-			c.log.Warn("flaggen: reloading live state", "err", err)
+		if err := c.reload(c.ctx); err != nil {
+			if c.ctx.Err() == nil {
+				c.log.Warn("flaggen: reloading live state", "err", err)
+			}
+		} else if _, ok := c.opts.store.(SpecRecorder); ok && !c.specRecorded.Load() {
+			// The store was unreachable at start: record the spec now.
+			ctx, cancel := context.WithTimeout(c.ctx, c.opts.startTimeout)
+			c.recordSpec(ctx)
+			cancel()
 		}
 	}
 }

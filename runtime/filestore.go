@@ -48,6 +48,9 @@ type fileState struct {
 	Audit    []AuditEntry                `json:"audit,omitempty"`
 	Counters map[string]map[string]int64 `json:"counters,omitempty"`
 	Feedback map[string][]Feedback       `json:"feedback,omitempty"`
+	// Spec is the spec the apps recorded (SpecRecorder): file, source,
+	// sha256 (hex, of source) and time.
+	Spec *recordedSpec `json:"spec,omitempty"`
 }
 
 // FilePollInterval is how often a FileStore checks its file for outside
@@ -162,6 +165,7 @@ func (f *FileStore) syncLocked(force bool) (bool, error) {
 	if m.feedback == nil {
 		m.feedback = map[string][]Feedback{}
 	}
+	m.spec = st.Spec
 	if changed {
 		m.notify()
 	}
@@ -200,7 +204,7 @@ func diffFlags(old, cur map[string]json.RawMessage) map[string]json.RawMessage {
 func (f *FileStore) writeLocked() error {
 	m := f.mem
 	m.mu.Lock()
-	st := fileState{Version: m.version, Flags: m.flags, Audit: m.audit, Counters: m.counters, Feedback: m.feedback}
+	st := fileState{Version: m.version, Flags: m.flags, Audit: m.audit, Counters: m.counters, Feedback: m.feedback, Spec: m.spec}
 	data, err := json.MarshalIndent(st, "", "  ")
 	m.mu.Unlock()
 	if err != nil {
@@ -309,6 +313,23 @@ func (f *FileStore) AppendFeedback(ctx context.Context, flag string, fb Feedback
 func (f *FileStore) Feedback(ctx context.Context, flag string) ([]Feedback, error) {
 	f.fresh()
 	return f.mem.Feedback(ctx, flag)
+}
+
+// RecordSpec implements SpecRecorder: the spec goes to the file's "spec"
+// field (file, source, sha256, time), written atomically with the rest.
+func (f *FileStore) RecordSpec(ctx context.Context, file string, src []byte) error {
+	return f.write(func() error { return f.mem.RecordSpec(ctx, file, src) })
+}
+
+// RecordedSpec implements SpecRecorder. A "spec" field edited by hand so
+// that its sha256 no longer matches its source is an error.
+func (f *FileStore) RecordedSpec(ctx context.Context) (file string, src []byte, ok bool, err error) {
+	f.fresh()
+	file, src, ok, err = f.mem.RecordedSpec(ctx)
+	if err != nil && !errors.Is(err, ErrClosed) {
+		err = fmt.Errorf("%s: %w", f.path, err)
+	}
+	return file, src, ok, err
 }
 
 // Close implements Store: it stops polling and closes Watch channels.

@@ -25,6 +25,9 @@ var ErrReadOnly = errors.New("store is read-only")
 // AddCounters, ResetCounters and AppendFeedback fail with ErrReadOnly.
 // Load, Watch, Audit, Counters and Feedback read s; Close closes s.
 //
+// The view does not implement SpecRecorder even when s does, so a Client
+// over it does not record its spec.
+//
 // A Client over a read-only store still evaluates unknown names as off, but
 // cannot record them; its monitors' reports fail to flush (and are logged).
 func ReadOnly(s Store) Store { return readOnly{s} }

@@ -22,6 +22,7 @@ type MemoryStore struct {
 	audit    []AuditEntry
 	counters map[string]map[string]int64
 	feedback map[string][]Feedback
+	spec     *recordedSpec // SpecRecorder; nil: none recorded
 	watchers map[chan struct{}]struct{}
 	now      func() time.Time
 	onChange func() // called with mu held after each change (file store persistence)
@@ -249,6 +250,33 @@ func (m *MemoryStore) Feedback(ctx context.Context, flag string) ([]Feedback, er
 		return nil, ErrClosed
 	}
 	return slices.Clone(m.feedback[flag]), nil
+}
+
+// RecordSpec implements SpecRecorder.
+func (m *MemoryStore) RecordSpec(ctx context.Context, file string, src []byte) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if m.closed {
+		return ErrClosed
+	}
+	m.spec = &recordedSpec{File: file, Source: string(src), SHA256: SpecSHA256(src), Time: m.now().UTC()}
+	return nil
+}
+
+// RecordedSpec implements SpecRecorder.
+func (m *MemoryStore) RecordedSpec(ctx context.Context) (file string, src []byte, ok bool, err error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if m.closed {
+		return "", nil, false, ErrClosed
+	}
+	if m.spec == nil {
+		return "", nil, false, nil
+	}
+	if err := m.spec.check(); err != nil {
+		return "", nil, false, err
+	}
+	return m.spec.File, []byte(m.spec.Source), true, nil
 }
 
 // Close implements Store.

@@ -9,10 +9,11 @@
 //	…
 //	flags, err := myflags.New(runtime.WithStore(store))
 //
-// Store implements runtime.Store and adds Health (degraded or not), Merge
-// (a field-level merge done inside Redis, so concurrent writers of different
-// fields of one flag all survive without IfVersion retries) and AuditBefore
-// (each changed flag's patch before a change).
+// Store implements runtime.Store and runtime.SpecRecorder (so the flaggen
+// CLI can use the spec the apps run), and adds Health (degraded or not),
+// Merge (a field-level merge done inside Redis, so concurrent writers of
+// different fields of one flag all survive without IfVersion retries) and
+// AuditBefore (each changed flag's patch before a change).
 //
 // Every instance loads the whole state at start in one round trip, registers
 // the spec's flags it does not find (HSETNX: live state is never
@@ -55,6 +56,11 @@
 //	flaggen:{NS}:counters:FLAG     hash: counter name ("errors", "slow") → cluster-wide total
 //	flaggen:{NS}:feedback:FLAG     list of JSON feedback entries, oldest first (LRANGE … 0 -1)
 //	flaggen:{NS}:changes           pub/sub channel: {"v":VERSION,"f":{FLAG: new patch or null}}
+//	flaggen:{NS}:spec              hash: the spec the apps run, recorded by each runtime.Client at
+//	                               start (runtime.SpecRecorder; the last to start wins): file (its
+//	                               name, e.g. flags.json), source (verbatim), sha256 (hex, of
+//	                               source), time (RFC 3339). The flaggen CLI reads it when it is
+//	                               given no -spec (HGET flaggen:{NS}:spec source)
 //
 // An operator who edits flaggen:{NS}:patches by hand should also INCR
 // flaggen:{NS}:version so that instances reload within the check interval.

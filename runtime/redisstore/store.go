@@ -105,7 +105,7 @@ type Store struct {
 }
 
 type keys struct {
-	patches, version, audit, channel, counters, feedback string
+	patches, version, audit, channel, counters, feedback, spec string
 }
 
 func newKeys(ns string) keys {
@@ -117,6 +117,7 @@ func newKeys(ns string) keys {
 		channel:  p + "changes",
 		counters: p + "counters:",
 		feedback: p + "feedback:",
+		spec:     p + "spec",
 	}
 }
 
@@ -174,8 +175,8 @@ func New(client redis.UniversalClient, opts ...Option) (*Store, error) {
 func (s *Store) Namespace() string { return s.o.namespace }
 
 // Key returns the Redis key (or pub/sub channel) of the named part of the
-// namespace: "patches", "version", "audit", "changes", "counters:<flag>" or
-// "feedback:<flag>" — for operators and tests.
+// namespace: "patches", "version", "audit", "changes", "counters:<flag>",
+// "feedback:<flag>" or "spec" — for operators and tests.
 func (s *Store) Key(part string) string { return "flaggen:{" + s.o.namespace + "}:" + part }
 
 // Health reports whether the store is in step with Redis: nil once it has

@@ -42,6 +42,14 @@ func TestStore(t *testing.T, newStore func(t *testing.T) runtime.Store) {
 	t.Run("Counters", func(t *testing.T) { testCounters(t, open(t)) })
 	t.Run("Feedback", func(t *testing.T) { testFeedback(t, open(t)) })
 	t.Run("ConcurrentApply", func(t *testing.T) { testConcurrentApply(t, open(t)) })
+	t.Run("SpecRecorder", func(t *testing.T) {
+		s := open(t)
+		r, ok := s.(runtime.SpecRecorder)
+		if !ok {
+			t.Skipf("%T does not implement runtime.SpecRecorder (optional)", s)
+		}
+		testSpecRecorder(t, s, r)
+	})
 	t.Run("Close", func(t *testing.T) {
 		s := newStore(t)
 		ch, err := s.Watch(t.Context())
@@ -373,4 +381,48 @@ func testConcurrentApply(t *testing.T, s runtime.Store) {
 func fmtBefore(m map[string]json.RawMessage) string {
 	b, _ := json.Marshal(m)
 	return string(b)
+}
+
+// testSpecRecorder checks the optional runtime.SpecRecorder: the spec
+// round-trips byte for byte, a new record replaces the old one, and
+// recording is not live state (no version, audit entry or notification).
+func testSpecRecorder(t *testing.T, s runtime.Store, r runtime.SpecRecorder) {
+	ctx := t.Context()
+	if file, src, ok, err := r.RecordedSpec(ctx); err != nil || ok || file != "" || src != nil {
+		t.Fatalf("fresh store: RecordedSpec = %q, %q, %v, %v; want nothing recorded, no error", file, src, ok, err)
+	}
+	s.Register(ctx, map[string]json.RawMessage{"a": raw(`{}`)})
+	v := load(t, s).Version
+	w, err := s.Watch(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	drain(w)
+	// Not compact, not ASCII, trailing newline: kept exactly.
+	src1 := []byte("{\n  \"flags\": {\"a\": {\"active\": true, \"metadata\": {\"description\": \"caf\u00e9 \u2192 \\\"ok\\\"\"}}}\n}\n")
+	if err := r.RecordSpec(ctx, "flags.json", src1); err != nil {
+		t.Fatal(err)
+	}
+	file, src, ok, err := r.RecordedSpec(ctx)
+	if err != nil || !ok || file != "flags.json" || string(src) != string(src1) {
+		t.Fatalf("after RecordSpec: RecordedSpec = %q, %q, %v, %v; want %q, %q, true, nil", file, src, ok, err, "flags.json", src1)
+	}
+	src2 := []byte(`{"flags": {"a": {"active": false}}}`)
+	if err := r.RecordSpec(ctx, "other/flags.json", src2); err != nil {
+		t.Fatal(err)
+	}
+	if file, src, ok, err = r.RecordedSpec(ctx); err != nil || !ok || file != "other/flags.json" || string(src) != string(src2) {
+		t.Fatalf("after a second RecordSpec: RecordedSpec = %q, %q, %v, %v; want the second spec", file, src, ok, err)
+	}
+	if st := load(t, s); st.Version != v || len(st.Flags) != 1 {
+		t.Fatalf("RecordSpec changed live state: version %d → %d, flags %v", v, st.Version, st.Flags)
+	}
+	if a, err := s.Audit(ctx, "", 0); err != nil || len(a) != 0 {
+		t.Fatalf("RecordSpec wrote audit entries: %+v, %v", a, err)
+	}
+	select {
+	case <-w:
+		t.Fatal("RecordSpec notified watchers: a recorded spec is not live state")
+	case <-time.After(100 * time.Millisecond):
+	}
 }

@@ -1,0 +1,62 @@
+package redisstore
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+
+	"github.com/flaggen/flaggen/runtime"
+)
+
+var _ runtime.SpecRecorder = (*Store)(nil)
+
+// RecordSpec implements runtime.SpecRecorder: it replaces the hash
+// flaggen:{NS}:spec with the fields file, source, sha256 (hex, of source)
+// and time (RFC 3339, UTC) in one MULTI/EXEC (DEL, HSET), so a reader never
+// sees a mix of two records. A runtime.Client records its spec at start.
+func (s *Store) RecordSpec(ctx context.Context, file string, src []byte) error {
+	if s.isClosed() {
+		return runtime.ErrClosed
+	}
+	_, err := s.c.TxPipelined(ctx, func(p redis.Pipeliner) error {
+		p.Del(ctx, s.key.spec)
+		p.HSet(ctx, s.key.spec,
+			"file", file,
+			"source", src,
+			"sha256", runtime.SpecSHA256(src),
+			"time", s.now().UTC().Format(time.RFC3339Nano))
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("flaggen: redis write failed: recording the spec: %w", s.noteErr(err))
+	}
+	s.noteErr(nil)
+	return nil
+}
+
+// RecordedSpec implements runtime.SpecRecorder by reading flaggen:{NS}:spec.
+// A hash without a source, or whose sha256 does not match its source
+// (edited by hand), is an error naming the key.
+func (s *Store) RecordedSpec(ctx context.Context) (file string, src []byte, ok bool, err error) {
+	if s.isClosed() {
+		return "", nil, false, runtime.ErrClosed
+	}
+	h, err := s.c.HGetAll(ctx, s.key.spec).Result()
+	if err != nil {
+		return "", nil, false, fmt.Errorf("flaggen: redis read failed: %s: %w", s.key.spec, s.noteErr(err))
+	}
+	s.noteErr(nil)
+	if len(h) == 0 {
+		return "", nil, false, nil
+	}
+	source, has := h["source"]
+	if !has {
+		return "", nil, false, fmt.Errorf("flaggen: %s has no source field", s.key.spec)
+	}
+	if sum := runtime.SpecSHA256([]byte(source)); sum != h["sha256"] {
+		return "", nil, false, fmt.Errorf("flaggen: %s: sha256 %q does not match its source (sha256 %s): edited by hand?", s.key.spec, h["sha256"], sum)
+	}
+	return h["file"], []byte(source), true, nil
+}

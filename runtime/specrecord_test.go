@@ -1,0 +1,105 @@
+package runtime
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"os"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+)
+
+// flakyRecorder fails RecordSpec while down is set.
+type flakyRecorder struct {
+	*MemoryStore
+	down  atomic.Bool
+	calls atomic.Int32
+}
+
+func (f *flakyRecorder) RecordSpec(ctx context.Context, file string, src []byte) error {
+	f.calls.Add(1)
+	if f.down.Load() {
+		return errors.New("connection refused")
+	}
+	return f.MemoryStore.RecordSpec(ctx, file, src)
+}
+
+func TestClientRecordsSpec(t *testing.T) {
+	const path = "../testdata/seed/flags.json"
+	want, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := loadTestSpec(t, path)
+	store := NewMemoryStore()
+	defer store.Close()
+	c, err := NewClient(s, WithStore(store), WithLogger(quietLogger))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	file, src, ok, err := store.RecordedSpec(t.Context())
+	if err != nil || !ok || file != path || string(src) != string(want) {
+		t.Fatalf("RecordedSpec after NewClient = %q, %d bytes, %v, %v; want %q, the file's %d bytes", file, len(src), ok, err, path, len(want))
+	}
+	if f, b := s.Source(); f != path || string(b) != string(want) {
+		t.Errorf("Spec.Source() = %q, %d bytes", f, len(b))
+	}
+}
+
+func TestReadOnlyClientRecordsNoSpec(t *testing.T) {
+	store := NewMemoryStore()
+	defer store.Close()
+	if _, ok := ReadOnly(store).(SpecRecorder); ok {
+		t.Fatal("ReadOnly(store) implements SpecRecorder: a read-only Client could record its spec")
+	}
+	c, err := NewClient(loadTestSpec(t, "../testdata/seed/flags.json"), WithStore(ReadOnly(store)), WithLogger(quietLogger))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	if _, _, ok, err := store.RecordedSpec(t.Context()); ok || err != nil {
+		t.Fatalf("a Client over ReadOnly(store) recorded its spec (ok %v, err %v)", ok, err)
+	}
+}
+
+// A store that cannot record at start (Redis down) gets the spec after a
+// later successful reload; the failure is logged once, and NewClient
+// succeeds.
+func TestClientRecordsSpecAfterFailure(t *testing.T) {
+	store := &flakyRecorder{MemoryStore: NewMemoryStore()}
+	defer store.Close()
+	store.down.Store(true)
+	var logs syncBuffer
+	c, err := NewClient(loadTestSpec(t, "../testdata/seed/flags.json"), WithStore(store),
+		WithLogger(slog.New(slog.NewTextHandler(&logs, nil))), WithResync(20*time.Millisecond))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	if err := c.Health(); err != nil {
+		t.Fatalf("a failed spec record made the Client unhealthy: %v", err)
+	}
+	time.Sleep(100 * time.Millisecond) // several failing resyncs
+	if n := strings.Count(logs.String(), "cannot record the spec"); n != 1 {
+		t.Errorf("the record failure was logged %d times at warning level, want once:\n%s", n, logs.String())
+	}
+	store.down.Store(false)
+	deadline := time.Now().Add(2 * time.Second)
+	for {
+		if _, _, ok, _ := store.RecordedSpec(t.Context()); ok {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("spec not recorded within 2s of the store recovering")
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	n := store.calls.Load()
+	time.Sleep(100 * time.Millisecond)
+	if m := store.calls.Load(); m != n {
+		t.Errorf("RecordSpec called %d more times after it succeeded", m-n)
+	}
+}
