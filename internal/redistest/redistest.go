@@ -202,13 +202,31 @@ func (s *Server) logTail() string {
 // Stopping a stopped server does nothing.
 func (s *Server) Stop() {
 	s.tb.Helper()
+	s.shutdown("SAVE")
+}
+
+// Crash shuts the server down without saving and deletes any saved data
+// set, so that Restart starts it empty on the same port: a Redis restarted
+// without persistence, which loses every key. Crashing a stopped server
+// only deletes its saved data.
+func (s *Server) Crash() {
+	s.tb.Helper()
+	s.shutdown("NOSAVE")
+	if err := os.Remove(filepath.Join(s.dir, "dump.rdb")); err != nil && !errors.Is(err, os.ErrNotExist) {
+		s.tb.Fatalf("redistest: crash: removing the saved data set: %v", err)
+	}
+}
+
+// shutdown stops the server with SHUTDOWN mode (SAVE or NOSAVE) and waits
+// until its port refuses connections.
+func (s *Server) shutdown(mode string) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.cmd == nil {
 		return
 	}
 	// SHUTDOWN closes the connection without a reply when it succeeds.
-	_, _ = Do(s.Addr(), "SHUTDOWN", "SAVE")
+	_, _ = Do(s.Addr(), "SHUTDOWN", mode)
 	select {
 	case <-s.exited:
 	case <-time.After(5 * time.Second):
@@ -228,8 +246,8 @@ func (s *Server) Stop() {
 }
 
 // Restart starts a stopped server again on the same port with the data it
-// had when stopped, so existing clients reconnect. It stops a running server
-// first.
+// had when stopped (none after Crash), so existing clients reconnect. It
+// stops a running server first.
 func (s *Server) Restart() {
 	s.tb.Helper()
 	s.Stop()

@@ -32,6 +32,31 @@ func TestStartStopRestart(t *testing.T) {
 	}
 }
 
+func TestCrashLosesData(t *testing.T) {
+	s := Start(t)
+	if _, err := Do(s.Addr(), "SET", "k", "v"); err != nil {
+		t.Fatal(err)
+	}
+	// A saved data set from an earlier Stop must not survive a Crash either.
+	s.Stop()
+	s.Restart()
+	if v, err := Do(s.Addr(), "GET", "k"); err != nil || v != "v" {
+		t.Fatalf("GET k after Stop/Restart = %q, %v; want v", v, err)
+	}
+	s.Crash()
+	if _, err := Do(s.Addr(), "PING"); err == nil {
+		t.Fatal("PING answered after Crash")
+	}
+	addr := s.Addr()
+	s.Restart()
+	if s.Addr() != addr {
+		t.Fatalf("Restart moved the server from %s to %s", addr, s.Addr())
+	}
+	if n, err := Do(s.Addr(), "DBSIZE"); err != nil || n != "0" {
+		t.Fatalf("DBSIZE after Crash/Restart = %q, %v; want 0 (data lost)", n, err)
+	}
+}
+
 func TestCluster(t *testing.T) {
 	c := StartCluster(t, 3)
 	if len(c.Addrs()) != 3 {
