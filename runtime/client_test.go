@@ -3,6 +3,8 @@ package runtime
 import (
 	"context"
 	"encoding/json"
+	"errors"
+	"fmt"
 	"os"
 	"strconv"
 	"sync"
@@ -89,11 +91,11 @@ func TestEvaluateWhileSwapping(t *testing.T) {
 	c := newTestClient(t, seedModel(t))
 	ctx := context.Background()
 	stop := make(chan struct{})
-	var wg sync.WaitGroup
-	for g := 0; g < 4; g++ {
-		wg.Add(1)
+	var evals, writers sync.WaitGroup
+	for g := 0; g < 3; g++ {
+		evals.Add(1)
 		go func() {
-			defer wg.Done()
+			defer evals.Done()
 			x := seedCtx{UserID: int64(g), Region: "US", AccountType: "premium", BetaProgram: true}
 			for {
 				select {
@@ -105,18 +107,64 @@ func TestEvaluateWhileSwapping(t *testing.T) {
 				accessor(c, 0, ctx, x)
 				accessor(c, 1, ctx, x)
 				c.Explain(ctx, 1, nil)
+				c.EvaluateAll(ctx, nil)
 			}
 		}()
 	}
-	for i := 0; i < 200; i++ {
-		c.mu.Lock()
-		if err := c.rebuildLocked(); err != nil {
-			t.Fatal(err)
+	// Live changes, ToggleAs pins and plain rebuilds all swap snapshots
+	// while the evaluators run.
+	errs := make(chan error, 3)
+	writers.Add(3)
+	go func() {
+		defer writers.Done()
+		for i := range 100 {
+			patch := fmt.Sprintf(`{"percentage_rollout": %d, "active": %t}`, i%101, i%3 != 0)
+			if err := c.Set(ctx, "new_ui", json.RawMessage(patch), "race", "test"); err != nil {
+				errs <- err
+				return
+			}
 		}
-		c.mu.Unlock()
-	}
+	}()
+	go func() {
+		defer writers.Done()
+		for i := range 100 {
+			tb := &fakeTB{name: fmt.Sprintf("TestPin%d", i)}
+			ToggleNameAs(tb, c, "advanced_search", i%2 == 0)
+			if tb.fatal != "" {
+				errs <- errors.New(tb.fatal)
+				return
+			}
+			tb.done()
+		}
+	}()
+	go func() {
+		defer writers.Done()
+		for range 100 {
+			c.mu.Lock()
+			err := c.rebuildLocked()
+			c.mu.Unlock()
+			if err != nil {
+				errs <- err
+				return
+			}
+		}
+	}()
+	writers.Wait()
 	close(stop)
-	wg.Wait()
+	evals.Wait()
+	close(errs)
+	for err := range errs {
+		t.Fatal(err)
+	}
+	// The last write wins everywhere: new_ui off, so advanced_search (which
+	// depends on it) is off too, and no pin is left behind.
+	if err := c.Set(ctx, "new_ui", json.RawMessage(`{"active": false}`), "race", "final"); err != nil {
+		t.Fatal(err)
+	}
+	x := seedCtx{UserID: 123, Region: "US", AccountType: "premium", BetaProgram: true}
+	if accessor(c, 1, ctx, x) || accessor(c, 0, ctx, x) {
+		t.Fatal("after the final write new_ui or advanced_search is still on")
+	}
 }
 
 func TestConstFolding(t *testing.T) {
