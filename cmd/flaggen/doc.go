@@ -78,11 +78,32 @@
 // The operator commands below work on the live state the apps share in Redis
 // (runtime/redisstore): -redis URL (default $FLAGGEN_REDIS_URL) and
 // -namespace NS (default $FLAGGEN_NAMESPACE, else "default", as
-// redisstore.WithNamespace). Names and values are checked against the spec
-// (-spec FILE, default $FLAGGEN_SPEC) before anything is written, and each
-// write is one atomic change recorded in the audit trail with -actor (default:
-// the OS user) and -reason. Options may come before or after the positional
-// arguments. An unreachable Redis is reported as
+// redisstore.WithNamespace). The URL is one of (parsed by go-redis:
+// redis.ParseURL, ParseClusterURL, ParseFailoverURL; -timeout sets the
+// timeouts):
+//
+//	redis://[USER:PASSWORD@]HOST:PORT[/DB]      a single node (rediss:// for TLS; unix:///PATH.sock)
+//	redis+cluster://[USER:PASSWORD@]HOST:PORT[?addr=HOST2:PORT2…]
+//	                                            a Cluster, reached from any of its nodes
+//	redis+sentinel://[USER:PASSWORD@]HOST:PORT[/DB]?master_name=NAME[&addr=HOST2:PORT2…]
+//	                                            Sentinel: the Sentinels' addresses and the
+//	                                            master's name (the master's own credentials
+//	                                            as &username=…&password=…)
+//
+// (rediss+cluster:// and rediss+sentinel:// for TLS.) Names and values are
+// checked against the spec before anything is written: the spec the apps
+// run, which every app records in its namespace at start-up
+// (flaggen:{NS}:spec), so -spec is optional once an app has run there.
+// -spec FILE (default $FLAGGEN_SPEC) uses FILE instead, with a one-line
+// warning on standard error when it differs from the recorded spec. With
+// neither, before any app has started in the namespace, a command fails
+// with exit status 1:
+//
+//	flaggen: no spec recorded in namespace NS at URL: start an app with this namespace or pass -spec FILE
+//
+// Each write is one atomic change recorded in the audit trail with -actor
+// (default: the OS user) and -reason. Options may come before or after the
+// positional arguments. An unreachable Redis is reported as
 //
 //	flaggen: redis at URL unreachable: …
 //
@@ -90,7 +111,7 @@
 //
 // # eval
 //
-//	flaggen eval -spec FILE [-env ENV] [-now TIME] [-explain] [-flag NAME]... [-redis URL [-namespace NS] [-timeout D]] [CONTEXT_JSON]
+//	flaggen eval [-spec FILE] [-env ENV] [-now TIME] [-explain] [-flag NAME]... [-redis URL [-namespace NS] [-timeout D]] [CONTEXT_JSON]
 //
 // Eval evaluates the flags of the spec FILE for the evaluation context
 // CONTEXT_JSON (a JSON object of attribute values), or for each line of
@@ -98,14 +119,17 @@
 // line: flag name → value, flags sorted. A bad context stops eval with its
 // place (argument: … or stdin:LINE: …), exit 1, after the lines before it.
 // With -redis it evaluates over that namespace's live state, read-only: it
-// never registers, writes or counts anything.
+// never registers, writes or counts anything; there -spec is optional (the
+// spec the apps recorded in the namespace, as for the operator commands).
 //
-//	-spec FILE     the spec (required); default $FLAGGEN_SPEC
+//	-spec FILE     the spec; default $FLAGGEN_SPEC; required without -redis,
+//	               with it default: the spec the apps recorded
 //	-env ENV       the caller's environment; default production
 //	-now TIME      evaluate at TIME (RFC 3339 or 2006-01-02), for activation dates
 //	-explain       print {"value", "step", "reason"} for each flag: the deciding step
 //	-flag NAME     evaluate only NAME (repeatable); an unknown name suggests the closest
-//	-redis URL     evaluate over the live state in that Redis; default: the spec alone
+//	-redis URL     evaluate over the live state in that Redis (redis://, redis+cluster://,
+//	               redis+sentinel://); default: the spec alone
 //	-namespace NS  the flaggen namespace; default $FLAGGEN_NAMESPACE, else "default"
 //	-timeout D     give up on Redis after D; default 5s
 //
@@ -119,8 +143,9 @@
 // looked up but the spec lacks are listed last as unknown.
 //
 //	-json          print JSON instead of text
-//	-spec FILE     the spec the apps were generated from; default $FLAGGEN_SPEC
-//	-redis URL     the Redis holding the live state; default $FLAGGEN_REDIS_URL
+//	-spec FILE     check against FILE; default $FLAGGEN_SPEC, else the spec the apps recorded
+//	-redis URL     the Redis holding the live state (redis://, redis+cluster://,
+//	               redis+sentinel://); default $FLAGGEN_REDIS_URL
 //	-namespace NS  the flaggen namespace; default $FLAGGEN_NAMESPACE, else "default"
 //	-timeout D     give up on Redis after D; default 5s
 //
@@ -134,8 +159,9 @@
 // patch, shared monitor counters against their thresholds and last change.
 //
 //	-json          print JSON instead of text
-//	-spec FILE     the spec the apps were generated from; default $FLAGGEN_SPEC
-//	-redis URL     the Redis holding the live state; default $FLAGGEN_REDIS_URL
+//	-spec FILE     check against FILE; default $FLAGGEN_SPEC, else the spec the apps recorded
+//	-redis URL     the Redis holding the live state (redis://, redis+cluster://,
+//	               redis+sentinel://); default $FLAGGEN_REDIS_URL
 //	-namespace NS  the flaggen namespace; default $FLAGGEN_NAMESPACE, else "default"
 //	-timeout D     give up on Redis after D; default 5s
 //
@@ -148,8 +174,9 @@
 //
 //	-actor NAME    who makes the change, for the audit trail; default: the OS user
 //	-reason TEXT   why, for the audit trail (optional)
-//	-spec FILE     the spec the apps were generated from; default $FLAGGEN_SPEC
-//	-redis URL     the Redis holding the live state; default $FLAGGEN_REDIS_URL
+//	-spec FILE     check against FILE; default $FLAGGEN_SPEC, else the spec the apps recorded
+//	-redis URL     the Redis holding the live state (redis://, redis+cluster://,
+//	               redis+sentinel://); default $FLAGGEN_REDIS_URL
 //	-namespace NS  the flaggen namespace; default $FLAGGEN_NAMESPACE, else "default"
 //	-timeout D     give up on Redis after D; default 5s
 //
@@ -162,8 +189,9 @@
 //
 //	-reason TEXT   why, for the audit trail (required)
 //	-actor NAME    who makes the change, for the audit trail; default: the OS user
-//	-spec FILE     the spec the apps were generated from; default $FLAGGEN_SPEC
-//	-redis URL     the Redis holding the live state; default $FLAGGEN_REDIS_URL
+//	-spec FILE     check against FILE; default $FLAGGEN_SPEC, else the spec the apps recorded
+//	-redis URL     the Redis holding the live state (redis://, redis+cluster://,
+//	               redis+sentinel://); default $FLAGGEN_REDIS_URL
 //	-namespace NS  the flaggen namespace; default $FLAGGEN_NAMESPACE, else "default"
 //	-timeout D     give up on Redis after D; default 5s
 //
@@ -176,8 +204,9 @@
 //
 //	-actor NAME    who makes the change, for the audit trail; default: the OS user
 //	-reason TEXT   why, for the audit trail (optional)
-//	-spec FILE     the spec the apps were generated from; default $FLAGGEN_SPEC
-//	-redis URL     the Redis holding the live state; default $FLAGGEN_REDIS_URL
+//	-spec FILE     check against FILE; default $FLAGGEN_SPEC, else the spec the apps recorded
+//	-redis URL     the Redis holding the live state (redis://, redis+cluster://,
+//	               redis+sentinel://); default $FLAGGEN_REDIS_URL
 //	-namespace NS  the flaggen namespace; default $FLAGGEN_NAMESPACE, else "default"
 //	-timeout D     give up on Redis after D; default 5s
 //
@@ -195,8 +224,9 @@
 //	-replace       replace the whole live patch ({} reverts the flag to the spec)
 //	-actor NAME    who makes the change, for the audit trail; default: the OS user
 //	-reason TEXT   why, for the audit trail (optional)
-//	-spec FILE     the spec the apps were generated from; default $FLAGGEN_SPEC
-//	-redis URL     the Redis holding the live state; default $FLAGGEN_REDIS_URL
+//	-spec FILE     check against FILE; default $FLAGGEN_SPEC, else the spec the apps recorded
+//	-redis URL     the Redis holding the live state (redis://, redis+cluster://,
+//	               redis+sentinel://); default $FLAGGEN_REDIS_URL
 //	-namespace NS  the flaggen namespace; default $FLAGGEN_NAMESPACE, else "default"
 //	-timeout D     give up on Redis after D; default 5s
 //
@@ -211,8 +241,9 @@
 //	-json          print JSON instead of text
 //	-actor NAME    who makes the change, for the audit trail; default: the OS user
 //	-reason TEXT   why, for the audit trail (required by disable)
-//	-spec FILE     the spec the apps were generated from; default $FLAGGEN_SPEC
-//	-redis URL     the Redis holding the live state; default $FLAGGEN_REDIS_URL
+//	-spec FILE     check against FILE; default $FLAGGEN_SPEC, else the spec the apps recorded
+//	-redis URL     the Redis holding the live state (redis://, redis+cluster://,
+//	               redis+sentinel://); default $FLAGGEN_REDIS_URL
 //	-namespace NS  the flaggen namespace; default $FLAGGEN_NAMESPACE, else "default"
 //	-timeout D     give up on Redis after D; default 5s
 //
@@ -225,8 +256,9 @@
 //
 //	-actor NAME    who makes the change, for the audit trail; default: the OS user
 //	-reason TEXT   why, for the audit trail; default "operator reset"
-//	-spec FILE     the spec the apps were generated from; default $FLAGGEN_SPEC
-//	-redis URL     the Redis holding the live state; default $FLAGGEN_REDIS_URL
+//	-spec FILE     check against FILE; default $FLAGGEN_SPEC, else the spec the apps recorded
+//	-redis URL     the Redis holding the live state (redis://, redis+cluster://,
+//	               redis+sentinel://); default $FLAGGEN_REDIS_URL
 //	-namespace NS  the flaggen namespace; default $FLAGGEN_NAMESPACE, else "default"
 //	-timeout D     give up on Redis after D; default 5s
 //
@@ -239,8 +271,9 @@
 //
 //	-n N           show at most N entries (0: all); default 20
 //	-json          print JSON instead of text
-//	-spec FILE     the spec the apps were generated from; default $FLAGGEN_SPEC
-//	-redis URL     the Redis holding the live state; default $FLAGGEN_REDIS_URL
+//	-spec FILE     check against FILE; default $FLAGGEN_SPEC, else the spec the apps recorded
+//	-redis URL     the Redis holding the live state (redis://, redis+cluster://,
+//	               redis+sentinel://); default $FLAGGEN_REDIS_URL
 //	-namespace NS  the flaggen namespace; default $FLAGGEN_NAMESPACE, else "default"
 //	-timeout D     give up on Redis after D; default 5s
 //
@@ -252,8 +285,9 @@
 // (runtime.FeedbackCollector), oldest first.
 //
 //	-json          print JSON instead of text
-//	-spec FILE     the spec the apps were generated from; default $FLAGGEN_SPEC
-//	-redis URL     the Redis holding the live state; default $FLAGGEN_REDIS_URL
+//	-spec FILE     check against FILE; default $FLAGGEN_SPEC, else the spec the apps recorded
+//	-redis URL     the Redis holding the live state (redis://, redis+cluster://,
+//	               redis+sentinel://); default $FLAGGEN_REDIS_URL
 //	-namespace NS  the flaggen namespace; default $FLAGGEN_NAMESPACE, else "default"
 //	-timeout D     give up on Redis after D; default 5s
 package main

@@ -20,7 +20,7 @@ import (
 func init() {
 	Register(&Command{
 		Name:  "eval",
-		Args:  "-spec FILE [-env ENV] [-now TIME] [-explain] [-flag NAME]... [-redis URL [-namespace NS] [-timeout D]] [CONTEXT_JSON]",
+		Args:  "[-spec FILE] [-env ENV] [-now TIME] [-explain] [-flag NAME]... [-redis URL [-namespace NS] [-timeout D]] [CONTEXT_JSON]",
 		Short: "evaluate flags for evaluation contexts given as JSON",
 		Long: `Eval evaluates the flags of the spec FILE for one evaluation context, the
 JSON object CONTEXT_JSON, or, without it, for each line of standard input
@@ -42,9 +42,14 @@ its type; null leaves it absent. A bad context is reported with its place
 (argument: … or stdin:LINE: …) and eval stops there with exit 1, after
 printing the results of the lines before it.
 
-Without -redis the flags are evaluated from the spec alone. With -redis
-they are evaluated over the live state of that Redis namespace, read-only:
-eval never registers, writes or counts anything.`,
+Without -redis the flags are evaluated from the spec alone, and -spec FILE
+(default $` + envSpec + `) is required. With -redis they are evaluated over the
+live state of that Redis namespace, read-only: eval never registers, writes
+or counts anything. There -spec is optional: without it eval uses the spec
+the apps recorded in the namespace at start-up, and with it a warning on
+standard error says when FILE differs from that recorded spec.
+
+` + redisURLHelp,
 		Setup: setupEval,
 	})
 }
@@ -56,13 +61,13 @@ func (l *stringList) String() string     { return strings.Join(*l, ",") }
 func (l *stringList) Set(s string) error { *l = append(*l, s); return nil }
 
 func setupEval(fs *flag.FlagSet) func(*Env, []string) error {
-	specFile := fs.String("spec", "", "the spec `FILE` (required; default $"+envSpec+")")
+	specFile := fs.String("spec", "", "the spec `FILE` (default $"+envSpec+"; required without -redis, else\ndefault: the spec the apps recorded in the namespace)")
 	envName := fs.String("env", runtime.DefaultEnvironment, "the caller's environment `ENV`, checked against each flag's \"environments\"")
 	now := fs.String("now", "", "evaluate at `TIME` (RFC 3339 or 2006-01-02) instead of the current time,\nfor activation dates")
 	explain := fs.Bool("explain", false, "print each flag's deciding step and reason with its value")
 	var only stringList
 	fs.Var(&only, "flag", "evaluate only flag `NAME` (repeatable; default: every flag)")
-	redisURL := fs.String("redis", "", "evaluate over the live state in the Redis at `URL`, read-only\n(e.g. redis://localhost:6379/0; default: the spec alone)")
+	redisURL := fs.String("redis", "", "evaluate over the live state in the Redis at `URL`, read-only\n(e.g. redis://localhost:6379/0, redis+cluster://HOST:PORT or\nredis+sentinel://HOST:PORT?master_name=NAME; default: the spec alone)")
 	namespace := fs.String("namespace", "", "the flaggen namespace `NS` in Redis (default $"+envNamespace+", else \"default\")")
 	timeout := fs.Duration("timeout", 5*time.Second, "give up on Redis after `D`")
 	return func(env *Env, args []string) error {
@@ -73,9 +78,8 @@ func setupEval(fs *flag.FlagSet) func(*Env, []string) error {
 		if len(args) > 1 {
 			return Usagef("unexpected argument %q (quote the context JSON as one argument)", args[1])
 		}
-		file := firstNonEmpty(*specFile, os.Getenv(envSpec))
-		if file == "" {
-			return Usagef("-spec is required")
+		if *redisURL == "" && firstNonEmpty(*specFile, os.Getenv(envSpec)) == "" {
+			return Usagef("-spec is required without -redis")
 		}
 		opts := []runtime.Option{runtime.WithEnvironment(*envName)}
 		if *now != "" {
@@ -88,23 +92,37 @@ func setupEval(fs *flag.FlagSet) func(*Env, []string) error {
 		if *envName == "" {
 			return Usagef("-env must not be empty")
 		}
-		sp, err := loadSpec(file)
+		arg, err := specFrom(*specFile)
 		if err != nil {
 			return err
 		}
-		for _, name := range only {
-			if err := checkFlagName(sp, name); err != nil {
-				return fmt.Errorf("-flag: %v", err)
+		checkOnly := func(sp *runtime.Spec) error {
+			for _, name := range only {
+				if err := checkFlagName(sp, name); err != nil {
+					return fmt.Errorf("-flag: %v", err)
+				}
 			}
+			return nil
 		}
 		var c *runtime.Client
 		if *redisURL != "" {
+			if arg.spec != nil {
+				if err := checkOnly(arg.spec); err != nil {
+					return err
+				}
+			}
 			ns := firstNonEmpty(*namespace, os.Getenv(envNamespace), redisstore.DefaultNamespace)
-			s, err := connect(env, sp, *redisURL, ns, *timeout)
+			s, err := connect(env, *redisURL, ns, *timeout)
 			if err != nil {
 				return err
 			}
 			defer s.close()
+			if err := s.useSpec(env, arg); err != nil {
+				return err
+			}
+			if err := checkOnly(s.spec); err != nil {
+				return err
+			}
 			if c, err = s.client(true, opts...); err != nil {
 				return err
 			}
@@ -112,8 +130,11 @@ func setupEval(fs *flag.FlagSet) func(*Env, []string) error {
 			if *namespace != "" {
 				return Usagef("-namespace needs -redis")
 			}
+			if err := checkOnly(arg.spec); err != nil {
+				return err
+			}
 			quiet := runtime.WithLogger(errorLogger(env.Stderr))
-			if c, err = runtime.NewClient(sp, append(opts, quiet)...); err != nil {
+			if c, err = runtime.NewClient(arg.spec, append(opts, quiet)...); err != nil {
 				return err
 			}
 		}

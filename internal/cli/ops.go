@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -37,12 +38,30 @@ const (
 // opsArgs is the synopsis of the options every operator command takes.
 const opsArgs = "[-spec FILE] [-redis URL] [-namespace NS] [-timeout D]"
 
+// redisURLHelp describes the -redis URL forms.
+const redisURLHelp = `-redis URL forms (parsed by go-redis; -timeout sets its timeouts):
+  redis://[USER:PASSWORD@]HOST:PORT[/DB]    one node (rediss:// for TLS, unix:///PATH.sock)
+  redis+cluster://[USER:PASSWORD@]HOST:PORT[?addr=HOST2:PORT2...]
+                                            a Cluster, from any of its nodes
+  redis+sentinel://[USER:PASSWORD@]HOST:PORT[/DB]?master_name=NAME[&addr=HOST2:PORT2...]
+                                            Sentinel: the Sentinels' addresses and the
+                                            master's name (the master's own credentials:
+                                            &username=…&password=…)
+(rediss+cluster:// and rediss+sentinel:// for TLS.)`
+
 // opsEnvHelp ends the description of every operator command.
 const opsEnvHelp = `The live state is the Redis at -redis (default $` + envRedisURL + `), namespace
 -namespace (default $` + envNamespace + `, else "default"): the namespace the apps
-give redisstore.WithNamespace. Flag and release names, and values, are checked
-against the spec FILE (default $` + envSpec + `) before anything is written, so
-give the spec the apps were generated from.
+give redisstore.WithNamespace.
+
+` + redisURLHelp + `
+
+Flag and release names, and values, are checked against the spec the apps
+run before anything is written. Every app records its spec in its namespace
+at start-up (flaggen:{NS}:spec), so once an app has run there no spec file
+is needed. -spec FILE (default $` + envSpec + `) uses FILE instead; when it
+differs from the recorded spec, a warning says so on standard error. With
+neither, and no app started in the namespace yet, the command fails.
 
 Options may come before or after the positional arguments. Exit status: 0
 success, 1 failure (nothing is written), 2 usage error.`
@@ -59,8 +78,8 @@ type opsOpts struct {
 // addOps declares the shared options on fs.
 func addOps(fs *flag.FlagSet) *opsOpts {
 	o := &opsOpts{}
-	fs.StringVar(&o.specFile, "spec", "", "the spec `FILE` the apps were generated from (default $"+envSpec+")")
-	fs.StringVar(&o.redisURL, "redis", "", "the Redis `URL` holding the live state, e.g. redis://localhost:6379/0\n(default $"+envRedisURL+")")
+	fs.StringVar(&o.specFile, "spec", "", "check against the spec `FILE` (default $"+envSpec+", else the spec the apps\nrecorded in the namespace)")
+	fs.StringVar(&o.redisURL, "redis", "", "the Redis `URL` holding the live state, e.g. redis://localhost:6379/0,\nredis+cluster://HOST:PORT or redis+sentinel://HOST:PORT?master_name=NAME\n(default $"+envRedisURL+")")
 	fs.StringVar(&o.namespace, "namespace", "", "the flaggen namespace `NS` in Redis (default $"+envNamespace+", else \"default\")")
 	fs.DurationVar(&o.timeout, "timeout", 5*time.Second, "give up on Redis after `D`")
 	return o
@@ -105,9 +124,10 @@ func firstNonEmpty(s ...string) string {
 type session struct {
 	spec    *runtime.Spec
 	store   *redisstore.Store
-	rdb     *redis.Client
+	rdb     redis.UniversalClient
 	where   string // "redis at URL (namespace NS)", password redacted
 	url     string // redacted URL
+	ns      string
 	timeout time.Duration
 	log     *slog.Logger
 	state   runtime.State // loaded when the session opened
@@ -116,25 +136,51 @@ type session struct {
 // loadSpec reads and validates a spec for the runtime; errors are
 // positioned.
 func loadSpec(file string) (*runtime.Spec, error) {
+	s, _, err := loadSpecFile(file)
+	return s, err
+}
+
+// loadSpecFile is loadSpec that also returns the file's content.
+func loadSpecFile(file string) (*runtime.Spec, []byte, error) {
 	data, err := os.ReadFile(file)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	s, err := runtime.LoadSpec(file, data)
 	if err != nil {
-		return nil, Positioned(err)
+		return nil, nil, Positioned(err)
 	}
-	return s, nil
+	return s, data, nil
 }
 
-// open loads the spec, connects to Redis and loads the live state once,
-// so that an unreachable Redis is reported before anything else happens.
-func (o *opsOpts) open(env *Env) (*session, error) {
-	specFile := firstNonEmpty(o.specFile, os.Getenv(envSpec))
-	if specFile == "" {
-		return nil, Usagef("no spec: pass -spec FILE (the spec the apps were generated from) or set $%s", envSpec)
+// specArg is the spec file an operator gave: -spec, else $FLAGGEN_SPEC
+// (origin says which, for messages); file "" when neither.
+type specArg struct {
+	file, origin string
+	spec         *runtime.Spec
+	src          []byte
+}
+
+// specFrom returns the -spec option or $FLAGGEN_SPEC, loaded; a zero
+// specArg when neither is set.
+func specFrom(option string) (specArg, error) {
+	a := specArg{file: option, origin: "-spec"}
+	if a.file == "" {
+		a.file, a.origin = os.Getenv(envSpec), "$"+envSpec
 	}
-	sp, err := loadSpec(specFile)
+	if a.file == "" {
+		return specArg{}, nil
+	}
+	var err error
+	a.spec, a.src, err = loadSpecFile(a.file)
+	return a, err
+}
+
+// open loads the spec file if one is given, connects to Redis and loads
+// the live state once, so that an unreachable Redis is reported before
+// anything else happens, then settles the spec (useSpec).
+func (o *opsOpts) open(env *Env) (*session, error) {
+	arg, err := specFrom(o.specFile)
 	if err != nil {
 		return nil, err
 	}
@@ -143,32 +189,72 @@ func (o *opsOpts) open(env *Env) (*session, error) {
 		return nil, Usagef("no Redis: pass -redis URL or set $%s", envRedisURL)
 	}
 	ns := firstNonEmpty(o.namespace, os.Getenv(envNamespace), redisstore.DefaultNamespace)
-	s, err := connect(env, sp, rawURL, ns, o.timeout)
+	s, err := connect(env, rawURL, ns, o.timeout)
 	if err != nil {
+		return nil, err
+	}
+	if err := s.useSpec(env, arg); err != nil {
+		s.close()
 		return nil, err
 	}
 	return s, nil
 }
 
+// useSpec sets the session's spec: the spec file given, with a one-line
+// warning on stderr when it differs from the spec the apps recorded in the
+// namespace; else the recorded spec, or an error when there is none.
+func (s *session) useSpec(env *Env, arg specArg) error {
+	ctx, cancel := s.ctx()
+	defer cancel()
+	file, src, ok, err := s.store.RecordedSpec(ctx)
+	if arg.spec != nil {
+		s.spec = arg.spec
+		switch {
+		case err != nil:
+			fmt.Fprintf(env.Stderr, "flaggen: warning: cannot compare %s %s with the spec recorded in namespace %s: %v\n", arg.origin, arg.file, s.ns, unwrapDegraded(err))
+		case ok && !sameSpec(arg.src, src):
+			fmt.Fprintf(env.Stderr, "flaggen: warning: %s %s (sha256 %.12s) differs from the spec the apps recorded in namespace %s (%s, sha256 %.12s); using %s\n",
+				arg.origin, arg.file, runtime.SpecSHA256(arg.src), s.ns, file, runtime.SpecSHA256(src), arg.origin)
+		}
+		return nil
+	}
+	if err != nil {
+		if s.store.Health() != nil {
+			return s.wrapRedis(err)
+		}
+		return fmt.Errorf("reading the spec recorded in namespace %s at %s: %v", s.ns, s.url, unwrapDegraded(err))
+	}
+	if !ok {
+		return fmt.Errorf("no spec recorded in namespace %s at %s: start an app with this namespace or pass -spec FILE", s.ns, s.url)
+	}
+	if s.spec, err = runtime.LoadSpec(file, src); err != nil {
+		return fmt.Errorf("the spec recorded in namespace %s at %s (%s) does not load with this flaggen (pass -spec FILE):\n%v", s.ns, s.url, file, err)
+	}
+	return nil
+}
+
+// sameSpec reports whether two spec sources are the same: byte for byte
+// (sha256), or as JSON documents that differ only in white space.
+func sameSpec(a, b []byte) bool {
+	if runtime.SpecSHA256(a) == runtime.SpecSHA256(b) {
+		return true
+	}
+	var ca, cb bytes.Buffer
+	return json.Compact(&ca, a) == nil && json.Compact(&cb, b) == nil && bytes.Equal(ca.Bytes(), cb.Bytes())
+}
+
 // connect opens the Redis store of namespace ns at rawURL and loads its
-// state; a Redis that does not answer within timeout is an error.
-func connect(env *Env, sp *runtime.Spec, rawURL, ns string, timeout time.Duration) (*session, error) {
+// state; a Redis that does not answer within timeout is an error. The
+// session has no spec yet.
+func connect(env *Env, rawURL, ns string, timeout time.Duration) (*session, error) {
 	shown := redactURL(rawURL)
 	if timeout <= 0 {
 		return nil, Usagef("-timeout must be positive")
 	}
-	ropts, err := redis.ParseURL(rawURL)
+	rdb, err := newRedisClient(rawURL, timeout)
 	if err != nil {
 		return nil, Usagef("-redis %s: %v", shown, err)
 	}
-	// Fail fast: an operator waits at the terminal.
-	ropts.DialTimeout = min(timeout, 2*time.Second)
-	ropts.ReadTimeout, ropts.WriteTimeout = timeout, timeout
-	ropts.MaxRetries = 1
-	ropts.DialerRetries = 1
-	ropts.DisableIdentity = true
-	quietRedis.Do(func() { redis.SetLogger(voidLogger{}) }) // its errors reach the user as ours
-	rdb := redis.NewClient(ropts)
 	quiet := slog.New(slog.DiscardHandler)
 	store, err := redisstore.New(rdb, redisstore.WithNamespace(ns), redisstore.WithLogger(quiet))
 	if err != nil {
@@ -176,7 +262,7 @@ func connect(env *Env, sp *runtime.Spec, rawURL, ns string, timeout time.Duratio
 		return nil, fmt.Errorf("redis at %s: %v", shown, err)
 	}
 	s := &session{
-		spec: sp, store: store, rdb: rdb, url: shown, timeout: timeout,
+		store: store, rdb: rdb, url: shown, ns: ns, timeout: timeout,
 		where: fmt.Sprintf("redis at %s (namespace %s)", shown, ns),
 		log:   errorLogger(env.Stderr),
 	}
@@ -187,6 +273,72 @@ func connect(env *Env, sp *runtime.Spec, rawURL, ns string, timeout time.Duratio
 		return nil, fmt.Errorf("redis at %s unreachable: %v", shown, unwrapDegraded(err))
 	}
 	return s, nil
+}
+
+// newRedisClient builds the client for a -redis URL: a single node
+// (redis://, rediss://, unix://: redis.ParseURL), a Cluster
+// (redis+cluster://: redis.ParseClusterURL) or Sentinel (redis+sentinel://:
+// redis.ParseFailoverURL), with short timeouts: an operator waits at the
+// terminal.
+func newRedisClient(rawURL string, timeout time.Duration) (redis.UniversalClient, error) {
+	scheme, rest, found := strings.Cut(rawURL, "://")
+	if !found {
+		return nil, errors.New(`not a URL: want redis://HOST:PORT, redis+cluster://HOST:PORT or redis+sentinel://HOST:PORT?master_name=NAME`)
+	}
+	base, kind, _ := strings.Cut(strings.ToLower(scheme), "+")
+	goURL := base + "://" + rest // the form go-redis' parsers take
+	dial := min(timeout, 2*time.Second)
+	quietRedis.Do(func() { redis.SetLogger(voidLogger{}) }) // its errors reach the user as ours
+	switch kind {
+	case "":
+		o, err := redis.ParseURL(rawURL)
+		if err != nil {
+			if q := urlQuery(rawURL); q.Has("master_name") || q.Has("addr") {
+				err = fmt.Errorf("%v (for Sentinel write redis+sentinel://…, for a Cluster redis+cluster://…)", err)
+			}
+			return nil, err
+		}
+		o.DialTimeout, o.ReadTimeout, o.WriteTimeout = dial, timeout, timeout
+		o.MaxRetries, o.DialerRetries, o.DisableIdentity = 1, 1, true
+		return redis.NewClient(o), nil
+	case "cluster":
+		o, err := redis.ParseClusterURL(goURL)
+		if err != nil {
+			return nil, err
+		}
+		if p := strings.Trim(urlPath(goURL), "/"); p != "" && p != "0" {
+			return nil, fmt.Errorf("a Cluster has only database 0, not %q", p)
+		}
+		o.DialTimeout, o.ReadTimeout, o.WriteTimeout = dial, timeout, timeout
+		o.MaxRetries, o.DialerRetries, o.DisableIdentity = 1, 1, true
+		return redis.NewClusterClient(o), nil
+	case "sentinel":
+		o, err := redis.ParseFailoverURL(goURL)
+		if err != nil {
+			return nil, err
+		}
+		if o.MasterName == "" {
+			return nil, errors.New("a Sentinel URL needs the master's name: ?master_name=NAME")
+		}
+		o.DialTimeout, o.ReadTimeout, o.WriteTimeout = dial, timeout, timeout
+		o.MaxRetries, o.DialerRetries, o.DisableIdentity = 1, 1, true
+		return redis.NewFailoverClient(o), nil
+	}
+	return nil, fmt.Errorf("unknown URL scheme %q: want redis, rediss, unix, redis+cluster, rediss+cluster, redis+sentinel or rediss+sentinel", scheme)
+}
+
+func urlQuery(raw string) url.Values {
+	if u, err := url.Parse(raw); err == nil {
+		return u.Query()
+	}
+	return nil
+}
+
+func urlPath(raw string) string {
+	if u, err := url.Parse(raw); err == nil {
+		return u.Path
+	}
+	return ""
 }
 
 // quietRedis silences go-redis' own logger once: the CLI reports every
@@ -207,10 +359,22 @@ func unwrapDegraded(err error) error {
 	return errors.New(msg)
 }
 
-// redactURL hides a password in a Redis URL.
+// redactURL hides the passwords in a Redis URL: the user information's
+// and a Sentinel URL's password= option.
 func redactURL(raw string) string {
 	u, err := url.Parse(raw)
-	if err != nil || u.User == nil {
+	if err != nil {
+		return raw
+	}
+	q := u.Query()
+	if q.Has("password") {
+		for _, kv := range strings.Split(u.RawQuery, "&") {
+			if k, _, _ := strings.Cut(kv, "="); k == "password" {
+				u.RawQuery = strings.Replace(u.RawQuery, kv, "password=xxxxx", 1)
+			}
+		}
+	}
+	if u.User == nil && !q.Has("password") {
 		return raw
 	}
 	return u.Redacted()

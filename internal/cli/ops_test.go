@@ -409,7 +409,13 @@ func TestOpsMissingConfig(t *testing.T) {
 		code int
 		errs string
 	}{
-		{[]string{"ls", "-redis", "redis://127.0.0.1:1"}, 2, "no spec: pass -spec FILE"},
+		// No spec: the recorded one is read from Redis, which must answer.
+		{[]string{"ls", "-redis", "redis://127.0.0.1:1"}, 1, "flaggen: redis at redis://127.0.0.1:1 unreachable"},
+		{[]string{"ls", "-redis", "redis+sentinel://127.0.0.1:1"}, 2, "needs the master's name: ?master_name=NAME"},
+		{[]string{"ls", "-redis", "redis://127.0.0.1:1?master_name=m"}, 2, "for Sentinel write redis+sentinel://"},
+		{[]string{"ls", "-redis", "redis+cluster://127.0.0.1:1/3"}, 2, "a Cluster has only database 0"},
+		{[]string{"ls", "-redis", "redis+shard://127.0.0.1:1"}, 2, `unknown URL scheme "redis+shard"`},
+		{[]string{"ls", "-redis", "redis+sentinel://127.0.0.1:1?master_name=m&password=secret"}, 1, "redis at redis+sentinel://127.0.0.1:1?master_name=m&password=xxxxx unreachable"},
 		{[]string{"ls", "-spec", demoSpec}, 2, "no Redis: pass -redis URL or set $FLAGGEN_REDIS_URL"},
 		{[]string{"ls", "-spec", demoSpec, "-redis", "http://x"}, 2, "-redis http://x: "},
 		{[]string{"ls", "-spec", "missing.json", "-redis", "redis://127.0.0.1:1"}, 1, "flaggen: open missing.json"},
