@@ -18,10 +18,12 @@
 //	flaggen generate -spec FILE -out DIR [-pkg NAME] [-now DATE] [-check]
 //
 // Generate validates the spec FILE and writes DIR/flags_gen.go: a Context
-// struct with one typed field per declared attribute (a zero field is an
-// absent attribute), one method per flag on Flags (bool, string, int64,
-// float64, or the flag's Variant type for enum flags, whose variants become
-// constants), one handle per flag for runtime.ToggleAs and Flags.Explain, a
+// struct with one typed field per declared attribute (every field is
+// present, its zero value included, except the key at zero; a Context with
+// every field zero is the empty context), one method per flag on Flags
+// (bool, string, int64, float64, or the flag's Variant type for enum flags,
+// whose variants become constants), one handle per flag for
+// runtime.ToggleAs and Flags.Explain, a
 // factory per strategy (the seed's dependency-injection SearchService
 // example, without an if at the call site), and the validated spec,
 // embedded. Method doc comments carry the flag's description, owner, kind

@@ -297,35 +297,49 @@ var valueFuncs = map[spec.Type]string{spec.Bool: "Bool", spec.String: "String", 
 
 func (g *generator) context(f *jen.File) {
 	n := len(g.s.Context)
-	f.Add(doc(
-		"Context is what a flag is evaluated for: one field per attribute declared in the spec. " +
-			"A field left at its zero value is an absent attribute: checks on it fail, and a Context " +
-			"with every field zero is the empty context.",
-	).Type().Id("Context").StructFunc(func(st *jen.Group) {
+	f.Add(doc(contextDoc(g.s)...).Type().Id("Context").StructFunc(func(st *jen.Group) {
 		for _, a := range g.s.Context {
 			st.Add(doc(attrDoc(a)).Id(a.GoName).Id(goTypes[a.Type]))
 		}
 	}))
-	f.Add(doc("flagAttrs returns c's attribute values in spec order; an absent attribute is the zero runtime.Value.").
+	f.Add(doc("flagAttrs returns c's attribute values in spec order, an absent attribute " +
+		"being the zero runtime.Value: all of them for the empty context, else only the key at its zero value.").
 		Func().Params(jen.Id("c").Op("*").Id("Context")).Id("flagAttrs").Params().
 		Params(jen.Id("a").Index(jen.Lit(n)).Qual(rt, "Value")).BlockFunc(func(b *jen.Group) {
+		b.If(jen.Op("*").Id("c").Op("==").Parens(jen.Id("Context").Values())).Block(jen.Return())
 		for _, a := range g.s.Context {
 			field := jen.Id("c").Dot(a.GoName)
-			var cond *jen.Statement
-			val := field.Clone()
-			switch a.Type {
-			case spec.Bool:
-				cond = field.Clone()
-				val = jen.True()
-			case spec.String:
-				cond = field.Clone().Op("!=").Lit("")
-			default:
-				cond = field.Clone().Op("!=").Lit(0)
+			set := jen.Id("a").Index(jen.Lit(a.Index)).Op("=").Qual(rt, valueFuncs[a.Type]).Call(field.Clone())
+			if !a.Key {
+				b.Add(set)
+				continue
 			}
-			b.If(cond).Block(jen.Id("a").Index(jen.Lit(a.Index)).Op("=").Qual(rt, valueFuncs[a.Type]).Call(val))
+			zero := jen.Lit(0)
+			if a.Type == spec.String {
+				zero = jen.Lit("")
+			}
+			b.If(field.Clone().Op("!=").Add(zero)).Block(set)
 		}
 		b.Return()
 	}))
+}
+
+// contextDoc documents the Context type and its presence rule: every field
+// is present, its zero value included, except the key at its zero value;
+// a Context whose every field is zero is the empty context.
+func contextDoc(s *spec.Spec) []string {
+	first := "Context is what a flag is evaluated for: one field per attribute declared in the spec."
+	rule := "Every field is a present attribute, its zero value included, so a rule such as " +
+		"\"eq false\" or \"lt 1\" matches a zero field. "
+	empty := "a Context whose every field is zero is the empty context, for which a flag " +
+		"that passes its first steps (active, schedule, environment, guards, dependencies) is on."
+	if s.Key != nil {
+		rule += fmt.Sprintf("Two exceptions: the key field %s at its zero value is absent "+
+			"(no rollout bucket, no allow-list match); and ", s.Key.GoName) + empty
+	} else {
+		rule += "One exception: " + empty
+	}
+	return []string{first, rule}
 }
 
 func attrDoc(a *spec.Attribute) string {
@@ -345,8 +359,23 @@ func attrDoc(a *spec.Attribute) string {
 		}
 		fmt.Fprintf(&b, " One of %s.", strings.Join(vals, ", "))
 	}
-	b.WriteString(" The zero value means absent.")
+	if a.Key {
+		b.WriteString(" The zero value means absent: no bucket, no allow-list match.")
+	} else {
+		fmt.Fprintf(&b, " The zero value (%s) is a present value like any other.", zeroLiteral(a.Type))
+	}
 	return b.String()
+}
+
+// zeroLiteral is the Go zero value of an attribute type, for comments.
+func zeroLiteral(t spec.Type) string {
+	switch t {
+	case spec.Bool:
+		return "false"
+	case spec.String:
+		return `""`
+	}
+	return "0"
 }
 
 // literal renders a spec value for a comment.

@@ -223,10 +223,12 @@ func lineDiff(want, got []byte) string {
 	return "(no line differs)"
 }
 
-// TestCompileGolden builds the generated code of every valid case in a
-// module of its own that requires this one (replace directive), vets it,
-// and runs the case's main.go against it.
-func TestCompileGolden(t *testing.T) {
+// testModule writes files into a new module example.com/c that requires this
+// one (a replace directive to the repository) and returns a function running
+// the go command in it (GOFLAGS=-mod=mod, no network). It skips the test in
+// -short mode.
+func testModule(t *testing.T, files map[string][]byte) func(args ...string) (string, error) {
+	t.Helper()
 	if testing.Short() {
 		t.Skip("builds Go modules; skipped in -short mode")
 	}
@@ -242,47 +244,62 @@ func TestCompileGolden(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	dir := t.TempDir()
+	write := func(name string, data []byte) {
+		p := filepath.Join(dir, filepath.FromSlash(name))
+		if err := os.MkdirAll(filepath.Dir(p), 0o777); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(p, data, 0o666); err != nil {
+			t.Fatal(err)
+		}
+	}
+	write("go.mod", fmt.Appendf(nil, "module example.com/c\n\ngo 1.26\n\nrequire github.com/flaggen/flaggen v0.0.0\n\nreplace github.com/flaggen/flaggen => %s\n", root))
+	write("go.sum", sum)
+	for name, data := range files {
+		write(name, data)
+	}
+	return func(args ...string) (string, error) {
+		cmd := exec.Command(goBin, args...)
+		cmd.Dir = dir
+		cmd.Env = append(os.Environ(), "GOFLAGS=-mod=mod", "GOPROXY=off", "GOWORK=off")
+		var out, errb bytes.Buffer
+		cmd.Stdout, cmd.Stderr = &out, &errb
+		if err := cmd.Run(); err != nil {
+			return out.String() + errb.String(), fmt.Errorf("go %s: %v", strings.Join(args, " "), err)
+		}
+		return out.String(), nil
+	}
+}
+
+// TestCompileGolden builds the generated code of every valid case in a
+// module of its own that requires this one (replace directive), vets it,
+// and runs the case's main.go against it.
+func TestCompileGolden(t *testing.T) {
 	for _, c := range goldenCases(t) {
 		if _, invalid := c.file("stderr"); invalid {
 			continue
 		}
 		t.Run(c.name, func(t *testing.T) {
-			dir := t.TempDir()
-			write := func(name string, data []byte) {
-				p := filepath.Join(dir, filepath.FromSlash(name))
-				if err := os.MkdirAll(filepath.Dir(p), 0o777); err != nil {
-					t.Fatal(err)
-				}
-				if err := os.WriteFile(p, data, 0o666); err != nil {
-					t.Fatal(err)
-				}
-			}
-			write("go.mod", fmt.Appendf(nil, "module example.com/c\n\ngo 1.26\n\nrequire github.com/flaggen/flaggen v0.0.0\n\nreplace github.com/flaggen/flaggen => %s\n", root))
-			write("go.sum", sum)
+			files := map[string][]byte{}
 			hasMain := false
 			for _, f := range c.ar.Files {
 				if strings.HasPrefix(f.Name, "out/") || f.Name == "main.go" {
-					write(f.Name, f.Data)
+					files[f.Name] = f.Data
 					hasMain = hasMain || f.Name == "main.go"
 				}
 			}
-			goCmd := func(args ...string) string {
-				t.Helper()
-				cmd := exec.Command(goBin, args...)
-				cmd.Dir = dir
-				cmd.Env = append(os.Environ(), "GOFLAGS=-mod=mod", "GOPROXY=off", "GOWORK=off")
-				var out, errb bytes.Buffer
-				cmd.Stdout, cmd.Stderr = &out, &errb
-				if err := cmd.Run(); err != nil {
-					t.Fatalf("go %s: %v\n%s%s", strings.Join(args, " "), err, out.String(), errb.String())
-				}
-				return out.String()
+			goCmd := testModule(t, files)
+			if out, err := goCmd("vet", "./..."); err != nil {
+				t.Fatalf("%v\n%s", err, out)
 			}
-			goCmd("vet", "./...")
 			if !hasMain {
 				return
 			}
-			got := goCmd("run", ".")
+			got, err := goCmd("run", ".")
+			if err != nil {
+				t.Fatalf("%v\n%s", err, got)
+			}
 			if want, _ := c.file("stdout"); got != string(want) {
 				t.Errorf("main.go printed:\n%s\nwant:\n%s", got, want)
 			}

@@ -61,36 +61,42 @@ const flagSpecJSON = `{
 var Spec = runtime.MustLoadSpec("flags.json", []byte(flagSpecJSON))
 
 // Context is what a flag is evaluated for: one field per attribute declared in
-// the spec. A field left at its zero value is an absent attribute: checks on
-// it fail, and a Context with every field zero is the empty context.
+// the spec.
+//
+// Every field is a present attribute, its zero value included, so a rule such
+// as "eq false" or "lt 1" matches a zero field. Two exceptions: the key field
+// UserID at its zero value is absent (no rollout bucket, no allow-list match);
+// and a Context whose every field is zero is the empty context, for which a
+// flag that passes its first steps (active, schedule, environment, guards,
+// dependencies) is on.
 type Context struct {
 	// UserID is attribute "user_id" (int, the bucketing key). The zero value means
-	// absent.
+	// absent: no bucket, no allow-list match.
 	UserID int64
-	// Region is attribute "region" (string). The zero value means absent.
+	// Region is attribute "region" (string). The zero value ("") is a present
+	// value like any other.
 	Region string
-	// AccountType is attribute "account_type" (string). The zero value means
-	// absent.
+	// AccountType is attribute "account_type" (string). The zero value ("") is a
+	// present value like any other.
 	AccountType string
-	// BetaProgram is attribute "beta_program" (bool). The zero value means absent.
+	// BetaProgram is attribute "beta_program" (bool). The zero value (false) is a
+	// present value like any other.
 	BetaProgram bool
 }
 
-// flagAttrs returns c's attribute values in spec order; an absent attribute is
-// the zero runtime.Value.
+// flagAttrs returns c's attribute values in spec order, an absent attribute
+// being the zero runtime.Value: all of them for the empty context, else only
+// the key at its zero value.
 func (c *Context) flagAttrs() (a [4]runtime.Value) {
+	if *c == (Context{}) {
+		return
+	}
 	if c.UserID != 0 {
 		a[0] = runtime.Int(c.UserID)
 	}
-	if c.Region != "" {
-		a[1] = runtime.String(c.Region)
-	}
-	if c.AccountType != "" {
-		a[2] = runtime.String(c.AccountType)
-	}
-	if c.BetaProgram {
-		a[3] = runtime.Bool(true)
-	}
+	a[1] = runtime.String(c.Region)
+	a[2] = runtime.String(c.AccountType)
+	a[3] = runtime.Bool(c.BetaProgram)
 	return
 }
 
