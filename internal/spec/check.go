@@ -121,7 +121,7 @@ func (c *checker) flag(f *Flag) {
 		}
 	case variantFlag:
 		if f.PercentageRollout != nil {
-			c.errorf(p+"/percentage_rollout", "percentage_rollout is for bool flags: a %s flag splits users with its variant weights", f.Type)
+			c.errorf(p+"/percentage_rollout", "percentage_rollout is for bool flags: %s %s flag splits users with its variant weights", indefinite(string(f.Type)), f.Type)
 		}
 		c.variants(f)
 	}
@@ -165,7 +165,7 @@ func (c *checker) flag(f *Flag) {
 		case g == nil:
 			c.errorf(dp, "unknown flag %q%s", d, didYouMean(d, flagNames(s)))
 		case g.Type != Bool && g.Type != "":
-			c.errorf(dp, "%q is a %s flag: only bool flags can be depended on", d, g.Type)
+			c.errorf(dp, "%q is %s %s flag: only bool flags can be depended on", d, indefinite(string(g.Type)), g.Type)
 		}
 	}
 	for i, r := range f.Rules {
@@ -184,7 +184,7 @@ func (c *checker) targeting(f *Flag, field, attr string, vals []string) {
 	a := c.s.Attribute(attr)
 	switch {
 	case a == nil:
-		c.errorf(p, "%s needs a %q attribute in context", field, attr)
+		c.errorf(p, "%s needs %s %q attribute in context", field, indefinite(attr), attr)
 		return
 	case a.Type != String && a.Type != "":
 		c.errorf(p, "%s needs %q to be a string attribute, not %s", field, attr, a.Type)
@@ -210,7 +210,7 @@ func (c *checker) variants(f *Flag) {
 		switch f.Type {
 		case Int, Float:
 			if v.Value == nil {
-				c.errorf(vp, `an %s variant needs a "value": {"value": ..., "weight": %v}`, f.Type, v.Weight)
+				c.errorf(vp, `%s %s variant needs a "value": {"value": ..., "weight": %v}`, indefinite(string(f.Type)), f.Type, v.Weight)
 			} else if msg := typeMismatch(v.Value, f.Type); msg != "" {
 				c.errorf(vp+"/value", "%s", msg)
 			}
@@ -227,6 +227,7 @@ func (c *checker) variants(f *Flag) {
 			}
 		}
 	}
+	c.distinctValues(f)
 	if len(f.Variants) > 0 && math.Abs(sum-100) > 1e-9 {
 		c.errorf(p+"/variants", "variant weights must sum to 100, got %s", strconv.FormatFloat(sum, 'g', -1, 64))
 	}
@@ -235,7 +236,7 @@ func (c *checker) variants(f *Flag) {
 	}
 	if f.DefaultVariant == "" {
 		if len(f.Variants) > 0 {
-			c.errorf(p, `a %s flag needs a "default" variant`, f.Type)
+			c.errorf(p, `%s %s flag needs a "default" variant`, indefinite(string(f.Type)), f.Type)
 		}
 		return
 	}
@@ -249,6 +250,32 @@ func (c *checker) variants(f *Flag) {
 		} else {
 			c.errorf(p+"/default", "default %q is not a variant (one of %s)", f.DefaultVariant, strings.Join(names, ", "))
 		}
+	}
+}
+
+// distinctValues reports a variant whose value another variant of f already
+// has (numbers compare by value: 1 and 1.0 are the same): evaluation, the
+// generated enum constants and strategy switches need one variant per value.
+func (c *checker) distinctValues(f *Flag) {
+	p := flagPtr(f)
+	seen := map[any]*Variant{}
+	for _, v := range f.Variants {
+		key := v.Value
+		switch x := key.(type) {
+		case int64:
+			key = float64(x)
+		case nil:
+			continue // reported above
+		}
+		if prev, dup := seen[key]; dup {
+			ptr := p + "/variants/" + escapeToken(v.Name)
+			if f.Type == Int || f.Type == Float || v.Value != v.Name {
+				ptr += "/value"
+			}
+			c.errorf(ptr, "variants %q and %q have the same value %s: each variant needs its own", prev.Name, v.Name, quoteAny(v.Value))
+			continue
+		}
+		seen[key] = v
 	}
 }
 
@@ -536,6 +563,22 @@ func didYouMean(s string, candidates []string) string {
 		return fmt.Sprintf(" (did you mean %q?)", m)
 	}
 	return ""
+}
+
+// indefinite returns the indefinite article for word, by its spelling: "an"
+// before a vowel ("an int", "an account_type"), "a" otherwise and before a
+// "u" said "you" ("a user_id", "a unit").
+func indefinite(word string) string {
+	w := strings.ToLower(word)
+	switch {
+	case w == "":
+		return "a"
+	case strings.HasPrefix(w, "us"), strings.HasPrefix(w, "uni"), strings.HasPrefix(w, "uu"), strings.HasPrefix(w, "uri"):
+		return "a"
+	case strings.ContainsRune("aeiou", rune(w[0])):
+		return "an"
+	}
+	return "a"
 }
 
 func quoteAny(v any) string {

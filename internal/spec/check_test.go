@@ -110,6 +110,28 @@ func TestChecks(t *testing.T) {
 		{"regions undeclared attribute", "{\"context\": {\"user_id\": {\"type\": \"int\"}}, \"flags\": {\"a\": {\"regions\": [\"US\"]}}}", []string{
 			"t.json:1:70: /flags/a/regions: regions needs a \"region\" attribute in context",
 		}},
+		{"account_types undeclared attribute (an)", "{\"context\": {\"user_id\": {\"type\": \"int\"}}, \"flags\": {\"a\": {\"account_types\": [\"free\"]}}}", []string{
+			"t.json:1:76: /flags/a/account_types: account_types needs an \"account_type\" attribute in context",
+		}},
+		{"float variant without value (a)", "{\"flags\": {\"a\": {\"type\": \"float\", \"default\": \"x\", \"variants\": {\"x\": 100}}}}", []string{
+			"t.json:1:69: /flags/a/variants/x: a float variant needs a \"value\": {\"value\": ..., \"weight\": 100}",
+		}},
+		{"enum flag without default (an)", "{\"flags\": {\"a\": {\"type\": \"enum\", \"default\": null, \"variants\": {\"x\": 100}}}}", []string{
+			"t.json:1:17: /flags/a: an enum flag needs a \"default\" variant",
+			"t.json:1:45: /flags/a/default: must be a string, got null",
+		}},
+		{"duplicate string variant values", "{\"flags\": {\"a\": {\"type\": \"string\", \"default\": \"x\", \"variants\": {\"x\": {\"value\": \"blue\", \"weight\": 50}, \"y\": {\"value\": \"blue\", \"weight\": 50}}}}}", []string{
+			"t.json:1:118: /flags/a/variants/y/value: variants \"x\" and \"y\" have the same value \"blue\": each variant needs its own",
+		}},
+		{"string variant value is another's name", "{\"flags\": {\"a\": {\"type\": \"string\", \"default\": \"blue\", \"variants\": {\"blue\": 50, \"y\": {\"value\": \"blue\", \"weight\": 50}}}}}", []string{
+			"t.json:1:95: /flags/a/variants/y/value: variants \"blue\" and \"y\" have the same value \"blue\": each variant needs its own",
+		}},
+		{"duplicate int variant values 1 and 1.0", "{\"flags\": {\"a\": {\"type\": \"int\", \"default\": \"x\", \"variants\": {\"x\": {\"value\": 1, \"weight\": 50}, \"y\": {\"value\": 1.0, \"weight\": 50}}}}}", []string{
+			"t.json:1:110: /flags/a/variants/y/value: variants \"x\" and \"y\" have the same value 1: each variant needs its own",
+		}},
+		{"duplicate float variant values 1 and 1.0", "{\"flags\": {\"a\": {\"type\": \"float\", \"default\": \"x\", \"variants\": {\"x\": {\"value\": 1, \"weight\": 50}, \"y\": {\"value\": 1.0, \"weight\": 50}}}}}", []string{
+			"t.json:1:112: /flags/a/variants/y/value: variants \"x\" and \"y\" have the same value 1: each variant needs its own",
+		}},
 		{"regions outside enum", "{\"context\": {\"region\": {\"type\": \"string\", \"enum\": [\"US\", \"RO\"]}}, \"flags\": {\"a\": {\"regions\": [\"US\", \"FR\"]}}}", []string{
 			"t.json:1:101: /flags/a/regions/1: \"FR\" is not a value of attribute \"region\" (one of US, RO)",
 		}},

@@ -140,7 +140,7 @@ func (doc *document) schemaLeaf(e *jsonschema.ValidationError) []*Error {
 			msg := fmt.Sprintf("missing required field %q", name)
 			if parent == "/$defs/flag/then" {
 				if t := n.get("type"); t != nil {
-					msg += fmt.Sprintf(" (a %s flag needs variants and a default)", t.str)
+					msg += fmt.Sprintf(" (%s %s flag needs variants and a default)", indefinite(t.str), t.str)
 				}
 			}
 			out = append(out, &Error{Pointer: ptr, Msg: msg})
@@ -209,13 +209,10 @@ func (doc *document) unknownFields(ptr string, n *node, at string, sch map[strin
 
 // article prefixes a JSON Schema type name with its article.
 func article(t string) string {
-	switch t {
-	case "integer", "object", "array":
-		return "an " + t
-	case "null":
-		return "null"
+	if t == "null" {
+		return t
 	}
-	return "a " + t
+	return indefinite(t) + " " + t
 }
 
 // show renders a scalar node for a message.
