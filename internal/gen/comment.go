@@ -47,10 +47,11 @@ func clean(s string) string {
 	return out
 }
 
-// sentence cleans s and ends it with a full stop unless it already ends
-// with punctuation.
+// sentence cleans s, keeps it from reading as a deprecation notice (see
+// defuse) and ends it with a full stop unless it already ends with
+// punctuation.
 func sentence(s string) string {
-	s = clean(s)
+	s = defuse(clean(s))
 	if s == "" {
 		return s
 	}
@@ -101,4 +102,25 @@ func wrap(p string, width int) []string {
 		lines = append(lines, cur.String())
 	}
 	return lines
+}
+
+// defuse keeps spec text from starting a "Deprecated:" paragraph, which Go
+// tools (gopls, staticcheck, pkg.go.dev) read as a deprecation notice: the
+// generator alone decides that a flag is deprecated (its expiry has passed).
+// Text that starts with "Deprecated" and a colon, in any case, is labelled
+// as the spec's description instead.
+func defuse(s string) string {
+	rest, ok := cutPrefixFold(s, "deprecated")
+	if ok && strings.HasPrefix(strings.TrimLeft(rest, " "), ":") {
+		return "Description: " + s
+	}
+	return s
+}
+
+// cutPrefixFold is strings.CutPrefix ignoring ASCII case.
+func cutPrefixFold(s, prefix string) (string, bool) {
+	if len(s) < len(prefix) || !strings.EqualFold(s[:len(prefix)], prefix) {
+		return s, false
+	}
+	return s[len(prefix):], true
 }

@@ -209,6 +209,33 @@ func TestDescriptionsCannotBreakOut(t *testing.T) {
 	}
 }
 
+// TestDescriptionCannotDeprecate: a description that starts with
+// "Deprecated:" must not become a deprecation notice (a paragraph starting
+// "Deprecated: "), which would mark every call site as deprecated; only an
+// expired flag is.
+func TestDescriptionCannotDeprecate(t *testing.T) {
+	for _, desc := range []string{"Deprecated: use new_checkout.", "  deprecated : gone soon", "DEPRECATED:x"} {
+		s := handSpec()
+		s.Flags[5].Description = desc // new_ui, no expiry
+		s.Context[1].Doc = desc
+		f := checkWellFormed(t, generate(t, s, Options{Package: "demo", Now: jan2025}), "demo")
+		for _, name := range []string{"Flags.NewUI", "Context"} {
+			doc, _ := declDoc(f, name)
+			for _, p := range strings.Split(doc, "\n\n") {
+				if strings.HasPrefix(strings.ToLower(strings.TrimSpace(p)), "deprecated") {
+					t.Errorf("description %q: %s has a deprecation paragraph:\n%s", desc, name, doc)
+				}
+			}
+			if name == "Flags.NewUI" && !strings.Contains(doc, "\nDescription: "+strings.TrimSpace(desc)) {
+				t.Errorf("description %q not kept, labelled:\n%s", desc, doc)
+			}
+		}
+	}
+	if got := defuse("Deprecation notes: none"); got != "Deprecation notes: none" {
+		t.Errorf("defuse changed %q", got)
+	}
+}
+
 func TestEmbeddedSourceVerbatim(t *testing.T) {
 	for name, src := range map[string]string{
 		"raw":        "{\n\t\"flags\": {\"a\": {\"metadata\": {\"description\": \"é ü 日本\"}}}\n}\n",
