@@ -60,6 +60,9 @@ func TestSchemaMatchesDecoder(t *testing.T) {
 	var tags []string
 	pt := reflect.TypeFor[Patch]()
 	for i := range pt.NumField() {
+		if !pt.Field(i).IsExported() {
+			continue
+		}
 		tag, _, _ := strings.Cut(pt.Field(i).Tag.Get("json"), ",")
 		if tag != "-" {
 			tags = append(tags, tag)

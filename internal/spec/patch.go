@@ -50,6 +50,12 @@ type Patch struct {
 
 	// Null lists the spec field names the patch sets to JSON null.
 	Null []string `json:"-"`
+
+	// checked is the flag as DecodePatch built and checked it over the
+	// spec against, so that Apply over that same spec need not decode and
+	// validate the patch again. A Patch is not to be changed once decoded.
+	checked *Flag
+	against *Spec
 }
 
 // MarshalJSON writes p as a patch object, fields in a fixed order, with
@@ -198,6 +204,33 @@ const patchFile = "patch"
 // ("patch:LINE:COL: /percentage_rollout: must be between 0 and 100");
 // problems outside the patched flag keep their spec pointer.
 func DecodePatch(s *Spec, flag string, data []byte) (*Patch, error) {
+	return decodePatch(s, flag, data, true)
+}
+
+// DecodePatches decodes a whole live state, one patch per flag. Each patch
+// is validated like DecodePatch's, but only against its own flag: the
+// checks across flags (depends_on cycles) are Apply's, so decoding n
+// patches costs O(n), not O(n²). A patch that fails is left out of
+// patches and its error is returned under the flag's name.
+func DecodePatches(s *Spec, raw map[string][]byte) (patches map[string]*Patch, errs map[string]error) {
+	patches = make(map[string]*Patch, len(raw))
+	for name, data := range raw {
+		p, err := decodePatch(s, name, data, false)
+		if err != nil {
+			if errs == nil {
+				errs = map[string]error{}
+			}
+			errs[name] = err
+			continue
+		}
+		patches[name] = p
+	}
+	return patches, errs
+}
+
+// decodePatch implements DecodePatch; whole selects the checks of the
+// whole spec with the patch applied, else only the patched flag's own.
+func decodePatch(s *Spec, flag string, data []byte, whole bool) (*Patch, error) {
 	f := s.Flag(flag)
 	if f == nil {
 		return nil, ErrorList{{File: patchFile, Msg: fmt.Sprintf("unknown flag %q%s", flag, didYouMean(flag, flagNames(s)))}}
@@ -208,9 +241,20 @@ func DecodePatch(s *Spec, flag string, data []byte) (*Patch, error) {
 		return nil, errs
 	}
 	errs = append(errs, doc.validate(schema.Patch())...)
-	ns, clone, b := s.withPatch(f, doc.root)
-	errs = append(errs, b.errs...)
-	errs = append(errs, check(ns, flag)...)
+	var clone *Flag
+	if whole {
+		ns, c, b := s.withPatch(f, doc.root)
+		clone = c
+		errs = append(errs, b.errs...)
+		errs = append(errs, check(ns, flag)...)
+	} else {
+		b := &builder{}
+		clone = b.patchFlag(s, f, doc.root)
+		errs = append(errs, b.errs...)
+		c := &checker{s: s, prefer: []string{flag}}
+		c.flag(clone)
+		errs = append(errs, c.errs...)
+	}
 	if len(errs) > 0 {
 		for _, e := range errs {
 			if e.Pointer == base || strings.HasPrefix(e.Pointer, base+"/") {
@@ -220,7 +264,7 @@ func DecodePatch(s *Spec, flag string, data []byte) (*Patch, error) {
 		}
 		return nil, errs.sortDedup()
 	}
-	p := &Patch{}
+	p := &Patch{checked: clone, against: s}
 	if doc.root.kind == kObject {
 		for i, key := range doc.root.keys {
 			if doc.root.elems[i].kind == kNull {
@@ -284,6 +328,10 @@ func (s *Spec) Apply(patches map[string]*Patch) (*Spec, error) {
 			continue
 		}
 		if p == nil {
+			continue
+		}
+		if p.against == s && p.checked != nil {
+			ns.Flags[f.Index] = p.checked // decoded and checked over s already
 			continue
 		}
 		data, err := json.Marshal(p)

@@ -41,6 +41,10 @@ func TestDecodePatch(t *testing.T) {
 		Tripped: ptr("error_threshold 100 exceeded"),
 		Null:    []string{"regions"},
 	}
+	if p.checked == nil || p.against != s {
+		t.Errorf("DecodePatch did not keep the flag it checked over s")
+	}
+	p.checked, p.against = nil, nil
 	if !reflect.DeepEqual(p, want) {
 		t.Errorf("DecodePatch =\n %+v\nwant\n %+v", p, want)
 	}
@@ -169,5 +173,44 @@ func TestApplyRefuses(t *testing.T) {
 				t.Errorf("Apply = %v\nwant %s", err, tc.want)
 			}
 		})
+	}
+}
+
+// TestDecodePatches: a whole live state decodes flag by flag (a bad patch
+// is reported under its flag and left out, the others kept); checks across
+// flags, such as a depends_on cycle the patches create together, are
+// Apply's.
+func TestDecodePatches(t *testing.T) {
+	s, err := Parse("flags.json", []byte(`{"flags": {
+		"a": {"active": true},
+		"b": {"active": true},
+		"c": {"active": true}
+	}}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	patches, errs := DecodePatches(s, map[string][]byte{
+		"a": []byte(`{"depends_on": ["b"]}`),
+		"b": []byte(`{"depends_on": ["a"]}`),
+		"c": []byte(`{"percentage_rollout": 150}`),
+	})
+	if len(patches) != 2 || patches["a"] == nil || patches["b"] == nil {
+		t.Fatalf("patches = %v, want a and b", patches)
+	}
+	if err := errs["c"]; err == nil || !strings.Contains(err.Error(), "/percentage_rollout: must be between 0 and 100") || len(errs) != 1 {
+		t.Fatalf("errs = %v, want c's rollout refused", errs)
+	}
+	if _, err := s.Apply(patches); err == nil || !strings.Contains(err.Error(), "dependency cycle a → b → a") {
+		t.Fatalf("Apply of a cycle = %v", err)
+	}
+	// A patch checked over s is re-validated when applied over another spec.
+	one, _ := DecodePatches(s, map[string][]byte{"a": []byte(`{"active": false}`)})
+	other, err := s.Apply(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	live, err := other.Apply(one)
+	if err != nil || live.Flag("a").Active {
+		t.Fatalf("Apply over another spec = %v, a active %v", err, live != nil && live.Flag("a").Active)
 	}
 }
