@@ -165,8 +165,8 @@ func (s *Spec) Inspect(st State, now time.Time) (*Inspection, error) {
 		return nil, err
 	}
 	in := &Inspection{Version: st.Version}
-	patches := map[string]*spec.Patch{}
 	problems := map[string]string{}
+	raws := make(map[string][]byte, len(st.Flags))
 	for name, raw := range st.Flags {
 		if s.m.Flag(name) == nil {
 			if in.Unknown == nil {
@@ -175,12 +175,11 @@ func (s *Spec) Inspect(st State, now time.Time) (*Inspection, error) {
 			in.Unknown[name] = raw
 			continue
 		}
-		p, err := spec.DecodePatch(s.m, name, raw)
-		if err != nil {
-			problems[name] = "live patch refused: " + err.Error()
-			continue
-		}
-		patches[name] = p
+		raws[name] = raw
+	}
+	patches, errs := spec.DecodePatches(s.m, raws)
+	for name, err := range errs {
+		problems[name] = "live patch refused: " + err.Error()
 	}
 	live, err := s.m.Apply(patches)
 	if err != nil {
