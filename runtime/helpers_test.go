@@ -79,8 +79,8 @@ func handFlag(name string, cfg map[string]any) (*spec.Flag, error) {
 		case "active":
 			f.Active = v.(bool)
 		case "activation_date":
-			t, ok := parseDate(v.(string))
-			if !ok {
+			t, err := spec.ParseDate(v.(string))
+			if err != nil {
 				return nil, fmt.Errorf("bad date %v", v)
 			}
 			f.ActivationDate = &t

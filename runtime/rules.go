@@ -6,6 +6,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/flaggen/flaggen/internal/spec"
 )
 
 // opcode is a compiled rule operator. Rules are evaluated by a switch over
@@ -54,7 +56,7 @@ type rule struct {
 	strs    []string         // in/not_in over a few strings (the seed's regions, account_types)
 	res     []*regexp.Regexp // matches
 	times   []time.Time      // before/after
-	semvers []semver         // semver_*
+	semvers []spec.Semver    // semver_*
 	field   string           // the spec field it came from: "regions", "rules[2]" …
 }
 
@@ -87,9 +89,9 @@ func compileRule(attr int, attrName, field, opName string, values []any) (rule, 
 			case time.Time:
 				r.times = append(r.times, v)
 			case string:
-				t, ok := parseDate(v)
-				if !ok {
-					return rule{}, fmt.Errorf("%s: bad date %q (want 2006-01-02, 2006-01-02T15:04:05 or RFC 3339)", field, v)
+				t, err := spec.ParseDate(v)
+				if err != nil {
+					return rule{}, fmt.Errorf("%s: %v", field, err)
 				}
 				r.times = append(r.times, t)
 			default:
@@ -99,7 +101,7 @@ func compileRule(attr int, attrName, field, opName string, values []any) (rule, 
 	case opSemverEq, opSemverLt, opSemverGt:
 		for _, v := range values {
 			s, _ := v.(string)
-			sv, ok := parseSemver(s)
+			sv, ok := spec.ParseSemver(s)
 			if !ok {
 				return rule{}, fmt.Errorf("%s: bad semantic version %v", field, v)
 			}
@@ -219,11 +221,11 @@ func (r *rule) match(a []Value) bool {
 		if v.kind != kindString {
 			return false
 		}
-		sv, ok := parseSemver(v.s)
+		sv, ok := spec.ParseSemver(v.s)
 		if !ok {
 			return false
 		}
-		c := sv.compare(r.semvers[0])
+		c := sv.Compare(r.semvers[0])
 		switch r.op {
 		case opSemverEq:
 			return c == 0
@@ -315,7 +317,7 @@ func (r *rule) describe() string {
 		}
 	case r.semvers != nil:
 		for _, s := range r.semvers {
-			parts = append(parts, s.raw)
+			parts = append(parts, s.Raw)
 		}
 	default:
 		for _, v := range r.vals {
@@ -330,126 +332,14 @@ func (r *rule) describe() string {
 	return b.String()
 }
 
-// Date formats accepted in specs, rules and attributes (D3: no offset = UTC).
-var dateLayouts = []string{time.RFC3339Nano, "2006-01-02T15:04:05.999999999", "2006-01-02"}
-
-func parseDate(s string) (time.Time, bool) {
-	for _, l := range dateLayouts {
-		if t, err := time.Parse(l, s); err == nil {
-			return t, true
-		}
-	}
-	return time.Time{}, false
-}
-
 // valueTime reads a date attribute: a date string, or Unix seconds.
 func valueTime(v Value) (time.Time, bool) {
 	switch v.kind {
 	case kindString:
-		return parseDate(v.s)
+		t, err := spec.ParseDate(v.s)
+		return t, err == nil
 	case kindInt:
 		return time.Unix(int64(v.n), 0), true
 	}
 	return time.Time{}, false
-}
-
-// semver is a parsed semantic version; pre and raw alias the input.
-type semver struct {
-	major, minor, patch uint64
-	pre                 string
-	raw                 string
-}
-
-// parseSemver parses [v]MAJOR[.MINOR[.PATCH]][-PRERELEASE][+BUILD] without
-// allocating.
-func parseSemver(s string) (semver, bool) {
-	v := semver{raw: s}
-	if len(s) > 0 && (s[0] == 'v' || s[0] == 'V') {
-		s = s[1:]
-	}
-	if i := strings.IndexByte(s, '+'); i >= 0 {
-		s = s[:i]
-	}
-	if i := strings.IndexByte(s, '-'); i >= 0 {
-		v.pre, s = s[i+1:], s[:i]
-		if v.pre == "" {
-			return semver{}, false
-		}
-	}
-	var parts [3]uint64
-	n := 0
-	for {
-		if n == 3 {
-			return semver{}, false
-		}
-		i := strings.IndexByte(s, '.')
-		num := s
-		if i >= 0 {
-			num = s[:i]
-		}
-		x, err := strconv.ParseUint(num, 10, 64)
-		if err != nil {
-			return semver{}, false
-		}
-		parts[n] = x
-		n++
-		if i < 0 {
-			break
-		}
-		s = s[i+1:]
-	}
-	v.major, v.minor, v.patch = parts[0], parts[1], parts[2]
-	return v, true
-}
-
-// compare orders versions by semver precedence (build metadata ignored).
-func (v semver) compare(w semver) int {
-	for _, p := range [3][2]uint64{{v.major, w.major}, {v.minor, w.minor}, {v.patch, w.patch}} {
-		if p[0] != p[1] {
-			if p[0] < p[1] {
-				return -1
-			}
-			return 1
-		}
-	}
-	switch {
-	case v.pre == w.pre:
-		return 0
-	case v.pre == "":
-		return 1
-	case w.pre == "":
-		return -1
-	}
-	a, b := v.pre, w.pre
-	for a != "" && b != "" {
-		var x, y string
-		x, a, _ = strings.Cut(a, ".")
-		y, b, _ = strings.Cut(b, ".")
-		xn, errx := strconv.ParseUint(x, 10, 64)
-		yn, erry := strconv.ParseUint(y, 10, 64)
-		switch {
-		case errx == nil && erry == nil:
-			if xn != yn {
-				if xn < yn {
-					return -1
-				}
-				return 1
-			}
-		case errx == nil:
-			return -1 // numeric identifiers sort first
-		case erry == nil:
-			return 1
-		default:
-			if c := strings.Compare(x, y); c != 0 {
-				return c
-			}
-		}
-	}
-	switch {
-	case a == "" && b == "":
-		return 0
-	case a == "":
-		return -1
-	}
-	return 1
 }

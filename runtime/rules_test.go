@@ -42,6 +42,7 @@ func TestRuleOperators(t *testing.T) {
 		{"after", []any{"2024-01-01"}, String("not a date"), 0, false},
 		{"semver_gt", []any{"2.3.0"}, String("2.10.0"), 0, true},
 		{"semver_gt", []any{"2.3.0"}, String("v2.3.0"), 0, false},
+		{"semver_lt", []any{"2.3.0"}, String("2.2"), 0, false}, // strict: not a version, fails (spec.ParseSemver)
 		{"semver_lt", []any{"2.3.0"}, String("2.3.0-rc.1"), 0, true},
 		{"semver_eq", []any{"2.3.0"}, String("2.3.0+build5"), 0, true},
 		{"semver_gt", []any{"1.0.0-alpha"}, String("1.0.0-alpha.1"), 0, true},

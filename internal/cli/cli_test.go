@@ -66,7 +66,11 @@ func TestUsage(t *testing.T) {
 		{[]string{"generate", "-spec", "x.json"}, 2, "", "-out is required"},
 		{[]string{"generate", "-bogus"}, 2, "", "flag provided but not defined: -bogus"},
 		{[]string{"generate", "-spec", "x", "-out", "o", "extra"}, 2, "", `unexpected argument "extra"`},
-		{[]string{"generate", "-spec", "x", "-out", "o", "-now", "tomorrow"}, 2, "", `-now: "tomorrow" is neither 2006-01-02 nor RFC 3339`},
+		{[]string{"generate", "-spec", "x", "-out", "o", "-now", "tomorrow"}, 2, "", `-now: "tomorrow" is not a date (want 2006-01-02, 2006-01-02T15:04:05 in UTC, or RFC 3339`},
+		// -now takes every date form a spec takes (spec.ParseDate): this one gets past it.
+		{[]string{"generate", "-spec", filepath.Join(t.TempDir(), "missing.json"), "-out", "o", "-now", "2025-01-01T10:00:00"}, 1, "", "flaggen: open "},
+		{[]string{"generate", "-spec", "x", "-out", "o", "-pkg", "my-flags"}, 2, "", "flaggen generate: -pkg: \"my-flags\" is not a valid Go package name\nusage: flaggen generate "},
+		{[]string{"generate", "-spec", "x", "-out", "o", "-pkg", "func"}, 2, "", `-pkg: "func" is not a valid Go package name`},
 		{[]string{"validate"}, 2, "", "-spec is required"},
 		{[]string{"validate", "-spec", filepath.Join(t.TempDir(), "missing.json")}, 1, "", "flaggen: open "},
 	} {
@@ -162,8 +166,14 @@ func TestGenerateCheck(t *testing.T) {
 	check := []string{"generate", "-check", "-spec", specFile, "-out", out, "-now", "2025-01-01"}
 
 	code, _, stderr := run(t, check...)
-	if code != 1 || !strings.Contains(stderr, gen.FileName+" is missing") || !strings.Contains(stderr, "regenerate with: flaggen generate -spec ") {
+	if code != 1 || !strings.Contains(stderr, gen.FileName+" is missing") || !strings.Contains(stderr, "regenerate with: flaggen generate -spec "+specFile+" -out "+out+" -now 2025-01-01\n") {
 		t.Errorf("missing file: exit %d, stderr %q", code, stderr)
+	}
+	// The hint keeps -pkg and -now, quoting what a shell would split.
+	spaced := filepath.Join(dir, "my flags")
+	code, _, stderr = run(t, "generate", "-check", "-spec", specFile, "-out", spaced, "-pkg", "ff", "-now", "2025-01-01T10:00:00")
+	if want := "regenerate with: flaggen generate -spec " + specFile + " -out '" + spaced + "' -pkg ff -now 2025-01-01T10:00:00\n"; code != 1 || !strings.Contains(stderr, want) {
+		t.Errorf("hint: exit %d, stderr %q, want it to contain %q", code, stderr, want)
 	}
 	if _, err := os.Stat(out); !os.IsNotExist(err) {
 		t.Errorf("-check created %s", out)
@@ -279,7 +289,7 @@ func TestPackageName(t *testing.T) {
 	if code, _, stderr := run(t, "generate", "-spec", specFile, "-out", filepath.Join(dir, "2fa")); code != 2 || !strings.Contains(stderr, "use -pkg") {
 		t.Errorf("underivable name: exit %d, stderr %q", code, stderr)
 	}
-	if code, _, stderr := run(t, "generate", "-spec", specFile, "-out", dir, "-pkg", "not-valid"); code != 1 || !strings.Contains(stderr, `invalid package name "not-valid"`) {
+	if code, _, stderr := run(t, "generate", "-spec", specFile, "-out", dir, "-pkg", "not-valid"); code != 2 || !strings.Contains(stderr, `-pkg: "not-valid" is not a valid Go package name`) {
 		t.Errorf("bad -pkg: exit %d, stderr %q", code, stderr)
 	}
 }

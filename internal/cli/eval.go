@@ -13,6 +13,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/flaggen/flaggen/internal/spec"
 	"github.com/flaggen/flaggen/runtime"
 	"github.com/flaggen/flaggen/runtime/redisstore"
 )
@@ -83,7 +84,7 @@ func setupEval(fs *flag.FlagSet) func(*Env, []string) error {
 		}
 		opts := []runtime.Option{runtime.WithEnvironment(*envName)}
 		if *now != "" {
-			t, err := parseDate(*now)
+			t, err := spec.ParseDate(*now)
 			if err != nil {
 				return Usagef("-now: %v", err)
 			}

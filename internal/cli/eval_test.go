@@ -127,7 +127,7 @@ func TestEvalUsageErrors(t *testing.T) {
 		errs string
 	}{
 		{[]string{"eval", "{}"}, 2, "-spec is required"},
-		{[]string{"eval", "-spec", seedSpec, "-now", "soon", "{}"}, 2, `-now: "soon" is neither`},
+		{[]string{"eval", "-spec", seedSpec, "-now", "soon", "{}"}, 2, `-now: "soon" is not a date`},
 		{[]string{"eval", "-spec", seedSpec, "{}", "{}"}, 2, `unexpected argument "{}"`},
 		{[]string{"eval", "-spec", seedSpec, "-namespace", "x", "{}"}, 2, "-namespace needs -redis"},
 		{[]string{"eval", "-spec", seedSpec, "-flag", "new_iu", "{}"}, 1, `flaggen: -flag: unknown flag "new_iu" (did you mean new_ui?)`},

@@ -10,6 +10,7 @@ import (
 	"os"
 	"path/filepath"
 	"sort"
+	"strings"
 	"time"
 
 	"github.com/flaggen/flaggen/internal/gen"
@@ -42,7 +43,7 @@ func setupGenerate(fs *flag.FlagSet) func(*Env, []string) error {
 	specFile := fs.String("spec", "", "the spec `FILE` to read (required)")
 	out := fs.String("out", "", "the output directory `DIR`, created if missing (required)")
 	pkg := fs.String("pkg", "", "the Go package `NAME` of the generated file (default: the package\nalready in DIR, else DIR's base name lower-cased without characters\nthat cannot appear in a package name)")
-	now := fs.String("now", "", "the `DATE` (2006-01-02 or RFC 3339) against which flag expiry is judged:\nexpired flags' methods are marked Deprecated (default: today)")
+	now := fs.String("now", "", "the `DATE` against which flag expiry is judged, written as in specs\n(2006-01-02, 2006-01-02T15:04:05 in UTC, or RFC 3339): the methods of\nflags expired by then are marked Deprecated (default: now)")
 	check := fs.Bool("check", false, "write nothing; exit 1 and print a diff if DIR is not up to date")
 	return func(env *Env, args []string) error {
 		if len(args) > 0 {
@@ -54,9 +55,12 @@ func setupGenerate(fs *flag.FlagSet) func(*Env, []string) error {
 		if *out == "" {
 			return Usagef("-out is required")
 		}
+		if *pkg != "" && !gen.ValidPackageName(*pkg) {
+			return Usagef("-pkg: %q is not a valid Go package name", *pkg)
+		}
 		when := time.Now()
 		if *now != "" {
-			t, err := parseDate(*now)
+			t, err := spec.ParseDate(*now)
 			if err != nil {
 				return Usagef("-now: %v", err)
 			}
@@ -77,7 +81,14 @@ func setupGenerate(fs *flag.FlagSet) func(*Env, []string) error {
 			return err
 		}
 		if *check {
-			return checkFiles(env, *out, files, fmt.Sprintf("flaggen generate -spec %s -out %s", *specFile, *out))
+			regen := []string{"flaggen", "generate", "-spec", *specFile, "-out", *out}
+			if *pkg != "" {
+				regen = append(regen, "-pkg", *pkg)
+			}
+			if *now != "" {
+				regen = append(regen, "-now", *now)
+			}
+			return checkFiles(env, *out, files, shellJoin(regen))
 		}
 		return writeFiles(*out, files)
 	}
@@ -96,15 +107,20 @@ func load(file string) (*spec.Spec, error) {
 	return s, nil
 }
 
-func parseDate(s string) (time.Time, error) {
-	if t, err := time.Parse(time.DateOnly, s); err == nil {
-		return t, nil
+// shellJoin joins args into a command line a shell reads back as args,
+// quoting only the arguments that need it.
+func shellJoin(args []string) string {
+	quoted := make([]string, len(args))
+	for i, a := range args {
+		if a != "" && strings.IndexFunc(a, func(r rune) bool {
+			return !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || strings.ContainsRune("-_./:=+,@%", r))
+		}) < 0 {
+			quoted[i] = a
+		} else {
+			quoted[i] = "'" + strings.ReplaceAll(a, "'", `'\''`) + "'"
+		}
 	}
-	t, err := time.Parse(time.RFC3339, s)
-	if err != nil {
-		return time.Time{}, fmt.Errorf("%q is neither 2006-01-02 nor RFC 3339", s)
-	}
-	return t, nil
+	return strings.Join(quoted, " ")
 }
 
 // packageName picks the package of the generated file when -pkg is not

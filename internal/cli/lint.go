@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/flaggen/flaggen/internal/lint"
+	"github.com/flaggen/flaggen/internal/spec"
 )
 
 func init() {
@@ -50,7 +51,7 @@ func setupLint(fs *flag.FlagSet) func(*Env, []string) error {
 		}
 		when := time.Now()
 		if *now != "" {
-			t, err := parseDate(*now)
+			t, err := spec.ParseDate(*now)
 			if err != nil {
 				return Usagef("-now: %v", err)
 			}

@@ -16,7 +16,7 @@ func TestLintUsage(t *testing.T) {
 		errs string
 	}{
 		{[]string{"lint"}, "flaggen lint: -spec is required\nusage: flaggen lint -spec FILE"},
-		{[]string{"lint", "-spec", "f.json", "-now", "soon"}, `-now: "soon" is neither 2006-01-02 nor RFC 3339`},
+		{[]string{"lint", "-spec", "f.json", "-now", "soon"}, `-now: "soon" is not a date (want 2006-01-02, 2006-01-02T15:04:05 in UTC, or RFC 3339`},
 		{[]string{"lint", "-spec", "f.json", "-stale", "0s"}, "-stale must be positive"},
 		{[]string{"lint", "-spec", "f.json", "-stale", "month"}, `invalid value "month" for flag -stale`},
 		{[]string{"lint", "-bogus"}, "flag provided but not defined: -bogus"},

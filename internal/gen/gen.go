@@ -7,7 +7,6 @@ import (
 	"go/format"
 	"go/token"
 	"path"
-	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -90,10 +89,15 @@ func gofmt(src []byte) ([]byte, error) {
 	return nil, errors.New("gofmt does not reach a fixed point")
 }
 
-// check validates the options and the parts of the model the generator
-// relies on, and fills in defaults.
+// check validates the options, fills in defaults, and checks the few model
+// invariants the emitter itself relies on: indexes equal positions (they are
+// emitted as literals), attribute and flag types are ones it knows, and
+// variant values have the flag's Go type (it type-asserts them). Everything
+// else (Go names valid, unique and clear of spec.GeneratedNames; strategies
+// covering every state with distinct implementations; distinct variant
+// values) is spec.Parse's to guarantee, and is not repeated here.
 func check(s *spec.Spec, opts *Options) error {
-	if !token.IsIdentifier(opts.Package) || opts.Package == "_" {
+	if !ValidPackageName(opts.Package) {
 		return fmt.Errorf("gen: invalid package name %q", opts.Package)
 	}
 	if opts.SpecFile == "" {
@@ -103,89 +107,30 @@ func check(s *spec.Spec, opts *Options) error {
 		opts.Now = time.Now()
 	}
 	var errs []error
-	top := map[string]string{} // package-level name → what declares it
-	methods := map[string]string{}
-	for _, n := range []string{"Context", "Flags", "New", "MustNew", "Spec"} {
-		top[n] = "the generated API"
-	}
-	for _, n := range []string{"Runtime", "Close", "Explain"} {
-		methods[n] = "the generated API"
-	}
-	declare := func(names map[string]string, name, by string) {
-		if !token.IsIdentifier(name) || !token.IsExported(name) {
-			errs = append(errs, fmt.Errorf("gen: %s: %q is not an exported Go identifier", by, name))
-			return
-		}
-		if prev, ok := names[name]; ok {
-			errs = append(errs, fmt.Errorf("gen: %s: Go name %s is already used by %s", by, name, prev))
-			return
-		}
-		names[name] = by
-	}
-	fields := map[string]string{}
 	for i, a := range s.Context {
 		by := fmt.Sprintf("attribute %q", a.Name)
 		if a.Index != i {
 			errs = append(errs, fmt.Errorf("gen: %s: index %d, want %d", by, a.Index, i))
 		}
-		switch a.Type {
-		case spec.Bool, spec.String, spec.Int, spec.Float:
-		default:
+		if _, ok := valueFuncs[a.Type]; !ok {
 			errs = append(errs, fmt.Errorf("gen: %s: unsupported attribute type %q", by, a.Type))
 		}
-		declare(fields, a.GoName, by)
 	}
 	for i, f := range s.Flags {
 		by := fmt.Sprintf("flag %q", f.Name)
 		if f.Index != i {
 			errs = append(errs, fmt.Errorf("gen: %s: index %d, want %d", by, f.Index, i))
 		}
-		if i > 0 && s.Flags[i-1].Name >= f.Name {
-			errs = append(errs, fmt.Errorf("gen: %s: flags not sorted by name", by))
-		}
-		declare(top, f.GoName, by)
-		declare(methods, f.GoName, by)
-		switch ftype(f) {
-		case spec.Bool:
-		case spec.String, spec.Int, spec.Float, spec.Enum:
-			if len(f.Variants) == 0 {
-				errs = append(errs, fmt.Errorf("gen: %s: variant flag without variants", by))
-			}
-			for _, v := range f.Variants {
-				if err := checkValue(ftype(f), v.Value); err != nil {
-					errs = append(errs, fmt.Errorf("gen: %s: variant %q: %w", by, v.Name, err))
-				}
-			}
-		default:
+		if _, ok := evalFuncs[ftype(f)]; !ok {
 			errs = append(errs, fmt.Errorf("gen: %s: unsupported flag type %q", by, ftype(f)))
+			continue
 		}
-		if ftype(f) == spec.Enum {
-			declare(top, f.GoName+"Variant", by)
-			for _, v := range f.Variants {
-				declare(top, v.GoName, fmt.Sprintf("%s variant %q", by, v.Name))
-			}
+		if ftype(f) == spec.Bool {
+			continue
 		}
-		if st := f.Strategy; st != nil {
-			declare(top, st.Name+"Impls", by)
-			declare(top, st.Name+"Factory", by)
-			declare(top, "New"+st.Name+"Factory", by)
-			implFields := map[string]string{}
-			for _, state := range st.Order {
-				impl, ok := implField(st, state)
-				if !ok {
-					errs = append(errs, fmt.Errorf("gen: %s: strategy %s: no implementation for state %q", by, st.Name, state))
-					continue
-				}
-				if _, dup := implFields[impl]; dup {
-					continue // states may share an implementation: one field
-				}
-				implFields[impl] = state
-				if !token.IsIdentifier(impl) || !token.IsExported(impl) {
-					errs = append(errs, fmt.Errorf("gen: %s: strategy %s: implementation %q is not an exported Go identifier", by, st.Name, impl))
-				}
-			}
-			if len(st.Order) != len(st.Impls) {
-				errs = append(errs, fmt.Errorf("gen: %s: strategy %s: Order and Impls disagree", by, st.Name))
+		for _, v := range f.Variants {
+			if err := checkValue(ftype(f), v.Value); err != nil {
+				errs = append(errs, fmt.Errorf("gen: %s: variant %q: %w", by, v.Name, err))
 			}
 		}
 	}
@@ -602,21 +547,11 @@ func (g *generator) strategy(f *jen.File, fl *spec.Flag) {
 
 	f.Add(doc(fmt.Sprintf("%s holds one implementation per state of flag %s, for %s. Every field must be set.", impls, name, ctor)).
 		Type().Id(impls).Add(tparams.Clone()).StructFunc(func(s *jen.Group) {
-		for _, impl := range implOrder(st) {
-			var states []string
-			for _, state := range st.Order {
-				if f, _ := implField(st, state); f == impl {
-					states = append(states, clean(strconv.Quote(state)))
-				}
-			}
-			var when string
-			switch {
-			case ftype(fl) == spec.Bool:
-				when = fmt.Sprintf("%s is used while the flag is %s.", impl, strings.Trim(states[0], `"`))
-			case len(states) == 1:
-				when = fmt.Sprintf("%s is used for variant %s.", impl, states[0])
-			default:
-				when = fmt.Sprintf("%s is used for variants %s.", impl, orList(states))
+		for _, state := range st.Order {
+			impl := implField(st, state)
+			when := fmt.Sprintf("%s is used for variant %s.", impl, clean(strconv.Quote(state)))
+			if ftype(fl) == spec.Bool {
+				when = fmt.Sprintf("%s is used while the flag is %s.", impl, state)
 			}
 			s.Add(doc(when).Id(impl).Add(T.Clone()))
 		}
@@ -628,7 +563,8 @@ func (g *generator) strategy(f *jen.File, fl *spec.Flag) {
 		jen.Id("impls").Id(impls).Types(T.Clone()),
 	))
 	var names, vals []jen.Code
-	for _, impl := range implOrder(st) {
+	for _, state := range st.Order {
+		impl := implField(st, state)
 		names = append(names, jen.Lit(impl))
 		vals = append(vals, jen.Id("impls").Dot(impl))
 	}
@@ -653,32 +589,17 @@ func (g *generator) strategy(f *jen.File, fl *spec.Flag) {
 	call := jen.Id("x").Dot("f").Dot(fl.GoName).Call(jen.Id("ctx"), jen.Id("c"))
 	var body []jen.Code
 	if ftype(fl) == spec.Bool {
-		on, _ := implField(st, "on")
-		off, _ := implField(st, "off")
 		body = []jen.Code{
-			jen.If(call).Block(jen.Return(jen.Id("x").Dot("impls").Dot(on))),
-			jen.Return(jen.Id("x").Dot("impls").Dot(off)),
+			jen.If(call).Block(jen.Return(jen.Id("x").Dot("impls").Dot(implField(st, "on")))),
+			jen.Return(jen.Id("x").Dot("impls").Dot(implField(st, "off"))),
 		}
 	} else {
-		var def string
-		seen := map[any]bool{}
 		sw := jen.Switch(call).BlockFunc(func(s *jen.Group) {
 			for _, v := range fl.Variants {
-				impl, ok := implField(st, v.Name)
-				if !ok || seen[v.Value] {
-					continue // two variants with one value: the first wins, as at evaluation
-				}
-				seen[v.Value] = true
-				if v.Name == fl.DefaultVariant {
-					def = impl
-				}
-				s.Case(caseValue(fl, v)).Block(jen.Return(jen.Id("x").Dot("impls").Dot(impl)))
+				s.Case(caseValue(fl, v)).Block(jen.Return(jen.Id("x").Dot("impls").Dot(implField(st, v.Name))))
 			}
 		})
-		if def == "" {
-			def, _ = implField(st, st.Order[0])
-		}
-		body = []jen.Code{sw, jen.Return(jen.Id("x").Dot("impls").Dot(def))}
+		body = []jen.Code{sw, jen.Return(jen.Id("x").Dot("impls").Dot(implField(st, fl.DefaultVariant)))}
 	}
 	f.Add(doc(fmt.Sprintf("Get evaluates flag %s for c and returns the implementation for its state.", name)).
 		Func().Params(jen.Id("x").Op("*").Id(factory).Types(T.Clone())).Id("Get").
@@ -696,6 +617,12 @@ func caseValue(fl *spec.Flag, v *spec.Variant) jen.Code {
 	}
 }
 
+// ValidPackageName reports whether name can be the package name of a
+// generated file: an identifier, not a keyword, not "_".
+func ValidPackageName(name string) bool {
+	return token.IsIdentifier(name) && name != "_"
+}
+
 // DefaultPackage derives a package name from an output directory: the
 // directory's base name, lower-cased, keeping letters, digits and
 // underscores. It returns "" when no valid name results.
@@ -708,7 +635,7 @@ func DefaultPackage(dir string) string {
 		}
 	}
 	name := b.String()
-	if !token.IsIdentifier(name) || token.IsKeyword(name) || name == "_" {
+	if !ValidPackageName(name) {
 		return ""
 	}
 	return name
@@ -723,22 +650,8 @@ func ftype(fl *spec.Flag) spec.Type {
 }
 
 // implField is the Impls struct field of a strategy state: the Go name of
-// its implementation name.
-func implField(st *spec.Strategy, state string) (string, bool) {
-	impl, ok := st.Impls[state]
-	if !ok {
-		return "", false
-	}
-	return spec.GoName(impl), true
-}
-
-// implOrder lists the strategy's distinct Impls fields in state order.
-func implOrder(st *spec.Strategy) []string {
-	var fields []string
-	for _, state := range st.Order {
-		if f, ok := implField(st, state); ok && !slices.Contains(fields, f) {
-			fields = append(fields, f)
-		}
-	}
-	return fields
+// its implementation name (spec.Parse guarantees one per state, each its
+// own).
+func implField(st *spec.Strategy, state string) string {
+	return spec.GoName(st.Impls[state])
 }

@@ -279,14 +279,12 @@ func TestGenerateRejects(t *testing.T) {
 		opts   Options
 		want   string
 	}{
-		"bad package":      {opts: Options{Package: "my-flags"}, want: `invalid package name "my-flags"`},
-		"keyword package":  {opts: Options{Package: "func"}, want: `invalid package name "func"`},
-		"flag vs api":      {mutate: func(s *spec.Spec) { s.Flags[5].GoName = "Runtime" }, want: `flag "new_ui": Go name Runtime is already used by the generated API`},
-		"flag vs flag":     {mutate: func(s *spec.Spec) { s.Flags[5].GoName = "LegacyExport" }, want: `flag "new_ui": Go name LegacyExport is already used by flag "legacy_export"`},
-		"unexported":       {mutate: func(s *spec.Spec) { s.Flags[5].GoName = "newUI" }, want: `"newUI" is not an exported Go identifier`},
-		"index":            {mutate: func(s *spec.Spec) { s.Flags[5].Index = 9 }, want: `flag "new_ui": index 9, want 5`},
-		"variant type":     {mutate: func(s *spec.Spec) { s.Flags[4].Variants[0].Value = "ten" }, want: `variant "few": value ten (string) does not fit type int`},
-		"enum vs strategy": {mutate: func(s *spec.Spec) { s.Flags[6].Variants[0].GoName = "SearcherFactory" }, want: `Go name SearcherFactory is already used`},
+		"bad package":     {opts: Options{Package: "my-flags"}, want: `invalid package name "my-flags"`},
+		"keyword package": {opts: Options{Package: "func"}, want: `invalid package name "func"`},
+		"index":           {mutate: func(s *spec.Spec) { s.Flags[5].Index = 9 }, want: `flag "new_ui": index 9, want 5`},
+		"variant type":    {mutate: func(s *spec.Spec) { s.Flags[4].Variants[0].Value = "ten" }, want: `variant "few": value ten (string) does not fit type int`},
+		"flag type":       {mutate: func(s *spec.Spec) { s.Flags[5].Type = "uuid" }, want: `flag "new_ui": unsupported flag type "uuid"`},
+		"attribute type":  {mutate: func(s *spec.Spec) { s.Context[1].Type = spec.Enum }, want: `attribute "region": unsupported attribute type "enum"`},
 	} {
 		t.Run(name, func(t *testing.T) {
 			s := handSpec()
@@ -302,6 +300,76 @@ func TestGenerateRejects(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestGeneratedNames: the exported names a generated package declares
+// besides the per-flag ones (flag accessors and handles, enum types and
+// constants, strategy types) are exactly spec.GeneratedNames, which spec.Parse
+// keeps flags, enums and strategies away from.
+func TestGeneratedNames(t *testing.T) {
+	s := handSpec()
+	f := parse(t, generate(t, s, Options{Package: "demo", Now: jan2025}))
+	perFlag := map[string]bool{}
+	for _, fl := range s.Flags {
+		perFlag[fl.GoName] = true
+		if fl.Type == spec.Enum {
+			perFlag[fl.GoName+"Variant"] = true
+			for _, v := range fl.Variants {
+				perFlag[v.GoName] = true
+			}
+		}
+		if st := fl.Strategy; st != nil {
+			perFlag[st.Name+"Impls"], perFlag[st.Name+"Factory"], perFlag["New"+st.Name+"Factory"] = true, true, true
+		}
+	}
+	got := map[string]bool{}
+	for _, d := range f.Decls {
+		switch d := d.(type) {
+		case *ast.FuncDecl:
+			if d.Recv != nil {
+				if star, ok := d.Recv.List[0].Type.(*ast.StarExpr); !ok || !isIdent(star.X, "Flags") {
+					continue // factory methods (Get) live on per-flag types
+				}
+			}
+			if d.Name.IsExported() && !perFlag[d.Name.Name] {
+				got[d.Name.Name] = true
+			}
+		case *ast.GenDecl:
+			for _, sp := range d.Specs {
+				var ids []*ast.Ident
+				switch sp := sp.(type) {
+				case *ast.TypeSpec:
+					ids = []*ast.Ident{sp.Name}
+				case *ast.ValueSpec:
+					ids = sp.Names
+				}
+				for _, id := range ids {
+					if id.IsExported() && !perFlag[id.Name] {
+						got[id.Name] = true
+					}
+				}
+			}
+		}
+	}
+	want := map[string]bool{}
+	for _, n := range spec.GeneratedNames {
+		want[n] = true
+	}
+	for n := range got {
+		if !want[n] {
+			t.Errorf("generated package declares %s, which spec.GeneratedNames lacks (flags could clash with it)", n)
+		}
+	}
+	for n := range want {
+		if !got[n] {
+			t.Errorf("spec.GeneratedNames lists %s, which the generated package does not declare", n)
+		}
+	}
+}
+
+func isIdent(e ast.Expr, name string) bool {
+	id, ok := e.(*ast.Ident)
+	return ok && id.Name == name
 }
 
 func TestClean(t *testing.T) {

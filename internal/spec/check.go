@@ -348,7 +348,7 @@ func (c *checker) rule(f *Flag, i int, r *Rule) {
 				c.errorf(vp, "invalid regular expression: %s", strings.TrimPrefix(err.Error(), "error parsing regexp: "))
 			}
 		case "semver_eq", "semver_lt", "semver_gt":
-			if !validSemver(v.(string)) {
+			if _, ok := ParseSemver(v.(string)); !ok {
 				c.errorf(vp, "%q is not a semantic version (want MAJOR.MINOR.PATCH, like 2.3.0)", v)
 			}
 		case "in", "not_in", "eq", "neq":

@@ -2,6 +2,7 @@ package spec
 
 import (
 	"fmt"
+	"strconv"
 	"strings"
 	"time"
 )
@@ -24,27 +25,107 @@ func ParseDate(s string) (time.Time, error) {
 	return time.Time{}, fmt.Errorf("%q is not a date (want 2006-01-02, 2006-01-02T15:04:05 in UTC, or RFC 3339 like 2006-01-02T15:04:05+02:00)", s)
 }
 
-// validSemver reports whether s is a semantic version 2.0.0:
-// MAJOR.MINOR.PATCH with an optional -prerelease and +build.
-func validSemver(s string) bool {
-	s, build, hasBuild := strings.Cut(s, "+")
+// Semver is a parsed semantic version 2.0.0. Pre and Raw alias the parsed
+// string: ParseSemver does not allocate.
+type Semver struct {
+	Major, Minor, Patch uint64
+	Pre                 string // the pre-release, without "-"; "" for a release
+	Raw                 string // the whole string, build metadata included
+}
+
+// ParseSemver parses a semantic version 2.0.0, strictly:
+// MAJOR.MINOR.PATCH with an optional -PRERELEASE and +BUILD, numbers without
+// leading zeros, and no leading "v" ("v1.2.3" and "1.2" are not versions).
+// Spec rule values and the attribute values the runtime compares with them
+// are read by this one parser; an attribute value that is not a version
+// fails every semver_* rule.
+func ParseSemver(s string) (Semver, bool) {
+	v := Semver{Raw: s}
+	core, build, hasBuild := strings.Cut(s, "+")
 	if hasBuild && !dotted(build, false) {
-		return false
+		return Semver{}, false
 	}
-	core, pre, hasPre := strings.Cut(s, "-")
+	core, pre, hasPre := strings.Cut(core, "-")
 	if hasPre && !dotted(pre, true) {
-		return false
+		return Semver{}, false
 	}
-	parts := strings.Split(core, ".")
-	if len(parts) != 3 {
-		return false
+	v.Pre = pre
+	var parts [3]uint64
+	for i := range parts {
+		num := core
+		if i < 2 {
+			var ok bool
+			num, core, ok = strings.Cut(core, ".")
+			if !ok {
+				return Semver{}, false
+			}
+		}
+		if !numeric(num) {
+			return Semver{}, false
+		}
+		n, err := strconv.ParseUint(num, 10, 64)
+		if err != nil {
+			return Semver{}, false
+		}
+		parts[i] = n
 	}
-	for _, p := range parts {
-		if !numeric(p) {
-			return false
+	v.Major, v.Minor, v.Patch = parts[0], parts[1], parts[2]
+	return v, true
+}
+
+// Compare orders v and w by semver precedence: -1, 0 or +1. Build metadata
+// is ignored; a pre-release sorts before its release; pre-release
+// identifiers compare numerically when both are numbers, numbers before
+// words, else as strings, and a shorter list of equal identifiers first.
+func (v Semver) Compare(w Semver) int {
+	for _, p := range [3][2]uint64{{v.Major, w.Major}, {v.Minor, w.Minor}, {v.Patch, w.Patch}} {
+		if p[0] != p[1] {
+			if p[0] < p[1] {
+				return -1
+			}
+			return 1
 		}
 	}
-	return true
+	switch {
+	case v.Pre == w.Pre:
+		return 0
+	case v.Pre == "":
+		return 1
+	case w.Pre == "":
+		return -1
+	}
+	a, b := v.Pre, w.Pre
+	for a != "" && b != "" {
+		var x, y string
+		x, a, _ = strings.Cut(a, ".")
+		y, b, _ = strings.Cut(b, ".")
+		xn, errx := strconv.ParseUint(x, 10, 64)
+		yn, erry := strconv.ParseUint(y, 10, 64)
+		switch {
+		case errx == nil && erry == nil:
+			if xn != yn {
+				if xn < yn {
+					return -1
+				}
+				return 1
+			}
+		case errx == nil:
+			return -1 // numeric identifiers sort first
+		case erry == nil:
+			return 1
+		default:
+			if c := strings.Compare(x, y); c != 0 {
+				return c
+			}
+		}
+	}
+	switch {
+	case a == "" && b == "":
+		return 0
+	case a == "":
+		return -1
+	}
+	return 1
 }
 
 // numeric reports whether p is a number without leading zeros.
@@ -63,7 +144,9 @@ func numeric(p string) bool {
 // dotted checks dot-separated [0-9A-Za-z-] identifiers; in prereleases a
 // numeric identifier has no leading zeros.
 func dotted(s string, pre bool) bool {
-	for _, id := range strings.Split(s, ".") {
+	for more := true; more; {
+		var id string
+		id, s, more = strings.Cut(s, ".")
 		if id == "" {
 			return false
 		}

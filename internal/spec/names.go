@@ -2,7 +2,6 @@ package spec
 
 import (
 	"go/token"
-	"go/types"
 	"strings"
 	"unicode"
 	"unicode/utf8"
@@ -46,11 +45,8 @@ func GoName(name string) string {
 	return b.String()
 }
 
-// isExportedIdent reports whether s is an exported Go identifier that is
-// neither a keyword nor a predeclared identifier.
+// isExportedIdent reports whether s is an exported Go identifier. Keywords
+// and predeclared identifiers are all lower case, so none is exported.
 func isExportedIdent(s string) bool {
-	if !token.IsIdentifier(s) || !token.IsExported(s) || token.IsKeyword(s) {
-		return false
-	}
-	return types.Universe.Lookup(s) == nil
+	return token.IsIdentifier(s) && token.IsExported(s)
 }

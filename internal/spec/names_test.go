@@ -1,6 +1,10 @@
 package spec
 
-import "testing"
+import (
+	"go/token"
+	"go/types"
+	"testing"
+)
 
 func TestGoName(t *testing.T) {
 	for in, want := range map[string]string{
@@ -38,17 +42,6 @@ func TestIsExportedIdent(t *testing.T) {
 	}
 }
 
-func TestValidSemver(t *testing.T) {
-	for in, want := range map[string]bool{
-		"2.3.0": true, "0.0.1": true, "1.2.3-rc.1": true, "1.2.3+build.5": true, "1.2.3-alpha-2+x": true,
-		"2.3": false, "v2.3.0": false, "01.2.3": false, "1.2.3-01": false, "1.2.3-": false, "1.2.3+": false, "a.b.c": false,
-	} {
-		if got := validSemver(in); got != want {
-			t.Errorf("validSemver(%q) = %v, want %v", in, got, want)
-		}
-	}
-}
-
 func TestParseDate(t *testing.T) {
 	for in, want := range map[string]string{
 		"2022-12-25":                "2022-12-25T00:00:00Z",
@@ -69,6 +62,56 @@ func TestParseDate(t *testing.T) {
 	for _, in := range []string{"", "25/12/2022", "2022-13-01", "2022-12-25 10:30:00", "tomorrow"} {
 		if _, err := ParseDate(in); err == nil {
 			t.Errorf("ParseDate(%q) succeeded, want an error", in)
+		}
+	}
+}
+
+func TestParseSemver(t *testing.T) {
+	for s, ok := range map[string]bool{
+		"2.3.0": true, "0.0.0": true, "1.0.0-alpha.1": true, "1.0.0-0.3.7": true, "1.0.0+build.5": true, "1.0.0-rc.1+b-2": true,
+		"v2.3.0": false, "2.3": false, "2": false, "2.3.0.1": false, "02.3.0": false, "2.3.0-": false, "2.3.0+": false,
+		"2.3.0-01": false, "2.3.0-a..b": false, "2.3.0-a_b": false, "": false, "2.3.x": false, "99999999999999999999.0.0": false,
+	} {
+		if _, got := ParseSemver(s); got != ok {
+			t.Errorf("ParseSemver(%q) ok = %v, want %v", s, got, ok)
+		}
+	}
+	// The SemVer 2.0.0 precedence example, in ascending order.
+	order := []string{"1.0.0-alpha", "1.0.0-alpha.1", "1.0.0-alpha.beta", "1.0.0-beta", "1.0.0-beta.2", "1.0.0-beta.11", "1.0.0-rc.1", "1.0.0", "1.0.1", "1.1.0", "2.0.0"}
+	for i, a := range order {
+		for j, b := range order {
+			va, _ := ParseSemver(a)
+			vb, _ := ParseSemver(b)
+			want := 0
+			if i < j {
+				want = -1
+			} else if i > j {
+				want = 1
+			}
+			if got := va.Compare(vb); got != want {
+				t.Errorf("%s vs %s = %d, want %d", a, b, got, want)
+			}
+		}
+	}
+	if v, _ := ParseSemver("1.0.0+b1"); v.Compare(Semver{Major: 1}) != 0 {
+		t.Error("build metadata must not count")
+	}
+	if n := testing.AllocsPerRun(100, func() { ParseSemver("1.0.0-rc.1+build.5") }); n != 0 {
+		t.Errorf("ParseSemver allocates %v times", n)
+	}
+}
+
+// TestNoPredeclaredNameIsExported backs isExportedIdent's shortcut: no
+// keyword or predeclared identifier can be an exported name.
+func TestNoPredeclaredNameIsExported(t *testing.T) {
+	for _, name := range types.Universe.Names() {
+		if token.IsExported(name) {
+			t.Errorf("predeclared %s is exported: isExportedIdent must exclude it", name)
+		}
+	}
+	for tok := token.BREAK; tok <= token.VAR; tok++ {
+		if token.IsExported(tok.String()) {
+			t.Errorf("keyword %s is exported", tok)
 		}
 	}
 }
