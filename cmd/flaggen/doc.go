@@ -27,7 +27,9 @@
 // factory per strategy (the seed's dependency-injection SearchService
 // example, without an if at the call site), and the validated spec,
 // embedded. Method doc comments carry the flag's description, owner, kind
-// and expiry; the method of a flag that has expired is marked Deprecated.
+// and expiry; the method of a flag past its "expires" date (the flag's last
+// valid day: "2024-06-30" expires when that day is over in UTC) is marked
+// Deprecated, so gopls and staticcheck flag every call site.
 //
 // An invalid spec is reported in full and nothing is written. Files are
 // written atomically (temporary file, then rename) and only when their
@@ -39,13 +41,30 @@
 //	-pkg NAME   the package name; default: the package DIR already holds,
 //	            else DIR's base name, lower-cased, without the characters
 //	            a package name cannot have
-//	-now DATE   the date expiry is judged against (2006-01-02 or RFC 3339);
-//	            default: today
+//	-now DATE   the date expiry is judged against, written as in specs
+//	            (2006-01-02, 2006-01-02T15:04:05 in UTC, or RFC 3339);
+//	            default: now
 //	-check      write nothing; exit 1 and print a short diff when a file is
-//	            missing or differs (a CI freshness check)
+//	            missing or differs (a CI freshness check), and the command
+//	            that regenerates it
 //
-// Under go generate, relative paths are relative to the directory of the
-// file holding the directive, for instance in package flags:
+// Without -now, generate -check starts failing the day after a flag's
+// expiry date, when the regenerated method gains its Deprecated notice. That
+// is on purpose: CI asks for the flag's removal (or a new date) the day it
+// expires. Pin -now where a check must not depend on the calendar.
+//
+// In a module that uses flaggen, add the command as a tool (go.mod then pins
+// its version and keeps its dependencies) and run it with go tool. Under go
+// generate, relative paths are relative to the directory of the file
+// holding the directive, for instance in package flags:
+//
+//	go get -tool github.com/flaggen/flaggen/cmd/flaggen
+//
+//	//go:generate go tool flaggen generate -spec flags.json -out .
+//
+// A directive running "go run github.com/flaggen/flaggen/cmd/flaggen" breaks
+// once go mod tidy drops the generator's dependencies, which the app does not
+// import, from go.sum. Inside the flaggen repository go run is the form:
 //
 //	//go:generate go run github.com/flaggen/flaggen/cmd/flaggen generate -spec flags.json -out .
 //
@@ -57,6 +76,16 @@
 // prints every error; it prints nothing and exits 0 when the spec is valid.
 //
 //	-spec FILE  the spec to check (required)
+//
+// # schema
+//
+//	flaggen schema > flags.schema.json
+//
+// Schema prints flags.schema.json, the JSON Schema of spec files that this
+// flaggen embeds and validates with, to standard output. Saved next to a
+// spec and referenced from it with "$schema": "./flags.schema.json", it gives
+// editors completion and checks offline, for the flaggen version the module
+// uses. It takes no options.
 //
 // # lint
 //

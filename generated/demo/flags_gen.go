@@ -82,7 +82,7 @@ const flagSpecJSON = `{
             "variants": {"blue": 50, "green": 50},
             "kind": "experiment",
             "owner": "Checkout Team",
-            "expires": "2031-01-01",
+            "expires": "2099-12-31",
             "strategy": {"name": "ButtonRenderer", "variants": {"blue": "Blue", "green": "Green"}},
             "metadata": {"description": "Colour of the checkout button (A/B test)."}
         },
@@ -296,7 +296,7 @@ func (f *Flags) AdvancedSearch(ctx context.Context, c Context) bool {
 //
 // Colour of the checkout button (A/B test).
 //
-// Owner: Checkout Team. Kind: experiment. Expires: 2031-01-01. Strategy:
+// Owner: Checkout Team. Kind: experiment. Expires: 2099-12-31. Strategy:
 // NewButtonRendererFactory.
 func (f *Flags) CheckoutButton(ctx context.Context, c Context) string {
 	if v, ok := f.c.ConstString(1); ok {
@@ -324,7 +324,7 @@ func (f *Flags) DiscountRate(ctx context.Context, c Context) float64 {
 //
 // Owner: Data Team. Kind: ops. Expires: 2024-06-30.
 //
-// Deprecated: flag "legacy_export" expired on 2024-06-30; remove it.
+// Deprecated: flag "legacy_export" expired after 2024-06-30; remove it.
 func (f *Flags) LegacyExport(ctx context.Context, c Context) bool {
 	if v, ok := f.c.ConstBool(3); ok {
 		return v

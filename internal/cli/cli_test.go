@@ -2,6 +2,7 @@ package cli
 
 import (
 	"bytes"
+	"encoding/json"
 	"flag"
 	"fmt"
 	"math/rand/v2"
@@ -14,6 +15,7 @@ import (
 	"time"
 
 	"github.com/flaggen/flaggen/internal/gen"
+	"github.com/flaggen/flaggen/schema"
 )
 
 const validSpec = `{
@@ -116,6 +118,28 @@ func TestHelpDocumentsEveryOption(t *testing.T) {
 	}
 }
 
+// TestSchema: flaggen schema prints the embedded schema, byte for byte, and
+// a spec pointing at a saved copy with "$schema" validates.
+func TestSchema(t *testing.T) {
+	code, stdout, stderr := run(t, "schema")
+	if code != 0 || stderr != "" || stdout != string(schema.Source) {
+		t.Fatalf("schema: exit %d, stderr %q, stdout the embedded schema: %v", code, stderr, stdout == string(schema.Source))
+	}
+	if !json.Valid([]byte(stdout)) {
+		t.Error("schema output is not JSON")
+	}
+	dir := t.TempDir()
+	writeFile(t, filepath.Join(dir, "flags.schema.json"), stdout)
+	specFile := filepath.Join(dir, "flags.json")
+	writeFile(t, specFile, `{"$schema": "./flags.schema.json", "flags": {"a": {"active": true}}}`)
+	if code, _, stderr := run(t, "validate", "-spec", specFile); code != 0 {
+		t.Errorf("validate a spec with a local $schema: exit %d: %s", code, stderr)
+	}
+	if code, _, stderr := run(t, "schema", "extra"); code != 2 || !strings.Contains(stderr, `unexpected argument "extra"`) {
+		t.Errorf("schema extra: exit %d, stderr %q", code, stderr)
+	}
+}
+
 func TestGenerateWritesAndIsIdempotent(t *testing.T) {
 	dir := t.TempDir()
 	specFile := filepath.Join(dir, "spec", "flags.json")
@@ -130,7 +154,7 @@ func TestGenerateWritesAndIsIdempotent(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, want := range []string{"package myflags\n", `runtime.MustLoadSpec("flags.json", `, "// Deprecated: flag \"old_api\" expired on 2024-06-30; remove it."} {
+	for _, want := range []string{"package myflags\n", `runtime.MustLoadSpec("flags.json", `, "// Deprecated: flag \"old_api\" expired after 2024-06-30; remove it."} {
 		if !bytes.Contains(src, []byte(want)) {
 			t.Errorf("generated file lacks %q", want)
 		}

@@ -24,17 +24,31 @@ func init() {
 		Short: "write the typed Go package of a spec",
 		Long: `Generate validates the spec FILE and writes DIR/` + gen.FileName + `: a typed Context,
 one method per flag on Flags, flag handles for runtime.ToggleAs, enum
-constants, strategy factories and the validated spec, embedded.
+constants, strategy factories and the validated spec, embedded. The method
+of a flag past its "expires" date (the flag's last valid day) is marked
+Deprecated.
 
 An invalid spec is reported one error per line (FILE:LINE:COL: /json/pointer:
 message) and nothing is written. Files are written atomically, and only when
 their content changes. Relative paths are relative to the current directory,
-which is the directory of the file holding the directive under go generate:
+which is the directory of the file holding the directive under go generate.
 
-	//go:generate go run github.com/flaggen/flaggen/cmd/flaggen generate -spec flags.json -out .
+In a module that uses flaggen, add it as a tool, which pins its version in
+go.mod and keeps its dependencies there:
+
+	go get -tool github.com/flaggen/flaggen/cmd/flaggen
+
+	//go:generate go tool flaggen generate -spec flags.json -out .
+
+(A bare "go run github.com/flaggen/flaggen/cmd/flaggen" directive breaks once
+"go mod tidy" drops the generator's dependencies from go.sum: the app does
+not import them. Inside the flaggen repository itself go run is the form.)
 
 With -check nothing is written: generate exits 1 and prints a diff when a
-file is missing or differs from what it would write (a CI freshness check).`,
+file is missing or differs from what it would write (a CI freshness check).
+Without -now, -check starts failing the day after a flag's expiry date, when
+the regenerated method gains its Deprecated notice: on purpose, so that CI
+asks for the flag's removal (or a new date).`,
 		Setup: setupGenerate,
 	})
 }

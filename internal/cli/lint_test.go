@@ -34,7 +34,7 @@ func TestLintFindings(t *testing.T) {
 	want := []string{
 		`app_test.go:18: unknown flag "new_uii" (did you mean "new_ui"?)`,
 		`app_test.go:19: unknown flag "dark_mod" (did you mean "dark_mode"?)`,
-		`flags/flags.json:13: flag "legacy_export" expired on 2024-06-30: remove it`,
+		`flags/flags.json:13: flag "legacy_export" expired after 2024-06-30: remove it`,
 		`flags/flags.json:15: flag "forgotten" is never used: remove it from the spec`,
 	}
 	// Whether "everyone" is reported as ready to remove depends on the

@@ -42,8 +42,9 @@ type Options struct {
 	// (runtime.MustLoadSpec) and its package doc, usually the base name.
 	// Empty means "flags.json".
 	SpecFile string
-	// Now is the generation time: flags whose expiry is not after it get a
-	// "Deprecated:" notice. The zero value means time.Now().
+	// Now is the generation time: flags expired at Now (spec.Flag.Expired:
+	// past their last valid day) get a "Deprecated:" notice. The zero value
+	// means time.Now().
 	Now time.Time
 }
 
@@ -522,8 +523,8 @@ func (g *generator) accessorDoc(fl *spec.Flag) []string {
 		meta = append(meta, "Strategy: New"+fl.Strategy.Name+"Factory.")
 	}
 	var dep string
-	if fl.Expires != nil && !g.opts.Now.Before(*fl.Expires) {
-		dep = fmt.Sprintf("Deprecated: flag %s expired on %s; remove it.", name, dateString(*fl.Expires))
+	if fl.Expired(g.opts.Now) {
+		dep = fmt.Sprintf("Deprecated: flag %s expired after %s; remove it.", name, dateString(*fl.Expires))
 	}
 	return []string{first, sentence(fl.Description), strings.Join(meta, " "), dep}
 }

@@ -164,10 +164,13 @@ func TestDeprecatedFollowsNow(t *testing.T) {
 		now             time.Time
 		legacy, buttons bool
 	}{
-		{time.Date(2024, 6, 29, 23, 59, 0, 0, time.UTC), false, false},
-		{time.Date(2024, 6, 30, 0, 0, 0, 0, time.UTC), true, false},
+		// "expires": "2024-06-30" is the last valid day: deprecated from the next.
+		{time.Date(2024, 6, 30, 0, 0, 0, 0, time.UTC), false, false},
+		{time.Date(2024, 6, 30, 23, 59, 59, 0, time.UTC), false, false},
+		{time.Date(2024, 7, 1, 0, 0, 0, 0, time.UTC), true, false},
 		{jan2025, true, false},
-		{time.Date(2031, 1, 2, 0, 0, 0, 0, time.UTC), true, true},
+		{time.Date(2099, 12, 31, 12, 0, 0, 0, time.UTC), true, false},
+		{time.Date(2100, 1, 1, 0, 0, 0, 0, time.UTC), true, true},
 	} {
 		f := parse(t, generate(t, handSpec(), Options{Package: "demo", Now: tc.now}))
 		for name, want := range map[string]bool{"Flags.LegacyExport": tc.legacy, "Flags.CheckoutButton": tc.buttons, "Flags.NewUI": false} {
@@ -178,7 +181,7 @@ func TestDeprecatedFollowsNow(t *testing.T) {
 		}
 		if tc.legacy {
 			doc, _ := declDoc(f, "Flags.LegacyExport")
-			if want := `Deprecated: flag "legacy_export" expired on 2024-06-30; remove it.`; !strings.Contains(doc, want) {
+			if want := `Deprecated: flag "legacy_export" expired after 2024-06-30; remove it.`; !strings.Contains(doc, want) {
 				t.Errorf("doc lacks %q:\n%s", want, doc)
 			}
 		}

@@ -2,19 +2,23 @@ package gen_test
 
 import (
 	"bytes"
+	"encoding/json"
 	"flag"
 	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"runtime"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 
 	"golang.org/x/tools/txtar"
 
 	"github.com/flaggen/flaggen/internal/cli"
+	"github.com/flaggen/flaggen/internal/gen"
 )
 
 var update = flag.Bool("update", false, "rewrite the expected output in testdata/*.txtar")
@@ -302,6 +306,75 @@ func TestCompileGolden(t *testing.T) {
 			}
 			if want, _ := c.file("stdout"); got != string(want) {
 				t.Errorf("main.go printed:\n%s\nwant:\n%s", got, want)
+			}
+		})
+	}
+}
+
+// TestVersionSkewFailsToCompile builds generated code against a runtime
+// whose version constants disagree with it (an overlay of runtime/client.go
+// in a module that requires this one): a runtime too old for the generated
+// code, or too new, must be a compile error on the version pin, not a
+// surprise at run time.
+func TestVersionSkewFailsToCompile(t *testing.T) {
+	var minimal *goldenCase
+	for _, c := range goldenCases(t) {
+		if c.name == "minimal" {
+			minimal = c
+		}
+	}
+	if minimal == nil {
+		t.Fatal("no testdata/minimal.txtar")
+	}
+	src, ok := minimal.file("out/flags_gen.go")
+	if !ok {
+		t.Fatal("minimal.txtar has no out/flags_gen.go")
+	}
+	root, err := filepath.Abs("../..")
+	if err != nil {
+		t.Fatal(err)
+	}
+	clientGo := filepath.Join(root, "runtime", "client.go")
+	orig, err := os.ReadFile(clientGo)
+	if err != nil {
+		t.Fatal(err)
+	}
+	genRe := regexp.MustCompile(`(?m)^(\s*GenVersion\s*=\s*)\d+`)
+	minRe := regexp.MustCompile(`(?m)^(\s*MinGenVersion\s*=\s*)\d+`)
+	if !genRe.Match(orig) || !minRe.Match(orig) {
+		t.Fatal("runtime/client.go no longer declares GenVersion = N and MinGenVersion = N: update this test")
+	}
+	for name, tc := range map[string]struct{ gen, min string }{
+		"runtime too old": {"0", "0"},
+		"runtime too new": {"3", "2"},
+		"matching":        {strconv.Itoa(gen.GenVersion), strconv.Itoa(gen.GenVersion)},
+	} {
+		t.Run(name, func(t *testing.T) {
+			patched := genRe.ReplaceAll(orig, []byte("${1}"+tc.gen))
+			patched = minRe.ReplaceAll(patched, []byte("${1}"+tc.min))
+			dir := t.TempDir()
+			replacement := filepath.Join(dir, "client.go")
+			if err := os.WriteFile(replacement, patched, 0o666); err != nil {
+				t.Fatal(err)
+			}
+			overlay, _ := json.Marshal(map[string]any{"Replace": map[string]string{clientGo: replacement}})
+			overlayFile := filepath.Join(dir, "overlay.json")
+			if err := os.WriteFile(overlayFile, overlay, 0o666); err != nil {
+				t.Fatal(err)
+			}
+			goCmd := testModule(t, map[string][]byte{"out/flags_gen.go": src})
+			out, err := goCmd("build", "-overlay", overlayFile, "./out")
+			if name == "matching" {
+				if err != nil {
+					t.Fatalf("matching versions do not build: %v\n%s", err, out)
+				}
+				return
+			}
+			if err == nil {
+				t.Fatalf("generated code built against a runtime with GenVersion %s, MinGenVersion %s", tc.gen, tc.min)
+			}
+			if !strings.Contains(out, "flags_gen.go") || !strings.Contains(out, "overflows") {
+				t.Errorf("the build failed, but not on the version pin:\n%s", out)
 			}
 		})
 	}

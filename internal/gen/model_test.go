@@ -36,7 +36,7 @@ func handSpec() *spec.Spec {
 			{Name: "checkout_button", GoName: "CheckoutButton", Type: spec.String, Active: true, DefaultVariant: "blue", Default: "blue",
 				Variants: []*spec.Variant{{Name: "blue", GoName: "CheckoutButtonBlue", Value: "blue", Weight: 50}, {Name: "green", GoName: "CheckoutButtonGreen", Value: "green", Weight: 50}},
 				Strategy: &spec.Strategy{Name: "ButtonRenderer", Impls: map[string]string{"blue": "Blue", "green": "Green"}, Order: []string{"blue", "green"}},
-				Expires:  date("2031-01-01")},
+				Expires:  date("2099-12-31")},
 			{Name: "discount_rate", GoName: "DiscountRate", Type: spec.Float, Active: true, DefaultVariant: "none", Default: 0.0,
 				Variants: []*spec.Variant{{Name: "none", GoName: "DiscountRateNone", Value: 0.0, Weight: 0}, {Name: "some", GoName: "DiscountRateSome", Value: 0.1, Weight: 100}}},
 			{Name: "legacy_export", GoName: "LegacyExport", Type: "", // the zero Type means bool

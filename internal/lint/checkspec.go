@@ -19,7 +19,8 @@ var permanentKinds = []string{"ops", "kill_switch", "permission"}
 // CheckSpec reports what the spec alone shows (opt.Dir, Now, Stale and
 // SpecChanged are used; zero values as in Run):
 //
-//   - flags whose "expires" is at or before opt.Now;
+//   - flags expired at opt.Now (spec.Flag.Expired: "expires" is the last
+//     valid day, as for the generator's Deprecated notice);
 //   - bool flags that are on for everyone (active, activation date passed,
 //     no environment, region, account-type, beta or rule targeting, a
 //     percentage_rollout of 100 or none, and every dependency likewise) and
@@ -43,8 +44,8 @@ func CheckSpec(s *spec.Spec, opt Options) []Diagnostic {
 	var changed *time.Time // resolved lazily: git runs only when needed
 	var changedKnown, asked bool
 	for _, f := range s.Flags {
-		if f.Expires != nil && !opt.Now.Before(*f.Expires) {
-			add(flagPtr(f.Name, "expires"), fmt.Sprintf("flag %q expired on %s: remove it", f.Name, formatDate(*f.Expires)))
+		if f.Expired(opt.Now) {
+			add(flagPtr(f.Name, "expires"), fmt.Sprintf("flag %q expired after %s: remove it", f.Name, formatDate(*f.Expires)))
 		}
 		if f.Type != spec.Bool || slices.Contains(permanentKinds, f.Kind) || !onForEveryone(s, f, opt.Now, nil) {
 			continue

@@ -82,7 +82,7 @@ func TestCheckSpec(t *testing.T) {
 		{
 			name:    "age unknown",
 			changed: func(string) (time.Time, bool) { return time.Time{}, false },
-			want: `flags.json:5: flag "legacy_export" expired on 2024-06-30: remove it` + "\n" +
+			want: `flags.json:5: flag "legacy_export" expired after 2024-06-30: remove it` + "\n" +
 				`flags.json:7: flag "full_rollout" is on for everyone (100% rollout): ready to remove (age unknown: flags.json has uncommitted changes or no git history)` + "\n" +
 				`flags.json:8: flag "bare" is on for everyone (no targeting): ready to remove (age unknown: flags.json has uncommitted changes or no git history)` + "\n" +
 				`flags.json:11: flag "on_dep_full" is on for everyone (no targeting): ready to remove (age unknown: flags.json has uncommitted changes or no git history)` + "\n" +
@@ -91,7 +91,7 @@ func TestCheckSpec(t *testing.T) {
 		{
 			name:    "unchanged for long",
 			changed: func(string) (time.Time, bool) { return now.Add(-DefaultStale), true },
-			want: `flags.json:5: flag "legacy_export" expired on 2024-06-30: remove it` + "\n" +
+			want: `flags.json:5: flag "legacy_export" expired after 2024-06-30: remove it` + "\n" +
 				`flags.json:7: flag "full_rollout" is on for everyone (100% rollout) and flags.json is unchanged since 2024-12-02: ready to remove` + "\n" +
 				`flags.json:8: flag "bare" is on for everyone (no targeting) and flags.json is unchanged since 2024-12-02: ready to remove` + "\n" +
 				`flags.json:11: flag "on_dep_full" is on for everyone (no targeting) and flags.json is unchanged since 2024-12-02: ready to remove` + "\n" +
@@ -100,7 +100,7 @@ func TestCheckSpec(t *testing.T) {
 		{
 			name:    "changed recently",
 			changed: func(string) (time.Time, bool) { return now.Add(-DefaultStale + time.Hour), true },
-			want:    `flags.json:5: flag "legacy_export" expired on 2024-06-30: remove it` + "\n",
+			want:    `flags.json:5: flag "legacy_export" expired after 2024-06-30: remove it` + "\n",
 		},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -115,8 +115,14 @@ func TestCheckSpec(t *testing.T) {
 func TestCheckSpecExpiryBoundary(t *testing.T) {
 	s := testSpec()
 	never := func(string) (time.Time, bool) { return time.Time{}, false }
-	for now, want := range map[string]bool{"2024-06-29": false, "2024-06-30": true, "2024-07-01": true} {
-		ds := CheckSpec(s, Options{Dir: "/", Now: *date(now), SpecChanged: never})
+	// "expires" is the last valid day, as for the generator's Deprecated
+	// notice (spec.Flag.Expired): reported from the day after.
+	for now, want := range map[string]bool{"2024-06-29": false, "2024-06-30": false, "2024-06-30T23:59:59": false, "2024-07-01": true} {
+		at, err := spec.ParseDate(now)
+		if err != nil {
+			t.Fatal(err)
+		}
+		ds := CheckSpec(s, Options{Dir: "/", Now: at, SpecChanged: never})
 		got := slices.ContainsFunc(ds, func(d Diagnostic) bool { return strings.Contains(d.Message, "expired") })
 		if got != want {
 			t.Errorf("now=%s: expired reported = %v, want %v", now, got, want)

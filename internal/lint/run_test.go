@@ -63,7 +63,7 @@ func TestTestdataGenerated(t *testing.T) {
 func TestRun(t *testing.T) {
 	app := `app_test.go:18: unknown flag "new_uii" (did you mean "new_ui"?)
 app_test.go:19: unknown flag "dark_mod" (did you mean "dark_mode"?)
-flags/flags.json:13: flag "legacy_export" expired on 2024-06-30: remove it
+flags/flags.json:13: flag "legacy_export" expired after 2024-06-30: remove it
 flags/flags.json:15: flag "forgotten" is never used: remove it from the spec
 flags/flags.json:22: flag "everyone" is on for everyone (100% rollout) and flags.json is unchanged since 2024-01-01: ready to remove
 `

@@ -79,11 +79,11 @@ type Flag struct {
 	DefaultVariant string     // variant flags: the default variant's name
 	Variants       []*Variant // variant flags, in spec order (bucketing order)
 	Strategy       *Strategy
-	Client         bool   // exposed to client-side SDKs
-	Kind           string // release, experiment, ops, permission, kill_switch, or ""
-	Owner          string // "owner", else metadata.owner
-	Description    string // metadata.description
-	Expires        *time.Time
+	Client         bool           // exposed to client-side SDKs
+	Kind           string         // release, experiment, ops, permission, kill_switch, or ""
+	Owner          string         // "owner", else metadata.owner
+	Description    string         // metadata.description
+	Expires        *time.Time     // the last valid day (or instant): see Expired
 	Salt           string         // bucketing salt; the flag name unless set
 	Metadata       map[string]any // the whole metadata object, as decoded
 
@@ -150,6 +150,23 @@ func (s *Spec) Attribute(name string) *Attribute {
 		}
 	}
 	return nil
+}
+
+// Expired reports whether f is past its "expires" date at now. Expires
+// names the flag's last valid day: a date ("2024-06-30", which is midnight
+// UTC) expires when that day is over in UTC, at 2024-07-01T00:00:00Z; a
+// date with a time of day expires after that instant. The generator marks
+// an expired flag's method Deprecated and flaggen lint reports it, both by
+// this one rule.
+func (f *Flag) Expired(now time.Time) bool {
+	if f.Expires == nil {
+		return false
+	}
+	end := f.Expires.UTC()
+	if end.Hour() == 0 && end.Minute() == 0 && end.Second() == 0 && end.Nanosecond() == 0 {
+		return !now.Before(end.AddDate(0, 0, 1))
+	}
+	return now.After(end)
 }
 
 // Release returns the release with the given name, or nil.

@@ -4,6 +4,7 @@ import (
 	"go/token"
 	"go/types"
 	"testing"
+	"time"
 )
 
 func TestGoName(t *testing.T) {
@@ -113,5 +114,36 @@ func TestNoPredeclaredNameIsExported(t *testing.T) {
 		if token.IsExported(tok.String()) {
 			t.Errorf("keyword %s is exported", tok)
 		}
+	}
+}
+
+func TestExpired(t *testing.T) {
+	at := func(s string) time.Time {
+		d, err := ParseDate(s)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return d
+	}
+	for _, tc := range []struct {
+		expires, now string
+		want         bool
+	}{
+		{"2024-06-30", "2024-06-30", false},
+		{"2024-06-30", "2024-06-30T23:59:59.999", false}, // the last valid day
+		{"2024-06-30", "2024-07-01", true},
+		{"2024-06-30", "2024-07-01T01:00:00+02:00", false}, // still 06-30 in UTC
+		{"2024-06-30T12:00:00", "2024-06-30T12:00:00", false},
+		{"2024-06-30T12:00:00", "2024-06-30T12:00:01", true}, // an instant: after it
+		{"2024-06-30T00:00:00+02:00", "2024-06-29T22:00:01Z", true},
+	} {
+		e := at(tc.expires)
+		f := &Flag{Expires: &e}
+		if got := f.Expired(at(tc.now)); got != tc.want {
+			t.Errorf("expires %s, now %s: Expired = %v, want %v", tc.expires, tc.now, got, tc.want)
+		}
+	}
+	if (&Flag{}).Expired(time.Now()) {
+		t.Error("a flag without expires expired")
 	}
 }

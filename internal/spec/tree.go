@@ -156,6 +156,12 @@ func decodeDocument(file string, src []byte, base string) (*document, ErrorList)
 			doc.lines = append(doc.lines, i+1)
 		}
 	}
+	if bytes.HasPrefix(src, utf8BOM) {
+		// A UTF-8 byte order mark (some Windows editors write one) is not
+		// JSON: skip it as if it were white space, keeping byte offsets.
+		src = append([]byte("   "), src[len(utf8BOM):]...)
+		doc.src = src
+	}
 	d := &decoder{doc: doc, dec: json.NewDecoder(bytes.NewReader(src))}
 	d.dec.UseNumber()
 	root, err := d.value(base, -1, 0)
@@ -179,6 +185,8 @@ func decodeDocument(file string, src []byte, base string) (*document, ErrorList)
 	doc.root = root
 	return doc, d.dup
 }
+
+var utf8BOM = []byte("\uFEFF")
 
 type posError struct {
 	off int

@@ -210,7 +210,7 @@ func (f *Flags) Forgotten(ctx context.Context, c Context) bool {
 //
 // Kind: ops. Expires: 2024-06-30.
 //
-// Deprecated: flag "legacy_export" expired on 2024-06-30; remove it.
+// Deprecated: flag "legacy_export" expired after 2024-06-30; remove it.
 func (f *Flags) LegacyExport(ctx context.Context, c Context) bool {
 	if v, ok := f.c.ConstBool(5); ok {
 		return v
