@@ -17,12 +17,23 @@ var dateLayouts = []string{
 // ParseDate parses a spec date: "2006-01-02" or "2006-01-02T15:04:05"
 // (optionally with fractional seconds) in UTC, or RFC 3339 with an offset.
 func ParseDate(s string) (time.Time, error) {
-	for _, layout := range dateLayouts {
-		if t, err := time.ParseInLocation(layout, s, time.UTC); err == nil {
-			return t, nil
-		}
+	if t, err := time.ParseInLocation(dateLayout(s), s, time.UTC); err == nil {
+		return t, nil
 	}
 	return time.Time{}, fmt.Errorf("%q is not a date (want 2006-01-02, 2006-01-02T15:04:05 in UTC, or RFC 3339 like 2006-01-02T15:04:05+02:00)", s)
+}
+
+// dateLayout picks the one layout of dateLayouts that s can be, by its
+// shape, so that parsing a valid date makes one attempt and no error: the
+// runtime parses date attributes on every evaluation of a before/after rule.
+func dateLayout(s string) string {
+	switch {
+	case len(s) == len("2006-01-02"):
+		return dateLayouts[0]
+	case len(s) > len("2006-01-02T15:04:05") && strings.ContainsAny(s[len("2006-01-02T15:04:05"):], "Z+-"):
+		return dateLayouts[2]
+	}
+	return dateLayouts[1]
 }
 
 // Semver is a parsed semantic version 2.0.0. Pre and Raw alias the parsed
