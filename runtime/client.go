@@ -95,6 +95,7 @@ type Client struct {
 	live     *spec.Spec // last good spec with live patches applied
 	patches  map[string]*livePatch
 	version  uint64
+	epoch    string // State.Epoch of version
 	pins     map[int]*pin
 	timer    *time.Timer
 	closed   bool
@@ -294,7 +295,7 @@ func (c *Client) reload(ctx context.Context) error {
 	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if st.Version != 0 && st.Version == c.version {
+	if st.Version != 0 && st.Version == c.version && st.Epoch == c.epoch {
 		return nil
 	}
 	c.applyStateLocked(st)

@@ -40,11 +40,11 @@ func (c *Client) applyStateLocked(st State) {
 		c.log.Error("flaggen: refusing live state, keeping the last good one", "version", st.Version, "err", err)
 		return
 	}
-	old, oldPatches, oldVersion := c.live, c.patches, c.version
-	c.live, c.patches, c.version = live, patches, st.Version
+	old, oldPatches, oldVersion, oldEpoch := c.live, c.patches, c.version, c.epoch
+	c.live, c.patches, c.version, c.epoch = live, patches, st.Version, st.Epoch
 	if err := c.rebuildLocked(); err != nil {
 		c.log.Error("flaggen: refusing live state, keeping the last good one", "version", st.Version, "err", err)
-		c.live, c.patches, c.version = old, oldPatches, oldVersion
+		c.live, c.patches, c.version, c.epoch = old, oldPatches, oldVersion, oldEpoch
 		return
 	}
 	c.notifyChangedLocked(old)

@@ -74,6 +74,12 @@ type State struct {
 	// Version increases with every change (Apply, or Register adding an
 	// entry); 0 is an empty store that never changed.
 	Version uint64
+	// Epoch, when not empty, names the history Version counts in. A store
+	// that can lose its data (the Redis store: Redis restarted without
+	// persistence or flushed) starts a new epoch then, and its versions
+	// start low again: two states are the same only when both Version and
+	// Epoch are. Stores whose versions never go back leave it empty.
+	Epoch string
 	// Flags maps a flag name to its live patch: a JSON object whose fields
 	// are spec field names (see spec.DecodePatch), e.g. {"active": false}
 	// or {"tripped": "error_threshold 100 exceeded"}. "{}" means the spec

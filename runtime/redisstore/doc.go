@@ -49,13 +49,15 @@
 //	flaggen:{NS}:patches           hash: flag name → JSON patch over the spec, e.g. {"active":false};
 //	                               "{}" = the spec as written (HGETALL to read the live state)
 //	flaggen:{NS}:version           string: integer bumped by every change (GET)
+//	flaggen:{NS}:epoch             string: random id of the namespace's history, set by the first
+//	                               write when absent (SET NX); versions count within one epoch
 //	flaggen:{NS}:audit             stream, capped near WithAuditMaxLen (XREVRANGE … + - COUNT 10);
 //	                               one entry per change: version, time (Unix µs), actor, reason,
 //	                               flags (JSON: flag → new patch, null = entry deleted),
 //	                               before (JSON: flag → previous patch, null = none)
 //	flaggen:{NS}:counters:FLAG     hash: counter name ("errors", "slow") → cluster-wide total
 //	flaggen:{NS}:feedback:FLAG     list of JSON feedback entries, oldest first (LRANGE … 0 -1)
-//	flaggen:{NS}:changes           pub/sub channel: {"v":VERSION,"f":{FLAG: new patch or null}}
+//	flaggen:{NS}:changes           pub/sub channel: {"v":VERSION,"e":EPOCH,"f":{FLAG: new patch or null}}
 //	flaggen:{NS}:spec              hash: the spec the apps run, recorded by each runtime.Client at
 //	                               start (runtime.SpecRecorder; the last to start wins): file (its
 //	                               name, e.g. flags.json), source (verbatim), sha256 (hex, of
@@ -67,4 +69,20 @@
 // A value that is not a JSON object is logged with its key; the runtime
 // refuses that flag's patch and keeps the flag on its last good state, and
 // every other flag loads normally.
+//
+// # Data loss
+//
+// When Redis loses the namespace's data (a restart without persistence,
+// FLUSHALL), the epoch key goes with it: the next write stores a new epoch
+// and versions count from 1 again. A store that sees another epoch than its
+// own treats the namespace as reset: it logs a warning ("Redis lost this
+// namespace's live state", with old_epoch, old_version, new_epoch and
+// new_version), takes what Redis holds now, and registers its flags again
+// (those given to Register: the spec's). The previous live state is gone:
+// apps serve the spec plus whatever is written afterwards, and Health is
+// not degraded by it. A restart is noticed when the change subscription
+// reconnects, a FLUSHALL at the next write or version check. Within one
+// epoch a lower version is taken for a stale read and ignored, so after a
+// failover to a replica that missed writes (same epoch, lower version)
+// DEL flaggen:{NS}:epoch: the next write starts a new epoch.
 package redisstore

@@ -9,3 +9,10 @@ import (
 // FullLoad is fullLoad for the external tests: a warm_cache read that never
 // serves the mirror.
 func (s *Store) FullLoad(ctx context.Context) (runtime.State, error) { return s.fullLoad(ctx, true) }
+
+// FullLoadDelayed is FullLoad calling between after reading Redis and
+// before installing what it read in the mirror: a load that races the
+// mirror.
+func (s *Store) FullLoadDelayed(ctx context.Context, between func()) (runtime.State, error) {
+	return s.fullLoadThen(ctx, true, between)
+}

@@ -87,20 +87,26 @@ end
 
 // applyScript writes one Change atomically.
 //
-//	KEYS[1] patches hash, KEYS[2] version, KEYS[3] audit stream
+//	KEYS[1] patches hash, KEYS[2] version, KEYS[3] audit stream, KEYS[4] epoch
 //	ARGV[1] IfVersion ("0": unconditional)   ARGV[2] actor   ARGV[3] reason
 //	ARGV[4] time in Unix microseconds ("": the Redis server's TIME)
 //	ARGV[5] audit MAXLEN (approximate)   ARGV[6] pub/sub channel
 //	ARGV[7] mode: "R" replace each patch, "M" merge fields into it
-//	ARGV[8..] flag name, patch ("" deletes the flag's entry) pairs
+//	ARGV[8] a new random epoch, stored when the namespace has none
+//	ARGV[9..] flag name, patch ("" deletes the flag's entry) pairs
 //
-// It returns {version, name1, after1, name2, after2, …} (after "" = deleted)
-// or the error reply "CONFLICT <current version>".
+// It returns {version, epoch, name1, after1, name2, after2, …} (after "" =
+// deleted) or the error reply "CONFLICT <current version>".
 var applyScript = redis.NewScript(luaJSON + `
 if redis.replicate_commands then redis.replicate_commands() end
 local cur = redis.call('GET', KEYS[2]) or '0'
 if ARGV[1] ~= '0' and ARGV[1] ~= cur then
   return redis.error_reply('CONFLICT ' .. cur)
+end
+local epoch = redis.call('GET', KEYS[4])
+if not epoch then
+  epoch = ARGV[8]
+  redis.call('SET', KEYS[4], epoch)
 end
 local t = ARGV[4]
 if t == '' then
@@ -108,9 +114,9 @@ if t == '' then
   t = now[1] .. string.format('%06d', tonumber(now[2]))
 end
 local merge = ARGV[7] == 'M'
-local result = {0}
+local result = {0, epoch}
 local afterj, beforej, pubj = {}, {}, {}
-for i = 8, #ARGV, 2 do
+for i = 9, #ARGV, 2 do
   local name, patch = ARGV[i], ARGV[i + 1]
   local before = redis.call('HGET', KEYS[1], name)
   local after = patch
@@ -142,20 +148,27 @@ local flags = '{' .. table.concat(afterj, ',') .. '}'
 redis.call('XADD', KEYS[3], 'MAXLEN', '~', ARGV[5], '*',
   'version', v, 'time', t, 'actor', ARGV[2], 'reason', ARGV[3],
   'flags', flags, 'before', '{' .. table.concat(beforej, ',') .. '}')
-redis.call('PUBLISH', ARGV[6], '{"v":' .. v .. ',"f":' .. flags .. '}')
+redis.call('PUBLISH', ARGV[6], '{"v":' .. v .. ',"e":' .. cjson.encode(epoch) .. ',"f":' .. flags .. '}')
 return result
 `)
 
 // registerScript adds patches for flags without an entry.
 //
-//	KEYS[1] patches hash, KEYS[2] version
-//	ARGV[1] pub/sub channel   ARGV[2..] flag name, patch pairs
+//	KEYS[1] patches hash, KEYS[2] version, KEYS[3] epoch
+//	ARGV[1] pub/sub channel   ARGV[2] a new random epoch, stored when the
+//	namespace has none   ARGV[3..] flag name, patch pairs
 //
-// It returns {version, name1, patch1, …} for the added flags, or {0} when
-// every flag had an entry already.
+// It returns {version, epoch, name1, patch1, …} for the added flags, or
+// {0, epoch} when every flag had an entry already.
 var registerScript = redis.NewScript(`
-local added, result = {}, {0}
-for i = 2, #ARGV, 2 do
+if redis.replicate_commands then redis.replicate_commands() end
+local epoch = redis.call('GET', KEYS[3])
+if not epoch then
+  epoch = ARGV[2]
+  redis.call('SET', KEYS[3], epoch)
+end
+local added, result = {}, {0, epoch}
+for i = 3, #ARGV, 2 do
   if redis.call('HSETNX', KEYS[1], ARGV[i], ARGV[i + 1]) == 1 then
     added[#added + 1] = cjson.encode(ARGV[i]) .. ':' .. ARGV[i + 1]
     result[#result + 1] = ARGV[i]
@@ -165,6 +178,6 @@ end
 if #added == 0 then return result end
 local v = redis.call('INCR', KEYS[2])
 result[1] = v
-redis.call('PUBLISH', ARGV[1], '{"v":' .. v .. ',"f":{' .. table.concat(added, ',') .. '}}')
+redis.call('PUBLISH', ARGV[1], '{"v":' .. v .. ',"e":' .. cjson.encode(epoch) .. ',"f":{' .. table.concat(added, ',') .. '}}')
 return result
 `)

@@ -3,6 +3,7 @@ package redisstore
 import (
 	"bytes"
 	"context"
+	"crypto/rand"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -94,18 +95,26 @@ type Store struct {
 	mu       sync.Mutex
 	closed   bool
 	version  uint64                     // mirror version
+	epoch    string                     // mirror epoch ("": the namespace has none)
 	flags    map[string]json.RawMessage // mirror; Load returns copies
 	valid    bool                       // mirror holds a full load
+	gen      uint64                     // counts mirror updates (tells a stale full load)
+	retired  []string                   // epochs the mirror left behind, newest last
 	watchers map[chan struct{}]struct{}
 	subErr   error // change subscription down
 	cmdErr   error // last command to Redis failed
 	since    time.Time
 	bad      map[string]string // flag -> malformed value last logged
 	ps       *redis.PubSub     // current change subscription
+
+	// registered holds every patch given to Register, registered again
+	// (reregister) after the namespace was reset: Redis lost its data.
+	registered map[string]json.RawMessage
+	reregister bool
 }
 
 type keys struct {
-	patches, version, audit, channel, counters, feedback, spec string
+	patches, version, epoch, audit, channel, counters, feedback, spec string
 }
 
 func newKeys(ns string) keys {
@@ -113,6 +122,7 @@ func newKeys(ns string) keys {
 	return keys{
 		patches:  p + "patches",
 		version:  p + "version",
+		epoch:    p + "epoch",
 		audit:    p + "audit",
 		channel:  p + "changes",
 		counters: p + "counters:",
@@ -154,15 +164,16 @@ func New(client redis.UniversalClient, opts ...Option) (*Store, error) {
 		o.logger = slog.New(slog.DiscardHandler)
 	}
 	s := &Store{
-		c:        client,
-		o:        o,
-		key:      newKeys(o.namespace),
-		kick:     make(chan struct{}, 1),
-		flags:    map[string]json.RawMessage{},
-		watchers: map[chan struct{}]struct{}{},
-		bad:      map[string]string{},
-		cmdErr:   errNotLoaded,
-		since:    time.Now(),
+		c:          client,
+		o:          o,
+		key:        newKeys(o.namespace),
+		kick:       make(chan struct{}, 1),
+		flags:      map[string]json.RawMessage{},
+		registered: map[string]json.RawMessage{},
+		watchers:   map[chan struct{}]struct{}{},
+		bad:        map[string]string{},
+		cmdErr:     errNotLoaded,
+		since:      time.Now(),
 	}
 	s.ctx, s.cancel = context.WithCancel(context.Background())
 	s.wg.Add(2)
@@ -175,8 +186,8 @@ func New(client redis.UniversalClient, opts ...Option) (*Store, error) {
 func (s *Store) Namespace() string { return s.o.namespace }
 
 // Key returns the Redis key (or pub/sub channel) of the named part of the
-// namespace: "patches", "version", "audit", "changes", "counters:<flag>",
-// "feedback:<flag>" or "spec" — for operators and tests.
+// namespace: "patches", "version", "epoch", "audit", "changes",
+// "counters:<flag>", "feedback:<flag>" or "spec" — for operators and tests.
 func (s *Store) Key(part string) string { return "flaggen:{" + s.o.namespace + "}:" + part }
 
 // Health reports whether the store is in step with Redis: nil once it has
@@ -276,13 +287,13 @@ func (s *Store) Load(ctx context.Context) (runtime.State, error) {
 	valid := s.valid
 	s.mu.Unlock()
 	if valid {
-		v, err := s.getVersion(ctx)
+		v, e, err := s.getVersion(ctx)
 		if err != nil {
 			return runtime.State{}, fmt.Errorf("flaggen: redis load failed: %w", s.noteErr(err))
 		}
 		s.mu.Lock()
-		if s.valid && s.version == v {
-			st := runtime.State{Version: v, Flags: cloneFlags(s.flags)}
+		if s.valid && s.version == v && s.epoch == e {
+			st := runtime.State{Version: v, Epoch: e, Flags: cloneFlags(s.flags)}
 			s.mu.Unlock()
 			return st, nil
 		}
@@ -291,26 +302,45 @@ func (s *Store) Load(ctx context.Context) (runtime.State, error) {
 	return s.fullLoad(ctx, true)
 }
 
-func (s *Store) getVersion(ctx context.Context) (uint64, error) {
-	v, err := s.c.Get(ctx, s.key.version).Uint64()
-	if errors.Is(err, redis.Nil) {
-		return 0, nil
-	}
+// getVersion reads the namespace's version and epoch (0 and "" when absent).
+func (s *Store) getVersion(ctx context.Context) (uint64, string, error) {
+	vals, err := s.c.MGet(ctx, s.key.version, s.key.epoch).Result()
 	if err != nil {
-		return 0, err
+		return 0, "", err
 	}
 	s.noteErr(nil)
-	return v, nil
+	var v uint64
+	if vs, ok := vals[0].(string); ok {
+		if v, err = strconv.ParseUint(vs, 10, 64); err != nil {
+			return 0, "", fmt.Errorf("%s holds %q, not a version number", s.key.version, vs)
+		}
+	}
+	e, _ := vals[1].(string)
+	return v, e, nil
 }
 
-// fullLoad reads version and patches atomically (warm_cache), replaces the
-// mirror when it is not older, and notifies watchers when the version moved.
-// With copy it returns a copy of the resulting mirror, else only the version.
+// newEpoch returns a random epoch id for a namespace that has none.
+func newEpoch() string { return rand.Text() }
+
+// fullLoad reads version, epoch and patches atomically (warm_cache),
+// installs them in the mirror unless they are stale (see install), and
+// notifies watchers when the mirror moved. With copy it returns a copy of
+// the resulting mirror, else only the version.
 func (s *Store) fullLoad(ctx context.Context, copy bool) (runtime.State, error) {
-	var vcmd *redis.StringCmd
+	return s.fullLoadThen(ctx, copy, nil)
+}
+
+// fullLoadThen is fullLoad calling between, when not nil, after the read and
+// before the install (tests use it to race the mirror).
+func (s *Store) fullLoadThen(ctx context.Context, copy bool, between func()) (runtime.State, error) {
+	s.mu.Lock()
+	gen := s.gen
+	s.mu.Unlock()
+	var vcmd, ecmd *redis.StringCmd
 	var pcmd *redis.MapStringStringCmd
 	_, err := s.c.TxPipelined(ctx, func(p redis.Pipeliner) error {
 		vcmd = p.Get(ctx, s.key.version)
+		ecmd = p.Get(ctx, s.key.epoch)
 		pcmd = p.HGetAll(ctx, s.key.patches)
 		return nil
 	})
@@ -324,6 +354,7 @@ func (s *Store) fullLoad(ctx context.Context, copy bool) (runtime.State, error) 
 			return runtime.State{}, fmt.Errorf("flaggen: redis load failed: %s holds %q, not a version number", s.key.version, vs)
 		}
 	}
+	epoch := ecmd.Val()
 	raw := pcmd.Val()
 	total := 0
 	for _, p := range raw {
@@ -337,22 +368,66 @@ func (s *Store) fullLoad(ctx context.Context, copy bool) (runtime.State, error) 
 		flags[name] = json.RawMessage(buf[start:len(buf):len(buf)])
 	}
 	s.checkMalformed(flags)
+	if between != nil {
+		between()
+	}
 
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if !s.valid || s.version <= v {
-		// (Otherwise a pub/sub message moved the mirror past this read.)
-		moved := !s.valid || s.version != v
-		s.version, s.flags, s.valid = v, flags, true
-		if moved {
-			s.notifyLocked()
-		}
-	}
-	st := runtime.State{Version: s.version}
+	s.install(epoch, v, flags, gen)
+	st := runtime.State{Version: s.version, Epoch: s.epoch}
 	if copy {
 		st.Flags = cloneFlags(s.flags)
 	}
 	return st, nil
+}
+
+// install puts a full load of (epoch, v, flags), read while the mirror was
+// at update gen, into the mirror unless it is stale; mu is held.
+//
+// Within one epoch versions only grow, so a load older than the mirror is
+// stale (a pub/sub message or a write's reply moved the mirror past it
+// while the read was on its way, or a lagging node answered during a
+// failover) and is dropped. But when Redis loses the namespace's data (a
+// restart without persistence, FLUSHALL) the epoch key goes with it, the
+// next write stores a new one and versions count from 1 again. A load of
+// another epoch than the mirror's, read while the mirror did not change
+// and not of an epoch the mirror left behind, is therefore no race: it is
+// what Redis holds now, and the mirror is reset to it.
+func (s *Store) install(epoch string, v uint64, flags map[string]json.RawMessage, gen uint64) {
+	same := epoch == s.epoch ||
+		// The first write of a namespace without an epoch creates one.
+		(s.epoch == "" && v >= s.version)
+	switch {
+	case !s.valid:
+	case same && v >= s.version:
+	case same, epoch != "" && slices.Contains(s.retired, epoch):
+		return // stale
+	case s.gen != gen:
+		// The mirror moved during the read (e.g. to a newer epoch): this
+		// load may be stale; check again.
+		s.kickCheck()
+		return
+	default:
+		s.o.logger.Warn("flaggen: Redis lost this namespace's live state (restarted without persistence, or flushed); "+
+			"the previous live state is gone: apps serve the spec plus the changes made from now on, "+
+			"and the spec's flags are registered again",
+			"namespace", s.o.namespace, "old_epoch", s.epoch, "old_version", s.version, "new_epoch", epoch, "new_version", v)
+		if s.epoch != "" {
+			s.retired = append(s.retired, s.epoch)
+			if len(s.retired) > 8 {
+				s.retired = s.retired[1:]
+			}
+		}
+		s.reregister = len(s.registered) > 0
+		s.kickCheck()
+	}
+	moved := !s.valid || s.version != v || s.epoch != epoch
+	s.version, s.epoch, s.flags, s.valid = v, epoch, flags, true
+	if moved {
+		s.gen++
+		s.notifyLocked()
+	}
 }
 
 // checkMalformed logs each patch that is not a JSON object, once per value.
@@ -415,7 +490,8 @@ func (s *Store) Register(ctx context.Context, flags map[string]json.RawMessage) 
 	if len(flags) == 0 {
 		return nil
 	}
-	args := []any{s.key.channel}
+	args := []any{s.key.channel, newEpoch()}
+	reg := make(map[string]json.RawMessage, len(flags))
 	for _, name := range slices.Sorted(maps.Keys(flags)) {
 		p := flags[name]
 		if isNull(p) {
@@ -425,31 +501,43 @@ func (s *Store) Register(ctx context.Context, flags map[string]json.RawMessage) 
 			return fmt.Errorf("flaggen: redis register %q: patch is not valid JSON", name)
 		}
 		args = append(args, name, string(p))
+		reg[name] = p
 	}
-	res, err := registerScript.Run(ctx, s.c, []string{s.key.patches, s.key.version}, args...).Slice()
+	s.mu.Lock()
+	for name, p := range reg {
+		if _, ok := s.registered[name]; !ok {
+			s.registered[name] = slices.Clip(slices.Clone(p))
+		}
+	}
+	s.mu.Unlock()
+	res, err := registerScript.Run(ctx, s.c, []string{s.key.patches, s.key.version, s.key.epoch}, args...).Slice()
 	if err != nil {
 		return fmt.Errorf("flaggen: redis write failed: register: %w", s.noteErr(err))
 	}
 	s.noteErr(nil)
-	v, added, err := parseChange(res)
+	v, epoch, added, err := parseChange(res)
 	if err != nil {
 		return fmt.Errorf("flaggen: redis register: %w", err)
 	}
 	if v != 0 {
-		s.applyChange(v, added)
+		s.applyChange(epoch, v, added)
 	}
 	return nil
 }
 
-// parseChange reads a script's {version, name, patch, …} reply ("" patch:
-// deleted).
-func parseChange(res []any) (uint64, map[string]json.RawMessage, error) {
+// parseChange reads a script's {version, epoch, name, patch, …} reply (""
+// patch: deleted).
+func parseChange(res []any) (uint64, string, map[string]json.RawMessage, error) {
+	if len(res) < 2 || len(res)%2 != 0 {
+		return 0, "", nil, fmt.Errorf("unexpected script reply %v", res)
+	}
 	v, ok := res[0].(int64)
-	if !ok || v < 0 || len(res)%2 != 1 {
-		return 0, nil, fmt.Errorf("unexpected script reply %v", res)
+	epoch, eok := res[1].(string)
+	if !ok || !eok || v < 0 {
+		return 0, "", nil, fmt.Errorf("unexpected script reply %v", res)
 	}
 	changed := make(map[string]json.RawMessage, len(res)/2)
-	for i := 1; i+1 < len(res); i += 2 {
+	for i := 2; i+1 < len(res); i += 2 {
 		name, _ := res[i].(string)
 		after, _ := res[i+1].(string)
 		if after == "" {
@@ -458,7 +546,7 @@ func parseChange(res []any) (uint64, map[string]json.RawMessage, error) {
 			changed[name] = json.RawMessage(after)
 		}
 	}
-	return uint64(v), changed, nil
+	return uint64(v), epoch, changed, nil
 }
 
 // Apply implements runtime.Store: one Lua script replaces the patches, bumps
@@ -492,7 +580,7 @@ func (s *Store) write(ctx context.Context, ch runtime.Change, merge bool) (uint6
 		t = strconv.FormatInt(s.o.clock().UnixMicro(), 10)
 	}
 	args := []any{strconv.FormatUint(ch.IfVersion, 10), ch.Actor, ch.Reason, t,
-		strconv.FormatInt(s.o.auditMaxLen, 10), s.key.channel, mode}
+		strconv.FormatInt(s.o.auditMaxLen, 10), s.key.channel, mode, newEpoch()}
 	for _, name := range slices.Sorted(maps.Keys(ch.Flags)) {
 		p := ch.Flags[name]
 		switch {
@@ -506,7 +594,7 @@ func (s *Store) write(ctx context.Context, ch runtime.Change, merge bool) (uint6
 			args = append(args, name, string(bytes.TrimSpace(p)))
 		}
 	}
-	res, err := applyScript.Run(ctx, s.c, []string{s.key.patches, s.key.version, s.key.audit}, args...).Slice()
+	res, err := applyScript.Run(ctx, s.c, []string{s.key.patches, s.key.version, s.key.audit, s.key.epoch}, args...).Slice()
 	if err != nil {
 		if cur, ok := strings.CutPrefix(err.Error(), "CONFLICT "); ok {
 			return 0, fmt.Errorf("flaggen: redis write refused: store at version %s, change made at %d: %w", cur, ch.IfVersion, runtime.ErrConflict)
@@ -514,26 +602,43 @@ func (s *Store) write(ctx context.Context, ch runtime.Change, merge bool) (uint6
 		return 0, fmt.Errorf("flaggen: redis write failed: %w", s.noteErr(err))
 	}
 	s.noteErr(nil)
-	v, changed, err := parseChange(res)
+	v, epoch, changed, err := parseChange(res)
 	if err != nil {
 		return 0, fmt.Errorf("flaggen: redis write: %w", err)
 	}
-	s.applyChange(v, changed)
+	s.applyChange(epoch, v, changed)
 	return v, nil
 }
 
 // applyChange advances the mirror by one version (from a write's reply or a
-// pub/sub message) and reports whether it did; a gap asks for a resync.
-func (s *Store) applyChange(v uint64, changed map[string]json.RawMessage) bool {
+// pub/sub message) of the given epoch ("": a writer that does not say) and
+// reports whether it did; a gap, or a change of another epoch than the
+// mirror's, asks for a resync.
+func (s *Store) applyChange(epoch string, v uint64, changed map[string]json.RawMessage) bool {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if !s.valid || v <= s.version {
+	if !s.valid {
+		return false
+	}
+	if epoch != "" && epoch != s.epoch && (s.epoch != "" || v != s.version+1) {
+		// Another history: the namespace was reset (or this change of the
+		// new epoch overtook our resync), unless the mirror left it behind.
+		if !slices.Contains(s.retired, epoch) {
+			s.kickCheck()
+		}
+		return false
+	}
+	if v <= s.version {
 		return false
 	}
 	if v != s.version+1 {
 		s.kickCheck()
 		return false
 	}
+	if epoch != "" {
+		s.epoch = epoch // the first write of a namespace without one
+	}
+	s.gen++
 	for name, p := range changed {
 		if p == nil || isNull(p) {
 			delete(s.flags, name)

@@ -5,16 +5,19 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
 	"net"
 	"time"
 
 	"github.com/redis/go-redis/v9"
 )
 
-// changeMsg is the pub/sub message of one change: the new version and the
-// new patch of every changed flag (null: entry deleted).
+// changeMsg is the pub/sub message of one change: the new version, the
+// namespace's epoch and the new patch of every changed flag (null: entry
+// deleted).
 type changeMsg struct {
 	V uint64                     `json:"v"`
+	E string                     `json:"e"`
 	F map[string]json.RawMessage `json:"f"`
 }
 
@@ -98,12 +101,14 @@ func (s *Store) onMessage(payload string) {
 		s.kickCheck()
 		return
 	}
-	s.applyChange(m.V, m.F)
+	s.applyChange(m.E, m.V, m.F)
 }
 
-// checkLoop compares the mirror's version with Redis' every checkInterval
-// (every retryInterval while degraded) and reloads on any difference; it
-// also resyncs at once when kicked (a version gap, a failed command).
+// checkLoop compares the mirror's version and epoch with Redis' every
+// checkInterval (every retryInterval while degraded) and reloads on any
+// difference; it also resyncs at once when kicked (a version gap, a change
+// of another epoch, a failed command), and registers the flags again after
+// the namespace was reset.
 func (s *Store) checkLoop() {
 	defer s.wg.Done()
 	ctx := s.ctx
@@ -125,7 +130,7 @@ func (s *Store) checkLoop() {
 		s.check(ctx)
 		s.mu.Lock()
 		next := s.o.checkInterval
-		if s.subErr != nil || s.cmdErr != nil || !s.valid {
+		if s.subErr != nil || s.cmdErr != nil || !s.valid || s.reregister {
 			next = s.o.retryInterval
 		}
 		s.mu.Unlock()
@@ -135,24 +140,47 @@ func (s *Store) checkLoop() {
 
 func (s *Store) check(ctx context.Context) {
 	s.mu.Lock()
-	valid, mv, subDown := s.valid, s.version, s.subErr != nil
+	valid, mv, me, subDown := s.valid, s.version, s.epoch, s.subErr != nil
 	s.mu.Unlock()
 	if subDown {
 		// The subscription loop resyncs when Redis is back; polling through
 		// the client's pool meanwhile would only trip its dial breaker.
 		return
 	}
+	s.registerAgain(ctx)
 	if valid {
-		v, err := s.getVersion(ctx)
+		v, e, err := s.getVersion(ctx)
 		if err != nil {
 			_ = s.noteErr(err)
 			return
 		}
-		if v == mv {
+		if v == mv && e == me {
 			return
 		}
 	}
 	_, _ = s.fullLoad(ctx, false)
+}
+
+// registerAgain registers every flag given to Register once more after the
+// namespace was reset (Redis lost its data), so that the spec's flags are
+// listed again; on failure it stays pending for the next check.
+func (s *Store) registerAgain(ctx context.Context) {
+	s.mu.Lock()
+	if !s.reregister {
+		s.mu.Unlock()
+		return
+	}
+	s.reregister = false
+	flags := maps.Clone(s.registered)
+	s.mu.Unlock()
+	if err := s.Register(ctx, flags); err != nil {
+		if ctx.Err() == nil {
+			s.o.logger.Warn("flaggen: registering the flags again after Redis lost its data; retrying", "namespace", s.o.namespace, "err", err)
+		}
+		s.mu.Lock()
+		s.reregister = true
+		s.mu.Unlock()
+	}
 }
 
 func sleep(ctx context.Context, d time.Duration) {
