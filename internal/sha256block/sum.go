@@ -1,0 +1,50 @@
+package sha256block
+
+import (
+	"crypto/sha256"
+	"encoding/binary"
+	"math/bits"
+)
+
+// MaxOneBlock is the longest input that SHA-256 pads into a single 64-byte
+// block: the input, the 0x80 marker byte and the 8-byte bit length.
+const MaxOneBlock = 64 - 1 - 8
+
+// Sum returns the SHA-256 digest of data, equal to crypto/sha256.Sum256(data).
+// Inputs of at most MaxOneBlock bytes are hashed with one SHA-NI compression
+// when Accelerated reports true; anything else goes to crypto/sha256.
+// Sum does not allocate and does not modify data.
+func Sum(data []byte) [32]byte {
+	if len(data) > MaxOneBlock || !useSHANI {
+		return sha256.Sum256(data)
+	}
+	// FIPS 180-4, 5.1.1: message, 0x80, zeros, 64-bit big-endian bit length.
+	// The block is built as little-endian 64-bit words (so its bytes are in
+	// message order) with one 8-byte store per word, which the assembly
+	// reads back with 8-byte loads: mixing narrow stores with 16-byte loads
+	// defeats store-to-load forwarding and costs more than the compression.
+	n := len(data)
+	var block [8]uint64
+	i := 0
+	for ; i+8 <= n; i += 8 {
+		block[i/8] = binary.LittleEndian.Uint64(data[i:])
+	}
+	r := n - i // 0..7 bytes left, placed in the low bytes of word i/8
+	var w uint64
+	if n >= 8 {
+		w = binary.LittleEndian.Uint64(data[n-8:]) >> (8 * (8 - r))
+	} else {
+		for j := n - 1; j >= 0; j-- {
+			w = w<<8 | uint64(data[j])
+		}
+	}
+	block[i/8] = w | 0x80<<(8*r)
+	block[7] = bits.ReverseBytes64(uint64(n) * 8)
+	var out [32]byte
+	sumBlock(&out, &block)
+	return out
+}
+
+// Accelerated reports whether Sum uses the SHA-NI one-block path for short
+// inputs on this machine.
+func Accelerated() bool { return useSHANI }
