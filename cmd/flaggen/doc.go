@@ -138,7 +138,17 @@
 //
 //	flaggen: redis at URL unreachable: …
 //
-// with exit status 1 and nothing written.
+// with exit status 1 and nothing written. A command that would change
+// nothing (enable of a flag that is on, a patch equal to the stored one, a
+// reset with nothing to reset) prints "no change (nothing written)" and
+// writes nothing: no version bump, no audit entry. After a write, standard
+// error says how many app instances follow the namespace (PUBSUB NUMSUB on
+// flaggen:{NS}:changes):
+//
+//	flaggen: applied; 2 app instances are subscribed to namespace NS
+//	flaggen: warning: no app instance is subscribed to namespace NS …
+//
+// The warning usually means a wrong -namespace: the write reaches no app.
 //
 // # eval
 //
@@ -243,15 +253,28 @@
 //
 // # patch
 //
-//	flaggen patch NAME JSON [-replace] [-actor NAME] [-reason TEXT] [-spec FILE] [-redis URL] [-namespace NS] [-timeout D]
+//	flaggen patch NAME JSON [-replace] | NAME -revert FIELD[,FIELD...] [-actor NAME] [-reason TEXT] [-spec FILE] [-redis URL] [-namespace NS] [-timeout D]
 //
-// Patch merges the JSON object into flag NAME's live patch (a field set to
-// null is removed: back to the spec). Any patchable field: active,
-// activation_date, environments, performance_baseline, performance_threshold,
-// error_threshold, depends_on, users, regions, account_types, beta_program,
-// percentage_rollout, rules, default, tripped; values are checked as in the
-// spec, and a bad patch is refused with nothing written.
+// Patch merges the JSON object into flag NAME's live patch. Any patchable
+// field: active, activation_date, environments, performance_baseline,
+// performance_threshold, error_threshold, depends_on, users, regions,
+// account_types, beta_program, percentage_rollout, rules, default, tripped;
+// values are checked as in the spec, and a bad patch is refused with nothing
+// written.
 //
+// A field set to null REMOVES the field: its check is skipped altogether; it
+// does NOT go back to the spec's value ('{"regions": null}' serves the flag
+// in every region). To go back to the spec's value, revert the field:
+//
+//	flaggen patch new_ui -revert regions,users -reason "Canada beta over"
+//
+// deletes the fields from the live patch. The new patch is computed from the
+// stored one and written only if the live state did not change meanwhile
+// (else it is computed again); a result equal to the stored patch is "no
+// change": nothing is written.
+//
+//	-revert FIELDS delete the comma-separated FIELDS from the live patch (back to
+//	               the spec's values; no JSON argument)
 //	-replace       replace the whole live patch ({} reverts the flag to the spec)
 //	-actor NAME    who makes the change, for the audit trail; default: the OS user
 //	-reason TEXT   why, for the audit trail (optional)
@@ -283,7 +306,8 @@
 //	flaggen reset NAME [-actor NAME] [-reason TEXT] [-spec FILE] [-redis URL] [-namespace NS] [-timeout D]
 //
 // Reset deletes flag NAME's shared error and slow-execution counters and
-// clears its "tripped" state, audited.
+// removes "tripped" from its live patch, audited. A flag neither tripped nor
+// counted is "no change": nothing is written.
 //
 //	-actor NAME    who makes the change, for the audit trail; default: the OS user
 //	-reason TEXT   why, for the audit trail; default "operator reset"

@@ -113,7 +113,7 @@ func setupEval(fs *flag.FlagSet) func(*Env, []string) error {
 				}
 			}
 			ns := firstNonEmpty(*namespace, os.Getenv(envNamespace), redisstore.DefaultNamespace)
-			s, err := connect(env, *redisURL, ns, *timeout)
+			s, err := connect(env, *redisURL, ns, *timeout, false)
 			if err != nil {
 				return err
 			}

@@ -73,6 +73,7 @@ type opsOpts struct {
 	actor                         string // write commands
 	reason                        string // write commands
 	json                          bool   // read commands
+	write                         bool   // set by write commands: count the apps subscribed
 }
 
 // addOps declares the shared options on fs.
@@ -130,7 +131,12 @@ type session struct {
 	ns      string
 	timeout time.Duration
 	log     *slog.Logger
-	state   runtime.State // loaded when the session opened
+	state   runtime.State  // loaded when the session opened
+	op      *operatorStore // the writing Client's store (client(false))
+
+	recorded bool  // an app recorded its spec in the namespace
+	subs     int64 // app instances subscribed to the namespace's changes
+	subsErr  error // why subs is unknown (nil: counted)
 }
 
 // loadSpec reads and validates a spec for the runtime; errors are
@@ -189,7 +195,7 @@ func (o *opsOpts) open(env *Env) (*session, error) {
 		return nil, Usagef("no Redis: pass -redis URL or set $%s", envRedisURL)
 	}
 	ns := firstNonEmpty(o.namespace, os.Getenv(envNamespace), redisstore.DefaultNamespace)
-	s, err := connect(env, rawURL, ns, o.timeout)
+	s, err := connect(env, rawURL, ns, o.timeout, o.write)
 	if err != nil {
 		return nil, err
 	}
@@ -207,6 +213,7 @@ func (s *session) useSpec(env *Env, arg specArg) error {
 	ctx, cancel := s.ctx()
 	defer cancel()
 	file, src, ok, err := s.store.RecordedSpec(ctx)
+	s.recorded = ok
 	if arg.spec != nil {
 		s.spec = arg.spec
 		switch {
@@ -245,8 +252,10 @@ func sameSpec(a, b []byte) bool {
 
 // connect opens the Redis store of namespace ns at rawURL and loads its
 // state; a Redis that does not answer within timeout is an error. The
-// session has no spec yet.
-func connect(env *Env, rawURL, ns string, timeout time.Duration) (*session, error) {
+// session has no spec yet. With countSubs it first counts the app
+// instances subscribed to the namespace's change channel (before its own
+// store subscribes).
+func connect(env *Env, rawURL, ns string, timeout time.Duration, countSubs bool) (*session, error) {
 	shown := redactURL(rawURL)
 	if timeout <= 0 {
 		return nil, Usagef("-timeout must be positive")
@@ -254,6 +263,11 @@ func connect(env *Env, rawURL, ns string, timeout time.Duration) (*session, erro
 	rdb, err := newRedisClient(rawURL, timeout)
 	if err != nil {
 		return nil, Usagef("-redis %s: %v", shown, err)
+	}
+	var subs int64
+	var subsErr error
+	if countSubs {
+		subs, subsErr = countSubscribers(rdb, changesChannel(ns), timeout)
 	}
 	quiet := slog.New(slog.DiscardHandler)
 	store, err := redisstore.New(rdb, redisstore.WithNamespace(ns), redisstore.WithLogger(quiet))
@@ -265,6 +279,7 @@ func connect(env *Env, rawURL, ns string, timeout time.Duration) (*session, erro
 		store: store, rdb: rdb, url: shown, ns: ns, timeout: timeout,
 		where: fmt.Sprintf("redis at %s (namespace %s)", shown, ns),
 		log:   errorLogger(env.Stderr),
+		subs:  subs, subsErr: subsErr,
 	}
 	ctx, cancel := s.ctx()
 	defer cancel()
@@ -273,6 +288,55 @@ func connect(env *Env, rawURL, ns string, timeout time.Duration) (*session, erro
 		return nil, fmt.Errorf("redis at %s unreachable: %v", shown, unwrapDegraded(err))
 	}
 	return s, nil
+}
+
+// changesChannel is the pub/sub channel on which redisstore announces the
+// changes of namespace ns (redisstore.Store.Key("changes")), to which every
+// running app instance of the namespace is subscribed.
+func changesChannel(ns string) string { return "flaggen:{" + ns + "}:changes" }
+
+// countSubscribers asks Redis how many clients are subscribed to channel
+// (PUBSUB NUMSUB). In a Cluster, subscribers attach to the master of the
+// channel's slot (go-redis subscribes there), which alone counts them.
+func countSubscribers(rdb redis.UniversalClient, channel string, timeout time.Duration) (int64, error) {
+	ctx, cancel := context.WithTimeout(context.Background(), timeout)
+	defer cancel()
+	var c redis.Cmdable = rdb
+	if cc, ok := rdb.(*redis.ClusterClient); ok {
+		m, err := cc.MasterForKey(ctx, channel)
+		if err != nil {
+			return 0, err
+		}
+		c = m
+	}
+	n, err := c.PubSubNumSub(ctx, channel).Result()
+	if err != nil {
+		return 0, err
+	}
+	return n[channel], nil
+}
+
+// reportSubscribers says on standard error, after a write, how many app
+// instances follow the namespace, and warns when none does: the write then
+// reaches no running app (a wrong -namespace is the usual cause).
+func (s *session) reportSubscribers(env *Env) {
+	switch {
+	case s.subsErr != nil:
+		fmt.Fprintf(env.Stderr, "flaggen: applied (cannot count the app instances subscribed to namespace %s: %v)\n", s.ns, unwrapDegraded(s.subsErr))
+	case s.subs > 0:
+		fmt.Fprintf(env.Stderr, "flaggen: applied; %d app instance%s subscribed to namespace %s\n", s.subs, plural(s.subs), s.ns)
+	case s.recorded:
+		fmt.Fprintf(env.Stderr, "flaggen: warning: no app instance is subscribed to namespace %s (apps started later read the change)\n", s.ns)
+	default:
+		fmt.Fprintf(env.Stderr, "flaggen: warning: no app instance is subscribed to namespace %s and no app ever recorded its spec there: is -namespace right? (apps use redisstore.WithNamespace; the shop $%s)\n", s.ns, envNamespace)
+	}
+}
+
+func plural(n int64) string {
+	if n == 1 {
+		return " is"
+	}
+	return "s are"
 }
 
 // newRedisClient builds the client for a -redis URL: a single node
@@ -403,14 +467,40 @@ func (s *session) wrapRedis(err error) error {
 // operatorStore is the store of a Client that writes on an operator's
 // behalf: it does not register the spec's flags (the apps do), so that a
 // command writes exactly the one audited change it asks for.
-type operatorStore struct{ runtime.Store }
+//
+// With pinned set, Apply refuses (errStale, at once, without retries in
+// Client.Change) a change prepared over another version than pin: the
+// command computed its patch from the state at pin, so a write that slipped
+// in between must make it read again rather than be overwritten.
+type operatorStore struct {
+	runtime.Store
+	pinned bool
+	pin    uint64
+}
 
-func (operatorStore) Register(context.Context, map[string]json.RawMessage) error { return nil }
+func (*operatorStore) Register(context.Context, map[string]json.RawMessage) error { return nil }
+
+// errStale says the live state moved after a command read it.
+var errStale = errors.New("live state changed while the command ran")
+
+func (o *operatorStore) Apply(ctx context.Context, ch runtime.Change) (uint64, error) {
+	if o.pinned {
+		if ch.IfVersion != o.pin {
+			return 0, errStale
+		}
+		if v, err := o.Store.Apply(ctx, ch); !errors.Is(err, runtime.ErrConflict) {
+			return v, err
+		}
+		return 0, errStale
+	}
+	return o.Store.Apply(ctx, ch)
+}
 
 // client returns a Client over the session's store for writes (readOnly
 // false) or evaluation without writes (readOnly true).
 func (s *session) client(readOnly bool, opts ...runtime.Option) (*runtime.Client, error) {
-	var st runtime.Store = operatorStore{s.store}
+	s.op = &operatorStore{Store: s.store}
+	var st runtime.Store = s.op
 	if readOnly {
 		st = runtime.ReadOnly(s.store)
 	}
@@ -457,12 +547,38 @@ func checkFlagName(sp *runtime.Spec, name string) error {
 		}
 	}
 	msg := fmt.Sprintf("unknown flag %q", name)
-	if close := sp.CloseFlags(name); len(close) > 0 {
+	if exact := normalMatch(name, sp.FlagNames()); exact != "" {
+		msg += " (did you mean " + exact + "?)"
+	} else if close := sp.CloseFlags(normName(name)); len(close) > 0 {
 		msg += " (did you mean " + strings.Join(close, ", ") + "?)"
 	} else {
 		msg += " (flags: " + strings.Join(sp.FlagNames(), ", ") + ")"
 	}
 	return errors.New(msg)
+}
+
+// normName is name as flag and attribute names are usually written:
+// lower case, with '_' for '-', '.' and spaces (NEW-UI → new_ui).
+func normName(name string) string {
+	return strings.Map(func(r rune) rune {
+		switch r {
+		case '-', '.', ' ':
+			return '_'
+		}
+		return r
+	}, strings.ToLower(strings.TrimSpace(name)))
+}
+
+// normalMatch returns the one name of all that name matches once both are
+// normalised (normName), or "".
+func normalMatch(name string, all []string) string {
+	n := normName(name)
+	for _, a := range all {
+		if normName(a) == n {
+			return a
+		}
+	}
+	return ""
 }
 
 // checkRelease returns an error listing the releases when the spec lacks

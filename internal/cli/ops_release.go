@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"encoding/json"
 	"flag"
 	"fmt"
 	"strings"
@@ -158,6 +159,7 @@ func runReleaseSet(env *Env, o *opsOpts, name string, on bool) error {
 	if err != nil {
 		return err
 	}
+	o.write = true
 	s, err := o.open(env)
 	if err != nil {
 		return err
@@ -165,6 +167,14 @@ func runReleaseSet(env *Env, o *opsOpts, name string, on bool) error {
 	defer s.close()
 	if err := s.checkRelease(name); err != nil {
 		return err
+	}
+	before, err := s.inspect()
+	if err != nil {
+		return err
+	}
+	if r := findRelease(before, name); before.Problem == "" && (on && r.Enabled == r.Total || !on && allOff(before, r)) {
+		fmt.Fprintf(env.Stdout, "%s: no change (nothing written)\n", name)
+		return printRelease(env, &opsOpts{}, before, name)
 	}
 	c, err := s.client(false)
 	if err != nil {
@@ -180,5 +190,20 @@ func runReleaseSet(env *Env, o *opsOpts, name string, on bool) error {
 	if err != nil {
 		return err
 	}
-	return printRelease(env, &opsOpts{}, in, name)
+	if err := printRelease(env, &opsOpts{}, in, name); err != nil {
+		return err
+	}
+	s.reportSubscribers(env)
+	return nil
+}
+
+// allOff reports whether every flag of r is already inactive (active
+// false) in live state, with a live patch the apps accept.
+func allOff(in *runtime.Inspection, r *runtime.ReleaseInfo) bool {
+	for _, f := range r.Flags {
+		if !effectiveIs(in.Flag(f), "active", json.RawMessage("false")) {
+			return false
+		}
+	}
+	return true
 }
