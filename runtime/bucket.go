@@ -5,6 +5,8 @@ import (
 	"encoding/binary"
 	"math"
 	"strconv"
+
+	"github.com/flaggen/flaggen/internal/sha256block"
 )
 
 // bucketBufSize bounds the stack buffer holding str(user_id)+salt: one
@@ -21,7 +23,7 @@ func bucket(key, salt string) int {
 	}
 	n := copy(buf[:], key)
 	n += copy(buf[n:], salt)
-	return bucketSum(sha256.Sum256(buf[:n]))
+	return bucketSum(sha256block.Sum(buf[:n]))
 }
 
 // bucketInt is bucket(str(id), salt) without formatting allocations.
@@ -32,7 +34,7 @@ func bucketInt(id int64, salt string) int {
 		return bucketSum(sha256.Sum256(append(buf[:n:n], salt...)))
 	}
 	n += copy(buf[n:], salt)
-	return bucketSum(sha256.Sum256(buf[:n]))
+	return bucketSum(sha256block.Sum(buf[:n]))
 }
 
 // digitPairs holds "00".."99", for formatting two digits at a time.
