@@ -94,6 +94,7 @@ type Client struct {
 	mu       sync.Mutex // guards the build inputs below and rebuilds
 	live     *spec.Spec // last good spec with live patches applied
 	patches  map[string]*livePatch
+	decoded  map[string]decodedPatch // decoded live patches by flag, with their raw bytes (live.go)
 	version  uint64
 	epoch    string // State.Epoch of version
 	pins     map[int]*pin
@@ -114,6 +115,7 @@ type Client struct {
 	wg     sync.WaitGroup
 	health atomic.Pointer[error]
 
+	registered   atomic.Bool // the spec's flags are registered in the store
 	specRecorded atomic.Bool // the spec is recorded in a SpecRecorder store
 	specWarned   atomic.Bool // a failure to record it was logged
 }
@@ -151,11 +153,17 @@ func NewClient(s *Spec, opts ...Option) (*Client, error) {
 	if err := c.rebuildLocked(); err != nil {
 		return nil, err
 	}
+	// One load of everything first (warm_cache), then the spec's flags the
+	// store lacks are registered; a registration that fails is retried
+	// after the next successful reload (follow).
 	ctx, cancel := context.WithTimeout(c.ctx, o.startTimeout)
-	err := c.register(ctx)
+	err := c.reload(ctx)
+	if err == nil {
+		err = c.register(ctx)
+	}
 	if err == nil {
 		c.recordSpec(ctx)
-		err = c.reload(ctx)
+		err = c.reload(ctx) // the registration's version, if it added flags
 	}
 	cancel()
 	c.setHealth(err)
@@ -236,7 +244,31 @@ func (c *Client) register(ctx context.Context) error {
 	for _, f := range c.spec.m.Flags {
 		flags[f.Name] = json.RawMessage("{}")
 	}
-	return c.opts.store.Register(ctx, flags)
+	if err := c.opts.store.Register(ctx, flags); err != nil {
+		return fmt.Errorf("registering the spec's flags: %w", err)
+	}
+	c.registered.Store(true)
+	return nil
+}
+
+// catchUp retries, after a successful reload, what failed while the store
+// was unreachable: registering the spec's flags and recording the spec.
+func (c *Client) catchUp() {
+	_, recorder := c.opts.store.(SpecRecorder)
+	if c.registered.Load() && (!recorder || c.specRecorded.Load()) {
+		return
+	}
+	ctx, cancel := context.WithTimeout(c.ctx, c.opts.startTimeout)
+	defer cancel()
+	if !c.registered.Load() {
+		if err := c.register(ctx); err != nil {
+			if c.ctx.Err() == nil {
+				c.log.Warn("flaggen: registering the spec's flags in the store; retrying after the next reload", "err", err)
+			}
+			return
+		}
+	}
+	c.recordSpec(ctx)
 }
 
 // follow applies store changes until Close.
@@ -253,8 +285,12 @@ func (c *Client) follow() {
 			} else {
 				watch = w
 				// Changes may have happened before the watch began.
-				if err := c.reload(c.ctx); err != nil && c.ctx.Err() == nil {
-					c.log.Warn("flaggen: reloading live state", "err", err)
+				if err := c.reload(c.ctx); err != nil {
+					if c.ctx.Err() == nil {
+						c.log.Warn("flaggen: reloading live state", "err", err)
+					}
+				} else {
+					c.catchUp()
 				}
 			}
 		}
@@ -275,11 +311,8 @@ func (c *Client) follow() {
 			if c.ctx.Err() == nil {
 				c.log.Warn("flaggen: reloading live state", "err", err)
 			}
-		} else if _, ok := c.opts.store.(SpecRecorder); ok && !c.specRecorded.Load() {
-			// The store was unreachable at start: record the spec now.
-			ctx, cancel := context.WithTimeout(c.ctx, c.opts.startTimeout)
-			c.recordSpec(ctx)
-			cancel()
+		} else {
+			c.catchUp()
 		}
 	}
 }

@@ -16,29 +16,75 @@ import (
 // livePatch is one flag's decoded live patch.
 type livePatch = spec.Patch
 
-// applyStateLocked validates live state flag by flag: a patch that does not
-// decode keeps that flag's last good patch; a set of patches that the spec
-// refuses as a whole (e.g. a depends_on cycle) keeps the last good state.
-func (c *Client) applyStateLocked(st State) {
-	patches := make(map[string]*livePatch, len(st.Flags))
-	for name, raw := range st.Flags {
-		if c.spec.m.Flag(name) == nil {
-			continue // registered by name lookups; off here
-		}
-		p, err := spec.DecodePatch(c.spec.m, name, raw)
-		if err != nil {
-			c.log.Error("flaggen: refusing live patch, keeping the last good one", "flag", name, "version", st.Version, "err", err)
-			if old, ok := c.patches[name]; ok {
-				patches[name] = old
-			}
+// decodedPatch is a cached decoding of one flag's raw live patch: p when it
+// decoded, else err.
+type decodedPatch struct {
+	raw string
+	p   *livePatch
+	err error
+}
+
+// decodeCached decodes the live patches of the spec's flags in flags,
+// reusing the decodings in cache whose raw bytes are unchanged, so that a
+// reload after one change decodes one patch. It returns every decoding (the
+// new cache) and the names of the flags decoded now. Flags the spec lacks
+// are skipped (registered by name lookups; off here).
+func (c *Client) decodeCached(cache map[string]decodedPatch, flags map[string]json.RawMessage) (out map[string]decodedPatch, fresh []string) {
+	out = make(map[string]decodedPatch, len(flags))
+	var todo map[string][]byte
+	for name, raw := range flags {
+		if d, ok := cache[name]; ok && d.raw == string(raw) {
+			out[name] = d
 			continue
 		}
-		patches[name] = p
+		if c.spec.m.Flag(name) == nil {
+			continue
+		}
+		if todo == nil {
+			todo = map[string][]byte{}
+		}
+		todo[name] = raw
 	}
+	if len(todo) == 0 {
+		return out, nil
+	}
+	patches, errs := spec.DecodePatches(c.spec.m, todo)
+	for name, raw := range todo {
+		out[name] = decodedPatch{raw: string(raw), p: patches[name], err: errs[name]}
+		fresh = append(fresh, name)
+	}
+	slices.Sort(fresh)
+	return out, fresh
+}
+
+// applyStateLocked validates live state flag by flag: a patch that does not
+// decode keeps that flag's last good patch (and is logged once per value);
+// a set of patches that the spec refuses as a whole (e.g. a depends_on
+// cycle) keeps the last good state.
+func (c *Client) applyStateLocked(st State) {
+	decoded, fresh := c.decodeCached(c.decoded, st.Flags)
+	for _, name := range fresh {
+		if err := decoded[name].err; err != nil {
+			c.log.Error("flaggen: refusing live patch, keeping the last good one", "flag", name, "version", st.Version, "err", err)
+		}
+	}
+	patches := make(map[string]*livePatch, len(decoded))
+	for name, d := range decoded {
+		if d.err == nil {
+			patches[name] = d.p
+		} else if old, ok := c.patches[name]; ok {
+			patches[name] = old
+		}
+	}
+	c.decoded = decoded
 	live, err := c.spec.m.Apply(patches)
 	if err != nil {
 		c.log.Error("flaggen: refusing live state, keeping the last good one", "version", st.Version, "err", err)
 		return
+	}
+	if c.epoch != "" && st.Epoch != c.epoch {
+		// The store lost its data (a new epoch): record the spec again.
+		c.specRecorded.Store(false)
 	}
 	old, oldPatches, oldVersion, oldEpoch := c.live, c.patches, c.version, c.epoch
 	c.live, c.patches, c.version, c.epoch = live, patches, st.Version, st.Epoch
@@ -112,15 +158,23 @@ func (c *Client) Change(ctx context.Context, e Edit) error {
 // prepare merges e into st, validates the result and returns the Change.
 func (c *Client) prepare(st State, e Edit) (Change, error) {
 	ch := Change{IfVersion: st.Version, Actor: e.Actor, Reason: e.Reason, Flags: map[string]json.RawMessage{}}
-	patches := map[string]*livePatch{}
+	c.mu.Lock()
+	cache := c.decoded // replaced, never modified, by applyStateLocked
+	c.mu.Unlock()
+	unedited := make(map[string]json.RawMessage, len(st.Flags))
 	for name, raw := range st.Flags {
-		if _, edited := e.Flags[name]; edited || c.spec.m.Flag(name) == nil {
-			continue
-		}
-		if p, err := spec.DecodePatch(c.spec.m, name, raw); err == nil {
-			patches[name] = p
+		if _, edited := e.Flags[name]; !edited {
+			unedited[name] = raw
 		}
 	}
+	decoded, _ := c.decodeCached(cache, unedited)
+	patches := make(map[string]*livePatch, len(decoded)+len(e.Flags))
+	for name, d := range decoded {
+		if d.err == nil {
+			patches[name] = d.p
+		}
+	}
+	todo := make(map[string][]byte, len(e.Flags))
 	for _, name := range slices.Sorted(maps.Keys(e.Flags)) {
 		raw := e.Flags[name]
 		if !e.Replace {
@@ -132,12 +186,15 @@ func (c *Client) prepare(st State, e Edit) (Change, error) {
 		} else if isNullJSON(raw) {
 			raw = json.RawMessage("{}")
 		}
-		p, err := spec.DecodePatch(c.spec.m, name, raw)
-		if err != nil {
+		todo[name] = raw
+		ch.Flags[name] = raw
+	}
+	edited, errs := spec.DecodePatches(c.spec.m, todo)
+	for _, name := range slices.Sorted(maps.Keys(e.Flags)) {
+		if err := errs[name]; err != nil {
 			return ch, fmt.Errorf("live change refused: flag %q: %w", name, err)
 		}
-		patches[name] = p
-		ch.Flags[name] = raw
+		patches[name] = edited[name]
 	}
 	if _, err := c.spec.m.Apply(patches); err != nil {
 		return ch, fmt.Errorf("live change refused: %w", err)

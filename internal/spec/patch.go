@@ -4,9 +4,11 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"runtime"
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/flaggen/flaggen/schema"
@@ -213,17 +215,43 @@ func DecodePatch(s *Spec, flag string, data []byte) (*Patch, error) {
 // patches costs O(n), not O(n²). A patch that fails is left out of
 // patches and its error is returned under the flag's name.
 func DecodePatches(s *Spec, raw map[string][]byte) (patches map[string]*Patch, errs map[string]error) {
+	names := make([]string, 0, len(raw))
+	for name := range raw {
+		names = append(names, name)
+	}
+	out := make([]*Patch, len(names))
+	outErr := make([]error, len(names))
+	// Workers over chunks of names; each memoizes which patch texts passed
+	// the schema (identical bytes validate identically; live states repeat
+	// a few patches, "{}" above all).
+	workers := max(1, min(runtime.GOMAXPROCS(0), (len(names)+255)/256))
+	var wg sync.WaitGroup
+	for w := range workers {
+		lo, hi := w*len(names)/workers, (w+1)*len(names)/workers
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			valid := map[string]bool{}
+			for i := lo; i < hi; i++ {
+				p, err := decodePatchWith(s, names[i], raw[names[i]], false, valid)
+				out[i] = p
+				if err != nil { // not a typed nil
+					outErr[i] = err
+				}
+			}
+		}()
+	}
+	wg.Wait()
 	patches = make(map[string]*Patch, len(raw))
-	for name, data := range raw {
-		p, err := decodePatch(s, name, data, false)
-		if err != nil {
+	for i, name := range names {
+		if outErr[i] != nil {
 			if errs == nil {
 				errs = map[string]error{}
 			}
-			errs[name] = err
+			errs[name] = outErr[i]
 			continue
 		}
-		patches[name] = p
+		patches[name] = out[i]
 	}
 	return patches, errs
 }
@@ -231,6 +259,12 @@ func DecodePatches(s *Spec, raw map[string][]byte) (patches map[string]*Patch, e
 // decodePatch implements DecodePatch; whole selects the checks of the
 // whole spec with the patch applied, else only the patched flag's own.
 func decodePatch(s *Spec, flag string, data []byte, whole bool) (*Patch, error) {
+	return decodePatchWith(s, flag, data, whole, nil)
+}
+
+// decodePatchWith is decodePatch; valid, when not nil, remembers the patch
+// texts that passed the schema, whose validation is then skipped.
+func decodePatchWith(s *Spec, flag string, data []byte, whole bool, valid map[string]bool) (*Patch, error) {
 	f := s.Flag(flag)
 	if f == nil {
 		return nil, ErrorList{{File: patchFile, Msg: fmt.Sprintf("unknown flag %q%s", flag, didYouMean(flag, flagNames(s)))}}
@@ -240,7 +274,13 @@ func decodePatch(s *Spec, flag string, data []byte, whole bool) (*Patch, error) 
 	if doc == nil {
 		return nil, errs
 	}
-	errs = append(errs, doc.validate(schema.Patch())...)
+	if valid == nil || !valid[string(data)] {
+		serrs := doc.validate(schema.Patch())
+		errs = append(errs, serrs...)
+		if valid != nil && len(serrs) == 0 {
+			valid[string(data)] = true
+		}
+	}
 	var clone *Flag
 	if whole {
 		ns, c, b := s.withPatch(f, doc.root)
@@ -306,8 +346,12 @@ func (b *builder) patchFlag(s *Spec, f *Flag, n *node) *Flag {
 // Apply returns a copy of s with each flag's patch applied (patches are
 // keyed by flag name; a nil patch changes nothing) and the semantic checks
 // re-run on the result; s is not modified and unpatched flags are shared.
-// Each patch is validated as DecodePatch would (it goes through JSON and the
-// same decoder), so a hand-built Patch cannot smuggle in bad values. The
+// A patch decoded over s (DecodePatch, DecodePatches) carries its checked
+// flag and is taken as is; any other Patch is validated as DecodePatch would
+// (it goes through JSON, the same decoder and the flag's checks), so a
+// hand-built Patch cannot smuggle in bad values. Across flags, only what a
+// patch can change is checked again: depends_on cycles (names, releases and
+// the context come from s, which Parse checked), so Apply costs O(n). The
 // error, an ErrorList with spec pointers ("/flags/a/depends_on/0: dependency
 // cycle a → b → a"), refuses the whole set. A patch naming a flag the spec
 // lacks is an error: callers holding live state for removed flags skip them.
@@ -315,6 +359,7 @@ func (s *Spec) Apply(patches map[string]*Patch) (*Spec, error) {
 	ns := *s
 	ns.Flags = slices.Clone(s.Flags)
 	var errs ErrorList
+	var unchecked []*Flag // patched flags not checked by DecodePatch(es) over s
 	names := make([]string, 0, len(patches))
 	for name := range patches {
 		names = append(names, name)
@@ -348,8 +393,9 @@ func (s *Spec) Apply(patches map[string]*Patch) (*Spec, error) {
 		b := &builder{}
 		ns.Flags[f.Index] = b.patchFlag(&ns, f, doc.root)
 		errs = append(errs, b.errs...)
+		unchecked = append(unchecked, ns.Flags[f.Index])
 	}
-	errs = append(errs, check(&ns, names...)...)
+	errs = append(errs, checkPatched(&ns, unchecked, names)...)
 	if len(errs) > 0 {
 		for _, e := range errs {
 			e.File, e.Line, e.Col = "", 0, 0
@@ -357,4 +403,18 @@ func (s *Spec) Apply(patches map[string]*Patch) (*Spec, error) {
 		return nil, errs.sortDedup()
 	}
 	return &ns, nil
+}
+
+// checkPatched returns the semantic problems a set of patches can add to a
+// spec that passed check: those of each flag in unchecked (patched flags
+// not checked by decodePatch) and depends_on cycles. What patches cannot
+// change (the context, names, releases, types, strategies) is not checked
+// again.
+func checkPatched(s *Spec, unchecked []*Flag, prefer []string) []*Error {
+	c := &checker{s: s, prefer: prefer}
+	for _, f := range unchecked {
+		c.flag(f)
+	}
+	c.cycles()
+	return c.errs
 }

@@ -156,6 +156,12 @@ func TestApplyRefuses(t *testing.T) {
 			"/flags/new_ui/percentage_rollout: must be between 0 and 100"},
 		{"hand-built bad user type", map[string]*Patch{"new_ui": {Users: []any{"bob"}}},
 			`/flags/new_ui/users/0: must be an integer, got string (key attribute "user_id" is int)`},
+		// Apply checks only cycles across flags; a hand-built patch still
+		// gets its flag's own semantic checks.
+		{"hand-built unknown dependency", map[string]*Patch{"new_ui": {DependsOn: []string{"no_such_flag"}}},
+			`/flags/new_ui/depends_on/0: unknown flag "no_such_flag"`},
+		{"hand-built rule on an undeclared attribute", map[string]*Patch{"new_ui": {Rules: []*Rule{{Attribute: "planet", Operator: "eq", Values: []any{"mars"}}}}},
+			`/flags/new_ui/rules/0/attribute: unknown attribute "planet": declare it in context`},
 		{"unknown flag", map[string]*Patch{"nope": {}},
 			`/flags/nope: unknown flag "nope"`},
 		{"unknown null field", map[string]*Patch{"new_ui": {Null: []string{"variants"}}},

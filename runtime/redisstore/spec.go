@@ -3,6 +3,7 @@ package redisstore
 import (
 	"context"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/redis/go-redis/v9"
@@ -12,6 +13,12 @@ import (
 
 var _ runtime.SpecRecorder = (*Store)(nil)
 
+// specRecord is a spec given to RecordSpec.
+type specRecord struct {
+	file string
+	src  []byte
+}
+
 // RecordSpec implements runtime.SpecRecorder: it replaces the hash
 // flaggen:{NS}:spec with the fields file, source, sha256 (hex, of source)
 // and time (RFC 3339, UTC) in one MULTI/EXEC (DEL, HSET), so a reader never
@@ -20,6 +27,9 @@ func (s *Store) RecordSpec(ctx context.Context, file string, src []byte) error {
 	if s.isClosed() {
 		return runtime.ErrClosed
 	}
+	s.mu.Lock()
+	s.record = &specRecord{file: file, src: slices.Clone(src)}
+	s.mu.Unlock()
 	_, err := s.c.TxPipelined(ctx, func(p redis.Pipeliner) error {
 		p.Del(ctx, s.key.spec)
 		p.HSet(ctx, s.key.spec,

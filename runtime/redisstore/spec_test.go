@@ -52,7 +52,8 @@ func TestClientRecordsSpec(t *testing.T) {
 }
 
 // TestSpecRecordedAfterOutage: an app that starts while Redis is down
-// records its spec once Redis answers.
+// registers its flags and records its spec once Redis answers, and does
+// both again after Redis lost its data.
 func TestSpecRecordedAfterOutage(t *testing.T) {
 	srv := redistest.Start(t)
 	addr := srv.Addr()
@@ -68,5 +69,17 @@ func TestSpecRecordedAfterOutage(t *testing.T) {
 	waitFor(t, 3*time.Second, "spec recorded after Redis came up", func() bool {
 		_, src, ok, _ := s.RecordedSpec(context.Background())
 		return ok && string(src) == twoFlags
+	})
+	registered := func() bool {
+		st, err := s.FullLoad(context.Background())
+		return err == nil && string(st.Flags["a"]) == "{}" && string(st.Flags["b"]) == "{}"
+	}
+	waitFor(t, 3*time.Second, "flags registered after Redis came up", registered)
+	if _, err := redistest.Do(addr, "FLUSHALL"); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, 3*time.Second, "flags registered and spec recorded again after FLUSHALL", func() bool {
+		_, src, ok, _ := s.RecordedSpec(context.Background())
+		return ok && string(src) == twoFlags && registered()
 	})
 }

@@ -111,6 +111,9 @@ type Store struct {
 	// (reregister) after the namespace was reset: Redis lost its data.
 	registered map[string]json.RawMessage
 	reregister bool
+	// record is the spec last recorded (RecordSpec), recorded again with
+	// the flags after a namespace reset.
+	record *specRecord
 }
 
 type keys struct {
@@ -490,26 +493,42 @@ func (s *Store) Register(ctx context.Context, flags map[string]json.RawMessage) 
 	if len(flags) == 0 {
 		return nil
 	}
-	args := []any{s.key.channel, newEpoch()}
-	reg := make(map[string]json.RawMessage, len(flags))
-	for _, name := range slices.Sorted(maps.Keys(flags)) {
+	for name, p := range flags {
+		if !isNull(p) && !json.Valid(p) {
+			return fmt.Errorf("flaggen: redis register %q: patch is not valid JSON", name)
+		}
+	}
+	// The mirror (a full load, kept current by pub/sub) lists the flags
+	// that have an entry: a warm start registers none again. Every flag
+	// given is remembered, to register again after a namespace reset
+	// (registerAgain).
+	var reg []string
+	s.mu.Lock()
+	for name, p := range flags {
+		if isNull(p) {
+			p = json.RawMessage("{}")
+		}
+		if _, ok := s.registered[name]; !ok {
+			s.registered[name] = slices.Clip(slices.Clone(p))
+		}
+		if _, ok := s.flags[name]; !ok || !s.valid {
+			reg = append(reg, name)
+		}
+	}
+	s.mu.Unlock()
+	if len(reg) == 0 {
+		return nil
+	}
+	slices.Sort(reg)
+	args := make([]any, 0, 2+2*len(reg))
+	args = append(args, s.key.channel, newEpoch())
+	for _, name := range reg {
 		p := flags[name]
 		if isNull(p) {
 			p = json.RawMessage("{}")
 		}
-		if !json.Valid(p) {
-			return fmt.Errorf("flaggen: redis register %q: patch is not valid JSON", name)
-		}
 		args = append(args, name, string(p))
-		reg[name] = p
 	}
-	s.mu.Lock()
-	for name, p := range reg {
-		if _, ok := s.registered[name]; !ok {
-			s.registered[name] = slices.Clip(slices.Clone(p))
-		}
-	}
-	s.mu.Unlock()
 	res, err := registerScript.Run(ctx, s.c, []string{s.key.patches, s.key.version, s.key.epoch}, args...).Slice()
 	if err != nil {
 		return fmt.Errorf("flaggen: redis write failed: register: %w", s.noteErr(err))

@@ -163,7 +163,8 @@ func (s *Store) check(ctx context.Context) {
 
 // registerAgain registers every flag given to Register once more after the
 // namespace was reset (Redis lost its data), so that the spec's flags are
-// listed again; on failure it stays pending for the next check.
+// listed again, and records the last recorded spec again; on failure it
+// stays pending for the next check.
 func (s *Store) registerAgain(ctx context.Context) {
 	s.mu.Lock()
 	if !s.reregister {
@@ -172,8 +173,13 @@ func (s *Store) registerAgain(ctx context.Context) {
 	}
 	s.reregister = false
 	flags := maps.Clone(s.registered)
+	rec := s.record
 	s.mu.Unlock()
-	if err := s.Register(ctx, flags); err != nil {
+	err := s.Register(ctx, flags)
+	if err == nil && rec != nil {
+		err = s.RecordSpec(ctx, rec.file, rec.src)
+	}
+	if err != nil {
 		if ctx.Err() == nil {
 			s.o.logger.Warn("flaggen: registering the flags again after Redis lost its data; retrying", "namespace", s.o.namespace, "err", err)
 		}
