@@ -12,8 +12,10 @@
 //
 // By default it evaluates on the embedded spec with a private in-memory
 // store, prints what main.py prints for user 123 and exits. With -redis URL
-// every shop (and the flaggen CLI) shares live state in Redis, under
-// -namespace (default "shop"); with -watch it keeps running, checks traffic
+// (default $FLAGGEN_REDIS_URL) every shop (and the flaggen CLI) shares live
+// state in Redis, under -namespace (default $FLAGGEN_NAMESPACE, else
+// "default": the CLI's default, so that 'flaggen disable new_ui' reaches the
+// shops without -namespace); with -watch it keeps running, checks traffic
 // every -traffic-every, and prints a line each time a flag it uses changes,
 // until interrupted ("Exiting main program...").
 //
@@ -22,10 +24,12 @@
 //	-user ID, -region R, -account-type T, -beta   the user's context (the seed's UserContext for 123)
 //	-env NAME        the environment (default production)
 //	-query Q         the search query (default "test query")
-//	-redis URL       share live state in Redis (redis://host:port/db, or host:port)
-//	-namespace NS    the Redis namespace (default shop)
+//	-redis URL       share live state in Redis (redis://host:port/db, or host:port; default $FLAGGEN_REDIS_URL)
+//	-namespace NS    the Redis namespace (default $FLAGGEN_NAMESPACE, else default, as the CLI)
 //	-watch           keep running and print each change of new_ui or advanced_search
-//	-drop PERCENT    the simulated traffic drop (default 25; the seed's threshold is 30)
+//	-drop PERCENT    the simulated traffic drop (default 25: main.py's lowest, 25 to 35%,
+//	                 below the threshold of 30, so a plain run prints what main.py prints
+//	                 and trips nothing for the other shops; -drop 35 trips new_ui)
 //	-traffic-every D how often -watch checks traffic (default 10s, as the seed)
 //	-feedback TEXT   record the user's feedback about new_ui
 package main

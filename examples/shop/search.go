@@ -24,11 +24,16 @@ type Backend func(ctx context.Context, query string) ([]string, error)
 func emptyCatalogue(context.Context, string) ([]string, error) { return nil, nil }
 
 // OldSearchService is the search the shop had before advanced_search.
-type OldSearchService struct{}
+type OldSearchService struct {
+	Backend Backend
+}
 
-// Search implements SearchService the old way (the seed's OldSearchService).
-func (OldSearchService) Search(_ context.Context, w io.Writer, query string) error {
-	_, err := fmt.Fprintf(w, "Searching old way for: %s\n", query)
+// Search implements SearchService the old way. It writes nothing: main.py
+// prints nothing when advanced_search is off (the seed's OldSearchService
+// only returns its results, which main.py does not print), and the shop
+// prints exactly what main.py prints.
+func (s OldSearchService) Search(ctx context.Context, _ io.Writer, query string) error {
+	_, err := s.Backend(ctx, query)
 	return err
 }
 

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"flag"
@@ -34,7 +35,7 @@ type Shop struct {
 func NewShop(f *flags.Flags, backend Backend) (*Shop, error) {
 	searches, err := flags.NewSearchServiceFactory(f, flags.SearchServiceImpls[SearchService]{
 		New: NewSearchService{Client: f.Runtime(), Backend: backend},
-		Old: OldSearchService{},
+		Old: OldSearchService{Backend: backend},
 	})
 	if err != nil {
 		return nil, err
@@ -43,8 +44,9 @@ func NewShop(f *flags.Flags, backend Backend) (*Shop, error) {
 }
 
 // Page writes what user sees, as main.py prints it: the new UI when
-// new_ui is on, then the search, whichever service the factory injects.
-// A search error is reported (by the monitor) and shown, as in main.py.
+// new_ui is on, then the search, whichever service the factory injects
+// (only the new search prints anything, as in main.py). A search error is
+// reported (by the monitor) and shown, as in main.py.
 func (s *Shop) Page(ctx context.Context, w io.Writer, user flags.Context, query string) {
 	if s.Flags.NewUI(ctx, user) {
 		fmt.Fprintln(w, "New UI Active for this user!")
@@ -128,10 +130,14 @@ func parseArgs(args []string, stderr io.Writer) (*config, error) {
 	fs.BoolVar(&c.user.BetaProgram, "beta", true, "whether the user is in the beta program")
 	fs.StringVar(&c.env, "env", runtime.DefaultEnvironment, "the environment")
 	fs.StringVar(&c.query, "query", "test query", "the search query")
-	fs.StringVar(&c.redisURL, "redis", "", "share live state in the Redis at `URL` (redis://host:port/db or host:port)")
-	fs.StringVar(&c.ns, "namespace", "shop", "the Redis `namespace` of the shop's flags")
+	fs.StringVar(&c.redisURL, "redis", os.Getenv("FLAGGEN_REDIS_URL"), "share live state in the Redis at `URL` (redis://host:port/db or host:port;\ndefault $FLAGGEN_REDIS_URL, else none: a private in-memory store)")
+	fs.StringVar(&c.ns, "namespace", cmp.Or(os.Getenv("FLAGGEN_NAMESPACE"), redisstore.DefaultNamespace), "the Redis `namespace` of the shop's flags, as the flaggen CLI's -namespace\n(default $FLAGGEN_NAMESPACE, else \"default\")")
 	fs.BoolVar(&c.watch, "watch", false, "keep running and print each change of a flag the shop uses")
-	fs.Float64Var(&c.drop, "drop", 25, "the simulated traffic drop in `percent` (the monitor's threshold is 30)")
+	// main.py simulates a drop of 25 + (10*time.time() % 10), 25 to 35%:
+	// the default is its lower end, below the monitor's 30% threshold, so
+	// that a plain run prints what main.py prints without tripping new_ui
+	// for every shop sharing the namespace; -drop 35 shows the trip.
+	fs.Float64Var(&c.drop, "drop", 25, "the simulated traffic drop in `percent` (the monitor's threshold is 30;\nthe default, main.py's lowest drop, does not trip new_ui)")
 	fs.DurationVar(&c.trafficEvery, "traffic-every", 10*time.Second, "how often -watch checks traffic")
 	fs.StringVar(&c.feedback, "feedback", "", "record the user's feedback `text` about new_ui")
 	if err := fs.Parse(args); err != nil {
