@@ -65,9 +65,14 @@ func WithClock(now func() time.Time) Option { return func(o *options) { o.clock 
 // slog.Default().
 func WithLogger(l *slog.Logger) Option { return func(o *options) { o.logger = l } }
 
-// WithStartTimeout bounds how long NewClient waits for the store; on
-// timeout or error the Client starts from the spec and keeps retrying.
-// Default: 5s.
+// DefaultStartTimeout is how long NewClient waits for the store without
+// WithStartTimeout.
+const DefaultStartTimeout = 2 * time.Second
+
+// WithStartTimeout bounds how long NewClient waits for the store, even one
+// that accepts connections and never answers; on timeout or error the
+// Client starts from the spec and keeps connecting in the background.
+// Default: DefaultStartTimeout (2s).
 func WithStartTimeout(d time.Duration) Option { return func(o *options) { o.startTimeout = d } }
 
 // WithResync sets how often the Client reloads live state even without a
@@ -130,7 +135,7 @@ func NewClient(s *Spec, opts ...Option) (*Client, error) {
 	if s == nil {
 		return nil, errors.New("runtime: NewClient: nil Spec")
 	}
-	o := options{env: DefaultEnvironment, startTimeout: 5 * time.Second, resync: 30 * time.Second, flush: 200 * time.Millisecond}
+	o := options{env: DefaultEnvironment, startTimeout: DefaultStartTimeout, resync: 30 * time.Second, flush: 200 * time.Millisecond}
 	for _, opt := range opts {
 		opt(&o)
 	}
@@ -155,17 +160,31 @@ func NewClient(s *Spec, opts ...Option) (*Client, error) {
 	}
 	// One load of everything first (warm_cache), then the spec's flags the
 	// store lacks are registered; a registration that fails is retried
-	// after the next successful reload (follow).
+	// after the next successful reload (follow). A store that does not
+	// answer in time (whatever its own timeouts) is left to finish in the
+	// background: NewClient returns serving the spec.
 	ctx, cancel := context.WithTimeout(c.ctx, o.startTimeout)
-	err := c.reload(ctx)
-	if err == nil {
-		err = c.register(ctx)
+	started := make(chan error, 1)
+	go func() {
+		defer cancel()
+		err := c.reload(ctx)
+		if err == nil {
+			err = c.register(ctx)
+		}
+		if err == nil {
+			c.recordSpec(ctx)
+			err = c.reload(ctx) // the registration's version, if it added flags
+		}
+		started <- err
+	}()
+	var err error
+	wait := time.NewTimer(o.startTimeout)
+	select {
+	case err = <-started:
+	case <-wait.C:
+		err = fmt.Errorf("the store did not answer within the start timeout (%v)", o.startTimeout)
 	}
-	if err == nil {
-		c.recordSpec(ctx)
-		err = c.reload(ctx) // the registration's version, if it added flags
-	}
-	cancel()
+	wait.Stop()
 	c.setHealth(err)
 	if err != nil {
 		c.log.Warn("flaggen: live state unavailable at start; evaluating from the spec until the store answers", "err", err)

@@ -3,8 +3,12 @@ package redisstore_test
 import (
 	"context"
 	"encoding/json"
+	"net"
+	"sync"
 	"testing"
 	"time"
+
+	"github.com/redis/go-redis/v9"
 
 	"github.com/flaggen/flaggen/internal/redistest"
 	"github.com/flaggen/flaggen/runtime"
@@ -68,4 +72,55 @@ func TestRuntimeOverRedis(t *testing.T) {
 		t.Fatal(err)
 	}
 	waitFor(t, time.Second, "back to the spec after recovery", func() bool { return eval(c2, "a") && !eval(c2, "b") })
+}
+
+// TestStartTimeoutSilentRedis: against a "Redis" that accepts connections
+// and never replies, NewClient returns within the default start timeout
+// (2s), serving the spec's values and reporting the store in Health.
+func TestStartTimeoutSilentRedis(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var mu sync.Mutex
+	var conns []net.Conn
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			mu.Lock()
+			conns = append(conns, c) // read nothing, answer nothing
+			mu.Unlock()
+		}
+	}()
+	t.Cleanup(func() {
+		ln.Close()
+		mu.Lock()
+		defer mu.Unlock()
+		for _, c := range conns {
+			c.Close()
+		}
+	})
+	// The client's own timeouts are longer than the start timeout.
+	rc := redis.NewClient(&redis.Options{Addr: ln.Addr().String(), ReadTimeout: 3 * time.Second, MaxRetries: 0})
+	t.Cleanup(func() { rc.Close() })
+	s := newStoreOn(t, rc)
+	t0 := time.Now()
+	c, err := runtime.NewClient(runtime.MustLoadSpec("flags.json", []byte(twoFlags)), runtime.WithStore(s), runtime.WithLogger(discard))
+	took := time.Since(t0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { go c.Close() }) // the store may still be waiting on the silent server
+	if took < runtime.DefaultStartTimeout-100*time.Millisecond || took > runtime.DefaultStartTimeout+500*time.Millisecond {
+		t.Errorf("NewClient took %v, want about the default start timeout %v", took, runtime.DefaultStartTimeout)
+	}
+	if a, b := c.Evaluate(context.Background(), "a", nil), c.Evaluate(context.Background(), "b", nil); a != true || b != false {
+		t.Errorf("a, b = %v, %v; want the spec's true, false", a, b)
+	}
+	if c.Health() == nil {
+		t.Error("Health is nil while the store never answered")
+	}
 }
