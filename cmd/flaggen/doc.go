@@ -98,7 +98,7 @@
 // runtime.ToggleNameAs that the spec does not declare. It exits 1 when it
 // finds anything.
 //
-//	-spec FILE        the spec (required)
+//	-spec FILE        the spec; default $FLAGGEN_SPEC (required)
 //	-warn             print the findings but exit 0
 //	-now DATE         the date expiry and age are judged against; default: now
 //	-stale DURATION   how long a spec must be unchanged before a flag on for
@@ -113,7 +113,8 @@
 // redis.ParseURL, ParseClusterURL, ParseFailoverURL; -timeout sets the
 // timeouts):
 //
-//	redis://[USER:PASSWORD@]HOST:PORT[/DB]      a single node (rediss:// for TLS; unix:///PATH.sock)
+//	redis://[USER:PASSWORD@]HOST:PORT[/DB]      a single node (rediss:// for TLS; unix:///PATH.sock;
+//	                                            a bare HOST:PORT is redis://HOST:PORT)
 //	redis+cluster://[USER:PASSWORD@]HOST:PORT[?addr=HOST2:PORT2…]
 //	                                            a Cluster, reached from any of its nodes
 //	redis+sentinel://[USER:PASSWORD@]HOST:PORT[/DB]?master_name=NAME[&addr=HOST2:PORT2…]
@@ -152,25 +153,28 @@
 //
 // # eval
 //
-//	flaggen eval [-spec FILE] [-env ENV] [-now TIME] [-explain] [-flag NAME]... [-redis URL [-namespace NS] [-timeout D]] [CONTEXT_JSON]
+//	flaggen eval [-spec FILE] [-env ENV] [-now TIME] [-explain] [-flag NAME]... [-redis URL [-namespace NS] [-timeout D] | -spec-only] [CONTEXT_JSON]
 //
 // Eval evaluates the flags of the spec FILE for the evaluation context
 // CONTEXT_JSON (a JSON object of attribute values), or for each line of
 // standard input (JSON lines), and prints one JSON object per context on one
 // line: flag name → value, flags sorted. A bad context stops eval with its
 // place (argument: … or stdin:LINE: …), exit 1, after the lines before it.
-// With -redis it evaluates over that namespace's live state, read-only: it
-// never registers, writes or counts anything; there -spec is optional (the
-// spec the apps recorded in the namespace, as for the operator commands).
+// With -redis URL, or $FLAGGEN_REDIS_URL when -redis is not given, it
+// evaluates over that namespace's live state, read-only: it never registers,
+// writes or counts anything; there -spec is optional (the spec the apps
+// recorded in the namespace, as for the operator commands). -spec-only (or
+// -redis "") evaluates from the spec alone, whatever $FLAGGEN_REDIS_URL says.
 //
-//	-spec FILE     the spec; default $FLAGGEN_SPEC; required without -redis,
-//	               with it default: the spec the apps recorded
+//	-spec FILE     the spec; default $FLAGGEN_SPEC; required for the spec alone,
+//	               with live state default: the spec the apps recorded
 //	-env ENV       the caller's environment; default production
 //	-now TIME      evaluate at TIME (RFC 3339 or 2006-01-02), for activation dates
 //	-explain       print {"value", "step", "reason"} for each flag: the deciding step
 //	-flag NAME     evaluate only NAME (repeatable); an unknown name suggests the closest
-//	-redis URL     evaluate over the live state in that Redis (redis://, redis+cluster://,
-//	               redis+sentinel://); default: the spec alone
+//	-redis URL     evaluate over the live state in that Redis (HOST:PORT, redis://,
+//	               redis+cluster://, redis+sentinel://); default $FLAGGEN_REDIS_URL
+//	-spec-only     evaluate from the spec alone, ignoring $FLAGGEN_REDIS_URL
 //	-namespace NS  the flaggen namespace; default $FLAGGEN_NAMESPACE, else "default"
 //	-timeout D     give up on Redis after D; default 5s
 //

@@ -21,7 +21,7 @@ import (
 func init() {
 	Register(&Command{
 		Name:  "eval",
-		Args:  "[-spec FILE] [-env ENV] [-now TIME] [-explain] [-flag NAME]... [-redis URL [-namespace NS] [-timeout D]] [CONTEXT_JSON]",
+		Args:  "[-spec FILE] [-env ENV] [-now TIME] [-explain] [-flag NAME]... [-redis URL [-namespace NS] [-timeout D] | -spec-only] [CONTEXT_JSON]",
 		Short: "evaluate flags for evaluation contexts given as JSON",
 		Long: `Eval evaluates the flags of the spec FILE for one evaluation context, the
 JSON object CONTEXT_JSON, or, without it, for each line of standard input
@@ -43,12 +43,16 @@ its type; null leaves it absent. A bad context is reported with its place
 (argument: … or stdin:LINE: …) and eval stops there with exit 1, after
 printing the results of the lines before it.
 
-Without -redis the flags are evaluated from the spec alone, and -spec FILE
-(default $` + envSpec + `) is required. With -redis they are evaluated over the
-live state of that Redis namespace, read-only: eval never registers, writes
-or counts anything. There -spec is optional: without it eval uses the spec
-the apps recorded in the namespace at start-up, and with it a warning on
+With -redis URL, or $` + envRedisURL + ` when -redis is not given, the flags
+are evaluated over the live state of that Redis namespace (-namespace,
+default $` + envNamespace + `, else "default"), read-only: eval never registers,
+writes or counts anything. There -spec is optional: without it eval uses the
+spec the apps recorded in the namespace at start-up, and with it a warning on
 standard error says when FILE differs from that recorded spec.
+
+With -spec-only (or -redis "", or neither -redis nor $` + envRedisURL + `) the
+flags are evaluated from the spec alone, ignoring live state, and -spec FILE
+(default $` + envSpec + `) is required.
 
 ` + redisURLHelp,
 		Setup: setupEval,
@@ -68,7 +72,8 @@ func setupEval(fs *flag.FlagSet) func(*Env, []string) error {
 	explain := fs.Bool("explain", false, "print each flag's deciding step and reason with its value")
 	var only stringList
 	fs.Var(&only, "flag", "evaluate only flag `NAME` (repeatable; default: every flag)")
-	redisURL := fs.String("redis", "", "evaluate over the live state in the Redis at `URL`, read-only\n(e.g. redis://localhost:6379/0, redis+cluster://HOST:PORT or\nredis+sentinel://HOST:PORT?master_name=NAME; default: the spec alone)")
+	redisURL := fs.String("redis", "", "evaluate over the live state in the Redis at `URL`, read-only\n(e.g. localhost:6379, redis://localhost:6379/0, redis+cluster://HOST:PORT or\nredis+sentinel://HOST:PORT?master_name=NAME; default $"+envRedisURL+"; \"\": the spec alone)")
+	specOnly := fs.Bool("spec-only", false, "evaluate from the spec alone, ignoring $"+envRedisURL)
 	namespace := fs.String("namespace", "", "the flaggen namespace `NS` in Redis (default $"+envNamespace+", else \"default\")")
 	timeout := fs.Duration("timeout", 5*time.Second, "give up on Redis after `D`")
 	return func(env *Env, args []string) error {
@@ -79,8 +84,18 @@ func setupEval(fs *flag.FlagSet) func(*Env, []string) error {
 		if len(args) > 1 {
 			return Usagef("unexpected argument %q (quote the context JSON as one argument)", args[1])
 		}
+		redisSet := false
+		fs.Visit(func(f *flag.Flag) { redisSet = redisSet || f.Name == "redis" })
+		if *specOnly {
+			if redisSet && *redisURL != "" {
+				return Usagef("-spec-only and -redis do not go together")
+			}
+			*redisURL = ""
+		} else if !redisSet {
+			*redisURL = os.Getenv(envRedisURL)
+		}
 		if *redisURL == "" && firstNonEmpty(*specFile, os.Getenv(envSpec)) == "" {
-			return Usagef("-spec is required without -redis")
+			return Usagef("-spec is required without -redis (or $%s)", envRedisURL)
 		}
 		opts := []runtime.Option{runtime.WithEnvironment(*envName)}
 		if *now != "" {
@@ -129,7 +144,7 @@ func setupEval(fs *flag.FlagSet) func(*Env, []string) error {
 			}
 		} else {
 			if *namespace != "" {
-				return Usagef("-namespace needs -redis")
+				return Usagef("-namespace needs -redis (or $%s)", envRedisURL)
 			}
 			if err := checkOnly(arg.spec); err != nil {
 				return err

@@ -3,6 +3,7 @@ package cli
 import (
 	"flag"
 	"fmt"
+	"os"
 	"time"
 
 	"github.com/flaggen/flaggen/internal/lint"
@@ -38,13 +39,16 @@ Lint exits 1 when it finds anything (0 with -warn), 2 on a usage error, and
 }
 
 func setupLint(fs *flag.FlagSet) func(*Env, []string) error {
-	specFile := fs.String("spec", "", "the spec `FILE` (required)")
+	specFile := fs.String("spec", "", "the spec `FILE` (default $"+envSpec+"; required)")
 	warn := fs.Bool("warn", false, "print the findings but exit 0")
 	now := fs.String("now", "", "the `DATE` (2006-01-02 or RFC 3339) against which expiry and age\nare judged (default: now)")
 	stale := fs.Duration("stale", lint.DefaultStale, "how long the spec must be unchanged before a flag on for everyone\nis reported as ready to remove")
 	return func(env *Env, args []string) error {
 		if *specFile == "" {
-			return Usagef("-spec is required")
+			*specFile = os.Getenv(envSpec)
+		}
+		if *specFile == "" {
+			return Usagef("-spec is required (or $%s)", envSpec)
 		}
 		if *stale <= 0 {
 			return Usagef("-stale must be positive, not %v", *stale)

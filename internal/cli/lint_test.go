@@ -15,7 +15,7 @@ func TestLintUsage(t *testing.T) {
 		args []string
 		errs string
 	}{
-		{[]string{"lint"}, "flaggen lint: -spec is required\nusage: flaggen lint -spec FILE"},
+		{[]string{"lint"}, "flaggen lint: -spec is required (or $FLAGGEN_SPEC)\nusage: flaggen lint -spec FILE"},
 		{[]string{"lint", "-spec", "f.json", "-now", "soon"}, `-now: "soon" is not a date (want 2006-01-02, 2006-01-02T15:04:05 in UTC, or RFC 3339`},
 		{[]string{"lint", "-spec", "f.json", "-stale", "0s"}, "-stale must be positive"},
 		{[]string{"lint", "-spec", "f.json", "-stale", "month"}, `invalid value "month" for flag -stale`},
@@ -70,6 +70,11 @@ func TestLintClean(t *testing.T) {
 	// Packages default to ./...
 	if code, stdout, stderr := run(t, "lint", "-spec", "flags/flags.json", "-now", "2025-01-01"); code != 0 || stdout != "" || stderr != "" {
 		t.Errorf("exit %d, stdout %q, stderr %q; want exit 0 and no output", code, stdout, stderr)
+	}
+	// -spec defaults to $FLAGGEN_SPEC.
+	t.Setenv(envSpec, "flags/flags.json")
+	if code, stdout, stderr := run(t, "lint", "-now", "2025-01-01"); code != 0 || stdout != "" || stderr != "" {
+		t.Errorf("$FLAGGEN_SPEC: exit %d, stdout %q, stderr %q; want exit 0 and no output", code, stdout, stderr)
 	}
 }
 

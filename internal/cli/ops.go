@@ -10,6 +10,7 @@ import (
 	"io"
 	"log/slog"
 	"maps"
+	"net"
 	"net/url"
 	"os"
 	"os/user"
@@ -40,7 +41,8 @@ const opsArgs = "[-spec FILE] [-redis URL] [-namespace NS] [-timeout D]"
 
 // redisURLHelp describes the -redis URL forms.
 const redisURLHelp = `-redis URL forms (parsed by go-redis; -timeout sets its timeouts):
-  redis://[USER:PASSWORD@]HOST:PORT[/DB]    one node (rediss:// for TLS, unix:///PATH.sock)
+  redis://[USER:PASSWORD@]HOST:PORT[/DB]    one node (rediss:// for TLS, unix:///PATH.sock);
+                                            a bare HOST:PORT is redis://HOST:PORT
   redis+cluster://[USER:PASSWORD@]HOST:PORT[?addr=HOST2:PORT2...]
                                             a Cluster, from any of its nodes
   redis+sentinel://[USER:PASSWORD@]HOST:PORT[/DB]?master_name=NAME[&addr=HOST2:PORT2...]
@@ -345,9 +347,14 @@ func plural(n int64) string {
 // redis.ParseFailoverURL), with short timeouts: an operator waits at the
 // terminal.
 func newRedisClient(rawURL string, timeout time.Duration) (redis.UniversalClient, error) {
+	if !strings.Contains(rawURL, "://") {
+		if _, _, err := net.SplitHostPort(rawURL); err == nil {
+			rawURL = "redis://" + rawURL // a bare HOST:PORT is one node
+		}
+	}
 	scheme, rest, found := strings.Cut(rawURL, "://")
 	if !found {
-		return nil, errors.New(`not a URL: want redis://HOST:PORT, redis+cluster://HOST:PORT or redis+sentinel://HOST:PORT?master_name=NAME`)
+		return nil, errors.New(`not a URL: want HOST:PORT, redis://HOST:PORT, redis+cluster://HOST:PORT or redis+sentinel://HOST:PORT?master_name=NAME`)
 	}
 	base, kind, _ := strings.Cut(strings.ToLower(scheme), "+")
 	goURL := base + "://" + rest // the form go-redis' parsers take

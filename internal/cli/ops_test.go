@@ -371,9 +371,23 @@ func TestOpsEvalIsReadOnly(t *testing.T) {
 	if after := liveMark(t, srv, "default"); after != before {
 		t.Errorf("eval wrote to Redis: %s → %s", before, after)
 	}
-	// Without -redis, the spec alone.
-	if _, out, _ := run(t, "eval", "-spec", demoSpec, "-flag", "advanced_search", in); out != `{"advanced_search":true}`+"\n" {
-		t.Errorf("eval without -redis: %q", out)
+	// -redis defaults to $FLAGGEN_REDIS_URL, as for the operator commands.
+	if _, out, errs := run(t, "eval", "-flag", "advanced_search", in); out != `{"advanced_search":false}`+"\n" {
+		t.Errorf("eval with $FLAGGEN_REDIS_URL: %q %q", out, errs)
+	}
+	// A bare HOST:PORT is a single node.
+	if _, out, errs := run(t, "eval", "-redis", srv.Addr(), "-flag", "advanced_search", in); out != `{"advanced_search":false}`+"\n" {
+		t.Errorf("eval -redis HOST:PORT: %q %q", out, errs)
+	}
+	// -spec-only or -redis "": the spec alone.
+	for _, args := range [][]string{{"-spec-only"}, {"-redis", ""}} {
+		args = append(append([]string{"eval"}, args...), "-flag", "advanced_search", in)
+		if _, out, errs := run(t, args...); out != `{"advanced_search":true}`+"\n" {
+			t.Errorf("flaggen %s: %q %q", strings.Join(args, " "), out, errs)
+		}
+	}
+	if code, _, errs := run(t, "eval", "-spec-only", "-redis", srv.Addr(), in); code != 2 || !strings.Contains(errs, "-spec-only and -redis do not go together") {
+		t.Errorf("-spec-only -redis: exit %d, %q", code, errs)
 	}
 }
 
@@ -418,6 +432,8 @@ func TestOpsMissingConfig(t *testing.T) {
 		{[]string{"ls", "-redis", "redis+sentinel://127.0.0.1:1?master_name=m&password=secret"}, 1, "redis at redis+sentinel://127.0.0.1:1?master_name=m&password=xxxxx unreachable"},
 		{[]string{"ls", "-spec", demoSpec}, 2, "no Redis: pass -redis URL or set $FLAGGEN_REDIS_URL"},
 		{[]string{"ls", "-spec", demoSpec, "-redis", "http://x"}, 2, "-redis http://x: "},
+		{[]string{"ls", "-spec", demoSpec, "-redis", "127.0.0.1:1"}, 1, "redis at 127.0.0.1:1 unreachable"},
+		{[]string{"ls", "-spec", demoSpec, "-redis", "nohost"}, 2, "-redis nohost: not a URL: want HOST:PORT"},
 		{[]string{"ls", "-spec", "missing.json", "-redis", "redis://127.0.0.1:1"}, 1, "flaggen: open missing.json"},
 		{[]string{"ls", "-spec", demoSpec, "-redis", "redis://u:secret@127.0.0.1:1"}, 1, "redis at redis://u:xxxxx@127.0.0.1:1 unreachable"},
 		{[]string{"ls", "extra"}, 2, `unexpected argument "extra"`},
