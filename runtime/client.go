@@ -216,9 +216,17 @@ func (c *Client) Store() Store { return c.opts.store }
 // Environment returns c's environment.
 func (c *Client) Environment() string { return c.opts.env }
 
-// Health returns nil when the last exchange with the store succeeded, else
-// its error (evaluation goes on from the last good snapshot).
+// Health returns nil when the store is healthy, else why not (evaluation
+// goes on from the last good snapshot): the store's own Health error when
+// it implements HealthReporter (the Redis store knows at once when Redis or
+// only its change subscription is down), else the error of the Client's
+// last exchange with the store.
 func (c *Client) Health() error {
+	if h, ok := c.opts.store.(HealthReporter); ok {
+		if err := h.Health(); err != nil {
+			return err
+		}
+	}
 	if p := c.health.Load(); p != nil {
 		return *p
 	}

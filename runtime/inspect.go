@@ -36,6 +36,14 @@ type readOnly struct{ Store }
 
 func (readOnly) Register(context.Context, map[string]json.RawMessage) error { return nil }
 
+// Health forwards the wrapped store's HealthReporter, if any.
+func (r readOnly) Health() error {
+	if h, ok := r.Store.(HealthReporter); ok {
+		return h.Health()
+	}
+	return nil
+}
+
 func (readOnly) Apply(context.Context, Change) (uint64, error) { return 0, ErrReadOnly }
 
 func (readOnly) AddCounters(context.Context, []CounterDelta) ([]int64, error) {

@@ -63,6 +63,15 @@ type Store interface {
 	Close() error
 }
 
+// HealthReporter is an optional interface of a Store that knows its own
+// health (the Redis store: Redis unreachable, or its change subscription
+// down). Client.Health reports a non-nil Health error first.
+type HealthReporter interface {
+	// Health returns nil when the store is in step with its backend, else
+	// an error saying why not.
+	Health() error
+}
+
 // ErrConflict is wrapped by Store.Apply when Change.IfVersion is stale.
 var ErrConflict = errors.New("live state changed concurrently (version conflict)")
 

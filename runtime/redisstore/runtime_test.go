@@ -3,6 +3,7 @@ package redisstore_test
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"net"
 	"sync"
 	"testing"
@@ -62,6 +63,9 @@ func TestRuntimeOverRedis(t *testing.T) {
 	// Outage.
 	srv.Stop()
 	waitFor(t, time.Second, "client health degraded", func() bool { return c2.Health() != nil })
+	if err := c2.Health(); !errors.Is(err, redisstore.ErrDegraded) {
+		t.Errorf("client health %v, want the store's (%v)", err, redisstore.ErrDegraded)
+	}
 	if eval(c2, "a") || !eval(c2, "b") {
 		t.Fatal("state changed during the outage")
 	}
