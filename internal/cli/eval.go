@@ -198,6 +198,9 @@ func (e *evaluator) eval(where string, data []byte) error {
 	vals, err := e.c.Spec().ParseContext(bytes.TrimSpace(data))
 	if err != nil {
 		e.w.Flush()
+		if hint := attributeHint(e.c.Spec(), data); hint != "" {
+			return Positioned(fmt.Errorf("%s: %v%s", where, err, hint))
+		}
 		return Positioned(fmt.Errorf("%s: %v", where, err))
 	}
 	exps := e.c.EvaluateAll(context.Background(), vals)
@@ -251,4 +254,29 @@ func contains(list []string, s string) bool {
 		}
 	}
 	return false
+}
+
+// attributeHint suggests, for the first attribute of the context object
+// data that the spec does not declare, the declared one it most likely
+// means: the same once normalised (USER-ID → user_id), else the closest
+// by edit distance (usr_id → user_id); "" when there is none.
+func attributeHint(sp *runtime.Spec, data []byte) string {
+	var obj map[string]json.RawMessage
+	if json.Unmarshal(data, &obj) != nil {
+		return ""
+	}
+	declared := sp.Attributes()
+	for _, k := range sortedKeys(obj) {
+		if contains(declared, k) {
+			continue
+		}
+		near := normalMatch(k, declared)
+		if near == "" {
+			near = spec.Suggest(normName(k), declared)
+		}
+		if near != "" {
+			return fmt.Sprintf(" (for %q did you mean %s?)", k, near)
+		}
+	}
+	return ""
 }

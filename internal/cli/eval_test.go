@@ -139,3 +139,18 @@ func TestEvalUsageErrors(t *testing.T) {
 		}
 	}
 }
+
+// TestEvalSuggestsAttributes: an undeclared attribute suggests the declared
+// one meant, after normalisation or by edit distance.
+func TestEvalSuggestsAttributes(t *testing.T) {
+	for ctx, want := range map[string]string{
+		`{"usr_id": 1}`:                       `(for "usr_id" did you mean user_id?)`,
+		`{"USER_ID": 1}`:                      `(for "USER_ID" did you mean user_id?)`,
+		`{"user_id": 1, "Account-Type": "x"}`: `(for "Account-Type" did you mean account_type?)`,
+	} {
+		code, _, errs := run(t, "eval", "-spec", demoSpec, ctx)
+		if code != 1 || !strings.Contains(errs, "undeclared attribute") || !strings.Contains(errs, want) {
+			t.Errorf("eval %s: exit %d, %q; want %q", ctx, code, errs, want)
+		}
+	}
+}

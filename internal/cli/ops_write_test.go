@@ -243,3 +243,34 @@ func TestOperatorStorePin(t *testing.T) {
 		t.Errorf("store conflict: %v, want errStale", err)
 	}
 }
+
+// TestOpsJSONNotHTMLEscaped: get, ls, audit -json print <, > and & as is;
+// flag names are matched case-insensitively for the hint.
+func TestOpsJSONNotHTMLEscaped(t *testing.T) {
+	opsEnv(t)
+	mustRun(t, "patch", "new_ui", `{"regions": ["R&D<1>"]}`, "-reason", "a <b> & c")
+	for _, args := range [][]string{{"get", "-json", "new_ui"}, {"audit", "-json"}, {"get", "new_ui"}, {"audit"}} {
+		out := mustRun(t, args...)
+		if !strings.Contains(out, "R&D<1>") || strings.Contains(out, `\u00`) {
+			t.Errorf("flaggen %s escapes HTML:\n%s", strings.Join(args, " "), out)
+		}
+	}
+	for name, want := range map[string]string{"NEW_UI": "did you mean new_ui?", "New-UI": "did you mean new_ui?", "Advanced Search": "did you mean advanced_search?"} {
+		if code, _, errs := run(t, "get", name); code != 1 || !strings.Contains(errs, want) {
+			t.Errorf("get %q: exit %d, %q; want %q", name, code, errs, want)
+		}
+	}
+}
+
+func TestUnescapeHTML(t *testing.T) {
+	for in, want := range map[string]string{
+		`["R\u0026D\u003c1\u003E"]`: `["R&D<1>"]`,
+		`"a\\u0026b"`:               `"a\\u0026b"`, // an escaped backslash, then text
+		`"\"\u00e9"`:                `"\"\u00e9"`,
+		`[1,2]`:                     `[1,2]`,
+	} {
+		if got := string(unescapeHTML(json.RawMessage(in))); got != want {
+			t.Errorf("unescapeHTML(%s) = %s, want %s", in, got, want)
+		}
+	}
+}
