@@ -6,6 +6,8 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"maps"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -110,8 +112,10 @@ type Client struct {
 
 	ownStore bool // the default memory store, closed with the Client
 
-	unknownMu sync.Mutex
-	unknown   map[string]bool
+	unknownMu    sync.Mutex
+	unknown      map[string]bool // names the spec lacks, asked for (warned once)
+	unregistered map[string]bool // of those, not registered in the store yet
+	unknownBusy  bool            // a registration of them is under way
 
 	mon monitors
 
@@ -152,7 +156,7 @@ func NewClient(s *Spec, opts ...Option) (*Client, error) {
 	if len(s.m.Environments) > 0 && !contains(s.m.Environments, o.env) {
 		return nil, fmt.Errorf("runtime: NewClient: environment %q is not declared in the spec (declared: %q)", o.env, s.m.Environments)
 	}
-	c := &Client{ownStore: ownStore, spec: s, opts: o, log: o.logger, live: s.m, patches: map[string]*livePatch{}, pins: map[int]*pin{}, unknown: map[string]bool{}}
+	c := &Client{ownStore: ownStore, spec: s, opts: o, log: o.logger, live: s.m, patches: map[string]*livePatch{}, pins: map[int]*pin{}, unknown: map[string]bool{}, unregistered: map[string]bool{}}
 	c.mon.init(len(s.m.Flags))
 	c.ctx, c.cancel = context.WithCancel(context.Background())
 	if err := c.rebuildLocked(); err != nil {
@@ -281,6 +285,7 @@ func (c *Client) register(ctx context.Context) error {
 // catchUp retries, after a successful reload, what failed while the store
 // was unreachable: registering the spec's flags and recording the spec.
 func (c *Client) catchUp() {
+	c.registerUnknown()
 	_, recorder := c.opts.store.(SpecRecorder)
 	if c.registered.Load() && (!recorder || c.specRecorded.Load()) {
 		return
@@ -475,8 +480,8 @@ func (c *Client) Explain(ctx context.Context, i int, a []Value) Explanation {
 
 // Evaluate evaluates a flag by name (for the CLI and admin tools) and
 // returns a JSON-friendly value: bool, string, int64 or float64. A name the
-// spec lacks is off (false): it is registered in the store as off and
-// warned about once.
+// spec lacks is off (false): it is warned about once and registered in the
+// store as off in the background (the call never waits on the store).
 func (c *Client) Evaluate(ctx context.Context, name string, a []Value) any {
 	return c.ExplainName(ctx, name, a).Value
 }
@@ -486,7 +491,7 @@ func (c *Client) Evaluate(ctx context.Context, name string, a []Value) any {
 func (c *Client) ExplainName(ctx context.Context, name string, a []Value) Explanation {
 	i, ok := c.spec.byName[name]
 	if !ok {
-		c.unknownFlag(ctx, name)
+		c.unknownFlag(name)
 		return Explanation{Flag: name, Value: false, Step: "unknown", Reason: fmt.Sprintf("flag %q is not in the spec: off", name)}
 	}
 	return c.Explain(ctx, i, a)
@@ -502,10 +507,16 @@ func (c *Client) EvaluateAll(ctx context.Context, a []Value) []Explanation {
 	return out
 }
 
-func (c *Client) unknownFlag(ctx context.Context, name string) {
+// unknownFlag warns once about a name the spec lacks and registers it as
+// off in the store in the background (never blocking the caller); a
+// registration that fails is retried after the next successful reload.
+func (c *Client) unknownFlag(name string) {
 	c.unknownMu.Lock()
 	seen := c.unknown[name]
-	c.unknown[name] = true
+	if !seen {
+		c.unknown[name] = true
+		c.unregistered[name] = true
+	}
 	c.unknownMu.Unlock()
 	if seen {
 		return
@@ -516,9 +527,44 @@ func (c *Client) unknownFlag(ctx context.Context, name string) {
 	} else {
 		c.log.Warn(msg, "flag", name)
 	}
-	if err := c.opts.store.Register(ctx, map[string]json.RawMessage{name: json.RawMessage(`{"active":false}`)}); err != nil {
-		c.log.Warn("flaggen: registering unknown flag", "flag", name, "err", err)
+	c.registerUnknown()
+}
+
+// registerUnknown registers the unknown names asked for, unless a
+// registration is under way, on a goroutine of its own with the start
+// timeout as bound.
+func (c *Client) registerUnknown() {
+	c.unknownMu.Lock()
+	if c.unknownBusy || len(c.unregistered) == 0 || c.ctx.Err() != nil {
+		c.unknownMu.Unlock()
+		return
 	}
+	c.unknownBusy = true
+	flags := make(map[string]json.RawMessage, len(c.unregistered))
+	for name := range c.unregistered {
+		flags[name] = json.RawMessage(`{"active":false}`)
+	}
+	c.unknownMu.Unlock()
+	go func() {
+		ctx, cancel := context.WithTimeout(c.ctx, c.opts.startTimeout)
+		err := c.opts.store.Register(ctx, flags)
+		cancel()
+		c.unknownMu.Lock()
+		c.unknownBusy = false
+		if err == nil {
+			for name := range flags {
+				delete(c.unregistered, name)
+			}
+		}
+		again := err == nil && len(c.unregistered) > 0 // asked for meanwhile
+		c.unknownMu.Unlock()
+		if err != nil && c.ctx.Err() == nil {
+			c.log.Warn("flaggen: registering unknown flags; retrying after the next reload", "flags", slices.Sorted(maps.Keys(flags)), "err", err)
+		}
+		if again {
+			c.registerUnknown()
+		}
+	}()
 }
 
 func (v Value) floatVal() float64 {

@@ -9,6 +9,7 @@ import (
 	"os"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 )
@@ -220,10 +221,55 @@ func TestUnknownFlagByName(t *testing.T) {
 	if !strings.Contains(logs.String(), "new_ui") {
 		t.Errorf("warning does not suggest new_ui: %s", logs.String())
 	}
-	st, _ := c.Store().Load(ctx)
-	if string(st.Flags["new_iu"]) != `{"active":false}` {
-		t.Errorf("unknown flag registered as %s", st.Flags["new_iu"])
+	waitFor(t, func() bool {
+		st, _ := c.Store().Load(ctx)
+		return string(st.Flags["new_iu"]) == `{"active":false}`
+	})
+}
+
+// blockingStore is a memory store whose Register waits for its context
+// (a store that does not answer) or fails, as told.
+type blockingStore struct {
+	*MemoryStore
+	mode atomic.Int32 // 0: normal, 1: block until ctx done, 2: fail
+}
+
+func (s *blockingStore) Register(ctx context.Context, flags map[string]json.RawMessage) error {
+	switch s.mode.Load() {
+	case 1:
+		<-ctx.Done()
+		return ctx.Err()
+	case 2:
+		return errors.New("store down")
 	}
+	return s.MemoryStore.Register(ctx, flags)
+}
+
+// TestUnknownFlagNeverBlocks: asking for an unknown name never waits on
+// the store; a registration that failed is retried after a reload.
+func TestUnknownFlagNeverBlocks(t *testing.T) {
+	s := loadTestSpec(t, "../testdata/seed/flags.json")
+	st := &blockingStore{MemoryStore: NewMemoryStore()}
+	c := newClient(t, s, WithStore(st), WithLogger(quietLogger), WithStartTimeout(time.Second), WithResync(20*time.Millisecond))
+	ctx := context.Background()
+	st.mode.Store(1)
+	t0 := time.Now()
+	if v := c.Evaluate(ctx, "ghost", nil); v != false {
+		t.Fatalf("unknown flag = %v", v)
+	}
+	if d := time.Since(t0); d > 100*time.Millisecond {
+		t.Errorf("Evaluate of an unknown name took %v: it waited on the store", d)
+	}
+	st.mode.Store(2)
+	time.Sleep(1100 * time.Millisecond) // the blocked registration times out
+	if got, _ := st.Load(ctx); got.Flags["ghost"] != nil {
+		t.Fatal("registered while the store was down")
+	}
+	st.mode.Store(0)
+	waitFor(t, func() bool {
+		got, _ := st.Load(ctx)
+		return string(got.Flags["ghost"]) == `{"active":false}`
+	})
 }
 
 func TestRegisterDoesNotOverwrite(t *testing.T) {
