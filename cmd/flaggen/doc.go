@@ -93,9 +93,11 @@
 //
 // Lint checks the spec FILE against the Go PACKAGES that use it (default
 // ./..., test files included) and prints one finding per line, FILE:LINE:
-// message: expired flags, flags no package references, bool flags on for
-// everyone in a spec unchanged for -stale, and flag names passed to
-// runtime.ToggleNameAs that the spec does not declare. It exits 1 when it
+// message: expired flags, flags no package references (a constant name
+// passed to Client.Evaluate, ExplainName or ToggleNameAs counts), flags
+// referenced only from _test.go files ("used only in tests"), bool flags on
+// for everyone in a spec unchanged for -stale, and flag names passed to the
+// runtime's by-name APIs that the spec does not declare. It exits 1 when it
 // finds anything.
 //
 //	-spec FILE        the spec; default $FLAGGEN_SPEC (required)

@@ -13,18 +13,20 @@ import (
 // A nameAPI is a runtime function or method that takes a flag name as a
 // string.
 type nameAPI struct {
-	name  int // index of the flag-name argument
-	owner int // index of the argument that says which flags (a Pinner or client), or -1
+	name  int  // index of the flag-name argument
+	owner int  // index of the argument that says which flags (a Pinner or client), or -1
+	reads bool // the call evaluates or pins the flag: it counts as a use
 }
 
 // nameAPIs are the runtime entry points that look a flag up by name, keyed
 // like objKey ("Func" or "Type.Method").
 var nameAPIs = map[string]nameAPI{
-	"ToggleNameAs":       {name: 2, owner: 1},
-	"Client.Evaluate":    {name: 1, owner: -1},
-	"Client.ExplainName": {name: 1, owner: -1},
+	"ToggleNameAs":       {name: 2, owner: 1, reads: true},
+	"Client.Evaluate":    {name: 1, owner: -1, reads: true},
+	"Client.ExplainName": {name: 1, owner: -1, reads: true},
 	"Client.Set":         {name: 1, owner: -1},
 	"Client.Audit":       {name: 1, owner: -1},
+	"Client.Reset":       {name: 1, owner: -1},
 }
 
 // lookups reports calls of nameAPIs whose flag-name argument is a constant
@@ -53,7 +55,13 @@ func (a *analysis) lookups() []Diagnostic {
 					return true
 				}
 				name := constant.StringVal(tv.Value)
-				if a.s.Flag(name) != nil || a.otherSpec(p, call, api) {
+				if a.otherSpec(p, call, api) {
+					return true
+				}
+				if a.s.Flag(name) != nil {
+					if api.reads {
+						a.byName[name] = a.byName[name] || !isTestFile(file)
+					}
 					return true
 				}
 				msg := fmt.Sprintf("unknown flag %q", name)
@@ -104,11 +112,33 @@ func (a *analysis) nameAPI(p *packages.Package, fun ast.Expr) (nameAPI, bool) {
 
 // otherSpec reports whether the call's owner argument is the Flags of a
 // flaggen-generated package not generated from this spec.
+//
+// A method on a bare *runtime.Client (owner -1) is attributed the same way
+// when its receiver is written X.Runtime() with X the Flags of a generated
+// package, e.g. f.Runtime().Evaluate(ctx, "name", nil).
 func (a *analysis) otherSpec(p *packages.Package, call *ast.CallExpr, api nameAPI) bool {
-	if api.owner < 0 || api.owner >= len(call.Args) {
+	var owner ast.Expr
+	switch {
+	case api.owner >= 0 && api.owner < len(call.Args):
+		owner = call.Args[api.owner]
+	case api.owner < 0:
+		sel, ok := ast.Unparen(call.Fun).(*ast.SelectorExpr)
+		if !ok {
+			return false
+		}
+		rt, ok := ast.Unparen(sel.X).(*ast.CallExpr)
+		if !ok {
+			return false
+		}
+		rsel, ok := ast.Unparen(rt.Fun).(*ast.SelectorExpr)
+		if !ok || rsel.Sel.Name != "Runtime" {
+			return false
+		}
+		owner = rsel.X
+	default:
 		return false
 	}
-	n := namedOf(p.TypesInfo.TypeOf(call.Args[api.owner]))
+	n := namedOf(p.TypesInfo.TypeOf(owner))
 	if n == nil || n.Obj().Pkg() == nil {
 		return false
 	}

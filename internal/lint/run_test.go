@@ -63,6 +63,7 @@ func TestTestdataGenerated(t *testing.T) {
 func TestRun(t *testing.T) {
 	app := `app_test.go:18: unknown flag "new_uii" (did you mean "new_ui"?)
 app_test.go:19: unknown flag "dark_mod" (did you mean "dark_mode"?)
+flags/flags.json:9: flag "dark_mode" is used only in tests: use it in the code or remove it from the spec
 flags/flags.json:13: flag "legacy_export" expired after 2024-06-30: remove it
 flags/flags.json:15: flag "forgotten" is never used: remove it from the spec
 flags/flags.json:22: flag "everyone" is on for everyone (100% rollout) and flags.json is unchanged since 2024-01-01: ready to remove
@@ -80,10 +81,9 @@ flags/flags.json:22: flag "everyone" is on for everyone (100% rollout) and flags
 		{name: "dependency", dir: "testdata/app", spec: "flags/flags.json", patterns: []string{"."}, want: app},
 		// Linting the other spec: lookups on the first spec's Flags are out
 		// of scope, those on a bare *runtime.Client or on other's Flags are
-		// in; a flag only looked up by name is unused.
+		// in; a flag looked up by its name (Evaluate in app.go) is used.
 		{name: "other spec", dir: "testdata/app", spec: "other/flags.json", want: `app_test.go:19: unknown flag "dark_mod"
 app_test.go:23: unknown flag "not_in_this_spec"
-other/flags.json:3: flag "other_flag" is never used: remove it from the spec
 `},
 		{name: "not generated", dir: "testdata/app", spec: "other/flags.json", patterns: []string{"./flags"},
 			want: "other/flags.json:1: no loaded package is generated from flags.json (run go generate, or lint the packages that use it): cannot tell which flags are used\n"},

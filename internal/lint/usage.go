@@ -7,6 +7,7 @@ import (
 	"go/constant"
 	"go/types"
 	"path/filepath"
+	"strings"
 
 	"github.com/flaggen/flaggen/internal/spec"
 	"golang.org/x/tools/go/packages"
@@ -34,16 +35,21 @@ type analysis struct {
 	// are those generated from s.
 	gen  map[string]*genPackage
 	ours map[string]bool
+	// byName holds the declared flags looked up by a constant name through
+	// a runtime API that evaluates or pins them (nameAPIs): true when one
+	// such call is outside _test.go files.
+	byName map[string]bool
 }
 
 // checkPackages runs the checks that need code: unused flags and lookups
 // of undeclared flag names.
 func checkPackages(s *spec.Spec, roots []*packages.Package, opt Options) ([]Diagnostic, error) {
-	a := &analysis{s: s, opt: opt, roots: roots, genFiles: map[string]bool{}, gen: map[string]*genPackage{}, ours: map[string]bool{}}
+	a := &analysis{s: s, opt: opt, roots: roots, genFiles: map[string]bool{}, gen: map[string]*genPackage{}, ours: map[string]bool{}, byName: map[string]bool{}}
 	if err := a.findGenerated(); err != nil {
 		return nil, err
 	}
-	return append(a.unused(), a.lookups()...), nil
+	lookups := a.lookups() // fills byName, which unused reads
+	return append(a.unused(), lookups...), nil
 }
 
 // findGenerated finds the flaggen-generated packages among the roots and
@@ -142,29 +148,36 @@ func compactJSON(src []byte) []byte {
 
 // unused reports flags none of whose generated entry points (Flags method,
 // handle var, strategy factory type, impls type or constructor) is
-// referenced by the roots outside flaggen-generated files. A call through
-// an interface method of the same name that takes the generated Context
-// counts as a use.
+// referenced by the roots outside flaggen-generated files, and that no
+// by-name runtime API (Client.Evaluate, ExplainName, ToggleNameAs) looks up
+// by a constant name: "never used". A flag referenced only from _test.go
+// files is "used only in tests". A call through an interface method of the
+// same name that takes the generated Context counts as a use.
 func (a *analysis) unused() []Diagnostic {
 	file := relPath(a.opt.Dir, a.s.File)
 	if len(a.ours) == 0 {
 		msg := fmt.Sprintf("no loaded package is generated from %s (run go generate, or lint the packages that use it): cannot tell which flags are used", filepath.Base(a.s.File))
 		return []Diagnostic{{File: file, Line: 1, Message: msg}}
 	}
-	used := map[string]bool{}
+	used, inTests := map[string]bool{}, map[string]bool{}
 	for _, p := range a.roots {
 		for id, obj := range p.TypesInfo.Uses {
-			if obj.Pkg() == nil || a.genFiles[p.Fset.Position(id.Pos()).Filename] {
+			name := p.Fset.Position(id.Pos()).Filename
+			if obj.Pkg() == nil || a.genFiles[name] {
 				continue
 			}
+			mark := used
+			if isTestFile(name) {
+				mark = inTests
+			}
 			if a.ours[obj.Pkg().Path()] {
-				used[objKey(obj)] = true
+				mark[objKey(obj)] = true
 				continue
 			}
 			// Flags injected behind an app-defined interface.
 			if fn, ok := obj.(*types.Func); ok && a.takesOurContext(fn) {
 				if r := fn.Signature().Recv(); r != nil && types.IsInterface(r.Type()) {
-					used["Flags."+fn.Name()] = true
+					mark["Flags."+fn.Name()] = true
 				}
 			}
 		}
@@ -176,13 +189,23 @@ func (a *analysis) unused() []Diagnostic {
 			n := f.Strategy.Name
 			keys = append(keys, n+"Factory", n+"Impls", "New"+n+"Factory")
 		}
-		if !anyKey(used, keys) {
-			ds = append(ds, Diagnostic{File: file, Line: specLine(a.s, flagPtr(f.Name, "")),
-				Message: fmt.Sprintf("flag %q is never used: remove it from the spec", f.Name)})
+		prod, found := a.byName[f.Name]
+		var msg string
+		switch {
+		case anyKey(used, keys) || prod:
+			continue
+		case anyKey(inTests, keys) || found:
+			msg = fmt.Sprintf("flag %q is used only in tests: use it in the code or remove it from the spec", f.Name)
+		default:
+			msg = fmt.Sprintf("flag %q is never used: remove it from the spec", f.Name)
 		}
+		ds = append(ds, Diagnostic{File: file, Line: specLine(a.s, flagPtr(f.Name, "")), Message: msg})
 	}
 	return ds
 }
+
+// isTestFile reports whether the Go file name is a test file.
+func isTestFile(name string) bool { return strings.HasSuffix(name, "_test.go") }
 
 // takesOurContext reports whether fn has a parameter whose type is the
 // Context of a package generated from the spec.

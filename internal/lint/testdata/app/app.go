@@ -6,7 +6,13 @@ import (
 	"context"
 
 	"github.com/flaggen/flaggen/internal/lint/testdata/app/flags"
+	"github.com/flaggen/flaggen/internal/lint/testdata/app/other"
 )
+
+// OtherFlag looks other_flag up by name: a use.
+func OtherFlag(ctx context.Context, o *other.Flags) any {
+	return o.Runtime().Evaluate(ctx, "other_flag", nil)
+}
 
 // Searcher searches.
 type Searcher interface{ Search(q string) []string }
