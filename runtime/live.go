@@ -7,8 +7,10 @@ import (
 	"errors"
 	"fmt"
 	"maps"
+	"math/rand/v2"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/flaggen/flaggen/internal/spec"
 )
@@ -111,14 +113,26 @@ type Edit struct {
 	Replace bool
 }
 
-// maxEditRetries bounds optimistic-concurrency retries of Change.
-const maxEditRetries = 20
+// DefaultChangeTimeout bounds Change's retries when its context has no
+// deadline.
+const DefaultChangeTimeout = 5 * time.Second
+
+// Backoff between optimistic-concurrency retries of Change: jittered,
+// doubling from changeBackoffMin up to changeBackoffMax.
+const (
+	changeBackoffMin = 500 * time.Microsecond
+	changeBackoffMax = 50 * time.Millisecond
+)
 
 // Change validates and applies an Edit through the store as one atomic
 // write. Every patch is decoded against the spec and the resulting live
 // spec is re-checked as a whole (e.g. for depends_on cycles); anything bad
 // is refused with an error naming the flag, and nothing is written. On
 // success the Client's snapshot reflects the change when Change returns.
+//
+// A concurrent write to the store (ErrConflict) makes Change merge its edit
+// again over the new state, with jittered backoff, until ctx's deadline
+// (DefaultChangeTimeout when ctx has none).
 func (c *Client) Change(ctx context.Context, e Edit) error {
 	if e.Actor == "" {
 		return errors.New("live change: actor is required (who makes the change)")
@@ -135,7 +149,13 @@ func (c *Client) Change(ctx context.Context, e Edit) error {
 			return errors.New(msg)
 		}
 	}
-	for attempt := 0; ; attempt++ {
+	if _, ok := ctx.Deadline(); !ok {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, DefaultChangeTimeout)
+		defer cancel()
+	}
+	backoff := changeBackoffMin
+	for attempt := 1; ; attempt++ {
 		st, err := c.opts.store.Load(ctx)
 		if err != nil {
 			return fmt.Errorf("live change: loading live state: %w", err)
@@ -145,7 +165,17 @@ func (c *Client) Change(ctx context.Context, e Edit) error {
 			return err
 		}
 		_, err = c.opts.store.Apply(ctx, ch)
-		if errors.Is(err, ErrConflict) && attempt < maxEditRetries {
+		if errors.Is(err, ErrConflict) {
+			// Another writer got in first: merge again over its state,
+			// after a jittered backoff, until the context's deadline.
+			t := time.NewTimer(backoff/2 + rand.N(backoff))
+			select {
+			case <-ctx.Done():
+				t.Stop()
+				return fmt.Errorf("live change: %w (gave up after %d attempts: %v)", err, attempt, ctx.Err())
+			case <-t.C:
+			}
+			backoff = min(2*backoff, changeBackoffMax)
 			continue
 		}
 		if err != nil {
