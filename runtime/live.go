@@ -95,6 +95,7 @@ func (c *Client) applyStateLocked(st State) {
 		c.live, c.patches, c.version, c.epoch = old, oldPatches, oldVersion, oldEpoch
 		return
 	}
+	c.mon.liveChanged(old, live)
 	c.notifyChangedLocked(old)
 }
 
@@ -149,6 +150,13 @@ func (c *Client) Change(ctx context.Context, e Edit) error {
 			return errors.New(msg)
 		}
 	}
+	_, err := c.change(ctx, e, nil)
+	return err
+}
+
+// change implements Change; when skip is not nil and reports true for the
+// latest live state, nothing is written (wrote is false).
+func (c *Client) change(ctx context.Context, e Edit, skip func(State) bool) (wrote bool, err error) {
 	if _, ok := ctx.Deadline(); !ok {
 		var cancel context.CancelFunc
 		ctx, cancel = context.WithTimeout(ctx, DefaultChangeTimeout)
@@ -158,11 +166,14 @@ func (c *Client) Change(ctx context.Context, e Edit) error {
 	for attempt := 1; ; attempt++ {
 		st, err := c.opts.store.Load(ctx)
 		if err != nil {
-			return fmt.Errorf("live change: loading live state: %w", err)
+			return false, fmt.Errorf("live change: loading live state: %w", err)
+		}
+		if skip != nil && skip(st) {
+			return false, c.reload(ctx)
 		}
 		ch, err := c.prepare(st, e)
 		if err != nil {
-			return err
+			return false, err
 		}
 		_, err = c.opts.store.Apply(ctx, ch)
 		if errors.Is(err, ErrConflict) {
@@ -172,16 +183,16 @@ func (c *Client) Change(ctx context.Context, e Edit) error {
 			select {
 			case <-ctx.Done():
 				t.Stop()
-				return fmt.Errorf("live change: %w (gave up after %d attempts: %v)", err, attempt, ctx.Err())
+				return false, fmt.Errorf("live change: %w (gave up after %d attempts: %v)", err, attempt, ctx.Err())
 			case <-t.C:
 			}
 			backoff = min(2*backoff, changeBackoffMax)
 			continue
 		}
 		if err != nil {
-			return fmt.Errorf("live change: %w", err)
+			return false, fmt.Errorf("live change: %w", err)
 		}
-		return c.reload(ctx)
+		return true, c.reload(ctx)
 	}
 }
 

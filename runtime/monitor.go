@@ -5,10 +5,14 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
+	"slices"
 	"strconv"
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/flaggen/flaggen/internal/spec"
 )
 
 // monitors holds monitor reports not yet added to the store's shared
@@ -18,17 +22,67 @@ type monitors struct {
 	errs    []atomic.Int64
 	slow    []atomic.Int64
 	flushMu sync.Mutex
+
+	mu sync.Mutex // guards shared and recheck; never held while taking Client.mu
+	// shared holds the last shared totals seen (AddCounters replies,
+	// Counters reads) of flags with counts, checked against the live
+	// thresholds at every flush: a trip that failed is retried, and a
+	// threshold lowered below the count trips.
+	shared map[int]*sharedTotals
+	// recheck lists flags whose thresholds live state changed: the next
+	// flush reads their shared counters.
+	recheck map[int]bool
 }
+
+type sharedTotals struct{ errs, slow int64 }
 
 func (m *monitors) init(n int) {
 	m.errs = make([]atomic.Int64, n)
 	m.slow = make([]atomic.Int64, n)
+	m.shared = map[int]*sharedTotals{}
+	m.recheck = map[int]bool{}
 }
 
+// drain drops flag i's pending reports and the shared totals seen (an
+// operator reset zeroes the shared counters).
 func (m *monitors) drain(i int) {
 	m.errs[i].Store(0)
 	m.slow[i].Store(0)
+	m.forget(i)
 }
+
+func (m *monitors) forget(i int) {
+	m.mu.Lock()
+	delete(m.shared, i)
+	delete(m.recheck, i)
+	m.mu.Unlock()
+}
+
+// liveChanged notes what a new live state means for monitors: a flag no
+// longer tripped was reset (its shared totals are stale), and a flag whose
+// thresholds changed is checked against the shared counters at the next
+// flush.
+func (m *monitors) liveChanged(old, live *spec.Spec) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	for i, f := range live.Flags {
+		o := old.Flags[i]
+		if o == f {
+			continue
+		}
+		if o.Tripped != "" && f.Tripped == "" {
+			delete(m.shared, i)
+			delete(m.recheck, i)
+			continue
+		}
+		if f.Tripped == "" && (f.ErrorThreshold != nil && !eqPtr(o.ErrorThreshold, f.ErrorThreshold) ||
+			f.PerformanceThreshold != nil && !eqPtr(o.PerformanceThreshold, f.PerformanceThreshold)) {
+			m.recheck[i] = true
+		}
+	}
+}
+
+func eqPtr[T comparable](a, b *T) bool { return a == b || a != nil && b != nil && *a == *b }
 
 // index returns h's flag index when h belongs to c's spec.
 func (c *Client) index(h Handle) (int, bool) {
@@ -97,7 +151,9 @@ func (c *Client) flushLoop() {
 }
 
 // Flush adds pending monitor reports to the store's shared counters now
-// and trips every flag whose threshold the shared totals exceed.
+// and trips every flag whose threshold the shared totals exceed: those
+// just reported, those whose trip failed before, and those whose
+// threshold live state lowered (their shared counters are read).
 func (c *Client) Flush(ctx context.Context) error {
 	c.mon.flushMu.Lock()
 	defer c.mon.flushMu.Unlock()
@@ -114,52 +170,108 @@ func (c *Client) Flush(ctx context.Context) error {
 			idx = append(idx, i)
 		}
 	}
-	if len(deltas) == 0 {
-		return nil
-	}
-	totals, err := c.opts.store.AddCounters(ctx, deltas)
-	if err != nil {
-		for k, d := range deltas { // keep them for the next flush
+	var errs []error
+	if len(deltas) > 0 {
+		totals, err := c.opts.store.AddCounters(ctx, deltas)
+		if err != nil {
+			for k, d := range deltas { // keep them for the next flush
+				if d.Name == CounterErrors {
+					c.mon.errs[idx[k]].Add(d.Delta)
+				} else {
+					c.mon.slow[idx[k]].Add(d.Delta)
+				}
+			}
+			return fmt.Errorf("adding monitor counts: %w", err)
+		}
+		c.mon.mu.Lock()
+		for k, d := range deltas {
+			t := c.mon.shared[idx[k]]
+			if t == nil {
+				t = &sharedTotals{}
+				c.mon.shared[idx[k]] = t
+			}
 			if d.Name == CounterErrors {
-				c.mon.errs[idx[k]].Add(d.Delta)
+				t.errs = totals[k]
 			} else {
-				c.mon.slow[idx[k]].Add(d.Delta)
+				t.slow = totals[k]
 			}
 		}
-		return fmt.Errorf("adding monitor counts: %w", err)
+		c.mon.mu.Unlock()
 	}
-	var errs []error
+	// Thresholds changed by live state: read the shared counters.
+	c.mon.mu.Lock()
+	recheck := slices.Sorted(maps.Keys(c.mon.recheck))
+	clear(c.mon.recheck)
+	c.mon.mu.Unlock()
+	for _, i := range recheck {
+		n, err := c.opts.store.Counters(ctx, c.spec.m.Flags[i].Name)
+		c.mon.mu.Lock()
+		if err != nil {
+			c.mon.recheck[i] = true
+		} else {
+			c.mon.shared[i] = &sharedTotals{errs: n[CounterErrors], slow: n[CounterSlow]}
+		}
+		c.mon.mu.Unlock()
+		if err != nil {
+			errs = append(errs, fmt.Errorf("reading monitor counts of %q: %w", c.spec.m.Flags[i].Name, err))
+		}
+	}
+	type trip struct {
+		flag, reason string
+	}
+	var trips []trip
 	s := c.snap.Load()
-	for k, d := range deltas {
-		f := s.live.Flags[idx[k]]
-		if s.flags[idx[k]].tripped != "" {
+	c.mon.mu.Lock()
+	for _, i := range slices.Sorted(maps.Keys(c.mon.shared)) {
+		t := c.mon.shared[i]
+		f := s.live.Flags[i]
+		if s.flags[i].tripped != "" || f.Tripped != "" {
 			continue
 		}
-		var reason string
 		switch {
-		case d.Name == CounterErrors && f.ErrorThreshold != nil && totals[k] > *f.ErrorThreshold:
-			reason = fmt.Sprintf("error_threshold %d exceeded: %d errors reported", *f.ErrorThreshold, totals[k])
-		case d.Name == CounterSlow && f.PerformanceThreshold != nil && totals[k] > *f.PerformanceThreshold:
-			reason = fmt.Sprintf("performance_threshold %d exceeded: %d executions slower than performance_baseline %ss",
-				*f.PerformanceThreshold, totals[k], strconv.FormatFloat(*f.PerformanceBaseline, 'g', -1, 64))
-		default:
-			continue
+		case f.ErrorThreshold != nil && t.errs > *f.ErrorThreshold:
+			trips = append(trips, trip{f.Name, fmt.Sprintf("error_threshold %d exceeded: %d errors reported", *f.ErrorThreshold, t.errs)})
+		case f.PerformanceThreshold != nil && t.slow > *f.PerformanceThreshold:
+			baseline := 0.0
+			if f.PerformanceBaseline != nil {
+				baseline = *f.PerformanceBaseline
+			}
+			trips = append(trips, trip{f.Name, fmt.Sprintf("performance_threshold %d exceeded: %d executions slower than performance_baseline %ss",
+				*f.PerformanceThreshold, t.slow, strconv.FormatFloat(baseline, 'g', -1, 64))})
 		}
-		if err := c.trip(ctx, f.Name, "monitor", reason); err != nil {
+	}
+	c.mon.mu.Unlock()
+	for _, tr := range trips {
+		// A failed trip is retried at the next flush: the totals stay.
+		if err := c.trip(ctx, tr.flag, "monitor", tr.reason); err != nil {
 			errs = append(errs, err)
 		}
 	}
 	return errors.Join(errs...)
 }
 
-// trip switches a flag off through live state, with the reason.
+// trip switches a flag off through live state, with the reason. When the
+// latest live state has the flag tripped already (another instance crossed
+// the threshold too), it writes nothing: one trip, one audit entry.
 func (c *Client) trip(ctx context.Context, flag, actor, reason string) error {
 	patch, _ := json.Marshal(map[string]string{"tripped": reason})
-	if err := c.Set(ctx, flag, patch, actor, reason); err != nil {
+	e := Edit{Actor: actor, Reason: reason, Flags: map[string]json.RawMessage{flag: patch}}
+	wrote, err := c.change(ctx, e, func(st State) bool { return trippedIn(st.Flags[flag]) })
+	if err != nil {
 		return fmt.Errorf("tripping %q (%s): %w", flag, reason, err)
 	}
-	c.log.Warn("flaggen: flag switched off by a monitor", "flag", flag, "reason", reason)
+	if wrote {
+		c.log.Warn("flaggen: flag switched off by a monitor", "flag", flag, "reason", reason)
+	}
 	return nil
+}
+
+// trippedIn reports whether a live patch has a non-empty "tripped".
+func trippedIn(patch json.RawMessage) bool {
+	var p struct {
+		Tripped string `json:"tripped"`
+	}
+	return json.Unmarshal(patch, &p) == nil && p.Tripped != ""
 }
 
 // TrafficMonitor switches a flag off when traffic drops too far while it

@@ -2,8 +2,10 @@ package runtime
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 )
@@ -143,5 +145,78 @@ func TestReportingDoesNotAllocate(t *testing.T) {
 		c.ReportPerformance(h, time.Millisecond)
 	}); n != 0 {
 		t.Errorf("reporting allocates %v times", n)
+	}
+}
+
+// failingApplyStore is a memory store whose Apply fails while fail is set.
+type failingApplyStore struct {
+	*MemoryStore
+	fail atomic.Bool
+}
+
+func (s *failingApplyStore) Apply(ctx context.Context, ch Change) (uint64, error) {
+	if s.fail.Load() {
+		return 0, errors.New("store down for writes")
+	}
+	return s.MemoryStore.Apply(ctx, ch)
+}
+
+// TestTripRetriedAndLoweredThreshold: a trip that failed after the counts
+// were added is retried at the next flush; a live change that lowers
+// error_threshold below the shared count trips the flag at the next flush.
+func TestTripRetriedAndLoweredThreshold(t *testing.T) {
+	s := loadTestSpec(t, "../testdata/seed/flags.json") // new_ui: error_threshold 100
+	ctx := context.Background()
+	newUI := NewFlag[bool](s, s.byName["new_ui"], "new_ui")
+	tripped := func(c *Client) bool { return c.snap.Load().flags[newUI.Index()].tripped != "" }
+
+	store := &failingApplyStore{MemoryStore: NewMemoryStore()}
+	c := newClient(t, s, WithStore(store), WithFlushInterval(time.Hour))
+	for range 101 {
+		c.ReportError(newUI)
+	}
+	store.fail.Store(true)
+	if err := c.Flush(ctx); err == nil {
+		t.Fatal("Flush reported no error while the trip failed")
+	}
+	if tripped(c) {
+		t.Fatal("tripped while the store refused writes")
+	}
+	store.fail.Store(false)
+	if err := c.Flush(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if !tripped(c) {
+		t.Fatal("the failed trip was not retried at the next flush")
+	}
+
+	// A threshold lowered below the shared count, by another instance.
+	other := NewMemoryStore()
+	c1 := newClient(t, s, WithStore(other), WithFlushInterval(time.Hour))
+	c2 := newClient(t, s, WithStore(other), WithFlushInterval(time.Hour))
+	for range 10 {
+		c1.ReportError(newUI)
+	}
+	if err := c1.Flush(ctx); err != nil || tripped(c1) {
+		t.Fatalf("10 errors of 100: %v, tripped %v", err, tripped(c1))
+	}
+	if err := c2.Set(ctx, "new_ui", json.RawMessage(`{"error_threshold": 5}`), "oncall", "tighter"); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, func() bool {
+		return c1.snap.Load().live.Flags[newUI.Index()].ErrorThreshold != nil && *c1.snap.Load().live.Flags[newUI.Index()].ErrorThreshold == 5
+	})
+	if err := c2.Flush(ctx); err != nil { // c2 never reported: it reads the shared count
+		t.Fatal(err)
+	}
+	if !tripped(c2) {
+		t.Fatal("lowering error_threshold below the shared count did not trip at the next flush")
+	}
+	audit, _ := other.Audit(ctx, "new_ui", 0)
+	if err := c1.Flush(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if again, _ := other.Audit(ctx, "new_ui", 0); len(again) != len(audit) {
+		t.Errorf("a second instance's flush tripped again: %d audit entries, then %d", len(audit), len(again))
 	}
 }

@@ -89,7 +89,7 @@ func (c *Client) notifyChangedLocked(old *spec.Spec) {
 	}
 	var changed []string
 	for i, f := range c.live.Flags {
-		if i >= len(old.Flags) || !reflect.DeepEqual(old.Flags[i], f) {
+		if i >= len(old.Flags) || old.Flags[i] != f && !reflect.DeepEqual(old.Flags[i], f) {
 			changed = append(changed, f.Name)
 		}
 	}

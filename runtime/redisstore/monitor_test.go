@@ -3,6 +3,7 @@ package redisstore_test
 import (
 	"context"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -95,5 +96,52 @@ func TestSharedThresholdTripsEveryInstance(t *testing.T) {
 	audit, err = s1.Audit(ctx, "banner", 1)
 	if err != nil || len(audit) != 1 || audit[0].Actor != "traffic-monitor" || !strings.Contains(audit[0].Reason, "traffic drop 42% > 30%") {
 		t.Fatalf("audit after the traffic trip = %+v, %v", audit, err)
+	}
+}
+
+// TestTripOnceAcrossInstances: four instances whose flushes cross
+// error_threshold together trip the flag once: one "exceeded" audit entry.
+func TestTripOnceAcrossInstances(t *testing.T) {
+	srv := redistest.Start(t)
+	ctx := context.Background()
+	spec := runtime.MustLoadSpec("flags.json", []byte(thresholdSpec))
+	checkout := runtime.NewFlag[bool](spec, 1, "checkout")
+	var clients []*runtime.Client
+	for range 4 {
+		c, err := runtime.NewClient(spec, runtime.WithStore(newStore(t, srv.Addr())), runtime.WithLogger(discard), runtime.WithFlushInterval(time.Hour))
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { c.Close() })
+		clients = append(clients, c)
+	}
+	for _, c := range clients {
+		for range 3 { // 12 > 5 whatever the order of the flushes
+			c.ReportError(checkout)
+		}
+	}
+	var wg sync.WaitGroup
+	for _, c := range clients {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if err := c.Flush(ctx); err != nil {
+				t.Error(err)
+			}
+		}()
+	}
+	wg.Wait()
+	audit, err := clients[0].Audit(ctx, "checkout", 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := 0
+	for _, e := range audit {
+		if strings.Contains(e.Reason, "exceeded") {
+			n++
+		}
+	}
+	if n != 1 {
+		t.Errorf("%d \"exceeded\" audit entries, want 1: %+v", n, audit)
 	}
 }
