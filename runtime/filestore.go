@@ -36,6 +36,7 @@ type FileStore struct {
 	modTime time.Time
 	size    int64
 	polls   int
+	logged  string // what the last logged poll error was about (logBrokenLocked)
 
 	cancel context.CancelFunc
 	done   chan struct{}
@@ -84,12 +85,40 @@ func (f *FileStore) poll(ctx context.Context) {
 			return
 		case <-t.C:
 			f.mu.Lock()
-			if _, err := f.syncLocked(false); err != nil {
-				f.log.Error("flaggen: live-state file unusable, keeping the last good state", "path", f.path, "err", err)
-			}
+			_, err := f.syncLocked(false)
+			f.logBrokenLocked(err)
 			f.mu.Unlock()
 		}
 	}
+}
+
+// brokenFile is a live-state file whose content does not parse.
+type brokenFile struct {
+	sum [32]byte // of the content
+	err error
+}
+
+func (b *brokenFile) Error() string { return b.err.Error() }
+func (b *brokenFile) Unwrap() error { return b.err }
+
+// logBrokenLocked logs a poll's error once per distinct broken content (or
+// distinct error, when the file cannot be read), not at every poll; a good
+// read ends the episode.
+func (f *FileStore) logBrokenLocked(err error) {
+	if err == nil {
+		f.logged = ""
+		return
+	}
+	key := err.Error()
+	var b *brokenFile
+	if errors.As(err, &b) {
+		key = string(b.sum[:])
+	}
+	if key == f.logged {
+		return
+	}
+	f.logged = key
+	f.log.Error("flaggen: live-state file unusable, keeping the last good state", "path", f.path, "err", err)
 }
 
 // syncLocked reloads the file when it changed since it was last read or
@@ -122,12 +151,12 @@ func (f *FileStore) syncLocked(force bool) (bool, error) {
 	dec := json.NewDecoder(bytes.NewReader(data))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(&st); err != nil {
-		return false, fmt.Errorf("%s: %v", f.path, err)
+		return false, &brokenFile{sum, fmt.Errorf("%s: %v", f.path, err)}
 	}
 	for name, p := range st.Flags {
 		var obj map[string]json.RawMessage
 		if err := json.Unmarshal(p, &obj); err != nil || obj == nil {
-			return false, fmt.Errorf("%s: flags.%s: want a patch object, got %s", f.path, name, p)
+			return false, &brokenFile{sum, fmt.Errorf("%s: flags.%s: want a patch object, got %s", f.path, name, p)}
 		}
 		var buf bytes.Buffer
 		json.Compact(&buf, p)

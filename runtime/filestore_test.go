@@ -50,6 +50,13 @@ func TestFileStoreHotReload(t *testing.T) {
 	// A broken file keeps the last good state and says why.
 	os.WriteFile(path, []byte(`{"version": 99, "flags": {"new_ui": {"active": tru`), 0o644)
 	waitFor(t, func() bool { return strings.Contains(logs.String(), "live-state file unusable") })
+	// Logged once per distinct content, not at every poll.
+	time.Sleep(5 * FilePollInterval)
+	if n := strings.Count(logs.String(), "live-state file unusable"); n != 1 {
+		t.Errorf("broken file logged %d times over 5 polls, want once", n)
+	}
+	os.WriteFile(path, []byte(`{"version": 99, "flags": {"new_ui": 3}}`), 0o644)
+	waitFor(t, func() bool { return strings.Count(logs.String(), "live-state file unusable") == 2 })
 	if c.Bool(ctx, newUI, us) {
 		t.Error("broken file changed the state")
 	}
