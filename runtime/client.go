@@ -370,7 +370,7 @@ func (c *Client) reload(ctx context.Context) error {
 // rebuildLocked builds and publishes a snapshot from the current inputs
 // and schedules a rebuild at the next future activation date.
 func (c *Client) rebuildLocked() error {
-	s, err := build(buildInput{spec: c.spec, live: c.live, version: c.version, env: c.opts.env, clock: c.opts.clock, now: time.Now(), pins: c.pins})
+	s, err := build(buildInput{spec: c.spec, live: c.live, version: c.version, env: c.opts.env, clock: c.opts.clock, now: time.Now(), pins: c.pins, prev: c.snap.Load()})
 	if err != nil {
 		return err
 	}

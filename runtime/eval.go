@@ -101,6 +101,7 @@ type buildInput struct {
 	clock   func() time.Time
 	now     time.Time
 	pins    map[int]*pin
+	prev    *snapshot // the snapshot replaced, whose compiled flags are reused when unchanged
 }
 
 // build compiles a snapshot.
@@ -165,6 +166,20 @@ func build(in buildInput) (*snapshot, error) {
 			}
 			c.deps = append(c.deps, j)
 		}
+		c.salt = f.Name
+		if f.Salt != "" {
+			c.salt = f.Salt
+		}
+		if f.PercentageRollout != nil {
+			c.hasRollout, c.rollout = true, *f.PercentageRollout
+		}
+		if in.prev != nil && i < len(in.prev.flags) && in.prev.flags[i].src == f {
+			// The same flag as in the previous snapshot: reuse what was
+			// compiled from it (read-only once built).
+			p := &in.prev.flags[i]
+			c.users, c.usersInt, c.usersStr, c.rules, c.variants, c.def = p.users, p.usersInt, p.usersStr, p.rules, p.variants, p.def
+			continue
+		}
 		if f.Users != nil {
 			c.users = make([]Value, 0, len(f.Users))
 			for _, u := range f.Users {
@@ -197,13 +212,6 @@ func build(in buildInput) (*snapshot, error) {
 				return nil, fmt.Errorf("flag %q: %w", f.Name, err)
 			}
 			c.rules = append(c.rules, cr)
-		}
-		if f.PercentageRollout != nil {
-			c.hasRollout, c.rollout = true, *f.PercentageRollout
-		}
-		c.salt = f.Name
-		if f.Salt != "" {
-			c.salt = f.Salt
 		}
 		if c.variantFl {
 			var cum float64

@@ -360,6 +360,7 @@ func (s *Spec) Apply(patches map[string]*Patch) (*Spec, error) {
 	ns.Flags = slices.Clone(s.Flags)
 	var errs ErrorList
 	var unchecked []*Flag // patched flags not checked by DecodePatch(es) over s
+	deps := false         // some patch sets depends_on (s itself has no cycle)
 	names := make([]string, 0, len(patches))
 	for name := range patches {
 		names = append(names, name)
@@ -374,6 +375,9 @@ func (s *Spec) Apply(patches map[string]*Patch) (*Spec, error) {
 		}
 		if p == nil {
 			continue
+		}
+		if p.DependsOn != nil {
+			deps = true
 		}
 		if p.against == s && p.checked != nil {
 			ns.Flags[f.Index] = p.checked // decoded and checked over s already
@@ -395,7 +399,7 @@ func (s *Spec) Apply(patches map[string]*Patch) (*Spec, error) {
 		errs = append(errs, b.errs...)
 		unchecked = append(unchecked, ns.Flags[f.Index])
 	}
-	errs = append(errs, checkPatched(&ns, unchecked, names)...)
+	errs = append(errs, checkPatched(&ns, unchecked, deps, names)...)
 	if len(errs) > 0 {
 		for _, e := range errs {
 			e.File, e.Line, e.Col = "", 0, 0
@@ -407,14 +411,17 @@ func (s *Spec) Apply(patches map[string]*Patch) (*Spec, error) {
 
 // checkPatched returns the semantic problems a set of patches can add to a
 // spec that passed check: those of each flag in unchecked (patched flags
-// not checked by decodePatch) and depends_on cycles. What patches cannot
+// not checked by decodePatch) and, when deps (a patch sets depends_on),
+// depends_on cycles. What patches cannot
 // change (the context, names, releases, types, strategies) is not checked
 // again.
-func checkPatched(s *Spec, unchecked []*Flag, prefer []string) []*Error {
+func checkPatched(s *Spec, unchecked []*Flag, deps bool, prefer []string) []*Error {
 	c := &checker{s: s, prefer: prefer}
 	for _, f := range unchecked {
 		c.flag(f)
 	}
-	c.cycles()
+	if deps { // only a depends_on set by a patch can make a cycle
+		c.cycles()
+	}
 	return c.errs
 }
