@@ -221,9 +221,9 @@ func DecodePatches(s *Spec, raw map[string][]byte) (patches map[string]*Patch, e
 	}
 	out := make([]*Patch, len(names))
 	outErr := make([]error, len(names))
-	// Workers over chunks of names; each memoizes which patch texts passed
-	// the schema (identical bytes validate identically; live states repeat
-	// a few patches, "{}" above all).
+	// Workers over chunks of names; each reuses the decoded, validated tree
+	// of a patch text seen before (live states repeat a few patches, "{}"
+	// above all).
 	workers := max(1, min(runtime.GOMAXPROCS(0), (len(names)+255)/256))
 	var wg sync.WaitGroup
 	for w := range workers {
@@ -231,9 +231,9 @@ func DecodePatches(s *Spec, raw map[string][]byte) (patches map[string]*Patch, e
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			valid := map[string]bool{}
+			cache := &patchCache{roots: map[string]*node{}, members: map[string]bool{}}
 			for i := lo; i < hi; i++ {
-				p, err := decodePatchWith(s, names[i], raw[names[i]], false, valid)
+				p, err := decodePatchWith(s, names[i], raw[names[i]], false, cache)
 				out[i] = p
 				if err != nil { // not a typed nil
 					outErr[i] = err
@@ -256,44 +256,101 @@ func DecodePatches(s *Spec, raw map[string][]byte) (patches map[string]*Patch, e
 	return patches, errs
 }
 
+// patchCache is what DecodePatches remembers between patches (one per
+// worker): the trees of patch texts that decoded and passed the schema,
+// and the members ("field\x00value text") seen in patches that passed it.
+// The patch schema constrains each member on its own (an object of known
+// properties, no constraint across them: TestPatchSchemaPerMember), so a
+// patch whose members all passed before passes the schema.
+type patchCache struct {
+	roots   map[string]*node
+	members map[string]bool
+}
+
+// knownValid reports whether every member of the patch object data passed
+// the schema before, and returns the members (nil when data is not an
+// object).
+func (c *patchCache) knownValid(data []byte) (members []string, known bool) {
+	if c == nil {
+		return nil, false
+	}
+	var obj map[string]json.RawMessage
+	if json.Unmarshal(data, &obj) != nil || obj == nil {
+		return nil, false
+	}
+	known = true
+	for k, v := range obj {
+		m := k + "\x00" + string(v)
+		members = append(members, m)
+		if !c.members[m] {
+			known = false
+		}
+	}
+	return members, known
+}
+
+func (c *patchCache) rememberValid(members []string) {
+	if c == nil {
+		return
+	}
+	for _, m := range members {
+		c.members[m] = true
+	}
+}
+
 // decodePatch implements DecodePatch; whole selects the checks of the
 // whole spec with the patch applied, else only the patched flag's own.
 func decodePatch(s *Spec, flag string, data []byte, whole bool) (*Patch, error) {
 	return decodePatchWith(s, flag, data, whole, nil)
 }
 
-// decodePatchWith is decodePatch; valid, when not nil, remembers the patch
-// texts that passed the schema, whose validation is then skipped.
-func decodePatchWith(s *Spec, flag string, data []byte, whole bool, valid map[string]bool) (*Patch, error) {
+// decodePatchWith is decodePatch; cache, when not nil, maps patch texts
+// that decoded and passed the schema to their tree, reused for any flag
+// (identical texts decode and validate identically).
+func decodePatchWith(s *Spec, flag string, data []byte, whole bool, cache *patchCache) (*Patch, error) {
 	f := s.Flag(flag)
 	if f == nil {
 		return nil, ErrorList{{File: patchFile, Msg: fmt.Sprintf("unknown flag %q%s", flag, didYouMean(flag, flagNames(s)))}}
 	}
 	base := flagPtr(f)
-	doc, errs := decodeDocument(patchFile, data, base)
-	if doc == nil {
-		return nil, errs
+	var doc *document
+	var errs ErrorList
+	var root *node
+	if cache != nil {
+		root = cache.roots[string(data)]
 	}
-	if valid == nil || !valid[string(data)] {
-		serrs := doc.validate(schema.Patch())
-		errs = append(errs, serrs...)
-		if valid != nil && len(serrs) == 0 {
-			valid[string(data)] = true
+	if root == nil {
+		doc, errs = decodeDocument(patchFile, data, base)
+		if doc == nil {
+			return nil, errs
+		}
+		root = doc.root
+		members, known := cache.knownValid(data)
+		if !known {
+			serrs := doc.validate(schema.Patch())
+			errs = append(errs, serrs...)
+			if len(serrs) == 0 {
+				cache.rememberValid(members)
+			}
 		}
 	}
 	var clone *Flag
 	if whole {
-		ns, c, b := s.withPatch(f, doc.root)
+		ns, c, b := s.withPatch(f, root)
 		clone = c
 		errs = append(errs, b.errs...)
 		errs = append(errs, check(ns, flag)...)
 	} else {
 		b := &builder{}
-		clone = b.patchFlag(s, f, doc.root)
+		clone = b.patchFlag(s, f, root)
 		errs = append(errs, b.errs...)
 		c := &checker{s: s, prefer: []string{flag}}
 		c.flag(clone)
 		errs = append(errs, c.errs...)
+	}
+	if len(errs) > 0 && doc == nil {
+		// A tree reused from another flag: decode again for positions.
+		return decodePatchWith(s, flag, data, whole, nil)
 	}
 	if len(errs) > 0 {
 		for _, e := range errs {
@@ -304,10 +361,15 @@ func decodePatchWith(s *Spec, flag string, data []byte, whole bool, valid map[st
 		}
 		return nil, errs.sortDedup()
 	}
+	if cache != nil && doc != nil && root.get("rules") == nil {
+		// Valid: the same text decodes to the same tree for any flag
+		// (rules are not shared: they keep their spec pointer).
+		cache.roots[string(data)] = root
+	}
 	p := &Patch{checked: clone, against: s}
-	if doc.root.kind == kObject {
-		for i, key := range doc.root.keys {
-			if doc.root.elems[i].kind == kNull {
+	if root.kind == kObject {
+		for i, key := range root.keys {
+			if root.elems[i].kind == kNull {
 				p.Null = append(p.Null, key)
 			} else {
 				p.set(key, clone)

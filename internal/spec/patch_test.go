@@ -1,11 +1,14 @@
 package spec
 
 import (
+	"encoding/json"
 	"errors"
 	"reflect"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/flaggen/flaggen/schema"
 )
 
 func demoSpec(t testing.TB) *Spec {
@@ -218,5 +221,49 @@ func TestDecodePatches(t *testing.T) {
 	live, err := other.Apply(one)
 	if err != nil || live.Flag("a").Active {
 		t.Fatalf("Apply over another spec = %v, a active %v", err, live != nil && live.Flag("a").Active)
+	}
+}
+
+// TestDecodePatchesSharedText: one patch text valid for one flag and not
+// for another decodes for the first and is refused, with its position, for
+// the second, whatever the order (DecodePatches reuses decoded texts).
+func TestDecodePatchesSharedText(t *testing.T) {
+	s, err := Parse("flags.json", []byte(`{"context": {"user_id": {"type": "int", "key": true}}, "flags": {
+		"a": {"active": true},
+		"b": {"active": true},
+		"v": {"type": "string", "variants": {"x": {"value": "x", "weight": 100}}, "default": "x"}
+	}}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	text := []byte(`{"percentage_rollout": 5}`)
+	for range 20 {
+		patches, errs := DecodePatches(s, map[string][]byte{"a": text, "b": text, "v": text})
+		if patches["a"] == nil || patches["b"] == nil || *patches["a"].PercentageRollout != 5 || len(errs) != 1 {
+			t.Fatalf("patches %v, errs %v", patches, errs)
+		}
+		if err := errs["v"]; err == nil || !strings.HasPrefix(err.Error(), "patch:1:24: /percentage_rollout: percentage_rollout is for bool flags") {
+			t.Fatalf("v: %v", err)
+		}
+	}
+}
+
+// TestPatchSchemaPerMember guards DecodePatches' member cache: the patch
+// schema must constrain each member on its own (no keyword relating
+// properties), so that a patch whose members each passed in some patch
+// passes as a whole.
+func TestPatchSchemaPerMember(t *testing.T) {
+	var doc struct {
+		Defs map[string]map[string]json.RawMessage `json:"$defs"`
+	}
+	if err := json.Unmarshal(schema.Source, &doc); err != nil {
+		t.Fatal(err)
+	}
+	for kw := range doc.Defs["patch"] {
+		switch kw {
+		case "description", "type", "properties", "additionalProperties":
+		default:
+			t.Errorf("$defs/patch uses %q: check that it relates no properties, or drop DecodePatches' member cache", kw)
+		}
 	}
 }

@@ -157,6 +157,17 @@ func benchPropagation(b *testing.B, sp *runtime.Spec, flag string, n int) {
 // live state (registration, spec record, the pipelined load, decoding and
 // checking every patch, the first snapshot). Goal (issue 4): at most 100ms.
 func BenchmarkWarmLoad(b *testing.B) {
+	// "repeated": 200 distinct patch texts over the 10,000 flags (live
+	// states repeat patches: "{}" after registration, kill switches …);
+	// "distinct": every flag's patch text its own.
+	for _, distinct := range []bool{false, true} {
+		b.Run(map[bool]string{false: "patches=repeated", true: "patches=distinct"}[distinct], func(b *testing.B) {
+			benchWarmLoad(b, distinct)
+		})
+	}
+}
+
+func benchWarmLoad(b *testing.B, distinct bool) {
 	srv := redistest.Start(b)
 	ctx := context.Background()
 	const flags = 10000
@@ -166,7 +177,11 @@ func BenchmarkWarmLoad(b *testing.B) {
 	seedStore := newStoreOn(b, rc)
 	patches := make(map[string]json.RawMessage, flags)
 	for i := 0; i < flags; i++ {
-		patches[fmt.Sprintf("flag_%05d", i)] = raw(fmt.Sprintf(`{"active":%t,"percentage_rollout":%d}`, i%7 != 0, (i+1)%100))
+		p := fmt.Sprintf(`{"active":%t,"percentage_rollout":%d}`, i%7 != 0, (i+1)%100)
+		if distinct {
+			p = fmt.Sprintf(`{"active":%t,"percentage_rollout":%d,"users":[%d]}`, i%7 != 0, (i+1)%100, i)
+		}
+		patches[fmt.Sprintf("flag_%05d", i)] = raw(p)
 	}
 	if _, err := seedStore.Apply(ctx, runtime.Change{Actor: "bench", Flags: patches}); err != nil {
 		b.Fatal(err)
