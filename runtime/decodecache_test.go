@@ -1,0 +1,39 @@
+package runtime
+
+import (
+	"context"
+	"encoding/json"
+	"slices"
+	"testing"
+)
+
+// TestReloadDecodesOnlyChanges: the decoded-patch cache makes a reload
+// after one change decode that flag's patch alone, and reuses the other
+// flags' decoded patches as they were.
+func TestReloadDecodesOnlyChanges(t *testing.T) {
+	s := loadTestSpec(t, "../testdata/seed/flags.json")
+	store := NewMemoryStore()
+	c := newClient(t, s, WithStore(store))
+	ctx := context.Background()
+	if err := c.Set(ctx, "new_ui", json.RawMessage(`{"percentage_rollout": 50}`), "ops", ""); err != nil {
+		t.Fatal(err)
+	}
+	c.mu.Lock()
+	before := c.decoded
+	c.mu.Unlock()
+	st, _ := store.Load(ctx)
+	if _, fresh := c.decodeCached(before, st.Flags); len(fresh) != 0 {
+		t.Fatalf("current state decoded again: %v", fresh)
+	}
+	if _, err := store.Apply(ctx, Change{Actor: "ops", Flags: map[string]json.RawMessage{"advanced_search": json.RawMessage(`{"active": false}`)}}); err != nil {
+		t.Fatal(err)
+	}
+	st, _ = store.Load(ctx)
+	decoded, fresh := c.decodeCached(before, st.Flags)
+	if !slices.Equal(fresh, []string{"advanced_search"}) {
+		t.Fatalf("decoded %v after one change, want [advanced_search]", fresh)
+	}
+	if decoded["new_ui"].p != before["new_ui"].p {
+		t.Error("an unchanged flag's patch was not reused")
+	}
+}
