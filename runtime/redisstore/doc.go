@@ -17,7 +17,8 @@
 //
 // Every instance loads the whole state at start in one round trip, registers
 // the spec's flags it does not find (HSETNX: live state is never
-// overwritten), and follows changes over pub/sub. Each write is one Lua
+// overwritten; flags its loaded state holds are not sent again), and
+// follows changes over pub/sub. Each write is one Lua
 // script that changes the patches, bumps the version, appends the audit entry
 // and publishes the change, atomically; subscribers apply the change from
 // the message. A periodic version check (WithCheckInterval, 2s) heals missed
@@ -77,8 +78,9 @@
 // and versions count from 1 again. A store that sees another epoch than its
 // own treats the namespace as reset: it logs a warning ("Redis lost this
 // namespace's live state", with old_epoch, old_version, new_epoch and
-// new_version), takes what Redis holds now, and registers its flags again
-// (those given to Register: the spec's). The previous live state is gone:
+// new_version), takes what Redis holds now, registers its flags again
+// (those given to Register: the spec's) and records the last recorded spec
+// again. The previous live state is gone:
 // apps serve the spec plus whatever is written afterwards, and Health is
 // not degraded by it. A restart is noticed when the change subscription
 // reconnects, a FLUSHALL at the next write or version check. Within one
