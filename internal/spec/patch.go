@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"maps"
 	"runtime"
 	"slices"
 	"strconv"
@@ -225,23 +226,29 @@ func DecodePatches(s *Spec, raw map[string][]byte) (patches map[string]*Patch, e
 	// of a patch text seen before (live states repeat a few patches, "{}"
 	// above all).
 	workers := max(1, min(runtime.GOMAXPROCS(0), (len(names)+255)/256))
-	var wg sync.WaitGroup
-	for w := range workers {
-		lo, hi := w*len(names)/workers, (w+1)*len(names)/workers
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			cache := &patchCache{roots: map[string]*node{}, members: map[string]bool{}}
-			for i := lo; i < hi; i++ {
-				p, err := decodePatchWith(s, names[i], raw[names[i]], false, cache)
-				out[i] = p
-				if err != nil { // not a typed nil
-					outErr[i] = err
-				}
+	decode := func(lo, hi int) {
+		cache := &patchCache{roots: map[string]*node{}, members: map[string]bool{}}
+		for i := lo; i < hi; i++ {
+			p, err := decodePatchWith(s, names[i], raw[names[i]], false, cache)
+			out[i] = p
+			if err != nil { // not a typed nil
+				outErr[i] = err
 			}
-		}()
+		}
 	}
-	wg.Wait()
+	if workers == 1 {
+		decode(0, len(names))
+	} else {
+		var wg sync.WaitGroup
+		for w := range workers {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				decode(w*len(names)/workers, (w+1)*len(names)/workers)
+			}()
+		}
+		wg.Wait()
+	}
 	patches = make(map[string]*Patch, len(raw))
 	for i, name := range names {
 		if outErr[i] != nil {
@@ -423,26 +430,20 @@ func (s *Spec) Apply(patches map[string]*Patch) (*Spec, error) {
 	var errs ErrorList
 	var unchecked []*Flag // patched flags not checked by DecodePatch(es) over s
 	deps := false         // some patch sets depends_on (s itself has no cycle)
-	names := make([]string, 0, len(patches))
-	for name := range patches {
-		names = append(names, name)
-	}
-	slices.Sort(names)
-	for _, name := range names {
-		p := patches[name]
+	for name, p := range patches {
+		if p != nil && p.DependsOn != nil {
+			deps = true
+		}
+		if p != nil && p.against == s && p.checked != nil && p.checked.Name == name {
+			ns.Flags[p.checked.Index] = p.checked // decoded and checked over s already
+			continue
+		}
 		f := s.Flag(name)
 		if f == nil {
 			errs = append(errs, &Error{Pointer: "/flags/" + escapeToken(name), Msg: fmt.Sprintf("unknown flag %q%s", name, didYouMean(name, flagNames(s)))})
 			continue
 		}
 		if p == nil {
-			continue
-		}
-		if p.DependsOn != nil {
-			deps = true
-		}
-		if p.against == s && p.checked != nil {
-			ns.Flags[f.Index] = p.checked // decoded and checked over s already
 			continue
 		}
 		data, err := json.Marshal(p)
@@ -460,6 +461,10 @@ func (s *Spec) Apply(patches map[string]*Patch) (*Spec, error) {
 		ns.Flags[f.Index] = b.patchFlag(&ns, f, doc.root)
 		errs = append(errs, b.errs...)
 		unchecked = append(unchecked, ns.Flags[f.Index])
+	}
+	var names []string // patched flags, to start a reported cycle from
+	if deps {
+		names = slices.Sorted(maps.Keys(patches))
 	}
 	errs = append(errs, checkPatched(&ns, unchecked, deps, names)...)
 	if len(errs) > 0 {
