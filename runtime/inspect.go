@@ -76,14 +76,7 @@ const (
 
 // PatchFields lists the flag fields a live patch may set, in display order
 // (spec field names; "tripped" is set by monitors and cleared by a reset).
-func PatchFields() []string {
-	return []string{
-		"active", "activation_date", "environments", "performance_baseline",
-		"performance_threshold", "error_threshold", "depends_on", "users",
-		"regions", "account_types", "beta_program", "percentage_rollout",
-		"rules", "default", "tripped",
-	}
-}
+func PatchFields() []string { return spec.PatchFields() }
 
 // FieldInfo is one patchable field of a flag's effective configuration.
 type FieldInfo struct {
@@ -230,11 +223,13 @@ func (s *Spec) Inspect(st State, now time.Time) (*Inspection, error) {
 		}
 		var livePatch map[string]json.RawMessage
 		if p := patches[name]; p != nil {
-			b, err := json.Marshal(p)
-			if err != nil {
+			var buf bytes.Buffer
+			enc := json.NewEncoder(&buf)
+			enc.SetEscapeHTML(false)
+			if err := enc.Encode(p); err != nil {
 				return nil, fmt.Errorf("flag %q: live patch: %v", name, err)
 			}
-			if err := json.Unmarshal(b, &livePatch); err != nil {
+			if err := json.Unmarshal(buf.Bytes(), &livePatch); err != nil {
 				return nil, fmt.Errorf("flag %q: live patch: %v", name, err)
 			}
 		}

@@ -112,6 +112,10 @@ type Edit struct {
 	// Replace makes each patch replace the flag's live patch instead of
 	// merging into it; {} reverts the flag to the spec as written.
 	Replace bool
+	// Revert lists, per flag, fields to delete from its live patch, so that
+	// they fall back to the spec's value (unlike null, which makes them
+	// absent). It applies before Flags' patch of the same flag.
+	Revert map[string][]string
 }
 
 // DefaultChangeTimeout bounds Change's retries when its context has no
@@ -138,10 +142,17 @@ func (c *Client) Change(ctx context.Context, e Edit) error {
 	if e.Actor == "" {
 		return errors.New("live change: actor is required (who makes the change)")
 	}
-	if len(e.Flags) == 0 {
+	if len(e.Flags) == 0 && len(e.Revert) == 0 {
 		return errors.New("live change: no flags to change")
 	}
-	for _, name := range slices.Sorted(maps.Keys(e.Flags)) {
+	for name, fields := range e.Revert {
+		for _, f := range fields {
+			if !slices.Contains(PatchFields(), f) {
+				return fmt.Errorf("live change: flag %q: cannot revert %q: not a patchable field (one of %s)", name, f, strings.Join(PatchFields(), ", "))
+			}
+		}
+	}
+	for _, name := range e.flagNames() {
 		if c.spec.m.Flag(name) == nil {
 			msg := fmt.Sprintf("live change: unknown flag %q", name)
 			if close := closeNames(name, c.spec.FlagNames()); len(close) > 0 {
@@ -216,22 +227,30 @@ func (c *Client) prepare(st State, e Edit) (Change, error) {
 		}
 	}
 	todo := make(map[string][]byte, len(e.Flags))
-	for _, name := range slices.Sorted(maps.Keys(e.Flags)) {
-		raw := e.Flags[name]
-		if !e.Replace {
-			merged, err := mergePatch(st.Flags[name], raw)
+	for _, name := range e.flagNames() {
+		raw, given := e.Flags[name]
+		switch {
+		case !e.Replace || !given:
+			base := st.Flags[name]
+			if e.Replace {
+				base = nil
+			}
+			if !given {
+				raw = json.RawMessage("{}")
+			}
+			merged, err := mergePatch(base, raw, e.Revert[name])
 			if err != nil {
 				return ch, fmt.Errorf("live change: flag %q: %v", name, err)
 			}
 			raw = merged
-		} else if isNullJSON(raw) {
+		case isNullJSON(raw):
 			raw = json.RawMessage("{}")
 		}
 		todo[name] = raw
 		ch.Flags[name] = raw
 	}
 	edited, errs := spec.DecodePatches(c.spec.m, todo)
-	for _, name := range slices.Sorted(maps.Keys(e.Flags)) {
+	for _, name := range e.flagNames() {
 		if err := errs[name]; err != nil {
 			return ch, fmt.Errorf("live change refused: flag %q: %w", name, err)
 		}
@@ -246,12 +265,15 @@ func (c *Client) prepare(st State, e Edit) (Change, error) {
 // mergePatch merges the fields of edit into the patch object base; a field
 // in edit replaces the field in base (null included: null is the patch's
 // "remove this field" value).
-func mergePatch(base, edit json.RawMessage) (json.RawMessage, error) {
+func mergePatch(base, edit json.RawMessage, revert []string) (json.RawMessage, error) {
 	fields := map[string]json.RawMessage{}
 	if !isNullJSON(base) {
 		if err := json.Unmarshal(base, &fields); err != nil {
 			return nil, fmt.Errorf("live patch is not a JSON object: %v", err)
 		}
+	}
+	for _, k := range revert {
+		delete(fields, k)
 	}
 	var ed map[string]json.RawMessage
 	if isNullJSON(edit) {
@@ -332,11 +354,23 @@ func (c *Client) Reset(ctx context.Context, flag, actor, reason string) error {
 	if reason == "" {
 		reason = "operator reset"
 	}
-	return c.Set(ctx, flag, json.RawMessage(`{"tripped":null}`), actor, reason)
+	return c.Change(ctx, Edit{Actor: actor, Reason: reason, Revert: map[string][]string{flag: {"tripped"}}})
 }
 
 // Audit returns the flag's audit trail (all flags when flag is ""), newest
 // first, at most limit entries (all when limit <= 0).
 func (c *Client) Audit(ctx context.Context, flag string, limit int) ([]AuditEntry, error) {
 	return c.opts.store.Audit(ctx, flag, limit)
+}
+
+// flagNames lists the flags e touches (patched or reverted), sorted.
+func (e *Edit) flagNames() []string {
+	names := slices.Collect(maps.Keys(e.Flags))
+	for name := range e.Revert {
+		if _, ok := e.Flags[name]; !ok {
+			names = append(names, name)
+		}
+	}
+	slices.Sort(names)
+	return names
 }

@@ -77,13 +77,14 @@ func (p Patch) MarshalJSON() ([]byte, error) {
 		if buf.Len() > 1 {
 			buf.WriteByte(',')
 		}
-		b, err := json.Marshal(v)
-		if err != nil {
-			return nil, fmt.Errorf("patch field %q: %v", name, err)
-		}
 		buf.WriteString(strconv.Quote(name))
 		buf.WriteByte(':')
-		buf.Write(b)
+		enc := json.NewEncoder(&buf)
+		enc.SetEscapeHTML(false) // "R&D" stays "R&D" for operators reading it
+		if err := enc.Encode(v); err != nil {
+			return nil, fmt.Errorf("patch field %q: %v", name, err)
+		}
+		buf.Truncate(buf.Len() - 1) // Encode's newline
 	}
 	buf.WriteByte('}')
 	return buf.Bytes(), nil
@@ -195,6 +196,9 @@ func (r *Rule) jsonValue() any {
 	}
 	return map[string]any{"attribute": r.Attribute, "operator": r.Operator, "values": vals}
 }
+
+// PatchFields lists the fields a live patch may set, in the spec's order.
+func PatchFields() []string { return slices.Clone(patchFields) }
 
 // patchFile names a patch in error positions.
 const patchFile = "patch"
