@@ -89,22 +89,38 @@
 //
 // # lint
 //
-//	flaggen lint -spec FILE [-warn] [-now DATE] [-stale DURATION] [PACKAGES]
+//	flaggen lint -spec FILE [-warn] [-now DATE] [-stale DURATION] [-redis URL [-namespace NS] [-timeout D]] [PACKAGES]
 //
 // Lint checks the spec FILE against the Go PACKAGES that use it (default
 // ./..., test files included) and prints one finding per line, FILE:LINE:
 // message: expired flags, flags no package references (a constant name
 // passed to Client.Evaluate, ExplainName or ToggleNameAs counts), flags
 // referenced only from _test.go files ("used only in tests"), bool flags on
-// for everyone in a spec unchanged for -stale, and flag names passed to the
-// runtime's by-name APIs that the spec does not declare. It exits 1 when it
-// finds anything.
+// for everyone and unchanged for -stale (ready to remove), and flag names
+// passed to the runtime's by-name APIs that the spec does not declare. It
+// exits 1 when it finds anything, and when Redis is unreachable ("redis at
+// URL unreachable: …", as the operator commands).
+//
+// Without -redis, "ready to remove" is judged by the spec alone and its age
+// is the spec file's last git commit. With -redis (or $FLAGGEN_REDIS_URL;
+// -redis "" ignores it) it is judged by the live state of the namespace,
+// read-only: each flag's effective configuration (spec ⊕ live patch: a flag
+// taken to 100% with flaggen rollout, or whose targeting was removed live,
+// counts; one switched off or tripped live does not), and the later of the
+// file's age and of the flag's last live change in the audit trail (its
+// dependencies' included; never changed live: the file's age). Lint never
+// writes to Redis.
 //
 //	-spec FILE        the spec; default $FLAGGEN_SPEC (required)
 //	-warn             print the findings but exit 0
 //	-now DATE         the date expiry and age are judged against; default: now
-//	-stale DURATION   how long a spec must be unchanged before a flag on for
-//	                  everyone is reported as ready to remove
+//	-stale DURATION   how long a flag on for everyone must be unchanged (spec
+//	                  file and live state) before it is reported as ready to
+//	                  remove; default 720h (30 days)
+//	-redis URL        read the live state in this Redis (URL forms as below);
+//	                  default $FLAGGEN_REDIS_URL
+//	-namespace NS     the namespace; default $FLAGGEN_NAMESPACE, else "default"
+//	-timeout D        give up on Redis after D; default 5s
 //
 // # Live state
 //

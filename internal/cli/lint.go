@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"errors"
 	"flag"
 	"fmt"
 	"os"
@@ -8,12 +9,14 @@ import (
 
 	"github.com/flaggen/flaggen/internal/lint"
 	"github.com/flaggen/flaggen/internal/spec"
+	"github.com/flaggen/flaggen/runtime"
+	"github.com/flaggen/flaggen/runtime/redisstore"
 )
 
 func init() {
 	Register(&Command{
 		Name:  "lint",
-		Args:  "-spec FILE [-warn] [-now DATE] [-stale DURATION] [PACKAGES]",
+		Args:  "-spec FILE [-warn] [-now DATE] [-stale DURATION] [-redis URL [-namespace NS] [-timeout D]] [PACKAGES]",
 		Short: "report expired, unused, finished and misspelled flags",
 		Long: `Lint checks the spec FILE against the Go PACKAGES that use it (default ./...,
 test files included), type-aware, and prints one finding per line,
@@ -31,13 +34,29 @@ FILE:LINE: message, sorted, like go vet:
     dependencies likewise; kinds ops, kill_switch and permission excepted)
     while the spec file has not changed for -stale, judged by its last git
     commit; when git cannot tell (no history, uncommitted changes) the
-    finding says the age is unknown. Live state in a store is not read;
+    finding says the age is unknown. With live state (below), the flag's
+    effective configuration counts and its last live change too;
   - a constant flag name the spec does not declare, passed to a runtime API
     that takes a name (runtime.ToggleNameAs, Client.Evaluate, ExplainName,
     Set, Audit, Reset), with the closest declared name.
 
+With -redis URL (or $` + envRedisURL + ` when -redis is not given; -redis ""
+ignores it), namespace -namespace (default $` + envNamespace + `, else "default"),
+the "ready to remove" check reads the live state the apps share, read-only:
+a flag counts by its effective configuration, the spec with its live patch
+applied (rolled out to 100% or stripped of its targeting live, it counts;
+switched off or tripped live, it does not; a live patch the spec refuses
+leaves it unreported), and its age is the later of the spec file's and of
+its last live change in the audit trail (its dependencies' included); a
+flag never changed live has the file's age. Lint never writes to Redis.
+When the apps recorded a different spec in the namespace, a warning says
+so on standard error.
+
+` + redisURLHelp + `
+
 Lint exits 1 when it finds anything (0 with -warn), 2 on a usage error, and
-1 with the error when the spec is invalid or the packages do not load.`,
+1 with the error when the spec is invalid, the packages do not load, or
+Redis is unreachable.`,
 		Setup: setupLint,
 	})
 }
@@ -46,7 +65,10 @@ func setupLint(fs *flag.FlagSet) func(*Env, []string) error {
 	specFile := fs.String("spec", "", "the spec `FILE` (default $"+envSpec+"; required)")
 	warn := fs.Bool("warn", false, "print the findings but exit 0")
 	now := fs.String("now", "", "the `DATE` (2006-01-02 or RFC 3339) against which expiry and age\nare judged (default: now)")
-	stale := fs.Duration("stale", lint.DefaultStale, "how long the spec must be unchanged before a flag on for everyone\nis reported as ready to remove")
+	stale := fs.Duration("stale", lint.DefaultStale, "how long the spec (and, with -redis, the flag's live state) must be\nunchanged before a flag on for everyone is reported as ready to remove")
+	redisURL := fs.String("redis", "", "judge \"ready to remove\" by the live state in the Redis at `URL`, read-only\n(e.g. localhost:6379, redis://localhost:6379/0, redis+cluster://HOST:PORT or\nredis+sentinel://HOST:PORT?master_name=NAME; default $"+envRedisURL+"; \"\": the spec alone)")
+	namespace := fs.String("namespace", "", "the flaggen namespace `NS` in Redis (default $"+envNamespace+", else \"default\")")
+	timeout := fs.Duration("timeout", 5*time.Second, "give up on Redis after `D`")
 	return func(env *Env, args []string) error {
 		if *specFile == "" {
 			*specFile = os.Getenv(envSpec)
@@ -65,20 +87,73 @@ func setupLint(fs *flag.FlagSet) func(*Env, []string) error {
 			}
 			when = t
 		}
+		redisSet := false
+		fs.Visit(func(f *flag.Flag) { redisSet = redisSet || f.Name == "redis" })
+		if !redisSet {
+			*redisURL = os.Getenv(envRedisURL)
+		}
+		if *redisURL == "" && *namespace != "" {
+			return Usagef("-namespace needs -redis (or $%s)", envRedisURL)
+		}
+		if *redisURL != "" && *timeout <= 0 {
+			return Usagef("-timeout must be positive")
+		}
 		s, err := load(*specFile)
 		if err != nil {
 			return err
 		}
-		diags, err := lint.Run(s, lint.Options{Patterns: args, Now: when, Stale: *stale})
-		if err != nil {
-			return err
+		opt := lint.Options{Patterns: args, Now: when, Stale: *stale}
+		if *redisURL != "" {
+			sess, err := openLintLive(env, s, *redisURL, *namespace, *timeout)
+			if err != nil {
+				return err
+			}
+			defer sess.close()
+			opt.Live = &lint.Live{Store: runtime.ReadOnly(sess.store), Timeout: *timeout}
+			diags, err := lint.Run(s, opt)
+			if le := (*lint.LiveError)(nil); errors.As(err, &le) {
+				if sess.store.Health() != nil {
+					return sess.wrapRedis(le.Err) // "redis at URL unreachable: …"
+				}
+				return fmt.Errorf("reading the live state in %s: %v", sess.where, le.Err)
+			}
+			return printLint(env, diags, err, *warn)
 		}
-		for _, d := range diags {
-			fmt.Fprintln(env.Stdout, d)
-		}
-		if len(diags) > 0 && !*warn {
-			return Fail()
-		}
-		return nil
+		diags, err := lint.Run(s, opt)
+		return printLint(env, diags, err, *warn)
 	}
+}
+
+// openLintLive connects to the live state lint reads (as the operator
+// commands do: an unreachable Redis is "redis at URL unreachable") and
+// warns when the apps recorded a spec other than s in the namespace.
+func openLintLive(env *Env, s *spec.Spec, rawURL, namespace string, timeout time.Duration) (*session, error) {
+	ns := firstNonEmpty(namespace, os.Getenv(envNamespace), redisstore.DefaultNamespace)
+	sess, err := connect(env, rawURL, ns, timeout, false)
+	if err != nil {
+		return nil, err
+	}
+	rs, err := runtime.LoadSpec(s.File, s.Source)
+	if err == nil {
+		err = sess.useSpec(env, specArg{file: s.File, origin: "-spec", spec: rs, src: s.Source})
+	}
+	if err != nil {
+		sess.close()
+		return nil, err
+	}
+	return sess, nil
+}
+
+// printLint prints lint's findings and says how the command ends.
+func printLint(env *Env, diags []lint.Diagnostic, err error, warn bool) error {
+	if err != nil {
+		return err
+	}
+	for _, d := range diags {
+		fmt.Fprintln(env.Stdout, d)
+	}
+	if len(diags) > 0 && !warn {
+		return Fail()
+	}
+	return nil
 }

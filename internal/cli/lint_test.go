@@ -1,9 +1,21 @@
 package cli
 
 import (
+	"context"
+	"encoding/json"
+	"log/slog"
+	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+
+	"github.com/flaggen/flaggen/internal/redistest"
+	"github.com/flaggen/flaggen/runtime"
+	"github.com/flaggen/flaggen/runtime/redisstore"
 )
 
 // lintTestdata is the lint package's fixture tree (a generated package, code
@@ -11,6 +23,7 @@ import (
 const lintTestdata = "../lint/testdata"
 
 func TestLintUsage(t *testing.T) {
+	t.Setenv(envRedisURL, "") // the spec alone
 	for _, tc := range []struct {
 		args []string
 		errs string
@@ -20,6 +33,8 @@ func TestLintUsage(t *testing.T) {
 		{[]string{"lint", "-spec", "f.json", "-stale", "0s"}, "-stale must be positive"},
 		{[]string{"lint", "-spec", "f.json", "-stale", "month"}, `invalid value "month" for flag -stale`},
 		{[]string{"lint", "-bogus"}, "flag provided but not defined: -bogus"},
+		{[]string{"lint", "-spec", "f.json", "-namespace", "shop"}, "-namespace needs -redis (or $FLAGGEN_REDIS_URL)"},
+		{[]string{"lint", "-spec", "f.json", "-redis", "redis://127.0.0.1:1", "-timeout", "0s"}, "-timeout must be positive"},
 	} {
 		code, stdout, stderr := run(t, tc.args...)
 		if code != 2 || stdout != "" || !strings.Contains(stderr, tc.errs) {
@@ -30,6 +45,7 @@ func TestLintUsage(t *testing.T) {
 }
 
 func TestLintFindings(t *testing.T) {
+	t.Setenv(envRedisURL, "") // the spec alone
 	t.Chdir(filepath.Join(lintTestdata, "app"))
 	want := []string{
 		`app_test.go:18: unknown flag "new_uii" (did you mean "new_ui"?)`,
@@ -67,6 +83,7 @@ func TestLintFindings(t *testing.T) {
 }
 
 func TestLintClean(t *testing.T) {
+	t.Setenv(envRedisURL, "") // the spec alone
 	t.Chdir(filepath.Join(lintTestdata, "clean"))
 	// Packages default to ./...
 	if code, stdout, stderr := run(t, "lint", "-spec", "flags/flags.json", "-now", "2025-01-01"); code != 0 || stdout != "" || stderr != "" {
@@ -80,6 +97,7 @@ func TestLintClean(t *testing.T) {
 }
 
 func TestLintFailures(t *testing.T) {
+	t.Setenv(envRedisURL, "") // the spec alone
 	t.Chdir(lintTestdata)
 	code, stdout, stderr := run(t, "lint", "-spec", "clean/flags/flags.json", "./broken")
 	if code != 1 || stdout != "" || !strings.HasPrefix(stderr, "flaggen: cannot load packages:") || !strings.Contains(stderr, "broken/broken.go:4:") {
@@ -94,5 +112,142 @@ func TestLintFailures(t *testing.T) {
 	code, _, stderr = run(t, "lint", "-spec", "missing.json")
 	if code != 1 || !strings.Contains(stderr, "flaggen: open missing.json") {
 		t.Errorf("missing spec: exit %d, stderr %q", code, stderr)
+	}
+}
+
+// lintLiveSpec has flags that are, by the spec alone, at 50% (rolled_*),
+// on for everyone (switched_off, never_live) and regional (untargeted).
+const lintLiveSpec = `{
+  "flags": {
+    "rolled_long_ago": {"active": true, "percentage_rollout": 50},
+    "rolled_recently": {"active": true, "percentage_rollout": 50},
+    "switched_off": {"active": true},
+    "untargeted": {"active": true, "regions": ["US"]},
+    "never_live": {"active": true}
+  }
+}
+`
+
+// lintLiveRepo writes a module using no flag, with lintLiveSpec committed
+// to git on 2024-01-01, and changes into it.
+func lintLiveRepo(t *testing.T) {
+	t.Helper()
+	if _, err := exec.LookPath("git"); err != nil {
+		t.Skip("no git")
+	}
+	dir := t.TempDir()
+	writeFile(t, filepath.Join(dir, "go.mod"), "module lintlive\n\ngo 1.21\n")
+	writeFile(t, filepath.Join(dir, "main.go"), "package main\n\nfunc main() {}\n")
+	writeFile(t, filepath.Join(dir, "flags.json"), lintLiveSpec)
+	for _, args := range [][]string{{"init", "-q"}, {"add", "."}, {"commit", "-q", "-m", "spec"}} {
+		cmd := exec.Command("git", append([]string{"-c", "user.name=t", "-c", "user.email=t@example.com"}, args...)...)
+		cmd.Dir = dir
+		cmd.Env = append(os.Environ(), "GIT_COMMITTER_DATE=2024-01-01T00:00:00Z", "GIT_AUTHOR_DATE=2024-01-01T00:00:00Z")
+		if out, err := cmd.CombinedOutput(); err != nil {
+			t.Fatalf("git %v: %v\n%s", args, err, out)
+		}
+	}
+	t.Chdir(dir)
+}
+
+// readyLines returns the "ready to remove" findings of lint's output.
+func readyLines(out string) string {
+	var b strings.Builder
+	for _, l := range strings.SplitAfter(out, "\n") {
+		if strings.Contains(l, "ready to remove") {
+			b.WriteString(l)
+		}
+	}
+	return b.String()
+}
+
+func TestLintLive(t *testing.T) {
+	srv := redistest.Start(t)
+	lintLiveRepo(t)
+	t.Setenv(envRedisURL, "")
+	t.Setenv(envNamespace, "")
+	url := "redis://" + srv.Addr()
+
+	// The live history, written through a store whose clock says when.
+	rdb := redis.NewClient(&redis.Options{Addr: srv.Addr()})
+	defer rdb.Close()
+	var now time.Time
+	w, err := redisstore.New(rdb, redisstore.WithNamespace("shop"), redisstore.WithClock(func() time.Time { return now }),
+		redisstore.WithLogger(slog.New(slog.DiscardHandler)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer w.Close()
+	for _, c := range []struct{ when, flag, patch string }{
+		{"2024-03-01T10:00:00Z", "rolled_long_ago", `{"percentage_rollout":100}`},
+		{"2024-03-01T10:00:00Z", "switched_off", `{"active":false}`},
+		{"2024-03-01T10:00:00Z", "untargeted", `{"regions":null}`},
+		{"2025-05-28T10:00:00Z", "rolled_recently", `{"percentage_rollout":100}`},
+	} {
+		if now, err = time.Parse(time.RFC3339, c.when); err != nil {
+			t.Fatal(err)
+		}
+		ch := runtime.Change{Actor: "alice", Reason: "ramp", Flags: map[string]json.RawMessage{c.flag: json.RawMessage(c.patch)}}
+		if _, err := w.Apply(context.Background(), ch); err != nil {
+			t.Fatal(err)
+		}
+	}
+	before := liveMark(t, srv, "shop")
+
+	// By the spec alone (-redis "" although $FLAGGEN_REDIS_URL is set).
+	t.Setenv(envRedisURL, url)
+	t.Setenv(envNamespace, "shop")
+	code, out, errs := run(t, "lint", "-spec", "flags.json", "-now", "2025-06-01", "-redis", "")
+	want := `flags.json:5: flag "switched_off" is on for everyone (no targeting) and flags.json is unchanged since 2024-01-01: ready to remove` + "\n" +
+		`flags.json:7: flag "never_live" is on for everyone (no targeting) and flags.json is unchanged since 2024-01-01: ready to remove` + "\n"
+	if code != 1 || errs != "" || readyLines(out) != want {
+		t.Errorf("spec alone: exit %d, stderr %q, findings:\n%s\nwant:\n%s", code, errs, readyLines(out), want)
+	}
+
+	// Live, from $FLAGGEN_REDIS_URL and $FLAGGEN_NAMESPACE, and from the
+	// options: rolled_long_ago and untargeted count, rolled_recently was
+	// changed four days ago, switched_off is off.
+	want = `flags.json:3: flag "rolled_long_ago" is on for everyone (100% rollout; live patch {"percentage_rollout":100}) and flags.json is unchanged since 2024-01-01 (last live change 2024-03-01 by alice): ready to remove` + "\n" +
+		`flags.json:6: flag "untargeted" is on for everyone (no targeting; live patch {"regions":null}) and flags.json is unchanged since 2024-01-01 (last live change 2024-03-01 by alice): ready to remove` + "\n" +
+		`flags.json:7: flag "never_live" is on for everyone (no targeting) and flags.json is unchanged since 2024-01-01: ready to remove` + "\n"
+	for _, args := range [][]string{
+		{"lint", "-spec", "flags.json", "-now", "2025-06-01"},
+		{"lint", "-spec", "flags.json", "-now", "2025-06-01", "-redis", srv.Addr(), "-namespace", "shop", "-warn", "./..."},
+	} {
+		code, out, errs := run(t, args...)
+		wantCode := 1
+		if strings.Contains(strings.Join(args, " "), "-warn") {
+			wantCode = 0
+		}
+		if code != wantCode || errs != "" || readyLines(out) != want {
+			t.Errorf("flaggen %s: exit %d, stderr %q, findings:\n%s\nwant:\n%s", strings.Join(args, " "), code, errs, readyLines(out), want)
+		}
+	}
+	// Another namespace has no live state: the spec alone.
+	if code, out, _ := run(t, "lint", "-spec", "flags.json", "-now", "2025-06-01", "-namespace", "other"); code != 1 || !strings.Contains(out, `"switched_off" is on for everyone`) {
+		t.Errorf("-namespace other: exit %d, stdout:\n%s", code, out)
+	}
+	// A month later rolled_recently is long unchanged too.
+	if _, out, _ := run(t, "lint", "-spec", "flags.json", "-now", "2025-07-01"); !strings.Contains(out, `flags.json:4: flag "rolled_recently" is on for everyone (100% rollout; live patch {"percentage_rollout":100}) and flags.json is unchanged since 2024-01-01 (last live change 2025-05-28 by alice): ready to remove`) {
+		t.Errorf("a month later, rolled_recently is not ready to remove:\n%s", out)
+	}
+	if after := liveMark(t, srv, "shop"); after != before {
+		t.Errorf("lint wrote to Redis: before %s, after %s", before, after)
+	}
+
+	// The apps run another spec: a warning, and lint goes on.
+	if err := w.RecordSpec(context.Background(), "app/flags.json", []byte(`{"flags": {}}`)); err != nil {
+		t.Fatal(err)
+	}
+	code, out, errs = run(t, "lint", "-spec", "flags.json", "-now", "2025-06-01")
+	if code != 1 || readyLines(out) != want || !strings.HasPrefix(errs, "flaggen: warning: -spec flags.json (sha256 ") || strings.Count(errs, "\n") != 1 {
+		t.Errorf("recorded spec differs: exit %d, stderr %q, findings:\n%s", code, errs, readyLines(out))
+	}
+
+	// Redis down: the operator commands' one-line error, exit 1.
+	srv.Stop()
+	code, out, errs = run(t, "lint", "-spec", "flags.json", "-now", "2025-06-01", "-timeout", "1s")
+	if code != 1 || out != "" || !strings.HasPrefix(errs, "flaggen: redis at "+url+" unreachable: ") || strings.Count(errs, "\n") != 1 {
+		t.Errorf("redis down: exit %d, stdout %q, stderr %q; want exit 1 and one line \"redis at %s unreachable: …\"", code, out, errs, url)
 	}
 }

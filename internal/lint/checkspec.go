@@ -16,23 +16,40 @@ import (
 // being on for everyone does not make them ready to remove.
 var permanentKinds = []string{"ops", "kill_switch", "permission"}
 
-// CheckSpec reports what the spec alone shows (opt.Dir, Now, Stale and
-// SpecChanged are used; zero values as in Run):
+// CheckSpec reports what the spec, and the live state when opt.Live is
+// set, show (opt.Dir, Now, Stale, SpecChanged and Live are used; zero
+// values as in Run):
 //
 //   - flags expired at opt.Now (spec.Flag.Expired: "expires" is the last
 //     valid day, as for the generator's Deprecated notice);
-//   - bool flags that are on for everyone (active, activation date passed,
-//     no environment, region, account-type, beta or rule targeting, a
-//     percentage_rollout of 100 or none, and every dependency likewise) and
-//     whose kind is not ops, kill_switch or permission, when the spec file
-//     has been unchanged for opt.Stale. The age comes from opt.SpecChanged
-//     (by default the file's last git commit), which is a bound for every
-//     flag in the file: a file changed within opt.Stale hides the finding,
-//     and an unknown age is reported as such in the message. Live state
-//     (a store) is not consulted.
-func CheckSpec(s *spec.Spec, opt Options) []Diagnostic {
+//   - bool flags that are on for everyone (active, not tripped, activation
+//     date passed, no environment, region, account-type, beta or rule
+//     targeting, a percentage_rollout of 100 or none, and every dependency
+//     likewise) and whose kind is not ops, kill_switch or permission, when
+//     they have been unchanged for opt.Stale.
+//
+// Without opt.Live, "on for everyone" is judged by the spec alone and the
+// age is the spec file's, from opt.SpecChanged (by default its last git
+// commit): a bound for every flag in the file, so a file changed within
+// opt.Stale hides the finding, and an unknown age is reported as such.
+//
+// With opt.Live, it is judged by each flag's effective configuration, the
+// spec with the live patch applied (a flag rolled out to 100% or stripped
+// of its targeting live counts; one switched off or tripped live does not),
+// and the age is the later of the file's and of the flag's last live
+// change in the audit trail, its dependencies' included (a flag never
+// changed live has the file's age). A live change within opt.Stale hides
+// the finding even when the file's age is unknown. A flag whose live patch
+// (or a dependency's) the spec refuses is not reported: the apps' state for it is unknown. The
+// store is only read (Load, Audit); the error is a *LiveError when it
+// cannot be.
+func CheckSpec(s *spec.Spec, opt Options) ([]Diagnostic, error) {
 	if err := opt.defaults(); err != nil {
-		return nil
+		return nil, err
+	}
+	live, err := readLive(s, opt.Live)
+	if err != nil {
+		return nil, err
 	}
 	file := relPath(opt.Dir, s.File)
 	at := func(ptr string) (string, int) { return file, specLine(s, ptr) }
@@ -43,11 +60,12 @@ func CheckSpec(s *spec.Spec, opt Options) []Diagnostic {
 	}
 	var changed *time.Time // resolved lazily: git runs only when needed
 	var changedKnown, asked bool
-	for _, f := range s.Flags {
-		if f.Expired(opt.Now) {
-			add(flagPtr(f.Name, "expires"), fmt.Sprintf("flag %q expired after %s: remove it", f.Name, formatDate(*f.Expires)))
+	for _, sf := range s.Flags {
+		if sf.Expired(opt.Now) {
+			add(flagPtr(sf.Name, "expires"), fmt.Sprintf("flag %q expired after %s: remove it", sf.Name, formatDate(*sf.Expires)))
 		}
-		if f.Type != spec.Bool || slices.Contains(permanentKinds, f.Kind) || !onForEveryone(s, f, opt.Now, nil) {
+		f := live.eff.Flag(sf.Name)
+		if f.Type != spec.Bool || slices.Contains(permanentKinds, f.Kind) || live.unknown(f.Name) || !onForEveryone(live.eff, f, opt.Now, nil) {
 			continue
 		}
 		why := "no targeting"
@@ -56,26 +74,40 @@ func CheckSpec(s *spec.Spec, opt Options) []Diagnostic {
 			why = "100% rollout"
 			ptr = flagPtr(f.Name, "percentage_rollout")
 		}
+		if p := live.patch[f.Name]; p != nil {
+			why += "; live patch " + string(p)
+		}
 		if !asked {
 			asked = true
 			if t, ok := opt.SpecChanged(specPath(s, opt)); ok {
 				changed, changedKnown = &t, true
 			}
 		}
+		entry, changedFlag, liveChanged := live.lastChange(f.Name)
+		if liveChanged && opt.Now.Sub(entry.Time) < opt.Stale {
+			continue // changed live recently
+		}
+		base := filepath.Base(s.File)
 		switch {
+		case !changedKnown && liveChanged:
+			add(ptr, fmt.Sprintf("flag %q is on for everyone (%s): ready to remove (%s; the age of %s is unknown: uncommitted changes or no git history)", f.Name, why, describeChange(entry, changedFlag, f.Name), base))
 		case !changedKnown:
-			add(ptr, fmt.Sprintf("flag %q is on for everyone (%s): ready to remove (age unknown: %s has uncommitted changes or no git history)", f.Name, why, filepath.Base(s.File)))
-		case opt.Now.Sub(*changed) >= opt.Stale:
-			add(ptr, fmt.Sprintf("flag %q is on for everyone (%s) and %s is unchanged since %s: ready to remove", f.Name, why, filepath.Base(s.File), changed.UTC().Format(time.DateOnly)))
+			add(ptr, fmt.Sprintf("flag %q is on for everyone (%s): ready to remove (age unknown: %s has uncommitted changes or no git history)", f.Name, why, base))
+		case opt.Now.Sub(*changed) < opt.Stale:
+		case liveChanged:
+			add(ptr, fmt.Sprintf("flag %q is on for everyone (%s) and %s is unchanged since %s (%s): ready to remove", f.Name, why, base, changed.UTC().Format(time.DateOnly), describeChange(entry, changedFlag, f.Name)))
+		default:
+			add(ptr, fmt.Sprintf("flag %q is on for everyone (%s) and %s is unchanged since %s: ready to remove", f.Name, why, base, changed.UTC().Format(time.DateOnly)))
 		}
 	}
-	return ds
+	return ds, nil
 }
 
 // onForEveryone reports whether bool flag f evaluates to true for every
-// context in every declared environment at now, by the spec alone.
+// context in every declared environment at now, by the spec s (the spec
+// alone, or with the live patches applied).
 func onForEveryone(s *spec.Spec, f *spec.Flag, now time.Time, seen map[string]bool) bool {
-	if !f.Active || f.ActivationDate != nil && now.Before(*f.ActivationDate) {
+	if !f.Active || f.Tripped != "" || f.ActivationDate != nil && now.Before(*f.ActivationDate) {
 		return false
 	}
 	if f.Environments != nil && (len(s.Environments) == 0 || !coversAll(f.Environments, s.Environments)) {

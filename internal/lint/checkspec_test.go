@@ -64,6 +64,15 @@ func testSpec() *spec.Spec {
 	return &spec.Spec{File: "flags.json", Source: []byte(specSrc), Environments: []string{"dev", "production"}, Flags: flags}
 }
 
+func mustCheckSpec(t *testing.T, s *spec.Spec, opt Options) []Diagnostic {
+	t.Helper()
+	ds, err := CheckSpec(s, opt)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return ds
+}
+
 func diagLines(ds []Diagnostic) string {
 	var b strings.Builder
 	for _, d := range ds {
@@ -104,7 +113,7 @@ func TestCheckSpec(t *testing.T) {
 		},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			got := diagLines(sortDiags(CheckSpec(testSpec(), Options{Dir: t.TempDir(), Now: now, SpecChanged: tc.changed})))
+			got := diagLines(sortDiags(mustCheckSpec(t, testSpec(), Options{Dir: t.TempDir(), Now: now, SpecChanged: tc.changed})))
 			if got != tc.want {
 				t.Errorf("got:\n%s\nwant:\n%s", got, tc.want)
 			}
@@ -122,7 +131,7 @@ func TestCheckSpecExpiryBoundary(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		ds := CheckSpec(s, Options{Dir: "/", Now: at, SpecChanged: never})
+		ds := mustCheckSpec(t, s, Options{Dir: "/", Now: at, SpecChanged: never})
 		got := slices.ContainsFunc(ds, func(d Diagnostic) bool { return strings.Contains(d.Message, "expired") })
 		if got != want {
 			t.Errorf("now=%s: expired reported = %v, want %v", now, got, want)

@@ -46,6 +46,9 @@ type Options struct {
 	SpecChanged func(file string) (t time.Time, ok bool)
 	// Env is the environment for the go command; nil means os.Environ().
 	Env []string
+	// Live, when set, is the live state the "ready to remove" check judges
+	// flags by (see CheckSpec); nil judges them by the spec alone.
+	Live *Live
 }
 
 func (o *Options) defaults() error {
@@ -73,12 +76,16 @@ func (o *Options) defaults() error {
 
 // Run lints the spec s (parsed from s.File) and the packages that
 // opt.Patterns match, and returns the diagnostics sorted by file and line.
-// The error is non-nil only when the packages cannot be loaded or analyzed.
+// The error is non-nil only when the packages cannot be loaded or analyzed,
+// or the live state (opt.Live) cannot be read: then it is a *LiveError.
 func Run(s *spec.Spec, opt Options) ([]Diagnostic, error) {
 	if err := opt.defaults(); err != nil {
 		return nil, err
 	}
-	diags := CheckSpec(s, opt)
+	diags, err := CheckSpec(s, opt)
+	if err != nil {
+		return nil, err
+	}
 	pkgs, err := load(opt)
 	if err != nil {
 		return nil, err
