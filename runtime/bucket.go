@@ -89,10 +89,11 @@ func bucketSum(h [32]byte) int {
 // bucketValue computes the bucket of an attribute value: str() of an int is
 // its decimal form, a string is itself, a bool is "True"/"False" and a float
 // is Python's repr. ok is false when the value is absent.
-func bucketValue(v Value, salt string) (b int, ok bool) {
+func bucketValue(v Value, sw *saltWords) (b int, ok bool) {
+	salt := sw.s
 	switch v.kind {
 	case kindInt:
-		return bucketInt(int64(v.n), salt), true
+		return bucketIntWords(int64(v.n), sw), true
 	case kindString:
 		return bucket(v.s, salt), true
 	case kindBool:
@@ -177,4 +178,80 @@ func pyFloatRepr(dst []byte, f float64) []byte {
 	dst = append(dst, digits[:exp+1]...)
 	dst = append(dst, '.')
 	return append(dst, digits[exp+1:]...)
+}
+
+// saltWords is a bucketing salt split into little-endian 64-bit words, so
+// that str(id)+salt can be laid into a SHA-256 block without a byte buffer.
+type saltWords struct {
+	s  string
+	w  [8]uint64
+	n  int  // words the salt occupies
+	ok bool // the salt fits one block's message with room for an id
+}
+
+func newSaltWords(salt string) saltWords {
+	sw := saltWords{s: salt, n: (len(salt) + 7) / 8, ok: len(salt) <= sha256block.MaxOneBlock}
+	if sw.ok {
+		var b [64]byte
+		copy(b[:], salt)
+		for i := range sw.w {
+			sw.w[i] = binary.LittleEndian.Uint64(b[8*i:])
+		}
+	}
+	return sw
+}
+
+// bucketIntWords is bucketInt(id, sw.s) with the hash block assembled in
+// words: the decimal digits of id, then the salt shifted after them.
+func bucketIntWords(id int64, sw *saltWords) int {
+	u := uint64(id)
+	if id < 0 {
+		u = -u
+	}
+	var tmp [20]byte
+	i := len(tmp)
+	for u >= 100 {
+		q := u / 100
+		d := (u - q*100) * 2
+		i -= 2
+		tmp[i], tmp[i+1] = digitPairs[d], digitPairs[d+1]
+		u = q
+	}
+	if u >= 10 {
+		i -= 2
+		tmp[i], tmp[i+1] = digitPairs[u*2], digitPairs[u*2+1]
+	} else {
+		i--
+		tmp[i] = byte('0' + u)
+	}
+	k := len(tmp) - i // bytes of str(id)
+	if id < 0 {
+		k++
+	}
+	if !sw.ok || k+len(sw.s) > sha256block.MaxOneBlock {
+		return bucketInt(id, sw.s)
+	}
+	// The digits go through a register, one 8-byte store per full word.
+	var block [8]uint64
+	var acc uint64
+	j := 0
+	if id < 0 {
+		acc, j = '-', 1
+	}
+	for ; i < len(tmp); i, j = i+1, j+1 {
+		acc |= uint64(tmp[i]) << (8 * (j & 7))
+		if j&7 == 7 {
+			block[j>>3], acc = acc, 0
+		}
+	}
+	block[j>>3] = acc
+	// The salt's words, shifted to start right after the digits.
+	q, r := k>>3, uint(8*(k&7))
+	for w := 0; w < sw.n; w++ {
+		block[w+q] |= sw.w[w] << r
+		if r != 0 {
+			block[w+q+1] |= sw.w[w] >> (64 - r)
+		}
+	}
+	return bucketSum(sha256block.SumWords(&block, k+len(sw.s)))
 }

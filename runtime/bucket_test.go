@@ -46,12 +46,14 @@ var pythonVectors = []struct {
 
 func TestBucketPythonVectors(t *testing.T) {
 	for _, v := range pythonVectors {
-		got, ok := bucketValue(v.id, v.salt)
+		sw := newSaltWords(v.salt)
+		got, ok := bucketValue(v.id, &sw)
 		if !ok || got != v.want {
 			t.Errorf("bucket(%s, %q) = %d, %v; Python says %d", v.id.GoString(), v.salt, got, ok, v.want)
 		}
 	}
-	if _, ok := bucketValue(Value{}, "x"); ok {
+	x := newSaltWords("x")
+	if _, ok := bucketValue(Value{}, &x); ok {
 		t.Error("bucket of an absent key reported ok")
 	}
 }
@@ -66,10 +68,19 @@ func bigBucket(s string) int {
 func TestBucketMatchesBigInt(t *testing.T) {
 	const n = 100_000
 	salts := []string{"new_ui", "advanced_search", ""}
+	words := make([]saltWords, len(salts))
+	for k, salt := range salts {
+		words[k] = newSaltWords(salt)
+	}
 	for i := int64(-n / 10); i < n; i++ {
-		salt := salts[int(i&3)%len(salts)]
-		if got, want := bucketInt(i, salt), bigBucket(strconv.FormatInt(i, 10)+salt); got != want {
+		k := int(i&3) % len(salts)
+		salt := salts[k]
+		want := bigBucket(strconv.FormatInt(i, 10) + salt)
+		if got := bucketInt(i, salt); got != want {
 			t.Fatalf("bucketInt(%d, %q) = %d, big.Int says %d", i, salt, got, want)
+		}
+		if got := bucketIntWords(i, &words[k]); got != want {
+			t.Fatalf("bucketIntWords(%d, %q) = %d, big.Int says %d", i, salt, got, want)
 		}
 	}
 	for i := 0; i < n/10; i++ {
@@ -83,9 +94,14 @@ func TestBucketMatchesBigInt(t *testing.T) {
 	edges := []int64{math.MinInt64, math.MinInt64 + 1, math.MaxInt64, -1, 0, 9, 10, 99, 100, 999_999_999_999_999_999, 1_000_000_000_000_000_000}
 	longSalt := strings.Repeat("s", 50)
 	for _, id := range edges {
-		for _, salt := range []string{"new_ui", longSalt} {
-			if got, want := bucketInt(id, salt), bigBucket(strconv.FormatInt(id, 10)+salt); got != want {
+		for _, salt := range []string{"new_ui", longSalt, strings.Repeat("x", 35), strings.Repeat("y", 36), strings.Repeat("z", 60)} {
+			want := bigBucket(strconv.FormatInt(id, 10) + salt)
+			if got := bucketInt(id, salt); got != want {
 				t.Fatalf("bucketInt(%d, %q) = %d, big.Int says %d", id, salt, got, want)
+			}
+			sw := newSaltWords(salt)
+			if got := bucketIntWords(id, &sw); got != want {
+				t.Fatalf("bucketIntWords(%d, %q) = %d, big.Int says %d", id, salt, got, want)
 			}
 		}
 	}
@@ -110,9 +126,11 @@ func TestBucketDistribution(t *testing.T) {
 
 func TestBucketNoAlloc(t *testing.T) {
 	id := String("user-12345")
+	asw, nsw := newSaltWords("advanced_search"), newSaltWords("new_ui")
 	if n := testing.AllocsPerRun(1000, func() {
 		bucketInt(1234567, "new_ui")
-		bucketValue(id, "advanced_search")
+		bucketIntWords(1234567, &nsw)
+		bucketValue(id, &asw)
 	}); n != 0 {
 		t.Fatalf("bucketing allocates %v times per run", n)
 	}

@@ -73,6 +73,7 @@ type cflag struct {
 	hasRollout bool
 	rollout    float64
 	salt       string
+	saltW      saltWords // salt as hash-block words, for integer keys
 	variants   []cvariant
 	def        Value // default value of a variant flag
 	pin        *pin
@@ -170,6 +171,7 @@ func build(in buildInput) (*snapshot, error) {
 		if f.Salt != "" {
 			c.salt = f.Salt
 		}
+		c.saltW = newSaltWords(c.salt)
 		if f.PercentageRollout != nil {
 			c.hasRollout, c.rollout = true, *f.PercentageRollout
 		}
@@ -359,7 +361,7 @@ func (s *snapshot) decide(i int, a []Value) verdict {
 		v.step, v.variant = stepNoKey, -1
 		return v
 	}
-	b, ok := bucketValue(a[s.key], c.salt)
+	b, ok := bucketValue(a[s.key], &c.saltW)
 	if !ok {
 		v.step, v.variant = stepNoKey, -1
 		return v
@@ -400,7 +402,7 @@ func (s *snapshot) target(c *cflag, a []Value) verdict {
 	if s.key < 0 || s.key >= len(a) {
 		return verdict{step: stepNoKey, variant: -1}
 	}
-	b, ok := bucketValue(a[s.key], c.salt)
+	b, ok := bucketValue(a[s.key], &c.saltW)
 	if !ok {
 		return verdict{step: stepNoKey, variant: -1}
 	}

@@ -18,7 +18,6 @@ func Sum(data []byte) [32]byte {
 	if len(data) > MaxOneBlock || !useSHANI {
 		return sha256.Sum256(data)
 	}
-	// FIPS 180-4, 5.1.1: message, 0x80, zeros, 64-bit big-endian bit length.
 	// The block is built as little-endian 64-bit words (so its bytes are in
 	// message order) with one 8-byte store per word, which the assembly
 	// reads back with 8-byte loads: mixing narrow stores with 16-byte loads
@@ -38,10 +37,29 @@ func Sum(data []byte) [32]byte {
 			w = w<<8 | uint64(data[j])
 		}
 	}
-	block[i/8] = w | 0x80<<(8*r)
+	block[i/8] = w
+	return SumWords(&block, n)
+}
+
+// SumWords returns the SHA-256 digest of the n-byte message held in block
+// as little-endian 64-bit words (message byte j is byte j%8 of word j/8),
+// with every byte from n on zero; n must be at most MaxOneBlock. It adds the
+// padding in place. Callers that assemble their message in registers (the
+// runtime's rollout bucketing) avoid a byte buffer and the store-forwarding
+// stalls of reading it back in words.
+func SumWords(block *[8]uint64, n int) [32]byte {
+	if !useSHANI {
+		var msg [64]byte
+		for i, w := range block {
+			binary.LittleEndian.PutUint64(msg[8*i:], w)
+		}
+		return sha256.Sum256(msg[:n])
+	}
+	// FIPS 180-4, 5.1.1: message, 0x80, zeros, 64-bit big-endian bit length.
+	block[n/8] |= 0x80 << (8 * (n % 8))
 	block[7] = bits.ReverseBytes64(uint64(n) * 8)
 	var out [32]byte
-	sumBlock(&out, &block)
+	sumBlock(&out, block)
 	return out
 }
 

@@ -3,6 +3,7 @@ package sha256block
 import (
 	"bytes"
 	"crypto/sha256"
+	"encoding/binary"
 	"encoding/hex"
 	"math/rand/v2"
 	"strings"
@@ -97,5 +98,28 @@ func BenchmarkStdlib(b *testing.B) {
 	b.SetBytes(int64(len(data)))
 	for b.Loop() {
 		sink = sha256.Sum256(data)
+	}
+}
+
+// TestSumWords: a message given as little-endian words hashes like
+// crypto/sha256, for every length the one-block path takes.
+func TestSumWords(t *testing.T) {
+	rng := rand.New(rand.NewPCG(7, 11))
+	for n := 0; n <= MaxOneBlock; n++ {
+		for range 8 {
+			msg := make([]byte, n)
+			for i := range msg {
+				msg[i] = byte(rng.Uint32())
+			}
+			var padded [64]byte
+			copy(padded[:], msg)
+			var block [8]uint64
+			for i := range block {
+				block[i] = binary.LittleEndian.Uint64(padded[8*i:])
+			}
+			if got, want := SumWords(&block, n), sha256.Sum256(msg); got != want {
+				t.Fatalf("SumWords of %d bytes %x = %x, want %x", n, msg, got, want)
+			}
+		}
 	}
 }
