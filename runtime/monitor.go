@@ -134,6 +134,19 @@ func (c *Client) Monitor(h Handle, fn func() error) (err error) {
 	return err
 }
 
+// MonitorValue is Monitor for a feature that returns a result (the seed's
+// PerformanceMonitor.monitor returns the code block's value): it times fn,
+// reports an error or a panic (re-raised) against the flag, and returns
+// fn's results.
+func MonitorValue[T any](c *Client, h Handle, fn func() (T, error)) (v T, err error) {
+	err = c.Monitor(h, func() error {
+		var ferr error
+		v, ferr = fn()
+		return ferr
+	})
+	return v, err
+}
+
 func (c *Client) flushLoop() {
 	defer c.wg.Done()
 	t := time.NewTicker(c.opts.flush)

@@ -102,9 +102,16 @@ func TestPerformanceThresholdAndMonitor(t *testing.T) {
 		c.Monitor(as, func() error { panic("kaboom") })
 	}()
 	c.Monitor(as, func() error { return nil })
+	// MonitorValue passes fn's result through and counts its error.
+	if v, err := MonitorValue(c, as, func() (string, error) { return "results", nil }); v != "results" || err != nil {
+		t.Errorf("MonitorValue = %q, %v", v, err)
+	}
+	if _, err := MonitorValue(c, as, func() (int, error) { return 0, boom }); err != boom {
+		t.Errorf("MonitorValue error = %v", err)
+	}
 	c.Flush(ctx)
-	if n, _ := c.Store().Counters(ctx, "advanced_search"); n[CounterErrors] != 2 {
-		t.Errorf("counters %v, want 2 errors", n)
+	if n, _ := c.Store().Counters(ctx, "advanced_search"); n[CounterErrors] != 3 {
+		t.Errorf("counters %v, want 3 errors", n)
 	}
 }
 
