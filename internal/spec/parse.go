@@ -1,6 +1,9 @@
 package spec
 
 import (
+	"slices"
+	"strings"
+
 	"github.com/flaggen/flaggen/schema"
 )
 
@@ -14,6 +17,7 @@ func Parse(file string, data []byte) (*Spec, error) {
 		return nil, errs
 	}
 	errs = append(errs, doc.validate(schema.Spec())...)
+	seedHint(doc.root, errs)
 	b := &builder{}
 	s := b.spec(doc.root)
 	errs = append(errs, b.errs...)
@@ -27,4 +31,29 @@ func Parse(file string, data []byte) (*Spec, error) {
 	s.File = file
 	s.Source = data
 	return s, nil
+}
+
+// seedHint explains the errors of a bare seed features_config.json (flags
+// at the top level, no "flags" object): that file goes under "flags" as it is.
+func seedHint(root *node, errs ErrorList) {
+	if root.kind != kObject || slices.Contains(root.keys, "flags") {
+		return
+	}
+	looksLikeFlag := map[string]bool{}
+	for i, k := range root.keys {
+		if v := root.elems[i]; v.kind == kObject && slices.Contains(v.keys, "active") {
+			looksLikeFlag["/"+escapeToken(k)] = true
+		}
+	}
+	if len(looksLikeFlag) == 0 {
+		return
+	}
+	for _, e := range errs {
+		switch {
+		case e.Pointer == "" && e.Msg == `missing required field "flags"`:
+			e.Msg += ` (this looks like a seed features_config.json: wrap it as {"flags": …}, unchanged)`
+		case looksLikeFlag[e.Pointer] && strings.HasPrefix(e.Msg, "unknown field"):
+			e.Msg += ` (a flag? flags go under "flags")`
+		}
+	}
 }
