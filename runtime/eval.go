@@ -257,7 +257,9 @@ func (s *snapshot) fold(i int) {
 	c := &s.flags[i]
 	if c.pin != nil {
 		c.isConst = true
-		c.cverd = verdict{step: stepPinned, on: true, variant: -1}
+		// For dependants a pinned bool flag is on only when pinned true
+		// (variant flags cannot be depended on).
+		c.cverd = verdict{step: stepPinned, on: c.variantFl || c.pin.val.n != 0, variant: -1}
 		c.setConst(c.pin.val)
 		return
 	}
