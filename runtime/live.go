@@ -203,7 +203,13 @@ func (c *Client) change(ctx context.Context, e Edit, skip func(State) bool) (wro
 		if err != nil {
 			return false, fmt.Errorf("live change: %w", err)
 		}
-		return true, c.reload(ctx)
+		// The write is committed: a failed local reload must not read as a
+		// failed write (a caller could retry and write twice). The
+		// follower applies the change when the store answers again.
+		if err := c.reload(ctx); err != nil {
+			c.log.Warn("flaggen: live change written; reloading it here failed, the follower will apply it", "err", err)
+		}
+		return true, nil
 	}
 }
 
