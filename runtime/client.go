@@ -169,7 +169,9 @@ func NewClient(s *Spec, opts ...Option) (*Client, error) {
 	// background: NewClient returns serving the spec.
 	ctx, cancel := context.WithTimeout(c.ctx, o.startTimeout)
 	started := make(chan error, 1)
+	c.wg.Add(1)
 	go func() {
+		defer c.wg.Done()
 		defer cancel()
 		err := c.reload(ctx)
 		if err == nil {
@@ -258,10 +260,15 @@ func (c *Client) Close() error {
 		c.timer.Stop()
 	}
 	c.mu.Unlock()
-	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+	ctx, cancel := context.WithTimeout(context.Background(), c.opts.startTimeout)
 	err := c.Flush(ctx)
 	cancel()
+	if err != nil {
+		c.log.Warn("flaggen: closing: monitor reports not flushed are lost", "err", err)
+	}
+	c.unknownMu.Lock()
 	c.cancel()
+	c.unknownMu.Unlock()
 	c.wg.Wait()
 	if c.ownStore {
 		err = errors.Join(err, c.opts.store.Close())
@@ -544,8 +551,10 @@ func (c *Client) registerUnknown() {
 	for name := range c.unregistered {
 		flags[name] = json.RawMessage(`{"active":false}`)
 	}
+	c.wg.Add(1) // under unknownMu: Close cancels under it before it waits
 	c.unknownMu.Unlock()
 	go func() {
+		defer c.wg.Done()
 		ctx, cancel := context.WithTimeout(c.ctx, c.opts.startTimeout)
 		err := c.opts.store.Register(ctx, flags)
 		cancel()
