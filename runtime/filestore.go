@@ -269,10 +269,17 @@ func (f *FileStore) write(op func() error) error {
 	if _, err := f.syncLocked(false); err != nil && !errors.Is(err, fs.ErrNotExist) {
 		return fmt.Errorf("live-state file unusable, not writing over it: %w", err)
 	}
+	saved := f.mem.save()
 	if err := op(); err != nil {
 		return err
 	}
-	return f.writeLocked()
+	if err := f.writeLocked(); err != nil {
+		// Not on disk: not a change. Undo it in memory too, so that no
+		// reader is served state that a restart would lose.
+		f.mem.restore(saved)
+		return err
+	}
+	return nil
 }
 
 // fresh picks up outside edits before a read.

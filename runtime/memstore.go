@@ -293,3 +293,34 @@ func (m *MemoryStore) Close() error {
 	m.watchers = nil
 	return nil
 }
+
+// memState is a copy of a MemoryStore's data, for undoing a change.
+type memState struct {
+	version  uint64
+	flags    map[string]json.RawMessage
+	audit    []AuditEntry
+	counters map[string]map[string]int64
+	feedback map[string][]Feedback
+	spec     *recordedSpec
+}
+
+// save copies the store's data (entries are never modified in place, so a
+// shallow copy of each map and slice is enough).
+func (m *MemoryStore) save() memState {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	st := memState{version: m.version, flags: maps.Clone(m.flags), audit: slices.Clone(m.audit),
+		counters: make(map[string]map[string]int64, len(m.counters)), feedback: maps.Clone(m.feedback), spec: m.spec}
+	for k, v := range m.counters {
+		st.counters[k] = maps.Clone(v)
+	}
+	return st
+}
+
+// restore puts back data saved by save and wakes the watchers.
+func (m *MemoryStore) restore(st memState) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.version, m.flags, m.audit, m.counters, m.feedback, m.spec = st.version, st.flags, st.audit, st.counters, st.feedback, st.spec
+	m.notify()
+}
