@@ -88,7 +88,10 @@ func WithFlushInterval(d time.Duration) Option { return func(o *options) { o.flu
 
 // Client evaluates flags of one spec from an atomically swapped snapshot of
 // the spec, live state from the Store, and test pins. It is safe for
-// concurrent use; evaluation never blocks, locks, does I/O or allocates.
+// concurrent use. The typed evaluations (Bool, String, Int, Float and the
+// Const forms, which generated accessors call) never block, lock, do I/O or
+// allocate; the by-name and explaining forms (Evaluate, ExplainName,
+// EvaluateAll, Explain) allocate their results and never do I/O either.
 type Client struct {
 	spec *Spec
 	opts options

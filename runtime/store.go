@@ -112,11 +112,16 @@ type Change struct {
 
 // AuditEntry records one applied Change.
 type AuditEntry struct {
-	Version uint64                     `json:"version"`
-	Time    time.Time                  `json:"time"`
-	Actor   string                     `json:"actor"`
-	Reason  string                     `json:"reason"`
-	Flags   map[string]json.RawMessage `json:"flags"`
+	// Version is the live-state version the change produced.
+	Version uint64 `json:"version"`
+	// Time is when the store applied it (UTC).
+	Time time.Time `json:"time"`
+	// Actor is who made it; Reason says why (Change.Actor, Change.Reason).
+	Actor  string `json:"actor"`
+	Reason string `json:"reason"`
+	// Flags holds each changed flag's patch after the change; JSON null
+	// means the flag's entry was deleted (back to the spec as written).
+	Flags map[string]json.RawMessage `json:"flags"`
 	// Before holds each changed flag's patch as it was before the change
 	// (JSON null: the flag had no patch), so an entry reads before → after.
 	Before map[string]json.RawMessage `json:"before,omitempty"`
@@ -124,9 +129,9 @@ type AuditEntry struct {
 
 // CounterDelta adds Delta to the counter Name of flag Flag.
 type CounterDelta struct {
-	Flag  string
-	Name  string
-	Delta int64
+	Flag  string // the flag's name
+	Name  string // the counter: CounterErrors or CounterSlow
+	Delta int64  // added to the shared total
 }
 
 // Counter names the runtime uses.
@@ -137,7 +142,7 @@ const (
 
 // Feedback is one piece of user feedback about a flag.
 type Feedback struct {
-	Time time.Time `json:"time"`
-	User string    `json:"user,omitempty"`
-	Text string    `json:"text"`
+	Time time.Time `json:"time"`           // when it was collected (UTC)
+	User string    `json:"user,omitempty"` // who gave it, if known
+	Text string    `json:"text"`           // what they said
 }

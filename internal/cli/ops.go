@@ -141,14 +141,8 @@ type session struct {
 	subsErr  error // why subs is unknown (nil: counted)
 }
 
-// loadSpec reads and validates a spec for the runtime; errors are
-// positioned.
-func loadSpec(file string) (*runtime.Spec, error) {
-	s, _, err := loadSpecFile(file)
-	return s, err
-}
-
-// loadSpecFile is loadSpec that also returns the file's content.
+// loadSpecFile reads and validates a spec for the runtime (errors are
+// positioned) and also returns the file's content.
 func loadSpecFile(file string) (*runtime.Spec, []byte, error) {
 	data, err := os.ReadFile(file)
 	if err != nil {

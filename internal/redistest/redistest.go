@@ -112,9 +112,6 @@ func (s *Server) Addr() string { return net.JoinHostPort("127.0.0.1", strconv.It
 // Port returns the server's TCP port.
 func (s *Server) Port() int { return s.port }
 
-// Dir returns the server's working directory (its log is redis.log).
-func (s *Server) Dir() string { return s.dir }
-
 func (s *Server) args() []string {
 	if s.sentinel {
 		return append([]string{s.conf}, s.extra...)

@@ -55,9 +55,6 @@ func (n *node) get(key string) *node {
 	return nil
 }
 
-// isNull reports whether n is absent or JSON null.
-func (n *node) isNull() bool { return n == nil || n.kind == kNull }
-
 // toSchemaValue converts n to the form jsonschema validates
 // (map[string]any, []any, json.Number, string, bool, nil).
 func (n *node) toSchemaValue() any {
