@@ -45,12 +45,23 @@ const digitPairs = "000102030405060708091011121314151617181920212223242526272829
 // putDecimal writes the decimal form of id (Python's str of an int) at the
 // start of buf and returns its length (at most 20 bytes).
 func putDecimal(buf *[bucketBufSize]byte, id int64) int {
+	var tmp [20]byte
+	i := digits(&tmp, id)
+	n := 0
+	if id < 0 {
+		buf[0] = '-'
+		n = 1
+	}
+	return n + copy(buf[n:], tmp[i:])
+}
+
+// digits writes the decimal digits of |id| at the end of tmp, two at a time,
+// and returns where they start.
+func digits(tmp *[20]byte, id int64) int {
 	u := uint64(id)
-	neg := id < 0
-	if neg {
+	if id < 0 {
 		u = -u
 	}
-	var tmp [20]byte
 	i := len(tmp)
 	for u >= 100 {
 		q := u / 100
@@ -66,12 +77,7 @@ func putDecimal(buf *[bucketBufSize]byte, id int64) int {
 		i--
 		tmp[i] = byte('0' + u)
 	}
-	n := 0
-	if neg {
-		buf[0] = '-'
-		n = 1
-	}
-	return n + copy(buf[n:], tmp[i:])
+	return i
 }
 
 // bucketSum reduces a 256-bit big-endian number modulo 100. With the four
@@ -204,26 +210,8 @@ func newSaltWords(salt string) saltWords {
 // bucketIntWords is bucketInt(id, sw.s) with the hash block assembled in
 // words: the decimal digits of id, then the salt shifted after them.
 func bucketIntWords(id int64, sw *saltWords) int {
-	u := uint64(id)
-	if id < 0 {
-		u = -u
-	}
 	var tmp [20]byte
-	i := len(tmp)
-	for u >= 100 {
-		q := u / 100
-		d := (u - q*100) * 2
-		i -= 2
-		tmp[i], tmp[i+1] = digitPairs[d], digitPairs[d+1]
-		u = q
-	}
-	if u >= 10 {
-		i -= 2
-		tmp[i], tmp[i+1] = digitPairs[u*2], digitPairs[u*2+1]
-	} else {
-		i--
-		tmp[i] = byte('0' + u)
-	}
+	i := digits(&tmp, id)
 	k := len(tmp) - i // bytes of str(id)
 	if id < 0 {
 		k++
