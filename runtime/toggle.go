@@ -37,30 +37,23 @@ type pin struct {
 // at once, naming both tests.
 func ToggleAs[T FlagValue](t TB, p Pinner, f Flag[T], v T) {
 	t.Helper()
-	var val Value
-	switch x := any(v).(type) {
-	case bool:
-		val = Bool(x)
-	case string:
-		val = String(x)
-	case int64:
-		val = Int(x)
-	case float64:
-		val = Float(x)
-	default: // a named type
-		rv := reflect.ValueOf(v)
-		switch rv.Kind() {
-		case reflect.Bool:
-			val = Bool(rv.Bool())
-		case reflect.String:
-			val = String(rv.String())
-		case reflect.Int64:
-			val = Int(rv.Int())
-		case reflect.Float64:
-			val = Float(rv.Float())
-		}
+	pinValue(t, p, f.s, f.index, reflectValue(reflect.ValueOf(v)))
+}
+
+// reflectValue converts a flag value of kind bool, string, int64 or float64
+// (a named type included) to a Value; any other kind is the zero Value.
+func reflectValue(rv reflect.Value) Value {
+	switch rv.Kind() {
+	case reflect.Bool:
+		return Bool(rv.Bool())
+	case reflect.String:
+		return String(rv.String())
+	case reflect.Int64:
+		return Int(rv.Int())
+	case reflect.Float64:
+		return Float(rv.Float())
 	}
-	pinValue(t, p, f.s, f.index, val)
+	return Value{}
 }
 
 // ToggleNameAs is ToggleAs by flag name, with the value's type checked at
@@ -93,18 +86,7 @@ func ToggleNameAs(t TB, p Pinner, name string, v any) {
 		t.Fatalf("ToggleNameAs: %v (got %T)", err, v)
 		return
 	}
-	var val Value
-	switch rv.Kind() {
-	case reflect.Bool:
-		val = Bool(rv.Bool())
-	case reflect.String:
-		val = String(rv.String())
-	case reflect.Int64:
-		val = Int(rv.Int())
-	case reflect.Float64:
-		val = Float(rv.Float())
-	}
-	pinValue(t, p, c.spec, i, val)
+	pinValue(t, p, c.spec, i, reflectValue(rv))
 }
 
 func pinValue(t TB, p Pinner, s *Spec, i int, val Value) {
