@@ -122,7 +122,7 @@ func (m *MemoryStore) Apply(ctx context.Context, ch Change) (uint64, error) {
 		recorded[name] = slices.Clone(p)
 	}
 	m.version++
-	m.audit = append(m.audit, AuditEntry{Version: m.version, Time: m.now().UTC(), Actor: ch.Actor, Reason: ch.Reason, Flags: recorded, Before: before})
+	m.audit = keepLast(append(m.audit, AuditEntry{Version: m.version, Time: m.now().UTC(), Actor: ch.Actor, Reason: ch.Reason, Flags: recorded, Before: before}), MaxAuditEntries)
 	m.changed()
 	return m.version, nil
 }
@@ -238,7 +238,7 @@ func (m *MemoryStore) AppendFeedback(ctx context.Context, flag string, fb Feedba
 	if fb.Time.IsZero() {
 		fb.Time = m.now().UTC()
 	}
-	m.feedback[flag] = append(m.feedback[flag], fb)
+	m.feedback[flag] = keepLast(append(m.feedback[flag], fb), MaxFeedbackEntries)
 	return nil
 }
 
@@ -323,4 +323,20 @@ func (m *MemoryStore) restore(st memState) {
 	defer m.mu.Unlock()
 	m.version, m.flags, m.audit, m.counters, m.feedback, m.spec = st.version, st.flags, st.audit, st.counters, st.feedback, st.spec
 	m.notify()
+}
+
+// The memory and file stores keep the newest MaxAuditEntries audit entries
+// and MaxFeedbackEntries pieces of feedback per flag, as the Redis store's
+// default stream and list bounds do.
+const (
+	MaxAuditEntries    = 10000
+	MaxFeedbackEntries = 10000
+)
+
+// keepLast drops the oldest elements of s beyond n.
+func keepLast[T any](s []T, n int) []T {
+	if len(s) <= n {
+		return s
+	}
+	return slices.Clip(s[len(s)-n:])
 }
