@@ -41,8 +41,12 @@ func TestFileStoreHotReload(t *testing.T) {
 	start := time.Now()
 	os.WriteFile(path, edited, 0o644)
 	waitFor(t, func() bool { return !c.Bool(ctx, newUI, us) })
-	if d := time.Since(start); d > time.Second {
+	// The design bound is 1 s (the file is polled every 250 ms); the slack
+	// absorbs a loaded CI machine under the race detector.
+	if d := time.Since(start); d > 2*time.Second {
 		t.Errorf("hot reload took %v", d)
+	} else {
+		t.Logf("hot reload took %v", d)
 	}
 	if a, _ := c.Audit(ctx, "new_ui", 1); len(a) != 1 || !strings.HasPrefix(a[0].Actor, "file:") {
 		t.Errorf("hand edit not audited: %+v", a)
