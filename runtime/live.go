@@ -116,6 +116,9 @@ type Edit struct {
 	// they fall back to the spec's value (unlike null, which makes them
 	// absent). It applies before Flags' patch of the same flag.
 	Revert map[string][]string
+	// ResetCounters lists flags whose shared monitor counters go back to
+	// zero in the same atomic write (see Client.Reset).
+	ResetCounters []string
 }
 
 // DefaultChangeTimeout bounds Change's retries when its context has no
@@ -215,7 +218,7 @@ func (c *Client) change(ctx context.Context, e Edit, skip func(State) bool) (wro
 
 // prepare merges e into st, validates the result and returns the Change.
 func (c *Client) prepare(st State, e Edit) (Change, error) {
-	ch := Change{IfVersion: st.Version, Actor: e.Actor, Reason: e.Reason, Flags: map[string]json.RawMessage{}}
+	ch := Change{IfVersion: st.Version, Actor: e.Actor, Reason: e.Reason, Flags: map[string]json.RawMessage{}, ResetCounters: e.ResetCounters}
 	c.mu.Lock()
 	cache := c.decoded // replaced, never modified, by applyStateLocked
 	c.mu.Unlock()
@@ -345,22 +348,20 @@ func (c *Client) ReleaseStatus(release string) (enabled, total int, err error) {
 	return enabled, len(r.Flags), nil
 }
 
-// Reset is the operator reset after a monitor tripped a flag: it clears
-// the flag's shared error and slow-execution counters and its "tripped"
-// state, audited with actor and reason.
+// Reset is the operator reset after a monitor tripped a flag: one atomic,
+// audited write clears the flag's "tripped" state and zeroes its shared
+// error and slow-execution counters (this instance's unflushed reports of
+// the flag are dropped too).
 func (c *Client) Reset(ctx context.Context, flag, actor, reason string) error {
 	i, ok := c.spec.byName[flag]
 	if !ok {
 		return fmt.Errorf("reset: unknown flag %q", flag)
 	}
 	c.mon.drain(i)
-	if err := c.opts.store.ResetCounters(ctx, flag); err != nil {
-		return fmt.Errorf("reset %q: %w", flag, err)
-	}
 	if reason == "" {
 		reason = "operator reset"
 	}
-	return c.Change(ctx, Edit{Actor: actor, Reason: reason, Revert: map[string][]string{flag: {"tripped"}}})
+	return c.Change(ctx, Edit{Actor: actor, Reason: reason, Revert: map[string][]string{flag: {"tripped"}}, ResetCounters: []string{flag}})
 }
 
 // Audit returns the flag's audit trail (all flags when flag is ""), newest

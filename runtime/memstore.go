@@ -121,6 +121,9 @@ func (m *MemoryStore) Apply(ctx context.Context, ch Change) (uint64, error) {
 		m.flags[name] = slices.Clone(p)
 		recorded[name] = slices.Clone(p)
 	}
+	for _, name := range ch.ResetCounters {
+		delete(m.counters, name)
+	}
 	m.version++
 	m.audit = keepLast(append(m.audit, AuditEntry{Version: m.version, Time: m.now().UTC(), Actor: ch.Actor, Reason: ch.Reason, Flags: recorded, Before: before}), MaxAuditEntries)
 	m.changed()

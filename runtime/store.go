@@ -108,6 +108,9 @@ type Change struct {
 	// Flags maps each changed flag to its complete new patch (not a merge);
 	// nil or JSON null deletes the flag's entry.
 	Flags map[string]json.RawMessage
+	// ResetCounters lists flags whose shared monitor counters the same
+	// atomic write sets back to zero (an operator reset).
+	ResetCounters []string
 }
 
 // AuditEntry records one applied Change.

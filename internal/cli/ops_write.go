@@ -2,7 +2,6 @@ package cli
 
 import (
 	"bytes"
-	"context"
 	"encoding/json"
 	"errors"
 	"flag"
@@ -249,24 +248,24 @@ func jsonErr(err error) string {
 // its stored patch's fields (nil when the flag has no entry) and its
 // effective configuration. change false means the command changes nothing:
 // nothing is written. prepare, when not nil, runs once before the write.
-type writePlan func(s *session, stored map[string]json.RawMessage, f *runtime.FlagInfo) (next map[string]json.RawMessage, change bool, prepare func(ctx context.Context) error, err error)
+type writePlan func(s *session, stored map[string]json.RawMessage, f *runtime.FlagInfo) (next map[string]json.RawMessage, change, resetCounters bool, err error)
 
 // planSet sets one field (enable, disable, rollout); it changes nothing
 // when the flag's effective value already is val.
 func planSet(field string, val json.RawMessage) writePlan {
-	return func(_ *session, stored map[string]json.RawMessage, f *runtime.FlagInfo) (map[string]json.RawMessage, bool, func(context.Context) error, error) {
+	return func(_ *session, stored map[string]json.RawMessage, f *runtime.FlagInfo) (map[string]json.RawMessage, bool, bool, error) {
 		next := maps.Clone(stored)
 		if next == nil {
 			next = map[string]json.RawMessage{}
 		}
 		next[field] = val
-		return next, !effectiveIs(f, field, val) && !samePatch(stored, next), nil, nil
+		return next, !effectiveIs(f, field, val) && !samePatch(stored, next), false, nil
 	}
 }
 
 // planPatch merges obj into the stored patch (or replaces it).
 func planPatch(obj map[string]json.RawMessage, replace bool) writePlan {
-	return func(_ *session, stored map[string]json.RawMessage, _ *runtime.FlagInfo) (map[string]json.RawMessage, bool, func(context.Context) error, error) {
+	return func(_ *session, stored map[string]json.RawMessage, _ *runtime.FlagInfo) (map[string]json.RawMessage, bool, bool, error) {
 		next := maps.Clone(obj)
 		if !replace {
 			next = maps.Clone(stored)
@@ -275,31 +274,31 @@ func planPatch(obj map[string]json.RawMessage, replace bool) writePlan {
 			}
 			maps.Copy(next, obj)
 		}
-		return next, !samePatch(stored, next), nil, nil
+		return next, !samePatch(stored, next), false, nil
 	}
 }
 
 // planRevert deletes fields from the stored patch.
 func planRevert(fields []string) writePlan {
-	return func(_ *session, stored map[string]json.RawMessage, _ *runtime.FlagInfo) (map[string]json.RawMessage, bool, func(context.Context) error, error) {
+	return func(_ *session, stored map[string]json.RawMessage, _ *runtime.FlagInfo) (map[string]json.RawMessage, bool, bool, error) {
 		next := maps.Clone(stored)
 		for _, f := range fields {
 			delete(next, f)
 		}
-		return next, stored != nil && len(next) != len(stored), nil, nil
+		return next, stored != nil && len(next) != len(stored), false, nil
 	}
 }
 
-// planReset deletes the flag's counters and removes "tripped" from its
-// patch; it changes nothing when the flag is not tripped and has no
+// planReset removes "tripped" from the flag's patch and zeroes its counters in
+// the same atomic write; it changes nothing when the flag is not tripped and has no
 // counters.
 func planReset(flag string) writePlan {
-	return func(s *session, stored map[string]json.RawMessage, _ *runtime.FlagInfo) (map[string]json.RawMessage, bool, func(context.Context) error, error) {
+	return func(s *session, stored map[string]json.RawMessage, _ *runtime.FlagInfo) (map[string]json.RawMessage, bool, bool, error) {
 		ctx, cancel := s.ctx()
 		defer cancel()
 		counters, err := s.store.Counters(ctx, flag)
 		if err != nil {
-			return nil, false, nil, s.wrapRedis(err)
+			return nil, false, false, s.wrapRedis(err)
 		}
 		counted := false
 		for _, n := range counters {
@@ -309,15 +308,9 @@ func planReset(flag string) writePlan {
 		next := maps.Clone(stored)
 		delete(next, "tripped")
 		if !tripped && !counted {
-			return next, false, nil, nil
+			return next, false, false, nil
 		}
-		clear := func(ctx context.Context) error {
-			if err := s.store.ResetCounters(ctx, flag); err != nil {
-				return fmt.Errorf("reset %s: %w", flag, err)
-			}
-			return nil
-		}
-		return next, true, clear, nil
+		return next, true, true, nil
 	}
 }
 
@@ -418,7 +411,7 @@ func runWrite(env *Env, o *opsOpts, flagName string, plan writePlan) error {
 		if err != nil {
 			return err
 		}
-		next, change, prepare, err := plan(s, stored, in.Flag(flagName))
+		next, change, resetCounters, err := plan(s, stored, in.Flag(flagName))
 		if err != nil {
 			return err
 		}
@@ -430,16 +423,13 @@ func runWrite(env *Env, o *opsOpts, flagName string, plan writePlan) error {
 			return err
 		}
 		ctx, cancel := s.ctx()
-		if prepare != nil {
-			if err := prepare(ctx); err != nil {
-				cancel()
-				return s.wrapRedis(err)
-			}
-			prepare = nil
-		}
 		s.op.pinned, s.op.pin = true, s.state.Version
-		err = c.Change(ctx, runtime.Edit{Actor: actor, Reason: o.reason, Replace: true,
-			Flags: map[string]json.RawMessage{flagName: patch}})
+		edit := runtime.Edit{Actor: actor, Reason: o.reason, Replace: true,
+			Flags: map[string]json.RawMessage{flagName: patch}}
+		if resetCounters {
+			edit.ResetCounters = []string{flagName} // in the same atomic write
+		}
+		err = c.Change(ctx, edit)
 		cancel()
 		if errors.Is(err, errStale) && attempt < maxWriteAttempts {
 			continue

@@ -142,6 +142,9 @@ for i = 9, #ARGV, 2 do
   result[#result + 1] = name
   result[#result + 1] = after
 end
+for i = 5, #KEYS do
+  redis.call('DEL', KEYS[i])
+end
 local v = redis.call('INCR', KEYS[2])
 result[1] = v
 local flags = '{' .. table.concat(afterj, ',') .. '}'

@@ -613,7 +613,11 @@ func (s *Store) write(ctx context.Context, ch runtime.Change, merge bool) (uint6
 			args = append(args, name, string(bytes.TrimSpace(p)))
 		}
 	}
-	res, err := applyScript.Run(ctx, s.c, []string{s.key.patches, s.key.version, s.key.audit, s.key.epoch}, args...).Slice()
+	keys := []string{s.key.patches, s.key.version, s.key.audit, s.key.epoch}
+	for _, name := range ch.ResetCounters {
+		keys = append(keys, s.key.counters+name)
+	}
+	res, err := applyScript.Run(ctx, s.c, keys, args...).Slice()
 	if err != nil {
 		if cur, ok := strings.CutPrefix(err.Error(), "CONFLICT "); ok {
 			return 0, fmt.Errorf("flaggen: redis write refused: store at version %s, change made at %d: %w", cur, ch.IfVersion, runtime.ErrConflict)

@@ -315,6 +315,19 @@ func testCounters(t *testing.T, s runtime.Store) {
 	if c, err := s.Counters(ctx, "never"); err != nil || len(c) != 0 {
 		t.Fatalf("unknown flag counters: %v, %v", c, err)
 	}
+	// A Change can zero counters in the same atomic write (operator reset).
+	if _, err := s.AddCounters(ctx, []runtime.CounterDelta{{Flag: "a", Name: "errors", Delta: 7}}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.Apply(ctx, runtime.Change{Actor: "t", Reason: "reset", Flags: map[string]json.RawMessage{"a": raw(`{}`)}, ResetCounters: []string{"a"}}); err != nil {
+		t.Fatal(err)
+	}
+	if c, _ := s.Counters(ctx, "a"); len(c) != 0 {
+		t.Fatalf("counters of a after a Change resetting them: %v", c)
+	}
+	if c, _ := s.Counters(ctx, "b"); c["errors"] != 5 {
+		t.Fatalf("a Change resetting a's counters touched b's: %v", c)
+	}
 }
 
 func testFeedback(t *testing.T, s runtime.Store) {
