@@ -57,6 +57,8 @@
 //	                               flags (JSON: flag → new patch, null = entry deleted),
 //	                               before (JSON: flag → previous patch, null = none)
 //	flaggen:{NS}:counters:FLAG     hash: counter name ("errors", "slow") → cluster-wide total
+//	                               (an operator reset deletes it inside the write that
+//	                               clears the flag's "tripped" state)
 //	flaggen:{NS}:feedback:FLAG     list of JSON feedback entries, oldest first (LRANGE … 0 -1)
 //	flaggen:{NS}:changes           pub/sub channel: {"v":VERSION,"e":EPOCH,"f":{FLAG: new patch or null}}
 //	flaggen:{NS}:spec              hash: the spec the apps run, recorded by each runtime.Client at

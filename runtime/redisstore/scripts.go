@@ -87,7 +87,8 @@ end
 
 // applyScript writes one Change atomically.
 //
-//	KEYS[1] patches hash, KEYS[2] version, KEYS[3] audit stream, KEYS[4] epoch
+//	KEYS[1] patches hash, KEYS[2] version, KEYS[3] audit stream, KEYS[4] epoch,
+//	KEYS[5..] counter hashes to delete (Change.ResetCounters: an operator reset)
 //	ARGV[1] IfVersion ("0": unconditional)   ARGV[2] actor   ARGV[3] reason
 //	ARGV[4] time in Unix microseconds ("": the Redis server's TIME)
 //	ARGV[5] audit MAXLEN (approximate)   ARGV[6] pub/sub channel
