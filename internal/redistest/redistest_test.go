@@ -2,9 +2,9 @@ package redistest
 
 import (
 	"fmt"
+	"strconv"
 	"strings"
 	"testing"
-	"time"
 )
 
 func TestStartStopRestart(t *testing.T) {
@@ -95,28 +95,24 @@ func TestRequireMissing(t *testing.T) {
 	}
 }
 
+// TestSentinel: Failover promotes the replica, the Sentinel names it as
+// the master, and it takes writes. (Whether a write made just before a
+// failover survives it is Redis's business, asynchronous replication; the
+// stores' own Sentinel test checks that flaggen's writes resume.)
 func TestSentinel(t *testing.T) {
 	x := StartSentinel(t)
 	if _, err := Do(x.Master.Addr(), "SET", "k", "v"); err != nil {
 		t.Fatal(err)
 	}
-	// Replication is asynchronous: wait until the replica has the write, or
-	// the failover may promote it without k.
-	if n, err := Do(x.Master.Addr(), "WAIT", "1", "3000"); err != nil || n != "1" {
-		t.Fatalf("WAIT for the replica = %q, %v", n, err)
-	}
 	x.Failover()
-	start := time.Now()
-	for {
-		v, err := Do(x.Replica.Addr(), "GET", "k")
-		if err == nil && v == "v" {
-			t.Logf("k after %v", time.Since(start))
-			break
-		}
-		if time.Since(start) > 5*time.Second {
-			role, _ := Do(x.Replica.Addr(), "ROLE")
-			t.Fatalf("GET k on the promoted replica = %q, %v (role %q)", v, err, role)
-		}
-		time.Sleep(20 * time.Millisecond)
+	addr, err := Do(x.Addr(), "SENTINEL", "GET-MASTER-ADDR-BY-NAME", MasterName)
+	if err != nil || addr != "127.0.0.1\n"+strconv.Itoa(x.Replica.Port()) {
+		t.Fatalf("sentinel names %q (%v) as master, want the promoted replica", addr, err)
+	}
+	if _, err := Do(x.Replica.Addr(), "SET", "k2", "v2"); err != nil {
+		t.Fatalf("the promoted replica refuses writes: %v", err)
+	}
+	if v, err := Do(x.Replica.Addr(), "GET", "k2"); err != nil || v != "v2" {
+		t.Fatalf("GET k2 on the promoted replica = %q, %v", v, err)
 	}
 }
