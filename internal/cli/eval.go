@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"slices"
 	"strings"
 	"time"
 
@@ -208,7 +209,7 @@ func (e *evaluator) eval(where string, data []byte) error {
 	buf.WriteByte('{')
 	first := true
 	for _, x := range exps {
-		if len(e.only) > 0 && !contains(e.only, x.Flag) {
+		if len(e.only) > 0 && !slices.Contains(e.only, x.Flag) {
 			continue
 		}
 		if !first {
@@ -247,15 +248,6 @@ func marshalCompact(v any) ([]byte, error) {
 	return bytes.TrimRight(b.Bytes(), "\n"), nil
 }
 
-func contains(list []string, s string) bool {
-	for _, x := range list {
-		if x == s {
-			return true
-		}
-	}
-	return false
-}
-
 // attributeHint suggests, for the first attribute of the context object
 // data that the spec does not declare, the declared one it most likely
 // means: the same once normalised (USER-ID → user_id), else the closest
@@ -267,7 +259,7 @@ func attributeHint(sp *runtime.Spec, data []byte) string {
 	}
 	declared := sp.Attributes()
 	for _, k := range sortedKeys(obj) {
-		if contains(declared, k) {
+		if slices.Contains(declared, k) {
 			continue
 		}
 		near := normalMatch(k, declared)

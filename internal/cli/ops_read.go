@@ -1,12 +1,10 @@
 package cli
 
 import (
-	"bytes"
 	"encoding/json"
 	"flag"
 	"fmt"
 	"io"
-	"slices"
 	"strconv"
 	"strings"
 	"text/tabwriter"
@@ -281,7 +279,7 @@ func runGet(env *Env, o *opsOpts, name string) error {
 	if err != nil {
 		return s.wrapRedis(err)
 	}
-	out := getOutput{FlagInfo: unescapedInfo(*in.Flag(name)), Version: in.Version, Counters: counters}
+	out := getOutput{FlagInfo: *in.Flag(name), Version: in.Version, Counters: counters}
 	if len(audit) == 1 {
 		e := audit[0]
 		out.LastChange = &lastChange{Version: e.Version, Time: e.Time, Actor: e.Actor, Reason: e.Reason}
@@ -425,50 +423,4 @@ func runFeedback(env *Env, o *opsOpts, name string) error {
 		fmt.Fprintf(env.Stdout, "%s  %s  %s\n", fb.Time.Local().Format(time.RFC3339), orDash(fb.User), fb.Text)
 	}
 	return nil
-}
-
-// unescapedInfo returns f with its JSON values free of the HTML escapes
-// (\u003c, \u003e, \u0026) json.Marshal puts in them: an operator reads
-// "R&D", not "R\u0026D".
-func unescapedInfo(f runtime.FlagInfo) runtime.FlagInfo {
-	f.Live = unescapeHTML(f.Live)
-	f.Fields = slices.Clone(f.Fields)
-	for i := range f.Fields {
-		f.Fields[i].Value = unescapeHTML(f.Fields[i].Value)
-		f.Fields[i].Spec = unescapeHTML(f.Fields[i].Spec)
-	}
-	return f
-}
-
-// unescapeHTML turns the escapes \u003c, \u003e and \u0026 inside the
-// strings of JSON text raw back into <, > and &; other escapes (an escaped
-// backslash included) are kept as they are.
-func unescapeHTML(raw json.RawMessage) json.RawMessage {
-	if !bytes.Contains(raw, []byte(`\u00`)) {
-		return raw
-	}
-	out := make([]byte, 0, len(raw))
-	for i := 0; i < len(raw); i++ {
-		c := raw[i]
-		if c != '\\' || i+1 >= len(raw) {
-			out = append(out, c)
-			continue
-		}
-		if raw[i+1] == 'u' && i+6 <= len(raw) {
-			switch string(raw[i+2 : i+6]) {
-			case "003c", "003C":
-				out, i = append(out, '<'), i+5
-				continue
-			case "003e", "003E":
-				out, i = append(out, '>'), i+5
-				continue
-			case "0026":
-				out, i = append(out, '&'), i+5
-				continue
-			}
-		}
-		out = append(out, c, raw[i+1]) // any other escape pair, as is
-		i++
-	}
-	return out
 }

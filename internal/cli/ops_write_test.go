@@ -261,16 +261,3 @@ func TestOpsJSONNotHTMLEscaped(t *testing.T) {
 		}
 	}
 }
-
-func TestUnescapeHTML(t *testing.T) {
-	for in, want := range map[string]string{
-		`["R\u0026D\u003c1\u003E"]`: `["R&D<1>"]`,
-		`"a\\u0026b"`:               `"a\\u0026b"`, // an escaped backslash, then text
-		`"\"\u00e9"`:                `"\"\u00e9"`,
-		`[1,2]`:                     `[1,2]`,
-	} {
-		if got := string(unescapeHTML(json.RawMessage(in))); got != want {
-			t.Errorf("unescapeHTML(%s) = %s, want %s", in, got, want)
-		}
-	}
-}
