@@ -36,7 +36,7 @@ func BenchmarkNewUI(b *testing.B) {
 	f := seed.MustNew()
 	defer f.Close()
 	ctx := context.Background()
-	c := seed.Context{Region: "US", AccountType: "premium", BetaProgram: true}
+	c := &seed.Context{Region: "US", AccountType: "premium", BetaProgram: true}
 	b.ReportAllocs()
 	for i := 0; b.Loop(); i++ {
 		c.UserID = benchIDs[i&1023]
@@ -50,7 +50,7 @@ func BenchmarkOnOff(b *testing.B) {
 	f := demo.MustNew()
 	defer f.Close()
 	ctx := context.Background()
-	c := demo.Context{UserID: 123, Region: "US", AccountType: "premium"}
+	c := &demo.Context{UserID: 123, Region: "US", AccountType: "premium"}
 	b.ReportAllocs()
 	for b.Loop() {
 		sinkBool = f.MaintenanceMode(ctx, c)
@@ -62,7 +62,7 @@ func BenchmarkVariant(b *testing.B) {
 	f := demo.MustNew()
 	defer f.Close()
 	ctx := context.Background()
-	c := demo.Context{Region: "US"}
+	c := &demo.Context{Region: "US"}
 	b.ReportAllocs()
 	for i := 0; b.Loop(); i++ {
 		c.UserID = benchIDs[i&1023]
@@ -89,7 +89,7 @@ func BenchmarkStrategy(b *testing.B) {
 		b.Fatal(err)
 	}
 	ctx := context.Background()
-	c := demo.Context{Region: "US", AccountType: "premium", BetaProgram: true}
+	c := &demo.Context{Region: "US", AccountType: "premium", BetaProgram: true}
 	b.ReportAllocs()
 	for i := 0; b.Loop(); i++ {
 		c.UserID = benchIDs[i&1023]
@@ -141,8 +141,8 @@ func TestAccessorsDoNotAllocate(t *testing.T) {
 		t.Fatal(err)
 	}
 	ctx := context.Background()
-	sc := seed.Context{Region: "US", AccountType: "premium", BetaProgram: true}
-	dc := demo.Context{Region: "US", AccountType: "premium", BetaProgram: true, Device: "ios", AppVersion: "2.4.0", CartTotal: 80}
+	sc := &seed.Context{Region: "US", AccountType: "premium", BetaProgram: true}
+	dc := &demo.Context{Region: "US", AccountType: "premium", BetaProgram: true, Device: "ios", AppVersion: "2.4.0", CartTotal: 80}
 	var i int
 	paths := map[string]func(){
 		"NewUI":          func() { sc.UserID = benchIDs[i&1023]; sinkBool = sf.NewUI(ctx, sc) },

@@ -18,3 +18,15 @@ func BenchmarkBucket(b *testing.B) {
 		sinkB = bucketInt(id, "new_ui") < 90
 	}
 }
+
+// BenchmarkBucketWords: the bucketing of an integer key as evaluations run
+// it (digits and salt laid into the hash block as words).
+func BenchmarkBucketWords(b *testing.B) {
+	id := int64(100000)
+	sw := newSaltWords("new_ui")
+	b.ReportAllocs()
+	for b.Loop() {
+		id += 7919
+		sinkB = bucketIntWords(id, &sw) < 90
+	}
+}

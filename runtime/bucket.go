@@ -4,6 +4,7 @@ import (
 	"crypto/sha256"
 	"encoding/binary"
 	"math"
+	"math/bits"
 	"strconv"
 
 	"github.com/flaggen/flaggen/internal/sha256block"
@@ -95,11 +96,17 @@ func bucketSum(h [32]byte) int {
 // bucketValue computes the bucket of an attribute value: str() of an int is
 // its decimal form, a string is itself, a bool is "True"/"False" and a float
 // is Python's repr. ok is false when the value is absent.
-func bucketValue(v Value, sw *saltWords) (b int, ok bool) {
+func bucketValue(v *Value, sw *saltWords) (b int, ok bool) {
+	if v.kind == kindInt {
+		return bucketIntWords(int64(v.n), sw), true
+	}
+	return bucketOther(v, sw)
+}
+
+// bucketOther is bucketValue for values other than integers.
+func bucketOther(v *Value, sw *saltWords) (b int, ok bool) {
 	salt := sw.s
 	switch v.kind {
-	case kindInt:
-		return bucketIntWords(int64(v.n), sw), true
 	case kindString:
 		return bucket(v.s, salt), true
 	case kindBool:
@@ -207,9 +214,69 @@ func newSaltWords(salt string) saltWords {
 	return sw
 }
 
+// digitVals8 returns the 8 decimal digits of x < 10^8, leading zeros
+// included, as byte values 0–9 in a little-endian word: the most
+// significant digit in the lowest byte, i.e. in string order. It splits x
+// in SIMD-within-a-register steps (4+4 digits, 2+2, 1+1), each a multiply
+// by a reciprocal that is exact over its lane's range (x/100 as
+// x*5243>>19 for x < 10^4, x/10 as x*103>>10 for x < 100).
+func digitVals8(x uint64) uint64 {
+	hi := x / 10000
+	v := hi | (x-hi*10000)<<32
+	q := (v * 5243 >> 19) & 0x0000007F0000007F
+	v = q | (v-q*100)<<16
+	q = (v * 103 >> 10) & 0x000F000F000F000F
+	return q | (v-q*10)<<8
+}
+
+// decimalWord returns str(x) for x < 10^8 as a little-endian word (string
+// order) and its length, 1 to 8.
+func decimalWord(x uint64) (w uint64, n int) {
+	d := digitVals8(x)
+	n = max(8-bits.TrailingZeros64(d)>>3, 1) // leading zero digits are zero bytes
+	return (d | 0x3030303030303030) >> (64 - 8*n), n
+}
+
 // bucketIntWords is bucketInt(id, sw.s) with the hash block assembled in
-// words: the decimal digits of id, then the salt shifted after them.
+// words: the decimal digits of id, then the salt shifted after them. Ids
+// from 0 to 10^16-1 take the word-at-a-time path; others format digit by
+// digit.
 func bucketIntWords(id int64, sw *saltWords) int {
+	if u := uint64(id); sw.ok && u < 1e16 { // u < 1e16 also excludes id < 0
+		var block [8]uint64
+		var k int
+		if u < 1e8 {
+			block[0], k = decimalWord(u)
+		} else {
+			h, kh := decimalWord(u / 1e8)
+			l := (digitVals8(u%1e8) | 0x3030303030303030)
+			block[0] = h | l<<(8*kh)
+			block[1] = l >> (64 - 8*kh)
+			k = kh + 8
+		}
+		if k+len(sw.s) <= sha256block.MaxOneBlock {
+			return bucketSum(sha256block.SumWords(sw.after(&block, k), k+len(sw.s)))
+		}
+	}
+	return bucketIntDigits(id, sw)
+}
+
+// after lays the salt's words into block right after its first k bytes
+// and returns block.
+func (sw *saltWords) after(block *[8]uint64, k int) *[8]uint64 {
+	q, r := k>>3, uint(8*(k&7))
+	for w := 0; w < sw.n; w++ {
+		block[w+q] |= sw.w[w] << r
+		if r != 0 {
+			block[w+q+1] |= sw.w[w] >> (64 - r)
+		}
+	}
+	return block
+}
+
+// bucketIntDigits is bucketIntWords formatting id a digit at a time: for
+// negative ids and ids of 17 digits or more.
+func bucketIntDigits(id int64, sw *saltWords) int {
 	var tmp [20]byte
 	i := digits(&tmp, id)
 	k := len(tmp) - i // bytes of str(id)
@@ -233,13 +300,5 @@ func bucketIntWords(id int64, sw *saltWords) int {
 		}
 	}
 	block[j>>3] = acc
-	// The salt's words, shifted to start right after the digits.
-	q, r := k>>3, uint(8*(k&7))
-	for w := 0; w < sw.n; w++ {
-		block[w+q] |= sw.w[w] << r
-		if r != 0 {
-			block[w+q+1] |= sw.w[w] >> (64 - r)
-		}
-	}
-	return bucketSum(sha256block.SumWords(&block, k+len(sw.s)))
+	return bucketSum(sha256block.SumWords(sw.after(&block, k), k+len(sw.s)))
 }

@@ -2,8 +2,10 @@ package runtime
 
 import (
 	"crypto/sha256"
+	"encoding/binary"
 	"math"
 	"math/big"
+	"math/rand/v2"
 	"strconv"
 	"strings"
 	"testing"
@@ -47,13 +49,13 @@ var pythonVectors = []struct {
 func TestBucketPythonVectors(t *testing.T) {
 	for _, v := range pythonVectors {
 		sw := newSaltWords(v.salt)
-		got, ok := bucketValue(v.id, &sw)
+		got, ok := bucketValue(&v.id, &sw)
 		if !ok || got != v.want {
 			t.Errorf("bucket(%s, %q) = %d, %v; Python says %d", v.id.GoString(), v.salt, got, ok, v.want)
 		}
 	}
 	x := newSaltWords("x")
-	if _, ok := bucketValue(Value{}, &x); ok {
+	if _, ok := bucketValue(&Value{}, &x); ok {
 		t.Error("bucket of an absent key reported ok")
 	}
 }
@@ -105,10 +107,50 @@ func TestBucketMatchesBigInt(t *testing.T) {
 			}
 		}
 	}
+	// Every decimal length: the word-at-a-time formatting splits ids at 8
+	// and 16 digits; ids around each power of ten, and pseudo-random ids of
+	// every magnitude, with salts that end at every offset in a word.
+	rng := rand.New(rand.NewPCG(1, 2))
+	for p := int64(1); ; p *= 10 {
+		ids := []int64{p - 1, p, p + 1, p + rng.Int64N(p), -p, -p + 1}
+		for _, id := range ids {
+			for _, salt := range []string{"", "a", "new_ui", "advanced_search", strings.Repeat("q", 30)} {
+				want := bigBucket(strconv.FormatInt(id, 10) + salt)
+				sw := newSaltWords(salt)
+				if got := bucketIntWords(id, &sw); got != want {
+					t.Fatalf("bucketIntWords(%d, %q) = %d, big.Int says %d", id, salt, got, want)
+				}
+			}
+		}
+		if p > math.MaxInt64/10 {
+			break
+		}
+	}
 	// Inputs longer than the stack buffer take the slow path.
 	long := string(make([]byte, 300))
 	if got, want := bucket(long, "salt"), bigBucket(long+"salt"); got != want {
 		t.Fatalf("long bucket = %d, want %d", got, want)
+	}
+}
+
+// TestDecimalWord checks the word-at-a-time decimal formatting against
+// strconv at every length and digit.
+func TestDecimalWord(t *testing.T) {
+	rng := rand.New(rand.NewPCG(3, 4))
+	xs := []uint64{0, 1, 9, 10, 99_999_999}
+	for p := uint64(1); p < 1e8; p *= 10 {
+		xs = append(xs, p-1, p, p+1, p+rng.Uint64N(p))
+	}
+	for range 100_000 {
+		xs = append(xs, rng.Uint64N(1e8))
+	}
+	for _, x := range xs {
+		w, n := decimalWord(x)
+		var b [8]byte
+		binary.LittleEndian.PutUint64(b[:], w)
+		if got, want := string(b[:n]), strconv.FormatUint(x, 10); got != want || w>>(8*n%64) != 0 && n < 8 {
+			t.Fatalf("decimalWord(%d) = %q (word %#x, %d bytes), want %q", x, got, w, n, want)
+		}
 	}
 }
 
@@ -130,7 +172,7 @@ func TestBucketNoAlloc(t *testing.T) {
 	if n := testing.AllocsPerRun(1000, func() {
 		bucketInt(1234567, "new_ui")
 		bucketIntWords(1234567, &nsw)
-		bucketValue(id, &asw)
+		bucketValue(&id, &asw)
 	}); n != 0 {
 		t.Fatalf("bucketing allocates %v times per run", n)
 	}

@@ -18,18 +18,19 @@ import (
 // Version pinning between generated code and this runtime (protobuf-go
 // style). Generated code contains
 //
-//	const _ = runtime.EnforceVersion(runtime.GenVersion - 1)   // runtime too old
-//	const _ = runtime.EnforceVersion(1 - runtime.MinGenVersion) // runtime too new
+//	const _ = runtime.EnforceVersion(runtime.GenVersion - 2)   // runtime too old
+//	const _ = runtime.EnforceVersion(2 - runtime.MinGenVersion) // runtime too new
 //
 // so that a mismatch fails the build with a constant-overflow error on
-// these lines.
+// these lines. Version 2: accessors take a *Context and read the states of
+// BindBoolStates.
 type EnforceVersion uint
 
 const (
 	// GenVersion is the generated-code version this runtime supports up to.
-	GenVersion = 1
+	GenVersion = 2
 	// MinGenVersion is the oldest generated-code version this runtime supports.
-	MinGenVersion = 1
+	MinGenVersion = 2
 )
 
 // DefaultEnvironment is the environment of a Client without WithEnvironment.
@@ -109,7 +110,9 @@ type Client struct {
 	epoch    string // State.Epoch of version
 	pins     map[int]*pin
 	timer    *time.Timer
-	closed   bool
+
+	boolStates [][]uint32 // bound by BindBoolStates
+	closed     bool
 
 	listeners map[*changeListener]bool // OnChange registrations (notify.go)
 
@@ -385,6 +388,7 @@ func (c *Client) rebuildLocked() error {
 		return err
 	}
 	c.snap.Store(s)
+	c.publishBoolStatesLocked(s)
 	if c.timer != nil {
 		c.timer.Stop()
 		c.timer = nil
@@ -401,6 +405,47 @@ func (c *Client) rebuildLocked() error {
 		})
 	}
 	return nil
+}
+
+// The states BindBoolStates publishes per flag.
+const (
+	StateOff     = 0 // a bool flag that is off whatever the context
+	StateOn      = 1 // a bool flag that is on whatever the context
+	StateDynamic = 2 // a flag whose value may depend on the context, or not a bool flag
+)
+
+// BindBoolStates keeps dst[i], for every flag index i < len(dst), equal to
+// flag i's constant state: StateOff or StateOn while bool flag i cannot
+// depend on the context (as ConstBool reports), else StateDynamic. It sets
+// dst now and stores each changed entry with sync/atomic whenever the
+// snapshot changes, before the call that changed it (Change, ToggleAs, a
+// reload) returns; readers must use atomic.LoadUint32. Generated packages
+// embed dst in their Flags, so that a bool accessor is one inlined load
+// while its flag is constant.
+func (c *Client) BindBoolStates(dst []uint32) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.boolStates = append(c.boolStates, dst)
+	c.storeBoolStates(c.snap.Load(), dst)
+}
+
+// publishBoolStatesLocked updates every slice bound by BindBoolStates to s.
+func (c *Client) publishBoolStatesLocked(s *snapshot) {
+	for _, dst := range c.boolStates {
+		c.storeBoolStates(s, dst)
+	}
+}
+
+func (c *Client) storeBoolStates(s *snapshot, dst []uint32) {
+	for i := range dst {
+		st := uint32(StateDynamic)
+		if i < len(s.flags) {
+			st = s.flags[i].boolState()
+		}
+		if atomic.LoadUint32(&dst[i]) != st {
+			atomic.StoreUint32(&dst[i], st)
+		}
+	}
 }
 
 // ConstBool returns bool flag i's value when it cannot depend on the

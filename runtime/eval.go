@@ -3,6 +3,7 @@ package runtime
 import (
 	"fmt"
 	"math"
+	"slices"
 	"strconv"
 	"time"
 
@@ -67,6 +68,7 @@ type cflag struct {
 	tripped    string
 	deps       []int // dependencies whose value depends on the context
 	users      []Value
+	usersN     []uint64 // a few users, all integers: their bits
 	usersInt   map[int64]bool
 	usersStr   map[string]bool
 	rules      []rule
@@ -179,13 +181,23 @@ func build(in buildInput) (*snapshot, error) {
 			// The same flag as in the previous snapshot: reuse what was
 			// compiled from it (read-only once built).
 			p := &in.prev.flags[i]
-			c.users, c.usersInt, c.usersStr, c.rules, c.variants, c.def = p.users, p.usersInt, p.usersStr, p.rules, p.variants, p.def
+			c.users, c.usersN, c.usersInt, c.usersStr, c.rules, c.variants, c.def = p.users, p.usersN, p.usersInt, p.usersStr, p.rules, p.variants, p.def
 			continue
 		}
 		if f.Users != nil {
 			c.users = make([]Value, 0, len(f.Users))
 			for _, u := range f.Users {
 				c.users = append(c.users, valueOf(u))
+			}
+			ints := true
+			for _, u := range c.users {
+				ints = ints && u.kind == kindInt
+			}
+			if ints && len(c.users) <= 8 {
+				c.usersN = make([]uint64, len(c.users))
+				for k, u := range c.users {
+					c.usersN[k] = u.n
+				}
 			}
 			if len(c.users) > 8 {
 				c.usersInt, c.usersStr = map[int64]bool{}, map[string]bool{}
@@ -300,6 +312,17 @@ func (s *snapshot) fold(i int) {
 	c.setConstVerdict(v)
 }
 
+// boolState is the flag's state for BindBoolStates.
+func (c *cflag) boolState() uint32 {
+	switch {
+	case !c.isConst || c.variantFl:
+		return StateDynamic
+	case c.cb:
+		return StateOn
+	}
+	return StateOff
+}
+
 // constOn reports whether a constant flag counts as on for its dependants.
 func (c *cflag) constOn() bool {
 	if c.variantFl {
@@ -354,66 +377,77 @@ func (s *snapshot) decide(i int, a []Value) verdict {
 			return verdict{step: stepDeps, arg: d, variant: -1}
 		}
 	}
-	v := s.target(c, a)
-	if !c.variantFl || !v.on {
-		return v
+	// Steps 7–10 (the targeting), then the variant choice.
+	var key *Value // the key attribute, nil when the context has none
+	if uint(s.key) < uint(len(a)) && a[s.key].kind != kindAbsent {
+		key = &a[s.key]
 	}
-	// Variant flags: steps 1–9 passed; the bucket picks the variant.
-	if s.key < 0 || s.key >= len(a) {
-		v.step, v.variant = stepNoKey, -1
-		return v
-	}
-	b, ok := bucketValue(a[s.key], &c.saltW)
-	if !ok {
-		v.step, v.variant = stepNoKey, -1
-		return v
-	}
-	v.step, v.bucket = stepVariant, b
-	for k := range c.variants {
-		if float64(b) < c.variants[k].cum {
-			v.variant = k
-			return v
+	b := -1 // the key's bucket, once computed
+	switch {
+	case isEmpty(a):
+		if !c.variantFl {
+			return verdict{on: true, step: stepEmpty, variant: -1}
 		}
-	}
-	return v
-}
-
-// target runs steps 7–10.
-func (s *snapshot) target(c *cflag, a []Value) verdict {
-	empty := true
-	for k := range a {
-		if a[k].kind != kindAbsent {
-			empty = false
+	case c.users != nil && key != nil && c.listed(key):
+		if !c.variantFl {
+			return verdict{on: true, step: stepUsers, variant: -1}
+		}
+	default:
+		for k := range c.rules {
+			if !c.rules[k].match(a) {
+				return verdict{step: stepTargeting, arg: k, variant: -1}
+			}
+		}
+		if !c.hasRollout {
+			if !c.variantFl {
+				return verdict{on: true, step: stepPass, variant: -1}
+			}
 			break
 		}
-	}
-	if empty {
-		return verdict{on: true, step: stepEmpty, variant: -1}
-	}
-	if c.users != nil && s.key >= 0 && s.key < len(a) && c.listed(a[s.key]) {
-		return verdict{on: true, step: stepUsers, variant: -1}
-	}
-	for k := range c.rules {
-		if !c.rules[k].match(a) {
-			return verdict{step: stepTargeting, arg: k, variant: -1}
+		ok := false
+		if key != nil {
+			b, ok = bucketValue(key, &c.saltW)
+		}
+		if !ok {
+			return verdict{step: stepNoKey, variant: -1}
+		}
+		if on := float64(b) < c.rollout; !on || !c.variantFl {
+			return verdict{on: on, step: stepRollout, bucket: b, variant: -1}
 		}
 	}
-	if !c.hasRollout {
-		return verdict{on: true, step: stepPass, variant: -1}
+	// Variant flags: steps 1–9 passed; the bucket picks the variant.
+	if b < 0 {
+		ok := false
+		if key != nil {
+			b, ok = bucketValue(key, &c.saltW)
+		}
+		if !ok {
+			return verdict{on: true, step: stepNoKey, variant: -1}
+		}
 	}
-	if s.key < 0 || s.key >= len(a) {
-		return verdict{step: stepNoKey, variant: -1}
+	for k := range c.variants {
+		if float64(b) < c.variants[k].cum {
+			return verdict{on: true, step: stepVariant, bucket: b, variant: k}
+		}
 	}
-	b, ok := bucketValue(a[s.key], &c.saltW)
-	if !ok {
-		return verdict{step: stepNoKey, variant: -1}
-	}
-	return verdict{on: float64(b) < c.rollout, step: stepRollout, bucket: b, variant: -1}
+	return verdict{on: true, step: stepVariant, bucket: b, variant: -1}
 }
 
-func (c *cflag) listed(v Value) bool {
-	if v.kind == kindAbsent {
-		return false
+// isEmpty reports whether every attribute is absent: the seed's empty
+// context (step 7).
+func isEmpty(a []Value) bool {
+	for k := range a {
+		if a[k].kind != kindAbsent {
+			return false
+		}
+	}
+	return true
+}
+
+// listed reports whether the key v is on the flag's allow-list (step 8).
+func (c *cflag) listed(v *Value) bool {
+	if v.kind == kindInt && c.usersN != nil {
+		return slices.Contains(c.usersN, v.n)
 	}
 	if c.usersInt != nil {
 		switch v.kind {
@@ -423,8 +457,8 @@ func (c *cflag) listed(v Value) bool {
 			return c.usersStr[v.s]
 		}
 	}
-	for _, u := range c.users {
-		if v.equal(u) {
+	for k := range c.users {
+		if v.equal(c.users[k]) {
 			return true
 		}
 	}

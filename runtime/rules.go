@@ -3,6 +3,7 @@ package runtime
 import (
 	"fmt"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -152,10 +153,10 @@ func inList(attr int, attrName, field string, list []string) rule {
 // match reports whether the attribute values pass the rule. An absent
 // attribute fails every rule (D2).
 func (r *rule) match(a []Value) bool {
-	if r.attr < 0 || r.attr >= len(a) {
+	if uint(r.attr) >= uint(len(a)) {
 		return false
 	}
-	v := a[r.attr]
+	v := &a[r.attr]
 	if v.kind == kindAbsent {
 		return false
 	}
@@ -164,12 +165,21 @@ func (r *rule) match(a []Value) bool {
 		return r.contains(v)
 	case opNotIn:
 		return !r.contains(v)
+	case opTruthy:
+		switch v.kind {
+		case kindString:
+			return v.s != ""
+		case kindFloat:
+			f, _ := v.num()
+			return f != 0
+		}
+		return v.n != 0
 	case opEq:
 		return v.equal(r.vals[0])
 	case opNeq:
 		return !v.equal(r.vals[0])
 	case opLt, opLte, opGt, opGte:
-		c, ok := compare(v, r.vals[0])
+		c, ok := compare(*v, r.vals[0])
 		if !ok {
 			return false
 		}
@@ -209,7 +219,7 @@ func (r *rule) match(a []Value) bool {
 		}
 		return false
 	case opBefore, opAfter:
-		t, ok := valueTime(v)
+		t, ok := valueTime(*v)
 		if !ok {
 			return false
 		}
@@ -233,31 +243,19 @@ func (r *rule) match(a []Value) bool {
 			return c < 0
 		}
 		return c > 0
-	case opTruthy:
-		switch v.kind {
-		case kindString:
-			return v.s != ""
-		case kindFloat:
-			f, _ := v.num()
-			return f != 0
-		}
-		return v.n != 0
 	}
 	return false
 }
 
-func (r *rule) contains(v Value) bool {
+func (r *rule) contains(v *Value) bool {
 	if r.strs != nil {
-		if v.kind != kindString {
-			return false
-		}
-		for _, w := range r.strs {
-			if v.s == w {
-				return true
-			}
-		}
-		return false
+		return v.kind == kindString && slices.Contains(r.strs, v.s)
 	}
+	return r.containsAny(v)
+}
+
+// containsAny is contains over a set or over values of any kind.
+func (r *rule) containsAny(v *Value) bool {
 	if r.set != nil {
 		return v.kind == kindString && r.set[v.s]
 	}

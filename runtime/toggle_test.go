@@ -2,8 +2,10 @@ package runtime
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"strings"
+	"sync/atomic"
 	"testing"
 
 	"github.com/flaggen/flaggen/internal/spec"
@@ -195,4 +197,47 @@ func TestMissingImpls(t *testing.T) {
 	if err := MissingImpls("S", []string{"A"}, []any{func() {}}); err != nil {
 		t.Error(err)
 	}
+}
+
+// TestBindBoolStates checks the states generated accessors read: set at
+// bind time, and kept in step by every snapshot change (a pin and its
+// cleanup, a live change) before the call that made it returns.
+func TestBindBoolStates(t *testing.T) {
+	c := newTestClient(t, variantModel(t))
+	newUI := NewFlag[bool](c.Spec(), 1, "new_ui")
+	k1, k2 := make([]uint32, 5), make([]uint32, 2) // one entry more than flags; a shorter one
+	for i := range k1 {
+		k1[i] = 99
+	}
+	c.BindBoolStates(k1)
+	c.BindBoolStates(k2)
+	check := func(what string, want ...uint32) {
+		t.Helper()
+		for i, w := range want {
+			if got := atomic.LoadUint32(&k1[i]); got != w {
+				t.Errorf("%s: flag %d state %d, want %d", what, i, got, w)
+			}
+			if i < len(k2) && atomic.LoadUint32(&k2[i]) != w {
+				t.Errorf("%s: second binding: flag %d state %d, want %d", what, i, k2[i], w)
+			}
+		}
+	}
+	// new_ui has targeting and a rollout; search_engine and zmax are not
+	// bool flags; index 4 is past the spec's flags.
+	check("at bind", StateDynamic, StateDynamic, StateDynamic, StateDynamic, StateDynamic)
+	tb := &fakeTB{name: "TestPin"}
+	ToggleAs(tb, c, newUI, true)
+	check("pinned on", StateDynamic, StateOn, StateDynamic, StateDynamic, StateDynamic)
+	tb.done()
+	check("pin cleaned up", StateDynamic, StateDynamic, StateDynamic, StateDynamic, StateDynamic)
+	ctx := context.Background()
+	if err := c.Set(ctx, "new_ui", json.RawMessage(`{"active": false}`), "test", "kill switch"); err != nil {
+		t.Fatal(err)
+	}
+	// advanced_search depends on new_ui: off with it.
+	check("kill switch", StateOff, StateOff, StateDynamic, StateDynamic, StateDynamic)
+	if err := c.Set(ctx, "new_ui", json.RawMessage(`{"active": true, "regions": null, "users": null, "account_types": null, "beta_program": null, "percentage_rollout": null}`), "test", "everyone"); err != nil {
+		t.Fatal(err)
+	}
+	check("untargeted", StateDynamic, StateOn, StateDynamic, StateDynamic, StateDynamic)
 }

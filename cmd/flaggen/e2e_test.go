@@ -62,7 +62,7 @@ import (
 func main() {
 	f := flags.MustNew()
 	defer f.Close()
-	fmt.Println(f.NewUI(context.Background(), flags.Context{UserID: 123}), flags.SearchEngineHybrid)
+	fmt.Println(f.NewUI(context.Background(), &flags.Context{UserID: 123}), flags.SearchEngineHybrid)
 }
 `)
 	write("app_test.go", `package main
@@ -80,11 +80,11 @@ func TestToggleAs(t *testing.T) {
 	defer f.Close()
 	ctx := context.Background()
 	runtime.ToggleAs(t, f, flags.NewUI, false)
-	if f.NewUI(ctx, flags.Context{UserID: 123}) {
+	if f.NewUI(ctx, &flags.Context{UserID: 123}) {
 		t.Error("NewUI pinned false is true")
 	}
 	runtime.ToggleAs(t, f, flags.SearchEngine, flags.SearchEngineHybrid)
-	if got := f.SearchEngine(ctx, flags.Context{}); got != flags.SearchEngineHybrid {
+	if got := f.SearchEngine(ctx, &flags.Context{}); got != flags.SearchEngineHybrid {
 		t.Errorf("SearchEngine pinned hybrid = %v", got)
 	}
 }

@@ -47,7 +47,7 @@ func NewShop(f *flags.Flags, backend Backend) (*Shop, error) {
 // new_ui is on, then the search, whichever service the factory injects
 // (only the new search prints anything, as in main.py). A search error is
 // reported (by the monitor) and shown, as in main.py.
-func (s *Shop) Page(ctx context.Context, w io.Writer, user flags.Context, query string) {
+func (s *Shop) Page(ctx context.Context, w io.Writer, user *flags.Context, query string) {
 	if s.Flags.NewUI(ctx, user) {
 		fmt.Fprintln(w, "New UI Active for this user!")
 	}
@@ -76,7 +76,7 @@ var watched = []runtime.Handle{flags.NewUI, flags.AdvancedSearch}
 // Watch prints a line to w each time a flag the shop uses changes for user
 // (its definition in live state, or its value through a dependency), until
 // the returned stop function is called.
-func (s *Shop) Watch(ctx context.Context, w io.Writer, user flags.Context) (stop func()) {
+func (s *Shop) Watch(ctx context.Context, w io.Writer, user *flags.Context) (stop func()) {
 	var mu sync.Mutex
 	last := map[string]any{}
 	for _, h := range watched {
@@ -190,10 +190,10 @@ func runContext(ctx context.Context, args []string, stdout, stderr io.Writer) in
 	var stopWatch func()
 	out := &lockedWriter{w: stdout}
 	if cfg.watch {
-		stopWatch = shop.Watch(ctx, out, cfg.user)
+		stopWatch = shop.Watch(ctx, out, &cfg.user)
 		defer stopWatch()
 	}
-	shop.Page(ctx, out, cfg.user, cfg.query)
+	shop.Page(ctx, out, &cfg.user, cfg.query)
 	status := 0
 	if err := shop.CheckTraffic(ctx, out, cfg.drop); err != nil {
 		fmt.Fprintf(stderr, "shop: traffic monitor: %v\n", err)

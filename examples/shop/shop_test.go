@@ -105,13 +105,13 @@ func newTestShop(t *testing.T, backend Backend) *Shop {
 	return s
 }
 
-func page(s *Shop, user flags.Context) string {
+func page(s *Shop, user *flags.Context) string {
 	var b bytes.Buffer
 	s.Page(context.Background(), &b, user, "test query")
 	return b.String()
 }
 
-var user123 = flags.Context{UserID: 123, Region: "US", AccountType: "premium", BetaProgram: true}
+var user123 = &flags.Context{UserID: 123, Region: "US", AccountType: "premium", BetaProgram: true}
 
 // TestToggleAsParallel: two parallel tests pin new_ui to opposite values,
 // each on its own Client, at the same time; each sees its own value, and
@@ -160,12 +160,12 @@ func TestToggleAsPicksSearchService(t *testing.T) {
 	})
 	t.Run("new for a user outside the US", func(t *testing.T) {
 		runtime.ToggleAs(t, s.Flags, flags.AdvancedSearch, true)
-		got := page(s, flags.Context{UserID: 7, Region: "DE"})
+		got := page(s, &flags.Context{UserID: 7, Region: "DE"})
 		if want := "Advanced Search is Active for this user!\nAdvanced Search: No results found\n"; got != want {
 			t.Errorf("page =\n%s\nwant\n%s", got, want)
 		}
 	})
-	if got, want := page(s, flags.Context{UserID: 7, Region: "DE"}), ""; got != want {
+	if got, want := page(s, &flags.Context{UserID: 7, Region: "DE"}), ""; got != want {
 		t.Errorf("after the subtests (pins restored) page =\n%s\nwant\n%s", got, want)
 	}
 }

@@ -3,23 +3,25 @@
 // Package demo gives typed access to the feature flags declared in "flags.json".
 //
 // Create one Flags with New and share it; ask it for a flag with the flag's
-// method and a Context. Tests pin a flag with runtime.ToggleAs and the flag's
-// handle declared here. Edit the spec and run flaggen generate (go generate)
-// instead of editing this file.
+// method and a *Context (nil is the empty context). Evaluation does no I/O and
+// never blocks. Tests pin a flag with runtime.ToggleAs and the flag's handle
+// declared here. Edit the spec and run flaggen generate (go generate) instead
+// of editing this file.
 package demo
 
 import (
 	"context"
 	"errors"
 	"github.com/flaggen/flaggen/runtime"
+	"sync/atomic"
 )
 
 // The runtime must implement this file's version of the generated-code
 // contract: if a line below fails to compile, regenerate the file or update
 // github.com/flaggen/flaggen.
 const (
-	_ = runtime.EnforceVersion(runtime.GenVersion - 1)
-	_ = runtime.EnforceVersion(1 - runtime.MinGenVersion)
+	_ = runtime.EnforceVersion(runtime.GenVersion - 2)
+	_ = runtime.EnforceVersion(2 - runtime.MinGenVersion)
 )
 
 // flagSpecJSON is "flags.json" as validated at generation time, verbatim.
@@ -151,9 +153,9 @@ var Spec = runtime.MustLoadSpec("flags.json", []byte(flagSpecJSON))
 // Every field is a present attribute, its zero value included, so a rule such
 // as "eq false" or "lt 1" matches a zero field. Two exceptions: the key field
 // UserID at its zero value is absent (no rollout bucket, no allow-list match);
-// and a Context whose every field is zero is the empty context, for which a
-// flag that passes its first steps (active, schedule, environment, guards,
-// dependencies) is on.
+// and a Context whose every field is zero (or a nil *Context) is the empty
+// context, for which a flag that passes its first steps (active, schedule,
+// environment, guards, dependencies) is on.
 type Context struct {
 	// UserID is attribute "user_id" (int, the bucketing key). The signed-in user's
 	// id. The zero value means absent: no bucket, no allow-list match.
@@ -182,10 +184,10 @@ type Context struct {
 }
 
 // flagAttrs returns c's attribute values in spec order, an absent attribute
-// being the zero runtime.Value: all of them for the empty context, else only
-// the key at its zero value.
+// being the zero runtime.Value: all of them for the empty context (nil or all
+// zero), else only the key at its zero value.
 func (c *Context) flagAttrs() (a [8]runtime.Value) {
-	if *c == (Context{}) {
+	if c == nil || *c == (Context{}) {
 		return
 	}
 	if c.UserID != 0 {
@@ -240,6 +242,9 @@ var (
 // New and share it; it is safe for concurrent use. Close it when done.
 type Flags struct {
 	c *runtime.Client
+	// k holds each flag's runtime.BindBoolStates state, so that a bool
+	// accessor is one inlined atomic load while its flag is constant.
+	k [9]uint32
 }
 
 // New returns a Flags over the embedded Spec; opts configure the runtime
@@ -249,7 +254,9 @@ func New(opts ...runtime.Option) (*Flags, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Flags{c: c}, nil
+	f := &Flags{c: c}
+	c.BindBoolStates(f.k[:])
+	return f, nil
 }
 
 // MustNew is like New but panics on error.
@@ -274,7 +281,7 @@ func (f *Flags) Close() error {
 // Explain evaluates the flag of handle h for c and reports each step of the
 // decision. It looks the flag up by name, so a handle of another generated
 // package explains this package's flag of that name, if any.
-func (f *Flags) Explain(ctx context.Context, h runtime.Handle, c Context) runtime.Explanation {
+func (f *Flags) Explain(ctx context.Context, h runtime.Handle, c *Context) runtime.Explanation {
 	a := c.flagAttrs()
 	return f.c.ExplainName(ctx, h.Name(), a[:])
 }
@@ -284,11 +291,20 @@ func (f *Flags) Explain(ctx context.Context, h runtime.Handle, c Context) runtim
 // Advanced search feature relying on new_ui components.
 //
 // Owner: Search Team. Kind: release. Strategy: NewSearchServiceFactory.
-func (f *Flags) AdvancedSearch(ctx context.Context, c Context) bool {
-	if v, ok := f.c.ConstBool(0); ok {
-		return v
+func (f *Flags) AdvancedSearch(ctx context.Context, c *Context) bool {
+	if v := atomic.LoadUint32(&f.k[0]); v < runtime.StateDynamic {
+		return v != runtime.StateOff
 	}
-	return f.flagEvalBool(ctx, 0, &c)
+	return f.evalAdvancedSearch(c)
+}
+
+// evalAdvancedSearch evaluates flag "advanced_search" for c while its value
+// depends on the context. It is not inlined, so that AdvancedSearch is.
+//
+//go:noinline
+func (f *Flags) evalAdvancedSearch(c *Context) bool {
+	a := c.flagAttrs()
+	return f.c.Bool(context.Background(), 0, a[:])
 }
 
 // CheckoutButton returns the value of flag "checkout_button" for c: "blue"
@@ -298,11 +314,11 @@ func (f *Flags) AdvancedSearch(ctx context.Context, c Context) bool {
 //
 // Owner: Checkout Team. Kind: experiment. Expires: 2099-12-31. Strategy:
 // NewButtonRendererFactory.
-func (f *Flags) CheckoutButton(ctx context.Context, c Context) string {
+func (f *Flags) CheckoutButton(ctx context.Context, c *Context) string {
 	if v, ok := f.c.ConstString(1); ok {
 		return v
 	}
-	return f.flagEvalString(ctx, 1, &c)
+	return f.flagEvalString(ctx, 1, c)
 }
 
 // DiscountRate returns the value of flag "discount_rate" for c: 0 ("none",
@@ -311,11 +327,11 @@ func (f *Flags) CheckoutButton(ctx context.Context, c Context) string {
 // Discount applied to large carts of paying accounts.
 //
 // Owner: Pricing. Kind: permission.
-func (f *Flags) DiscountRate(ctx context.Context, c Context) float64 {
+func (f *Flags) DiscountRate(ctx context.Context, c *Context) float64 {
 	if v, ok := f.c.ConstFloat(2); ok {
 		return v
 	}
-	return f.flagEvalFloat(ctx, 2, &c)
+	return f.flagEvalFloat(ctx, 2, c)
 }
 
 // LegacyExport reports whether flag "legacy_export" is on for c.
@@ -325,11 +341,20 @@ func (f *Flags) DiscountRate(ctx context.Context, c Context) float64 {
 // Owner: Data Team. Kind: ops. Expires: 2024-06-30.
 //
 // Deprecated: flag "legacy_export" expired after 2024-06-30; remove it.
-func (f *Flags) LegacyExport(ctx context.Context, c Context) bool {
-	if v, ok := f.c.ConstBool(3); ok {
-		return v
+func (f *Flags) LegacyExport(ctx context.Context, c *Context) bool {
+	if v := atomic.LoadUint32(&f.k[3]); v < runtime.StateDynamic {
+		return v != runtime.StateOff
 	}
-	return f.flagEvalBool(ctx, 3, &c)
+	return f.evalLegacyExport(c)
+}
+
+// evalLegacyExport evaluates flag "legacy_export" for c while its value
+// depends on the context. It is not inlined, so that LegacyExport is.
+//
+//go:noinline
+func (f *Flags) evalLegacyExport(c *Context) bool {
+	a := c.flagAttrs()
+	return f.c.Bool(context.Background(), 3, a[:])
 }
 
 // MaintenanceMode reports whether flag "maintenance_mode" is on for c.
@@ -337,11 +362,20 @@ func (f *Flags) LegacyExport(ctx context.Context, c Context) bool {
 // Serve the maintenance page to everyone.
 //
 // Owner: SRE. Kind: kill_switch.
-func (f *Flags) MaintenanceMode(ctx context.Context, c Context) bool {
-	if v, ok := f.c.ConstBool(4); ok {
-		return v
+func (f *Flags) MaintenanceMode(ctx context.Context, c *Context) bool {
+	if v := atomic.LoadUint32(&f.k[4]); v < runtime.StateDynamic {
+		return v != runtime.StateOff
 	}
-	return f.flagEvalBool(ctx, 4, &c)
+	return f.evalMaintenanceMode(c)
+}
+
+// evalMaintenanceMode evaluates flag "maintenance_mode" for c while its value
+// depends on the context. It is not inlined, so that MaintenanceMode is.
+//
+//go:noinline
+func (f *Flags) evalMaintenanceMode(c *Context) bool {
+	a := c.flagAttrs()
+	return f.c.Bool(context.Background(), 4, a[:])
 }
 
 // MaxResults returns the value of flag "max_results" for c: 10 ("few",
@@ -350,11 +384,11 @@ func (f *Flags) MaintenanceMode(ctx context.Context, c Context) bool {
 // Page size of search results.
 //
 // Owner: Search Team.
-func (f *Flags) MaxResults(ctx context.Context, c Context) int64 {
+func (f *Flags) MaxResults(ctx context.Context, c *Context) int64 {
 	if v, ok := f.c.ConstInt(5); ok {
 		return v
 	}
-	return f.flagEvalInt(ctx, 5, &c)
+	return f.flagEvalInt(ctx, 5, c)
 }
 
 // NativeShare reports whether flag "native_share" is on for c.
@@ -362,11 +396,20 @@ func (f *Flags) MaxResults(ctx context.Context, c Context) int64 {
 // Native share sheet on recent mobile apps.
 //
 // Owner: Mobile Team.
-func (f *Flags) NativeShare(ctx context.Context, c Context) bool {
-	if v, ok := f.c.ConstBool(6); ok {
-		return v
+func (f *Flags) NativeShare(ctx context.Context, c *Context) bool {
+	if v := atomic.LoadUint32(&f.k[6]); v < runtime.StateDynamic {
+		return v != runtime.StateOff
 	}
-	return f.flagEvalBool(ctx, 6, &c)
+	return f.evalNativeShare(c)
+}
+
+// evalNativeShare evaluates flag "native_share" for c while its value depends
+// on the context. It is not inlined, so that NativeShare is.
+//
+//go:noinline
+func (f *Flags) evalNativeShare(c *Context) bool {
+	a := c.flagAttrs()
+	return f.c.Bool(context.Background(), 6, a[:])
 }
 
 // NewUI reports whether flag "new_ui" is on for c.
@@ -374,11 +417,20 @@ func (f *Flags) NativeShare(ctx context.Context, c Context) bool {
 // New and improved UI with advanced features.
 //
 // Owner: UI Team. Kind: release.
-func (f *Flags) NewUI(ctx context.Context, c Context) bool {
-	if v, ok := f.c.ConstBool(7); ok {
-		return v
+func (f *Flags) NewUI(ctx context.Context, c *Context) bool {
+	if v := atomic.LoadUint32(&f.k[7]); v < runtime.StateDynamic {
+		return v != runtime.StateOff
 	}
-	return f.flagEvalBool(ctx, 7, &c)
+	return f.evalNewUI(c)
+}
+
+// evalNewUI evaluates flag "new_ui" for c while its value depends on the
+// context. It is not inlined, so that NewUI is.
+//
+//go:noinline
+func (f *Flags) evalNewUI(c *Context) bool {
+	a := c.flagAttrs()
+	return f.c.Bool(context.Background(), 7, a[:])
 }
 
 // SearchEngine returns the value of flag "search_engine" for c:
@@ -387,17 +439,11 @@ func (f *Flags) NewUI(ctx context.Context, c Context) bool {
 // Which search backend serves the query.
 //
 // Owner: Search Team. Kind: experiment.
-func (f *Flags) SearchEngine(ctx context.Context, c Context) SearchEngineVariant {
+func (f *Flags) SearchEngine(ctx context.Context, c *Context) SearchEngineVariant {
 	if v, ok := f.c.ConstString(8); ok {
 		return SearchEngineVariant(v)
 	}
-	return SearchEngineVariant(f.flagEvalString(ctx, 8, &c))
-}
-
-// flagEvalBool evaluates flag i for c when its value depends on the context.
-func (f *Flags) flagEvalBool(ctx context.Context, i int, c *Context) bool {
-	a := c.flagAttrs()
-	return f.c.Bool(ctx, i, a[:])
+	return SearchEngineVariant(f.flagEvalString(ctx, 8, c))
 }
 
 // flagEvalString evaluates flag i for c when its value depends on the context.
@@ -453,7 +499,7 @@ func NewSearchServiceFactory[T any](f *Flags, impls SearchServiceImpls[T]) (*Sea
 
 // Get evaluates flag "advanced_search" for c and returns the implementation
 // for its state.
-func (x *SearchServiceFactory[T]) Get(ctx context.Context, c Context) T {
+func (x *SearchServiceFactory[T]) Get(ctx context.Context, c *Context) T {
 	if x.f.AdvancedSearch(ctx, c) {
 		return x.impls.New
 	}
@@ -495,7 +541,7 @@ func NewButtonRendererFactory[T any](f *Flags, impls ButtonRendererImpls[T]) (*B
 
 // Get evaluates flag "checkout_button" for c and returns the implementation
 // for its state.
-func (x *ButtonRendererFactory[T]) Get(ctx context.Context, c Context) T {
+func (x *ButtonRendererFactory[T]) Get(ctx context.Context, c *Context) T {
 	switch x.f.CheckoutButton(ctx, c) {
 	case "blue":
 		return x.impls.Blue

@@ -20,7 +20,7 @@ import (
 // GenVersion is the version of the generated code's contract with package
 // runtime. Generated files pin it against runtime.GenVersion and
 // runtime.MinGenVersion, so that version skew fails the build.
-const GenVersion = 1
+const GenVersion = 2
 
 // FileName is the name of the one file Generate returns.
 const FileName = "flags_gen.go"
@@ -167,7 +167,8 @@ func (g *generator) file() *jen.File {
 		g.opts.Package, clean(spec)))
 	f.PackageComment("//")
 	for _, line := range wrap(
-		"Create one Flags with New and share it; ask it for a flag with the flag's method and a Context. "+
+		"Create one Flags with New and share it; ask it for a flag with the flag's method and a *Context "+
+			"(nil is the empty context). Evaluation does no I/O and never blocks. "+
 			"Tests pin a flag with runtime.ToggleAs and the flag's handle declared here. "+
 			"Edit the spec and run flaggen generate (go generate) instead of editing this file.", commentWidth) {
 		f.PackageComment(line)
@@ -249,10 +250,10 @@ func (g *generator) context(f *jen.File) {
 		}
 	}))
 	f.Add(doc("flagAttrs returns c's attribute values in spec order, an absent attribute " +
-		"being the zero runtime.Value: all of them for the empty context, else only the key at its zero value.").
+		"being the zero runtime.Value: all of them for the empty context (nil or all zero), else only the key at its zero value.").
 		Func().Params(jen.Id("c").Op("*").Id("Context")).Id("flagAttrs").Params().
 		Params(jen.Id("a").Index(jen.Lit(n)).Qual(rt, "Value")).BlockFunc(func(b *jen.Group) {
-		b.If(jen.Op("*").Id("c").Op("==").Parens(jen.Id("Context").Values())).Block(jen.Return())
+		b.If(jen.Id("c").Op("==").Nil().Op("||").Op("*").Id("c").Op("==").Parens(jen.Id("Context").Values())).Block(jen.Return())
 		for _, a := range g.s.Context {
 			field := jen.Id("c").Dot(a.GoName)
 			set := jen.Id("a").Index(jen.Lit(a.Index)).Op("=").Qual(rt, valueFuncs[a.Type]).Call(field.Clone())
@@ -277,7 +278,7 @@ func contextDoc(s *spec.Spec) []string {
 	first := "Context is what a flag is evaluated for: one field per attribute declared in the spec."
 	rule := "Every field is a present attribute, its zero value included, so a rule such as " +
 		"\"eq false\" or \"lt 1\" matches a zero field. "
-	empty := "a Context whose every field is zero is the empty context, for which a flag " +
+	empty := "a Context whose every field is zero (or a nil *Context) is the empty context, for which a flag " +
 		"that passes its first steps (active, schedule, environment, guards, dependencies) is on."
 	if s.Key != nil {
 		rule += fmt.Sprintf("Two exceptions: the key field %s at its zero value is absent "+
@@ -394,16 +395,23 @@ func (g *generator) handles(f *jen.File) {
 func (g *generator) client(f *jen.File) {
 	c := jen.Id("f").Dot("c")
 	recv := jen.Id("f").Op("*").Id("Flags")
-	f.Add(doc("Flags evaluates the spec's flags: one method per flag. Create it once with New " +
+	f.Add(doc("Flags evaluates the spec's flags: one method per flag. Create it once with New "+
 		"and share it; it is safe for concurrent use. Close it when done.").
-		Type().Id("Flags").Struct(jen.Id("c").Op("*").Qual(rt, "Client")))
+		Type().Id("Flags").Struct(
+		jen.Id("c").Op("*").Qual(rt, "Client"),
+		jen.Comment("k holds each flag's runtime.BindBoolStates state, so that a bool"),
+		jen.Comment("accessor is one inlined atomic load while its flag is constant."),
+		jen.Id("k").Index(jen.Lit(len(g.s.Flags))).Uint32(),
+	))
 	f.Add(doc("New returns a Flags over the embedded Spec; opts configure the runtime client "+
 		"(store, environment, clock, logger …): see runtime.NewClient.").
 		Func().Id("New").Params(jen.Id("opts").Op("...").Qual(rt, "Option")).
 		Params(jen.Op("*").Id("Flags"), jen.Error()).Block(
 		jen.List(jen.Id("c"), jen.Err()).Op(":=").Qual(rt, "NewClient").Call(jen.Id("Spec"), jen.Id("opts").Op("...")),
 		jen.If(jen.Err().Op("!=").Nil()).Block(jen.Return(jen.Nil(), jen.Err())),
-		jen.Return(jen.Op("&").Id("Flags").Values(jen.Dict{jen.Id("c"): jen.Id("c")}), jen.Nil()),
+		jen.Id("f").Op(":=").Op("&").Id("Flags").Values(jen.Dict{jen.Id("c"): jen.Id("c")}),
+		jen.Id("c").Dot("BindBoolStates").Call(jen.Id("f").Dot("k").Index(jen.Op(":"))),
+		jen.Return(jen.Id("f"), jen.Nil()),
 	))
 	f.Add(doc("MustNew is like New but panics on error.").
 		Func().Id("MustNew").Params(jen.Id("opts").Op("...").Qual(rt, "Option")).
@@ -422,7 +430,7 @@ func (g *generator) client(f *jen.File) {
 		"It looks the flag up by name, so a handle of another generated package explains this "+
 		"package's flag of that name, if any.").
 		Func().Params(recv.Clone()).Id("Explain").
-		Params(jen.Id("ctx").Qual(ctx, "Context"), jen.Id("h").Qual(rt, "Handle"), jen.Id("c").Id("Context")).
+		Params(jen.Id("ctx").Qual(ctx, "Context"), jen.Id("h").Qual(rt, "Handle"), jen.Id("c").Op("*").Id("Context")).
 		Qual(rt, "Explanation").Block(
 		jen.Id("a").Op(":=").Id("c").Dot("flagAttrs").Call(),
 		jen.Return(c.Clone().Dot("ExplainName").Call(jen.Id("ctx"), jen.Id("h").Dot("Name").Call(), jen.Id("a").Index(jen.Op(":")))),
@@ -449,17 +457,41 @@ func (g *generator) accessor(f *jen.File, fl *spec.Flag) {
 		}
 		return v
 	}
+	recv := jen.Id("f").Op("*").Id("Flags")
+	params := jen.Params(jen.Id("ctx").Qual(ctx, "Context"), jen.Id("c").Op("*").Id("Context"))
+	if ftype(fl) != spec.Bool {
+		f.Add(doc(g.accessorDoc(fl)...).
+			Func().Params(recv).Id(fl.GoName).Add(params).Add(valueType(fl)).Block(
+			jen.If(jen.List(jen.Id("v"), jen.Id("ok")).Op(":=").Add(c.Clone()).Dot(fn[0]).Call(idx), jen.Id("ok")).
+				Block(jen.Return(conv(jen.Id("v")))),
+			jen.Return(conv(jen.Id("f").Dot("flagEval"+fn[1]).Call(jen.Id("ctx"), idx, jen.Id("c")))),
+		))
+		return
+	}
+	// A bool accessor stays within the inliner's budget: one atomic load of
+	// the flag's state, and a call of a one-flag method (no index, no ctx
+	// argument: each would cost a node too many) that is not inlined.
+	slow := "eval" + fl.GoName
 	f.Add(doc(g.accessorDoc(fl)...).
-		Func().Params(jen.Id("f").Op("*").Id("Flags")).Id(fl.GoName).
-		Params(jen.Id("ctx").Qual(ctx, "Context"), jen.Id("c").Id("Context")).Add(valueType(fl)).Block(
-		jen.If(jen.List(jen.Id("v"), jen.Id("ok")).Op(":=").Add(c.Clone()).Dot(fn[0]).Call(idx), jen.Id("ok")).
-			Block(jen.Return(conv(jen.Id("v")))),
-		jen.Return(conv(jen.Id("f").Dot("flagEval"+fn[1]).Call(jen.Id("ctx"), idx, jen.Op("&").Id("c")))),
+		Func().Params(recv.Clone()).Id(fl.GoName).Add(params).Bool().Block(
+		jen.If(
+			jen.Id("v").Op(":=").Qual("sync/atomic", "LoadUint32").Call(jen.Op("&").Id("f").Dot("k").Index(idx.Clone())),
+			jen.Id("v").Op("<").Qual(rt, "StateDynamic"),
+		).Block(jen.Return(jen.Id("v").Op("!=").Qual(rt, "StateOff"))),
+		jen.Return(jen.Id("f").Dot(slow).Call(jen.Id("c"))),
+	))
+	f.Add(doc(fmt.Sprintf("%s evaluates flag %s for c while its value depends on the context. "+
+		"It is not inlined, so that %s is.", slow, clean(strconv.Quote(fl.Name)), fl.GoName)).
+		Comment("//").Line().Comment("//go:noinline").Line().
+		Func().Params(recv.Clone()).Id(slow).Params(jen.Id("c").Op("*").Id("Context")).Bool().Block(
+		jen.Id("a").Op(":=").Id("c").Dot("flagAttrs").Call(),
+		jen.Return(c.Clone().Dot("Bool").Call(jen.Qual(ctx, "Background").Call(), idx.Clone(), jen.Id("a").Index(jen.Op(":")))),
 	))
 }
 
 // evalHelpers emits one flagEval<Type> method per runtime evaluation the
-// accessors use. Keeping the attribute array out of the accessors keeps
+// string, int and float accessors use (each bool accessor has a one-flag
+// method of its own, see accessor). Keeping the attribute array out of the accessors keeps
 // their constant path cheap: a frame holding the array (it contains
 // pointers and is sliced) is zeroed on every call.
 func (g *generator) evalHelpers(f *jen.File) {
@@ -467,7 +499,7 @@ func (g *generator) evalHelpers(f *jen.File) {
 	for _, fl := range g.s.Flags {
 		used[evalFuncs[ftype(fl)][1]] = true
 	}
-	for _, name := range []string{"Bool", "String", "Int", "Float"} {
+	for _, name := range []string{"String", "Int", "Float"} { // bool accessors have their own (accessor)
 		if !used[name] {
 			continue
 		}
@@ -604,7 +636,7 @@ func (g *generator) strategy(f *jen.File, fl *spec.Flag) {
 	}
 	f.Add(doc(fmt.Sprintf("Get evaluates flag %s for c and returns the implementation for its state.", name)).
 		Func().Params(jen.Id("x").Op("*").Id(factory).Types(T.Clone())).Id("Get").
-		Params(jen.Id("ctx").Qual(ctx, "Context"), jen.Id("c").Id("Context")).Add(T.Clone()).Block(body...))
+		Params(jen.Id("ctx").Qual(ctx, "Context"), jen.Id("c").Op("*").Id("Context")).Add(T.Clone()).Block(body...))
 }
 
 func caseValue(fl *spec.Flag, v *spec.Variant) jen.Code {

@@ -345,8 +345,8 @@ func TestVersionSkewFailsToCompile(t *testing.T) {
 		t.Fatal("runtime/client.go no longer declares GenVersion = N and MinGenVersion = N: update this test")
 	}
 	for name, tc := range map[string]struct{ gen, min string }{
-		"runtime too old": {"0", "0"},
-		"runtime too new": {"3", "2"},
+		"runtime too old": {strconv.Itoa(gen.GenVersion - 1), strconv.Itoa(gen.GenVersion - 1)},
+		"runtime too new": {strconv.Itoa(gen.GenVersion + 1), strconv.Itoa(gen.GenVersion + 1)},
 		"matching":        {strconv.Itoa(gen.GenVersion), strconv.Itoa(gen.GenVersion)},
 	} {
 		t.Run(name, func(t *testing.T) {

@@ -86,7 +86,7 @@ import (
 	"github.com/flaggen/flaggen/runtime"
 )
 
-var contexts = []out.Context{
+var contexts = []*out.Context{
 `)
 	fields := map[string]string{"user_id": "UserID", "region": "Region", "account_type": "AccountType", "beta_program": "BetaProgram"}
 	for _, c := range tab.Contexts {
@@ -107,7 +107,7 @@ var contexts = []out.Context{
 		fmt.Fprintf(&main, "\t{%s},\n", strings.Join(kv, ", "))
 	}
 	fmt.Fprintf(&main, "}\n\nvar environments = %#v\n\n", tab.Environments)
-	fmt.Fprintf(&main, "func accessors(f *out.Flags) []func(context.Context, out.Context) bool {\n\treturn []func(context.Context, out.Context) bool{\n")
+	fmt.Fprintf(&main, "func accessors(f *out.Flags) []func(context.Context, *out.Context) bool {\n\treturn []func(context.Context, *out.Context) bool{\n")
 	for _, a := range accessors {
 		fmt.Fprintf(&main, "\t\tf.%s,\n", a)
 	}
@@ -120,7 +120,7 @@ func main() {
 		panic(err)
 	}
 	ctx := context.Background()
-	var byEnv [][]func(context.Context, out.Context) bool
+	var byEnv [][]func(context.Context, *out.Context) bool
 	for _, env := range environments {
 		f := out.MustNew(runtime.WithEnvironment(env), runtime.WithClock(func() time.Time { return now }),
 			runtime.WithLogger(slog.New(slog.DiscardHandler)))

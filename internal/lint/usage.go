@@ -208,11 +208,16 @@ func (a *analysis) unused() []Diagnostic {
 func isTestFile(name string) bool { return strings.HasSuffix(name, "_test.go") }
 
 // takesOurContext reports whether fn has a parameter whose type is the
-// Context of a package generated from the spec.
+// Context (or a pointer to the Context) of a package generated from the
+// spec.
 func (a *analysis) takesOurContext(fn *types.Func) bool {
 	params := fn.Signature().Params()
 	for i := range params.Len() {
-		if n, ok := types.Unalias(params.At(i).Type()).(*types.Named); ok {
+		t := types.Unalias(params.At(i).Type())
+		if p, ok := t.(*types.Pointer); ok {
+			t = types.Unalias(p.Elem())
+		}
+		if n, ok := t.(*types.Named); ok {
 			o := n.Obj()
 			if o.Name() == "Context" && o.Pkg() != nil && a.ours[o.Pkg().Path()] {
 				return true

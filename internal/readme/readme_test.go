@@ -484,7 +484,10 @@ func makeSession(t *testing.T) *session {
 // tutorialSession is a new directory outside this repository. The module
 // it makes requires github.com/flaggen/flaggen: before the README's go get,
 // the test points that requirement at this checkout with a replace
-// directive, and GOPROXY=off keeps every download to the module cache.
+// directive, and GOPROXY=off keeps every download to the module cache. The
+// checkout's go.sum is copied in too: it holds the checksums go get would
+// otherwise look up in the checksum database, which GOPROXY=off cannot
+// reach.
 func tutorialSession(t *testing.T) *session {
 	if testing.Short() {
 		t.Skip("-short: the tutorial builds and tests a new module")
@@ -497,6 +500,7 @@ func tutorialSession(t *testing.T) *session {
 	s.hook = func(cmd string) {
 		if strings.HasPrefix(cmd, "go get ") {
 			s.run("go mod edit -replace github.com/flaggen/flaggen=" + root)
+			s.run("cp " + filepath.Join(root, "go.sum") + " go.sum")
 		}
 	}
 	return s

@@ -49,11 +49,7 @@ func Sum(data []byte) [32]byte {
 // stalls of reading it back in words.
 func SumWords(block *[8]uint64, n int) [32]byte {
 	if !useSHANI {
-		var msg [64]byte
-		for i, w := range block {
-			binary.LittleEndian.PutUint64(msg[8*i:], w)
-		}
-		return sha256.Sum256(msg[:n])
+		return sumWordsGeneric(block, n)
 	}
 	// FIPS 180-4, 5.1.1: message, 0x80, zeros, 64-bit big-endian bit length.
 	block[n/8] |= 0x80 << (8 * (n % 8))
@@ -66,3 +62,12 @@ func SumWords(block *[8]uint64, n int) [32]byte {
 // Accelerated reports whether Sum uses the SHA-NI one-block path for short
 // inputs on this machine.
 func Accelerated() bool { return useSHANI }
+
+// sumWordsGeneric is SumWords without SHA-NI.
+func sumWordsGeneric(block *[8]uint64, n int) [32]byte {
+	var msg [64]byte
+	for i, w := range block {
+		binary.LittleEndian.PutUint64(msg[8*i:], w)
+	}
+	return sha256.Sum256(msg[:n])
+}

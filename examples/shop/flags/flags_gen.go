@@ -3,23 +3,25 @@
 // Package flags gives typed access to the feature flags declared in "flags.json".
 //
 // Create one Flags with New and share it; ask it for a flag with the flag's
-// method and a Context. Tests pin a flag with runtime.ToggleAs and the flag's
-// handle declared here. Edit the spec and run flaggen generate (go generate)
-// instead of editing this file.
+// method and a *Context (nil is the empty context). Evaluation does no I/O and
+// never blocks. Tests pin a flag with runtime.ToggleAs and the flag's handle
+// declared here. Edit the spec and run flaggen generate (go generate) instead
+// of editing this file.
 package flags
 
 import (
 	"context"
 	"errors"
 	"github.com/flaggen/flaggen/runtime"
+	"sync/atomic"
 )
 
 // The runtime must implement this file's version of the generated-code
 // contract: if a line below fails to compile, regenerate the file or update
 // github.com/flaggen/flaggen.
 const (
-	_ = runtime.EnforceVersion(runtime.GenVersion - 1)
-	_ = runtime.EnforceVersion(1 - runtime.MinGenVersion)
+	_ = runtime.EnforceVersion(runtime.GenVersion - 2)
+	_ = runtime.EnforceVersion(2 - runtime.MinGenVersion)
 )
 
 // flagSpecJSON is "flags.json" as validated at generation time, verbatim.
@@ -101,9 +103,9 @@ var Spec = runtime.MustLoadSpec("flags.json", []byte(flagSpecJSON))
 // Every field is a present attribute, its zero value included, so a rule such
 // as "eq false" or "lt 1" matches a zero field. Two exceptions: the key field
 // UserID at its zero value is absent (no rollout bucket, no allow-list match);
-// and a Context whose every field is zero is the empty context, for which a
-// flag that passes its first steps (active, schedule, environment, guards,
-// dependencies) is on.
+// and a Context whose every field is zero (or a nil *Context) is the empty
+// context, for which a flag that passes its first steps (active, schedule,
+// environment, guards, dependencies) is on.
 type Context struct {
 	// UserID is attribute "user_id" (int, the bucketing key). The zero value means
 	// absent: no bucket, no allow-list match.
@@ -120,10 +122,10 @@ type Context struct {
 }
 
 // flagAttrs returns c's attribute values in spec order, an absent attribute
-// being the zero runtime.Value: all of them for the empty context, else only
-// the key at its zero value.
+// being the zero runtime.Value: all of them for the empty context (nil or all
+// zero), else only the key at its zero value.
 func (c *Context) flagAttrs() (a [4]runtime.Value) {
-	if *c == (Context{}) {
+	if c == nil || *c == (Context{}) {
 		return
 	}
 	if c.UserID != 0 {
@@ -147,6 +149,9 @@ var (
 // New and share it; it is safe for concurrent use. Close it when done.
 type Flags struct {
 	c *runtime.Client
+	// k holds each flag's runtime.BindBoolStates state, so that a bool
+	// accessor is one inlined atomic load while its flag is constant.
+	k [2]uint32
 }
 
 // New returns a Flags over the embedded Spec; opts configure the runtime
@@ -156,7 +161,9 @@ func New(opts ...runtime.Option) (*Flags, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Flags{c: c}, nil
+	f := &Flags{c: c}
+	c.BindBoolStates(f.k[:])
+	return f, nil
 }
 
 // MustNew is like New but panics on error.
@@ -181,7 +188,7 @@ func (f *Flags) Close() error {
 // Explain evaluates the flag of handle h for c and reports each step of the
 // decision. It looks the flag up by name, so a handle of another generated
 // package explains this package's flag of that name, if any.
-func (f *Flags) Explain(ctx context.Context, h runtime.Handle, c Context) runtime.Explanation {
+func (f *Flags) Explain(ctx context.Context, h runtime.Handle, c *Context) runtime.Explanation {
 	a := c.flagAttrs()
 	return f.c.ExplainName(ctx, h.Name(), a[:])
 }
@@ -191,11 +198,20 @@ func (f *Flags) Explain(ctx context.Context, h runtime.Handle, c Context) runtim
 // Advanced search feature relying on new_ui components.
 //
 // Owner: Search Team. Strategy: NewSearchServiceFactory.
-func (f *Flags) AdvancedSearch(ctx context.Context, c Context) bool {
-	if v, ok := f.c.ConstBool(0); ok {
-		return v
+func (f *Flags) AdvancedSearch(ctx context.Context, c *Context) bool {
+	if v := atomic.LoadUint32(&f.k[0]); v < runtime.StateDynamic {
+		return v != runtime.StateOff
 	}
-	return f.flagEvalBool(ctx, 0, &c)
+	return f.evalAdvancedSearch(c)
+}
+
+// evalAdvancedSearch evaluates flag "advanced_search" for c while its value
+// depends on the context. It is not inlined, so that AdvancedSearch is.
+//
+//go:noinline
+func (f *Flags) evalAdvancedSearch(c *Context) bool {
+	a := c.flagAttrs()
+	return f.c.Bool(context.Background(), 0, a[:])
 }
 
 // NewUI reports whether flag "new_ui" is on for c.
@@ -203,17 +219,20 @@ func (f *Flags) AdvancedSearch(ctx context.Context, c Context) bool {
 // New and improved UI with advanced features.
 //
 // Owner: UI Team.
-func (f *Flags) NewUI(ctx context.Context, c Context) bool {
-	if v, ok := f.c.ConstBool(1); ok {
-		return v
+func (f *Flags) NewUI(ctx context.Context, c *Context) bool {
+	if v := atomic.LoadUint32(&f.k[1]); v < runtime.StateDynamic {
+		return v != runtime.StateOff
 	}
-	return f.flagEvalBool(ctx, 1, &c)
+	return f.evalNewUI(c)
 }
 
-// flagEvalBool evaluates flag i for c when its value depends on the context.
-func (f *Flags) flagEvalBool(ctx context.Context, i int, c *Context) bool {
+// evalNewUI evaluates flag "new_ui" for c while its value depends on the
+// context. It is not inlined, so that NewUI is.
+//
+//go:noinline
+func (f *Flags) evalNewUI(c *Context) bool {
 	a := c.flagAttrs()
-	return f.c.Bool(ctx, i, a[:])
+	return f.c.Bool(context.Background(), 1, a[:])
 }
 
 // SearchServiceImpls holds one implementation per state of flag
@@ -251,7 +270,7 @@ func NewSearchServiceFactory[T any](f *Flags, impls SearchServiceImpls[T]) (*Sea
 
 // Get evaluates flag "advanced_search" for c and returns the implementation
 // for its state.
-func (x *SearchServiceFactory[T]) Get(ctx context.Context, c Context) T {
+func (x *SearchServiceFactory[T]) Get(ctx context.Context, c *Context) T {
 	if x.f.AdvancedSearch(ctx, c) {
 		return x.impls.New
 	}

@@ -19,17 +19,17 @@ type Searcher interface{ Search(q string) []string }
 
 // features is how the app receives the checkout flag: through an interface.
 type features interface {
-	CheckoutButton(ctx context.Context, c flags.Context) string
+	CheckoutButton(ctx context.Context, c *flags.Context) string
 }
 
 // Button calls the checkout_button accessor through an interface.
-func Button(ctx context.Context, f features, c flags.Context) string {
+func Button(ctx context.Context, f features, c *flags.Context) string {
 	return f.CheckoutButton(ctx, c)
 }
 
 // Handle reads new_ui, legacy_export and everyone, and picks a searcher
 // through the advanced_search strategy.
-func Handle(ctx context.Context, f *flags.Flags, c flags.Context, newS, oldS Searcher) ([]string, error) {
+func Handle(ctx context.Context, f *flags.Flags, c *flags.Context, newS, oldS Searcher) ([]string, error) {
 	if !f.NewUI(ctx, c) || f.LegacyExport(ctx, c) || !f.Everyone(ctx, c) {
 		return nil, nil
 	}

@@ -8,6 +8,6 @@ import (
 )
 
 // Beta reports whether the beta flag is on for c.
-func Beta(ctx context.Context, f *flags.Flags, c flags.Context) bool {
+func Beta(ctx context.Context, f *flags.Flags, c *flags.Context) bool {
 	return f.Beta(ctx, c)
 }

@@ -3,22 +3,24 @@
 // Package flags gives typed access to the feature flags declared in "flags.json".
 //
 // Create one Flags with New and share it; ask it for a flag with the flag's
-// method and a Context. Tests pin a flag with runtime.ToggleAs and the flag's
-// handle declared here. Edit the spec and run flaggen generate (go generate)
-// instead of editing this file.
+// method and a *Context (nil is the empty context). Evaluation does no I/O and
+// never blocks. Tests pin a flag with runtime.ToggleAs and the flag's handle
+// declared here. Edit the spec and run flaggen generate (go generate) instead
+// of editing this file.
 package flags
 
 import (
 	"context"
 	"github.com/flaggen/flaggen/runtime"
+	"sync/atomic"
 )
 
 // The runtime must implement this file's version of the generated-code
 // contract: if a line below fails to compile, regenerate the file or update
 // github.com/flaggen/flaggen.
 const (
-	_ = runtime.EnforceVersion(runtime.GenVersion - 1)
-	_ = runtime.EnforceVersion(1 - runtime.MinGenVersion)
+	_ = runtime.EnforceVersion(runtime.GenVersion - 2)
+	_ = runtime.EnforceVersion(2 - runtime.MinGenVersion)
 )
 
 // flagSpecJSON is "flags.json" as validated at generation time, verbatim.
@@ -39,9 +41,9 @@ var Spec = runtime.MustLoadSpec("flags.json", []byte(flagSpecJSON))
 // Every field is a present attribute, its zero value included, so a rule such
 // as "eq false" or "lt 1" matches a zero field. Two exceptions: the key field
 // UserID at its zero value is absent (no rollout bucket, no allow-list match);
-// and a Context whose every field is zero is the empty context, for which a
-// flag that passes its first steps (active, schedule, environment, guards,
-// dependencies) is on.
+// and a Context whose every field is zero (or a nil *Context) is the empty
+// context, for which a flag that passes its first steps (active, schedule,
+// environment, guards, dependencies) is on.
 type Context struct {
 	// UserID is attribute "user_id" (int, the bucketing key). The zero value means
 	// absent: no bucket, no allow-list match.
@@ -58,10 +60,10 @@ type Context struct {
 }
 
 // flagAttrs returns c's attribute values in spec order, an absent attribute
-// being the zero runtime.Value: all of them for the empty context, else only
-// the key at its zero value.
+// being the zero runtime.Value: all of them for the empty context (nil or all
+// zero), else only the key at its zero value.
 func (c *Context) flagAttrs() (a [4]runtime.Value) {
-	if *c == (Context{}) {
+	if c == nil || *c == (Context{}) {
 		return
 	}
 	if c.UserID != 0 {
@@ -83,6 +85,9 @@ var (
 // New and share it; it is safe for concurrent use. Close it when done.
 type Flags struct {
 	c *runtime.Client
+	// k holds each flag's runtime.BindBoolStates state, so that a bool
+	// accessor is one inlined atomic load while its flag is constant.
+	k [1]uint32
 }
 
 // New returns a Flags over the embedded Spec; opts configure the runtime
@@ -92,7 +97,9 @@ func New(opts ...runtime.Option) (*Flags, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Flags{c: c}, nil
+	f := &Flags{c: c}
+	c.BindBoolStates(f.k[:])
+	return f, nil
 }
 
 // MustNew is like New but panics on error.
@@ -117,21 +124,24 @@ func (f *Flags) Close() error {
 // Explain evaluates the flag of handle h for c and reports each step of the
 // decision. It looks the flag up by name, so a handle of another generated
 // package explains this package's flag of that name, if any.
-func (f *Flags) Explain(ctx context.Context, h runtime.Handle, c Context) runtime.Explanation {
+func (f *Flags) Explain(ctx context.Context, h runtime.Handle, c *Context) runtime.Explanation {
 	a := c.flagAttrs()
 	return f.c.ExplainName(ctx, h.Name(), a[:])
 }
 
 // Beta reports whether flag "beta" is on for c.
-func (f *Flags) Beta(ctx context.Context, c Context) bool {
-	if v, ok := f.c.ConstBool(0); ok {
-		return v
+func (f *Flags) Beta(ctx context.Context, c *Context) bool {
+	if v := atomic.LoadUint32(&f.k[0]); v < runtime.StateDynamic {
+		return v != runtime.StateOff
 	}
-	return f.flagEvalBool(ctx, 0, &c)
+	return f.evalBeta(c)
 }
 
-// flagEvalBool evaluates flag i for c when its value depends on the context.
-func (f *Flags) flagEvalBool(ctx context.Context, i int, c *Context) bool {
+// evalBeta evaluates flag "beta" for c while its value depends on the context.
+// It is not inlined, so that Beta is.
+//
+//go:noinline
+func (f *Flags) evalBeta(c *Context) bool {
 	a := c.flagAttrs()
-	return f.c.Bool(ctx, i, a[:])
+	return f.c.Bool(context.Background(), 0, a[:])
 }
