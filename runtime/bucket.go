@@ -20,11 +20,13 @@ const bucketBufSize = 64
 func bucket(key, salt string) int {
 	var buf [bucketBufSize]byte
 	if len(key)+len(salt) > len(buf) {
-		return bucketSum(sha256.Sum256([]byte(key + salt)))
+		h := sha256.Sum256([]byte(key + salt))
+		return bucketSum(&h)
 	}
 	n := copy(buf[:], key)
 	n += copy(buf[n:], salt)
-	return bucketSum(sha256block.Sum(buf[:n]))
+	h := sha256block.Sum(buf[:n])
+	return bucketSum(&h)
 }
 
 // bucketInt is bucket(str(id), salt) without formatting allocations.
@@ -32,10 +34,12 @@ func bucketInt(id int64, salt string) int {
 	var buf [bucketBufSize]byte
 	n := putDecimal(&buf, id)
 	if n+len(salt) > len(buf) {
-		return bucketSum(sha256.Sum256(append(buf[:n:n], salt...)))
+		h := sha256.Sum256(append(buf[:n:n], salt...))
+		return bucketSum(&h)
 	}
 	n += copy(buf[n:], salt)
-	return bucketSum(sha256block.Sum(buf[:n]))
+	h := sha256block.Sum(buf[:n])
+	return bucketSum(&h)
 }
 
 // digitPairs holds "00".."99", for formatting two digits at a time.
@@ -85,7 +89,7 @@ func digits(tmp *[20]byte, id int64) int {
 // 64-bit words w0..w3 (most significant first) and 2^64 ≡ 16, 2^128 ≡ 56,
 // 2^192 ≡ 96 (mod 100), the four reductions are independent, so they run in
 // parallel instead of as one dependent chain.
-func bucketSum(h [32]byte) int {
+func bucketSum(h *[32]byte) int {
 	w0 := binary.BigEndian.Uint64(h[0:]) % 100
 	w1 := binary.BigEndian.Uint64(h[8:]) % 100
 	w2 := binary.BigEndian.Uint64(h[16:]) % 100
@@ -195,18 +199,21 @@ func pyFloatRepr(dst []byte, f float64) []byte {
 
 // saltWords is a bucketing salt split into little-endian 64-bit words, so
 // that str(id)+salt can be laid into a SHA-256 block without a byte buffer.
+// The words hold the salt followed by the padding's 0x80 byte, which always
+// comes right after the salt.
 type saltWords struct {
 	s  string
 	w  [8]uint64
-	n  int  // words the salt occupies
+	n  int  // words the salt and the 0x80 occupy
 	ok bool // the salt fits one block's message with room for an id
 }
 
 func newSaltWords(salt string) saltWords {
-	sw := saltWords{s: salt, n: (len(salt) + 7) / 8, ok: len(salt) <= sha256block.MaxOneBlock}
+	sw := saltWords{s: salt, n: (len(salt) + 8) / 8, ok: len(salt) <= sha256block.MaxOneBlock}
 	if sw.ok {
 		var b [64]byte
 		copy(b[:], salt)
+		b[len(salt)] = 0x80
 		for i := range sw.w {
 			sw.w[i] = binary.LittleEndian.Uint64(b[8*i:])
 		}
@@ -233,8 +240,8 @@ func digitVals8(x uint64) uint64 {
 // order) and its length, 1 to 8.
 func decimalWord(x uint64) (w uint64, n int) {
 	d := digitVals8(x)
-	n = max(8-bits.TrailingZeros64(d)>>3, 1) // leading zero digits are zero bytes
-	return (d | 0x3030303030303030) >> (64 - 8*n), n
+	z := bits.TrailingZeros64(d|1<<56) >> 3 // leading zero digits are zero bytes (all but one for 0)
+	return (d | 0x3030303030303030) >> (8 * z), 8 - z
 }
 
 // bucketIntWords is bucketInt(id, sw.s) with the hash block assembled in
@@ -242,36 +249,45 @@ func decimalWord(x uint64) (w uint64, n int) {
 // from 0 to 10^16-1 take the word-at-a-time path; others format digit by
 // digit.
 func bucketIntWords(id int64, sw *saltWords) int {
-	if u := uint64(id); sw.ok && u < 1e16 { // u < 1e16 also excludes id < 0
-		var block [8]uint64
-		var k int
-		if u < 1e8 {
-			block[0], k = decimalWord(u)
-		} else {
-			h, kh := decimalWord(u / 1e8)
-			l := (digitVals8(u%1e8) | 0x3030303030303030)
-			block[0] = h | l<<(8*kh)
-			block[1] = l >> (64 - 8*kh)
-			k = kh + 8
-		}
-		if k+len(sw.s) <= sha256block.MaxOneBlock {
-			return bucketSum(sha256block.SumWords(sw.after(&block, k), k+len(sw.s)))
-		}
+	u := uint64(id)
+	if !sw.ok || u >= 1e16 { // u >= 1e16 also for id < 0
+		return bucketIntDigits(id, sw)
 	}
-	return bucketIntDigits(id, sw)
+	var block [8]uint64
+	var k int
+	if u < 1e8 {
+		d := digitVals8(u)
+		z := bits.TrailingZeros64(d|1<<56) >> 3 // leading zero digits are zero bytes (all but one for 0)
+		block[0], k = (d|0x3030303030303030)>>(8*z), 8-z
+	} else {
+		h, kh := decimalWord(u / 1e8)
+		l := digitVals8(u%1e8) | 0x3030303030303030
+		block[0], block[1], k = h|l<<(8*kh), l>>(64-8*kh), kh+8
+	}
+	if k+len(sw.s) > sha256block.MaxOneBlock {
+		return bucketInt(id, sw.s)
+	}
+	return sw.bucket(&block, k)
 }
 
-// after lays the salt's words into block right after its first k bytes
-// and returns block.
-func (sw *saltWords) after(block *[8]uint64, k int) *[8]uint64 {
+// bucket lays the salt and padding into block after the k bytes of the
+// key's str() form and returns the bucket of the block's message; k plus
+// the salt's length must be at most sha256block.MaxOneBlock.
+func (sw *saltWords) bucket(block *[8]uint64, k int) int {
+	n := k + len(sw.s)
+	// FIPS 180-4, 5.1.1: the message, 0x80 (in sw.w), zeros, then the
+	// 64-bit big-endian bit length. Word q+w takes the high bytes of salt
+	// word w-1 (shifting by 64 gives 0 in Go) and the low bytes of word w;
+	// n <= 55 keeps the 0x80 out of word 7, which holds the length.
 	q, r := k>>3, uint(8*(k&7))
-	for w := 0; w < sw.n; w++ {
-		block[w+q] |= sw.w[w] << r
-		if r != 0 {
-			block[w+q+1] |= sw.w[w] >> (64 - r)
-		}
+	block[q&7] |= sw.w[0] << r // after the digits of word q
+	for w := 1; w <= sw.n && q+w < 7; w++ {
+		block[q+w] = sw.w[w&7]<<r | sw.w[(w-1)&7]>>(64-r)
 	}
-	return block
+	block[7] = bits.ReverseBytes64(uint64(n) * 8)
+	var sum [32]byte
+	sha256block.SumPadded(&sum, block)
+	return bucketSum(&sum)
 }
 
 // bucketIntDigits is bucketIntWords formatting id a digit at a time: for
@@ -300,5 +316,5 @@ func bucketIntDigits(id int64, sw *saltWords) int {
 		}
 	}
 	block[j>>3] = acc
-	return bucketSum(sha256block.SumWords(sw.after(&block, k), k+len(sw.s)))
+	return sw.bucket(&block, k)
 }

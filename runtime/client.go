@@ -460,11 +460,7 @@ func (c *Client) ConstBool(i int) (v, ok bool) {
 // Bool evaluates bool flag i over attribute values a (in Spec.Attributes
 // order; zero Values are absent attributes).
 func (c *Client) Bool(ctx context.Context, i int, a []Value) bool {
-	s := c.snap.Load()
-	if f := &s.flags[i]; f.isConst {
-		return f.cb
-	}
-	return s.decide(i, a).on
+	return c.snap.Load().decide(i, a).on // small enough to inline: one call less
 }
 
 // ConstString is ConstBool for string and enum flags.

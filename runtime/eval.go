@@ -3,7 +3,6 @@ package runtime
 import (
 	"fmt"
 	"math"
-	"slices"
 	"strconv"
 	"time"
 
@@ -446,9 +445,19 @@ func isEmpty(a []Value) bool {
 
 // listed reports whether the key v is on the flag's allow-list (step 8).
 func (c *cflag) listed(v *Value) bool {
-	if v.kind == kindInt && c.usersN != nil {
-		return slices.Contains(c.usersN, v.n)
+	if v.kind != kindInt || c.usersN == nil {
+		return c.listedAny(v)
 	}
+	for _, u := range c.usersN {
+		if v.n == u {
+			return true
+		}
+	}
+	return false
+}
+
+// listedAny is listed for long lists and keys or users of other kinds.
+func (c *cflag) listedAny(v *Value) bool {
 	if c.usersInt != nil {
 		switch v.kind {
 		case kindInt:

@@ -3,7 +3,6 @@ package runtime
 import (
 	"fmt"
 	"regexp"
-	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -248,10 +247,17 @@ func (r *rule) match(a []Value) bool {
 }
 
 func (r *rule) contains(v *Value) bool {
-	if r.strs != nil {
-		return v.kind == kindString && slices.Contains(r.strs, v.s)
+	if r.strs == nil {
+		return r.containsAny(v)
 	}
-	return r.containsAny(v)
+	if v.kind == kindString {
+		for _, w := range r.strs {
+			if v.s == w {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // containsAny is contains over a set or over values of any kind.

@@ -183,11 +183,12 @@ type Context struct {
 	CartTotal float64
 }
 
-// flagAttrs returns c's attribute values in spec order, an absent attribute
-// being the zero runtime.Value: all of them for the empty context (nil or all
-// zero), else only the key at its zero value.
-func (c *Context) flagAttrs() (a [8]runtime.Value) {
-	if c == nil || *c == (Context{}) {
+// flagAttrs sets a, which must be zero, to c's attribute values in spec order,
+// an absent attribute being the zero runtime.Value: all of them for the empty
+// context (nil or all zero), else only the key at its zero value. It fills the
+// caller's array: returning one would copy it.
+func (c *Context) flagAttrs(a *[8]runtime.Value) {
+	if c == nil || c.UserID == 0 && c.Region == "" && c.AccountType == "" && !c.BetaProgram && c.Device == "" && c.AppVersion == "" && c.SignupDate == "" && c.CartTotal == 0 {
 		return
 	}
 	if c.UserID != 0 {
@@ -200,7 +201,6 @@ func (c *Context) flagAttrs() (a [8]runtime.Value) {
 	a[5] = runtime.String(c.AppVersion)
 	a[6] = runtime.String(c.SignupDate)
 	a[7] = runtime.Float(c.CartTotal)
-	return
 }
 
 // SearchEngineVariant is a variant of flag "search_engine".
@@ -282,7 +282,8 @@ func (f *Flags) Close() error {
 // decision. It looks the flag up by name, so a handle of another generated
 // package explains this package's flag of that name, if any.
 func (f *Flags) Explain(ctx context.Context, h runtime.Handle, c *Context) runtime.Explanation {
-	a := c.flagAttrs()
+	var a [8]runtime.Value
+	c.flagAttrs(&a)
 	return f.c.ExplainName(ctx, h.Name(), a[:])
 }
 
@@ -303,7 +304,8 @@ func (f *Flags) AdvancedSearch(ctx context.Context, c *Context) bool {
 //
 //go:noinline
 func (f *Flags) evalAdvancedSearch(c *Context) bool {
-	a := c.flagAttrs()
+	var a [8]runtime.Value
+	c.flagAttrs(&a)
 	return f.c.Bool(context.Background(), 0, a[:])
 }
 
@@ -353,7 +355,8 @@ func (f *Flags) LegacyExport(ctx context.Context, c *Context) bool {
 //
 //go:noinline
 func (f *Flags) evalLegacyExport(c *Context) bool {
-	a := c.flagAttrs()
+	var a [8]runtime.Value
+	c.flagAttrs(&a)
 	return f.c.Bool(context.Background(), 3, a[:])
 }
 
@@ -374,7 +377,8 @@ func (f *Flags) MaintenanceMode(ctx context.Context, c *Context) bool {
 //
 //go:noinline
 func (f *Flags) evalMaintenanceMode(c *Context) bool {
-	a := c.flagAttrs()
+	var a [8]runtime.Value
+	c.flagAttrs(&a)
 	return f.c.Bool(context.Background(), 4, a[:])
 }
 
@@ -408,7 +412,8 @@ func (f *Flags) NativeShare(ctx context.Context, c *Context) bool {
 //
 //go:noinline
 func (f *Flags) evalNativeShare(c *Context) bool {
-	a := c.flagAttrs()
+	var a [8]runtime.Value
+	c.flagAttrs(&a)
 	return f.c.Bool(context.Background(), 6, a[:])
 }
 
@@ -429,7 +434,8 @@ func (f *Flags) NewUI(ctx context.Context, c *Context) bool {
 //
 //go:noinline
 func (f *Flags) evalNewUI(c *Context) bool {
-	a := c.flagAttrs()
+	var a [8]runtime.Value
+	c.flagAttrs(&a)
 	return f.c.Bool(context.Background(), 7, a[:])
 }
 
@@ -448,19 +454,22 @@ func (f *Flags) SearchEngine(ctx context.Context, c *Context) SearchEngineVarian
 
 // flagEvalString evaluates flag i for c when its value depends on the context.
 func (f *Flags) flagEvalString(ctx context.Context, i int, c *Context) string {
-	a := c.flagAttrs()
+	var a [8]runtime.Value
+	c.flagAttrs(&a)
 	return f.c.String(ctx, i, a[:])
 }
 
 // flagEvalInt evaluates flag i for c when its value depends on the context.
 func (f *Flags) flagEvalInt(ctx context.Context, i int, c *Context) int64 {
-	a := c.flagAttrs()
+	var a [8]runtime.Value
+	c.flagAttrs(&a)
 	return f.c.Int(ctx, i, a[:])
 }
 
 // flagEvalFloat evaluates flag i for c when its value depends on the context.
 func (f *Flags) flagEvalFloat(ctx context.Context, i int, c *Context) float64 {
-	a := c.flagAttrs()
+	var a [8]runtime.Value
+	c.flagAttrs(&a)
 	return f.c.Float(ctx, i, a[:])
 }
 

@@ -242,6 +242,14 @@ var goTypes = map[spec.Type]string{spec.Bool: "bool", spec.String: "string", spe
 
 var valueFuncs = map[spec.Type]string{spec.Bool: "Bool", spec.String: "String", spec.Int: "Int", spec.Float: "Float"}
 
+// zeroValue is the zero value of a non-bool attribute type's Go type.
+func zeroValue(t spec.Type) jen.Code {
+	if t == spec.String {
+		return jen.Lit("")
+	}
+	return jen.Lit(0)
+}
+
 func (g *generator) context(f *jen.File) {
 	n := len(g.s.Context)
 	f.Add(doc(contextDoc(g.s)...).Type().Id("Context").StructFunc(func(st *jen.Group) {
@@ -249,11 +257,26 @@ func (g *generator) context(f *jen.File) {
 			st.Add(doc(attrDoc(a)).Id(a.GoName).Id(goTypes[a.Type]))
 		}
 	}))
-	f.Add(doc("flagAttrs returns c's attribute values in spec order, an absent attribute " +
-		"being the zero runtime.Value: all of them for the empty context (nil or all zero), else only the key at its zero value.").
-		Func().Params(jen.Id("c").Op("*").Id("Context")).Id("flagAttrs").Params().
-		Params(jen.Id("a").Index(jen.Lit(n)).Qual(rt, "Value")).BlockFunc(func(b *jen.Group) {
-		b.If(jen.Id("c").Op("==").Nil().Op("||").Op("*").Id("c").Op("==").Parens(jen.Id("Context").Values())).Block(jen.Return())
+	f.Add(doc("flagAttrs sets a, which must be zero, to c's attribute values in spec order, an absent attribute " +
+		"being the zero runtime.Value: all of them for the empty context (nil or all zero), else only the key at its zero value. " +
+		"It fills the caller's array: returning one would copy it.").
+		Func().Params(jen.Id("c").Op("*").Id("Context")).Id("flagAttrs").
+		Params(jen.Id("a").Op("*").Index(jen.Lit(n)).Qual(rt, "Value")).BlockFunc(func(b *jen.Group) {
+		// Field by field: comparing the struct with Context{} calls a
+		// generated equality function.
+		empty := jen.Id("c").Op("==").Nil()
+		for k, a := range g.s.Context {
+			op := "&&"
+			if k == 0 {
+				op = "||"
+			}
+			if a.Type == spec.Bool {
+				empty = empty.Op(op).Op("!").Id("c").Dot(a.GoName)
+			} else {
+				empty = empty.Op(op).Id("c").Dot(a.GoName).Op("==").Add(zeroValue(a.Type))
+			}
+		}
+		b.If(empty).Block(jen.Return())
 		for _, a := range g.s.Context {
 			field := jen.Id("c").Dot(a.GoName)
 			set := jen.Id("a").Index(jen.Lit(a.Index)).Op("=").Qual(rt, valueFuncs[a.Type]).Call(field.Clone())
@@ -261,13 +284,8 @@ func (g *generator) context(f *jen.File) {
 				b.Add(set)
 				continue
 			}
-			zero := jen.Lit(0)
-			if a.Type == spec.String {
-				zero = jen.Lit("")
-			}
-			b.If(field.Clone().Op("!=").Add(zero)).Block(set)
+			b.If(field.Clone().Op("!=").Add(zeroValue(a.Type))).Block(set)
 		}
-		b.Return()
 	}))
 }
 
@@ -432,7 +450,8 @@ func (g *generator) client(f *jen.File) {
 		Func().Params(recv.Clone()).Id("Explain").
 		Params(jen.Id("ctx").Qual(ctx, "Context"), jen.Id("h").Qual(rt, "Handle"), jen.Id("c").Op("*").Id("Context")).
 		Qual(rt, "Explanation").Block(
-		jen.Id("a").Op(":=").Id("c").Dot("flagAttrs").Call(),
+		jen.Var().Id("a").Index(jen.Lit(len(g.s.Context))).Qual(rt, "Value"),
+		jen.Id("c").Dot("flagAttrs").Call(jen.Op("&").Id("a")),
 		jen.Return(c.Clone().Dot("ExplainName").Call(jen.Id("ctx"), jen.Id("h").Dot("Name").Call(), jen.Id("a").Index(jen.Op(":")))),
 	))
 }
@@ -484,7 +503,8 @@ func (g *generator) accessor(f *jen.File, fl *spec.Flag) {
 		"It is not inlined, so that %s is.", slow, clean(strconv.Quote(fl.Name)), fl.GoName)).
 		Comment("//").Line().Comment("//go:noinline").Line().
 		Func().Params(recv.Clone()).Id(slow).Params(jen.Id("c").Op("*").Id("Context")).Bool().Block(
-		jen.Id("a").Op(":=").Id("c").Dot("flagAttrs").Call(),
+		jen.Var().Id("a").Index(jen.Lit(len(g.s.Context))).Qual(rt, "Value"),
+		jen.Id("c").Dot("flagAttrs").Call(jen.Op("&").Id("a")),
 		jen.Return(c.Clone().Dot("Bool").Call(jen.Qual(ctx, "Background").Call(), idx.Clone(), jen.Id("a").Index(jen.Op(":")))),
 	))
 }
@@ -507,7 +527,8 @@ func (g *generator) evalHelpers(f *jen.File) {
 		f.Add(doc(fmt.Sprintf("flagEval%s evaluates flag i for c when its value depends on the context.", name)).
 			Func().Params(jen.Id("f").Op("*").Id("Flags")).Id("flagEval"+name).
 			Params(jen.Id("ctx").Qual(ctx, "Context"), jen.Id("i").Int(), jen.Id("c").Op("*").Id("Context")).Add(ret).Block(
-			jen.Id("a").Op(":=").Id("c").Dot("flagAttrs").Call(),
+			jen.Var().Id("a").Index(jen.Lit(len(g.s.Context))).Qual(rt, "Value"),
+			jen.Id("c").Dot("flagAttrs").Call(jen.Op("&").Id("a")),
 			jen.Return(jen.Id("f").Dot("c").Dot(name).Call(jen.Id("ctx"), jen.Id("i"), jen.Id("a").Index(jen.Op(":")))),
 		))
 	}

@@ -59,6 +59,20 @@ func SumWords(block *[8]uint64, n int) [32]byte {
 	return out
 }
 
+// SumPadded sets out to the SHA-256 digest of the one-block message that
+// block holds already padded (FIPS 180-4, 5.1.1: the message as in
+// SumWords, the byte 0x80, zeros, and in word 7 the message's length in
+// bits, big-endian, i.e. bits.ReverseBytes64(8*n)). Callers that know where
+// the message ends (the runtime's bucketing) pad it as they lay it out.
+func SumPadded(out *[32]byte, block *[8]uint64) {
+	if !useSHANI {
+		n := bits.ReverseBytes64(block[7]) / 8
+		*out = sumWordsGeneric(block, int(min(n, MaxOneBlock)))
+		return
+	}
+	sumBlock(out, block)
+}
+
 // Accelerated reports whether Sum uses the SHA-NI one-block path for short
 // inputs on this machine.
 func Accelerated() bool { return useSHANI }

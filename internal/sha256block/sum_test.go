@@ -5,6 +5,7 @@ import (
 	"crypto/sha256"
 	"encoding/binary"
 	"encoding/hex"
+	"math/bits"
 	"math/rand/v2"
 	"strings"
 	"testing"
@@ -101,8 +102,9 @@ func BenchmarkStdlib(b *testing.B) {
 	}
 }
 
-// TestSumWords: a message given as little-endian words hashes like
-// crypto/sha256, for every length the one-block path takes.
+// TestSumWords: a message given as little-endian words, padded by
+// SumWords or by the caller (SumPadded), hashes like crypto/sha256, for
+// every length the one-block path takes.
 func TestSumWords(t *testing.T) {
 	rng := rand.New(rand.NewPCG(7, 11))
 	for n := 0; n <= MaxOneBlock; n++ {
@@ -117,7 +119,19 @@ func TestSumWords(t *testing.T) {
 			for i := range block {
 				block[i] = binary.LittleEndian.Uint64(padded[8*i:])
 			}
-			if got, want := SumWords(&block, n), sha256.Sum256(msg); got != want {
+			want := sha256.Sum256(msg)
+			// The same block padded by the caller, as the runtime does.
+			padded[n] = 0x80
+			var pblock [8]uint64
+			for i := range pblock {
+				pblock[i] = binary.LittleEndian.Uint64(padded[8*i:])
+			}
+			pblock[7] = bits.ReverseBytes64(uint64(n) * 8)
+			var got [32]byte
+			if SumPadded(&got, &pblock); got != want {
+				t.Fatalf("SumPadded of %d bytes %x = %x, want %x", n, msg, got, want)
+			}
+			if got := SumWords(&block, n); got != want {
 				t.Fatalf("SumWords of %d bytes %x = %x, want %x", n, msg, got, want)
 			}
 		}

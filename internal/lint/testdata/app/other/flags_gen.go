@@ -59,11 +59,12 @@ type Context struct {
 	BetaProgram bool
 }
 
-// flagAttrs returns c's attribute values in spec order, an absent attribute
-// being the zero runtime.Value: all of them for the empty context (nil or all
-// zero), else only the key at its zero value.
-func (c *Context) flagAttrs() (a [4]runtime.Value) {
-	if c == nil || *c == (Context{}) {
+// flagAttrs sets a, which must be zero, to c's attribute values in spec order,
+// an absent attribute being the zero runtime.Value: all of them for the empty
+// context (nil or all zero), else only the key at its zero value. It fills the
+// caller's array: returning one would copy it.
+func (c *Context) flagAttrs(a *[4]runtime.Value) {
+	if c == nil || c.UserID == 0 && c.Region == "" && c.AccountType == "" && !c.BetaProgram {
 		return
 	}
 	if c.UserID != 0 {
@@ -72,7 +73,6 @@ func (c *Context) flagAttrs() (a [4]runtime.Value) {
 	a[1] = runtime.String(c.Region)
 	a[2] = runtime.String(c.AccountType)
 	a[3] = runtime.Bool(c.BetaProgram)
-	return
 }
 
 // The flag handles, for runtime.ToggleAs in tests and Flags.Explain.
@@ -125,7 +125,8 @@ func (f *Flags) Close() error {
 // decision. It looks the flag up by name, so a handle of another generated
 // package explains this package's flag of that name, if any.
 func (f *Flags) Explain(ctx context.Context, h runtime.Handle, c *Context) runtime.Explanation {
-	a := c.flagAttrs()
+	var a [4]runtime.Value
+	c.flagAttrs(&a)
 	return f.c.ExplainName(ctx, h.Name(), a[:])
 }
 
@@ -142,6 +143,7 @@ func (f *Flags) OtherFlag(ctx context.Context, c *Context) bool {
 //
 //go:noinline
 func (f *Flags) evalOtherFlag(c *Context) bool {
-	a := c.flagAttrs()
+	var a [4]runtime.Value
+	c.flagAttrs(&a)
 	return f.c.Bool(context.Background(), 0, a[:])
 }
