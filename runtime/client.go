@@ -458,7 +458,9 @@ func (c *Client) ConstBool(i int) (v, ok bool) {
 }
 
 // Bool evaluates bool flag i over attribute values a (in Spec.Attributes
-// order; zero Values are absent attributes).
+// order; zero Values are absent attributes). Evaluation does no I/O and
+// never blocks: ctx is not used (generated bool accessors pass
+// context.Background()), and is there for hooks that may want it.
 func (c *Client) Bool(ctx context.Context, i int, a []Value) bool {
 	return c.snap.Load().decide(i, a).on // small enough to inline: one call less
 }
