@@ -429,42 +429,65 @@ func (b *builder) patchFlag(s *Spec, f *Flag, n *node) *Flag {
 // cycle a → b → a"), refuses the whole set. A patch naming a flag the spec
 // lacks is an error: callers holding live state for removed flags skip them.
 func (s *Spec) Apply(patches map[string]*Patch) (*Spec, error) {
+	return s.apply(s, patches, false)
+}
+
+// Reapply is Apply of a new set of patches at the cost of what changed:
+// live is s.Apply of the previous set (or s itself for none), and changed
+// holds, for each flag whose patch differs between the sets, its new patch
+// (nil: the flag has no patch now, it is the flag as s has it). Flags not
+// in changed keep their live definition. Each changed flag is checked as
+// Apply checks it, and depends_on cycles are looked for only when a
+// changed flag's depends_on differs from its live one (live has none), so
+// the result, or the refusal, is Apply's over the whole new set.
+func (s *Spec) Reapply(live *Spec, changed map[string]*Patch) (*Spec, error) {
+	if len(live.Flags) != len(s.Flags) {
+		return nil, fmt.Errorf("spec: Reapply: live spec has %d flags, the spec %d", len(live.Flags), len(s.Flags))
+	}
+	return s.apply(live, changed, true)
+}
+
+// apply implements Apply (re false: from is s) and Reapply (re: from is the
+// live spec the patches replace flags of, and a nil patch reverts a flag
+// to s's).
+func (s *Spec) apply(from *Spec, patches map[string]*Patch, re bool) (*Spec, error) {
 	ns := *s
-	ns.Flags = slices.Clone(s.Flags)
+	ns.Flags = slices.Clone(from.Flags)
 	var errs ErrorList
 	var unchecked []*Flag // patched flags not checked by DecodePatch(es) over s
-	deps := false         // some patch sets depends_on (s itself has no cycle)
+	deps := false         // some patch may add a depends_on edge (from itself has no cycle)
 	for name, p := range patches {
-		if p != nil && p.DependsOn != nil {
-			deps = true
-		}
+		var i int
 		if p != nil && p.against == s && p.checked != nil && p.checked.Name == name {
-			ns.Flags[p.checked.Index] = p.checked // decoded and checked over s already
-			continue
+			i = p.checked.Index
+			ns.Flags[i] = p.checked // decoded and checked over s already
+		} else {
+			f := s.Flag(name)
+			if f == nil {
+				errs = append(errs, &Error{Pointer: "/flags/" + escapeToken(name), Msg: fmt.Sprintf("unknown flag %q%s", name, didYouMean(name, flagNames(s)))})
+				continue
+			}
+			i = f.Index
+			switch {
+			case p == nil && re:
+				ns.Flags[i] = f
+			case p == nil:
+				continue
+			default:
+				pf, perrs := s.patchChecked(&ns, f, p)
+				errs = append(errs, perrs...)
+				if pf == nil {
+					continue
+				}
+				ns.Flags[i] = pf
+				unchecked = append(unchecked, pf)
+			}
 		}
-		f := s.Flag(name)
-		if f == nil {
-			errs = append(errs, &Error{Pointer: "/flags/" + escapeToken(name), Msg: fmt.Sprintf("unknown flag %q%s", name, didYouMean(name, flagNames(s)))})
-			continue
+		if re {
+			deps = deps || !slices.Equal(ns.Flags[i].DependsOn, from.Flags[i].DependsOn)
+		} else {
+			deps = deps || p.DependsOn != nil
 		}
-		if p == nil {
-			continue
-		}
-		data, err := json.Marshal(p)
-		if err != nil {
-			errs = append(errs, &Error{Pointer: flagPtr(f), Msg: err.Error()})
-			continue
-		}
-		doc, derrs := decodeDocument("", data, flagPtr(f))
-		if doc == nil {
-			errs = append(errs, derrs...)
-			continue
-		}
-		errs = append(errs, doc.validate(schema.Patch())...)
-		b := &builder{}
-		ns.Flags[f.Index] = b.patchFlag(&ns, f, doc.root)
-		errs = append(errs, b.errs...)
-		unchecked = append(unchecked, ns.Flags[f.Index])
 	}
 	var names []string // patched flags, to start a reported cycle from
 	if deps {
@@ -478,6 +501,24 @@ func (s *Spec) Apply(patches map[string]*Patch) (*Spec, error) {
 		return nil, errs.sortDedup()
 	}
 	return &ns, nil
+}
+
+// patchChecked validates a Patch not decoded over s as DecodePatch would
+// (through JSON, the schema and the decoder) and returns flag f of ns with
+// it applied (nil when it does not decode), left to checkPatched.
+func (s *Spec) patchChecked(ns *Spec, f *Flag, p *Patch) (*Flag, []*Error) {
+	data, err := json.Marshal(p)
+	if err != nil {
+		return nil, []*Error{{Pointer: flagPtr(f), Msg: err.Error()}}
+	}
+	doc, derrs := decodeDocument("", data, flagPtr(f))
+	if doc == nil {
+		return nil, derrs
+	}
+	errs := doc.validate(schema.Patch())
+	b := &builder{}
+	pf := b.patchFlag(ns, f, doc.root)
+	return pf, append(errs, b.errs...)
 }
 
 // checkPatched returns the semantic problems a set of patches can add to a
