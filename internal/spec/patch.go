@@ -220,6 +220,15 @@ func DecodePatch(s *Spec, flag string, data []byte) (*Patch, error) {
 // patches costs O(n), not O(n²). A patch that fails is left out of
 // patches and its error is returned under the flag's name.
 func DecodePatches(s *Spec, raw map[string][]byte) (patches map[string]*Patch, errs map[string]error) {
+	return new(PatchCache).DecodePatches(s, raw)
+}
+
+// DecodePatches is spec.DecodePatches remembering in c, for later calls,
+// what passed the schema. (A nil c remembers nothing across calls.)
+func (c *PatchCache) DecodePatches(s *Spec, raw map[string][]byte) (patches map[string]*Patch, errs map[string]error) {
+	if c == nil {
+		c = new(PatchCache)
+	}
 	names := make([]string, 0, len(raw))
 	for name := range raw {
 		names = append(names, name)
@@ -231,9 +240,8 @@ func DecodePatches(s *Spec, raw map[string][]byte) (patches map[string]*Patch, e
 	// above all).
 	workers := max(1, min(runtime.GOMAXPROCS(0), (len(names)+255)/256))
 	decode := func(lo, hi int) {
-		cache := &patchCache{roots: map[string]*node{}, members: map[string]bool{}}
 		for i := lo; i < hi; i++ {
-			p, err := decodePatchWith(s, names[i], raw[names[i]], false, cache)
+			p, err := decodePatchWith(s, names[i], raw[names[i]], false, c)
 			out[i] = p
 			if err != nil { // not a typed nil
 				outErr[i] = err
@@ -267,21 +275,54 @@ func DecodePatches(s *Spec, raw map[string][]byte) (patches map[string]*Patch, e
 	return patches, errs
 }
 
-// patchCache is what DecodePatches remembers between patches (one per
-// worker): the trees of patch texts that decoded and passed the schema,
-// and the members ("field\x00value text") seen in patches that passed it.
-// The patch schema constrains each member on its own (an object of known
-// properties, no constraint across them: TestPatchSchemaPerMember), so a
-// patch whose members all passed before passes the schema.
-type patchCache struct {
+// PatchCache remembers what DecodePatches found valid, so that a patch
+// text, or a patch member, seen before is not decoded or validated against
+// the schema again: the trees of patch texts that decoded and passed the
+// schema, and the members ("field\x00value text") seen in patches that
+// passed it. The patch schema constrains each member on its own (an object
+// of known properties, no constraint across them:
+// TestPatchSchemaPerMember), so a patch whose members all passed before
+// passes the schema. It holds at most maxCachedRoots trees and
+// maxCachedMembers members (it forgets all of them when full). The zero
+// value is an empty cache, safe for concurrent use; the flag checks of
+// each patch run whatever the cache holds.
+type PatchCache struct {
+	mu      sync.Mutex
 	roots   map[string]*node
 	members map[string]bool
+}
+
+// Bounds of a PatchCache.
+const (
+	maxCachedRoots   = 4096
+	maxCachedMembers = 16384
+)
+
+func (c *PatchCache) root(data []byte) *node {
+	if c == nil {
+		return nil
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.roots[string(data)]
+}
+
+func (c *PatchCache) rememberRoot(data []byte, root *node) {
+	if c == nil {
+		return
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.roots == nil || len(c.roots) >= maxCachedRoots {
+		c.roots = map[string]*node{}
+	}
+	c.roots[string(data)] = root
 }
 
 // knownValid reports whether every member of the patch object data passed
 // the schema before, and returns the members (nil when data is not an
 // object).
-func (c *patchCache) knownValid(data []byte) (members []string, known bool) {
+func (c *PatchCache) knownValid(data []byte) (members []string, known bool) {
 	if c == nil {
 		return nil, false
 	}
@@ -289,6 +330,8 @@ func (c *patchCache) knownValid(data []byte) (members []string, known bool) {
 	if json.Unmarshal(data, &obj) != nil || obj == nil {
 		return nil, false
 	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
 	known = true
 	for k, v := range obj {
 		m := k + "\x00" + string(v)
@@ -300,9 +343,14 @@ func (c *patchCache) knownValid(data []byte) (members []string, known bool) {
 	return members, known
 }
 
-func (c *patchCache) rememberValid(members []string) {
+func (c *PatchCache) rememberValid(members []string) {
 	if c == nil {
 		return
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.members == nil || len(c.members)+len(members) > maxCachedMembers {
+		c.members = map[string]bool{}
 	}
 	for _, m := range members {
 		c.members[m] = true
@@ -318,7 +366,7 @@ func decodePatch(s *Spec, flag string, data []byte, whole bool) (*Patch, error) 
 // decodePatchWith is decodePatch; cache, when not nil, maps patch texts
 // that decoded and passed the schema to their tree, reused for any flag
 // (identical texts decode and validate identically).
-func decodePatchWith(s *Spec, flag string, data []byte, whole bool, cache *patchCache) (*Patch, error) {
+func decodePatchWith(s *Spec, flag string, data []byte, whole bool, cache *PatchCache) (*Patch, error) {
 	f := s.Flag(flag)
 	if f == nil {
 		return nil, ErrorList{{File: patchFile, Msg: fmt.Sprintf("unknown flag %q%s", flag, didYouMean(flag, flagNames(s)))}}
@@ -327,10 +375,7 @@ func decodePatchWith(s *Spec, flag string, data []byte, whole bool, cache *patch
 	var doc *document
 	var errs ErrorList
 	var root *node
-	if cache != nil {
-		root = cache.roots[string(data)]
-	}
-	if root == nil {
+	if root = cache.root(data); root == nil {
 		doc, errs = decodeDocument(patchFile, data, base)
 		if doc == nil {
 			return nil, errs
@@ -375,7 +420,7 @@ func decodePatchWith(s *Spec, flag string, data []byte, whole bool, cache *patch
 	if cache != nil && doc != nil && root.get("rules") == nil {
 		// Valid: the same text decodes to the same tree for any flag
 		// (rules are not shared: they keep their spec pointer).
-		cache.roots[string(data)] = root
+		cache.rememberRoot(data, root)
 	}
 	p := &Patch{checked: clone, against: s}
 	if root.kind == kObject {
