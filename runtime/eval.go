@@ -3,6 +3,7 @@ package runtime
 import (
 	"fmt"
 	"math"
+	"slices"
 	"strconv"
 	"time"
 
@@ -105,10 +106,12 @@ type buildInput struct {
 	prev    *snapshot // the snapshot replaced, whose compiled flags are reused when unchanged
 }
 
-// build compiles a snapshot.
+// build compiles a snapshot. When prev was built for the same pins and
+// activation dates (none passed since), only the flags whose live
+// definition or pin changed are compiled again, with the flags that depend
+// on them when their constant value changed; the others are copied.
 func build(in buildInput) (*snapshot, error) {
 	s := &snapshot{
-		flags:   make([]cflag, len(in.live.Flags)),
 		key:     in.spec.key,
 		env:     in.env,
 		clock:   in.clock,
@@ -125,107 +128,7 @@ func build(in buildInput) (*snapshot, error) {
 		}
 		return -1
 	}
-	for i, f := range in.live.Flags {
-		if f.Name != in.spec.m.Flags[i].Name {
-			return nil, fmt.Errorf("live spec flag %d is %q, want %q", i, f.Name, in.spec.m.Flags[i].Name)
-		}
-		c := &s.flags[i]
-		c.src = f
-		c.name = f.Name
-		c.typ = f.Type
-		c.variantFl = f.Type != spec.Bool && f.Type != ""
-		c.active = f.Active
-		c.tripped = f.Tripped
-		c.pin = in.pins[i]
-		c.baseline = math.Inf(1)
-		if f.PerformanceBaseline != nil {
-			c.baseline = *f.PerformanceBaseline
-		}
-		if f.ActivationDate != nil {
-			switch {
-			case in.clock != nil:
-				c.checkAct = true
-				c.actAt = *f.ActivationDate
-			case in.now.Before(*f.ActivationDate):
-				c.checkAct = true // constant off until then; a rebuild timer drops it
-				c.actAt = *f.ActivationDate
-				if s.next.IsZero() || c.actAt.Before(s.next) {
-					s.next = c.actAt
-				}
-			}
-		}
-		c.envOK = f.Environments == nil
-		for _, e := range f.Environments {
-			if e == in.env {
-				c.envOK = true
-			}
-		}
-		for _, d := range f.DependsOn {
-			j, ok := in.spec.byName[d]
-			if !ok {
-				return nil, fmt.Errorf("flag %q: depends_on unknown flag %q", f.Name, d)
-			}
-			c.deps = append(c.deps, j)
-		}
-		c.salt = f.Name
-		if f.Salt != "" {
-			c.salt = f.Salt
-		}
-		c.saltW = newSaltWords(c.salt)
-		if f.PercentageRollout != nil {
-			c.hasRollout, c.rollout = true, *f.PercentageRollout
-		}
-		if in.prev != nil && i < len(in.prev.flags) && in.prev.flags[i].src == f {
-			// The same flag as in the previous snapshot: reuse what was
-			// compiled from it (read-only once built).
-			p := &in.prev.flags[i]
-			c.users, c.usersInt, c.usersStr, c.rules, c.variants, c.def = p.users, p.usersInt, p.usersStr, p.rules, p.variants, p.def
-			continue
-		}
-		if f.Users != nil {
-			c.users = make([]Value, 0, len(f.Users))
-			for _, u := range f.Users {
-				c.users = append(c.users, valueOf(u))
-			}
-			if len(c.users) > 8 {
-				c.usersInt, c.usersStr = map[int64]bool{}, map[string]bool{}
-				for _, u := range c.users {
-					switch u.kind {
-					case kindInt:
-						c.usersInt[int64(u.n)] = true
-					case kindString:
-						c.usersStr[u.s] = true
-					}
-				}
-			}
-		}
-		if f.Regions != nil {
-			c.rules = append(c.rules, inList(attr("region"), "region", "regions", f.Regions))
-		}
-		if f.AccountTypes != nil {
-			c.rules = append(c.rules, inList(attr("account_type"), "account_type", "account_types", f.AccountTypes))
-		}
-		if f.BetaProgram {
-			c.rules = append(c.rules, rule{attr: attr("beta_program"), attrNm: "beta_program", op: opTruthy, field: "beta_program"})
-		}
-		for k, r := range f.Rules {
-			cr, err := compileRule(attr(r.Attribute), r.Attribute, fmt.Sprintf("rules[%d]", k), r.Operator, r.Values)
-			if err != nil {
-				return nil, fmt.Errorf("flag %q: %w", f.Name, err)
-			}
-			c.rules = append(c.rules, cr)
-		}
-		if c.variantFl {
-			var cum float64
-			for _, v := range f.Variants {
-				cum += v.Weight
-				c.variants = append(c.variants, cvariant{name: v.Name, val: valueOf(v.Value), cum: cum})
-			}
-			c.def = valueOf(f.Default)
-		}
-	}
-	// Constant folding, dependencies first (the spec guarantees no cycles).
-	state := make([]uint8, len(s.flags)) // 0 new, 1 in progress, 2 done
+	state := make([]uint8, len(in.live.Flags)) // fold: 0 new, 1 in progress, 2 done
 	var fold func(i int) error
 	fold = func(i int) error {
 		switch state[i] {
@@ -244,12 +147,210 @@ func build(in buildInput) (*snapshot, error) {
 		state[i] = 2
 		return nil
 	}
-	for i := range s.flags {
-		if err := fold(i); err != nil {
+	// compileFold compiles and folds the flags of todo (state 0), the
+	// others being done.
+	compileFold := func(todo []int) error {
+		for _, i := range todo {
+			if err := s.compile(in, i, attr); err != nil {
+				return err
+			}
+		}
+		for _, i := range todo {
+			if err := fold(i); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+	if p := in.prev; p != nil && p.live != nil && len(p.flags) == len(in.live.Flags) && len(in.live.Flags) == len(in.spec.m.Flags) && p.env == in.env &&
+		(p.clock == nil) == (in.clock == nil) && (p.next.IsZero() || in.now.Before(p.next)) {
+		// Only live flags or pins changed since prev: copy it, compile and
+		// fold again what changed.
+		s.flags = slices.Clone(p.flags)
+		s.next = p.next // the earliest date may have gone: a rebuild then is harmless
+		var dirty []int
+		for i, f := range in.live.Flags {
+			if f != p.live.Flags[i] || s.flags[i].pin != nil {
+				dirty = append(dirty, i)
+			}
+		}
+		for i := range in.pins {
+			if s.flags[i].pin == nil {
+				dirty = append(dirty, i)
+			}
+		}
+		for i := range state {
+			state[i] = 2
+		}
+		for _, i := range dirty {
+			state[i] = 0
+		}
+		if err := compileFold(dirty); err != nil {
 			return nil, err
 		}
+		// Dependants fold the constant value of their dependencies: when
+		// that of a changed flag changed, compile and fold again every
+		// flag depending on it, directly or not.
+		var moved []int
+		for _, i := range dirty {
+			o, c := &p.flags[i], &s.flags[i]
+			if o.isConst != c.isConst || o.isConst && o.constOn() != c.constOn() {
+				moved = append(moved, i)
+			}
+		}
+		if len(moved) > 0 {
+			again := dependants(in, moved)
+			for _, i := range again {
+				state[i] = 0
+			}
+			if err := compileFold(again); err != nil {
+				return nil, err
+			}
+		}
+		return s, nil
+	}
+	s.flags = make([]cflag, len(in.live.Flags))
+	all := make([]int, len(s.flags))
+	for i := range all {
+		all[i] = i
+	}
+	// Constant folding, dependencies first (the spec guarantees no cycles).
+	if err := compileFold(all); err != nil {
+		return nil, err
 	}
 	return s, nil
+}
+
+// dependants returns the flags of in.live that depend on a flag of from,
+// directly or through others.
+func dependants(in buildInput, from []int) []int {
+	mark := make([]bool, len(in.live.Flags))
+	for _, i := range from {
+		mark[i] = true
+	}
+	var out []int
+	for grew := true; grew; {
+		grew = false
+		for j, f := range in.live.Flags {
+			if mark[j] {
+				continue
+			}
+			for _, d := range f.DependsOn {
+				if k, ok := in.spec.byName[d]; ok && mark[k] {
+					mark[j], grew = true, true
+					out = append(out, j)
+					break
+				}
+			}
+		}
+	}
+	return out
+}
+
+// compile compiles flag i of in.live into s.flags[i], reusing what was
+// compiled from the same flag for in.prev, and moves s.next to its
+// activation date when that is the earliest future one.
+func (s *snapshot) compile(in buildInput, i int, attr func(string) int) error {
+	f := in.live.Flags[i]
+	if f.Name != in.spec.m.Flags[i].Name {
+		return fmt.Errorf("live spec flag %d is %q, want %q", i, f.Name, in.spec.m.Flags[i].Name)
+	}
+	c := &s.flags[i]
+	*c = cflag{}
+	c.src = f
+	c.name = f.Name
+	c.typ = f.Type
+	c.variantFl = f.Type != spec.Bool && f.Type != ""
+	c.active = f.Active
+	c.tripped = f.Tripped
+	c.pin = in.pins[i]
+	c.baseline = math.Inf(1)
+	if f.PerformanceBaseline != nil {
+		c.baseline = *f.PerformanceBaseline
+	}
+	if f.ActivationDate != nil {
+		switch {
+		case in.clock != nil:
+			c.checkAct = true
+			c.actAt = *f.ActivationDate
+		case in.now.Before(*f.ActivationDate):
+			c.checkAct = true // constant off until then; a rebuild timer drops it
+			c.actAt = *f.ActivationDate
+			if s.next.IsZero() || c.actAt.Before(s.next) {
+				s.next = c.actAt
+			}
+		}
+	}
+	c.envOK = f.Environments == nil
+	for _, e := range f.Environments {
+		if e == in.env {
+			c.envOK = true
+		}
+	}
+	for _, d := range f.DependsOn {
+		j, ok := in.spec.byName[d]
+		if !ok {
+			return fmt.Errorf("flag %q: depends_on unknown flag %q", f.Name, d)
+		}
+		c.deps = append(c.deps, j)
+	}
+	c.salt = f.Name
+	if f.Salt != "" {
+		c.salt = f.Salt
+	}
+	c.saltW = newSaltWords(c.salt)
+	if f.PercentageRollout != nil {
+		c.hasRollout, c.rollout = true, *f.PercentageRollout
+	}
+	if in.prev != nil && i < len(in.prev.flags) && in.prev.flags[i].src == f {
+		// The same flag as in the previous snapshot: reuse what was
+		// compiled from it (read-only once built).
+		p := &in.prev.flags[i]
+		c.users, c.usersInt, c.usersStr, c.rules, c.variants, c.def = p.users, p.usersInt, p.usersStr, p.rules, p.variants, p.def
+		return nil
+	}
+	if f.Users != nil {
+		c.users = make([]Value, 0, len(f.Users))
+		for _, u := range f.Users {
+			c.users = append(c.users, valueOf(u))
+		}
+		if len(c.users) > 8 {
+			c.usersInt, c.usersStr = map[int64]bool{}, map[string]bool{}
+			for _, u := range c.users {
+				switch u.kind {
+				case kindInt:
+					c.usersInt[int64(u.n)] = true
+				case kindString:
+					c.usersStr[u.s] = true
+				}
+			}
+		}
+	}
+	if f.Regions != nil {
+		c.rules = append(c.rules, inList(attr("region"), "region", "regions", f.Regions))
+	}
+	if f.AccountTypes != nil {
+		c.rules = append(c.rules, inList(attr("account_type"), "account_type", "account_types", f.AccountTypes))
+	}
+	if f.BetaProgram {
+		c.rules = append(c.rules, rule{attr: attr("beta_program"), attrNm: "beta_program", op: opTruthy, field: "beta_program"})
+	}
+	for k, r := range f.Rules {
+		cr, err := compileRule(attr(r.Attribute), r.Attribute, fmt.Sprintf("rules[%d]", k), r.Operator, r.Values)
+		if err != nil {
+			return fmt.Errorf("flag %q: %w", f.Name, err)
+		}
+		c.rules = append(c.rules, cr)
+	}
+	if c.variantFl {
+		var cum float64
+		for _, v := range f.Variants {
+			cum += v.Weight
+			c.variants = append(c.variants, cvariant{name: v.Name, val: valueOf(v.Value), cum: cum})
+		}
+		c.def = valueOf(f.Default)
+	}
+	return nil
 }
 
 // fold decides whether flag i's value is constant and records it.
