@@ -107,6 +107,13 @@ type Store struct {
 	bad      map[string]string // flag -> malformed value last logged
 	ps       *redis.PubSub     // current change subscription
 
+	// changes holds the changes the mirror applied one version at a time
+	// since version changesFrom (its own writes and pub/sub messages), the
+	// latest maxChanges, for ChangesSince; a full load that moves the
+	// mirror starts it again.
+	changes     []map[string]json.RawMessage
+	changesFrom uint64
+
 	// registered holds every patch given to Register, registered again
 	// (reregister) after the namespace was reset: Redis lost its data.
 	registered map[string]json.RawMessage
@@ -428,6 +435,7 @@ func (s *Store) install(epoch string, v uint64, flags map[string]json.RawMessage
 	moved := !s.valid || s.version != v || s.epoch != epoch
 	s.version, s.epoch, s.flags, s.valid = v, epoch, flags, true
 	if moved {
+		s.changes, s.changesFrom = nil, v
 		s.gen++
 		s.notifyLocked()
 	}
@@ -658,20 +666,49 @@ func (s *Store) applyChange(epoch string, v uint64, changed map[string]json.RawM
 		s.kickCheck()
 		return false
 	}
-	if epoch != "" {
+	if epoch != "" && epoch != s.epoch {
 		s.epoch = epoch // the first write of a namespace without one
+		s.changes, s.changesFrom = nil, v
 	}
 	s.gen++
 	for name, p := range changed {
 		if p == nil || isNull(p) {
 			delete(s.flags, name)
+			changed[name] = nil
 		} else {
 			s.flags[name] = p
 		}
 	}
 	s.version = v
+	if v-1 == s.changesFrom+uint64(len(s.changes)) {
+		if len(s.changes) == maxChanges {
+			s.changes = slices.Delete(s.changes, 0, 1)
+			s.changesFrom++
+		}
+		s.changes = append(s.changes, changed)
+	}
 	s.notifyLocked()
 	return true
+}
+
+// maxChanges bounds the changes the store remembers for ChangesSince: a
+// Client further behind loads the whole state.
+const maxChanges = 64
+
+// ChangesSince implements runtime.ChangeFeed from the changes the mirror
+// applied one version at a time, while the store is healthy.
+func (s *Store) ChangesSince(version uint64, epoch string) (runtime.State, bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.closed || !s.valid || s.subErr != nil || s.cmdErr != nil || epoch != s.epoch ||
+		version < s.changesFrom || version > s.version || s.changesFrom+uint64(len(s.changes)) != s.version {
+		return runtime.State{}, false
+	}
+	st := runtime.State{Version: s.version, Epoch: s.epoch, Flags: map[string]json.RawMessage{}}
+	for _, ch := range s.changes[version-s.changesFrom:] {
+		maps.Copy(st.Flags, ch)
+	}
+	return st, true
 }
 
 // notifyLocked wakes every watcher; mu is held.
