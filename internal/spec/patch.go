@@ -278,18 +278,20 @@ func (c *PatchCache) DecodePatches(s *Spec, raw map[string][]byte) (patches map[
 // PatchCache remembers what DecodePatches found valid, so that a patch
 // text, or a patch member, seen before is not decoded or validated against
 // the schema again: the trees of patch texts that decoded and passed the
-// schema, and the members ("field\x00value text") seen in patches that
-// passed it. The patch schema constrains each member on its own (an object
-// of known properties, no constraint across them:
-// TestPatchSchemaPerMember), so a patch whose members all passed before
-// passes the schema. It holds at most maxCachedRoots trees and
-// maxCachedMembers members (it forgets all of them when full). The zero
-// value is an empty cache, safe for concurrent use; the flag checks of
-// each patch run whatever the cache holds.
+// schema, and the members (field and value text) of patches that passed
+// it. The patch schema constrains each member on its own (an object of
+// known properties, no constraint across them: TestPatchSchemaPerMember),
+// so a patch object passes it when each of its members is a known property
+// whose value passed, before or now, that property's subschema. It holds
+// at most maxCachedRoots trees and maxCachedMembers members (it forgets
+// them all when full). The zero value is an empty cache, safe for
+// concurrent use; the flag checks of each patch run whatever the cache
+// holds.
 type PatchCache struct {
-	mu      sync.Mutex
-	roots   map[string]*node
-	members map[string]bool
+	mu       sync.Mutex
+	roots    map[string]*node
+	members  map[string]map[string]bool // field → value text → passed
+	nmembers int
 }
 
 // Bounds of a PatchCache.
@@ -319,42 +321,75 @@ func (c *PatchCache) rememberRoot(data []byte, root *node) {
 	c.roots[string(data)] = root
 }
 
-// knownValid reports whether every member of the patch object data passed
-// the schema before, and returns the members (nil when data is not an
-// object).
-func (c *PatchCache) knownValid(data []byte) (members []string, known bool) {
-	if c == nil {
-		return nil, false
+// nullOrElse lists the patch properties whose schema is exactly
+// {"if": {"type": "null"}, "else": …} (and a description): null or valid
+// against "else", the shape of a field that null removes.
+var nullOrElse = sync.OnceValue(func() map[string]bool {
+	out := map[string]bool{}
+	props, _ := schemaAt("/$defs/patch")["properties"].(map[string]any)
+	for key, v := range props {
+		prop, _ := v.(map[string]any)
+		cond, _ := prop["if"].(map[string]any)
+		ok := len(cond) == 1 && cond["type"] == "null" && prop["else"] != nil
+		for kw := range prop {
+			ok = ok && (kw == "if" || kw == "else" || kw == "description")
+		}
+		out[key] = ok
 	}
-	var obj map[string]json.RawMessage
-	if json.Unmarshal(data, &obj) != nil || obj == nil {
-		return nil, false
+	return out
+})
+
+// validateMembers reports whether the patch document passes the patch
+// schema, checking with each member's property subschema only the members
+// not known to pass, and remembering those that do. It reports false, for
+// the caller to validate the whole document (for its errors), when one
+// does not pass or the document is not an object of patch properties.
+func (c *PatchCache) validateMembers(doc *document) bool {
+	root := doc.root
+	if c == nil || root.kind != kObject {
+		return false
 	}
+	props := schema.Patch().Properties
+	var fresh []int
 	c.mu.Lock()
-	defer c.mu.Unlock()
-	known = true
-	for k, v := range obj {
-		m := k + "\x00" + string(v)
-		members = append(members, m)
-		if !c.members[m] {
-			known = false
+	for i, key := range root.keys {
+		e := root.elems[i]
+		if !c.members[key][string(doc.src[e.off:e.end])] {
+			fresh = append(fresh, i)
 		}
 	}
-	return members, known
-}
-
-func (c *PatchCache) rememberValid(members []string) {
-	if c == nil {
-		return
+	c.mu.Unlock()
+	for _, i := range fresh {
+		key, e := root.keys[i], root.elems[i]
+		sub := props[key]
+		if sub == nil {
+			return false
+		}
+		if sub.Else != nil && e.kind != kNull && nullOrElse()[key] {
+			// {"if": {"type": "null"}, "else": X}: a value that is not
+			// null is valid when it is valid against X.
+			sub = sub.Else
+		}
+		if sub.Validate(e.toSchemaValue()) != nil {
+			return false
+		}
 	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if c.members == nil || len(c.members)+len(members) > maxCachedMembers {
-		c.members = map[string]bool{}
+	if c.members == nil || c.nmembers+len(fresh) > maxCachedMembers {
+		c.members, c.nmembers = map[string]map[string]bool{}, 0
 	}
-	for _, m := range members {
-		c.members[m] = true
+	for _, i := range fresh {
+		key, e := root.keys[i], root.elems[i]
+		m := c.members[key]
+		if m == nil {
+			m = map[string]bool{}
+			c.members[key] = m
+		}
+		m[string(doc.src[e.off:e.end])] = true
+		c.nmembers++
 	}
+	return true
 }
 
 // decodePatch implements DecodePatch; whole selects the checks of the
@@ -381,13 +416,8 @@ func decodePatchWith(s *Spec, flag string, data []byte, whole bool, cache *Patch
 			return nil, errs
 		}
 		root = doc.root
-		members, known := cache.knownValid(data)
-		if !known {
-			serrs := doc.validate(schema.Patch())
-			errs = append(errs, serrs...)
-			if len(serrs) == 0 {
-				cache.rememberValid(members)
-			}
+		if !cache.validateMembers(doc) {
+			errs = append(errs, doc.validate(schema.Patch())...)
 		}
 	}
 	var clone *Flag

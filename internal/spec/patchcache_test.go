@@ -4,6 +4,8 @@ import (
 	"reflect"
 	"strings"
 	"testing"
+
+	"github.com/flaggen/flaggen/schema"
 )
 
 // TestPatchCache: a PatchCache decodes a patch text it saw before from its
@@ -28,7 +30,31 @@ func TestPatchCache(t *testing.T) {
 		c.DecodePatches(s, map[string][]byte{"new_ui": []byte(`{"percentage_rollout": ` + strings.Repeat("1", 1+i%3) + `, "users": [` + string(rune('0'+i%10)) + `]}`)})
 		c.rememberRoot([]byte{byte(i), byte(i >> 8)}, &node{})
 	}
-	if len(c.roots) > maxCachedRoots || len(c.members) > maxCachedMembers {
-		t.Fatalf("cache holds %d trees and %d members", len(c.roots), len(c.members))
+	if len(c.roots) > maxCachedRoots || c.nmembers > maxCachedMembers {
+		t.Fatalf("cache holds %d trees and %d members", len(c.roots), c.nmembers)
 	}
+}
+
+// FuzzPatchMembers: a PatchCache, however warm, accepts member by member
+// exactly the patch documents the patch schema accepts as a whole.
+func FuzzPatchMembers(f *testing.F) {
+	for _, p := range []string{`{}`, `{"active": false}`, `{"active": "no"}`, `{"percentage_rollout": null, "users": [1]}`,
+		`{"users": [1, 1]}`, `{"users": [1.5]}`, `{"percentage_rollout": 101}`, `{"percentage_rollout": 5, "users": [3]}`,
+		`{"rules": [{"attribute": "device", "operator": "in", "values": ["ios"]}]}`, `{"rules": [{"attribute": "device"}]}`,
+		`{"depends_on": ["a", "a"]}`, `{"tripped": "x", "activation_date": "2030-01-01T00:00:00+02:00"}`,
+		`{"activation_date": "soon"}`, `{"type": "bool"}`, `{"salt": "x"}`, `[]`, `null`, `{"active": true, "active": 1}`,
+		`{"environments": []}`, `{"default": 3}`, `{"performance_threshold": 1.5}`} {
+		f.Add([]byte(p))
+	}
+	var c PatchCache
+	f.Fuzz(func(t *testing.T, data []byte) {
+		doc, errs := decodeDocument(patchFile, data, "/flags/x")
+		if doc == nil || len(errs) > 0 {
+			return
+		}
+		want := len(doc.validate(schema.Patch())) == 0
+		if got := c.validateMembers(doc); got != want && (got || doc.root.kind == kObject) {
+			t.Fatalf("%s: member by member %v, the schema %v", data, got, want)
+		}
+	})
 }

@@ -33,6 +33,7 @@ func (k kind) String() string {
 type node struct {
 	kind   kind
 	off    int // byte offset of the value
+	end    int // byte offset just past the value
 	keyOff int // byte offset of the member's key, or -1
 	ptr    string
 	str    string      // kString
@@ -290,6 +291,7 @@ func (d *decoder) value(ptr string, keyOff, depth int) (*node, error) {
 			return nil, err
 		}
 	}
+	n.end = int(d.dec.InputOffset())
 	return n, nil
 }
 
