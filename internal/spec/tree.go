@@ -147,6 +147,11 @@ type decoder struct {
 // base prefixes every pointer: a live patch of flag f is decoded with base
 // "/flags/f", so that its nodes carry the pointers of the spec they patch.
 func decodeDocument(file string, src []byte, base string) (*document, ErrorList) {
+	return decodeDocumentWith(file, src, base, true)
+}
+
+// decodeDocumentWith is decodeDocument, trying fastDecode first when fast.
+func decodeDocumentWith(file string, src []byte, base string, fast bool) (*document, ErrorList) {
 	doc := &document{file: file, src: src, base: base, byPtr: map[string]*node{}}
 	doc.lines = append(doc.lines, 0)
 	for i, c := range src {
@@ -160,6 +165,10 @@ func decodeDocument(file string, src []byte, base string) (*document, ErrorList)
 		src = append([]byte("   "), src[len(utf8BOM):]...)
 		doc.src = src
 	}
+	if fast && fastDecode(doc, base) {
+		return doc, nil
+	}
+	clear(doc.byPtr)
 	d := &decoder{doc: doc, dec: json.NewDecoder(bytes.NewReader(src))}
 	d.dec.UseNumber()
 	root, err := d.value(base, -1, 0)
