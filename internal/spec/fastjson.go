@@ -19,8 +19,8 @@ type fastDecoder struct {
 	off int
 }
 
-// fastDecode decodes doc.src into doc.root and doc.byPtr, or reports false
-// (doc.byPtr then holds a partial result).
+// fastDecode decodes doc.src into doc.root (doc.byPtr is left to nodeAt),
+// or reports false.
 func fastDecode(doc *document, base string) bool {
 	d := &fastDecoder{doc: doc, src: doc.src}
 	root, ok := d.value(base, -1, 0)
@@ -53,7 +53,6 @@ func (d *fastDecoder) value(ptr string, keyOff, depth int) (*node, bool) {
 		return nil, false
 	}
 	n := &node{off: d.off, keyOff: keyOff, ptr: ptr}
-	d.doc.byPtr[ptr] = n
 	switch c := d.src[d.off]; {
 	case c == '{':
 		n.kind = kObject
