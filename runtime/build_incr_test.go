@@ -119,3 +119,35 @@ func TestBuildReusesPrevious(t *testing.T) {
 		prev = got
 	}
 }
+
+// TestBuildManyFlags: a spec large enough to be compiled on several
+// goroutines compiles every flag, and the snapshot's next rebuild is at the
+// earliest future activation date, whichever goroutine compiled it.
+func TestBuildManyFlags(t *testing.T) {
+	const n = 5000
+	var sb strings.Builder
+	sb.WriteString(`{"context": {"user_id": {"type": "int", "key": true}, "region": {"type": "string"}}, "flags": {`)
+	for i := range n {
+		if i > 0 {
+			sb.WriteString(",")
+		}
+		fmt.Fprintf(&sb, `"f%05d": {"active": true, "regions": ["US"], "activation_date": "%d-01-01T00:00:00Z"}`, i, 2030+(i*7919)%n)
+	}
+	sb.WriteString(`}}`)
+	rs, err := LoadSpec("many.json", []byte(sb.String()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, err := build(buildInput{spec: rs, live: rs.m, env: "production", now: time.Date(2029, 1, 1, 0, 0, 0, 0, time.UTC)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := time.Date(2030, 1, 1, 0, 0, 0, 0, time.UTC); !s.next.Equal(want) {
+		t.Errorf("next rebuild at %v, want %v", s.next, want)
+	}
+	for i, f := range rs.m.Flags {
+		if c := &s.flags[i]; c.src != f || c.name != f.Name || len(c.rules) != 1 || !c.checkAct || !c.isConst || c.cb {
+			t.Fatalf("flag %s compiled as %+v", f.Name, *c)
+		}
+	}
+}

@@ -3,8 +3,10 @@ package runtime
 import (
 	"fmt"
 	"math"
+	"runtime"
 	"slices"
 	"strconv"
+	"sync"
 	"time"
 
 	"github.com/flaggen/flaggen/internal/spec"
@@ -150,10 +152,8 @@ func build(in buildInput) (*snapshot, error) {
 	// compileFold compiles and folds the flags of todo (state 0), the
 	// others being done.
 	compileFold := func(todo []int) error {
-		for _, i := range todo {
-			if err := s.compile(in, i, attr); err != nil {
-				return err
-			}
+		if err := s.compileAll(in, todo, attr); err != nil {
+			return err
 		}
 		for _, i := range todo {
 			if err := fold(i); err != nil {
@@ -247,9 +247,43 @@ func dependants(in buildInput, from []int) []int {
 	return out
 }
 
+// compileAll compiles the flags of todo (compile), on several goroutines
+// when they are many, and moves s.next to the earliest future activation
+// date among them. The error is that of the first flag of todo that fails.
+func (s *snapshot) compileAll(in buildInput, todo []int, attr func(string) int) error {
+	workers := max(1, min(runtime.GOMAXPROCS(0), len(todo)/1024))
+	errs := make([]error, workers)
+	chunk := func(w int) {
+		for _, i := range todo[w*len(todo)/workers : (w+1)*len(todo)/workers] {
+			if errs[w] = s.compile(in, i, attr); errs[w] != nil {
+				return
+			}
+		}
+	}
+	if workers == 1 {
+		chunk(0)
+	} else {
+		var wg sync.WaitGroup
+		for w := range workers {
+			wg.Go(func() { chunk(w) })
+		}
+		wg.Wait()
+	}
+	for _, err := range errs {
+		if err != nil {
+			return err
+		}
+	}
+	for _, i := range todo {
+		if c := &s.flags[i]; c.checkAct && in.clock == nil && (s.next.IsZero() || c.actAt.Before(s.next)) {
+			s.next = c.actAt
+		}
+	}
+	return nil
+}
+
 // compile compiles flag i of in.live into s.flags[i], reusing what was
-// compiled from the same flag for in.prev, and moves s.next to its
-// activation date when that is the earliest future one.
+// compiled from the same flag for in.prev.
 func (s *snapshot) compile(in buildInput, i int, attr func(string) int) error {
 	f := in.live.Flags[i]
 	if f.Name != in.spec.m.Flags[i].Name {
@@ -276,9 +310,6 @@ func (s *snapshot) compile(in buildInput, i int, attr func(string) int) error {
 		case in.now.Before(*f.ActivationDate):
 			c.checkAct = true // constant off until then; a rebuild timer drops it
 			c.actAt = *f.ActivationDate
-			if s.next.IsZero() || c.actAt.Before(s.next) {
-				s.next = c.actAt
-			}
 		}
 	}
 	c.envOK = f.Environments == nil
