@@ -233,6 +233,17 @@ func (c *PatchCache) DecodePatches(s *Spec, raw map[string][]byte) (patches map[
 	for name := range raw {
 		names = append(names, name)
 	}
+	flags := make([]*Flag, len(names)) // nil: decodePatchWith looks it up
+	if len(names) >= 256 {
+		// One pass over the spec instead of a binary search per patch.
+		byName := make(map[string]*Flag, len(s.Flags))
+		for _, f := range s.Flags {
+			byName[f.Name] = f
+		}
+		for i, name := range names {
+			flags[i] = byName[name]
+		}
+	}
 	out := make([]*Patch, len(names))
 	outErr := make([]error, len(names))
 	// Workers over chunks of names; each reuses the decoded, validated tree
@@ -241,7 +252,7 @@ func (c *PatchCache) DecodePatches(s *Spec, raw map[string][]byte) (patches map[
 	workers := max(1, min(runtime.GOMAXPROCS(0), (len(names)+255)/256))
 	decode := func(lo, hi int) {
 		for i := lo; i < hi; i++ {
-			p, err := decodePatchWith(s, names[i], raw[names[i]], false, c)
+			p, err := decodePatchWith(s, names[i], flags[i], raw[names[i]], false, c)
 			out[i] = p
 			if err != nil { // not a typed nil
 				outErr[i] = err
@@ -395,14 +406,17 @@ func (c *PatchCache) validateMembers(doc *document) bool {
 // decodePatch implements DecodePatch; whole selects the checks of the
 // whole spec with the patch applied, else only the patched flag's own.
 func decodePatch(s *Spec, flag string, data []byte, whole bool) (*Patch, error) {
-	return decodePatchWith(s, flag, data, whole, nil)
+	return decodePatchWith(s, flag, nil, data, whole, nil)
 }
 
-// decodePatchWith is decodePatch; cache, when not nil, maps patch texts
-// that decoded and passed the schema to their tree, reused for any flag
-// (identical texts decode and validate identically).
-func decodePatchWith(s *Spec, flag string, data []byte, whole bool, cache *PatchCache) (*Patch, error) {
-	f := s.Flag(flag)
+// decodePatchWith is decodePatch of flag f (nil: looked up by name in s);
+// cache, when not nil, maps patch texts that decoded and passed the schema
+// to their tree, reused for any flag (identical texts decode and validate
+// identically).
+func decodePatchWith(s *Spec, flag string, f *Flag, data []byte, whole bool, cache *PatchCache) (*Patch, error) {
+	if f == nil {
+		f = s.Flag(flag)
+	}
 	if f == nil {
 		return nil, ErrorList{{File: patchFile, Msg: fmt.Sprintf("unknown flag %q%s", flag, didYouMean(flag, flagNames(s)))}}
 	}
@@ -436,7 +450,7 @@ func decodePatchWith(s *Spec, flag string, data []byte, whole bool, cache *Patch
 	}
 	if len(errs) > 0 && doc == nil {
 		// A tree reused from another flag: decode again for positions.
-		return decodePatchWith(s, flag, data, whole, nil)
+		return decodePatchWith(s, flag, f, data, whole, nil)
 	}
 	if len(errs) > 0 {
 		for _, e := range errs {
