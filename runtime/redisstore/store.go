@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"log/slog"
 	"maps"
+	goruntime "runtime"
 	"slices"
 	"strconv"
 	"strings"
@@ -445,10 +446,8 @@ func (s *Store) install(epoch string, v uint64, flags map[string]json.RawMessage
 // The patch still goes to the runtime, which refuses it and keeps that flag
 // on its last good state.
 func (s *Store) checkMalformed(flags map[string]json.RawMessage) {
-	for name, p := range flags {
-		if isObject(p) {
-			continue
-		}
+	for _, name := range malformed(flags) {
+		p := flags[name]
 		s.mu.Lock()
 		seen := s.bad[name] == string(p)
 		s.bad[name] = string(p)
@@ -458,6 +457,27 @@ func (s *Store) checkMalformed(flags map[string]json.RawMessage) {
 				"key", s.key.patches, "field", name, "value", truncate(string(p), 200))
 		}
 	}
+}
+
+// malformed returns the names of the patches of flags that are not JSON
+// objects, checked on several goroutines when they are many (a warm start
+// loads thousands).
+func malformed(flags map[string]json.RawMessage) []string {
+	names := slices.Collect(maps.Keys(flags))
+	workers := max(1, min(goruntime.GOMAXPROCS(0), len(names)/1024))
+	bad := make([][]string, workers)
+	var wg sync.WaitGroup
+	for w := range workers {
+		wg.Go(func() {
+			for _, name := range names[w*len(names)/workers : (w+1)*len(names)/workers] {
+				if !isObject(flags[name]) {
+					bad[w] = append(bad[w], name)
+				}
+			}
+		})
+	}
+	wg.Wait()
+	return slices.Concat(bad...)
 }
 
 func isObject(p []byte) bool {
