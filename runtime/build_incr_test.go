@@ -26,7 +26,8 @@ const incrSpec = `{
     "g": {"type": "string", "active": true, "variants": {"x": 50, "y": 50}, "default": "x", "depends_on": ["d"]},
     "h": {"active": true, "activation_date": "2030-01-01T00:00:00Z"},
     "i": {"active": true, "depends_on": ["h"]},
-    "j": {"active": false}
+    "j": {"active": false},
+    FILLER
   }
 }`
 
@@ -35,7 +36,13 @@ const incrSpec = `{
 // flag exactly as one built from scratch, over random live changes and
 // pins, including changes of depends_on and of activation dates.
 func TestBuildReusesPrevious(t *testing.T) {
-	rs, err := LoadSpec("incr.json", []byte(incrSpec))
+	// Flags depending on the others, so that a change is a small part of
+	// the spec (a large one is built from scratch).
+	var filler []string
+	for i := range 40 {
+		filler = append(filler, fmt.Sprintf(`"z%02d": {"active": true, "depends_on": [%q]}`, i, string(rune('a'+i%6))))
+	}
+	rs, err := LoadSpec("incr.json", []byte(strings.Replace(incrSpec, "FILLER", strings.Join(filler, ",\n    "), 1)))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -162,23 +162,12 @@ func build(in buildInput) (*snapshot, error) {
 		}
 		return nil
 	}
-	if p := in.prev; p != nil && p.live != nil && len(p.flags) == len(in.live.Flags) && len(in.live.Flags) == len(in.spec.m.Flags) && p.env == in.env &&
-		(p.clock == nil) == (in.clock == nil) && (p.next.IsZero() || in.now.Before(p.next)) {
-		// Only live flags or pins changed since prev: copy it, compile and
-		// fold again what changed.
+	if dirty, ok := changedSince(in); ok {
+		// Only some live flags or pins changed since in.prev: copy it,
+		// compile and fold again what changed.
+		p := in.prev
 		s.flags = slices.Clone(p.flags)
 		s.next = p.next // the earliest date may have gone: a rebuild then is harmless
-		var dirty []int
-		for i, f := range in.live.Flags {
-			if f != p.live.Flags[i] || s.flags[i].pin != nil {
-				dirty = append(dirty, i)
-			}
-		}
-		for i := range in.pins {
-			if s.flags[i].pin == nil {
-				dirty = append(dirty, i)
-			}
-		}
 		for i := range state {
 			state[i] = 2
 		}
@@ -219,6 +208,30 @@ func build(in buildInput) (*snapshot, error) {
 		return nil, err
 	}
 	return s, nil
+}
+
+// changedSince returns the flags whose live definition or pin changed
+// since in.prev, and false when the snapshot is better built from scratch:
+// no previous one, another environment or clock, an activation date
+// passed since, or a quarter of the flags or more changed.
+func changedSince(in buildInput) ([]int, bool) {
+	p := in.prev
+	if p == nil || p.live == nil || len(p.flags) != len(in.live.Flags) || len(in.live.Flags) != len(in.spec.m.Flags) || p.env != in.env ||
+		(p.clock == nil) != (in.clock == nil) || !p.next.IsZero() && !in.now.Before(p.next) {
+		return nil, false
+	}
+	var dirty []int
+	for i, f := range in.live.Flags {
+		if f != p.live.Flags[i] || p.flags[i].pin != nil {
+			dirty = append(dirty, i)
+		}
+	}
+	for i := range in.pins {
+		if p.flags[i].pin == nil {
+			dirty = append(dirty, i)
+		}
+	}
+	return dirty, len(dirty) < max(1, len(p.flags)/4)
 }
 
 // dependants returns the flags of in.live that depend on a flag of from,
