@@ -531,13 +531,20 @@ func (s *Store) Register(ctx context.Context, flags map[string]json.RawMessage) 
 	// given is remembered, to register again after a namespace reset
 	// (registerAgain).
 	var reg []string
+	var last json.RawMessage // the last patch kept: flags share equal ones ("{}")
 	s.mu.Lock()
+	if len(s.registered) == 0 {
+		s.registered = make(map[string]json.RawMessage, len(flags))
+	}
 	for name, p := range flags {
 		if isNull(p) {
 			p = json.RawMessage("{}")
 		}
 		if _, ok := s.registered[name]; !ok {
-			s.registered[name] = slices.Clip(slices.Clone(p))
+			if !bytes.Equal(last, p) {
+				last = slices.Clip(slices.Clone(p))
+			}
+			s.registered[name] = last
 		}
 		if _, ok := s.flags[name]; !ok || !s.valid {
 			reg = append(reg, name)
