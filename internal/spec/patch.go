@@ -435,12 +435,17 @@ func decodePatchWith(s *Spec, flag string, f *Flag, data []byte, whole bool, cac
 		}
 	}
 	var clone *Flag
-	if whole {
+	switch {
+	case len(errs) == 0 && root.kind == kObject && len(root.keys) == 0:
+		// An empty patch ("{}", what registration writes): the flag as
+		// the spec has it, checked with the spec; shared, not copied.
+		clone = f
+	case whole:
 		ns, c, b := s.withPatch(f, root)
 		clone = c
 		errs = append(errs, b.errs...)
 		errs = append(errs, check(ns, flag)...)
-	} else {
+	default:
 		b := &builder{}
 		clone = b.patchFlag(s, f, root)
 		errs = append(errs, b.errs...)

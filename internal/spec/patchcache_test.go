@@ -58,3 +58,31 @@ func FuzzPatchMembers(f *testing.F) {
 		}
 	})
 }
+
+// TestEmptyPatchIsTheFlag: an empty patch decodes to the spec's own flag
+// (not a copy), which is what applying it would give.
+func TestEmptyPatchIsTheFlag(t *testing.T) {
+	for _, file := range []string{"testdata/demo/flags.json", "testdata/seed/flags.json"} {
+		s, err := Parse("flags.json", readRepoFile(t, file))
+		if err != nil {
+			t.Fatal(err)
+		}
+		raw := map[string][]byte{}
+		for _, f := range s.Flags {
+			raw[f.Name] = []byte(` { } `)
+			if got := (&builder{}).patchFlag(s, f, &node{kind: kObject}); !reflect.DeepEqual(got, f) {
+				t.Errorf("%s: flag %s with an empty patch applied differs from the spec's", file, f.Name)
+			}
+		}
+		patches, errs := DecodePatches(s, raw)
+		for _, f := range s.Flags {
+			p, err := DecodePatch(s, f.Name, []byte(`{}`))
+			if errs != nil || err != nil || patches[f.Name].checked != f || p.checked != f {
+				t.Fatalf("%s: flag %s: empty patch decoded to a copy (%v, %v)", file, f.Name, errs, err)
+			}
+		}
+		if live, err := s.Apply(patches); err != nil || !reflect.DeepEqual(live.Flags, s.Flags) {
+			t.Fatalf("%s: applying empty patches: %v", file, err)
+		}
+	}
+}
