@@ -168,6 +168,7 @@ func build(in buildInput) (*snapshot, error) {
 		p := in.prev
 		s.flags = slices.Clone(p.flags)
 		s.next = p.next // the earliest date may have gone: a rebuild then is harmless
+		dirty = s.unpinned(in, dirty)
 		for i := range state {
 			state[i] = 2
 		}
@@ -210,8 +211,8 @@ func build(in buildInput) (*snapshot, error) {
 	return s, nil
 }
 
-// changedSince returns the flags whose live definition or pin changed
-// since in.prev, and false when the snapshot is better built from scratch:
+// changedSince returns the flags whose live definition changed since
+// in.prev or that are pinned (see unpinned for the pins removed), and false when the snapshot is better built from scratch:
 // no previous one, another environment or clock, an activation date
 // passed since, or a quarter of the flags or more changed.
 func changedSince(in buildInput) ([]int, bool) {
@@ -222,16 +223,22 @@ func changedSince(in buildInput) ([]int, bool) {
 	}
 	var dirty []int
 	for i, f := range in.live.Flags {
-		if f != p.live.Flags[i] || p.flags[i].pin != nil {
-			dirty = append(dirty, i)
-		}
-	}
-	for i := range in.pins {
-		if p.flags[i].pin == nil {
+		if f != p.live.Flags[i] || in.pins[i] != nil {
 			dirty = append(dirty, i)
 		}
 	}
 	return dirty, len(dirty) < max(1, len(p.flags)/4)
+}
+
+// unpinned adds to dirty the flags of s (a copy of the previous snapshot)
+// pinned there and not in in.pins.
+func (s *snapshot) unpinned(in buildInput, dirty []int) []int {
+	for i := range s.flags {
+		if s.flags[i].pin != nil && in.pins[i] == nil {
+			dirty = append(dirty, i)
+		}
+	}
+	return dirty
 }
 
 // dependants returns the flags of in.live that depend on a flag of from,
