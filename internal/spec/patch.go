@@ -376,9 +376,15 @@ func (c *PatchCache) validateMembers(doc *document) bool {
 		if sub == nil {
 			return false
 		}
-		if sub.Else != nil && e.kind != kNull && nullOrElse()[key] {
-			// {"if": {"type": "null"}, "else": X}: a value that is not
-			// null is valid when it is valid against X.
+		if nullOrElse()[key] {
+			// {"if": {"type": "null"}, "else": X}: null is valid, and
+			// another value when it is valid against X.
+			if e.kind == kNull {
+				continue
+			}
+			if q := quickSchemas()[key]; q != nil && q.accepts(e) {
+				continue
+			}
 			sub = sub.Else
 		}
 		if sub.Validate(e.toSchemaValue()) != nil {

@@ -36,14 +36,19 @@ func TestPatchCache(t *testing.T) {
 }
 
 // FuzzPatchMembers: a PatchCache, however warm, accepts member by member
-// exactly the patch documents the patch schema accepts as a whole.
+// (with quickSchema or the validator) exactly the patch documents the
+// patch schema accepts as a whole.
 func FuzzPatchMembers(f *testing.F) {
 	for _, p := range []string{`{}`, `{"active": false}`, `{"active": "no"}`, `{"percentage_rollout": null, "users": [1]}`,
 		`{"users": [1, 1]}`, `{"users": [1.5]}`, `{"percentage_rollout": 101}`, `{"percentage_rollout": 5, "users": [3]}`,
 		`{"rules": [{"attribute": "device", "operator": "in", "values": ["ios"]}]}`, `{"rules": [{"attribute": "device"}]}`,
 		`{"depends_on": ["a", "a"]}`, `{"tripped": "x", "activation_date": "2030-01-01T00:00:00+02:00"}`,
 		`{"activation_date": "soon"}`, `{"type": "bool"}`, `{"salt": "x"}`, `[]`, `null`, `{"active": true, "active": 1}`,
-		`{"environments": []}`, `{"default": 3}`, `{"performance_threshold": 1.5}`} {
+		`{"environments": []}`, `{"default": 3}`, `{"performance_threshold": 1.5}`,
+		`{"users": [1, "1", -0, 0]}`, `{"users": [9223372036854775808, 1]}`, `{"users": [1.0, 1]}`, `{"users": [[1]]}`,
+		`{"regions": [""]}`, `{"regions": ["é", "e"]}`, `{"regions": ["a", "a"]}`, `{"percentage_rollout": -1}`,
+		`{"percentage_rollout": 100}`, `{"percentage_rollout": 1e2}`, `{"error_threshold": -0}`, `{"error_threshold": true}`,
+		`{"users": [true]}`, `{"users": null, "regions": null}`, `{"active": null}`, `{"tripped": ""}`} {
 		f.Add([]byte(p))
 	}
 	var c PatchCache
