@@ -61,9 +61,16 @@ func TestFollowChanges(t *testing.T) {
 	write(map[string]json.RawMessage{"b": raw(`{"active":true}`)})
 	waitFor(t, time.Second, "b on", func() bool { return eval("b") })
 	// The loads of the start (and of notifications from before the first
-	// state) are over.
-	time.Sleep(100 * time.Millisecond)
+	// state) are over once none came for a while.
 	loads := store.loads.Load()
+	for deadline := time.Now().Add(2 * time.Second); time.Now().Before(deadline); {
+		time.Sleep(100 * time.Millisecond)
+		n := store.loads.Load()
+		if n == loads {
+			break
+		}
+		loads = n
+	}
 
 	// Refused patch for b (out of range) and a good one for a, in one write.
 	v := write(map[string]json.RawMessage{"b": raw(`{"percentage_rollout":500}`), "a": raw(`{"active":false}`)})
