@@ -108,10 +108,11 @@ type buildInput struct {
 	prev    *snapshot // the snapshot replaced, whose compiled flags are reused when unchanged
 }
 
-// build compiles a snapshot. When prev was built for the same pins and
-// activation dates (none passed since), only the flags whose live
-// definition or pin changed are compiled again, with the flags that depend
-// on them when their constant value changed; the others are copied.
+// build compiles a snapshot. When few flags changed since in.prev (same
+// environment and clock, no activation date passed since: changedSince),
+// it copies in.prev's compiled flags and compiles again only those whose
+// live definition or pin changed, with the flags depending on them when
+// their constant value moved.
 func build(in buildInput) (*snapshot, error) {
 	s := &snapshot{
 		key:     in.spec.key,
