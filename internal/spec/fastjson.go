@@ -2,6 +2,7 @@ package spec
 
 import (
 	"encoding/json"
+	"slices"
 	"strconv"
 	"unicode/utf8"
 )
@@ -59,18 +60,23 @@ func (d *fastDecoder) value(ptr string, keyOff, depth int) (*node, bool) {
 		if d.open('}') {
 			break
 		}
-		var seen map[string]bool
+		var seen map[string]bool // past a few keys; before, n.keys is searched
 		for done := false; !done; {
 			d.space()
 			koff := d.off
 			key, ok := d.str()
-			if !ok || seen[key] {
+			if !ok || seen[key] || seen == nil && slices.Contains(n.keys, key) {
 				return nil, false // a duplicate key: decoder reports it
 			}
-			if seen == nil {
-				seen = map[string]bool{}
+			if seen == nil && len(n.keys) == 16 {
+				seen = make(map[string]bool, 32)
+				for _, k := range n.keys {
+					seen[k] = true
+				}
 			}
-			seen[key] = true
+			if seen != nil {
+				seen[key] = true
+			}
 			d.space()
 			if d.peek() != ':' {
 				return nil, false

@@ -1,7 +1,9 @@
 package spec
 
 import (
+	"fmt"
 	"reflect"
+	"strings"
 	"testing"
 )
 
@@ -15,6 +17,13 @@ func FuzzFastDecoder(f *testing.F) {
 		`"\ud800"`, `{"a": "\t"}`, `1 2`, `{"é": "ü"}`} {
 		f.Add([]byte(s))
 	}
+	var many []string // objects with many keys, the last one a duplicate or not
+	for i := range 20 {
+		many = append(many, fmt.Sprintf(`"k%d": %d`, i, i))
+	}
+	f.Add([]byte("{" + strings.Join(many, ",") + "}"))
+	f.Add([]byte("{" + strings.Join(many, ",") + `, "k3": 0}`))
+	f.Add([]byte("{" + strings.Join(many[:16], ",") + `, "k15": 0}`))
 	f.Fuzz(func(t *testing.T, data []byte) {
 		fast, ferrs := decodeDocumentWith("f", data, "/base", true)
 		slow, serrs := decodeDocumentWith("f", data, "/base", false)
