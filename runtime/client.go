@@ -106,6 +106,7 @@ type Client struct {
 	live     *spec.Spec // last good spec with live patches applied
 	patches  map[string]*livePatch
 	decoded  map[string]decodedPatch // decoded live patches by flag, with their raw bytes (live.go)
+	pcache   spec.PatchCache         // patch texts and members that passed the schema (live.go)
 	version  uint64
 	epoch    string // State.Epoch of version
 	pins     map[int]*pin
@@ -339,6 +340,7 @@ func (c *Client) follow() {
 				}
 			}
 		}
+		var reload func(context.Context) error
 		select {
 		case <-c.ctx.Done():
 			return
@@ -350,9 +352,11 @@ func (c *Client) follow() {
 				}
 				continue
 			}
+			reload = c.reloadChanges
 		case <-tick.C:
+			reload = c.reload // the whole state: heals what notifications missed
 		}
-		if err := c.reload(c.ctx); err != nil {
+		if err := reload(c.ctx); err != nil {
 			if c.ctx.Err() == nil {
 				c.log.Warn("flaggen: reloading live state", "err", err)
 			}
@@ -377,6 +381,29 @@ func (c *Client) reload(ctx context.Context) error {
 		return nil
 	}
 	c.applyStateLocked(st)
+	return nil
+}
+
+// reloadChanges is reload after a change notification: from a ChangeFeed
+// store, while the last exchange with it succeeded, it applies only the
+// changes since the state the Client holds; else (or when the store cannot
+// tell them) it reloads.
+func (c *Client) reloadChanges(ctx context.Context) error {
+	feed, ok := c.opts.store.(ChangeFeed)
+	if !ok || c.health.Load() != nil {
+		return c.reload(ctx)
+	}
+	c.reloadMu.Lock()
+	c.mu.Lock()
+	ch, ok := feed.ChangesSince(c.version, c.epoch)
+	if ok && (ch.Version != c.version || ch.Epoch != c.epoch) {
+		c.applyChangesLocked(ch)
+	}
+	c.mu.Unlock()
+	c.reloadMu.Unlock()
+	if !ok {
+		return c.reload(ctx)
+	}
 	return nil
 }
 

@@ -3,7 +3,10 @@ package runtime
 import (
 	"fmt"
 	"math"
+	"runtime"
+	"slices"
 	"strconv"
+	"sync"
 	"time"
 
 	"github.com/flaggen/flaggen/internal/spec"
@@ -106,10 +109,13 @@ type buildInput struct {
 	prev    *snapshot // the snapshot replaced, whose compiled flags are reused when unchanged
 }
 
-// build compiles a snapshot.
+// build compiles a snapshot. When few flags changed since in.prev (same
+// environment and clock, no activation date passed since: changedSince),
+// it copies in.prev's compiled flags and compiles again only those whose
+// live definition or pin changed, with the flags depending on them when
+// their constant value moved.
 func build(in buildInput) (*snapshot, error) {
 	s := &snapshot{
-		flags:   make([]cflag, len(in.live.Flags)),
 		key:     in.spec.key,
 		env:     in.env,
 		clock:   in.clock,
@@ -126,117 +132,7 @@ func build(in buildInput) (*snapshot, error) {
 		}
 		return -1
 	}
-	for i, f := range in.live.Flags {
-		if f.Name != in.spec.m.Flags[i].Name {
-			return nil, fmt.Errorf("live spec flag %d is %q, want %q", i, f.Name, in.spec.m.Flags[i].Name)
-		}
-		c := &s.flags[i]
-		c.src = f
-		c.name = f.Name
-		c.typ = f.Type
-		c.variantFl = f.Type != spec.Bool && f.Type != ""
-		c.active = f.Active
-		c.tripped = f.Tripped
-		c.pin = in.pins[i]
-		c.baseline = math.Inf(1)
-		if f.PerformanceBaseline != nil {
-			c.baseline = *f.PerformanceBaseline
-		}
-		if f.ActivationDate != nil {
-			switch {
-			case in.clock != nil:
-				c.checkAct = true
-				c.actAt = *f.ActivationDate
-			case in.now.Before(*f.ActivationDate):
-				c.checkAct = true // constant off until then; a rebuild timer drops it
-				c.actAt = *f.ActivationDate
-				if s.next.IsZero() || c.actAt.Before(s.next) {
-					s.next = c.actAt
-				}
-			}
-		}
-		c.envOK = f.Environments == nil
-		for _, e := range f.Environments {
-			if e == in.env {
-				c.envOK = true
-			}
-		}
-		for _, d := range f.DependsOn {
-			j, ok := in.spec.byName[d]
-			if !ok {
-				return nil, fmt.Errorf("flag %q: depends_on unknown flag %q", f.Name, d)
-			}
-			c.deps = append(c.deps, j)
-		}
-		c.salt = f.Name
-		if f.Salt != "" {
-			c.salt = f.Salt
-		}
-		c.saltW = newSaltWords(c.salt)
-		if f.PercentageRollout != nil {
-			c.hasRollout, c.rollout = true, *f.PercentageRollout
-		}
-		if in.prev != nil && i < len(in.prev.flags) && in.prev.flags[i].src == f {
-			// The same flag as in the previous snapshot: reuse what was
-			// compiled from it (read-only once built).
-			p := &in.prev.flags[i]
-			c.users, c.usersN, c.usersInt, c.usersStr, c.rules, c.variants, c.def = p.users, p.usersN, p.usersInt, p.usersStr, p.rules, p.variants, p.def
-			continue
-		}
-		if f.Users != nil {
-			c.users = make([]Value, 0, len(f.Users))
-			for _, u := range f.Users {
-				c.users = append(c.users, valueOf(u))
-			}
-			ints := true
-			for _, u := range c.users {
-				ints = ints && u.kind == kindInt
-			}
-			if ints && len(c.users) <= 8 {
-				c.usersN = make([]uint64, len(c.users))
-				for k, u := range c.users {
-					c.usersN[k] = u.n
-				}
-			}
-			if len(c.users) > 8 {
-				c.usersInt, c.usersStr = map[int64]bool{}, map[string]bool{}
-				for _, u := range c.users {
-					switch u.kind {
-					case kindInt:
-						c.usersInt[int64(u.n)] = true
-					case kindString:
-						c.usersStr[u.s] = true
-					}
-				}
-			}
-		}
-		if f.Regions != nil {
-			c.rules = append(c.rules, inList(attr("region"), "region", "regions", f.Regions))
-		}
-		if f.AccountTypes != nil {
-			c.rules = append(c.rules, inList(attr("account_type"), "account_type", "account_types", f.AccountTypes))
-		}
-		if f.BetaProgram {
-			c.rules = append(c.rules, rule{attr: attr("beta_program"), attrNm: "beta_program", op: opTruthy, field: "beta_program"})
-		}
-		for k, r := range f.Rules {
-			cr, err := compileRule(attr(r.Attribute), r.Attribute, fmt.Sprintf("rules[%d]", k), r.Operator, r.Values)
-			if err != nil {
-				return nil, fmt.Errorf("flag %q: %w", f.Name, err)
-			}
-			c.rules = append(c.rules, cr)
-		}
-		if c.variantFl {
-			var cum float64
-			for _, v := range f.Variants {
-				cum += v.Weight
-				c.variants = append(c.variants, cvariant{name: v.Name, val: valueOf(v.Value), cum: cum})
-			}
-			c.def = valueOf(f.Default)
-		}
-	}
-	// Constant folding, dependencies first (the spec guarantees no cycles).
-	state := make([]uint8, len(s.flags)) // 0 new, 1 in progress, 2 done
+	state := make([]uint8, len(in.live.Flags)) // fold: 0 new, 1 in progress, 2 done
 	var fold func(i int) error
 	fold = func(i int) error {
 		switch state[i] {
@@ -255,12 +151,269 @@ func build(in buildInput) (*snapshot, error) {
 		state[i] = 2
 		return nil
 	}
-	for i := range s.flags {
-		if err := fold(i); err != nil {
+	// compileFold compiles and folds the flags of todo (state 0), the
+	// others being done.
+	compileFold := func(todo []int) error {
+		if err := s.compileAll(in, todo, attr); err != nil {
+			return err
+		}
+		for _, i := range todo {
+			if err := fold(i); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+	if dirty, ok := changedSince(in); ok {
+		// Only some live flags or pins changed since in.prev: copy it,
+		// compile and fold again what changed.
+		p := in.prev
+		s.flags = slices.Clone(p.flags)
+		s.next = p.next // the earliest date may have gone: a rebuild then is harmless
+		dirty = s.unpinned(in, dirty)
+		for i := range state {
+			state[i] = 2
+		}
+		for _, i := range dirty {
+			state[i] = 0
+		}
+		if err := compileFold(dirty); err != nil {
 			return nil, err
 		}
+		// Dependants fold the constant value of their dependencies: when
+		// that of a changed flag changed, compile and fold again every
+		// flag depending on it, directly or not.
+		var moved []int
+		for _, i := range dirty {
+			o, c := &p.flags[i], &s.flags[i]
+			if o.isConst != c.isConst || o.isConst && o.constOn() != c.constOn() {
+				moved = append(moved, i)
+			}
+		}
+		if len(moved) > 0 {
+			again := dependants(in, moved)
+			for _, i := range again {
+				state[i] = 0
+			}
+			if err := compileFold(again); err != nil {
+				return nil, err
+			}
+		}
+		return s, nil
+	}
+	s.flags = make([]cflag, len(in.live.Flags))
+	all := make([]int, len(s.flags))
+	for i := range all {
+		all[i] = i
+	}
+	// Constant folding, dependencies first (the spec guarantees no cycles).
+	if err := compileFold(all); err != nil {
+		return nil, err
 	}
 	return s, nil
+}
+
+// changedSince returns the flags whose live definition changed since
+// in.prev or that are pinned (see unpinned for the pins removed), and false when the snapshot is better built from scratch:
+// no previous one, another environment or clock, an activation date
+// passed since, or a quarter of the flags or more changed.
+func changedSince(in buildInput) ([]int, bool) {
+	p := in.prev
+	if p == nil || p.live == nil || len(p.flags) != len(in.live.Flags) || len(in.live.Flags) != len(in.spec.m.Flags) || p.env != in.env ||
+		(p.clock == nil) != (in.clock == nil) || !p.next.IsZero() && !in.now.Before(p.next) {
+		return nil, false
+	}
+	var dirty []int
+	for i, f := range in.live.Flags {
+		if f != p.live.Flags[i] || in.pins[i] != nil {
+			dirty = append(dirty, i)
+		}
+	}
+	return dirty, len(dirty) < max(1, len(p.flags)/4)
+}
+
+// unpinned adds to dirty the flags of s (a copy of the previous snapshot)
+// pinned there and not in in.pins.
+func (s *snapshot) unpinned(in buildInput, dirty []int) []int {
+	for i := range s.flags {
+		if s.flags[i].pin != nil && in.pins[i] == nil {
+			dirty = append(dirty, i)
+		}
+	}
+	return dirty
+}
+
+// dependants returns the flags of in.live that depend on a flag of from,
+// directly or through others.
+func dependants(in buildInput, from []int) []int {
+	mark := make([]bool, len(in.live.Flags))
+	for _, i := range from {
+		mark[i] = true
+	}
+	var out []int
+	for grew := true; grew; {
+		grew = false
+		for j, f := range in.live.Flags {
+			if mark[j] {
+				continue
+			}
+			for _, d := range f.DependsOn {
+				if k, ok := in.spec.byName[d]; ok && mark[k] {
+					mark[j], grew = true, true
+					out = append(out, j)
+					break
+				}
+			}
+		}
+	}
+	return out
+}
+
+// compileAll compiles the flags of todo (compile), on several goroutines
+// when they are many, and moves s.next to the earliest future activation
+// date among them. The error is that of the first flag of todo that fails.
+func (s *snapshot) compileAll(in buildInput, todo []int, attr func(string) int) error {
+	workers := max(1, min(runtime.GOMAXPROCS(0), len(todo)/1024))
+	errs := make([]error, workers)
+	chunk := func(w int) {
+		for _, i := range todo[w*len(todo)/workers : (w+1)*len(todo)/workers] {
+			if errs[w] = s.compile(in, i, attr); errs[w] != nil {
+				return
+			}
+		}
+	}
+	if workers == 1 {
+		chunk(0)
+	} else {
+		var wg sync.WaitGroup
+		for w := range workers {
+			wg.Go(func() { chunk(w) })
+		}
+		wg.Wait()
+	}
+	for _, err := range errs {
+		if err != nil {
+			return err
+		}
+	}
+	for _, i := range todo {
+		if c := &s.flags[i]; c.checkAct && in.clock == nil && (s.next.IsZero() || c.actAt.Before(s.next)) {
+			s.next = c.actAt
+		}
+	}
+	return nil
+}
+
+// compile compiles flag i of in.live into s.flags[i], reusing what was
+// compiled from the same flag for in.prev.
+func (s *snapshot) compile(in buildInput, i int, attr func(string) int) error {
+	f := in.live.Flags[i]
+	if f.Name != in.spec.m.Flags[i].Name {
+		return fmt.Errorf("live spec flag %d is %q, want %q", i, f.Name, in.spec.m.Flags[i].Name)
+	}
+	c := &s.flags[i]
+	*c = cflag{}
+	c.src = f
+	c.name = f.Name
+	c.typ = f.Type
+	c.variantFl = f.Type != spec.Bool && f.Type != ""
+	c.active = f.Active
+	c.tripped = f.Tripped
+	c.pin = in.pins[i]
+	c.baseline = math.Inf(1)
+	if f.PerformanceBaseline != nil {
+		c.baseline = *f.PerformanceBaseline
+	}
+	if f.ActivationDate != nil {
+		switch {
+		case in.clock != nil:
+			c.checkAct = true
+			c.actAt = *f.ActivationDate
+		case in.now.Before(*f.ActivationDate):
+			c.checkAct = true // constant off until then; a rebuild timer drops it
+			c.actAt = *f.ActivationDate
+		}
+	}
+	c.envOK = f.Environments == nil
+	for _, e := range f.Environments {
+		if e == in.env {
+			c.envOK = true
+		}
+	}
+	for _, d := range f.DependsOn {
+		j, ok := in.spec.byName[d]
+		if !ok {
+			return fmt.Errorf("flag %q: depends_on unknown flag %q", f.Name, d)
+		}
+		c.deps = append(c.deps, j)
+	}
+	c.salt = f.Name
+	if f.Salt != "" {
+		c.salt = f.Salt
+	}
+	c.saltW = newSaltWords(c.salt)
+	if f.PercentageRollout != nil {
+		c.hasRollout, c.rollout = true, *f.PercentageRollout
+	}
+	if in.prev != nil && i < len(in.prev.flags) && in.prev.flags[i].src == f {
+		// The same flag as in the previous snapshot: reuse what was
+		// compiled from it (read-only once built).
+		p := &in.prev.flags[i]
+		c.users, c.usersN, c.usersInt, c.usersStr, c.rules, c.variants, c.def = p.users, p.usersN, p.usersInt, p.usersStr, p.rules, p.variants, p.def
+		return nil
+	}
+	if f.Users != nil {
+		c.users = make([]Value, 0, len(f.Users))
+		for _, u := range f.Users {
+			c.users = append(c.users, valueOf(u))
+		}
+		ints := true
+		for _, u := range c.users {
+			ints = ints && u.kind == kindInt
+		}
+		if ints && len(c.users) <= 8 {
+			c.usersN = make([]uint64, len(c.users))
+			for k, u := range c.users {
+				c.usersN[k] = u.n
+			}
+		}
+		if len(c.users) > 8 {
+			c.usersInt, c.usersStr = map[int64]bool{}, map[string]bool{}
+			for _, u := range c.users {
+				switch u.kind {
+				case kindInt:
+					c.usersInt[int64(u.n)] = true
+				case kindString:
+					c.usersStr[u.s] = true
+				}
+			}
+		}
+	}
+	if f.Regions != nil {
+		c.rules = append(c.rules, inList(attr("region"), "region", "regions", f.Regions))
+	}
+	if f.AccountTypes != nil {
+		c.rules = append(c.rules, inList(attr("account_type"), "account_type", "account_types", f.AccountTypes))
+	}
+	if f.BetaProgram {
+		c.rules = append(c.rules, rule{attr: attr("beta_program"), attrNm: "beta_program", op: opTruthy, field: "beta_program"})
+	}
+	for k, r := range f.Rules {
+		cr, err := compileRule(attr(r.Attribute), r.Attribute, fmt.Sprintf("rules[%d]", k), r.Operator, r.Values)
+		if err != nil {
+			return fmt.Errorf("flag %q: %w", f.Name, err)
+		}
+		c.rules = append(c.rules, cr)
+	}
+	if c.variantFl {
+		var cum float64
+		for _, v := range f.Variants {
+			cum += v.Weight
+			c.variants = append(c.variants, cvariant{name: v.Name, val: valueOf(v.Value), cum: cum})
+		}
+		c.def = valueOf(f.Default)
+	}
+	return nil
 }
 
 // fold decides whether flag i's value is constant and records it.

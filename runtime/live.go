@@ -50,7 +50,7 @@ func (c *Client) decodeCached(cache map[string]decodedPatch, flags map[string]js
 	if len(todo) == 0 {
 		return out, nil
 	}
-	patches, errs := spec.DecodePatches(c.spec.m, todo)
+	patches, errs := c.pcache.DecodePatches(c.spec.m, todo)
 	for name, raw := range todo {
 		out[name] = decodedPatch{raw: string(raw), p: patches[name], err: errs[name]}
 		fresh = append(fresh, name)
@@ -65,38 +65,110 @@ func (c *Client) decodeCached(cache map[string]decodedPatch, flags map[string]js
 // cycle) keeps the last good state.
 func (c *Client) applyStateLocked(st State) {
 	decoded, fresh := c.decodeCached(c.decoded, st.Flags)
-	for _, name := range fresh {
-		if err := decoded[name].err; err != nil {
-			c.log.Error("flaggen: refusing live patch, keeping the last good one", "flag", name, "version", st.Version, "err", err)
-		}
-	}
+	c.logRefusedPatches(decoded, fresh, st.Version)
 	patches := make(map[string]*livePatch, len(decoded))
 	for name, d := range decoded {
-		if d.err == nil {
-			patches[name] = d.p
-		} else if old, ok := c.patches[name]; ok {
-			patches[name] = old
+		if p := c.goodPatch(d, name); p != nil {
+			patches[name] = p
 		}
 	}
 	c.decoded = decoded
 	live, err := c.spec.m.Apply(patches)
+	if c.installLocked(st, live, err) {
+		c.patches = patches
+	}
+}
+
+// applyChangesLocked is applyStateLocked for the changes from the state
+// the Client holds (c.version, c.epoch) to the state ch.Version and
+// ch.Epoch (ChangeFeed.ChangesSince): only the changed flags are decoded
+// and checked, with the same outcome as applyStateLocked of the whole
+// state. (Flags unchanged since c.version have the decodings and patches
+// c.version was accepted with; a refused state leaves c.version behind, so
+// its changes come again until a state is accepted.) c.decoded and
+// c.patches are updated in place.
+func (c *Client) applyChangesLocked(ch State) {
+	if c.decoded == nil {
+		c.decoded = map[string]decodedPatch{}
+	}
+	present := make(map[string]json.RawMessage, len(ch.Flags))
+	for name, raw := range ch.Flags {
+		if raw == nil {
+			delete(c.decoded, name)
+		} else {
+			present[name] = raw
+		}
+	}
+	now, fresh := c.decodeCached(c.decoded, present)
+	c.logRefusedPatches(now, fresh, ch.Version)
+	maps.Copy(c.decoded, now)
+	changed := make(map[string]*livePatch, len(ch.Flags))
+	for name := range ch.Flags {
+		if c.spec.m.Flag(name) == nil {
+			continue // not in the spec: skipped, as decodeCached does
+		}
+		var p *livePatch
+		if d, ok := c.decoded[name]; ok {
+			p = c.goodPatch(d, name)
+		}
+		if p != c.patches[name] {
+			changed[name] = p
+		}
+	}
+	live, err := c.spec.m.Reapply(c.live, changed)
+	if c.installLocked(ch, live, err) {
+		for name, p := range changed {
+			if p == nil {
+				delete(c.patches, name)
+			} else {
+				c.patches[name] = p
+			}
+		}
+	}
+}
+
+// goodPatch returns the patch of flag name to apply for its decoding d: d's
+// patch when it decoded, else the flag's last good patch (nil: none).
+func (c *Client) goodPatch(d decodedPatch, name string) *livePatch {
+	if d.err == nil {
+		return d.p
+	}
+	return c.patches[name]
+}
+
+// logRefusedPatches logs each patch of fresh (decoded now) that did not
+// decode.
+func (c *Client) logRefusedPatches(decoded map[string]decodedPatch, fresh []string, version uint64) {
+	for _, name := range fresh {
+		if err := decoded[name].err; err != nil {
+			c.log.Error("flaggen: refusing live patch, keeping the last good one", "flag", name, "version", version, "err", err)
+		}
+	}
+}
+
+// installLocked makes live (the spec with patches applied, or refused with
+// err) the Client's live state at st's version and publishes its snapshot,
+// and reports whether it did: a refused state, or one whose snapshot does
+// not build, keeps the last good state.
+func (c *Client) installLocked(st State, live *spec.Spec, err error) bool {
 	if err != nil {
 		c.log.Error("flaggen: refusing live state, keeping the last good one", "version", st.Version, "err", err)
-		return
+		return false
 	}
 	if c.epoch != "" && st.Epoch != c.epoch {
 		// The store lost its data (a new epoch): record the spec again.
 		c.specRecorded.Store(false)
 	}
-	old, oldPatches, oldVersion, oldEpoch := c.live, c.patches, c.version, c.epoch
-	c.live, c.patches, c.version, c.epoch = live, patches, st.Version, st.Epoch
+	old, oldVersion, oldEpoch := c.live, c.version, c.epoch
+	c.live, c.version, c.epoch = live, st.Version, st.Epoch
 	if err := c.rebuildLocked(); err != nil {
 		c.log.Error("flaggen: refusing live state, keeping the last good one", "version", st.Version, "err", err)
-		c.live, c.patches, c.version, c.epoch = old, oldPatches, oldVersion, oldEpoch
-		return
+		c.live, c.version, c.epoch = old, oldVersion, oldEpoch
+		return false
 	}
 	c.mon.liveChanged(old, live)
 	c.notifyChangedLocked(old)
+	return true
 }
 
 // Edit is one atomic, audited change of live state over several flags.
@@ -220,7 +292,7 @@ func (c *Client) change(ctx context.Context, e Edit, skip func(State) bool) (wro
 func (c *Client) prepare(st State, e Edit) (Change, error) {
 	ch := Change{IfVersion: st.Version, Actor: e.Actor, Reason: e.Reason, Flags: map[string]json.RawMessage{}, ResetCounters: e.ResetCounters}
 	c.mu.Lock()
-	cache := c.decoded // replaced, never modified, by applyStateLocked
+	cache := maps.Clone(c.decoded) // applyChangesLocked updates it in place
 	c.mu.Unlock()
 	unedited := make(map[string]json.RawMessage, len(st.Flags))
 	for name, raw := range st.Flags {
@@ -258,7 +330,7 @@ func (c *Client) prepare(st State, e Edit) (Change, error) {
 		todo[name] = raw
 		ch.Flags[name] = raw
 	}
-	edited, errs := spec.DecodePatches(c.spec.m, todo)
+	edited, errs := c.pcache.DecodePatches(c.spec.m, todo)
 	for _, name := range e.flagNames() {
 		if err := errs[name]; err != nil {
 			return ch, fmt.Errorf("live change refused: flag %q: %w", name, err)

@@ -72,6 +72,22 @@ type HealthReporter interface {
 	Health() error
 }
 
+// ChangeFeed is an optional interface of a Store that holds its recent
+// changes in memory (the Redis store: the changes its mirror applied from
+// pub/sub messages and its own writes). A Client woken by Watch asks it
+// what changed since the state it holds, and decodes, checks and compiles
+// only those flags, instead of loading and comparing the whole state;
+// when the store cannot tell, the Client loads.
+type ChangeFeed interface {
+	// ChangesSince returns the changes from the state at version and epoch
+	// to the latest state the store holds: the result's Version and Epoch
+	// are that state's, and its Flags hold the patch of every flag changed
+	// in between (nil: the flag's entry was deleted). ok is false when the
+	// store does not know every change since that state (it never held it,
+	// resynced since, or is degraded): the caller must Load.
+	ChangesSince(version uint64, epoch string) (changes State, ok bool)
+}
+
 // ErrConflict is wrapped by Store.Apply when Change.IfVersion is stale.
 var ErrConflict = errors.New("live state changed concurrently (version conflict)")
 

@@ -220,9 +220,29 @@ func DecodePatch(s *Spec, flag string, data []byte) (*Patch, error) {
 // patches costs O(n), not O(n²). A patch that fails is left out of
 // patches and its error is returned under the flag's name.
 func DecodePatches(s *Spec, raw map[string][]byte) (patches map[string]*Patch, errs map[string]error) {
+	return new(PatchCache).DecodePatches(s, raw)
+}
+
+// DecodePatches is spec.DecodePatches remembering in c, for later calls,
+// what passed the schema. (A nil c remembers nothing across calls.)
+func (c *PatchCache) DecodePatches(s *Spec, raw map[string][]byte) (patches map[string]*Patch, errs map[string]error) {
+	if c == nil {
+		c = new(PatchCache)
+	}
 	names := make([]string, 0, len(raw))
 	for name := range raw {
 		names = append(names, name)
+	}
+	flags := make([]*Flag, len(names)) // nil: decodePatchWith looks it up
+	if len(names) >= 256 {
+		// One pass over the spec instead of a binary search per patch.
+		byName := make(map[string]*Flag, len(s.Flags))
+		for _, f := range s.Flags {
+			byName[f.Name] = f
+		}
+		for i, name := range names {
+			flags[i] = byName[name]
+		}
 	}
 	out := make([]*Patch, len(names))
 	outErr := make([]error, len(names))
@@ -231,9 +251,8 @@ func DecodePatches(s *Spec, raw map[string][]byte) (patches map[string]*Patch, e
 	// above all).
 	workers := max(1, min(runtime.GOMAXPROCS(0), (len(names)+255)/256))
 	decode := func(lo, hi int) {
-		cache := &patchCache{roots: map[string]*node{}, members: map[string]bool{}}
 		for i := lo; i < hi; i++ {
-			p, err := decodePatchWith(s, names[i], raw[names[i]], false, cache)
+			p, err := decodePatchWith(s, names[i], flags[i], raw[names[i]], false, c)
 			out[i] = p
 			if err != nil { // not a typed nil
 				outErr[i] = err
@@ -267,59 +286,143 @@ func DecodePatches(s *Spec, raw map[string][]byte) (patches map[string]*Patch, e
 	return patches, errs
 }
 
-// patchCache is what DecodePatches remembers between patches (one per
-// worker): the trees of patch texts that decoded and passed the schema,
-// and the members ("field\x00value text") seen in patches that passed it.
-// The patch schema constrains each member on its own (an object of known
-// properties, no constraint across them: TestPatchSchemaPerMember), so a
-// patch whose members all passed before passes the schema.
-type patchCache struct {
-	roots   map[string]*node
-	members map[string]bool
+// PatchCache remembers what DecodePatches found valid, so that a patch
+// text, or a patch member, seen before is not decoded or validated against
+// the schema again: the trees of patch texts that decoded and passed the
+// schema, and the members (field and value text) of patches that passed
+// it. The patch schema constrains each member on its own (an object of
+// known properties, no constraint across them: TestPatchSchemaPerMember),
+// so a patch object passes it when each of its members is a known property
+// whose value passed, before or now, that property's subschema. It holds
+// at most maxCachedRoots trees and maxCachedMembers members (it forgets
+// them all when full). The zero value is an empty cache, safe for
+// concurrent use; the flag checks of each patch run whatever the cache
+// holds.
+type PatchCache struct {
+	mu       sync.Mutex
+	roots    map[string]*node
+	members  map[string]map[string]bool // field → value text → passed
+	nmembers int
 }
 
-// knownValid reports whether every member of the patch object data passed
-// the schema before, and returns the members (nil when data is not an
-// object).
-func (c *patchCache) knownValid(data []byte) (members []string, known bool) {
+// Bounds of a PatchCache.
+const (
+	maxCachedRoots   = 4096
+	maxCachedMembers = 16384
+)
+
+func (c *PatchCache) root(data []byte) *node {
 	if c == nil {
-		return nil, false
+		return nil
 	}
-	var obj map[string]json.RawMessage
-	if json.Unmarshal(data, &obj) != nil || obj == nil {
-		return nil, false
-	}
-	known = true
-	for k, v := range obj {
-		m := k + "\x00" + string(v)
-		members = append(members, m)
-		if !c.members[m] {
-			known = false
-		}
-	}
-	return members, known
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.roots[string(data)]
 }
 
-func (c *patchCache) rememberValid(members []string) {
+func (c *PatchCache) rememberRoot(data []byte, root *node) {
 	if c == nil {
 		return
 	}
-	for _, m := range members {
-		c.members[m] = true
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.roots == nil || len(c.roots) >= maxCachedRoots {
+		c.roots = map[string]*node{}
 	}
+	c.roots[string(data)] = root
+}
+
+// nullOrElse lists the patch properties whose schema is exactly
+// {"if": {"type": "null"}, "else": …} (and a description): null or valid
+// against "else", the shape of a field that null removes.
+var nullOrElse = sync.OnceValue(func() map[string]bool {
+	out := map[string]bool{}
+	props, _ := schemaAt("/$defs/patch")["properties"].(map[string]any)
+	for key, v := range props {
+		prop, _ := v.(map[string]any)
+		cond, _ := prop["if"].(map[string]any)
+		ok := len(cond) == 1 && cond["type"] == "null" && prop["else"] != nil
+		for kw := range prop {
+			ok = ok && (kw == "if" || kw == "else" || kw == "description")
+		}
+		out[key] = ok
+	}
+	return out
+})
+
+// validateMembers reports whether the patch document passes the patch
+// schema, checking with each member's property subschema only the members
+// not known to pass, and remembering those that do. It reports false, for
+// the caller to validate the whole document (for its errors), when one
+// does not pass or the document is not an object of patch properties.
+func (c *PatchCache) validateMembers(doc *document) bool {
+	root := doc.root
+	if c == nil || root.kind != kObject {
+		return false
+	}
+	props := schema.Patch().Properties
+	var fresh []int
+	c.mu.Lock()
+	for i, key := range root.keys {
+		e := root.elems[i]
+		if !c.members[key][string(doc.src[e.off:e.end])] {
+			fresh = append(fresh, i)
+		}
+	}
+	c.mu.Unlock()
+	for _, i := range fresh {
+		key, e := root.keys[i], root.elems[i]
+		sub := props[key]
+		if sub == nil {
+			return false
+		}
+		if nullOrElse()[key] {
+			// {"if": {"type": "null"}, "else": X}: null is valid, and
+			// another value when it is valid against X.
+			if e.kind == kNull {
+				continue
+			}
+			if q := quickSchemas()[key]; q != nil && q.accepts(e) {
+				continue
+			}
+			sub = sub.Else
+		}
+		if sub.Validate(e.toSchemaValue()) != nil {
+			return false
+		}
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.members == nil || c.nmembers+len(fresh) > maxCachedMembers {
+		c.members, c.nmembers = map[string]map[string]bool{}, 0
+	}
+	for _, i := range fresh {
+		key, e := root.keys[i], root.elems[i]
+		m := c.members[key]
+		if m == nil {
+			m = map[string]bool{}
+			c.members[key] = m
+		}
+		m[string(doc.src[e.off:e.end])] = true
+		c.nmembers++
+	}
+	return true
 }
 
 // decodePatch implements DecodePatch; whole selects the checks of the
 // whole spec with the patch applied, else only the patched flag's own.
 func decodePatch(s *Spec, flag string, data []byte, whole bool) (*Patch, error) {
-	return decodePatchWith(s, flag, data, whole, nil)
+	return decodePatchWith(s, flag, nil, data, whole, nil)
 }
 
-// decodePatchWith is decodePatch; cache, when not nil, maps patch texts
-// that decoded and passed the schema to their tree, reused for any flag
-// (identical texts decode and validate identically).
-func decodePatchWith(s *Spec, flag string, data []byte, whole bool, cache *patchCache) (*Patch, error) {
-	f := s.Flag(flag)
+// decodePatchWith is decodePatch of flag f (nil: looked up by name in s);
+// cache, when not nil, maps patch texts that decoded and passed the schema
+// to their tree, reused for any flag (identical texts decode and validate
+// identically).
+func decodePatchWith(s *Spec, flag string, f *Flag, data []byte, whole bool, cache *PatchCache) (*Patch, error) {
+	if f == nil {
+		f = s.Flag(flag)
+	}
 	if f == nil {
 		return nil, ErrorList{{File: patchFile, Msg: fmt.Sprintf("unknown flag %q%s", flag, didYouMean(flag, flagNames(s)))}}
 	}
@@ -327,31 +430,28 @@ func decodePatchWith(s *Spec, flag string, data []byte, whole bool, cache *patch
 	var doc *document
 	var errs ErrorList
 	var root *node
-	if cache != nil {
-		root = cache.roots[string(data)]
-	}
-	if root == nil {
+	if root = cache.root(data); root == nil {
 		doc, errs = decodeDocument(patchFile, data, base)
 		if doc == nil {
 			return nil, errs
 		}
 		root = doc.root
-		members, known := cache.knownValid(data)
-		if !known {
-			serrs := doc.validate(schema.Patch())
-			errs = append(errs, serrs...)
-			if len(serrs) == 0 {
-				cache.rememberValid(members)
-			}
+		if !cache.validateMembers(doc) {
+			errs = append(errs, doc.validate(schema.Patch())...)
 		}
 	}
 	var clone *Flag
-	if whole {
+	switch {
+	case len(errs) == 0 && root.kind == kObject && len(root.keys) == 0:
+		// An empty patch ("{}", what registration writes): the flag as
+		// the spec has it, checked with the spec; shared, not copied.
+		clone = f
+	case whole:
 		ns, c, b := s.withPatch(f, root)
 		clone = c
 		errs = append(errs, b.errs...)
 		errs = append(errs, check(ns, flag)...)
-	} else {
+	default:
 		b := &builder{}
 		clone = b.patchFlag(s, f, root)
 		errs = append(errs, b.errs...)
@@ -361,7 +461,7 @@ func decodePatchWith(s *Spec, flag string, data []byte, whole bool, cache *patch
 	}
 	if len(errs) > 0 && doc == nil {
 		// A tree reused from another flag: decode again for positions.
-		return decodePatchWith(s, flag, data, whole, nil)
+		return decodePatchWith(s, flag, f, data, whole, nil)
 	}
 	if len(errs) > 0 {
 		for _, e := range errs {
@@ -375,7 +475,7 @@ func decodePatchWith(s *Spec, flag string, data []byte, whole bool, cache *patch
 	if cache != nil && doc != nil && root.get("rules") == nil {
 		// Valid: the same text decodes to the same tree for any flag
 		// (rules are not shared: they keep their spec pointer).
-		cache.roots[string(data)] = root
+		cache.rememberRoot(data, root)
 	}
 	p := &Patch{checked: clone, against: s}
 	if root.kind == kObject {
@@ -429,42 +529,65 @@ func (b *builder) patchFlag(s *Spec, f *Flag, n *node) *Flag {
 // cycle a → b → a"), refuses the whole set. A patch naming a flag the spec
 // lacks is an error: callers holding live state for removed flags skip them.
 func (s *Spec) Apply(patches map[string]*Patch) (*Spec, error) {
+	return s.apply(s, patches, false)
+}
+
+// Reapply is Apply of a new set of patches at the cost of what changed:
+// live is s.Apply of the previous set (or s itself for none), and changed
+// holds, for each flag whose patch differs between the sets, its new patch
+// (nil: the flag has no patch now, it is the flag as s has it). Flags not
+// in changed keep their live definition. Each changed flag is checked as
+// Apply checks it, and depends_on cycles are looked for only when a
+// changed flag's depends_on differs from its live one (live has none), so
+// the result, or the refusal, is Apply's over the whole new set.
+func (s *Spec) Reapply(live *Spec, changed map[string]*Patch) (*Spec, error) {
+	if len(live.Flags) != len(s.Flags) {
+		return nil, fmt.Errorf("spec: Reapply: live spec has %d flags, the spec %d", len(live.Flags), len(s.Flags))
+	}
+	return s.apply(live, changed, true)
+}
+
+// apply implements Apply (re false: from is s) and Reapply (re: from is the
+// live spec the patches replace flags of, and a nil patch reverts a flag
+// to s's).
+func (s *Spec) apply(from *Spec, patches map[string]*Patch, re bool) (*Spec, error) {
 	ns := *s
-	ns.Flags = slices.Clone(s.Flags)
+	ns.Flags = slices.Clone(from.Flags)
 	var errs ErrorList
 	var unchecked []*Flag // patched flags not checked by DecodePatch(es) over s
-	deps := false         // some patch sets depends_on (s itself has no cycle)
+	deps := false         // some patch may add a depends_on edge (from itself has no cycle)
 	for name, p := range patches {
-		if p != nil && p.DependsOn != nil {
-			deps = true
-		}
+		var i int
 		if p != nil && p.against == s && p.checked != nil && p.checked.Name == name {
-			ns.Flags[p.checked.Index] = p.checked // decoded and checked over s already
-			continue
+			i = p.checked.Index
+			ns.Flags[i] = p.checked // decoded and checked over s already
+		} else {
+			f := s.Flag(name)
+			if f == nil {
+				errs = append(errs, &Error{Pointer: "/flags/" + escapeToken(name), Msg: fmt.Sprintf("unknown flag %q%s", name, didYouMean(name, flagNames(s)))})
+				continue
+			}
+			i = f.Index
+			switch {
+			case p == nil && re:
+				ns.Flags[i] = f
+			case p == nil:
+				continue
+			default:
+				pf, perrs := s.patchChecked(&ns, f, p)
+				errs = append(errs, perrs...)
+				if pf == nil {
+					continue
+				}
+				ns.Flags[i] = pf
+				unchecked = append(unchecked, pf)
+			}
 		}
-		f := s.Flag(name)
-		if f == nil {
-			errs = append(errs, &Error{Pointer: "/flags/" + escapeToken(name), Msg: fmt.Sprintf("unknown flag %q%s", name, didYouMean(name, flagNames(s)))})
-			continue
+		if re {
+			deps = deps || !slices.Equal(ns.Flags[i].DependsOn, from.Flags[i].DependsOn)
+		} else {
+			deps = deps || p.DependsOn != nil
 		}
-		if p == nil {
-			continue
-		}
-		data, err := json.Marshal(p)
-		if err != nil {
-			errs = append(errs, &Error{Pointer: flagPtr(f), Msg: err.Error()})
-			continue
-		}
-		doc, derrs := decodeDocument("", data, flagPtr(f))
-		if doc == nil {
-			errs = append(errs, derrs...)
-			continue
-		}
-		errs = append(errs, doc.validate(schema.Patch())...)
-		b := &builder{}
-		ns.Flags[f.Index] = b.patchFlag(&ns, f, doc.root)
-		errs = append(errs, b.errs...)
-		unchecked = append(unchecked, ns.Flags[f.Index])
 	}
 	var names []string // patched flags, to start a reported cycle from
 	if deps {
@@ -478,6 +601,24 @@ func (s *Spec) Apply(patches map[string]*Patch) (*Spec, error) {
 		return nil, errs.sortDedup()
 	}
 	return &ns, nil
+}
+
+// patchChecked validates a Patch not decoded over s as DecodePatch would
+// (through JSON, the schema and the decoder) and returns flag f of ns with
+// it applied (nil when it does not decode), left to checkPatched.
+func (s *Spec) patchChecked(ns *Spec, f *Flag, p *Patch) (*Flag, []*Error) {
+	data, err := json.Marshal(p)
+	if err != nil {
+		return nil, []*Error{{Pointer: flagPtr(f), Msg: err.Error()}}
+	}
+	doc, derrs := decodeDocument("", data, flagPtr(f))
+	if doc == nil {
+		return nil, derrs
+	}
+	errs := doc.validate(schema.Patch())
+	b := &builder{}
+	pf := b.patchFlag(ns, f, doc.root)
+	return pf, append(errs, b.errs...)
 }
 
 // checkPatched returns the semantic problems a set of patches can add to a

@@ -36,6 +36,24 @@ func benchSpec(b *testing.B, n int) (*Spec, map[string][]byte) {
 // flags: what every instance does at start-up and on a full resync.
 func BenchmarkLiveState10000(b *testing.B) {
 	s, raw := benchSpec(b, 10000)
+	benchLiveState(b, s, raw)
+}
+
+// BenchmarkLiveState10000Distinct is BenchmarkLiveState10000 with every
+// flag's patch text its own (a users list of its own), so that no text is
+// decoded once for many flags.
+func BenchmarkLiveState10000Distinct(b *testing.B) {
+	s, raw := benchSpec(b, 10000)
+	i := 0
+	for name := range raw {
+		raw[name] = fmt.Appendf(nil, `{"active":%t,"percentage_rollout":%d,"users":[%d]}`, i%7 != 0, (i+1)%100, i)
+		i++
+	}
+	benchLiveState(b, s, raw)
+}
+
+// benchLiveState decodes and applies the live state raw over s.
+func benchLiveState(b *testing.B, s *Spec, raw map[string][]byte) {
 	b.ReportAllocs()
 	for b.Loop() {
 		patches, errs := DecodePatches(s, raw)

@@ -33,6 +33,7 @@ func (k kind) String() string {
 type node struct {
 	kind   kind
 	off    int // byte offset of the value
+	end    int // byte offset just past the value
 	keyOff int // byte offset of the member's key, or -1
 	ptr    string
 	str    string      // kString
@@ -127,7 +128,25 @@ type document struct {
 	base  string // pointer prefix of every node
 	lines []int  // byte offset of each line start
 	root  *node
-	byPtr map[string]*node
+	byPtr map[string]*node // every node by pointer (see nodeAt)
+}
+
+// nodeAt returns the node at pointer ptr. A document fastDecode read
+// indexes its nodes on first use (most are never asked).
+func (doc *document) nodeAt(ptr string) (*node, bool) {
+	if doc.byPtr == nil {
+		doc.byPtr = map[string]*node{}
+		var index func(n *node)
+		index = func(n *node) {
+			doc.byPtr[n.ptr] = n
+			for _, e := range n.elems {
+				index(e)
+			}
+		}
+		index(doc.root)
+	}
+	n, ok := doc.byPtr[ptr]
+	return n, ok
 }
 
 // maxDepth bounds nesting so that hostile input cannot exhaust the stack.
@@ -146,7 +165,12 @@ type decoder struct {
 // base prefixes every pointer: a live patch of flag f is decoded with base
 // "/flags/f", so that its nodes carry the pointers of the spec they patch.
 func decodeDocument(file string, src []byte, base string) (*document, ErrorList) {
-	doc := &document{file: file, src: src, base: base, byPtr: map[string]*node{}}
+	return decodeDocumentWith(file, src, base, true)
+}
+
+// decodeDocumentWith is decodeDocument, trying fastDecode first when fast.
+func decodeDocumentWith(file string, src []byte, base string, fast bool) (*document, ErrorList) {
+	doc := &document{file: file, src: src, base: base}
 	doc.lines = append(doc.lines, 0)
 	for i, c := range src {
 		if c == '\n' {
@@ -159,6 +183,10 @@ func decodeDocument(file string, src []byte, base string) (*document, ErrorList)
 		src = append([]byte("   "), src[len(utf8BOM):]...)
 		doc.src = src
 	}
+	if fast && fastDecode(doc, base) {
+		return doc, nil
+	}
+	doc.byPtr = map[string]*node{}
 	d := &decoder{doc: doc, dec: json.NewDecoder(bytes.NewReader(src))}
 	d.dec.UseNumber()
 	root, err := d.value(base, -1, 0)
@@ -290,6 +318,7 @@ func (d *decoder) value(ptr string, keyOff, depth int) (*node, error) {
 			return nil, err
 		}
 	}
+	n.end = int(d.dec.InputOffset())
 	return n, nil
 }
 
@@ -320,7 +349,7 @@ func (doc *document) locate(e *Error) *Error {
 	}
 	ptr := e.Pointer
 	for {
-		if n, ok := doc.byPtr[ptr]; ok {
+		if n, ok := doc.nodeAt(ptr); ok {
 			off := n.off
 			if e.atKey && ptr == e.Pointer && n.keyOff >= 0 {
 				off = n.keyOff

@@ -90,7 +90,7 @@ func (doc *document) validate(sch *jsonschema.Schema) []*Error {
 // keyword from the schema rather than parsing jsonschema's message.
 func (doc *document) schemaLeaf(e *jsonschema.ValidationError) []*Error {
 	ptr := doc.base + instancePointer(e.InstanceLocation)
-	n := doc.byPtr[ptr]
+	n, _ := doc.nodeAt(ptr)
 	_, frag, _ := strings.Cut(e.AbsoluteKeywordLocation, "#")
 	keyword, parent := "", frag
 	if i := strings.LastIndexByte(frag, '/'); i >= 0 {

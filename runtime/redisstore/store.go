@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"log/slog"
 	"maps"
+	goruntime "runtime"
 	"slices"
 	"strconv"
 	"strings"
@@ -106,6 +107,13 @@ type Store struct {
 	since    time.Time
 	bad      map[string]string // flag -> malformed value last logged
 	ps       *redis.PubSub     // current change subscription
+
+	// changes holds the changes the mirror applied one version at a time
+	// since version changesFrom (its own writes and pub/sub messages), the
+	// latest maxChanges, for ChangesSince; a full load that moves the
+	// mirror starts it again.
+	changes     []map[string]json.RawMessage
+	changesFrom uint64
 
 	// registered holds every patch given to Register, registered again
 	// (reregister) after the namespace was reset: Redis lost its data.
@@ -428,6 +436,7 @@ func (s *Store) install(epoch string, v uint64, flags map[string]json.RawMessage
 	moved := !s.valid || s.version != v || s.epoch != epoch
 	s.version, s.epoch, s.flags, s.valid = v, epoch, flags, true
 	if moved {
+		s.changes, s.changesFrom = nil, v
 		s.gen++
 		s.notifyLocked()
 	}
@@ -437,10 +446,8 @@ func (s *Store) install(epoch string, v uint64, flags map[string]json.RawMessage
 // The patch still goes to the runtime, which refuses it and keeps that flag
 // on its last good state.
 func (s *Store) checkMalformed(flags map[string]json.RawMessage) {
-	for name, p := range flags {
-		if isObject(p) {
-			continue
-		}
+	for _, name := range malformed(flags) {
+		p := flags[name]
 		s.mu.Lock()
 		seen := s.bad[name] == string(p)
 		s.bad[name] = string(p)
@@ -450,6 +457,27 @@ func (s *Store) checkMalformed(flags map[string]json.RawMessage) {
 				"key", s.key.patches, "field", name, "value", truncate(string(p), 200))
 		}
 	}
+}
+
+// malformed returns the names of the patches of flags that are not JSON
+// objects, checked on several goroutines when they are many (a warm start
+// loads thousands).
+func malformed(flags map[string]json.RawMessage) []string {
+	names := slices.Collect(maps.Keys(flags))
+	workers := max(1, min(goruntime.GOMAXPROCS(0), len(names)/1024))
+	bad := make([][]string, workers)
+	var wg sync.WaitGroup
+	for w := range workers {
+		wg.Go(func() {
+			for _, name := range names[w*len(names)/workers : (w+1)*len(names)/workers] {
+				if !isObject(flags[name]) {
+					bad[w] = append(bad[w], name)
+				}
+			}
+		})
+	}
+	wg.Wait()
+	return slices.Concat(bad...)
 }
 
 func isObject(p []byte) bool {
@@ -503,13 +531,20 @@ func (s *Store) Register(ctx context.Context, flags map[string]json.RawMessage) 
 	// given is remembered, to register again after a namespace reset
 	// (registerAgain).
 	var reg []string
+	var last json.RawMessage // the last patch kept: flags share equal ones ("{}")
 	s.mu.Lock()
+	if len(s.registered) == 0 {
+		s.registered = make(map[string]json.RawMessage, len(flags))
+	}
 	for name, p := range flags {
 		if isNull(p) {
 			p = json.RawMessage("{}")
 		}
 		if _, ok := s.registered[name]; !ok {
-			s.registered[name] = slices.Clip(slices.Clone(p))
+			if !bytes.Equal(last, p) {
+				last = slices.Clip(slices.Clone(p))
+			}
+			s.registered[name] = last
 		}
 		if _, ok := s.flags[name]; !ok || !s.valid {
 			reg = append(reg, name)
@@ -658,20 +693,49 @@ func (s *Store) applyChange(epoch string, v uint64, changed map[string]json.RawM
 		s.kickCheck()
 		return false
 	}
-	if epoch != "" {
+	if epoch != "" && epoch != s.epoch {
 		s.epoch = epoch // the first write of a namespace without one
+		s.changes, s.changesFrom = nil, v
 	}
 	s.gen++
 	for name, p := range changed {
 		if p == nil || isNull(p) {
 			delete(s.flags, name)
+			changed[name] = nil
 		} else {
 			s.flags[name] = p
 		}
 	}
 	s.version = v
+	if v-1 == s.changesFrom+uint64(len(s.changes)) {
+		if len(s.changes) == maxChanges {
+			s.changes = slices.Delete(s.changes, 0, 1)
+			s.changesFrom++
+		}
+		s.changes = append(s.changes, changed)
+	}
 	s.notifyLocked()
 	return true
+}
+
+// maxChanges bounds the changes the store remembers for ChangesSince: a
+// Client further behind loads the whole state.
+const maxChanges = 64
+
+// ChangesSince implements runtime.ChangeFeed from the changes the mirror
+// applied one version at a time, while the store is healthy.
+func (s *Store) ChangesSince(version uint64, epoch string) (runtime.State, bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.closed || !s.valid || s.subErr != nil || s.cmdErr != nil || epoch != s.epoch ||
+		version < s.changesFrom || version > s.version || s.changesFrom+uint64(len(s.changes)) != s.version {
+		return runtime.State{}, false
+	}
+	st := runtime.State{Version: s.version, Epoch: s.epoch, Flags: map[string]json.RawMessage{}}
+	for _, ch := range s.changes[version-s.changesFrom:] {
+		maps.Copy(st.Flags, ch)
+	}
+	return st, true
 }
 
 // notifyLocked wakes every watcher; mu is held.

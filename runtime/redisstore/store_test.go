@@ -573,3 +573,35 @@ func drainWatch(w <-chan struct{}) {
 		}
 	}
 }
+
+// TestMalformedInLargeLoad: in a load of thousands of patches (checked on
+// several goroutines), every malformed one is logged, and only those.
+func TestMalformedInLargeLoad(t *testing.T) {
+	srv := redistest.Start(t)
+	ctx := context.Background()
+	var log syncBuffer
+	s := newStore(t, srv.Addr(), redisstore.WithLogger(slog.New(slog.NewTextHandler(&log, nil))))
+	rc := newClient(t, srv.Addr())
+	bad := map[string]bool{}
+	for i := range 5000 {
+		name, p := fmt.Sprintf("f%04d", i), `{"active":true}`
+		if i%997 == 0 {
+			name, p = fmt.Sprintf("bad%04d", i), `{"active":`
+			bad[name] = true
+		}
+		rc.HSet(ctx, s.Key("patches"), name, p)
+	}
+	rc.Incr(ctx, s.Key("version"))
+	if st := mustLoad(t, s); len(st.Flags) != 5000 {
+		t.Fatalf("loaded %d patches", len(st.Flags))
+	}
+	logged := strings.Count(log.String(), "malformed patch")
+	for name := range bad {
+		if !strings.Contains(log.String(), "field="+name+" ") {
+			t.Errorf("malformed %s not logged", name)
+		}
+	}
+	if logged != len(bad) {
+		t.Errorf("%d malformed patches logged, want %d:\n%s", logged, len(bad), log.String())
+	}
+}

@@ -1,0 +1,269 @@
+package spec
+
+import (
+	"encoding/json"
+	"slices"
+	"strconv"
+	"unicode/utf8"
+)
+
+// fastDecoder builds the same tree as decoder, reading src directly
+// instead of through json.Decoder's tokens (which allocate, and build an
+// error for every number they read): live patches are decoded by the
+// thousand at start-up. It handles well-formed documents without
+// duplicate keys; on anything else it gives up (ok false) and
+// decodeDocument decodes with decoder, which reports the problem.
+// FuzzFastDecoder checks that both build the same document.
+type fastDecoder struct {
+	doc *document
+	src []byte
+	off int
+}
+
+// fastDecode decodes doc.src into doc.root (doc.byPtr is left to nodeAt),
+// or reports false.
+func fastDecode(doc *document, base string) bool {
+	d := &fastDecoder{doc: doc, src: doc.src}
+	root, ok := d.value(base, -1, 0)
+	if !ok {
+		return false
+	}
+	d.space()
+	if d.off != len(d.src) {
+		return false
+	}
+	doc.root = root
+	return true
+}
+
+func (d *fastDecoder) space() {
+	for d.off < len(d.src) {
+		switch d.src[d.off] {
+		case ' ', '\t', '\r', '\n':
+			d.off++
+		default:
+			return
+		}
+	}
+}
+
+// value reads the value at d.off (after white space).
+func (d *fastDecoder) value(ptr string, keyOff, depth int) (*node, bool) {
+	d.space()
+	if d.off >= len(d.src) || depth > maxDepth {
+		return nil, false
+	}
+	n := &node{off: d.off, keyOff: keyOff, ptr: ptr}
+	switch c := d.src[d.off]; {
+	case c == '{':
+		n.kind = kObject
+		if d.open('}') {
+			break
+		}
+		var seen map[string]bool // past a few keys; before, n.keys is searched
+		for done := false; !done; {
+			d.space()
+			koff := d.off
+			key, ok := d.str()
+			if !ok || seen[key] || seen == nil && slices.Contains(n.keys, key) {
+				return nil, false // a duplicate key: decoder reports it
+			}
+			if seen == nil && len(n.keys) == 16 {
+				seen = make(map[string]bool, 32)
+				for _, k := range n.keys {
+					seen[k] = true
+				}
+			}
+			if seen != nil {
+				seen[key] = true
+			}
+			d.space()
+			if d.peek() != ':' {
+				return nil, false
+			}
+			d.off++
+			e, ok := d.value(ptr+"/"+escapeToken(key), koff, depth+1)
+			if !ok {
+				return nil, false
+			}
+			n.keys = append(n.keys, key)
+			n.elems = append(n.elems, e)
+			if done, ok = d.more('}'); !ok {
+				return nil, false
+			}
+		}
+	case c == '[':
+		n.kind = kArray
+		if d.open(']') {
+			break
+		}
+		for done := false; !done; {
+			e, ok := d.value(ptr+"/"+strconv.Itoa(len(n.elems)), -1, depth+1)
+			if !ok {
+				return nil, false
+			}
+			n.elems = append(n.elems, e)
+			if done, ok = d.more(']'); !ok {
+				return nil, false
+			}
+		}
+	case c == '"':
+		s, ok := d.str()
+		if !ok {
+			return nil, false
+		}
+		n.kind, n.str = kString, s
+	case c == '-' || c >= '0' && c <= '9':
+		num, ok := d.number()
+		if !ok {
+			return nil, false
+		}
+		n.kind, n.num = kNumber, num
+	default:
+		switch {
+		case d.literal("true"):
+			n.kind, n.b = kBool, true
+		case d.literal("false"):
+			n.kind = kBool
+		case d.literal("null"):
+			n.kind = kNull
+		default:
+			return nil, false
+		}
+	}
+	n.end = d.off
+	return n, true
+}
+
+// peek returns the byte at d.off, 0 at the end.
+func (d *fastDecoder) peek() byte {
+	if d.off < len(d.src) {
+		return d.src[d.off]
+	}
+	return 0
+}
+
+// open consumes the opening byte of an object or array and reports
+// whether its closing byte follows (consumed too: it is empty).
+func (d *fastDecoder) open(closing byte) (empty bool) {
+	d.off++
+	d.space()
+	if d.peek() == closing {
+		d.off++
+		return true
+	}
+	return false
+}
+
+// more consumes, after a member or an element and white space, the ','
+// before the next one or the closing byte (done); ok is false for
+// anything else.
+func (d *fastDecoder) more(closing byte) (done, ok bool) {
+	d.space()
+	switch d.peek() {
+	case ',':
+		d.off++
+		return false, true
+	case closing:
+		d.off++
+		return true, true
+	}
+	return false, false
+}
+
+// literal consumes word when it is next and ends there.
+func (d *fastDecoder) literal(word string) bool {
+	end := d.off + len(word)
+	if end > len(d.src) || string(d.src[d.off:end]) != word || end < len(d.src) && isIdentByte(d.src[end]) {
+		return false
+	}
+	d.off = end
+	return true
+}
+
+func isIdentByte(c byte) bool {
+	return c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '_' || c >= 0x80
+}
+
+// str reads a JSON string; one with escapes or bytes that are not plain
+// UTF-8 text is unquoted by encoding/json.
+func (d *fastDecoder) str() (string, bool) {
+	if d.off >= len(d.src) || d.src[d.off] != '"' {
+		return "", false
+	}
+	start := d.off
+	plain := true
+	i := start + 1
+	for ; i < len(d.src); i++ {
+		c := d.src[i]
+		if c == '"' {
+			break
+		}
+		if c == '\\' {
+			plain = false
+			i++
+		} else if c < 0x20 {
+			return "", false
+		} else if c >= 0x80 {
+			plain = false
+		}
+	}
+	if i >= len(d.src) {
+		return "", false
+	}
+	d.off = i + 1
+	if plain {
+		return string(d.src[start+1 : i]), true
+	}
+	if !utf8.Valid(d.src[start+1 : i]) {
+		return "", false
+	}
+	var s string
+	if json.Unmarshal(d.src[start:i+1], &s) != nil {
+		return "", false
+	}
+	return s, true
+}
+
+// number reads a number of the JSON grammar, followed by a byte that
+// cannot continue it.
+func (d *fastDecoder) number() (json.Number, bool) {
+	src, i := d.src, d.off
+	digits := func() bool {
+		j := i
+		for i < len(src) && src[i] >= '0' && src[i] <= '9' {
+			i++
+		}
+		return i > j
+	}
+	if src[i] == '-' {
+		i++
+	}
+	switch {
+	case i < len(src) && src[i] == '0':
+		i++
+	case !digits():
+		return "", false
+	}
+	if i < len(src) && src[i] == '.' {
+		i++
+		if !digits() {
+			return "", false
+		}
+	}
+	if i < len(src) && (src[i] == 'e' || src[i] == 'E') {
+		i++
+		if i < len(src) && (src[i] == '+' || src[i] == '-') {
+			i++
+		}
+		if !digits() {
+			return "", false
+		}
+	}
+	if i < len(src) && (isIdentByte(src[i]) || src[i] == '.' || src[i] == '-' || src[i] == '+') {
+		return "", false
+	}
+	num := json.Number(src[d.off:i])
+	d.off = i
+	return num, true
+}

@@ -1,0 +1,75 @@
+package redisstore_test
+
+import (
+	"context"
+	"encoding/json"
+	"testing"
+	"time"
+
+	"github.com/flaggen/flaggen/internal/redistest"
+	"github.com/flaggen/flaggen/runtime"
+	"github.com/flaggen/flaggen/runtime/redisstore"
+)
+
+var _ runtime.ChangeFeed = (*redisstore.Store)(nil)
+
+// TestChangesSince: the store tells the changes since any state its mirror
+// went through one version at a time (the latest patch of each changed
+// flag, nil for a deleted entry), and says it cannot after a full reload
+// moved the mirror, for another epoch, or a version it does not know.
+func TestChangesSince(t *testing.T) {
+	srv := redistest.Start(t)
+	ctx := context.Background()
+	s := newStore(t, srv.Addr(), redisstore.WithCheckInterval(time.Hour))
+	writer := newStore(t, srv.Addr())
+	if err := s.Register(ctx, map[string]json.RawMessage{"a": raw(`{}`), "b": raw(`{}`), "c": raw(`{}`)}); err != nil {
+		t.Fatal(err)
+	}
+	st0 := mustLoad(t, s)
+	for _, ch := range []map[string]json.RawMessage{
+		{"a": raw(`{"active":false}`)},
+		{"b": raw(`{"active":true}`), "a": raw(`{"active":true}`)},
+		{"c": nil},
+	} {
+		if _, err := writer.Apply(ctx, runtime.Change{Actor: "t", Flags: ch}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	waitFor(t, time.Second, "the mirror at the last write", func() bool { return mustLoad(t, s).Version == st0.Version+3 })
+	got, ok := s.ChangesSince(st0.Version, st0.Epoch)
+	if !ok || got.Version != st0.Version+3 || got.Epoch != st0.Epoch || len(got.Flags) != 3 ||
+		string(got.Flags["a"]) != `{"active":true}` || string(got.Flags["b"]) != `{"active":true}` || got.Flags["c"] != nil {
+		t.Fatalf("ChangesSince(%d) = %+v, %v", st0.Version, got, ok)
+	}
+	if got, ok := s.ChangesSince(st0.Version+2, st0.Epoch); !ok || len(got.Flags) != 1 {
+		t.Fatalf("ChangesSince(last but one) = %+v, %v", got, ok)
+	}
+	if got, ok := s.ChangesSince(st0.Version+3, st0.Epoch); !ok || len(got.Flags) != 0 || got.Version != st0.Version+3 {
+		t.Fatalf("ChangesSince(current) = %+v, %v", got, ok)
+	}
+	for _, tc := range []struct {
+		v uint64
+		e string
+	}{{st0.Version + 4, st0.Epoch}, {st0.Version, "another epoch"}, {st0.Version - 1, st0.Epoch}} {
+		if _, ok := s.ChangesSince(tc.v, tc.e); ok {
+			t.Errorf("ChangesSince(%d, %q) answered", tc.v, tc.e)
+		}
+	}
+	// A change the mirror did not see as a message: the full reload that
+	// heals it forgets the changes before it.
+	rc := newClient(t, srv.Addr())
+	rc.HSet(ctx, s.Key("patches"), "a", `{}`)
+	rc.Incr(ctx, s.Key("version"))
+	st := mustLoad(t, s)
+	if _, ok := s.ChangesSince(st0.Version, st0.Epoch); ok {
+		t.Error("ChangesSince answered across a full reload")
+	}
+	if got, ok := s.ChangesSince(st.Version, st.Epoch); !ok || len(got.Flags) != 0 {
+		t.Errorf("ChangesSince(reloaded state) = %+v, %v", got, ok)
+	}
+	srv.Stop()
+	waitFor(t, time.Second, "degraded", func() bool { return s.Health() != nil })
+	if _, ok := s.ChangesSince(st.Version, st.Epoch); ok {
+		t.Error("ChangesSince answered while degraded")
+	}
+}

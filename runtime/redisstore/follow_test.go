@@ -1,0 +1,118 @@
+package redisstore_test
+
+import (
+	"context"
+	"encoding/json"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/flaggen/flaggen/internal/redistest"
+	"github.com/flaggen/flaggen/runtime"
+	"github.com/flaggen/flaggen/runtime/redisstore"
+)
+
+// loadCounter is a store counting its Loads; it keeps the Redis store's
+// ChangeFeed.
+type loadCounter struct {
+	*redisstore.Store
+	loads atomic.Int64
+}
+
+func (s *loadCounter) Load(ctx context.Context) (runtime.State, error) {
+	s.loads.Add(1)
+	return s.Store.Load(ctx)
+}
+
+// TestFollowChanges: a Client follows another writer's changes from the
+// store's ChangeFeed, without loading the whole state, with the outcome of
+// a load: a patch the spec refuses keeps only its flag on its last good
+// state, a set of patches refused as a whole (a depends_on cycle) keeps the
+// last good state until it is repaired, a deleted entry reverts its flag to
+// the spec, and a change the feed cannot tell is loaded.
+func TestFollowChanges(t *testing.T) {
+	srv := redistest.Start(t)
+	ctx := context.Background()
+	store := &loadCounter{Store: newStore(t, srv.Addr(), redisstore.WithCheckInterval(time.Hour))}
+	writer := newStore(t, srv.Addr())
+	c, err := runtime.NewClient(runtime.MustLoadSpec("flags.json", []byte(`{"flags": {
+		"a": {"active": true}, "b": {"active": false}, "c": {"active": true, "depends_on": ["a"]}}}`)),
+		runtime.WithStore(store), runtime.WithLogger(discard), runtime.WithResync(time.Hour))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { c.Close() })
+	eval := func(name string) bool { return c.Evaluate(ctx, name, nil) == true }
+	write := func(flags map[string]json.RawMessage) uint64 {
+		t.Helper()
+		v, err := writer.Apply(ctx, runtime.Change{Actor: "t", Flags: flags})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return v
+	}
+	settled := func(v uint64) {
+		t.Helper()
+		waitFor(t, time.Second, "the store's mirror at the write", func() bool {
+			got, ok := store.ChangesSince(v, mustLoad(t, store.Store).Epoch)
+			return ok && got.Version == v
+		})
+	}
+	write(map[string]json.RawMessage{"b": raw(`{"active":true}`)})
+	waitFor(t, time.Second, "b on", func() bool { return eval("b") })
+	// The loads of the start (and of notifications from before the first
+	// state) are over once none came for a while.
+	loads := store.loads.Load()
+	for deadline := time.Now().Add(2 * time.Second); time.Now().Before(deadline); {
+		time.Sleep(100 * time.Millisecond)
+		n := store.loads.Load()
+		if n == loads {
+			break
+		}
+		loads = n
+	}
+
+	// Refused patch for b (out of range) and a good one for a, in one write.
+	v := write(map[string]json.RawMessage{"b": raw(`{"percentage_rollout":500}`), "a": raw(`{"active":false}`)})
+	waitFor(t, time.Second, "a off", func() bool { return !eval("a") })
+	settled(v)
+	if !eval("b") {
+		t.Fatal("a refused patch moved b off its last good state")
+	}
+
+	// A cycle, refused as a whole: a stays off, c keeps depending on a.
+	v = write(map[string]json.RawMessage{"a": raw(`{"active":true,"depends_on":["c"]}`)})
+	settled(v)
+	time.Sleep(50 * time.Millisecond)
+	if eval("a") || eval("c") {
+		t.Fatal("a state with a depends_on cycle was applied")
+	}
+	// Still refused after an unrelated change; applied once repaired.
+	v = write(map[string]json.RawMessage{"b": raw(`{"active":false}`)})
+	settled(v)
+	time.Sleep(50 * time.Millisecond)
+	if eval("a") || !eval("b") {
+		t.Fatal("a change after a refused state applied part of it")
+	}
+	write(map[string]json.RawMessage{"c": raw(`{"depends_on":null}`)})
+	waitFor(t, time.Second, "the repaired state", func() bool { return eval("a") && eval("c") && !eval("b") })
+
+	// A deleted entry: back to the spec.
+	write(map[string]json.RawMessage{"a": nil})
+	waitFor(t, time.Second, "a as in the spec", func() bool { return eval("a") })
+	if n := store.loads.Load() - loads; n != 0 {
+		t.Errorf("the client loaded the whole state %d times while following changes", n)
+	}
+
+	// A change made behind the feed's back is healed by a full load.
+	rc := newClient(t, srv.Addr())
+	rc.HSet(ctx, store.Key("patches"), "b", `{"active":true}`)
+	rc.Incr(ctx, store.Key("version"))
+	if _, err := store.FullLoad(ctx); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, time.Second, "b on after the full reload", func() bool { return eval("b") })
+	if store.loads.Load() == loads {
+		t.Error("the client did not load a state the feed could not tell")
+	}
+}
