@@ -1,6 +1,7 @@
 package runtime
 
 import (
+	"cmp"
 	"fmt"
 	"math"
 	"runtime"
@@ -49,26 +50,38 @@ type cvariant struct {
 	cum  float64 // cumulative weight: chosen when bucket < cum
 }
 
-// cflag is one flag compiled for a snapshot.
+// cflag is one flag compiled for a snapshot: the compilation of its live
+// definition (shared, read-only, by every snapshot in which the definition
+// is the same, so that a live change copies little), and what depends on
+// the snapshot: its pin, the time, and its dependencies' constant values.
 type cflag struct {
+	*ccomp
+
 	// Constant result, valid when isConst: the value cannot depend on the
 	// context right now.
-	isConst bool
-	cb      bool
-	cs      string
-	ci      int64
-	cf      float64
-	cverd   verdict
+	isConst  bool
+	cb       bool
+	checkAct bool // the activation date is checked (not reached, or WithClock)
+	cs       string
+	ci       int64
+	cf       float64
+	cverd    verdict
+	deps     []int // dependencies whose value depends on the context
+	pin      *pin
+}
 
+// ccomp is what a flag's live definition compiles to in a Client's
+// environment.
+type ccomp struct {
 	name       string
 	typ        spec.Type
 	variantFl  bool
 	active     bool
-	actAt      time.Time // checked on each evaluation only when checkAct
-	checkAct   bool
+	hasAct     bool
+	actAt      time.Time // the activation date, when hasAct
 	envOK      bool
 	tripped    string
-	deps       []int // dependencies whose value depends on the context
+	allDeps    []int // every dependency
 	users      []Value
 	usersN     []uint64 // a few users, all integers: their bits
 	usersInt   map[int64]bool
@@ -79,8 +92,7 @@ type cflag struct {
 	salt       string
 	saltW      saltWords // salt as hash-block words, for integer keys
 	variants   []cvariant
-	def        Value // default value of a variant flag
-	pin        *pin
+	def        Value   // default value of a variant flag
 	baseline   float64 // performance_baseline seconds (+Inf when unset), for monitors
 	src        *spec.Flag
 }
@@ -304,37 +316,50 @@ func (s *snapshot) compileAll(in buildInput, todo []int, attr func(string) int) 
 	return nil
 }
 
-// compile compiles flag i of in.live into s.flags[i], reusing what was
-// compiled from the same flag for in.prev.
+// compile compiles flag i of in.live into s.flags[i], sharing what was
+// compiled from the same definition for in.prev.
 func (s *snapshot) compile(in buildInput, i int, attr func(string) int) error {
 	f := in.live.Flags[i]
 	if f.Name != in.spec.m.Flags[i].Name {
 		return fmt.Errorf("live spec flag %d is %q, want %q", i, f.Name, in.spec.m.Flags[i].Name)
 	}
 	c := &s.flags[i]
-	*c = cflag{}
-	c.src = f
-	c.name = f.Name
-	c.typ = f.Type
-	c.variantFl = f.Type != spec.Bool && f.Type != ""
-	c.active = f.Active
-	c.tripped = f.Tripped
-	c.pin = in.pins[i]
-	c.baseline = math.Inf(1)
+	*c = cflag{pin: in.pins[i]}
+	if p := in.prev; p != nil && i < len(p.flags) && p.flags[i].src == f && p.env == in.env {
+		c.ccomp = p.flags[i].ccomp
+	} else {
+		k, err := compileFlag(in, f, attr)
+		if err != nil {
+			return err
+		}
+		c.ccomp = k
+	}
+	// Constant off until the date, when a rebuild timer drops the check;
+	// with a clock, checked on each evaluation.
+	c.checkAct = c.hasAct && (in.clock != nil || in.now.Before(c.actAt))
+	c.deps = c.allDeps
+	return nil
+}
+
+// compileFlag compiles live flag f for in's environment.
+func compileFlag(in buildInput, f *spec.Flag, attr func(string) int) (*ccomp, error) {
+	c := &ccomp{
+		src:       f,
+		name:      f.Name,
+		typ:       f.Type,
+		variantFl: f.Type != spec.Bool && f.Type != "",
+		active:    f.Active,
+		tripped:   f.Tripped,
+		baseline:  math.Inf(1),
+		envOK:     f.Environments == nil,
+		salt:      cmp.Or(f.Salt, f.Name),
+	}
 	if f.PerformanceBaseline != nil {
 		c.baseline = *f.PerformanceBaseline
 	}
 	if f.ActivationDate != nil {
-		switch {
-		case in.clock != nil:
-			c.checkAct = true
-			c.actAt = *f.ActivationDate
-		case in.now.Before(*f.ActivationDate):
-			c.checkAct = true // constant off until then; a rebuild timer drops it
-			c.actAt = *f.ActivationDate
-		}
+		c.hasAct, c.actAt = true, *f.ActivationDate
 	}
-	c.envOK = f.Environments == nil
 	for _, e := range f.Environments {
 		if e == in.env {
 			c.envOK = true
@@ -343,24 +368,13 @@ func (s *snapshot) compile(in buildInput, i int, attr func(string) int) error {
 	for _, d := range f.DependsOn {
 		j, ok := in.spec.byName[d]
 		if !ok {
-			return fmt.Errorf("flag %q: depends_on unknown flag %q", f.Name, d)
+			return nil, fmt.Errorf("flag %q: depends_on unknown flag %q", f.Name, d)
 		}
-		c.deps = append(c.deps, j)
-	}
-	c.salt = f.Name
-	if f.Salt != "" {
-		c.salt = f.Salt
+		c.allDeps = append(c.allDeps, j)
 	}
 	c.saltW = newSaltWords(c.salt)
 	if f.PercentageRollout != nil {
 		c.hasRollout, c.rollout = true, *f.PercentageRollout
-	}
-	if in.prev != nil && i < len(in.prev.flags) && in.prev.flags[i].src == f {
-		// The same flag as in the previous snapshot: reuse what was
-		// compiled from it (read-only once built).
-		p := &in.prev.flags[i]
-		c.users, c.usersN, c.usersInt, c.usersStr, c.rules, c.variants, c.def = p.users, p.usersN, p.usersInt, p.usersStr, p.rules, p.variants, p.def
-		return nil
 	}
 	if f.Users != nil {
 		c.users = make([]Value, 0, len(f.Users))
@@ -401,7 +415,7 @@ func (s *snapshot) compile(in buildInput, i int, attr func(string) int) error {
 	for k, r := range f.Rules {
 		cr, err := compileRule(attr(r.Attribute), r.Attribute, fmt.Sprintf("rules[%d]", k), r.Operator, r.Values)
 		if err != nil {
-			return fmt.Errorf("flag %q: %w", f.Name, err)
+			return nil, fmt.Errorf("flag %q: %w", f.Name, err)
 		}
 		c.rules = append(c.rules, cr)
 	}
@@ -413,7 +427,7 @@ func (s *snapshot) compile(in buildInput, i int, attr func(string) int) error {
 		}
 		c.def = valueOf(f.Default)
 	}
-	return nil
+	return c, nil
 }
 
 // fold decides whether flag i's value is constant and records it.
