@@ -166,14 +166,13 @@ func NewClient(s *Spec, opts ...Option) (*Client, error) {
 	c := &Client{ownStore: ownStore, spec: s, opts: o, log: o.logger, live: s.m, patches: map[string]*livePatch{}, pins: map[int]*pin{}, unknown: map[string]bool{}, unregistered: map[string]bool{}}
 	c.mon.init(len(s.m.Flags))
 	c.ctx, c.cancel = context.WithCancel(context.Background())
-	if err := c.rebuildLocked(); err != nil {
-		return nil, err
-	}
 	// One load of everything first (warm_cache), then the spec's flags the
 	// store lacks are registered; a registration that fails is retried
 	// after the next successful reload (follow). A store that does not
 	// answer in time (whatever its own timeouts) is left to finish in the
-	// background: NewClient returns serving the spec.
+	// background: NewClient returns serving the spec. The first snapshot
+	// is the live state's when the store answers in time, so that a warm
+	// start compiles the flags once; the spec's is built only when not.
 	ctx, cancel := context.WithTimeout(c.ctx, o.startTimeout)
 	started := make(chan error, 1)
 	c.wg.Add(1)
@@ -198,6 +197,16 @@ func NewClient(s *Spec, opts ...Option) (*Client, error) {
 		err = fmt.Errorf("the store did not answer within the start timeout (%v)", o.startTimeout)
 	}
 	wait.Stop()
+	c.mu.Lock()
+	if c.snap.Load() == nil {
+		if berr := c.rebuildLocked(); berr != nil {
+			c.mu.Unlock()
+			c.cancel()
+			c.wg.Wait()
+			return nil, berr
+		}
+	}
+	c.mu.Unlock()
 	c.setHealth(err)
 	if err != nil {
 		c.log.Warn("flaggen: live state unavailable at start; evaluating from the spec until the store answers", "err", err)
