@@ -84,7 +84,11 @@
 // (those given to Register: the spec's) and records the last recorded spec
 // again. The previous live state is gone:
 // apps serve the spec plus whatever is written afterwards, and Health is
-// not degraded by it. A restart is noticed when the change subscription
+// not degraded by it. A change prepared from a state of the previous epoch
+// (runtime.Change.IfEpoch, set by the runtime with IfVersion) is refused
+// with runtime.ErrConflict even when the new epoch's version came back to
+// its IfVersion; the runtime then prepares it again over the new state. A
+// restart is noticed when the change subscription
 // reconnects, a FLUSHALL at the next write or version check. Within one
 // epoch a lower version is taken for a stale read and ignored, so after a
 // failover to a replica that missed writes (same epoch, lower version)

@@ -94,10 +94,12 @@ end
 //	ARGV[5] audit MAXLEN (approximate)   ARGV[6] pub/sub channel
 //	ARGV[7] mode: "R" replace each patch, "M" merge fields into it
 //	ARGV[8] a new random epoch, stored when the namespace has none
-//	ARGV[9..] flag name, patch ("" deletes the flag's entry) pairs
+//	ARGV[9] IfEpoch ("": unconditional; the namespace has none: "" only)
+//	ARGV[10..] flag name, patch ("" deletes the flag's entry) pairs
 //
 // It returns {version, epoch, name1, after1, name2, after2, …} (after "" =
-// deleted) or the error reply "CONFLICT <current version>".
+// deleted) or the error reply "CONFLICT <current version>" or
+// "CONFLICT EPOCH <current epoch>".
 var applyScript = redis.NewScript(luaJSON + `
 if redis.replicate_commands then redis.replicate_commands() end
 local cur = redis.call('GET', KEYS[2]) or '0'
@@ -105,6 +107,9 @@ if ARGV[1] ~= '0' and ARGV[1] ~= cur then
   return redis.error_reply('CONFLICT ' .. cur)
 end
 local epoch = redis.call('GET', KEYS[4])
+if ARGV[9] ~= '' and ARGV[9] ~= (epoch or '') then
+  return redis.error_reply('CONFLICT EPOCH ' .. (epoch or ''))
+end
 if not epoch then
   epoch = ARGV[8]
   redis.call('SET', KEYS[4], epoch)
@@ -117,7 +122,7 @@ end
 local merge = ARGV[7] == 'M'
 local result = {0, epoch}
 local afterj, beforej, pubj = {}, {}, {}
-for i = 9, #ARGV, 2 do
+for i = 10, #ARGV, 2 do
   local name, patch = ARGV[i], ARGV[i + 1]
   local before = redis.call('HGET', KEYS[1], name)
   local after = patch

@@ -634,7 +634,7 @@ func (s *Store) write(ctx context.Context, ch runtime.Change, merge bool) (uint6
 		t = strconv.FormatInt(s.o.clock().UnixMicro(), 10)
 	}
 	args := []any{strconv.FormatUint(ch.IfVersion, 10), ch.Actor, ch.Reason, t,
-		strconv.FormatInt(s.o.auditMaxLen, 10), s.key.channel, mode, newEpoch()}
+		strconv.FormatInt(s.o.auditMaxLen, 10), s.key.channel, mode, newEpoch(), ch.IfEpoch}
 	for _, name := range slices.Sorted(maps.Keys(ch.Flags)) {
 		p := ch.Flags[name]
 		switch {
@@ -654,6 +654,13 @@ func (s *Store) write(ctx context.Context, ch runtime.Change, merge bool) (uint6
 	}
 	res, err := applyScript.Run(ctx, s.c, keys, args...).Slice()
 	if err != nil {
+		if cur, ok := strings.CutPrefix(err.Error(), "CONFLICT EPOCH"); ok {
+			if cur = strings.TrimSpace(cur); cur == "" {
+				cur = "none"
+			}
+			return 0, fmt.Errorf("flaggen: redis write refused: the namespace's history changed: now in epoch %s, change made in epoch %s: %w",
+				cur, ch.IfEpoch, runtime.ErrConflict)
+		}
 		if cur, ok := strings.CutPrefix(err.Error(), "CONFLICT "); ok {
 			return 0, fmt.Errorf("flaggen: redis write refused: store at version %s, change made at %d: %w", cur, ch.IfVersion, runtime.ErrConflict)
 		}
