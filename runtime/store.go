@@ -103,9 +103,10 @@ type State struct {
 	Version uint64
 	// Epoch, when not empty, names the history Version counts in. A store
 	// that can lose its data (the Redis store: Redis restarted without
-	// persistence or flushed) starts a new epoch then, and its versions
-	// start low again: two states are the same only when both Version and
-	// Epoch are. Stores whose versions never go back leave it empty.
+	// persistence or flushed, or failed over to a replica that missed
+	// writes) starts a new epoch then, and its versions may start low
+	// again: two states are the same only when both Version and Epoch are.
+	// Stores whose versions never go back leave it empty.
 	Epoch string
 	// Flags maps a flag name to its live patch: a JSON object whose fields
 	// are spec field names (see spec.DecodePatch), e.g. {"active": false}
