@@ -109,6 +109,38 @@ func restore(t *testing.T, rc redis.UniversalClient, s *redisstore.Store, snap m
 	}
 }
 
+// every returns whether flag name evaluates to want on every client.
+func every(clients []*runtime.Client, name string, want bool) func() bool {
+	return func() bool {
+		for _, c := range clients {
+			if (c.Evaluate(context.Background(), name, nil) == true) != want {
+				return false
+			}
+		}
+		return true
+	}
+}
+
+// missWrites turns b on through clients[0] and snapshots the live state
+// there (what a replica holds), then writes b off three times (the writes
+// the replica misses) and returns the snapshot and the state after them.
+func missWrites(t *testing.T, clients []*runtime.Client, rc redis.UniversalClient, s *redisstore.Store) (map[string]string, runtime.State) {
+	t.Helper()
+	ctx := context.Background()
+	if err := clients[0].Set(ctx, "b", raw(`{"active":true}`), "ops", "launch"); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, time.Second, "b on everywhere", every(clients, "b", true))
+	snap := snapshot(t, rc, s)
+	for range 3 {
+		if err := clients[0].Set(ctx, "b", raw(`{"active":false}`), "ops", "roll back"); err != nil {
+			t.Fatal(err)
+		}
+	}
+	waitFor(t, time.Second, "b off everywhere", every(clients, "b", false))
+	return snap, mustLoad(t, s)
+}
+
 // TestFailoverToStaleReplica checks that runtime Clients follow Redis to a
 // replica that missed writes (same epoch, lower version, no message): each
 // store finds it by itself within its check interval, or at the next
@@ -159,36 +191,12 @@ func TestFailoverToStaleReplica(t *testing.T) {
 				s := newStore(t, srv.Addr(), redisstore.WithCheckInterval(check), redisstore.WithLogger(slog.New(slog.NewTextHandler(l, nil))))
 				stores, clients, logs = append(stores, s), append(clients, newRuntime(t, s)), append(logs, l)
 			}
-			eval := func(c *runtime.Client, name string) bool { return c.Evaluate(ctx, name, nil) == true }
-			every := func(name string, want bool) func() bool {
-				return func() bool {
-					for _, c := range clients {
-						if eval(c, name) != want {
-							return false
-						}
-					}
-					return true
-				}
-			}
-
-			// b on; the replica copies that state, then misses three writes.
-			if err := clients[0].Set(ctx, "b", raw(`{"active":true}`), "ops", "launch"); err != nil {
-				t.Fatal(err)
-			}
-			waitFor(t, time.Second, "b on everywhere", every("b", true))
-			snap := snapshot(t, rc, stores[0])
-			for range 3 {
-				if err := clients[0].Set(ctx, "b", raw(`{"active":false}`), "ops", "roll back"); err != nil {
-					t.Fatal(err)
-				}
-			}
-			waitFor(t, time.Second, "b off everywhere", every("b", false))
-			lost := mustLoad(t, stores[0])
+			snap, lost := missWrites(t, clients, rc, stores[0])
 
 			tc.failover(t, rc, stores[0], snap, lost.Version)
 			start := time.Now()
 			if !tc.killAtOnce {
-				d := waitFor(t, 2*check, "b on everywhere (the replica's state)", every("b", true))
+				d := waitFor(t, 2*check, "b on everywhere (the replica's state)", every(clients, "b", true))
 				t.Logf("every client took the replica's state %v after the failover (check interval %v)", d, check)
 			}
 			if err := clients[1].Set(ctx, "a", raw(`{"active":false}`), "ops", "kill switch"); err != nil {
@@ -198,7 +206,7 @@ func TestFailoverToStaleReplica(t *testing.T) {
 			if st.Version > lost.Version+1 || st.Epoch == lost.Epoch {
 				t.Fatalf("kill switch at version %d of epoch %q; want at most %d (the lost version %d + 1), in a new epoch", st.Version, st.Epoch, lost.Version+1, lost.Version)
 			}
-			waitFor(t, time.Second, "a off and b on everywhere", func() bool { return every("a", false)() && every("b", true)() })
+			waitFor(t, time.Second, "a off and b on everywhere", func() bool { return every(clients, "a", false)() && every(clients, "b", true)() })
 			t.Logf("kill switch at version %d (lost: %d) everywhere %v after the failover", st.Version, lost.Version, time.Since(start))
 			for i, s := range stores {
 				if _, ok := s.ChangesSince(lost.Version, lost.Epoch); ok {
@@ -221,7 +229,7 @@ func TestFailoverToStaleReplica(t *testing.T) {
 			if err := clients[2].Set(ctx, "b", raw(`{"active":false}`), "ops", "off again"); err != nil {
 				t.Fatal(err)
 			}
-			waitFor(t, time.Second, "b off everywhere", every("b", false))
+			waitFor(t, time.Second, "b off everywhere", every(clients, "b", false))
 		})
 	}
 }
@@ -236,20 +244,9 @@ func TestFailoverSeenInMessages(t *testing.T) {
 	rc := newClient(t, srv.Addr())
 	s1 := newStore(t, srv.Addr(), redisstore.WithCheckInterval(time.Hour))
 	s2 := newStore(t, srv.Addr(), redisstore.WithCheckInterval(time.Hour))
-	c1, c2 := newRuntime(t, s1), newRuntime(t, s2)
-	eval := func(c *runtime.Client, name string) bool { return c.Evaluate(ctx, name, nil) == true }
-	if err := c1.Set(ctx, "b", raw(`{"active":true}`), "ops", "launch"); err != nil {
-		t.Fatal(err)
-	}
-	waitFor(t, time.Second, "b on for both", func() bool { return eval(c1, "b") && eval(c2, "b") })
-	snap := snapshot(t, rc, s1)
-	for range 3 {
-		if err := c1.Set(ctx, "b", raw(`{"active":false}`), "ops", "roll back"); err != nil {
-			t.Fatal(err)
-		}
-	}
-	waitFor(t, time.Second, "b off for both", func() bool { return !eval(c1, "b") && !eval(c2, "b") })
-	lost := mustLoad(t, s1).Version
+	clients := []*runtime.Client{newRuntime(t, s1), newRuntime(t, s2)}
+	snap, st := missWrites(t, clients, rc, s1)
+	lost := st.Version
 
 	restore(t, rc, s1, snap)
 	w := newStore(t, srv.Addr(), redisstore.WithCheckInterval(time.Hour))
@@ -260,9 +257,7 @@ func TestFailoverSeenInMessages(t *testing.T) {
 	if v >= lost {
 		t.Fatalf("kill switch at version %d, not below the lost %d", v, lost)
 	}
-	d := waitFor(t, time.Second, "a off and b on for both", func() bool {
-		return !eval(c1, "a") && !eval(c2, "a") && eval(c1, "b") && eval(c2, "b")
-	})
+	d := waitFor(t, time.Second, "a off and b on for both", func() bool { return every(clients, "a", false)() && every(clients, "b", true)() })
 	t.Logf("kill switch at version %d (lost: %d) reached both in %v", v, lost, d)
 }
 
