@@ -75,7 +75,7 @@
 // An operator who edits flaggen:{NS}:patches by hand should also INCR
 // flaggen:{NS}:version so that instances reload within the check interval
 // (setting it lower is taken for a failover to a replica that missed
-// writes: see Data loss).
+// writes: see below).
 // A value that is not a JSON object is logged with its key; the runtime
 // refuses that flag's patch and keeps the flag on its last good state, and
 // every other flag loads normally.
@@ -123,10 +123,11 @@
 // made its IfVersion, and the write script refuses it when Redis reached
 // that version by another change. Nothing is written to Redis for it (a
 // write to a demoted master that still answers for a while would make it
-// resynchronize in full later). Writes lost with the old master stay lost: apps serve what the
-// promoted replica holds, plus later changes. A store that reads from the
-// demoted master while it still answers (before Sentinel turns it into a
-// replica) may take its state for a while, and the new master's after.
+// resynchronize in full later). Writes lost with the old master stay
+// lost: apps serve what the promoted replica holds, plus later changes. A
+// store that reads from the demoted master while it still answers (before
+// Sentinel turns it into a replica) may take its state for a while, and
+// the new master's after.
 //
 // An equal version is told apart only by lastchange, which writers of an
 // earlier release do not set, and stores of an earlier release do not look
