@@ -44,3 +44,36 @@ func TestReloadNewEpochSameVersion(t *testing.T) {
 		t.Fatalf("a = %v after version 2 of epoch two (a as in the spec); want true: the reload took it for the state it had", got)
 	}
 }
+
+// applyRecorder is epochStore recording the Changes given to Apply.
+type applyRecorder struct {
+	*epochStore
+	applied []Change
+}
+
+func (s *applyRecorder) Apply(ctx context.Context, ch Change) (uint64, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.applied = append(s.applied, ch)
+	return s.st.Version + 1, nil
+}
+
+// TestChangeCarriesEpoch: a live change is conditional on the epoch of the
+// state it was prepared from as well as its version, so that it cannot
+// land on a new epoch whose version came back to the same number.
+func TestChangeCarriesEpoch(t *testing.T) {
+	s, err := LoadSpec("flags.json", []byte(`{"flags": {"a": {"active": true}}}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	store := &applyRecorder{epochStore: &epochStore{Store: NewMemoryStore(), st: State{Version: 2, Epoch: "one", Flags: map[string]json.RawMessage{"a": json.RawMessage(`{}`)}}}}
+	c := newClient(t, s, WithStore(store))
+	if err := c.Set(context.Background(), "a", json.RawMessage(`{"active":false}`), "ops", "kill"); err != nil {
+		t.Fatal(err)
+	}
+	store.mu.Lock()
+	defer store.mu.Unlock()
+	if len(store.applied) != 1 || store.applied[0].IfVersion != 2 || store.applied[0].IfEpoch != "one" {
+		t.Fatalf("applied %+v; want one Change with IfVersion 2 and IfEpoch one", store.applied)
+	}
+}

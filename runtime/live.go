@@ -290,7 +290,7 @@ func (c *Client) change(ctx context.Context, e Edit, skip func(State) bool) (wro
 
 // prepare merges e into st, validates the result and returns the Change.
 func (c *Client) prepare(st State, e Edit) (Change, error) {
-	ch := Change{IfVersion: st.Version, Actor: e.Actor, Reason: e.Reason, Flags: map[string]json.RawMessage{}, ResetCounters: e.ResetCounters}
+	ch := Change{IfVersion: st.Version, IfEpoch: st.Epoch, Actor: e.Actor, Reason: e.Reason, Flags: map[string]json.RawMessage{}, ResetCounters: e.ResetCounters}
 	c.mu.Lock()
 	cache := maps.Clone(c.decoded) // applyChangesLocked updates it in place
 	c.mu.Unlock()

@@ -101,6 +101,10 @@ func (m *MemoryStore) Apply(ctx context.Context, ch Change) (uint64, error) {
 	if ch.IfVersion != 0 && ch.IfVersion != m.version {
 		return 0, fmt.Errorf("apply (want version %d, store at %d): %w", ch.IfVersion, m.version, ErrConflict)
 	}
+	if ch.IfEpoch != "" {
+		// One history: the epoch is always "".
+		return 0, fmt.Errorf("apply (want epoch %q, the store has no epochs): %w", ch.IfEpoch, ErrConflict)
+	}
 	for name, p := range ch.Flags {
 		if !isNullJSON(p) && !json.Valid(p) {
 			return 0, fmt.Errorf("apply %q: patch is not valid JSON", name)

@@ -28,7 +28,8 @@ type Store interface {
 	// flag's entry). It bumps the version by one, appends one AuditEntry
 	// (with that version, the store's time, ch.Actor, ch.Reason and ch.Flags)
 	// and notifies watchers. When ch.IfVersion is non-zero and differs from
-	// the current version, nothing is written and the error wraps
+	// the current version, or ch.IfEpoch is not empty and differs from the
+	// current epoch (State.Epoch), nothing is written and the error wraps
 	// ErrConflict. It returns the new version.
 	Apply(ctx context.Context, ch Change) (version uint64, err error)
 
@@ -88,7 +89,8 @@ type ChangeFeed interface {
 	ChangesSince(version uint64, epoch string) (changes State, ok bool)
 }
 
-// ErrConflict is wrapped by Store.Apply when Change.IfVersion is stale.
+// ErrConflict is wrapped by Store.Apply when Change.IfVersion or
+// Change.IfEpoch is stale.
 var ErrConflict = errors.New("live state changed concurrently (version conflict)")
 
 // ErrClosed is returned by Store methods called after Close.
@@ -101,9 +103,10 @@ type State struct {
 	Version uint64
 	// Epoch, when not empty, names the history Version counts in. A store
 	// that can lose its data (the Redis store: Redis restarted without
-	// persistence or flushed) starts a new epoch then, and its versions
-	// start low again: two states are the same only when both Version and
-	// Epoch are. Stores whose versions never go back leave it empty.
+	// persistence or flushed, or failed over to a replica that missed
+	// writes) starts a new epoch then, and its versions may start low
+	// again: two states are the same only when both Version and Epoch are.
+	// Stores whose versions never go back leave it empty.
 	Epoch string
 	// Flags maps a flag name to its live patch: a JSON object whose fields
 	// are spec field names (see spec.DecodePatch), e.g. {"active": false}
@@ -117,6 +120,14 @@ type Change struct {
 	// IfVersion, when non-zero, makes the write conditional on the store
 	// still being at that version (optimistic concurrency).
 	IfVersion uint64
+	// IfEpoch, when not empty, makes the write conditional on the store
+	// still being in that epoch (State.Epoch): a store whose history
+	// changed (the Redis store after Redis lost its data, or failed over to
+	// a replica that missed writes) may count its versions up to IfVersion
+	// again with other contents, so a Change prepared from a loaded State
+	// carries both. A store without epochs (its State.Epoch is always "",
+	// e.g. the memory and file stores) refuses any other IfEpoch than "".
+	IfEpoch string
 	// Actor says who makes the change (user, service or monitor name).
 	Actor string
 	// Reason says why, in words, for the audit trail.

@@ -52,6 +52,9 @@
 //	flaggen:{NS}:version           string: integer bumped by every change (GET)
 //	flaggen:{NS}:epoch             string: random id of the namespace's history, set by the first
 //	                               write when absent (SET NX); versions count within one epoch
+//	flaggen:{NS}:lastchange        string: random id of the last change, set by every write (the
+//	                               writes that bump the version); absent, or left behind by writers
+//	                               of an earlier release, it is unknown and only versions compare
 //	flaggen:{NS}:audit             stream, capped near WithAuditMaxLen (XREVRANGE … + - COUNT 10);
 //	                               one entry per change: version, time (Unix µs), actor, reason,
 //	                               flags (JSON: flag → new patch, null = entry deleted),
@@ -60,7 +63,9 @@
 //	                               (an operator reset deletes it inside the write that
 //	                               clears the flag's "tripped" state)
 //	flaggen:{NS}:feedback:FLAG     list of JSON feedback entries, oldest first (LRANGE … 0 -1)
-//	flaggen:{NS}:changes           pub/sub channel: {"v":VERSION,"e":EPOCH,"f":{FLAG: new patch or null}}
+//	flaggen:{NS}:changes           pub/sub channel: {"v":VERSION,"e":EPOCH,"c":CHANGE_ID,
+//	                               "p":PREVIOUS_CHANGE_ID,"f":{FLAG: new patch or null}} ("c", "p":
+//	                               lastchange after and before the change; absent or "": unknown)
 //	flaggen:{NS}:spec              hash: the spec the apps run, recorded by each runtime.Client at
 //	                               start (runtime.SpecRecorder; the last to start wins): file (its
 //	                               name, e.g. flags.json), source (verbatim), sha256 (hex, of
@@ -68,7 +73,9 @@
 //	                               given no -spec (HGET flaggen:{NS}:spec source)
 //
 // An operator who edits flaggen:{NS}:patches by hand should also INCR
-// flaggen:{NS}:version so that instances reload within the check interval.
+// flaggen:{NS}:version so that instances reload within the check interval
+// (setting it lower is taken for a failover to a replica that missed
+// writes: see below).
 // A value that is not a JSON object is logged with its key; the runtime
 // refuses that flag's patch and keeps the flag on its last good state, and
 // every other flag loads normally.
@@ -84,9 +91,47 @@
 // (those given to Register: the spec's) and records the last recorded spec
 // again. The previous live state is gone:
 // apps serve the spec plus whatever is written afterwards, and Health is
-// not degraded by it. A restart is noticed when the change subscription
-// reconnects, a FLUSHALL at the next write or version check. Within one
-// epoch a lower version is taken for a stale read and ignored, so after a
-// failover to a replica that missed writes (same epoch, lower version)
-// DEL flaggen:{NS}:epoch: the next write starts a new epoch.
+// not degraded by it. A change prepared from a state of the previous epoch
+// (runtime.Change.IfEpoch, set by the runtime with IfVersion) is refused
+// with runtime.ErrConflict even when the new epoch's version came back to
+// its IfVersion; the runtime then prepares it again over the new state. A
+// restart is noticed when the change subscription
+// reconnects, a FLUSHALL at the next write or version check.
+//
+// # Failover to a replica that missed writes
+//
+// A replica promoted by Sentinel (or a Cluster failover) that had not
+// received the last writes keeps the epoch: the namespace's version goes
+// back, and the writes that follow may bring it back to, or past, the lost
+// versions with other contents. Each store finds it by itself, comparing
+// (version, last change id) with its mirror's at its periodic version
+// check, at the resync after its subscription reconnects, at Load (so
+// before every runtime write), and at each pub/sub message (a change of a
+// version it applied, with another id, or one whose previous change is not
+// its mirror's last, asks for a check at once). A lower version of the
+// same epoch, read while the mirror did not move, or the mirror's version
+// with another last change id, is another history: the store takes what
+// Redis holds (a full reload, although the version went down), logs one
+// warning ("Redis failed over to a replica that missed writes", with
+// epoch, old_version, old_change, new_version and new_change), registers
+// its flags again, and from then on reports the epoch with a suffix
+// ("EPOCH#1", local to the store and counted by it) in runtime.State, so
+// that its runtime Clients, which compare version and epoch only, reload
+// even at a version they hold, ChangesSince answers false across it, and a
+// change prepared before it is refused with runtime.ErrConflict. A change
+// prepared from the store's state also carries the id of the change that
+// made its IfVersion, and the write script refuses it when Redis reached
+// that version by another change. Nothing is written to Redis for it (a
+// write to a demoted master that still answers for a while would make it
+// resynchronize in full later). Writes lost with the old master stay
+// lost: apps serve what the promoted replica holds, plus later changes. A
+// store that reads from the demoted master while it still answers (before
+// Sentinel turns it into a replica) may take its state for a while, and
+// the new master's after.
+//
+// An equal version is told apart only by lastchange, which writers of an
+// earlier release do not set, and stores of an earlier release do not look
+// for another history at all. While they remain, a failover to a stale
+// replica can still need the manual step: DEL flaggen:{NS}:epoch; every
+// store reloads at its next check, and the next write starts a new epoch.
 package redisstore

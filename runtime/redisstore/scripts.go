@@ -88,16 +88,23 @@ end
 // applyScript writes one Change atomically.
 //
 //	KEYS[1] patches hash, KEYS[2] version, KEYS[3] audit stream, KEYS[4] epoch,
-//	KEYS[5..] counter hashes to delete (Change.ResetCounters: an operator reset)
+//	KEYS[5] last change id,
+//	KEYS[6..] counter hashes to delete (Change.ResetCounters: an operator reset)
 //	ARGV[1] IfVersion ("0": unconditional)   ARGV[2] actor   ARGV[3] reason
 //	ARGV[4] time in Unix microseconds ("": the Redis server's TIME)
 //	ARGV[5] audit MAXLEN (approximate)   ARGV[6] pub/sub channel
 //	ARGV[7] mode: "R" replace each patch, "M" merge fields into it
 //	ARGV[8] a new random epoch, stored when the namespace has none
-//	ARGV[9..] flag name, patch ("" deletes the flag's entry) pairs
+//	ARGV[9] IfEpoch ("": unconditional; the namespace has none: "" only)
+//	ARGV[10] the change's random id, stored as the last change id
+//	ARGV[11] IfChange: the last change id IfVersion must have been reached
+//	         by ("": unknown; a namespace without one passes)
+//	ARGV[12..] flag name, patch ("" deletes the flag's entry) pairs
 //
-// It returns {version, epoch, name1, after1, name2, after2, …} (after "" =
-// deleted) or the error reply "CONFLICT <current version>".
+// It returns {version, epoch, change id, previous change id ("": unknown),
+// name1, after1, name2, after2, …} (after "" = deleted) or the error reply
+// "CONFLICT <current version>", "CONFLICT EPOCH <current epoch>" or
+// "CONFLICT CHANGE <last change id>".
 var applyScript = redis.NewScript(luaJSON + `
 if redis.replicate_commands then redis.replicate_commands() end
 local cur = redis.call('GET', KEYS[2]) or '0'
@@ -105,6 +112,13 @@ if ARGV[1] ~= '0' and ARGV[1] ~= cur then
   return redis.error_reply('CONFLICT ' .. cur)
 end
 local epoch = redis.call('GET', KEYS[4])
+if ARGV[9] ~= '' and ARGV[9] ~= (epoch or '') then
+  return redis.error_reply('CONFLICT EPOCH ' .. (epoch or ''))
+end
+local last = redis.call('GET', KEYS[5])
+if ARGV[11] ~= '' and last and last ~= ARGV[11] then
+  return redis.error_reply('CONFLICT CHANGE ' .. last)
+end
 if not epoch then
   epoch = ARGV[8]
   redis.call('SET', KEYS[4], epoch)
@@ -115,9 +129,9 @@ if t == '' then
   t = now[1] .. string.format('%06d', tonumber(now[2]))
 end
 local merge = ARGV[7] == 'M'
-local result = {0, epoch}
+local result = {0, epoch, ARGV[10], ''}
 local afterj, beforej, pubj = {}, {}, {}
-for i = 9, #ARGV, 2 do
+for i = 12, #ARGV, 2 do
   local name, patch = ARGV[i], ARGV[i + 1]
   local before = redis.call('HGET', KEYS[1], name)
   local after = patch
@@ -143,27 +157,32 @@ for i = 9, #ARGV, 2 do
   result[#result + 1] = name
   result[#result + 1] = after
 end
-for i = 5, #KEYS do
+for i = 6, #KEYS do
   redis.call('DEL', KEYS[i])
 end
 local v = redis.call('INCR', KEYS[2])
 result[1] = v
+result[4] = last or ''
+redis.call('SET', KEYS[5], ARGV[10])
 local flags = '{' .. table.concat(afterj, ',') .. '}'
 redis.call('XADD', KEYS[3], 'MAXLEN', '~', ARGV[5], '*',
   'version', v, 'time', t, 'actor', ARGV[2], 'reason', ARGV[3],
   'flags', flags, 'before', '{' .. table.concat(beforej, ',') .. '}')
-redis.call('PUBLISH', ARGV[6], '{"v":' .. v .. ',"e":' .. cjson.encode(epoch) .. ',"f":' .. flags .. '}')
+redis.call('PUBLISH', ARGV[6], '{"v":' .. v .. ',"e":' .. cjson.encode(epoch) ..
+  ',"c":' .. cjson.encode(ARGV[10]) .. ',"p":' .. cjson.encode(result[4]) .. ',"f":' .. flags .. '}')
 return result
 `)
 
 // registerScript adds patches for flags without an entry.
 //
-//	KEYS[1] patches hash, KEYS[2] version, KEYS[3] epoch
+//	KEYS[1] patches hash, KEYS[2] version, KEYS[3] epoch, KEYS[4] last change id
 //	ARGV[1] pub/sub channel   ARGV[2] a new random epoch, stored when the
-//	namespace has none   ARGV[3..] flag name, patch pairs
+//	namespace has none   ARGV[3] the change's random id, stored as the last
+//	change id when a flag is added   ARGV[4..] flag name, patch pairs
 //
-// It returns {version, epoch, name1, patch1, …} for the added flags, or
-// {0, epoch} when every flag had an entry already.
+// It returns {version, epoch, change id, previous change id, name1, patch1,
+// …} for the added flags, or {0, epoch, "", ""} when every flag had an entry
+// already.
 var registerScript = redis.NewScript(`
 if redis.replicate_commands then redis.replicate_commands() end
 local epoch = redis.call('GET', KEYS[3])
@@ -171,8 +190,8 @@ if not epoch then
   epoch = ARGV[2]
   redis.call('SET', KEYS[3], epoch)
 end
-local added, result = {}, {0, epoch}
-for i = 3, #ARGV, 2 do
+local added, result = {}, {0, epoch, '', ''}
+for i = 4, #ARGV, 2 do
   if redis.call('HSETNX', KEYS[1], ARGV[i], ARGV[i + 1]) == 1 then
     added[#added + 1] = cjson.encode(ARGV[i]) .. ':' .. ARGV[i + 1]
     result[#result + 1] = ARGV[i]
@@ -182,6 +201,10 @@ end
 if #added == 0 then return result end
 local v = redis.call('INCR', KEYS[2])
 result[1] = v
-redis.call('PUBLISH', ARGV[1], '{"v":' .. v .. ',"e":' .. cjson.encode(epoch) .. ',"f":{' .. table.concat(added, ',') .. '}}')
+result[3] = ARGV[3]
+result[4] = redis.call('GET', KEYS[4]) or ''
+redis.call('SET', KEYS[4], ARGV[3])
+redis.call('PUBLISH', ARGV[1], '{"v":' .. v .. ',"e":' .. cjson.encode(epoch) ..
+  ',"c":' .. cjson.encode(ARGV[3]) .. ',"p":' .. cjson.encode(result[4]) .. ',"f":{' .. table.concat(added, ',') .. '}}')
 return result
 `)

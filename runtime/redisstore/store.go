@@ -97,10 +97,13 @@ type Store struct {
 	closed   bool
 	version  uint64                     // mirror version
 	epoch    string                     // mirror epoch ("": the namespace has none)
+	change   string                     // id of the mirror's last change ("": unknown)
 	flags    map[string]json.RawMessage // mirror; Load returns copies
 	valid    bool                       // mirror holds a full load
 	gen      uint64                     // counts mirror updates (tells a stale full load)
 	retired  []string                   // epochs the mirror left behind, newest last
+	forks    int                        // histories found within one epoch so far (see install)
+	fork     string                     // "" or "#" forks: suffix of the epoch the store reports
 	watchers map[chan struct{}]struct{}
 	subErr   error // change subscription down
 	cmdErr   error // last command to Redis failed
@@ -110,9 +113,10 @@ type Store struct {
 
 	// changes holds the changes the mirror applied one version at a time
 	// since version changesFrom (its own writes and pub/sub messages), the
-	// latest maxChanges, for ChangesSince; a full load that moves the
-	// mirror starts it again.
-	changes     []map[string]json.RawMessage
+	// latest maxChanges, for ChangesSince and to tell a message of another
+	// history (idAtLocked); a full load that moves the mirror starts it
+	// again.
+	changes     []applied
 	changesFrom uint64
 
 	// registered holds every patch given to Register, registered again
@@ -125,20 +129,21 @@ type Store struct {
 }
 
 type keys struct {
-	patches, version, epoch, audit, channel, counters, feedback, spec string
+	patches, version, epoch, lastChange, audit, channel, counters, feedback, spec string
 }
 
 func newKeys(ns string) keys {
 	p := "flaggen:{" + ns + "}:"
 	return keys{
-		patches:  p + "patches",
-		version:  p + "version",
-		epoch:    p + "epoch",
-		audit:    p + "audit",
-		channel:  p + "changes",
-		counters: p + "counters:",
-		feedback: p + "feedback:",
-		spec:     p + "spec",
+		patches:    p + "patches",
+		version:    p + "version",
+		epoch:      p + "epoch",
+		lastChange: p + "lastchange",
+		audit:      p + "audit",
+		channel:    p + "changes",
+		counters:   p + "counters:",
+		feedback:   p + "feedback:",
+		spec:       p + "spec",
 	}
 }
 
@@ -197,7 +202,7 @@ func New(client redis.UniversalClient, opts ...Option) (*Store, error) {
 func (s *Store) Namespace() string { return s.o.namespace }
 
 // Key returns the Redis key (or pub/sub channel) of the named part of the
-// namespace: "patches", "version", "epoch", "audit", "changes",
+// namespace: "patches", "version", "epoch", "lastchange", "audit", "changes",
 // "counters:<flag>", "feedback:<flag>" or "spec" — for operators and tests.
 func (s *Store) Key(part string) string { return "flaggen:{" + s.o.namespace + "}:" + part }
 
@@ -298,13 +303,13 @@ func (s *Store) Load(ctx context.Context) (runtime.State, error) {
 	valid := s.valid
 	s.mu.Unlock()
 	if valid {
-		v, e, err := s.getVersion(ctx)
+		h, err := s.getHead(ctx)
 		if err != nil {
 			return runtime.State{}, fmt.Errorf("flaggen: redis load failed: %w", s.noteErr(err))
 		}
 		s.mu.Lock()
-		if s.valid && s.version == v && s.epoch == e {
-			st := runtime.State{Version: v, Epoch: e, Flags: cloneFlags(s.flags)}
+		if s.valid && h.same(s.headLocked()) {
+			st := s.stateLocked(true)
 			s.mu.Unlock()
 			return st, nil
 		}
@@ -313,21 +318,52 @@ func (s *Store) Load(ctx context.Context) (runtime.State, error) {
 	return s.fullLoad(ctx, true)
 }
 
-// getVersion reads the namespace's version and epoch (0 and "" when absent).
-func (s *Store) getVersion(ctx context.Context) (uint64, string, error) {
-	vals, err := s.c.MGet(ctx, s.key.version, s.key.epoch).Result()
+// head names one state of the namespace: its version, its epoch ("": none)
+// and the id of the change that made it ("": unknown).
+type head struct {
+	version       uint64
+	epoch, change string
+}
+
+// same reports whether h and o may be the same state: same version and
+// epoch, and not two different change ids.
+func (h head) same(o head) bool {
+	return h.version == o.version && h.epoch == o.epoch && (h.change == o.change || h.change == "" || o.change == "")
+}
+
+// epochLocked returns the epoch the store reports in runtime.State: the
+// namespace's, followed by the fork suffix once the store found another
+// history within it (see install); mu is held.
+func (s *Store) epochLocked() string { return s.epoch + s.fork }
+
+// headLocked returns the mirror's head; mu is held.
+func (s *Store) headLocked() head { return head{s.version, s.epoch, s.change} }
+
+// getHead reads the namespace's version, epoch and last change id (0, ""
+// and "" when absent).
+func (s *Store) getHead(ctx context.Context) (head, error) {
+	vals, err := s.c.MGet(ctx, s.key.version, s.key.epoch, s.key.lastChange).Result()
 	if err != nil {
-		return 0, "", err
+		return head{}, err
 	}
 	s.noteErr(nil)
-	var v uint64
-	if vs, ok := vals[0].(string); ok {
-		if v, err = strconv.ParseUint(vs, 10, 64); err != nil {
-			return 0, "", fmt.Errorf("%s holds %q, not a version number", s.key.version, vs)
+	vs, _ := vals[0].(string)
+	e, _ := vals[1].(string)
+	c, _ := vals[2].(string)
+	return s.parseHead(vs, e, c)
+}
+
+// parseHead makes the head of a version (text, "": absent), epoch and last
+// change id read from Redis.
+func (s *Store) parseHead(vs, epoch, change string) (head, error) {
+	h := head{epoch: epoch, change: change}
+	if vs != "" {
+		var err error
+		if h.version, err = strconv.ParseUint(vs, 10, 64); err != nil {
+			return head{}, fmt.Errorf("%s holds %q, not a version number", s.key.version, vs)
 		}
 	}
-	e, _ := vals[1].(string)
-	return v, e, nil
+	return h, nil
 }
 
 // newEpoch returns a random epoch id for a namespace that has none.
@@ -347,11 +383,12 @@ func (s *Store) fullLoadThen(ctx context.Context, copy bool, between func()) (ru
 	s.mu.Lock()
 	gen := s.gen
 	s.mu.Unlock()
-	var vcmd, ecmd *redis.StringCmd
+	var vcmd, ecmd, ccmd *redis.StringCmd
 	var pcmd *redis.MapStringStringCmd
 	_, err := s.c.TxPipelined(ctx, func(p redis.Pipeliner) error {
 		vcmd = p.Get(ctx, s.key.version)
 		ecmd = p.Get(ctx, s.key.epoch)
+		ccmd = p.Get(ctx, s.key.lastChange)
 		pcmd = p.HGetAll(ctx, s.key.patches)
 		return nil
 	})
@@ -359,13 +396,10 @@ func (s *Store) fullLoadThen(ctx context.Context, copy bool, between func()) (ru
 		return runtime.State{}, fmt.Errorf("flaggen: redis load failed: %w", s.noteErr(err))
 	}
 	s.noteErr(nil)
-	var v uint64
-	if vs, err := vcmd.Result(); err == nil {
-		if v, err = strconv.ParseUint(vs, 10, 64); err != nil {
-			return runtime.State{}, fmt.Errorf("flaggen: redis load failed: %s holds %q, not a version number", s.key.version, vs)
-		}
+	h, err := s.parseHead(vcmd.Val(), ecmd.Val(), ccmd.Val())
+	if err != nil {
+		return runtime.State{}, fmt.Errorf("flaggen: redis load failed: %w", err)
 	}
-	epoch := ecmd.Val()
 	raw := pcmd.Val()
 	total := 0
 	for _, p := range raw {
@@ -385,45 +419,75 @@ func (s *Store) fullLoadThen(ctx context.Context, copy bool, between func()) (ru
 
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.install(epoch, v, flags, gen)
-	st := runtime.State{Version: s.version, Epoch: s.epoch}
+	s.install(h, flags, gen)
+	return s.stateLocked(copy), nil
+}
+
+// stateLocked returns the mirror's version and reported epoch, and with
+// copy a copy of its flags; mu is held.
+func (s *Store) stateLocked(copy bool) runtime.State {
+	st := runtime.State{Version: s.version, Epoch: s.epochLocked()}
 	if copy {
 		st.Flags = cloneFlags(s.flags)
 	}
-	return st, nil
+	return st
 }
 
-// install puts a full load of (epoch, v, flags), read while the mirror was
+// install puts a full load of head h and flags, read while the mirror was
 // at update gen, into the mirror unless it is stale; mu is held.
 //
-// Within one epoch versions only grow, so a load older than the mirror is
-// stale (a pub/sub message or a write's reply moved the mirror past it
-// while the read was on its way, or a lagging node answered during a
-// failover) and is dropped. But when Redis loses the namespace's data (a
-// restart without persistence, FLUSHALL) the epoch key goes with it, the
-// next write stores a new one and versions count from 1 again. A load of
-// another epoch than the mirror's, read while the mirror did not change
-// and not of an epoch the mirror left behind, is therefore no race: it is
-// what Redis holds now, and the mirror is reset to it.
-func (s *Store) install(epoch string, v uint64, flags map[string]json.RawMessage, gen uint64) {
-	same := epoch == s.epoch ||
+// Within one history versions only grow, so a load older than the mirror,
+// read while the mirror moved (a pub/sub message or a write's reply moved
+// it past the load while the read was on its way), is stale: it is
+// dropped and the check looks again. Read while the mirror did not move,
+// the same epoch at a lower version, or at the mirror's version with
+// another last change id, is another history: Redis failed over to a
+// replica that missed writes. The mirror takes it, and the epoch the store
+// reports gets a new suffix (epochLocked), so that runtime Clients, which
+// compare version and epoch only, reload even at a version they hold,
+// ChangesSince answers false across it and changes prepared before it are
+// refused (write). Nothing is written to Redis: during a Sentinel failover
+// the demoted master may answer for a while with fewer writes than the new
+// one, and a write there would only make it resynchronize in full.
+//
+// And when Redis loses the namespace's data (a restart without
+// persistence, FLUSHALL) the epoch key goes with it, the next write stores
+// a new one and versions count from 1 again. A load of another epoch than
+// the mirror's, read while the mirror did not change and not of an epoch
+// the mirror left behind, is therefore no race either: it is what Redis
+// holds now, and the mirror is reset to it.
+func (s *Store) install(h head, flags map[string]json.RawMessage, gen uint64) {
+	same := h.epoch == s.epoch ||
 		// The first write of a namespace without an epoch creates one.
-		(s.epoch == "" && v >= s.version)
+		(s.epoch == "" && h.version >= s.version)
+	back := h.version < s.version ||
+		h.version == s.version && h.change != "" && s.change != "" && h.change != s.change
+	moved := !s.valid || !h.same(s.headLocked())
 	switch {
 	case !s.valid:
-	case same && v >= s.version:
-	case same, epoch != "" && slices.Contains(s.retired, epoch):
+	case same && !back:
+	case !same && h.epoch != "" && slices.Contains(s.retired, h.epoch):
 		return // stale
 	case s.gen != gen:
 		// The mirror moved during the read (e.g. to a newer epoch): this
 		// load may be stale; check again.
 		s.kickCheck()
 		return
+	case same:
+		s.forks++
+		s.fork = "#" + strconv.Itoa(s.forks)
+		s.o.logger.Warn("flaggen: Redis failed over to a replica that missed writes (same epoch, "+
+			"an earlier version or another change at the same version): the changes it missed are gone; "+
+			"apps serve what Redis holds now plus the changes made from now on, and the spec's flags are registered again",
+			"namespace", s.o.namespace, "epoch", h.epoch, "old_version", s.version, "old_change", s.change,
+			"new_version", h.version, "new_change", h.change, "reported_epoch", h.epoch+s.fork)
+		s.reregister = len(s.registered) > 0
+		s.kickCheck()
 	default:
 		s.o.logger.Warn("flaggen: Redis lost this namespace's live state (restarted without persistence, or flushed); "+
 			"the previous live state is gone: apps serve the spec plus the changes made from now on, "+
 			"and the spec's flags are registered again",
-			"namespace", s.o.namespace, "old_epoch", s.epoch, "old_version", s.version, "new_epoch", epoch, "new_version", v)
+			"namespace", s.o.namespace, "old_epoch", s.epoch, "old_version", s.version, "new_epoch", h.epoch, "new_version", h.version)
 		if s.epoch != "" {
 			s.retired = append(s.retired, s.epoch)
 			if len(s.retired) > 8 {
@@ -433,10 +497,12 @@ func (s *Store) install(epoch string, v uint64, flags map[string]json.RawMessage
 		s.reregister = len(s.registered) > 0
 		s.kickCheck()
 	}
-	moved := !s.valid || s.version != v || s.epoch != epoch
-	s.version, s.epoch, s.flags, s.valid = v, epoch, flags, true
+	if h.epoch != s.epoch {
+		s.fork = ""
+	}
+	s.version, s.epoch, s.change, s.flags, s.valid = h.version, h.epoch, h.change, flags, true
 	if moved {
-		s.changes, s.changesFrom = nil, v
+		s.changes, s.changesFrom = nil, h.version
 		s.gen++
 		s.notifyLocked()
 	}
@@ -555,8 +621,8 @@ func (s *Store) Register(ctx context.Context, flags map[string]json.RawMessage) 
 		return nil
 	}
 	slices.Sort(reg)
-	args := make([]any, 0, 2+2*len(reg))
-	args = append(args, s.key.channel, newEpoch())
+	args := make([]any, 0, 3+2*len(reg))
+	args = append(args, s.key.channel, newEpoch(), newEpoch())
 	for _, name := range reg {
 		p := flags[name]
 		if isNull(p) {
@@ -564,34 +630,36 @@ func (s *Store) Register(ctx context.Context, flags map[string]json.RawMessage) 
 		}
 		args = append(args, name, string(p))
 	}
-	res, err := registerScript.Run(ctx, s.c, []string{s.key.patches, s.key.version, s.key.epoch}, args...).Slice()
+	res, err := registerScript.Run(ctx, s.c, []string{s.key.patches, s.key.version, s.key.epoch, s.key.lastChange}, args...).Slice()
 	if err != nil {
 		return fmt.Errorf("flaggen: redis write failed: register: %w", s.noteErr(err))
 	}
 	s.noteErr(nil)
-	v, epoch, added, err := parseChange(res)
+	m, err := parseChange(res)
 	if err != nil {
 		return fmt.Errorf("flaggen: redis register: %w", err)
 	}
-	if v != 0 {
-		s.applyChange(epoch, v, added)
+	if m.V != 0 {
+		s.applyChange(m)
 	}
 	return nil
 }
 
-// parseChange reads a script's {version, epoch, name, patch, …} reply (""
-// patch: deleted).
-func parseChange(res []any) (uint64, string, map[string]json.RawMessage, error) {
-	if len(res) < 2 || len(res)%2 != 0 {
-		return 0, "", nil, fmt.Errorf("unexpected script reply %v", res)
+// parseChange reads a script's {version, epoch, change id, previous change
+// id, name, patch, …} reply ("" patch: deleted).
+func parseChange(res []any) (changeMsg, error) {
+	if len(res) < 4 || len(res)%2 != 0 {
+		return changeMsg{}, fmt.Errorf("unexpected script reply %v", res)
 	}
 	v, ok := res[0].(int64)
 	epoch, eok := res[1].(string)
-	if !ok || !eok || v < 0 {
-		return 0, "", nil, fmt.Errorf("unexpected script reply %v", res)
+	id, iok := res[2].(string)
+	prev, pok := res[3].(string)
+	if !ok || !eok || !iok || !pok || v < 0 {
+		return changeMsg{}, fmt.Errorf("unexpected script reply %v", res)
 	}
-	changed := make(map[string]json.RawMessage, len(res)/2)
-	for i := 2; i+1 < len(res); i += 2 {
+	changed := make(map[string]json.RawMessage, len(res)/2-2)
+	for i := 4; i+1 < len(res); i += 2 {
 		name, _ := res[i].(string)
 		after, _ := res[i+1].(string)
 		if after == "" {
@@ -600,7 +668,7 @@ func parseChange(res []any) (uint64, string, map[string]json.RawMessage, error) 
 			changed[name] = json.RawMessage(after)
 		}
 	}
-	return uint64(v), epoch, changed, nil
+	return changeMsg{V: uint64(v), E: epoch, C: id, P: prev, F: changed}, nil
 }
 
 // Apply implements runtime.Store: one Lua script replaces the patches, bumps
@@ -633,8 +701,12 @@ func (s *Store) write(ctx context.Context, ch runtime.Change, merge bool) (uint6
 	if s.o.clock != nil {
 		t = strconv.FormatInt(s.o.clock().UnixMicro(), 10)
 	}
+	ifEpoch, ifChange, err := s.conditions(ch)
+	if err != nil {
+		return 0, err
+	}
 	args := []any{strconv.FormatUint(ch.IfVersion, 10), ch.Actor, ch.Reason, t,
-		strconv.FormatInt(s.o.auditMaxLen, 10), s.key.channel, mode, newEpoch()}
+		strconv.FormatInt(s.o.auditMaxLen, 10), s.key.channel, mode, newEpoch(), ifEpoch, newEpoch(), ifChange}
 	for _, name := range slices.Sorted(maps.Keys(ch.Flags)) {
 		p := ch.Flags[name]
 		switch {
@@ -648,31 +720,72 @@ func (s *Store) write(ctx context.Context, ch runtime.Change, merge bool) (uint6
 			args = append(args, name, string(bytes.TrimSpace(p)))
 		}
 	}
-	keys := []string{s.key.patches, s.key.version, s.key.audit, s.key.epoch}
+	keys := []string{s.key.patches, s.key.version, s.key.audit, s.key.epoch, s.key.lastChange}
 	for _, name := range ch.ResetCounters {
 		keys = append(keys, s.key.counters+name)
 	}
 	res, err := applyScript.Run(ctx, s.c, keys, args...).Slice()
 	if err != nil {
+		if cur, ok := strings.CutPrefix(err.Error(), "CONFLICT CHANGE "); ok {
+			return 0, fmt.Errorf("flaggen: redis write refused: the namespace's history changed: version %d reached by change %s, change made after %s: %w",
+				ch.IfVersion, cur, ifChange, runtime.ErrConflict)
+		}
+		if cur, ok := strings.CutPrefix(err.Error(), "CONFLICT EPOCH"); ok {
+			if cur = strings.TrimSpace(cur); cur == "" {
+				cur = "none"
+			}
+			return 0, fmt.Errorf("flaggen: redis write refused: the namespace's history changed: now in epoch %s, change made in epoch %s: %w",
+				cur, ch.IfEpoch, runtime.ErrConflict)
+		}
 		if cur, ok := strings.CutPrefix(err.Error(), "CONFLICT "); ok {
 			return 0, fmt.Errorf("flaggen: redis write refused: store at version %s, change made at %d: %w", cur, ch.IfVersion, runtime.ErrConflict)
 		}
 		return 0, fmt.Errorf("flaggen: redis write failed: %w", s.noteErr(err))
 	}
 	s.noteErr(nil)
-	v, epoch, changed, err := parseChange(res)
+	m, err := parseChange(res)
 	if err != nil {
 		return 0, fmt.Errorf("flaggen: redis write: %w", err)
 	}
-	s.applyChange(epoch, v, changed)
-	return v, nil
+	s.applyChange(m)
+	return m.V, nil
+}
+
+// conditions returns the conditions of ch for the write script: its
+// IfEpoch, reported by the store (epochLocked), as the namespace's epoch,
+// and, for a change prepared from the store's state (IfEpoch is the one
+// the store reports), the id of the change that made version IfVersion in
+// the mirror ("": unknown), so that the script refuses it when Redis
+// reached that version by another history. A change of an earlier fork
+// suffix is refused here.
+func (s *Store) conditions(ch runtime.Change) (epoch, change string, err error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if ch.IfEpoch == "" || !s.valid {
+		return ch.IfEpoch, "", nil
+	}
+	reported := s.epochLocked()
+	if ch.IfEpoch != reported {
+		if s.fork != "" {
+			return "", "", fmt.Errorf("flaggen: redis write refused: the namespace's history changed: now in epoch %s, change made in epoch %s: %w",
+				reported, ch.IfEpoch, runtime.ErrConflict)
+		}
+		return ch.IfEpoch, "", nil // the script tells
+	}
+	if ch.IfVersion != 0 {
+		change = s.idAtLocked(ch.IfVersion)
+	}
+	return s.epoch, change, nil
 }
 
 // applyChange advances the mirror by one version (from a write's reply or a
-// pub/sub message) of the given epoch ("": a writer that does not say) and
-// reports whether it did; a gap, or a change of another epoch than the
-// mirror's, asks for a resync.
-func (s *Store) applyChange(epoch string, v uint64, changed map[string]json.RawMessage) bool {
+// pub/sub message m) of m's epoch ("": a writer that does not say) and
+// reports whether it did; a gap, a change of another epoch than the
+// mirror's, or of another history of its epoch (the change before m, or m
+// at the mirror's version, is not the mirror's last change), asks for a
+// resync.
+func (s *Store) applyChange(m changeMsg) bool {
+	epoch, v, changed := m.E, m.V, m.F
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if !s.valid {
@@ -686,17 +799,25 @@ func (s *Store) applyChange(epoch string, v uint64, changed map[string]json.RawM
 		}
 		return false
 	}
+	other := func(id string, v uint64) bool {
+		known := s.idAtLocked(v)
+		return id != "" && known != "" && id != known
+	}
 	if v <= s.version {
+		if other(m.C, v) {
+			s.kickCheck()
+		}
 		return false
 	}
-	if v != s.version+1 {
+	if v != s.version+1 || other(m.P, s.version) {
 		s.kickCheck()
 		return false
 	}
 	if epoch != "" && epoch != s.epoch {
-		s.epoch = epoch // the first write of a namespace without one
+		s.epoch, s.fork = epoch, "" // the first write of a namespace without one
 		s.changes, s.changesFrom = nil, v
 	}
+	s.change = m.C
 	s.gen++
 	for name, p := range changed {
 		if p == nil || isNull(p) {
@@ -712,10 +833,29 @@ func (s *Store) applyChange(epoch string, v uint64, changed map[string]json.RawM
 			s.changes = slices.Delete(s.changes, 0, 1)
 			s.changesFrom++
 		}
-		s.changes = append(s.changes, changed)
+		s.changes = append(s.changes, applied{m.C, changed})
 	}
 	s.notifyLocked()
 	return true
+}
+
+// applied is one change the mirror applied: its id ("": unknown) and the
+// new patch of each flag it changed (nil: entry deleted).
+type applied struct {
+	id    string
+	flags map[string]json.RawMessage
+}
+
+// idAtLocked returns the id of the change that made version v of the
+// mirror's history, "" when unknown; mu is held.
+func (s *Store) idAtLocked(v uint64) string {
+	switch {
+	case v == s.version:
+		return s.change
+	case v > s.changesFrom && v-s.changesFrom <= uint64(len(s.changes)):
+		return s.changes[v-s.changesFrom-1].id
+	}
+	return ""
 }
 
 // maxChanges bounds the changes the store remembers for ChangesSince: a
@@ -727,13 +867,13 @@ const maxChanges = 64
 func (s *Store) ChangesSince(version uint64, epoch string) (runtime.State, bool) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if s.closed || !s.valid || s.subErr != nil || s.cmdErr != nil || epoch != s.epoch ||
+	if s.closed || !s.valid || s.subErr != nil || s.cmdErr != nil || epoch != s.epochLocked() ||
 		version < s.changesFrom || version > s.version || s.changesFrom+uint64(len(s.changes)) != s.version {
 		return runtime.State{}, false
 	}
-	st := runtime.State{Version: s.version, Epoch: s.epoch, Flags: map[string]json.RawMessage{}}
+	st := runtime.State{Version: s.version, Epoch: s.epochLocked(), Flags: map[string]json.RawMessage{}}
 	for _, ch := range s.changes[version-s.changesFrom:] {
-		maps.Copy(st.Flags, ch)
+		maps.Copy(st.Flags, ch.flags)
 	}
 	return st, true
 }

@@ -12,12 +12,16 @@ import (
 	"github.com/redis/go-redis/v9"
 )
 
-// changeMsg is the pub/sub message of one change: the new version, the
-// namespace's epoch and the new patch of every changed flag (null: entry
-// deleted).
+// changeMsg is the pub/sub message of one change (and a write script's
+// reply): the new version, the namespace's epoch, the change's random id,
+// the id of the change before it and the new patch of every changed flag
+// (null: entry deleted). The ids are "" when unknown: a writer of an
+// earlier release sets none, and a namespace it wrote to last has none.
 type changeMsg struct {
 	V uint64                     `json:"v"`
 	E string                     `json:"e"`
+	C string                     `json:"c,omitempty"`
+	P string                     `json:"p,omitempty"`
 	F map[string]json.RawMessage `json:"f"`
 }
 
@@ -101,7 +105,7 @@ func (s *Store) onMessage(payload string) {
 		s.kickCheck()
 		return
 	}
-	s.applyChange(m.E, m.V, m.F)
+	s.applyChange(m)
 }
 
 // checkLoop compares the mirror's version and epoch with Redis' every
@@ -140,7 +144,7 @@ func (s *Store) checkLoop() {
 
 func (s *Store) check(ctx context.Context) {
 	s.mu.Lock()
-	valid, mv, me, subDown := s.valid, s.version, s.epoch, s.subErr != nil
+	valid, mirror, subDown := s.valid, s.headLocked(), s.subErr != nil
 	s.mu.Unlock()
 	if subDown {
 		// The subscription loop resyncs when Redis is back; polling through
@@ -149,12 +153,12 @@ func (s *Store) check(ctx context.Context) {
 	}
 	s.registerAgain(ctx)
 	if valid {
-		v, e, err := s.getVersion(ctx)
+		h, err := s.getHead(ctx)
 		if err != nil {
 			_ = s.noteErr(err)
 			return
 		}
-		if v == mv && e == me {
+		if h.same(mirror) {
 			return
 		}
 	}

@@ -163,6 +163,20 @@ func testConflict(t *testing.T, s runtime.Store) {
 	if st.Version != v+1 || !sameJSON(st.Flags["a"], raw(`{"active":true}`)) {
 		t.Fatalf("a refused Apply wrote something: %+v", st)
 	}
+
+	// IfEpoch: the loaded epoch ("" for a store without epochs) passes;
+	// another one, even at the current version, is refused.
+	v, epoch := st.Version, st.Epoch
+	_, err = s.Apply(ctx, runtime.Change{IfVersion: v, IfEpoch: epoch + "-other", Actor: "t", Flags: map[string]json.RawMessage{"a": raw(`{"active":false}`)}})
+	if !errors.Is(err, runtime.ErrConflict) {
+		t.Fatalf("Apply with IfEpoch %q in epoch %q at the current version: err %v, want ErrConflict", epoch+"-other", epoch, err)
+	}
+	if st := load(t, s); st.Version != v || !sameJSON(st.Flags["a"], raw(`{"active":true}`)) {
+		t.Fatalf("an Apply refused for its epoch wrote something: %+v", st)
+	}
+	if _, err := s.Apply(ctx, runtime.Change{IfVersion: v, IfEpoch: epoch, Actor: "t", Flags: map[string]json.RawMessage{"a": raw(`{"active":false}`)}}); err != nil {
+		t.Fatalf("Apply with the loaded IfEpoch %q and version: %v", epoch, err)
+	}
 }
 
 func testAudit(t *testing.T, s runtime.Store) {
