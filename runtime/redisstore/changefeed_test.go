@@ -25,7 +25,7 @@ func TestChangesSince(t *testing.T) {
 	if err := s.Register(ctx, map[string]json.RawMessage{"a": raw(`{}`), "b": raw(`{}`), "c": raw(`{}`)}); err != nil {
 		t.Fatal(err)
 	}
-	st0 := mustLoad(t, s)
+	from, st0 := awaitFollowing(t, s, writer)
 	for _, ch := range []map[string]json.RawMessage{
 		{"a": raw(`{"active":false}`)},
 		{"b": raw(`{"active":true}`), "a": raw(`{"active":true}`)},
@@ -35,7 +35,10 @@ func TestChangesSince(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	waitFor(t, time.Second, "the mirror at the last write", func() bool { return mustLoad(t, s).Version == st0.Version+3 })
+	waitFor(t, time.Second, "the mirror at the last write", func() bool {
+		got, ok := s.ChangesSince(st0.Version, st0.Epoch)
+		return ok && got.Version == st0.Version+3
+	})
 	got, ok := s.ChangesSince(st0.Version, st0.Epoch)
 	if !ok || got.Version != st0.Version+3 || got.Epoch != st0.Epoch || len(got.Flags) != 3 ||
 		string(got.Flags["a"]) != `{"active":true}` || string(got.Flags["b"]) != `{"active":true}` || got.Flags["c"] != nil {
@@ -50,7 +53,7 @@ func TestChangesSince(t *testing.T) {
 	for _, tc := range []struct {
 		v uint64
 		e string
-	}{{st0.Version + 4, st0.Epoch}, {st0.Version, "another epoch"}, {st0.Version - 1, st0.Epoch}} {
+	}{{st0.Version + 4, st0.Epoch}, {st0.Version, "another epoch"}, {from.Version - 1, st0.Epoch}} {
 		if _, ok := s.ChangesSince(tc.v, tc.e); ok {
 			t.Errorf("ChangesSince(%d, %q) answered", tc.v, tc.e)
 		}
@@ -71,5 +74,33 @@ func TestChangesSince(t *testing.T) {
 	waitFor(t, time.Second, "degraded", func() bool { return s.Health() != nil })
 	if _, ok := s.ChangesSince(st.Version, st.Epoch); ok {
 		t.Error("ChangesSince answered while degraded")
+	}
+}
+
+// awaitFollowing waits until s follows change messages and returns the
+// state its change history answers from (from) and the mirror's (now). A store's start (the
+// full load after it subscribes) and a Load that meets Redis ahead of the
+// mirror reload in full, which clears the history ChangesSince answers
+// from; once the message of another store's probe write has been applied
+// on top of the mirror with no Load in between, later messages extend the
+// history.
+func awaitFollowing(t *testing.T, s, writer *redisstore.Store) (from, now runtime.State) {
+	t.Helper()
+	ctx := context.Background()
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		st := mustLoad(t, s)
+		probe, err := writer.Apply(ctx, runtime.Change{Actor: "t", Flags: map[string]json.RawMessage{"zz_probe": raw(`{}`)}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for end := time.Now().Add(500 * time.Millisecond); time.Now().Before(end); time.Sleep(time.Millisecond) {
+			if got, ok := s.ChangesSince(st.Version, st.Epoch); ok && got.Version >= probe {
+				return runtime.State{Version: st.Version, Epoch: st.Epoch}, runtime.State{Version: got.Version, Epoch: st.Epoch}
+			}
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the store does not follow messages (ChangesSince from %d never reached the probe at %d)", st.Version, probe)
+		}
 	}
 }
