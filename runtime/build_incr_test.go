@@ -112,7 +112,7 @@ func TestBuildReusesPrevious(t *testing.T) {
 			t.Fatalf("step %d: next rebuild at %v, from scratch %v", step, got.next, full.next)
 		}
 		for i := range m.Flags {
-			g, w := &got.flags[i], &full.flags[i]
+			g, w := got.flags[i], full.flags[i]
 			if g.isConst != w.isConst || g.cverd != w.cverd || g.cb != w.cb || g.cs != w.cs || g.src != w.src || g.pin != w.pin ||
 				fmt.Sprint(g.deps) != fmt.Sprint(w.deps) {
 				t.Fatalf("step %d: flag %s compiled from the previous snapshot as %+v, from scratch %+v", step, m.Flags[i].Name, *g, *w)
@@ -153,7 +153,7 @@ func TestBuildManyFlags(t *testing.T) {
 		t.Errorf("next rebuild at %v, want %v", s.next, want)
 	}
 	for i, f := range rs.m.Flags {
-		if c := &s.flags[i]; c.src != f || c.name != f.Name || len(c.rules) != 1 || !c.checkAct || !c.isConst || c.cb {
+		if c := s.flags[i]; c.src != f || c.name != f.Name || len(c.rules) != 1 || !c.checkAct || !c.isConst || c.cb {
 			t.Fatalf("flag %s compiled as %+v", f.Name, *c)
 		}
 	}

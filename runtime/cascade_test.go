@@ -55,7 +55,7 @@ func TestCascadeMatchesSeed(t *testing.T) {
 						t.Errorf("config %d %s, env %s, context %d %v: got %v (%s), seed says %v",
 							ci, cj, env, xi, ctx, got.on, s.explain(fi, a, got).Reason, want)
 					}
-					if c := &s.flags[fi]; c.isConst && c.cb != got.on {
+					if c := s.flags[fi]; c.isConst && c.cb != got.on {
 						t.Errorf("config %d: constant %v disagrees with the cascade", ci, c.cb)
 					}
 					checked++

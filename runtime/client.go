@@ -489,7 +489,7 @@ func (c *Client) storeBoolStates(s *snapshot, dst []uint32) {
 // tripped, pinned, or untargeted), so generated accessors skip building
 // the attribute values.
 func (c *Client) ConstBool(i int) (v, ok bool) {
-	f := &c.snap.Load().flags[i]
+	f := c.snap.Load().flags[i]
 	return f.cb, f.isConst
 }
 
@@ -503,14 +503,14 @@ func (c *Client) Bool(ctx context.Context, i int, a []Value) bool {
 
 // ConstString is ConstBool for string and enum flags.
 func (c *Client) ConstString(i int) (string, bool) {
-	f := &c.snap.Load().flags[i]
+	f := c.snap.Load().flags[i]
 	return f.cs, f.isConst
 }
 
 // String evaluates string or enum flag i.
 func (c *Client) String(ctx context.Context, i int, a []Value) string {
 	s := c.snap.Load()
-	f := &s.flags[i]
+	f := s.flags[i]
 	if f.isConst {
 		return f.cs
 	}
@@ -523,14 +523,14 @@ func (c *Client) String(ctx context.Context, i int, a []Value) string {
 
 // ConstInt is ConstBool for int flags.
 func (c *Client) ConstInt(i int) (int64, bool) {
-	f := &c.snap.Load().flags[i]
+	f := c.snap.Load().flags[i]
 	return f.ci, f.isConst
 }
 
 // Int evaluates int flag i.
 func (c *Client) Int(ctx context.Context, i int, a []Value) int64 {
 	s := c.snap.Load()
-	f := &s.flags[i]
+	f := s.flags[i]
 	if f.isConst {
 		return f.ci
 	}
@@ -543,14 +543,14 @@ func (c *Client) Int(ctx context.Context, i int, a []Value) int64 {
 
 // ConstFloat is ConstBool for float flags.
 func (c *Client) ConstFloat(i int) (float64, bool) {
-	f := &c.snap.Load().flags[i]
+	f := c.snap.Load().flags[i]
 	return f.cf, f.isConst
 }
 
 // Float evaluates float flag i.
 func (c *Client) Float(ctx context.Context, i int, a []Value) float64 {
 	s := c.snap.Load()
-	f := &s.flags[i]
+	f := s.flags[i]
 	if f.isConst {
 		return f.cf
 	}

@@ -196,7 +196,7 @@ func TestConstFolding(t *testing.T) {
 			m := &spec.Spec{Context: seedContext(), Flags: []*spec.Flag{&f}}
 			m.Key = m.Context[0]
 			s := mustBuild(t, m, tc.env, time.Now(), nil)
-			c := &s.flags[0]
+			c := s.flags[0]
 			if c.isConst != tc.wantConst {
 				t.Fatalf("isConst = %v, want %v", c.isConst, tc.wantConst)
 			}
@@ -227,7 +227,7 @@ func TestDependencyFolding(t *testing.T) {
 	sp := newSpec(m)
 	for _, env := range []string{"production", "dev"} {
 		s := mustBuild(t, m, env, time.Now(), nil)
-		get := func(n string) *cflag { return &s.flags[sp.byName[n]] }
+		get := func(n string) *cflag { return s.flags[sp.byName[n]] }
 		if a := get("a"); !a.isConst || a.cb {
 			t.Errorf("%s: a (depends on an off flag) not constant off", env)
 		}

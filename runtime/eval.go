@@ -100,7 +100,7 @@ type ccomp struct {
 // snapshot is an immutable compiled view of the spec, live state and pins.
 // Clients swap it atomically; readers never lock.
 type snapshot struct {
-	flags   []cflag
+	flags   []*cflag // shared with the previous snapshot where unchanged: a live change copies pointers
 	key     int
 	env     string
 	clock   func() time.Time // nil: activation dates were resolved at build time
@@ -180,7 +180,7 @@ func build(in buildInput) (*snapshot, error) {
 		// Only some live flags or pins changed since in.prev: copy it,
 		// compile and fold again what changed.
 		p := in.prev
-		s.flags = slices.Clone(p.flags)
+		s.flags = slices.Clone(p.flags) // compile replaces, never modifies, what it recompiles
 		s.next = p.next // the earliest date may have gone: a rebuild then is harmless
 		dirty = s.unpinned(in, dirty)
 		for i := range state {
@@ -197,7 +197,7 @@ func build(in buildInput) (*snapshot, error) {
 		// flag depending on it, directly or not.
 		var moved []int
 		for _, i := range dirty {
-			o, c := &p.flags[i], &s.flags[i]
+			o, c := p.flags[i], s.flags[i]
 			if o.isConst != c.isConst || o.isConst && o.constOn() != c.constOn() {
 				moved = append(moved, i)
 			}
@@ -213,7 +213,7 @@ func build(in buildInput) (*snapshot, error) {
 		}
 		return s, nil
 	}
-	s.flags = make([]cflag, len(in.live.Flags))
+	s.flags = make([]*cflag, len(in.live.Flags))
 	all := make([]int, len(s.flags))
 	for i := range all {
 		all[i] = i
@@ -309,7 +309,7 @@ func (s *snapshot) compileAll(in buildInput, todo []int, attr func(string) int) 
 		}
 	}
 	for _, i := range todo {
-		if c := &s.flags[i]; c.checkAct && in.clock == nil && (s.next.IsZero() || c.actAt.Before(s.next)) {
+		if c := s.flags[i]; c.checkAct && in.clock == nil && (s.next.IsZero() || c.actAt.Before(s.next)) {
 			s.next = c.actAt
 		}
 	}
@@ -323,8 +323,8 @@ func (s *snapshot) compile(in buildInput, i int, attr func(string) int) error {
 	if f.Name != in.spec.m.Flags[i].Name {
 		return fmt.Errorf("live spec flag %d is %q, want %q", i, f.Name, in.spec.m.Flags[i].Name)
 	}
-	c := &s.flags[i]
-	*c = cflag{pin: in.pins[i]}
+	c := &cflag{pin: in.pins[i]}
+	s.flags[i] = c
 	if p := in.prev; p != nil && i < len(p.flags) && p.flags[i].src == f && p.env == in.env {
 		c.ccomp = p.flags[i].ccomp
 	} else {
@@ -432,7 +432,7 @@ func compileFlag(in buildInput, f *spec.Flag, attr func(string) int) (*ccomp, er
 
 // fold decides whether flag i's value is constant and records it.
 func (s *snapshot) fold(i int) {
-	c := &s.flags[i]
+	c := s.flags[i]
 	if c.pin != nil {
 		c.isConst = true
 		// For dependants a pinned bool flag is on only when pinned true
@@ -458,7 +458,7 @@ func (s *snapshot) fold(i int) {
 		// Dependencies: constant off decides; constant on drops out.
 		var dyn []int
 		for _, d := range c.deps {
-			dc := &s.flags[d]
+			dc := s.flags[d]
 			if !dc.isConst {
 				dyn = append(dyn, d)
 				continue
@@ -522,7 +522,7 @@ func (c *cflag) setConst(v Value) {
 
 // decide runs the cascade for flag i over attribute values a.
 func (s *snapshot) decide(i int, a []Value) verdict {
-	c := &s.flags[i]
+	c := s.flags[i]
 	if c.isConst {
 		return c.cverd
 	}
@@ -677,7 +677,7 @@ func (e Explanation) String() string {
 
 // explain formats a verdict.
 func (s *snapshot) explain(i int, a []Value, v verdict) Explanation {
-	c := &s.flags[i]
+	c := s.flags[i]
 	e := Explanation{Flag: c.name, Value: c.value(v).Any()}
 	attrVal := func(k int) Value {
 		if k >= 0 && k < len(a) {

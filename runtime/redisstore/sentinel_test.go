@@ -40,6 +40,13 @@ func TestSentinel(t *testing.T) {
 		return err == nil && st.Version == v
 	})
 
+	// The replica must hold the first write before it takes over:
+	// replication is asynchronous, and a write it missed is lost (a
+	// failover that loses writes is TestFailoverToStaleReplica's).
+	waitFor(t, 3*time.Second, "the replica at the first write", func() bool {
+		cur, _ := redistest.Do(x.Replica.Addr(), "GET", a.Key("version"))
+		return cur == strconv.FormatUint(v, 10)
+	})
 	x.Failover()
 	// The write path moves to the new master once the clients learn of it.
 	// Until Sentinel turns the old master into a replica it still takes
