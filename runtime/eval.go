@@ -181,7 +181,7 @@ func build(in buildInput) (*snapshot, error) {
 		// compile and fold again what changed.
 		p := in.prev
 		s.flags = slices.Clone(p.flags) // compile replaces, never modifies, what it recompiles
-		s.next = p.next // the earliest date may have gone: a rebuild then is harmless
+		s.next = p.next                 // the earliest date may have gone: a rebuild then is harmless
 		dirty = s.unpinned(in, dirty)
 		for i := range state {
 			state[i] = 2
