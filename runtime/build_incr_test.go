@@ -3,6 +3,7 @@ package runtime
 import (
 	"fmt"
 	"math/rand/v2"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -156,5 +157,41 @@ func TestBuildManyFlags(t *testing.T) {
 		if c := s.flags[i]; c.src != f || c.name != f.Name || len(c.rules) != 1 || !c.checkAct || !c.isConst || c.cb {
 			t.Fatalf("flag %s compiled as %+v", f.Name, *c)
 		}
+	}
+}
+
+// TestUnpinnedChangedOnce: a flag unpinned while its live definition
+// changes is dirty once, not twice (twice, it was compiled twice, and with
+// many dirty flags by two goroutines at once).
+func TestUnpinnedChangedOnce(t *testing.T) {
+	var fl []string
+	for i := range 12 {
+		fl = append(fl, fmt.Sprintf(`"f%02d": {"active": true}`, i))
+	}
+	rs, err := LoadSpec("d.json", []byte(`{"flags": {`+strings.Join(fl, ",")+`}}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	now := time.Now()
+	prev, err := build(buildInput{spec: rs, live: rs.m, env: "production", now: now, pins: map[int]*pin{0: {val: Bool(false)}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ps, errs := spec.DecodePatches(rs.m, map[string][]byte{"f00": []byte(`{"active":false}`)})
+	if len(errs) > 0 {
+		t.Fatal(errs)
+	}
+	live, err := rs.m.Apply(ps)
+	if err != nil {
+		t.Fatal(err)
+	}
+	in := buildInput{spec: rs, live: live, env: "production", now: now, pins: map[int]*pin{}, prev: prev}
+	dirty, ok := changedSince(in)
+	if !ok {
+		t.Fatal("changedSince: one flag changed, yet a build from scratch")
+	}
+	s := &snapshot{flags: slices.Clone(prev.flags)}
+	if dirty = s.unpinned(in, dirty); !slices.Equal(dirty, []int{0}) {
+		t.Fatalf("dirty = %v, want [0]", dirty)
 	}
 }

@@ -443,21 +443,23 @@ func (c *Client) rebuildLocked() error {
 	return nil
 }
 
-// The states BindBoolStates publishes per flag.
+// The states BindBoolStates publishes per flag. StateDynamic is zero, so
+// that an entry not (yet) bound sends its reader to full evaluation.
 const (
-	StateOff     = 0 // a bool flag that is off whatever the context
-	StateOn      = 1 // a bool flag that is on whatever the context
-	StateDynamic = 2 // a flag whose value may depend on the context, or not a bool flag
+	StateDynamic = 0 // a flag whose value may depend on the context, or not a bool flag
+	StateOff     = 1 // a bool flag that is off whatever the context
+	StateOn      = 2 // a bool flag that is on whatever the context
 )
 
 // BindBoolStates keeps dst[i], for every flag index i < len(dst), equal to
 // flag i's constant state: StateOff or StateOn while bool flag i cannot
 // depend on the context (as ConstBool reports), else StateDynamic. It sets
 // dst now and stores each changed entry with sync/atomic whenever the
-// snapshot changes, before the call that changed it (Change, ToggleAs, a
-// reload) returns; readers must use atomic.LoadUint32. Generated packages
-// embed dst in their Flags, so that a bool accessor is one inlined load
-// while its flag is constant.
+// snapshot changes, in the same critical section as the swap (so before
+// ToggleAs, a reload, or a Change whose reload succeeded returns); readers
+// must use atomic.LoadUint32. Generated packages embed dst in their Flags
+// (which must therefore not be copied), so that a bool accessor is one
+// inlined load while its flag is constant.
 func (c *Client) BindBoolStates(dst []uint32) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
@@ -486,8 +488,7 @@ func (c *Client) storeBoolStates(s *snapshot, dst []uint32) {
 
 // ConstBool returns bool flag i's value when it cannot depend on the
 // context right now (inactive, not yet activated, environment excluded,
-// tripped, pinned, or untargeted), so generated accessors skip building
-// the attribute values.
+// tripped, pinned, or untargeted); BindBoolStates publishes the same.
 func (c *Client) ConstBool(i int) (v, ok bool) {
 	f := c.snap.Load().flags[i]
 	return f.cb, f.isConst
@@ -496,7 +497,7 @@ func (c *Client) ConstBool(i int) (v, ok bool) {
 // Bool evaluates bool flag i over attribute values a (in Spec.Attributes
 // order; zero Values are absent attributes). Evaluation does no I/O and
 // never blocks: ctx is not used (generated bool accessors pass
-// context.Background()), and is there for hooks that may want it.
+// context.Background() rather than spend a call argument on it).
 func (c *Client) Bool(ctx context.Context, i int, a []Value) bool {
 	return c.snap.Load().decide(i, a).on // small enough to inline: one call less
 }

@@ -245,10 +245,12 @@ func changedSince(in buildInput) ([]int, bool) {
 }
 
 // unpinned adds to dirty the flags of s (a copy of the previous snapshot)
-// pinned there and not in in.pins.
+// pinned there and not in in.pins, unless their live definition changed
+// (changedSince has them already: a flag twice in dirty would be compiled
+// twice, possibly by two goroutines at once).
 func (s *snapshot) unpinned(in buildInput, dirty []int) []int {
 	for i := range s.flags {
-		if s.flags[i].pin != nil && in.pins[i] == nil {
+		if s.flags[i].pin != nil && in.pins[i] == nil && in.live.Flags[i] == in.prev.live.Flags[i] {
 			dirty = append(dirty, i)
 		}
 	}

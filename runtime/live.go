@@ -83,10 +83,10 @@ func (c *Client) applyStateLocked(st State) {
 // the Client holds (c.version, c.epoch) to the state ch.Version and
 // ch.Epoch (ChangeFeed.ChangesSince): only the changed flags are decoded
 // and checked, with the same outcome as applyStateLocked of the whole
-// state. (Flags unchanged since c.version have the decodings and patches
-// c.version was accepted with; a refused state leaves c.version behind, so
-// its changes come again until a state is accepted.) c.decoded and
-// c.patches are updated in place.
+// state. c.decoded takes the new decodings in place even when the state is
+// refused (a decoding depends only on the raw bytes); c.patches changes
+// only when it is accepted, and a refused state leaves c.version behind, so
+// its changes come again until a state is accepted.
 func (c *Client) applyChangesLocked(ch State) {
 	if c.decoded == nil {
 		c.decoded = map[string]decodedPatch{}

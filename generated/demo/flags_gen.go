@@ -239,13 +239,24 @@ var (
 )
 
 // Flags evaluates the spec's flags: one method per flag. Create it once with
-// New and share it; it is safe for concurrent use. Close it when done.
+// New and share it (a *Flags: a copy would not follow flag changes, and go vet
+// reports one); it is safe for concurrent use. Close it when done.
 type Flags struct {
+	_ flagNoCopy
 	c *runtime.Client
 	// k holds each flag's runtime.BindBoolStates state, so that a bool
 	// accessor is one inlined atomic load while its flag is constant.
 	k [9]uint32
 }
+
+// flagNoCopy makes go vet's copylocks check report a copied Flags.
+type flagNoCopy struct{}
+
+// Lock does nothing: see flagNoCopy.
+func (*flagNoCopy) Lock() {}
+
+// Unlock does nothing: see flagNoCopy.
+func (*flagNoCopy) Unlock() {}
 
 // New returns a Flags over the embedded Spec; opts configure the runtime
 // client (store, environment, clock, logger …): see runtime.NewClient.
@@ -293,8 +304,8 @@ func (f *Flags) Explain(ctx context.Context, h runtime.Handle, c *Context) runti
 //
 // Owner: Search Team. Kind: release. Strategy: NewSearchServiceFactory.
 func (f *Flags) AdvancedSearch(ctx context.Context, c *Context) bool {
-	if v := atomic.LoadUint32(&f.k[0]); v < runtime.StateDynamic {
-		return v != runtime.StateOff
+	if v := atomic.LoadUint32(&f.k[0]); v != runtime.StateDynamic {
+		return v == runtime.StateOn
 	}
 	return f.evalAdvancedSearch(c)
 }
@@ -344,8 +355,8 @@ func (f *Flags) DiscountRate(ctx context.Context, c *Context) float64 {
 //
 // Deprecated: flag "legacy_export" expired after 2024-06-30; remove it.
 func (f *Flags) LegacyExport(ctx context.Context, c *Context) bool {
-	if v := atomic.LoadUint32(&f.k[3]); v < runtime.StateDynamic {
-		return v != runtime.StateOff
+	if v := atomic.LoadUint32(&f.k[3]); v != runtime.StateDynamic {
+		return v == runtime.StateOn
 	}
 	return f.evalLegacyExport(c)
 }
@@ -366,8 +377,8 @@ func (f *Flags) evalLegacyExport(c *Context) bool {
 //
 // Owner: SRE. Kind: kill_switch.
 func (f *Flags) MaintenanceMode(ctx context.Context, c *Context) bool {
-	if v := atomic.LoadUint32(&f.k[4]); v < runtime.StateDynamic {
-		return v != runtime.StateOff
+	if v := atomic.LoadUint32(&f.k[4]); v != runtime.StateDynamic {
+		return v == runtime.StateOn
 	}
 	return f.evalMaintenanceMode(c)
 }
@@ -401,8 +412,8 @@ func (f *Flags) MaxResults(ctx context.Context, c *Context) int64 {
 //
 // Owner: Mobile Team.
 func (f *Flags) NativeShare(ctx context.Context, c *Context) bool {
-	if v := atomic.LoadUint32(&f.k[6]); v < runtime.StateDynamic {
-		return v != runtime.StateOff
+	if v := atomic.LoadUint32(&f.k[6]); v != runtime.StateDynamic {
+		return v == runtime.StateOn
 	}
 	return f.evalNativeShare(c)
 }
@@ -423,8 +434,8 @@ func (f *Flags) evalNativeShare(c *Context) bool {
 //
 // Owner: UI Team. Kind: release.
 func (f *Flags) NewUI(ctx context.Context, c *Context) bool {
-	if v := atomic.LoadUint32(&f.k[7]); v < runtime.StateDynamic {
-		return v != runtime.StateOff
+	if v := atomic.LoadUint32(&f.k[7]); v != runtime.StateDynamic {
+		return v == runtime.StateOn
 	}
 	return f.evalNewUI(c)
 }

@@ -111,13 +111,24 @@ var (
 )
 
 // Flags evaluates the spec's flags: one method per flag. Create it once with
-// New and share it; it is safe for concurrent use. Close it when done.
+// New and share it (a *Flags: a copy would not follow flag changes, and go vet
+// reports one); it is safe for concurrent use. Close it when done.
 type Flags struct {
+	_ flagNoCopy
 	c *runtime.Client
 	// k holds each flag's runtime.BindBoolStates state, so that a bool
 	// accessor is one inlined atomic load while its flag is constant.
 	k [2]uint32
 }
+
+// flagNoCopy makes go vet's copylocks check report a copied Flags.
+type flagNoCopy struct{}
+
+// Lock does nothing: see flagNoCopy.
+func (*flagNoCopy) Lock() {}
+
+// Unlock does nothing: see flagNoCopy.
+func (*flagNoCopy) Unlock() {}
 
 // New returns a Flags over the embedded Spec; opts configure the runtime
 // client (store, environment, clock, logger …): see runtime.NewClient.
@@ -165,8 +176,8 @@ func (f *Flags) Explain(ctx context.Context, h runtime.Handle, c *Context) runti
 //
 // Owner: Search Team.
 func (f *Flags) AdvancedSearch(ctx context.Context, c *Context) bool {
-	if v := atomic.LoadUint32(&f.k[0]); v < runtime.StateDynamic {
-		return v != runtime.StateOff
+	if v := atomic.LoadUint32(&f.k[0]); v != runtime.StateDynamic {
+		return v == runtime.StateOn
 	}
 	return f.evalAdvancedSearch(c)
 }
@@ -187,8 +198,8 @@ func (f *Flags) evalAdvancedSearch(c *Context) bool {
 //
 // Owner: UI Team.
 func (f *Flags) NewUI(ctx context.Context, c *Context) bool {
-	if v := atomic.LoadUint32(&f.k[1]); v < runtime.StateDynamic {
-		return v != runtime.StateOff
+	if v := atomic.LoadUint32(&f.k[1]); v != runtime.StateDynamic {
+		return v == runtime.StateOn
 	}
 	return f.evalNewUI(c)
 }

@@ -317,19 +317,7 @@ func TestCompileGolden(t *testing.T) {
 // code, or too new, must be a compile error on the version pin, not a
 // surprise at run time.
 func TestVersionSkewFailsToCompile(t *testing.T) {
-	var minimal *goldenCase
-	for _, c := range goldenCases(t) {
-		if c.name == "minimal" {
-			minimal = c
-		}
-	}
-	if minimal == nil {
-		t.Fatal("no testdata/minimal.txtar")
-	}
-	src, ok := minimal.file("out/flags_gen.go")
-	if !ok {
-		t.Fatal("minimal.txtar has no out/flags_gen.go")
-	}
+	src := minimalGenerated(t)
 	root, err := filepath.Abs("../..")
 	if err != nil {
 		t.Fatal(err)
@@ -378,4 +366,48 @@ func TestVersionSkewFailsToCompile(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestCopiedFlagsFailsVet: a copied Flags would keep the bool states of the
+// moment it was copied (runtime.BindBoolStates updates the original's), so
+// go vet's copylocks check must report the copy.
+func TestCopiedFlagsFailsVet(t *testing.T) {
+	src := minimalGenerated(t)
+	main := []byte(`package main
+
+import (
+	"context"
+	"fmt"
+
+	"example.com/c/out"
+)
+
+func main() {
+	f := out.MustNew()
+	defer f.Close()
+	cp := *f
+	fmt.Println(cp.DarkMode(context.Background(), nil))
+}
+`)
+	goCmd := testModule(t, map[string][]byte{"out/flags_gen.go": src, "main.go": main})
+	out, err := goCmd("vet", ".")
+	if err == nil || !strings.Contains(out, "copies lock") {
+		t.Fatalf("go vet does not report a copied Flags (err %v):\n%s", err, out)
+	}
+}
+
+// minimalGenerated returns the generated file of testdata/minimal.txtar.
+func minimalGenerated(t *testing.T) []byte {
+	t.Helper()
+	for _, c := range goldenCases(t) {
+		if c.name == "minimal" {
+			src, ok := c.file("out/flags_gen.go")
+			if !ok {
+				t.Fatal("minimal.txtar has no out/flags_gen.go")
+			}
+			return src
+		}
+	}
+	t.Fatal("no testdata/minimal.txtar")
+	return nil
 }

@@ -121,13 +121,24 @@ var (
 )
 
 // Flags evaluates the spec's flags: one method per flag. Create it once with
-// New and share it; it is safe for concurrent use. Close it when done.
+// New and share it (a *Flags: a copy would not follow flag changes, and go vet
+// reports one); it is safe for concurrent use. Close it when done.
 type Flags struct {
+	_ flagNoCopy
 	c *runtime.Client
 	// k holds each flag's runtime.BindBoolStates state, so that a bool
 	// accessor is one inlined atomic load while its flag is constant.
 	k [7]uint32
 }
+
+// flagNoCopy makes go vet's copylocks check report a copied Flags.
+type flagNoCopy struct{}
+
+// Lock does nothing: see flagNoCopy.
+func (*flagNoCopy) Lock() {}
+
+// Unlock does nothing: see flagNoCopy.
+func (*flagNoCopy) Unlock() {}
 
 // New returns a Flags over the embedded Spec; opts configure the runtime
 // client (store, environment, clock, logger …): see runtime.NewClient.
@@ -173,8 +184,8 @@ func (f *Flags) Explain(ctx context.Context, h runtime.Handle, c *Context) runti
 //
 // Strategy: NewSearchServiceFactory.
 func (f *Flags) AdvancedSearch(ctx context.Context, c *Context) bool {
-	if v := atomic.LoadUint32(&f.k[0]); v < runtime.StateDynamic {
-		return v != runtime.StateOff
+	if v := atomic.LoadUint32(&f.k[0]); v != runtime.StateDynamic {
+		return v == runtime.StateOn
 	}
 	return f.evalAdvancedSearch(c)
 }
@@ -200,8 +211,8 @@ func (f *Flags) CheckoutButton(ctx context.Context, c *Context) string {
 
 // DarkMode reports whether flag "dark_mode" is on for c.
 func (f *Flags) DarkMode(ctx context.Context, c *Context) bool {
-	if v := atomic.LoadUint32(&f.k[2]); v < runtime.StateDynamic {
-		return v != runtime.StateOff
+	if v := atomic.LoadUint32(&f.k[2]); v != runtime.StateDynamic {
+		return v == runtime.StateOn
 	}
 	return f.evalDarkMode(c)
 }
@@ -218,8 +229,8 @@ func (f *Flags) evalDarkMode(c *Context) bool {
 
 // Everyone reports whether flag "everyone" is on for c.
 func (f *Flags) Everyone(ctx context.Context, c *Context) bool {
-	if v := atomic.LoadUint32(&f.k[3]); v < runtime.StateDynamic {
-		return v != runtime.StateOff
+	if v := atomic.LoadUint32(&f.k[3]); v != runtime.StateDynamic {
+		return v == runtime.StateOn
 	}
 	return f.evalEveryone(c)
 }
@@ -238,8 +249,8 @@ func (f *Flags) evalEveryone(c *Context) bool {
 //
 // Strategy: NewForgottenFactory.
 func (f *Flags) Forgotten(ctx context.Context, c *Context) bool {
-	if v := atomic.LoadUint32(&f.k[4]); v < runtime.StateDynamic {
-		return v != runtime.StateOff
+	if v := atomic.LoadUint32(&f.k[4]); v != runtime.StateDynamic {
+		return v == runtime.StateOn
 	}
 	return f.evalForgotten(c)
 }
@@ -260,8 +271,8 @@ func (f *Flags) evalForgotten(c *Context) bool {
 //
 // Deprecated: flag "legacy_export" expired after 2024-06-30; remove it.
 func (f *Flags) LegacyExport(ctx context.Context, c *Context) bool {
-	if v := atomic.LoadUint32(&f.k[5]); v < runtime.StateDynamic {
-		return v != runtime.StateOff
+	if v := atomic.LoadUint32(&f.k[5]); v != runtime.StateDynamic {
+		return v == runtime.StateOn
 	}
 	return f.evalLegacyExport(c)
 }
@@ -278,8 +289,8 @@ func (f *Flags) evalLegacyExport(c *Context) bool {
 
 // NewUI reports whether flag "new_ui" is on for c.
 func (f *Flags) NewUI(ctx context.Context, c *Context) bool {
-	if v := atomic.LoadUint32(&f.k[6]); v < runtime.StateDynamic {
-		return v != runtime.StateOff
+	if v := atomic.LoadUint32(&f.k[6]); v != runtime.StateDynamic {
+		return v == runtime.StateOn
 	}
 	return f.evalNewUI(c)
 }
