@@ -40,12 +40,7 @@ audit trail (every flag's patch before it, and null after).
 				if strings.TrimSpace(o.reason) == "" {
 					return Usagef("-reason is required: say why, for the audit trail")
 				}
-				actor, err := o.whoAmI()
-				if err != nil {
-					return err
-				}
-				o.write = true
-				s, err := o.open(env)
+				s, actor, err := o.openWrite(env)
 				if err != nil {
 					return err
 				}
