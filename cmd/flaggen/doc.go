@@ -339,6 +339,25 @@
 //	-namespace NS  the flaggen namespace; default $FLAGGEN_NAMESPACE, else "default"
 //	-timeout D     give up on Redis after D; default 5s
 //
+// # reset-live
+//
+//	flaggen reset-live -reason TEXT [-actor NAME] [-spec FILE] [-redis URL] [-namespace NS] [-timeout D]
+//
+// Reset-live deletes every flag's live patch, and the shared counters of the
+// spec's flags, in one atomic, audited write: every flag serves the spec as
+// written, kill switches included. After Redis loses its data the running
+// instances write back the live state they held; reset-live is the way to
+// start from the spec on purpose: it starts a new epoch marked as an
+// operator's reset, which no instance restores over.
+//
+//	-reason TEXT   why the live state is cleared, for the audit trail (required)
+//	-actor NAME    who makes the change, for the audit trail; default: the OS user
+//	-spec FILE     check against FILE; default $FLAGGEN_SPEC, else the spec the apps recorded
+//	-redis URL     the Redis holding the live state (redis://, redis+cluster://,
+//	               redis+sentinel://); default $FLAGGEN_REDIS_URL
+//	-namespace NS  the flaggen namespace; default $FLAGGEN_NAMESPACE, else "default"
+//	-timeout D     give up on Redis after D; default 5s
+//
 // # audit
 //
 //	flaggen audit [NAME] [-n N] [-json] [-spec FILE] [-redis URL] [-namespace NS] [-timeout D]

@@ -113,6 +113,18 @@ func (o *opsOpts) whoAmI() (string, error) {
 	return "", Usagef("cannot tell who you are for the audit trail: pass -actor NAME")
 }
 
+// openWrite opens the session of a write command (open, counting the app
+// instances subscribed) and returns it with the actor (whoAmI).
+func (o *opsOpts) openWrite(env *Env) (*session, string, error) {
+	actor, err := o.whoAmI()
+	if err != nil {
+		return nil, "", err
+	}
+	o.write = true
+	s, err := o.open(env)
+	return s, actor, err
+}
+
 func firstNonEmpty(s ...string) string {
 	for _, x := range s {
 		if x != "" {

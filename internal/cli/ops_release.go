@@ -155,12 +155,7 @@ func printRelease(env *Env, o *opsOpts, in *runtime.Inspection, name string) err
 }
 
 func runReleaseSet(env *Env, o *opsOpts, name string, on bool) error {
-	actor, err := o.whoAmI()
-	if err != nil {
-		return err
-	}
-	o.write = true
-	s, err := o.open(env)
+	s, actor, err := o.openWrite(env)
 	if err != nil {
 		return err
 	}

@@ -384,12 +384,7 @@ const maxWriteAttempts = 10
 // on condition that the live state is still the one read (else it reads
 // again), then prints the flag's new state.
 func runWrite(env *Env, o *opsOpts, flagName string, plan writePlan) error {
-	actor, err := o.whoAmI()
-	if err != nil {
-		return err
-	}
-	o.write = true
-	s, err := o.open(env)
+	s, actor, err := o.openWrite(env)
 	if err != nil {
 		return err
 	}

@@ -71,6 +71,10 @@
 //	                               name, e.g. flags.json), source (verbatim), sha256 (hex, of
 //	                               source), time (RFC 3339). The flaggen CLI reads it when it is
 //	                               given no -spec (HGET flaggen:{NS}:spec source)
+//	flaggen:{NS}:restored          hash: how the current epoch's live state came back after a data
+//	                               loss, or began on purpose (see Data loss): epoch, kind ("restore"
+//	                               or "wipe"), and from_epoch, from_version, instance, version (a
+//	                               restore) or actor, version (a wipe)
 //
 // An operator who edits flaggen:{NS}:patches by hand should also INCR
 // flaggen:{NS}:version so that instances reload within the check interval
@@ -83,20 +87,59 @@
 // # Data loss
 //
 // When Redis loses the namespace's data (a restart without persistence,
-// FLUSHALL), the epoch key goes with it: the next write stores a new epoch
-// and versions count from 1 again. A store that sees another epoch than its
-// own treats the namespace as reset: it logs a warning ("Redis lost this
-// namespace's live state", with old_epoch, old_version, new_epoch and
-// new_version), takes what Redis holds now, registers its flags again
-// (those given to Register: the spec's) and records the last recorded spec
-// again. The previous live state is gone:
-// apps serve the spec plus whatever is written afterwards, and Health is
-// not degraded by it. A change prepared from a state of the previous epoch
+// FLUSHALL), the epoch key goes with it: the next write stores a new epoch.
+// A store that reads another epoch (or none) than its mirror's at a full
+// load (at its version check, the resync after its subscription
+// reconnects, or Load, so before every runtime write) treats it as a data
+// loss. Before its mirror takes what Redis holds, so that its runtime
+// Clients never serve the spec in between, it writes the live state it
+// held back, once, with one Lua script (the restore) that writes only:
+//
+//   - when the namespace is not in the mirror's epoch, and its epoch was
+//     not started by ResetLive (an operator's reset is never undone);
+//   - when no restore of the current epoch came from an equal or higher
+//     version: of several instances that detect the loss at once exactly
+//     one wins, and an instance that held a later version replaces the
+//     restore of an earlier one;
+//   - the flags that no audited write changed since the loss: a change by
+//     an operator or a monitor made after the loss, before or after a
+//     restore, is never replaced. Patches registered since (the spec's
+//     defaults, which are not audited) are; registration never overwrites
+//     an entry, and a store registers its flags again only after its
+//     restore;
+//   - when the audit stream holds at most 1000 entries, each naming its
+//     flags: a longer one survived, so this is no data loss (the epoch key
+//     deleted by hand, see below), and nothing is restored.
+//
+// A restore never deletes an entry. It sets the version to the restored
+// version + 1 (or the current one + 1 when that is higher), so that
+// versions keep counting past the lost history, appends an audit entry
+// (actor "flaggen-restore@" followed by Store.Instance; reason "restored
+// live state version N (epoch E) from instance … after data loss"; a
+// "restore" field), publishes the change and records flaggen:{NS}:restored.
+// The store logs what became of its restore at WARN (restored) or INFO
+// (another instance's restore, an operator's reset), then follows the
+// namespace. A change prepared from a state of the previous epoch
 // (runtime.Change.IfEpoch, set by the runtime with IfVersion) is refused
-// with runtime.ErrConflict even when the new epoch's version came back to
-// its IfVersion; the runtime then prepares it again over the new state. A
-// restart is noticed when the change subscription
-// reconnects, a FLUSHALL at the next write or version check.
+// with runtime.ErrConflict; the runtime then prepares it again over the
+// restored state. Shared counters (the monitors') are not restored: they
+// count from zero again, while a flag a monitor tripped stays off, since
+// "tripped" is part of its patch. A data loss is noticed when the change
+// subscription reconnects (a restart), a FLUSHALL at the next write or
+// version check.
+//
+// WithRestoreOnDataLoss(false) turns restores off: the store then logs a
+// warning ("Redis lost this namespace's live state", with old_epoch,
+// old_version, new_epoch and new_version), takes what Redis holds now,
+// registers its flags again (those given to Register: the spec's) and
+// records the last recorded spec again: apps serve the spec plus whatever
+// is written afterwards. Health is not degraded by a data loss either way.
+//
+// To start from the spec on purpose, call ResetLive (the CLI's "flaggen
+// reset-live"): it deletes every patch, starts a new epoch marked as a
+// reset in flaggen:{NS}:restored, and audits and publishes it, so that the
+// running instances take the spec and register its flags again instead of
+// restoring what they held.
 //
 // # Failover to a replica that missed writes
 //
@@ -124,7 +167,10 @@
 // that version by another change. Nothing is written to Redis for it (a
 // write to a demoted master that still answers for a while would make it
 // resynchronize in full later). Writes lost with the old master stay
-// lost: apps serve what the promoted replica holds, plus later changes. A
+// lost: apps serve what the promoted replica holds, plus later changes.
+// Unlike a data loss, a failover keeps the epoch, so nothing is restored:
+// the promoted replica holds a history of the namespace's own, which the
+// stores follow rather than overwrite. A
 // store that reads from the demoted master while it still answers (before
 // Sentinel turns it into a replica) may take its state for a while, and
 // the new master's after.
@@ -134,4 +180,9 @@
 // for another history at all. While they remain, a failover to a stale
 // replica can still need the manual step: DEL flaggen:{NS}:epoch; every
 // store reloads at its next check, and the next write starts a new epoch.
+// A store of this release takes that for a data loss, but finds the audit
+// stream the failover kept and restores at most the flags it does not
+// name (with more than 1000 entries, nothing); to be sure nothing is
+// restored, give the stores WithRestoreOnDataLoss(false), or run
+// "flaggen reset-live" instead when the spec is the state wanted.
 package redisstore

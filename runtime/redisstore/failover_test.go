@@ -19,11 +19,12 @@ import (
 
 // TestIfEpochConflict checks that a compare-and-set prepared in one epoch
 // is refused once Redis lost the namespace's data, even when the new
-// epoch's version came back to the one the change was prepared at.
+// epoch's version came back to the one the change was prepared at (s does
+// not restore its state, which would move the version past it).
 func TestIfEpochConflict(t *testing.T) {
 	srv := redistest.Start(t)
 	ctx := context.Background()
-	s := newStore(t, srv.Addr())
+	s := newStore(t, srv.Addr(), redisstore.WithRestoreOnDataLoss(false))
 	for _, p := range []string{`{"active":true}`, `{"active":false}`} {
 		if _, err := s.Apply(ctx, runtime.Change{Actor: "t", Flags: map[string]json.RawMessage{"x": raw(p)}}); err != nil {
 			t.Fatal(err)
@@ -223,6 +224,10 @@ func TestFailoverToStaleReplica(t *testing.T) {
 				if n := strings.Count(out, "failed over to a replica that missed writes"); n != 1 || strings.Contains(out, "old_epoch=") {
 					t.Errorf("store %d logged %d failovers (want 1) or a data loss:\n%s", i, n, out)
 				}
+			}
+			// A failover is no data loss: nothing is restored over it.
+			if r := auditBy(t, stores[0], restoreActor); len(r) != 0 {
+				t.Errorf("restored over a failover: %+v", r)
 			}
 
 			// Later changes keep arriving.

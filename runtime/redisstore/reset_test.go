@@ -13,11 +13,12 @@ import (
 	"github.com/flaggen/flaggen/runtime/redisstore"
 )
 
-// TestDataLoss checks that the kill switch keeps working after Redis lost
-// the namespace's data, whose version then counts from 1 again: two
+// TestDataLoss checks that, with restores turned off
+// (WithRestoreOnDataLoss(false)), the kill switch keeps working after Redis
+// lost the namespace's data, whose version then counts from 1 again: two
 // runtime Clients over two stores recover (healthy), fall back to the
-// spec, re-register the spec's flags, and follow changes made afterwards
-// even when their versions are below the lost ones.
+// spec, re-register the spec's flags, restore nothing, and follow changes
+// made afterwards even when their versions are below the lost ones.
 //
 // After a crash the clients first recover (the dropped subscription makes
 // each store resync), then the kill switch is used. A FLUSHALL drops no
@@ -43,8 +44,8 @@ func TestDataLoss(t *testing.T) {
 			srv := redistest.Start(t)
 			ctx := context.Background()
 			logs := &syncBuffer{}
-			s1 := newStore(t, srv.Addr(), redisstore.WithLogger(slog.New(slog.NewTextHandler(logs, nil))))
-			s2 := newStore(t, srv.Addr())
+			s1 := newStore(t, srv.Addr(), redisstore.WithLogger(slog.New(slog.NewTextHandler(logs, nil))), redisstore.WithRestoreOnDataLoss(false))
+			s2 := newStore(t, srv.Addr(), redisstore.WithRestoreOnDataLoss(false))
 			c1, c2 := newRuntime(t, s1), newRuntime(t, s2)
 			eval := func(c *runtime.Client, name string) bool { return c.Evaluate(ctx, name, nil) == true }
 
@@ -105,6 +106,9 @@ func TestDataLoss(t *testing.T) {
 			}
 			if l := logs.String(); !strings.Contains(l, "lost") || !strings.Contains(l, "old_epoch") {
 				t.Fatalf("no warning about the lost live state in the log:\n%s", l)
+			}
+			if r := auditBy(t, s1, restoreActor); len(r) != 0 {
+				t.Fatalf("restored with WithRestoreOnDataLoss(false): %+v", r)
 			}
 		})
 	}

@@ -50,6 +50,7 @@ type options struct {
 	feedbackMaxLen int64
 	logger         *slog.Logger
 	clock          func() time.Time
+	noRestore      bool // WithRestoreOnDataLoss(false)
 }
 
 // WithNamespace sets the namespace whose keys the store uses (default
@@ -126,6 +127,9 @@ type Store struct {
 	// record is the spec last recorded (RecordSpec), recorded again with
 	// the flags after a namespace reset.
 	record *specRecord
+	// rs is the store's part in restoring live state after data loss
+	// (restore.go).
+	rs restoreState
 }
 
 type keys struct {
@@ -190,6 +194,7 @@ func New(client redis.UniversalClient, opts ...Option) (*Store, error) {
 		bad:        map[string]string{},
 		cmdErr:     errNotLoaded,
 		since:      time.Now(),
+		rs:         restoreState{instance: newInstance()},
 	}
 	s.ctx, s.cancel = context.WithCancel(context.Background())
 	s.wg.Add(2)
@@ -203,7 +208,8 @@ func (s *Store) Namespace() string { return s.o.namespace }
 
 // Key returns the Redis key (or pub/sub channel) of the named part of the
 // namespace: "patches", "version", "epoch", "lastchange", "audit", "changes",
-// "counters:<flag>", "feedback:<flag>" or "spec" — for operators and tests.
+// "counters:<flag>", "feedback:<flag>", "spec" or "restored" — for
+// operators and tests.
 func (s *Store) Key(part string) string { return "flaggen:{" + s.o.namespace + "}:" + part }
 
 // Health reports whether the store is in step with Redis: nil once it has
@@ -413,6 +419,11 @@ func (s *Store) fullLoadThen(ctx context.Context, copy bool, between func()) (ru
 		flags[name] = json.RawMessage(buf[start:len(buf):len(buf)])
 	}
 	s.checkMalformed(flags)
+	if again, err := s.restoreAfterLoss(ctx, h, gen); err != nil {
+		return runtime.State{}, err
+	} else if again {
+		return s.fullLoadThen(ctx, copy, between)
+	}
 	if between != nil {
 		between()
 	}
@@ -484,10 +495,7 @@ func (s *Store) install(h head, flags map[string]json.RawMessage, gen uint64) {
 		s.reregister = len(s.registered) > 0
 		s.kickCheck()
 	default:
-		s.o.logger.Warn("flaggen: Redis lost this namespace's live state (restarted without persistence, or flushed); "+
-			"the previous live state is gone: apps serve the spec plus the changes made from now on, "+
-			"and the spec's flags are registered again",
-			"namespace", s.o.namespace, "old_epoch", s.epoch, "old_version", s.version, "new_epoch", h.epoch, "new_version", h.version)
+		s.logResetLocked(h)
 		if s.epoch != "" {
 			s.retired = append(s.retired, s.epoch)
 			if len(s.retired) > 8 {
