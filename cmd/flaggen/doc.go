@@ -140,7 +140,11 @@
 //	                                            master's name (the master's own credentials
 //	                                            as &username=…&password=…)
 //
-// (rediss+cluster:// and rediss+sentinel:// for TLS.) Names and values are
+// (rediss+cluster:// and rediss+sentinel:// for TLS.) Every message, log
+// line and usage text shows a URL with its passwords (the user
+// information's, password=, sentinel_password=; a lone user information,
+// the legacy form of a password) as xxxxx, and never quotes a parser's
+// error that would show them. Names and values are
 // checked against the spec before anything is written: the spec the apps
 // run, which every app records in its namespace at start-up
 // (flaggen:{NS}:spec), so -spec is optional once an app has run there.

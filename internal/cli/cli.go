@@ -5,8 +5,11 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"os"
 	"sort"
 	"strings"
+
+	"github.com/flaggen/flaggen/internal/redisurl"
 )
 
 // Command is one flaggen command. Each command lives in its own file of this
@@ -93,7 +96,12 @@ func Positioned(err error) error { return &positioned{err: err} }
 
 // Main runs the flaggen command line with args (without the program name)
 // and returns the process exit status: 0 success, 1 failure, 2 usage error.
+//
+// Standard error is scrubbed of the credentials of every Redis URL the
+// command may have been given ($FLAGGEN_REDIS_URL, -redis, any argument
+// with "://"), whatever prints there: messages, warnings, logs.
 func Main(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+	stderr = redisurl.ScrubWriter(stderr, append(redisurl.InArgs(args, "redis"), os.Getenv(envRedisURL))...)
 	env := &Env{Stdin: stdin, Stdout: stdout, Stderr: stderr}
 	if len(args) == 0 {
 		usage(stderr)

@@ -116,7 +116,7 @@ func setupLint(fs *flag.FlagSet) func(*Env, []string) error {
 				if sess.store.Health() != nil {
 					return sess.wrapRedis(le.Err) // "redis at URL unreachable: …"
 				}
-				return fmt.Errorf("reading the live state in %s: %v", sess.where, le.Err)
+				return fmt.Errorf("reading the live state in %s: %v", sess.where, sess.hide(le.Err))
 			}
 			return printLint(env, diags, err, *warn)
 		}

@@ -21,6 +21,7 @@ import (
 
 	"github.com/redis/go-redis/v9"
 
+	"github.com/flaggen/flaggen/internal/redisurl"
 	"github.com/flaggen/flaggen/runtime"
 	"github.com/flaggen/flaggen/runtime/redisstore"
 )
@@ -49,7 +50,8 @@ const redisURLHelp = `-redis URL forms (parsed by go-redis; -timeout sets its ti
                                             Sentinel: the Sentinels' addresses and the
                                             master's name (the master's own credentials:
                                             &username=…&password=…)
-(rediss+cluster:// and rediss+sentinel:// for TLS.)`
+(rediss+cluster:// and rediss+sentinel:// for TLS.) Messages show a URL with
+its passwords (user information, password=, sentinel_password=) as xxxxx.`
 
 // opsEnvHelp ends the description of every operator command.
 const opsEnvHelp = `The live state is the Redis at -redis (default $` + envRedisURL + `), namespace
@@ -128,8 +130,9 @@ type session struct {
 	spec    *runtime.Spec
 	store   *redisstore.Store
 	rdb     redis.UniversalClient
-	where   string // "redis at URL (namespace NS)", password redacted
-	url     string // redacted URL
+	where   string // "redis at URL (namespace NS)", credentials redacted
+	url     string // the URL, credentials redacted (redisurl.Redact)
+	rawURL  string // the URL as given: never shown, only scrubbed from errors
 	ns      string
 	timeout time.Duration
 	log     *slog.Logger
@@ -214,7 +217,7 @@ func (s *session) useSpec(env *Env, arg specArg) error {
 		s.spec = arg.spec
 		switch {
 		case err != nil:
-			fmt.Fprintf(env.Stderr, "flaggen: warning: cannot compare %s %s with the spec recorded in namespace %s: %v\n", arg.origin, arg.file, s.ns, unwrapDegraded(err))
+			fmt.Fprintf(env.Stderr, "flaggen: warning: cannot compare %s %s with the spec recorded in namespace %s: %v\n", arg.origin, arg.file, s.ns, s.hide(unwrapDegraded(err)))
 		case ok && !sameSpec(arg.src, src):
 			fmt.Fprintf(env.Stderr, "flaggen: warning: %s %s (sha256 %.12s) differs from the spec the apps recorded in namespace %s (%s, sha256 %.12s); using %s\n",
 				arg.origin, arg.file, runtime.SpecSHA256(arg.src), s.ns, file, runtime.SpecSHA256(src), arg.origin)
@@ -225,7 +228,7 @@ func (s *session) useSpec(env *Env, arg specArg) error {
 		if s.store.Health() != nil {
 			return s.wrapRedis(err)
 		}
-		return fmt.Errorf("reading the spec recorded in namespace %s at %s: %v", s.ns, s.url, unwrapDegraded(err))
+		return fmt.Errorf("reading the spec recorded in namespace %s at %s: %v", s.ns, s.url, s.hide(unwrapDegraded(err)))
 	}
 	if !ok {
 		return fmt.Errorf("no spec recorded in namespace %s at %s: start an app with this namespace or pass -spec FILE", s.ns, s.url)
@@ -252,13 +255,14 @@ func sameSpec(a, b []byte) bool {
 // instances subscribed to the namespace's change channel (before its own
 // store subscribes).
 func connect(env *Env, rawURL, ns string, timeout time.Duration, countSubs bool) (*session, error) {
-	shown := redactURL(rawURL)
+	shown := redisurl.Redact(rawURL)
 	if timeout <= 0 {
 		return nil, Usagef("-timeout must be positive")
 	}
 	rdb, err := newRedisClient(rawURL, timeout)
 	if err != nil {
-		return nil, Usagef("-redis %s: %v", shown, err)
+		// The parsers' errors quote the URL: never show them as they are.
+		return nil, Usagef("-redis %s: %v", shown, redisurl.Error(err, rawURL))
 	}
 	var subs int64
 	var subsErr error
@@ -269,19 +273,19 @@ func connect(env *Env, rawURL, ns string, timeout time.Duration, countSubs bool)
 	store, err := redisstore.New(rdb, redisstore.WithNamespace(ns), redisstore.WithLogger(quiet))
 	if err != nil {
 		rdb.Close()
-		return nil, fmt.Errorf("redis at %s: %v", shown, err)
+		return nil, fmt.Errorf("redis at %s: %v", shown, redisurl.Error(err, rawURL))
 	}
 	s := &session{
-		store: store, rdb: rdb, url: shown, ns: ns, timeout: timeout,
+		store: store, rdb: rdb, url: shown, rawURL: rawURL, ns: ns, timeout: timeout,
 		where: fmt.Sprintf("redis at %s (namespace %s)", shown, ns),
 		log:   errorLogger(env.Stderr),
-		subs:  subs, subsErr: subsErr,
+		subs:  subs, subsErr: redisurl.Error(subsErr, rawURL),
 	}
 	ctx, cancel := s.ctx()
 	defer cancel()
 	if s.state, err = store.Load(ctx); err != nil {
 		s.close()
-		return nil, fmt.Errorf("redis at %s unreachable: %v", shown, unwrapDegraded(err))
+		return nil, fmt.Errorf("redis at %s unreachable: %v", shown, s.hide(unwrapDegraded(err)))
 	}
 	return s, nil
 }
@@ -424,27 +428,6 @@ func unwrapDegraded(err error) error {
 	return errors.New(msg)
 }
 
-// redactURL hides the passwords in a Redis URL: the user information's
-// and a Sentinel URL's password= option.
-func redactURL(raw string) string {
-	u, err := url.Parse(raw)
-	if err != nil {
-		return raw
-	}
-	q := u.Query()
-	if q.Has("password") {
-		for _, kv := range strings.Split(u.RawQuery, "&") {
-			if k, _, _ := strings.Cut(kv, "="); k == "password" {
-				u.RawQuery = strings.Replace(u.RawQuery, kv, "password=xxxxx", 1)
-			}
-		}
-	}
-	if u.User == nil && !q.Has("password") {
-		return raw
-	}
-	return u.Redacted()
-}
-
 func (s *session) ctx() (context.Context, context.CancelFunc) {
 	return context.WithTimeout(context.Background(), s.timeout)
 }
@@ -454,15 +437,19 @@ func (s *session) close() {
 	s.rdb.Close()
 }
 
+// hide returns err scrubbed of the credentials of the session's URL
+// (redisurl.Error): for every error from Redis or go-redis shown.
+func (s *session) hide(err error) error { return redisurl.Error(err, s.rawURL) }
+
 // wrapRedis turns a failed Redis exchange into the unreachable error.
 func (s *session) wrapRedis(err error) error {
 	if err == nil {
 		return nil
 	}
 	if s.store.Health() != nil {
-		return fmt.Errorf("redis at %s unreachable: %v", s.url, unwrapDegraded(err))
+		return fmt.Errorf("redis at %s unreachable: %v", s.url, s.hide(unwrapDegraded(err)))
 	}
-	return err
+	return s.hide(err)
 }
 
 // operatorStore is the store of a Client that writes on an operator's
