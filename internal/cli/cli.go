@@ -139,16 +139,16 @@ func Main(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	case errors.As(err, &ee):
 		return ee.code
 	case errors.As(err, &pe):
-		fmt.Fprintln(stderr, strings.TrimRight(pe.Error(), "\n"))
+		fmt.Fprintln(stderr, shownLines(strings.TrimRight(pe.Error(), "\n")))
 		return 1
 	default:
-		fmt.Fprintf(stderr, "flaggen: %v\n", err)
+		fmt.Fprintf(stderr, "flaggen: %s\n", shownLines(err.Error()))
 		return 1
 	}
 }
 
 func usageFailure(w io.Writer, c *Command, err error) int {
-	fmt.Fprintf(w, "flaggen %s: %v\nusage: flaggen %s %s\nRun 'flaggen %s -h' for details.\n", c.Name, err, c.Name, c.Args, c.Name)
+	fmt.Fprintf(w, "flaggen %s: %s\nusage: flaggen %s %s\nRun 'flaggen %s -h' for details.\n", c.Name, shownLines(err.Error()), c.Name, c.Args, c.Name)
 	return 2
 }
 

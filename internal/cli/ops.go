@@ -75,6 +75,7 @@ type opsOpts struct {
 	specFile, redisURL, namespace string
 	timeout                       time.Duration
 	actor                         string // write commands
+	actorSet                      bool   // -actor given (even empty)
 	reason                        string // write commands
 	json                          bool   // read commands
 	write                         bool   // set by write commands: count the apps subscribed
@@ -92,7 +93,10 @@ func addOps(fs *flag.FlagSet) *opsOpts {
 
 // addActor declares -actor and -reason for a write command.
 func (o *opsOpts) addActor(fs *flag.FlagSet, reasonUsage string) {
-	fs.StringVar(&o.actor, "actor", "", "record `NAME` in the audit trail as who makes the change (default: the OS\nuser, $USER)")
+	fs.Func("actor", "record `NAME` in the audit trail as who makes the change (default: the OS\nuser, $USER; not blank, no control characters)", func(v string) error {
+		o.actor, o.actorSet = v, true
+		return nil
+	})
 	fs.StringVar(&o.reason, "reason", "", reasonUsage)
 }
 
@@ -101,18 +105,34 @@ func (o *opsOpts) addJSON(fs *flag.FlagSet) {
 	fs.BoolVar(&o.json, "json", false, "print JSON instead of text")
 }
 
-// whoAmI returns -actor, else the OS user.
+// whoAmI returns -actor, else the OS user, for the audit trail. It refuses
+// a blank actor, and an actor or -reason with a control character
+// (checkAuditText): the audit trail shows them as text, one entry a line.
 func (o *opsOpts) whoAmI() (string, error) {
-	if o.actor != "" {
-		return o.actor, nil
+	actor, from := o.actor, "-actor"
+	if !o.actorSet {
+		actor, from = os.Getenv("USER"), "$USER"
+		if actor == "" {
+			if u, err := user.Current(); err == nil {
+				actor, from = u.Username, "the OS user name"
+			}
+		}
 	}
-	if u := os.Getenv("USER"); u != "" {
-		return u, nil
+	switch {
+	case strings.TrimSpace(actor) == "" && o.actorSet:
+		return "", Usagef("-actor must name who makes the change, not be blank")
+	case strings.TrimSpace(actor) == "" && actor != "":
+		return "", Usagef("cannot tell who you are for the audit trail (%s is blank): pass -actor NAME", from)
+	case actor == "":
+		return "", Usagef("cannot tell who you are for the audit trail: pass -actor NAME")
 	}
-	if u, err := user.Current(); err == nil && u.Username != "" {
-		return u.Username, nil
+	if err := checkAuditText(from, actor); err != nil {
+		return "", err
 	}
-	return "", Usagef("cannot tell who you are for the audit trail: pass -actor NAME")
+	if err := checkAuditText("-reason", o.reason); err != nil {
+		return "", err
+	}
+	return actor, nil
 }
 
 func firstNonEmpty(s ...string) string {
