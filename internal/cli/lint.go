@@ -151,7 +151,7 @@ func printLint(env *Env, diags []lint.Diagnostic, err error, warn bool) error {
 		return err
 	}
 	for _, d := range diags {
-		fmt.Fprintln(env.Stdout, d)
+		fmt.Fprintln(env.Stdout, shown(d.String())) // messages quote stored text (the last actor)
 	}
 	if len(diags) > 0 && !warn {
 		return Fail()

@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/flaggen/flaggen/internal/lint"
 	"github.com/flaggen/flaggen/internal/redistest"
 )
 
@@ -179,5 +180,16 @@ func TestGetJSONBadStoredPatch(t *testing.T) {
 	}
 	if ls.Unknown["ghost"].InvalidJSON != raw {
 		t.Errorf("ls -json unknown = %+v", ls.Unknown)
+	}
+}
+
+// TestLintFindingsEscaped: a lint finding quotes stored text (the actor of
+// the last live change); it prints on one line, escaped.
+func TestLintFindingsEscaped(t *testing.T) {
+	var out strings.Builder
+	d := lint.Diagnostic{File: "a.go", Line: 3, Message: "ready to remove; last live change 2026-01-01 by eve\nb.go:1: forged \x1b[2J"}
+	err := printLint(&Env{Stdout: &out}, []lint.Diagnostic{d}, nil, true)
+	if want := `a.go:3: ready to remove; last live change 2026-01-01 by eve\nb.go:1: forged \x1b[2J` + "\n"; err != nil || out.String() != want {
+		t.Errorf("printLint = %q, %v; want %q", out.String(), err, want)
 	}
 }
