@@ -140,7 +140,11 @@
 //	                                            master's name (the master's own credentials
 //	                                            as &username=…&password=…)
 //
-// (rediss+cluster:// and rediss+sentinel:// for TLS.) Names and values are
+// (rediss+cluster:// and rediss+sentinel:// for TLS.) Every message, log
+// line and usage text shows a URL with its passwords (the user
+// information's, password=, sentinel_password=; a lone user information,
+// the legacy form of a password) as xxxxx, and never quotes a parser's
+// error that would show them. Names and values are
 // checked against the spec before anything is written: the spec the apps
 // run, which every app records in its namespace at start-up
 // (flaggen:{NS}:spec), so -spec is optional once an app has run there.
@@ -152,7 +156,12 @@
 //	flaggen: no spec recorded in namespace NS at URL: start an app with this namespace or pass -spec FILE
 //
 // Each write is one atomic change recorded in the audit trail with -actor
-// (default: the OS user) and -reason. Options may come before or after the
+// (default: the OS user) and -reason. A blank actor, or an actor or reason
+// holding a control character (newline, tab, escape, DEL, a C1 control, a
+// bidi control), is refused with exit status 2. Text read from Redis
+// (actors, reasons, names, patches, feedback) prints with such characters
+// escaped as in a Go string ("\n", "\x1b"), so it can neither forge a line
+// nor act on the terminal. Options may come before or after the
 // positional arguments. An unreachable Redis is reported as
 //
 //	flaggen: redis at URL unreachable: …
@@ -220,6 +229,9 @@
 // applied, and where each patchable field comes from: spec, live (with the
 // spec's value beside it) or default (absent); also its state, stored live
 // patch, shared monitor counters against their thresholds and last change.
+// With -json, a stored live patch that is not valid JSON shows as
+// {"invalid_json": "RAW TEXT", "error": "WHY"} in "live" (as in ls -json's
+// "unknown").
 //
 //	-json          print JSON instead of text
 //	-spec FILE     check against FILE; default $FLAGGEN_SPEC, else the spec the apps recorded

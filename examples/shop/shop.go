@@ -19,6 +19,7 @@ import (
 	"github.com/redis/go-redis/v9"
 
 	"github.com/flaggen/flaggen/examples/shop/flags"
+	"github.com/flaggen/flaggen/internal/redisurl"
 	"github.com/flaggen/flaggen/runtime"
 	"github.com/flaggen/flaggen/runtime/redisstore"
 )
@@ -130,7 +131,9 @@ func parseArgs(args []string, stderr io.Writer) (*config, error) {
 	fs.BoolVar(&c.user.BetaProgram, "beta", true, "whether the user is in the beta program")
 	fs.StringVar(&c.env, "env", runtime.DefaultEnvironment, "the environment")
 	fs.StringVar(&c.query, "query", "test query", "the search query")
-	fs.StringVar(&c.redisURL, "redis", os.Getenv("FLAGGEN_REDIS_URL"), "share live state in the Redis at `URL` (redis://host:port/db or host:port;\ndefault $FLAGGEN_REDIS_URL, else none: a private in-memory store)")
+	// The default is read after parsing, never shown: the URL may hold a
+	// password, and -h prints the options' defaults.
+	fs.StringVar(&c.redisURL, "redis", "", "share live state in the Redis at `URL` (redis://host:port/db or host:port;\ndefault $FLAGGEN_REDIS_URL, else none: a private in-memory store)")
 	fs.StringVar(&c.ns, "namespace", cmp.Or(os.Getenv("FLAGGEN_NAMESPACE"), redisstore.DefaultNamespace), "the Redis `namespace` of the shop's flags, as the flaggen CLI's -namespace\n(default $FLAGGEN_NAMESPACE, else \"default\")")
 	fs.BoolVar(&c.watch, "watch", false, "keep running and print each change of a flag the shop uses")
 	// main.py simulates a drop of 25 + (10*time.time() % 10), 25 to 35%:
@@ -142,6 +145,11 @@ func parseArgs(args []string, stderr io.Writer) (*config, error) {
 	fs.StringVar(&c.feedback, "feedback", "", "record the user's feedback `text` about new_ui")
 	if err := fs.Parse(args); err != nil {
 		return nil, err
+	}
+	redisSet := false
+	fs.Visit(func(f *flag.Flag) { redisSet = redisSet || f.Name == "redis" })
+	if !redisSet {
+		c.redisURL = os.Getenv("FLAGGEN_REDIS_URL")
 	}
 	if fs.NArg() > 0 {
 		fmt.Fprintf(stderr, "shop: unexpected arguments %q\n", fs.Args())
@@ -164,7 +172,12 @@ func run(args []string, stdout, stderr io.Writer) int {
 
 // runContext runs the shop until it is done, or for -watch until ctx is
 // done, and returns the exit status: 0 ok, 1 failure, 2 usage.
+//
+// Standard error is scrubbed of the credentials of every Redis URL the
+// shop may have been given (-redis, $FLAGGEN_REDIS_URL, any argument with
+// "://"): errors and logs quote them.
 func runContext(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	stderr = redisurl.ScrubWriter(stderr, append(redisurl.InArgs(args, "redis"), os.Getenv("FLAGGEN_REDIS_URL"))...)
 	cfg, err := parseArgs(args, stderr)
 	if errors.Is(err, flag.ErrHelp) {
 		return 0
@@ -279,7 +292,8 @@ func redisOptions(s string) (*redis.Options, error) {
 	}
 	o, err := redis.ParseURL(s)
 	if err != nil {
-		return nil, fmt.Errorf("-redis %q: %w", s, err)
+		// The parser's errors quote the URL: never show them as they are.
+		return nil, fmt.Errorf("-redis %s: %v", redisurl.Redact(s), redisurl.Error(err, s))
 	}
 	o.DialTimeout = 200 * time.Millisecond
 	o.DialerRetries = 1

@@ -5,8 +5,11 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"os"
 	"sort"
 	"strings"
+
+	"github.com/flaggen/flaggen/internal/redisurl"
 )
 
 // Command is one flaggen command. Each command lives in its own file of this
@@ -93,7 +96,12 @@ func Positioned(err error) error { return &positioned{err: err} }
 
 // Main runs the flaggen command line with args (without the program name)
 // and returns the process exit status: 0 success, 1 failure, 2 usage error.
+//
+// Standard error is scrubbed of the credentials of every Redis URL the
+// command may have been given ($FLAGGEN_REDIS_URL, -redis, any argument
+// with "://"), whatever prints there: messages, warnings, logs.
 func Main(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+	stderr = redisurl.ScrubWriter(stderr, append(redisurl.InArgs(args, "redis"), os.Getenv(envRedisURL))...)
 	env := &Env{Stdin: stdin, Stdout: stdout, Stderr: stderr}
 	if len(args) == 0 {
 		usage(stderr)
@@ -131,16 +139,16 @@ func Main(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	case errors.As(err, &ee):
 		return ee.code
 	case errors.As(err, &pe):
-		fmt.Fprintln(stderr, strings.TrimRight(pe.Error(), "\n"))
+		fmt.Fprintln(stderr, shownLines(strings.TrimRight(pe.Error(), "\n")))
 		return 1
 	default:
-		fmt.Fprintf(stderr, "flaggen: %v\n", err)
+		fmt.Fprintf(stderr, "flaggen: %s\n", shownLines(err.Error()))
 		return 1
 	}
 }
 
 func usageFailure(w io.Writer, c *Command, err error) int {
-	fmt.Fprintf(w, "flaggen %s: %v\nusage: flaggen %s %s\nRun 'flaggen %s -h' for details.\n", c.Name, err, c.Name, c.Args, c.Name)
+	fmt.Fprintf(w, "flaggen %s: %s\nusage: flaggen %s %s\nRun 'flaggen %s -h' for details.\n", c.Name, shownLines(err.Error()), c.Name, c.Args, c.Name)
 	return 2
 }
 

@@ -116,7 +116,7 @@ func setupLint(fs *flag.FlagSet) func(*Env, []string) error {
 				if sess.store.Health() != nil {
 					return sess.wrapRedis(le.Err) // "redis at URL unreachable: …"
 				}
-				return fmt.Errorf("reading the live state in %s: %v", sess.where, le.Err)
+				return fmt.Errorf("reading the live state in %s: %v", sess.where, sess.hide(le.Err))
 			}
 			return printLint(env, diags, err, *warn)
 		}
@@ -151,7 +151,7 @@ func printLint(env *Env, diags []lint.Diagnostic, err error, warn bool) error {
 		return err
 	}
 	for _, d := range diags {
-		fmt.Fprintln(env.Stdout, d)
+		fmt.Fprintln(env.Stdout, shown(d.String())) // messages quote stored text (the last actor)
 	}
 	if len(diags) > 0 && !warn {
 		return Fail()

@@ -21,6 +21,7 @@ import (
 
 	"github.com/redis/go-redis/v9"
 
+	"github.com/flaggen/flaggen/internal/redisurl"
 	"github.com/flaggen/flaggen/runtime"
 	"github.com/flaggen/flaggen/runtime/redisstore"
 )
@@ -49,7 +50,8 @@ const redisURLHelp = `-redis URL forms (parsed by go-redis; -timeout sets its ti
                                             Sentinel: the Sentinels' addresses and the
                                             master's name (the master's own credentials:
                                             &username=…&password=…)
-(rediss+cluster:// and rediss+sentinel:// for TLS.)`
+(rediss+cluster:// and rediss+sentinel:// for TLS.) Messages show a URL with
+its passwords (user information, password=, sentinel_password=) as xxxxx.`
 
 // opsEnvHelp ends the description of every operator command.
 const opsEnvHelp = `The live state is the Redis at -redis (default $` + envRedisURL + `), namespace
@@ -73,6 +75,7 @@ type opsOpts struct {
 	specFile, redisURL, namespace string
 	timeout                       time.Duration
 	actor                         string // write commands
+	actorSet                      bool   // -actor given (even empty)
 	reason                        string // write commands
 	json                          bool   // read commands
 	write                         bool   // set by write commands: count the apps subscribed
@@ -90,7 +93,10 @@ func addOps(fs *flag.FlagSet) *opsOpts {
 
 // addActor declares -actor and -reason for a write command.
 func (o *opsOpts) addActor(fs *flag.FlagSet, reasonUsage string) {
-	fs.StringVar(&o.actor, "actor", "", "record `NAME` in the audit trail as who makes the change (default: the OS\nuser, $USER)")
+	fs.Func("actor", "record `NAME` in the audit trail as who makes the change (default: the OS\nuser, $USER; not blank, no control characters)", func(v string) error {
+		o.actor, o.actorSet = v, true
+		return nil
+	})
 	fs.StringVar(&o.reason, "reason", "", reasonUsage)
 }
 
@@ -99,18 +105,34 @@ func (o *opsOpts) addJSON(fs *flag.FlagSet) {
 	fs.BoolVar(&o.json, "json", false, "print JSON instead of text")
 }
 
-// whoAmI returns -actor, else the OS user.
+// whoAmI returns -actor, else the OS user, for the audit trail. It refuses
+// a blank actor, and an actor or -reason with a control character
+// (checkAuditText): the audit trail shows them as text, one entry a line.
 func (o *opsOpts) whoAmI() (string, error) {
-	if o.actor != "" {
-		return o.actor, nil
+	actor, from := o.actor, "-actor"
+	if !o.actorSet {
+		actor, from = os.Getenv("USER"), "$USER"
+		if actor == "" {
+			if u, err := user.Current(); err == nil {
+				actor, from = u.Username, "the OS user name"
+			}
+		}
 	}
-	if u := os.Getenv("USER"); u != "" {
-		return u, nil
+	switch {
+	case strings.TrimSpace(actor) == "" && o.actorSet:
+		return "", Usagef("-actor must name who makes the change, not be blank")
+	case strings.TrimSpace(actor) == "" && actor != "":
+		return "", Usagef("cannot tell who you are for the audit trail (%s is blank): pass -actor NAME", from)
+	case actor == "":
+		return "", Usagef("cannot tell who you are for the audit trail: pass -actor NAME")
 	}
-	if u, err := user.Current(); err == nil && u.Username != "" {
-		return u.Username, nil
+	if err := checkAuditText(from, actor); err != nil {
+		return "", err
 	}
-	return "", Usagef("cannot tell who you are for the audit trail: pass -actor NAME")
+	if err := checkAuditText("-reason", o.reason); err != nil {
+		return "", err
+	}
+	return actor, nil
 }
 
 // openWrite opens the session of a write command (open, counting the app
@@ -140,8 +162,9 @@ type session struct {
 	spec    *runtime.Spec
 	store   *redisstore.Store
 	rdb     redis.UniversalClient
-	where   string // "redis at URL (namespace NS)", password redacted
-	url     string // redacted URL
+	where   string // "redis at URL (namespace NS)", credentials redacted
+	url     string // the URL, credentials redacted (redisurl.Redact)
+	rawURL  string // the URL as given: never shown, only scrubbed from errors
 	ns      string
 	timeout time.Duration
 	log     *slog.Logger
@@ -226,7 +249,7 @@ func (s *session) useSpec(env *Env, arg specArg) error {
 		s.spec = arg.spec
 		switch {
 		case err != nil:
-			fmt.Fprintf(env.Stderr, "flaggen: warning: cannot compare %s %s with the spec recorded in namespace %s: %v\n", arg.origin, arg.file, s.ns, unwrapDegraded(err))
+			fmt.Fprintf(env.Stderr, "flaggen: warning: cannot compare %s %s with the spec recorded in namespace %s: %v\n", arg.origin, arg.file, s.ns, s.hide(unwrapDegraded(err)))
 		case ok && !sameSpec(arg.src, src):
 			fmt.Fprintf(env.Stderr, "flaggen: warning: %s %s (sha256 %.12s) differs from the spec the apps recorded in namespace %s (%s, sha256 %.12s); using %s\n",
 				arg.origin, arg.file, runtime.SpecSHA256(arg.src), s.ns, file, runtime.SpecSHA256(src), arg.origin)
@@ -237,7 +260,7 @@ func (s *session) useSpec(env *Env, arg specArg) error {
 		if s.store.Health() != nil {
 			return s.wrapRedis(err)
 		}
-		return fmt.Errorf("reading the spec recorded in namespace %s at %s: %v", s.ns, s.url, unwrapDegraded(err))
+		return fmt.Errorf("reading the spec recorded in namespace %s at %s: %v", s.ns, s.url, s.hide(unwrapDegraded(err)))
 	}
 	if !ok {
 		return fmt.Errorf("no spec recorded in namespace %s at %s: start an app with this namespace or pass -spec FILE", s.ns, s.url)
@@ -264,13 +287,14 @@ func sameSpec(a, b []byte) bool {
 // instances subscribed to the namespace's change channel (before its own
 // store subscribes).
 func connect(env *Env, rawURL, ns string, timeout time.Duration, countSubs bool) (*session, error) {
-	shown := redactURL(rawURL)
+	shown := redisurl.Redact(rawURL)
 	if timeout <= 0 {
 		return nil, Usagef("-timeout must be positive")
 	}
 	rdb, err := newRedisClient(rawURL, timeout)
 	if err != nil {
-		return nil, Usagef("-redis %s: %v", shown, err)
+		// The parsers' errors quote the URL: never show them as they are.
+		return nil, Usagef("-redis %s: %v", shown, redisurl.Error(err, rawURL))
 	}
 	var subs int64
 	var subsErr error
@@ -281,19 +305,19 @@ func connect(env *Env, rawURL, ns string, timeout time.Duration, countSubs bool)
 	store, err := redisstore.New(rdb, redisstore.WithNamespace(ns), redisstore.WithLogger(quiet))
 	if err != nil {
 		rdb.Close()
-		return nil, fmt.Errorf("redis at %s: %v", shown, err)
+		return nil, fmt.Errorf("redis at %s: %v", shown, redisurl.Error(err, rawURL))
 	}
 	s := &session{
-		store: store, rdb: rdb, url: shown, ns: ns, timeout: timeout,
+		store: store, rdb: rdb, url: shown, rawURL: rawURL, ns: ns, timeout: timeout,
 		where: fmt.Sprintf("redis at %s (namespace %s)", shown, ns),
 		log:   errorLogger(env.Stderr),
-		subs:  subs, subsErr: subsErr,
+		subs:  subs, subsErr: redisurl.Error(subsErr, rawURL),
 	}
 	ctx, cancel := s.ctx()
 	defer cancel()
 	if s.state, err = store.Load(ctx); err != nil {
 		s.close()
-		return nil, fmt.Errorf("redis at %s unreachable: %v", shown, unwrapDegraded(err))
+		return nil, fmt.Errorf("redis at %s unreachable: %v", shown, s.hide(unwrapDegraded(err)))
 	}
 	return s, nil
 }
@@ -436,27 +460,6 @@ func unwrapDegraded(err error) error {
 	return errors.New(msg)
 }
 
-// redactURL hides the passwords in a Redis URL: the user information's
-// and a Sentinel URL's password= option.
-func redactURL(raw string) string {
-	u, err := url.Parse(raw)
-	if err != nil {
-		return raw
-	}
-	q := u.Query()
-	if q.Has("password") {
-		for _, kv := range strings.Split(u.RawQuery, "&") {
-			if k, _, _ := strings.Cut(kv, "="); k == "password" {
-				u.RawQuery = strings.Replace(u.RawQuery, kv, "password=xxxxx", 1)
-			}
-		}
-	}
-	if u.User == nil && !q.Has("password") {
-		return raw
-	}
-	return u.Redacted()
-}
-
 func (s *session) ctx() (context.Context, context.CancelFunc) {
 	return context.WithTimeout(context.Background(), s.timeout)
 }
@@ -466,15 +469,19 @@ func (s *session) close() {
 	s.rdb.Close()
 }
 
+// hide returns err scrubbed of the credentials of the session's URL
+// (redisurl.Error): for every error from Redis or go-redis shown.
+func (s *session) hide(err error) error { return redisurl.Error(err, s.rawURL) }
+
 // wrapRedis turns a failed Redis exchange into the unreachable error.
 func (s *session) wrapRedis(err error) error {
 	if err == nil {
 		return nil
 	}
 	if s.store.Health() != nil {
-		return fmt.Errorf("redis at %s unreachable: %v", s.url, unwrapDegraded(err))
+		return fmt.Errorf("redis at %s unreachable: %v", s.url, s.hide(unwrapDegraded(err)))
 	}
-	return err
+	return s.hide(err)
 }
 
 // operatorStore is the store of a Client that writes on an operator's

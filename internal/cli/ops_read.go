@@ -54,7 +54,9 @@ where it comes from: spec (the spec file), live (the live patch; the spec's
 value, if any, is shown beside it) or default (neither sets it: absent, so
 the check is skipped). It also prints the flag's state, its stored live
 patch, its shared monitor counters against their thresholds, and its last
-change.
+change. With -json, a stored live patch that is not valid JSON shows as
+{"invalid_json": "RAW TEXT", "error": "WHY"} in "live" (as in ls -json's
+"unknown").
 
 ` + opsEnvHelp,
 		Setup: func(fs *flag.FlagSet) func(*Env, []string) error {
@@ -141,9 +143,9 @@ func (l *lastChange) String() string {
 	if l == nil {
 		return "-"
 	}
-	s := l.Time.Local().Format("2006-01-02 15:04") + " " + l.Actor
+	s := l.Time.Local().Format("2006-01-02 15:04") + " " + shown(l.Actor)
 	if l.Reason != "" {
-		s += ": " + l.Reason
+		s += ": " + shown(l.Reason)
 	}
 	return s
 }
@@ -206,27 +208,27 @@ func runLs(env *Env, o *opsOpts) error {
 			Problem string                     `json:"problem,omitempty"`
 			Flags   []lsRow                    `json:"flags"`
 			Unknown map[string]json.RawMessage `json:"unknown,omitempty"`
-		}{in.Version, in.Problem, rows, in.Unknown})
+		}{in.Version, in.Problem, rows, jsonShownMap(in.Unknown)})
 	}
 	if in.Problem != "" {
-		fmt.Fprintf(env.Stderr, "flaggen: warning: %s\n", in.Problem)
+		fmt.Fprintf(env.Stderr, "flaggen: warning: %s\n", shownLines(in.Problem))
 	}
 	tw := tabwriter.NewWriter(env.Stdout, 0, 4, 2, ' ', 0)
 	fmt.Fprintln(tw, "FLAG\tSTATE\tROLLOUT\tRELEASES\tLAST CHANGE")
 	for _, r := range rows {
 		state := r.State
 		if r.State == "tripped" || r.State == "scheduled" {
-			state += " (" + r.StateReason + ")"
+			state += " (" + shown(r.StateReason) + ")"
 		}
 		if r.Problem != "" {
 			state += " [live patch refused]"
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", r.Flag, state, rolloutText(r.Rollout, r.Variants), orDash(strings.Join(r.Releases, ",")), r.LastChange)
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", shown(r.Flag), state, rolloutText(r.Rollout, r.Variants), orDash(strings.Join(r.Releases, ",")), r.LastChange)
 	}
 	// Names looked up by code but missing from the spec (off, registered
 	// by the runtime): usually a typo or a flag removed from the spec.
 	for _, name := range sortedKeys(in.Unknown) {
-		fmt.Fprintf(tw, "%s\t%s\t-\t-\t%s\n", name, "unknown (not in the spec: off)", last[name])
+		fmt.Fprintf(tw, "%s\t%s\t-\t-\t%s\n", shown(name), "unknown (not in the spec: off)", last[name])
 	}
 	return tw.Flush()
 }
@@ -285,13 +287,14 @@ func runGet(env *Env, o *opsOpts, name string) error {
 		out.LastChange = &lastChange{Version: e.Version, Time: e.Time, Actor: e.Actor, Reason: e.Reason}
 	}
 	if o.json {
+		out.Live = jsonShown(out.Live) // a stored patch that is not JSON: {"invalid_json": RAW, "error": WHY}
 		return writeJSON(env.Stdout, out)
 	}
 	w := env.Stdout
 	f := out.FlagInfo
 	state := f.State
 	if f.StateReason != "" {
-		state += " (" + f.StateReason + ")"
+		state += " (" + shown(f.StateReason) + ")"
 	}
 	fmt.Fprintf(w, "flag:        %s (%s)\nstate:       %s\n", f.Flag, f.Type, state)
 	if len(f.Releases) > 0 {
@@ -300,12 +303,12 @@ func runGet(env *Env, o *opsOpts, name string) error {
 	if len(f.Variants) > 0 {
 		fmt.Fprintf(w, "variants:    %s\n", strings.Join(f.Variants, ", "))
 	}
-	fmt.Fprintf(w, "live patch:  %s (live state version %d)\n", f.Live, in.Version)
+	fmt.Fprintf(w, "live patch:  %s (live state version %d)\n", shown(string(f.Live)), in.Version)
 	if f.Problem != "" {
-		fmt.Fprintf(w, "problem:     %s\n", f.Problem)
+		fmt.Fprintf(w, "problem:     %s\n", shown(f.Problem))
 	}
 	if in.Problem != "" {
-		fmt.Fprintf(w, "problem:     %s\n", in.Problem)
+		fmt.Fprintf(w, "problem:     %s\n", shownLines(in.Problem))
 	}
 	fmt.Fprintf(w, "counters:    %s\n", countersText(out.Counters, f))
 	fmt.Fprintf(w, "last change: %s\n\n", out.LastChange)
@@ -316,7 +319,7 @@ func runGet(env *Env, o *opsOpts, name string) error {
 		if fi.Spec != nil {
 			src += " (spec: " + string(fi.Spec) + ")"
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\n", fi.Field, fi.Value, src)
+		fmt.Fprintf(tw, "%s\t%s\t%s\n", fi.Field, shown(string(fi.Value)), shown(src))
 	}
 	return tw.Flush()
 }
@@ -375,20 +378,20 @@ func runAudit(env *Env, o *opsOpts, name string, n int) error {
 
 func writeAudit(w io.Writer, entries []runtime.AuditEntry) {
 	for _, e := range entries {
-		fmt.Fprintf(w, "v%d  %s  %s", e.Version, e.Time.Local().Format(time.RFC3339), e.Actor)
+		fmt.Fprintf(w, "v%d  %s  %s", e.Version, e.Time.Local().Format(time.RFC3339), shown(e.Actor))
 		if e.Reason != "" {
 			fmt.Fprintf(w, "  %q", e.Reason)
 		}
 		for _, f := range sortedKeys(e.Flags) {
 			if e.Before == nil {
-				fmt.Fprintf(w, "  %s=%s", f, e.Flags[f])
+				fmt.Fprintf(w, "  %s=%s", shown(f), shown(string(e.Flags[f])))
 				continue
 			}
 			before := e.Before[f]
 			if before == nil {
 				before = json.RawMessage("null")
 			}
-			fmt.Fprintf(w, "  %s: %s → %s", f, before, e.Flags[f])
+			fmt.Fprintf(w, "  %s: %s → %s", shown(f), shown(string(before)), shown(string(e.Flags[f])))
 		}
 		fmt.Fprintln(w)
 	}
@@ -420,7 +423,7 @@ func runFeedback(env *Env, o *opsOpts, name string) error {
 		return nil
 	}
 	for _, fb := range fbs {
-		fmt.Fprintf(env.Stdout, "%s  %s  %s\n", fb.Time.Local().Format(time.RFC3339), orDash(fb.User), fb.Text)
+		fmt.Fprintf(env.Stdout, "%s  %s  %s\n", fb.Time.Local().Format(time.RFC3339), shown(orDash(fb.User)), shown(fb.Text))
 	}
 	return nil
 }

@@ -147,7 +147,7 @@ func printRelease(env *Env, o *opsOpts, in *runtime.Inspection, name string) err
 		fi := in.Flag(f)
 		line := "  " + f + ": " + fi.State
 		if fi.StateReason != "" {
-			line += " (" + fi.StateReason + ")"
+			line += " (" + shown(fi.StateReason) + ")"
 		}
 		fmt.Fprintln(env.Stdout, line)
 	}

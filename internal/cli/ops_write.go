@@ -24,7 +24,8 @@ const writeArgs = "[-actor NAME] "
 
 const writeHelp = `The change is one atomic write, recorded in the audit trail with -actor
 (default: the OS user) and -reason; every app instance applies it within
-moments. A command that would change nothing prints "no change (nothing
+moments. The actor must not be blank, and neither may hold a control
+character (newline, tab, escape, DEL, C1, bidi): refused, exit 2. A command that would change nothing prints "no change (nothing
 written)" and writes nothing. After a write, standard error says how many
 app instances are subscribed to the namespace, with a warning when none is
 (a wrong -namespace, most often).
@@ -361,7 +362,7 @@ func storedPatch(st runtime.State, flag string) (map[string]json.RawMessage, err
 	}
 	var m map[string]json.RawMessage
 	if err := json.Unmarshal(raw, &m); err != nil || m == nil {
-		return nil, fmt.Errorf("the stored live patch of %s is not a JSON object (%s): replace it, e.g. flaggen patch -replace %s '{}'", flag, raw, flag)
+		return nil, fmt.Errorf("the stored live patch of %s is not a JSON object (%s): replace it, e.g. flaggen patch -replace %s '{}'", flag, shown(string(raw)), flag)
 	}
 	return m, nil
 }
@@ -456,7 +457,7 @@ func (s *session) printStates(env *Env, note string, names ...string) error {
 		}
 		line += f.State
 		if f.StateReason != "" {
-			line += " (" + f.StateReason + ")"
+			line += " (" + shown(f.StateReason) + ")"
 		}
 		if f.Rollout != nil {
 			line += ", rollout " + rolloutText(f.Rollout, nil)
