@@ -221,6 +221,10 @@ func RefusedFields(err error) []string {
 // fallback, recording the refusal; it clears an earlier refusal of name.
 func (s *Spec) define(ns *Spec, name string, p *Patch) {
 	delete(ns.refused, name)
+	if p != nil && p.against == s && p.checked != nil && p.checked.Name == name {
+		ns.Flags[p.checked.Index] = p.checked // decoded and checked over s already
+		return
+	}
 	f := s.Flag(name)
 	if f == nil {
 		if p != nil {
@@ -231,8 +235,6 @@ func (s *Spec) define(ns *Spec, name string, p *Patch) {
 	switch {
 	case p == nil:
 		ns.Flags[f.Index] = f
-	case p.against == s && p.checked != nil && p.checked.Name == name:
-		ns.Flags[f.Index] = p.checked // decoded and checked over s already
 	default:
 		pf, errs := s.patchChecked(ns, f, p)
 		if pf != nil {
@@ -296,6 +298,9 @@ func (s *Spec) breakCycles(ns *Spec) {
 			return f.Index
 		}
 		return -1
+	}
+	if !slices.ContainsFunc(ns.Flags, func(f *Flag) bool { return !slices.Equal(f.DependsOn, s.Flags[f.Index].DependsOn) }) {
+		return // the spec's dependencies: no cycle
 	}
 	for {
 		comp, cyclic := components(ns, index)

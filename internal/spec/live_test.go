@@ -2,6 +2,7 @@ package spec
 
 import (
 	"fmt"
+	"maps"
 	"slices"
 	"strings"
 	"testing"
@@ -138,5 +139,36 @@ func TestLiveStateRefusedFields(t *testing.T) {
 	}
 	if eff["b"] != nil || eff["c"] != nil || eff["a"] == nil || *eff["a"].Active || eff["e"] == nil {
 		t.Errorf("effective patches %v", eff)
+	}
+}
+
+// BenchmarkApplyLive10000 applies a decoded live state of 10,000 flags
+// (benchSpec's), as a full reload does after decoding; Cycle adds a
+// depends_on patch to every other flag and one cycle to refuse.
+func BenchmarkApplyLive10000(b *testing.B) {
+	s, raw := benchSpec(b, 10000)
+	for _, tc := range []struct {
+		name  string
+		cycle bool
+	}{{"NoDeps", false}, {"Cycle", true}} {
+		b.Run(tc.name, func(b *testing.B) {
+			in := maps.Clone(raw)
+			if tc.cycle {
+				for i := 1; i < len(s.Flags); i += 2 {
+					in[s.Flags[i].Name] = fmt.Appendf(nil, `{"depends_on": [%q]}`, s.Flags[i-1].Name)
+				}
+				in[s.Flags[0].Name] = fmt.Appendf(nil, `{"depends_on": [%q]}`, s.Flags[1].Name)
+			}
+			patches, errs := DecodePatches(s, in)
+			if errs != nil {
+				b.Fatal(errs)
+			}
+			b.ReportAllocs()
+			for b.Loop() {
+				if live := s.ApplyLive(patches); tc.cycle != (len(live.Refused()) == 2) {
+					b.Fatalf("refused %v", live.Refused())
+				}
+			}
+		})
 	}
 }
