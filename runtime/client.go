@@ -106,11 +106,15 @@ type Client struct {
 	live     *spec.Spec // last good spec with live patches applied
 	patches  map[string]*livePatch
 	decoded  map[string]decodedPatch // decoded live patches by flag, with their raw bytes (live.go)
-	pcache   spec.PatchCache         // patch texts and members that passed the schema (live.go)
-	version  uint64
-	epoch    string // State.Epoch of version
-	pins     map[int]*pin
-	timer    *time.Timer
+	// undecoded holds the errors of the patches in decoded that did not
+	// decode; refused, every refusal of the live state installed (live.go).
+	undecoded map[string]error
+	refused   map[string]error
+	pcache    spec.PatchCache // patch texts and members that passed the schema (live.go)
+	version   uint64
+	epoch     string // State.Epoch of version
+	pins      map[int]*pin
+	timer     *time.Timer
 
 	boolStates [][]uint32 // bound by BindBoolStates
 	closed     bool
@@ -130,6 +134,8 @@ type Client struct {
 	cancel context.CancelFunc
 	wg     sync.WaitGroup
 	health atomic.Pointer[error]
+	// refusal is a *RefusedError while live patches are refused, else nil.
+	refusal atomic.Pointer[error]
 
 	registered   atomic.Bool // the spec's flags are registered in the store
 	specRecorded atomic.Bool // the spec is recorded in a SpecRecorder store
@@ -238,11 +244,15 @@ func (c *Client) Store() Store { return c.opts.store }
 // Environment returns c's environment.
 func (c *Client) Environment() string { return c.opts.env }
 
-// Health returns nil when the store is healthy, else why not (evaluation
-// goes on from the last good snapshot): the store's own Health error when
-// it implements HealthReporter (the Redis store knows at once when Redis or
+// Health returns nil when the store is healthy and every live patch
+// applies, else why not. A store problem comes first (evaluation goes on
+// from the last good snapshot): the store's own Health error when it
+// implements HealthReporter (the Redis store knows at once when Redis or
 // only its change subscription is down), else the error of the Client's
-// last exchange with the store.
+// last exchange with the store. Then, while the spec refuses the live
+// patches of some flags, a *RefusedError naming them and why (those flags
+// take their spec definition, see the package doc; every other flag
+// follows live state).
 func (c *Client) Health() error {
 	if h, ok := c.opts.store.(HealthReporter); ok {
 		if err := h.Health(); err != nil {
@@ -250,6 +260,9 @@ func (c *Client) Health() error {
 		}
 	}
 	if p := c.health.Load(); p != nil {
+		return *p
+	}
+	if p := c.refusal.Load(); p != nil {
 		return *p
 	}
 	return nil

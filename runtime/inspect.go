@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
 	"slices"
 	"time"
 
@@ -112,10 +113,15 @@ type FlagInfo struct {
 	Releases []string `json:"releases,omitempty"`
 	// Live is the flag's stored live patch (null when it has no entry).
 	Live json.RawMessage `json:"live"`
-	// Problem is set when the stored live patch is refused (instances
-	// keep their last good state for the flag); the fields then show the
-	// spec alone.
+	// Problem is set when the stored live patch is refused: instances
+	// then serve the flag as the spec defines it, except that a kill
+	// switch in the patch ("active" false or null, a "tripped" reason)
+	// still holds (see the package doc); the fields show that.
 	Problem string `json:"problem,omitempty"`
+	// Revert lists, with Problem, the fields of the stored patch at fault:
+	// reverting them to the spec (Edit.Revert) repairs it. Empty with
+	// Problem set: the whole patch must be replaced (Edit.Replace).
+	Revert []string `json:"revert,omitempty"`
 	// Fields lists every patchable field (PatchFields order).
 	Fields []FieldInfo `json:"fields"`
 }
@@ -142,10 +148,9 @@ type Inspection struct {
 	// Unknown lists flags registered in the store that the spec lacks
 	// (looked up by name somewhere), with their patches.
 	Unknown map[string]json.RawMessage `json:"unknown,omitempty"`
-	// Problem is set when the live state is refused as a whole (e.g. a
-	// depends_on cycle): instances keep their last good state, and the
-	// flags here show the spec with no live patch.
-	Problem string `json:"problem,omitempty"`
+	// Refused lists the flags whose stored live patch is refused
+	// (FlagInfo.Problem), sorted.
+	Refused []string `json:"refused,omitempty"`
 }
 
 // Flag returns the named flag's info, or nil.
@@ -159,14 +164,14 @@ func (in *Inspection) Flag(name string) *FlagInfo {
 }
 
 // Inspect computes the effective configuration of every flag of s over the
-// live state st at time now, validating each live patch as a Client does.
+// live state st at time now, validating each live patch as a Client does
+// and refusing the same ones.
 func (s *Spec) Inspect(st State, now time.Time) (*Inspection, error) {
 	specFields, err := s.sourceFields()
 	if err != nil {
 		return nil, err
 	}
 	in := &Inspection{Version: st.Version}
-	problems := map[string]string{}
 	raws := make(map[string][]byte, len(st.Flags))
 	for name, raw := range st.Flags {
 		if s.m.Flag(name) == nil {
@@ -178,15 +183,8 @@ func (s *Spec) Inspect(st State, now time.Time) (*Inspection, error) {
 		}
 		raws[name] = raw
 	}
-	patches, errs := spec.DecodePatches(s.m, raws)
-	for name, err := range errs {
-		problems[name] = "live patch refused: " + err.Error()
-	}
-	live, err := s.m.Apply(patches)
-	if err != nil {
-		in.Problem = "live state refused: " + err.Error()
-		live, patches = s.m, nil
-	}
+	live, patches, refused := s.m.LiveState(raws)
+	in.Refused = slices.Sorted(maps.Keys(refused))
 	releasesOf := map[string][]string{}
 	for _, r := range s.m.Releases {
 		ri := ReleaseInfo{Release: r.Name, Description: r.Description, Flags: slices.Clone(r.Flags), Total: len(r.Flags)}
@@ -200,7 +198,11 @@ func (s *Spec) Inspect(st State, now time.Time) (*Inspection, error) {
 	}
 	for i, f := range live.Flags {
 		name := f.Name
-		fi := FlagInfo{Flag: name, Type: string(f.Type), Releases: releasesOf[name], Live: st.Flags[name], Problem: problems[name]}
+		fi := FlagInfo{Flag: name, Type: string(f.Type), Releases: releasesOf[name], Live: st.Flags[name]}
+		if err := refused[name]; err != nil {
+			fi.Problem = "live patch refused: " + err.Error()
+			fi.Revert = spec.RefusedFields(err)
+		}
 		if fi.Type == "" {
 			fi.Type = string(spec.Bool)
 		}

@@ -6,6 +6,8 @@ import (
 	"errors"
 	"io"
 	"log/slog"
+	"slices"
+	"strings"
 	"testing"
 	"time"
 )
@@ -35,7 +37,7 @@ func TestInspect(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if in.Version != 7 || in.Problem != "" || len(in.Flags) != 4 || string(in.Unknown["ghost"]) != `{"active":false}` {
+	if in.Version != 7 || !slices.Equal(in.Refused, []string{"c"}) || len(in.Flags) != 4 || string(in.Unknown["ghost"]) != `{"active":false}` {
 		t.Fatalf("inspection: %+v", in)
 	}
 	a, b, c := in.Flag("a"), in.Flag("b"), in.Flag("c")
@@ -80,17 +82,27 @@ func TestInspect(t *testing.T) {
 		t.Errorf("release: %+v (a is tripped, b active)", r)
 	}
 
-	// A live state refused as a whole (each patch is fine alone, together
-	// they make a cycle) falls back to the spec.
+	// Patches fine alone that together make a cycle are refused, and
+	// those flags fall back to the spec, a kill switch held; the others
+	// apply.
 	in, err = s.Inspect(State{Version: 8, Flags: map[string]json.RawMessage{
 		"a": json.RawMessage(`{"depends_on": ["d"]}`),
-		"d": json.RawMessage(`{"depends_on": ["a"]}`),
+		"d": json.RawMessage(`{"active": false, "depends_on": ["a"]}`),
+		"b": json.RawMessage(`{"activation_date": null}`),
 	}}, now)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if in.Problem == "" || in.Flag("a").State != "on" || field(in.Flag("a"), "depends_on").Source != SourceDefault {
-		t.Errorf("cyclic live state: %+v", in)
+	a, d := in.Flag("a"), in.Flag("d")
+	if !slices.Equal(in.Refused, []string{"a", "d"}) || a.State != "on" || field(a, "depends_on").Source != SourceDefault ||
+		!strings.Contains(a.Problem, "dependency cycle a → d → a") || !slices.Equal(a.Revert, []string{"depends_on"}) {
+		t.Errorf("cyclic live state: %+v; a: %+v", in.Refused, a)
+	}
+	if d.State != "off" || field(d, "active").Source != SourceLive || field(d, "depends_on").Source != SourceDefault {
+		t.Errorf("d, refused with a kill switch: %+v", d)
+	}
+	if in.Flag("b").State != "on" {
+		t.Errorf("b's patch not applied beside the refused ones: %+v", in.Flag("b"))
 	}
 }
 

@@ -19,11 +19,21 @@ import (
 type livePatch = spec.Patch
 
 // decodedPatch is a cached decoding of one flag's raw live patch: p when it
-// decoded, else err.
+// decoded, else err and fb, what stands in for it (spec.Spec.Fallback).
 type decodedPatch struct {
 	raw string
 	p   *livePatch
 	err error
+	fb  *livePatch
+}
+
+// patch returns the patch in effect for the decoding d: d's patch, or the
+// fallback of one that did not decode.
+func (d decodedPatch) patch() *livePatch {
+	if d.err != nil {
+		return d.fb
+	}
+	return d.p
 }
 
 // decodeCached decodes the live patches of the spec's flags in flags,
@@ -52,29 +62,35 @@ func (c *Client) decodeCached(cache map[string]decodedPatch, flags map[string]js
 	}
 	patches, errs := c.pcache.DecodePatches(c.spec.m, todo)
 	for name, raw := range todo {
-		out[name] = decodedPatch{raw: string(raw), p: patches[name], err: errs[name]}
+		d := decodedPatch{raw: string(raw), p: patches[name], err: errs[name]}
+		if d.err != nil {
+			d.fb = c.spec.m.Fallback(name, raw)
+		}
+		out[name] = d
 		fresh = append(fresh, name)
 	}
 	slices.Sort(fresh)
 	return out, fresh
 }
 
-// applyStateLocked validates live state flag by flag: a patch that does not
-// decode keeps that flag's last good patch (and is logged once per value);
-// a set of patches that the spec refuses as a whole (e.g. a depends_on
-// cycle) keeps the last good state.
+// applyStateLocked applies live state flag by flag: a patch the spec
+// refuses (it does not decode, or its depends_on closes a cycle) affects
+// its own flag only, by the rule of spec.Spec.ApplyLive (the package doc
+// says it for users); every other flag's patch applies.
 func (c *Client) applyStateLocked(st State) {
-	decoded, fresh := c.decodeCached(c.decoded, st.Flags)
-	c.logRefusedPatches(decoded, fresh, st.Version)
+	decoded, _ := c.decodeCached(c.decoded, st.Flags)
 	patches := make(map[string]*livePatch, len(decoded))
+	c.undecoded = map[string]error{}
 	for name, d := range decoded {
-		if p := c.goodPatch(d, name); p != nil {
+		if p := d.patch(); p != nil {
 			patches[name] = p
+		}
+		if d.err != nil {
+			c.undecoded[name] = d.err
 		}
 	}
 	c.decoded = decoded
-	live, err := c.spec.m.Apply(patches)
-	if c.installLocked(st, live, err) {
+	if c.installLocked(st, c.spec.m.ApplyLive(patches)) {
 		c.patches = patches
 	}
 }
@@ -82,11 +98,11 @@ func (c *Client) applyStateLocked(st State) {
 // applyChangesLocked is applyStateLocked for the changes from the state
 // the Client holds (c.version, c.epoch) to the state ch.Version and
 // ch.Epoch (ChangeFeed.ChangesSince): only the changed flags are decoded
-// and checked, with the same outcome as applyStateLocked of the whole
-// state. c.decoded takes the new decodings in place even when the state is
-// refused (a decoding depends only on the raw bytes); c.patches changes
-// only when it is accepted, and a refused state leaves c.version behind, so
-// its changes come again until a state is accepted.
+// and applied (spec.Spec.Reapply), with the same outcome as
+// applyStateLocked of the whole state. c.decoded takes the new decodings
+// in place even when the snapshot does not build (a decoding depends only
+// on the raw bytes); c.patches changes only when it does, and c.version
+// then stays behind, so the changes come again.
 func (c *Client) applyChangesLocked(ch State) {
 	if c.decoded == nil {
 		c.decoded = map[string]decodedPatch{}
@@ -99,24 +115,34 @@ func (c *Client) applyChangesLocked(ch State) {
 			present[name] = raw
 		}
 	}
-	now, fresh := c.decodeCached(c.decoded, present)
-	c.logRefusedPatches(now, fresh, ch.Version)
+	now, _ := c.decodeCached(c.decoded, present)
 	maps.Copy(c.decoded, now)
+	if c.undecoded == nil {
+		c.undecoded = map[string]error{}
+	}
 	changed := make(map[string]*livePatch, len(ch.Flags))
 	for name := range ch.Flags {
 		if c.spec.m.Flag(name) == nil {
 			continue // not in the spec: skipped, as decodeCached does
 		}
 		var p *livePatch
+		delete(c.undecoded, name)
 		if d, ok := c.decoded[name]; ok {
-			p = c.goodPatch(d, name)
+			p = d.patch()
+			if d.err != nil {
+				c.undecoded[name] = d.err
+			}
 		}
 		if p != c.patches[name] {
 			changed[name] = p
 		}
 	}
 	live, err := c.spec.m.Reapply(c.live, changed)
-	if c.installLocked(ch, live, err) {
+	if err != nil {
+		c.log.Error("flaggen: refusing live state, keeping the last good one", "version", ch.Version, "err", err)
+		return
+	}
+	if c.installLocked(ch, live) {
 		for name, p := range changed {
 			if p == nil {
 				delete(c.patches, name)
@@ -127,34 +153,27 @@ func (c *Client) applyChangesLocked(ch State) {
 	}
 }
 
-// goodPatch returns the patch of flag name to apply for its decoding d: d's
-// patch when it decoded, else the flag's last good patch (nil: none).
-func (c *Client) goodPatch(d decodedPatch, name string) *livePatch {
-	if d.err == nil {
-		return d.p
-	}
-	return c.patches[name]
-}
-
-// logRefusedPatches logs each patch of fresh (decoded now) that did not
-// decode.
-func (c *Client) logRefusedPatches(decoded map[string]decodedPatch, fresh []string, version uint64) {
-	for _, name := range fresh {
-		if err := decoded[name].err; err != nil {
-			c.log.Error("flaggen: refusing live patch, keeping the last good one", "flag", name, "version", version, "err", err)
+// refusalsLocked returns every flag whose stored live patch is refused,
+// and why: patches that do not decode (c.undecoded) and those the live
+// spec live refuses (a depends_on cycle).
+func (c *Client) refusalsLocked(live *spec.Spec) map[string]error {
+	out := live.Refused()
+	for name, err := range c.undecoded {
+		if out == nil {
+			out = map[string]error{}
 		}
+		out[name] = err
 	}
+	return out
 }
 
-// installLocked makes live (the spec with patches applied, or refused with
-// err) the Client's live state at st's version and publishes its snapshot,
-// and reports whether it did: a refused state, or one whose snapshot does
-// not build, keeps the last good state.
-func (c *Client) installLocked(st State, live *spec.Spec, err error) bool {
-	if err != nil {
-		c.log.Error("flaggen: refusing live state, keeping the last good one", "version", st.Version, "err", err)
-		return false
-	}
+// installLocked makes live (the spec with the patches applied) the
+// Client's live state at st's version and publishes its snapshot, and
+// reports whether it did: a state whose snapshot does not build keeps the
+// last good state. It logs each flag whose patch is refused now and was
+// not (or for another reason), and each that is no longer refused, and
+// sets the refusals that Health reports.
+func (c *Client) installLocked(st State, live *spec.Spec) bool {
 	if c.epoch != "" && st.Epoch != c.epoch {
 		// The store lost its data (a new epoch): record the spec again.
 		c.specRecorded.Store(false)
@@ -166,9 +185,52 @@ func (c *Client) installLocked(st State, live *spec.Spec, err error) bool {
 		c.live, c.version, c.epoch = old, oldVersion, oldEpoch
 		return false
 	}
+	c.noteRefusalsLocked(c.refusalsLocked(live), st.Version)
 	c.mon.liveChanged(old, live)
 	c.notifyChangedLocked(old)
 	return true
+}
+
+// noteRefusalsLocked makes refused the refusals Health reports, logging
+// what changed since the last ones.
+func (c *Client) noteRefusalsLocked(refused map[string]error, version uint64) {
+	for _, name := range slices.Sorted(maps.Keys(refused)) {
+		err := refused[name]
+		if prev, ok := c.refused[name]; !ok || prev.Error() != err.Error() {
+			c.log.Error("flaggen: refusing live patch: the flag takes its spec definition (a kill switch in the patch holds)", "flag", name, "version", version, "err", err)
+		}
+	}
+	for _, name := range slices.Sorted(maps.Keys(c.refused)) {
+		if _, ok := refused[name]; !ok {
+			c.log.Info("flaggen: live patch applies again", "flag", name, "version", version)
+		}
+	}
+	c.refused = refused
+	if len(refused) == 0 {
+		c.refusal.Store(nil)
+		return
+	}
+	var err error = &RefusedError{Flags: refused}
+	c.refusal.Store(&err)
+}
+
+// RefusedError is what Client.Health reports while the spec refuses live
+// patches of some flags (see the package doc): those flags take their
+// spec definition, with a kill switch of their patch held, until an
+// operator repairs the patch.
+type RefusedError struct {
+	// Flags maps each flag whose live patch is refused to why (a
+	// spec.ErrorList positioned in the patch).
+	Flags map[string]error
+}
+
+func (e *RefusedError) Error() string {
+	names := slices.Sorted(maps.Keys(e.Flags))
+	parts := make([]string, len(names))
+	for i, name := range names {
+		parts[i] = name + ": " + strings.ReplaceAll(e.Flags[name].Error(), "\n", "; ")
+	}
+	return fmt.Sprintf("live patch of %d flag(s) refused, serving the spec's definition (kill switch held) until repaired: %s", len(names), strings.Join(parts, "; "))
 }
 
 // Edit is one atomic, audited change of live state over several flags.
@@ -289,22 +351,20 @@ func (c *Client) change(ctx context.Context, e Edit, skip func(State) bool) (wro
 }
 
 // prepare merges e into st, validates the result and returns the Change.
+// An edited patch must decode, and the write must not make the spec
+// refuse a patch it did not refuse (a new depends_on cycle) nor refuse an
+// edited flag's patch for another reason than before; the stored patches
+// of other flags may be refused (they then stay as they are).
 func (c *Client) prepare(st State, e Edit) (Change, error) {
 	ch := Change{IfVersion: st.Version, IfEpoch: st.Epoch, Actor: e.Actor, Reason: e.Reason, Flags: map[string]json.RawMessage{}, ResetCounters: e.ResetCounters}
 	c.mu.Lock()
 	cache := maps.Clone(c.decoded) // applyChangesLocked updates it in place
 	c.mu.Unlock()
-	unedited := make(map[string]json.RawMessage, len(st.Flags))
-	for name, raw := range st.Flags {
-		if _, edited := e.Flags[name]; !edited {
-			unedited[name] = raw
-		}
-	}
-	decoded, _ := c.decodeCached(cache, unedited)
-	patches := make(map[string]*livePatch, len(decoded)+len(e.Flags))
+	decoded, _ := c.decodeCached(cache, st.Flags)
+	current := make(map[string]*livePatch, len(decoded))
 	for name, d := range decoded {
-		if d.err == nil {
-			patches[name] = d.p
+		if p := d.patch(); p != nil {
+			current[name] = p
 		}
 	}
 	todo := make(map[string][]byte, len(e.Flags))
@@ -321,7 +381,7 @@ func (c *Client) prepare(st State, e Edit) (Change, error) {
 			}
 			merged, err := mergePatch(base, raw, e.Revert[name])
 			if err != nil {
-				return ch, fmt.Errorf("live change: flag %q: %v", name, err)
+				return ch, fmt.Errorf("live change: flag %q: %v%s", name, err, storedRefused(decoded[name]))
 			}
 			raw = merged
 		case isNullJSON(raw):
@@ -331,16 +391,36 @@ func (c *Client) prepare(st State, e Edit) (Change, error) {
 		ch.Flags[name] = raw
 	}
 	edited, errs := c.pcache.DecodePatches(c.spec.m, todo)
+	patches := maps.Clone(current)
 	for _, name := range e.flagNames() {
 		if err := errs[name]; err != nil {
-			return ch, fmt.Errorf("live change refused: flag %q: %w", name, err)
+			return ch, fmt.Errorf("live change refused: flag %q: %w%s", name, err, storedRefused(decoded[name]))
 		}
 		patches[name] = edited[name]
 	}
-	if _, err := c.spec.m.Apply(patches); err != nil {
-		return ch, fmt.Errorf("live change refused: %w", err)
+	after := c.spec.m.ApplyLive(patches).Refused()
+	if len(after) == 0 {
+		return ch, nil
+	}
+	before := c.spec.m.ApplyLive(current).Refused()
+	for _, name := range slices.Sorted(maps.Keys(after)) {
+		err := after[name]
+		prev, was := before[name]
+		_, editedFlag := todo[name]
+		if !was || editedFlag && prev.Error() != err.Error() {
+			return ch, fmt.Errorf("live change refused: flag %q: %w", name, err)
+		}
 	}
 	return ch, nil
+}
+
+// storedRefused says, for an edit failing over a flag's stored patch d,
+// that d itself is refused (the edit merged into it).
+func storedRefused(d decodedPatch) string {
+	if d.err == nil {
+		return ""
+	}
+	return " (the stored live patch is refused already: revert the fields at fault or replace the whole patch)"
 }
 
 // mergePatch merges the fields of edit into the patch object base; a field

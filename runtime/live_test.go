@@ -177,34 +177,6 @@ func waitFor(t testing.TB, cond func() bool) {
 	}
 }
 
-func TestBadLiveStateKeepsLastGood(t *testing.T) {
-	s := loadTestSpec(t, "../testdata/seed/flags.json")
-	store := NewMemoryStore()
-	var logs syncBuffer
-	c := newClient(t, s, WithStore(store), WithLogger(slog.New(slog.NewTextHandler(&logs, nil))))
-	ctx := context.Background()
-	newUI := s.byName["new_ui"]
-	if err := c.Set(ctx, "new_ui", json.RawMessage(`{"active": false}`), "ops", ""); err != nil {
-		t.Fatal(err)
-	}
-	// Another writer bypasses validation.
-	if _, err := store.Apply(ctx, Change{Actor: "rogue", Flags: map[string]json.RawMessage{"new_ui": json.RawMessage(`{"percentage_rollout": "lots"}`)}}); err != nil {
-		t.Fatal(err)
-	}
-	waitFor(t, func() bool { return strings.Contains(logs.String(), "refusing live patch") })
-	if v, ok := c.ConstBool(newUI); !ok || v {
-		t.Error("bad patch replaced the last good one")
-	}
-	// A cycle across two individually valid patches is refused as a whole.
-	store.Apply(ctx, Change{Actor: "rogue", Flags: map[string]json.RawMessage{
-		"new_ui": json.RawMessage(`{"depends_on": ["advanced_search"]}`),
-	}})
-	waitFor(t, func() bool { return strings.Count(logs.String(), "refusing live") >= 2 })
-	if v, ok := c.ConstBool(newUI); !ok || v {
-		t.Error("cyclic live state reached the snapshot")
-	}
-}
-
 func TestUnknownFlagByName(t *testing.T) {
 	s := loadTestSpec(t, "../testdata/seed/flags.json")
 	var logs syncBuffer

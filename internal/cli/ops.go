@@ -79,6 +79,7 @@ type opsOpts struct {
 	reason                        string // write commands
 	json                          bool   // read commands
 	write                         bool   // set by write commands: count the apps subscribed
+	replace                       bool   // patch -replace: the stored patch need not be a JSON object
 }
 
 // addOps declares the shared options on fs.
@@ -532,7 +533,10 @@ func (s *session) client(readOnly bool, opts ...runtime.Option) (*runtime.Client
 	if err != nil {
 		return nil, err
 	}
-	if err := c.Health(); err != nil {
+	// A refused live patch (a *runtime.RefusedError) is no reason not to
+	// write: ls and get show it, and a write may repair it.
+	var refused *runtime.RefusedError
+	if err := c.Health(); err != nil && !errors.As(err, &refused) {
 		c.Close()
 		return nil, s.wrapRedis(err)
 	}

@@ -180,6 +180,7 @@ type lsRow struct {
 	Variants    []string    `json:"variants,omitempty"`
 	Releases    []string    `json:"releases,omitempty"`
 	Problem     string      `json:"problem,omitempty"`
+	Repair      string      `json:"repair,omitempty"`
 	LastChange  *lastChange `json:"last_change,omitempty"`
 }
 
@@ -200,18 +201,19 @@ func runLs(env *Env, o *opsOpts) error {
 	rows := make([]lsRow, len(in.Flags))
 	for i, f := range in.Flags {
 		rows[i] = lsRow{Flag: f.Flag, Type: f.Type, State: f.State, StateReason: f.StateReason, Rollout: f.Rollout,
-			Variants: f.Variants, Releases: f.Releases, Problem: f.Problem, LastChange: last[f.Flag]}
+			Variants: f.Variants, Releases: f.Releases, Problem: f.Problem, Repair: repairCommand(&in.Flags[i]), LastChange: last[f.Flag]}
 	}
 	if o.json {
 		return writeJSON(env.Stdout, struct {
 			Version uint64                     `json:"version"`
-			Problem string                     `json:"problem,omitempty"`
+			Refused []string                   `json:"refused,omitempty"`
 			Flags   []lsRow                    `json:"flags"`
 			Unknown map[string]json.RawMessage `json:"unknown,omitempty"`
-		}{in.Version, in.Problem, rows, jsonShownMap(in.Unknown)})
+		}{in.Version, in.Refused, rows, jsonShownMap(in.Unknown)})
 	}
-	if in.Problem != "" {
-		fmt.Fprintf(env.Stderr, "flaggen: warning: %s\n", shownLines(in.Problem))
+	for _, name := range in.Refused {
+		f := in.Flag(name)
+		fmt.Fprintf(env.Stderr, "flaggen: warning: %s: %s\n  %s\n", shown(name), shown(oneLine(f.Problem)), shown(refusedHelp(f)))
 	}
 	tw := tabwriter.NewWriter(env.Stdout, 0, 4, 2, ' ', 0)
 	fmt.Fprintln(tw, "FLAG\tSTATE\tROLLOUT\tRELEASES\tLAST CHANGE")
@@ -256,7 +258,45 @@ type getOutput struct {
 	Version    uint64           `json:"version"`
 	Counters   map[string]int64 `json:"counters"`
 	LastChange *lastChange      `json:"last_change,omitempty"`
+	// Repair is the command that repairs a refused live patch (Problem).
+	Repair string `json:"repair,omitempty"`
 }
+
+// repairCommand returns the flaggen command that repairs flag f's refused
+// live patch ("" when it is not refused): revert the fields at fault to
+// the spec, or replace the whole patch, keeping the kill switch the
+// instances hold meanwhile.
+func repairCommand(f *runtime.FlagInfo) string {
+	switch {
+	case f.Problem == "":
+		return ""
+	case len(f.Revert) > 0:
+		return fmt.Sprintf("flaggen patch %s -revert %s", f.Flag, strings.Join(f.Revert, ","))
+	case fieldInfo(f, "active").Source == runtime.SourceLive && jsonEqual(fieldInfo(f, "active").Value, json.RawMessage("false")):
+		return fmt.Sprintf(`flaggen patch %s -replace '{"active": false}'`, f.Flag)
+	}
+	return fmt.Sprintf("flaggen patch %s -replace '{}'", f.Flag)
+}
+
+// refusedHelp says what instances do with flag f's refused live patch and
+// how to repair it.
+func refusedHelp(f *runtime.FlagInfo) string {
+	return fmt.Sprintf("instances serve %s as the spec defines it, keeping a kill switch of the patch; repair: %s", f.Flag, repairCommand(f))
+}
+
+// fieldInfo returns field of f's effective configuration (zero when f
+// lacks it).
+func fieldInfo(f *runtime.FlagInfo, field string) runtime.FieldInfo {
+	for _, fi := range f.Fields {
+		if fi.Field == field {
+			return fi
+		}
+	}
+	return runtime.FieldInfo{}
+}
+
+// oneLine joins the lines of a multi-line message with "; ".
+func oneLine(s string) string { return strings.ReplaceAll(s, "\n", "; ") }
 
 func runGet(env *Env, o *opsOpts, name string) error {
 	s, err := o.open(env)
@@ -282,6 +322,7 @@ func runGet(env *Env, o *opsOpts, name string) error {
 		return s.wrapRedis(err)
 	}
 	out := getOutput{FlagInfo: *in.Flag(name), Version: in.Version, Counters: counters}
+	out.Repair = repairCommand(&out.FlagInfo)
 	if len(audit) == 1 {
 		e := audit[0]
 		out.LastChange = &lastChange{Version: e.Version, Time: e.Time, Actor: e.Actor, Reason: e.Reason}
@@ -305,10 +346,8 @@ func runGet(env *Env, o *opsOpts, name string) error {
 	}
 	fmt.Fprintf(w, "live patch:  %s (live state version %d)\n", shown(string(f.Live)), in.Version)
 	if f.Problem != "" {
-		fmt.Fprintf(w, "problem:     %s\n", shown(f.Problem))
-	}
-	if in.Problem != "" {
-		fmt.Fprintf(w, "problem:     %s\n", shownLines(in.Problem))
+		fmt.Fprintf(w, "problem:     %s\n", shown(oneLine(f.Problem)))
+		fmt.Fprintf(w, "             %s\n", shown(refusedHelp(&f)))
 	}
 	fmt.Fprintf(w, "counters:    %s\n", countersText(out.Counters, f))
 	fmt.Fprintf(w, "last change: %s\n\n", out.LastChange)
@@ -326,17 +365,9 @@ func runGet(env *Env, o *opsOpts, name string) error {
 
 // countersText shows the shared monitor counters beside their thresholds.
 func countersText(c map[string]int64, f runtime.FlagInfo) string {
-	field := func(name string) string {
-		for _, fi := range f.Fields {
-			if fi.Field == name {
-				return string(fi.Value)
-			}
-		}
-		return "null"
-	}
 	part := func(counter, threshold string) string {
 		s := fmt.Sprintf("%s %d", counter, c[counter])
-		if t := field(threshold); t != "null" {
+		if t := fieldInfo(&f, threshold).Value; t != nil && !isNull(t) {
 			s += fmt.Sprintf(" (%s %s)", threshold, t)
 		}
 		return s

@@ -167,7 +167,7 @@ func runReleaseSet(env *Env, o *opsOpts, name string, on bool) error {
 	if err != nil {
 		return err
 	}
-	if r := findRelease(before, name); before.Problem == "" && (on && r.Enabled == r.Total || !on && allOff(before, r)) {
+	if r := findRelease(before, name); !anyRefused(before, r) && (on && r.Enabled == r.Total || !on && allOff(before, r)) {
 		fmt.Fprintf(env.Stdout, "%s: no change (nothing written)\n", name)
 		return printRelease(env, &opsOpts{}, before, name)
 	}
@@ -190,6 +190,16 @@ func runReleaseSet(env *Env, o *opsOpts, name string, on bool) error {
 	}
 	s.reportSubscribers(env)
 	return nil
+}
+
+// anyRefused reports whether the live patch of a flag of r is refused.
+func anyRefused(in *runtime.Inspection, r *runtime.ReleaseInfo) bool {
+	for _, f := range r.Flags {
+		if in.Flag(f).Problem != "" {
+			return true
+		}
+	}
+	return false
 }
 
 // allOff reports whether every flag of r is already inactive (active

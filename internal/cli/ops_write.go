@@ -208,6 +208,7 @@ func setupPatch(fs *flag.FlagSet) func(*Env, []string) error {
 		if err := json.Unmarshal([]byte(args[1]), &obj); err != nil || obj == nil {
 			return fmt.Errorf("patch %s: want a JSON object of fields, e.g. '{\"active\": false}': %s", args[0], jsonErr(err))
 		}
+		o.replace = *replace
 		return runWrite(env, o, args[0], planPatch(obj, *replace))
 	}
 }
@@ -403,14 +404,15 @@ func runWrite(env *Env, o *opsOpts, flagName string, plan writePlan) error {
 		if err != nil {
 			return err
 		}
-		stored, err := storedPatch(s.state, flagName)
-		if err != nil {
-			return err
+		stored, unreadable := storedPatch(s.state, flagName)
+		if unreadable != nil && !o.replace {
+			return unreadable
 		}
 		next, change, resetCounters, err := plan(s, stored, in.Flag(flagName))
 		if err != nil {
 			return err
 		}
+		change = change || unreadable != nil // replacing a patch that is not an object
 		if !change {
 			return s.printStates(env, "no change (nothing written)", flagName)
 		}

@@ -38,8 +38,10 @@ type liveView struct {
 	eff *spec.Spec
 	// patch is each flag's live patch, compact, when it is not "{}".
 	patch map[string][]byte
-	// refused lists the flags whose live patch the spec refuses: the apps
-	// keep a last good state for them that lint cannot know.
+	// refused lists the flags whose live patch the spec refuses (the apps
+	// serve them as the spec defines them, with a kill switch of the patch
+	// held, until an operator repairs the patch): lint does not judge
+	// them.
 	refused map[string]bool
 	// last is each flag's newest audit entry.
 	last map[string]runtime.AuditEntry
@@ -88,7 +90,8 @@ func readLive(s *spec.Spec, l *Live) (*liveView, error) {
 	}
 
 	// As the runtime and runtime.Spec.Inspect do: names the spec lacks are
-	// skipped, each patch is checked against its flag, then all together.
+	// skipped, and a patch the spec refuses (it does not decode, or closes
+	// a depends_on cycle) gives way to its flag's spec definition.
 	v.patch, v.refused = map[string][]byte{}, map[string]bool{}
 	raws := map[string][]byte{}
 	for name, raw := range st.Flags {
@@ -101,19 +104,9 @@ func readLive(s *spec.Spec, l *Live) (*liveView, error) {
 			v.patch[name] = c.Bytes()
 		}
 	}
-	patches, errs := spec.DecodePatches(s, raws)
-	for name := range errs {
+	eff, _, refused := s.LiveState(raws)
+	for name := range refused {
 		v.refused[name] = true
-	}
-	eff, err := s.Apply(patches)
-	if err != nil {
-		// The live state is refused as a whole (a depends_on cycle): the
-		// apps keep their last good state, unknown here, for every flag
-		// that has a patch.
-		for name := range v.patch {
-			v.refused[name] = true
-		}
-		return v, nil
 	}
 	v.eff = eff
 	return v, nil

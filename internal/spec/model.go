@@ -25,6 +25,10 @@ type Spec struct {
 	Flags []*Flag
 	// Releases are sorted by name.
 	Releases []*Release
+
+	// refused holds, in a live spec made by ApplyLive or Reapply, the
+	// flags whose live patch is refused (live.go).
+	refused map[string]*refusal
 }
 
 // Type is the value type of a flag or of a context attribute.

@@ -528,66 +528,35 @@ func (b *builder) patchFlag(s *Spec, f *Flag, n *node) *Flag {
 // error, an ErrorList with spec pointers ("/flags/a/depends_on/0: dependency
 // cycle a → b → a"), refuses the whole set. A patch naming a flag the spec
 // lacks is an error: callers holding live state for removed flags skip them.
+// (Live state itself goes through ApplyLive, which refuses only the bad
+// patches.)
 func (s *Spec) Apply(patches map[string]*Patch) (*Spec, error) {
-	return s.apply(s, patches, false)
-}
-
-// Reapply is Apply of a new set of patches at the cost of what changed:
-// live is s.Apply of the previous set (or s itself for none), and changed
-// holds, for each flag whose patch differs between the sets, its new patch
-// (nil: the flag has no patch now, it is the flag as s has it). Flags not
-// in changed keep their live definition. Each changed flag is checked as
-// Apply checks it, and depends_on cycles are looked for only when a
-// changed flag's depends_on differs from its live one (live has none), so
-// the result, or the refusal, is Apply's over the whole new set.
-func (s *Spec) Reapply(live *Spec, changed map[string]*Patch) (*Spec, error) {
-	if len(live.Flags) != len(s.Flags) {
-		return nil, fmt.Errorf("spec: Reapply: live spec has %d flags, the spec %d", len(live.Flags), len(s.Flags))
-	}
-	return s.apply(live, changed, true)
-}
-
-// apply implements Apply (re false: from is s) and Reapply (re: from is the
-// live spec the patches replace flags of, and a nil patch reverts a flag
-// to s's).
-func (s *Spec) apply(from *Spec, patches map[string]*Patch, re bool) (*Spec, error) {
 	ns := *s
-	ns.Flags = slices.Clone(from.Flags)
+	ns.Flags = slices.Clone(s.Flags)
 	var errs ErrorList
 	var unchecked []*Flag // patched flags not checked by DecodePatch(es) over s
-	deps := false         // some patch may add a depends_on edge (from itself has no cycle)
+	deps := false         // some patch may add a depends_on edge (s itself has no cycle)
 	for name, p := range patches {
-		var i int
-		if p != nil && p.against == s && p.checked != nil && p.checked.Name == name {
-			i = p.checked.Index
-			ns.Flags[i] = p.checked // decoded and checked over s already
+		if p == nil {
+			continue
+		}
+		if p.against == s && p.checked != nil && p.checked.Name == name {
+			ns.Flags[p.checked.Index] = p.checked // decoded and checked over s already
 		} else {
 			f := s.Flag(name)
 			if f == nil {
 				errs = append(errs, &Error{Pointer: "/flags/" + escapeToken(name), Msg: fmt.Sprintf("unknown flag %q%s", name, didYouMean(name, flagNames(s)))})
 				continue
 			}
-			i = f.Index
-			switch {
-			case p == nil && re:
-				ns.Flags[i] = f
-			case p == nil:
+			pf, perrs := s.patchChecked(&ns, f, p)
+			errs = append(errs, perrs...)
+			if pf == nil {
 				continue
-			default:
-				pf, perrs := s.patchChecked(&ns, f, p)
-				errs = append(errs, perrs...)
-				if pf == nil {
-					continue
-				}
-				ns.Flags[i] = pf
-				unchecked = append(unchecked, pf)
 			}
+			ns.Flags[f.Index] = pf
+			unchecked = append(unchecked, pf)
 		}
-		if re {
-			deps = deps || !slices.Equal(ns.Flags[i].DependsOn, from.Flags[i].DependsOn)
-		} else {
-			deps = deps || p.DependsOn != nil
-		}
+		deps = deps || p.DependsOn != nil
 	}
 	var names []string // patched flags, to start a reported cycle from
 	if deps {

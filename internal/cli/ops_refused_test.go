@@ -1,0 +1,89 @@
+package cli
+
+import (
+	"encoding/json"
+	"strings"
+	"testing"
+
+	"github.com/flaggen/flaggen/internal/redistest"
+)
+
+// TestOpsShowRefusedPatches: ls and get show a stored live patch the apps
+// refuse (a depends_on cycle, a bad value) with the command that repairs
+// it; a write to another flag succeeds meanwhile, and the repair command
+// clears the refusal.
+func TestOpsShowRefusedPatches(t *testing.T) {
+	srv := opsEnv(t)
+	// Written by hand: new_ui closes a cycle with advanced_search (which
+	// the spec makes depend on new_ui), legacy_export has a bad value.
+	if _, err := redistest.Do(srv.Addr(), "HSET", "flaggen:{default}:patches",
+		"new_ui", `{"active":false,"depends_on":["advanced_search"]}`,
+		"legacy_export", `{"percentage_rollout":"lots"}`); err != nil {
+		t.Fatal(err)
+	}
+	code, ls, errs := run(t, "ls")
+	if code != 0 {
+		t.Fatalf("ls: exit %d: %s", code, errs)
+	}
+	if l := lineWith(ls, "new_ui "); !strings.Contains(l, "off") || !strings.Contains(l, "[live patch refused]") {
+		t.Errorf("ls line of new_ui: %q", l)
+	}
+	for _, want := range []string{
+		"new_ui: live patch refused: /depends_on/0: dependency cycle new_ui → advanced_search → new_ui",
+		"repair: flaggen patch new_ui -revert depends_on",
+		"legacy_export: live patch refused: patch:1:23: /percentage_rollout:",
+		"repair: flaggen patch legacy_export -revert percentage_rollout",
+	} {
+		if !strings.Contains(errs, want) {
+			t.Errorf("ls stderr lacks %q:\n%s", want, errs)
+		}
+	}
+	var lsOut struct {
+		Refused []string `json:"refused"`
+		Flags   []lsRow  `json:"flags"`
+	}
+	if err := json.Unmarshal([]byte(mustRun(t, "ls", "-json")), &lsOut); err != nil {
+		t.Fatal(err)
+	}
+	if strings.Join(lsOut.Refused, ",") != "legacy_export,new_ui" {
+		t.Errorf("ls -json refused %v", lsOut.Refused)
+	}
+	for _, r := range lsOut.Flags {
+		if r.Flag == "new_ui" && r.Repair != "flaggen patch new_ui -revert depends_on" {
+			t.Errorf("ls -json repair of new_ui: %q", r.Repair)
+		}
+	}
+	get := mustRun(t, "get", "new_ui")
+	for _, want := range []string{"problem:     live patch refused: /depends_on/0: dependency cycle", "repair: flaggen patch new_ui -revert depends_on", "state:       off"} {
+		if !strings.Contains(get, want) {
+			t.Errorf("get new_ui lacks %q:\n%s", want, get)
+		}
+	}
+	var getOut getOutput
+	if err := json.Unmarshal([]byte(mustRun(t, "get", "new_ui", "-json")), &getOut); err != nil {
+		t.Fatal(err)
+	}
+	if getOut.Problem == "" || getOut.Repair != "flaggen patch new_ui -revert depends_on" {
+		t.Errorf("get -json: problem %q, repair %q", getOut.Problem, getOut.Repair)
+	}
+	// A patch that is not an object: replace it, keeping nothing.
+	if _, err := redistest.Do(srv.Addr(), "HSET", "flaggen:{default}:patches", "native_share", `[1]`); err != nil {
+		t.Fatal(err)
+	}
+	if get := mustRun(t, "get", "native_share"); !strings.Contains(get, "repair: flaggen patch native_share -replace '{}'") {
+		t.Errorf("get native_share:\n%s", get)
+	}
+	mustRun(t, "patch", "native_share", "-replace", `{}`)
+
+	// A write to another flag succeeds; the repairs clear the refusals.
+	mustRun(t, "disable", "maintenance_mode", "-reason", "unrelated")
+	mustRun(t, "patch", "new_ui", "-revert", "depends_on")
+	mustRun(t, "patch", "legacy_export", "-revert", "percentage_rollout")
+	code, ls, errs = run(t, "ls")
+	if code != 0 || strings.Contains(ls, "refused") || strings.Contains(errs, "refused") {
+		t.Errorf("ls after the repairs: exit %d\n%s\n%s", code, ls, errs)
+	}
+	if l := lineWith(ls, "new_ui "); !strings.Contains(l, "off") {
+		t.Errorf("new_ui's kill switch lost in the repair: %q", l)
+	}
+}
