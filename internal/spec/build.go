@@ -2,7 +2,6 @@ package spec
 
 import (
 	"fmt"
-	"math"
 	"slices"
 	"strings"
 	"time"
@@ -97,7 +96,7 @@ func (b *builder) attribute(name string, index int, n *node) *Attribute {
 	}
 	if e := n.get("enum"); e != nil && e.kind == kArray {
 		for _, v := range e.elems {
-			a.Enum = append(a.Enum, coerce(v.natural(), a.Type))
+			a.Enum = append(a.Enum, coerce(b.typedNatural(v, a.Type), a.Type))
 		}
 	}
 	a.Key = boolean(n.get("key"))
@@ -153,7 +152,7 @@ func (b *builder) variant(f *Flag, name string, n *node) *Variant {
 	case kObject:
 		v.Weight = float(n.get("weight"))
 		if val := n.get("value"); val != nil && (val.kind == kString || val.kind == kNumber) {
-			v.Value = coerce(val.natural(), f.Type)
+			v.Value = coerce(b.typedNatural(val, f.Type), f.Type)
 		}
 	}
 	if v.Value == nil && (f.Type == String || f.Type == Enum) {
@@ -250,11 +249,7 @@ func (b *builder) rule(s *Spec, n *node) *Rule {
 	if vs := n.get("values"); vs != nil && vs.kind == kArray {
 		r.Values = make([]any, len(vs.elems))
 		for i, e := range vs.elems {
-			v := e.natural()
-			if t == Int {
-				v = b.intNatural(e)
-			}
-			v = coerce(v, t)
+			v := coerce(b.typedNatural(e, t), t)
 			if sv, ok := v.(string); ok && (r.Operator == "before" || r.Operator == "after") {
 				if d, err := ParseDate(sv); err == nil {
 					v = d
@@ -329,14 +324,23 @@ func (b *builder) intPtr(n *node) *int64 {
 }
 
 // intNatural is node.natural for a value that should be an integer,
-// reporting an integral number that overflows int64 (rather than letting it
-// become a float64 the checks would call "not an integer").
+// reporting an integral number outside int64's range (rather than letting
+// it become a float64 the checks would call "not an integer").
 func (b *builder) intNatural(n *node) any {
-	v := n.natural()
-	if f, ok := v.(float64); ok && f == math.Trunc(f) {
-		b.errorf(n.ptr, "%s is out of range for a 64-bit integer", n.num)
+	if n.kind == kNumber {
+		if _, integral, fits := exactInt(string(n.num)); integral && !fits {
+			b.errorf(n.ptr, "%s is out of range for a 64-bit integer", n.num)
+		}
 	}
-	return v
+	return n.natural()
+}
+
+// typedNatural is node.natural for a value of type t: intNatural's for Int.
+func (b *builder) typedNatural(n *node, t Type) any {
+	if t == Int {
+		return b.intNatural(n)
+	}
+	return n.natural()
 }
 
 // coerce converts a natural JSON value (integral numbers are already int64)

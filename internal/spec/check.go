@@ -58,12 +58,17 @@ func (c *checker) context() {
 }
 
 // typeMismatch describes why v is not a value of type t, or returns "".
-// Values of JSON types the schema already rejects are not reported again.
+// Values of JSON types the schema already rejects, and whole numbers
+// beyond int64 (which the builder reports as out of range), are not
+// reported again.
 func typeMismatch(v any, t Type) string {
 	var want string
 	switch t {
 	case Int:
 		if _, ok := v.(int64); ok {
+			return ""
+		}
+		if f, ok := v.(float64); ok && f == math.Trunc(f) && (f >= 1<<63 || f <= -(1<<63)) {
 			return ""
 		}
 		want = "an integer"

@@ -1,0 +1,100 @@
+package spec
+
+import (
+	"strings"
+	"testing"
+)
+
+// TestIntOutOfRange: an integer beyond int64 is refused, below as above
+// the range, wherever the spec or a patch has an int (variant values,
+// thresholds, users, rule values, enum values), with its position; the
+// limits themselves are accepted.
+func TestIntOutOfRange(t *testing.T) {
+	for _, big := range []string{"-9223372036854775809", "9223372036854775808", "-1e19", "1e19", "-92233720368547758090e-1"} {
+		src := `{"context": {"user_id": {"type": "int", "key": true}, "n": {"type": "int", "enum": [1, ` + big + `]}},
+"flags": {"v": {"type": "int", "default": "a", "variants": {"a": {"value": ` + big + `, "weight": 100}},
+  "users": [` + big + `], "error_threshold": ` + big + `,
+  "rules": [{"attribute": "n", "operator": "lt", "values": [` + big + `]}]}}}`
+		_, err := Parse("f.json", []byte(src))
+		for _, want := range []string{
+			"/context/n/enum/1: " + big + " is out of range for a 64-bit integer",
+			"/flags/v/variants/a/value: " + big + " is out of range",
+			"/flags/v/users/0: " + big + " is out of range",
+			"/flags/v/error_threshold: " + big + " is out of range",
+			"/flags/v/rules/0/values/0: " + big + " is out of range",
+		} {
+			if err == nil || !strings.Contains(err.Error(), want) {
+				t.Errorf("%s: error %v\nlacks %q", big, err, want)
+			}
+		}
+		if err != nil && strings.Contains(err.Error(), "must be an integer") {
+			t.Errorf("%s: reported twice:\n%v", big, err)
+		}
+		_, err = DecodePatch(demoSpec(t), "new_ui", []byte(`{"users": [1, `+big+`]}`))
+		if err == nil || !strings.Contains(err.Error(), "patch:1:15: /users/1: "+big+" is out of range") {
+			t.Errorf("%s: patch error %v", big, err)
+		}
+	}
+	for _, n := range []string{"-9223372036854775808", "9223372036854775807", "-92233720368547758080e-1", "1.0", "-0", "1e3"} {
+		if _, err := DecodePatch(demoSpec(t), "new_ui", []byte(`{"users": [`+n+`]}`)); err != nil {
+			t.Errorf("%s: %v", n, err)
+		}
+	}
+}
+
+// TestExactInt: exactInt reads the exact value of a JSON number.
+func TestExactInt(t *testing.T) {
+	for _, c := range []struct {
+		num              string
+		i                int64
+		integral, fitsIn bool
+	}{
+		{"0", 0, true, true}, {"-0", 0, true, true}, {"0.000e-5", 0, true, true}, {"12", 12, true, true},
+		{"1.5", 0, false, false}, {"1.50e1", 15, true, true}, {"1500e-2", 15, true, true}, {"1e-1", 0, false, false},
+		{"-9223372036854775808", -1 << 63, true, true}, {"-9223372036854775809", 0, true, false},
+		{"9223372036854775807", 1<<63 - 1, true, true}, {"9223372036854775808", 0, true, false},
+		{"1.00000000000000000001", 0, false, false}, {"1e99999999999999999999", 0, true, false},
+		{"1e-99999999999999999999", 0, false, false}, {"0e99999999999999999999", 0, true, true}, {"100000000000000000000e-2", 1e18, true, true},
+	} {
+		i, integral, fits := exactInt(c.num)
+		if i != c.i || integral != c.integral || fits != c.fitsIn {
+			t.Errorf("exactInt(%s) = %d, %v, %v; want %d, %v, %v", c.num, i, integral, fits, c.i, c.integral, c.fitsIn)
+		}
+	}
+}
+
+// TestInvalidTextRefused: bytes that are not UTF-8, and escapes of lone
+// UTF-16 surrogates, are refused at their position in a spec and in a
+// patch (encoding/json would make them U+FFFD), by both decoders.
+func TestInvalidTextRefused(t *testing.T) {
+	s := demoSpec(t)
+	for _, c := range []struct{ text, at, msg string }{
+		{"{\"regions\": [\"U\xffS\"]}", "patch:1:16", "invalid UTF-8 (byte 0xff)"},
+		{"{\"regions\":\n [\"\xc3\"]}", "patch:2:4", "invalid UTF-8 (byte 0xc3)"},
+		{`{"regions": ["\ud800"]}`, "patch:1:15", `invalid escape \ud800: a lone UTF-16 surrogate`},
+		{`{"regions": ["\\\udfff"]}`, "patch:1:17", `invalid escape \udfff`},
+		{`{"tripped": "\ud83dx"}`, "patch:1:14", `invalid escape \ud83d`},
+	} {
+		_, err := DecodePatch(s, "new_ui", []byte(c.text))
+		if err == nil || !strings.Contains(err.Error(), c.at+": "+c.msg) {
+			t.Errorf("%q: error %v, want %s: %s", c.text, err, c.at, c.msg)
+		}
+		for _, fast := range []bool{true, false} {
+			if doc, errs := decodeDocumentWith("patch", []byte(c.text), "", fast); doc != nil || len(errs) != 1 {
+				t.Errorf("%q (fast %v): decoded to %v, %v", c.text, fast, doc, errs)
+			}
+		}
+		if !strings.HasPrefix(c.text, `{"regions": [`) {
+			continue
+		}
+		spec := strings.Replace(string(readRepoFile(t, "testdata/demo/flags.json")), `"US", "RO"`, `"US", `+c.text[len(`{"regions": [`):strings.LastIndex(c.text, "]")], 1)
+		if _, err := Parse("flags.json", []byte(spec)); err == nil || !strings.Contains(err.Error(), c.msg) {
+			t.Errorf("%q in a spec: error %v", c.text, err)
+		}
+	}
+	for _, ok := range []string{`{"regions": ["\ud83d\ude00", "\\ud800", "é", "\u00e8"]}`} {
+		if _, err := DecodePatch(s, "new_ui", []byte(ok)); err != nil {
+			t.Errorf("%s: %v", ok, err)
+		}
+	}
+}
