@@ -1,6 +1,8 @@
 package spec
 
 import (
+	"fmt"
+	"strconv"
 	"strings"
 	"testing"
 )
@@ -95,6 +97,89 @@ func TestInvalidTextRefused(t *testing.T) {
 	for _, ok := range []string{`{"regions": ["\ud83d\ude00", "\\ud800", "é", "\u00e8"]}`} {
 		if _, err := DecodePatch(s, "new_ui", []byte(ok)); err != nil {
 			t.Errorf("%s: %v", ok, err)
+		}
+	}
+}
+
+// intList returns a JSON array of the integers from 1 to n.
+func intList(n int) string {
+	var b strings.Builder
+	b.WriteByte('[')
+	for i := range n {
+		if i > 0 {
+			b.WriteByte(',')
+		}
+		b.WriteString(strconv.Itoa(i + 1))
+	}
+	b.WriteByte(']')
+	return b.String()
+}
+
+// TestPatchLimits: a patch over MaxPatchBytes, or with a list over
+// MaxPatchList entries, is refused with where and which limit, whether
+// decoded or built by hand; a list at the limit is accepted.
+func TestPatchLimits(t *testing.T) {
+	s := demoSpec(t)
+	if _, err := DecodePatch(s, "new_ui", []byte(`{"users": `+intList(MaxPatchList)+`}`)); err != nil {
+		t.Fatalf("a list at the limit: %v", err)
+	}
+	over := intList(MaxPatchList + 1)
+	for _, c := range []struct{ text, want string }{
+		{`{"users": ` + over + `}`, "patch:1:11: /users: 100001 entries, over the limit of 100000 entries for a list in a live patch"},
+		{`{"active": true, "rules": [{"attribute": "user_id", "operator": "in", "values": ` + over + `}]}`, "patch:1:81: /rules/0/values: 100001 entries, over the limit"},
+		{`{"tripped": "` + strings.Repeat("x", MaxPatchBytes) + `"}`, "patch:1:1: the patch is 4194319 bytes, over the limit of 4194304 bytes (4 MiB) for one flag's live patch"},
+	} {
+		_, err := DecodePatch(s, "new_ui", []byte(c.text))
+		if err == nil || err.Error() != c.want && !strings.HasPrefix(err.Error(), c.want) {
+			t.Errorf("error %v, want %s", err, c.want)
+		}
+		_, errs := DecodePatches(s, map[string][]byte{"new_ui": []byte(c.text)})
+		if errs["new_ui"] == nil || errs["new_ui"].Error() != err.Error() {
+			t.Errorf("DecodePatches: %v, DecodePatch: %v", errs["new_ui"], err)
+		}
+	}
+	users := make([]any, MaxPatchList+1)
+	for i := range users {
+		users[i] = int64(i)
+	}
+	_, err := s.Apply(map[string]*Patch{"new_ui": {Users: users}})
+	if err == nil || !strings.Contains(err.Error(), "/flags/new_ui/users: 100001 entries, over the limit") {
+		t.Errorf("hand-built patch: %v", err)
+	}
+}
+
+// TestSpecListLimit: a spec list may hold MaxSpecList entries, not more.
+func TestSpecListLimit(t *testing.T) {
+	if testing.Short() {
+		t.Skip("a spec of a million entries")
+	}
+	for n, want := range map[int]string{MaxSpecList: "", MaxSpecList + 1: "f.json:1:43: /flags/a/users: 1000001 entries, over the limit of 1000000 entries for a list in a spec"} {
+		_, err := Parse("f.json", []byte(`{"flags": {"a": {"active": true, "users": `+intList(n)+`}}}`))
+		if fmt.Sprint(err) != want && !(want == "" && err == nil) {
+			t.Errorf("%d entries: %v, want %s", n, err, want)
+		}
+	}
+}
+
+// TestPatchCacheForgetsLargeTexts: a PatchCache keeps no tree or member
+// of a large patch, and its remembered text stays within its bounds.
+func TestPatchCacheForgetsLargeTexts(t *testing.T) {
+	s := demoSpec(t)
+	var c PatchCache
+	big := []byte(`{"users": ` + intList(10_000) + `}`)
+	if _, errs := c.DecodePatches(s, map[string][]byte{"new_ui": big}); errs != nil {
+		t.Fatal(errs)
+	}
+	if c.root(big) != nil || c.memberBytes > maxCachedText {
+		t.Fatalf("the cache holds the large patch: tree %v, %d bytes of members", c.root(big) != nil, c.memberBytes)
+	}
+	for i := range 3000 {
+		text := fmt.Appendf(nil, `{"users": [%d, %d, %d, %d, %d, %d, %d, %d, %d, %d, %d, %d]}`, i, i+1e6, i+2e6, i+3e6, i+4e6, i+5e6, i+6e6, i+7e6, i+8e6, i+9e6, i+10e6, i+11e6)
+		if _, errs := c.DecodePatches(s, map[string][]byte{"new_ui": text}); errs != nil {
+			t.Fatal(errs)
+		}
+		if c.rootBytes > maxCachedRootBytes || c.memberBytes > maxCachedMemberBytes {
+			t.Fatalf("after %d patches the cache holds %d bytes of trees' text, %d of members", i, c.rootBytes, c.memberBytes)
 		}
 	}
 }
