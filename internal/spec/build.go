@@ -193,13 +193,7 @@ func (b *builder) setField(s *Spec, f *Flag, key string, n *node) {
 	case "depends_on":
 		f.DependsOn = strs(n)
 	case "users":
-		f.Users = nil
-		if n.kind == kArray {
-			f.Users = make([]any, len(n.elems))
-			for i, e := range n.elems {
-				f.Users[i] = b.intNatural(e)
-			}
-		}
+		f.Users = b.users(s, n)
 	case "regions":
 		f.Regions = strs(n)
 	case "account_types":
@@ -238,6 +232,59 @@ func (b *builder) setField(s *Spec, f *Flag, key string, n *node) {
 	case "tripped":
 		f.Tripped = str(n)
 	}
+}
+
+// users builds an allow-list of the key attribute's type (without a key,
+// of its first entry's). An entry of the other type is reported here, as
+// the checks would report a value of the wrong type; other JSON types are
+// the schema's to report.
+func (b *builder) users(s *Spec, n *node) *IDs {
+	if n.kind != kArray {
+		return nil
+	}
+	strs := len(n.elems) > 0 && n.elems[0].kind == kString
+	if s.Key != nil {
+		strs = s.Key.Type == String
+	}
+	var ints []int64
+	var ss []string
+	if strs {
+		ss = make([]string, 0, len(n.elems))
+	} else {
+		ints = make([]int64, 0, len(n.elems))
+	}
+	for _, e := range n.elems {
+		var v any
+		switch e.kind {
+		case kString:
+			v = e.str
+		case kNumber:
+			v = b.intNatural(e)
+		default:
+			continue
+		}
+		switch v := v.(type) {
+		case string:
+			if strs {
+				ss = append(ss, v)
+				continue
+			}
+		case int64:
+			if !strs {
+				ints = append(ints, v)
+				continue
+			}
+		default:
+			continue // not an integer: the schema's
+		}
+		if s.Key != nil && (s.Key.Type == Int || s.Key.Type == String) {
+			b.errorf(e.ptr, "%s (key attribute %q is %s)", typeMismatch(v, s.Key.Type), s.Key.Name, s.Key.Type)
+		}
+	}
+	if strs {
+		return StringIDs(ss...)
+	}
+	return IntIDs(ints...)
 }
 
 func (b *builder) rule(s *Spec, n *node) *Rule {

@@ -138,11 +138,11 @@ func TestPatchLimits(t *testing.T) {
 			t.Errorf("DecodePatches: %v, DecodePatch: %v", errs["new_ui"], err)
 		}
 	}
-	users := make([]any, MaxPatchList+1)
+	users := make([]int64, MaxPatchList+1)
 	for i := range users {
 		users[i] = int64(i)
 	}
-	_, err := s.Apply(map[string]*Patch{"new_ui": {Users: users}})
+	_, err := s.Apply(map[string]*Patch{"new_ui": {Users: IntIDs(users...)}})
 	if err == nil || !strings.Contains(err.Error(), "/flags/new_ui/users: 100001 entries, over the limit") {
 		t.Errorf("hand-built patch: %v", err)
 	}

@@ -40,7 +40,7 @@ type Patch struct {
 	PerformanceThreshold *int64     `json:"performance_threshold,omitempty"`
 	ErrorThreshold       *int64     `json:"error_threshold,omitempty"`
 	DependsOn            []string   `json:"depends_on,omitempty"`
-	Users                []any      `json:"users,omitempty"` // int64 or string, by the key attribute
+	Users                *IDs       `json:"users,omitempty"` // of the key attribute's type
 	Regions              []string   `json:"regions,omitempty"`
 	AccountTypes         []string   `json:"account_types,omitempty"`
 	BetaProgram          *bool      `json:"beta_program,omitempty"`
@@ -110,7 +110,9 @@ func (p *Patch) get(name string) any {
 	case "depends_on":
 		return sliceOrNil(p.DependsOn)
 	case "users":
-		return sliceOrNil(p.Users)
+		if p.Users != nil {
+			return p.Users
+		}
 	case "regions":
 		return sliceOrNil(p.Regions)
 	case "account_types":
