@@ -254,28 +254,29 @@ func (b *builder) users(s *Spec, n *node) *IDs {
 		ints = make([]int64, 0, len(n.elems))
 	}
 	for _, e := range n.elems {
-		var v any
+		var v any // an entry of the other type
 		switch e.kind {
 		case kString:
+			if strs {
+				ss = append(ss, e.str)
+				continue
+			}
 			v = e.str
 		case kNumber:
-			v = b.intNatural(e)
+			i, integral, fits := exactInt(string(e.num))
+			switch {
+			case !integral: // the schema's to report
+				continue
+			case !fits:
+				b.errorf(e.ptr, "%s is out of range for a 64-bit integer", e.num)
+				continue
+			case !strs:
+				ints = append(ints, i)
+				continue
+			}
+			v = i
 		default:
 			continue
-		}
-		switch v := v.(type) {
-		case string:
-			if strs {
-				ss = append(ss, v)
-				continue
-			}
-		case int64:
-			if !strs {
-				ints = append(ints, v)
-				continue
-			}
-		default:
-			continue // not an integer: the schema's
 		}
 		if s.Key != nil && (s.Key.Type == Int || s.Key.Type == String) {
 			b.errorf(e.ptr, "%s (key attribute %q is %s)", typeMismatch(v, s.Key.Type), s.Key.Name, s.Key.Type)

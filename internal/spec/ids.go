@@ -2,7 +2,6 @@ package spec
 
 import (
 	"bytes"
-	"cmp"
 	"encoding/json"
 	"fmt"
 	"slices"
@@ -17,11 +16,12 @@ import (
 // so an entry costs its size and at most 8 bytes more, and no pointer.
 // An IDs is not modified once built.
 type IDs struct {
-	strs  bool     // string ids, else integers
-	ints  []int64  // the integers, in order
-	buf   string   // the strings, concatenated
-	ends  []uint32 // string i is buf[ends[i-1]:ends[i]]
-	order []uint32 // entries by ascending value; nil when written so
+	strs   bool     // string ids, else integers
+	ints   []int64  // the integers, in order
+	buf    string   // the strings, concatenated
+	ends   []uint32 // string i is buf[ends[i-1]:ends[i]]
+	order  []uint32 // string entries by ascending value; nil when written so
+	sorted []int64  // the integers in ascending order; nil when written so
 }
 
 // IntIDs returns an allow-list of integers.
@@ -49,15 +49,17 @@ func StringIDs(ids ...string) *IDs {
 	return l
 }
 
-// index sorts the entries' order, when not already ascending.
+// index sorts the entries, when not already ascending.
 func (l *IDs) index() {
-	n := l.Len()
-	less := func(i, j int) int {
-		if l.strs {
-			return strings.Compare(l.String(i), l.String(j))
+	if !l.strs {
+		if !slices.IsSorted(l.ints) {
+			l.sorted = slices.Clone(l.ints)
+			slices.Sort(l.sorted)
 		}
-		return cmp.Compare(l.ints[i], l.ints[j])
+		return
 	}
+	n := l.Len()
+	less := func(i, j int) int { return strings.Compare(l.String(i), l.String(j)) }
 	sorted := true
 	for i := 1; i < n && sorted; i++ {
 		sorted = less(i-1, i) <= 0
@@ -117,16 +119,12 @@ func (l *IDs) HasInt(id int64) bool {
 	if l == nil || l.strs {
 		return false
 	}
-	lo, hi := 0, len(l.ints)
-	for lo < hi {
-		m := int(uint(lo+hi) >> 1)
-		if l.ints[l.sortedAt(m)] < id {
-			lo = m + 1
-		} else {
-			hi = m
-		}
+	s := l.sorted
+	if s == nil {
+		s = l.ints
 	}
-	return lo < len(l.ints) && l.ints[l.sortedAt(lo)] == id
+	_, ok := slices.BinarySearch(s, id)
+	return ok
 }
 
 // HasString reports whether the string id is listed, in O(log n) and

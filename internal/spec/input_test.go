@@ -5,6 +5,8 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+
+	"github.com/flaggen/flaggen/schema"
 )
 
 // TestIntOutOfRange: an integer beyond int64 is refused, below as above
@@ -180,6 +182,42 @@ func TestPatchCacheForgetsLargeTexts(t *testing.T) {
 		}
 		if c.rootBytes > maxCachedRootBytes || c.memberBytes > maxCachedMemberBytes {
 			t.Fatalf("after %d patches the cache holds %d bytes of trees' text, %d of members", i, c.rootBytes, c.memberBytes)
+		}
+	}
+}
+
+// TestFlagListsValidatedAlone: validating a spec's long flag lists with
+// quickSchema, and the rest with the validator, finds the errors the
+// validator finds over the whole document.
+func TestFlagListsValidatedAlone(t *testing.T) {
+	long := func(f func(i int) string) string {
+		parts := make([]string, 100)
+		for i := range parts {
+			parts[i] = f(i)
+		}
+		return "[" + strings.Join(parts, ",") + "]"
+	}
+	ints := long(func(i int) string { return strconv.Itoa(i) })
+	names := long(func(i int) string { return strconv.Quote("r" + strconv.Itoa(i)) })
+	for _, flag := range []string{
+		`{"active": true, "users": ` + ints + `, "regions": ` + names + `}`,
+		`{"active": true, "users": ` + names + `, "environments": ` + names + `}`,
+		`{"users": ` + strings.Replace(ints, "[0,", "[1,", 1) + `}`,
+		`{"users": ` + strings.Replace(ints, "[0,", "[1.5,", 1) + `}`,
+		`{"users": ` + strings.Replace(ints, "[0,", "[true,", 1) + `, "regions": ` + strings.Replace(names, `"r0"`, `""`, 1) + `}`,
+		`{"type": "string", "users": ` + ints + `, "depends_on": ` + strings.Replace(names, `"r0"`, `"r1"`, 1) + `}`,
+		`{"users": ` + ints + `, "nope": 1, "active": "yes"}`,
+	} {
+		doc, errs := decodeDocument("f.json", []byte(`{"flags": {"a": `+flag+`}}`), "")
+		if doc == nil || errs != nil {
+			t.Fatal(errs)
+		}
+		if len(doc.quickLists()) == 0 && !strings.Contains(flag, "1.5") && !strings.Contains(flag, "true") && !strings.Contains(flag, `[1,1,`) {
+			t.Errorf("%.40s…: no list validated alone", flag)
+		}
+		got, want := ErrorList(doc.validate(schema.Spec())), ErrorList(doc.validateWith(schema.Spec(), nil))
+		if got.sortDedup().Error() != want.sortDedup().Error() {
+			t.Errorf("%.40s…: errors\n%v\nwant\n%v", flag, got, want)
 		}
 	}
 }

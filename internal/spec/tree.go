@@ -60,7 +60,11 @@ func (n *node) get(key string) *node {
 
 // toSchemaValue converts n to the form jsonschema validates
 // (map[string]any, []any, json.Number, string, bool, nil).
-func (n *node) toSchemaValue() any {
+func (n *node) toSchemaValue() any { return n.schemaValue(nil) }
+
+// schemaValue is toSchemaValue, with each array in stubs (known valid)
+// given as an empty array.
+func (n *node) schemaValue(stubs map[*node]bool) any {
 	switch n.kind {
 	case kBool:
 		return n.b
@@ -69,15 +73,18 @@ func (n *node) toSchemaValue() any {
 	case kString:
 		return n.str
 	case kArray:
+		if stubs[n] {
+			return []any{}
+		}
 		a := make([]any, len(n.elems))
 		for i, e := range n.elems {
-			a[i] = e.toSchemaValue()
+			a[i] = e.schemaValue(stubs)
 		}
 		return a
 	case kObject:
 		m := make(map[string]any, len(n.keys))
 		for i, k := range n.keys {
-			m[k] = n.elems[i].toSchemaValue()
+			m[k] = n.elems[i].schemaValue(stubs)
 		}
 		return m
 	}
@@ -124,6 +131,9 @@ func number(num json.Number) any {
 // whether its value is a whole number ("1.0", "1e3" and "-0" are), and fits
 // whether that number is within int64's range, then i is it.
 func exactInt(num string) (i int64, integral, fits bool) {
+	if i, ok := digitsInt(num); ok {
+		return i, true, true
+	}
 	neg := strings.HasPrefix(num, "-")
 	num = strings.TrimPrefix(num, "-")
 	mant, exp := num, 0
@@ -161,6 +171,30 @@ func exactInt(num string) (i int64, integral, fits bool) {
 		return 0, true, false
 	}
 	return i, true, true
+}
+
+// digitsInt reads num when it is a plain decimal integer (an optional
+// minus, then digits) of at most 18 digits, the common case, quickly.
+func digitsInt(num string) (int64, bool) {
+	neg := len(num) > 0 && num[0] == '-'
+	if neg {
+		num = num[1:]
+	}
+	if len(num) == 0 || len(num) > 18 {
+		return 0, false
+	}
+	var i int64
+	for k := 0; k < len(num); k++ {
+		c := num[k]
+		if c < '0' || c > '9' {
+			return 0, false
+		}
+		i = i*10 + int64(c-'0')
+	}
+	if neg {
+		i = -i
+	}
+	return i, true
 }
 
 // document is a decoded JSON file: its tree and what maps pointers back to
