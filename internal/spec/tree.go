@@ -34,13 +34,13 @@ func (k kind) String() string {
 // schema validation, the spec builder and the patch decoder all read.
 type node struct {
 	kind   kind
-	off    int // byte offset of the value
-	end    int // byte offset just past the value
-	keyOff int // byte offset of the member's key, or -1
+	b      bool // kBool
+	off    int  // byte offset of the value
+	end    int  // byte offset just past the value
+	keyOff int  // byte offset of the member's key, or -1
 	ptr    string
 	str    string      // kString
 	num    json.Number // kNumber
-	b      bool        // kBool
 	keys   []string    // kObject, in source order
 	elems  []*node     // kObject values (aligned with keys) or kArray items
 }
