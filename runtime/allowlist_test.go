@@ -154,4 +154,10 @@ func TestPatchOverLimitRefused(t *testing.T) {
 	if !c.Bool(ctx, 0, []Value{Int(42)}) || c.Bool(ctx, 0, []Value{Int(10_000_000)}) {
 		t.Fatal("the flag with a stored patch over the limit does not keep its last good state")
 	}
+	c.mu.Lock()
+	held := len(c.decoded["big"].raw)
+	c.mu.Unlock()
+	if held > 32 {
+		t.Fatalf("the client holds %d bytes of the refused patch", held)
+	}
 }
