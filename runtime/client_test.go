@@ -181,7 +181,7 @@ func TestConstFolding(t *testing.T) {
 	}{
 		{"inactive", spec.Flag{Active: false, Regions: []string{"US"}}, "production", true, false, "active"},
 		{"active alone", spec.Flag{Active: true}, "production", true, true, "targeting"},
-		{"users alone", spec.Flag{Active: true, Users: []any{int64(1)}}, "production", true, true, "targeting"},
+		{"users alone", spec.Flag{Active: true, Users: spec.IntIDs(1)}, "production", true, true, "targeting"},
 		{"env mismatch", spec.Flag{Active: true, Environments: []string{"dev"}, Regions: []string{"US"}}, "production", true, false, "environments"},
 		{"env match", spec.Flag{Active: true, Environments: []string{"production"}}, "production", true, true, "targeting"},
 		{"future activation", spec.Flag{Active: true, ActivationDate: &future}, "production", true, false, "activation_date"},

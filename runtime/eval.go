@@ -81,11 +81,9 @@ type ccomp struct {
 	actAt      time.Time // the activation date, when hasAct
 	envOK      bool
 	tripped    string
-	allDeps    []int // every dependency
-	users      []Value
-	usersN     []uint64 // a few users, all integers: their bits
-	usersInt   map[int64]bool
-	usersStr   map[string]bool
+	allDeps    []int     // every dependency
+	users      *spec.IDs // the allow-list, shared with the live spec; nil: none
+	usersN     []uint64  // a few integer users: their bits
 	rules      []rule
 	hasRollout bool
 	rollout    float64
@@ -379,29 +377,11 @@ func compileFlag(in buildInput, f *spec.Flag, attr func(string) int) (*ccomp, er
 		c.hasRollout, c.rollout = true, *f.PercentageRollout
 	}
 	if f.Users != nil {
-		c.users = make([]Value, 0, len(f.Users))
-		for _, u := range f.Users {
-			c.users = append(c.users, valueOf(u))
-		}
-		ints := true
-		for _, u := range c.users {
-			ints = ints && u.kind == kindInt
-		}
-		if ints && len(c.users) <= 8 {
-			c.usersN = make([]uint64, len(c.users))
-			for k, u := range c.users {
-				c.usersN[k] = u.n
-			}
-		}
-		if len(c.users) > 8 {
-			c.usersInt, c.usersStr = map[int64]bool{}, map[string]bool{}
-			for _, u := range c.users {
-				switch u.kind {
-				case kindInt:
-					c.usersInt[int64(u.n)] = true
-				case kindString:
-					c.usersStr[u.s] = true
-				}
+		c.users = f.Users
+		if n := f.Users.Len(); n <= 8 && !f.Users.Strings() {
+			c.usersN = make([]uint64, n)
+			for k := range n {
+				c.usersN[k] = uint64(f.Users.Int(k))
 			}
 		}
 	}
@@ -612,33 +592,25 @@ func isEmpty(a []Value) bool {
 	return true
 }
 
-// listed reports whether the key v is on the flag's allow-list (step 8).
+// listed reports whether the key v is on the flag's allow-list (step 8):
+// a few integers are compared in turn, longer lists searched in order.
+// Numbers compare by value across int and float, as Value.equal does.
 func (c *cflag) listed(v *Value) bool {
-	if v.kind != kindInt || c.usersN == nil {
-		return c.listedAny(v)
-	}
-	for _, u := range c.usersN {
-		if v.n == u {
-			return true
+	switch v.kind {
+	case kindInt:
+		if c.usersN == nil {
+			return c.users.HasInt(int64(v.n))
 		}
-	}
-	return false
-}
-
-// listedAny is listed for long lists and keys or users of other kinds.
-func (c *cflag) listedAny(v *Value) bool {
-	if c.usersInt != nil {
-		switch v.kind {
-		case kindInt:
-			return c.usersInt[int64(v.n)]
-		case kindString:
-			return c.usersStr[v.s]
+		for _, u := range c.usersN {
+			if v.n == u {
+				return true
+			}
 		}
-	}
-	for k := range c.users {
-		if v.equal(c.users[k]) {
-			return true
-		}
+	case kindFloat:
+		f, _ := v.num()
+		return f == math.Trunc(f) && f >= -(1<<63) && f < 1<<63 && c.users.HasInt(int64(f))
+	case kindString:
+		return c.users.HasString(v.s)
 	}
 	return false
 }

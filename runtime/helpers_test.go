@@ -95,17 +95,22 @@ func handFlag(name string, cfg map[string]any) (*spec.Flag, error) {
 		case "depends_on":
 			f.DependsOn = strs(v)
 		case "users":
-			f.Users = []any{}
+			var ints []int64
+			var ss []string
 			for _, u := range v.([]any) {
 				switch u := u.(type) {
 				case float64:
-					f.Users = append(f.Users, int64(u))
+					ints = append(ints, int64(u))
 				case json.Number:
 					n, _ := u.Int64()
-					f.Users = append(f.Users, n)
-				default:
-					f.Users = append(f.Users, u)
+					ints = append(ints, n)
+				case string:
+					ss = append(ss, u)
 				}
+			}
+			f.Users = spec.IntIDs(ints...)
+			if ss != nil {
+				f.Users = spec.StringIDs(ss...)
 			}
 		case "regions":
 			f.Regions = strs(v)

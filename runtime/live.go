@@ -3,6 +3,7 @@ package runtime
 import (
 	"bytes"
 	"context"
+	"crypto/sha256"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -20,6 +21,8 @@ type livePatch = spec.Patch
 
 // decodedPatch is a cached decoding of one flag's raw live patch: p when it
 // decoded, else err and fb, what stands in for it (spec.Spec.Fallback).
+// raw identifies the raw bytes (rawKey), without holding a large patch's
+// text.
 type decodedPatch struct {
 	raw string
 	p   *livePatch
@@ -36,6 +39,17 @@ func (d decodedPatch) patch() *livePatch {
 	return d.p
 }
 
+// rawKey identifies a raw patch by its text when shorter than a SHA-256
+// sum, else by that sum (so a key is never longer than 32 bytes, and the
+// two forms cannot collide).
+func rawKey(raw []byte) string {
+	if len(raw) < sha256.Size {
+		return string(raw)
+	}
+	sum := sha256.Sum256(raw)
+	return string(sum[:])
+}
+
 // decodeCached decodes the live patches of the spec's flags in flags,
 // reusing the decodings in cache whose raw bytes are unchanged, so that a
 // reload after one change decodes one patch. It returns every decoding (the
@@ -45,7 +59,7 @@ func (c *Client) decodeCached(cache map[string]decodedPatch, flags map[string]js
 	out = make(map[string]decodedPatch, len(flags))
 	var todo map[string][]byte
 	for name, raw := range flags {
-		if d, ok := cache[name]; ok && d.raw == string(raw) {
+		if d, ok := cache[name]; ok && d.raw == rawKey(raw) {
 			out[name] = d
 			continue
 		}
@@ -62,7 +76,7 @@ func (c *Client) decodeCached(cache map[string]decodedPatch, flags map[string]js
 	}
 	patches, errs := c.pcache.DecodePatches(c.spec.m, todo)
 	for name, raw := range todo {
-		d := decodedPatch{raw: string(raw), p: patches[name], err: errs[name]}
+		d := decodedPatch{raw: rawKey(raw), p: patches[name], err: errs[name]}
 		if d.err != nil {
 			d.fb = c.spec.m.Fallback(name, raw)
 		}

@@ -2,7 +2,6 @@ package spec
 
 import (
 	"fmt"
-	"math"
 	"slices"
 	"strings"
 	"time"
@@ -97,7 +96,7 @@ func (b *builder) attribute(name string, index int, n *node) *Attribute {
 	}
 	if e := n.get("enum"); e != nil && e.kind == kArray {
 		for _, v := range e.elems {
-			a.Enum = append(a.Enum, coerce(v.natural(), a.Type))
+			a.Enum = append(a.Enum, coerce(b.typedNatural(v, a.Type), a.Type))
 		}
 	}
 	a.Key = boolean(n.get("key"))
@@ -153,7 +152,7 @@ func (b *builder) variant(f *Flag, name string, n *node) *Variant {
 	case kObject:
 		v.Weight = float(n.get("weight"))
 		if val := n.get("value"); val != nil && (val.kind == kString || val.kind == kNumber) {
-			v.Value = coerce(val.natural(), f.Type)
+			v.Value = coerce(b.typedNatural(val, f.Type), f.Type)
 		}
 	}
 	if v.Value == nil && (f.Type == String || f.Type == Enum) {
@@ -194,13 +193,7 @@ func (b *builder) setField(s *Spec, f *Flag, key string, n *node) {
 	case "depends_on":
 		f.DependsOn = strs(n)
 	case "users":
-		f.Users = nil
-		if n.kind == kArray {
-			f.Users = make([]any, len(n.elems))
-			for i, e := range n.elems {
-				f.Users[i] = b.intNatural(e)
-			}
-		}
+		f.Users = b.users(s, n)
 	case "regions":
 		f.Regions = strs(n)
 	case "account_types":
@@ -241,6 +234,60 @@ func (b *builder) setField(s *Spec, f *Flag, key string, n *node) {
 	}
 }
 
+// users builds an allow-list of the key attribute's type (without a key,
+// of its first entry's). An entry of the other type is reported here, as
+// the checks would report a value of the wrong type; other JSON types are
+// the schema's to report.
+func (b *builder) users(s *Spec, n *node) *IDs {
+	if n.kind != kArray {
+		return nil
+	}
+	strs := len(n.elems) > 0 && n.elems[0].kind == kString
+	if s.Key != nil {
+		strs = s.Key.Type == String
+	}
+	var ints []int64
+	var ss []string
+	if strs {
+		ss = make([]string, 0, len(n.elems))
+	} else {
+		ints = make([]int64, 0, len(n.elems))
+	}
+	for _, e := range n.elems {
+		var v any // an entry of the other type
+		switch e.kind {
+		case kString:
+			if strs {
+				ss = append(ss, e.str)
+				continue
+			}
+			v = e.str
+		case kNumber:
+			i, integral, fits := exactInt(string(e.num))
+			switch {
+			case !integral: // the schema's to report
+				continue
+			case !fits:
+				b.errorf(e.ptr, "%s is out of range for a 64-bit integer", e.num)
+				continue
+			case !strs:
+				ints = append(ints, i)
+				continue
+			}
+			v = i
+		default:
+			continue
+		}
+		if s.Key != nil && (s.Key.Type == Int || s.Key.Type == String) {
+			b.errorf(e.ptr, "%s (key attribute %q is %s)", typeMismatch(v, s.Key.Type), s.Key.Name, s.Key.Type)
+		}
+	}
+	if strs {
+		return StringIDs(ss...)
+	}
+	return IntIDs(ints...)
+}
+
 func (b *builder) rule(s *Spec, n *node) *Rule {
 	r := &Rule{Attribute: str(n.get("attribute")), Operator: str(n.get("operator")), Pointer: n.ptr}
 	var t Type
@@ -250,11 +297,7 @@ func (b *builder) rule(s *Spec, n *node) *Rule {
 	if vs := n.get("values"); vs != nil && vs.kind == kArray {
 		r.Values = make([]any, len(vs.elems))
 		for i, e := range vs.elems {
-			v := e.natural()
-			if t == Int {
-				v = b.intNatural(e)
-			}
-			v = coerce(v, t)
+			v := coerce(b.typedNatural(e, t), t)
 			if sv, ok := v.(string); ok && (r.Operator == "before" || r.Operator == "after") {
 				if d, err := ParseDate(sv); err == nil {
 					v = d
@@ -329,14 +372,23 @@ func (b *builder) intPtr(n *node) *int64 {
 }
 
 // intNatural is node.natural for a value that should be an integer,
-// reporting an integral number that overflows int64 (rather than letting it
-// become a float64 the checks would call "not an integer").
+// reporting an integral number outside int64's range (rather than letting
+// it become a float64 the checks would call "not an integer").
 func (b *builder) intNatural(n *node) any {
-	v := n.natural()
-	if f, ok := v.(float64); ok && f == math.Trunc(f) {
-		b.errorf(n.ptr, "%s is out of range for a 64-bit integer", n.num)
+	if n.kind == kNumber {
+		if _, integral, fits := exactInt(string(n.num)); integral && !fits {
+			b.errorf(n.ptr, "%s is out of range for a 64-bit integer", n.num)
+		}
 	}
-	return v
+	return n.natural()
+}
+
+// typedNatural is node.natural for a value of type t: intNatural's for Int.
+func (b *builder) typedNatural(n *node, t Type) any {
+	if t == Int {
+		return b.intNatural(n)
+	}
+	return n.natural()
 }
 
 // coerce converts a natural JSON value (integral numbers are already int64)

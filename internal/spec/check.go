@@ -58,12 +58,17 @@ func (c *checker) context() {
 }
 
 // typeMismatch describes why v is not a value of type t, or returns "".
-// Values of JSON types the schema already rejects are not reported again.
+// Values of JSON types the schema already rejects, and whole numbers
+// beyond int64 (which the builder reports as out of range), are not
+// reported again.
 func typeMismatch(v any, t Type) string {
 	var want string
 	switch t {
 	case Int:
 		if _, ok := v.(int64); ok {
+			return ""
+		}
+		if f, ok := v.(float64); ok && f == math.Trunc(f) && (f >= 1<<63 || f <= -(1<<63)) {
 			return ""
 		}
 		want = "an integer"
@@ -137,16 +142,13 @@ func (c *checker) flag(f *Flag) {
 		}
 	}
 	if f.Users != nil {
-		if s.Key == nil {
+		// Entries of the other type than the key's are the builder's to
+		// report (an IDs holds one type); a whole list of it is ours.
+		switch {
+		case s.Key == nil:
 			c.errorf(p+"/users", `users needs a key attribute to match (declare one with "key": true)`)
-		} else {
-			for i, u := range f.Users {
-				_, isInt := u.(int64)
-				_, isStr := u.(string)
-				if (isInt || isStr) && typeMismatch(u, s.Key.Type) != "" {
-					c.errorf(p+"/users/"+strconv.Itoa(i), "%s (key attribute %q is %s)", typeMismatch(u, s.Key.Type), s.Key.Name, s.Key.Type)
-				}
-			}
+		case f.Users.Len() > 0 && (s.Key.Type == String) != f.Users.Strings() && typeMismatch(f.Users.At(0), s.Key.Type) != "":
+			c.errorf(p+"/users", "%s (key attribute %q is %s)", strings.Replace(typeMismatch(f.Users.At(0), s.Key.Type), "must be", "entries must be", 1), s.Key.Name, s.Key.Type)
 		}
 	}
 	if f.PercentageRollout != nil && !variantFlag && s.Key == nil {

@@ -58,8 +58,13 @@ func (l ErrorList) Error() string {
 }
 
 // sortDedup sorts l by file, line, column, pointer and message, and drops
-// exact duplicates.
+// exact duplicates. It copies each pointer, which may share the memory of
+// a whole decoded tree's pointers (elemPointers), so that a kept error
+// does not keep that.
 func (l ErrorList) sortDedup() ErrorList {
+	for _, e := range l {
+		e.Pointer = strings.Clone(e.Pointer)
+	}
 	slices.SortStableFunc(l, func(a, b *Error) int {
 		return cmp.Or(
 			cmp.Compare(a.File, b.File),

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"slices"
 	"strconv"
+	"strings"
 	"unicode/utf8"
 )
 
@@ -15,15 +16,27 @@ import (
 // decodeDocument decodes with decoder, which reports the problem.
 // FuzzFastDecoder checks that both build the same document.
 type fastDecoder struct {
-	doc *document
-	src []byte
-	off int
+	doc    *document
+	src    []byte
+	srcStr string // src as a string, that numbers are slices of
+	off    int
+	slab   []node // nodes are allocated from, a chunk at a time
+}
+
+// newNode returns a new node, from d.slab.
+func (d *fastDecoder) newNode() *node {
+	if len(d.slab) == 0 {
+		d.slab = make([]node, 128)
+	}
+	n := &d.slab[0]
+	d.slab = d.slab[1:]
+	return n
 }
 
 // fastDecode decodes doc.src into doc.root (doc.byPtr is left to nodeAt),
 // or reports false.
 func fastDecode(doc *document, base string) bool {
-	d := &fastDecoder{doc: doc, src: doc.src}
+	d := &fastDecoder{doc: doc, src: doc.src, srcStr: string(doc.src)}
 	root, ok := d.value(base, -1, 0)
 	if !ok {
 		return false
@@ -53,7 +66,8 @@ func (d *fastDecoder) value(ptr string, keyOff, depth int) (*node, bool) {
 	if d.off >= len(d.src) || depth > maxDepth {
 		return nil, false
 	}
-	n := &node{off: d.off, keyOff: keyOff, ptr: ptr}
+	n := d.newNode()
+	n.off, n.keyOff, n.ptr = d.off, keyOff, ptr
 	switch c := d.src[d.off]; {
 	case c == '{':
 		n.kind = kObject
@@ -97,8 +111,16 @@ func (d *fastDecoder) value(ptr string, keyOff, depth int) (*node, bool) {
 		if d.open(']') {
 			break
 		}
+		scalars := 0 // elements whose pointer is left to elemPointers
 		for done := false; !done; {
-			e, ok := d.value(ptr+"/"+strconv.Itoa(len(n.elems)), -1, depth+1)
+			d.space()
+			eptr := ""
+			if c := d.peek(); c == '{' || c == '[' {
+				eptr = ptr + "/" + strconv.Itoa(len(n.elems))
+			} else {
+				scalars++
+			}
+			e, ok := d.value(eptr, -1, depth+1)
 			if !ok {
 				return nil, false
 			}
@@ -106,6 +128,9 @@ func (d *fastDecoder) value(ptr string, keyOff, depth int) (*node, bool) {
 			if done, ok = d.more(']'); !ok {
 				return nil, false
 			}
+		}
+		if scalars > 0 {
+			elemPointers(n, ptr)
 		}
 	case c == '"':
 		s, ok := d.str()
@@ -263,7 +288,46 @@ func (d *fastDecoder) number() (json.Number, bool) {
 	if i < len(src) && (isIdentByte(src[i]) || src[i] == '.' || src[i] == '-' || src[i] == '+') {
 		return "", false
 	}
-	num := json.Number(src[d.off:i])
+	num := json.Number(d.srcStr[d.off:i])
 	d.off = i
 	return num, true
+}
+
+// elemPointers sets the pointers of the scalar elements of array n (at
+// ptr), left empty while decoding: in one allocation for them all rather
+// than one each. (They share its memory while the tree lives.)
+func elemPointers(n *node, ptr string) {
+	size := 0
+	for i, e := range n.elems {
+		if e.ptr == "" {
+			size += len(ptr) + 1 + digitCount(i)
+		}
+	}
+	var buf strings.Builder
+	buf.Grow(size)
+	var digits [20]byte
+	for i, e := range n.elems {
+		if e.ptr == "" {
+			buf.WriteString(ptr)
+			buf.WriteByte('/')
+			buf.Write(strconv.AppendInt(digits[:0], int64(i), 10))
+		}
+	}
+	all := buf.String()
+	off := 0
+	for i, e := range n.elems {
+		if e.ptr == "" {
+			end := off + len(ptr) + 1 + digitCount(i)
+			e.ptr, off = all[off:end], end
+		}
+	}
+}
+
+// digitCount returns the number of decimal digits of i >= 0.
+func digitCount(i int) int {
+	n := 1
+	for ; i >= 10; i /= 10 {
+		n++
+	}
+	return n
 }

@@ -71,7 +71,7 @@ type Flag struct {
 	PerformanceThreshold *int64     // count of slow executions
 	ErrorThreshold       *int64     // count of errors
 	DependsOn            []string
-	Users                []any    // int64 or string, by the key attribute's type; nil: no allow-list
+	Users                *IDs     // of the key attribute's type; nil: no allow-list
 	Regions              []string // nil: no region check
 	AccountTypes         []string // nil: no account-type check
 	BetaProgram          bool

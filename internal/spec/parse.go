@@ -16,6 +16,7 @@ func Parse(file string, data []byte) (*Spec, error) {
 	if doc == nil {
 		return nil, errs
 	}
+	errs = append(errs, listsOver(doc.root, MaxSpecList, "a spec")...)
 	errs = append(errs, doc.validate(schema.Spec())...)
 	seedHint(doc.root, errs)
 	b := &builder{}

@@ -40,7 +40,7 @@ type Patch struct {
 	PerformanceThreshold *int64     `json:"performance_threshold,omitempty"`
 	ErrorThreshold       *int64     `json:"error_threshold,omitempty"`
 	DependsOn            []string   `json:"depends_on,omitempty"`
-	Users                []any      `json:"users,omitempty"` // int64 or string, by the key attribute
+	Users                *IDs       `json:"users,omitempty"` // of the key attribute's type
 	Regions              []string   `json:"regions,omitempty"`
 	AccountTypes         []string   `json:"account_types,omitempty"`
 	BetaProgram          *bool      `json:"beta_program,omitempty"`
@@ -110,7 +110,9 @@ func (p *Patch) get(name string) any {
 	case "depends_on":
 		return sliceOrNil(p.DependsOn)
 	case "users":
-		return sliceOrNil(p.Users)
+		if p.Users != nil {
+			return p.Users
+		}
 	case "regions":
 		return sliceOrNil(p.Regions)
 	case "account_types":
@@ -293,22 +295,30 @@ func (c *PatchCache) DecodePatches(s *Spec, raw map[string][]byte) (patches map[
 // it. The patch schema constrains each member on its own (an object of
 // known properties, no constraint across them: TestPatchSchemaPerMember),
 // so a patch object passes it when each of its members is a known property
-// whose value passed, before or now, that property's subschema. It holds
-// at most maxCachedRoots trees and maxCachedMembers members (it forgets
-// them all when full). The zero value is an empty cache, safe for
-// concurrent use; the flag checks of each patch run whatever the cache
-// holds.
+// whose value passed, before or now, that property's subschema. Its
+// memory is bounded: it remembers only texts of at most maxCachedText
+// bytes (short patches, the ones live states repeat), at most
+// maxCachedRoots trees of maxCachedRootBytes of text in all, and
+// maxCachedMembers members of maxCachedMemberBytes in all (it forgets
+// them all when full), so that a large patch, once replaced, leaves
+// nothing behind. The zero value is an empty cache, safe for concurrent
+// use; the flag checks of each patch run whatever the cache holds.
 type PatchCache struct {
-	mu       sync.Mutex
-	roots    map[string]*node
-	members  map[string]map[string]bool // field → value text → passed
-	nmembers int
+	mu          sync.Mutex
+	roots       map[string]*node
+	rootBytes   int
+	members     map[string]map[string]bool // field → value text → passed
+	nmembers    int
+	memberBytes int
 }
 
-// Bounds of a PatchCache.
+// Bounds of a PatchCache. A tree takes about 100 times its text.
 const (
-	maxCachedRoots   = 4096
-	maxCachedMembers = 16384
+	maxCachedText        = 1 << 10
+	maxCachedRoots       = 4096
+	maxCachedRootBytes   = 256 << 10
+	maxCachedMembers     = 16384
+	maxCachedMemberBytes = 1 << 20
 )
 
 func (c *PatchCache) root(data []byte) *node {
@@ -321,15 +331,18 @@ func (c *PatchCache) root(data []byte) *node {
 }
 
 func (c *PatchCache) rememberRoot(data []byte, root *node) {
-	if c == nil {
+	if c == nil || len(data) > maxCachedText {
 		return
 	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if c.roots == nil || len(c.roots) >= maxCachedRoots {
-		c.roots = map[string]*node{}
+	if c.roots == nil || len(c.roots) >= maxCachedRoots || c.rootBytes+len(data) > maxCachedRootBytes {
+		c.roots, c.rootBytes = map[string]*node{}, 0
 	}
-	c.roots[string(data)] = root
+	if _, ok := c.roots[string(data)]; !ok {
+		c.roots[string(data)] = root
+		c.rootBytes += len(data)
+	}
 }
 
 // nullOrElse lists the patch properties whose schema is exactly
@@ -393,18 +406,25 @@ func (c *PatchCache) validateMembers(doc *document) bool {
 	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if c.members == nil || c.nmembers+len(fresh) > maxCachedMembers {
-		c.members, c.nmembers = map[string]map[string]bool{}, 0
-	}
 	for _, i := range fresh {
 		key, e := root.keys[i], root.elems[i]
+		text := doc.src[e.off:e.end]
+		if len(text) > maxCachedText {
+			continue
+		}
+		if c.members == nil || c.nmembers >= maxCachedMembers || c.memberBytes+len(text) > maxCachedMemberBytes {
+			c.members, c.nmembers, c.memberBytes = map[string]map[string]bool{}, 0, 0
+		}
 		m := c.members[key]
 		if m == nil {
 			m = map[string]bool{}
 			c.members[key] = m
 		}
-		m[string(doc.src[e.off:e.end])] = true
-		c.nmembers++
+		if !m[string(text)] {
+			m[string(text)] = true
+			c.nmembers++
+			c.memberBytes += len(text)
+		}
 	}
 	return true
 }
@@ -431,8 +451,11 @@ func decodePatchWith(s *Spec, flag string, f *Flag, data []byte, whole bool, cac
 	var errs ErrorList
 	var root *node
 	if root = cache.root(data); root == nil {
-		doc, errs = decodeDocument(patchFile, data, base)
+		doc, errs = decodePatchDocument(patchFile, data, base)
 		if doc == nil {
+			for _, e := range errs {
+				e.Pointer = strings.TrimPrefix(e.Pointer, base)
+			}
 			return nil, errs
 		}
 		root = doc.root
@@ -488,6 +511,27 @@ func decodePatchWith(s *Spec, flag string, f *Flag, data []byte, whole bool, cac
 		}
 	}
 	return p, nil
+}
+
+// decodePatchDocument is decodeDocument of a live patch text, refused
+// (nil, with located errors) when it is over the limits of a patch
+// (MaxPatchBytes, MaxPatchList).
+func decodePatchDocument(file string, data []byte, base string) (*document, ErrorList) {
+	if errs := checkPatchSize(data); errs != nil {
+		errs[0].File, errs[0].Pointer = file, base
+		return nil, errs
+	}
+	doc, errs := decodeDocument(file, data, base)
+	if doc == nil {
+		return nil, errs
+	}
+	if over := listsOver(doc.root, MaxPatchList, "a live patch"); len(over) > 0 {
+		for _, e := range over {
+			doc.locate(e)
+		}
+		return nil, over
+	}
+	return doc, errs
 }
 
 // withPatch returns a copy of s whose flag f is replaced by a copy with the
@@ -580,7 +624,7 @@ func (s *Spec) patchChecked(ns *Spec, f *Flag, p *Patch) (*Flag, []*Error) {
 	if err != nil {
 		return nil, []*Error{{Pointer: flagPtr(f), Msg: err.Error()}}
 	}
-	doc, derrs := decodeDocument("", data, flagPtr(f))
+	doc, derrs := decodePatchDocument("", data, flagPtr(f))
 	if doc == nil {
 		return nil, derrs
 	}

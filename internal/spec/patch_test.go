@@ -38,7 +38,7 @@ func TestDecodePatch(t *testing.T) {
 		Active:            ptr(false),
 		ActivationDate:    ptr(time.Date(2030, 1, 1, 0, 0, 0, 0, time.UTC)),
 		PercentageRollout: ptr(12.5),
-		Users:             []any{int64(1), int64(2)},
+		Users:             IntIDs(1, 2),
 		Rules: []*Rule{{Attribute: "signup_date", Operator: "after", Pointer: "/flags/new_ui/rules/0",
 			Values: []any{time.Date(2024, 1, 1, 0, 0, 0, 0, time.UTC)}}},
 		Tripped: ptr("error_threshold 100 exceeded"),
@@ -157,7 +157,7 @@ func TestApplyRefuses(t *testing.T) {
 			"/flags/maintenance_mode/depends_on/0: dependency cycle maintenance_mode → native_share → maintenance_mode"},
 		{"hand-built out of range", map[string]*Patch{"new_ui": {PercentageRollout: ptr(150.0)}},
 			"/flags/new_ui/percentage_rollout: must be between 0 and 100"},
-		{"hand-built bad user type", map[string]*Patch{"new_ui": {Users: []any{"bob"}}},
+		{"hand-built bad user type", map[string]*Patch{"new_ui": {Users: StringIDs("bob")}},
 			`/flags/new_ui/users/0: must be an integer, got string (key attribute "user_id" is int)`},
 		// Apply checks only cycles across flags; a hand-built patch still
 		// gets its flag's own semantic checks.

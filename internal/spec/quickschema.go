@@ -2,6 +2,7 @@ package spec
 
 import (
 	"math"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -35,6 +36,19 @@ var quickSchemas = sync.OnceValue(func() map[string]*quickSchema {
 			if q := compileQuick(prop["else"]); q != nil {
 				out[key] = q
 			}
+		}
+	}
+	return out
+})
+
+// flagQuickSchemas holds the quickSchema of each flag property made of
+// known keywords.
+var flagQuickSchemas = sync.OnceValue(func() map[string]*quickSchema {
+	out := map[string]*quickSchema{}
+	props, _ := schemaAt("/$defs/flag")["properties"].(map[string]any)
+	for key, v := range props {
+		if q := compileQuick(v); q != nil {
+			out[key] = q
 		}
 	}
 	return out
@@ -114,7 +128,13 @@ func compileQuick(v any) *quickSchema {
 // plainInt returns the value of a number written as plain decimal digits
 // (with an optional minus) that fits an int64.
 func plainInt(n *node) (int64, bool) {
-	if n.kind != kNumber || strings.ContainsAny(string(n.num), ".eE") {
+	if n.kind != kNumber {
+		return 0, false
+	}
+	if i, ok := digitsInt(string(n.num)); ok {
+		return i, true
+	}
+	if strings.ContainsAny(string(n.num), ".eE") {
 		return 0, false
 	}
 	i, err := strconv.ParseInt(string(n.num), 10, 64)
@@ -156,26 +176,32 @@ func (q *quickSchema) accepts(n *node) bool {
 	if n.kind != kArray {
 		return true
 	}
-	seen := map[any]bool{}
+	var ints []int64
+	var strs []string
+	if q.unique && len(n.elems) > 0 {
+		if n.elems[0].kind == kString {
+			strs = make([]string, 0, len(n.elems))
+		} else {
+			ints = make([]int64, 0, len(n.elems))
+		}
+	}
 	for _, e := range n.elems {
 		if q.items != nil && !q.items.accepts(e) {
 			return false
 		}
 		if q.unique {
-			var k any
 			switch i, ok := plainInt(e); {
 			case ok:
-				k = i
+				ints = append(ints, i)
 			case e.kind == kString:
-				k = e.str
+				strs = append(strs, e.str)
 			default:
 				return false
 			}
-			if seen[k] {
-				return false
-			}
-			seen[k] = true
 		}
 	}
-	return true
+	// Unique: no two equal once sorted.
+	slices.Sort(ints)
+	slices.Sort(strs)
+	return len(slices.Compact(ints)) == len(ints) && len(slices.Compact(strs)) == len(strs)
 }

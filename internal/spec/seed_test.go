@@ -49,7 +49,7 @@ func TestSeedModel(t *testing.T) {
 				Environments:        envs,
 				PerformanceBaseline: ptr(1.0),
 				ErrorThreshold:      ptr(int64(100)),
-				Users:               []any{int64(123), int64(456), int64(789)},
+				Users:               IntIDs(123, 456, 789),
 				Regions:             []string{"US", "RO"},
 				AccountTypes:        []string{"premium", "enterprise"},
 				BetaProgram:         true,

@@ -10,6 +10,8 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"unicode/utf16"
+	"unicode/utf8"
 )
 
 // kind is the JSON type of a node.
@@ -32,13 +34,13 @@ func (k kind) String() string {
 // schema validation, the spec builder and the patch decoder all read.
 type node struct {
 	kind   kind
-	off    int // byte offset of the value
-	end    int // byte offset just past the value
-	keyOff int // byte offset of the member's key, or -1
+	b      bool // kBool
+	off    int  // byte offset of the value
+	end    int  // byte offset just past the value
+	keyOff int  // byte offset of the member's key, or -1
 	ptr    string
 	str    string      // kString
 	num    json.Number // kNumber
-	b      bool        // kBool
 	keys   []string    // kObject, in source order
 	elems  []*node     // kObject values (aligned with keys) or kArray items
 }
@@ -58,7 +60,11 @@ func (n *node) get(key string) *node {
 
 // toSchemaValue converts n to the form jsonschema validates
 // (map[string]any, []any, json.Number, string, bool, nil).
-func (n *node) toSchemaValue() any {
+func (n *node) toSchemaValue() any { return n.schemaValue(nil) }
+
+// schemaValue is toSchemaValue, with each array in stubs (known valid)
+// given as an empty array.
+func (n *node) schemaValue(stubs map[*node]bool) any {
 	switch n.kind {
 	case kBool:
 		return n.b
@@ -67,15 +73,18 @@ func (n *node) toSchemaValue() any {
 	case kString:
 		return n.str
 	case kArray:
+		if stubs[n] {
+			return []any{}
+		}
 		a := make([]any, len(n.elems))
 		for i, e := range n.elems {
-			a[i] = e.toSchemaValue()
+			a[i] = e.schemaValue(stubs)
 		}
 		return a
 	case kObject:
 		m := make(map[string]any, len(n.keys))
 		for i, k := range n.keys {
-			m[k] = n.elems[i].toSchemaValue()
+			m[k] = n.elems[i].schemaValue(stubs)
 		}
 		return m
 	}
@@ -104,20 +113,88 @@ func (n *node) natural() any {
 	return n.toSchemaValue()
 }
 
-// number converts a JSON number to int64 when it is integral and fits,
-// else to float64.
+// number converts a JSON number to int64 when its exact value is an
+// integer that fits, else to float64 (±Inf beyond float64's range): an
+// integer out of int64's range is never rounded into it.
 func number(num json.Number) any {
-	if i, err := strconv.ParseInt(string(num), 10, 64); err == nil {
+	if i, integral, fits := exactInt(string(num)); integral && fits {
 		return i
 	}
 	f, err := strconv.ParseFloat(string(num), 64)
-	if err != nil {
+	if err != nil && !errors.Is(err, strconv.ErrRange) {
 		return math.Inf(1)
 	}
-	if f == math.Trunc(f) && f >= -(1<<63) && f < 1<<63 {
-		return int64(f)
-	}
 	return f
+}
+
+// exactInt reads a number of the JSON grammar exactly: integral reports
+// whether its value is a whole number ("1.0", "1e3" and "-0" are), and fits
+// whether that number is within int64's range, then i is it.
+func exactInt(num string) (i int64, integral, fits bool) {
+	if i, ok := digitsInt(num); ok {
+		return i, true, true
+	}
+	neg := strings.HasPrefix(num, "-")
+	num = strings.TrimPrefix(num, "-")
+	mant, exp := num, 0
+	if k := strings.IndexAny(num, "eE"); k >= 0 {
+		mant = num[:k]
+		e, err := strconv.Atoi(num[k+1:])
+		if err != nil { // an exponent beyond int's range
+			if strings.HasPrefix(num[k+1:], "-") {
+				return 0, strings.Trim(mant, "0.") == "", strings.Trim(mant, "0.") == ""
+			}
+			return 0, true, strings.Trim(mant, "0.") == ""
+		}
+		exp = e
+	}
+	intPart, frac, _ := strings.Cut(mant, ".")
+	digits := strings.TrimLeft(intPart+frac, "0")
+	exp -= len(frac)
+	for strings.HasSuffix(digits, "0") {
+		digits, exp = digits[:len(digits)-1], exp+1
+	}
+	switch {
+	case digits == "":
+		return 0, true, true
+	case exp < 0:
+		return 0, false, false
+	case len(digits)+exp > 19:
+		return 0, true, false
+	}
+	s := digits + strings.Repeat("0", exp)
+	if neg {
+		s = "-" + s
+	}
+	i, err := strconv.ParseInt(s, 10, 64)
+	if err != nil {
+		return 0, true, false
+	}
+	return i, true, true
+}
+
+// digitsInt reads num when it is a plain decimal integer (an optional
+// minus, then digits) of at most 18 digits, the common case, quickly.
+func digitsInt(num string) (int64, bool) {
+	neg := len(num) > 0 && num[0] == '-'
+	if neg {
+		num = num[1:]
+	}
+	if len(num) == 0 || len(num) > 18 {
+		return 0, false
+	}
+	var i int64
+	for k := 0; k < len(num); k++ {
+		c := num[k]
+		if c < '0' || c > '9' {
+			return 0, false
+		}
+		i = i*10 + int64(c-'0')
+	}
+	if neg {
+		i = -i
+	}
+	return i, true
 }
 
 // document is a decoded JSON file: its tree and what maps pointers back to
@@ -183,6 +260,10 @@ func decodeDocumentWith(file string, src []byte, base string, fast bool) (*docum
 		src = append([]byte("   "), src[len(utf8BOM):]...)
 		doc.src = src
 	}
+	if off, msg := badText(src); off >= 0 {
+		line, col := doc.position(off)
+		return nil, ErrorList{{File: file, Line: line, Col: col, Msg: msg}}
+	}
 	if fast && fastDecode(doc, base) {
 		return doc, nil
 	}
@@ -212,6 +293,66 @@ func decodeDocumentWith(file string, src []byte, base string, fast bool) (*docum
 }
 
 var utf8BOM = []byte("\uFEFF")
+
+// badText returns the offset of the first byte of src that is not UTF-8
+// text, or of the first \u escape of a lone UTF-16 surrogate, with what
+// is wrong; -1 when there is none. JSON text is UTF-8 (RFC 8259), and
+// encoding/json would turn either silently into U+FFFD.
+func badText(src []byte) (int, string) {
+	if !utf8.Valid(src) {
+		for off := 0; off < len(src); {
+			r, size := utf8.DecodeRune(src[off:])
+			if r == utf8.RuneError && size <= 1 {
+				return off, fmt.Sprintf("invalid UTF-8 (byte 0x%02x): the spec and patches are UTF-8 text", src[off])
+			}
+			off += size
+		}
+	}
+	// A backslash starts an escape when an even number of backslashes
+	// precedes it (outside strings one is a syntax error anyway).
+	for off := 0; ; {
+		i := bytes.IndexByte(src[off:], '\\')
+		if i < 0 {
+			return -1, ""
+		}
+		off += i
+		run := 1
+		for off+run < len(src) && src[off+run] == '\\' {
+			run++
+		}
+		if run%2 == 0 { // escaped backslashes
+			off += run
+			continue
+		}
+		off += run - 1 // the backslash that starts an escape
+		if off+1 >= len(src) || src[off+1] != 'u' {
+			off++
+			continue
+		}
+		r1, ok := hex4(src, off+2)
+		switch {
+		case !ok || !utf16.IsSurrogate(r1):
+		case r1 < 0xDC00: // a high surrogate: a low one must follow
+			if r2, ok := hex4(src, off+8); ok && off+7 < len(src) && src[off+6] == '\\' && src[off+7] == 'u' && r2 >= 0xDC00 && r2 <= 0xDFFF {
+				off += 6
+				break
+			}
+			fallthrough
+		default:
+			return off, fmt.Sprintf("invalid escape %s: a lone UTF-16 surrogate is not a character", src[off:off+6])
+		}
+		off += 2
+	}
+}
+
+// hex4 reads the 4 hex digits at src[off:], as in a \u escape.
+func hex4(src []byte, off int) (rune, bool) {
+	if off+4 > len(src) {
+		return 0, false
+	}
+	n, err := strconv.ParseUint(string(src[off:off+4]), 16, 32)
+	return rune(n), err == nil
+}
 
 type posError struct {
 	off int

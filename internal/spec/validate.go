@@ -62,8 +62,19 @@ func instancePointer(loc string) string {
 
 // validate checks the document against sch and returns one plain error per
 // failing keyword, with its pointer (prefixed by the document's base).
+//
+// The flags' long lists that quickSchema accepts are validated by it, and
+// given to the validator as empty arrays (valid too): a list property's
+// subschema is the only keyword that reads its items
+// (TestFlagListsValidatedAlone), and the validator takes seconds over a
+// million entries.
 func (doc *document) validate(sch *jsonschema.Schema) []*Error {
-	err := sch.Validate(doc.root.toSchemaValue())
+	return doc.validateWith(sch, doc.quickLists())
+}
+
+// validateWith is validate, with the lists of stubs known valid.
+func (doc *document) validateWith(sch *jsonschema.Schema, stubs map[*node]bool) []*Error {
+	err := sch.Validate(doc.root.schemaValue(stubs))
 	if err == nil {
 		return nil
 	}
@@ -226,4 +237,36 @@ func show(n *node) string {
 		return strconv.FormatBool(n.b)
 	}
 	return n.kind.String()
+}
+
+// minQuickList is the length from which quickLists validates a list.
+const minQuickList = 64
+
+// quickLists returns the lists of at least minQuickList entries, under
+// "/flags/NAME/FIELD" of a spec, that the quickSchema of the flag property
+// FIELD accepts.
+func (doc *document) quickLists() map[*node]bool {
+	flags := doc.root.get("flags")
+	if doc.base != "" || flags == nil || flags.kind != kObject {
+		return nil
+	}
+	var out map[*node]bool
+	for _, f := range flags.elems {
+		if f.kind != kObject {
+			continue
+		}
+		for i, key := range f.keys {
+			e := f.elems[i]
+			if e.kind != kArray || len(e.elems) < minQuickList {
+				continue
+			}
+			if q := flagQuickSchemas()[key]; q != nil && q.accepts(e) {
+				if out == nil {
+					out = map[*node]bool{}
+				}
+				out[e] = true
+			}
+		}
+	}
+	return out
 }

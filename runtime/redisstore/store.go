@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"crypto/rand"
+	"crypto/sha256"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -109,8 +110,8 @@ type Store struct {
 	subErr   error // change subscription down
 	cmdErr   error // last command to Redis failed
 	since    time.Time
-	bad      map[string]string // flag -> malformed value last logged
-	ps       *redis.PubSub     // current change subscription
+	bad      map[string][sha256.Size]byte // flag -> SHA-256 of the malformed value last logged
+	ps       *redis.PubSub                // current change subscription
 
 	// changes holds the changes the mirror applied one version at a time
 	// since version changesFrom (its own writes and pub/sub messages), the
@@ -191,7 +192,7 @@ func New(client redis.UniversalClient, opts ...Option) (*Store, error) {
 		flags:      map[string]json.RawMessage{},
 		registered: map[string]json.RawMessage{},
 		watchers:   map[chan struct{}]struct{}{},
-		bad:        map[string]string{},
+		bad:        map[string][sha256.Size]byte{},
 		cmdErr:     errNotLoaded,
 		since:      time.Now(),
 		rs:         restoreState{instance: newInstance()},
@@ -523,8 +524,9 @@ func (s *Store) checkMalformed(flags map[string]json.RawMessage) {
 	for _, name := range malformed(flags) {
 		p := flags[name]
 		s.mu.Lock()
-		seen := s.bad[name] == string(p)
-		s.bad[name] = string(p)
+		sum := sha256.Sum256(p)
+		seen := s.bad[name] == sum
+		s.bad[name] = sum
 		s.mu.Unlock()
 		if !seen {
 			s.o.logger.Error("flaggen: malformed patch in Redis; the flag keeps its last good state",
