@@ -6,6 +6,7 @@ import (
 	"fmt"
 	goruntime "runtime"
 	"strconv"
+	"strings"
 	"testing"
 
 	"github.com/flaggen/flaggen/internal/spec"
@@ -125,8 +126,9 @@ func TestLargePatchRevertFreesMemory(t *testing.T) {
 
 // TestPatchOverLimitRefused: a write of a list over spec.MaxPatchList is
 // refused naming the flag, the field and the limit, and nothing is
-// written; such a value found in the store is refused like any bad value,
-// the flag keeping its last good state while other flags' changes apply.
+// written; such a value found in the store is refused like any bad value:
+// the flag is served as the spec defines it while other flags' changes
+// apply.
 func TestPatchOverLimitRefused(t *testing.T) {
 	s, err := LoadSpec("flags.json", usersSpec(10))
 	if err != nil {
@@ -151,8 +153,11 @@ func TestPatchOverLimitRefused(t *testing.T) {
 		t.Fatal(err)
 	}
 	waitFor(t, func() bool { return !c.Bool(ctx, 1, nil) })
-	if !c.Bool(ctx, 0, []Value{Int(42)}) || c.Bool(ctx, 0, []Value{Int(10_000_000)}) {
-		t.Fatal("the flag with a stored patch over the limit does not keep its last good state")
+	if c.Bool(ctx, 0, []Value{Int(42)}) || !c.Bool(ctx, 0, []Value{Int(10_000_000)}) {
+		t.Fatal("the flag with a stored patch over the limit is not served as the spec defines it")
+	}
+	if err := c.Health(); err == nil || !strings.Contains(err.Error(), "big: patch:1:11: /users: 100001 entries") {
+		t.Fatalf("Health() = %v, want the refusal of big's patch", err)
 	}
 	c.mu.Lock()
 	held := len(c.decoded["big"].raw)
