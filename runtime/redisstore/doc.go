@@ -80,6 +80,14 @@
 // refuses that flag's patch and keeps the flag on its last good state, and
 // every other flag loads normally.
 //
+// Every other value read from Redis is checked too. A version that is not a
+// number from 0 to 2^64-1, an epoch or last change id that is not an id (1
+// to 64 printable ASCII characters without spaces), or a key of another
+// type leaves the store on its last good state: Health reports it (wrapping
+// ErrDegraded and ErrMalformed, naming the key), the store looks again with
+// a backoff from WithRetryInterval doubling up to WithCheckInterval, logs
+// it at most once a minute, and recovers by itself once it is repaired.
+//
 // # Data loss
 //
 // When Redis loses the namespace's data (a restart without persistence,

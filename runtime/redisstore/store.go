@@ -22,8 +22,9 @@ import (
 )
 
 // ErrDegraded is wrapped by Health (and by the errors it reports) while the
-// store cannot reach Redis or its change subscription is down: the runtime
-// keeps serving the last state it loaded.
+// store cannot reach Redis, its change subscription is down, or a value it
+// reads there is malformed (the error then wraps ErrMalformed too): the
+// runtime keeps serving the last state it loaded.
 var ErrDegraded = errors.New("flaggen: redis store degraded")
 
 // errNotLoaded is the degraded cause of a store that has not reached Redis
@@ -105,8 +106,12 @@ type Store struct {
 	forks    int                        // histories found within one epoch so far (see install)
 	fork     string                     // "" or "#" forks: suffix of the epoch the store reports
 	watchers map[chan struct{}]struct{}
-	subErr   error // change subscription down
-	cmdErr   error // last command to Redis failed
+	subErr   error   // change subscription down
+	cmdErr   error   // last command to Redis failed
+	badErr   error   // a value read from Redis is malformed (ErrMalformed)
+	badTries int     // looks at the bad value so far (backoff)
+	badLog   limiter // logs of bad values
+	msgLog   limiter // logs of unreadable or unconfirmed change messages
 	since    time.Time
 	bad      map[string]string // flag -> malformed value last logged
 	ps       *redis.PubSub     // current change subscription
@@ -216,11 +221,15 @@ func (s *Store) Health() error {
 	if s.closed {
 		return runtime.ErrClosed
 	}
-	if err := cmp(s.subErr, s.cmdErr); err != nil {
-		return fmt.Errorf("%w since %s: %v", ErrDegraded, s.since.Format(time.RFC3339Nano), err)
+	if err := s.degradedLocked(); err != nil {
+		return fmt.Errorf("%w since %s: %w", ErrDegraded, s.since.Format(time.RFC3339Nano), err)
 	}
 	return nil
 }
+
+// degradedLocked returns why the store is degraded, nil when it is not; mu
+// is held.
+func (s *Store) degradedLocked() error { return cmp(s.subErr, cmp(s.cmdErr, s.badErr)) }
 
 func cmp(a, b error) error {
 	if a != nil {
@@ -234,19 +243,30 @@ func cmp(a, b error) error {
 func (s *Store) setErr(sub bool, err error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	was := cmp(s.subErr, s.cmdErr)
+	was := s.degradedLocked()
 	if sub {
 		s.subErr = err
 	} else {
 		s.cmdErr = err
 	}
-	now := cmp(s.subErr, s.cmdErr)
+	s.transitionLocked(was)
+}
+
+// transitionLocked logs and notifies the change from was, the cause the
+// store was degraded by (nil: healthy), to the current one; mu is held. A
+// malformed value is logged by setBad, under its own rate limit.
+func (s *Store) transitionLocked(was error) {
+	now := s.degradedLocked()
 	// Watchers are woken on both transitions so that a runtime that reloads
 	// on notification sees the failing Load (its own health) at once, and
 	// clears it as soon as Redis is back.
 	switch {
 	case was == nil && now != nil:
 		s.since = time.Now()
+		if now == s.badErr {
+			s.notifyLocked()
+			break
+		}
 		s.o.logger.Warn("flaggen: redis store degraded; serving the last loaded state", "namespace", s.o.namespace, "err", now)
 		s.notifyLocked()
 	case was == errNotLoaded && now == nil:
@@ -305,10 +325,10 @@ func (s *Store) Load(ctx context.Context) (runtime.State, error) {
 	if valid {
 		h, err := s.getHead(ctx)
 		if err != nil {
-			return runtime.State{}, fmt.Errorf("flaggen: redis load failed: %w", s.noteErr(err))
+			return runtime.State{}, fmt.Errorf("flaggen: redis load failed: %w", err)
 		}
 		s.mu.Lock()
-		if s.valid && h.same(s.headLocked()) {
+		if s.valid && s.badErr == nil && s.current(h) {
 			st := s.stateLocked(true)
 			s.mu.Unlock()
 			return st, nil
@@ -331,6 +351,14 @@ func (h head) same(o head) bool {
 	return h.version == o.version && h.epoch == o.epoch && (h.change == o.change || h.change == "" || o.change == "")
 }
 
+// current reports whether h, read from Redis, may be the mirror's state;
+// mu is held. A last change id that Redis lost while the mirror knows one
+// is no state a writer leaves (lastchange is only ever replaced), but what
+// MGET answers for a key of another type: the full load tells.
+func (s *Store) current(h head) bool {
+	return h.same(s.headLocked()) && (h.change != "" || s.change == "")
+}
+
 // epochLocked returns the epoch the store reports in runtime.State: the
 // namespace's, followed by the fork suffix once the store found another
 // history within it (see install); mu is held.
@@ -340,30 +368,70 @@ func (s *Store) epochLocked() string { return s.epoch + s.fork }
 func (s *Store) headLocked() head { return head{s.version, s.epoch, s.change} }
 
 // getHead reads the namespace's version, epoch and last change id (0, ""
-// and "" when absent).
+// and "" when absent), and notes the outcome: Redis unreachable (noteErr)
+// or a malformed value (setBad). It never clears a malformed value: only a
+// full load, which reads every value, does.
 func (s *Store) getHead(ctx context.Context) (head, error) {
 	vals, err := s.c.MGet(ctx, s.key.version, s.key.epoch, s.key.lastChange).Result()
 	if err != nil {
-		return head{}, err
+		return head{}, s.noteErr(err)
 	}
 	s.noteErr(nil)
-	vs, _ := vals[0].(string)
-	e, _ := vals[1].(string)
-	c, _ := vals[2].(string)
-	return s.parseHead(vs, e, c)
-}
-
-// parseHead makes the head of a version (text, "": absent), epoch and last
-// change id read from Redis.
-func (s *Store) parseHead(vs, epoch, change string) (head, error) {
-	h := head{epoch: epoch, change: change}
-	if vs != "" {
-		var err error
-		if h.version, err = strconv.ParseUint(vs, 10, 64); err != nil {
-			return head{}, fmt.Errorf("%s holds %q, not a version number", s.key.version, vs)
+	if len(vals) != 3 {
+		err = fmt.Errorf("%w: MGET of 3 keys answered %d values", ErrMalformed, len(vals))
+	} else {
+		var h head
+		if h, err = s.parseHead(vals[0], vals[1], vals[2]); err == nil {
+			return h, nil
 		}
 	}
+	s.setBad(err)
+	return head{}, err
+}
+
+// parseHead makes the head of a version, epoch and last change id read from
+// Redis (each nil when absent, else a string); a value that is not what the
+// store writes there is an error wrapping ErrMalformed that names its key.
+// (MGET answers nil for a key of another type too: the full load, whose GETs
+// fail on it, tells.)
+func (s *Store) parseHead(version, epoch, change any) (head, error) {
+	var h head
+	if version != nil {
+		vs, ok := version.(string)
+		if !ok {
+			return head{}, fmt.Errorf("%w: %s holds %v, not a version number", ErrMalformed, s.key.version, version)
+		}
+		var err error
+		if h.version, err = strconv.ParseUint(vs, 10, 64); err != nil {
+			return head{}, fmt.Errorf("%w: %s holds %s, not a version number (0 to 2^64-1)", ErrMalformed, s.key.version, quote(vs))
+		}
+	}
+	for _, id := range []struct {
+		key string
+		v   any
+		dst *string
+	}{{s.key.epoch, epoch, &h.epoch}, {s.key.lastChange, change, &h.change}} {
+		if id.v == nil {
+			continue
+		}
+		v, ok := id.v.(string)
+		if !ok {
+			return head{}, fmt.Errorf("%w: %s holds %v, not an id", ErrMalformed, id.key, id.v)
+		}
+		if err := checkID(id.key, v); err != nil {
+			return head{}, err
+		}
+		*id.dst = v
+	}
 	return h, nil
+}
+
+// value returns the reply of a GET: nil when the key is absent.
+func value(c *redis.StringCmd) any {
+	if c.Err() != nil {
+		return nil
+	}
+	return c.Val()
 }
 
 // newEpoch returns a random epoch id for a namespace that has none.
@@ -392,12 +460,23 @@ func (s *Store) fullLoadThen(ctx context.Context, copy bool, between func()) (ru
 		pcmd = p.HGetAll(ctx, s.key.patches)
 		return nil
 	})
-	if err != nil && !errors.Is(err, redis.Nil) {
+	var rerr redis.Error
+	if err != nil && !errors.As(err, &rerr) {
 		return runtime.State{}, fmt.Errorf("flaggen: redis load failed: %w", s.noteErr(err))
 	}
 	s.noteErr(nil)
-	h, err := s.parseHead(vcmd.Val(), ecmd.Val(), ccmd.Val())
+	// A reply error of one command (WRONGTYPE: a key of another type) is a
+	// malformed value.
+	for _, c := range []redis.Cmder{vcmd, ecmd, ccmd, pcmd} {
+		if e := c.Err(); e != nil && !errors.Is(e, redis.Nil) {
+			err := fmt.Errorf("%w: %s: %v", ErrMalformed, c.Args()[1], e)
+			s.setBad(err)
+			return runtime.State{}, fmt.Errorf("flaggen: redis load failed: %w", err)
+		}
+	}
+	h, err := s.parseHead(value(vcmd), value(ecmd), value(ccmd))
 	if err != nil {
+		s.setBad(err)
 		return runtime.State{}, fmt.Errorf("flaggen: redis load failed: %w", err)
 	}
 	raw := pcmd.Val()
@@ -413,6 +492,7 @@ func (s *Store) fullLoadThen(ctx context.Context, copy bool, between func()) (ru
 		flags[name] = json.RawMessage(buf[start:len(buf):len(buf)])
 	}
 	s.checkMalformed(flags)
+	s.setBad(nil)
 	if between != nil {
 		between()
 	}

@@ -134,7 +134,12 @@ func (s *Store) checkLoop() {
 		s.check(ctx)
 		s.mu.Lock()
 		next := s.o.checkInterval
-		if s.subErr != nil || s.cmdErr != nil || !s.valid || s.reregister {
+		switch {
+		case s.subErr == nil && s.cmdErr == nil && s.badErr != nil:
+			// A malformed value: look again with backoff, not in a loop.
+			s.badTries++
+			next = badValueBackoff(s.o.retryInterval, s.o.checkInterval, s.badTries)
+		case s.subErr != nil || s.cmdErr != nil || !s.valid || s.reregister:
 			next = s.o.retryInterval
 		}
 		s.mu.Unlock()
@@ -144,7 +149,7 @@ func (s *Store) checkLoop() {
 
 func (s *Store) check(ctx context.Context) {
 	s.mu.Lock()
-	valid, mirror, subDown := s.valid, s.headLocked(), s.subErr != nil
+	valid, subDown, bad := s.valid, s.subErr != nil, s.badErr != nil
 	s.mu.Unlock()
 	if subDown {
 		// The subscription loop resyncs when Redis is back; polling through
@@ -152,13 +157,17 @@ func (s *Store) check(ctx context.Context) {
 		return
 	}
 	s.registerAgain(ctx)
-	if valid {
+	if valid || bad {
+		// A malformed value is looked at with one GET of the head first:
+		// the full load, which clears it, reads every patch.
 		h, err := s.getHead(ctx)
 		if err != nil {
-			_ = s.noteErr(err)
 			return
 		}
-		if h.same(mirror) {
+		s.mu.Lock()
+		current := valid && !bad && s.current(h)
+		s.mu.Unlock()
+		if current {
 			return
 		}
 	}
