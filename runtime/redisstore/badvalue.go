@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"strconv"
+	"strings"
 	"time"
 )
 
@@ -94,4 +95,14 @@ func (s *Store) setBad(err error) {
 			"namespace", s.o.namespace, "err", err, "repeats_not_logged", held)
 	}
 	s.transitionLocked(was)
+}
+
+// scriptErr returns the error of a script: "MALFORMED …", a key of
+// another type or a value the script cannot work with, wraps ErrMalformed;
+// any other error is noted (noteErr) and returned.
+func (s *Store) scriptErr(err error) error {
+	if what, ok := strings.CutPrefix(err.Error(), "MALFORMED "); ok {
+		return fmt.Errorf("%w: %s (nothing was written)", ErrMalformed, what)
+	}
+	return s.noteErr(err)
 }

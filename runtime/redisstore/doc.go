@@ -21,7 +21,10 @@
 // follows changes over pub/sub. Each write is one Lua
 // script that changes the patches, bumps the version, appends the audit entry
 // and publishes the change, atomically; subscribers apply the change from
-// the message. A periodic version check (WithCheckInterval, 2s) heals missed
+// the message. Every script (writes, Register, AddCounters) checks the type
+// of each key it writes, and the version, before it writes anything: a
+// write lands whole, or fails with an error wrapping ErrMalformed that names
+// the key and changes nothing. A periodic version check (WithCheckInterval, 2s) heals missed
 // messages, and every (re)subscription triggers a full resync.
 //
 // # Outages

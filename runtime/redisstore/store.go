@@ -712,7 +712,7 @@ func (s *Store) Register(ctx context.Context, flags map[string]json.RawMessage) 
 	}
 	res, err := registerScript.Run(ctx, s.c, []string{s.key.patches, s.key.version, s.key.epoch, s.key.lastChange}, args...).Slice()
 	if err != nil {
-		return fmt.Errorf("flaggen: redis write failed: register: %w", s.noteErr(err))
+		return fmt.Errorf("flaggen: redis write failed: register: %w", s.scriptErr(err))
 	}
 	s.noteErr(nil)
 	m, err := parseChange(res)
@@ -820,7 +820,7 @@ func (s *Store) write(ctx context.Context, ch runtime.Change, merge bool) (uint6
 		if cur, ok := strings.CutPrefix(err.Error(), "CONFLICT "); ok {
 			return 0, fmt.Errorf("flaggen: redis write refused: store at version %s, change made at %d: %w", cur, ch.IfVersion, runtime.ErrConflict)
 		}
-		return 0, fmt.Errorf("flaggen: redis write failed: %w", s.noteErr(err))
+		return 0, fmt.Errorf("flaggen: redis write failed: %w", s.scriptErr(err))
 	}
 	s.noteErr(nil)
 	m, err := parseChange(res)
