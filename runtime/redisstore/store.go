@@ -123,6 +123,11 @@ type Store struct {
 	// again.
 	changes     []applied
 	changesFrom uint64
+	// unconfirmed is the first version the mirror took from a pub/sub
+	// message that no read of Redis' head (or write reply) has confirmed
+	// since, 0 when none: install tells a message Redis never held (a
+	// PUBLISH from outside the write script) from a failover by it.
+	unconfirmed uint64
 
 	// registered holds every patch given to Register, registered again
 	// (reregister) after the namespace was reset: Redis lost its data.
@@ -328,6 +333,7 @@ func (s *Store) Load(ctx context.Context) (runtime.State, error) {
 			return runtime.State{}, fmt.Errorf("flaggen: redis load failed: %w", err)
 		}
 		s.mu.Lock()
+		s.confirmLocked(h)
 		if s.valid && s.badErr == nil && s.current(h) {
 			st := s.stateLocked(true)
 			s.mu.Unlock()
@@ -357,6 +363,21 @@ func (h head) same(o head) bool {
 // MGET answers for a key of another type: the full load tells.
 func (s *Store) current(h head) bool {
 	return h.same(s.headLocked()) && (h.change != "" || s.change == "")
+}
+
+// confirmLocked notes that h, read from Redis, confirms the mirror's
+// changes when it is the mirror's head; mu is held.
+func (s *Store) confirmLocked(h head) {
+	if h.version == s.version && h.epoch == s.epoch && h.change == s.change {
+		s.unconfirmed = 0
+	}
+}
+
+// knownAt reports whether h's change id is the one that made h's version
+// in the mirror's history (both known); mu is held.
+func (s *Store) knownAt(h head) bool {
+	known := s.idAtLocked(h.version)
+	return known != "" && h.change == known
 }
 
 // epochLocked returns the epoch the store reports in runtime.State: the
@@ -553,6 +574,18 @@ func (s *Store) install(h head, flags map[string]json.RawMessage, gen uint64) {
 		// load may be stale; check again.
 		s.kickCheck()
 		return
+	case same && s.unconfirmed != 0 && h.version+1 >= s.unconfirmed && s.knownAt(h):
+		// Redis holds the mirror's own change at its version, and every
+		// later version the mirror took from messages that no read of
+		// Redis confirmed: Redis never held them.
+		s.forks++
+		s.fork = "#" + strconv.Itoa(s.forks)
+		s.o.logger.Warn("flaggen: the state stored in Redis does not confirm the change messages this store applied "+
+			"(published by something other than a flaggen write, or lost by a failover right after they were published); "+
+			"apps serve what Redis holds", "namespace", s.o.namespace, "epoch", h.epoch,
+			"unconfirmed_versions", fmt.Sprintf("%d-%d", s.unconfirmed, s.version), "unconfirmed_change", s.change,
+			"redis_version", h.version, "redis_change", h.change, "reported_epoch", h.epoch+s.fork)
+		s.kickCheck()
 	case same:
 		s.forks++
 		s.fork = "#" + strconv.Itoa(s.forks)
@@ -581,6 +614,7 @@ func (s *Store) install(h head, flags map[string]json.RawMessage, gen uint64) {
 		s.fork = ""
 	}
 	s.version, s.epoch, s.change, s.flags, s.valid = h.version, h.epoch, h.change, flags, true
+	s.unconfirmed = 0
 	if moved {
 		s.changes, s.changesFrom = nil, h.version
 		s.gen++
@@ -720,7 +754,7 @@ func (s *Store) Register(ctx context.Context, flags map[string]json.RawMessage) 
 		return fmt.Errorf("flaggen: redis register: %w", err)
 	}
 	if m.V != 0 {
-		s.applyChange(m)
+		s.applyChange(m, true)
 	}
 	return nil
 }
@@ -772,6 +806,9 @@ func (s *Store) Merge(ctx context.Context, ch runtime.Change) (uint64, error) {
 func (s *Store) write(ctx context.Context, ch runtime.Change, merge bool) (uint64, error) {
 	if s.isClosed() {
 		return 0, runtime.ErrClosed
+	}
+	if err := ch.Check(); err != nil {
+		return 0, err
 	}
 	mode := "R"
 	if merge {
@@ -827,7 +864,7 @@ func (s *Store) write(ctx context.Context, ch runtime.Change, merge bool) (uint6
 	if err != nil {
 		return 0, fmt.Errorf("flaggen: redis write: %w", err)
 	}
-	s.applyChange(m)
+	s.applyChange(m, true)
 	return m.V, nil
 }
 
@@ -858,13 +895,13 @@ func (s *Store) conditions(ch runtime.Change) (epoch, change string, err error) 
 	return s.epoch, change, nil
 }
 
-// applyChange advances the mirror by one version (from a write's reply or a
-// pub/sub message m) of m's epoch ("": a writer that does not say) and
-// reports whether it did; a gap, a change of another epoch than the
+// applyChange advances the mirror by one version (from a write's reply,
+// confirmed, or a pub/sub message m) of m's epoch ("": a writer that does
+// not say) and reports whether it did; a gap, a change of another epoch than the
 // mirror's, or of another history of its epoch (the change before m, or m
 // at the mirror's version, is not the mirror's last change), asks for a
 // resync.
-func (s *Store) applyChange(m changeMsg) bool {
+func (s *Store) applyChange(m changeMsg, confirmed bool) bool {
 	epoch, v, changed := m.E, m.V, m.F
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -898,6 +935,12 @@ func (s *Store) applyChange(m changeMsg) bool {
 		s.changes, s.changesFrom = nil, v
 	}
 	s.change = m.C
+	switch {
+	case confirmed:
+		s.unconfirmed = 0 // the write's reply: Redis held the mirror's head
+	case s.unconfirmed == 0:
+		s.unconfirmed = v
+	}
 	s.gen++
 	for name, p := range changed {
 		if p == nil || isNull(p) {

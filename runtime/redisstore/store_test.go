@@ -124,13 +124,13 @@ func TestRoundTrip(t *testing.T) {
 		t.Fatalf("merged a = %s, want %s", got, want)
 	}
 	// IfVersion.
-	if _, err := s.Apply(ctx, runtime.Change{IfVersion: 3, Flags: map[string]json.RawMessage{"a": raw(`{}`)}}); !errors.Is(err, runtime.ErrConflict) {
+	if _, err := s.Apply(ctx, runtime.Change{IfVersion: 3, Actor: "t", Flags: map[string]json.RawMessage{"a": raw(`{}`)}}); !errors.Is(err, runtime.ErrConflict) {
 		t.Fatalf("stale IfVersion: err = %v, want ErrConflict", err)
 	}
 	if v, err := s.Apply(ctx, runtime.Change{IfVersion: 4, Actor: "carol", Flags: map[string]json.RawMessage{"b": raw(`{}`)}}); err != nil || v != 5 {
 		t.Fatalf("current IfVersion: %d, %v", v, err)
 	}
-	if _, err := s.Apply(ctx, runtime.Change{Flags: map[string]json.RawMessage{"a": raw(`{nope`)}}); err == nil {
+	if _, err := s.Apply(ctx, runtime.Change{Actor: "t", Flags: map[string]json.RawMessage{"a": raw(`{nope`)}}); err == nil {
 		t.Fatal("invalid JSON accepted")
 	}
 	// Audit, newest first, with the per-flag filter and before values.

@@ -42,6 +42,7 @@ func TestStore(t *testing.T, newStore func(t *testing.T) runtime.Store) {
 	t.Run("Counters", func(t *testing.T) { testCounters(t, open(t)) })
 	t.Run("Feedback", func(t *testing.T) { testFeedback(t, open(t)) })
 	t.Run("ConcurrentApply", func(t *testing.T) { testConcurrentApply(t, open(t)) })
+	t.Run("RefuseBadActor", func(t *testing.T) { testRefuseBadActor(t, open(t)) })
 	t.Run("SpecRecorder", func(t *testing.T) {
 		s := open(t)
 		r, ok := s.(runtime.SpecRecorder)
@@ -451,5 +452,34 @@ func testSpecRecorder(t *testing.T, s runtime.Store, r runtime.SpecRecorder) {
 	case <-w:
 		t.Fatal("RecordSpec notified watchers: a recorded spec is not live state")
 	case <-time.After(100 * time.Millisecond):
+	}
+}
+
+// testRefuseBadActor checks that Apply refuses a blank actor, and control
+// characters in actor or reason (forged audit lines, terminal escapes),
+// writing nothing.
+func testRefuseBadActor(t *testing.T, s runtime.Store) {
+	ctx := t.Context()
+	s.Register(ctx, map[string]json.RawMessage{"a": raw(`{}`)})
+	v := load(t, s).Version
+	for _, ch := range []runtime.Change{
+		{Actor: ""},
+		{Actor: " \t "},
+		{Actor: "alice\nv9  2025-01-01  mallory"},
+		{Actor: "alice\x1b[2K"},
+		{Actor: "alice", Reason: "ok\r\nforged line"},
+		{Actor: "alice", Reason: "\u202egnp.exe"},
+		{Actor: "alice\xff"},
+	} {
+		ch.Flags = map[string]json.RawMessage{"a": raw(`{"active":false}`)}
+		if _, err := s.Apply(ctx, ch); err == nil {
+			t.Errorf("Apply with actor %q, reason %q: no error", ch.Actor, ch.Reason)
+		}
+	}
+	if st := load(t, s); st.Version != v || !sameJSON(st.Flags["a"], raw(`{}`)) {
+		t.Fatalf("a refused Apply wrote something: %+v", st)
+	}
+	if a, err := s.Audit(ctx, "", 0); err != nil || len(a) != 0 {
+		t.Fatalf("a refused Apply wrote audit entries: %+v, %v", a, err)
 	}
 }
