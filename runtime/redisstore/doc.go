@@ -9,11 +9,15 @@
 //	…
 //	flags, err := myflags.New(runtime.WithStore(store))
 //
-// Store implements runtime.Store and runtime.SpecRecorder (so the flaggen
-// CLI can use the spec the apps run), and adds Health (degraded or not),
-// Merge (a field-level merge done inside Redis, so concurrent writers of
-// different fields of one flag all survive without IfVersion retries) and
-// AuditBefore (each changed flag's patch before a change).
+// Store implements runtime.Store, runtime.SpecRecorder (so the flaggen CLI
+// can use the spec the apps run) and runtime.SpecChecker: it writes only
+// patches valid over the spec given to UseSpec (runtime.NewClient gives the
+// Client's; code that writes through the store directly calls UseSpec
+// first), so no unchecked patch reaches the apps through it. It adds
+// Health (degraded or not), Merge (a field-level merge done inside Redis,
+// so concurrent writers of different fields of one flag all survive
+// without IfVersion retries) and AuditBefore (each changed flag's patch
+// before a change).
 //
 // Every instance loads the whole state at start in one round trip, registers
 // the spec's flags it does not find (HSETNX: live state is never

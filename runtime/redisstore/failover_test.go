@@ -39,7 +39,7 @@ func TestIfEpochConflict(t *testing.T) {
 	}
 	// Another instance writes twice: the new epoch is at version 2 again.
 	other := newStore(t, srv.Addr())
-	for _, p := range []string{`{"active":true}`, `{"tag":"new"}`} {
+	for _, p := range []string{`{"active":true}`, `{"percentage_rollout":50}`} {
 		if _, err := other.Apply(ctx, runtime.Change{Actor: "t", Flags: map[string]json.RawMessage{"y": raw(p)}}); err != nil {
 			t.Fatal(err)
 		}

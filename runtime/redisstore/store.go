@@ -136,6 +136,8 @@ type Store struct {
 	// record is the spec last recorded (RecordSpec), recorded again with
 	// the flags after a namespace reset.
 	record *specRecord
+	// spec checks every patch written (UseSpec); nil: none may be.
+	spec *runtime.Spec
 }
 
 type keys struct {
@@ -701,10 +703,17 @@ func (s *Store) Register(ctx context.Context, flags map[string]json.RawMessage) 
 	if len(flags) == 0 {
 		return nil
 	}
+	checked := make(map[string]json.RawMessage, len(flags))
 	for name, p := range flags {
 		if !isNull(p) && !json.Valid(p) {
 			return fmt.Errorf("flaggen: redis register %q: patch is not valid JSON", name)
 		}
+		if !isNull(p) && !bytes.Equal(bytes.TrimSpace(p), []byte("{}")) {
+			checked[name] = p
+		}
+	}
+	if err := s.checkPatches(checked); err != nil {
+		return fmt.Errorf("flaggen: redis register refused: %w", err)
 	}
 	// The mirror (a full load, kept current by pub/sub) lists the flags
 	// that have an entry: a warm start registers none again. Every flag
@@ -809,6 +818,14 @@ func (s *Store) write(ctx context.Context, ch runtime.Change, merge bool) (uint6
 	}
 	if err := ch.Check(); err != nil {
 		return 0, err
+	}
+	for name, p := range ch.Flags {
+		if !isNull(p) && !json.Valid(p) {
+			return 0, fmt.Errorf("flaggen: redis write %q: patch is not valid JSON", name)
+		}
+	}
+	if err := s.checkPatches(ch.Flags); err != nil {
+		return 0, fmt.Errorf("flaggen: redis write refused: %w", err)
 	}
 	mode := "R"
 	if merge {
