@@ -143,7 +143,8 @@ type Client struct {
 }
 
 // NewClient starts a Client: it registers the spec's flags in the store
-// (never overwriting live state), records the spec's source when the store
+// (never overwriting live state), hands the spec to a store that checks
+// patches (SpecChecker), records the spec's source when the store
 // is a SpecRecorder, loads live state, builds the first snapshot and
 // follows the store's changes until Close. When the store
 // cannot be reached within the start timeout, the Client starts from the
@@ -168,6 +169,9 @@ func NewClient(s *Spec, opts ...Option) (*Client, error) {
 	}
 	if len(s.m.Environments) > 0 && !contains(s.m.Environments, o.env) {
 		return nil, fmt.Errorf("runtime: NewClient: environment %q is not declared in the spec (declared: %q)", o.env, s.m.Environments)
+	}
+	if sc, ok := o.store.(SpecChecker); ok {
+		sc.UseSpec(s)
 	}
 	c := &Client{ownStore: ownStore, spec: s, opts: o, log: o.logger, live: s.m, patches: map[string]*livePatch{}, pins: map[int]*pin{}, unknown: map[string]bool{}, unregistered: map[string]bool{}}
 	c.mon.init(len(s.m.Flags))

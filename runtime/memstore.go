@@ -93,6 +93,9 @@ func (m *MemoryStore) Register(ctx context.Context, flags map[string]json.RawMes
 
 // Apply implements Store.
 func (m *MemoryStore) Apply(ctx context.Context, ch Change) (uint64, error) {
+	if err := ch.Check(); err != nil {
+		return 0, err
+	}
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	if m.closed {

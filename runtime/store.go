@@ -4,7 +4,11 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
+	"strings"
 	"time"
+	"unicode"
+	"unicode/utf8"
 )
 
 // Store holds the live state shared by every Client of one namespace: a
@@ -30,7 +34,9 @@ type Store interface {
 	// and notifies watchers. When ch.IfVersion is non-zero and differs from
 	// the current version, or ch.IfEpoch is not empty and differs from the
 	// current epoch (State.Epoch), nothing is written and the error wraps
-	// ErrConflict. It returns the new version.
+	// ErrConflict. A Change that fails Change.Check (a blank actor, control
+	// characters) is refused, and nothing is written. It returns the new
+	// version.
 	Apply(ctx context.Context, ch Change) (version uint64, err error)
 
 	// Watch returns a channel that receives a value after each change that
@@ -175,4 +181,26 @@ type Feedback struct {
 	Time time.Time `json:"time"`           // when it was collected (UTC)
 	User string    `json:"user,omitempty"` // who gave it, if known
 	Text string    `json:"text"`           // what they said
+}
+
+// Check returns an error unless ch may be written: its Actor must not be
+// blank, and neither Actor nor Reason may hold a control character (a
+// newline or an ANSI escape would forge lines of the audit trail and reach
+// operators' terminals), a Unicode bidirectional control, or invalid UTF-8.
+// Every Store's Apply refuses a Change that fails Check, writing nothing.
+func (ch Change) Check() error {
+	if strings.TrimSpace(ch.Actor) == "" {
+		return fmt.Errorf("live change refused: the actor is blank (say who makes the change)")
+	}
+	for _, f := range []struct{ name, v string }{{"actor", ch.Actor}, {"reason", ch.Reason}} {
+		if !utf8.ValidString(f.v) {
+			return fmt.Errorf("live change refused: the %s %q is not valid UTF-8", f.name, f.v)
+		}
+		for _, r := range f.v {
+			if unicode.IsControl(r) || unicode.Is(unicode.Bidi_Control, r) {
+				return fmt.Errorf("live change refused: the %s %q holds the control character %U", f.name, f.v, r)
+			}
+		}
+	}
+	return nil
 }

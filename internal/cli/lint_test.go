@@ -178,6 +178,7 @@ func TestLintLive(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer w.Close()
+	w.UseSpec(runtime.MustLoadSpec("flags.json", []byte(lintLiveSpec)))
 	for _, c := range []struct{ when, flag, patch string }{
 		{"2024-03-01T10:00:00Z", "rolled_long_ago", `{"percentage_rollout":100}`},
 		{"2024-03-01T10:00:00Z", "switched_off", `{"active":false}`},

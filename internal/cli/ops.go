@@ -501,6 +501,14 @@ type operatorStore struct {
 
 func (*operatorStore) Register(context.Context, map[string]json.RawMessage) error { return nil }
 
+// UseSpec forwards the Client's spec to the wrapped store when it checks
+// patches (runtime.SpecChecker: the Redis store refuses writes without it).
+func (o *operatorStore) UseSpec(sp *runtime.Spec) {
+	if c, ok := o.Store.(runtime.SpecChecker); ok {
+		c.UseSpec(sp)
+	}
+}
+
 // errStale says the live state moved after a command read it.
 var errStale = errors.New("live state changed while the command ran")
 

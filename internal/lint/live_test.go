@@ -53,10 +53,15 @@ func liveFixture(t *testing.T) (*spec.Spec, runtime.Store, func() string) {
 		t.Fatal(err)
 	}
 	defer w.Close()
+	w.UseSpec(runtime.MustLoadSpec("flags.json", []byte(liveSpecSrc)))
 	ctx := context.Background()
-	// The apps registered their flags (no audit entry) and a name the
-	// spec lacks.
-	if err := w.Register(ctx, map[string]json.RawMessage{"never_live": json.RawMessage(`{}`), "ghost": json.RawMessage(`{"active":false}`)}); err != nil {
+	// The apps registered their flags (no audit entry); a name the spec
+	// lacks and a patch it refuses were written by hand (the store checks
+	// what it writes).
+	if err := w.Register(ctx, map[string]json.RawMessage{"never_live": json.RawMessage(`{}`)}); err != nil {
+		t.Fatal(err)
+	}
+	if err := rdb.HSet(ctx, w.Key("patches"), "ghost", `{"active":false}`, "refused", `{"percentage_rollout": 500}`).Err(); err != nil {
 		t.Fatal(err)
 	}
 	for _, c := range []struct {
@@ -67,7 +72,6 @@ func liveFixture(t *testing.T) (*spec.Spec, runtime.Store, func() string) {
 		{"2024-03-01", "switched_off", `{"active": false}`},
 		{"2024-03-01", "tripped", `{"tripped": "error_threshold 10 exceeded"}`},
 		{"2024-03-01", "untargeted_live", `{"regions": null}`},
-		{"2024-03-01", "refused", `{"percentage_rollout": 500}`},
 		{"2025-05-25", "rolled_recently", `{"percentage_rollout": 100}`},
 	} {
 		now = day(c.when)

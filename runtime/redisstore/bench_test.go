@@ -76,6 +76,7 @@ func benchPropagation(b *testing.B, sp *runtime.Spec, flag string, n int) {
 	srv := redistest.Start(b)
 	ctx := context.Background()
 	writer := newStoreOn(b, redis.NewClient(&redis.Options{Addr: srv.Addr()}))
+	writer.UseSpec(sp)
 	// The flipped flag without targeting: its value for the empty context
 	// is its "active".
 	plain := func(on bool) json.RawMessage {
@@ -175,6 +176,7 @@ func benchWarmLoad(b *testing.B, distinct bool) {
 	rc := redis.NewClient(&redis.Options{Addr: srv.Addr()})
 	b.Cleanup(func() { rc.Close() })
 	seedStore := newStoreOn(b, rc)
+	seedStore.UseSpec(sp)
 	patches := make(map[string]json.RawMessage, flags)
 	for i := 0; i < flags; i++ {
 		p := fmt.Sprintf(`{"active":%t,"percentage_rollout":%d}`, i%7 != 0, (i+1)%100)
@@ -220,6 +222,7 @@ func BenchmarkStoreLoad(b *testing.B) {
 	ctx := context.Background()
 	s := newStoreOn(b, redis.NewClient(&redis.Options{Addr: srv.Addr()}))
 	const flags = 10000
+	s.UseSpec(runtime.MustLoadSpec("flags.json", manyFlags(flags)))
 	reg := make(map[string]json.RawMessage, flags)
 	for i := 0; i < flags; i++ {
 		reg[fmt.Sprintf("flag_%05d", i)] = raw(fmt.Sprintf(`{"active":true,"percentage_rollout":%d,"regions":["US","RO"],"environments":["production"]}`, i%100))

@@ -9,11 +9,15 @@
 //	…
 //	flags, err := myflags.New(runtime.WithStore(store))
 //
-// Store implements runtime.Store and runtime.SpecRecorder (so the flaggen
-// CLI can use the spec the apps run), and adds Health (degraded or not),
-// Merge (a field-level merge done inside Redis, so concurrent writers of
-// different fields of one flag all survive without IfVersion retries) and
-// AuditBefore (each changed flag's patch before a change).
+// Store implements runtime.Store, runtime.SpecRecorder (so the flaggen CLI
+// can use the spec the apps run) and runtime.SpecChecker: it writes only
+// patches valid over the spec given to UseSpec (runtime.NewClient gives the
+// Client's; code that writes through the store directly calls UseSpec
+// first), so no unchecked patch reaches the apps through it. It adds
+// Health (degraded or not), Merge (a field-level merge done inside Redis,
+// so concurrent writers of different fields of one flag all survive
+// without IfVersion retries) and AuditBefore (each changed flag's patch
+// before a change).
 //
 // Every instance loads the whole state at start in one round trip, registers
 // the spec's flags it does not find (HSETNX: live state is never
@@ -21,7 +25,10 @@
 // follows changes over pub/sub. Each write is one Lua
 // script that changes the patches, bumps the version, appends the audit entry
 // and publishes the change, atomically; subscribers apply the change from
-// the message. A periodic version check (WithCheckInterval, 2s) heals missed
+// the message. Every script (writes, Register, AddCounters) checks the type
+// of each key it writes, and the version, before it writes anything: a
+// write lands whole, or fails with an error wrapping ErrMalformed that names
+// the key and changes nothing. A periodic version check (WithCheckInterval, 2s) heals missed
 // messages, and every (re)subscription triggers a full resync.
 //
 // # Outages
@@ -83,6 +90,14 @@
 // A value that is not a JSON object is logged with its key; the runtime
 // refuses that flag's patch and keeps the flag on its last good state, and
 // every other flag loads normally.
+//
+// Every other value read from Redis is checked too. A version that is not a
+// number from 0 to 2^64-1, an epoch or last change id that is not an id (1
+// to 64 printable ASCII characters without spaces), or a key of another
+// type leaves the store on its last good state: Health reports it (wrapping
+// ErrDegraded and ErrMalformed, naming the key), the store looks again with
+// a backoff from WithRetryInterval doubling up to WithCheckInterval, logs
+// it at most once a minute, and recovers by itself once it is repaired.
 //
 // # Data loss
 //

@@ -108,8 +108,11 @@ func (s *Store) AuditBefore(ctx context.Context, version uint64) (map[string]jso
 	}
 }
 
-// AddCounters implements runtime.Store with one pipelined HINCRBY per
-// delta, so every instance adds into the same cluster-wide totals.
+// AddCounters implements runtime.Store with one script that adds every
+// delta (HINCRBY), so every instance adds into the same cluster-wide
+// totals, and adds all of them or none: a counter hash of another type, a
+// counter that is not an integer or a total that would overflow fails the
+// whole call.
 func (s *Store) AddCounters(ctx context.Context, deltas []runtime.CounterDelta) ([]int64, error) {
 	if s.isClosed() {
 		return nil, runtime.ErrClosed
@@ -117,21 +120,20 @@ func (s *Store) AddCounters(ctx context.Context, deltas []runtime.CounterDelta) 
 	if len(deltas) == 0 {
 		return []int64{}, nil
 	}
-	cmds := make([]*redis.IntCmd, len(deltas))
-	_, err := s.c.Pipelined(ctx, func(p redis.Pipeliner) error {
-		for i, d := range deltas {
-			cmds[i] = p.HIncrBy(ctx, s.key.counters+d.Flag, d.Name, d.Delta)
-		}
-		return nil
-	})
+	keys := make([]string, len(deltas))
+	args := make([]any, 0, 2*len(deltas))
+	for i, d := range deltas {
+		keys[i] = s.key.counters + d.Flag
+		args = append(args, d.Name, d.Delta)
+	}
+	res, err := addCountersScript.Run(ctx, s.c, keys, args...).Int64Slice()
 	if err != nil {
-		return nil, fmt.Errorf("flaggen: redis write failed: counters: %w", s.noteErr(err))
+		return nil, fmt.Errorf("flaggen: redis write failed: counters: %w", s.scriptErr(err))
 	}
-	out := make([]int64, len(deltas))
-	for i, c := range cmds {
-		out[i] = c.Val()
+	if len(res) != len(deltas) {
+		return nil, fmt.Errorf("flaggen: redis counters: %d totals for %d deltas", len(res), len(deltas))
 	}
-	return out, nil
+	return res, nil
 }
 
 // Counters implements runtime.Store.

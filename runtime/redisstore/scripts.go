@@ -83,6 +83,40 @@ local function asjson(v)
   if pcall(cjson.decode, v) then return v end
   return cjson.encode(v)
 end
+` + luaCheck
+
+// luaCheck holds the Lua helpers with which every script checks, before it
+// writes anything, that each key it writes has the type it writes (or does
+// not exist) and that the version can be incremented: a script either
+// writes everything or nothing. They return nil, or the error text
+// "MALFORMED <what>" for redis.error_reply.
+const luaCheck = `
+local function checktype(key, want)
+  local t = redis.call('TYPE', key).ok
+  if t ~= 'none' and t ~= want then
+    return 'MALFORMED ' .. key .. ' is a ' .. t .. ', not a ' .. want
+  end
+end
+
+-- checkversion checks the version key: absent, or a decimal integer that
+-- INCR can increment (below 2^63-1).
+local function checkversion(key)
+  local e = checktype(key, 'string')
+  if e then return e end
+  local v = redis.call('GET', key)
+  if v and (not string.match(v, '^%d+$') or #v > 19 or (#v == 19 and v >= '9223372036854775807')) then
+    return 'MALFORMED ' .. key .. ' holds ' .. string.format('%q', string.sub(v, 1, 64)) .. ', not a version number'
+  end
+end
+
+-- checkkeys checks KEYS[i] for each type types[i] ('version': checkversion).
+local function checkkeys(types)
+  for i, want in ipairs(types) do
+    local e
+    if want == 'version' then e = checkversion(KEYS[i]) else e = checktype(KEYS[i], want) end
+    if e then return e end
+  end
+end
 `
 
 // applyScript writes one Change atomically.
@@ -107,7 +141,10 @@ end
 // "CONFLICT CHANGE <last change id>".
 var applyScript = redis.NewScript(luaJSON + `
 if redis.replicate_commands then redis.replicate_commands() end
-local cur = redis.call('GET', KEYS[2]) or '0'
+local bad = checkkeys({'hash', 'version', 'stream', 'string', 'string'})
+if bad then return redis.error_reply(bad) end
+local stored = redis.call('GET', KEYS[2])
+local cur = stored or '0'
 if ARGV[1] ~= '0' and ARGV[1] ~= cur then
   return redis.error_reply('CONFLICT ' .. cur)
 end
@@ -119,10 +156,8 @@ local last = redis.call('GET', KEYS[5])
 if ARGV[11] ~= '' and last and last ~= ARGV[11] then
   return redis.error_reply('CONFLICT CHANGE ' .. last)
 end
-if not epoch then
-  epoch = ARGV[8]
-  redis.call('SET', KEYS[4], epoch)
-end
+local newepoch = not epoch
+if newepoch then epoch = ARGV[8] end
 local t = ARGV[4]
 if t == '' then
   local now = redis.call('TIME')
@@ -130,7 +165,8 @@ if t == '' then
 end
 local merge = ARGV[7] == 'M'
 local result = {0, epoch, ARGV[10], ''}
-local afterj, beforej, pubj = {}, {}, {}
+local afterj, beforej = {}, {}
+-- Every new patch is worked out before anything is written.
 for i = 12, #ARGV, 2 do
   local name, patch = ARGV[i], ARGV[i + 1]
   local before = redis.call('HGET', KEYS[1], name)
@@ -142,11 +178,6 @@ for i = 12, #ARGV, 2 do
     end
     after = join(fields)
   end
-  if after == '' then
-    redis.call('HDEL', KEYS[1], name)
-  else
-    redis.call('HSET', KEYS[1], name, after)
-  end
   local jn = cjson.encode(name)
   local aj = after
   if aj == '' then aj = 'null' end
@@ -157,17 +188,33 @@ for i = 12, #ARGV, 2 do
   result[#result + 1] = name
   result[#result + 1] = after
 end
+-- After the checks above one command can still fail: XADD, on a stream
+-- whose last id is the largest there is (written by hand). It runs first,
+-- and the version is put back when it fails.
+local v = redis.call('INCR', KEYS[2])
+local flags = '{' .. table.concat(afterj, ',') .. '}'
+local ok, err = pcall(redis.call, 'XADD', KEYS[3], 'MAXLEN', '~', ARGV[5], '*',
+  'version', v, 'time', t, 'actor', ARGV[2], 'reason', ARGV[3],
+  'flags', flags, 'before', '{' .. table.concat(beforej, ',') .. '}')
+if not ok then
+  if stored then redis.call('SET', KEYS[2], stored) else redis.call('DEL', KEYS[2]) end
+  return redis.error_reply('MALFORMED ' .. KEYS[3] .. ': ' .. tostring(err.err or err))
+end
+if newepoch then redis.call('SET', KEYS[4], epoch) end
+for i = 12, #ARGV, 2 do
+  local after = result[i - 6]
+  if after == '' then
+    redis.call('HDEL', KEYS[1], ARGV[i])
+  else
+    redis.call('HSET', KEYS[1], ARGV[i], after)
+  end
+end
 for i = 6, #KEYS do
   redis.call('DEL', KEYS[i])
 end
-local v = redis.call('INCR', KEYS[2])
 result[1] = v
 result[4] = last or ''
 redis.call('SET', KEYS[5], ARGV[10])
-local flags = '{' .. table.concat(afterj, ',') .. '}'
-redis.call('XADD', KEYS[3], 'MAXLEN', '~', ARGV[5], '*',
-  'version', v, 'time', t, 'actor', ARGV[2], 'reason', ARGV[3],
-  'flags', flags, 'before', '{' .. table.concat(beforej, ',') .. '}')
 redis.call('PUBLISH', ARGV[6], '{"v":' .. v .. ',"e":' .. cjson.encode(epoch) ..
   ',"c":' .. cjson.encode(ARGV[10]) .. ',"p":' .. cjson.encode(result[4]) .. ',"f":' .. flags .. '}')
 return result
@@ -183,8 +230,10 @@ return result
 // It returns {version, epoch, change id, previous change id, name1, patch1,
 // …} for the added flags, or {0, epoch, "", ""} when every flag had an entry
 // already.
-var registerScript = redis.NewScript(`
+var registerScript = redis.NewScript(luaCheck + `
 if redis.replicate_commands then redis.replicate_commands() end
+local bad = checkkeys({'hash', 'version', 'string', 'string'})
+if bad then return redis.error_reply(bad) end
 local epoch = redis.call('GET', KEYS[3])
 if not epoch then
   epoch = ARGV[2]
@@ -207,4 +256,45 @@ redis.call('SET', KEYS[4], ARGV[3])
 redis.call('PUBLISH', ARGV[1], '{"v":' .. v .. ',"e":' .. cjson.encode(epoch) ..
   ',"c":' .. cjson.encode(ARGV[3]) .. ',"p":' .. cjson.encode(result[4]) .. ',"f":{' .. table.concat(added, ',') .. '}}')
 return result
+`)
+
+// addCountersScript adds deltas to counters, all or none.
+//
+//	KEYS[i] the counter hash of the i-th delta (several may be the same)
+//	ARGV[2i-1], ARGV[2i] the i-th delta's counter name and integer delta
+//
+// It returns the new totals in order, or the error reply "MALFORMED <what>"
+// when a hash is of another type or a counter is not an integer, or
+// "OVERFLOW <key> <name>" when a total would leave the int64 range; then
+// no counter changed.
+var addCountersScript = redis.NewScript(luaCheck + `
+if redis.replicate_commands then redis.replicate_commands() end
+for i = 1, #KEYS do
+  local e = checktype(KEYS[i], 'hash')
+  if e then return redis.error_reply(e) end
+  local v = redis.call('HGET', KEYS[i], ARGV[2 * i - 1])
+  if v and not string.match(v, '^-?%d+$') then
+    return redis.error_reply('MALFORMED ' .. KEYS[i] .. ' field ' .. ARGV[2 * i - 1] ..
+      ' holds ' .. string.format('%q', string.sub(v, 1, 64)) .. ', not an integer')
+  end
+end
+-- HINCRBY can still refuse an overflow: what was added is then put back.
+local prior, totals = {}, {}
+for i = 1, #KEYS do
+  local name = ARGV[2 * i - 1]
+  prior[i] = redis.call('HGET', KEYS[i], name) or false
+  local ok, n = pcall(redis.call, 'HINCRBY', KEYS[i], name, ARGV[2 * i])
+  if not ok then
+    for j = i - 1, 1, -1 do
+      if prior[j] then
+        redis.call('HSET', KEYS[j], ARGV[2 * j - 1], prior[j])
+      else
+        redis.call('HDEL', KEYS[j], ARGV[2 * j - 1])
+      end
+    end
+    return redis.error_reply('OVERFLOW ' .. KEYS[i] .. ' ' .. name)
+  end
+  totals[i] = n
+end
+return totals
 `)

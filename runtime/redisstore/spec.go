@@ -2,6 +2,8 @@ package redisstore
 
 import (
 	"context"
+	"encoding/json"
+	"errors"
 	"fmt"
 	"slices"
 	"time"
@@ -11,7 +13,43 @@ import (
 	"github.com/flaggen/flaggen/runtime"
 )
 
-var _ runtime.SpecRecorder = (*Store)(nil)
+var (
+	_ runtime.SpecRecorder = (*Store)(nil)
+	_ runtime.SpecChecker  = (*Store)(nil)
+)
+
+// UseSpec implements runtime.SpecChecker: from now on Apply and Merge
+// refuse a patch that sp.CheckPatches refuses, and Register one other than
+// {} (the spec as written), writing nothing. runtime.NewClient calls it
+// with the Client's spec; code that writes through the store directly
+// calls it first: until then the store refuses every such patch, so none
+// reaches the apps unchecked. (Several Clients over one store: the last
+// one's spec is used.)
+func (s *Store) UseSpec(sp *runtime.Spec) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.spec = sp
+}
+
+// errNoSpec refuses a patch written before UseSpec.
+var errNoSpec = errors.New("no spec to check the patches against: call UseSpec first (runtime.NewClient does)")
+
+// checkPatches returns an error unless every patch of flags is valid over
+// the spec given to UseSpec.
+func (s *Store) checkPatches(flags map[string]json.RawMessage) error {
+	s.mu.Lock()
+	sp := s.spec
+	s.mu.Unlock()
+	if sp == nil {
+		for _, p := range flags {
+			if !isNull(p) {
+				return errNoSpec
+			}
+		}
+		return nil
+	}
+	return sp.CheckPatches(flags)
+}
 
 // specRecord is a spec given to RecordSpec.
 type specRecord struct {

@@ -2,6 +2,8 @@ package redisstore_test
 
 import (
 	"context"
+	"encoding/json"
+	"strings"
 	"testing"
 	"time"
 
@@ -82,4 +84,42 @@ func TestSpecRecordedAfterOutage(t *testing.T) {
 		_, src, ok, _ := s.RecordedSpec(context.Background())
 		return ok && string(src) == twoFlags && registered()
 	})
+}
+
+// TestWritesCheckedAgainstSpec: a store given no spec refuses every patch
+// (a null one, deleting an entry, passes), and Merge refuses what the
+// spec refuses, writing nothing.
+func TestWritesCheckedAgainstSpec(t *testing.T) {
+	srv := redistest.Start(t)
+	ctx := context.Background()
+	s, err := redisstore.New(newClient(t, srv.Addr()), redisstore.WithLogger(discard))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Close() })
+	if _, err := s.Apply(ctx, runtime.Change{Actor: "t", Flags: map[string]json.RawMessage{"a": raw(`{"active":false}`)}}); err == nil || !strings.Contains(err.Error(), "UseSpec") {
+		t.Fatalf("Apply without a spec: err %v; want a refusal saying to call UseSpec", err)
+	}
+	if err := s.Register(ctx, map[string]json.RawMessage{"a": raw(`{"active":false}`)}); err == nil {
+		t.Fatal("Register of a patch other than {} without a spec: no error")
+	}
+	if err := s.Register(ctx, map[string]json.RawMessage{"a": raw(`{}`)}); err != nil {
+		t.Fatalf("Register of {} without a spec: %v", err)
+	}
+	if _, err := s.Apply(ctx, runtime.Change{Actor: "t", Flags: map[string]json.RawMessage{"a": nil}}); err != nil {
+		t.Fatalf("deleting an entry without a spec: %v", err)
+	}
+	s.UseSpec(testSpec)
+	v := mustLoad(t, s).Version
+	for _, p := range []string{`{"percentage_rollout":101}`, `{"nope":1}`, `{"active":"no"}`} {
+		if _, err := s.Merge(ctx, runtime.Change{Actor: "t", Flags: map[string]json.RawMessage{"a": raw(p)}}); err == nil {
+			t.Errorf("Merge %s: no error", p)
+		}
+	}
+	if _, err := s.Merge(ctx, runtime.Change{Actor: "t", Flags: map[string]json.RawMessage{"a": raw(`{"active":false,"percentage_rollout":null}`)}}); err != nil {
+		t.Fatalf("a valid Merge: %v", err)
+	}
+	if got := mustLoad(t, s).Version; got != v+1 {
+		t.Fatalf("version %d after refused merges and one valid; want %d", got, v+1)
+	}
 }

@@ -23,8 +23,9 @@ import (
 )
 
 // ErrDegraded is wrapped by Health (and by the errors it reports) while the
-// store cannot reach Redis or its change subscription is down: the runtime
-// keeps serving the last state it loaded.
+// store cannot reach Redis, its change subscription is down, or a value it
+// reads there is malformed (the error then wraps ErrMalformed too): the
+// runtime keeps serving the last state it loaded.
 var ErrDegraded = errors.New("flaggen: redis store degraded")
 
 // errNotLoaded is the degraded cause of a store that has not reached Redis
@@ -107,8 +108,12 @@ type Store struct {
 	forks    int                        // histories found within one epoch so far (see install)
 	fork     string                     // "" or "#" forks: suffix of the epoch the store reports
 	watchers map[chan struct{}]struct{}
-	subErr   error // change subscription down
-	cmdErr   error // last command to Redis failed
+	subErr   error   // change subscription down
+	cmdErr   error   // last command to Redis failed
+	badErr   error   // a value read from Redis is malformed (ErrMalformed)
+	badTries int     // looks at the bad value so far (backoff)
+	badLog   limiter // logs of bad values
+	msgLog   limiter // logs of unreadable or unconfirmed change messages
 	since    time.Time
 	bad      map[string][sha256.Size]byte // flag -> SHA-256 of the malformed value last logged
 	ps       *redis.PubSub                // current change subscription
@@ -120,6 +125,11 @@ type Store struct {
 	// again.
 	changes     []applied
 	changesFrom uint64
+	// unconfirmed is the first version the mirror took from a pub/sub
+	// message that no read of Redis' head (or write reply) has confirmed
+	// since, 0 when none: install tells a message Redis never held (a
+	// PUBLISH from outside the write script) from a failover by it.
+	unconfirmed uint64
 
 	// registered holds every patch given to Register, registered again
 	// (reregister) after the namespace was reset: Redis lost its data.
@@ -131,6 +141,8 @@ type Store struct {
 	// rs is the store's part in restoring live state after data loss
 	// (restore.go).
 	rs restoreState
+	// spec checks every patch written (UseSpec); nil: none may be.
+	spec *runtime.Spec
 }
 
 type keys struct {
@@ -223,11 +235,15 @@ func (s *Store) Health() error {
 	if s.closed {
 		return runtime.ErrClosed
 	}
-	if err := cmp(s.subErr, s.cmdErr); err != nil {
-		return fmt.Errorf("%w since %s: %v", ErrDegraded, s.since.Format(time.RFC3339Nano), err)
+	if err := s.degradedLocked(); err != nil {
+		return fmt.Errorf("%w since %s: %w", ErrDegraded, s.since.Format(time.RFC3339Nano), err)
 	}
 	return nil
 }
+
+// degradedLocked returns why the store is degraded, nil when it is not; mu
+// is held.
+func (s *Store) degradedLocked() error { return cmp(s.subErr, cmp(s.cmdErr, s.badErr)) }
 
 func cmp(a, b error) error {
 	if a != nil {
@@ -241,19 +257,30 @@ func cmp(a, b error) error {
 func (s *Store) setErr(sub bool, err error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	was := cmp(s.subErr, s.cmdErr)
+	was := s.degradedLocked()
 	if sub {
 		s.subErr = err
 	} else {
 		s.cmdErr = err
 	}
-	now := cmp(s.subErr, s.cmdErr)
+	s.transitionLocked(was)
+}
+
+// transitionLocked logs and notifies the change from was, the cause the
+// store was degraded by (nil: healthy), to the current one; mu is held. A
+// malformed value is logged by setBad, under its own rate limit.
+func (s *Store) transitionLocked(was error) {
+	now := s.degradedLocked()
 	// Watchers are woken on both transitions so that a runtime that reloads
 	// on notification sees the failing Load (its own health) at once, and
 	// clears it as soon as Redis is back.
 	switch {
 	case was == nil && now != nil:
 		s.since = time.Now()
+		if now == s.badErr {
+			s.notifyLocked()
+			break
+		}
 		s.o.logger.Warn("flaggen: redis store degraded; serving the last loaded state", "namespace", s.o.namespace, "err", now)
 		s.notifyLocked()
 	case was == errNotLoaded && now == nil:
@@ -312,10 +339,11 @@ func (s *Store) Load(ctx context.Context) (runtime.State, error) {
 	if valid {
 		h, err := s.getHead(ctx)
 		if err != nil {
-			return runtime.State{}, fmt.Errorf("flaggen: redis load failed: %w", s.noteErr(err))
+			return runtime.State{}, fmt.Errorf("flaggen: redis load failed: %w", err)
 		}
 		s.mu.Lock()
-		if s.valid && h.same(s.headLocked()) {
+		s.confirmLocked(h)
+		if s.valid && s.badErr == nil && s.current(h) {
 			st := s.stateLocked(true)
 			s.mu.Unlock()
 			return st, nil
@@ -338,6 +366,29 @@ func (h head) same(o head) bool {
 	return h.version == o.version && h.epoch == o.epoch && (h.change == o.change || h.change == "" || o.change == "")
 }
 
+// current reports whether h, read from Redis, may be the mirror's state;
+// mu is held. A last change id that Redis lost while the mirror knows one
+// is no state a writer leaves (lastchange is only ever replaced), but what
+// MGET answers for a key of another type: the full load tells.
+func (s *Store) current(h head) bool {
+	return h.same(s.headLocked()) && (h.change != "" || s.change == "")
+}
+
+// confirmLocked notes that h, read from Redis, confirms the mirror's
+// changes when it is the mirror's head; mu is held.
+func (s *Store) confirmLocked(h head) {
+	if h.version == s.version && h.epoch == s.epoch && h.change == s.change {
+		s.unconfirmed = 0
+	}
+}
+
+// knownAt reports whether h's change id is the one that made h's version
+// in the mirror's history (both known); mu is held.
+func (s *Store) knownAt(h head) bool {
+	known := s.idAtLocked(h.version)
+	return known != "" && h.change == known
+}
+
 // epochLocked returns the epoch the store reports in runtime.State: the
 // namespace's, followed by the fork suffix once the store found another
 // history within it (see install); mu is held.
@@ -347,30 +398,70 @@ func (s *Store) epochLocked() string { return s.epoch + s.fork }
 func (s *Store) headLocked() head { return head{s.version, s.epoch, s.change} }
 
 // getHead reads the namespace's version, epoch and last change id (0, ""
-// and "" when absent).
+// and "" when absent), and notes the outcome: Redis unreachable (noteErr)
+// or a malformed value (setBad). It never clears a malformed value: only a
+// full load, which reads every value, does.
 func (s *Store) getHead(ctx context.Context) (head, error) {
 	vals, err := s.c.MGet(ctx, s.key.version, s.key.epoch, s.key.lastChange).Result()
 	if err != nil {
-		return head{}, err
+		return head{}, s.noteErr(err)
 	}
 	s.noteErr(nil)
-	vs, _ := vals[0].(string)
-	e, _ := vals[1].(string)
-	c, _ := vals[2].(string)
-	return s.parseHead(vs, e, c)
-}
-
-// parseHead makes the head of a version (text, "": absent), epoch and last
-// change id read from Redis.
-func (s *Store) parseHead(vs, epoch, change string) (head, error) {
-	h := head{epoch: epoch, change: change}
-	if vs != "" {
-		var err error
-		if h.version, err = strconv.ParseUint(vs, 10, 64); err != nil {
-			return head{}, fmt.Errorf("%s holds %q, not a version number", s.key.version, vs)
+	if len(vals) != 3 {
+		err = fmt.Errorf("%w: MGET of 3 keys answered %d values", ErrMalformed, len(vals))
+	} else {
+		var h head
+		if h, err = s.parseHead(vals[0], vals[1], vals[2]); err == nil {
+			return h, nil
 		}
 	}
+	s.setBad(err)
+	return head{}, err
+}
+
+// parseHead makes the head of a version, epoch and last change id read from
+// Redis (each nil when absent, else a string); a value that is not what the
+// store writes there is an error wrapping ErrMalformed that names its key.
+// (MGET answers nil for a key of another type too: the full load, whose GETs
+// fail on it, tells.)
+func (s *Store) parseHead(version, epoch, change any) (head, error) {
+	var h head
+	if version != nil {
+		vs, ok := version.(string)
+		if !ok {
+			return head{}, fmt.Errorf("%w: %s holds %v, not a version number", ErrMalformed, s.key.version, version)
+		}
+		var err error
+		if h.version, err = strconv.ParseUint(vs, 10, 64); err != nil {
+			return head{}, fmt.Errorf("%w: %s holds %s, not a version number (0 to 2^64-1)", ErrMalformed, s.key.version, quote(vs))
+		}
+	}
+	for _, id := range []struct {
+		key string
+		v   any
+		dst *string
+	}{{s.key.epoch, epoch, &h.epoch}, {s.key.lastChange, change, &h.change}} {
+		if id.v == nil {
+			continue
+		}
+		v, ok := id.v.(string)
+		if !ok {
+			return head{}, fmt.Errorf("%w: %s holds %v, not an id", ErrMalformed, id.key, id.v)
+		}
+		if err := checkID(id.key, v); err != nil {
+			return head{}, err
+		}
+		*id.dst = v
+	}
 	return h, nil
+}
+
+// value returns the reply of a GET: nil when the key is absent.
+func value(c *redis.StringCmd) any {
+	if c.Err() != nil {
+		return nil
+	}
+	return c.Val()
 }
 
 // newEpoch returns a random epoch id for a namespace that has none.
@@ -399,12 +490,23 @@ func (s *Store) fullLoadThen(ctx context.Context, copy bool, between func()) (ru
 		pcmd = p.HGetAll(ctx, s.key.patches)
 		return nil
 	})
-	if err != nil && !errors.Is(err, redis.Nil) {
+	var rerr redis.Error
+	if err != nil && !errors.As(err, &rerr) {
 		return runtime.State{}, fmt.Errorf("flaggen: redis load failed: %w", s.noteErr(err))
 	}
 	s.noteErr(nil)
-	h, err := s.parseHead(vcmd.Val(), ecmd.Val(), ccmd.Val())
+	// A reply error of one command (WRONGTYPE: a key of another type) is a
+	// malformed value.
+	for _, c := range []redis.Cmder{vcmd, ecmd, ccmd, pcmd} {
+		if e := c.Err(); e != nil && !errors.Is(e, redis.Nil) {
+			err := fmt.Errorf("%w: %s: %v", ErrMalformed, c.Args()[1], e)
+			s.setBad(err)
+			return runtime.State{}, fmt.Errorf("flaggen: redis load failed: %w", err)
+		}
+	}
+	h, err := s.parseHead(value(vcmd), value(ecmd), value(ccmd))
 	if err != nil {
+		s.setBad(err)
 		return runtime.State{}, fmt.Errorf("flaggen: redis load failed: %w", err)
 	}
 	raw := pcmd.Val()
@@ -425,6 +527,7 @@ func (s *Store) fullLoadThen(ctx context.Context, copy bool, between func()) (ru
 	} else if again {
 		return s.fullLoadThen(ctx, copy, between)
 	}
+	s.setBad(nil)
 	if between != nil {
 		between()
 	}
@@ -485,6 +588,18 @@ func (s *Store) install(h head, flags map[string]json.RawMessage, gen uint64) {
 		// load may be stale; check again.
 		s.kickCheck()
 		return
+	case same && s.unconfirmed != 0 && h.version+1 >= s.unconfirmed && s.knownAt(h):
+		// Redis holds the mirror's own change at its version, and every
+		// later version the mirror took from messages that no read of
+		// Redis confirmed: Redis never held them.
+		s.forks++
+		s.fork = "#" + strconv.Itoa(s.forks)
+		s.o.logger.Warn("flaggen: the state stored in Redis does not confirm the change messages this store applied "+
+			"(published by something other than a flaggen write, or lost by a failover right after they were published); "+
+			"apps serve what Redis holds", "namespace", s.o.namespace, "epoch", h.epoch,
+			"unconfirmed_versions", fmt.Sprintf("%d-%d", s.unconfirmed, s.version), "unconfirmed_change", s.change,
+			"redis_version", h.version, "redis_change", h.change, "reported_epoch", h.epoch+s.fork)
+		s.kickCheck()
 	case same:
 		s.forks++
 		s.fork = "#" + strconv.Itoa(s.forks)
@@ -510,6 +625,7 @@ func (s *Store) install(h head, flags map[string]json.RawMessage, gen uint64) {
 		s.fork = ""
 	}
 	s.version, s.epoch, s.change, s.flags, s.valid = h.version, h.epoch, h.change, flags, true
+	s.unconfirmed = 0
 	if moved {
 		s.changes, s.changesFrom = nil, h.version
 		s.gen++
@@ -597,10 +713,17 @@ func (s *Store) Register(ctx context.Context, flags map[string]json.RawMessage) 
 	if len(flags) == 0 {
 		return nil
 	}
+	checked := make(map[string]json.RawMessage, len(flags))
 	for name, p := range flags {
 		if !isNull(p) && !json.Valid(p) {
 			return fmt.Errorf("flaggen: redis register %q: patch is not valid JSON", name)
 		}
+		if !isNull(p) && !bytes.Equal(bytes.TrimSpace(p), []byte("{}")) {
+			checked[name] = p
+		}
+	}
+	if err := s.checkPatches(checked); err != nil {
+		return fmt.Errorf("flaggen: redis register refused: %w", err)
 	}
 	// The mirror (a full load, kept current by pub/sub) lists the flags
 	// that have an entry: a warm start registers none again. Every flag
@@ -642,7 +765,7 @@ func (s *Store) Register(ctx context.Context, flags map[string]json.RawMessage) 
 	}
 	res, err := registerScript.Run(ctx, s.c, []string{s.key.patches, s.key.version, s.key.epoch, s.key.lastChange}, args...).Slice()
 	if err != nil {
-		return fmt.Errorf("flaggen: redis write failed: register: %w", s.noteErr(err))
+		return fmt.Errorf("flaggen: redis write failed: register: %w", s.scriptErr(err))
 	}
 	s.noteErr(nil)
 	m, err := parseChange(res)
@@ -650,7 +773,7 @@ func (s *Store) Register(ctx context.Context, flags map[string]json.RawMessage) 
 		return fmt.Errorf("flaggen: redis register: %w", err)
 	}
 	if m.V != 0 {
-		s.applyChange(m)
+		s.applyChange(m, true)
 	}
 	return nil
 }
@@ -703,6 +826,17 @@ func (s *Store) write(ctx context.Context, ch runtime.Change, merge bool) (uint6
 	if s.isClosed() {
 		return 0, runtime.ErrClosed
 	}
+	if err := ch.Check(); err != nil {
+		return 0, err
+	}
+	for name, p := range ch.Flags {
+		if !isNull(p) && !json.Valid(p) {
+			return 0, fmt.Errorf("flaggen: redis write %q: patch is not valid JSON", name)
+		}
+	}
+	if err := s.checkPatches(ch.Flags); err != nil {
+		return 0, fmt.Errorf("flaggen: redis write refused: %w", err)
+	}
 	mode := "R"
 	if merge {
 		mode = "M"
@@ -750,14 +884,14 @@ func (s *Store) write(ctx context.Context, ch runtime.Change, merge bool) (uint6
 		if cur, ok := strings.CutPrefix(err.Error(), "CONFLICT "); ok {
 			return 0, fmt.Errorf("flaggen: redis write refused: store at version %s, change made at %d: %w", cur, ch.IfVersion, runtime.ErrConflict)
 		}
-		return 0, fmt.Errorf("flaggen: redis write failed: %w", s.noteErr(err))
+		return 0, fmt.Errorf("flaggen: redis write failed: %w", s.scriptErr(err))
 	}
 	s.noteErr(nil)
 	m, err := parseChange(res)
 	if err != nil {
 		return 0, fmt.Errorf("flaggen: redis write: %w", err)
 	}
-	s.applyChange(m)
+	s.applyChange(m, true)
 	return m.V, nil
 }
 
@@ -788,13 +922,13 @@ func (s *Store) conditions(ch runtime.Change) (epoch, change string, err error) 
 	return s.epoch, change, nil
 }
 
-// applyChange advances the mirror by one version (from a write's reply or a
-// pub/sub message m) of m's epoch ("": a writer that does not say) and
-// reports whether it did; a gap, a change of another epoch than the
+// applyChange advances the mirror by one version (from a write's reply,
+// confirmed, or a pub/sub message m) of m's epoch ("": a writer that does
+// not say) and reports whether it did; a gap, a change of another epoch than the
 // mirror's, or of another history of its epoch (the change before m, or m
 // at the mirror's version, is not the mirror's last change), asks for a
 // resync.
-func (s *Store) applyChange(m changeMsg) bool {
+func (s *Store) applyChange(m changeMsg, confirmed bool) bool {
 	epoch, v, changed := m.E, m.V, m.F
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -828,6 +962,12 @@ func (s *Store) applyChange(m changeMsg) bool {
 		s.changes, s.changesFrom = nil, v
 	}
 	s.change = m.C
+	switch {
+	case confirmed:
+		s.unconfirmed = 0 // the write's reply: Redis held the mirror's head
+	case s.unconfirmed == 0:
+		s.unconfirmed = v
+	}
 	s.gen++
 	for name, p := range changed {
 		if p == nil || isNull(p) {

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"reflect"
 	"strings"
 	"sync"
 	"testing"
@@ -51,9 +52,26 @@ func newStoreOn(tb testing.TB, c redis.UniversalClient, opts ...redisstore.Optio
 	if err != nil {
 		tb.Fatal(err)
 	}
+	s.UseSpec(testSpec)
 	tb.Cleanup(func() { s.Close() })
 	return s
 }
+
+// testSpec is the spec the tests' stores check patches against
+// (UseSpec): bool flags a, b, c, f, x, y, z, good, bad, only1, zz_probe, f0 to
+// f199 and f0000 to f0199, all active.
+var testSpec = func() *runtime.Spec {
+	names := []string{"a", "b", "c", "f", "x", "y", "z", "good", "bad", "only1", "zz_probe"}
+	for i := range 200 {
+		names = append(names, fmt.Sprintf("f%d", i), fmt.Sprintf("f%04d", i))
+	}
+	flags := map[string]any{}
+	for _, n := range names {
+		flags[n] = map[string]any{"active": true}
+	}
+	src, _ := json.Marshal(map[string]any{"flags": flags})
+	return runtime.MustLoadSpec("test.json", src)
+}()
 
 var discard = slog.New(slog.DiscardHandler)
 
@@ -124,13 +142,13 @@ func TestRoundTrip(t *testing.T) {
 		t.Fatalf("merged a = %s, want %s", got, want)
 	}
 	// IfVersion.
-	if _, err := s.Apply(ctx, runtime.Change{IfVersion: 3, Flags: map[string]json.RawMessage{"a": raw(`{}`)}}); !errors.Is(err, runtime.ErrConflict) {
+	if _, err := s.Apply(ctx, runtime.Change{IfVersion: 3, Actor: "t", Flags: map[string]json.RawMessage{"a": raw(`{}`)}}); !errors.Is(err, runtime.ErrConflict) {
 		t.Fatalf("stale IfVersion: err = %v, want ErrConflict", err)
 	}
 	if v, err := s.Apply(ctx, runtime.Change{IfVersion: 4, Actor: "carol", Flags: map[string]json.RawMessage{"b": raw(`{}`)}}); err != nil || v != 5 {
 		t.Fatalf("current IfVersion: %d, %v", v, err)
 	}
-	if _, err := s.Apply(ctx, runtime.Change{Flags: map[string]json.RawMessage{"a": raw(`{nope`)}}); err == nil {
+	if _, err := s.Apply(ctx, runtime.Change{Actor: "t", Flags: map[string]json.RawMessage{"a": raw(`{nope`)}}); err == nil {
 		t.Fatal("invalid JSON accepted")
 	}
 	// Audit, newest first, with the per-flag filter and before values.
@@ -289,7 +307,8 @@ func TestMalformedValueIsolated(t *testing.T) {
 }
 
 // TestConcurrentWrites: 10,000 merges from 8 clients, racing on the same
-// 100 flags with different fields; every one must land.
+// 100 flags with different fields; every one must land on top of the one
+// before it (its audit entry's before is the previous entry's after).
 func TestConcurrentWrites(t *testing.T) {
 	if testing.Short() {
 		t.Skip("10,000 writes")
@@ -312,7 +331,11 @@ func TestConcurrentWrites(t *testing.T) {
 			go func(c, g int) {
 				defer wg.Done()
 				for i := c*4 + g; i < writes; i += clients * 4 {
-					p := fmt.Sprintf(`{"k%05d":%d}`, i, i)
+					p := []string{
+						fmt.Sprintf(`{"percentage_rollout":%d}`, i%101),
+						fmt.Sprintf(`{"error_threshold":%d}`, i+1),
+						fmt.Sprintf(`{"active":%t}`, i%2 == 0),
+					}[i/flags%3]
 					_, err := stores[c].Merge(ctx, runtime.Change{Actor: fmt.Sprint("client", c), Reason: "load test",
 						Flags: map[string]json.RawMessage{fmt.Sprint("f", i%flags): raw(p)}})
 					if err != nil {
@@ -332,18 +355,23 @@ func TestConcurrentWrites(t *testing.T) {
 	if st.Version != writes {
 		t.Fatalf("version %d, want %d", st.Version, writes)
 	}
-	for f := 0; f < flags; f++ {
-		var fields map[string]int
-		if err := json.Unmarshal(st.Flags[fmt.Sprint("f", f)], &fields); err != nil {
-			t.Fatal(err)
-		}
-		if len(fields) != writes/flags {
-			t.Fatalf("flag f%d has %d fields, want %d", f, len(fields), writes/flags)
-		}
-		for k, v := range fields {
-			if k != fmt.Sprintf("k%05d", v) || v%flags != f {
-				t.Fatalf("flag f%d: field %s = %d", f, k, v)
+	audit, err := stores[0].Audit(ctx, "", 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	after := map[string]json.RawMessage{}
+	for i := len(audit) - 1; i >= 0; i-- { // oldest first
+		for name, a := range audit[i].Flags {
+			if b, ok := after[name]; ok && !sameJSON(b, audit[i].Before[name]) {
+				t.Fatalf("version %d of %s merged over %s, not over the version before (%s): a write was lost", audit[i].Version, name, audit[i].Before[name], b)
 			}
+			after[name] = a
+		}
+	}
+	for f := 0; f < flags; f++ {
+		name := fmt.Sprint("f", f)
+		if !sameJSON(st.Flags[name], after[name]) {
+			t.Fatalf("flag %s = %s, its last audit entry says %s", name, st.Flags[name], after[name])
 		}
 	}
 	n, err := redistest.Do(srv.Addr(), "XLEN", stores[0].Key("audit"))
@@ -604,4 +632,13 @@ func TestMalformedInLargeLoad(t *testing.T) {
 	if logged != len(bad) {
 		t.Errorf("%d malformed patches logged, want %d:\n%s", logged, len(bad), log.String())
 	}
+}
+
+// sameJSON compares JSON documents by value.
+func sameJSON(a, b json.RawMessage) bool {
+	var x, y any
+	if json.Unmarshal(a, &x) != nil || json.Unmarshal(b, &y) != nil {
+		return false
+	}
+	return reflect.DeepEqual(x, y)
 }

@@ -98,14 +98,50 @@ func (s *Store) follow(ctx context.Context, ps *redis.PubSub) {
 	}
 }
 
+// onMessage applies a change message at once (a message costs no round
+// trip), remembering that Redis has not confirmed it yet (see install); an
+// unreadable one asks for a resync and is logged at most once per
+// badValueLogEvery: whoever can publish on the channel could flood the log.
 func (s *Store) onMessage(payload string) {
-	var m changeMsg
-	if err := json.Unmarshal([]byte(payload), &m); err != nil || m.V == 0 {
-		s.o.logger.Error("flaggen: unreadable change message; resyncing", "channel", s.key.channel, "message", truncate(payload, 200), "err", err)
+	m, err := parseMessage(payload)
+	if err != nil {
+		s.logMessage("flaggen: unreadable change message; resyncing", "message", quote(payload), "err", err)
 		s.kickCheck()
 		return
 	}
-	s.applyChange(m)
+	s.applyChange(m, false)
+}
+
+// parseMessage reads a change message; its ids must be ids (checkID) and
+// its version positive.
+func parseMessage(payload string) (changeMsg, error) {
+	var m changeMsg
+	if err := json.Unmarshal([]byte(payload), &m); err != nil {
+		return changeMsg{}, err
+	}
+	if m.V == 0 {
+		return changeMsg{}, errors.New("no version")
+	}
+	for _, id := range []struct{ name, v string }{{"e", m.E}, {"c", m.C}, {"p", m.P}} {
+		if id.v == "" {
+			continue
+		}
+		if err := checkID(id.name, id.v); err != nil {
+			return changeMsg{}, err
+		}
+	}
+	return m, nil
+}
+
+// logMessage logs a warning about a change message, at most once per
+// badValueLogEvery.
+func (s *Store) logMessage(msg string, args ...any) {
+	s.mu.Lock()
+	ok, held := s.msgLog.allow(time.Now(), badValueLogEvery)
+	s.mu.Unlock()
+	if ok {
+		s.o.logger.Warn(msg, append(args, "channel", s.key.channel, "repeats_not_logged", held)...)
+	}
 }
 
 // checkLoop compares the mirror's version and epoch with Redis' every
@@ -134,7 +170,12 @@ func (s *Store) checkLoop() {
 		s.check(ctx)
 		s.mu.Lock()
 		next := s.o.checkInterval
-		if s.subErr != nil || s.cmdErr != nil || !s.valid || s.reregister {
+		switch {
+		case s.subErr == nil && s.cmdErr == nil && s.badErr != nil:
+			// A malformed value: look again with backoff, not in a loop.
+			s.badTries++
+			next = badValueBackoff(s.o.retryInterval, s.o.checkInterval, s.badTries)
+		case s.subErr != nil || s.cmdErr != nil || !s.valid || s.reregister:
 			next = s.o.retryInterval
 		}
 		s.mu.Unlock()
@@ -144,7 +185,7 @@ func (s *Store) checkLoop() {
 
 func (s *Store) check(ctx context.Context) {
 	s.mu.Lock()
-	valid, mirror, subDown := s.valid, s.headLocked(), s.subErr != nil
+	valid, subDown, bad := s.valid, s.subErr != nil, s.badErr != nil
 	s.mu.Unlock()
 	if subDown {
 		// The subscription loop resyncs when Redis is back; polling through
@@ -152,13 +193,18 @@ func (s *Store) check(ctx context.Context) {
 		return
 	}
 	s.registerAgain(ctx)
-	if valid {
+	if valid || bad {
+		// A malformed value is looked at with one GET of the head first:
+		// the full load, which clears it, reads every patch.
 		h, err := s.getHead(ctx)
 		if err != nil {
-			_ = s.noteErr(err)
 			return
 		}
-		if h.same(mirror) {
+		s.mu.Lock()
+		current := valid && !bad && s.current(h)
+		s.confirmLocked(h)
+		s.mu.Unlock()
+		if current {
 			return
 		}
 	}

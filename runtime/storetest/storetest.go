@@ -14,6 +14,11 @@ import (
 	"github.com/flaggen/flaggen/runtime"
 )
 
+// Spec is the spec of the flags the suite writes (a, b, c and n):
+// TestStore hands it to a store that checks patches (runtime.SpecChecker).
+var Spec = runtime.MustLoadSpec("storetest.json", []byte(`{"flags": {
+	"a": {"active": true}, "b": {"active": true}, "c": {"active": true}, "n": {"active": true}}}`))
+
 // TestStore runs the conformance suite against stores made by newStore,
 // which must return a fresh, empty store (its own namespace) for each call;
 // TestStore closes it. Each aspect of the contract is a subtest.
@@ -21,6 +26,9 @@ func TestStore(t *testing.T, newStore func(t *testing.T) runtime.Store) {
 	open := func(t *testing.T) runtime.Store {
 		t.Helper()
 		s := newStore(t)
+		if c, ok := s.(runtime.SpecChecker); ok {
+			c.UseSpec(Spec)
+		}
 		t.Cleanup(func() { s.Close() })
 		return s
 	}
@@ -42,6 +50,14 @@ func TestStore(t *testing.T, newStore func(t *testing.T) runtime.Store) {
 	t.Run("Counters", func(t *testing.T) { testCounters(t, open(t)) })
 	t.Run("Feedback", func(t *testing.T) { testFeedback(t, open(t)) })
 	t.Run("ConcurrentApply", func(t *testing.T) { testConcurrentApply(t, open(t)) })
+	t.Run("RefuseBadActor", func(t *testing.T) { testRefuseBadActor(t, open(t)) })
+	t.Run("SpecChecker", func(t *testing.T) {
+		s := open(t)
+		if _, ok := s.(runtime.SpecChecker); !ok {
+			t.Skipf("%T does not implement runtime.SpecChecker (optional)", s)
+		}
+		testSpecChecker(t, s)
+	})
 	t.Run("SpecRecorder", func(t *testing.T) {
 		s := open(t)
 		r, ok := s.(runtime.SpecRecorder)
@@ -369,7 +385,7 @@ func testFeedback(t *testing.T, s runtime.Store) {
 // change lands exactly once.
 func testConcurrentApply(t *testing.T, s runtime.Store) {
 	ctx := t.Context()
-	s.Register(ctx, map[string]json.RawMessage{"n": raw(`{"count":0}`)})
+	s.Register(ctx, map[string]json.RawMessage{"n": raw(`{"percentage_rollout":0}`)})
 	const writers, each = 4, 10
 	var wg sync.WaitGroup
 	for g := 0; g < writers; g++ {
@@ -383,9 +399,11 @@ func testConcurrentApply(t *testing.T, s runtime.Store) {
 						t.Error(err)
 						return
 					}
-					var n struct{ Count int }
+					var n struct {
+						Count int `json:"percentage_rollout"`
+					}
 					json.Unmarshal(st.Flags["n"], &n)
-					next := raw(fmt.Sprintf(`{"count":%d}`, n.Count+1))
+					next := raw(fmt.Sprintf(`{"percentage_rollout":%d}`, n.Count+1))
 					_, err = s.Apply(ctx, runtime.Change{IfVersion: st.Version, Actor: "t", Flags: map[string]json.RawMessage{"n": next}})
 					if errors.Is(err, runtime.ErrConflict) {
 						continue
@@ -400,7 +418,7 @@ func testConcurrentApply(t *testing.T, s runtime.Store) {
 		}()
 	}
 	wg.Wait()
-	if st := load(t, s); !sameJSON(st.Flags["n"], raw(fmt.Sprintf(`{"count":%d}`, writers*each))) {
+	if st := load(t, s); !sameJSON(st.Flags["n"], raw(fmt.Sprintf(`{"percentage_rollout":%d}`, writers*each))) {
 		t.Fatalf("after %d increments: %s", writers*each, st.Flags["n"])
 	}
 }
@@ -451,5 +469,61 @@ func testSpecRecorder(t *testing.T, s runtime.Store, r runtime.SpecRecorder) {
 	case <-w:
 		t.Fatal("RecordSpec notified watchers: a recorded spec is not live state")
 	case <-time.After(100 * time.Millisecond):
+	}
+}
+
+// testRefuseBadActor checks that Apply refuses a blank actor, and control
+// characters in actor or reason (forged audit lines, terminal escapes),
+// writing nothing.
+func testRefuseBadActor(t *testing.T, s runtime.Store) {
+	ctx := t.Context()
+	s.Register(ctx, map[string]json.RawMessage{"a": raw(`{}`)})
+	v := load(t, s).Version
+	for _, ch := range []runtime.Change{
+		{Actor: ""},
+		{Actor: " \t "},
+		{Actor: "alice\nv9  2025-01-01  mallory"},
+		{Actor: "alice\x1b[2K"},
+		{Actor: "alice", Reason: "ok\r\nforged line"},
+		{Actor: "alice", Reason: "\u202egnp.exe"},
+		{Actor: "alice\xff"},
+	} {
+		ch.Flags = map[string]json.RawMessage{"a": raw(`{"active":false}`)}
+		if _, err := s.Apply(ctx, ch); err == nil {
+			t.Errorf("Apply with actor %q, reason %q: no error", ch.Actor, ch.Reason)
+		}
+	}
+	if st := load(t, s); st.Version != v || !sameJSON(st.Flags["a"], raw(`{}`)) {
+		t.Fatalf("a refused Apply wrote something: %+v", st)
+	}
+	if a, err := s.Audit(ctx, "", 0); err != nil || len(a) != 0 {
+		t.Fatalf("a refused Apply wrote audit entries: %+v, %v", a, err)
+	}
+}
+
+// testSpecChecker checks an optional runtime.SpecChecker, given Spec: a
+// patch that is not a live patch of it (an unknown flag or field, a value
+// out of range) is refused by Apply and Register, writing nothing.
+func testSpecChecker(t *testing.T, s runtime.Store) {
+	ctx := t.Context()
+	s.Register(ctx, map[string]json.RawMessage{"a": raw(`{}`)})
+	v := load(t, s).Version
+	for _, p := range []map[string]json.RawMessage{
+		{"nope": raw(`{"active":false}`)},
+		{"a": raw(`{"colour":"red"}`)},
+		{"a": raw(`{"percentage_rollout":500}`)},
+		{"a": raw(`{"active":"yes"}`)},
+		{"a": raw(`[1]`)},
+		{"a": raw(`{"active":false}`), "b": raw(`{"active":1}`)},
+	} {
+		if _, err := s.Apply(ctx, runtime.Change{Actor: "t", Flags: p}); err == nil {
+			t.Errorf("Apply %s: no error", fmtBefore(p))
+		}
+		if err := s.Register(ctx, p); err == nil {
+			t.Errorf("Register %s: no error", fmtBefore(p))
+		}
+	}
+	if st := load(t, s); st.Version != v || len(st.Flags) != 1 || !sameJSON(st.Flags["a"], raw(`{}`)) {
+		t.Fatalf("a refused write wrote something: %+v", st)
 	}
 }
