@@ -225,14 +225,25 @@ func stringLit(s string) jen.Code {
 
 // canRawQuote reports whether s can be a raw string literal unchanged, with
 // nothing but printable characters, tabs and line feeds (no carriage return,
-// which raw strings drop; no BOM or bidirectional controls).
+// which raw strings drop; no BOM or bidirectional controls), and no line
+// whose first non-blank character is a slash: go generate reads every line
+// of a file that starts with //go:generate, inside string literals too.
+// (A JSON spec has no such line; the check keeps the guarantee local.)
 func canRawQuote(s string) bool {
 	if !utf8.ValidString(s) {
 		return false
 	}
+	lineStart := true
 	for _, r := range s {
-		if r == '`' || !(r == '\n' || r == '\t' || strconv.IsPrint(r)) {
+		switch {
+		case r == '`' || !(r == '\n' || r == '\t' || strconv.IsPrint(r)):
 			return false
+		case r == '\n':
+			lineStart = true
+		case lineStart && r == '/':
+			return false
+		case r != ' ' && r != '\t':
+			lineStart = false
 		}
 	}
 	return true

@@ -247,6 +247,8 @@ func TestEmbeddedSourceVerbatim(t *testing.T) {
 		"bom":        "\uFEFF{\"flags\": {}}",
 		"bidi":       "{\"flags\": {}, \"x\": \"\u202e\"}",
 		"no newline": "{}",
+		"directive":  "{\n//go:generate touch x\n\"flags\": {}}",
+		"indented":   "{\n  \t/*line x.go:1*/ \"flags\": {}}",
 	} {
 		t.Run(name, func(t *testing.T) {
 			s := handSpec()
