@@ -96,10 +96,11 @@ func gofmt(src []byte) ([]byte, error) {
 // check validates the options, fills in defaults, and checks the few model
 // invariants the emitter itself relies on: indexes equal positions (they are
 // emitted as literals), attribute and flag types are ones it knows, and
-// variant values have the flag's Go type (it type-asserts them). Everything
-// else (Go names valid, unique and clear of spec.GeneratedNames; strategies
-// covering every state with distinct implementations; distinct variant
-// values) is spec.Parse's to guarantee, and is not repeated here.
+// variant values have the flag's Go type (it type-asserts them), and Go
+// names are exported identifiers (they are written into the code as they
+// are). Everything else (Go names unique and clear of spec.GeneratedNames;
+// strategies covering every state with distinct implementations; distinct
+// variant values) is spec.Parse's to guarantee, and is not repeated here.
 func check(s *spec.Spec, opts *Options) error {
 	if !ValidPackageName(opts.Package) {
 		return fmt.Errorf("gen: invalid package name %q", opts.Package)
@@ -119,11 +120,16 @@ func check(s *spec.Spec, opts *Options) error {
 		if _, ok := valueFuncs[a.Type]; !ok {
 			errs = append(errs, fmt.Errorf("gen: %s: unsupported attribute type %q", by, a.Type))
 		}
+		errs = appendGoName(errs, by, a.GoName)
 	}
 	for i, f := range s.Flags {
 		by := fmt.Sprintf("flag %q", f.Name)
 		if f.Index != i {
 			errs = append(errs, fmt.Errorf("gen: %s: index %d, want %d", by, f.Index, i))
+		}
+		errs = appendGoName(errs, by, f.GoName)
+		if f.Strategy != nil {
+			errs = appendGoName(errs, by+": strategy", f.Strategy.Name)
 		}
 		if _, ok := evalFuncs[ftype(f)]; !ok {
 			errs = append(errs, fmt.Errorf("gen: %s: unsupported flag type %q", by, ftype(f)))
@@ -136,9 +142,21 @@ func check(s *spec.Spec, opts *Options) error {
 			if err := checkValue(ftype(f), v.Value); err != nil {
 				errs = append(errs, fmt.Errorf("gen: %s: variant %q: %w", by, v.Name, err))
 			}
+			if ftype(f) == spec.Enum {
+				errs = appendGoName(errs, fmt.Sprintf("%s: variant %q", by, v.Name), v.GoName)
+			}
 		}
 	}
 	return errors.Join(errs...)
+}
+
+// appendGoName appends an error to errs unless name, the Go name of what by
+// describes, is an exported identifier.
+func appendGoName(errs []error, by, name string) []error {
+	if !token.IsIdentifier(name) || !token.IsExported(name) {
+		errs = append(errs, fmt.Errorf("gen: %s: Go name %q is not an exported identifier", by, name))
+	}
+	return errs
 }
 
 func checkValue(t spec.Type, v any) error {
