@@ -92,8 +92,8 @@ var injections = []string{
 
 // injectionSpec returns a spec that puts text everywhere spec text reaches
 // generated code: flag and attribute descriptions and owners (alone, and
-// after a long word so that wrapping starts a line with it), enum variant
-// and strategy docs, metadata.
+// after a long word so that wrapping starts a line with it), attribute enum
+// values, variant names and values, strategy docs, metadata.
 func injectionSpec(text string) []byte {
 	long := strings.Repeat("x", 60) + " " + text
 	doc := map[string]any{
@@ -111,6 +111,9 @@ func injectionSpec(text string) []byte {
 				"variants": map[string]any{"v": 50, "w": 50},
 				"metadata": map[string]any{"description": strings.Repeat("word ", 14) + text},
 				"strategy": map[string]any{"name": "CStrategy", "variants": map[string]any{"v": "V", "w": "W"}}},
+			"e": map[string]any{"type": "int", "active": true, "default": text,
+				"variants": map[string]any{text: map[string]any{"value": 1, "weight": 50}, long: map[string]any{"value": 2, "weight": 50}},
+				"strategy": map[string]any{"name": "EStrategy", "variants": map[string]any{text: "One", long: "Two"}}},
 			"d": map[string]any{"type": "string", "active": true, "default": "s",
 				"variants": map[string]any{"s": map[string]any{"value": text, "weight": 50}, "t": map[string]any{"value": long, "weight": 50}}},
 		},
