@@ -22,8 +22,9 @@ import (
 // (TestGolden, FuzzGenerate, TestBigSpecWellFormed).
 
 // Marker declarations, each on a line of its own in the formatted file.
-// Their names are unexported, so no flag's Go name can be one, and no line
-// of the embedded spec can start with one (see canRawQuote).
+// Their names are unexported, so no flag's Go name can be one; spec text in
+// comments is on lines that start with "//", and the embedded spec is
+// spliced in only after its marker has been found.
 const (
 	sourceMarker    = "const flagSpecJSON = 0\n"
 	handlesMarker   = "var flaggenHandles = 0\n"
