@@ -408,3 +408,65 @@ func TestEditScriptValid(t *testing.T) {
 		}
 	}
 }
+
+// TestPackageNameRefusals: generate refuses, with exit 2 and a message
+// naming the directory, the reason and the fix, an output directory whose
+// package would not build or could not be imported (issue 9, item 9).
+func TestPackageNameRefusals(t *testing.T) {
+	dir := t.TempDir()
+	specFile := filepath.Join(dir, "flags.json")
+	writeFile(t, specFile, validSpec)
+	writeFile(t, filepath.Join(dir, "go.mod"), "module example.com/app\n\ngo 1.26\n")
+	holds := filepath.Join(dir, "holds")
+	writeFile(t, filepath.Join(holds, "doc.go"), "package flags\n")
+	for _, tc := range []struct {
+		name string
+		args []string
+		want []string
+	}{
+		{"dir main", []string{"-out", filepath.Join(dir, "main")}, []string{"main: package main is a command", "use -pkg NAME or another -out directory"}},
+		{"dir Main", []string{"-out", filepath.Join(dir, "cmd", "Main")}, []string{"package main is a command"}},
+		{"-pkg main", []string{"-out", filepath.Join(dir, "x"), "-pkg", "main"}, []string{"package main is a command", "use another -pkg NAME"}},
+		{"digit", []string{"-out", filepath.Join(dir, "1flags")}, []string{`cannot derive a package name from ` + filepath.Join(dir, "1flags") + `: "1flags" is not a Go identifier`, "use -pkg NAME"}},
+		{"keyword", []string{"-out", filepath.Join(dir, "func")}, []string{`"func" is not a Go identifier`}},
+		{"blank", []string{"-out", filepath.Join(dir, "_")}, []string{`"_" is not a Go identifier`}},
+		{"non-ASCII path", []string{"-out", filepath.Join(dir, "flägs")}, []string{"flägs: no Go code could import the generated package", "invalid char", "use another -out directory"}},
+		{"space in path", []string{"-out", filepath.Join(dir, "my flags", "ff")}, []string{"no Go code could import the generated package"}},
+		{"-pkg differs", []string{"-out", holds, "-pkg", "other"}, []string{"-pkg other: " + holds + " already holds package flags", "use -pkg flags"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			for _, check := range []bool{false, true} {
+				args := append([]string{"generate", "-spec", specFile, "-now", "2025-01-01"}, tc.args...)
+				if check {
+					args = append(args, "-check")
+				}
+				code, _, stderr := run(t, args...)
+				if code != 2 {
+					t.Errorf("%v: exit %d, want 2; stderr %q", args, code, stderr)
+				}
+				for _, w := range tc.want {
+					if !strings.Contains(stderr, w) {
+						t.Errorf("%v: stderr %q lacks %q", args, stderr, w)
+					}
+				}
+			}
+			out := tc.args[1]
+			if _, err := os.Stat(filepath.Join(out, gen.FileName)); err == nil {
+				t.Errorf("%s written", filepath.Join(out, gen.FileName))
+			}
+		})
+	}
+	// A command generating into its own directory keeps package main; a
+	// matching -pkg is accepted.
+	cmd := filepath.Join(dir, "cmd", "tool")
+	writeFile(t, filepath.Join(cmd, "main.go"), "package main\n\nfunc main() {}\n")
+	for _, extra := range [][]string{nil, {"-pkg", "main"}} {
+		args := append([]string{"generate", "-spec", specFile, "-out", cmd, "-now", "2025-01-01"}, extra...)
+		if code, _, stderr := run(t, args...); code != 0 {
+			t.Errorf("%v: exit %d: %s", args, code, stderr)
+		}
+	}
+	if code, _, stderr := run(t, "generate", "-spec", specFile, "-out", holds, "-pkg", "flags", "-now", "2025-01-01"); code != 0 {
+		t.Errorf("matching -pkg: exit %d: %s", code, stderr)
+	}
+}

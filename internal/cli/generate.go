@@ -8,10 +8,14 @@ import (
 	"go/build"
 	"io/fs"
 	"os"
+	"path"
 	"path/filepath"
 	"sort"
 	"strings"
 	"time"
+
+	"golang.org/x/mod/modfile"
+	"golang.org/x/mod/module"
 
 	"github.com/flaggen/flaggen/internal/gen"
 	"github.com/flaggen/flaggen/internal/spec"
@@ -27,6 +31,11 @@ one method per flag on Flags, flag handles for runtime.ToggleAs, enum
 constants, strategy factories and the validated spec, embedded. The method
 of a flag past its "expires" date (the flag's last valid day) is marked
 Deprecated.
+
+The package is -pkg, else the package DIR already holds, else DIR's name.
+A package that would not build or could not be imported is refused: main
+(unless DIR already holds a command), a -pkg other than DIR's package, a
+DIR whose name makes no Go identifier or whose import path Go rejects.
 
 An invalid spec is reported one error per line (FILE:LINE:COL: /json/pointer:
 message) and nothing is written. Files are written atomically, and only when
@@ -84,11 +93,9 @@ func setupGenerate(fs *flag.FlagSet) func(*Env, []string) error {
 		if err != nil {
 			return err
 		}
-		name := *pkg
-		if name == "" {
-			if name, err = packageName(*out); err != nil {
-				return err
-			}
+		name, err := packageName(*out, *pkg)
+		if err != nil {
+			return err
 		}
 		files, err := gen.Generate(s, gen.Options{Package: name, SpecFile: filepath.Base(*specFile), Now: when})
 		if err != nil {
@@ -137,16 +144,53 @@ func shellJoin(args []string) string {
 	return strings.Join(quoted, " ")
 }
 
-// packageName picks the package of the generated file when -pkg is not
-// given: the package the directory already holds (go/build, so build
+// packageName picks the package of the generated file and checks that the
+// result builds and can be imported. The package is pkg (-pkg) if given,
+// else the package the directory already holds (go/build, so build
 // constraints and _test files are honoured; the generated files themselves
 // do not count, so a broken one cannot block its regeneration), else the
-// directory's name.
-func packageName(dir string) (string, error) {
+// directory's name (gen.DefaultPackage). It refuses: a -pkg that differs
+// from the package the directory holds (two packages in a directory do not
+// build); package main in a directory that does not already hold one (a
+// main package without func main does not build, and no package can import
+// one); and a directory whose import path Go rejects (see importPath).
+func packageName(dir, pkg string) (string, error) {
 	abs, err := filepath.Abs(dir)
 	if err != nil {
 		return "", err
 	}
+	existing, err := existingPackage(dir, abs)
+	if err != nil {
+		return "", err
+	}
+	name := pkg
+	switch {
+	case name != "" && existing != "" && name != existing:
+		return "", Usagef("-pkg %s: %s already holds package %s, and the two would not build together; use -pkg %s or another -out directory", name, dir, existing, existing)
+	case name == "":
+		name = existing
+	}
+	if name == "" {
+		if name = gen.DefaultPackage(abs); name == "" {
+			return "", Usagef("cannot derive a package name from %s: %q is not a Go identifier once lower-cased without characters that cannot appear in one; use -pkg NAME or another -out directory", dir, filepath.Base(abs))
+		}
+	}
+	if name == "main" && existing != "main" {
+		how := "use -pkg NAME or another -out directory"
+		if pkg != "" {
+			how = "use another -pkg NAME"
+		}
+		return "", Usagef("%s: package main is a command, which does not build without func main and which no package can import; %s", dir, how)
+	}
+	if err := importPath(dir, abs); err != nil {
+		return "", err
+	}
+	return name, nil
+}
+
+// existingPackage returns the name of the Go package in directory abs
+// (given on the command line as dir), or "" when it holds none.
+func existingPackage(dir, abs string) (string, error) {
 	ctxt := build.Default
 	ctxt.ReadDir = func(dir string) ([]fs.FileInfo, error) {
 		entries, err := os.ReadDir(dir)
@@ -168,19 +212,46 @@ func packageName(dir string) (string, error) {
 	var multi *build.MultiplePackageError
 	var none *build.NoGoError
 	switch {
-	case err == nil && p.Name != "":
+	case err == nil:
 		return p.Name, nil
 	case errors.As(err, &multi):
 		return "", Usagef("%s holds several packages (%s); use -pkg", dir, multi.Packages)
-	case err != nil && !errors.As(err, &none) && !errors.Is(err, os.ErrNotExist):
+	case !errors.As(err, &none) && !errors.Is(err, os.ErrNotExist):
 		if _, statErr := os.Stat(abs); statErr == nil {
 			return "", fmt.Errorf("reading the package in %s: %v", dir, err)
 		}
 	}
-	if name := gen.DefaultPackage(abs); name != "" {
-		return name, nil
+	return "", nil
+}
+
+// importPath checks that directory abs (given on the command line as dir)
+// has an import path Go accepts when it lies in a module (the nearest go.mod
+// above it): a folder named "flägs" or "my flags" would hold a package that
+// builds but that no code can import. Outside a module it checks nothing.
+func importPath(dir, abs string) error {
+	for root := abs; ; {
+		data, err := os.ReadFile(filepath.Join(root, "go.mod"))
+		if err == nil {
+			mod := modfile.ModulePath(data)
+			if mod == "" {
+				return nil
+			}
+			rel, err := filepath.Rel(root, abs)
+			if err != nil {
+				return err
+			}
+			ip := path.Join(mod, filepath.ToSlash(rel))
+			if err := module.CheckImportPath(ip); err != nil {
+				return Usagef("%s: no Go code could import the generated package: %v; use another -out directory", dir, err)
+			}
+			return nil
+		}
+		parent := filepath.Dir(root)
+		if parent == root {
+			return nil
+		}
+		root = parent
 	}
-	return "", Usagef("cannot derive a package name from %s; use -pkg", dir)
 }
 
 func sortedNames(files map[string][]byte) []string {

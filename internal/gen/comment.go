@@ -77,19 +77,30 @@ func doc(paragraphs ...string) *jen.Statement {
 		}
 		first = false
 		for _, line := range wrap(p, commentWidth) {
-			s.Comment(line).Line()
+			s.Comment(commentLine(line)).Line()
 		}
 	}
 	return s
 }
 
+// commentLine renders one line of comment text as a // comment line. The
+// text always follows "// ", so that no text can make the line a directive
+// (//go:generate, //go:build, //line, //export …: jen.Comment would emit
+// text that starts with "//" as it is); the text itself never starts with
+// "+build" (see wrap and defuse), which would make it a build constraint.
+func commentLine(text string) string {
+	return "// " + text
+}
+
 // wrap splits a one-line paragraph into lines of at most width bytes where
-// word breaks allow.
+// word breaks allow. A line never starts with a "+build" word, which would
+// make "// +build …" a build constraint (go vet reports one after the
+// package clause): that word stays on the line before, however long.
 func wrap(p string, width int) []string {
 	var lines []string
 	var cur strings.Builder
 	for _, w := range strings.Fields(p) {
-		if cur.Len() > 0 && cur.Len()+1+len(w) > width {
+		if cur.Len() > 0 && cur.Len()+1+len(w) > width && !plusBuild(w) {
 			lines = append(lines, cur.String())
 			cur.Reset()
 		}
@@ -104,17 +115,25 @@ func wrap(p string, width int) []string {
 	return lines
 }
 
-// defuse keeps spec text from starting a "Deprecated:" paragraph, which Go
-// tools (gopls, staticcheck, pkg.go.dev) read as a deprecation notice: the
-// generator alone decides that a flag is deprecated (its expiry has passed).
-// Text that starts with "Deprecated" and a colon, in any case, is labelled
-// as the spec's description instead.
+// defuse keeps spec text from starting a paragraph that Go tools read as
+// more than text: a "Deprecated:" paragraph, which gopls, staticcheck and
+// pkg.go.dev read as a deprecation notice (the generator alone decides that
+// a flag is deprecated: its expiry has passed), or a "+build" line, a build
+// constraint. Such text (for the former, "Deprecated" and a colon in any
+// case) is labelled as the spec's description instead.
 func defuse(s string) string {
 	rest, ok := cutPrefixFold(s, "deprecated")
-	if ok && strings.HasPrefix(strings.TrimLeft(rest, " "), ":") {
+	if ok && strings.HasPrefix(strings.TrimLeft(rest, " "), ":") || plusBuild(s) {
 		return "Description: " + s
 	}
 	return s
+}
+
+// plusBuild reports whether a comment line starting with s would be a
+// "// +build" constraint line: s starts with the word "+build".
+func plusBuild(s string) bool {
+	rest, ok := strings.CutPrefix(s, "+build")
+	return ok && (rest == "" || rest[0] == ' ' || rest[0] == '\t')
 }
 
 // cutPrefixFold is strings.CutPrefix ignoring ASCII case.

@@ -2,12 +2,15 @@ package gen_test
 
 import (
 	"bytes"
+	"fmt"
 	"go/ast"
 	"go/format"
 	"go/parser"
 	"go/token"
 	"os"
 	"path/filepath"
+	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -17,31 +20,65 @@ import (
 	"github.com/flaggen/flaggen/internal/spec"
 )
 
-// FuzzGenerate: whatever spec.Parse accepts, Generate turns into gofmt'd Go
-// that go/parser accepts, without panicking. Seeds: every spec under
-// testdata (golden cases and the repo's specs).
-func FuzzGenerate(f *testing.F) {
+// fuzzSeeds returns the seed specs of FuzzGenerate: every spec under
+// testdata (golden cases and the repo's specs), the checked-in corpus under
+// testdata/fuzz/FuzzGenerate, and a spec per directive injection.
+func fuzzSeeds(tb testing.TB) [][]byte {
+	tb.Helper()
+	var seeds [][]byte
 	cases, _ := filepath.Glob("testdata/*.txtar")
 	for _, p := range cases {
 		ar, err := txtar.ParseFile(p)
 		if err != nil {
-			f.Fatal(err)
+			tb.Fatal(err)
 		}
 		for _, file := range ar.Files {
 			if file.Name == "flags.json" {
-				f.Add(file.Data)
+				seeds = append(seeds, file.Data)
 			}
 		}
 	}
 	specs, _ := filepath.Glob("../../testdata/*/flags.json")
-	for _, p := range specs {
+	corpus, _ := filepath.Glob("testdata/fuzz/FuzzGenerate/*")
+	for _, p := range append(specs, corpus...) {
 		data, err := os.ReadFile(p)
 		if err != nil {
-			f.Fatal(err)
+			tb.Fatal(err)
 		}
-		f.Add(data)
+		if strings.HasPrefix(p, "testdata/fuzz/") {
+			data = corpusBytes(tb, p, data)
+		}
+		seeds = append(seeds, data)
 	}
-	f.Add([]byte(`{"flags": {"x": {"active": true, "metadata": {"description": "*/ \u0000 \u202e` + "`" + `"}}}}`))
+	seeds = append(seeds, []byte(`{"flags": {"x": {"active": true, "metadata": {"description": "*/ \u0000 \u202e`+"`"+`"}}}}`))
+	for _, text := range injections {
+		seeds = append(seeds, injectionSpec(text))
+	}
+	return seeds
+}
+
+// corpusBytes decodes a one-value []byte fuzz corpus file.
+func corpusBytes(tb testing.TB, name string, data []byte) []byte {
+	tb.Helper()
+	lines := strings.Split(strings.TrimSpace(string(data)), "\n")
+	if len(lines) != 2 || lines[0] != "go test fuzz v1" || !strings.HasPrefix(lines[1], "[]byte(") || !strings.HasSuffix(lines[1], ")") {
+		tb.Fatalf("%s: not a []byte fuzz corpus file", name)
+	}
+	s, err := strconv.Unquote(strings.TrimSuffix(strings.TrimPrefix(lines[1], "[]byte("), ")"))
+	if err != nil {
+		tb.Fatalf("%s: %v", name, err)
+	}
+	return []byte(s)
+}
+
+// FuzzGenerate: whatever spec.Parse accepts, Generate turns into gofmt'd Go
+// that go/parser accepts, without panicking, with no directive or build
+// constraint but the generator's own (foreignDirectives).
+// TestFuzzSeedsCompile builds and vets the seeds' output.
+func FuzzGenerate(f *testing.F) {
+	for _, seed := range fuzzSeeds(f) {
+		f.Add(seed)
+	}
 	now := time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC)
 	f.Fuzz(func(t *testing.T, data []byte) {
 		s, err := spec.Parse("flags.json", data)
@@ -63,5 +100,40 @@ func FuzzGenerate(f *testing.F) {
 		if formatted, err := format.Source(src); err != nil || !bytes.Equal(formatted, src) {
 			t.Fatalf("generated code is not gofmt'd (%v)", err)
 		}
+		if bad := foreignDirectives(t, src); len(bad) > 0 {
+			t.Fatalf("generated code holds directives the generator did not write: %q\nspec:\n%s", bad, data)
+		}
 	})
+}
+
+// TestFuzzSeedsCompile generates every FuzzGenerate seed into a package of
+// its own in one module and checks that the module builds, passes go vet
+// (whose buildtag check reports a misplaced "// +build" line) and that
+// go generate runs nothing: the seeds include spec text that reads
+// as //go:generate, //go:build and //line directives.
+func TestFuzzSeedsCompile(t *testing.T) {
+	files := map[string][]byte{}
+	now := time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC)
+	for i, seed := range fuzzSeeds(t) {
+		s, err := spec.Parse("flags.json", seed)
+		if err != nil {
+			continue
+		}
+		pkg := fmt.Sprintf("seed%d", i)
+		out, err := gen.Generate(s, gen.Options{Package: pkg, Now: now})
+		if err != nil {
+			t.Fatalf("seed %d: Generate: %v", i, err)
+		}
+		files[pkg+"/"+gen.FileName] = out[gen.FileName]
+	}
+	if len(files) < len(injections) {
+		t.Fatalf("only %d seeds are valid specs", len(files))
+	}
+	goCmd := testModule(t, files)
+	// A live "//go:generate false" seed would make go generate fail.
+	for _, args := range [][]string{{"vet", "./..."}, {"generate", "./..."}} {
+		if out, err := goCmd(args...); err != nil {
+			t.Fatalf("%v\n%s", err, out)
+		}
+	}
 }

@@ -70,6 +70,9 @@ func Generate(s *spec.Spec, opts Options) (map[string][]byte, error) {
 	if err != nil {
 		return nil, fmt.Errorf("gen: formatting %s: %w", FileName, err)
 	}
+	if src, err = g.splice(src); err != nil {
+		return nil, err
+	}
 	return map[string][]byte{FileName: src}, nil
 }
 
@@ -93,10 +96,11 @@ func gofmt(src []byte) ([]byte, error) {
 // check validates the options, fills in defaults, and checks the few model
 // invariants the emitter itself relies on: indexes equal positions (they are
 // emitted as literals), attribute and flag types are ones it knows, and
-// variant values have the flag's Go type (it type-asserts them). Everything
-// else (Go names valid, unique and clear of spec.GeneratedNames; strategies
-// covering every state with distinct implementations; distinct variant
-// values) is spec.Parse's to guarantee, and is not repeated here.
+// variant values have the flag's Go type (it type-asserts them), and Go
+// names are exported identifiers (they are written into the code as they
+// are). Everything else (Go names unique and clear of spec.GeneratedNames;
+// strategies covering every state with distinct implementations; distinct
+// variant values) is spec.Parse's to guarantee, and is not repeated here.
 func check(s *spec.Spec, opts *Options) error {
 	if !ValidPackageName(opts.Package) {
 		return fmt.Errorf("gen: invalid package name %q", opts.Package)
@@ -116,11 +120,16 @@ func check(s *spec.Spec, opts *Options) error {
 		if _, ok := valueFuncs[a.Type]; !ok {
 			errs = append(errs, fmt.Errorf("gen: %s: unsupported attribute type %q", by, a.Type))
 		}
+		errs = appendGoName(errs, by, a.GoName)
 	}
 	for i, f := range s.Flags {
 		by := fmt.Sprintf("flag %q", f.Name)
 		if f.Index != i {
 			errs = append(errs, fmt.Errorf("gen: %s: index %d, want %d", by, f.Index, i))
+		}
+		errs = appendGoName(errs, by, f.GoName)
+		if f.Strategy != nil {
+			errs = appendGoName(errs, by+": strategy", f.Strategy.Name)
 		}
 		if _, ok := evalFuncs[ftype(f)]; !ok {
 			errs = append(errs, fmt.Errorf("gen: %s: unsupported flag type %q", by, ftype(f)))
@@ -133,9 +142,21 @@ func check(s *spec.Spec, opts *Options) error {
 			if err := checkValue(ftype(f), v.Value); err != nil {
 				errs = append(errs, fmt.Errorf("gen: %s: variant %q: %w", by, v.Name, err))
 			}
+			if ftype(f) == spec.Enum {
+				errs = appendGoName(errs, fmt.Sprintf("%s: variant %q", by, v.Name), v.GoName)
+			}
 		}
 	}
 	return errors.Join(errs...)
+}
+
+// appendGoName appends an error to errs unless name, the Go name of what by
+// describes, is an exported identifier.
+func appendGoName(errs []error, by, name string) []error {
+	if !token.IsIdentifier(name) || !token.IsExported(name) {
+		errs = append(errs, fmt.Errorf("gen: %s: Go name %q is not an exported identifier", by, name))
+	}
+	return errs
 }
 
 func checkValue(t spec.Type, v any) error {
@@ -180,10 +201,12 @@ func (g *generator) file() *jen.File {
 	g.embedded(f)
 	g.context(f)
 	g.enums(f)
-	g.handles(f)
+	if len(g.s.Flags) > 0 {
+		f.Add(handlesMarkerDecl()) // handlesText
+	}
 	g.client(f)
-	for _, fl := range g.s.Flags {
-		g.accessor(f, fl)
+	if len(g.s.Flags) > 0 {
+		f.Add(g.accessorsMarkerDecl()) // accessorsText
 	}
 	g.evalHelpers(f)
 	for _, fl := range g.s.Flags {
@@ -206,33 +229,43 @@ func (g *generator) version(f *jen.File) {
 
 func (g *generator) embedded(f *jen.File) {
 	f.Add(doc(fmt.Sprintf("flagSpecJSON is %s as validated at generation time, verbatim.", clean(strconv.Quote(g.opts.SpecFile)))).
-		Const().Id("flagSpecJSON").Op("=").Add(stringLit(string(g.s.Source))))
+		Add(sourceMarkerDecl())) // sourceText
 	f.Add(doc("Spec is the embedded, validated spec: the binary needs no spec file at run time.").
 		Var().Id("Spec").Op("=").Qual(rt, "MustLoadSpec").Call(jen.Lit(g.opts.SpecFile), jen.Index().Byte().Parens(jen.Id("flagSpecJSON"))))
 }
 
 // stringLit renders s as a raw string literal when Go source can hold it
 // verbatim and readably (the embedded spec then reads as the JSON it is and
-// diffs line by line); otherwise as an interpreted literal (jen.Lit). Jennifer
-// has no raw string literal, so the one token is built here after checking
-// that it is a valid, printable raw string.
-func stringLit(s string) jen.Code {
+// diffs line by line); otherwise as an interpreted literal (strconv.Quote,
+// as jen.Lit renders one).
+func stringLit(s string) string {
 	if canRawQuote(s) {
-		return jen.Op("`" + s + "`")
+		return "`" + s + "`"
 	}
-	return jen.Lit(s)
+	return strconv.Quote(s)
 }
 
 // canRawQuote reports whether s can be a raw string literal unchanged, with
 // nothing but printable characters, tabs and line feeds (no carriage return,
-// which raw strings drop; no BOM or bidirectional controls).
+// which raw strings drop; no BOM or bidirectional controls), and no line
+// whose first non-blank character is a slash: go generate reads every line
+// of a file that starts with //go:generate, inside string literals too.
+// (A JSON spec has no such line; the check keeps the guarantee local.)
 func canRawQuote(s string) bool {
 	if !utf8.ValidString(s) {
 		return false
 	}
+	lineStart := true
 	for _, r := range s {
-		if r == '`' || !(r == '\n' || r == '\t' || strconv.IsPrint(r)) {
+		switch {
+		case r == '`' || !(r == '\n' || r == '\t' || strconv.IsPrint(r)):
 			return false
+		case r == '\n':
+			lineStart = true
+		case lineStart && r == '/':
+			return false
+		case r != ' ' && r != '\t':
+			lineStart = false
 		}
 	}
 	return true
@@ -362,14 +395,6 @@ func dateString(t time.Time) string {
 	return t.Format(time.RFC3339)
 }
 
-// valueType is the Go type of flag fl's values in generated code.
-func valueType(fl *spec.Flag) *jen.Statement {
-	if ftype(fl) == spec.Enum {
-		return jen.Id(fl.GoName + "Variant")
-	}
-	return jen.Id(goTypes[ftype(fl)])
-}
-
 func (g *generator) enums(f *jen.File) {
 	for _, fl := range g.s.Flags {
 		if ftype(fl) != spec.Enum {
@@ -394,20 +419,6 @@ func variantDoc(fl *spec.Flag, v *spec.Variant) string {
 		s += ", the default"
 	}
 	return s + ")."
-}
-
-func (g *generator) handles(f *jen.File) {
-	if len(g.s.Flags) == 0 {
-		return
-	}
-	f.Add(doc("The flag handles, for runtime.ToggleAs in tests and Flags.Explain.").
-		Var().DefsFunc(func(d *jen.Group) {
-		for _, fl := range g.s.Flags {
-			d.Add(doc(fmt.Sprintf("%s is the handle of flag %s.", fl.GoName, clean(strconv.Quote(fl.Name)))).
-				Id(fl.GoName).Op("=").Qual(rt, "NewFlag").Types(valueType(fl)).
-				Call(jen.Id("Spec"), jen.Lit(fl.Index), jen.Lit(fl.Name)))
-		}
-	}))
 }
 
 func (g *generator) client(f *jen.File) {
@@ -474,52 +485,9 @@ var evalFuncs = map[spec.Type][2]string{
 	spec.Float:  {"ConstFloat", "Float"},
 }
 
-func (g *generator) accessor(f *jen.File, fl *spec.Flag) {
-	fn := evalFuncs[ftype(fl)]
-	c := jen.Id("f").Dot("c")
-	idx := jen.Lit(fl.Index)
-	conv := func(v jen.Code) jen.Code {
-		if ftype(fl) == spec.Enum {
-			return valueType(fl).Call(v)
-		}
-		return v
-	}
-	recv := jen.Id("f").Op("*").Id("Flags")
-	params := jen.Params(jen.Id("ctx").Qual(ctx, "Context"), jen.Id("c").Op("*").Id("Context"))
-	if ftype(fl) != spec.Bool {
-		f.Add(doc(g.accessorDoc(fl)...).
-			Func().Params(recv).Id(fl.GoName).Add(params).Add(valueType(fl)).Block(
-			jen.If(jen.List(jen.Id("v"), jen.Id("ok")).Op(":=").Add(c.Clone()).Dot(fn[0]).Call(idx), jen.Id("ok")).
-				Block(jen.Return(conv(jen.Id("v")))),
-			jen.Return(conv(jen.Id("f").Dot("flagEval"+fn[1]).Call(jen.Id("ctx"), idx, jen.Id("c")))),
-		))
-		return
-	}
-	// A bool accessor stays within the inliner's budget: one atomic load of
-	// the flag's state, and a call of a one-flag method (no index, no ctx
-	// argument: each would cost a node too many) that is not inlined.
-	slow := "eval" + fl.GoName
-	f.Add(doc(g.accessorDoc(fl)...).
-		Func().Params(recv.Clone()).Id(fl.GoName).Add(params).Bool().Block(
-		jen.If(
-			jen.Id("v").Op(":=").Qual("sync/atomic", "LoadUint32").Call(jen.Op("&").Id("f").Dot("k").Index(idx.Clone())),
-			jen.Id("v").Op("!=").Qual(rt, "StateDynamic"),
-		).Block(jen.Return(jen.Id("v").Op("==").Qual(rt, "StateOn"))),
-		jen.Return(jen.Id("f").Dot(slow).Call(jen.Id("c"))),
-	))
-	f.Add(doc(fmt.Sprintf("%s evaluates flag %s for c while its value depends on the context. "+
-		"It is not inlined, so that %s is.", slow, clean(strconv.Quote(fl.Name)), fl.GoName)).
-		Comment("//").Line().Comment("//go:noinline").Line().
-		Func().Params(recv.Clone()).Id(slow).Params(jen.Id("c").Op("*").Id("Context")).Bool().Block(
-		jen.Var().Id("a").Index(jen.Lit(len(g.s.Context))).Qual(rt, "Value"),
-		jen.Id("c").Dot("flagAttrs").Call(jen.Op("&").Id("a")),
-		jen.Return(c.Clone().Dot("Bool").Call(jen.Qual(ctx, "Background").Call(), idx.Clone(), jen.Id("a").Index(jen.Op(":")))),
-	))
-}
-
 // evalHelpers emits one flagEval<Type> method per runtime evaluation the
 // string, int and float accessors use (each bool accessor has a one-flag
-// method of its own, see accessor). Keeping the attribute array out of the accessors keeps
+// method of its own, see accessorText). Keeping the attribute array out of the accessors keeps
 // their constant path cheap: a frame holding the array (it contains
 // pointers and is sliced) is zeroed on every call.
 func (g *generator) evalHelpers(f *jen.File) {
@@ -527,7 +495,7 @@ func (g *generator) evalHelpers(f *jen.File) {
 	for _, fl := range g.s.Flags {
 		used[evalFuncs[ftype(fl)][1]] = true
 	}
-	for _, name := range []string{"String", "Int", "Float"} { // bool accessors have their own (accessor)
+	for _, name := range []string{"String", "Int", "Float"} { // bool accessors have their own (accessorText)
 		if !used[name] {
 			continue
 		}

@@ -1,6 +1,7 @@
 package gen
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
 	"testing"
@@ -96,4 +97,59 @@ func BenchmarkParseGenerate1000(b *testing.B) {
 
 func TestBigSpecWellFormed(t *testing.T) {
 	checkWellFormed(t, generate(t, bigSpec(t, 60), Options{Package: "big", Now: jan2025}), "big")
+}
+
+// newUISpecJSON returns a spec of n flags, each shaped like the seed's
+// new_ui (testdata/seed/flags.json) under its own name.
+func newUISpecJSON(n int) []byte {
+	var b bytes.Buffer
+	b.WriteString("{\"flags\": {\n")
+	for i := range n {
+		if i > 0 {
+			b.WriteString(",\n")
+		}
+		fmt.Fprintf(&b, `  "new_ui_%06d": {"active": true, "regions": ["US", "RO"], "percentage_rollout": 90, "users": [123, 456, 789],
+    "account_types": ["premium", "enterprise"], "beta_program": true, "activation_date": "2022-12-25T00:00:00",
+    "error_threshold": 100, "environments": ["dev", "staging", "production"], "performance_baseline": 1.0,
+    "metadata": {"description": "New and improved UI with advanced features.", "owner": "UI Team"}}`, i)
+	}
+	b.WriteString("\n}}\n")
+	return b.Bytes()
+}
+
+// BenchmarkParseGenerate100k is flaggen generate's work on a 100,000-flag
+// spec shaped like the seed's new_ui: parse and validate, then generate
+// (goal: ≤ 10 s/op on a 2-core machine).
+func BenchmarkParseGenerate100k(b *testing.B) {
+	src := newUISpecJSON(100_000)
+	opts := Options{Package: "big", Now: jan2025}
+	var size int
+	for b.Loop() {
+		s, err := spec.Parse("flags.json", src)
+		if err != nil {
+			b.Fatal(err)
+		}
+		files, err := Generate(s, opts)
+		if err != nil {
+			b.Fatal(err)
+		}
+		size = len(files[FileName])
+	}
+	b.ReportMetric(float64(len(src)), "spec-bytes")
+	b.ReportMetric(float64(size), "bytes/file")
+}
+
+// BenchmarkGenerate100k is Generate alone on the spec of
+// BenchmarkParseGenerate100k, parsed once.
+func BenchmarkGenerate100k(b *testing.B) {
+	s, err := spec.Parse("flags.json", newUISpecJSON(100_000))
+	if err != nil {
+		b.Fatal(err)
+	}
+	opts := Options{Package: "big", Now: jan2025}
+	for b.Loop() {
+		if _, err := Generate(s, opts); err != nil {
+			b.Fatal(err)
+		}
+	}
 }

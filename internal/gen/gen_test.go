@@ -247,6 +247,8 @@ func TestEmbeddedSourceVerbatim(t *testing.T) {
 		"bom":        "\uFEFF{\"flags\": {}}",
 		"bidi":       "{\"flags\": {}, \"x\": \"\u202e\"}",
 		"no newline": "{}",
+		"directive":  "{\n//go:generate touch x\n\"flags\": {}}",
+		"indented":   "{\n  \t/*line x.go:1*/ \"flags\": {}}",
 	} {
 		t.Run(name, func(t *testing.T) {
 			s := handSpec()
@@ -288,6 +290,9 @@ func TestGenerateRejects(t *testing.T) {
 		"variant type":    {mutate: func(s *spec.Spec) { s.Flags[4].Variants[0].Value = "ten" }, want: `variant "few": value ten (string) does not fit type int`},
 		"flag type":       {mutate: func(s *spec.Spec) { s.Flags[5].Type = "uuid" }, want: `flag "new_ui": unsupported flag type "uuid"`},
 		"attribute type":  {mutate: func(s *spec.Spec) { s.Context[1].Type = spec.Enum }, want: `attribute "region": unsupported attribute type "enum"`},
+		"flag go name":    {mutate: func(s *spec.Spec) { s.Flags[5].GoName = "X\n//go:generate touch x" }, want: `flag "new_ui": Go name "X\n//go:generate touch x" is not an exported identifier`},
+		"attr go name":    {mutate: func(s *spec.Spec) { s.Context[1].GoName = "region" }, want: `attribute "region": Go name "region" is not an exported identifier`},
+		"variant go name": {mutate: func(s *spec.Spec) { s.Flags[6].Variants[0].GoName = "A B" }, want: `variant "classic": Go name "A B" is not an exported identifier`},
 	} {
 		t.Run(name, func(t *testing.T) {
 			s := handSpec()
