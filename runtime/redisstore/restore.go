@@ -10,7 +10,6 @@ import (
 	"os"
 	"slices"
 	"strconv"
-	"strings"
 
 	"github.com/redis/go-redis/v9"
 
@@ -198,8 +197,8 @@ func (s *Store) ResetLive(ctx context.Context, actor, reason string, counterFlag
 	if s.isClosed() {
 		return 0, runtime.ErrClosed
 	}
-	if strings.TrimSpace(actor) == "" {
-		return 0, errors.New("flaggen: redis reset: actor is required (who resets the live state)")
+	if err := (runtime.Change{Actor: actor, Reason: reason}).Check(); err != nil {
+		return 0, fmt.Errorf("flaggen: redis reset: %w", err)
 	}
 	t := ""
 	if s.o.clock != nil {

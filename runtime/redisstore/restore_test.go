@@ -375,8 +375,14 @@ func TestResetLiveNotUndone(t *testing.T) {
 	if c, err := s1.Counters(ctx, "a"); err != nil || len(c) != 0 {
 		t.Fatalf("counters after a reset: %v, %v", c, err)
 	}
-	if _, err := op.ResetLive(ctx, "", "x"); err == nil {
-		t.Fatal("ResetLive without an actor succeeded")
+	for _, bad := range [][2]string{{"", "x"}, {"  ", "x"}, {"ops\nforged", "x"}, {"ops", "x\x1b[2J"}, {"ops", "a\u202eb"}} {
+		before := auditBy(t, s1, "")
+		if _, err := op.ResetLive(ctx, bad[0], bad[1]); err == nil {
+			t.Fatalf("ResetLive(actor %q, reason %q) succeeded", bad[0], bad[1])
+		}
+		if after := auditBy(t, s1, ""); len(after) != len(before) {
+			t.Fatalf("a refused ResetLive(actor %q, reason %q) wrote an audit entry", bad[0], bad[1])
+		}
 	}
 	// Later writes apply as usual.
 	if err := clients[1].Set(ctx, "b", raw(`{"active":true}`), "ops", "launch"); err != nil {
