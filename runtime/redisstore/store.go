@@ -634,8 +634,8 @@ func (s *Store) install(h head, flags map[string]json.RawMessage, gen uint64) {
 }
 
 // checkMalformed logs each patch that is not a JSON object, once per value.
-// The patch still goes to the runtime, which refuses it and keeps that flag
-// on its last good state.
+// The patch still goes to the runtime, which refuses it and serves that
+// flag as the spec defines it (keeping a kill switch the patch holds).
 func (s *Store) checkMalformed(flags map[string]json.RawMessage) {
 	for _, name := range malformed(flags) {
 		p := flags[name]
@@ -645,7 +645,7 @@ func (s *Store) checkMalformed(flags map[string]json.RawMessage) {
 		s.bad[name] = sum
 		s.mu.Unlock()
 		if !seen {
-			s.o.logger.Error("flaggen: malformed patch in Redis; the flag keeps its last good state",
+			s.o.logger.Error("flaggen: malformed patch in Redis; the flag is served as the spec defines it until it is repaired",
 				"key", s.key.patches, "field", name, "value", truncate(string(p), 200))
 		}
 	}
