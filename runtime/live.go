@@ -8,10 +8,8 @@ import (
 	"errors"
 	"fmt"
 	"maps"
-	"math/rand/v2"
 	"slices"
 	"strings"
-	"time"
 
 	"github.com/flaggen/flaggen/internal/spec"
 )
@@ -269,17 +267,6 @@ type Edit struct {
 	ResetCounters []string
 }
 
-// DefaultChangeTimeout bounds Change's retries when its context has no
-// deadline.
-const DefaultChangeTimeout = 5 * time.Second
-
-// Backoff between optimistic-concurrency retries of Change: jittered,
-// doubling from changeBackoffMin up to changeBackoffMax.
-const (
-	changeBackoffMin = 500 * time.Microsecond
-	changeBackoffMax = 50 * time.Millisecond
-)
-
 // Change validates and applies an Edit through the store as one atomic
 // write. Every patch is decoded against the spec and the resulting live
 // spec is re-checked as a whole (e.g. for depends_on cycles); anything bad
@@ -288,13 +275,23 @@ const (
 //
 // A concurrent write to the store (ErrConflict) makes Change merge its edit
 // again over the new state, with jittered backoff, until ctx's deadline
-// (DefaultChangeTimeout when ctx has none).
+// (DefaultChangeTimeout when ctx has none): see Update.
 func (c *Client) Change(ctx context.Context, e Edit) error {
-	if e.Actor == "" {
-		return errors.New("live change: actor is required (who makes the change)")
+	if err := c.checkEdit(e); err != nil {
+		return err
 	}
 	if len(e.Flags) == 0 && len(e.Revert) == 0 {
 		return errors.New("live change: no flags to change")
+	}
+	_, err := c.change(ctx, e, nil)
+	return err
+}
+
+// checkEdit refuses an edit without an actor, with a field that is not
+// patchable to revert, or naming a flag the spec lacks.
+func (c *Client) checkEdit(e Edit) error {
+	if e.Actor == "" {
+		return errors.New("live change: actor is required (who makes the change)")
 	}
 	for name, fields := range e.Revert {
 		for _, f := range fields {
@@ -312,56 +309,7 @@ func (c *Client) Change(ctx context.Context, e Edit) error {
 			return errors.New(msg)
 		}
 	}
-	_, err := c.change(ctx, e, nil)
-	return err
-}
-
-// change implements Change; when skip is not nil and reports true for the
-// latest live state, nothing is written (wrote is false).
-func (c *Client) change(ctx context.Context, e Edit, skip func(State) bool) (wrote bool, err error) {
-	if _, ok := ctx.Deadline(); !ok {
-		var cancel context.CancelFunc
-		ctx, cancel = context.WithTimeout(ctx, DefaultChangeTimeout)
-		defer cancel()
-	}
-	backoff := changeBackoffMin
-	for attempt := 1; ; attempt++ {
-		st, err := c.opts.store.Load(ctx)
-		if err != nil {
-			return false, fmt.Errorf("live change: loading live state: %w", err)
-		}
-		if skip != nil && skip(st) {
-			return false, c.reload(ctx)
-		}
-		ch, err := c.prepare(st, e)
-		if err != nil {
-			return false, err
-		}
-		_, err = c.opts.store.Apply(ctx, ch)
-		if errors.Is(err, ErrConflict) {
-			// Another writer got in first: merge again over its state,
-			// after a jittered backoff, until the context's deadline.
-			t := time.NewTimer(backoff/2 + rand.N(backoff))
-			select {
-			case <-ctx.Done():
-				t.Stop()
-				return false, fmt.Errorf("live change: %w (gave up after %d attempts: %v)", err, attempt, ctx.Err())
-			case <-t.C:
-			}
-			backoff = min(2*backoff, changeBackoffMax)
-			continue
-		}
-		if err != nil {
-			return false, fmt.Errorf("live change: %w", err)
-		}
-		// The write is committed: a failed local reload must not read as a
-		// failed write (a caller could retry and write twice). The
-		// follower applies the change when the store answers again.
-		if err := c.reload(ctx); err != nil {
-			c.log.Warn("flaggen: live change written; reloading it here failed, the follower will apply it", "err", err)
-		}
-		return true, nil
-	}
+	return nil
 }
 
 // prepare merges e into st, validates the result and returns the Change.

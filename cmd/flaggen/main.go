@@ -1,5 +1,7 @@
 package main
 
+//go:generate go run ../../internal/cli/mkdoc -o doc.go
+
 import (
 	"os"
 

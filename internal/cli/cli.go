@@ -6,14 +6,15 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"sort"
+	"slices"
 	"strings"
 
+	"github.com/flaggen/flaggen/internal/ops"
 	"github.com/flaggen/flaggen/internal/redisurl"
 )
 
 // Command is one flaggen command. Each command lives in its own file of this
-// package and adds itself to the table from an init function with Register.
+// package, named after it, and is listed in the table of commands.go.
 type Command struct {
 	// Name is the word that selects the command: "flaggen NAME".
 	Name string
@@ -22,8 +23,13 @@ type Command struct {
 	// Short is a one-line summary, lower case, for the command list.
 	Short string
 	// Long is the full description printed by -h and "flaggen help NAME",
-	// above the options. Paragraphs separated by blank lines.
+	// above the options, and in the manual (cmd/flaggen/doc.go, generated
+	// by Manual). Paragraphs separated by blank lines; lines indented by a
+	// tab or spaces are examples, printed as they are.
 	Long string
+	// Topics are the descriptions the command shares with others, printed
+	// after Long by -h, and once, as their own sections, in the manual.
+	Topics []*Topic
 	// Setup declares the command's options on fs and returns the function
 	// that runs the command once they are parsed; args are the remaining
 	// positional arguments. Run returns nil for success, a UsageError (exit
@@ -32,46 +38,45 @@ type Command struct {
 	Setup func(fs *flag.FlagSet) (run func(env *Env, args []string) error)
 }
 
-// Env is what a command runs with: the standard streams.
+// A Topic is help text that several commands share.
+type Topic struct {
+	// Title is the topic's heading in the manual.
+	Title string
+	// Text is written as Command.Long is.
+	Text string
+}
+
+// Env is what a command runs with: the standard streams, and the command
+// itself (for its help).
 type Env struct {
 	Stdin          io.Reader
 	Stdout, Stderr io.Writer
+	cmd            *Command
 }
 
-var commands = map[string]*Command{}
-
-// Register adds c to the command table. It panics on a duplicate or
-// incomplete command: that is a programming error.
-func Register(c *Command) {
-	if c.Name == "" || c.Short == "" || c.Setup == nil {
-		panic(fmt.Sprintf("cli: incomplete command %+v", c))
-	}
-	if _, dup := commands[c.Name]; dup || c.Name == "help" {
-		panic("cli: duplicate command " + c.Name)
-	}
-	commands[c.Name] = c
-}
-
-// Commands returns the registered commands sorted by name.
+// Commands returns the commands sorted by name.
 func Commands() []*Command {
-	cs := make([]*Command, 0, len(commands))
-	for _, c := range commands {
-		cs = append(cs, c)
-	}
-	sort.Slice(cs, func(i, j int) bool { return cs[i].Name < cs[j].Name })
+	cs := slices.Clone(commands)
+	slices.SortFunc(cs, func(a, b *Command) int { return strings.Compare(a.Name, b.Name) })
 	return cs
 }
 
-// UsageError is a command-line mistake: Main prints it with the command's
-// synopsis and exits 2.
-type UsageError struct{ Msg string }
+// lookup returns the command called name, or nil.
+func lookup(name string) *Command {
+	for _, c := range commands {
+		if c.Name == name {
+			return c
+		}
+	}
+	return nil
+}
 
-func (e *UsageError) Error() string { return e.Msg }
+// UsageError is a command-line mistake: Main prints it with the command's
+// synopsis and exits 2. The operations report theirs as the same type.
+type UsageError = ops.UsageError
 
 // Usagef returns a UsageError.
-func Usagef(format string, args ...any) error {
-	return &UsageError{Msg: fmt.Sprintf(format, args...)}
-}
+func Usagef(format string, args ...any) error { return ops.Usagef(format, args...) }
 
 // exitError ends a command with a status after the command has already
 // printed what the user needs to see.
@@ -111,7 +116,7 @@ func Main(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	case "help", "-h", "-help", "--help":
 		return help(env, args[1:])
 	}
-	c := commands[args[0]]
+	c := lookup(args[0])
 	if c == nil {
 		fmt.Fprintf(stderr, "flaggen: unknown command %q\nRun 'flaggen help' for usage.\n", args[0])
 		return 2
@@ -120,6 +125,7 @@ func Main(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	fs.SetOutput(io.Discard)
 	fs.Usage = func() {}
 	run := c.Setup(fs)
+	env.cmd = c
 	if err := fs.Parse(args[1:]); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			commandHelp(stdout, c, fs)
@@ -139,16 +145,16 @@ func Main(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	case errors.As(err, &ee):
 		return ee.code
 	case errors.As(err, &pe):
-		fmt.Fprintln(stderr, shownLines(strings.TrimRight(pe.Error(), "\n")))
+		fmt.Fprintln(stderr, ops.ShownLines(strings.TrimRight(pe.Error(), "\n")))
 		return 1
 	default:
-		fmt.Fprintf(stderr, "flaggen: %s\n", shownLines(err.Error()))
+		fmt.Fprintf(stderr, "flaggen: %s\n", ops.ShownLines(err.Error()))
 		return 1
 	}
 }
 
 func usageFailure(w io.Writer, c *Command, err error) int {
-	fmt.Fprintf(w, "flaggen %s: %s\nusage: flaggen %s %s\nRun 'flaggen %s -h' for details.\n", c.Name, shownLines(err.Error()), c.Name, c.Args, c.Name)
+	fmt.Fprintf(w, "flaggen %s: %s\nusage: flaggen %s %s\nRun 'flaggen %s -h' for details.\n", c.Name, ops.ShownLines(err.Error()), c.Name, c.Args, c.Name)
 	return 2
 }
 
@@ -161,9 +167,20 @@ func usage(w io.Writer) {
 	for _, c := range Commands() {
 		fmt.Fprintf(w, "  %-*s  %s\n", width, c.Name, c.Short)
 	}
-	fmt.Fprintf(w, "  %-*s  %s\n", width, "help", "show the documentation of a command")
+	fmt.Fprintf(w, "  %-*s  %s\n", width, "help", helpShort)
 	fmt.Fprint(w, "\nRun 'flaggen help COMMAND' or 'flaggen COMMAND -h' for a command's options.\n")
 }
+
+// helpShort and helpHelp describe the help command, which Main runs
+// itself rather than through the table.
+const (
+	helpShort = "show the documentation of a command"
+	helpHelp  = `usage: flaggen help [COMMAND]
+
+Help lists the commands, or prints the documentation of COMMAND: its
+synopsis, description and options, as 'flaggen COMMAND -h' does.
+`
+)
 
 func help(env *Env, args []string) int {
 	switch len(args) {
@@ -171,7 +188,11 @@ func help(env *Env, args []string) int {
 		usage(env.Stdout)
 		return 0
 	case 1:
-		if c := commands[args[0]]; c != nil {
+		if args[0] == "help" {
+			fmt.Fprint(env.Stdout, helpHelp)
+			return 0
+		}
+		if c := lookup(args[0]); c != nil {
 			fs := flag.NewFlagSet("flaggen "+c.Name, flag.ContinueOnError)
 			c.Setup(fs)
 			commandHelp(env.Stdout, c, fs)
@@ -188,6 +209,9 @@ func commandHelp(w io.Writer, c *Command, fs *flag.FlagSet) {
 	fmt.Fprintf(w, "usage: flaggen %s %s\n\n", c.Name, c.Args)
 	if long := strings.TrimSpace(c.Long); long != "" {
 		fmt.Fprintf(w, "%s\n\n", long)
+		for _, t := range c.Topics {
+			fmt.Fprintf(w, "%s\n\n", strings.TrimSpace(t.Text))
+		}
 	} else {
 		fmt.Fprintf(w, "%s.\n\n", strings.ToUpper(c.Short[:1])+c.Short[1:])
 	}

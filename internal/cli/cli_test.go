@@ -63,6 +63,7 @@ func TestUsage(t *testing.T) {
 		{[]string{"-h"}, 0, "Commands:", ""},
 		{[]string{"help", "generate"}, 0, "usage: flaggen generate -spec FILE", ""},
 		{[]string{"help", "nope"}, 2, "", `flaggen help: unknown command "nope"`},
+		{[]string{"help", "help"}, 0, "usage: flaggen help [COMMAND]\n\nHelp lists the commands", ""},
 		{[]string{"nope"}, 2, "", `flaggen: unknown command "nope"`},
 		{[]string{"generate"}, 2, "", "flaggen generate: -spec is required\nusage: flaggen generate -spec FILE"},
 		{[]string{"generate", "-spec", "x.json"}, 2, "", "-out is required"},

@@ -14,17 +14,16 @@ import (
 	"strings"
 	"time"
 
+	"github.com/flaggen/flaggen/internal/ops"
 	"github.com/flaggen/flaggen/internal/spec"
 	"github.com/flaggen/flaggen/runtime"
-	"github.com/flaggen/flaggen/runtime/redisstore"
 )
 
-func init() {
-	Register(&Command{
-		Name:  "eval",
-		Args:  "[-spec FILE] [-env ENV] [-now TIME] [-explain] [-flag NAME]... [-redis URL [-namespace NS] [-timeout D] | -spec-only] [CONTEXT_JSON]",
-		Short: "evaluate flags for evaluation contexts given as JSON",
-		Long: `Eval evaluates the flags of the spec FILE for one evaluation context, the
+var evalCmd = &Command{
+	Name:  "eval",
+	Args:  "[-spec FILE] [-env ENV] [-now TIME] [-explain] [-flag NAME]... [-redis URL [-namespace NS] [-timeout D] | -spec-only] [CONTEXT_JSON]",
+	Short: "evaluate flags for evaluation contexts given as JSON",
+	Long: `Eval evaluates the flags of the spec FILE for one evaluation context, the
 JSON object CONTEXT_JSON, or, without it, for each line of standard input
 (JSON lines; blank lines are skipped). For each context it prints one JSON
 object on one line, flag name → value, flags sorted by name:
@@ -38,9 +37,8 @@ depends_on, empty_context, users, regions, account_types, beta_program,
 rules[i], rollout, targeting, variants, default) and why, e.g.
 "rollout: bucket 37 < 90".
 
-A context attribute must be declared in the spec's "context" block (the
-seed's user_id, region, account_type and beta_program without one) and have
-its type; null leaves it absent. A bad context is reported with its place
+A context attribute must be declared in the spec's "context" block (without
+one: user_id, region, account_type and beta_program) and have its type; null leaves it absent. A bad context is reported with its place
 (argument: … or stdin:LINE: …) and eval stops there with exit 1, after
 printing the results of the lines before it.
 
@@ -53,11 +51,9 @@ standard error says when FILE differs from that recorded spec.
 
 With -spec-only (or -redis "", or neither -redis nor $` + envRedisURL + `) the
 flags are evaluated from the spec alone, ignoring live state, and -spec FILE
-(default $` + envSpec + `) is required.
-
-` + redisURLHelp,
-		Setup: setupEval,
-	})
+(default $` + envSpec + `) is required.`,
+	Topics: []*Topic{redisURLTopic},
+	Setup:  setupEval,
 }
 
 // stringList is a repeatable string option.
@@ -67,91 +63,80 @@ func (l *stringList) String() string     { return strings.Join(*l, ",") }
 func (l *stringList) Set(s string) error { *l = append(*l, s); return nil }
 
 func setupEval(fs *flag.FlagSet) func(*Env, []string) error {
-	specFile := fs.String("spec", "", "the spec `FILE` (default $"+envSpec+"; required without -redis, else\ndefault: the spec the apps recorded in the namespace)")
 	envName := fs.String("env", runtime.DefaultEnvironment, "the caller's environment `ENV`, checked against each flag's \"environments\"")
-	now := fs.String("now", "", "evaluate at `TIME` (RFC 3339 or 2006-01-02) instead of the current time,\nfor activation dates")
+	now := addNow(fs, "evaluate at `TIME` (RFC 3339 or 2006-01-02) instead of the current time,\nfor activation dates")
 	explain := fs.Bool("explain", false, "print each flag's deciding step and reason with its value")
 	var only stringList
 	fs.Var(&only, "flag", "evaluate only flag `NAME` (repeatable; default: every flag)")
-	redisURL := fs.String("redis", "", "evaluate over the live state in the Redis at `URL`, read-only\n(e.g. localhost:6379, redis://localhost:6379/0, redis+cluster://HOST:PORT or\nredis+sentinel://HOST:PORT?master_name=NAME; default $"+envRedisURL+"; \"\": the spec alone)")
 	specOnly := fs.Bool("spec-only", false, "evaluate from the spec alone, ignoring $"+envRedisURL)
-	namespace := fs.String("namespace", "", "the flaggen namespace `NS` in Redis (default $"+envNamespace+", else \"default\")")
-	timeout := fs.Duration("timeout", 5*time.Second, "give up on Redis after `D`")
+	ro := addRedis(fs, "the spec `FILE` (default $"+envSpec+"; required without -redis, else\ndefault: the spec the apps recorded in the namespace)", redisReadUsage("evaluate over"))
 	return func(env *Env, args []string) error {
-		args, err := interspersed(env, "eval", fs, args)
+		args, err := interspersed(env, fs, args)
 		if err != nil {
 			return err
 		}
 		if len(args) > 1 {
 			return Usagef("unexpected argument %q (quote the context JSON as one argument)", args[1])
 		}
-		redisSet := false
-		fs.Visit(func(f *flag.Flag) { redisSet = redisSet || f.Name == "redis" })
 		if *specOnly {
-			if redisSet && *redisURL != "" {
+			if ro.urlSet() && ro.url != "" {
 				return Usagef("-spec-only and -redis do not go together")
 			}
-			*redisURL = ""
-		} else if !redisSet {
-			*redisURL = os.Getenv(envRedisURL)
+			ro.url = ""
+		} else if !ro.urlSet() {
+			ro.url = os.Getenv(envRedisURL)
 		}
-		if *redisURL == "" && firstNonEmpty(*specFile, os.Getenv(envSpec)) == "" {
+		if ro.url == "" && firstNonEmpty(ro.specFile, os.Getenv(envSpec)) == "" {
 			return Usagef("-spec is required without -redis (or $%s)", envRedisURL)
 		}
 		opts := []runtime.Option{runtime.WithEnvironment(*envName)}
-		if *now != "" {
-			t, err := spec.ParseDate(*now)
-			if err != nil {
-				return Usagef("-now: %v", err)
-			}
+		if t, set, err := now.at(); err != nil {
+			return err
+		} else if set {
 			opts = append(opts, runtime.WithClock(func() time.Time { return t }))
 		}
 		if *envName == "" {
 			return Usagef("-env must not be empty")
 		}
-		arg, err := specFrom(*specFile)
+		arg, err := ro.specArg()
 		if err != nil {
 			return err
 		}
 		checkOnly := func(sp *runtime.Spec) error {
 			for _, name := range only {
-				if err := checkFlagName(sp, name); err != nil {
+				if err := ops.CheckFlag(sp, name); err != nil {
 					return fmt.Errorf("-flag: %v", err)
 				}
 			}
 			return nil
 		}
 		var c *runtime.Client
-		if *redisURL != "" {
-			if arg.spec != nil {
-				if err := checkOnly(arg.spec); err != nil {
+		if ro.url != "" {
+			if arg != nil {
+				if err := checkOnly(arg.Spec); err != nil {
 					return err
 				}
 			}
-			ns := firstNonEmpty(*namespace, os.Getenv(envNamespace), redisstore.DefaultNamespace)
-			s, err := connect(env, *redisURL, ns, *timeout, false)
+			s, err := ops.Open(ro.config(env, ro.url, arg))
 			if err != nil {
 				return err
 			}
-			defer s.close()
-			if err := s.useSpec(env, arg); err != nil {
+			defer s.Close()
+			if err := checkOnly(s.Spec); err != nil {
 				return err
 			}
-			if err := checkOnly(s.spec); err != nil {
-				return err
-			}
-			if c, err = s.client(true, opts...); err != nil {
+			if c, err = s.Client(true, opts...); err != nil {
 				return err
 			}
 		} else {
-			if *namespace != "" {
+			if ro.namespace != "" {
 				return Usagef("-namespace needs -redis (or $%s)", envRedisURL)
 			}
-			if err := checkOnly(arg.spec); err != nil {
+			if err := checkOnly(arg.Spec); err != nil {
 				return err
 			}
 			quiet := runtime.WithLogger(errorLogger(env.Stderr))
-			if c, err = runtime.NewClient(arg.spec, append(opts, quiet)...); err != nil {
+			if c, err = runtime.NewClient(arg.Spec, append(opts, quiet)...); err != nil {
 				return err
 			}
 		}
@@ -227,7 +212,7 @@ func (e *evaluator) eval(where string, data []byte) error {
 				Reason string `json:"reason"`
 			}{x.Value, x.Step, x.Reason}
 		}
-		b, err := marshalCompact(v)
+		b, err := ops.MarshalCompact(v)
 		if err != nil {
 			return fmt.Errorf("%s: flag %s: %v", where, x.Flag, err)
 		}
@@ -236,16 +221,6 @@ func (e *evaluator) eval(where string, data []byte) error {
 	buf.WriteString("}\n")
 	_, err = e.w.Write(buf.Bytes())
 	return err
-}
-
-func marshalCompact(v any) ([]byte, error) {
-	var b bytes.Buffer
-	enc := json.NewEncoder(&b)
-	enc.SetEscapeHTML(false)
-	if err := enc.Encode(v); err != nil {
-		return nil, err
-	}
-	return bytes.TrimRight(b.Bytes(), "\n"), nil
 }
 
 // attributeHint suggests, for the first attribute of the context object
@@ -262,9 +237,9 @@ func attributeHint(sp *runtime.Spec, data []byte) string {
 		if slices.Contains(declared, k) {
 			continue
 		}
-		near := normalMatch(k, declared)
+		near := ops.NormalMatch(k, declared)
 		if near == "" {
-			near = spec.Suggest(normName(k), declared)
+			near = spec.Suggest(ops.NormName(k), declared)
 		}
 		if near != "" {
 			return fmt.Sprintf(" (for %q did you mean %s?)", k, near)

@@ -11,7 +11,7 @@ import (
 const (
 	seedSpec = "../../testdata/seed/flags.json"
 	demoSpec = "../../testdata/demo/flags.json"
-	// seedUser is the user of the seed's main.py.
+	// seedUser is the example user of the spec in testdata/seed.
 	seedUser = `{"user_id":123,"region":"US","account_type":"premium","beta_program":true}`
 )
 
@@ -36,7 +36,7 @@ func TestEvalSeedUser(t *testing.T) {
 }
 
 func TestEvalExplain(t *testing.T) {
-	// User 5 is not allow-listed: the rollout decides, by the seed's
+	// User 5 is not allow-listed: the rollout decides, by the
 	// SHA-256 bucket of "5"+flag name.
 	code, out, errs := run(t, "eval", "-spec", seedSpec, "-explain",
 		`{"user_id":5,"region":"US","account_type":"premium","beta_program":true}`)
@@ -45,7 +45,7 @@ func TestEvalExplain(t *testing.T) {
 	if code != 0 || out != want {
 		t.Fatalf("exit %d, stderr %q\nstdout %s\nwant   %s", code, errs, out, want)
 	}
-	// The allow-list decides for the seed user.
+	// The allow-list decides for seedUser.
 	_, out, _ = run(t, "eval", "-spec", seedSpec, "-explain", "-flag", "new_ui", seedUser)
 	var got map[string]struct {
 		Value        any

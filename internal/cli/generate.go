@@ -12,7 +12,6 @@ import (
 	"path/filepath"
 	"sort"
 	"strings"
-	"time"
 
 	"golang.org/x/mod/modfile"
 	"golang.org/x/mod/module"
@@ -21,16 +20,22 @@ import (
 	"github.com/flaggen/flaggen/internal/spec"
 )
 
-func init() {
-	Register(&Command{
-		Name:  "generate",
-		Args:  "-spec FILE -out DIR [-pkg NAME] [-now DATE] [-check]",
-		Short: "write the typed Go package of a spec",
-		Long: `Generate validates the spec FILE and writes DIR/` + gen.FileName + `: a typed Context,
-one method per flag on Flags, flag handles for runtime.ToggleAs, enum
-constants, strategy factories and the validated spec, embedded. The method
-of a flag past its "expires" date (the flag's last valid day) is marked
-Deprecated.
+var generateCmd = &Command{
+	Name:  "generate",
+	Args:  "-spec FILE -out DIR [-pkg NAME] [-now DATE] [-check]",
+	Short: "write the typed Go package of a spec",
+	Long: `Generate validates the spec FILE and writes DIR/` + gen.FileName + `: a Context
+struct with one typed field per declared attribute (every field is present,
+its zero value included, except the key at zero; a Context with every field
+zero is the empty context), one method per flag on Flags (bool, string,
+int64, float64, or the flag's Variant type for enum flags, whose variants
+become constants), one handle per flag for runtime.ToggleAs and
+Flags.Explain, a factory per strategy (the implementation a flag selects,
+without an if at the call site), and the validated spec, embedded. Method
+doc comments carry the flag's description, owner, kind and expiry; the
+method of a flag past its "expires" date (the flag's last valid day:
+"2024-06-30" expires when that day is over in UTC) is marked Deprecated, so
+gopls and staticcheck flag every call site.
 
 The package is -pkg, else the package DIR already holds, else DIR's name.
 A package that would not build or could not be imported is refused: main
@@ -38,9 +43,10 @@ A package that would not build or could not be imported is refused: main
 DIR whose name makes no Go identifier or whose import path Go rejects.
 
 An invalid spec is reported one error per line (FILE:LINE:COL: /json/pointer:
-message) and nothing is written. Files are written atomically, and only when
-their content changes. Relative paths are relative to the current directory,
-which is the directory of the file holding the directive under go generate.
+message) and nothing is written. Files are written atomically (temporary
+file, then rename), and only when their content changes. Relative paths are
+relative to the current directory, which is the directory of the file
+holding the directive under go generate.
 
 In a module that uses flaggen, add it as a tool, which pins its version in
 go.mod and keeps its dependencies there:
@@ -49,24 +55,27 @@ go.mod and keeps its dependencies there:
 
 	//go:generate go tool flaggen generate -spec flags.json -out .
 
-(A bare "go run github.com/flaggen/flaggen/cmd/flaggen" directive breaks once
+A bare "go run github.com/flaggen/flaggen/cmd/flaggen" directive breaks once
 "go mod tidy" drops the generator's dependencies from go.sum: the app does
-not import them. Inside the flaggen repository itself go run is the form.)
+not import them. Inside the flaggen repository itself go run is the form:
 
-With -check nothing is written: generate exits 1 and prints a diff when a
-file is missing or differs from what it would write (a CI freshness check).
-Without -now, -check starts failing the day after a flag's expiry date, when
-the regenerated method gains its Deprecated notice: on purpose, so that CI
-asks for the flag's removal (or a new date).`,
-		Setup: setupGenerate,
-	})
+	//go:generate go run github.com/flaggen/flaggen/cmd/flaggen generate -spec flags.json -out .
+
+With -check nothing is written: generate exits 1 and prints a short diff
+when a file is missing or differs from what it would write (a CI freshness
+check), and the command that regenerates it. Without -now, -check starts
+failing the day after a flag's expiry date, when the regenerated method
+gains its Deprecated notice: on purpose, so that CI asks for the flag's
+removal (or a new date) the day it expires. Pin -now where a check must not
+depend on the calendar.`,
+	Setup: setupGenerate,
 }
 
 func setupGenerate(fs *flag.FlagSet) func(*Env, []string) error {
-	specFile := fs.String("spec", "", "the spec `FILE` to read (required)")
+	specFile := fs.String("spec", "", "the spec `FILE` to read (required); the generated code records its base name")
 	out := fs.String("out", "", "the output directory `DIR`, created if missing (required)")
 	pkg := fs.String("pkg", "", "the Go package `NAME` of the generated file (default: the package\nalready in DIR, else DIR's base name lower-cased without characters\nthat cannot appear in a package name)")
-	now := fs.String("now", "", "the `DATE` against which flag expiry is judged, written as in specs\n(2006-01-02, 2006-01-02T15:04:05 in UTC, or RFC 3339): the methods of\nflags expired by then are marked Deprecated (default: now)")
+	now := addNow(fs, "the `DATE` against which flag expiry is judged, written as in specs\n(2006-01-02, 2006-01-02T15:04:05 in UTC, or RFC 3339): the methods of\nflags expired by then are marked Deprecated (default: now)")
 	check := fs.Bool("check", false, "write nothing; exit 1 and print a diff if DIR is not up to date")
 	return func(env *Env, args []string) error {
 		if len(args) > 0 {
@@ -81,13 +90,9 @@ func setupGenerate(fs *flag.FlagSet) func(*Env, []string) error {
 		if *pkg != "" && !gen.ValidPackageName(*pkg) {
 			return Usagef("-pkg: %q is not a valid Go package name", *pkg)
 		}
-		when := time.Now()
-		if *now != "" {
-			t, err := spec.ParseDate(*now)
-			if err != nil {
-				return Usagef("-now: %v", err)
-			}
-			when = t
+		when, _, err := now.at()
+		if err != nil {
+			return err
 		}
 		s, err := load(*specFile)
 		if err != nil {
@@ -106,8 +111,8 @@ func setupGenerate(fs *flag.FlagSet) func(*Env, []string) error {
 			if *pkg != "" {
 				regen = append(regen, "-pkg", *pkg)
 			}
-			if *now != "" {
-				regen = append(regen, "-now", *now)
+			if now.text != "" {
+				regen = append(regen, "-now", now.text)
 			}
 			return checkFiles(env, *out, files, shellJoin(regen))
 		}

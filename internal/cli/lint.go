@@ -5,20 +5,17 @@ import (
 	"flag"
 	"fmt"
 	"os"
-	"time"
 
 	"github.com/flaggen/flaggen/internal/lint"
-	"github.com/flaggen/flaggen/internal/spec"
+	"github.com/flaggen/flaggen/internal/ops"
 	"github.com/flaggen/flaggen/runtime"
-	"github.com/flaggen/flaggen/runtime/redisstore"
 )
 
-func init() {
-	Register(&Command{
-		Name:  "lint",
-		Args:  "-spec FILE [-warn] [-now DATE] [-stale DURATION] [-redis URL [-namespace NS] [-timeout D]] [PACKAGES]",
-		Short: "report expired, unused, finished and misspelled flags",
-		Long: `Lint checks the spec FILE against the Go PACKAGES that use it (default ./...,
+var lintCmd = &Command{
+	Name:  "lint",
+	Args:  "-spec FILE [-warn] [-now DATE] [-stale DURATION] [-redis URL [-namespace NS] [-timeout D]] [PACKAGES]",
+	Short: "report expired, unused, finished and misspelled flags",
+	Long: `Lint checks the spec FILE against the Go PACKAGES that use it (default ./...,
 test files included), type-aware, and prints one finding per line,
 FILE:LINE: message, sorted, like go vet:
 
@@ -53,96 +50,69 @@ flag never changed live has the file's age. Lint never writes to Redis.
 When the apps recorded a different spec in the namespace, a warning says
 so on standard error.
 
-` + redisURLHelp + `
-
 Lint exits 1 when it finds anything (0 with -warn), 2 on a usage error, and
 1 with the error when the spec is invalid, the packages do not load, or
-Redis is unreachable.`,
-		Setup: setupLint,
-	})
+Redis is unreachable ("redis at URL unreachable: …", as the operator
+commands).`,
+	Topics: []*Topic{redisURLTopic},
+	Setup:  setupLint,
 }
 
 func setupLint(fs *flag.FlagSet) func(*Env, []string) error {
-	specFile := fs.String("spec", "", "the spec `FILE` (default $"+envSpec+"; required)")
 	warn := fs.Bool("warn", false, "print the findings but exit 0")
-	now := fs.String("now", "", "the `DATE` (2006-01-02 or RFC 3339) against which expiry and age\nare judged (default: now)")
+	now := addNow(fs, "the `DATE` (2006-01-02 or RFC 3339) against which expiry and age\nare judged (default: now)")
 	stale := fs.Duration("stale", lint.DefaultStale, "how long the spec (and, with -redis, the flag's live state) must be\nunchanged before a flag on for everyone is reported as ready to remove")
-	redisURL := fs.String("redis", "", "judge \"ready to remove\" by the live state in the Redis at `URL`, read-only\n(e.g. localhost:6379, redis://localhost:6379/0, redis+cluster://HOST:PORT or\nredis+sentinel://HOST:PORT?master_name=NAME; default $"+envRedisURL+"; \"\": the spec alone)")
-	namespace := fs.String("namespace", "", "the flaggen namespace `NS` in Redis (default $"+envNamespace+", else \"default\")")
-	timeout := fs.Duration("timeout", 5*time.Second, "give up on Redis after `D`")
+	ro := addRedis(fs, "the spec `FILE` (default $"+envSpec+"; required)", redisReadUsage("judge \"ready to remove\" by"))
 	return func(env *Env, args []string) error {
-		if *specFile == "" {
-			*specFile = os.Getenv(envSpec)
-		}
-		if *specFile == "" {
+		specFile := firstNonEmpty(ro.specFile, os.Getenv(envSpec))
+		if specFile == "" {
 			return Usagef("-spec is required (or $%s)", envSpec)
 		}
 		if *stale <= 0 {
 			return Usagef("-stale must be positive, not %v", *stale)
 		}
-		when := time.Now()
-		if *now != "" {
-			t, err := spec.ParseDate(*now)
-			if err != nil {
-				return Usagef("-now: %v", err)
-			}
-			when = t
+		when, _, err := now.at()
+		if err != nil {
+			return err
 		}
-		redisSet := false
-		fs.Visit(func(f *flag.Flag) { redisSet = redisSet || f.Name == "redis" })
-		if !redisSet {
-			*redisURL = os.Getenv(envRedisURL)
+		url, err := ro.optionalURL()
+		if err != nil {
+			return err
 		}
-		if *redisURL == "" && *namespace != "" {
-			return Usagef("-namespace needs -redis (or $%s)", envRedisURL)
-		}
-		if *redisURL != "" && *timeout <= 0 {
+		if url != "" && ro.timeout <= 0 {
 			return Usagef("-timeout must be positive")
 		}
-		s, err := load(*specFile)
+		s, err := load(specFile)
 		if err != nil {
 			return err
 		}
 		opt := lint.Options{Patterns: args, Now: when, Stale: *stale}
-		if *redisURL != "" {
-			sess, err := openLintLive(env, s, *redisURL, *namespace, *timeout)
-			if err != nil {
-				return err
-			}
-			defer sess.close()
-			opt.Live = &lint.Live{Store: runtime.ReadOnly(sess.store), Timeout: *timeout}
+		if url == "" {
 			diags, err := lint.Run(s, opt)
-			if le := (*lint.LiveError)(nil); errors.As(err, &le) {
-				if sess.store.Health() != nil {
-					return sess.wrapRedis(le.Err) // "redis at URL unreachable: …"
-				}
-				return fmt.Errorf("reading the live state in %s: %v", sess.where, sess.hide(le.Err))
-			}
 			return printLint(env, diags, err, *warn)
 		}
+		// The live state lint reads, opened as the operator commands open
+		// it (an unreachable Redis is "redis at URL unreachable"), with a
+		// warning when the apps recorded a spec other than s.
+		rs, err := runtime.LoadSpec(s.File, s.Source)
+		if err != nil {
+			return err
+		}
+		sess, err := ops.Open(ro.config(env, url, &ops.SpecFile{File: s.File, Origin: "-spec", Spec: rs, Src: s.Source}))
+		if err != nil {
+			return err
+		}
+		defer sess.Close()
+		opt.Live = &lint.Live{Store: runtime.ReadOnly(sess.Store), Timeout: ro.timeout}
 		diags, err := lint.Run(s, opt)
+		if le := (*lint.LiveError)(nil); errors.As(err, &le) {
+			if sess.Store.Health() != nil {
+				return sess.RedisError(le.Err) // "redis at URL unreachable: …"
+			}
+			return fmt.Errorf("reading the live state in %s: %v", sess.Where, sess.Hide(le.Err))
+		}
 		return printLint(env, diags, err, *warn)
 	}
-}
-
-// openLintLive connects to the live state lint reads (as the operator
-// commands do: an unreachable Redis is "redis at URL unreachable") and
-// warns when the apps recorded a spec other than s in the namespace.
-func openLintLive(env *Env, s *spec.Spec, rawURL, namespace string, timeout time.Duration) (*session, error) {
-	ns := firstNonEmpty(namespace, os.Getenv(envNamespace), redisstore.DefaultNamespace)
-	sess, err := connect(env, rawURL, ns, timeout, false)
-	if err != nil {
-		return nil, err
-	}
-	rs, err := runtime.LoadSpec(s.File, s.Source)
-	if err == nil {
-		err = sess.useSpec(env, specArg{file: s.File, origin: "-spec", spec: rs, src: s.Source})
-	}
-	if err != nil {
-		sess.close()
-		return nil, err
-	}
-	return sess, nil
 }
 
 // printLint prints lint's findings and says how the command ends.
@@ -151,7 +121,7 @@ func printLint(env *Env, diags []lint.Diagnostic, err error, warn bool) error {
 		return err
 	}
 	for _, d := range diags {
-		fmt.Fprintln(env.Stdout, shown(d.String())) // messages quote stored text (the last actor)
+		fmt.Fprintln(env.Stdout, ops.Shown(d.String())) // messages quote stored text (the last actor)
 	}
 	if len(diags) > 0 && !warn {
 		return Fail()

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/flaggen/flaggen/internal/lint"
+	"github.com/flaggen/flaggen/internal/ops"
 	"github.com/flaggen/flaggen/internal/redistest"
 )
 
@@ -16,7 +17,7 @@ import (
 // control, or a byte that is not UTF-8 ("" when there is none).
 func terminalSafe(out string) string {
 	for i, r := range out {
-		if (r != '\n' && r != '\t' && controlRune(r)) || r == 0xfffd {
+		if (r != '\n' && r != '\t' && ops.ControlRune(r)) || r == 0xfffd {
 			return strconv.QuoteRune(r) + " at byte " + strconv.Itoa(i)
 		}
 	}

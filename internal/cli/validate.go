@@ -2,27 +2,25 @@ package cli
 
 import "flag"
 
-func init() {
-	Register(&Command{
-		Name:  "validate",
-		Args:  "-spec FILE",
-		Short: "check a spec and report every error",
-		Long: `Validate checks the spec FILE against the schema and the semantic rules
+var validateCmd = &Command{
+	Name:  "validate",
+	Args:  "-spec FILE",
+	Short: "check a spec and report every error",
+	Long: `Validate checks the spec FILE against the schema and the semantic rules
 (undeclared attributes, dependency cycles, variant weights …) and prints
 every error, one per line (FILE:LINE:COL: /json/pointer: message). It prints
 nothing and exits 0 when the spec is valid, and exits 1 otherwise.`,
-		Setup: func(fs *flag.FlagSet) func(*Env, []string) error {
-			specFile := fs.String("spec", "", "the spec `FILE` to check (required)")
-			return func(env *Env, args []string) error {
-				if len(args) > 0 {
-					return Usagef("unexpected argument %q", args[0])
-				}
-				if *specFile == "" {
-					return Usagef("-spec is required")
-				}
-				_, err := load(*specFile)
-				return err
+	Setup: func(fs *flag.FlagSet) func(*Env, []string) error {
+		specFile := fs.String("spec", "", "the spec `FILE` to check (required)")
+		return func(env *Env, args []string) error {
+			if len(args) > 0 {
+				return Usagef("unexpected argument %q", args[0])
 			}
-		},
-	})
+			if *specFile == "" {
+				return Usagef("-spec is required")
+			}
+			_, err := load(*specFile)
+			return err
+		}
+	},
 }

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/flaggen/flaggen/internal/ops"
 	"github.com/flaggen/flaggen/internal/spec"
 	"github.com/flaggen/flaggen/runtime"
 )
@@ -77,14 +78,7 @@ func readLive(s *spec.Spec, l *Live) (*liveView, error) {
 	if err := call(func(ctx context.Context) (err error) { trail, err = l.Store.Audit(ctx, "", 0); return }); err != nil {
 		return nil, err
 	}
-	v.last = map[string]runtime.AuditEntry{}
-	for _, e := range trail { // newest first
-		for name := range e.Flags {
-			if _, seen := v.last[name]; !seen {
-				v.last[name] = e
-			}
-		}
-	}
+	v.last = ops.LastChanges(trail)
 	if len(trail) > 0 {
 		v.oldest = trail[len(trail)-1].Time
 	}

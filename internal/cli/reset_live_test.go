@@ -4,7 +4,6 @@ import (
 	"encoding/json"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/redis/go-redis/v9"
 
@@ -40,13 +39,9 @@ func TestResetLive(t *testing.T) {
 	waitEval(t, app, "dark_mode", true)
 	// The app registers the spec's flags again once it followed the reset
 	// (after deciding not to restore).
-	deadline := time.Now().Add(3 * time.Second)
-	for !strings.Contains(liveMark(t, srv, "shop"), "patches 2") {
-		if time.Now().After(deadline) {
-			t.Fatalf("the spec's flags were not registered again: %s", liveMark(t, srv, "shop"))
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
+	eventually(t, "the app registers the spec's flags again", func() bool {
+		return strings.Contains(liveMark(t, srv, "shop"), "patches 2")
+	})
 	for _, f := range []string{"dark_mode", "pay_later"} {
 		if got, err := redistest.Do(srv.Addr(), "HGET", "flaggen:{shop}:patches", f); err != nil || got != "{}" {
 			t.Errorf("%s after reset-live: %s, want {} (the spec)", f, got)

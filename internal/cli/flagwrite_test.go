@@ -1,13 +1,10 @@
 package cli
 
 import (
-	"context"
 	"encoding/json"
-	"errors"
 	"os"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/redis/go-redis/v9"
 
@@ -202,16 +199,10 @@ func TestOpsSubscribers(t *testing.T) {
 	}
 	startApp(t, rdb, "default", string(src))
 	startApp(t, redis.NewClient(&redis.Options{Addr: srv.Addr()}), "default", string(src))
-	for deadline := time.Now().Add(5 * time.Second); ; {
+	eventually(t, "both apps subscribe", func() bool {
 		n, err := redistest.Do(srv.Addr(), "PUBSUB", "NUMSUB", "flaggen:{default}:changes")
-		if err == nil && strings.HasSuffix(strings.TrimSpace(n), "2") {
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("the apps did not subscribe: %q %v", n, err)
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
+		return err == nil && strings.HasSuffix(strings.TrimSpace(n), "2")
+	})
 	code, _, errs = run(t, "disable", "new_ui", "-reason", "x")
 	if code != 0 || !strings.Contains(errs, "flaggen: applied; 2 app instances are subscribed to namespace default") {
 		t.Errorf("write with two apps: exit %d, stderr %q", code, errs)
@@ -220,27 +211,6 @@ func TestOpsSubscribers(t *testing.T) {
 	_, _, errs = run(t, "disable", "new_ui", "-reason", "x", "-namespace", "other")
 	if !strings.Contains(errs, "warning: no app instance is subscribed to namespace other") {
 		t.Errorf("stderr %q", errs)
-	}
-}
-
-// TestOperatorStorePin: a change prepared over another version than the
-// one the command read is refused at once with errStale.
-func TestOperatorStorePin(t *testing.T) {
-	mem := runtime.NewMemoryStore()
-	ctx := context.Background()
-	op := &operatorStore{Store: mem, pinned: true, pin: 0}
-	if _, err := mem.Apply(ctx, runtime.Change{Actor: "x", Flags: map[string]json.RawMessage{"a": json.RawMessage(`{}`)}}); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := op.Apply(ctx, runtime.Change{IfVersion: 1, Actor: "x", Flags: map[string]json.RawMessage{"a": json.RawMessage(`{"active":true}`)}}); !errors.Is(err, errStale) {
-		t.Errorf("change over version 1 pinned at 0: %v, want errStale", err)
-	}
-	op.pin = 1
-	if v, err := op.Apply(ctx, runtime.Change{IfVersion: 1, Actor: "x", Flags: map[string]json.RawMessage{"a": json.RawMessage(`{"active":true}`)}}); err != nil || v != 2 {
-		t.Errorf("pinned at the version read: %d, %v", v, err)
-	}
-	if _, err := op.Apply(ctx, runtime.Change{IfVersion: 1, Actor: "x", Flags: map[string]json.RawMessage{"a": json.RawMessage(`{}`)}}); !errors.Is(err, errStale) {
-		t.Errorf("store conflict: %v, want errStale", err)
 	}
 }
 

@@ -7,15 +7,15 @@ import (
 	"strings"
 	"text/tabwriter"
 
+	"github.com/flaggen/flaggen/internal/ops"
 	"github.com/flaggen/flaggen/runtime"
 )
 
-func init() {
-	Register(&Command{
-		Name:  "release",
-		Args:  "ls|status NAME|enable NAME|disable NAME [-json] " + writeArgs + "[-reason TEXT] " + opsArgs,
-		Short: "list, inspect and switch the spec's releases (groups of flags)",
-		Long: `Release works on the releases the spec declares (named groups of flags):
+var releaseCmd = &Command{
+	Name:  "release",
+	Args:  "ls|status NAME|enable NAME|disable NAME [-json] " + writeArgs + "[-reason TEXT] " + opsArgs,
+	Short: "list, inspect and switch the spec's releases (groups of flags)",
+	Long: `Release works on the releases the spec declares (named groups of flags):
 
   release ls              each release with how many of its flags are on
   release status NAME     "NAME: 2 of 5 enabled" and each flag's state
@@ -25,11 +25,9 @@ func init() {
 A flag counts as enabled when it is active and not tripped in live state.
 Enable and disable switch every flag of the release in one atomic, audited
 write (default reason "release NAME on|off"), recorded with -actor (default:
-the OS user). -json applies to ls and status.
-
-` + opsEnvHelp,
-		Setup: setupRelease,
-	})
+the OS user). -json applies to ls and status.`,
+	Topics: writeTopics,
+	Setup:  setupRelease,
 }
 
 func setupRelease(fs *flag.FlagSet) func(*Env, []string) error {
@@ -37,7 +35,7 @@ func setupRelease(fs *flag.FlagSet) func(*Env, []string) error {
 	o.addJSON(fs)
 	o.addActor(fs, "say why in `TEXT`, for the audit trail (required by disable)")
 	return func(env *Env, args []string) error {
-		args, err := interspersed(env, "release", fs, args)
+		args, err := interspersed(env, fs, args)
 		if err != nil {
 			return err
 		}
@@ -61,8 +59,10 @@ func setupRelease(fs *flag.FlagSet) func(*Env, []string) error {
 				return err
 			}
 			on := sub == "enable"
-			if !on && strings.TrimSpace(o.reason) == "" {
-				return Usagef("-reason is required: say why, for the audit trail")
+			if !on {
+				if err := o.needReason(); err != nil {
+					return err
+				}
 			}
 			return runReleaseSet(env, o, rest[0], on)
 		}
@@ -71,15 +71,11 @@ func setupRelease(fs *flag.FlagSet) func(*Env, []string) error {
 }
 
 func runReleaseLs(env *Env, o *opsOpts) error {
-	s, err := o.open(env)
+	s, in, err := o.openFlag(env, "", true)
 	if err != nil {
 		return err
 	}
-	defer s.close()
-	in, err := s.inspect()
-	if err != nil {
-		return err
-	}
+	defer s.Close()
 	rs := in.Releases
 	if rs == nil {
 		rs = []runtime.ReleaseInfo{}
@@ -108,25 +104,38 @@ func findRelease(in *runtime.Inspection, name string) *runtime.ReleaseInfo {
 	return nil
 }
 
-func runReleaseStatus(env *Env, o *opsOpts, name string) error {
-	s, err := o.open(env)
+// openRelease is open for a command about one release, which must be in
+// the spec, and inspects the live state.
+func (o *opsOpts) openRelease(env *Env, name string, write bool) (*ops.Session, string, *runtime.Inspection, error) {
+	s, actor, err := o.open(env, write)
 	if err != nil {
-		return err
+		return nil, "", nil, err
 	}
-	defer s.close()
-	if err := s.checkRelease(name); err != nil {
-		return err
-	}
-	in, err := s.inspect()
+	in, err := func() (*runtime.Inspection, error) {
+		if err := ops.CheckRelease(s.Spec, name); err != nil {
+			return nil, err
+		}
+		return s.Inspect()
+	}()
 	if err != nil {
-		return err
+		s.Close()
+		return nil, "", nil, err
 	}
-	return printRelease(env, o, in, name)
+	return s, actor, in, nil
 }
 
-func printRelease(env *Env, o *opsOpts, in *runtime.Inspection, name string) error {
+func runReleaseStatus(env *Env, o *opsOpts, name string) error {
+	s, _, in, err := o.openRelease(env, name, false)
+	if err != nil {
+		return err
+	}
+	defer s.Close()
+	return printRelease(env, o.json, in, name)
+}
+
+func printRelease(env *Env, asJSON bool, in *runtime.Inspection, name string) error {
 	r := findRelease(in, name)
-	if o.json {
+	if asJSON {
 		type flagState struct {
 			Flag        string `json:"flag"`
 			State       string `json:"state"`
@@ -147,7 +156,7 @@ func printRelease(env *Env, o *opsOpts, in *runtime.Inspection, name string) err
 		fi := in.Flag(f)
 		line := "  " + f + ": " + fi.State
 		if fi.StateReason != "" {
-			line += " (" + shown(fi.StateReason) + ")"
+			line += " (" + ops.Shown(fi.StateReason) + ")"
 		}
 		fmt.Fprintln(env.Stdout, line)
 	}
@@ -155,40 +164,33 @@ func printRelease(env *Env, o *opsOpts, in *runtime.Inspection, name string) err
 }
 
 func runReleaseSet(env *Env, o *opsOpts, name string, on bool) error {
-	s, actor, err := o.openWrite(env)
+	s, actor, before, err := o.openRelease(env, name, true)
 	if err != nil {
 		return err
 	}
-	defer s.close()
-	if err := s.checkRelease(name); err != nil {
-		return err
-	}
-	before, err := s.inspect()
-	if err != nil {
-		return err
-	}
+	defer s.Close()
 	if r := findRelease(before, name); !anyRefused(before, r) && (on && r.Enabled == r.Total || !on && allOff(before, r)) {
 		fmt.Fprintf(env.Stdout, "%s: no change (nothing written)\n", name)
-		return printRelease(env, &opsOpts{}, before, name)
+		return printRelease(env, false, before, name)
 	}
-	c, err := s.client(false)
+	c, err := s.Client(false)
 	if err != nil {
 		return err
 	}
 	defer c.Close()
-	ctx, cancel := s.ctx()
+	ctx, cancel := s.Ctx()
 	defer cancel()
 	if err := c.SetRelease(ctx, name, on, actor, o.reason); err != nil {
-		return s.wrapRedis(err)
+		return s.RedisError(err)
 	}
-	in, err := s.inspect()
+	in, err := s.Inspect()
 	if err != nil {
 		return err
 	}
-	if err := printRelease(env, &opsOpts{}, in, name); err != nil {
+	if err := printRelease(env, false, in, name); err != nil {
 		return err
 	}
-	s.reportSubscribers(env)
+	reportSubscribers(env, s)
 	return nil
 }
 
@@ -206,7 +208,7 @@ func anyRefused(in *runtime.Inspection, r *runtime.ReleaseInfo) bool {
 // false) in live state, with a live patch the apps accept.
 func allOff(in *runtime.Inspection, r *runtime.ReleaseInfo) bool {
 	for _, f := range r.Flags {
-		if !effectiveIs(in.Flag(f), "active", json.RawMessage("false")) {
+		if !ops.EffectiveIs(in.Flag(f), "active", json.RawMessage("false")) {
 			return false
 		}
 	}

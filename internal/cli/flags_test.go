@@ -56,15 +56,42 @@ func recordedEnv(t *testing.T, url, ns string) {
 	t.Setenv("USER", "tester")
 }
 
-// waitEval waits until the app evaluates flag to want.
+// waitEval waits until the app evaluates flag to want, woken by the app's
+// own change notifications (Client.OnChange).
 func waitEval(t *testing.T, c *runtime.Client, flag string, want any) {
 	t.Helper()
-	deadline := time.Now().Add(3 * time.Second)
+	changed := make(chan struct{}, 1)
+	stop := c.OnChange(func([]string) {
+		select {
+		case changed <- struct{}{}:
+		default:
+		}
+	})
+	defer stop()
+	timeout := time.After(5 * time.Second)
 	for c.Evaluate(context.Background(), flag, nil) != want {
-		if time.Now().After(deadline) {
+		select {
+		case <-changed:
+		case <-timeout:
 			t.Fatalf("the app does not see %s = %v", flag, want)
 		}
-		time.Sleep(10 * time.Millisecond)
+	}
+}
+
+// eventually waits until cond holds, checking it every few milliseconds:
+// for conditions in Redis that nothing announces (a subscription, a
+// registration by an app).
+func eventually(t *testing.T, what string, cond func() bool) {
+	t.Helper()
+	tick := time.NewTicker(5 * time.Millisecond)
+	defer tick.Stop()
+	timeout := time.After(5 * time.Second)
+	for !cond() {
+		select {
+		case <-tick.C:
+		case <-timeout:
+			t.Fatalf("timed out waiting until %s", what)
+		}
 	}
 }
 

@@ -1,0 +1,23 @@
+package cli
+
+// commands is the table of flaggen's commands, in the order of the manual
+// (cmd/flaggen/doc.go, generated from it): the spec commands, then the
+// operator commands on live state. help is Main's own.
+var commands = []*Command{
+	generateCmd,
+	validateCmd,
+	schemaCmd,
+	lintCmd,
+	evalCmd,
+	lsCmd,
+	getCmd,
+	enableCmd,
+	disableCmd,
+	rolloutCmd,
+	patchCmd,
+	releaseCmd,
+	resetCmd,
+	resetLiveCmd,
+	auditCmd,
+	feedbackCmd,
+}

@@ -1,0 +1,225 @@
+package ops
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"maps"
+	"reflect"
+	"time"
+
+	"github.com/flaggen/flaggen/runtime"
+)
+
+// A Plan computes a flag's next live patch from the live state as read:
+// its stored patch's fields (nil when the flag has no entry) and its
+// effective configuration. change false means there is nothing to write;
+// resetCounters zeroes the flag's shared monitor counters in the same
+// write. A Plan may run several times (see runtime.Client.Update).
+type Plan func(s *Session, stored map[string]json.RawMessage, f *runtime.FlagInfo) (next map[string]json.RawMessage, change, resetCounters bool, err error)
+
+// FlagWrite is one audited change of one flag's live patch.
+type FlagWrite struct {
+	Flag, Actor, Reason string
+	Plan                Plan
+	// Replace lets the plan replace a stored patch that is not a JSON
+	// object (else that is an error saying how to repair it).
+	Replace bool
+}
+
+// WriteFlag checks the flag's name, then computes its next patch with
+// w.Plan over the live state and writes it as one change, on condition
+// that the live state is still the one the plan saw: else the plan runs
+// again over the newer state (runtime.Client.Update). It reports whether
+// it wrote anything.
+func (s *Session) WriteFlag(w FlagWrite) (wrote bool, err error) {
+	if err := CheckFlag(s.Spec, w.Flag); err != nil {
+		return false, err
+	}
+	c, err := s.Client(false)
+	if err != nil {
+		return false, err
+	}
+	defer c.Close()
+	var prepErr error // the plan's own error, shown as it is
+	ctx, cancel := s.Ctx()
+	defer cancel()
+	wrote, err = c.Update(ctx, func(st runtime.State) (e runtime.Edit, err error) {
+		e, prepErr = s.prepare(st, w)
+		return e, prepErr
+	})
+	if err != nil && err == prepErr {
+		return false, err
+	}
+	return wrote, s.RedisError(err)
+}
+
+// prepare computes w's edit over the live state st: the zero Edit when
+// there is nothing to write.
+func (s *Session) prepare(st runtime.State, w FlagWrite) (runtime.Edit, error) {
+	s.State = st
+	in, err := s.Spec.Inspect(st, time.Now())
+	if err != nil {
+		return runtime.Edit{}, err
+	}
+	stored, unreadable := StoredPatch(st, w.Flag)
+	if unreadable != nil && !w.Replace {
+		return runtime.Edit{}, unreadable
+	}
+	next, change, resetCounters, err := w.Plan(s, stored, in.Flag(w.Flag))
+	if err != nil {
+		return runtime.Edit{}, err
+	}
+	if !change && unreadable == nil { // replacing a patch that is not an object is a change
+		return runtime.Edit{}, nil
+	}
+	patch, err := encodePatch(next)
+	if err != nil {
+		return runtime.Edit{}, err
+	}
+	e := runtime.Edit{Actor: w.Actor, Reason: w.Reason, Replace: true,
+		Flags: map[string]json.RawMessage{w.Flag: patch}}
+	if resetCounters {
+		e.ResetCounters = []string{w.Flag} // in the same atomic write
+	}
+	return e, nil
+}
+
+// SetField plans setting one field (enable, disable, rollout): nothing to
+// write when the flag's effective value already is val.
+func SetField(field string, val json.RawMessage) Plan {
+	return func(_ *Session, stored map[string]json.RawMessage, f *runtime.FlagInfo) (map[string]json.RawMessage, bool, bool, error) {
+		next := maps.Clone(stored)
+		if next == nil {
+			next = map[string]json.RawMessage{}
+		}
+		next[field] = val
+		return next, !EffectiveIs(f, field, val) && !samePatch(stored, next), false, nil
+	}
+}
+
+// MergePatch plans merging obj into the stored patch (or, with replace,
+// replacing it).
+func MergePatch(obj map[string]json.RawMessage, replace bool) Plan {
+	return func(_ *Session, stored map[string]json.RawMessage, _ *runtime.FlagInfo) (map[string]json.RawMessage, bool, bool, error) {
+		next := maps.Clone(obj)
+		if !replace {
+			next = maps.Clone(stored)
+			if next == nil {
+				next = map[string]json.RawMessage{}
+			}
+			maps.Copy(next, obj)
+		}
+		return next, !samePatch(stored, next), false, nil
+	}
+}
+
+// Revert plans deleting fields from the stored patch (back to the spec).
+func Revert(fields []string) Plan {
+	return func(_ *Session, stored map[string]json.RawMessage, _ *runtime.FlagInfo) (map[string]json.RawMessage, bool, bool, error) {
+		next := maps.Clone(stored)
+		for _, f := range fields {
+			delete(next, f)
+		}
+		return next, stored != nil && len(next) != len(stored), false, nil
+	}
+}
+
+// Reset plans removing "tripped" from flag's patch and zeroing its
+// counters in the same write: nothing to write when the flag is not
+// tripped and has no counters.
+func Reset(flag string) Plan {
+	return func(s *Session, stored map[string]json.RawMessage, _ *runtime.FlagInfo) (map[string]json.RawMessage, bool, bool, error) {
+		ctx, cancel := s.Ctx()
+		defer cancel()
+		counters, err := s.Store.Counters(ctx, flag)
+		if err != nil {
+			return nil, false, false, s.RedisError(err)
+		}
+		counted := false
+		for _, n := range counters {
+			counted = counted || n != 0
+		}
+		tripped := stored["tripped"] != nil && !IsNull(stored["tripped"])
+		next := maps.Clone(stored)
+		delete(next, "tripped")
+		return next, tripped || counted, tripped || counted, nil
+	}
+}
+
+// EffectiveIs reports whether the flag's effective field already has the
+// value val (as JSON), with a live patch the apps accept.
+func EffectiveIs(f *runtime.FlagInfo, field string, val json.RawMessage) bool {
+	if f == nil || f.Problem != "" {
+		return false
+	}
+	for _, fi := range f.Fields {
+		if fi.Field == field {
+			return JSONEqual(fi.Value, val)
+		}
+	}
+	return false
+}
+
+// samePatch reports whether two patches have the same fields and values
+// (nil: no entry, the same as {}).
+func samePatch(a, b map[string]json.RawMessage) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for k, v := range a {
+		w, ok := b[k]
+		if !ok || !JSONEqual(v, w) {
+			return false
+		}
+	}
+	return true
+}
+
+// JSONEqual reports whether a and b are the same JSON value (byte
+// equality when either does not parse).
+func JSONEqual(a, b json.RawMessage) bool {
+	var x, y any
+	if json.Unmarshal(a, &x) != nil || json.Unmarshal(b, &y) != nil {
+		return bytes.Equal(a, b)
+	}
+	return reflect.DeepEqual(x, y)
+}
+
+// IsNull reports whether raw is the JSON null.
+func IsNull(raw json.RawMessage) bool { return string(bytes.TrimSpace(raw)) == "null" }
+
+// StoredPatch decodes a flag's stored live patch (nil: no entry). A stored
+// patch that is not a JSON object is an error saying how to replace it.
+func StoredPatch(st runtime.State, flag string) (map[string]json.RawMessage, error) {
+	raw, ok := st.Flags[flag]
+	if !ok || raw == nil || IsNull(raw) {
+		return nil, nil
+	}
+	var m map[string]json.RawMessage
+	if err := json.Unmarshal(raw, &m); err != nil || m == nil {
+		return nil, fmt.Errorf("the stored live patch of %s is not a JSON object (%s): replace it, e.g. flaggen patch -replace %s '{}'", flag, Shown(string(raw)), flag)
+	}
+	return m, nil
+}
+
+// encodePatch writes a patch as compact JSON, keys sorted, HTML unescaped.
+func encodePatch(m map[string]json.RawMessage) (json.RawMessage, error) {
+	if m == nil {
+		m = map[string]json.RawMessage{}
+	}
+	b, err := MarshalCompact(m)
+	return json.RawMessage(b), err
+}
+
+// MarshalCompact encodes v as one line of JSON without escaping HTML
+// characters (<, >, &), which operators read as they are.
+func MarshalCompact(v any) ([]byte, error) {
+	var b bytes.Buffer
+	enc := json.NewEncoder(&b)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(v); err != nil {
+		return nil, err
+	}
+	return bytes.TrimRight(b.Bytes(), "\n"), nil
+}
