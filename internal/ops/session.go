@@ -144,6 +144,9 @@ func Open(cfg Config) (*Session, error) {
 		s.Close()
 		return nil, err
 	}
+	// Every patch the session writes, through a Client or not, is checked
+	// against the session's spec.
+	s.Store.UseSpec(s.Spec)
 	return s, nil
 }
 
