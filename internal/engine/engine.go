@@ -801,11 +801,7 @@ func (s *Snapshot) String(i int, a []Value) string {
 	if f.isConst {
 		return f.cs
 	}
-	v := s.decide(i, a)
-	if v.variant >= 0 {
-		return f.variants[v.variant].val.s
-	}
-	return f.def.s
+	return s.chosen(f, i, a).s
 }
 
 // ConstInt is ConstBool for int flags.
@@ -820,11 +816,7 @@ func (s *Snapshot) Int(i int, a []Value) int64 {
 	if f.isConst {
 		return f.ci
 	}
-	v := s.decide(i, a)
-	if v.variant >= 0 {
-		return int64(f.variants[v.variant].val.n)
-	}
-	return int64(f.def.n)
+	return int64(s.chosen(f, i, a).n)
 }
 
 // ConstFloat is ConstBool for float flags.
@@ -839,11 +831,16 @@ func (s *Snapshot) Float(i int, a []Value) float64 {
 	if f.isConst {
 		return f.cf
 	}
-	v := s.decide(i, a)
-	if v.variant >= 0 {
-		return f.variants[v.variant].val.floatVal()
+	return s.chosen(f, i, a).floatVal()
+}
+
+// chosen runs the cascade for variant flag f (flag i) over a and returns
+// the value of the variant chosen, or the default.
+func (s *Snapshot) chosen(f *cflag, i int, a []Value) *Value {
+	if v := s.decide(i, a); v.variant >= 0 {
+		return &f.variants[v.variant].val
 	}
-	return f.def.floatVal()
+	return &f.def
 }
 
 // Explain evaluates flag i like Bool, String, Int or Float and says which
