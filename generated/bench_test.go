@@ -9,7 +9,6 @@ import (
 
 	"github.com/flaggen/flaggen/generated/demo"
 	"github.com/flaggen/flaggen/generated/seed"
-	"github.com/flaggen/flaggen/runtime"
 )
 
 // The evaluation benchmarks (issue "Runtime"): they live in one package so
@@ -160,5 +159,5 @@ func TestAccessorsDoNotAllocate(t *testing.T) {
 			t.Errorf("%s: %v allocs per evaluation, want 0", name, n)
 		}
 	}
-	_ = runtime.GenVersion
+
 }

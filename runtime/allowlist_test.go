@@ -81,7 +81,7 @@ func BenchmarkAllowListHeap(b *testing.B) {
 		}
 		b.StopTimer()
 		perEntry = float64(int64(heapInUse())-int64(base)) / n
-		if !c.Bool(ctx, 0, key) {
+		if !c.evalBool(0, key) {
 			b.Fatal("a listed user is off")
 		}
 		c.Close()
@@ -107,14 +107,14 @@ func TestLargePatchRevertFreesMemory(t *testing.T) {
 	if err := c.Set(ctx, "big", patch, "ops", "wide beta"); err != nil {
 		t.Fatal(err)
 	}
-	if !c.Bool(ctx, 0, key) {
+	if !c.evalBool(0, key) {
 		t.Fatal("a listed user is off")
 	}
 	applied := int64(heapInUse()) - int64(base)
 	if err := c.Change(ctx, Edit{Actor: "ops", Replace: true, Flags: map[string]json.RawMessage{"big": json.RawMessage(`{}`)}}); err != nil {
 		t.Fatal(err)
 	}
-	if c.Bool(ctx, 0, key) {
+	if c.evalBool(0, key) {
 		t.Fatal("the user is still listed after the revert")
 	}
 	held := int64(heapInUse()) - int64(base)
@@ -152,8 +152,8 @@ func TestPatchOverLimitRefused(t *testing.T) {
 	if _, err := store.Apply(ctx, Change{Actor: "hand", Flags: map[string]json.RawMessage{"big": over, "other": json.RawMessage(`{"active": false}`)}}); err != nil {
 		t.Fatal(err)
 	}
-	waitFor(t, func() bool { return !c.Bool(ctx, 1, nil) })
-	if c.Bool(ctx, 0, []Value{Int(42)}) || !c.Bool(ctx, 0, []Value{Int(10_000_000)}) {
+	waitFor(t, func() bool { return !c.evalBool(1, nil) })
+	if c.evalBool(0, []Value{Int(42)}) || !c.evalBool(0, []Value{Int(10_000_000)}) {
 		t.Fatal("the flag with a stored patch over the limit is not served as the spec defines it")
 	}
 	if err := c.Health(); err == nil || !strings.Contains(err.Error(), "big: patch:1:11: /users: 100001 entries") {

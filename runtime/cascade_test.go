@@ -7,6 +7,8 @@ import (
 	"os/exec"
 	"testing"
 	"time"
+
+	"github.com/flaggen/flaggen/internal/engine"
 )
 
 type seedTable struct {
@@ -48,15 +50,15 @@ func TestCascadeMatchesSeed(t *testing.T) {
 				want := tab.Want[ci][k] == '1'
 				k++
 				a := attrs(ctx)
-				for _, s := range []*snapshot{folded, clocked} {
-					got := s.decide(fi, a)
-					if got.on != want {
+				for _, s := range []*engine.Snapshot{folded, clocked} {
+					got := s.Bool(fi, a)
+					if got != want {
 						cj, _ := json.Marshal(cfg)
 						t.Errorf("config %d %s, env %s, context %d %v: got %v (%s), seed says %v",
-							ci, cj, env, xi, ctx, got.on, s.explain(fi, a, got).Reason, want)
+							ci, cj, env, xi, ctx, got, s.Explain(fi, a).Reason, want)
 					}
-					if c := s.flags[fi]; c.isConst && c.cb != got.on {
-						t.Errorf("config %d: constant %v disagrees with the cascade", ci, c.cb)
+					if cb, ok := s.ConstBool(fi); ok && cb != got {
+						t.Errorf("config %d: constant %v disagrees with the cascade", ci, cb)
 					}
 					checked++
 				}

@@ -7,30 +7,14 @@ import (
 	"fmt"
 	"log/slog"
 	"maps"
+	goruntime "runtime"
 	"slices"
 	"sync"
 	"sync/atomic"
 	"time"
 
+	"github.com/flaggen/flaggen/internal/engine"
 	"github.com/flaggen/flaggen/internal/spec"
-)
-
-// Version pinning between generated code and this runtime (protobuf-go
-// style). Generated code contains
-//
-//	const _ = runtime.EnforceVersion(runtime.GenVersion - 2)   // runtime too old
-//	const _ = runtime.EnforceVersion(2 - runtime.MinGenVersion) // runtime too new
-//
-// so that a mismatch fails the build with a constant-overflow error on
-// these lines. Version 2: accessors take a *Context and read the states of
-// BindBoolStates.
-type EnforceVersion uint
-
-const (
-	// GenVersion is the generated-code version this runtime supports up to.
-	GenVersion = 2
-	// MinGenVersion is the oldest generated-code version this runtime supports.
-	MinGenVersion = 2
 )
 
 // DefaultEnvironment is the environment of a Client without WithEnvironment.
@@ -89,15 +73,15 @@ func WithFlushInterval(d time.Duration) Option { return func(o *options) { o.flu
 
 // Client evaluates flags of one spec from an atomically swapped snapshot of
 // the spec, live state from the Store, and test pins. It is safe for
-// concurrent use. The typed evaluations (Bool, String, Int, Float and the
-// Const forms, which generated accessors call) never block, lock, do I/O or
-// allocate; the by-name and explaining forms (Evaluate, ExplainName,
-// EvaluateAll, Explain) allocate their results and never do I/O either.
+// concurrent use. The typed evaluations of generated accessors (through
+// runtime/flagimpl) never block, lock, do I/O or allocate; the by-name and
+// explaining forms (Evaluate, ExplainName, EvaluateAll) allocate their
+// results and never do I/O either.
 type Client struct {
 	spec *Spec
 	opts options
 	log  *slog.Logger
-	snap atomic.Pointer[snapshot]
+	snap atomic.Pointer[engine.Snapshot]
 
 	// reloadMu orders reloads: each Loads and applies under it, so a state
 	// loaded earlier never replaces one loaded later.
@@ -116,7 +100,7 @@ type Client struct {
 	pins      map[int]*pin
 	timer     *time.Timer
 
-	boolStates [][]uint32 // bound by BindBoolStates
+	boolStates [][]uint32 // bound by bindBoolStates (runtime/flagimpl)
 	closed     bool
 
 	listeners map[*changeListener]bool // OnChange registrations (notify.go)
@@ -436,7 +420,15 @@ func (c *Client) reloadChanges(ctx context.Context) error {
 // rebuildLocked builds and publishes a snapshot from the current inputs
 // and schedules a rebuild at the next future activation date.
 func (c *Client) rebuildLocked() error {
-	s, err := build(buildInput{spec: c.spec, live: c.live, version: c.version, env: c.opts.env, clock: c.opts.clock, now: time.Now(), pins: c.pins, prev: c.snap.Load()})
+	var pins map[int]*engine.Pin
+	if len(c.pins) > 0 {
+		pins = make(map[int]*engine.Pin, len(c.pins))
+		for i, p := range c.pins {
+			pins[i] = &p.Pin
+		}
+	}
+	s, err := engine.Build(engine.Input{Base: c.spec.m, ByName: c.spec.byName, Live: c.live, Version: c.version, Env: c.opts.env,
+		Clock: c.opts.clock, Now: time.Now(), Pins: pins, Prev: c.snap.Load(), Parallel: parallel, Workers: goruntime.GOMAXPROCS(0)})
 	if err != nil {
 		return err
 	}
@@ -446,8 +438,8 @@ func (c *Client) rebuildLocked() error {
 		c.timer.Stop()
 		c.timer = nil
 	}
-	if !s.next.IsZero() && !c.closed {
-		c.timer = time.AfterFunc(time.Until(s.next)+time.Millisecond, func() {
+	if next := s.Next(); !next.IsZero() && !c.closed {
+		c.timer = time.AfterFunc(time.Until(next)+time.Millisecond, func() {
 			c.mu.Lock()
 			defer c.mu.Unlock()
 			if !c.closed {
@@ -460,42 +452,41 @@ func (c *Client) rebuildLocked() error {
 	return nil
 }
 
-// The states BindBoolStates publishes per flag. StateDynamic is zero, so
-// that an entry not (yet) bound sends its reader to full evaluation.
-const (
-	StateDynamic = 0 // a flag whose value may depend on the context, or not a bool flag
-	StateOff     = 1 // a bool flag that is off whatever the context
-	StateOn      = 2 // a bool flag that is on whatever the context
-)
+// parallel runs work(0) … work(n-1) on goroutines of their own and waits
+// for them: engine.Build compiles a big spec's flags with it.
+func parallel(n int, work func(w int)) {
+	var wg sync.WaitGroup
+	for w := range n {
+		wg.Go(func() { work(w) })
+	}
+	wg.Wait()
+}
 
-// BindBoolStates keeps dst[i], for every flag index i < len(dst), equal to
-// flag i's constant state: StateOff or StateOn while bool flag i cannot
-// depend on the context (as ConstBool reports), else StateDynamic. It sets
-// dst now and stores each changed entry with sync/atomic whenever the
-// snapshot changes, in the same critical section as the swap (so before
-// ToggleAs, a reload, or a Change whose reload succeeded returns); readers
-// must use atomic.LoadUint32. Generated packages embed dst in their Flags
-// (which must therefore not be copied), so that a bool accessor is one
-// inlined load while its flag is constant.
-func (c *Client) BindBoolStates(dst []uint32) {
+// bindBoolStates keeps dst[i], for every flag index i < len(dst), equal to
+// flag i's constant state (engine.Snapshot.BoolState). It sets dst now and
+// stores each changed entry with sync/atomic whenever the snapshot
+// changes, in the same critical section as the swap (so before ToggleAs, a
+// reload, or a Change whose reload succeeded returns); readers must use
+// atomic.LoadUint32. Generated packages reach it through runtime/flagimpl.
+func (c *Client) bindBoolStates(dst []uint32) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	c.boolStates = append(c.boolStates, dst)
-	c.storeBoolStates(c.snap.Load(), dst)
+	storeBoolStates(c.snap.Load(), dst)
 }
 
-// publishBoolStatesLocked updates every slice bound by BindBoolStates to s.
-func (c *Client) publishBoolStatesLocked(s *snapshot) {
+// publishBoolStatesLocked updates every slice bound by bindBoolStates to s.
+func (c *Client) publishBoolStatesLocked(s *engine.Snapshot) {
 	for _, dst := range c.boolStates {
-		c.storeBoolStates(s, dst)
+		storeBoolStates(s, dst)
 	}
 }
 
-func (c *Client) storeBoolStates(s *snapshot, dst []uint32) {
+func storeBoolStates(s *engine.Snapshot, dst []uint32) {
 	for i := range dst {
-		st := uint32(StateDynamic)
-		if i < len(s.flags) {
-			st = s.flags[i].boolState()
+		st := uint32(engine.StateDynamic)
+		if i < s.Len() {
+			st = s.BoolState(i)
 		}
 		if atomic.LoadUint32(&dst[i]) != st {
 			atomic.StoreUint32(&dst[i], st)
@@ -503,86 +494,29 @@ func (c *Client) storeBoolStates(s *snapshot, dst []uint32) {
 	}
 }
 
-// ConstBool returns bool flag i's value when it cannot depend on the
-// context right now (inactive, not yet activated, environment excluded,
-// tripped, pinned, or untargeted); BindBoolStates publishes the same.
-func (c *Client) ConstBool(i int) (v, ok bool) {
-	f := c.snap.Load().flags[i]
-	return f.cb, f.isConst
+// Explanation says what a flag evaluated to and which cascade step decided.
+type Explanation struct {
+	// Flag is the flag's name.
+	Flag string `json:"flag"`
+	// Value is the result: bool, string, int64 or float64.
+	Value any `json:"value"`
+	// Step names the deciding step by its spec field: "pinned", "active",
+	// "activation_date", "environments", "tripped", "depends_on",
+	// "empty_context", "users", "regions"/"account_types"/"beta_program"/
+	// "rules[i]", "rollout", "targeting", "variants", "default", "unknown".
+	Step string `json:"step"`
+	// Reason says why, with the step's data, e.g. "rollout: bucket 93 ≥ 90".
+	Reason string `json:"reason"`
 }
 
-// Bool evaluates bool flag i over attribute values a (in Spec.Attributes
-// order; zero Values are absent attributes). Evaluation does no I/O and
-// never blocks: ctx is not used (generated bool accessors pass
-// context.Background() rather than spend a call argument on it).
-func (c *Client) Bool(ctx context.Context, i int, a []Value) bool {
-	return c.snap.Load().decide(i, a).on // small enough to inline: one call less
+// String formats the explanation on one line.
+func (e Explanation) String() string {
+	return fmt.Sprintf("%s = %v (%s)", e.Flag, e.Value, e.Reason)
 }
 
-// ConstString is ConstBool for string and enum flags.
-func (c *Client) ConstString(i int) (string, bool) {
-	f := c.snap.Load().flags[i]
-	return f.cs, f.isConst
-}
-
-// String evaluates string or enum flag i.
-func (c *Client) String(ctx context.Context, i int, a []Value) string {
-	s := c.snap.Load()
-	f := s.flags[i]
-	if f.isConst {
-		return f.cs
-	}
-	v := s.decide(i, a)
-	if v.variant >= 0 {
-		return f.variants[v.variant].val.s
-	}
-	return f.def.s
-}
-
-// ConstInt is ConstBool for int flags.
-func (c *Client) ConstInt(i int) (int64, bool) {
-	f := c.snap.Load().flags[i]
-	return f.ci, f.isConst
-}
-
-// Int evaluates int flag i.
-func (c *Client) Int(ctx context.Context, i int, a []Value) int64 {
-	s := c.snap.Load()
-	f := s.flags[i]
-	if f.isConst {
-		return f.ci
-	}
-	v := s.decide(i, a)
-	if v.variant >= 0 {
-		return int64(f.variants[v.variant].val.n)
-	}
-	return int64(f.def.n)
-}
-
-// ConstFloat is ConstBool for float flags.
-func (c *Client) ConstFloat(i int) (float64, bool) {
-	f := c.snap.Load().flags[i]
-	return f.cf, f.isConst
-}
-
-// Float evaluates float flag i.
-func (c *Client) Float(ctx context.Context, i int, a []Value) float64 {
-	s := c.snap.Load()
-	f := s.flags[i]
-	if f.isConst {
-		return f.cf
-	}
-	v := s.decide(i, a)
-	if v.variant >= 0 {
-		return f.variants[v.variant].val.floatVal()
-	}
-	return f.def.floatVal()
-}
-
-// Explain evaluates flag i like its accessor and says which step decided.
-func (c *Client) Explain(ctx context.Context, i int, a []Value) Explanation {
-	s := c.snap.Load()
-	return s.explain(i, a, s.decide(i, a))
+// explain evaluates flag i like its accessor and says which step decided.
+func (c *Client) explain(i int, a []Value) Explanation {
+	return Explanation(c.snap.Load().Explain(i, a))
 }
 
 // Evaluate evaluates a flag by name (for the CLI and admin tools) and
@@ -601,15 +535,15 @@ func (c *Client) ExplainName(ctx context.Context, name string, a []Value) Explan
 		c.unknownFlag(name)
 		return Explanation{Flag: name, Value: false, Step: "unknown", Reason: fmt.Sprintf("flag %q is not in the spec: off", name)}
 	}
-	return c.Explain(ctx, i, a)
+	return c.explain(i, a)
 }
 
 // EvaluateAll explains every flag of the spec, in index order.
 func (c *Client) EvaluateAll(ctx context.Context, a []Value) []Explanation {
 	s := c.snap.Load()
-	out := make([]Explanation, len(s.flags))
-	for i := range s.flags {
-		out[i] = s.explain(i, a, s.decide(i, a))
+	out := make([]Explanation, s.Len())
+	for i := range out {
+		out[i] = Explanation(s.Explain(i, a))
 	}
 	return out
 }
@@ -674,9 +608,4 @@ func (c *Client) registerUnknown() {
 			c.registerUnknown()
 		}
 	}()
-}
-
-func (v Value) floatVal() float64 {
-	f, _ := v.num()
-	return f
 }

@@ -31,7 +31,7 @@ func (s *blockingRegister) Register(ctx context.Context, flags map[string]json.R
 // registration of an unknown name) are over when Close returns.
 func TestCloseWaitsForBackgroundWork(t *testing.T) {
 	store := &blockingRegister{Store: NewMemoryStore(), entered: make(chan struct{})}
-	c, err := NewClient(MustLoadSpec("flags.json", []byte(`{"flags": {"a": {"active": true}}}`)),
+	c, err := NewClient(mustLoadSpec("flags.json", []byte(`{"flags": {"a": {"active": true}}}`)),
 		WithStore(store), WithLogger(quietLogger))
 	if err != nil {
 		t.Fatal(err)

@@ -1,6 +1,18 @@
 // Package runtime evaluates generated feature flags from an immutable, atomically swapped snapshot
 // kept in step with live state in a Store, and provides monitors and test overrides.
 //
+// # Layout
+//
+// A Client holds the inputs of a snapshot (the spec, the live state loaded
+// from its Store, test pins), its goroutines (following the store, flushing
+// monitor reports, rebuilding at activation dates) and the atomic pointer
+// to the current snapshot. The snapshot itself, and evaluation on it (the
+// cascade, targeting rules, rollout bucketing, explanations), is
+// internal/engine's, which does no I/O and starts no goroutine. Generated
+// packages reach a Client's evaluation through runtime/flagimpl, which is
+// for generated code only; apps use this package and the generated
+// accessors.
+//
 // # Refused live patches
 //
 // A flag's live patch that the spec refuses affects that flag alone. A

@@ -25,7 +25,7 @@ func TestFileStoreHotReload(t *testing.T) {
 	ctx := context.Background()
 	newUI := s.byName["new_ui"]
 	us := []Value{Int(123), String("US"), String("premium"), Bool(true)}
-	if !c.Bool(ctx, newUI, us) {
+	if !c.evalBool(newUI, us) {
 		t.Fatal("new_ui off at start")
 	}
 	// The client registered the spec's flags in the file.
@@ -40,7 +40,7 @@ func TestFileStoreHotReload(t *testing.T) {
 	edited, _ := json.Marshal(doc)
 	start := time.Now()
 	os.WriteFile(path, edited, 0o644)
-	waitFor(t, func() bool { return !c.Bool(ctx, newUI, us) })
+	waitFor(t, func() bool { return !c.evalBool(newUI, us) })
 	// The design bound is 1 s (the file is polled every 250 ms); the slack
 	// absorbs a loaded CI machine under the race detector.
 	if d := time.Since(start); d > 2*time.Second {
@@ -61,7 +61,7 @@ func TestFileStoreHotReload(t *testing.T) {
 	}
 	os.WriteFile(path, []byte(`{"version": 99, "flags": {"new_ui": 3}}`), 0o644)
 	waitFor(t, func() bool { return strings.Count(logs.String(), "live-state file unusable") == 2 })
-	if c.Bool(ctx, newUI, us) {
+	if c.evalBool(newUI, us) {
 		t.Error("broken file changed the state")
 	}
 	if err := c.Set(ctx, "new_ui", json.RawMessage(`{"active":true}`), "ops", ""); err == nil {
@@ -72,7 +72,7 @@ func TestFileStoreHotReload(t *testing.T) {
 	if err := c.Set(ctx, "new_ui", json.RawMessage(`{"active":true}`), "ops", "back"); err != nil {
 		t.Fatal(err)
 	}
-	if !c.Bool(ctx, newUI, us) {
+	if !c.evalBool(newUI, us) {
 		t.Error("new_ui off after re-enabling")
 	}
 	store.AppendFeedback(ctx, "new_ui", Feedback{Text: "nice"})

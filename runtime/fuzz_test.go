@@ -7,34 +7,6 @@ import (
 	"time"
 )
 
-// FuzzRules compiles arbitrary rules and evaluates them over arbitrary
-// attribute values: errors are fine, panics are not.
-func FuzzRules(f *testing.F) {
-	f.Add("in", `["a","b"]`, "a", int64(0), 0.0, uint8(0))
-	f.Add("semver_gt", `["2.3.0"]`, "2.10.0-rc.1+b", int64(0), 0.0, uint8(0))
-	f.Add("matches", `["^a+$"]`, "aaa", int64(0), 0.0, uint8(0))
-	f.Add("before", `["2024-01-01"]`, "2023-01-01T00:00:00+02:00", int64(5), 0.0, uint8(1))
-	f.Add("gte", `[50]`, "", int64(5), 51.5, uint8(2))
-	f.Fuzz(func(t *testing.T, op, values, s string, i int64, fl float64, kind uint8) {
-		var vals []any
-		if json.Unmarshal([]byte(values), &vals) != nil {
-			return
-		}
-		for k, v := range vals {
-			if n, ok := v.(float64); ok && n == float64(int64(n)) {
-				vals[k] = int64(n)
-			}
-		}
-		r, err := compileRule(int(kind%5)-1, "attr", "rules[0]", op, vals)
-		if err != nil {
-			return
-		}
-		a := []Value{String(s), Int(i), Float(fl), Bool(i%2 == 0)}
-		r.match(a)
-		r.describe()
-	})
-}
-
 // FuzzLivePatch sends arbitrary patches through the live-change path: they
 // are applied or refused, never panic, and a refused one leaves the
 // snapshot as it was.

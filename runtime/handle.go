@@ -3,7 +3,6 @@ package runtime
 import (
 	"fmt"
 	"reflect"
-	"strings"
 
 	"github.com/flaggen/flaggen/internal/spec"
 )
@@ -14,8 +13,8 @@ type FlagValue interface {
 	~bool | ~string | ~int64 | ~float64
 }
 
-// Flag is a typed handle of one flag of a Spec, made by generated code, for
-// ToggleAs, Explain and monitors. Its zero value is not usable.
+// Flag is a typed handle of one flag of a Spec, declared by generated code,
+// for ToggleAs, Explain and monitors. Its zero value is not usable.
 type Flag[T FlagValue] struct {
 	s     *Spec
 	index int
@@ -29,18 +28,24 @@ type Handle interface {
 	handleSpec() *Spec
 }
 
-// NewFlag returns the handle of flag index of s. It panics when the flag at
-// index is not named name or its type does not match T: generated code
-// never does that.
-func NewFlag[T FlagValue](s *Spec, index int, name string) Flag[T] {
+// newFlag returns the handle of flag index of s. It panics when the flag at
+// index is not named name or its type does not match T: generated code,
+// which makes handles through runtime/flagimpl.NewFlag, never does that.
+func newFlag[T FlagValue](s *Spec, index int, name string) Flag[T] {
+	var f Flag[T]
+	f.init(s, index, name)
+	return f
+}
+
+// init sets f to the handle of flag index of s, as newFlag describes.
+func (f *Flag[T]) init(s *Spec, index int, name string) {
 	if index < 0 || index >= len(s.m.Flags) || s.m.Flags[index].Name != name {
-		panic(fmt.Sprintf("runtime.NewFlag: flag %d of the spec is not %q (regenerate the code)", index, name))
+		panic(fmt.Sprintf("flagimpl.NewFlag: flag %d of the spec is not %q (regenerate the code)", index, name))
 	}
-	f := s.m.Flags[index]
-	if err := checkKind(f, reflect.TypeFor[T]().Kind()); err != nil {
-		panic("runtime.NewFlag: " + err.Error())
+	if err := checkKind(s.m.Flags[index], reflect.TypeFor[T]().Kind()); err != nil {
+		panic("flagimpl.NewFlag: " + err.Error())
 	}
-	return Flag[T]{s: s, index: index, name: name}
+	*f = Flag[T]{s: s, index: index, name: name}
 }
 
 // checkKind reports whether Go values of kind k can hold flag f's values.
@@ -66,35 +71,3 @@ func (f Flag[T]) handleSpec() *Spec { return f.s }
 
 // String returns the flag's name.
 func (f Flag[T]) String() string { return f.name }
-
-// MissingImpls checks a strategy factory's implementations at construction
-// time: it returns an error naming every implementation that is missing (a
-// nil interface, pointer, func, map, chan or slice), or nil.
-func MissingImpls(strategy string, names []string, impls []any) error {
-	var missing []string
-	for i, x := range impls {
-		name := fmt.Sprint(i)
-		if i < len(names) {
-			name = names[i]
-		}
-		if isNil(x) {
-			missing = append(missing, name)
-		}
-	}
-	if len(missing) == 0 {
-		return nil
-	}
-	return fmt.Errorf("%s: missing implementation(s): %s (set every field of %sImpls)", strategy, strings.Join(missing, ", "), strategy)
-}
-
-func isNil(x any) bool {
-	if x == nil {
-		return true
-	}
-	v := reflect.ValueOf(x)
-	switch v.Kind() {
-	case reflect.Pointer, reflect.Interface, reflect.Func, reflect.Map, reflect.Chan, reflect.Slice:
-		return v.IsNil()
-	}
-	return false
-}

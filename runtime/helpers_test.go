@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/flaggen/flaggen/internal/engine"
 	"github.com/flaggen/flaggen/internal/spec"
 )
 
@@ -150,9 +151,9 @@ func attrs(ctx map[string]any) []Value {
 var quietLogger = slog.New(slog.DiscardHandler)
 
 // mustBuild builds a snapshot for tests.
-func mustBuild(t testing.TB, m *spec.Spec, env string, now time.Time, clock func() time.Time) *snapshot {
+func mustBuild(t testing.TB, m *spec.Spec, env string, now time.Time, clock func() time.Time) *engine.Snapshot {
 	t.Helper()
-	s, err := build(buildInput{spec: newSpec(m), live: m, env: env, now: now, clock: clock})
+	s, err := engine.Build(engine.Input{Base: m, ByName: newSpec(m).byName, Live: m, Env: env, Now: now, Clock: clock})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -169,4 +170,37 @@ func newTestClient(t testing.TB, m *spec.Spec, opts ...Option) *Client {
 	}
 	t.Cleanup(func() { c.Close() })
 	return c
+}
+
+// Shorthands for the attribute values and evaluations generated code
+// reaches through runtime/flagimpl.
+var (
+	String  = engine.String
+	Int     = engine.Int
+	Float   = engine.Float
+	Bool    = engine.Bool
+	valueOf = engine.ValueOf
+)
+
+func (c *Client) evalBool(i int, a []Value) bool     { return c.snap.Load().Bool(i, a) }
+func (c *Client) evalString(i int, a []Value) string { return c.snap.Load().String(i, a) }
+func (c *Client) evalInt(i int, a []Value) int64     { return c.snap.Load().Int(i, a) }
+func (c *Client) evalFloat(i int, a []Value) float64 { return c.snap.Load().Float(i, a) }
+func (c *Client) constBool(i int) (bool, bool)       { return c.snap.Load().ConstBool(i) }
+func (c *Client) constString(i int) (string, bool)   { return c.snap.Load().ConstString(i) }
+func (c *Client) constInt(i int) (int64, bool)       { return c.snap.Load().ConstInt(i) }
+
+// bucketInt is the rollout bucket of integer key id with salt.
+func bucketInt(id int64, salt string) int {
+	b, _ := engine.Bucket(Int(id), salt)
+	return b
+}
+
+// mustLoadSpec is LoadSpec for a spec a test holds: it panics on error.
+func mustLoadSpec(file string, src []byte) *Spec {
+	s, err := LoadSpec(file, src)
+	if err != nil {
+		panic(err)
+	}
+	return s
 }

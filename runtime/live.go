@@ -454,8 +454,7 @@ func (c *Client) ReleaseStatus(release string) (enabled, total int, err error) {
 	}
 	s := c.snap.Load()
 	for _, name := range r.Flags {
-		f := s.flags[c.spec.byName[name]]
-		if f.active && f.tripped == "" {
+		if s.SwitchedOn(c.spec.byName[name]) {
 			enabled++
 		}
 	}

@@ -60,12 +60,11 @@ func TestSeedSpecParsedMatchesHandBuilt(t *testing.T) {
 	s := loadTestSpec(t, "../testdata/seed/flags.json")
 	c := newClient(t, s)
 	h := newTestClient(t, seedModel(t))
-	ctx := context.Background()
 	for uid := int64(1); uid < 2000; uid++ {
 		for _, region := range []string{"US", "RO", "FR"} {
 			a := []Value{Int(uid), String(region), String("premium"), Bool(uid%3 == 0)}
 			for i := range s.m.Flags {
-				if got, want := c.Bool(ctx, i, a), h.Bool(ctx, i, a); got != want {
+				if got, want := c.evalBool(i, a), h.evalBool(i, a); got != want {
 					t.Fatalf("flag %d user %d %s: parsed spec %v, hand-built %v", i, uid, region, got, want)
 				}
 			}
@@ -80,20 +79,20 @@ func TestLiveChange(t *testing.T) {
 	newUI := s.byName["new_ui"]
 	us := []Value{Int(5), String("US"), String("premium"), Bool(true)}
 	fr := []Value{Int(5), String("FR"), String("premium"), Bool(true)}
-	if c.Bool(ctx, newUI, fr) {
+	if c.evalBool(newUI, fr) {
 		t.Fatal("new_ui on in FR")
 	}
 	if err := c.Set(ctx, "new_ui", json.RawMessage(`{"regions": ["FR"], "percentage_rollout": 100}`), "alice", "open FR"); err != nil {
 		t.Fatal(err)
 	}
-	if !c.Bool(ctx, newUI, fr) || c.Bool(ctx, newUI, us) {
+	if !c.evalBool(newUI, fr) || c.evalBool(newUI, us) {
 		t.Fatal("live regions not applied on return")
 	}
 	// Merge: a later patch keeps earlier fields; null removes a field.
 	if err := c.Set(ctx, "new_ui", json.RawMessage(`{"regions": null}`), "bob", "everywhere"); err != nil {
 		t.Fatal(err)
 	}
-	if !c.Bool(ctx, newUI, us) || !c.Bool(ctx, newUI, fr) {
+	if !c.evalBool(newUI, us) || !c.evalBool(newUI, fr) {
 		t.Fatal("regions: null did not remove the region check")
 	}
 	st, _ := c.Store().Load(ctx)
@@ -125,7 +124,7 @@ func TestLiveChange(t *testing.T) {
 	if err := c.Change(ctx, Edit{Actor: "carol", Flags: map[string]json.RawMessage{"new_ui": json.RawMessage(`{}`)}, Replace: true}); err != nil {
 		t.Fatal(err)
 	}
-	if c.Bool(ctx, newUI, fr) {
+	if c.evalBool(newUI, fr) {
 		t.Error("replace with {} did not revert to the spec")
 	}
 	audit, err := c.Audit(ctx, "new_ui", 0)
@@ -250,7 +249,7 @@ func TestRegisterDoesNotOverwrite(t *testing.T) {
 	ctx := context.Background()
 	store.Register(ctx, map[string]json.RawMessage{"new_ui": json.RawMessage(`{"active":false}`)})
 	c := newClient(t, s, WithStore(store))
-	if v, ok := c.ConstBool(s.byName["new_ui"]); !ok || v {
+	if v, ok := c.constBool(s.byName["new_ui"]); !ok || v {
 		t.Error("live state at start not applied")
 	}
 	st, _ := store.Load(ctx)
@@ -267,7 +266,7 @@ func TestStoreDownAtStart(t *testing.T) {
 	if !errors.Is(c.Health(), ErrClosed) {
 		t.Errorf("health = %v", c.Health())
 	}
-	if !c.Bool(context.Background(), s.byName["new_ui"], []Value{Int(123), String("US")}) {
+	if !c.evalBool(s.byName["new_ui"], []Value{Int(123), String("US")}) {
 		t.Error("not evaluating from the spec")
 	}
 }

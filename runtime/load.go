@@ -12,13 +12,3 @@ func LoadSpec(file string, src []byte) (*Spec, error) {
 	}
 	return newSpec(m), nil
 }
-
-// MustLoadSpec is LoadSpec for generated code, whose embedded spec was
-// validated when it was generated: it panics with the error list.
-func MustLoadSpec(file string, src []byte) *Spec {
-	s, err := LoadSpec(file, src)
-	if err != nil {
-		panic(err)
-	}
-	return s
-}

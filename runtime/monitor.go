@@ -112,7 +112,7 @@ func (c *Client) ReportPerformance(h Handle, d time.Duration) {
 	if !ok {
 		return
 	}
-	if d.Seconds() > c.snap.Load().flags[i].baseline {
+	if d.Seconds() > c.snap.Load().Baseline(i) {
 		c.mon.slow[i].Add(1)
 	}
 }
@@ -237,8 +237,8 @@ func (c *Client) Flush(ctx context.Context) error {
 	c.mon.mu.Lock()
 	for _, i := range slices.Sorted(maps.Keys(c.mon.shared)) {
 		t := c.mon.shared[i]
-		f := s.live.Flags[i]
-		if s.flags[i].tripped != "" || f.Tripped != "" {
+		f := s.Live().Flags[i]
+		if s.Tripped(i) != "" || f.Tripped != "" {
 			continue
 		}
 		switch {
@@ -313,8 +313,7 @@ func (m *TrafficMonitor) Observe(ctx context.Context, h Handle, drop float64) (b
 	}
 	s := c.snap.Load()
 	empty := make([]Value, len(c.spec.m.Context))
-	v := s.decide(i, empty)
-	if !v.on || s.flags[i].pin != nil || drop <= threshold {
+	if !s.Bool(i, empty) || s.Pinned(i) || drop <= threshold {
 		return false, nil
 	}
 	reason := fmt.Sprintf("traffic drop %s%% > %s%%", strconv.FormatFloat(drop, 'g', -1, 64), strconv.FormatFloat(threshold, 'g', -1, 64))

@@ -16,7 +16,7 @@ func TestErrorThresholdTripsSharedAndReset(t *testing.T) {
 	c1 := newClient(t, s, WithStore(store))
 	c2 := newClient(t, s, WithStore(store))
 	ctx := context.Background()
-	newUI := NewFlag[bool](s, s.byName["new_ui"], "new_ui")
+	newUI := newFlag[bool](s, s.byName["new_ui"], "new_ui")
 	us := []Value{Int(123), String("US"), String("premium"), Bool(true)}
 	for i := 0; i < 60; i++ {
 		c1.ReportError(newUI)
@@ -27,7 +27,7 @@ func TestErrorThresholdTripsSharedAndReset(t *testing.T) {
 	if err := errors.Join(c1.Flush(ctx), c2.Flush(ctx)); err != nil {
 		t.Fatal(err)
 	}
-	if !c1.Bool(ctx, newUI.Index(), us) {
+	if !c1.evalBool(newUI.Index(), us) {
 		t.Fatal("tripped at 100 errors; the seed trips only above error_threshold")
 	}
 	c2.ReportError(newUI)
@@ -35,14 +35,14 @@ func TestErrorThresholdTripsSharedAndReset(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, c := range []*Client{c1, c2} {
-		waitFor(t, func() bool { v, ok := c.ConstBool(newUI.Index()); return ok && !v })
+		waitFor(t, func() bool { v, ok := c.constBool(newUI.Index()); return ok && !v })
 	}
-	e := c1.Explain(ctx, newUI.Index(), us)
+	e := c1.explain(newUI.Index(), us)
 	if e.Step != "tripped" || !strings.Contains(e.Reason, "error_threshold 100 exceeded: 101 errors") {
 		t.Errorf("explain: %+v", e)
 	}
 	// advanced_search depends on new_ui: off too.
-	if c1.Bool(ctx, s.byName["advanced_search"], us) {
+	if c1.evalBool(s.byName["advanced_search"], us) {
 		t.Error("dependant of a tripped flag is on")
 	}
 	audit, _ := store.Audit(ctx, "new_ui", 1)
@@ -51,13 +51,13 @@ func TestErrorThresholdTripsSharedAndReset(t *testing.T) {
 	}
 	// Stays off until an operator resets it.
 	time.Sleep(20 * time.Millisecond)
-	if v, _ := c2.ConstBool(newUI.Index()); v {
+	if v, _ := c2.constBool(newUI.Index()); v {
 		t.Fatal("came back on by itself")
 	}
 	if err := c2.Reset(ctx, "new_ui", "oncall", "fixed in 1.2.3"); err != nil {
 		t.Fatal(err)
 	}
-	waitFor(t, func() bool { return c1.Bool(ctx, newUI.Index(), us) })
+	waitFor(t, func() bool { return c1.evalBool(newUI.Index(), us) })
 	if n, _ := store.Counters(ctx, "new_ui"); len(n) != 0 {
 		t.Errorf("counters after reset: %v", n)
 	}
@@ -67,7 +67,7 @@ func TestPerformanceThresholdAndMonitor(t *testing.T) {
 	s := loadTestSpec(t, "../testdata/demo/flags.json") // new_ui: baseline 1s, performance_threshold 50
 	c := newClient(t, s)
 	ctx := context.Background()
-	newUI := NewFlag[bool](s, s.byName["new_ui"], "new_ui")
+	newUI := newFlag[bool](s, s.byName["new_ui"], "new_ui")
 	for i := 0; i < 100; i++ {
 		c.ReportPerformance(newUI, 500*time.Millisecond) // under the baseline: not counted
 	}
@@ -75,20 +75,20 @@ func TestPerformanceThresholdAndMonitor(t *testing.T) {
 		c.ReportPerformance(newUI, 2*time.Second)
 	}
 	c.Flush(ctx)
-	if v, ok := c.ConstBool(newUI.Index()); ok && !v {
+	if v, ok := c.constBool(newUI.Index()); ok && !v {
 		t.Fatal("tripped at 50 slow executions")
 	}
 	c.ReportPerformance(newUI, 2*time.Second)
 	if err := c.Flush(ctx); err != nil {
 		t.Fatal(err)
 	}
-	e := c.Explain(ctx, newUI.Index(), nil)
+	e := c.explain(newUI.Index(), nil)
 	if e.Value != false || !strings.Contains(e.Reason, "performance_threshold 50 exceeded: 51 executions slower than performance_baseline 1s") {
 		t.Errorf("explain %+v", e)
 	}
 
 	// Monitor counts errors and panics, and re-panics.
-	as := NewFlag[bool](s, s.byName["advanced_search"], "advanced_search")
+	as := newFlag[bool](s, s.byName["advanced_search"], "advanced_search")
 	boom := errors.New("boom")
 	if err := c.Monitor(as, func() error { return boom }); err != boom {
 		t.Errorf("Monitor returned %v", err)
@@ -119,7 +119,7 @@ func TestTrafficMonitorAndFeedback(t *testing.T) {
 	s := loadTestSpec(t, "../testdata/seed/flags.json")
 	c := newClient(t, s)
 	ctx := context.Background()
-	newUI := NewFlag[bool](s, s.byName["new_ui"], "new_ui")
+	newUI := newFlag[bool](s, s.byName["new_ui"], "new_ui")
 	m := &TrafficMonitor{Client: c}
 	if off, err := m.Observe(ctx, newUI, 25); off || err != nil {
 		t.Fatalf("25%% drop: %v %v", off, err)
@@ -127,7 +127,7 @@ func TestTrafficMonitorAndFeedback(t *testing.T) {
 	if off, err := m.Observe(ctx, newUI, 35); !off || err != nil {
 		t.Fatalf("35%% drop: %v %v", off, err)
 	}
-	if e := c.Explain(ctx, newUI.Index(), nil); e.Value != false || !strings.Contains(e.Reason, "traffic drop 35% > 30%") {
+	if e := c.explain(newUI.Index(), nil); e.Value != false || !strings.Contains(e.Reason, "traffic drop 35% > 30%") {
 		t.Errorf("explain %+v", e)
 	}
 	if off, _ := m.Observe(ctx, newUI, 50); off {
@@ -145,7 +145,7 @@ func TestTrafficMonitorAndFeedback(t *testing.T) {
 func TestReportingDoesNotAllocate(t *testing.T) {
 	s := loadTestSpec(t, "../testdata/seed/flags.json")
 	c := newClient(t, s, WithFlushInterval(time.Hour))
-	newUI := NewFlag[bool](s, s.byName["new_ui"], "new_ui")
+	newUI := newFlag[bool](s, s.byName["new_ui"], "new_ui")
 	var h Handle = newUI
 	if n := testing.AllocsPerRun(1000, func() {
 		c.ReportError(h)
@@ -174,8 +174,8 @@ func (s *failingApplyStore) Apply(ctx context.Context, ch Change) (uint64, error
 func TestTripRetriedAndLoweredThreshold(t *testing.T) {
 	s := loadTestSpec(t, "../testdata/seed/flags.json") // new_ui: error_threshold 100
 	ctx := context.Background()
-	newUI := NewFlag[bool](s, s.byName["new_ui"], "new_ui")
-	tripped := func(c *Client) bool { return c.snap.Load().flags[newUI.Index()].tripped != "" }
+	newUI := newFlag[bool](s, s.byName["new_ui"], "new_ui")
+	tripped := func(c *Client) bool { return c.snap.Load().Tripped(newUI.Index()) != "" }
 
 	store := &failingApplyStore{MemoryStore: NewMemoryStore()}
 	c := newClient(t, s, WithStore(store), WithFlushInterval(time.Hour))
@@ -211,7 +211,7 @@ func TestTripRetriedAndLoweredThreshold(t *testing.T) {
 		t.Fatal(err)
 	}
 	waitFor(t, func() bool {
-		return c1.snap.Load().live.Flags[newUI.Index()].ErrorThreshold != nil && *c1.snap.Load().live.Flags[newUI.Index()].ErrorThreshold == 5
+		return c1.snap.Load().Live().Flags[newUI.Index()].ErrorThreshold != nil && *c1.snap.Load().Live().Flags[newUI.Index()].ErrorThreshold == 5
 	})
 	if err := c2.Flush(ctx); err != nil { // c2 never reported: it reads the shared count
 		t.Fatal(err)

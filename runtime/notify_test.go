@@ -22,7 +22,7 @@ func TestOnChange(t *testing.T) {
 
 	got := make(chan []string, 10)
 	stop := c.OnChange(func(changed []string) {
-		if c.Bool(ctx, newUI, nil) {
+		if c.evalBool(newUI, nil) {
 			t.Errorf("OnChange(%v) called before the Client evaluates new_ui off", changed)
 		}
 		got <- changed

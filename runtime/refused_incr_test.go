@@ -14,7 +14,7 @@ import (
 // spec.ApplyLive): with patches that do not decode, kill switches in
 // refused patches, dependency cycles written by hand, and deleted entries.
 func TestChangesMatchFullState(t *testing.T) {
-	s := MustLoadSpec("flags.json", []byte(`{"flags": {
+	s := mustLoadSpec("flags.json", []byte(`{"flags": {
 		"a": {"active": true, "depends_on": ["b"]}, "b": {"active": true}, "c": {"active": true, "depends_on": ["a"]},
 		"d": {"active": true, "percentage_rollout": 50}, "e": {"active": true, "depends_on": ["d"]}}}`))
 	texts := []string{`{}`, `{"active": false}`, `{"depends_on": null}`, `{"depends_on": ["a"]}`, `{"depends_on": ["c"]}`,
@@ -60,7 +60,7 @@ func TestChangesMatchFullState(t *testing.T) {
 		}
 		for _, a := range ctxs {
 			for i := range names {
-				if gi, gf := incr.Explain(t.Context(), i, a), full.Explain(t.Context(), i, a); gi != gf {
+				if gi, gf := incr.explain(i, a), full.explain(i, a); gi != gf {
 					t.Fatalf("step %d: %s for %v: from changes %+v, from the state %+v", step, names[i], a, gi, gf)
 				}
 			}

@@ -43,12 +43,12 @@ func refusedFlags(c *Client) map[string]error {
 func TestCycleFromNewReleaseRefusesOneFlag(t *testing.T) {
 	ctx := context.Background()
 	store := NewMemoryStore()
-	old := newClient(t, MustLoadSpec("flags.json", []byte(refusedOldSpec)), WithStore(store))
+	old := newClient(t, mustLoadSpec("flags.json", []byte(refusedOldSpec)), WithStore(store))
 	if err := old.Set(ctx, "f0", json.RawMessage(`{"depends_on": ["f1"], "percentage_rollout": 100}`), "ops", "f0 needs f1"); err != nil {
 		t.Fatal(err)
 	}
 	var logs syncBuffer
-	c := newClient(t, MustLoadSpec("flags.json", []byte(refusedNewSpec)), WithStore(store), WithLogger(slog.New(slog.NewTextHandler(&logs, nil))))
+	c := newClient(t, mustLoadSpec("flags.json", []byte(refusedNewSpec)), WithStore(store), WithLogger(slog.New(slog.NewTextHandler(&logs, nil))))
 	refused := refusedFlags(c)
 	if len(refused) != 1 || !strings.Contains(refused["f0"].Error(), "dependency cycle f0 → f1 → f0") {
 		t.Fatalf("Health = %v, want f0 refused for its cycle", c.Health())
@@ -107,7 +107,7 @@ func TestCycleFromNewReleaseRefusesOneFlag(t *testing.T) {
 		t.Fatalf("Health after the repair = %v", c.Health())
 	}
 	// A fresh instance agrees with the running one.
-	fresh := newClient(t, MustLoadSpec("flags.json", []byte(refusedNewSpec)), WithStore(store))
+	fresh := newClient(t, mustLoadSpec("flags.json", []byte(refusedNewSpec)), WithStore(store))
 	if a, b := evalAll(c), evalAll(fresh); !mapsEqual(a, b) {
 		t.Fatalf("running instance %v, fresh one %v", a, b)
 	}
@@ -132,7 +132,7 @@ func mapsEqual(a, b map[string]any) bool {
 // it, and unrelated writes still succeed.
 func TestBadPatchAffectsItsFlagOnly(t *testing.T) {
 	ctx := context.Background()
-	s := MustLoadSpec("flags.json", []byte(refusedOldSpec))
+	s := mustLoadSpec("flags.json", []byte(refusedOldSpec))
 	store := NewMemoryStore()
 	c := newClient(t, s, WithStore(store))
 	if err := c.Change(ctx, Edit{Actor: "ops", Flags: map[string]json.RawMessage{

@@ -8,6 +8,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/flaggen/flaggen/internal/engine"
 	"github.com/flaggen/flaggen/internal/spec"
 )
 
@@ -99,13 +100,13 @@ func attrValue(at *spec.Attribute, x any) (Value, error) {
 		if !ok {
 			return v, fmt.Errorf("want a string, got %s", jsonType(x))
 		}
-		v = String(s)
+		v = engine.String(s)
 	case spec.Bool:
 		b, ok := x.(bool)
 		if !ok {
 			return v, fmt.Errorf("want a bool, got %s", jsonType(x))
 		}
-		v = Bool(b)
+		v = engine.Bool(b)
 	case spec.Int:
 		n, ok := x.(json.Number)
 		if !ok {
@@ -115,7 +116,7 @@ func attrValue(at *spec.Attribute, x any) (Value, error) {
 		if err != nil {
 			return v, fmt.Errorf("want an int, got %s", n)
 		}
-		v = Int(i)
+		v = engine.Int(i)
 	case spec.Float:
 		n, ok := x.(json.Number)
 		if !ok {
@@ -125,19 +126,19 @@ func attrValue(at *spec.Attribute, x any) (Value, error) {
 		if err != nil || math.IsInf(f, 0) {
 			return v, fmt.Errorf("want a number, got %s", n)
 		}
-		v = Float(f)
+		v = engine.Float(f)
 	default:
 		return v, fmt.Errorf("attribute has unsupported type %q", at.Type)
 	}
 	if len(at.Enum) > 0 {
 		for _, e := range at.Enum {
-			if v.equal(valueOf(e)) {
+			if v.Equal(engine.ValueOf(e)) {
 				return v, nil
 			}
 		}
 		var allowed []string
 		for _, e := range at.Enum {
-			allowed = append(allowed, valueOf(e).GoString())
+			allowed = append(allowed, engine.ValueOf(e).GoString())
 		}
 		return Value{}, fmt.Errorf("%s is not one of %s", v.GoString(), strings.Join(allowed, ", "))
 	}

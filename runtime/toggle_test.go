@@ -8,6 +8,7 @@ import (
 	"sync/atomic"
 	"testing"
 
+	"github.com/flaggen/flaggen/internal/engine"
 	"github.com/flaggen/flaggen/internal/spec"
 )
 
@@ -47,14 +48,14 @@ func variantModel(t testing.TB) *spec.Spec {
 	return m
 }
 
-type engine string
+type searchEngine string
 
 func TestToggleAs(t *testing.T) {
 	c := newTestClient(t, variantModel(t))
 	s := c.Spec()
-	newUI := NewFlag[bool](s, 1, "new_ui")
-	eng := NewFlag[engine](s, 2, "search_engine")
-	maxr := NewFlag[int64](s, 3, "zmax")
+	newUI := newFlag[bool](s, 1, "new_ui")
+	eng := newFlag[searchEngine](s, 2, "search_engine")
+	maxr := newFlag[int64](s, 3, "zmax")
 	ctx := context.Background()
 	x := seedCtx{UserID: 5, Region: "FR"}
 	if accessor(c, 1, ctx, x) {
@@ -70,17 +71,17 @@ func TestToggleAs(t *testing.T) {
 	if !accessor(c, 1, ctx, x) {
 		t.Error("pinned new_ui is off")
 	}
-	if v, ok := c.ConstString(2); !ok || v != "hybrid" {
+	if v, ok := c.constString(2); !ok || v != "hybrid" {
 		t.Errorf("pinned search_engine = %q, %v", v, ok)
 	}
-	if v := c.Int(ctx, 3, nil); v != 99 {
+	if v := c.evalInt(3, nil); v != 99 {
 		t.Errorf("pinned zmax = %d", v)
 	}
-	if e := c.Explain(ctx, 1, nil); e.Reason != "pinned by ToggleAs in TestCheckout" || e.Value != true {
+	if e := c.explain(1, nil); e.Reason != "pinned by ToggleAs in TestCheckout" || e.Value != true {
 		t.Errorf("explain: %+v", e)
 	}
 	// A pinned dependency decides for its dependants.
-	if !c.Bool(ctx, 0, []Value{Int(3), String("US")}) == (bucketInt(3, "advanced_search") < 85) {
+	if !c.evalBool(0, []Value{Int(3), String("US")}) == (bucketInt(3, "advanced_search") < 85) {
 		t.Error("advanced_search does not follow the pinned new_ui")
 	}
 	// Never written to the store.
@@ -92,7 +93,7 @@ func TestToggleAs(t *testing.T) {
 	if accessor(c, 1, ctx, x) {
 		t.Error("new_ui still on after cleanup")
 	}
-	if _, ok := c.ConstString(2); ok {
+	if _, ok := c.constString(2); ok {
 		t.Error("search_engine still constant after cleanup")
 	}
 }
@@ -105,7 +106,7 @@ func TestToggleAsConflicts(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer c2.Close()
-	newUI := NewFlag[bool](c1.Spec(), 1, "new_ui")
+	newUI := newFlag[bool](c1.Spec(), 1, "new_ui")
 	a, b := &fakeTB{name: "TestA"}, &fakeTB{name: "TestB"}
 	ToggleAs(a, c1, newUI, true)
 	ToggleAs(b, c1, newUI, false)
@@ -118,10 +119,10 @@ func TestToggleAsConflicts(t *testing.T) {
 	if b.fatal != "" {
 		t.Fatal(b.fatal)
 	}
-	if v, _ := c1.ConstBool(1); !v {
+	if v, _ := c1.constBool(1); !v {
 		t.Error("c1 lost its pin")
 	}
-	if v, ok := c2.ConstBool(1); !ok || v {
+	if v, ok := c2.constBool(1); !ok || v {
 		t.Error("c2 does not see its own pin")
 	}
 	// A subtest may re-pin what its parent pinned; the parent's pin returns.
@@ -130,16 +131,16 @@ func TestToggleAsConflicts(t *testing.T) {
 	if sub.fatal != "" {
 		t.Fatal(sub.fatal)
 	}
-	if v, _ := c1.ConstBool(1); v {
+	if v, _ := c1.constBool(1); v {
 		t.Error("subtest pin not applied")
 	}
 	sub.done()
-	if v, _ := c1.ConstBool(1); !v {
+	if v, _ := c1.constBool(1); !v {
 		t.Error("parent pin not restored after the subtest")
 	}
 	a.done()
 	b.done()
-	if _, ok := c1.ConstBool(1); ok {
+	if _, ok := c1.constBool(1); ok {
 		t.Error("pin left after cleanup")
 	}
 }
@@ -163,7 +164,7 @@ func TestToggleNameAs(t *testing.T) {
 	}
 	tb.fatal = ""
 	ToggleNameAs(tb, c, "zmax", 7)
-	if v, ok := c.ConstInt(3); tb.fatal != "" || !ok || v != 7 {
+	if v, ok := c.constInt(3); tb.fatal != "" || !ok || v != 7 {
 		t.Errorf("ToggleNameAs int: %q %v %v", tb.fatal, v, ok)
 	}
 	tb.done()
@@ -172,10 +173,10 @@ func TestToggleNameAs(t *testing.T) {
 func TestNewFlagChecks(t *testing.T) {
 	s := newSpec(variantModel(t))
 	for _, f := range []func(){
-		func() { NewFlag[bool](s, 1, "advanced_search") },
-		func() { NewFlag[string](s, 1, "new_ui") },
-		func() { NewFlag[int64](s, 2, "search_engine") },
-		func() { NewFlag[bool](s, 9, "x") },
+		func() { newFlag[bool](s, 1, "advanced_search") },
+		func() { newFlag[string](s, 1, "new_ui") },
+		func() { newFlag[int64](s, 2, "search_engine") },
+		func() { newFlag[bool](s, 9, "x") },
 	} {
 		func() {
 			defer func() {
@@ -188,29 +189,18 @@ func TestNewFlagChecks(t *testing.T) {
 	}
 }
 
-func TestMissingImpls(t *testing.T) {
-	var nilPtr *int
-	one := 1
-	if err := MissingImpls("SearchService", []string{"New", "Old"}, []any{&one, nilPtr}); err == nil || !strings.Contains(err.Error(), "Old") || strings.Contains(err.Error(), "New,") {
-		t.Errorf("err = %v", err)
-	}
-	if err := MissingImpls("S", []string{"A"}, []any{func() {}}); err != nil {
-		t.Error(err)
-	}
-}
-
 // TestBindBoolStates checks the states generated accessors read: set at
 // bind time, and kept in step by every snapshot change (a pin and its
 // cleanup, a live change) before the call that made it returns.
 func TestBindBoolStates(t *testing.T) {
 	c := newTestClient(t, variantModel(t))
-	newUI := NewFlag[bool](c.Spec(), 1, "new_ui")
+	newUI := newFlag[bool](c.Spec(), 1, "new_ui")
 	k1, k2 := make([]uint32, 5), make([]uint32, 2) // one entry more than flags; a shorter one
 	for i := range k1 {
 		k1[i] = 99
 	}
-	c.BindBoolStates(k1)
-	c.BindBoolStates(k2)
+	c.bindBoolStates(k1)
+	c.bindBoolStates(k2)
 	check := func(what string, want ...uint32) {
 		t.Helper()
 		for i, w := range want {
@@ -224,20 +214,20 @@ func TestBindBoolStates(t *testing.T) {
 	}
 	// new_ui has targeting and a rollout; search_engine and zmax are not
 	// bool flags; index 4 is past the spec's flags.
-	check("at bind", StateDynamic, StateDynamic, StateDynamic, StateDynamic, StateDynamic)
+	check("at bind", engine.StateDynamic, engine.StateDynamic, engine.StateDynamic, engine.StateDynamic, engine.StateDynamic)
 	tb := &fakeTB{name: "TestPin"}
 	ToggleAs(tb, c, newUI, true)
-	check("pinned on", StateDynamic, StateOn, StateDynamic, StateDynamic, StateDynamic)
+	check("pinned on", engine.StateDynamic, engine.StateOn, engine.StateDynamic, engine.StateDynamic, engine.StateDynamic)
 	tb.done()
-	check("pin cleaned up", StateDynamic, StateDynamic, StateDynamic, StateDynamic, StateDynamic)
+	check("pin cleaned up", engine.StateDynamic, engine.StateDynamic, engine.StateDynamic, engine.StateDynamic, engine.StateDynamic)
 	ctx := context.Background()
 	if err := c.Set(ctx, "new_ui", json.RawMessage(`{"active": false}`), "test", "kill switch"); err != nil {
 		t.Fatal(err)
 	}
 	// advanced_search depends on new_ui: off with it.
-	check("kill switch", StateOff, StateOff, StateDynamic, StateDynamic, StateDynamic)
+	check("kill switch", engine.StateOff, engine.StateOff, engine.StateDynamic, engine.StateDynamic, engine.StateDynamic)
 	if err := c.Set(ctx, "new_ui", json.RawMessage(`{"active": true, "regions": null, "users": null, "account_types": null, "beta_program": null, "percentage_rollout": null}`), "test", "everyone"); err != nil {
 		t.Fatal(err)
 	}
-	check("untargeted", StateDynamic, StateOn, StateDynamic, StateDynamic, StateDynamic)
+	check("untargeted", engine.StateDynamic, engine.StateOn, engine.StateDynamic, engine.StateDynamic, engine.StateDynamic)
 }

@@ -122,7 +122,7 @@ func TestWrongType(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !bytes.Contains(src, []byte("package flags\n")) || !bytes.Contains(src, []byte(`runtime.MustLoadSpec("flags.json", `)) {
+	if !bytes.Contains(src, []byte("package flags\n")) || !bytes.Contains(src, []byte(`flagimpl.MustLoadSpec("flags.json", `)) {
 		t.Errorf("unexpected generated file:\n%.800s", src)
 	}
 	goCmd(true, "vet", "./...")

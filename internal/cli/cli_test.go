@@ -155,7 +155,7 @@ func TestGenerateWritesAndIsIdempotent(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, want := range []string{"package myflags\n", `runtime.MustLoadSpec("flags.json", `, "// Deprecated: flag \"old_api\" expired after 2024-06-30; remove it."} {
+	for _, want := range []string{"package myflags\n", `flagimpl.MustLoadSpec("flags.json", `, "// Deprecated: flag \"old_api\" expired after 2024-06-30; remove it."} {
 		if !bytes.Contains(src, []byte(want)) {
 			t.Errorf("generated file lacks %q", want)
 		}
@@ -334,7 +334,7 @@ func TestRelativePaths(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !bytes.Contains(src, []byte("package flags\n")) || !bytes.Contains(src, []byte(`runtime.MustLoadSpec("flags.json", `)) {
+	if !bytes.Contains(src, []byte("package flags\n")) || !bytes.Contains(src, []byte(`flagimpl.MustLoadSpec("flags.json", `)) {
 		t.Errorf("unexpected package or recorded spec name:\n%.600s", src)
 	}
 }

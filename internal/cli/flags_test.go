@@ -12,6 +12,7 @@ import (
 
 	"github.com/flaggen/flaggen/internal/redistest"
 	"github.com/flaggen/flaggen/runtime"
+	"github.com/flaggen/flaggen/runtime/flagimpl"
 	"github.com/flaggen/flaggen/runtime/redisstore"
 )
 
@@ -37,7 +38,7 @@ func startApp(t *testing.T, rdb redis.UniversalClient, ns, src string) *runtime.
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { store.Close() })
-	c, err := runtime.NewClient(runtime.MustLoadSpec("flags.json", []byte(src)), runtime.WithStore(store), runtime.WithLogger(quiet))
+	c, err := runtime.NewClient(flagimpl.MustLoadSpec("flags.json", []byte(src)), runtime.WithStore(store), runtime.WithLogger(quiet))
 	if err != nil {
 		t.Fatal(err)
 	}

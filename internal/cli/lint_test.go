@@ -15,6 +15,7 @@ import (
 
 	"github.com/flaggen/flaggen/internal/redistest"
 	"github.com/flaggen/flaggen/runtime"
+	"github.com/flaggen/flaggen/runtime/flagimpl"
 	"github.com/flaggen/flaggen/runtime/redisstore"
 )
 
@@ -178,7 +179,7 @@ func TestLintLive(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer w.Close()
-	w.UseSpec(runtime.MustLoadSpec("flags.json", []byte(lintLiveSpec)))
+	w.UseSpec(flagimpl.MustLoadSpec("flags.json", []byte(lintLiveSpec)))
 	for _, c := range []struct{ when, flag, patch string }{
 		{"2024-03-01T10:00:00Z", "rolled_long_ago", `{"percentage_rollout":100}`},
 		{"2024-03-01T10:00:00Z", "switched_off", `{"active":false}`},

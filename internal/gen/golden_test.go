@@ -322,7 +322,7 @@ func TestVersionSkewFailsToCompile(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	clientGo := filepath.Join(root, "runtime", "client.go")
+	clientGo := filepath.Join(root, "runtime", "flagimpl", "flagimpl.go")
 	orig, err := os.ReadFile(clientGo)
 	if err != nil {
 		t.Fatal(err)
@@ -330,18 +330,18 @@ func TestVersionSkewFailsToCompile(t *testing.T) {
 	genRe := regexp.MustCompile(`(?m)^(\s*GenVersion\s*=\s*)\d+`)
 	minRe := regexp.MustCompile(`(?m)^(\s*MinGenVersion\s*=\s*)\d+`)
 	if !genRe.Match(orig) || !minRe.Match(orig) {
-		t.Fatal("runtime/client.go no longer declares GenVersion = N and MinGenVersion = N: update this test")
+		t.Fatal("runtime/flagimpl/flagimpl.go no longer declares GenVersion = N and MinGenVersion = N: update this test")
 	}
 	for name, tc := range map[string]struct{ gen, min string }{
-		"runtime too old": {strconv.Itoa(gen.GenVersion - 1), strconv.Itoa(gen.GenVersion - 1)},
-		"runtime too new": {strconv.Itoa(gen.GenVersion + 1), strconv.Itoa(gen.GenVersion + 1)},
-		"matching":        {strconv.Itoa(gen.GenVersion), strconv.Itoa(gen.GenVersion)},
+		"flagimpl too old": {strconv.Itoa(gen.GenVersion - 1), strconv.Itoa(gen.GenVersion - 1)},
+		"flagimpl too new": {strconv.Itoa(gen.GenVersion + 1), strconv.Itoa(gen.GenVersion + 1)},
+		"matching":         {strconv.Itoa(gen.GenVersion), strconv.Itoa(gen.GenVersion)},
 	} {
 		t.Run(name, func(t *testing.T) {
 			patched := genRe.ReplaceAll(orig, []byte("${1}"+tc.gen))
 			patched = minRe.ReplaceAll(patched, []byte("${1}"+tc.min))
 			dir := t.TempDir()
-			replacement := filepath.Join(dir, "client.go")
+			replacement := filepath.Join(dir, "flagimpl.go")
 			if err := os.WriteFile(replacement, patched, 0o666); err != nil {
 				t.Fatal(err)
 			}
@@ -359,7 +359,7 @@ func TestVersionSkewFailsToCompile(t *testing.T) {
 				return
 			}
 			if err == nil {
-				t.Fatalf("generated code built against a runtime with GenVersion %s, MinGenVersion %s", tc.gen, tc.min)
+				t.Fatalf("generated code built against a flagimpl with GenVersion %s, MinGenVersion %s", tc.gen, tc.min)
 			}
 			if !strings.Contains(out, "flags_gen.go") || !strings.Contains(out, "overflows") {
 				t.Errorf("the build failed, but not on the version pin:\n%s", out)
@@ -369,7 +369,7 @@ func TestVersionSkewFailsToCompile(t *testing.T) {
 }
 
 // TestCopiedFlagsFailsVet: a copied Flags would keep the bool states of the
-// moment it was copied (runtime.BindBoolStates updates the original's), so
+// moment it was copied (flagimpl.Bind updates the original's), so
 // go vet's copylocks check must report the copy.
 func TestCopiedFlagsFailsVet(t *testing.T) {
 	src := minimalGenerated(t)

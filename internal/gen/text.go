@@ -99,7 +99,7 @@ func (g *generator) handlesText(b *bytes.Buffer) {
 		for _, line := range wrap(fl.GoName+" is the handle of flag "+clean(strconv.Quote(fl.Name))+".", commentWidth) {
 			b.WriteString("\t" + commentLine(line) + "\n")
 		}
-		b.WriteString("\t" + fl.GoName + " = runtime.NewFlag[" + valueTypeName(fl) + "](Spec, " + strconv.Itoa(fl.Index) + ", " + strconv.Quote(fl.Name) + ")\n")
+		b.WriteString("\t" + fl.GoName + " = flagimpl.NewFlag[" + valueTypeName(fl) + "](Spec, " + strconv.Itoa(fl.Index) + ", " + strconv.Quote(fl.Name) + ")\n")
 	}
 	b.WriteString(")\n")
 }
@@ -126,16 +126,16 @@ func (g *generator) accessorText(b *bytes.Buffer, fl *spec.Flag) {
 	b.WriteString("func (f *Flags) " + fl.GoName + "(ctx context.Context, c *Context) " + vt + " {\n")
 	if ftype(fl) == spec.Bool {
 		slow := "eval" + fl.GoName
-		b.WriteString("\tif v := atomic.LoadUint32(&f.k[" + idx + "]); v != runtime.StateDynamic {\n" +
-			"\t\treturn v == runtime.StateOn\n\t}\n" +
+		b.WriteString("\tif v := atomic.LoadUint32(&f.k[" + idx + "]); v != flagimpl.StateDynamic {\n" +
+			"\t\treturn v == flagimpl.StateOn\n\t}\n" +
 			"\treturn f." + slow + "(c)\n}\n\n")
 		docText(b, slow+" evaluates flag "+clean(strconv.Quote(fl.Name))+" for c while its value depends on the context. "+
 			"It is not inlined, so that "+fl.GoName+" is.")
 		b.WriteString("//\n//go:noinline\n" +
 			"func (f *Flags) " + slow + "(c *Context) bool {\n" +
-			"\tvar a [" + strconv.Itoa(len(g.s.Context)) + "]runtime.Value\n" +
+			"\tvar a [" + strconv.Itoa(len(g.s.Context)) + "]flagimpl.Value\n" +
 			"\tc.flagAttrs(&a)\n" +
-			"\treturn f.c.Bool(context.Background(), " + idx + ", a[:])\n}\n")
+			"\treturn f.e.Bool(" + idx + ", a[:])\n}\n")
 		return
 	}
 	fn := evalFuncs[ftype(fl)]
@@ -145,9 +145,9 @@ func (g *generator) accessorText(b *bytes.Buffer, fl *spec.Flag) {
 		}
 		return v
 	}
-	b.WriteString("\tif v, ok := f.c." + fn[0] + "(" + idx + "); ok {\n" +
+	b.WriteString("\tif v, ok := f.e." + fn[0] + "(" + idx + "); ok {\n" +
 		"\t\treturn " + conv("v") + "\n\t}\n" +
-		"\treturn " + conv("f.flagEval"+fn[1]+"(ctx, "+idx+", c)") + "\n}\n")
+		"\treturn " + conv("f.flagEval"+fn[1]+"("+idx+", c)") + "\n}\n")
 }
 
 // valueTypeName is the Go type of flag fl's values in generated code.

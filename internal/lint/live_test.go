@@ -13,6 +13,7 @@ import (
 	"github.com/flaggen/flaggen/internal/redistest"
 	"github.com/flaggen/flaggen/internal/spec"
 	"github.com/flaggen/flaggen/runtime"
+	"github.com/flaggen/flaggen/runtime/flagimpl"
 	"github.com/flaggen/flaggen/runtime/redisstore"
 )
 
@@ -53,7 +54,7 @@ func liveFixture(t *testing.T) (*spec.Spec, runtime.Store, func() string) {
 		t.Fatal(err)
 	}
 	defer w.Close()
-	w.UseSpec(runtime.MustLoadSpec("flags.json", []byte(liveSpecSrc)))
+	w.UseSpec(flagimpl.MustLoadSpec("flags.json", []byte(liveSpecSrc)))
 	ctx := context.Background()
 	// The apps registered their flags (no audit entry); a name the spec
 	// lacks and a patch it refuses were written by hand (the store checks

@@ -14,6 +14,7 @@ import (
 
 	"github.com/flaggen/flaggen/internal/redistest"
 	"github.com/flaggen/flaggen/runtime"
+	"github.com/flaggen/flaggen/runtime/flagimpl"
 	"github.com/flaggen/flaggen/runtime/redisstore"
 )
 
@@ -84,7 +85,7 @@ func TestBadHeadValueBounded(t *testing.T) {
 			logger := slog.New(slog.NewTextHandler(&log, nil))
 			s := newStore(t, srv.Addr(), redisstore.WithNamespace(ns), redisstore.WithLogger(logger),
 				redisstore.WithCheckInterval(200*time.Millisecond), redisstore.WithRetryInterval(5*time.Millisecond))
-			c, err := runtime.NewClient(runtime.MustLoadSpec("flags.json", []byte(twoFlags)), runtime.WithStore(s), runtime.WithLogger(logger))
+			c, err := runtime.NewClient(flagimpl.MustLoadSpec("flags.json", []byte(twoFlags)), runtime.WithStore(s), runtime.WithLogger(logger))
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -14,6 +14,7 @@ import (
 
 	"github.com/flaggen/flaggen/internal/redistest"
 	"github.com/flaggen/flaggen/runtime"
+	"github.com/flaggen/flaggen/runtime/flagimpl"
 	"github.com/flaggen/flaggen/runtime/redisstore"
 )
 
@@ -40,7 +41,7 @@ func BenchmarkPropagation(b *testing.B) {
 	for _, sp := range specs {
 		for _, n := range []int{1, 10, 50} {
 			b.Run(fmt.Sprintf("spec=%s/instances=%d", sp.name, n), func(b *testing.B) {
-				benchPropagation(b, runtime.MustLoadSpec("flags.json", sp.src), sp.flag, n)
+				benchPropagation(b, flagimpl.MustLoadSpec("flags.json", sp.src), sp.flag, n)
 			})
 		}
 	}
@@ -172,7 +173,7 @@ func benchWarmLoad(b *testing.B, distinct bool) {
 	srv := redistest.Start(b)
 	ctx := context.Background()
 	const flags = 10000
-	sp := runtime.MustLoadSpec("flags.json", manyFlags(flags))
+	sp := flagimpl.MustLoadSpec("flags.json", manyFlags(flags))
 	rc := redis.NewClient(&redis.Options{Addr: srv.Addr()})
 	b.Cleanup(func() { rc.Close() })
 	seedStore := newStoreOn(b, rc)
@@ -222,7 +223,7 @@ func BenchmarkStoreLoad(b *testing.B) {
 	ctx := context.Background()
 	s := newStoreOn(b, redis.NewClient(&redis.Options{Addr: srv.Addr()}))
 	const flags = 10000
-	s.UseSpec(runtime.MustLoadSpec("flags.json", manyFlags(flags)))
+	s.UseSpec(flagimpl.MustLoadSpec("flags.json", manyFlags(flags)))
 	reg := make(map[string]json.RawMessage, flags)
 	for i := 0; i < flags; i++ {
 		reg[fmt.Sprintf("flag_%05d", i)] = raw(fmt.Sprintf(`{"active":true,"percentage_rollout":%d,"regions":["US","RO"],"environments":["production"]}`, i%100))

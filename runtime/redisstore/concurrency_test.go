@@ -10,6 +10,7 @@ import (
 
 	"github.com/flaggen/flaggen/internal/redistest"
 	"github.com/flaggen/flaggen/runtime"
+	"github.com/flaggen/flaggen/runtime/flagimpl"
 )
 
 const fourFlags = `{"context": {"user_id": {"type": "int", "key": true}}, "flags": {
@@ -33,7 +34,7 @@ func TestConcurrentSets(t *testing.T) {
 
 func concurrentSets(t *testing.T, store func(*testing.T) runtime.Store) {
 	const writers, sets = 8, 50
-	sp := runtime.MustLoadSpec("flags.json", []byte(fourFlags))
+	sp := flagimpl.MustLoadSpec("flags.json", []byte(fourFlags))
 	clients := make([]*runtime.Client, writers)
 	for w := range clients {
 		c, err := runtime.NewClient(sp, runtime.WithStore(store(t)), runtime.WithLogger(discard))

@@ -12,6 +12,7 @@ import (
 
 	"github.com/flaggen/flaggen/internal/redistest"
 	"github.com/flaggen/flaggen/runtime"
+	"github.com/flaggen/flaggen/runtime/flagimpl"
 	"github.com/flaggen/flaggen/runtime/redisstore"
 )
 
@@ -38,7 +39,7 @@ func TestFollowChanges(t *testing.T) {
 	ctx := context.Background()
 	store := &loadCounter{Store: newStore(t, srv.Addr(), redisstore.WithCheckInterval(time.Hour))}
 	writer := newStore(t, srv.Addr())
-	c, err := runtime.NewClient(runtime.MustLoadSpec("flags.json", []byte(`{"flags": {
+	c, err := runtime.NewClient(flagimpl.MustLoadSpec("flags.json", []byte(`{"flags": {
 		"a": {"active": true}, "b": {"active": false}, "c": {"active": true, "depends_on": ["a"]}}}`)),
 		runtime.WithStore(store), runtime.WithLogger(discard), runtime.WithResync(time.Hour))
 	if err != nil {

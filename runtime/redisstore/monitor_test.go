@@ -9,6 +9,7 @@ import (
 
 	"github.com/flaggen/flaggen/internal/redistest"
 	"github.com/flaggen/flaggen/runtime"
+	"github.com/flaggen/flaggen/runtime/flagimpl"
 	"github.com/flaggen/flaggen/runtime/redisstore"
 )
 
@@ -25,9 +26,9 @@ const thresholdSpec = `{"flags": {
 func TestSharedThresholdTripsEveryInstance(t *testing.T) {
 	srv := redistest.Start(t)
 	ctx := context.Background()
-	spec := runtime.MustLoadSpec("flags.json", []byte(thresholdSpec))
-	checkout := runtime.NewFlag[bool](spec, 1, "checkout")
-	banner := runtime.NewFlag[bool](spec, 0, "banner")
+	spec := flagimpl.MustLoadSpec("flags.json", []byte(thresholdSpec))
+	checkout := flagimpl.NewFlag[bool](spec, 1, "checkout")
+	banner := flagimpl.NewFlag[bool](spec, 0, "banner")
 	newInstance := func() (*runtime.Client, *redisstore.Store) {
 		s := newStore(t, srv.Addr(), redisstore.WithCheckInterval(100*time.Millisecond))
 		c, err := runtime.NewClient(spec, runtime.WithStore(s), runtime.WithLogger(discard))
@@ -104,8 +105,8 @@ func TestSharedThresholdTripsEveryInstance(t *testing.T) {
 func TestTripOnceAcrossInstances(t *testing.T) {
 	srv := redistest.Start(t)
 	ctx := context.Background()
-	spec := runtime.MustLoadSpec("flags.json", []byte(thresholdSpec))
-	checkout := runtime.NewFlag[bool](spec, 1, "checkout")
+	spec := flagimpl.MustLoadSpec("flags.json", []byte(thresholdSpec))
+	checkout := flagimpl.NewFlag[bool](spec, 1, "checkout")
 	var clients []*runtime.Client
 	for range 4 {
 		c, err := runtime.NewClient(spec, runtime.WithStore(newStore(t, srv.Addr())), runtime.WithLogger(discard), runtime.WithFlushInterval(time.Hour))

@@ -10,6 +10,7 @@ import (
 
 	"github.com/flaggen/flaggen/internal/redistest"
 	"github.com/flaggen/flaggen/runtime"
+	"github.com/flaggen/flaggen/runtime/flagimpl"
 	"github.com/flaggen/flaggen/runtime/redisstore"
 )
 
@@ -31,8 +32,8 @@ func refusedHealth(c *runtime.Client) map[string]error {
 func TestCycleDoesNotFreezeLiveState(t *testing.T) {
 	srv := redistest.Start(t)
 	ctx := context.Background()
-	specOld := runtime.MustLoadSpec("flags.json", []byte(`{"flags": {"f0": {"active": true}, "f1": {"active": true}, "f2": {"active": true}, "f3": {"active": true}}}`))
-	specNew := runtime.MustLoadSpec("flags.json", []byte(`{"flags": {"f0": {"active": true}, "f1": {"active": true, "depends_on": ["f0"]}, "f2": {"active": true}, "f3": {"active": true}}}`))
+	specOld := flagimpl.MustLoadSpec("flags.json", []byte(`{"flags": {"f0": {"active": true}, "f1": {"active": true}, "f2": {"active": true}, "f3": {"active": true}}}`))
+	specNew := flagimpl.MustLoadSpec("flags.json", []byte(`{"flags": {"f0": {"active": true}, "f1": {"active": true, "depends_on": ["f0"]}, "f2": {"active": true}, "f3": {"active": true}}}`))
 	start := func(sp *runtime.Spec) *runtime.Client {
 		t.Helper()
 		c, err := runtime.NewClient(sp, runtime.WithStore(newStore(t, srv.Addr(), redisstore.WithCheckInterval(100*time.Millisecond))), runtime.WithLogger(discard))

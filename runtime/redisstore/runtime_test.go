@@ -13,6 +13,7 @@ import (
 
 	"github.com/flaggen/flaggen/internal/redistest"
 	"github.com/flaggen/flaggen/runtime"
+	"github.com/flaggen/flaggen/runtime/flagimpl"
 	"github.com/flaggen/flaggen/runtime/redisstore"
 )
 
@@ -22,7 +23,7 @@ const twoFlags = `{"flags": {"a": {"active": true}, "b": {"active": false}}}`
 
 func newRuntime(t *testing.T, s runtime.Store) *runtime.Client {
 	t.Helper()
-	c, err := runtime.NewClient(runtime.MustLoadSpec("flags.json", []byte(twoFlags)), runtime.WithStore(s), runtime.WithLogger(discard))
+	c, err := runtime.NewClient(flagimpl.MustLoadSpec("flags.json", []byte(twoFlags)), runtime.WithStore(s), runtime.WithLogger(discard))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -115,7 +116,7 @@ func TestStartTimeoutSilentRedis(t *testing.T) {
 	t.Cleanup(func() { rc.Close() })
 	s := newStoreOn(t, rc)
 	t0 := time.Now()
-	c, err := runtime.NewClient(runtime.MustLoadSpec("flags.json", []byte(twoFlags)), runtime.WithStore(s), runtime.WithLogger(discard))
+	c, err := runtime.NewClient(flagimpl.MustLoadSpec("flags.json", []byte(twoFlags)), runtime.WithStore(s), runtime.WithLogger(discard))
 	took := time.Since(t0)
 	if err != nil {
 		t.Fatal(err)

@@ -9,6 +9,7 @@ import (
 
 	"github.com/flaggen/flaggen/internal/redistest"
 	"github.com/flaggen/flaggen/runtime"
+	"github.com/flaggen/flaggen/runtime/flagimpl"
 	"github.com/flaggen/flaggen/runtime/redisstore"
 )
 
@@ -61,7 +62,7 @@ func TestSpecRecordedAfterOutage(t *testing.T) {
 	addr := srv.Addr()
 	srv.Stop()
 	s := newStore(t, addr, redisstore.WithRetryInterval(50*time.Millisecond))
-	c, err := runtime.NewClient(runtime.MustLoadSpec("flags.json", []byte(twoFlags)), runtime.WithStore(s),
+	c, err := runtime.NewClient(flagimpl.MustLoadSpec("flags.json", []byte(twoFlags)), runtime.WithStore(s),
 		runtime.WithLogger(discard), runtime.WithStartTimeout(200*time.Millisecond), runtime.WithResync(100*time.Millisecond))
 	if err != nil {
 		t.Fatal(err)

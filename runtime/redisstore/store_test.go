@@ -17,6 +17,7 @@ import (
 
 	"github.com/flaggen/flaggen/internal/redistest"
 	"github.com/flaggen/flaggen/runtime"
+	"github.com/flaggen/flaggen/runtime/flagimpl"
 	"github.com/flaggen/flaggen/runtime/redisstore"
 )
 
@@ -70,7 +71,7 @@ var testSpec = func() *runtime.Spec {
 		flags[n] = map[string]any{"active": true}
 	}
 	src, _ := json.Marshal(map[string]any{"flags": flags})
-	return runtime.MustLoadSpec("test.json", src)
+	return flagimpl.MustLoadSpec("test.json", src)
 }()
 
 var discard = slog.New(slog.DiscardHandler)

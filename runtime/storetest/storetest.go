@@ -16,8 +16,14 @@ import (
 
 // Spec is the spec of the flags the suite writes (a, b, c and n):
 // TestStore hands it to a store that checks patches (runtime.SpecChecker).
-var Spec = runtime.MustLoadSpec("storetest.json", []byte(`{"flags": {
+var Spec = func() *runtime.Spec {
+	s, err := runtime.LoadSpec("storetest.json", []byte(`{"flags": {
 	"a": {"active": true}, "b": {"active": true}, "c": {"active": true}, "n": {"active": true}}}`))
+	if err != nil {
+		panic(err)
+	}
+	return s
+}()
 
 // TestStore runs the conformance suite against stores made by newStore,
 // which must return a fresh, empty store (its own namespace) for each call;

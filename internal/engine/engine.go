@@ -1,20 +1,17 @@
-package runtime
+package engine
 
 import (
 	"cmp"
 	"fmt"
 	"math"
-	"runtime"
 	"slices"
 	"strconv"
-	"sync"
 	"time"
 
 	"github.com/flaggen/flaggen/internal/spec"
 )
 
-// step identifies the cascade step that decided an evaluation
-// (SEMANTICS.md, "The cascade").
+// step identifies the cascade step that decided an evaluation.
 type step uint8
 
 const (
@@ -50,10 +47,10 @@ type cvariant struct {
 	cum  float64 // cumulative weight: chosen when bucket < cum
 }
 
-// cflag is one flag compiled for a snapshot: the compilation of its live
-// definition (shared, read-only, by every snapshot in which the definition
+// cflag is one flag compiled for a Snapshot: the compilation of its live
+// definition (shared, read-only, by every Snapshot in which the definition
 // is the same, so that a live change copies little), and what depends on
-// the snapshot: its pin, the time, and its dependencies' constant values.
+// the Snapshot: its pin, the time, and its dependencies' constant values.
 type cflag struct {
 	*ccomp
 
@@ -67,7 +64,7 @@ type cflag struct {
 	cf       float64
 	cverd    verdict
 	deps     []int // dependencies whose value depends on the context
-	pin      *pin
+	pin      *Pin
 }
 
 // ccomp is what a flag's live definition compiles to in a Client's
@@ -95,10 +92,10 @@ type ccomp struct {
 	src        *spec.Flag
 }
 
-// snapshot is an immutable compiled view of the spec, live state and pins.
+// Snapshot is an immutable compiled view of the spec, live state and pins.
 // Clients swap it atomically; readers never lock.
-type snapshot struct {
-	flags   []*cflag // shared with the previous snapshot where unchanged: a live change copies pointers
+type Snapshot struct {
+	flags   []*cflag // shared with the previous Snapshot where unchanged: a live change copies pointers
 	key     int
 	env     string
 	clock   func() time.Time // nil: activation dates were resolved at build time
@@ -107,33 +104,55 @@ type snapshot struct {
 	next    time.Time        // earliest future activation date (rebuild then), zero if none
 }
 
-// buildInput is everything a snapshot is built from.
-type buildInput struct {
-	spec    *Spec
-	live    *spec.Spec
-	version uint64
-	env     string
-	clock   func() time.Time
-	now     time.Time
-	pins    map[int]*pin
-	prev    *snapshot // the snapshot replaced, whose compiled flags are reused when unchanged
+// Pin is a test override of one flag: its value, and the test that set it
+// (for explanations).
+type Pin struct {
+	Val  Value
+	Test string
 }
 
-// build compiles a snapshot. When few flags changed since in.prev (same
+// Input is everything a Snapshot is built from.
+type Input struct {
+	Base    *spec.Spec // the validated spec: flag names and indexes, the key attribute
+	ByName  map[string]int
+	Live    *spec.Spec // Base with live patches applied
+	Version uint64     // the live-state version Live comes from
+	Env     string
+	Clock   func() time.Time // nil: activation dates are resolved at build time against Now
+	Now     time.Time
+	Pins    map[int]*Pin
+	Prev    *Snapshot // the snapshot replaced, whose compiled flags are reused when unchanged
+
+	// Parallel, when set, calls work(0) … work(n-1) and returns when all
+	// have returned; they may run at once. Build uses it, with up to
+	// Workers chunks, to compile many flags (a thousand or more a chunk).
+	Parallel func(n int, work func(w int))
+	Workers  int
+}
+
+// baseKey is the index of the bucketing attribute of m, -1 when none.
+func baseKey(m *spec.Spec) int {
+	if m.Key == nil {
+		return -1
+	}
+	return m.Key.Index
+}
+
+// Build compiles a Snapshot. When few flags changed since in.Prev (same
 // environment and clock, no activation date passed since: changedSince),
-// it copies in.prev's compiled flags and compiles again only those whose
+// it copies in.Prev's compiled flags and compiles again only those whose
 // live definition or pin changed, with the flags depending on them when
 // their constant value moved.
-func build(in buildInput) (*snapshot, error) {
-	s := &snapshot{
-		key:     in.spec.key,
-		env:     in.env,
-		clock:   in.clock,
-		version: in.version,
-		live:    in.live,
+func Build(in Input) (*Snapshot, error) {
+	s := &Snapshot{
+		key:     baseKey(in.Base),
+		env:     in.Env,
+		clock:   in.Clock,
+		version: in.Version,
+		live:    in.Live,
 	}
 	attrIdx := map[string]int{}
-	for _, a := range in.live.Context {
+	for _, a := range in.Live.Context {
 		attrIdx[a.Name] = a.Index
 	}
 	attr := func(name string) int {
@@ -142,7 +161,7 @@ func build(in buildInput) (*snapshot, error) {
 		}
 		return -1
 	}
-	state := make([]uint8, len(in.live.Flags)) // fold: 0 new, 1 in progress, 2 done
+	state := make([]uint8, len(in.Live.Flags)) // fold: 0 new, 1 in progress, 2 done
 	var fold func(i int) error
 	fold = func(i int) error {
 		switch state[i] {
@@ -175,9 +194,9 @@ func build(in buildInput) (*snapshot, error) {
 		return nil
 	}
 	if dirty, ok := changedSince(in); ok {
-		// Only some live flags or pins changed since in.prev: copy it,
+		// Only some live flags or pins changed since in.Prev: copy it,
 		// compile and fold again what changed.
-		p := in.prev
+		p := in.Prev
 		s.flags = slices.Clone(p.flags) // compile replaces, never modifies, what it recompiles
 		s.next = p.next                 // the earliest date may have gone: a rebuild then is harmless
 		dirty = s.unpinned(in, dirty)
@@ -211,7 +230,7 @@ func build(in buildInput) (*snapshot, error) {
 		}
 		return s, nil
 	}
-	s.flags = make([]*cflag, len(in.live.Flags))
+	s.flags = make([]*cflag, len(in.Live.Flags))
 	all := make([]int, len(s.flags))
 	for i := range all {
 		all[i] = i
@@ -224,53 +243,53 @@ func build(in buildInput) (*snapshot, error) {
 }
 
 // changedSince returns the flags whose live definition changed since
-// in.prev or that are pinned (see unpinned for the pins removed), and false when the snapshot is better built from scratch:
+// in.Prev or that are pinned (see unpinned for the pins removed), and false when the Snapshot is better built from scratch:
 // no previous one, another environment or clock, an activation date
 // passed since, or a quarter of the flags or more changed.
-func changedSince(in buildInput) ([]int, bool) {
-	p := in.prev
-	if p == nil || p.live == nil || len(p.flags) != len(in.live.Flags) || len(in.live.Flags) != len(in.spec.m.Flags) || p.env != in.env ||
-		(p.clock == nil) != (in.clock == nil) || !p.next.IsZero() && !in.now.Before(p.next) {
+func changedSince(in Input) ([]int, bool) {
+	p := in.Prev
+	if p == nil || p.live == nil || len(p.flags) != len(in.Live.Flags) || len(in.Live.Flags) != len(in.Base.Flags) || p.env != in.Env ||
+		(p.clock == nil) != (in.Clock == nil) || !p.next.IsZero() && !in.Now.Before(p.next) {
 		return nil, false
 	}
 	var dirty []int
-	for i, f := range in.live.Flags {
-		if f != p.live.Flags[i] || in.pins[i] != nil {
+	for i, f := range in.Live.Flags {
+		if f != p.live.Flags[i] || in.Pins[i] != nil {
 			dirty = append(dirty, i)
 		}
 	}
 	return dirty, len(dirty) < max(1, len(p.flags)/4)
 }
 
-// unpinned adds to dirty the flags of s (a copy of the previous snapshot)
-// pinned there and not in in.pins, unless their live definition changed
+// unpinned adds to dirty the flags of s (a copy of the previous Snapshot)
+// pinned there and not in in.Pins, unless their live definition changed
 // (changedSince has them already: a flag twice in dirty would be compiled
 // twice, possibly by two goroutines at once).
-func (s *snapshot) unpinned(in buildInput, dirty []int) []int {
+func (s *Snapshot) unpinned(in Input, dirty []int) []int {
 	for i := range s.flags {
-		if s.flags[i].pin != nil && in.pins[i] == nil && in.live.Flags[i] == in.prev.live.Flags[i] {
+		if s.flags[i].pin != nil && in.Pins[i] == nil && in.Live.Flags[i] == in.Prev.live.Flags[i] {
 			dirty = append(dirty, i)
 		}
 	}
 	return dirty
 }
 
-// dependants returns the flags of in.live that depend on a flag of from,
+// dependants returns the flags of in.Live that depend on a flag of from,
 // directly or through others.
-func dependants(in buildInput, from []int) []int {
-	mark := make([]bool, len(in.live.Flags))
+func dependants(in Input, from []int) []int {
+	mark := make([]bool, len(in.Live.Flags))
 	for _, i := range from {
 		mark[i] = true
 	}
 	var out []int
 	for grew := true; grew; {
 		grew = false
-		for j, f := range in.live.Flags {
+		for j, f := range in.Live.Flags {
 			if mark[j] {
 				continue
 			}
 			for _, d := range f.DependsOn {
-				if k, ok := in.spec.byName[d]; ok && mark[k] {
+				if k, ok := in.ByName[d]; ok && mark[k] {
 					mark[j], grew = true, true
 					out = append(out, j)
 					break
@@ -281,11 +300,15 @@ func dependants(in buildInput, from []int) []int {
 	return out
 }
 
-// compileAll compiles the flags of todo (compile), on several goroutines
-// when they are many, and moves s.next to the earliest future activation
-// date among them. The error is that of the first flag of todo that fails.
-func (s *snapshot) compileAll(in buildInput, todo []int, attr func(string) int) error {
-	workers := max(1, min(runtime.GOMAXPROCS(0), len(todo)/1024))
+// compileAll compiles the flags of todo (compile), in in.Workers chunks run
+// by in.Parallel when they are many, and moves s.next to the earliest
+// future activation date among them. The error is that of the first flag of
+// todo that fails.
+func (s *Snapshot) compileAll(in Input, todo []int, attr func(string) int) error {
+	workers := 1
+	if in.Parallel != nil {
+		workers = max(1, min(in.Workers, len(todo)/1024))
+	}
 	errs := make([]error, workers)
 	chunk := func(w int) {
 		for _, i := range todo[w*len(todo)/workers : (w+1)*len(todo)/workers] {
@@ -297,11 +320,7 @@ func (s *snapshot) compileAll(in buildInput, todo []int, attr func(string) int) 
 	if workers == 1 {
 		chunk(0)
 	} else {
-		var wg sync.WaitGroup
-		for w := range workers {
-			wg.Go(func() { chunk(w) })
-		}
-		wg.Wait()
+		in.Parallel(workers, chunk)
 	}
 	for _, err := range errs {
 		if err != nil {
@@ -309,23 +328,23 @@ func (s *snapshot) compileAll(in buildInput, todo []int, attr func(string) int) 
 		}
 	}
 	for _, i := range todo {
-		if c := s.flags[i]; c.checkAct && in.clock == nil && (s.next.IsZero() || c.actAt.Before(s.next)) {
+		if c := s.flags[i]; c.checkAct && in.Clock == nil && (s.next.IsZero() || c.actAt.Before(s.next)) {
 			s.next = c.actAt
 		}
 	}
 	return nil
 }
 
-// compile compiles flag i of in.live into s.flags[i], sharing what was
-// compiled from the same definition for in.prev.
-func (s *snapshot) compile(in buildInput, i int, attr func(string) int) error {
-	f := in.live.Flags[i]
-	if f.Name != in.spec.m.Flags[i].Name {
-		return fmt.Errorf("live spec flag %d is %q, want %q", i, f.Name, in.spec.m.Flags[i].Name)
+// compile compiles flag i of in.Live into s.flags[i], sharing what was
+// compiled from the same definition for in.Prev.
+func (s *Snapshot) compile(in Input, i int, attr func(string) int) error {
+	f := in.Live.Flags[i]
+	if f.Name != in.Base.Flags[i].Name {
+		return fmt.Errorf("live spec flag %d is %q, want %q", i, f.Name, in.Base.Flags[i].Name)
 	}
-	c := &cflag{pin: in.pins[i]}
+	c := &cflag{pin: in.Pins[i]}
 	s.flags[i] = c
-	if p := in.prev; p != nil && i < len(p.flags) && p.flags[i].src == f && p.env == in.env {
+	if p := in.Prev; p != nil && i < len(p.flags) && p.flags[i].src == f && p.env == in.Env {
 		c.ccomp = p.flags[i].ccomp
 	} else {
 		k, err := compileFlag(in, f, attr)
@@ -336,13 +355,13 @@ func (s *snapshot) compile(in buildInput, i int, attr func(string) int) error {
 	}
 	// Constant off until the date, when a rebuild timer drops the check;
 	// with a clock, checked on each evaluation.
-	c.checkAct = c.hasAct && (in.clock != nil || in.now.Before(c.actAt))
+	c.checkAct = c.hasAct && (in.Clock != nil || in.Now.Before(c.actAt))
 	c.deps = c.allDeps
 	return nil
 }
 
 // compileFlag compiles live flag f for in's environment.
-func compileFlag(in buildInput, f *spec.Flag, attr func(string) int) (*ccomp, error) {
+func compileFlag(in Input, f *spec.Flag, attr func(string) int) (*ccomp, error) {
 	c := &ccomp{
 		src:       f,
 		name:      f.Name,
@@ -361,12 +380,12 @@ func compileFlag(in buildInput, f *spec.Flag, attr func(string) int) (*ccomp, er
 		c.hasAct, c.actAt = true, *f.ActivationDate
 	}
 	for _, e := range f.Environments {
-		if e == in.env {
+		if e == in.Env {
 			c.envOK = true
 		}
 	}
 	for _, d := range f.DependsOn {
-		j, ok := in.spec.byName[d]
+		j, ok := in.ByName[d]
 		if !ok {
 			return nil, fmt.Errorf("flag %q: depends_on unknown flag %q", f.Name, d)
 		}
@@ -405,22 +424,22 @@ func compileFlag(in buildInput, f *spec.Flag, attr func(string) int) (*ccomp, er
 		var cum float64
 		for _, v := range f.Variants {
 			cum += v.Weight
-			c.variants = append(c.variants, cvariant{name: v.Name, val: valueOf(v.Value), cum: cum})
+			c.variants = append(c.variants, cvariant{name: v.Name, val: ValueOf(v.Value), cum: cum})
 		}
-		c.def = valueOf(f.Default)
+		c.def = ValueOf(f.Default)
 	}
 	return c, nil
 }
 
 // fold decides whether flag i's value is constant and records it.
-func (s *snapshot) fold(i int) {
+func (s *Snapshot) fold(i int) {
 	c := s.flags[i]
 	if c.pin != nil {
 		c.isConst = true
 		// For dependants a pinned bool flag is on only when pinned true
 		// (variant flags cannot be depended on).
-		c.cverd = verdict{step: stepPinned, on: c.variantFl || c.pin.val.n != 0, variant: -1}
-		c.setConst(c.pin.val)
+		c.cverd = verdict{step: stepPinned, on: c.variantFl || c.pin.Val.n != 0, variant: -1}
+		c.setConst(c.pin.Val)
 		return
 	}
 	var v verdict
@@ -460,7 +479,15 @@ func (s *snapshot) fold(i int) {
 	c.setConstVerdict(v)
 }
 
-// boolState is the flag's state for BindBoolStates.
+// The constant states of bool flags that BoolState reports. StateDynamic is
+// zero, so that an entry not (yet) set sends its reader to full evaluation.
+const (
+	StateDynamic = 0 // a flag whose value may depend on the context, or not a bool flag
+	StateOff     = 1 // a bool flag that is off whatever the context
+	StateOn      = 2 // a bool flag that is on whatever the context
+)
+
+// boolState is the flag's state for BoolState.
 func (c *cflag) boolState() uint32 {
 	switch {
 	case !c.isConst || c.variantFl:
@@ -503,7 +530,7 @@ func (c *cflag) setConst(v Value) {
 }
 
 // decide runs the cascade for flag i over attribute values a.
-func (s *snapshot) decide(i int, a []Value) verdict {
+func (s *Snapshot) decide(i int, a []Value) verdict {
 	c := s.flags[i]
 	if c.isConst {
 		return c.cverd
@@ -581,7 +608,7 @@ func (s *snapshot) decide(i int, a []Value) verdict {
 	return verdict{on: true, step: stepVariant, bucket: b, variant: -1}
 }
 
-// isEmpty reports whether every attribute is absent: the seed's empty
+// isEmpty reports whether every attribute is absent: the empty
 // context (step 7).
 func isEmpty(a []Value) bool {
 	for k := range a {
@@ -618,7 +645,7 @@ func (c *cflag) listed(v *Value) bool {
 // value returns the flag's value for a verdict as a Value.
 func (c *cflag) value(v verdict) Value {
 	if v.step == stepPinned {
-		return c.pin.val
+		return c.pin.Val
 	}
 	if !c.variantFl {
 		return Bool(v.on)
@@ -629,7 +656,8 @@ func (c *cflag) value(v verdict) Value {
 	return c.def
 }
 
-// Explanation says what a flag evaluated to and which cascade step decided.
+// Explanation says what a flag evaluated to and which cascade step decided;
+// runtime.Explanation has the same fields.
 type Explanation struct {
 	// Flag is the flag's name.
 	Flag string `json:"flag"`
@@ -644,13 +672,8 @@ type Explanation struct {
 	Reason string `json:"reason"`
 }
 
-// String formats the explanation on one line.
-func (e Explanation) String() string {
-	return fmt.Sprintf("%s = %v (%s)", e.Flag, e.Value, e.Reason)
-}
-
 // explain formats a verdict.
-func (s *snapshot) explain(i int, a []Value, v verdict) Explanation {
+func (s *Snapshot) explain(i int, a []Value, v verdict) Explanation {
 	c := s.flags[i]
 	e := Explanation{Flag: c.name, Value: c.value(v).Any()}
 	attrVal := func(k int) Value {
@@ -665,7 +688,7 @@ func (s *snapshot) explain(i int, a []Value, v verdict) Explanation {
 	}
 	switch v.step {
 	case stepPinned:
-		e.Step, e.Reason = "pinned", "pinned by ToggleAs in "+c.pin.test
+		e.Step, e.Reason = "pinned", "pinned by ToggleAs in "+c.pin.Test
 	case stepActive:
 		e.Step, e.Reason = "active", "active is false"
 	case stepActivation:
@@ -718,4 +741,115 @@ func (s *snapshot) explain(i int, a []Value, v verdict) Explanation {
 		e.Reason += "; default " + c.def.GoString()
 	}
 	return e
+}
+
+// Len returns the number of flags of s.
+func (s *Snapshot) Len() int { return len(s.flags) }
+
+// Version returns the live-state version s was built from.
+func (s *Snapshot) Version() uint64 { return s.version }
+
+// Live returns the spec with live patches applied that s was built from.
+func (s *Snapshot) Live() *spec.Spec { return s.live }
+
+// Next returns the earliest future activation date of a flag of s, at
+// which s must be built again (the date is resolved at build time without
+// a clock), or the zero time when there is none.
+func (s *Snapshot) Next() time.Time { return s.next }
+
+// BoolState returns flag i's constant state: StateOff or StateOn while bool
+// flag i cannot depend on the context (as ConstBool reports), else
+// StateDynamic.
+func (s *Snapshot) BoolState(i int) uint32 { return s.flags[i].boolState() }
+
+// Pinned reports whether flag i is pinned by a test.
+func (s *Snapshot) Pinned(i int) bool { return s.flags[i].pin != nil }
+
+// Tripped returns why a monitor switched flag i off, or "".
+func (s *Snapshot) Tripped(i int) string { return s.flags[i].tripped }
+
+// SwitchedOn reports whether flag i is active and not tripped in live state.
+func (s *Snapshot) SwitchedOn(i int) bool { return s.flags[i].active && s.flags[i].tripped == "" }
+
+// Baseline returns flag i's performance_baseline in seconds, +Inf when unset.
+func (s *Snapshot) Baseline(i int) float64 { return s.flags[i].baseline }
+
+// ConstBool returns bool flag i's value when it cannot depend on the
+// context right now (inactive, not yet activated, environment excluded,
+// tripped, pinned, or untargeted).
+func (s *Snapshot) ConstBool(i int) (v, ok bool) {
+	f := s.flags[i]
+	return f.cb, f.isConst
+}
+
+// Bool evaluates bool flag i over attribute values a (in the spec's
+// attribute order; zero Values are absent attributes). For a variant flag
+// it reports whether the flag passes the steps before the variant choice.
+func (s *Snapshot) Bool(i int, a []Value) bool {
+	return s.decide(i, a).on
+}
+
+// ConstString is ConstBool for string and enum flags.
+func (s *Snapshot) ConstString(i int) (string, bool) {
+	f := s.flags[i]
+	return f.cs, f.isConst
+}
+
+// String evaluates string or enum flag i.
+func (s *Snapshot) String(i int, a []Value) string {
+	f := s.flags[i]
+	if f.isConst {
+		return f.cs
+	}
+	return s.chosen(f, i, a).s
+}
+
+// ConstInt is ConstBool for int flags.
+func (s *Snapshot) ConstInt(i int) (int64, bool) {
+	f := s.flags[i]
+	return f.ci, f.isConst
+}
+
+// Int evaluates int flag i.
+func (s *Snapshot) Int(i int, a []Value) int64 {
+	f := s.flags[i]
+	if f.isConst {
+		return f.ci
+	}
+	return int64(s.chosen(f, i, a).n)
+}
+
+// ConstFloat is ConstBool for float flags.
+func (s *Snapshot) ConstFloat(i int) (float64, bool) {
+	f := s.flags[i]
+	return f.cf, f.isConst
+}
+
+// Float evaluates float flag i.
+func (s *Snapshot) Float(i int, a []Value) float64 {
+	f := s.flags[i]
+	if f.isConst {
+		return f.cf
+	}
+	return s.chosen(f, i, a).floatVal()
+}
+
+// chosen runs the cascade for variant flag f (flag i) over a and returns
+// the value of the variant chosen, or the default.
+func (s *Snapshot) chosen(f *cflag, i int, a []Value) *Value {
+	if v := s.decide(i, a); v.variant >= 0 {
+		return &f.variants[v.variant].val
+	}
+	return &f.def
+}
+
+// Explain evaluates flag i like Bool, String, Int or Float and says which
+// step decided.
+func (s *Snapshot) Explain(i int, a []Value) Explanation {
+	return s.explain(i, a, s.decide(i, a))
+}
+
+func (v Value) floatVal() float64 {
+	f, _ := v.num()
+	return f
 }

@@ -1,4 +1,4 @@
-package runtime
+package engine
 
 import (
 	"fmt"
@@ -33,7 +33,7 @@ const (
 	opSemverEq
 	opSemverLt
 	opSemverGt
-	opTruthy // the seed's beta_program check: the attribute is truthy
+	opTruthy // the beta_program field's check: the attribute is truthy
 )
 
 var opNames = map[string]opcode{
@@ -44,7 +44,7 @@ var opNames = map[string]opcode{
 	"semver_eq": opSemverEq, "semver_lt": opSemverLt, "semver_gt": opSemverGt,
 }
 
-// rule is one compiled targeting check of step 9: the seed's regions,
+// rule is one compiled targeting check of step 9: the regions,
 // account_types and beta_program fields, and the generic rules.
 type rule struct {
 	attr    int    // index into the attribute values; -1: undeclared (always fails)
@@ -53,7 +53,7 @@ type rule struct {
 	opName  string
 	vals    []Value          // in/not_in/eq/neq/lt.../starts_with/ends_with/contains
 	set     map[string]bool  // in/not_in over many strings
-	strs    []string         // in/not_in over a few strings (the seed's regions, account_types)
+	strs    []string         // in/not_in over a few strings (regions, account_types)
 	res     []*regexp.Regexp // matches
 	times   []time.Time      // before/after
 	semvers []spec.Semver    // semver_*
@@ -109,7 +109,7 @@ func compileRule(attr int, attrName, field, opName string, values []any) (rule, 
 		}
 	default:
 		for _, v := range values {
-			val := valueOf(v)
+			val := ValueOf(v)
 			if val.IsAbsent() {
 				return rule{}, fmt.Errorf("%s: unsupported value %v (%T)", field, v, v)
 			}
@@ -136,13 +136,13 @@ func compileRule(attr int, attrName, field, opName string, values []any) (rule, 
 	return r, nil
 }
 
-// inList compiles a seed list field (regions, account_types) to an "in" rule.
+// inList compiles a list field (regions, account_types) to an "in" rule.
 func inList(attr int, attrName, field string, list []string) rule {
 	vals := make([]any, len(list))
 	for i, s := range list {
 		vals[i] = s
 	}
-	if len(vals) == 0 { // an empty list admits nobody, as in the seed
+	if len(vals) == 0 { // an empty list admits nobody
 		return rule{attr: attr, attrNm: attrName, op: opIn, opName: "in", field: field}
 	}
 	r, _ := compileRule(attr, attrName, field, "in", vals)
@@ -174,9 +174,9 @@ func (r *rule) match(a []Value) bool {
 		}
 		return v.n != 0
 	case opEq:
-		return v.equal(r.vals[0])
+		return v.Equal(r.vals[0])
 	case opNeq:
-		return !v.equal(r.vals[0])
+		return !v.Equal(r.vals[0])
 	case opLt, opLte, opGt, opGte:
 		c, ok := compare(*v, r.vals[0])
 		if !ok {
@@ -266,7 +266,7 @@ func (r *rule) containsAny(v *Value) bool {
 		return v.kind == kindString && r.set[v.s]
 	}
 	for _, w := range r.vals {
-		if v.equal(w) {
+		if v.Equal(w) {
 			return true
 		}
 	}

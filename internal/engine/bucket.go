@@ -1,4 +1,4 @@
-package runtime
+package engine
 
 import (
 	"crypto/sha256"
@@ -15,7 +15,7 @@ import (
 // take a slower, allocating path.
 const bucketBufSize = 64
 
-// bucket returns int(SHA-256(key+salt)) mod 100, the seed's rollout bucket,
+// bucket returns int(SHA-256(key+salt)) mod 100, the rollout bucket,
 // for a key already in its str() form.
 func bucket(key, salt string) int {
 	var buf [bucketBufSize]byte
@@ -317,4 +317,12 @@ func bucketIntDigits(id int64, sw *saltWords) int {
 	}
 	block[j>>3] = acc
 	return sw.bucket(&block, k)
+}
+
+// Bucket returns the rollout bucket, 0 to 99, of key value v with salt (a
+// flag's salt, its name by default), as the cascade computes it; ok is false
+// when v is absent.
+func Bucket(v Value, salt string) (b int, ok bool) {
+	sw := newSaltWords(salt)
+	return bucketValue(&v, &sw)
 }

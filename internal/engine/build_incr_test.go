@@ -1,10 +1,12 @@
-package runtime
+package engine
 
 import (
 	"fmt"
 	"math/rand/v2"
 	"slices"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -43,11 +45,11 @@ func TestBuildReusesPrevious(t *testing.T) {
 	for i := range 40 {
 		filler = append(filler, fmt.Sprintf(`"z%02d": {"active": true, "depends_on": [%q]}`, i, string(rune('a'+i%6))))
 	}
-	rs, err := LoadSpec("incr.json", []byte(strings.Replace(incrSpec, "FILLER", strings.Join(filler, ",\n    "), 1)))
+	rs, err := spec.Parse("incr.json", []byte(strings.Replace(incrSpec, "FILLER", strings.Join(filler, ",\n    "), 1)))
 	if err != nil {
 		t.Fatal(err)
 	}
-	m := rs.m
+	m := rs
 	patches := []string{`{}`, `{"active":false}`, `{"active":true}`, `{"tripped":"errors"}`, `{"tripped":null}`,
 		`{"percentage_rollout":100}`, `{"percentage_rollout":0}`, `{"regions":null}`, `{"regions":["RO"]}`,
 		`{"depends_on":null}`, `{"depends_on":["j"]}`, `{"depends_on":["a"]}`, `{"environments":["staging"]}`,
@@ -57,11 +59,11 @@ func TestBuildReusesPrevious(t *testing.T) {
 	now := time.Date(2029, 6, 1, 0, 0, 0, 0, time.UTC)
 	rng := rand.New(rand.NewPCG(1, 2))
 	live := map[string]*spec.Patch{}
-	prev, err := build(buildInput{spec: rs, live: m, env: "production", now: now})
+	prev, err := Build(Input{Base: rs, ByName: byName(rs), Live: m, Env: "production", Now: now})
 	if err != nil {
 		t.Fatal(err)
 	}
-	pins := map[int]*pin{}
+	pins := map[int]*Pin{}
 	for step := 0; step < 2000; step++ {
 		next := map[string]*spec.Patch{}
 		for k, v := range live {
@@ -90,20 +92,20 @@ func TestBuildReusesPrevious(t *testing.T) {
 				if pins[i] != nil {
 					delete(pins, i)
 				} else {
-					pins[i] = &pin{val: Bool(rng.IntN(2) == 0)}
+					pins[i] = &Pin{Val: Bool(rng.IntN(2) == 0)}
 				}
 			}
 		}
 		if rng.IntN(50) == 0 { // time passes an activation date
 			now = now.AddDate(1, 0, 0)
 		}
-		in := buildInput{spec: rs, live: lm, env: "production", now: now, pins: pins, version: uint64(step)}
-		full, err := build(in)
+		in := Input{Base: rs, ByName: byName(rs), Live: lm, Env: "production", Now: now, Pins: pins, Version: uint64(step)}
+		full, err := Build(in)
 		if err != nil {
 			t.Fatal(err)
 		}
-		in.prev = prev
-		got, err := build(in)
+		in.Prev = prev
+		got, err := Build(in)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -142,18 +144,30 @@ func TestBuildManyFlags(t *testing.T) {
 		fmt.Fprintf(&sb, `"f%05d": {"active": true, "regions": ["US"], "activation_date": "%d-01-01T00:00:00Z"}`, i, 2030+(i*7919)%n)
 	}
 	sb.WriteString(`}}`)
-	rs, err := LoadSpec("many.json", []byte(sb.String()))
+	rs, err := spec.Parse("many.json", []byte(sb.String()))
 	if err != nil {
 		t.Fatal(err)
 	}
-	s, err := build(buildInput{spec: rs, live: rs.m, env: "production", now: time.Date(2029, 1, 1, 0, 0, 0, 0, time.UTC)})
+	var chunks atomic.Int32
+	par := func(n int, work func(int)) {
+		var wg sync.WaitGroup
+		for w := range n {
+			wg.Go(func() { chunks.Add(1); work(w) })
+		}
+		wg.Wait()
+	}
+	s, err := Build(Input{Base: rs, ByName: byName(rs), Live: rs, Env: "production", Now: time.Date(2029, 1, 1, 0, 0, 0, 0, time.UTC),
+		Parallel: par, Workers: 4})
 	if err != nil {
 		t.Fatal(err)
+	}
+	if chunks.Load() != 4 {
+		t.Errorf("compiled in %d chunks, want 4", chunks.Load())
 	}
 	if want := time.Date(2030, 1, 1, 0, 0, 0, 0, time.UTC); !s.next.Equal(want) {
 		t.Errorf("next rebuild at %v, want %v", s.next, want)
 	}
-	for i, f := range rs.m.Flags {
+	for i, f := range rs.Flags {
 		if c := s.flags[i]; c.src != f || c.name != f.Name || len(c.rules) != 1 || !c.checkAct || !c.isConst || c.cb {
 			t.Fatalf("flag %s compiled as %+v", f.Name, *c)
 		}
@@ -168,30 +182,39 @@ func TestUnpinnedChangedOnce(t *testing.T) {
 	for i := range 12 {
 		fl = append(fl, fmt.Sprintf(`"f%02d": {"active": true}`, i))
 	}
-	rs, err := LoadSpec("d.json", []byte(`{"flags": {`+strings.Join(fl, ",")+`}}`))
+	rs, err := spec.Parse("d.json", []byte(`{"flags": {`+strings.Join(fl, ",")+`}}`))
 	if err != nil {
 		t.Fatal(err)
 	}
 	now := time.Now()
-	prev, err := build(buildInput{spec: rs, live: rs.m, env: "production", now: now, pins: map[int]*pin{0: {val: Bool(false)}}})
+	prev, err := Build(Input{Base: rs, ByName: byName(rs), Live: rs, Env: "production", Now: now, Pins: map[int]*Pin{0: {Val: Bool(false)}}})
 	if err != nil {
 		t.Fatal(err)
 	}
-	ps, errs := spec.DecodePatches(rs.m, map[string][]byte{"f00": []byte(`{"active":false}`)})
+	ps, errs := spec.DecodePatches(rs, map[string][]byte{"f00": []byte(`{"active":false}`)})
 	if len(errs) > 0 {
 		t.Fatal(errs)
 	}
-	live, err := rs.m.Apply(ps)
+	live, err := rs.Apply(ps)
 	if err != nil {
 		t.Fatal(err)
 	}
-	in := buildInput{spec: rs, live: live, env: "production", now: now, pins: map[int]*pin{}, prev: prev}
+	in := Input{Base: rs, ByName: byName(rs), Live: live, Env: "production", Now: now, Pins: map[int]*Pin{}, Prev: prev}
 	dirty, ok := changedSince(in)
 	if !ok {
 		t.Fatal("changedSince: one flag changed, yet a build from scratch")
 	}
-	s := &snapshot{flags: slices.Clone(prev.flags)}
+	s := &Snapshot{flags: slices.Clone(prev.flags)}
 	if dirty = s.unpinned(in, dirty); !slices.Equal(dirty, []int{0}) {
 		t.Fatalf("dirty = %v, want [0]", dirty)
 	}
+}
+
+// byName indexes m's flags by name, as Input.ByName wants.
+func byName(m *spec.Spec) map[string]int {
+	out := make(map[string]int, len(m.Flags))
+	for i, f := range m.Flags {
+		out[f.Name] = i
+	}
+	return out
 }

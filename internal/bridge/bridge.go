@@ -1,0 +1,32 @@
+// Package bridge hands runtime/flagimpl the parts of a runtime.Client and a runtime.Flag that generated code needs, without exporting them from package runtime.
+//
+// Package runtime sets the functions below in its init; runtime/flagimpl,
+// which imports runtime (so runtime's init has run), calls them when a
+// generated package declares its flag handles and when it creates its
+// Flags: never per evaluation.
+package bridge
+
+import (
+	"sync/atomic"
+
+	"github.com/flaggen/flaggen/internal/engine"
+)
+
+// Core is what runtime/flagimpl holds of one runtime.Client.
+type Core struct {
+	// Snap is the Client's current snapshot, swapped atomically on every
+	// change: evaluations load it.
+	Snap *atomic.Pointer[engine.Snapshot]
+	// BindBoolStates keeps dst[i] equal to flag i's engine.Snapshot.BoolState,
+	// stored with sync/atomic in the same critical section as each swap.
+	BindBoolStates func(dst []uint32)
+}
+
+var (
+	// CoreOf returns the Core of client, a *runtime.Client.
+	CoreOf func(client any) Core
+	// InitFlag sets dst, a *runtime.Flag[T], to the handle of flag index of
+	// s (a *runtime.Spec); it panics when that flag is not named name or its
+	// type does not match T.
+	InitFlag func(dst, s any, index int, name string)
+)

@@ -1,0 +1,117 @@
+package engine
+
+import (
+	"math"
+	"strconv"
+)
+
+type valueKind uint8
+
+const (
+	kindAbsent valueKind = iota
+	kindString
+	kindInt
+	kindFloat
+	kindBool
+)
+
+// Value is one evaluation-context attribute value: a string, int, float or
+// bool. The zero Value is an absent attribute, which fails every check that
+// needs it.
+type Value struct {
+	s    string
+	n    uint64 // int64 bits, float64 bits, or 0/1
+	kind valueKind
+}
+
+// String returns a present string Value.
+func String(s string) Value { return Value{s: s, kind: kindString} }
+
+// Int returns a present int Value.
+func Int(i int64) Value { return Value{n: uint64(i), kind: kindInt} }
+
+// Float returns a present float Value.
+func Float(f float64) Value { return Value{n: math.Float64bits(f), kind: kindFloat} }
+
+// Bool returns a present bool Value.
+func Bool(b bool) Value {
+	v := Value{kind: kindBool}
+	if b {
+		v.n = 1
+	}
+	return v
+}
+
+// IsAbsent reports whether v is the zero Value (attribute absent).
+func (v Value) IsAbsent() bool { return v.kind == kindAbsent }
+
+// Any returns v as a Go value: string, int64, float64, bool, or nil when
+// absent.
+func (v Value) Any() any {
+	switch v.kind {
+	case kindString:
+		return v.s
+	case kindInt:
+		return int64(v.n)
+	case kindFloat:
+		return math.Float64frombits(v.n)
+	case kindBool:
+		return v.n != 0
+	}
+	return nil
+}
+
+// GoString formats v for explanations: strings quoted, absent as "absent".
+func (v Value) GoString() string {
+	switch v.kind {
+	case kindString:
+		return strconv.Quote(v.s)
+	case kindInt:
+		return strconv.FormatInt(int64(v.n), 10)
+	case kindFloat:
+		return strconv.FormatFloat(math.Float64frombits(v.n), 'g', -1, 64)
+	case kindBool:
+		return strconv.FormatBool(v.n != 0)
+	}
+	return "absent"
+}
+
+// ValueOf converts a spec value (string, int64, float64, bool, or another
+// integer/float type from JSON) to a Value.
+func ValueOf(x any) Value {
+	switch x := x.(type) {
+	case string:
+		return String(x)
+	case int64:
+		return Int(x)
+	case int:
+		return Int(int64(x))
+	case float64:
+		return Float(x)
+	case bool:
+		return Bool(x)
+	}
+	return Value{}
+}
+
+// num returns v as a float64 for numeric comparisons.
+func (v Value) num() (float64, bool) {
+	switch v.kind {
+	case kindInt:
+		return float64(int64(v.n)), true
+	case kindFloat:
+		return math.Float64frombits(v.n), true
+	}
+	return 0, false
+}
+
+// Equal reports Python-style equality: numbers by value across int/float,
+// otherwise same kind and same content.
+func (v Value) Equal(w Value) bool {
+	if v.kind == w.kind && v.kind != kindFloat {
+		return v.s == w.s && v.n == w.n
+	}
+	a, ok1 := v.num()
+	b, ok2 := w.num()
+	return ok1 && ok2 && a == b
+}

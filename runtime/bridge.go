@@ -1,0 +1,18 @@
+package runtime
+
+import "github.com/flaggen/flaggen/internal/bridge"
+
+func init() {
+	bridge.CoreOf = func(client any) bridge.Core {
+		c := client.(*Client)
+		return bridge.Core{Snap: &c.snap, BindBoolStates: c.bindBoolStates}
+	}
+	bridge.InitFlag = func(dst, s any, index int, name string) {
+		dst.(flagInit).init(s.(*Spec), index, name)
+	}
+}
+
+// flagInit is any *Flag[T].
+type flagInit interface {
+	init(s *Spec, index int, name string)
+}

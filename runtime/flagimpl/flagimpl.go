@@ -1,0 +1,187 @@
+// Package flagimpl is for generated code only: it has no compatibility promise except through the version handshake (EnforceVersion), and applications use package runtime instead.
+//
+// It follows protobuf-go's runtime/protoimpl: what a generated package
+// needs of the runtime (evaluation by flag index, the bound states of bool
+// flags, handle construction, the no-copy guard and the version handshake)
+// lives here, so that `go doc runtime` shows only what applications call.
+//
+// A runtime.Client keeps its evaluation core unexported. Package runtime
+// registers, at init, two functions in internal/bridge that reach into a
+// Client and a Flag; this package calls them once per Flags and once per
+// handle, when a generated package is set up, never per evaluation. The
+// Evaluator that Bind returns holds the Client's atomically swapped
+// snapshot pointer itself, so an evaluation is one atomic load and a
+// direct call into internal/engine, inlined up to the engine's cascade
+// (generated/inline_test.go checks the bool accessors). The alternative of
+// a bridge package that both sides import and that holds the Client's core
+// would move the Client's state out of runtime; the registered functions
+// keep it there.
+package flagimpl
+
+import (
+	"fmt"
+	"reflect"
+	"strings"
+	"sync/atomic"
+
+	"github.com/flaggen/flaggen/internal/bridge"
+	"github.com/flaggen/flaggen/internal/engine"
+	"github.com/flaggen/flaggen/runtime"
+)
+
+// Version pinning between generated code and this package (protobuf-go
+// style). Generated code contains
+//
+//	const _ = flagimpl.EnforceVersion(flagimpl.GenVersion - 3)   // flagimpl too old
+//	const _ = flagimpl.EnforceVersion(3 - flagimpl.MinGenVersion) // flagimpl too new
+//
+// so that a mismatch fails the build with a constant-overflow error on
+// these lines. Version 3: generated code calls this package (Bind,
+// Evaluator, NewFlag, MustLoadSpec …) rather than runtime.Client methods.
+type EnforceVersion uint
+
+const (
+	// GenVersion is the generated-code version this package supports up to.
+	GenVersion = 3
+	// MinGenVersion is the oldest generated-code version this package supports.
+	MinGenVersion = 3
+)
+
+// Value is an attribute value (runtime.Value).
+type Value = engine.Value
+
+// String returns a present string Value.
+func String(s string) Value { return engine.String(s) }
+
+// Int returns a present int Value.
+func Int(i int64) Value { return engine.Int(i) }
+
+// Float returns a present float Value.
+func Float(f float64) Value { return engine.Float(f) }
+
+// Bool returns a present bool Value.
+func Bool(b bool) Value { return engine.Bool(b) }
+
+// The states Bind keeps in a Flags' array, one per flag. StateDynamic is
+// zero, so that an entry not (yet) bound sends its reader to full
+// evaluation.
+const (
+	StateDynamic = engine.StateDynamic // a flag whose value may depend on the context, or not a bool flag
+	StateOff     = engine.StateOff     // a bool flag that is off whatever the context
+	StateOn      = engine.StateOn      // a bool flag that is on whatever the context
+)
+
+// NoCopy, embedded in a struct, makes go vet's copylocks check report a
+// copy of it.
+type NoCopy struct{}
+
+// Lock does nothing: see NoCopy.
+func (*NoCopy) Lock() {}
+
+// Unlock does nothing: see NoCopy.
+func (*NoCopy) Unlock() {}
+
+// MustLoadSpec is runtime.LoadSpec for generated code, whose embedded spec
+// was validated when it was generated: it panics with the error list.
+func MustLoadSpec(file string, src []byte) *runtime.Spec {
+	s, err := runtime.LoadSpec(file, src)
+	if err != nil {
+		panic(err)
+	}
+	return s
+}
+
+// NewFlag returns the handle of flag index of s. It panics when the flag at
+// index is not named name or its type does not match T: generated code
+// never does that.
+func NewFlag[T runtime.FlagValue](s *runtime.Spec, index int, name string) runtime.Flag[T] {
+	var f runtime.Flag[T]
+	bridge.InitFlag(&f, s, index, name)
+	return f
+}
+
+// Evaluator evaluates the flags of one runtime.Client by index over
+// attribute values in the spec's attribute order (zero Values are absent
+// attributes). Evaluations never block, lock, do I/O or allocate (Explain
+// allocates its result).
+type Evaluator struct {
+	snap *atomic.Pointer[engine.Snapshot]
+}
+
+// Bind returns the Evaluator of c and keeps states[i], for every flag index
+// i < len(states), equal to flag i's constant state: StateOff or StateOn
+// while bool flag i cannot depend on the context (as ConstBool reports),
+// else StateDynamic. It sets states now and stores each changed entry with
+// sync/atomic whenever c's snapshot changes, before ToggleAs, a reload, or
+// a Change whose reload succeeded returns; readers must use
+// atomic.LoadUint32. Generated packages embed states in their Flags (which
+// must therefore not be copied), so that a bool accessor is one inlined
+// load while its flag is constant.
+func Bind(c *runtime.Client, states []uint32) Evaluator {
+	core := bridge.CoreOf(c)
+	core.BindBoolStates(states)
+	return Evaluator{snap: core.Snap}
+}
+
+// ConstBool returns bool flag i's value when it cannot depend on the
+// context right now (inactive, not yet activated, environment excluded,
+// tripped, pinned, or untargeted).
+func (e Evaluator) ConstBool(i int) (v, ok bool) { return e.snap.Load().ConstBool(i) }
+
+// Bool evaluates bool flag i.
+func (e Evaluator) Bool(i int, a []Value) bool { return e.snap.Load().Bool(i, a) }
+
+// ConstString is ConstBool for string and enum flags.
+func (e Evaluator) ConstString(i int) (string, bool) { return e.snap.Load().ConstString(i) }
+
+// String evaluates string or enum flag i.
+func (e Evaluator) String(i int, a []Value) string { return e.snap.Load().String(i, a) }
+
+// ConstInt is ConstBool for int flags.
+func (e Evaluator) ConstInt(i int) (int64, bool) { return e.snap.Load().ConstInt(i) }
+
+// Int evaluates int flag i.
+func (e Evaluator) Int(i int, a []Value) int64 { return e.snap.Load().Int(i, a) }
+
+// ConstFloat is ConstBool for float flags.
+func (e Evaluator) ConstFloat(i int) (float64, bool) { return e.snap.Load().ConstFloat(i) }
+
+// Float evaluates float flag i.
+func (e Evaluator) Float(i int, a []Value) float64 { return e.snap.Load().Float(i, a) }
+
+// Explain evaluates flag i like its accessor and says which step decided.
+func (e Evaluator) Explain(i int, a []Value) runtime.Explanation {
+	return runtime.Explanation(e.snap.Load().Explain(i, a))
+}
+
+// MissingImpls checks a strategy factory's implementations at construction
+// time: it returns an error naming every implementation that is missing (a
+// nil interface, pointer, func, map, chan or slice), or nil.
+func MissingImpls(strategy string, names []string, impls []any) error {
+	var missing []string
+	for i, x := range impls {
+		name := fmt.Sprint(i)
+		if i < len(names) {
+			name = names[i]
+		}
+		if isNil(x) {
+			missing = append(missing, name)
+		}
+	}
+	if len(missing) == 0 {
+		return nil
+	}
+	return fmt.Errorf("%s: missing implementation(s): %s (set every field of %sImpls)", strategy, strings.Join(missing, ", "), strategy)
+}
+
+func isNil(x any) bool {
+	if x == nil {
+		return true
+	}
+	v := reflect.ValueOf(x)
+	switch v.Kind() {
+	case reflect.Pointer, reflect.Interface, reflect.Func, reflect.Map, reflect.Chan, reflect.Slice:
+		return v.IsNil()
+	}
+	return false
+}
