@@ -362,6 +362,3 @@ func wantArgs(args []string, names ...string) error {
 	}
 	return nil
 }
-
-// noArgs refuses positional arguments, for a command that takes none.
-func noArgs(args []string) error { return wantArgs(args) }

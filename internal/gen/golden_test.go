@@ -9,7 +9,6 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
-	"runtime"
 	"slices"
 	"strconv"
 	"strings"
@@ -238,7 +237,7 @@ func testModule(t *testing.T, files map[string][]byte) func(args ...string) (str
 	}
 	goBin, err := exec.LookPath("go")
 	if err != nil {
-		goBin = filepath.Join(runtime.GOROOT(), "bin", "go")
+		t.Fatalf("the go command is not on PATH (go test puts GOROOT/bin there): %v", err)
 	}
 	root, err := filepath.Abs("../..")
 	if err != nil {
