@@ -318,7 +318,7 @@ func connect(env *Env, rawURL, ns string, timeout time.Duration, countSubs bool)
 	defer cancel()
 	if s.state, err = store.Load(ctx); err != nil {
 		s.close()
-		return nil, fmt.Errorf("redis at %s unreachable: %v", shown, s.hide(unwrapDegraded(err)))
+		return nil, s.failed(err)
 	}
 	return s, nil
 }
@@ -480,9 +480,20 @@ func (s *session) wrapRedis(err error) error {
 		return nil
 	}
 	if s.store.Health() != nil {
-		return fmt.Errorf("redis at %s unreachable: %v", s.url, s.hide(unwrapDegraded(err)))
+		return s.failed(err)
 	}
 	return s.hide(err)
+}
+
+// failed returns the error of a Redis exchange that failed: Redis is
+// unreachable, or it holds a value that flaggen did not write there
+// (redisstore.ErrMalformed), which is no reason to look at the network.
+func (s *session) failed(err error) error {
+	if errors.Is(err, redisstore.ErrMalformed) {
+		msg := strings.TrimPrefix(unwrapDegraded(err).Error(), "flaggen: ")
+		return fmt.Errorf("%s: %v; repair that key with redis-cli (running apps serve their last good state until then)", s.where, s.hide(errors.New(msg)))
+	}
+	return fmt.Errorf("redis at %s unreachable: %v", s.url, s.hide(unwrapDegraded(err)))
 }
 
 // operatorStore is the store of a Client that writes on an operator's
