@@ -96,6 +96,10 @@ func TestWritesAllOrNothing(t *testing.T) {
 		{"apply", apply, "version", asList},
 		{"apply", apply, "version", setTo("abc")},
 		{"apply", apply, "version", setTo("9223372036854775807")}, // INCR overflows
+		// Lua prints versions from 10^14 on as 1e+14: in the change
+		// message, and ResetLive would write it into the version key.
+		{"apply", apply, "version", setTo("99999999999999")},
+		{"reset", reset, "version", setTo("123456789012345678")},
 		{"apply", apply, "audit", asString},
 		{"apply", apply, "audit", maxID},
 		{"apply", apply, "epoch", asList},
