@@ -88,8 +88,9 @@
 // (setting it lower is taken for a failover to a replica that missed
 // writes: see below).
 // A value that is not a JSON object is logged with its key; the runtime
-// refuses that flag's patch and keeps the flag on its last good state, and
-// every other flag loads normally.
+// refuses that flag's patch (the flag serves its spec definition: a kill
+// switch in a value that does not parse is lost), and every other flag
+// loads normally.
 //
 // Every other value read from Redis is checked too. A version that is not a
 // number of at most 14 digits, an epoch or last change id that is not an id (1

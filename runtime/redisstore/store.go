@@ -641,8 +641,8 @@ func (s *Store) install(h head, flags map[string]json.RawMessage, gen uint64) {
 }
 
 // checkMalformed logs each patch that is not a JSON object, once per value.
-// The patch still goes to the runtime, which refuses it and keeps that flag
-// on its last good state.
+// The patch still goes to the runtime, which refuses it: that flag serves
+// its spec definition (see internal/spec/live.go).
 func (s *Store) checkMalformed(flags map[string]json.RawMessage) {
 	for _, name := range malformed(flags) {
 		p := flags[name]
@@ -652,7 +652,7 @@ func (s *Store) checkMalformed(flags map[string]json.RawMessage) {
 		s.bad[name] = sum
 		s.mu.Unlock()
 		if !seen {
-			s.o.logger.Error("flaggen: malformed patch in Redis; the flag keeps its last good state",
+			s.o.logger.Error("flaggen: malformed patch in Redis; the flag serves its spec definition until it is repaired",
 				"key", s.key.patches, "field", name, "value", truncate(string(p), 200))
 		}
 	}
