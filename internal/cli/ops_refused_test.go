@@ -115,3 +115,22 @@ func TestOpsMalformedValueNamed(t *testing.T) {
 		}
 	}
 }
+
+// TestOpsDisableOverRefusedPatch: the kill switch needs no repair first:
+// disable over a stored patch refused for a bad field switches the flag
+// off, dropping the field at fault (kept in the audit trail).
+func TestOpsDisableOverRefusedPatch(t *testing.T) {
+	srv := opsEnv(t)
+	if _, err := redistest.Do(srv.Addr(), "HSET", "flaggen:{default}:patches", "legacy_export", `{"percentage_rollout":"lots"}`); err != nil {
+		t.Fatal(err)
+	}
+	if code, out, errs := run(t, "disable", "legacy_export", "-reason", "incident"); code != 0 || !strings.Contains(out, "legacy_export: off") {
+		t.Fatalf("disable over a refused patch: exit %d\n%s%s", code, out, errs)
+	}
+	if got := storedLive(t, srv, "legacy_export"); got != `{"active":false}` {
+		t.Errorf("stored patch %s, want the kill switch alone", got)
+	}
+	if out := mustRun(t, "audit", "legacy_export"); !strings.Contains(out, `"lots"`) {
+		t.Errorf("the audit trail lost the dropped field:\n%s", out)
+	}
+}

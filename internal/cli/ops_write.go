@@ -253,12 +253,20 @@ func jsonErr(err error) string {
 type writePlan func(s *session, stored map[string]json.RawMessage, f *runtime.FlagInfo) (next map[string]json.RawMessage, change, resetCounters bool, err error)
 
 // planSet sets one field (enable, disable, rollout); it changes nothing
-// when the flag's effective value already is val.
+// when the flag's effective value already is val. The kill switch
+// ("active": false) over a stored patch refused for some of its fields
+// drops those fields (f.Revert; the audit entry keeps them), so that
+// disable needs no repair first.
 func planSet(field string, val json.RawMessage) writePlan {
 	return func(_ *session, stored map[string]json.RawMessage, f *runtime.FlagInfo) (map[string]json.RawMessage, bool, bool, error) {
 		next := maps.Clone(stored)
 		if next == nil {
 			next = map[string]json.RawMessage{}
+		}
+		if field == "active" && string(val) == "false" && f != nil && f.Problem != "" {
+			for _, bad := range f.Revert {
+				delete(next, bad)
+			}
 		}
 		next[field] = val
 		return next, !effectiveIs(f, field, val) && !samePatch(stored, next), false, nil
