@@ -353,6 +353,11 @@ func (c *Client) prepare(st State, e Edit) (Change, error) {
 		ch.Flags[name] = raw
 	}
 	edited, errs := c.pcache.DecodePatches(c.spec.m, todo)
+	for _, name := range e.flagNames() {
+		if errs[name] != nil {
+			c.killOverRefused(name, st.Flags[name], e, decoded[name], ch.Flags, edited, errs)
+		}
+	}
 	patches := maps.Clone(current)
 	for _, name := range e.flagNames() {
 		if err := errs[name]; err != nil {
@@ -374,6 +379,35 @@ func (c *Client) prepare(st State, e Edit) (Change, error) {
 		}
 	}
 	return ch, nil
+}
+
+// killOverRefused lets a kill switch through over a stored patch that is
+// refused for some of its fields: when edit e of flag name switches it off
+// ("active" false, or "tripped", as Spec.Fallback reads them) and merging
+// it into the refused stored patch base (d) failed to decode, it merges e
+// again without the stored fields at fault (spec.RefusedFields), so that
+// an operator's disable and a monitor's trip need no repair first (the
+// audit entry keeps the dropped fields under "before"). On success it sets
+// the flag's patch in flags and edited and clears its error in errs.
+func (c *Client) killOverRefused(name string, base json.RawMessage, e Edit, d decodedPatch, flags map[string]json.RawMessage, edited map[string]*livePatch, errs map[string]error) {
+	raw, given := e.Flags[name]
+	if d.err == nil || !given || e.Replace || c.spec.m.Fallback(name, raw) == nil {
+		return
+	}
+	bad := spec.RefusedFields(d.err)
+	if bad == nil {
+		return
+	}
+	merged, err := mergePatch(base, raw, append(slices.Clone(e.Revert[name]), bad...))
+	if err != nil {
+		return
+	}
+	p, perrs := c.pcache.DecodePatches(c.spec.m, map[string][]byte{name: merged})
+	if perrs[name] != nil {
+		return
+	}
+	flags[name], edited[name] = merged, p[name]
+	delete(errs, name)
 }
 
 // storedRefused says, for an edit failing over a flag's stored patch d,

@@ -166,14 +166,48 @@ func TestBadPatchAffectsItsFlagOnly(t *testing.T) {
 	if err := c.Set(ctx, "f3", json.RawMessage(`{"active": false}`), "ops", ""); err != nil {
 		t.Fatalf("a write to an unrelated flag: %v", err)
 	}
-	err := c.Set(ctx, "f0", json.RawMessage(`{"active": false}`), "ops", "")
+	err := c.Set(ctx, "f0", json.RawMessage(`{"active": true}`), "ops", "")
 	if err == nil || !strings.Contains(err.Error(), "stored live patch is refused already") {
 		t.Fatalf("a write merging into a refused patch: %v", err)
+	}
+	// A kill switch goes through, dropping the stored fields at fault.
+	if err := c.Set(ctx, "f0", json.RawMessage(`{"active": false}`), "ops", "incident"); err != nil {
+		t.Fatalf("a kill switch over a refused patch: %v", err)
+	}
+	if evalAll(c)["f0"] != false || refusedFlags(c)["f0"] != nil {
+		t.Fatalf("after the kill switch: f0 %v, refused %v", evalAll(c)["f0"], refusedFlags(c))
 	}
 	if err := c.Change(ctx, Edit{Actor: "ops", Revert: map[string][]string{"f0": {"percentage_rollout"}, "f1": {"percentage_rollout"}}}); err != nil {
 		t.Fatalf("the repair: %v", err)
 	}
 	if c.Health() != nil || evalAll(c)["f1"] != false || evalAll(c)["f3"] != false {
 		t.Fatalf("after the repair: Health %v, values %v", c.Health(), evalAll(c))
+	}
+}
+
+// TestMonitorTripsOverRefusedPatch: a monitor's trip, like an operator's
+// kill switch, needs no repair of a stored patch refused for a bad field:
+// the flag goes off (the field at fault dropped, kept in the audit trail).
+func TestMonitorTripsOverRefusedPatch(t *testing.T) {
+	ctx := context.Background()
+	s := mustLoadSpec("flags.json", []byte(`{"flags": {"checkout": {"active": true, "error_threshold": 5}, "banner": {"active": true}}}`))
+	store := NewMemoryStore()
+	c := newClient(t, s, WithStore(store))
+	if _, err := store.Apply(ctx, Change{Actor: "rogue", Flags: map[string]json.RawMessage{
+		"checkout": json.RawMessage(`{"percentage_rollout": "lots"}`)}}); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, func() bool { return refusedFlags(c)["checkout"] != nil })
+	for range 10 {
+		c.ReportError(newFlag[bool](s, s.byName["checkout"], "checkout"))
+	}
+	if err := c.Flush(ctx); err != nil {
+		t.Fatalf("Flush: %v", err)
+	}
+	if v := evalAll(c)["checkout"]; v != false {
+		t.Fatalf("checkout = %v after 10 errors over error_threshold 5, want tripped", v)
+	}
+	if a, err := store.Audit(ctx, "checkout", 1); err != nil || len(a) != 1 || string(a[0].Before["checkout"]) != `{"percentage_rollout": "lots"}` {
+		t.Fatalf("audit of the trip: %+v, %v", a, err)
 	}
 }

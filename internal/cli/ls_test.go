@@ -87,3 +87,50 @@ func TestOpsShowRefusedPatches(t *testing.T) {
 		t.Errorf("new_ui's kill switch lost in the repair: %q", l)
 	}
 }
+
+// TestOpsMalformedValueNamed: a head key holding a value flaggen does not
+// write (by hand) makes a command fail saying which key holds what and
+// how to repair it, not that Redis is unreachable.
+func TestOpsMalformedValueNamed(t *testing.T) {
+	srv := opsEnv(t)
+	mustRun(t, "disable", "new_ui", "-reason", "first")
+	for _, kv := range [][2]string{{"version", "abc"}, {"lastchange", "id\x1b[2J"}} {
+		key := "flaggen:{default}:" + kv[0]
+		good, err := redistest.Do(srv.Addr(), "GET", key)
+		if err == nil {
+			_, err = redistest.Do(srv.Addr(), "SET", key, kv[1])
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, args := range [][]string{{"ls"}, {"disable", "advanced_search", "-reason", "kill"}} {
+			code, _, errs := run(t, args...)
+			if code != 1 || strings.Contains(errs, "unreachable") || !strings.Contains(errs, "malformed value in Redis: "+key) ||
+				!strings.Contains(errs, "repair that key") {
+				t.Errorf("%s=%q: flaggen %q: exit %d, %q; want exit 1 naming %s as malformed, with the repair", kv[0], kv[1], args, code, errs, key)
+			}
+		}
+		if _, err := redistest.Do(srv.Addr(), "SET", key, good); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+// TestOpsDisableOverRefusedPatch: the kill switch needs no repair first:
+// disable over a stored patch refused for a bad field switches the flag
+// off, dropping the field at fault (kept in the audit trail).
+func TestOpsDisableOverRefusedPatch(t *testing.T) {
+	srv := opsEnv(t)
+	if _, err := redistest.Do(srv.Addr(), "HSET", "flaggen:{default}:patches", "legacy_export", `{"percentage_rollout":"lots"}`); err != nil {
+		t.Fatal(err)
+	}
+	if code, out, errs := run(t, "disable", "legacy_export", "-reason", "incident"); code != 0 || !strings.Contains(out, "legacy_export: off") {
+		t.Fatalf("disable over a refused patch: exit %d\n%s%s", code, out, errs)
+	}
+	if got := storedLive(t, srv, "legacy_export"); got != `{"active":false}` {
+		t.Errorf("stored patch %s, want the kill switch alone", got)
+	}
+	if out := mustRun(t, "audit", "legacy_export"); !strings.Contains(out, `"lots"`) {
+		t.Errorf("the audit trail lost the dropped field:\n%s", out)
+	}
+}

@@ -9,6 +9,7 @@ import (
 	"io"
 	"log/slog"
 	"os"
+	"strings"
 	"time"
 
 	"github.com/redis/go-redis/v9"
@@ -134,7 +135,7 @@ func Open(cfg Config) (*Session, error) {
 	defer cancel()
 	if s.State, err = s.Store.Load(ctx); err != nil {
 		s.Close()
-		return nil, fmt.Errorf("redis at %s unreachable: %v", shown, s.Hide(unwrapDegraded(err)))
+		return nil, s.failed(err)
 	}
 	w := cfg.Warnings
 	if w == nil {
@@ -219,9 +220,20 @@ func (s *Session) RedisError(err error) error {
 		return nil
 	}
 	if s.Store.Health() != nil {
-		return fmt.Errorf("redis at %s unreachable: %v", s.URL, s.Hide(unwrapDegraded(err)))
+		return s.failed(err)
 	}
 	return s.Hide(err)
+}
+
+// failed returns the error of a Redis exchange that failed: Redis is
+// unreachable, or it holds a value that flaggen did not write there
+// (redisstore.ErrMalformed), which is no reason to look at the network.
+func (s *Session) failed(err error) error {
+	if errors.Is(err, redisstore.ErrMalformed) {
+		msg := strings.TrimPrefix(unwrapDegraded(err).Error(), "flaggen: ")
+		return fmt.Errorf("%s: %v; repair that key with redis-cli (running apps serve their last good state until then)", s.Where, s.Hide(errors.New(msg)))
+	}
+	return fmt.Errorf("redis at %s unreachable: %v", s.URL, s.Hide(unwrapDegraded(err)))
 }
 
 // operatorStore is the store of a Client that writes on an operator's

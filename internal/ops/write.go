@@ -86,12 +86,20 @@ func (s *Session) prepare(st runtime.State, w FlagWrite) (runtime.Edit, error) {
 }
 
 // SetField plans setting one field (enable, disable, rollout): nothing to
-// write when the flag's effective value already is val.
+// write when the flag's effective value already is val. The kill switch
+// ("active": false) over a stored patch refused for some of its fields
+// drops those fields (f.Revert; the audit entry keeps them), so that
+// disable needs no repair first.
 func SetField(field string, val json.RawMessage) Plan {
 	return func(_ *Session, stored map[string]json.RawMessage, f *runtime.FlagInfo) (map[string]json.RawMessage, bool, bool, error) {
 		next := maps.Clone(stored)
 		if next == nil {
 			next = map[string]json.RawMessage{}
+		}
+		if field == "active" && string(val) == "false" && f != nil && f.Problem != "" {
+			for _, bad := range f.Revert {
+				delete(next, bad)
+			}
 		}
 		next[field] = val
 		return next, !EffectiveIs(f, field, val) && !samePatch(stored, next), false, nil

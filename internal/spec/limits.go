@@ -11,7 +11,8 @@ import "fmt"
 // program, so its lists may be longer: up to MaxSpecList entries. Patches
 // and specs over a limit are refused like any bad value: at write time
 // (the write fails, naming the flag, the field and the limit) and at read
-// time (the flag keeps its last good state).
+// time (the flag's patch is refused: the flag serves its spec definition,
+// with the patch's kill switch, as live.go says).
 const (
 	MaxPatchBytes = 4 << 20
 	MaxPatchList  = 100_000

@@ -70,6 +70,7 @@ func TestBadHeadValueBounded(t *testing.T) {
 		{"version", "abc", false, false},
 		{"version", "-5", false, false},
 		{"version", "18446744073709551616", false, false}, // 2^64
+		{"version", "100000000000000", false, false},      // 10^14: Lua would print 1e+14
 		{"version", " 7", false, false},
 		{"version", "7", true, false},
 		{"epoch", strings.Repeat("e", 10000), false, false},

@@ -93,7 +93,7 @@
 // normally.
 //
 // Every other value read from Redis is checked too. A version that is not a
-// number from 0 to 2^64-1, an epoch or last change id that is not an id (1
+// number of at most 14 digits, an epoch or last change id that is not an id (1
 // to 64 printable ASCII characters without spaces), or a key of another
 // type leaves the store on its last good state: Health reports it (wrapping
 // ErrDegraded and ErrMalformed, naming the key), the store looks again with

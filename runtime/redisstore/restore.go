@@ -228,7 +228,7 @@ func (s *Store) ResetLive(ctx context.Context, actor, reason string, counterFlag
 	res, err := resetScript.Run(ctx, s.c, keys, actor, reason, t, strconv.FormatInt(s.o.auditMaxLen, 10),
 		s.key.channel, epoch, newEpoch()).Slice()
 	if err != nil {
-		return 0, fmt.Errorf("flaggen: redis write failed: reset: %w", s.noteErr(err))
+		return 0, fmt.Errorf("flaggen: redis write failed: reset: %w", s.scriptErr(err))
 	}
 	s.noteErr(nil)
 	v, ok := res[0].(int64)
@@ -248,31 +248,39 @@ func (s *Store) ResetLive(ctx context.Context, actor, reason string, counterFlag
 // audit stream, in both) as the write script does: version v, change id
 // id, the audit entry (time t, "" for the server's TIME; flags and before
 // from the JSON members afterj and beforej; one more field mark = markv,
-// which says what made the entry) and the published message.
+// which says what made the entry) and the published message. Its XADD runs
+// first: when it fails, commit has written nothing. version checks every key
+// the scripts write; they call it before they write anything.
 const luaCommit = `
 local function commit(v, epoch, id, t, maxlen, channel, actor, reason, afterj, beforej, mark, markv)
-  redis.call('SET', KEYS[2], v)
-  local prev = redis.call('GET', KEYS[4]) or ''
-  redis.call('SET', KEYS[4], id)
   if t == '' then
     local now = redis.call('TIME')
     t = now[1] .. string.format('%06d', tonumber(now[2]))
   end
   local flags = '{' .. table.concat(afterj, ',') .. '}'
-  redis.call('XADD', KEYS[5], 'MAXLEN', '~', maxlen, '*',
+  -- XADD fails on a stream whose last id is the largest there is (written
+  -- by hand) although its type was checked: it runs before any write.
+  local ok, err = pcall(redis.call, 'XADD', KEYS[5], 'MAXLEN', '~', maxlen, '*',
     'version', v, 'time', t, 'actor', actor, 'reason', reason,
     'flags', flags, 'before', '{' .. table.concat(beforej, ',') .. '}', mark, markv)
+  if not ok then
+    error({err = 'MALFORMED ' .. KEYS[5] .. ': ' .. tostring(err.err or err)})
+  end
+  redis.call('SET', KEYS[2], v)
+  local prev = redis.call('GET', KEYS[4]) or ''
+  redis.call('SET', KEYS[4], id)
   redis.call('PUBLISH', channel, '{"v":' .. v .. ',"e":' .. cjson.encode(epoch) ..
     ',"c":' .. cjson.encode(id) .. ',"p":' .. cjson.encode(prev) .. ',"f":' .. flags .. '}')
 end
 
--- version reads KEYS[2], the namespace's version (0 when absent).
+-- version checks the keys the restore and reset scripts write (KEYS[1]
+-- patches, KEYS[2] version, KEYS[3] epoch, KEYS[4] last change id, KEYS[5]
+-- audit stream, KEYS[6] restore marker) before they write anything, and
+-- returns KEYS[2], the namespace's version (0 when absent).
 local function version()
-  local cur = redis.call('GET', KEYS[2]) or '0'
-  if not string.find(cur, '^%d+$') then
-    error({err = 'BAD VERSION ' .. KEYS[2] .. ' holds ' .. string.sub(cur, 1, 40)})
-  end
-  return tonumber(cur)
+  local bad = checkkeys({'hash', 'version', 'string', 'string', 'stream', 'hash'})
+  if bad then error({err = bad}) end
+  return tonumber(redis.call('GET', KEYS[2]) or '0')
 end
 `
 
@@ -305,6 +313,7 @@ end
 // version} when every patch was equal (the marker is recorded all the same).
 var restoreScript = redis.NewScript(luaJSON + luaCommit + `
 if redis.replicate_commands then redis.replicate_commands() end
+local cur = version()
 local epoch = redis.call('GET', KEYS[3])
 if epoch == ARGV[1] then return {'SAME', epoch} end
 local marker = {}
@@ -333,19 +342,16 @@ for _, e in ipairs(redis.call('XREVRANGE', KEYS[5], '+', '-', 'COUNT', ARGV[11])
     for name in pairs(obj) do touched[name] = true end
   end
 end
-local cur = version()
 local v = math.max(cur, fromv) + 1
-if not epoch then
-  epoch = ARGV[9]
-  redis.call('SET', KEYS[3], epoch)
-end
-local afterj, beforej = {}, {}
+local newepoch = not epoch
+if newepoch then epoch = ARGV[9] end
+local afterj, beforej, writes = {}, {}, {}
 for i = 12, #ARGV, 2 do
   local name, patch = ARGV[i], ARGV[i + 1]
   if not touched[name] then
     local before = redis.call('HGET', KEYS[1], name)
     if before ~= patch then
-      redis.call('HSET', KEYS[1], name, patch)
+      writes[#writes + 1] = i
       local jn = cjson.encode(name)
       local bj = 'null'
       if before then bj = asjson(before) end
@@ -358,9 +364,12 @@ local status = 'RESTORED'
 if #afterj == 0 then
   status, v = 'NOCHANGE', cur
 else
+  -- commit writes nothing when it fails; nothing after it can fail.
   commit(v, epoch, ARGV[10], ARGV[6], ARGV[7], ARGV[8], ARGV[4], ARGV[5], afterj, beforej,
     'restore', ARGV[1] .. ' ' .. ARGV[2] .. ' ' .. ARGV[3])
+  for _, i in ipairs(writes) do redis.call('HSET', KEYS[1], ARGV[i], ARGV[i + 1]) end
 end
+if newepoch then redis.call('SET', KEYS[3], epoch) end
 redis.call('DEL', KEYS[6])
 redis.call('HSET', KEYS[6], 'epoch', epoch, 'kind', 'restore', 'from_epoch', ARGV[1],
   'from_version', ARGV[2], 'instance', ARGV[3], 'version', v)
@@ -388,10 +397,11 @@ for i = 1, #all, 2 do
   afterj[#afterj + 1] = jn .. ':null'
   beforej[#beforej + 1] = jn .. ':' .. asjson(all[i + 1])
 end
+-- commit writes nothing when it fails; nothing after it can fail.
+commit(v, ARGV[6], ARGV[7], ARGV[3], ARGV[4], ARGV[5], ARGV[1], ARGV[2], afterj, beforej, 'wipe', ARGV[6])
 redis.call('DEL', KEYS[1])
 for i = 7, #KEYS do redis.call('DEL', KEYS[i]) end
 redis.call('SET', KEYS[3], ARGV[6])
-commit(v, ARGV[6], ARGV[7], ARGV[3], ARGV[4], ARGV[5], ARGV[1], ARGV[2], afterj, beforej, 'wipe', ARGV[6])
 redis.call('DEL', KEYS[6])
 redis.call('HSET', KEYS[6], 'epoch', ARGV[6], 'kind', 'wipe', 'actor', ARGV[1], 'version', v)
 return {v}

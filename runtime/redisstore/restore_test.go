@@ -316,7 +316,7 @@ func TestRestoreRules(t *testing.T) {
 	// A bad version key is refused by name, nothing written.
 	flush()
 	rc.Set(ctx, s.Key("version"), "abc", 0)
-	if _, err := s.RestoreFrom(ctx, "E5", 3, held); err == nil || !strings.HasPrefix(err.Error(), "BAD VERSION "+s.Key("version")) {
+	if _, err := s.RestoreFrom(ctx, "E5", 3, held); err == nil || !strings.HasPrefix(err.Error(), "MALFORMED "+s.Key("version")) {
 		t.Fatalf("restore over a bad version: %v, want an error naming %s", err, s.Key("version"))
 	}
 	if _, err := s.ResetLive(ctx, "ops", "x"); err == nil || !strings.Contains(err.Error(), s.Key("version")) {

@@ -98,13 +98,15 @@ local function checktype(key, want)
   end
 end
 
--- checkversion checks the version key: absent, or a decimal integer that
--- INCR can increment (below 2^63-1).
+-- checkversion checks the version key: absent, or a decimal integer of at
+-- most 14 digits that can be incremented and stay so (maxVersionDigits in
+-- store.go: Lua numbers print in exponent form from 10^14 on, and the
+-- scripts write versions into messages and audit entries as Lua numbers).
 local function checkversion(key)
   local e = checktype(key, 'string')
   if e then return e end
   local v = redis.call('GET', key)
-  if v and (not string.match(v, '^%d+$') or #v > 19 or (#v == 19 and v >= '9223372036854775807')) then
+  if v and (not string.match(v, '^%d+$') or #v > 14 or (#v == 14 and v >= '99999999999999')) then
     return 'MALFORMED ' .. key .. ' holds ' .. string.format('%q', string.sub(v, 1, 64)) .. ', not a version number'
   end
 end

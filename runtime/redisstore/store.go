@@ -419,6 +419,13 @@ func (s *Store) getHead(ctx context.Context) (head, error) {
 	return head{}, err
 }
 
+// maxVersionDigits bounds the digits of a version. The scripts compute
+// versions as Lua numbers, which print in exponent form ("1e+14") from
+// 10^14 on: a larger version would reach the audit trail and the change
+// messages mangled, and ResetLive would write it back so. The scripts
+// refuse (checkversion) to increment a version past it.
+const maxVersionDigits = 14
+
 // parseHead makes the head of a version, epoch and last change id read from
 // Redis (each nil when absent, else a string); a value that is not what the
 // store writes there is an error wrapping ErrMalformed that names its key.
@@ -432,8 +439,8 @@ func (s *Store) parseHead(version, epoch, change any) (head, error) {
 			return head{}, fmt.Errorf("%w: %s holds %v, not a version number", ErrMalformed, s.key.version, version)
 		}
 		var err error
-		if h.version, err = strconv.ParseUint(vs, 10, 64); err != nil {
-			return head{}, fmt.Errorf("%w: %s holds %s, not a version number (0 to 2^64-1)", ErrMalformed, s.key.version, quote(vs))
+		if h.version, err = strconv.ParseUint(vs, 10, 64); err != nil || len(vs) > maxVersionDigits {
+			return head{}, fmt.Errorf("%w: %s holds %s, not a version number (up to %d digits)", ErrMalformed, s.key.version, quote(vs), maxVersionDigits)
 		}
 	}
 	for _, id := range []struct {
