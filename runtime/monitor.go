@@ -163,6 +163,69 @@ func (c *Client) flushLoop() {
 	}
 }
 
+// addCounts adds deltas (of flags idx) to the store's shared counters and
+// records the totals. When the store refuses the batch while it reports
+// itself healthy (a counter that is not a number, say), each flag's deltas
+// are added on their own, so that one flag's bad counter holds back no
+// other flag's counts or trips. Deltas not added are kept for the next
+// flush.
+func (c *Client) addCounts(ctx context.Context, deltas []CounterDelta, idx []int) []error {
+	totals, err := c.opts.store.AddCounters(ctx, deltas)
+	if err == nil {
+		c.recordTotals(deltas, idx, totals)
+		return nil
+	}
+	h, ok := c.opts.store.(HealthReporter)
+	if idx[0] == idx[len(idx)-1] || !ok || h.Health() != nil {
+		c.keepCounts(deltas, idx)
+		return []error{fmt.Errorf("adding monitor counts: %w", err)}
+	}
+	var errs []error
+	for lo := 0; lo < len(deltas); {
+		hi := lo + 1
+		for hi < len(deltas) && idx[hi] == idx[lo] {
+			hi++
+		}
+		if totals, err := c.opts.store.AddCounters(ctx, deltas[lo:hi]); err != nil {
+			c.keepCounts(deltas[lo:hi], idx[lo:hi])
+			errs = append(errs, fmt.Errorf("adding monitor counts of %q: %w", deltas[lo].Flag, err))
+		} else {
+			c.recordTotals(deltas[lo:hi], idx[lo:hi], totals)
+		}
+		lo = hi
+	}
+	return errs
+}
+
+// keepCounts puts deltas (of flags idx) back for the next flush.
+func (c *Client) keepCounts(deltas []CounterDelta, idx []int) {
+	for k, d := range deltas {
+		if d.Name == CounterErrors {
+			c.mon.errs[idx[k]].Add(d.Delta)
+		} else {
+			c.mon.slow[idx[k]].Add(d.Delta)
+		}
+	}
+}
+
+// recordTotals records the shared totals the store answered for deltas.
+func (c *Client) recordTotals(deltas []CounterDelta, idx []int, totals []int64) {
+	c.mon.mu.Lock()
+	defer c.mon.mu.Unlock()
+	for k, d := range deltas {
+		t := c.mon.shared[idx[k]]
+		if t == nil {
+			t = &sharedTotals{}
+			c.mon.shared[idx[k]] = t
+		}
+		if d.Name == CounterErrors {
+			t.errs = totals[k]
+		} else {
+			t.slow = totals[k]
+		}
+	}
+}
+
 // Flush adds pending monitor reports to the store's shared counters now
 // and trips every flag whose threshold the shared totals exceed: those
 // just reported, those whose trip failed before, and those whose
@@ -185,31 +248,7 @@ func (c *Client) Flush(ctx context.Context) error {
 	}
 	var errs []error
 	if len(deltas) > 0 {
-		totals, err := c.opts.store.AddCounters(ctx, deltas)
-		if err != nil {
-			for k, d := range deltas { // keep them for the next flush
-				if d.Name == CounterErrors {
-					c.mon.errs[idx[k]].Add(d.Delta)
-				} else {
-					c.mon.slow[idx[k]].Add(d.Delta)
-				}
-			}
-			return fmt.Errorf("adding monitor counts: %w", err)
-		}
-		c.mon.mu.Lock()
-		for k, d := range deltas {
-			t := c.mon.shared[idx[k]]
-			if t == nil {
-				t = &sharedTotals{}
-				c.mon.shared[idx[k]] = t
-			}
-			if d.Name == CounterErrors {
-				t.errs = totals[k]
-			} else {
-				t.slow = totals[k]
-			}
-		}
-		c.mon.mu.Unlock()
+		errs = c.addCounts(ctx, deltas, idx)
 	}
 	// Thresholds changed by live state: read the shared counters.
 	c.mon.mu.Lock()

@@ -7,6 +7,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/redis/go-redis/v9"
+
 	"github.com/flaggen/flaggen/internal/redistest"
 	"github.com/flaggen/flaggen/runtime"
 	"github.com/flaggen/flaggen/runtime/flagimpl"
@@ -144,5 +146,53 @@ func TestTripOnceAcrossInstances(t *testing.T) {
 	}
 	if n != 1 {
 		t.Errorf("%d \"exceeded\" audit entries, want 1: %+v", n, audit)
+	}
+}
+
+// TestMalformedCounterHoldsBackNoOtherFlag: a counter that is not a number
+// (written by hand into one flag's hash) fails that flag's counts only:
+// another flag's errors still add up and trip it, and Flush names the
+// flag whose counter is bad, whose reports are kept for later.
+func TestMalformedCounterHoldsBackNoOtherFlag(t *testing.T) {
+	srv := redistest.Start(t)
+	ctx := context.Background()
+	spec := flagimpl.MustLoadSpec("flags.json", []byte(`{"flags": {
+		"banner":   {"active": true, "error_threshold": 5},
+		"checkout": {"active": true, "error_threshold": 5}
+	}}`))
+	banner := flagimpl.NewFlag[bool](spec, 0, "banner")
+	checkout := flagimpl.NewFlag[bool](spec, 1, "checkout")
+	s := newStore(t, srv.Addr())
+	c, err := runtime.NewClient(spec, runtime.WithStore(s), runtime.WithLogger(discard), runtime.WithFlushInterval(time.Hour))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { c.Close() })
+	rc := redis.NewClient(&redis.Options{Addr: srv.Addr()})
+	t.Cleanup(func() { rc.Close() })
+	if err := rc.HSet(ctx, s.Key("counters:banner"), runtime.CounterErrors, "x").Err(); err != nil {
+		t.Fatal(err)
+	}
+	c.ReportError(banner)
+	for range 10 {
+		c.ReportError(checkout)
+	}
+	err = c.Flush(ctx)
+	if err == nil || !strings.Contains(err.Error(), `"banner"`) || strings.Contains(err.Error(), `"checkout"`) {
+		t.Fatalf("Flush = %v, want an error naming banner only", err)
+	}
+	waitFor(t, time.Second, "checkout tripped", func() bool { return c.Evaluate(ctx, "checkout", nil) == false })
+	if c.Evaluate(ctx, "banner", nil) != true {
+		t.Fatal("banner switched off by its bad counter")
+	}
+	// Repaired, the kept report is added at the next flush.
+	if err := rc.HDel(ctx, s.Key("counters:banner"), runtime.CounterErrors).Err(); err != nil {
+		t.Fatal(err)
+	}
+	if err := c.Flush(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if n, err := s.Counters(ctx, "banner"); err != nil || n[runtime.CounterErrors] != 1 {
+		t.Fatalf("banner's counters after the repair: %v, %v", n, err)
 	}
 }
