@@ -342,6 +342,12 @@ func (c *Client) prepare(st State, e Edit) (Change, error) {
 				raw = json.RawMessage("{}")
 			}
 			merged, err := mergePatch(base, raw, e.Revert[name])
+			if err != nil && given && c.spec.m.Fallback(name, raw) != nil {
+				// The stored value is no patch object: none of it
+				// applies, and a kill switch replaces it (the audit
+				// entry keeps it under "before").
+				merged, err = mergePatch(nil, raw, e.Revert[name])
+			}
 			if err != nil {
 				return ch, fmt.Errorf("live change: flag %q: %v%s", name, err, storedRefused(decoded[name]))
 			}
@@ -385,7 +391,8 @@ func (c *Client) prepare(st State, e Edit) (Change, error) {
 // refused for some of its fields: when edit e of flag name switches it off
 // ("active" false, or "tripped", as Spec.Fallback reads them) and merging
 // it into the refused stored patch base (d) failed to decode, it merges e
-// again without the stored fields at fault (spec.RefusedFields), so that
+// again without the stored fields at fault (spec.RefusedFields; all of
+// them when the stored value is not a patch object at all), so that
 // an operator's disable and a monitor's trip need no repair first (the
 // audit entry keeps the dropped fields under "before"). On success it sets
 // the flag's patch in flags and edited and clears its error in errs.
@@ -396,7 +403,9 @@ func (c *Client) killOverRefused(name string, base json.RawMessage, e Edit, d de
 	}
 	bad := spec.RefusedFields(d.err)
 	if bad == nil {
-		return
+		// The stored patch is refused as a whole (not a JSON object, not
+		// JSON): nothing of it applies, so the kill switch replaces it.
+		base = nil
 	}
 	merged, err := mergePatch(base, raw, append(slices.Clone(e.Revert[name]), bad...))
 	if err != nil {

@@ -186,28 +186,33 @@ func TestBadPatchAffectsItsFlagOnly(t *testing.T) {
 }
 
 // TestMonitorTripsOverRefusedPatch: a monitor's trip, like an operator's
-// kill switch, needs no repair of a stored patch refused for a bad field:
-// the flag goes off (the field at fault dropped, kept in the audit trail).
+// kill switch, needs no repair of a stored patch refused for a bad field
+// (the field at fault dropped) or refused as a whole (not a patch object:
+// replaced); the audit trail keeps what was dropped.
 func TestMonitorTripsOverRefusedPatch(t *testing.T) {
-	ctx := context.Background()
-	s := mustLoadSpec("flags.json", []byte(`{"flags": {"checkout": {"active": true, "error_threshold": 5}, "banner": {"active": true}}}`))
-	store := NewMemoryStore()
-	c := newClient(t, s, WithStore(store))
-	if _, err := store.Apply(ctx, Change{Actor: "rogue", Flags: map[string]json.RawMessage{
-		"checkout": json.RawMessage(`{"percentage_rollout": "lots"}`)}}); err != nil {
-		t.Fatal(err)
-	}
-	waitFor(t, func() bool { return refusedFlags(c)["checkout"] != nil })
-	for range 10 {
-		c.ReportError(newFlag[bool](s, s.byName["checkout"], "checkout"))
-	}
-	if err := c.Flush(ctx); err != nil {
-		t.Fatalf("Flush: %v", err)
-	}
-	if v := evalAll(c)["checkout"]; v != false {
-		t.Fatalf("checkout = %v after 10 errors over error_threshold 5, want tripped", v)
-	}
-	if a, err := store.Audit(ctx, "checkout", 1); err != nil || len(a) != 1 || string(a[0].Before["checkout"]) != `{"percentage_rollout": "lots"}` {
-		t.Fatalf("audit of the trip: %+v, %v", a, err)
+	for _, stored := range []string{`{"percentage_rollout": "lots"}`, `["x"]`, `"on"`, `7`} {
+		t.Run(stored, func(t *testing.T) {
+			ctx := context.Background()
+			s := mustLoadSpec("flags.json", []byte(`{"flags": {"checkout": {"active": true, "error_threshold": 5}, "banner": {"active": true}}}`))
+			store := NewMemoryStore()
+			c := newClient(t, s, WithStore(store))
+			if _, err := store.Apply(ctx, Change{Actor: "rogue", Flags: map[string]json.RawMessage{
+				"checkout": json.RawMessage(stored)}}); err != nil {
+				t.Fatal(err)
+			}
+			waitFor(t, func() bool { return refusedFlags(c)["checkout"] != nil })
+			for range 10 {
+				c.ReportError(newFlag[bool](s, s.byName["checkout"], "checkout"))
+			}
+			if err := c.Flush(ctx); err != nil {
+				t.Fatalf("Flush: %v", err)
+			}
+			if v := evalAll(c)["checkout"]; v != false {
+				t.Fatalf("checkout = %v after 10 errors over error_threshold 5, want tripped", v)
+			}
+			if a, err := store.Audit(ctx, "checkout", 1); err != nil || len(a) != 1 || string(a[0].Before["checkout"]) != stored {
+				t.Fatalf("audit of the trip: %+v, %v", a, err)
+			}
+		})
 	}
 }
