@@ -269,11 +269,14 @@ func decodeDocument(file string, src []byte, base string) (*document, ErrorList)
 // decodeDocumentWith is decodeDocument, trying fastDecode first when fast.
 func decodeDocumentWith(file string, src []byte, base string, fast bool) (*document, ErrorList) {
 	doc := &document{file: file, src: src, base: base}
-	doc.lines = append(doc.lines, 0)
-	for i, c := range src {
-		if c == '\n' {
-			doc.lines = append(doc.lines, i+1)
+	doc.lines = make([]int, 1, 1+bytes.Count(src, []byte("\n")))
+	for off := 0; ; {
+		i := bytes.IndexByte(src[off:], '\n')
+		if i < 0 {
+			break
 		}
+		off += i + 1
+		doc.lines = append(doc.lines, off)
 	}
 	if bytes.HasPrefix(src, utf8BOM) {
 		// A UTF-8 byte order mark (some Windows editors write one) is not
