@@ -16,8 +16,8 @@ func Parse(file string, data []byte) (*Spec, error) {
 	if doc == nil {
 		return nil, errs
 	}
-	// The schema check and the build read the tree and write nothing of
-	// it (only the schema check indexes doc.byPtr), so they run at once.
+	// The schema check and the build only read the tree (and the schema
+	// check never asks doc.nodeAt, which indexes it), so they run at once.
 	var schemaErrs ErrorList
 	done := make(chan struct{})
 	go func() {

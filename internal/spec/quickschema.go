@@ -17,8 +17,9 @@ import (
 // itself. It decides, without the jsonschema validator, the common values
 // (booleans, strings, integers and decimals written without an exponent,
 // arrays and objects of them); anything else is left to the validator.
-// FuzzPatchMembers and FuzzFlagQuick check that it never accepts what the
-// schema refuses, nor refuses what the schema accepts.
+// FuzzPatchMembers checks that it never accepts what the schema refuses,
+// FuzzFlagsValidatedAlone that its verdict on a flag, valid or invalid,
+// never contradicts the validator's.
 type quickSchema struct {
 	types      []string
 	enum       []string // nil: no enum
@@ -209,12 +210,18 @@ func compileQuickDepth(v any, depth int) *quickSchema {
 			if q.required, ok = stringList(val); !ok {
 				return nil
 			}
-		case "if", "then", "else":
-			s := sub(val)
-			if s == nil {
+		case "if":
+			if q.ifS = sub(val); q.ifS == nil {
 				return nil
 			}
-			*map[string]**quickSchema{"if": &q.ifS, "then": &q.thenS, "else": &q.elseS}[kw] = s
+		case "then":
+			if q.thenS = sub(val); q.thenS == nil {
+				return nil
+			}
+		case "else":
+			if q.elseS = sub(val); q.elseS == nil {
+				return nil
+			}
 		default:
 			return nil
 		}
