@@ -21,12 +21,40 @@ type fastDecoder struct {
 	srcStr string // src as a string, that numbers are slices of
 	off    int
 	slab   []node // nodes are allocated from, a chunk at a time
+
+	// The members or elements of the objects and arrays being read, on a
+	// stack: each container takes its own in one piece when it ends,
+	// carved from elemSlab and keySlab.
+	elemStack []*node
+	keyStack  []string
+	elemSlab  []*node
+	keySlab   []string
+}
+
+// slabChunk is how many nodes, or slice entries, a slab allocation holds.
+const slabChunk = 1024
+
+// carve returns a slice of the len(items) entries of items, from *slab
+// (one allocation for many small containers), with no room to append
+// over a neighbour.
+func carve[T any](slab *[]T, items []T) []T {
+	k := len(items)
+	if k > len(*slab) {
+		if k > slabChunk/4 {
+			return append(make([]T, 0, k), items...)
+		}
+		*slab = make([]T, slabChunk)
+	}
+	out := (*slab)[:k:k]
+	*slab = (*slab)[k:]
+	copy(out, items)
+	return out
 }
 
 // newNode returns a new node, from d.slab.
 func (d *fastDecoder) newNode() *node {
 	if len(d.slab) == 0 {
-		d.slab = make([]node, 128)
+		d.slab = make([]node, slabChunk/8)
 	}
 	n := &d.slab[0]
 	d.slab = d.slab[1:]
@@ -74,17 +102,18 @@ func (d *fastDecoder) value(ptr string, keyOff, depth int) (*node, bool) {
 		if d.open('}') {
 			break
 		}
-		var seen map[string]bool // past a few keys; before, n.keys is searched
+		var seen map[string]bool // past a few keys; before, the keys are searched
+		mark, elemMark := len(d.keyStack), len(d.elemStack)
 		for done := false; !done; {
 			d.space()
 			koff := d.off
 			key, ok := d.str()
-			if !ok || seen[key] || seen == nil && slices.Contains(n.keys, key) {
+			if !ok || seen[key] || seen == nil && slices.Contains(d.keyStack[mark:], key) {
 				return nil, false // a duplicate key: decoder reports it
 			}
-			if seen == nil && len(n.keys) == 16 {
+			if seen == nil && len(d.keyStack)-mark == 16 {
 				seen = make(map[string]bool, 32)
-				for _, k := range n.keys {
+				for _, k := range d.keyStack[mark:] {
 					seen[k] = true
 				}
 			}
@@ -100,23 +129,28 @@ func (d *fastDecoder) value(ptr string, keyOff, depth int) (*node, bool) {
 			if !ok {
 				return nil, false
 			}
-			n.keys = append(n.keys, key)
-			n.elems = append(n.elems, e)
+			d.keyStack = append(d.keyStack, key)
+			d.elemStack = append(d.elemStack, e)
 			if done, ok = d.more('}'); !ok {
 				return nil, false
 			}
 		}
+		n.keys = carve(&d.keySlab, d.keyStack[mark:])
+		n.elems = carve(&d.elemSlab, d.elemStack[elemMark:])
+		d.keyStack, d.elemStack = d.keyStack[:mark], d.elemStack[:elemMark]
 	case c == '[':
 		n.kind = kArray
 		if d.open(']') {
 			break
 		}
 		scalars := 0 // elements whose pointer is left to elemPointers
+		mark := len(d.elemStack)
+		var own []*node // a long array's elements, past the stack
 		for done := false; !done; {
 			d.space()
 			eptr := ""
 			if c := d.peek(); c == '{' || c == '[' {
-				eptr = ptr + "/" + strconv.Itoa(len(n.elems))
+				eptr = ptr + "/" + strconv.Itoa(len(own)+len(d.elemStack)-mark)
 			} else {
 				scalars++
 			}
@@ -124,10 +158,20 @@ func (d *fastDecoder) value(ptr string, keyOff, depth int) (*node, bool) {
 			if !ok {
 				return nil, false
 			}
-			n.elems = append(n.elems, e)
+			if own != nil {
+				own = append(own, e)
+			} else if d.elemStack = append(d.elemStack, e); len(d.elemStack)-mark > slabChunk/4 {
+				own = slices.Clone(d.elemStack[mark:])
+				d.elemStack = d.elemStack[:mark]
+			}
 			if done, ok = d.more(']'); !ok {
 				return nil, false
 			}
+		}
+		n.elems = own
+		if own == nil {
+			n.elems = carve(&d.elemSlab, d.elemStack[mark:])
+			d.elemStack = d.elemStack[:mark]
 		}
 		if scalars > 0 {
 			elemPointers(n, ptr)

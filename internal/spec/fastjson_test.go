@@ -24,6 +24,9 @@ func FuzzFastDecoder(f *testing.F) {
 	f.Add([]byte("{" + strings.Join(many, ",") + "}"))
 	f.Add([]byte("{" + strings.Join(many, ",") + `, "k3": 0}`))
 	f.Add([]byte("{" + strings.Join(many[:16], ",") + `, "k15": 0}`))
+	// Containers past the size carved from a slab, and enough small ones
+	// to take several slabs.
+	f.Add([]byte("[" + strings.Repeat(`[1, {"a": [2, 3]}],`, slabChunk/3) + "4]"))
 	f.Fuzz(func(t *testing.T, data []byte) {
 		fast, ferrs := decodeDocumentWith("f", data, "/base", true)
 		slow, serrs := decodeDocumentWith("f", data, "/base", false)

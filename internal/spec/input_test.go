@@ -2,6 +2,7 @@ package spec
 
 import (
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -212,12 +213,36 @@ func TestFlagListsValidatedAlone(t *testing.T) {
 		if doc == nil || errs != nil {
 			t.Fatal(errs)
 		}
-		if len(doc.quickLists()) == 0 && !strings.Contains(flag, "1.5") && !strings.Contains(flag, "true") && !strings.Contains(flag, `[1,1,`) {
+		if len(doc.quickStubs()) == 0 && !strings.Contains(flag, "1.5") && !strings.Contains(flag, "true") && !strings.Contains(flag, `[1,1,`) {
 			t.Errorf("%.40s…: no list validated alone", flag)
 		}
 		got, want := ErrorList(doc.validate(schema.Spec())), ErrorList(doc.validateWith(schema.Spec(), nil))
 		if got.sortDedup().Error() != want.sortDedup().Error() {
 			t.Errorf("%.40s…: errors\n%v\nwant\n%v", flag, got, want)
+		}
+	}
+}
+
+// TestEmptyKeys: a schema error under an empty key is reported at that
+// value (the validator leaves an empty key out of its locations), never
+// at another value nor as a crash.
+func TestEmptyKeys(t *testing.T) {
+	for src, want := range map[string][]string{
+		`{"flags": {"":{"strategy":{"0":""}}}}`: {
+			`f.json:1:27: /flags//strategy: missing required field "name"`,
+			`f.json:1:28: /flags//strategy/0: unknown field "0"`},
+		`{"flags": {"": {"active": 1}, "active": {"active": true}}}`: {
+			`f.json:1:27: /flags//active: must be a boolean, got number`},
+		`{"flags": {"x": {"type": "int", "default": "", "variants": {"": {"value": 1, "weight": 100, "": 2}}}}}`: {
+			`f.json:1:93: /flags/x/variants//: unknown field ""`},
+		`{"context": {"": {"type": "nope"}}, "flags": {}}`: {
+			`f.json:1:27: /context//type: must be one of int, string, bool, float`},
+	} {
+		_, err := Parse("f.json", []byte(src))
+		for _, w := range want {
+			if err == nil || !slices.Contains(strings.Split(err.Error(), "\n"), w) {
+				t.Errorf("%s: errors\n%v\nwant among them %s", src, err, w)
+			}
 		}
 	}
 }

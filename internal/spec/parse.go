@@ -16,13 +16,20 @@ func Parse(file string, data []byte) (*Spec, error) {
 	if doc == nil {
 		return nil, errs
 	}
-	errs = append(errs, listsOver(doc.root, MaxSpecList, "a spec")...)
-	errs = append(errs, doc.validate(schema.Spec())...)
-	seedHint(doc.root, errs)
+	// The schema check and the build only read the tree (and the schema
+	// check never asks doc.nodeAt, which indexes it), so they run at once.
+	var schemaErrs ErrorList
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		schemaErrs = append(listsOver(doc.root, MaxSpecList, "a spec"), doc.validate(schema.Spec())...)
+		seedHint(doc.root, schemaErrs)
+	}()
 	b := &builder{}
 	s := b.spec(doc.root)
-	errs = append(errs, b.errs...)
-	errs = append(errs, check(s)...)
+	builtErrs := append(b.errs, check(s)...)
+	<-done
+	errs = append(append(errs, schemaErrs...), builtErrs...)
 	if len(errs) > 0 {
 		for _, e := range errs {
 			doc.locate(e)

@@ -2,6 +2,7 @@ package spec
 
 import (
 	"math"
+	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -10,18 +11,52 @@ import (
 )
 
 // quickSchema is a subschema of the embedded JSON Schema made only of the
-// few keywords accepts knows (type, items, uniqueItems, minimum, maximum,
-// minLength), read from the schema itself. It accepts, without the
-// jsonschema validator, the common simple values (booleans, strings,
-// integers written as plain digits, arrays of them); anything else is
-// left to the validator. FuzzPatchMembers checks it never accepts what the
-// schema refuses.
+// keywords check knows (type, enum of strings, items, uniqueItems, minimum,
+// maximum, minLength, minItems, pattern, properties, additionalProperties,
+// required, minProperties, if/then/else and $ref), read from the schema
+// itself. It decides, without the jsonschema validator, the common values
+// (booleans, strings, integers and decimals written without an exponent,
+// arrays and objects of them); anything else is left to the validator.
+// FuzzPatchMembers checks that it never accepts what the schema refuses,
+// FuzzFlagsValidatedAlone that its verdict on a flag, valid or invalid,
+// never contradicts the validator's.
 type quickSchema struct {
-	types    []string
-	items    *quickSchema
-	unique   bool
-	min, max *int64
-	minLen   int
+	types      []string
+	enum       []string // nil: no enum
+	items      *quickSchema
+	unique     bool
+	min, max   *int64
+	minLen     int // -1: none
+	minItems   int // -1: none
+	pattern    *regexp.Regexp
+	props      map[string]*quickSchema
+	additional *quickSchema // nil: any member
+	noMore     bool         // additionalProperties: false
+	required   []string
+	minProps   int // -1: none
+	ifS        *quickSchema
+	thenS      *quickSchema // nil: valid
+	elseS      *quickSchema // nil: valid
+}
+
+// verdict is what quickSchema.check decides about a value.
+type verdict uint8
+
+const (
+	unknown verdict = iota // ask the validator
+	valid
+	invalid
+)
+
+// and combines the verdicts of two keywords of one schema.
+func (v verdict) and(w verdict) verdict {
+	switch {
+	case v == invalid || w == invalid:
+		return invalid
+	case v == unknown || w == unknown:
+		return unknown
+	}
+	return valid
 }
 
 // quickSchemas holds the quickSchema of the non-null values of each patch
@@ -54,45 +89,68 @@ var flagQuickSchemas = sync.OnceValue(func() map[string]*quickSchema {
 	return out
 })
 
+// flagQuickSchema is the quickSchema of a whole flag ("/$defs/flag"), nil
+// when the schema uses a keyword compileQuick does not know.
+var flagQuickSchema = sync.OnceValue(func() *quickSchema {
+	return compileQuick(map[string]any{"$ref": "#/$defs/flag"})
+})
+
 // compileQuick returns the quickSchema of schema v, nil when it uses a
 // keyword or form compileQuick does not know.
 func compileQuick(v any) *quickSchema {
-	m, _ := v.(map[string]any)
-	for i := 0; m != nil && m["$ref"] != nil && i < 8; i++ {
-		if len(m) > 2 || len(m) == 2 && m["description"] == nil {
-			return nil
-		}
-		ref, _ := m["$ref"].(string)
-		frag, ok := strings.CutPrefix(ref, "#")
-		if !ok {
-			return nil
-		}
-		m = schemaAt(frag)
-	}
-	if m == nil || m["$ref"] != nil {
+	return compileQuickDepth(v, 0)
+}
+
+// compileQuickDepth is compileQuick, depth levels of $ref or subschema in
+// (bounded, so that a schema that refers to itself is refused).
+func compileQuickDepth(v any, depth int) *quickSchema {
+	m, ok := v.(map[string]any)
+	if !ok || depth > 16 {
 		return nil
 	}
-	q := &quickSchema{minLen: -1}
+	sub := func(v any) *quickSchema { return compileQuickDepth(v, depth+1) }
+	count := func(val any, max float64) (int, bool) {
+		f, ok := val.(float64)
+		if !ok || f != math.Trunc(f) || f < 0 || f > max {
+			return 0, false
+		}
+		return int(f), true
+	}
+	q := &quickSchema{minLen: -1, minItems: -1, minProps: -1}
+	var ref *quickSchema
 	for kw, val := range m {
 		switch kw {
-		case "description":
+		case "description", "patternErrorMessage":
+		case "$ref":
+			s, _ := val.(string)
+			frag, ok := strings.CutPrefix(s, "#")
+			if !ok {
+				return nil
+			}
+			target := schemaAt(frag)
+			if target == nil {
+				return nil
+			}
+			if ref = sub(target); ref == nil {
+				return nil
+			}
 		case "type":
-			switch t := val.(type) {
-			case string:
+			if t, ok := val.(string); ok {
 				q.types = []string{t}
-			case []any:
-				for _, e := range t {
-					s, ok := e.(string)
-					if !ok {
-						return nil
-					}
-					q.types = append(q.types, s)
+			} else if q.types, ok = stringList(val); !ok {
+				return nil
+			}
+			for _, t := range q.types {
+				if _, ok := typeKinds[t]; !ok && t != "integer" {
+					return nil
 				}
-			default:
+			}
+		case "enum":
+			if q.enum, ok = stringList(val); !ok || len(q.enum) == 0 {
 				return nil
 			}
 		case "items":
-			if q.items = compileQuick(val); q.items == nil {
+			if q.items = sub(val); q.items == nil {
 				return nil
 			}
 		case "uniqueItems":
@@ -113,16 +171,83 @@ func compileQuick(v any) *quickSchema {
 				q.max = &n
 			}
 		case "minLength":
-			f, ok := val.(float64)
-			if !ok || f != math.Trunc(f) || f < 0 || f > 1<<20 {
+			if q.minLen, ok = count(val, 1<<20); !ok {
 				return nil
 			}
-			q.minLen = int(f)
+		case "minItems":
+			if q.minItems, ok = count(val, 1<<20); !ok {
+				return nil
+			}
+		case "minProperties":
+			if q.minProps, ok = count(val, 1<<20); !ok {
+				return nil
+			}
+		case "pattern":
+			s, ok := val.(string)
+			re, err := regexp.Compile(s)
+			if !ok || err != nil {
+				return nil
+			}
+			q.pattern = re
+		case "properties":
+			props, ok := val.(map[string]any)
+			if !ok {
+				return nil
+			}
+			q.props = make(map[string]*quickSchema, len(props))
+			for name, p := range props {
+				if q.props[name] = sub(p); q.props[name] == nil {
+					return nil
+				}
+			}
+		case "additionalProperties":
+			if b, ok := val.(bool); ok {
+				q.noMore = !b
+			} else if q.additional = sub(val); q.additional == nil {
+				return nil
+			}
+		case "required":
+			if q.required, ok = stringList(val); !ok {
+				return nil
+			}
+		case "if":
+			if q.ifS = sub(val); q.ifS == nil {
+				return nil
+			}
+		case "then":
+			if q.thenS = sub(val); q.thenS == nil {
+				return nil
+			}
+		case "else":
+			if q.elseS = sub(val); q.elseS == nil {
+				return nil
+			}
 		default:
 			return nil
 		}
 	}
+	if ref != nil {
+		if len(m) == 1 || len(m) == 2 && m["description"] != nil {
+			return ref
+		}
+		return nil // $ref beside other keywords: not needed yet
+	}
+	if q.ifS == nil {
+		q.thenS, q.elseS = nil, nil
+	}
 	return q
+}
+
+// stringList returns the strings of a schema's JSON array of strings.
+func stringList(val any) ([]string, bool) {
+	a, ok := val.([]any)
+	out := make([]string, len(a))
+	for i, e := range a {
+		if out[i], ok = e.(string); !ok {
+			return nil, false
+		}
+	}
+	return out, ok
 }
 
 // plainInt returns the value of a number written as plain decimal digits
@@ -141,41 +266,140 @@ func plainInt(n *node) (int64, bool) {
 	return i, err == nil
 }
 
+// decimal reads a JSON number written without an exponent, whose integer
+// part has at most 18 digits: its sign, integer part, and whether its
+// fraction is not zero.
+func decimal(num string) (neg bool, ip int64, frac, ok bool) {
+	neg = strings.HasPrefix(num, "-")
+	intPart, fracPart, _ := strings.Cut(strings.TrimPrefix(num, "-"), ".")
+	if ip, ok = digitsInt(intPart); !ok || intPart[0] == '-' || strings.ContainsAny(fracPart, "eE-+") {
+		return false, 0, false, false
+	}
+	return neg, ip, strings.Trim(fracPart, "0") != "", true
+}
+
+// compareInt compares the JSON number num with the integer b (|b| ≤ 2^53)
+// exactly: -1, 0 or +1, and false when num is not a decimal that decimal
+// reads.
+func compareInt(num string, b int64) (int, bool) {
+	neg, ip, frac, ok := decimal(num)
+	if !ok {
+		return 0, false
+	}
+	// |num| = ip + f with f in [0, 1), f > 0 when frac.
+	cmpAbs := func(b int64) int {
+		switch {
+		case ip < b:
+			return -1
+		case ip > b || frac:
+			return 1
+		}
+		return 0
+	}
+	if neg {
+		return -cmpAbs(-b), true
+	}
+	return cmpAbs(b), true
+}
+
 // accepts reports whether n is valid against q, for the values it knows;
 // false means valid or not, ask the validator.
-func (q *quickSchema) accepts(n *node) bool {
+func (q *quickSchema) accepts(n *node) bool { return q.check(n) == valid }
+
+// check decides whether n is valid against q, or answers unknown.
+func (q *quickSchema) check(n *node) verdict {
+	v := valid
 	if q.types != nil {
-		ok := false
-		for _, t := range q.types {
-			switch t {
-			case "boolean":
-				ok = ok || n.kind == kBool
-			case "string":
-				ok = ok || n.kind == kString
-			case "array":
-				ok = ok || n.kind == kArray
-			case "integer", "number":
-				_, isInt := plainInt(n)
-				ok = ok || isInt
+		v = q.checkType(n)
+		if v != valid {
+			return v
+		}
+	}
+	if q.enum != nil && (n.kind != kString || !slices.Contains(q.enum, n.str)) {
+		return invalid
+	}
+	switch n.kind {
+	case kNumber:
+		for _, bound := range []struct {
+			b    *int64
+			sign int
+		}{{q.min, -1}, {q.max, 1}} {
+			if bound.b == nil {
+				continue
+			}
+			c, ok := compareInt(string(n.num), *bound.b)
+			switch {
+			case !ok:
+				v = unknown
+			case c == bound.sign:
+				return invalid
 			}
 		}
-		if !ok {
-			return false
+	case kString:
+		// A rune is at most 4 bytes: only a short string needs counting.
+		if q.minLen >= 0 && len(n.str) < 4*q.minLen && utf8.RuneCountInString(n.str) < q.minLen {
+			return invalid
+		}
+		if q.pattern != nil && !q.pattern.MatchString(n.str) {
+			return invalid
+		}
+	case kArray:
+		if q.minItems >= 0 && len(n.elems) < q.minItems {
+			return invalid
+		}
+		v = v.and(q.checkItems(n))
+	case kObject:
+		v = v.and(q.checkMembers(n))
+	}
+	if v == invalid || q.ifS == nil {
+		return v
+	}
+	branch := q.thenS
+	switch q.ifS.check(n) {
+	case unknown:
+		return unknown
+	case invalid:
+		branch = q.elseS
+	}
+	if branch == nil {
+		return v
+	}
+	return v.and(branch.check(n))
+}
+
+// typeKinds maps the JSON Schema type names, but "integer", to the kind
+// of node each names.
+var typeKinds = map[string]kind{"null": kNull, "boolean": kBool, "number": kNumber, "string": kString, "array": kArray, "object": kObject}
+
+// checkType decides q's "type" keyword.
+func (q *quickSchema) checkType(n *node) verdict {
+	v := invalid
+	for _, t := range q.types {
+		if t != "integer" {
+			if typeKinds[t] == n.kind {
+				return valid
+			}
+			continue
+		}
+		if n.kind != kNumber {
+			continue
+		}
+		if _, ok := plainInt(n); ok {
+			return valid
+		}
+		switch _, _, frac, ok := decimal(string(n.num)); {
+		case !ok:
+			v = unknown
+		case !frac:
+			return valid
 		}
 	}
-	if q.min != nil || q.max != nil {
-		if i, ok := plainInt(n); ok && (q.min != nil && i < *q.min || q.max != nil && i > *q.max) {
-			return false
-		} else if !ok && n.kind == kNumber {
-			return false
-		}
-	}
-	if q.minLen >= 0 && n.kind == kString && utf8.RuneCountInString(n.str) < q.minLen {
-		return false
-	}
-	if n.kind != kArray {
-		return true
-	}
+	return v
+}
+
+// checkItems decides q's "items" and "uniqueItems" keywords for array n.
+func (q *quickSchema) checkItems(n *node) verdict {
+	v := valid
 	var ints []int64
 	var strs []string
 	if q.unique && len(n.elems) > 0 {
@@ -186,8 +410,10 @@ func (q *quickSchema) accepts(n *node) bool {
 		}
 	}
 	for _, e := range n.elems {
-		if q.items != nil && !q.items.accepts(e) {
-			return false
+		if q.items != nil {
+			if v = v.and(q.items.check(e)); v == invalid {
+				return invalid
+			}
 		}
 		if q.unique {
 			switch i, ok := plainInt(e); {
@@ -196,12 +422,44 @@ func (q *quickSchema) accepts(n *node) bool {
 			case e.kind == kString:
 				strs = append(strs, e.str)
 			default:
-				return false
+				v = unknown
 			}
 		}
 	}
-	// Unique: no two equal once sorted.
+	// Unique: no two equal once sorted (an int and a string never are).
 	slices.Sort(ints)
 	slices.Sort(strs)
-	return len(slices.Compact(ints)) == len(ints) && len(slices.Compact(strs)) == len(strs)
+	if len(slices.Compact(ints)) != len(ints) || len(slices.Compact(strs)) != len(strs) {
+		return invalid
+	}
+	return v
+}
+
+// checkMembers decides q's object keywords for object n.
+func (q *quickSchema) checkMembers(n *node) verdict {
+	if q.minProps >= 0 && len(n.keys) < q.minProps {
+		return invalid
+	}
+	for _, r := range q.required {
+		if !slices.Contains(n.keys, r) {
+			return invalid
+		}
+	}
+	v := valid
+	for i, key := range n.keys {
+		sub, declared := q.props[key]
+		switch {
+		case declared:
+		case q.noMore:
+			return invalid
+		case q.additional != nil:
+			sub = q.additional
+		default:
+			continue
+		}
+		if v = v.and(sub.check(n.elems[i])); v == invalid {
+			return invalid
+		}
+	}
+	return v
 }

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"math"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -63,7 +64,8 @@ func (n *node) get(key string) *node {
 func (n *node) toSchemaValue() any { return n.schemaValue(nil) }
 
 // schemaValue is toSchemaValue, with each array in stubs (known valid)
-// given as an empty array.
+// given as an empty array, and each object in stubs left out of the object
+// that holds it.
 func (n *node) schemaValue(stubs map[*node]bool) any {
 	switch n.kind {
 	case kBool:
@@ -84,11 +86,30 @@ func (n *node) schemaValue(stubs map[*node]bool) any {
 	case kObject:
 		m := make(map[string]any, len(n.keys))
 		for i, k := range n.keys {
-			m[k] = n.elems[i].schemaValue(stubs)
+			if k == "" {
+				k = emptyKeyStandIn(n.keys)
+			}
+			if e := n.elems[i]; e.kind != kObject || !stubs[e] {
+				m[k] = e.schemaValue(stubs)
+			}
 		}
 		return m
 	}
 	return nil
+}
+
+// emptyKeyStandIn returns the key the validator sees for the empty key of
+// an object with keys: jsonschema leaves an empty key's token out of its
+// error locations, which would then name another value (or none).
+// No schema property has an empty name or NUL bytes, so the stand-in is
+// validated as the empty key would be; it is not one of keys, so that
+// instanceNode can tell it apart.
+func emptyKeyStandIn(keys []string) string {
+	s := "\x00"
+	for slices.Contains(keys, s) {
+		s += "\x00"
+	}
+	return s
 }
 
 // natural converts n to plain Go values: int64 for integral numbers that fit,
@@ -248,11 +269,14 @@ func decodeDocument(file string, src []byte, base string) (*document, ErrorList)
 // decodeDocumentWith is decodeDocument, trying fastDecode first when fast.
 func decodeDocumentWith(file string, src []byte, base string, fast bool) (*document, ErrorList) {
 	doc := &document{file: file, src: src, base: base}
-	doc.lines = append(doc.lines, 0)
-	for i, c := range src {
-		if c == '\n' {
-			doc.lines = append(doc.lines, i+1)
+	doc.lines = make([]int, 1, 1+bytes.Count(src, []byte("\n")))
+	for off := 0; ; {
+		i := bytes.IndexByte(src[off:], '\n')
+		if i < 0 {
+			break
 		}
+		off += i + 1
+		doc.lines = append(doc.lines, off)
 	}
 	if bytes.HasPrefix(src, utf8BOM) {
 		// A UTF-8 byte order mark (some Windows editors write one) is not

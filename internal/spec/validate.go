@@ -63,16 +63,20 @@ func instancePointer(loc string) string {
 // validate checks the document against sch and returns one plain error per
 // failing keyword, with its pointer (prefixed by the document's base).
 //
-// The flags' long lists that quickSchema accepts are validated by it, and
-// given to the validator as empty arrays (valid too): a list property's
-// subschema is the only keyword that reads its items
-// (TestFlagListsValidatedAlone), and the validator takes seconds over a
-// million entries.
+// The flags of a spec that quickSchema accepts whole are validated by it,
+// and left out of what the validator sees; of the others, the long lists
+// that quickSchema accepts are validated by it, and given to the validator
+// as empty arrays (valid too). A flag's subschema is the only keyword that
+// reads the flag, and a list property's the only one that reads its items
+// (TestFlagListsValidatedAlone, FuzzFlagsValidatedAlone): the validator
+// takes seconds over a hundred thousand flags or a million entries.
 func (doc *document) validate(sch *jsonschema.Schema) []*Error {
-	return doc.validateWith(sch, doc.quickLists())
+	return doc.validateWith(sch, doc.quickStubs())
 }
 
-// validateWith is validate, with the lists of stubs known valid.
+// validateWith is validate, with the nodes of stubs known valid: the
+// validator sees a list among them as an empty array, and not at all an
+// object among them (a flag).
 func (doc *document) validateWith(sch *jsonschema.Schema, stubs map[*node]bool) []*Error {
 	err := sch.Validate(doc.root.schemaValue(stubs))
 	if err == nil {
@@ -101,7 +105,10 @@ func (doc *document) validateWith(sch *jsonschema.Schema, stubs map[*node]bool) 
 // keyword from the schema rather than parsing jsonschema's message.
 func (doc *document) schemaLeaf(e *jsonschema.ValidationError) []*Error {
 	ptr := doc.base + instancePointer(e.InstanceLocation)
-	n, _ := doc.nodeAt(ptr)
+	n := doc.instanceNode(e.InstanceLocation)
+	if n != nil {
+		ptr = n.ptr
+	}
 	_, frag, _ := strings.Cut(e.AbsoluteKeywordLocation, "#")
 	keyword, parent := "", frag
 	if i := strings.LastIndexByte(frag, '/'); i >= 0 {
@@ -139,7 +146,9 @@ func (doc *document) schemaLeaf(e *jsonschema.ValidationError) []*Error {
 		}
 		return one("must be one of " + strings.Join(s, ", "))
 	case "additionalProperties":
-		return doc.unknownFields(ptr, n, parent, sch)
+		if n != nil {
+			return doc.unknownFields(ptr, n, parent, sch)
+		}
 	case "required":
 		req, _ := sch["required"].([]any)
 		var out []*Error
@@ -193,6 +202,41 @@ func (doc *document) schemaLeaf(e *jsonschema.ValidationError) []*Error {
 	return one(e.Message)
 }
 
+// instanceNode returns the node at a jsonschema InstanceLocation, nil if
+// there is none. The validator leaves the token of an empty key out of its
+// locations ("/flags//x" is "/flags/x"), so it sees each empty key under a
+// stand-in that no other key of its object has (see schemaValue): a token
+// that is not a key of its object is that stand-in.
+func (doc *document) instanceNode(loc string) *node {
+	n := doc.root
+	if loc == "" {
+		return n
+	}
+	for _, tok := range strings.Split(strings.TrimPrefix(loc, "/"), "/") {
+		tok = unescapeToken(tok)
+		switch n.kind {
+		case kObject:
+			next := n.get(tok)
+			if next == nil {
+				next = n.get("")
+			}
+			n = next
+		case kArray:
+			i, err := strconv.Atoi(tok)
+			if err != nil || i < 0 || i >= len(n.elems) {
+				return nil
+			}
+			n = n.elems[i]
+		default:
+			return nil
+		}
+		if n == nil {
+			return nil
+		}
+	}
+	return n
+}
+
 // unknownFields reports each member of object n that sch does not declare,
 // with the closest declared name as a suggestion.
 func (doc *document) unknownFields(ptr string, n *node, at string, sch map[string]any) []*Error {
@@ -239,20 +283,26 @@ func show(n *node) string {
 	return n.kind.String()
 }
 
-// minQuickList is the length from which quickLists validates a list.
+// minQuickList is the length from which quickStubs validates a list.
 const minQuickList = 64
 
-// quickLists returns the lists of at least minQuickList entries, under
-// "/flags/NAME/FIELD" of a spec, that the quickSchema of the flag property
-// FIELD accepts.
-func (doc *document) quickLists() map[*node]bool {
+// quickStubs returns the nodes of a spec known valid: the flags under
+// "/flags" that the quickSchema of a flag accepts, and, in the other flags,
+// the lists of at least minQuickList entries that the quickSchema of their
+// flag property accepts.
+func (doc *document) quickStubs() map[*node]bool {
 	flags := doc.root.get("flags")
 	if doc.base != "" || flags == nil || flags.kind != kObject {
 		return nil
 	}
-	var out map[*node]bool
+	out := map[*node]bool{}
+	whole := flagQuickSchema()
 	for _, f := range flags.elems {
 		if f.kind != kObject {
+			continue
+		}
+		if whole != nil && whole.accepts(f) {
+			out[f] = true
 			continue
 		}
 		for i, key := range f.keys {
@@ -261,9 +311,6 @@ func (doc *document) quickLists() map[*node]bool {
 				continue
 			}
 			if q := flagQuickSchemas()[key]; q != nil && q.accepts(e) {
-				if out == nil {
-					out = map[*node]bool{}
-				}
 				out[e] = true
 			}
 		}
