@@ -63,7 +63,7 @@ func (s *Session) prepare(st runtime.State, w FlagWrite) (runtime.Edit, error) {
 		return runtime.Edit{}, err
 	}
 	stored, unreadable := StoredPatch(st, w.Flag)
-	if unreadable != nil && !w.Replace {
+	if unreadable != nil && !w.Replace && !s.kills(w, in.Flag(w.Flag)) {
 		return runtime.Edit{}, unreadable
 	}
 	next, change, resetCounters, err := w.Plan(s, stored, in.Flag(w.Flag))
@@ -83,6 +83,15 @@ func (s *Session) prepare(st runtime.State, w FlagWrite) (runtime.Edit, error) {
 		e.ResetCounters = []string{w.Flag} // in the same atomic write
 	}
 	return e, nil
+}
+
+// kills reports whether w's plan switches the flag off ("active": false)
+// whatever its stored patch: such a kill switch replaces a stored value
+// that is not a JSON object (none of which applies; the audit entry keeps
+// it under "before") instead of asking for a repair first.
+func (s *Session) kills(w FlagWrite, f *runtime.FlagInfo) bool {
+	next, _, _, err := w.Plan(s, nil, f)
+	return err == nil && JSONEqual(next["active"], json.RawMessage("false"))
 }
 
 // SetField plans setting one field (enable, disable, rollout): nothing to

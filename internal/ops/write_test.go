@@ -108,3 +108,30 @@ func TestOpenRefusesBadInput(t *testing.T) {
 		}
 	}
 }
+
+// TestKillSwitchReplacesUnreadablePatch: a stored value that is no patch
+// object (written into Redis by hand) does not block the kill switch: it
+// is replaced, and the audit entry keeps it. Other writes still ask for a
+// repair first.
+func TestKillSwitchReplacesUnreadablePatch(t *testing.T) {
+	s := openTest(t)
+	ctx, cancel := s.Ctx()
+	defer cancel()
+	if err := s.rdb.HSet(ctx, s.Store.Key("patches"), "new_ui", `["x"]`).Err(); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.rdb.Incr(ctx, s.Store.Key("version")).Err(); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.WriteFlag(FlagWrite{Flag: "new_ui", Actor: "ops", Plan: SetField("percentage_rollout", json.RawMessage("10"))}); err == nil || !strings.Contains(err.Error(), "not a JSON object") {
+		t.Fatalf("a rollout over an unreadable patch: %v, want the repair hint", err)
+	}
+	wrote, err := s.WriteFlag(FlagWrite{Flag: "new_ui", Actor: "ops", Reason: "incident", Plan: SetField("active", json.RawMessage("false"))})
+	if err != nil || !wrote {
+		t.Fatalf("the kill switch over an unreadable patch: wrote %v, %v", wrote, err)
+	}
+	trail, err := s.Store.Audit(ctx, "new_ui", 1)
+	if err != nil || len(trail) != 1 || string(trail[0].Before["new_ui"]) != `["x"]` || string(trail[0].Flags["new_ui"]) != `{"active":false}` {
+		t.Fatalf("audit: %+v, %v", trail, err)
+	}
+}
