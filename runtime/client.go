@@ -13,6 +13,8 @@ import (
 	"time"
 
 	"github.com/flaggen/flaggen/internal/spec"
+	"github.com/flaggen/flaggen/runtime/memstore"
+	"github.com/flaggen/flaggen/runtime/store"
 )
 
 // Version pinning between generated code and this runtime (protobuf-go
@@ -37,7 +39,7 @@ const (
 const DefaultEnvironment = "production"
 
 type options struct {
-	store        Store
+	store        store.Store
 	env          string
 	clock        func() time.Time
 	logger       *slog.Logger
@@ -49,9 +51,9 @@ type options struct {
 // Option configures a Client.
 type Option func(*options)
 
-// WithStore sets the live-state store. Default: a new MemoryStore, private
+// WithStore sets the live-state store. Default: a new memstore.Store, private
 // to the Client.
-func WithStore(s Store) Option { return func(o *options) { o.store = s } }
+func WithStore(s store.Store) Option { return func(o *options) { o.store = s } }
 
 // WithEnvironment sets the caller's environment, checked against each
 // flag's "environments" (step 3) and used for dependencies too (D1).
@@ -112,7 +114,7 @@ type Client struct {
 	refused   map[string]error
 	pcache    spec.PatchCache // patch texts and members that passed the schema (live.go)
 	version   uint64
-	epoch     string // State.Epoch of version
+	epoch     string // store.State.Epoch of version
 	pins      map[int]*pin
 	timer     *time.Timer
 
@@ -138,7 +140,7 @@ type Client struct {
 	refusal atomic.Pointer[error]
 
 	registered   atomic.Bool // the spec's flags are registered in the store
-	specRecorded atomic.Bool // the spec is recorded in a SpecRecorder store
+	specRecorded atomic.Bool // the spec is recorded in a store.SpecRecorder store
 	specWarned   atomic.Bool // a failure to record it was logged
 }
 
@@ -159,7 +161,7 @@ func NewClient(s *Spec, opts ...Option) (*Client, error) {
 	}
 	ownStore := o.store == nil
 	if ownStore {
-		o.store = NewMemoryStore()
+		o.store = memstore.New()
 	}
 	if o.logger == nil {
 		o.logger = slog.Default()
@@ -170,7 +172,7 @@ func NewClient(s *Spec, opts ...Option) (*Client, error) {
 	if len(s.m.Environments) > 0 && !contains(s.m.Environments, o.env) {
 		return nil, fmt.Errorf("runtime: NewClient: environment %q is not declared in the spec (declared: %q)", o.env, s.m.Environments)
 	}
-	if sc, ok := o.store.(SpecChecker); ok {
+	if sc, ok := o.store.(store.SpecChecker); ok {
 		sc.UseSpec(s)
 	}
 	c := &Client{ownStore: ownStore, spec: s, opts: o, log: o.logger, live: s.m, patches: map[string]*livePatch{}, pins: map[int]*pin{}, unknown: map[string]bool{}, unregistered: map[string]bool{}}
@@ -243,7 +245,7 @@ func (c *Client) Runtime() *Client { return c }
 func (c *Client) Spec() *Spec { return c.spec }
 
 // Store returns c's live-state store.
-func (c *Client) Store() Store { return c.opts.store }
+func (c *Client) Store() store.Store { return c.opts.store }
 
 // Environment returns c's environment.
 func (c *Client) Environment() string { return c.opts.env }
@@ -258,7 +260,7 @@ func (c *Client) Environment() string { return c.opts.env }
 // take their spec definition, see the package doc; every other flag
 // follows live state).
 func (c *Client) Health() error {
-	if h, ok := c.opts.store.(HealthReporter); ok {
+	if h, ok := c.opts.store.(store.HealthReporter); ok {
 		if err := h.Health(); err != nil {
 			return err
 		}
@@ -326,7 +328,7 @@ func (c *Client) register(ctx context.Context) error {
 // was unreachable: registering the spec's flags and recording the spec.
 func (c *Client) catchUp() {
 	c.registerUnknown()
-	_, recorder := c.opts.store.(SpecRecorder)
+	_, recorder := c.opts.store.(store.SpecRecorder)
 	if c.registered.Load() && (!recorder || c.specRecorded.Load()) {
 		return
 	}
@@ -415,7 +417,7 @@ func (c *Client) reload(ctx context.Context) error {
 // changes since the state the Client holds; else (or when the store cannot
 // tell them) it reloads.
 func (c *Client) reloadChanges(ctx context.Context) error {
-	feed, ok := c.opts.store.(ChangeFeed)
+	feed, ok := c.opts.store.(store.ChangeFeed)
 	if !ok || c.health.Load() != nil {
 		return c.reload(ctx)
 	}

@@ -6,11 +6,14 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/flaggen/flaggen/runtime/memstore"
+	"github.com/flaggen/flaggen/runtime/store"
 )
 
 // blockingRegister is a store whose Register blocks until its context ends.
 type blockingRegister struct {
-	Store
+	store.Store
 	armed    atomic.Bool
 	returned atomic.Bool
 	entered  chan struct{}
@@ -30,21 +33,21 @@ func (s *blockingRegister) Register(ctx context.Context, flags map[string]json.R
 // TestCloseWaitsForBackgroundWork: goroutines the client starts (here the
 // registration of an unknown name) are over when Close returns.
 func TestCloseWaitsForBackgroundWork(t *testing.T) {
-	store := &blockingRegister{Store: NewMemoryStore(), entered: make(chan struct{})}
+	backend := &blockingRegister{Store: memstore.New(), entered: make(chan struct{})}
 	c, err := NewClient(MustLoadSpec("flags.json", []byte(`{"flags": {"a": {"active": true}}}`)),
-		WithStore(store), WithLogger(quietLogger))
+		WithStore(backend), WithLogger(quietLogger))
 	if err != nil {
 		t.Fatal(err)
 	}
-	store.armed.Store(true)
+	backend.armed.Store(true)
 	if got := c.Evaluate(context.Background(), "not_in_spec", nil); got != false {
 		t.Fatalf("unknown flag = %v", got)
 	}
-	<-store.entered
+	<-backend.entered
 	if err := c.Close(); err != nil {
 		t.Fatal(err)
 	}
-	if !store.returned.Load() {
+	if !backend.returned.Load() {
 		t.Fatal("Close returned while the client's registration goroutine was still running")
 	}
 }

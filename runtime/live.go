@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/flaggen/flaggen/internal/spec"
+	"github.com/flaggen/flaggen/runtime/store"
 )
 
 // livePatch is one flag's decoded live patch.
@@ -91,7 +92,7 @@ func (c *Client) decodeCached(cache map[string]decodedPatch, flags map[string]js
 // refuses (it does not decode, or its depends_on closes a cycle) affects
 // its own flag only, by the rule of spec.Spec.ApplyLive (the package doc
 // says it for users); every other flag's patch applies.
-func (c *Client) applyStateLocked(st State) {
+func (c *Client) applyStateLocked(st store.State) {
 	decoded, _ := c.decodeCached(c.decoded, st.Flags)
 	patches := make(map[string]*livePatch, len(decoded))
 	c.undecoded = map[string]error{}
@@ -117,7 +118,7 @@ func (c *Client) applyStateLocked(st State) {
 // in place even when the snapshot does not build (a decoding depends only
 // on the raw bytes); c.patches changes only when it does, and c.version
 // then stays behind, so the changes come again.
-func (c *Client) applyChangesLocked(ch State) {
+func (c *Client) applyChangesLocked(ch store.State) {
 	if c.decoded == nil {
 		c.decoded = map[string]decodedPatch{}
 	}
@@ -187,7 +188,7 @@ func (c *Client) refusalsLocked(live *spec.Spec) map[string]error {
 // last good state. It logs each flag whose patch is refused now and was
 // not (or for another reason), and each that is no longer refused, and
 // sets the refusals that Health reports.
-func (c *Client) installLocked(st State, live *spec.Spec) bool {
+func (c *Client) installLocked(st store.State, live *spec.Spec) bool {
 	if c.epoch != "" && st.Epoch != c.epoch {
 		// The store lost its data (a new epoch): record the spec again.
 		c.specRecorded.Store(false)
@@ -318,7 +319,7 @@ func (c *Client) Change(ctx context.Context, e Edit) error {
 
 // change implements Change; when skip is not nil and reports true for the
 // latest live state, nothing is written (wrote is false).
-func (c *Client) change(ctx context.Context, e Edit, skip func(State) bool) (wrote bool, err error) {
+func (c *Client) change(ctx context.Context, e Edit, skip func(store.State) bool) (wrote bool, err error) {
 	if _, ok := ctx.Deadline(); !ok {
 		var cancel context.CancelFunc
 		ctx, cancel = context.WithTimeout(ctx, DefaultChangeTimeout)
@@ -338,7 +339,7 @@ func (c *Client) change(ctx context.Context, e Edit, skip func(State) bool) (wro
 			return false, err
 		}
 		_, err = c.opts.store.Apply(ctx, ch)
-		if errors.Is(err, ErrConflict) {
+		if errors.Is(err, store.ErrConflict) {
 			// Another writer got in first: merge again over its state,
 			// after a jittered backoff, until the context's deadline.
 			t := time.NewTimer(backoff/2 + rand.N(backoff))
@@ -369,8 +370,8 @@ func (c *Client) change(ctx context.Context, e Edit, skip func(State) bool) (wro
 // refuse a patch it did not refuse (a new depends_on cycle) nor refuse an
 // edited flag's patch for another reason than before; the stored patches
 // of other flags may be refused (they then stay as they are).
-func (c *Client) prepare(st State, e Edit) (Change, error) {
-	ch := Change{IfVersion: st.Version, IfEpoch: st.Epoch, Actor: e.Actor, Reason: e.Reason, Flags: map[string]json.RawMessage{}, ResetCounters: e.ResetCounters}
+func (c *Client) prepare(st store.State, e Edit) (store.Change, error) {
+	ch := store.Change{IfVersion: st.Version, IfEpoch: st.Epoch, Actor: e.Actor, Reason: e.Reason, Flags: map[string]json.RawMessage{}, ResetCounters: e.ResetCounters}
 	c.mu.Lock()
 	cache := maps.Clone(c.decoded) // applyChangesLocked updates it in place
 	c.mu.Unlock()
@@ -398,7 +399,7 @@ func (c *Client) prepare(st State, e Edit) (Change, error) {
 				return ch, fmt.Errorf("live change: flag %q: %v%s", name, err, storedRefused(decoded[name]))
 			}
 			raw = merged
-		case isNullJSON(raw):
+		case store.IsNull(raw):
 			raw = json.RawMessage("{}")
 		}
 		todo[name] = raw
@@ -442,7 +443,7 @@ func storedRefused(d decodedPatch) string {
 // "remove this field" value).
 func mergePatch(base, edit json.RawMessage, revert []string) (json.RawMessage, error) {
 	fields := map[string]json.RawMessage{}
-	if !isNullJSON(base) {
+	if !store.IsNull(base) {
 		if err := json.Unmarshal(base, &fields); err != nil {
 			return nil, fmt.Errorf("live patch is not a JSON object: %v", err)
 		}
@@ -451,7 +452,7 @@ func mergePatch(base, edit json.RawMessage, revert []string) (json.RawMessage, e
 		delete(fields, k)
 	}
 	var ed map[string]json.RawMessage
-	if isNullJSON(edit) {
+	if store.IsNull(edit) {
 		return nil, errors.New("patch is empty (want a JSON object)")
 	}
 	if err := json.Unmarshal(edit, &ed); err != nil {
@@ -532,7 +533,7 @@ func (c *Client) Reset(ctx context.Context, flag, actor, reason string) error {
 
 // Audit returns the flag's audit trail (all flags when flag is ""), newest
 // first, at most limit entries (all when limit <= 0).
-func (c *Client) Audit(ctx context.Context, flag string, limit int) ([]AuditEntry, error) {
+func (c *Client) Audit(ctx context.Context, flag string, limit int) ([]store.AuditEntry, error) {
 	return c.opts.store.Audit(ctx, flag, limit)
 }
 

@@ -9,11 +9,14 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/flaggen/flaggen/runtime/memstore"
+	"github.com/flaggen/flaggen/runtime/store"
 )
 
 // flakyRecorder fails RecordSpec while down is set.
 type flakyRecorder struct {
-	*MemoryStore
+	*memstore.Store
 	down  atomic.Bool
 	calls atomic.Int32
 }
@@ -23,7 +26,7 @@ func (f *flakyRecorder) RecordSpec(ctx context.Context, file string, src []byte)
 	if f.down.Load() {
 		return errors.New("connection refused")
 	}
-	return f.MemoryStore.RecordSpec(ctx, file, src)
+	return f.Store.RecordSpec(ctx, file, src)
 }
 
 func TestClientRecordsSpec(t *testing.T) {
@@ -33,14 +36,14 @@ func TestClientRecordsSpec(t *testing.T) {
 		t.Fatal(err)
 	}
 	s := loadTestSpec(t, path)
-	store := NewMemoryStore()
-	defer store.Close()
-	c, err := NewClient(s, WithStore(store), WithLogger(quietLogger))
+	backend := memstore.New()
+	defer backend.Close()
+	c, err := NewClient(s, WithStore(backend), WithLogger(quietLogger))
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer c.Close()
-	file, src, ok, err := store.RecordedSpec(t.Context())
+	file, src, ok, err := backend.RecordedSpec(t.Context())
 	if err != nil || !ok || file != path || string(src) != string(want) {
 		t.Fatalf("RecordedSpec after NewClient = %q, %d bytes, %v, %v; want %q, the file's %d bytes", file, len(src), ok, err, path, len(want))
 	}
@@ -50,18 +53,18 @@ func TestClientRecordsSpec(t *testing.T) {
 }
 
 func TestReadOnlyClientRecordsNoSpec(t *testing.T) {
-	store := NewMemoryStore()
-	defer store.Close()
-	if _, ok := ReadOnly(store).(SpecRecorder); ok {
-		t.Fatal("ReadOnly(store) implements SpecRecorder: a read-only Client could record its spec")
+	backend := memstore.New()
+	defer backend.Close()
+	if _, ok := store.ReadOnly(backend).(store.SpecRecorder); ok {
+		t.Fatal("store.ReadOnly(store) implements store.SpecRecorder: a read-only Client could record its spec")
 	}
-	c, err := NewClient(loadTestSpec(t, "../testdata/seed/flags.json"), WithStore(ReadOnly(store)), WithLogger(quietLogger))
+	c, err := NewClient(loadTestSpec(t, "../testdata/seed/flags.json"), WithStore(store.ReadOnly(backend)), WithLogger(quietLogger))
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer c.Close()
-	if _, _, ok, err := store.RecordedSpec(t.Context()); ok || err != nil {
-		t.Fatalf("a Client over ReadOnly(store) recorded its spec (ok %v, err %v)", ok, err)
+	if _, _, ok, err := backend.RecordedSpec(t.Context()); ok || err != nil {
+		t.Fatalf("a Client over store.ReadOnly(store) recorded its spec (ok %v, err %v)", ok, err)
 	}
 }
 
@@ -69,11 +72,11 @@ func TestReadOnlyClientRecordsNoSpec(t *testing.T) {
 // later successful reload; the failure is logged once, and NewClient
 // succeeds.
 func TestClientRecordsSpecAfterFailure(t *testing.T) {
-	store := &flakyRecorder{MemoryStore: NewMemoryStore()}
-	defer store.Close()
-	store.down.Store(true)
+	backend := &flakyRecorder{Store: memstore.New()}
+	defer backend.Close()
+	backend.down.Store(true)
 	var logs syncBuffer
-	c, err := NewClient(loadTestSpec(t, "../testdata/seed/flags.json"), WithStore(store),
+	c, err := NewClient(loadTestSpec(t, "../testdata/seed/flags.json"), WithStore(backend),
 		WithLogger(slog.New(slog.NewTextHandler(&logs, nil))), WithResync(20*time.Millisecond))
 	if err != nil {
 		t.Fatal(err)
@@ -86,10 +89,10 @@ func TestClientRecordsSpecAfterFailure(t *testing.T) {
 	if n := strings.Count(logs.String(), "cannot record the spec"); n != 1 {
 		t.Errorf("the record failure was logged %d times at warning level, want once:\n%s", n, logs.String())
 	}
-	store.down.Store(false)
+	backend.down.Store(false)
 	deadline := time.Now().Add(2 * time.Second)
 	for {
-		if _, _, ok, _ := store.RecordedSpec(t.Context()); ok {
+		if _, _, ok, _ := backend.RecordedSpec(t.Context()); ok {
 			break
 		}
 		if time.Now().After(deadline) {
@@ -97,9 +100,9 @@ func TestClientRecordsSpecAfterFailure(t *testing.T) {
 		}
 		time.Sleep(10 * time.Millisecond)
 	}
-	n := store.calls.Load()
+	n := backend.calls.Load()
 	time.Sleep(100 * time.Millisecond)
-	if m := store.calls.Load(); m != n {
+	if m := backend.calls.Load(); m != n {
 		t.Errorf("RecordSpec called %d more times after it succeeded", m-n)
 	}
 }

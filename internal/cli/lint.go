@@ -11,6 +11,7 @@ import (
 	"github.com/flaggen/flaggen/internal/spec"
 	"github.com/flaggen/flaggen/runtime"
 	"github.com/flaggen/flaggen/runtime/redisstore"
+	"github.com/flaggen/flaggen/runtime/store"
 )
 
 func init() {
@@ -110,7 +111,7 @@ func setupLint(fs *flag.FlagSet) func(*Env, []string) error {
 				return err
 			}
 			defer sess.close()
-			opt.Live = &lint.Live{Store: runtime.ReadOnly(sess.store), Timeout: *timeout}
+			opt.Live = &lint.Live{Store: store.ReadOnly(sess.store), Timeout: *timeout}
 			diags, err := lint.Run(s, opt)
 			if le := (*lint.LiveError)(nil); errors.As(err, &le) {
 				if sess.store.Health() != nil {

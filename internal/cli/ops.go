@@ -24,6 +24,7 @@ import (
 	"github.com/flaggen/flaggen/internal/redisurl"
 	"github.com/flaggen/flaggen/runtime"
 	"github.com/flaggen/flaggen/runtime/redisstore"
+	"github.com/flaggen/flaggen/runtime/store"
 )
 
 // This file holds what the operator commands (ops_*.go) and eval share:
@@ -169,7 +170,7 @@ type session struct {
 	ns      string
 	timeout time.Duration
 	log     *slog.Logger
-	state   runtime.State  // loaded when the session opened
+	state   store.State    // loaded when the session opened
 	op      *operatorStore // the writing Client's store (client(false))
 
 	recorded bool  // an app recorded its spec in the namespace
@@ -253,7 +254,7 @@ func (s *session) useSpec(env *Env, arg specArg) error {
 			fmt.Fprintf(env.Stderr, "flaggen: warning: cannot compare %s %s with the spec recorded in namespace %s: %v\n", arg.origin, arg.file, s.ns, s.hide(unwrapDegraded(err)))
 		case ok && !sameSpec(arg.src, src):
 			fmt.Fprintf(env.Stderr, "flaggen: warning: %s %s (sha256 %.12s) differs from the spec the apps recorded in namespace %s (%s, sha256 %.12s); using %s\n",
-				arg.origin, arg.file, runtime.SpecSHA256(arg.src), s.ns, file, runtime.SpecSHA256(src), arg.origin)
+				arg.origin, arg.file, store.SpecSHA256(arg.src), s.ns, file, store.SpecSHA256(src), arg.origin)
 		}
 		return nil
 	}
@@ -275,7 +276,7 @@ func (s *session) useSpec(env *Env, arg specArg) error {
 // sameSpec reports whether two spec sources are the same: byte for byte
 // (sha256), or as JSON documents that differ only in white space.
 func sameSpec(a, b []byte) bool {
-	if runtime.SpecSHA256(a) == runtime.SpecSHA256(b) {
+	if store.SpecSHA256(a) == store.SpecSHA256(b) {
 		return true
 	}
 	var ca, cb bytes.Buffer
@@ -494,17 +495,19 @@ func (s *session) wrapRedis(err error) error {
 // command computed its patch from the state at pin, so a write that slipped
 // in between must make it read again rather than be overwritten.
 type operatorStore struct {
-	runtime.Store
+	store.Store
 	pinned bool
 	pin    uint64
 }
 
 func (*operatorStore) Register(context.Context, map[string]json.RawMessage) error { return nil }
 
+var _ store.SpecChecker = (*operatorStore)(nil)
+
 // UseSpec forwards the Client's spec to the wrapped store when it checks
-// patches (runtime.SpecChecker: the Redis store refuses writes without it).
-func (o *operatorStore) UseSpec(sp *runtime.Spec) {
-	if c, ok := o.Store.(runtime.SpecChecker); ok {
+// patches (store.SpecChecker: the Redis store refuses writes without it).
+func (o *operatorStore) UseSpec(sp store.PatchChecker) {
+	if c, ok := o.Store.(store.SpecChecker); ok {
 		c.UseSpec(sp)
 	}
 }
@@ -512,12 +515,12 @@ func (o *operatorStore) UseSpec(sp *runtime.Spec) {
 // errStale says the live state moved after a command read it.
 var errStale = errors.New("live state changed while the command ran")
 
-func (o *operatorStore) Apply(ctx context.Context, ch runtime.Change) (uint64, error) {
+func (o *operatorStore) Apply(ctx context.Context, ch store.Change) (uint64, error) {
 	if o.pinned {
 		if ch.IfVersion != o.pin {
 			return 0, errStale
 		}
-		if v, err := o.Store.Apply(ctx, ch); !errors.Is(err, runtime.ErrConflict) {
+		if v, err := o.Store.Apply(ctx, ch); !errors.Is(err, store.ErrConflict) {
 			return v, err
 		}
 		return 0, errStale
@@ -529,9 +532,9 @@ func (o *operatorStore) Apply(ctx context.Context, ch runtime.Change) (uint64, e
 // false) or evaluation without writes (readOnly true).
 func (s *session) client(readOnly bool, opts ...runtime.Option) (*runtime.Client, error) {
 	s.op = &operatorStore{Store: s.store}
-	var st runtime.Store = s.op
+	var st store.Store = s.op
 	if readOnly {
-		st = runtime.ReadOnly(s.store)
+		st = store.ReadOnly(s.store)
 	}
 	base := []runtime.Option{
 		runtime.WithStore(st), runtime.WithLogger(s.log), runtime.WithStartTimeout(s.timeout),

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/flaggen/flaggen/runtime"
+	"github.com/flaggen/flaggen/runtime/store"
 )
 
 // The read-only operator commands: ls, get, audit, feedback.
@@ -372,7 +373,7 @@ func countersText(c map[string]int64, f runtime.FlagInfo) string {
 		}
 		return s
 	}
-	return part(runtime.CounterErrors, "error_threshold") + ", " + part(runtime.CounterSlow, "performance_threshold")
+	return part(store.CounterErrors, "error_threshold") + ", " + part(store.CounterSlow, "performance_threshold")
 }
 
 func runAudit(env *Env, o *opsOpts, name string, n int) error {
@@ -399,7 +400,7 @@ func runAudit(env *Env, o *opsOpts, name string, n int) error {
 	}
 	if o.json {
 		if entries == nil {
-			entries = []runtime.AuditEntry{}
+			entries = []store.AuditEntry{}
 		}
 		return writeJSON(env.Stdout, entries)
 	}
@@ -407,7 +408,7 @@ func runAudit(env *Env, o *opsOpts, name string, n int) error {
 	return nil
 }
 
-func writeAudit(w io.Writer, entries []runtime.AuditEntry) {
+func writeAudit(w io.Writer, entries []store.AuditEntry) {
 	for _, e := range entries {
 		fmt.Fprintf(w, "v%d  %s  %s", e.Version, e.Time.Local().Format(time.RFC3339), shown(e.Actor))
 		if e.Reason != "" {
@@ -445,7 +446,7 @@ func runFeedback(env *Env, o *opsOpts, name string) error {
 	}
 	if o.json {
 		if fbs == nil {
-			fbs = []runtime.Feedback{}
+			fbs = []store.Feedback{}
 		}
 		return writeJSON(env.Stdout, fbs)
 	}

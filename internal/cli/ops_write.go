@@ -14,6 +14,7 @@ import (
 
 	"github.com/flaggen/flaggen/internal/spec"
 	"github.com/flaggen/flaggen/runtime"
+	"github.com/flaggen/flaggen/runtime/store"
 )
 
 // The operator commands that change one flag: enable, disable, rollout,
@@ -356,7 +357,7 @@ func jsonEqual(a, b json.RawMessage) bool {
 func isNull(raw json.RawMessage) bool { return string(bytes.TrimSpace(raw)) == "null" }
 
 // storedPatch decodes a flag's stored live patch (nil: no entry).
-func storedPatch(st runtime.State, flag string) (map[string]json.RawMessage, error) {
+func storedPatch(st store.State, flag string) (map[string]json.RawMessage, error) {
 	raw, ok := st.Flags[flag]
 	if !ok || raw == nil || isNull(raw) {
 		return nil, nil

@@ -12,7 +12,8 @@ import (
 	"github.com/redis/go-redis/v9"
 
 	"github.com/flaggen/flaggen/internal/redistest"
-	"github.com/flaggen/flaggen/runtime"
+	"github.com/flaggen/flaggen/runtime/memstore"
+	"github.com/flaggen/flaggen/runtime/store"
 )
 
 // storedLive returns flag's stored live patch in namespace default.
@@ -68,7 +69,7 @@ func TestOpsPatchNullAndRevert(t *testing.T) {
 	if out := evalUI(ro); !strings.Contains(out, `"value":true`) {
 		t.Errorf("after revert RO is served: %s", out)
 	}
-	var entries []runtime.AuditEntry
+	var entries []store.AuditEntry
 	if err := json.Unmarshal([]byte(mustRun(t, "audit", "new_ui", "-json", "-n", "1")), &entries); err != nil {
 		t.Fatal(err)
 	}
@@ -226,20 +227,20 @@ func TestOpsSubscribers(t *testing.T) {
 // TestOperatorStorePin: a change prepared over another version than the
 // one the command read is refused at once with errStale.
 func TestOperatorStorePin(t *testing.T) {
-	mem := runtime.NewMemoryStore()
+	mem := memstore.New()
 	ctx := context.Background()
 	op := &operatorStore{Store: mem, pinned: true, pin: 0}
-	if _, err := mem.Apply(ctx, runtime.Change{Actor: "x", Flags: map[string]json.RawMessage{"a": json.RawMessage(`{}`)}}); err != nil {
+	if _, err := mem.Apply(ctx, store.Change{Actor: "x", Flags: map[string]json.RawMessage{"a": json.RawMessage(`{}`)}}); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := op.Apply(ctx, runtime.Change{IfVersion: 1, Actor: "x", Flags: map[string]json.RawMessage{"a": json.RawMessage(`{"active":true}`)}}); !errors.Is(err, errStale) {
+	if _, err := op.Apply(ctx, store.Change{IfVersion: 1, Actor: "x", Flags: map[string]json.RawMessage{"a": json.RawMessage(`{"active":true}`)}}); !errors.Is(err, errStale) {
 		t.Errorf("change over version 1 pinned at 0: %v, want errStale", err)
 	}
 	op.pin = 1
-	if v, err := op.Apply(ctx, runtime.Change{IfVersion: 1, Actor: "x", Flags: map[string]json.RawMessage{"a": json.RawMessage(`{"active":true}`)}}); err != nil || v != 2 {
+	if v, err := op.Apply(ctx, store.Change{IfVersion: 1, Actor: "x", Flags: map[string]json.RawMessage{"a": json.RawMessage(`{"active":true}`)}}); err != nil || v != 2 {
 		t.Errorf("pinned at the version read: %d, %v", v, err)
 	}
-	if _, err := op.Apply(ctx, runtime.Change{IfVersion: 1, Actor: "x", Flags: map[string]json.RawMessage{"a": json.RawMessage(`{}`)}}); !errors.Is(err, errStale) {
+	if _, err := op.Apply(ctx, store.Change{IfVersion: 1, Actor: "x", Flags: map[string]json.RawMessage{"a": json.RawMessage(`{}`)}}); !errors.Is(err, errStale) {
 		t.Errorf("store conflict: %v, want errStale", err)
 	}
 }

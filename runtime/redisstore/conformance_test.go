@@ -6,8 +6,8 @@ import (
 	"testing"
 
 	"github.com/flaggen/flaggen/internal/redistest"
-	"github.com/flaggen/flaggen/runtime"
 	"github.com/flaggen/flaggen/runtime/redisstore"
+	"github.com/flaggen/flaggen/runtime/store"
 	"github.com/flaggen/flaggen/runtime/storetest"
 )
 
@@ -16,7 +16,7 @@ import (
 func TestConformance(t *testing.T) {
 	srv := redistest.Start(t)
 	var n atomic.Int64
-	storetest.TestStore(t, func(t *testing.T) runtime.Store {
+	storetest.TestStore(t, func(t *testing.T) store.Store {
 		s, err := redisstore.New(newClient(t, srv.Addr()), redisstore.WithNamespace(fmt.Sprint("conformance", n.Add(1))))
 		if err != nil {
 			t.Fatal(err)
@@ -28,7 +28,7 @@ func TestConformance(t *testing.T) {
 func TestConformanceCluster(t *testing.T) {
 	cl := redistest.StartCluster(t, 3)
 	var n atomic.Int64
-	storetest.TestStore(t, func(t *testing.T) runtime.Store {
+	storetest.TestStore(t, func(t *testing.T) store.Store {
 		s, err := redisstore.New(newClient(t, cl.Addrs()...), redisstore.WithNamespace(fmt.Sprint("conformance", n.Add(1))))
 		if err != nil {
 			t.Fatal(err)

@@ -10,6 +10,7 @@ import (
 	"github.com/flaggen/flaggen/internal/redistest"
 	"github.com/flaggen/flaggen/runtime"
 	"github.com/flaggen/flaggen/runtime/redisstore"
+	"github.com/flaggen/flaggen/runtime/store"
 )
 
 const thresholdSpec = `{"flags": {
@@ -80,7 +81,7 @@ func TestSharedThresholdTripsEveryInstance(t *testing.T) {
 		t.Fatal(err)
 	}
 	waitFor(t, time.Second, "checkout on again on both instances", func() bool { return on(c1, "checkout") && on(c2, "checkout") })
-	if n, err := s1.Counters(ctx, "checkout"); err != nil || n[runtime.CounterErrors] != 0 {
+	if n, err := s1.Counters(ctx, "checkout"); err != nil || n[store.CounterErrors] != 0 {
 		t.Fatalf("counters after reset = %v, %v", n, err)
 	}
 

@@ -14,7 +14,7 @@ import (
 
 	"github.com/redis/go-redis/v9"
 
-	"github.com/flaggen/flaggen/runtime"
+	"github.com/flaggen/flaggen/runtime/store"
 )
 
 // This file holds what keeps live state, a kill switch above all, through
@@ -196,7 +196,7 @@ func (s *Store) restoreKeys() []string {
 // register the spec's flags again. It returns the new version.
 func (s *Store) ResetLive(ctx context.Context, actor, reason string, counterFlags ...string) (uint64, error) {
 	if s.isClosed() {
-		return 0, runtime.ErrClosed
+		return 0, store.ErrClosed
 	}
 	if strings.TrimSpace(actor) == "" {
 		return 0, errors.New("flaggen: redis reset: actor is required (who resets the live state)")

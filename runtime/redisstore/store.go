@@ -19,7 +19,7 @@ import (
 
 	"github.com/redis/go-redis/v9"
 
-	"github.com/flaggen/flaggen/runtime"
+	"github.com/flaggen/flaggen/runtime/store"
 )
 
 // ErrDegraded is wrapped by Health (and by the errors it reports) while the
@@ -84,7 +84,7 @@ func WithLogger(l *slog.Logger) Option { return func(o *options) { o.logger = l 
 // server's TIME for audit entries, time.Now for feedback).
 func WithClock(now func() time.Time) Option { return func(o *options) { o.clock = now } }
 
-// Store is a runtime.Store kept in Redis and shared by every instance that
+// Store is a store.Store kept in Redis and shared by every instance that
 // uses the same namespace. Create it with New; it is safe for concurrent use.
 type Store struct {
 	c   redis.UniversalClient
@@ -142,7 +142,7 @@ type Store struct {
 	// (restore.go).
 	rs restoreState
 	// spec checks every patch written (UseSpec); nil: none may be.
-	spec *runtime.Spec
+	spec store.PatchChecker
 }
 
 type keys struct {
@@ -164,7 +164,7 @@ func newKeys(ns string) keys {
 	}
 }
 
-var _ runtime.Store = (*Store)(nil)
+var _ store.Store = (*Store)(nil)
 
 // New returns a Store over client (a *redis.Client, *redis.FailoverClient
 // for Sentinel, or *redis.ClusterClient) and starts following changes in the
@@ -233,7 +233,7 @@ func (s *Store) Health() error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.closed {
-		return runtime.ErrClosed
+		return store.ErrClosed
 	}
 	if err := s.degradedLocked(); err != nil {
 		return fmt.Errorf("%w since %s: %w", ErrDegraded, s.since.Format(time.RFC3339Nano), err)
@@ -326,12 +326,12 @@ func (s *Store) now() time.Time {
 	return time.Now()
 }
 
-// Load implements runtime.Store. When the store's mirror (kept current by
+// Load implements store.Store. When the store's mirror (kept current by
 // pub/sub) is at Redis' version it costs one GET; otherwise it reads the
 // version and every patch in one MULTI/EXEC round trip.
-func (s *Store) Load(ctx context.Context) (runtime.State, error) {
+func (s *Store) Load(ctx context.Context) (store.State, error) {
 	if s.isClosed() {
-		return runtime.State{}, runtime.ErrClosed
+		return store.State{}, store.ErrClosed
 	}
 	s.mu.Lock()
 	valid := s.valid
@@ -339,7 +339,7 @@ func (s *Store) Load(ctx context.Context) (runtime.State, error) {
 	if valid {
 		h, err := s.getHead(ctx)
 		if err != nil {
-			return runtime.State{}, fmt.Errorf("flaggen: redis load failed: %w", err)
+			return store.State{}, fmt.Errorf("flaggen: redis load failed: %w", err)
 		}
 		s.mu.Lock()
 		s.confirmLocked(h)
@@ -389,7 +389,7 @@ func (s *Store) knownAt(h head) bool {
 	return known != "" && h.change == known
 }
 
-// epochLocked returns the epoch the store reports in runtime.State: the
+// epochLocked returns the epoch the store reports in store.State: the
 // namespace's, followed by the fork suffix once the store found another
 // history within it (see install); mu is held.
 func (s *Store) epochLocked() string { return s.epoch + s.fork }
@@ -471,13 +471,13 @@ func newEpoch() string { return rand.Text() }
 // installs them in the mirror unless they are stale (see install), and
 // notifies watchers when the mirror moved. With copy it returns a copy of
 // the resulting mirror, else only the version.
-func (s *Store) fullLoad(ctx context.Context, copy bool) (runtime.State, error) {
+func (s *Store) fullLoad(ctx context.Context, copy bool) (store.State, error) {
 	return s.fullLoadThen(ctx, copy, nil)
 }
 
 // fullLoadThen is fullLoad calling between, when not nil, after the read and
 // before the install (tests use it to race the mirror).
-func (s *Store) fullLoadThen(ctx context.Context, copy bool, between func()) (runtime.State, error) {
+func (s *Store) fullLoadThen(ctx context.Context, copy bool, between func()) (store.State, error) {
 	s.mu.Lock()
 	gen := s.gen
 	s.mu.Unlock()
@@ -492,7 +492,7 @@ func (s *Store) fullLoadThen(ctx context.Context, copy bool, between func()) (ru
 	})
 	var rerr redis.Error
 	if err != nil && !errors.As(err, &rerr) {
-		return runtime.State{}, fmt.Errorf("flaggen: redis load failed: %w", s.noteErr(err))
+		return store.State{}, fmt.Errorf("flaggen: redis load failed: %w", s.noteErr(err))
 	}
 	s.noteErr(nil)
 	// A reply error of one command (WRONGTYPE: a key of another type) is a
@@ -501,13 +501,13 @@ func (s *Store) fullLoadThen(ctx context.Context, copy bool, between func()) (ru
 		if e := c.Err(); e != nil && !errors.Is(e, redis.Nil) {
 			err := fmt.Errorf("%w: %s: %v", ErrMalformed, c.Args()[1], e)
 			s.setBad(err)
-			return runtime.State{}, fmt.Errorf("flaggen: redis load failed: %w", err)
+			return store.State{}, fmt.Errorf("flaggen: redis load failed: %w", err)
 		}
 	}
 	h, err := s.parseHead(value(vcmd), value(ecmd), value(ccmd))
 	if err != nil {
 		s.setBad(err)
-		return runtime.State{}, fmt.Errorf("flaggen: redis load failed: %w", err)
+		return store.State{}, fmt.Errorf("flaggen: redis load failed: %w", err)
 	}
 	raw := pcmd.Val()
 	total := 0
@@ -523,7 +523,7 @@ func (s *Store) fullLoadThen(ctx context.Context, copy bool, between func()) (ru
 	}
 	s.checkMalformed(flags)
 	if again, err := s.restoreAfterLoss(ctx, h, gen); err != nil {
-		return runtime.State{}, err
+		return store.State{}, err
 	} else if again {
 		return s.fullLoadThen(ctx, copy, between)
 	}
@@ -540,8 +540,8 @@ func (s *Store) fullLoadThen(ctx context.Context, copy bool, between func()) (ru
 
 // stateLocked returns the mirror's version and reported epoch, and with
 // copy a copy of its flags; mu is held.
-func (s *Store) stateLocked(copy bool) runtime.State {
-	st := runtime.State{Version: s.version, Epoch: s.epochLocked()}
+func (s *Store) stateLocked(copy bool) store.State {
+	st := store.State{Version: s.version, Epoch: s.epochLocked()}
 	if copy {
 		st.Flags = cloneFlags(s.flags)
 	}
@@ -704,11 +704,11 @@ func isNull(p json.RawMessage) bool {
 	return len(p) == 0 || string(p) == "null"
 }
 
-// Register implements runtime.Store with HSETNX in one script, so live
+// Register implements store.Store with HSETNX in one script, so live
 // state already in Redis is never overwritten.
 func (s *Store) Register(ctx context.Context, flags map[string]json.RawMessage) error {
 	if s.isClosed() {
-		return runtime.ErrClosed
+		return store.ErrClosed
 	}
 	if len(flags) == 0 {
 		return nil
@@ -804,10 +804,10 @@ func parseChange(res []any) (changeMsg, error) {
 	return changeMsg{V: uint64(v), E: epoch, C: id, P: prev, F: changed}, nil
 }
 
-// Apply implements runtime.Store: one Lua script replaces the patches, bumps
+// Apply implements store.Store: one Lua script replaces the patches, bumps
 // the version, appends the audit entry (with each flag's previous patch
 // under "before") and publishes the change, atomically.
-func (s *Store) Apply(ctx context.Context, ch runtime.Change) (uint64, error) {
+func (s *Store) Apply(ctx context.Context, ch store.Change) (uint64, error) {
 	return s.write(ctx, ch, false)
 }
 
@@ -818,13 +818,13 @@ func (s *Store) Apply(ctx context.Context, ch runtime.Change) (uint64, error) {
 // retries. A JSON null patch deletes the flag's entry as in Apply. A stored
 // value that is not a JSON object (written by hand) is replaced by the
 // merge of ch's fields alone.
-func (s *Store) Merge(ctx context.Context, ch runtime.Change) (uint64, error) {
+func (s *Store) Merge(ctx context.Context, ch store.Change) (uint64, error) {
 	return s.write(ctx, ch, true)
 }
 
-func (s *Store) write(ctx context.Context, ch runtime.Change, merge bool) (uint64, error) {
+func (s *Store) write(ctx context.Context, ch store.Change, merge bool) (uint64, error) {
 	if s.isClosed() {
-		return 0, runtime.ErrClosed
+		return 0, store.ErrClosed
 	}
 	if err := ch.Check(); err != nil {
 		return 0, err
@@ -872,17 +872,17 @@ func (s *Store) write(ctx context.Context, ch runtime.Change, merge bool) (uint6
 	if err != nil {
 		if cur, ok := strings.CutPrefix(err.Error(), "CONFLICT CHANGE "); ok {
 			return 0, fmt.Errorf("flaggen: redis write refused: the namespace's history changed: version %d reached by change %s, change made after %s: %w",
-				ch.IfVersion, cur, ifChange, runtime.ErrConflict)
+				ch.IfVersion, cur, ifChange, store.ErrConflict)
 		}
 		if cur, ok := strings.CutPrefix(err.Error(), "CONFLICT EPOCH"); ok {
 			if cur = strings.TrimSpace(cur); cur == "" {
 				cur = "none"
 			}
 			return 0, fmt.Errorf("flaggen: redis write refused: the namespace's history changed: now in epoch %s, change made in epoch %s: %w",
-				cur, ch.IfEpoch, runtime.ErrConflict)
+				cur, ch.IfEpoch, store.ErrConflict)
 		}
 		if cur, ok := strings.CutPrefix(err.Error(), "CONFLICT "); ok {
-			return 0, fmt.Errorf("flaggen: redis write refused: store at version %s, change made at %d: %w", cur, ch.IfVersion, runtime.ErrConflict)
+			return 0, fmt.Errorf("flaggen: redis write refused: store at version %s, change made at %d: %w", cur, ch.IfVersion, store.ErrConflict)
 		}
 		return 0, fmt.Errorf("flaggen: redis write failed: %w", s.scriptErr(err))
 	}
@@ -902,7 +902,7 @@ func (s *Store) write(ctx context.Context, ch runtime.Change, merge bool) (uint6
 // the mirror ("": unknown), so that the script refuses it when Redis
 // reached that version by another history. A change of an earlier fork
 // suffix is refused here.
-func (s *Store) conditions(ch runtime.Change) (epoch, change string, err error) {
+func (s *Store) conditions(ch store.Change) (epoch, change string, err error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if ch.IfEpoch == "" || !s.valid {
@@ -912,7 +912,7 @@ func (s *Store) conditions(ch runtime.Change) (epoch, change string, err error) 
 	if ch.IfEpoch != reported {
 		if s.fork != "" {
 			return "", "", fmt.Errorf("flaggen: redis write refused: the namespace's history changed: now in epoch %s, change made in epoch %s: %w",
-				reported, ch.IfEpoch, runtime.ErrConflict)
+				reported, ch.IfEpoch, store.ErrConflict)
 		}
 		return ch.IfEpoch, "", nil // the script tells
 	}
@@ -1012,16 +1012,16 @@ func (s *Store) idAtLocked(v uint64) string {
 // Client further behind loads the whole state.
 const maxChanges = 64
 
-// ChangesSince implements runtime.ChangeFeed from the changes the mirror
+// ChangesSince implements store.ChangeFeed from the changes the mirror
 // applied one version at a time, while the store is healthy.
-func (s *Store) ChangesSince(version uint64, epoch string) (runtime.State, bool) {
+func (s *Store) ChangesSince(version uint64, epoch string) (store.State, bool) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.closed || !s.valid || s.subErr != nil || s.cmdErr != nil || epoch != s.epochLocked() ||
 		version < s.changesFrom || version > s.version || s.changesFrom+uint64(len(s.changes)) != s.version {
-		return runtime.State{}, false
+		return store.State{}, false
 	}
-	st := runtime.State{Version: s.version, Epoch: s.epochLocked(), Flags: map[string]json.RawMessage{}}
+	st := store.State{Version: s.version, Epoch: s.epochLocked(), Flags: map[string]json.RawMessage{}}
 	for _, ch := range s.changes[version-s.changesFrom:] {
 		maps.Copy(st.Flags, ch.flags)
 	}
@@ -1038,14 +1038,14 @@ func (s *Store) notifyLocked() {
 	}
 }
 
-// Watch implements runtime.Store. The channel gets a value after the store
+// Watch implements store.Store. The channel gets a value after the store
 // applied a change (a pub/sub message, a resync after a missed message or a
 // reconnect, or a write of its own).
 func (s *Store) Watch(ctx context.Context) (<-chan struct{}, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.closed {
-		return nil, runtime.ErrClosed
+		return nil, store.ErrClosed
 	}
 	w := make(chan struct{}, 1)
 	s.watchers[w] = struct{}{}
@@ -1064,7 +1064,7 @@ func (s *Store) Watch(ctx context.Context) (<-chan struct{}, error) {
 	return w, nil
 }
 
-// Close implements runtime.Store: it stops the background work and closes
+// Close implements store.Store: it stops the background work and closes
 // Watch channels. The Redis client stays open (it belongs to the caller).
 func (s *Store) Close() error {
 	s.mu.Lock()
