@@ -90,7 +90,7 @@ func WithResync(d time.Duration) Option { return func(o *options) { o.resync = d
 func WithFlushInterval(d time.Duration) Option { return func(o *options) { o.flush = d } }
 
 // Client evaluates flags of one spec from an atomically swapped snapshot of
-// the spec, live state from the Store, and test pins. It is safe for
+// the spec, live state from the store.Store, and test pins. It is safe for
 // concurrent use. The typed evaluations (Bool, String, Int, Float and the
 // Const forms, which generated accessors call) never block, lock, do I/O or
 // allocate; the by-name and explaining forms (Evaluate, ExplainName,
@@ -146,8 +146,8 @@ type Client struct {
 
 // NewClient starts a Client: it registers the spec's flags in the store
 // (never overwriting live state), hands the spec to a store that checks
-// patches (SpecChecker), records the spec's source when the store
-// is a SpecRecorder, loads live state, builds the first snapshot and
+// patches (store.SpecChecker), records the spec's source when the store
+// is a store.SpecRecorder, loads live state, builds the first snapshot and
 // follows the store's changes until Close. When the store
 // cannot be reached within the start timeout, the Client starts from the
 // spec, logs why, reports it in Health, and keeps retrying.
@@ -253,7 +253,7 @@ func (c *Client) Environment() string { return c.opts.env }
 // Health returns nil when the store is healthy and every live patch
 // applies, else why not. A store problem comes first (evaluation goes on
 // from the last good snapshot): the store's own Health error when it
-// implements HealthReporter (the Redis store knows at once when Redis or
+// implements store.HealthReporter (the Redis store knows at once when Redis or
 // only its change subscription is down), else the error of the Client's
 // last exchange with the store. Then, while the spec refuses the live
 // patches of some flags, a *RefusedError naming them and why (those flags
@@ -354,6 +354,9 @@ func (c *Client) follow() {
 	for {
 		if watch == nil {
 			w, err := c.opts.store.Watch(c.ctx)
+			if c.ctx.Err() != nil {
+				return // closed while Watch waited to subscribe
+			}
 			if err != nil {
 				c.setHealth(err)
 			} else {
@@ -412,7 +415,7 @@ func (c *Client) reload(ctx context.Context) error {
 	return nil
 }
 
-// reloadChanges is reload after a change notification: from a ChangeFeed
+// reloadChanges is reload after a change notification: from a store.ChangeFeed
 // store, while the last exchange with it succeeded, it applies only the
 // changes since the state the Client holds; else (or when the store cannot
 // tell them) it reloads.

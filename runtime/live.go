@@ -112,7 +112,7 @@ func (c *Client) applyStateLocked(st store.State) {
 
 // applyChangesLocked is applyStateLocked for the changes from the state
 // the Client holds (c.version, c.epoch) to the state ch.Version and
-// ch.Epoch (ChangeFeed.ChangesSince): only the changed flags are decoded
+// ch.Epoch (store.ChangeFeed.ChangesSince): only the changed flags are decoded
 // and applied (spec.Spec.Reapply), with the same outcome as
 // applyStateLocked of the whole state. c.decoded takes the new decodings
 // in place even when the snapshot does not build (a decoding depends only
@@ -287,7 +287,7 @@ const (
 // is refused with an error naming the flag, and nothing is written. On
 // success the Client's snapshot reflects the change when Change returns.
 //
-// A concurrent write to the store (ErrConflict) makes Change merge its edit
+// A concurrent write to the store (store.ErrConflict) makes Change merge its edit
 // again over the new state, with jittered backoff, until ctx's deadline
 // (DefaultChangeTimeout when ctx has none).
 func (c *Client) Change(ctx context.Context, e Edit) error {

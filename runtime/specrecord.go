@@ -8,10 +8,10 @@ import (
 )
 
 // Source returns the name the spec was loaded from and its source, exactly
-// as given to LoadSpec (what a Client records with SpecRecorder).
+// as given to LoadSpec (what a Client records with store.SpecRecorder).
 func (s *Spec) Source() (file string, src []byte) { return s.m.File, slices.Clone(s.m.Source) }
 
-// recordSpec records the Client's spec when its store is a SpecRecorder
+// recordSpec records the Client's spec when its store is a store.SpecRecorder
 // and it has not been recorded yet. The first failure is logged as a
 // warning, later ones at debug level.
 func (c *Client) recordSpec(ctx context.Context) {

@@ -24,6 +24,24 @@ func TestConformance(t *testing.T) {
 	})
 }
 
+// TestConformanceShared runs the shared-store checks over two stores of one
+// file, as two processes would open it.
+func TestConformanceShared(t *testing.T) {
+	storetest.TestShared(t, func(t *testing.T) (store.Store, store.Store) {
+		path := filepath.Join(t.TempDir(), "live.json")
+		a, err := filestore.New(path, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, err := filestore.New(path, nil)
+		if err != nil {
+			a.Close()
+			t.Fatal(err)
+		}
+		return a, b
+	})
+}
+
 func TestRejectsBrokenFileAtOpen(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "live.json")
 	os.WriteFile(path, []byte(`{"flags": {"a": 3}}`), 0o644)

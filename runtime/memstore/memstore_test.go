@@ -37,3 +37,10 @@ func TestBounded(t *testing.T) {
 		t.Fatalf("feedback: %d entries, oldest %q", len(fb), fb[0].Text)
 	}
 }
+
+func TestConformanceShared(t *testing.T) {
+	storetest.TestShared(t, func(t *testing.T) (store.Store, store.Store) {
+		m := memstore.New()
+		return m, m
+	})
+}

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/flaggen/flaggen/internal/redistest"
 	"github.com/flaggen/flaggen/runtime/redisstore"
@@ -34,5 +35,24 @@ func TestConformanceCluster(t *testing.T) {
 			t.Fatal(err)
 		}
 		return s
+	})
+}
+
+// TestConformanceShared runs the shared-store checks over two stores of one
+// namespace; the watching one checks Redis' version only hourly, so a
+// change reaches it by pub/sub alone.
+func TestConformanceShared(t *testing.T) {
+	srv := redistest.Start(t)
+	storetest.TestShared(t, func(t *testing.T) (store.Store, store.Store) {
+		a, err := redisstore.New(newClient(t, srv.Addr()), redisstore.WithNamespace("shared"), redisstore.WithCheckInterval(time.Hour))
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, err := redisstore.New(newClient(t, srv.Addr()), redisstore.WithNamespace("shared"))
+		if err != nil {
+			a.Close()
+			t.Fatal(err)
+		}
+		return a, b
 	})
 }

@@ -16,3 +16,6 @@ func (s *Store) FullLoad(ctx context.Context) (store.State, error) { return s.fu
 func (s *Store) FullLoadDelayed(ctx context.Context, between func()) (store.State, error) {
 	return s.fullLoadThen(ctx, true, between)
 }
+
+// Check runs one periodic version check now, as checkLoop does.
+func (s *Store) Check(ctx context.Context) { s.check(ctx) }

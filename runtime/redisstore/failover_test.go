@@ -307,14 +307,16 @@ func TestOldReleaseWriter(t *testing.T) {
 	epoch := mustLoad(t, s1).Epoch
 	oldWrite("x", `{"active":false}`, true)
 	waitFor(t, time.Second, "both at 2", inStep(2))
-	time.Sleep(50 * time.Millisecond) // periodic checks compare
+	s1.Check(ctx) // the periodic checks compare
+	s2.Check(ctx)
 	apply(s2, "y", `{}`)
 	waitFor(t, time.Second, "both at 3", inStep(3))
 	oldWrite("x", `{}`, false)
 	waitFor(t, time.Second, "both at 4", inStep(4))
 	apply(s1, "z", `{}`)
 	waitFor(t, time.Second, "both at 5", inStep(5))
-	time.Sleep(50 * time.Millisecond)
+	s1.Check(ctx)
+	s2.Check(ctx)
 	for i, s := range []*redisstore.Store{s1, s2} {
 		if st := mustLoad(t, s); st.Version != 5 || st.Epoch != epoch || string(st.Flags["x"]) != `{}` || st.Flags["y"] == nil || st.Flags["z"] == nil {
 			t.Errorf("store %d: %d %q %s; want 5 in epoch %q with x {}, y and z", i+1, st.Version, st.Epoch, st.Flags, epoch)

@@ -117,6 +117,11 @@ type Store struct {
 	since    time.Time
 	bad      map[string][sha256.Size]byte // flag -> SHA-256 of the malformed value last logged
 	ps       *redis.PubSub                // current change subscription
+	// subscribed is closed while Redis has confirmed the change
+	// subscription, and replaced by an open channel when it goes down:
+	// Watch waits on it.
+	subscribed chan struct{}
+	subUp      bool // subscribed is closed
 
 	// changes holds the changes the mirror applied one version at a time
 	// since version changesFrom (its own writes and pub/sub messages), the
@@ -204,6 +209,7 @@ func New(client redis.UniversalClient, opts ...Option) (*Store, error) {
 		flags:      map[string]json.RawMessage{},
 		registered: map[string]json.RawMessage{},
 		watchers:   map[chan struct{}]struct{}{},
+		subscribed: make(chan struct{}),
 		bad:        map[string][sha256.Size]byte{},
 		cmdErr:     errNotLoaded,
 		since:      time.Now(),
@@ -260,10 +266,23 @@ func (s *Store) setErr(sub bool, err error) {
 	was := s.degradedLocked()
 	if sub {
 		s.subErr = err
+		s.setSubscribedLocked(err == nil)
 	} else {
 		s.cmdErr = err
 	}
 	s.transitionLocked(was)
+}
+
+// setSubscribedLocked records whether Redis has confirmed the change
+// subscription (Watch waits for it); mu is held.
+func (s *Store) setSubscribedLocked(up bool) {
+	switch {
+	case up && !s.subUp:
+		close(s.subscribed)
+	case !up && s.subUp:
+		s.subscribed = make(chan struct{})
+	}
+	s.subUp = up
 }
 
 // transitionLocked logs and notifies the change from was, the cause the
@@ -1040,15 +1059,21 @@ func (s *Store) notifyLocked() {
 
 // Watch implements store.Store. The channel gets a value after the store
 // applied a change (a pub/sub message, a resync after a missed message or a
-// reconnect, or a write of its own).
+// reconnect, or a write of its own). Watch returns once Redis has confirmed
+// the store's change subscription, so that a change any instance makes
+// after it returns reaches the channel; while Redis cannot be reached it
+// waits, until ctx is done (its error is returned) or the store is closed
+// (ErrClosed).
 func (s *Store) Watch(ctx context.Context) (<-chan struct{}, error) {
 	s.mu.Lock()
-	defer s.mu.Unlock()
 	if s.closed {
+		s.mu.Unlock()
 		return nil, store.ErrClosed
 	}
 	w := make(chan struct{}, 1)
 	s.watchers[w] = struct{}{}
+	subscribed := s.subscribed
+	s.mu.Unlock()
 	go func() {
 		select {
 		case <-ctx.Done():
@@ -1061,7 +1086,14 @@ func (s *Store) Watch(ctx context.Context) (<-chan struct{}, error) {
 			close(w)
 		}
 	}()
-	return w, nil
+	select {
+	case <-subscribed:
+		return w, nil
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	case <-s.ctx.Done():
+		return nil, store.ErrClosed
+	}
 }
 
 // Close implements store.Store: it stops the background work and closes

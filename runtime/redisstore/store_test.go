@@ -400,6 +400,10 @@ func TestOutage(t *testing.T) {
 		st, err := s.Load(ctx)
 		return s.Health() == nil && err == nil && st.Version == 1
 	})
+	w, err := s.Watch(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
 	// A change the subscribers never hear of, then the outage.
 	c := newClient(t, srv.Addr())
 	c.HSet(ctx, s.Key("patches"), "x", `{"active":false}`)
@@ -410,14 +414,14 @@ func TestOutage(t *testing.T) {
 	if _, err := s.Load(ctx); err == nil {
 		t.Fatal("Load succeeded with Redis down")
 	}
-	_, err := s.Apply(ctx, store.Change{Actor: "t", Flags: map[string]json.RawMessage{"x": raw(`{}`)}})
+	_, err = s.Apply(ctx, store.Change{Actor: "t", Flags: map[string]json.RawMessage{"x": raw(`{}`)}})
 	if err == nil || !strings.Contains(err.Error(), "flaggen: redis write failed:") {
 		t.Fatalf("Apply with Redis down: %v", err)
 	}
 	if _, err := s.AddCounters(ctx, []store.CounterDelta{{Flag: "x", Name: "errors", Delta: 1}}); err == nil {
 		t.Fatal("AddCounters succeeded with Redis down")
 	}
-	w, _ := s.Watch(ctx)
+	drainWatch(w)                      // the notifications of the outage's start
 	time.Sleep(300 * time.Millisecond) // a short outage, long enough to retry a few times
 
 	srv.Restart()
@@ -504,6 +508,59 @@ func TestReleaseAtomic(t *testing.T) {
 	}
 	if a, err := w.Audit(ctx, "f7", 1); err != nil || len(a[0].Flags) != n {
 		t.Fatalf("release audit entry = %+v, %v; want one entry naming all %d flags", a, err, n)
+	}
+}
+
+// TestWatchSubscribed: Watch returns once Redis has confirmed the change
+// subscription, so a change published right after reaches the watcher.
+func TestWatchSubscribed(t *testing.T) {
+	srv := redistest.Start(t)
+	ctx := context.Background()
+	c := newClient(t, srv.Addr())
+	// A long check interval: only pub/sub delivers within the test.
+	s := newStore(t, srv.Addr(), redisstore.WithCheckInterval(time.Hour))
+	w, err := s.Watch(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	subs, err := c.PubSubNumSub(ctx, s.Key("changes")).Result()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := subs[s.Key("changes")]; n != 1 {
+		t.Fatalf("%d subscribers of %s when Watch returned, want 1", n, s.Key("changes"))
+	}
+	other := newStore(t, srv.Addr())
+	if _, err := other.Apply(ctx, store.Change{Actor: "t", Flags: map[string]json.RawMessage{"x": raw(`{"active":false}`)}}); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, 5*time.Second, "the change from another instance", func() bool {
+		drainWatch(w)
+		st, err := s.Load(ctx)
+		return err == nil && st.Version == 1
+	})
+}
+
+// TestWatchWaitsForRedis: with Redis down, Watch waits for the
+// subscription until its context ends or the store is closed.
+func TestWatchWaitsForRedis(t *testing.T) {
+	srv := redistest.Start(t)
+	addr := srv.Addr()
+	srv.Stop()
+	s := newStore(t, addr)
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	if w, err := s.Watch(ctx); !errors.Is(err, context.Canceled) || w != nil {
+		t.Fatalf("Watch with Redis down and a cancelled context = %v, %v; want context.Canceled", w, err)
+	}
+	done := make(chan error, 1)
+	go func() {
+		_, err := s.Watch(context.Background())
+		done <- err
+	}()
+	s.Close()
+	if err := <-done; !errors.Is(err, store.ErrClosed) {
+		t.Fatalf("Watch waiting for Redis when the store closed: %v, want ErrClosed", err)
 	}
 }
 

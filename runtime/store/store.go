@@ -50,7 +50,9 @@ type Store interface {
 	// watcher is subscribed when Watch returns: every change made after
 	// that (by this process or, for a shared store, by any other) is
 	// notified, so a caller may Load, then rely on the channel for what
-	// follows, with no wait in between. The channel is closed when ctx is
+	// follows, with no wait in between. A store that must subscribe to a
+	// backend first (the Redis store) waits for it: when ctx is done
+	// before, Watch returns ctx's error. The channel is closed when ctx is
 	// done or the store is closed.
 	Watch(ctx context.Context) (<-chan struct{}, error)
 
