@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"sync/atomic"
 	"testing"
+	"testing/synctest"
 	"time"
 
 	"github.com/flaggen/flaggen/runtime/memstore"
@@ -33,21 +34,24 @@ func (s *blockingRegister) Register(ctx context.Context, flags map[string]json.R
 // TestCloseWaitsForBackgroundWork: goroutines the client starts (here the
 // registration of an unknown name) are over when Close returns.
 func TestCloseWaitsForBackgroundWork(t *testing.T) {
-	backend := &blockingRegister{Store: memstore.New(), entered: make(chan struct{})}
-	c, err := NewClient(MustLoadSpec("flags.json", []byte(`{"flags": {"a": {"active": true}}}`)),
-		WithStore(backend), WithLogger(quietLogger))
-	if err != nil {
-		t.Fatal(err)
-	}
-	backend.armed.Store(true)
-	if got := c.Evaluate(context.Background(), "not_in_spec", nil); got != false {
-		t.Fatalf("unknown flag = %v", got)
-	}
-	<-backend.entered
-	if err := c.Close(); err != nil {
-		t.Fatal(err)
-	}
-	if !backend.returned.Load() {
-		t.Fatal("Close returned while the client's registration goroutine was still running")
-	}
+	// A synctest bubble: the store's slow unwinding takes fake time.
+	synctest.Test(t, func(t *testing.T) {
+		backend := &blockingRegister{Store: memstore.New(), entered: make(chan struct{})}
+		c, err := NewClient(MustLoadSpec("flags.json", []byte(`{"flags": {"a": {"active": true}}}`)),
+			WithStore(backend), WithLogger(quietLogger))
+		if err != nil {
+			t.Fatal(err)
+		}
+		backend.armed.Store(true)
+		if got := c.Evaluate(context.Background(), "not_in_spec", nil); got != false {
+			t.Fatalf("unknown flag = %v", got)
+		}
+		<-backend.entered
+		if err := c.Close(); err != nil {
+			t.Fatal(err)
+		}
+		if !backend.returned.Load() {
+			t.Fatal("Close returned while the client's registration goroutine was still running")
+		}
+	})
 }

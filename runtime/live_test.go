@@ -11,6 +11,7 @@ import (
 	"sync"
 	"sync/atomic"
 	"testing"
+	"testing/synctest"
 	"time"
 
 	"github.com/flaggen/flaggen/runtime/memstore"
@@ -223,27 +224,31 @@ func (s *blockingStore) Register(ctx context.Context, flags map[string]json.RawM
 // TestUnknownFlagNeverBlocks: asking for an unknown name never waits on
 // the store; a registration that failed is retried after a reload.
 func TestUnknownFlagNeverBlocks(t *testing.T) {
-	s := loadTestSpec(t, "../testdata/seed/flags.json")
-	st := &blockingStore{Store: memstore.New()}
-	c := newClient(t, s, WithStore(st), WithLogger(quietLogger), WithStartTimeout(time.Second), WithResync(20*time.Millisecond))
-	ctx := context.Background()
-	st.mode.Store(1)
-	t0 := time.Now()
-	if v := c.Evaluate(ctx, "ghost", nil); v != false {
-		t.Fatalf("unknown flag = %v", v)
-	}
-	if d := time.Since(t0); d > 500*time.Millisecond { // waiting would take the 1 s timeout
-		t.Errorf("Evaluate of an unknown name took %v: it waited on the store", d)
-	}
-	st.mode.Store(2)
-	time.Sleep(1500 * time.Millisecond) // the blocked registration times out (1 s)
-	if got, _ := st.Load(ctx); got.Flags["ghost"] != nil {
-		t.Fatal("registered while the store was down")
-	}
-	st.mode.Store(0)
-	waitFor(t, func() bool {
-		got, _ := st.Load(ctx)
-		return string(got.Flags["ghost"]) == `{"active":false}`
+	// A synctest bubble: the timeouts and resyncs run on a fake clock.
+	synctest.Test(t, func(t *testing.T) {
+		s := loadTestSpec(t, "../testdata/seed/flags.json")
+		st := &blockingStore{Store: memstore.New()}
+		c := newClient(t, s, WithStore(st), WithLogger(quietLogger), WithStartTimeout(time.Second), WithResync(20*time.Millisecond))
+		ctx := context.Background()
+		st.mode.Store(1)
+		t0 := time.Now()
+		if v := c.Evaluate(ctx, "ghost", nil); v != false {
+			t.Fatalf("unknown flag = %v", v)
+		}
+		if d := time.Since(t0); d > 500*time.Millisecond { // waiting would take the 1 s timeout
+			t.Errorf("Evaluate of an unknown name took %v: it waited on the store", d)
+		}
+		st.mode.Store(2)
+		time.Sleep(1500 * time.Millisecond) // the blocked registration times out (1 s)
+		synctest.Wait()
+		if got, _ := st.Load(ctx); got.Flags["ghost"] != nil {
+			t.Fatal("registered while the store was down")
+		}
+		st.mode.Store(0)
+		waitFor(t, func() bool {
+			got, _ := st.Load(ctx)
+			return string(got.Flags["ghost"]) == `{"active":false}`
+		})
 	})
 }
 

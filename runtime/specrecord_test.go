@@ -8,6 +8,7 @@ import (
 	"strings"
 	"sync/atomic"
 	"testing"
+	"testing/synctest"
 	"time"
 
 	"github.com/flaggen/flaggen/runtime/memstore"
@@ -72,37 +73,41 @@ func TestReadOnlyClientRecordsNoSpec(t *testing.T) {
 // later successful reload; the failure is logged once, and NewClient
 // succeeds.
 func TestClientRecordsSpecAfterFailure(t *testing.T) {
-	backend := &flakyRecorder{Store: memstore.New()}
-	defer backend.Close()
-	backend.down.Store(true)
-	var logs syncBuffer
-	c, err := NewClient(loadTestSpec(t, "../testdata/seed/flags.json"), WithStore(backend),
-		WithLogger(slog.New(slog.NewTextHandler(&logs, nil))), WithResync(20*time.Millisecond))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.Close()
-	if err := c.Health(); err != nil {
-		t.Fatalf("a failed spec record made the Client unhealthy: %v", err)
-	}
-	time.Sleep(100 * time.Millisecond) // several failing resyncs
-	if n := strings.Count(logs.String(), "cannot record the spec"); n != 1 {
-		t.Errorf("the record failure was logged %d times at warning level, want once:\n%s", n, logs.String())
-	}
-	backend.down.Store(false)
-	deadline := time.Now().Add(2 * time.Second)
-	for {
-		if _, _, ok, _ := backend.RecordedSpec(t.Context()); ok {
-			break
+	// In a synctest bubble the resyncs run on a fake clock: each pause below
+	// lets a known number of them run, then synctest.Wait lets them finish.
+	synctest.Test(t, func(t *testing.T) {
+		backend := &flakyRecorder{Store: memstore.New()}
+		defer backend.Close()
+		backend.down.Store(true)
+		var logs syncBuffer
+		c, err := NewClient(loadTestSpec(t, "../testdata/seed/flags.json"), WithStore(backend),
+			WithLogger(slog.New(slog.NewTextHandler(&logs, nil))), WithResync(20*time.Millisecond))
+		if err != nil {
+			t.Fatal(err)
 		}
-		if time.Now().After(deadline) {
-			t.Fatal("spec not recorded within 2s of the store recovering")
+		defer c.Close()
+		if err := c.Health(); err != nil {
+			t.Fatalf("a failed spec record made the Client unhealthy: %v", err)
 		}
-		time.Sleep(10 * time.Millisecond)
-	}
-	n := backend.calls.Load()
-	time.Sleep(100 * time.Millisecond)
-	if m := backend.calls.Load(); m != n {
-		t.Errorf("RecordSpec called %d more times after it succeeded", m-n)
-	}
+		time.Sleep(100 * time.Millisecond) // five failing resyncs
+		synctest.Wait()
+		if n := backend.calls.Load(); n < 5 {
+			t.Fatalf("RecordSpec tried %d times over five resyncs", n)
+		}
+		if n := strings.Count(logs.String(), "cannot record the spec"); n != 1 {
+			t.Errorf("the record failure was logged %d times at warning level, want once:\n%s", n, logs.String())
+		}
+		backend.down.Store(false)
+		time.Sleep(20 * time.Millisecond) // the next resync
+		synctest.Wait()
+		if _, _, ok, _ := backend.RecordedSpec(t.Context()); !ok {
+			t.Fatal("spec not recorded at the first resync after the store recovered")
+		}
+		n := backend.calls.Load()
+		time.Sleep(100 * time.Millisecond) // five more resyncs
+		synctest.Wait()
+		if m := backend.calls.Load(); m != n {
+			t.Errorf("RecordSpec called %d more times after it succeeded", m-n)
+		}
+	})
 }

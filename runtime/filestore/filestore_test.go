@@ -15,6 +15,7 @@ import (
 )
 
 func TestConformance(t *testing.T) {
+	t.Parallel()
 	storetest.TestStore(t, func(t *testing.T) store.Store {
 		s, err := filestore.New(filepath.Join(t.TempDir(), "live.json"), nil)
 		if err != nil {
@@ -27,6 +28,7 @@ func TestConformance(t *testing.T) {
 // TestConformanceShared runs the shared-store checks over two stores of one
 // file, as two processes would open it.
 func TestConformanceShared(t *testing.T) {
+	t.Parallel()
 	storetest.TestShared(t, func(t *testing.T) (store.Store, store.Store) {
 		path := filepath.Join(t.TempDir(), "live.json")
 		a, err := filestore.New(path, nil)
@@ -43,6 +45,7 @@ func TestConformanceShared(t *testing.T) {
 }
 
 func TestRejectsBrokenFileAtOpen(t *testing.T) {
+	t.Parallel()
 	path := filepath.Join(t.TempDir(), "live.json")
 	os.WriteFile(path, []byte(`{"flags": {"a": 3}}`), 0o644)
 	if _, err := filestore.New(path, nil); err == nil || !strings.Contains(err.Error(), "flags.a") {
@@ -53,6 +56,7 @@ func TestRejectsBrokenFileAtOpen(t *testing.T) {
 // TestFailedWriteIsUndone: a change that cannot be written to the
 // file is refused and leaves no trace in what the store serves.
 func TestFailedWriteIsUndone(t *testing.T) {
+	t.Parallel()
 	dir := filepath.Join(t.TempDir(), "live")
 	if err := os.Mkdir(dir, 0o755); err != nil {
 		t.Fatal(err)

@@ -12,12 +12,14 @@ import (
 )
 
 func TestConformance(t *testing.T) {
+	t.Parallel()
 	storetest.TestStore(t, func(t *testing.T) store.Store { return memstore.New() })
 }
 
 // TestBounded: the audit trail and feedback keep the newest
 // entries up to their bounds, like the Redis store's streams.
 func TestBounded(t *testing.T) {
+	t.Parallel()
 	m := memstore.New()
 	ctx := context.Background()
 	for i := range store.MaxAuditEntries + 5 {
@@ -39,6 +41,7 @@ func TestBounded(t *testing.T) {
 }
 
 func TestConformanceShared(t *testing.T) {
+	t.Parallel()
 	storetest.TestShared(t, func(t *testing.T) (store.Store, store.Store) {
 		m := memstore.New()
 		return m, m

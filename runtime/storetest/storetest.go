@@ -51,7 +51,8 @@ func TestShared(t *testing.T, newPair func(t *testing.T) (a, b store.Store)) {
 
 // TestStore runs the conformance suite against stores made by newStore,
 // which must return a fresh, empty store (its own namespace) for each call;
-// TestStore closes it. Each aspect of the contract is a subtest.
+// TestStore closes it. Each aspect of the contract is a subtest, and the
+// subtests run in parallel: newStore must be safe for concurrent use.
 func TestStore(t *testing.T, newStore func(t *testing.T) store.Store) {
 	open := func(t *testing.T) store.Store {
 		t.Helper()
@@ -63,6 +64,7 @@ func TestStore(t *testing.T, newStore func(t *testing.T) store.Store) {
 		return s
 	}
 	t.Run("Empty", func(t *testing.T) {
+		t.Parallel()
 		s := open(t)
 		st, err := s.Load(t.Context())
 		if err != nil {
@@ -72,16 +74,17 @@ func TestStore(t *testing.T, newStore func(t *testing.T) store.Store) {
 			t.Fatalf("fresh store: version %d, flags %v; want 0 and none", st.Version, st.Flags)
 		}
 	})
-	t.Run("Register", func(t *testing.T) { testRegister(t, open(t)) })
-	t.Run("Apply", func(t *testing.T) { testApply(t, open(t)) })
-	t.Run("Conflict", func(t *testing.T) { testConflict(t, open(t)) })
-	t.Run("Audit", func(t *testing.T) { testAudit(t, open(t)) })
-	t.Run("Watch", func(t *testing.T) { testWatch(t, open(t)) })
-	t.Run("Counters", func(t *testing.T) { testCounters(t, open(t)) })
-	t.Run("Feedback", func(t *testing.T) { testFeedback(t, open(t)) })
-	t.Run("ConcurrentApply", func(t *testing.T) { testConcurrentApply(t, open(t)) })
-	t.Run("RefuseBadActor", func(t *testing.T) { testRefuseBadActor(t, open(t)) })
+	t.Run("Register", func(t *testing.T) { t.Parallel(); testRegister(t, open(t)) })
+	t.Run("Apply", func(t *testing.T) { t.Parallel(); testApply(t, open(t)) })
+	t.Run("Conflict", func(t *testing.T) { t.Parallel(); testConflict(t, open(t)) })
+	t.Run("Audit", func(t *testing.T) { t.Parallel(); testAudit(t, open(t)) })
+	t.Run("Watch", func(t *testing.T) { t.Parallel(); testWatch(t, open(t)) })
+	t.Run("Counters", func(t *testing.T) { t.Parallel(); testCounters(t, open(t)) })
+	t.Run("Feedback", func(t *testing.T) { t.Parallel(); testFeedback(t, open(t)) })
+	t.Run("ConcurrentApply", func(t *testing.T) { t.Parallel(); testConcurrentApply(t, open(t)) })
+	t.Run("RefuseBadActor", func(t *testing.T) { t.Parallel(); testRefuseBadActor(t, open(t)) })
 	t.Run("SpecChecker", func(t *testing.T) {
+		t.Parallel()
 		s := open(t)
 		if _, ok := s.(store.SpecChecker); !ok {
 			t.Skipf("%T does not implement store.SpecChecker (optional)", s)
@@ -89,6 +92,7 @@ func TestStore(t *testing.T, newStore func(t *testing.T) store.Store) {
 		testSpecChecker(t, s)
 	})
 	t.Run("SpecRecorder", func(t *testing.T) {
+		t.Parallel()
 		s := open(t)
 		r, ok := s.(store.SpecRecorder)
 		if !ok {
@@ -97,6 +101,7 @@ func TestStore(t *testing.T, newStore func(t *testing.T) store.Store) {
 		testSpecRecorder(t, s, r)
 	})
 	t.Run("Close", func(t *testing.T) {
+		t.Parallel()
 		s := newStore(t)
 		ch, err := s.Watch(t.Context())
 		if err != nil {
