@@ -21,11 +21,35 @@ import (
 type loadCounter struct {
 	*redisstore.Store
 	loads atomic.Int64
+	seen  atomic.Uint64 // the highest version the Client was handed
 }
 
 func (s *loadCounter) Load(ctx context.Context) (store.State, error) {
 	s.loads.Add(1)
-	return s.Store.Load(ctx)
+	st, err := s.Store.Load(ctx)
+	if err == nil {
+		s.saw(st.Version)
+	}
+	return st, err
+}
+
+// ChangesSince records the version the Client reached through the feed.
+func (s *loadCounter) ChangesSince(version uint64, epoch string) (store.State, bool) {
+	st, ok := s.Store.ChangesSince(version, epoch)
+	if ok {
+		s.saw(st.Version)
+	}
+	return st, ok
+}
+
+// saw records that the Client was handed the state at version v.
+func (s *loadCounter) saw(v uint64) {
+	for {
+		old := s.seen.Load()
+		if v <= old || s.seen.CompareAndSwap(old, v) {
+			return
+		}
+	}
 }
 
 // TestFollowChanges: a Client follows another writer's changes from the
@@ -62,7 +86,7 @@ func TestFollowChanges(t *testing.T) {
 	settled := func(v uint64) {
 		t.Helper()
 		waitFor(t, time.Second, "the store's mirror at the write", func() bool {
-			got, ok := backend.ChangesSince(v, epoch)
+			got, ok := backend.Store.ChangesSince(v, epoch)
 			return ok && got.Version == v
 		})
 	}
@@ -71,16 +95,10 @@ func TestFollowChanges(t *testing.T) {
 	_, now := awaitFollowing(t, backend.Store, writer)
 	epoch = now.Epoch
 	// The loads of the start (and of notifications from before the first
-	// state) are over once none came for a while.
+	// state) are over once the Client was handed the probe's state: later
+	// notifications find every change in the feed.
+	waitFor(t, time.Second, "the Client at the probe", func() bool { return backend.seen.Load() >= now.Version })
 	loads := backend.loads.Load()
-	for deadline := time.Now().Add(2 * time.Second); time.Now().Before(deadline); {
-		time.Sleep(100 * time.Millisecond)
-		n := backend.loads.Load()
-		if n == loads {
-			break
-		}
-		loads = n
-	}
 
 	// Refused patch for b (out of range) and a good one for a, in one write.
 	// The store refuses to write it: by hand.
