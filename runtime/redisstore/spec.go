@@ -42,7 +42,7 @@ func (s *Store) checkPatches(flags map[string]json.RawMessage) error {
 	s.mu.Unlock()
 	if sp == nil {
 		for _, p := range flags {
-			if !isNull(p) {
+			if !store.IsNull(p) {
 				return errNoSpec
 			}
 		}

@@ -718,11 +718,6 @@ func cloneFlags(m map[string]json.RawMessage) map[string]json.RawMessage {
 	return out
 }
 
-func isNull(p json.RawMessage) bool {
-	p = bytes.TrimSpace(p)
-	return len(p) == 0 || string(p) == "null"
-}
-
 // Register implements store.Store with HSETNX in one script, so live
 // state already in Redis is never overwritten.
 func (s *Store) Register(ctx context.Context, flags map[string]json.RawMessage) error {
@@ -734,10 +729,10 @@ func (s *Store) Register(ctx context.Context, flags map[string]json.RawMessage) 
 	}
 	checked := make(map[string]json.RawMessage, len(flags))
 	for name, p := range flags {
-		if !isNull(p) && !json.Valid(p) {
+		if !store.IsNull(p) && !json.Valid(p) {
 			return fmt.Errorf("flaggen: redis register %q: patch is not valid JSON", name)
 		}
-		if !isNull(p) && !bytes.Equal(bytes.TrimSpace(p), []byte("{}")) {
+		if !store.IsNull(p) && !bytes.Equal(bytes.TrimSpace(p), []byte("{}")) {
 			checked[name] = p
 		}
 	}
@@ -755,7 +750,7 @@ func (s *Store) Register(ctx context.Context, flags map[string]json.RawMessage) 
 		s.registered = make(map[string]json.RawMessage, len(flags))
 	}
 	for name, p := range flags {
-		if isNull(p) {
+		if store.IsNull(p) {
 			p = json.RawMessage("{}")
 		}
 		if _, ok := s.registered[name]; !ok {
@@ -777,7 +772,7 @@ func (s *Store) Register(ctx context.Context, flags map[string]json.RawMessage) 
 	args = append(args, s.key.channel, newEpoch(), newEpoch())
 	for _, name := range reg {
 		p := flags[name]
-		if isNull(p) {
+		if store.IsNull(p) {
 			p = json.RawMessage("{}")
 		}
 		args = append(args, name, string(p))
@@ -849,7 +844,7 @@ func (s *Store) write(ctx context.Context, ch store.Change, merge bool) (uint64,
 		return 0, err
 	}
 	for name, p := range ch.Flags {
-		if !isNull(p) && !json.Valid(p) {
+		if !store.IsNull(p) && !json.Valid(p) {
 			return 0, fmt.Errorf("flaggen: redis write %q: patch is not valid JSON", name)
 		}
 	}
@@ -873,7 +868,7 @@ func (s *Store) write(ctx context.Context, ch store.Change, merge bool) (uint64,
 	for _, name := range slices.Sorted(maps.Keys(ch.Flags)) {
 		p := ch.Flags[name]
 		switch {
-		case isNull(p):
+		case store.IsNull(p):
 			args = append(args, name, "")
 		case merge && !isObject(p):
 			return 0, fmt.Errorf("flaggen: redis merge %q: patch is not a JSON object", name)
@@ -989,7 +984,7 @@ func (s *Store) applyChange(m changeMsg, confirmed bool) bool {
 	}
 	s.gen++
 	for name, p := range changed {
-		if p == nil || isNull(p) {
+		if p == nil || store.IsNull(p) {
 			delete(s.flags, name)
 			changed[name] = nil
 		} else {
