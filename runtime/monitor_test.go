@@ -52,8 +52,11 @@ func TestErrorThresholdTripsSharedAndReset(t *testing.T) {
 	if len(audit) != 1 || audit[0].Actor != "monitor" || !strings.Contains(audit[0].Reason, "error_threshold") {
 		t.Errorf("audit %+v", audit)
 	}
-	// Stays off until an operator resets it.
-	time.Sleep(20 * time.Millisecond)
+	// Stays off until an operator resets it: flushes and reloads do not
+	// bring it back.
+	if err := errors.Join(c1.Flush(ctx), c2.Flush(ctx), c2.reload(ctx)); err != nil {
+		t.Fatal(err)
+	}
 	if v, _ := c2.ConstBool(newUI.Index()); v {
 		t.Fatal("came back on by itself")
 	}
