@@ -1,12 +1,16 @@
 # make test is the project's one CI gate (README, .ci/run): formatting, vet,
-# generated code fresh, and every test under the race detector with a real
-# Redis required.
+# staticcheck, go.mod tidy, generated code fresh, and every test under the
+# race detector with a real Redis required.
 GO ?= go
 export FLAGGEN_REQUIRE_REDIS ?= 1
 
-.PHONY: test fmt-check vet generate-check race bench generate
+# STATICCHECK is pinned: go run fetches exactly this version from the module
+# proxy (and caches it), so every machine checks with the same rules.
+STATICCHECK ?= honnef.co/go/tools/cmd/staticcheck@v0.8.2
 
-test: fmt-check vet generate-check race
+.PHONY: test fmt-check vet staticcheck tidy-check generate-check race bench generate
+
+test: fmt-check vet staticcheck tidy-check generate-check race
 
 fmt-check:
 	@out=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \
@@ -14,6 +18,12 @@ fmt-check:
 
 vet:
 	$(GO) vet ./...
+
+staticcheck:
+	$(GO) run $(STATICCHECK) ./...
+
+tidy-check:
+	$(GO) mod tidy -diff
 
 # generate-check fails when checked-in generated code differs from what the
 # generator would write now (the same check also runs as a Go test).

@@ -10,6 +10,8 @@ import (
 	"testing"
 
 	"github.com/flaggen/flaggen/internal/spec"
+	"github.com/flaggen/flaggen/runtime/memstore"
+	"github.com/flaggen/flaggen/runtime/store"
 )
 
 // usersList returns a JSON array of n distinct 8-digit integer user ids,
@@ -65,8 +67,8 @@ func BenchmarkAllowListHeap(b *testing.B) {
 	}
 	patch := json.RawMessage(fmt.Appendf(nil, `{"users": %s}`, usersList(n)))
 	ctx := context.Background()
-	store := NewMemoryStore()
-	if _, err := store.Apply(ctx, Change{Actor: "ops", Flags: map[string]json.RawMessage{"big": patch}}); err != nil {
+	backend := memstore.New()
+	if _, err := backend.Apply(ctx, store.Change{Actor: "ops", Flags: map[string]json.RawMessage{"big": patch}}); err != nil {
 		b.Fatal(err)
 	}
 	key := []Value{Int(10_000_000 + 7919%n)}
@@ -75,7 +77,7 @@ func BenchmarkAllowListHeap(b *testing.B) {
 		b.StopTimer()
 		base := heapInUse()
 		b.StartTimer()
-		c, err := NewClient(s, WithStore(store), WithLogger(quietLogger))
+		c, err := NewClient(s, WithStore(backend), WithLogger(quietLogger))
 		if err != nil {
 			b.Fatal(err)
 		}
@@ -101,7 +103,7 @@ func TestLargePatchRevertFreesMemory(t *testing.T) {
 	}
 	patch := json.RawMessage(fmt.Appendf(nil, `{"users": %s}`, usersList(spec.MaxPatchList)))
 	ctx := context.Background()
-	c := newClient(t, s, WithStore(NewMemoryStore()))
+	c := newClient(t, s, WithStore(memstore.New()))
 	key := []Value{Int(10_000_000 + 7919%spec.MaxPatchList)}
 	base := heapInUse()
 	if err := c.Set(ctx, "big", patch, "ops", "wide beta"); err != nil {
@@ -135,21 +137,21 @@ func TestPatchOverLimitRefused(t *testing.T) {
 		t.Fatal(err)
 	}
 	ctx := context.Background()
-	store := NewMemoryStore()
-	c := newClient(t, s, WithStore(store))
+	backend := memstore.New()
+	c := newClient(t, s, WithStore(backend))
 	if err := c.Set(ctx, "big", json.RawMessage(`{"users": [42]}`), "ops", ""); err != nil {
 		t.Fatal(err)
 	}
-	before, _ := store.Load(ctx)
+	before, _ := backend.Load(ctx)
 	over := json.RawMessage(fmt.Appendf(nil, `{"users": %s}`, usersList(spec.MaxPatchList+1)))
 	err = c.Set(ctx, "big", over, "ops", "")
 	if want := `live change refused: flag "big": patch:1:10: /users: 100001 entries, over the limit of 100000 entries for a list in a live patch`; err == nil || err.Error() != want {
 		t.Fatalf("error %v, want %s", err, want)
 	}
-	if after, _ := store.Load(ctx); after.Version != before.Version {
+	if after, _ := backend.Load(ctx); after.Version != before.Version {
 		t.Fatalf("a refused write moved the version from %d to %d", before.Version, after.Version)
 	}
-	if _, err := store.Apply(ctx, Change{Actor: "hand", Flags: map[string]json.RawMessage{"big": over, "other": json.RawMessage(`{"active": false}`)}}); err != nil {
+	if _, err := backend.Apply(ctx, store.Change{Actor: "hand", Flags: map[string]json.RawMessage{"big": over, "other": json.RawMessage(`{"active": false}`)}}); err != nil {
 		t.Fatal(err)
 	}
 	waitFor(t, func() bool { return !c.evalBool(1, nil) })

@@ -15,13 +15,15 @@ import (
 
 	"github.com/flaggen/flaggen/internal/engine"
 	"github.com/flaggen/flaggen/internal/spec"
+	"github.com/flaggen/flaggen/runtime/memstore"
+	"github.com/flaggen/flaggen/runtime/store"
 )
 
 // DefaultEnvironment is the environment of a Client without WithEnvironment.
 const DefaultEnvironment = "production"
 
 type options struct {
-	store        Store
+	store        store.Store
 	env          string
 	clock        func() time.Time
 	logger       *slog.Logger
@@ -33,9 +35,9 @@ type options struct {
 // Option configures a Client.
 type Option func(*options)
 
-// WithStore sets the live-state store. Default: a new MemoryStore, private
+// WithStore sets the live-state store. Default: a new memstore.Store, private
 // to the Client.
-func WithStore(s Store) Option { return func(o *options) { o.store = s } }
+func WithStore(s store.Store) Option { return func(o *options) { o.store = s } }
 
 // WithEnvironment sets the caller's environment, checked against each
 // flag's "environments" (step 3) and used for dependencies too (D1).
@@ -72,7 +74,7 @@ func WithResync(d time.Duration) Option { return func(o *options) { o.resync = d
 func WithFlushInterval(d time.Duration) Option { return func(o *options) { o.flush = d } }
 
 // Client evaluates flags of one spec from an atomically swapped snapshot of
-// the spec, live state from the Store, and test pins. It is safe for
+// the spec, live state from the store.Store, and test pins. It is safe for
 // concurrent use. The typed evaluations of generated accessors (through
 // runtime/flagimpl) never block, lock, do I/O or allocate; the by-name and
 // explaining forms (Evaluate, ExplainName, EvaluateAll) allocate their
@@ -96,7 +98,7 @@ type Client struct {
 	refused   map[string]error
 	pcache    spec.PatchCache // patch texts and members that passed the schema (live.go)
 	version   uint64
-	epoch     string // State.Epoch of version
+	epoch     string // store.State.Epoch of version
 	pins      map[int]*pin
 	timer     *time.Timer
 
@@ -122,14 +124,14 @@ type Client struct {
 	refusal atomic.Pointer[error]
 
 	registered   atomic.Bool // the spec's flags are registered in the store
-	specRecorded atomic.Bool // the spec is recorded in a SpecRecorder store
+	specRecorded atomic.Bool // the spec is recorded in a store.SpecRecorder store
 	specWarned   atomic.Bool // a failure to record it was logged
 }
 
 // NewClient starts a Client: it registers the spec's flags in the store
 // (never overwriting live state), hands the spec to a store that checks
-// patches (SpecChecker), records the spec's source when the store
-// is a SpecRecorder, loads live state, builds the first snapshot and
+// patches (store.SpecChecker), records the spec's source when the store
+// is a store.SpecRecorder, loads live state, builds the first snapshot and
 // follows the store's changes until Close. When the store
 // cannot be reached within the start timeout, the Client starts from the
 // spec, logs why, reports it in Health, and keeps retrying.
@@ -143,7 +145,7 @@ func NewClient(s *Spec, opts ...Option) (*Client, error) {
 	}
 	ownStore := o.store == nil
 	if ownStore {
-		o.store = NewMemoryStore()
+		o.store = memstore.New()
 	}
 	if o.logger == nil {
 		o.logger = slog.Default()
@@ -154,7 +156,7 @@ func NewClient(s *Spec, opts ...Option) (*Client, error) {
 	if len(s.m.Environments) > 0 && !contains(s.m.Environments, o.env) {
 		return nil, fmt.Errorf("runtime: NewClient: environment %q is not declared in the spec (declared: %q)", o.env, s.m.Environments)
 	}
-	if sc, ok := o.store.(SpecChecker); ok {
+	if sc, ok := o.store.(store.SpecChecker); ok {
 		sc.UseSpec(s)
 	}
 	c := &Client{ownStore: ownStore, spec: s, opts: o, log: o.logger, live: s.m, patches: map[string]*livePatch{}, pins: map[int]*pin{}, unknown: map[string]bool{}, unregistered: map[string]bool{}}
@@ -227,7 +229,7 @@ func (c *Client) Runtime() *Client { return c }
 func (c *Client) Spec() *Spec { return c.spec }
 
 // Store returns c's live-state store.
-func (c *Client) Store() Store { return c.opts.store }
+func (c *Client) Store() store.Store { return c.opts.store }
 
 // Environment returns c's environment.
 func (c *Client) Environment() string { return c.opts.env }
@@ -235,14 +237,14 @@ func (c *Client) Environment() string { return c.opts.env }
 // Health returns nil when the store is healthy and every live patch
 // applies, else why not. A store problem comes first (evaluation goes on
 // from the last good snapshot): the store's own Health error when it
-// implements HealthReporter (the Redis store knows at once when Redis or
+// implements store.HealthReporter (the Redis store knows at once when Redis or
 // only its change subscription is down), else the error of the Client's
 // last exchange with the store. Then, while the spec refuses the live
 // patches of some flags, a *RefusedError naming them and why (those flags
 // take their spec definition, see the package doc; every other flag
 // follows live state).
 func (c *Client) Health() error {
-	if h, ok := c.opts.store.(HealthReporter); ok {
+	if h, ok := c.opts.store.(store.HealthReporter); ok {
 		if err := h.Health(); err != nil {
 			return err
 		}
@@ -310,7 +312,7 @@ func (c *Client) register(ctx context.Context) error {
 // was unreachable: registering the spec's flags and recording the spec.
 func (c *Client) catchUp() {
 	c.registerUnknown()
-	_, recorder := c.opts.store.(SpecRecorder)
+	_, recorder := c.opts.store.(store.SpecRecorder)
 	if c.registered.Load() && (!recorder || c.specRecorded.Load()) {
 		return
 	}
@@ -336,6 +338,9 @@ func (c *Client) follow() {
 	for {
 		if watch == nil {
 			w, err := c.opts.store.Watch(c.ctx)
+			if c.ctx.Err() != nil {
+				return // closed while Watch waited to subscribe
+			}
 			if err != nil {
 				c.setHealth(err)
 			} else {
@@ -394,12 +399,12 @@ func (c *Client) reload(ctx context.Context) error {
 	return nil
 }
 
-// reloadChanges is reload after a change notification: from a ChangeFeed
+// reloadChanges is reload after a change notification: from a store.ChangeFeed
 // store, while the last exchange with it succeeded, it applies only the
 // changes since the state the Client holds; else (or when the store cannot
 // tell them) it reloads.
 func (c *Client) reloadChanges(ctx context.Context) error {
-	feed, ok := c.opts.store.(ChangeFeed)
+	feed, ok := c.opts.store.(store.ChangeFeed)
 	if !ok || c.health.Load() != nil {
 		return c.reload(ctx)
 	}

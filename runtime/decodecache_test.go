@@ -5,6 +5,9 @@ import (
 	"encoding/json"
 	"slices"
 	"testing"
+
+	"github.com/flaggen/flaggen/runtime/memstore"
+	"github.com/flaggen/flaggen/runtime/store"
 )
 
 // TestReloadDecodesOnlyChanges: the decoded-patch cache makes a reload
@@ -12,8 +15,8 @@ import (
 // flags' decoded patches as they were.
 func TestReloadDecodesOnlyChanges(t *testing.T) {
 	s := loadTestSpec(t, "../testdata/seed/flags.json")
-	store := NewMemoryStore()
-	c := newClient(t, s, WithStore(store))
+	backend := memstore.New()
+	c := newClient(t, s, WithStore(backend))
 	ctx := context.Background()
 	if err := c.Set(ctx, "new_ui", json.RawMessage(`{"percentage_rollout": 50}`), "ops", ""); err != nil {
 		t.Fatal(err)
@@ -21,14 +24,14 @@ func TestReloadDecodesOnlyChanges(t *testing.T) {
 	c.mu.Lock()
 	before := c.decoded
 	c.mu.Unlock()
-	st, _ := store.Load(ctx)
+	st, _ := backend.Load(ctx)
 	if _, fresh := c.decodeCached(before, st.Flags); len(fresh) != 0 {
 		t.Fatalf("current state decoded again: %v", fresh)
 	}
-	if _, err := store.Apply(ctx, Change{Actor: "ops", Flags: map[string]json.RawMessage{"advanced_search": json.RawMessage(`{"active": false}`)}}); err != nil {
+	if _, err := backend.Apply(ctx, store.Change{Actor: "ops", Flags: map[string]json.RawMessage{"advanced_search": json.RawMessage(`{"active": false}`)}}); err != nil {
 		t.Fatal(err)
 	}
-	st, _ = store.Load(ctx)
+	st, _ = backend.Load(ctx)
 	decoded, fresh := c.decodeCached(before, st.Flags)
 	if !slices.Equal(fresh, []string{"advanced_search"}) {
 		t.Fatalf("decoded %v after one change, want [advanced_search]", fresh)

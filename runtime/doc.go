@@ -1,5 +1,5 @@
 // Package runtime evaluates generated feature flags from an immutable, atomically swapped snapshot
-// kept in step with live state in a Store, and provides monitors and test overrides.
+// kept in step with live state in a store.Store (package runtime/store), and provides monitors and test overrides.
 //
 // # Layout
 //

@@ -5,16 +5,19 @@ import (
 	"encoding/json"
 	"sync"
 	"testing"
+
+	"github.com/flaggen/flaggen/runtime/memstore"
+	"github.com/flaggen/flaggen/runtime/store"
 )
 
 // epochStore serves a fixed State, replaced by the test.
 type epochStore struct {
-	Store
+	store.Store
 	mu sync.Mutex
-	st State
+	st store.State
 }
 
-func (s *epochStore) Load(ctx context.Context) (State, error) {
+func (s *epochStore) Load(ctx context.Context) (store.State, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.st, nil
@@ -28,15 +31,15 @@ func TestReloadNewEpochSameVersion(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	store := &epochStore{Store: NewMemoryStore(), st: State{Version: 2, Epoch: "one", Flags: map[string]json.RawMessage{"a": json.RawMessage(`{"active":false}`)}}}
-	c := newClient(t, s, WithStore(store))
+	backend := &epochStore{Store: memstore.New(), st: store.State{Version: 2, Epoch: "one", Flags: map[string]json.RawMessage{"a": json.RawMessage(`{"active":false}`)}}}
+	c := newClient(t, s, WithStore(backend))
 	ctx := context.Background()
 	if got := c.Evaluate(ctx, "a", nil); got != false {
 		t.Fatalf("a = %v at version 2 of epoch one; want false", got)
 	}
-	store.mu.Lock()
-	store.st = State{Version: 2, Epoch: "two", Flags: map[string]json.RawMessage{"a": json.RawMessage(`{}`)}}
-	store.mu.Unlock()
+	backend.mu.Lock()
+	backend.st = store.State{Version: 2, Epoch: "two", Flags: map[string]json.RawMessage{"a": json.RawMessage(`{}`)}}
+	backend.mu.Unlock()
 	if err := c.reload(ctx); err != nil {
 		t.Fatal(err)
 	}
@@ -48,10 +51,10 @@ func TestReloadNewEpochSameVersion(t *testing.T) {
 // applyRecorder is epochStore recording the Changes given to Apply.
 type applyRecorder struct {
 	*epochStore
-	applied []Change
+	applied []store.Change
 }
 
-func (s *applyRecorder) Apply(ctx context.Context, ch Change) (uint64, error) {
+func (s *applyRecorder) Apply(ctx context.Context, ch store.Change) (uint64, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.applied = append(s.applied, ch)
@@ -66,14 +69,14 @@ func TestChangeCarriesEpoch(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	store := &applyRecorder{epochStore: &epochStore{Store: NewMemoryStore(), st: State{Version: 2, Epoch: "one", Flags: map[string]json.RawMessage{"a": json.RawMessage(`{}`)}}}}
-	c := newClient(t, s, WithStore(store))
+	backend := &applyRecorder{epochStore: &epochStore{Store: memstore.New(), st: store.State{Version: 2, Epoch: "one", Flags: map[string]json.RawMessage{"a": json.RawMessage(`{}`)}}}}
+	c := newClient(t, s, WithStore(backend))
 	if err := c.Set(context.Background(), "a", json.RawMessage(`{"active":false}`), "ops", "kill"); err != nil {
 		t.Fatal(err)
 	}
-	store.mu.Lock()
-	defer store.mu.Unlock()
-	if len(store.applied) != 1 || store.applied[0].IfVersion != 2 || store.applied[0].IfEpoch != "one" {
-		t.Fatalf("applied %+v; want one Change with IfVersion 2 and IfEpoch one", store.applied)
+	backend.mu.Lock()
+	defer backend.mu.Unlock()
+	if len(backend.applied) != 1 || backend.applied[0].IfVersion != 2 || backend.applied[0].IfEpoch != "one" {
+		t.Fatalf("applied %+v; want one store.Change with IfVersion 2 and IfEpoch one", backend.applied)
 	}
 }

@@ -5,11 +5,14 @@ import (
 	"errors"
 	"sync/atomic"
 	"testing"
+
+	"github.com/flaggen/flaggen/runtime/memstore"
+	"github.com/flaggen/flaggen/runtime/store"
 )
 
 // reportingStore is a memory store that reports its own health.
 type reportingStore struct {
-	*MemoryStore
+	*memstore.Store
 	err atomic.Pointer[error]
 }
 
@@ -25,13 +28,13 @@ func (s *reportingStore) Health() error {
 // without waiting for a failed exchange, and through a ReadOnly view too.
 func TestHealthFromStore(t *testing.T) {
 	s := loadTestSpec(t, "../testdata/seed/flags.json")
-	st := &reportingStore{MemoryStore: NewMemoryStore()}
+	st := &reportingStore{Store: memstore.New()}
 	c, err := NewClient(s, WithStore(st), WithLogger(quietLogger))
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer c.Close()
-	ro, err := NewClient(s, WithStore(ReadOnly(st)), WithLogger(quietLogger))
+	ro, err := NewClient(s, WithStore(store.ReadOnly(st)), WithLogger(quietLogger))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -2,58 +2,18 @@ package runtime
 
 import (
 	"bytes"
-	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"maps"
 	"slices"
 	"time"
 
 	"github.com/flaggen/flaggen/internal/spec"
+	"github.com/flaggen/flaggen/runtime/store"
 )
 
-// This file serves admin tools (the flaggen CLI, dashboards): a read-only
-// view of a store, and the effective configuration of flags (spec ⊕ live
+// This file serves admin tools (the flaggen CLI, dashboards): the effective configuration of flags (spec ⊕ live
 // patch) with where each value comes from. None of it is on the hot path.
-
-// ErrReadOnly is returned by the writes of a store wrapped with ReadOnly.
-var ErrReadOnly = errors.New("store is read-only")
-
-// ReadOnly returns a view of s that never writes: Register does nothing and
-// returns nil (so that a Client over it starts without touching the store,
-// e.g. to evaluate against live state from an admin tool), and Apply,
-// AddCounters, ResetCounters and AppendFeedback fail with ErrReadOnly.
-// Load, Watch, Audit, Counters and Feedback read s; Close closes s.
-//
-// The view does not implement SpecRecorder even when s does, so a Client
-// over it does not record its spec.
-//
-// A Client over a read-only store still evaluates unknown names as off, but
-// cannot record them; its monitors' reports fail to flush (and are logged).
-func ReadOnly(s Store) Store { return readOnly{s} }
-
-type readOnly struct{ Store }
-
-func (readOnly) Register(context.Context, map[string]json.RawMessage) error { return nil }
-
-// Health forwards the wrapped store's HealthReporter, if any.
-func (r readOnly) Health() error {
-	if h, ok := r.Store.(HealthReporter); ok {
-		return h.Health()
-	}
-	return nil
-}
-
-func (readOnly) Apply(context.Context, Change) (uint64, error) { return 0, ErrReadOnly }
-
-func (readOnly) AddCounters(context.Context, []CounterDelta) ([]int64, error) {
-	return nil, ErrReadOnly
-}
-
-func (readOnly) ResetCounters(context.Context, string) error { return ErrReadOnly }
-
-func (readOnly) AppendFeedback(context.Context, string, Feedback) error { return ErrReadOnly }
 
 // CloseFlags returns the spec's flag names closest to name (for "did you
 // mean" hints), best first; none when nothing is close.
@@ -166,7 +126,7 @@ func (in *Inspection) Flag(name string) *FlagInfo {
 // Inspect computes the effective configuration of every flag of s over the
 // live state st at time now, validating each live patch as a Client does
 // and refusing the same ones.
-func (s *Spec) Inspect(st State, now time.Time) (*Inspection, error) {
+func (s *Spec) Inspect(st store.State, now time.Time) (*Inspection, error) {
 	specFields, err := s.sourceFields()
 	if err != nil {
 		return nil, err
@@ -241,7 +201,7 @@ func (s *Spec) Inspect(st State, now time.Time) (*Inspection, error) {
 			specVal, inSpec := sf[field]
 			if lv, ok := livePatch[field]; ok {
 				info.Source, info.Value = SourceLive, lv
-				if isNullJSON(lv) {
+				if store.IsNull(lv) {
 					info.Value = defaultField(field)
 				}
 				if inSpec {

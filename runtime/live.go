@@ -12,6 +12,7 @@ import (
 	"strings"
 
 	"github.com/flaggen/flaggen/internal/spec"
+	"github.com/flaggen/flaggen/runtime/store"
 )
 
 // livePatch is one flag's decoded live patch.
@@ -89,7 +90,7 @@ func (c *Client) decodeCached(cache map[string]decodedPatch, flags map[string]js
 // refuses (it does not decode, or its depends_on closes a cycle) affects
 // its own flag only, by the rule of spec.Spec.ApplyLive (the package doc
 // says it for users); every other flag's patch applies.
-func (c *Client) applyStateLocked(st State) {
+func (c *Client) applyStateLocked(st store.State) {
 	decoded, _ := c.decodeCached(c.decoded, st.Flags)
 	patches := make(map[string]*livePatch, len(decoded))
 	c.undecoded = map[string]error{}
@@ -109,13 +110,13 @@ func (c *Client) applyStateLocked(st State) {
 
 // applyChangesLocked is applyStateLocked for the changes from the state
 // the Client holds (c.version, c.epoch) to the state ch.Version and
-// ch.Epoch (ChangeFeed.ChangesSince): only the changed flags are decoded
+// ch.Epoch (store.ChangeFeed.ChangesSince): only the changed flags are decoded
 // and applied (spec.Spec.Reapply), with the same outcome as
 // applyStateLocked of the whole state. c.decoded takes the new decodings
 // in place even when the snapshot does not build (a decoding depends only
 // on the raw bytes); c.patches changes only when it does, and c.version
 // then stays behind, so the changes come again.
-func (c *Client) applyChangesLocked(ch State) {
+func (c *Client) applyChangesLocked(ch store.State) {
 	if c.decoded == nil {
 		c.decoded = map[string]decodedPatch{}
 	}
@@ -185,7 +186,7 @@ func (c *Client) refusalsLocked(live *spec.Spec) map[string]error {
 // last good state. It logs each flag whose patch is refused now and was
 // not (or for another reason), and each that is no longer refused, and
 // sets the refusals that Health reports.
-func (c *Client) installLocked(st State, live *spec.Spec) bool {
+func (c *Client) installLocked(st store.State, live *spec.Spec) bool {
 	if c.epoch != "" && st.Epoch != c.epoch {
 		// The store lost its data (a new epoch): record the spec again.
 		c.specRecorded.Store(false)
@@ -273,7 +274,7 @@ type Edit struct {
 // is refused with an error naming the flag, and nothing is written. On
 // success the Client's snapshot reflects the change when Change returns.
 //
-// A concurrent write to the store (ErrConflict) makes Change merge its edit
+// A concurrent write to the store (store.ErrConflict) makes Change merge its edit
 // again over the new state, with jittered backoff, until ctx's deadline
 // (DefaultChangeTimeout when ctx has none): see Update.
 func (c *Client) Change(ctx context.Context, e Edit) error {
@@ -317,8 +318,8 @@ func (c *Client) checkEdit(e Edit) error {
 // refuse a patch it did not refuse (a new depends_on cycle) nor refuse an
 // edited flag's patch for another reason than before; the stored patches
 // of other flags may be refused (they then stay as they are).
-func (c *Client) prepare(st State, e Edit) (Change, error) {
-	ch := Change{IfVersion: st.Version, IfEpoch: st.Epoch, Actor: e.Actor, Reason: e.Reason, Flags: map[string]json.RawMessage{}, ResetCounters: e.ResetCounters}
+func (c *Client) prepare(st store.State, e Edit) (store.Change, error) {
+	ch := store.Change{IfVersion: st.Version, IfEpoch: st.Epoch, Actor: e.Actor, Reason: e.Reason, Flags: map[string]json.RawMessage{}, ResetCounters: e.ResetCounters}
 	c.mu.Lock()
 	cache := maps.Clone(c.decoded) // applyChangesLocked updates it in place
 	c.mu.Unlock()
@@ -352,7 +353,7 @@ func (c *Client) prepare(st State, e Edit) (Change, error) {
 				return ch, fmt.Errorf("live change: flag %q: %v%s", name, err, storedRefused(decoded[name]))
 			}
 			raw = merged
-		case isNullJSON(raw):
+		case store.IsNull(raw):
 			raw = json.RawMessage("{}")
 		}
 		todo[name] = raw
@@ -433,7 +434,7 @@ func storedRefused(d decodedPatch) string {
 // "remove this field" value).
 func mergePatch(base, edit json.RawMessage, revert []string) (json.RawMessage, error) {
 	fields := map[string]json.RawMessage{}
-	if !isNullJSON(base) {
+	if !store.IsNull(base) {
 		if err := json.Unmarshal(base, &fields); err != nil {
 			return nil, fmt.Errorf("live patch is not a JSON object: %v", err)
 		}
@@ -442,7 +443,7 @@ func mergePatch(base, edit json.RawMessage, revert []string) (json.RawMessage, e
 		delete(fields, k)
 	}
 	var ed map[string]json.RawMessage
-	if isNullJSON(edit) {
+	if store.IsNull(edit) {
 		return nil, errors.New("patch is empty (want a JSON object)")
 	}
 	if err := json.Unmarshal(edit, &ed); err != nil {
@@ -522,7 +523,7 @@ func (c *Client) Reset(ctx context.Context, flag, actor, reason string) error {
 
 // Audit returns the flag's audit trail (all flags when flag is ""), newest
 // first, at most limit entries (all when limit <= 0).
-func (c *Client) Audit(ctx context.Context, flag string, limit int) ([]AuditEntry, error) {
+func (c *Client) Audit(ctx context.Context, flag string, limit int) ([]store.AuditEntry, error) {
 	return c.opts.store.Audit(ctx, flag, limit)
 }
 

@@ -11,7 +11,11 @@ import (
 	"sync"
 	"sync/atomic"
 	"testing"
+	"testing/synctest"
 	"time"
+
+	"github.com/flaggen/flaggen/runtime/memstore"
+	"github.com/flaggen/flaggen/runtime/store"
 )
 
 func loadTestSpec(t testing.TB, path string) *Spec {
@@ -135,8 +139,8 @@ func TestLiveChange(t *testing.T) {
 
 func TestRelease(t *testing.T) {
 	s := loadTestSpec(t, "../testdata/demo/flags.json")
-	store := NewMemoryStore()
-	c := newClient(t, s, WithStore(store))
+	backend := memstore.New()
+	c := newClient(t, s, WithStore(backend))
 	ctx := context.Background()
 	if on, total, err := c.ReleaseStatus("winter_launch"); err != nil || on != 2 || total != 2 {
 		t.Fatalf("status %d of %d, %v", on, total, err)
@@ -147,12 +151,12 @@ func TestRelease(t *testing.T) {
 	if on, total, _ := c.ReleaseStatus("winter_launch"); on != 0 || total != 2 {
 		t.Errorf("after release off: %d of %d", on, total)
 	}
-	audit, _ := store.Audit(ctx, "", 1)
+	audit, _ := backend.Audit(ctx, "", 1)
 	if len(audit) != 1 || len(audit[0].Flags) != 2 || audit[0].Reason != "release winter_launch off" {
 		t.Errorf("release is not one audited change: %+v", audit)
 	}
 	// A second client on the same store follows.
-	c2 := newClient(t, s, WithStore(store))
+	c2 := newClient(t, s, WithStore(backend))
 	if on, _, _ := c2.ReleaseStatus("winter_launch"); on != 0 {
 		t.Error("second client does not see the release")
 	}
@@ -201,7 +205,7 @@ func TestUnknownFlagByName(t *testing.T) {
 // blockingStore is a memory store whose Register waits for its context
 // (a store that does not answer) or fails, as told.
 type blockingStore struct {
-	*MemoryStore
+	*memstore.Store
 	mode atomic.Int32 // 0: normal, 1: block until ctx done, 2: fail
 }
 
@@ -213,46 +217,50 @@ func (s *blockingStore) Register(ctx context.Context, flags map[string]json.RawM
 	case 2:
 		return errors.New("store down")
 	}
-	return s.MemoryStore.Register(ctx, flags)
+	return s.Store.Register(ctx, flags)
 }
 
 // TestUnknownFlagNeverBlocks: asking for an unknown name never waits on
 // the store; a registration that failed is retried after a reload.
 func TestUnknownFlagNeverBlocks(t *testing.T) {
-	s := loadTestSpec(t, "../testdata/seed/flags.json")
-	st := &blockingStore{MemoryStore: NewMemoryStore()}
-	c := newClient(t, s, WithStore(st), WithLogger(quietLogger), WithStartTimeout(time.Second), WithResync(20*time.Millisecond))
-	ctx := context.Background()
-	st.mode.Store(1)
-	t0 := time.Now()
-	if v := c.Evaluate(ctx, "ghost", nil); v != false {
-		t.Fatalf("unknown flag = %v", v)
-	}
-	if d := time.Since(t0); d > 500*time.Millisecond { // waiting would take the 1 s timeout
-		t.Errorf("Evaluate of an unknown name took %v: it waited on the store", d)
-	}
-	st.mode.Store(2)
-	time.Sleep(1500 * time.Millisecond) // the blocked registration times out (1 s)
-	if got, _ := st.Load(ctx); got.Flags["ghost"] != nil {
-		t.Fatal("registered while the store was down")
-	}
-	st.mode.Store(0)
-	waitFor(t, func() bool {
-		got, _ := st.Load(ctx)
-		return string(got.Flags["ghost"]) == `{"active":false}`
+	// A synctest bubble: the timeouts and resyncs run on a fake clock.
+	synctest.Test(t, func(t *testing.T) {
+		s := loadTestSpec(t, "../testdata/seed/flags.json")
+		st := &blockingStore{Store: memstore.New()}
+		c := newClient(t, s, WithStore(st), WithLogger(quietLogger), WithStartTimeout(time.Second), WithResync(20*time.Millisecond))
+		ctx := context.Background()
+		st.mode.Store(1)
+		t0 := time.Now()
+		if v := c.Evaluate(ctx, "ghost", nil); v != false {
+			t.Fatalf("unknown flag = %v", v)
+		}
+		if d := time.Since(t0); d > 500*time.Millisecond { // waiting would take the 1 s timeout
+			t.Errorf("Evaluate of an unknown name took %v: it waited on the store", d)
+		}
+		st.mode.Store(2)
+		time.Sleep(1500 * time.Millisecond) // the blocked registration times out (1 s)
+		synctest.Wait()
+		if got, _ := st.Load(ctx); got.Flags["ghost"] != nil {
+			t.Fatal("registered while the store was down")
+		}
+		st.mode.Store(0)
+		waitFor(t, func() bool {
+			got, _ := st.Load(ctx)
+			return string(got.Flags["ghost"]) == `{"active":false}`
+		})
 	})
 }
 
 func TestRegisterDoesNotOverwrite(t *testing.T) {
 	s := loadTestSpec(t, "../testdata/seed/flags.json")
-	store := NewMemoryStore()
+	backend := memstore.New()
 	ctx := context.Background()
-	store.Register(ctx, map[string]json.RawMessage{"new_ui": json.RawMessage(`{"active":false}`)})
-	c := newClient(t, s, WithStore(store))
+	backend.Register(ctx, map[string]json.RawMessage{"new_ui": json.RawMessage(`{"active":false}`)})
+	c := newClient(t, s, WithStore(backend))
 	if v, ok := c.constBool(s.byName["new_ui"]); !ok || v {
 		t.Error("live state at start not applied")
 	}
-	st, _ := store.Load(ctx)
+	st, _ := backend.Load(ctx)
 	if string(st.Flags["new_ui"]) != `{"active":false}` || string(st.Flags["advanced_search"]) != `{}` {
 		t.Errorf("registration: %v", st.Flags)
 	}
@@ -260,10 +268,10 @@ func TestRegisterDoesNotOverwrite(t *testing.T) {
 
 func TestStoreDownAtStart(t *testing.T) {
 	s := loadTestSpec(t, "../testdata/seed/flags.json")
-	store := NewMemoryStore()
-	store.Close()
-	c := newClient(t, s, WithStore(store), WithLogger(slog.New(slog.NewTextHandler(&syncBuffer{}, nil))))
-	if !errors.Is(c.Health(), ErrClosed) {
+	backend := memstore.New()
+	backend.Close()
+	c := newClient(t, s, WithStore(backend), WithLogger(slog.New(slog.NewTextHandler(&syncBuffer{}, nil))))
+	if !errors.Is(c.Health(), store.ErrClosed) {
 		t.Errorf("health = %v", c.Health())
 	}
 	if !c.evalBool(s.byName["new_ui"], []Value{Int(123), String("US")}) {

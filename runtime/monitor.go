@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/flaggen/flaggen/internal/spec"
+	"github.com/flaggen/flaggen/runtime/store"
 )
 
 // monitors holds monitor reports not yet added to the store's shared
@@ -169,13 +170,13 @@ func (c *Client) flushLoop() {
 // are added on their own, so that one flag's bad counter holds back no
 // other flag's counts or trips. Deltas not added are kept for the next
 // flush.
-func (c *Client) addCounts(ctx context.Context, deltas []CounterDelta, idx []int) []error {
+func (c *Client) addCounts(ctx context.Context, deltas []store.CounterDelta, idx []int) []error {
 	totals, err := c.opts.store.AddCounters(ctx, deltas)
 	if err == nil {
 		c.recordTotals(deltas, idx, totals)
 		return nil
 	}
-	h, ok := c.opts.store.(HealthReporter)
+	h, ok := c.opts.store.(store.HealthReporter)
 	if idx[0] == idx[len(idx)-1] || !ok || h.Health() != nil {
 		c.keepCounts(deltas, idx)
 		return []error{fmt.Errorf("adding monitor counts: %w", err)}
@@ -198,9 +199,9 @@ func (c *Client) addCounts(ctx context.Context, deltas []CounterDelta, idx []int
 }
 
 // keepCounts puts deltas (of flags idx) back for the next flush.
-func (c *Client) keepCounts(deltas []CounterDelta, idx []int) {
+func (c *Client) keepCounts(deltas []store.CounterDelta, idx []int) {
 	for k, d := range deltas {
-		if d.Name == CounterErrors {
+		if d.Name == store.CounterErrors {
 			c.mon.errs[idx[k]].Add(d.Delta)
 		} else {
 			c.mon.slow[idx[k]].Add(d.Delta)
@@ -209,7 +210,7 @@ func (c *Client) keepCounts(deltas []CounterDelta, idx []int) {
 }
 
 // recordTotals records the shared totals the store answered for deltas.
-func (c *Client) recordTotals(deltas []CounterDelta, idx []int, totals []int64) {
+func (c *Client) recordTotals(deltas []store.CounterDelta, idx []int, totals []int64) {
 	c.mon.mu.Lock()
 	defer c.mon.mu.Unlock()
 	for k, d := range deltas {
@@ -218,7 +219,7 @@ func (c *Client) recordTotals(deltas []CounterDelta, idx []int, totals []int64) 
 			t = &sharedTotals{}
 			c.mon.shared[idx[k]] = t
 		}
-		if d.Name == CounterErrors {
+		if d.Name == store.CounterErrors {
 			t.errs = totals[k]
 		} else {
 			t.slow = totals[k]
@@ -233,16 +234,16 @@ func (c *Client) recordTotals(deltas []CounterDelta, idx []int, totals []int64) 
 func (c *Client) Flush(ctx context.Context) error {
 	c.mon.flushMu.Lock()
 	defer c.mon.flushMu.Unlock()
-	var deltas []CounterDelta
+	var deltas []store.CounterDelta
 	var idx []int
 	for i := range c.mon.errs {
 		name := c.spec.m.Flags[i].Name
 		if n := c.mon.errs[i].Swap(0); n != 0 {
-			deltas = append(deltas, CounterDelta{Flag: name, Name: CounterErrors, Delta: n})
+			deltas = append(deltas, store.CounterDelta{Flag: name, Name: store.CounterErrors, Delta: n})
 			idx = append(idx, i)
 		}
 		if n := c.mon.slow[i].Swap(0); n != 0 {
-			deltas = append(deltas, CounterDelta{Flag: name, Name: CounterSlow, Delta: n})
+			deltas = append(deltas, store.CounterDelta{Flag: name, Name: store.CounterSlow, Delta: n})
 			idx = append(idx, i)
 		}
 	}
@@ -261,7 +262,7 @@ func (c *Client) Flush(ctx context.Context) error {
 		if err != nil {
 			c.mon.recheck[i] = true
 		} else {
-			c.mon.shared[i] = &sharedTotals{errs: n[CounterErrors], slow: n[CounterSlow]}
+			c.mon.shared[i] = &sharedTotals{errs: n[store.CounterErrors], slow: n[store.CounterSlow]}
 		}
 		c.mon.mu.Unlock()
 		if err != nil {
@@ -308,7 +309,7 @@ func (c *Client) Flush(ctx context.Context) error {
 func (c *Client) trip(ctx context.Context, flag, actor, reason string) error {
 	patch, _ := json.Marshal(map[string]string{"tripped": reason})
 	e := Edit{Actor: actor, Reason: reason, Flags: map[string]json.RawMessage{flag: patch}}
-	wrote, err := c.change(ctx, e, func(st State) bool { return trippedIn(st.Flags[flag]) })
+	wrote, err := c.change(ctx, e, func(st store.State) bool { return trippedIn(st.Flags[flag]) })
 	if err != nil {
 		return fmt.Errorf("tripping %q (%s): %w", flag, reason, err)
 	}
@@ -373,10 +374,10 @@ func (f *FeedbackCollector) Collect(ctx context.Context, h Handle, user, text st
 	if _, ok := f.c.index(h); !ok {
 		return fmt.Errorf("feedback: flag handle %v does not belong to this client's spec", h)
 	}
-	return f.c.opts.store.AppendFeedback(ctx, h.Name(), Feedback{Time: time.Now().UTC(), User: user, Text: text})
+	return f.c.opts.store.AppendFeedback(ctx, h.Name(), store.Feedback{Time: time.Now().UTC(), User: user, Text: text})
 }
 
 // Get returns the flag's feedback, oldest first.
-func (f *FeedbackCollector) Get(ctx context.Context, h Handle) ([]Feedback, error) {
+func (f *FeedbackCollector) Get(ctx context.Context, h Handle) ([]store.Feedback, error) {
 	return f.c.opts.store.Feedback(ctx, h.Name())
 }

@@ -8,13 +8,16 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/flaggen/flaggen/runtime/memstore"
+	"github.com/flaggen/flaggen/runtime/store"
 )
 
 func TestErrorThresholdTripsSharedAndReset(t *testing.T) {
 	s := loadTestSpec(t, "../testdata/seed/flags.json") // new_ui: error_threshold 100
-	store := NewMemoryStore()
-	c1 := newClient(t, s, WithStore(store))
-	c2 := newClient(t, s, WithStore(store))
+	backend := memstore.New()
+	c1 := newClient(t, s, WithStore(backend))
+	c2 := newClient(t, s, WithStore(backend))
 	ctx := context.Background()
 	newUI := newFlag[bool](s, s.byName["new_ui"], "new_ui")
 	us := []Value{Int(123), String("US"), String("premium"), Bool(true)}
@@ -45,12 +48,15 @@ func TestErrorThresholdTripsSharedAndReset(t *testing.T) {
 	if c1.evalBool(s.byName["advanced_search"], us) {
 		t.Error("dependant of a tripped flag is on")
 	}
-	audit, _ := store.Audit(ctx, "new_ui", 1)
+	audit, _ := backend.Audit(ctx, "new_ui", 1)
 	if len(audit) != 1 || audit[0].Actor != "monitor" || !strings.Contains(audit[0].Reason, "error_threshold") {
 		t.Errorf("audit %+v", audit)
 	}
-	// Stays off until an operator resets it.
-	time.Sleep(20 * time.Millisecond)
+	// Stays off until an operator resets it: flushes and reloads do not
+	// bring it back.
+	if err := errors.Join(c1.Flush(ctx), c2.Flush(ctx), c2.reload(ctx)); err != nil {
+		t.Fatal(err)
+	}
 	if v, _ := c2.constBool(newUI.Index()); v {
 		t.Fatal("came back on by itself")
 	}
@@ -58,7 +64,7 @@ func TestErrorThresholdTripsSharedAndReset(t *testing.T) {
 		t.Fatal(err)
 	}
 	waitFor(t, func() bool { return c1.evalBool(newUI.Index(), us) })
-	if n, _ := store.Counters(ctx, "new_ui"); len(n) != 0 {
+	if n, _ := backend.Counters(ctx, "new_ui"); len(n) != 0 {
 		t.Errorf("counters after reset: %v", n)
 	}
 }
@@ -110,7 +116,7 @@ func TestPerformanceThresholdAndMonitor(t *testing.T) {
 		t.Errorf("MonitorValue error = %v", err)
 	}
 	c.Flush(ctx)
-	if n, _ := c.Store().Counters(ctx, "advanced_search"); n[CounterErrors] != 3 {
+	if n, _ := c.Store().Counters(ctx, "advanced_search"); n[store.CounterErrors] != 3 {
 		t.Errorf("counters %v, want 3 errors", n)
 	}
 }
@@ -157,15 +163,15 @@ func TestReportingDoesNotAllocate(t *testing.T) {
 
 // failingApplyStore is a memory store whose Apply fails while fail is set.
 type failingApplyStore struct {
-	*MemoryStore
+	*memstore.Store
 	fail atomic.Bool
 }
 
-func (s *failingApplyStore) Apply(ctx context.Context, ch Change) (uint64, error) {
+func (s *failingApplyStore) Apply(ctx context.Context, ch store.Change) (uint64, error) {
 	if s.fail.Load() {
 		return 0, errors.New("store down for writes")
 	}
-	return s.MemoryStore.Apply(ctx, ch)
+	return s.Store.Apply(ctx, ch)
 }
 
 // TestTripRetriedAndLoweredThreshold: a trip that failed after the counts
@@ -177,19 +183,19 @@ func TestTripRetriedAndLoweredThreshold(t *testing.T) {
 	newUI := newFlag[bool](s, s.byName["new_ui"], "new_ui")
 	tripped := func(c *Client) bool { return c.snap.Load().Tripped(newUI.Index()) != "" }
 
-	store := &failingApplyStore{MemoryStore: NewMemoryStore()}
-	c := newClient(t, s, WithStore(store), WithFlushInterval(time.Hour))
+	backend := &failingApplyStore{Store: memstore.New()}
+	c := newClient(t, s, WithStore(backend), WithFlushInterval(time.Hour))
 	for range 101 {
 		c.ReportError(newUI)
 	}
-	store.fail.Store(true)
+	backend.fail.Store(true)
 	if err := c.Flush(ctx); err == nil {
 		t.Fatal("Flush reported no error while the trip failed")
 	}
 	if tripped(c) {
 		t.Fatal("tripped while the store refused writes")
 	}
-	store.fail.Store(false)
+	backend.fail.Store(false)
 	if err := c.Flush(ctx); err != nil {
 		t.Fatal(err)
 	}
@@ -198,7 +204,7 @@ func TestTripRetriedAndLoweredThreshold(t *testing.T) {
 	}
 
 	// A threshold lowered below the shared count, by another instance.
-	other := NewMemoryStore()
+	other := memstore.New()
 	c1 := newClient(t, s, WithStore(other), WithFlushInterval(time.Hour))
 	c2 := newClient(t, s, WithStore(other), WithFlushInterval(time.Hour))
 	for range 10 {

@@ -6,6 +6,8 @@ import (
 	"slices"
 	"testing"
 	"time"
+
+	"github.com/flaggen/flaggen/runtime/memstore"
 )
 
 // TestOnChange: a write through another Client sharing the store reaches a
@@ -13,10 +15,10 @@ import (
 // it; unchanged reloads and pins are not reported; stop and Close end it.
 func TestOnChange(t *testing.T) {
 	s := loadTestSpec(t, "../testdata/seed/flags.json")
-	store := NewMemoryStore()
-	t.Cleanup(func() { store.Close() })
-	c := newClient(t, s, WithStore(store))
-	other := newClient(t, s, WithStore(store))
+	backend := memstore.New()
+	t.Cleanup(func() { backend.Close() })
+	c := newClient(t, s, WithStore(backend))
+	other := newClient(t, s, WithStore(backend))
 	ctx := context.Background()
 	newUI := s.m.Flag("new_ui").Index
 

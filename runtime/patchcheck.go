@@ -7,19 +7,10 @@ import (
 	"slices"
 
 	"github.com/flaggen/flaggen/internal/spec"
+	"github.com/flaggen/flaggen/runtime/store"
 )
 
-// SpecChecker is an optional interface of a Store that checks every patch
-// written to it against a spec (the Redis store, which apps share and
-// which code may write to directly): NewClient hands it the Client's spec
-// before its first write.
-type SpecChecker interface {
-	// UseSpec makes the store refuse, from now on, a patch that
-	// Spec.CheckPatches refuses.
-	UseSpec(s *Spec)
-}
-
-// CheckPatches returns an error naming the first flag (in name order)
+// CheckPatches implements store.PatchChecker: it returns an error naming the first flag (in name order)
 // whose patch is not a live patch of s: an unknown flag, a field that is
 // not patchable, a value of the wrong type or out of range (the checks
 // internal/spec.DecodePatches makes; depends_on cycles across flags are
@@ -28,7 +19,7 @@ type SpecChecker interface {
 func (s *Spec) CheckPatches(patches map[string]json.RawMessage) error {
 	raw := make(map[string][]byte, len(patches))
 	for name, p := range patches {
-		if !isNullJSON(p) {
+		if !store.IsNull(p) {
 			raw[name] = p
 		}
 	}

@@ -6,6 +6,8 @@ import (
 	"maps"
 	"math/rand/v2"
 	"testing"
+
+	"github.com/flaggen/flaggen/runtime/store"
 )
 
 // TestChangesMatchFullState: following changes (applyChangesLocked, over
@@ -44,10 +46,10 @@ func TestChangesMatchFullState(t *testing.T) {
 		}
 		version := uint64(step + 1)
 		incr.mu.Lock()
-		incr.applyChangesLocked(State{Version: version, Epoch: "e", Flags: changes})
+		incr.applyChangesLocked(store.State{Version: version, Epoch: "e", Flags: changes})
 		incr.mu.Unlock()
 		full.mu.Lock()
-		full.applyStateLocked(State{Version: version, Epoch: "e", Flags: maps.Clone(state)})
+		full.applyStateLocked(store.State{Version: version, Epoch: "e", Flags: maps.Clone(state)})
 		full.mu.Unlock()
 		if incr.version != version || full.version != version {
 			t.Fatalf("step %d: versions %d and %d, want %d", step, incr.version, full.version, version)

@@ -7,6 +7,9 @@ import (
 	"log/slog"
 	"strings"
 	"testing"
+
+	"github.com/flaggen/flaggen/runtime/memstore"
+	"github.com/flaggen/flaggen/runtime/store"
 )
 
 // Two releases of one spec: the new one makes f1 depend on f0.
@@ -42,13 +45,13 @@ func refusedFlags(c *Client) map[string]error {
 // clears the refusal.
 func TestCycleFromNewReleaseRefusesOneFlag(t *testing.T) {
 	ctx := context.Background()
-	store := NewMemoryStore()
-	old := newClient(t, mustLoadSpec("flags.json", []byte(refusedOldSpec)), WithStore(store))
+	backend := memstore.New()
+	old := newClient(t, mustLoadSpec("flags.json", []byte(refusedOldSpec)), WithStore(backend))
 	if err := old.Set(ctx, "f0", json.RawMessage(`{"depends_on": ["f1"], "percentage_rollout": 100}`), "ops", "f0 needs f1"); err != nil {
 		t.Fatal(err)
 	}
 	var logs syncBuffer
-	c := newClient(t, mustLoadSpec("flags.json", []byte(refusedNewSpec)), WithStore(store), WithLogger(slog.New(slog.NewTextHandler(&logs, nil))))
+	c := newClient(t, mustLoadSpec("flags.json", []byte(refusedNewSpec)), WithStore(backend), WithLogger(slog.New(slog.NewTextHandler(&logs, nil))))
 	refused := refusedFlags(c)
 	if len(refused) != 1 || !strings.Contains(refused["f0"].Error(), "dependency cycle f0 → f1 → f0") {
 		t.Fatalf("Health = %v, want f0 refused for its cycle", c.Health())
@@ -81,12 +84,12 @@ func TestCycleFromNewReleaseRefusesOneFlag(t *testing.T) {
 	if err := c.Set(ctx, "f0", json.RawMessage(`{"depends_on": ["f3"]}`), "ops", ""); err != nil {
 		t.Fatal(err)
 	}
-	st, _ := store.Load(ctx)
+	st, _ := backend.Load(ctx)
 	err := c.Set(ctx, "f3", json.RawMessage(`{"depends_on": ["f1"]}`), "ops", "")
 	if err == nil || !strings.Contains(err.Error(), "dependency cycle") {
 		t.Fatalf("a write closing a new cycle: %v", err)
 	}
-	if now, _ := store.Load(ctx); now.Version != st.Version {
+	if now, _ := backend.Load(ctx); now.Version != st.Version {
 		t.Fatalf("a refused write moved the version %d → %d", st.Version, now.Version)
 	}
 	if got := strings.Count(logs.String(), "refusing live patch"); got != 1 {
@@ -96,7 +99,7 @@ func TestCycleFromNewReleaseRefusesOneFlag(t *testing.T) {
 		t.Errorf("the end of the refusal is not logged:\n%s", logs.String())
 	}
 	// Refused again, then repaired: f0's depends_on back to the spec's.
-	if _, err := store.Apply(ctx, Change{Actor: "rogue", Flags: map[string]json.RawMessage{"f0": json.RawMessage(`{"depends_on": ["f1"]}`)}}); err != nil {
+	if _, err := backend.Apply(ctx, store.Change{Actor: "rogue", Flags: map[string]json.RawMessage{"f0": json.RawMessage(`{"depends_on": ["f1"]}`)}}); err != nil {
 		t.Fatal(err)
 	}
 	waitFor(t, func() bool { return refusedFlags(c)["f0"] != nil })
@@ -107,7 +110,7 @@ func TestCycleFromNewReleaseRefusesOneFlag(t *testing.T) {
 		t.Fatalf("Health after the repair = %v", c.Health())
 	}
 	// A fresh instance agrees with the running one.
-	fresh := newClient(t, mustLoadSpec("flags.json", []byte(refusedNewSpec)), WithStore(store))
+	fresh := newClient(t, mustLoadSpec("flags.json", []byte(refusedNewSpec)), WithStore(backend))
 	if a, b := evalAll(c), evalAll(fresh); !mapsEqual(a, b) {
 		t.Fatalf("running instance %v, fresh one %v", a, b)
 	}
@@ -133,14 +136,14 @@ func mapsEqual(a, b map[string]any) bool {
 func TestBadPatchAffectsItsFlagOnly(t *testing.T) {
 	ctx := context.Background()
 	s := mustLoadSpec("flags.json", []byte(refusedOldSpec))
-	store := NewMemoryStore()
-	c := newClient(t, s, WithStore(store))
+	backend := memstore.New()
+	c := newClient(t, s, WithStore(backend))
 	if err := c.Change(ctx, Edit{Actor: "ops", Flags: map[string]json.RawMessage{
 		"f0": json.RawMessage(`{"active": false}`), "f1": json.RawMessage(`{"active": false}`)}}); err != nil {
 		t.Fatal(err)
 	}
 	// Another writer bypasses validation.
-	if _, err := store.Apply(ctx, Change{Actor: "rogue", Flags: map[string]json.RawMessage{
+	if _, err := backend.Apply(ctx, store.Change{Actor: "rogue", Flags: map[string]json.RawMessage{
 		"f0": json.RawMessage(`{"percentage_rollout": "lots"}`),
 		"f1": json.RawMessage(`{"percentage_rollout": "lots", "active": false}`),
 		"f2": json.RawMessage(`{"depends_on": ["f3"]}`),
@@ -153,13 +156,13 @@ func TestBadPatchAffectsItsFlagOnly(t *testing.T) {
 	if v := evalAll(c); !mapsEqual(v, want) {
 		t.Fatalf("values %v, want %v (the spec's, f1's kill switch held)", v, want)
 	}
-	fresh := newClient(t, s, WithStore(store))
+	fresh := newClient(t, s, WithStore(backend))
 	if v := evalAll(fresh); !mapsEqual(v, want) {
 		t.Fatalf("a fresh instance: %v, want %v", v, want)
 	}
 	// An unrelated write succeeds; a write merging into the bad patch
 	// says the stored patch is at fault; reverting the bad field repairs.
-	if _, err := store.Apply(ctx, Change{Actor: "rogue", Flags: map[string]json.RawMessage{"f3": json.RawMessage(`{}`)}}); err != nil {
+	if _, err := backend.Apply(ctx, store.Change{Actor: "rogue", Flags: map[string]json.RawMessage{"f3": json.RawMessage(`{}`)}}); err != nil {
 		t.Fatal(err)
 	}
 	waitFor(t, func() bool { return len(refusedFlags(c)) == 2 })
@@ -194,9 +197,9 @@ func TestMonitorTripsOverRefusedPatch(t *testing.T) {
 		t.Run(stored, func(t *testing.T) {
 			ctx := context.Background()
 			s := mustLoadSpec("flags.json", []byte(`{"flags": {"checkout": {"active": true, "error_threshold": 5}, "banner": {"active": true}}}`))
-			store := NewMemoryStore()
-			c := newClient(t, s, WithStore(store))
-			if _, err := store.Apply(ctx, Change{Actor: "rogue", Flags: map[string]json.RawMessage{
+			backend := memstore.New()
+			c := newClient(t, s, WithStore(backend))
+			if _, err := backend.Apply(ctx, store.Change{Actor: "rogue", Flags: map[string]json.RawMessage{
 				"checkout": json.RawMessage(stored)}}); err != nil {
 				t.Fatal(err)
 			}
@@ -210,7 +213,7 @@ func TestMonitorTripsOverRefusedPatch(t *testing.T) {
 			if v := evalAll(c)["checkout"]; v != false {
 				t.Fatalf("checkout = %v after 10 errors over error_threshold 5, want tripped", v)
 			}
-			if a, err := store.Audit(ctx, "checkout", 1); err != nil || len(a) != 1 || string(a[0].Before["checkout"]) != stored {
+			if a, err := backend.Audit(ctx, "checkout", 1); err != nil || len(a) != 1 || string(a[0].Before["checkout"]) != stored {
 				t.Fatalf("audit of the trip: %+v, %v", a, err)
 			}
 		})

@@ -7,19 +7,28 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/flaggen/flaggen/runtime/memstore"
+	"github.com/flaggen/flaggen/runtime/store"
 )
 
-// gatedStore holds the first Load armed after the state is read, until the
-// gate opens: a reload that read old state and is slow to apply it.
+// gatedStore holds the first Load armed with a gated context after the
+// state is read, until the gate opens: a reload that read old state and is
+// slow to apply it. held is closed when that Load waits at the gate. (The
+// context keeps the Client's own follower out of the gate.)
 type gatedStore struct {
-	Store
+	store.Store
 	armed atomic.Bool
+	held  chan struct{}
 	gate  chan struct{}
 }
 
-func (s *gatedStore) Load(ctx context.Context) (State, error) {
+type gated struct{}
+
+func (s *gatedStore) Load(ctx context.Context) (store.State, error) {
 	st, err := s.Store.Load(ctx)
-	if s.armed.CompareAndSwap(true, false) {
+	if ctx.Value(gated{}) != nil && s.armed.CompareAndSwap(true, false) {
+		close(s.held)
 		<-s.gate
 	}
 	return st, err
@@ -33,25 +42,27 @@ func TestReloadsApplyInOrder(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	mem := NewMemoryStore()
-	store := &gatedStore{Store: mem, gate: make(chan struct{})}
-	c := newClient(t, s, WithStore(store))
+	mem := memstore.New()
+	backend := &gatedStore{Store: mem, held: make(chan struct{}), gate: make(chan struct{})}
+	c := newClient(t, s, WithStore(backend))
 	ctx := context.Background()
 
-	store.armed.Store(true)
+	backend.armed.Store(true)
 	var wg sync.WaitGroup
 	wg.Add(1)
-	go func() { defer wg.Done(); _ = c.reload(ctx) }() // reads a on, then waits at the gate
-	for store.armed.Load() {
-		time.Sleep(time.Millisecond)
-	}
-	if _, err := mem.Apply(ctx, Change{Actor: "t", Reason: "off", Flags: map[string]json.RawMessage{"a": json.RawMessage(`{"active":false}`)}}); err != nil {
+	go func() { defer wg.Done(); _ = c.reload(context.WithValue(ctx, gated{}, true)) }() // reads a on, then waits at the gate
+	<-backend.held
+	if _, err := mem.Apply(ctx, store.Change{Actor: "t", Reason: "off", Flags: map[string]json.RawMessage{"a": json.RawMessage(`{"active":false}`)}}); err != nil {
 		t.Fatal(err)
 	}
 	wg.Add(1)
 	go func() { defer wg.Done(); _ = c.reload(ctx) }() // reads a off
+	// Reloads are serialized, so this one waits for the gated one. The pause
+	// only gives a broken client the time to apply the later state first
+	// (which the check below catches); a correct one passes whatever the
+	// timing.
 	time.Sleep(50 * time.Millisecond)
-	close(store.gate)
+	close(backend.gate)
 	wg.Wait()
 	if got := c.Evaluate(ctx, "a", nil); got != false {
 		t.Fatalf("a = %v after the reloads: an earlier-loaded state replaced a later one", got)

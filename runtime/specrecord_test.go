@@ -8,12 +8,16 @@ import (
 	"strings"
 	"sync/atomic"
 	"testing"
+	"testing/synctest"
 	"time"
+
+	"github.com/flaggen/flaggen/runtime/memstore"
+	"github.com/flaggen/flaggen/runtime/store"
 )
 
 // flakyRecorder fails RecordSpec while down is set.
 type flakyRecorder struct {
-	*MemoryStore
+	*memstore.Store
 	down  atomic.Bool
 	calls atomic.Int32
 }
@@ -23,7 +27,7 @@ func (f *flakyRecorder) RecordSpec(ctx context.Context, file string, src []byte)
 	if f.down.Load() {
 		return errors.New("connection refused")
 	}
-	return f.MemoryStore.RecordSpec(ctx, file, src)
+	return f.Store.RecordSpec(ctx, file, src)
 }
 
 func TestClientRecordsSpec(t *testing.T) {
@@ -33,14 +37,14 @@ func TestClientRecordsSpec(t *testing.T) {
 		t.Fatal(err)
 	}
 	s := loadTestSpec(t, path)
-	store := NewMemoryStore()
-	defer store.Close()
-	c, err := NewClient(s, WithStore(store), WithLogger(quietLogger))
+	backend := memstore.New()
+	defer backend.Close()
+	c, err := NewClient(s, WithStore(backend), WithLogger(quietLogger))
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer c.Close()
-	file, src, ok, err := store.RecordedSpec(t.Context())
+	file, src, ok, err := backend.RecordedSpec(t.Context())
 	if err != nil || !ok || file != path || string(src) != string(want) {
 		t.Fatalf("RecordedSpec after NewClient = %q, %d bytes, %v, %v; want %q, the file's %d bytes", file, len(src), ok, err, path, len(want))
 	}
@@ -50,18 +54,18 @@ func TestClientRecordsSpec(t *testing.T) {
 }
 
 func TestReadOnlyClientRecordsNoSpec(t *testing.T) {
-	store := NewMemoryStore()
-	defer store.Close()
-	if _, ok := ReadOnly(store).(SpecRecorder); ok {
-		t.Fatal("ReadOnly(store) implements SpecRecorder: a read-only Client could record its spec")
+	backend := memstore.New()
+	defer backend.Close()
+	if _, ok := store.ReadOnly(backend).(store.SpecRecorder); ok {
+		t.Fatal("store.ReadOnly(store) implements store.SpecRecorder: a read-only Client could record its spec")
 	}
-	c, err := NewClient(loadTestSpec(t, "../testdata/seed/flags.json"), WithStore(ReadOnly(store)), WithLogger(quietLogger))
+	c, err := NewClient(loadTestSpec(t, "../testdata/seed/flags.json"), WithStore(store.ReadOnly(backend)), WithLogger(quietLogger))
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer c.Close()
-	if _, _, ok, err := store.RecordedSpec(t.Context()); ok || err != nil {
-		t.Fatalf("a Client over ReadOnly(store) recorded its spec (ok %v, err %v)", ok, err)
+	if _, _, ok, err := backend.RecordedSpec(t.Context()); ok || err != nil {
+		t.Fatalf("a Client over store.ReadOnly(store) recorded its spec (ok %v, err %v)", ok, err)
 	}
 }
 
@@ -69,37 +73,41 @@ func TestReadOnlyClientRecordsNoSpec(t *testing.T) {
 // later successful reload; the failure is logged once, and NewClient
 // succeeds.
 func TestClientRecordsSpecAfterFailure(t *testing.T) {
-	store := &flakyRecorder{MemoryStore: NewMemoryStore()}
-	defer store.Close()
-	store.down.Store(true)
-	var logs syncBuffer
-	c, err := NewClient(loadTestSpec(t, "../testdata/seed/flags.json"), WithStore(store),
-		WithLogger(slog.New(slog.NewTextHandler(&logs, nil))), WithResync(20*time.Millisecond))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.Close()
-	if err := c.Health(); err != nil {
-		t.Fatalf("a failed spec record made the Client unhealthy: %v", err)
-	}
-	time.Sleep(100 * time.Millisecond) // several failing resyncs
-	if n := strings.Count(logs.String(), "cannot record the spec"); n != 1 {
-		t.Errorf("the record failure was logged %d times at warning level, want once:\n%s", n, logs.String())
-	}
-	store.down.Store(false)
-	deadline := time.Now().Add(2 * time.Second)
-	for {
-		if _, _, ok, _ := store.RecordedSpec(t.Context()); ok {
-			break
+	// In a synctest bubble the resyncs run on a fake clock: each pause below
+	// lets a known number of them run, then synctest.Wait lets them finish.
+	synctest.Test(t, func(t *testing.T) {
+		backend := &flakyRecorder{Store: memstore.New()}
+		defer backend.Close()
+		backend.down.Store(true)
+		var logs syncBuffer
+		c, err := NewClient(loadTestSpec(t, "../testdata/seed/flags.json"), WithStore(backend),
+			WithLogger(slog.New(slog.NewTextHandler(&logs, nil))), WithResync(20*time.Millisecond))
+		if err != nil {
+			t.Fatal(err)
 		}
-		if time.Now().After(deadline) {
-			t.Fatal("spec not recorded within 2s of the store recovering")
+		defer c.Close()
+		if err := c.Health(); err != nil {
+			t.Fatalf("a failed spec record made the Client unhealthy: %v", err)
 		}
-		time.Sleep(10 * time.Millisecond)
-	}
-	n := store.calls.Load()
-	time.Sleep(100 * time.Millisecond)
-	if m := store.calls.Load(); m != n {
-		t.Errorf("RecordSpec called %d more times after it succeeded", m-n)
-	}
+		time.Sleep(100 * time.Millisecond) // five failing resyncs
+		synctest.Wait()
+		if n := backend.calls.Load(); n < 5 {
+			t.Fatalf("RecordSpec tried %d times over five resyncs", n)
+		}
+		if n := strings.Count(logs.String(), "cannot record the spec"); n != 1 {
+			t.Errorf("the record failure was logged %d times at warning level, want once:\n%s", n, logs.String())
+		}
+		backend.down.Store(false)
+		time.Sleep(20 * time.Millisecond) // the next resync
+		synctest.Wait()
+		if _, _, ok, _ := backend.RecordedSpec(t.Context()); !ok {
+			t.Fatal("spec not recorded at the first resync after the store recovered")
+		}
+		n := backend.calls.Load()
+		time.Sleep(100 * time.Millisecond) // five more resyncs
+		synctest.Wait()
+		if m := backend.calls.Load(); m != n {
+			t.Errorf("RecordSpec called %d more times after it succeeded", m-n)
+		}
+	})
 }

@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"time"
+
+	"github.com/flaggen/flaggen/runtime/store"
 )
 
 // DefaultChangeTimeout bounds the retries of Change and Update when their
@@ -22,17 +24,17 @@ const (
 // Update is the optimistic write loop under Change: it loads the live
 // state, asks fn for the Edit to make over it, validates the Edit as
 // Change does and applies it on condition that the live state is still
-// the one fn saw. When another writer got in first (ErrConflict), it
+// the one fn saw. When another writer got in first (store.ErrConflict), it
 // loads the new state and calls fn again, with jittered backoff, until
 // ctx's deadline (DefaultChangeTimeout when ctx has none). fn therefore
-// computes its Edit from the State it is given alone, and may run several
+// computes its Edit from the store.State it is given alone, and may run several
 // times.
 //
 // An Edit that names no flag and resets no counters means there is
 // nothing to write: Update then writes nothing and returns wrote false.
 // An error from fn ends Update with that error, nothing written. On
 // success the Client's snapshot reflects the change when Update returns.
-func (c *Client) Update(ctx context.Context, fn func(State) (Edit, error)) (wrote bool, err error) {
+func (c *Client) Update(ctx context.Context, fn func(store.State) (Edit, error)) (wrote bool, err error) {
 	if _, ok := ctx.Deadline(); !ok {
 		var cancel context.CancelFunc
 		ctx, cancel = context.WithTimeout(ctx, DefaultChangeTimeout)
@@ -59,7 +61,7 @@ func (c *Client) Update(ctx context.Context, fn func(State) (Edit, error)) (wrot
 			return false, err
 		}
 		_, err = c.opts.store.Apply(ctx, ch)
-		if errors.Is(err, ErrConflict) {
+		if errors.Is(err, store.ErrConflict) {
 			// Another writer got in first: compute the edit again over
 			// its state, after a jittered backoff, until the deadline.
 			t := time.NewTimer(backoff/2 + rand.N(backoff))
@@ -87,8 +89,8 @@ func (c *Client) Update(ctx context.Context, fn func(State) (Edit, error)) (wrot
 
 // change is Update of the fixed edit e; when skip is not nil and reports
 // true for the latest live state, nothing is written (wrote is false).
-func (c *Client) change(ctx context.Context, e Edit, skip func(State) bool) (wrote bool, err error) {
-	return c.Update(ctx, func(st State) (Edit, error) {
+func (c *Client) change(ctx context.Context, e Edit, skip func(store.State) bool) (wrote bool, err error) {
+	return c.Update(ctx, func(st store.State) (Edit, error) {
 		if skip != nil && skip(st) {
 			return Edit{}, nil
 		}

@@ -5,6 +5,9 @@ import (
 	"encoding/json"
 	"errors"
 	"testing"
+
+	"github.com/flaggen/flaggen/runtime/memstore"
+	"github.com/flaggen/flaggen/runtime/store"
 )
 
 // TestUpdateRecomputesAfterConflict: when another writer changes the live
@@ -12,14 +15,14 @@ import (
 // state and the edit it then returns is the one written: nothing computed
 // from the old state overwrites the other writer's change.
 func TestUpdateRecomputesAfterConflict(t *testing.T) {
-	mem := NewMemoryStore()
+	mem := memstore.New()
 	c := newTestClient(t, seedModel(t), WithStore(mem))
 	ctx := context.Background()
 	var seen []string // new_ui's stored patch as each call of fn saw it
-	wrote, err := c.Update(ctx, func(st State) (Edit, error) {
+	wrote, err := c.Update(ctx, func(st store.State) (Edit, error) {
 		seen = append(seen, string(st.Flags["new_ui"]))
 		if len(seen) == 1 { // another writer gets in first
-			if _, err := mem.Apply(ctx, Change{IfVersion: st.Version, IfEpoch: st.Epoch, Actor: "other",
+			if _, err := mem.Apply(ctx, store.Change{IfVersion: st.Version, IfEpoch: st.Epoch, Actor: "other",
 				Flags: map[string]json.RawMessage{"new_ui": json.RawMessage(`{"percentage_rollout":10}`)}}); err != nil {
 				t.Fatal(err)
 			}
@@ -46,18 +49,18 @@ func TestUpdateRecomputesAfterConflict(t *testing.T) {
 // TestUpdateNothingToWrite: an empty Edit writes nothing, an error from fn
 // is returned as is, and an edit Change would refuse is refused.
 func TestUpdateNothingToWrite(t *testing.T) {
-	mem := NewMemoryStore()
+	mem := memstore.New()
 	c := newTestClient(t, seedModel(t), WithStore(mem))
 	ctx := context.Background()
 	before, err := mem.Load(ctx)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if wrote, err := c.Update(ctx, func(State) (Edit, error) { return Edit{}, nil }); wrote || err != nil {
+	if wrote, err := c.Update(ctx, func(store.State) (Edit, error) { return Edit{}, nil }); wrote || err != nil {
 		t.Errorf("empty edit: %v, %v; want false, nil", wrote, err)
 	}
 	stop := errors.New("stop")
-	if wrote, err := c.Update(ctx, func(State) (Edit, error) { return Edit{}, stop }); wrote || err != stop {
+	if wrote, err := c.Update(ctx, func(store.State) (Edit, error) { return Edit{}, stop }); wrote || err != stop {
 		t.Errorf("fn error: %v, %v; want false, stop", wrote, err)
 	}
 	for name, e := range map[string]Edit{
@@ -65,7 +68,7 @@ func TestUpdateNothingToWrite(t *testing.T) {
 		"unknown flag": {Actor: "t", Flags: map[string]json.RawMessage{"nope": json.RawMessage(`{}`)}},
 		"bad value":    {Actor: "t", Flags: map[string]json.RawMessage{"new_ui": json.RawMessage(`{"percentage_rollout":500}`)}},
 	} {
-		if wrote, err := c.Update(ctx, func(State) (Edit, error) { return e, nil }); wrote || err == nil {
+		if wrote, err := c.Update(ctx, func(store.State) (Edit, error) { return e, nil }); wrote || err == nil {
 			t.Errorf("%s: %v, %v; want refused", name, wrote, err)
 		}
 	}

@@ -17,6 +17,7 @@ import (
 	"github.com/flaggen/flaggen/internal/redistest"
 	"github.com/flaggen/flaggen/runtime"
 	"github.com/flaggen/flaggen/runtime/redisstore"
+	"github.com/flaggen/flaggen/runtime/store"
 )
 
 // shopRun runs the command line with args and returns its status, stdout
@@ -188,7 +189,7 @@ func TestSearchErrorIsReported(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if counts[runtime.CounterErrors] != 1 {
+	if counts[store.CounterErrors] != 1 {
 		t.Errorf("advanced_search counters = %v, want errors 1", counts)
 	}
 	s2 := newTestShop(t, func(context.Context, string) ([]string, error) { return []string{"red shoes"}, nil })
@@ -229,12 +230,12 @@ func TestRedisWatch(t *testing.T) {
 	// The operator: another client on the same namespace.
 	rdb := redis.NewClient(&redis.Options{Addr: srv.Addr()})
 	defer rdb.Close()
-	store, err := redisstore.New(rdb, redisstore.WithNamespace("watchtest"))
+	backend, err := redisstore.New(rdb, redisstore.WithNamespace("watchtest"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer store.Close()
-	op, err := flags.New(runtime.WithStore(store), runtime.WithLogger(quiet))
+	defer backend.Close()
+	op, err := flags.New(runtime.WithStore(backend), runtime.WithLogger(quiet))
 	if err != nil {
 		t.Fatal(err)
 	}

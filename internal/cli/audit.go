@@ -8,7 +8,7 @@ import (
 	"time"
 
 	"github.com/flaggen/flaggen/internal/ops"
-	"github.com/flaggen/flaggen/runtime"
+	"github.com/flaggen/flaggen/runtime/store"
 )
 
 var auditCmd = &Command{
@@ -67,7 +67,7 @@ func runAudit(env *Env, o *opsOpts, name string, n int) error {
 	}
 	if o.json {
 		if entries == nil {
-			entries = []runtime.AuditEntry{}
+			entries = []store.AuditEntry{}
 		}
 		return writeJSON(env.Stdout, entries)
 	}
@@ -75,7 +75,7 @@ func runAudit(env *Env, o *opsOpts, name string, n int) error {
 	return nil
 }
 
-func writeAudit(w io.Writer, entries []runtime.AuditEntry) {
+func writeAudit(w io.Writer, entries []store.AuditEntry) {
 	for _, e := range entries {
 		fmt.Fprintf(w, "v%d  %s  %s", e.Version, e.Time.Local().Format(time.RFC3339), ops.Shown(e.Actor))
 		if e.Reason != "" {

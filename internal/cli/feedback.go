@@ -5,7 +5,7 @@ import (
 	"time"
 
 	"github.com/flaggen/flaggen/internal/ops"
-	"github.com/flaggen/flaggen/runtime"
+	"github.com/flaggen/flaggen/runtime/store"
 )
 
 var feedbackCmd = &Command{
@@ -33,7 +33,7 @@ func runFeedback(env *Env, o *opsOpts, args []string) error {
 	}
 	if o.json {
 		if fbs == nil {
-			fbs = []runtime.Feedback{}
+			fbs = []store.Feedback{}
 		}
 		return writeJSON(env.Stdout, fbs)
 	}

@@ -14,6 +14,7 @@ import (
 	"github.com/flaggen/flaggen/runtime"
 	"github.com/flaggen/flaggen/runtime/flagimpl"
 	"github.com/flaggen/flaggen/runtime/redisstore"
+	"github.com/flaggen/flaggen/runtime/store"
 )
 
 // appSpec is the spec of the app in these tests: not the demo spec, so that
@@ -33,12 +34,12 @@ func startApp(t *testing.T, rdb redis.UniversalClient, ns, src string) *runtime.
 	t.Helper()
 	t.Cleanup(func() { rdb.Close() })
 	quiet := slog.New(slog.DiscardHandler)
-	store, err := redisstore.New(rdb, redisstore.WithNamespace(ns), redisstore.WithLogger(quiet))
+	backend, err := redisstore.New(rdb, redisstore.WithNamespace(ns), redisstore.WithLogger(quiet))
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { store.Close() })
-	c, err := runtime.NewClient(flagimpl.MustLoadSpec("flags.json", []byte(src)), runtime.WithStore(store), runtime.WithLogger(quiet))
+	t.Cleanup(func() { backend.Close() })
+	c, err := runtime.NewClient(flagimpl.MustLoadSpec("flags.json", []byte(src)), runtime.WithStore(backend), runtime.WithLogger(quiet))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -164,7 +165,7 @@ func TestOpsUseRecordedSpec(t *testing.T) {
 	code, out, errs = run(t, "get", "new_ui", "-spec", demoSpec)
 	if code != 0 || !strings.HasPrefix(out, "flag:        new_ui") || strings.Count(errs, "\n") != 1 ||
 		!strings.HasPrefix(errs, "flaggen: warning: -spec "+demoSpec+" (sha256 ") ||
-		!strings.Contains(errs, "differs from the spec the apps recorded in namespace shop (flags.json, sha256 "+runtime.SpecSHA256([]byte(appSpec))[:12]+"); using -spec\n") {
+		!strings.Contains(errs, "differs from the spec the apps recorded in namespace shop (flags.json, sha256 "+store.SpecSHA256([]byte(appSpec))[:12]+"); using -spec\n") {
 		t.Errorf("get -spec with a different spec: exit %d, stdout %q, stderr %q", code, out, errs)
 	}
 	t.Setenv(envSpec, demoSpec)
@@ -196,7 +197,7 @@ func TestOpsRecordedSpecUnloadable(t *testing.T) {
 	url := "redis://" + srv.Addr()
 	recordedEnv(t, url, "default")
 	src := `{"flags": {"x": {"active": "yes"}}}`
-	sum := runtime.SpecSHA256([]byte(src))
+	sum := store.SpecSHA256([]byte(src))
 	if _, err := redistest.Do(srv.Addr(), "HSET", "flaggen:{default}:spec", "file", "flags.json", "source", src, "sha256", sum, "time", "2025-01-01T00:00:00Z"); err != nil {
 		t.Fatal(err)
 	}

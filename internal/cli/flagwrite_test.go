@@ -9,7 +9,7 @@ import (
 	"github.com/redis/go-redis/v9"
 
 	"github.com/flaggen/flaggen/internal/redistest"
-	"github.com/flaggen/flaggen/runtime"
+	"github.com/flaggen/flaggen/runtime/store"
 )
 
 // storedLive returns flag's stored live patch in namespace default.
@@ -65,7 +65,7 @@ func TestOpsPatchNullAndRevert(t *testing.T) {
 	if out := evalUI(ro); !strings.Contains(out, `"value":true`) {
 		t.Errorf("after revert RO is served: %s", out)
 	}
-	var entries []runtime.AuditEntry
+	var entries []store.AuditEntry
 	if err := json.Unmarshal([]byte(mustRun(t, "audit", "new_ui", "-json", "-n", "1")), &entries); err != nil {
 		t.Fatal(err)
 	}

@@ -7,6 +7,7 @@ import (
 
 	"github.com/flaggen/flaggen/internal/ops"
 	"github.com/flaggen/flaggen/runtime"
+	"github.com/flaggen/flaggen/runtime/store"
 )
 
 var getCmd = &Command{
@@ -103,5 +104,5 @@ func countersText(c map[string]int64, f runtime.FlagInfo) string {
 		}
 		return s
 	}
-	return part(runtime.CounterErrors, "error_threshold") + ", " + part(runtime.CounterSlow, "performance_threshold")
+	return part(store.CounterErrors, "error_threshold") + ", " + part(store.CounterSlow, "performance_threshold")
 }

@@ -9,6 +9,7 @@ import (
 	"github.com/flaggen/flaggen/internal/lint"
 	"github.com/flaggen/flaggen/internal/ops"
 	"github.com/flaggen/flaggen/runtime"
+	"github.com/flaggen/flaggen/runtime/store"
 )
 
 var lintCmd = &Command{
@@ -103,7 +104,7 @@ func setupLint(fs *flag.FlagSet) func(*Env, []string) error {
 			return err
 		}
 		defer sess.Close()
-		opt.Live = &lint.Live{Store: runtime.ReadOnly(sess.Store), Timeout: ro.timeout}
+		opt.Live = &lint.Live{Store: store.ReadOnly(sess.Store), Timeout: ro.timeout}
 		diags, err := lint.Run(s, opt)
 		if le := (*lint.LiveError)(nil); errors.As(err, &le) {
 			if sess.Store.Health() != nil {

@@ -14,9 +14,9 @@ import (
 	"github.com/redis/go-redis/v9"
 
 	"github.com/flaggen/flaggen/internal/redistest"
-	"github.com/flaggen/flaggen/runtime"
 	"github.com/flaggen/flaggen/runtime/flagimpl"
 	"github.com/flaggen/flaggen/runtime/redisstore"
+	"github.com/flaggen/flaggen/runtime/store"
 )
 
 // lintTestdata is the lint package's fixture tree (a generated package, code
@@ -189,7 +189,7 @@ func TestLintLive(t *testing.T) {
 		if now, err = time.Parse(time.RFC3339, c.when); err != nil {
 			t.Fatal(err)
 		}
-		ch := runtime.Change{Actor: "alice", Reason: "ramp", Flags: map[string]json.RawMessage{c.flag: json.RawMessage(c.patch)}}
+		ch := store.Change{Actor: "alice", Reason: "ramp", Flags: map[string]json.RawMessage{c.flag: json.RawMessage(c.patch)}}
 		if _, err := w.Apply(context.Background(), ch); err != nil {
 			t.Fatal(err)
 		}

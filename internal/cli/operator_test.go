@@ -13,6 +13,7 @@ import (
 	"github.com/flaggen/flaggen/internal/redistest"
 	"github.com/flaggen/flaggen/runtime"
 	"github.com/flaggen/flaggen/runtime/redisstore"
+	"github.com/flaggen/flaggen/runtime/store"
 )
 
 // opsEnv starts a throwaway Redis and points the operator commands at it
@@ -135,7 +136,7 @@ func TestOpsDisableShowsInLsGetAudit(t *testing.T) {
 
 	// The OS user is the default actor; enable needs no reason.
 	mustRun(t, "enable", "new_ui")
-	var entries []runtime.AuditEntry
+	var entries []store.AuditEntry
 	if err := json.Unmarshal([]byte(mustRun(t, "audit", "new_ui", "-json", "-n", "1")), &entries); err != nil {
 		t.Fatal(err)
 	}
@@ -328,7 +329,7 @@ func TestOpsFeedback(t *testing.T) {
 	defer st.Close()
 	ctx := context.Background()
 	when := time.Date(2025, 1, 2, 3, 4, 5, 0, time.UTC)
-	for _, fb := range []runtime.Feedback{{Time: when, User: "u1", Text: "love it"}, {Time: when.Add(time.Hour), Text: "too slow"}} {
+	for _, fb := range []store.Feedback{{Time: when, User: "u1", Text: "love it"}, {Time: when.Add(time.Hour), Text: "too slow"}} {
 		if err := st.AppendFeedback(ctx, "new_ui", fb); err != nil {
 			t.Fatal(err)
 		}
@@ -338,7 +339,7 @@ func TestOpsFeedback(t *testing.T) {
 	if len(lines) != 2 || !strings.HasSuffix(lines[0], "  u1  love it") || !strings.HasSuffix(lines[1], "  -  too slow") {
 		t.Errorf("feedback:\n%s", out)
 	}
-	var fbs []runtime.Feedback
+	var fbs []store.Feedback
 	if err := json.Unmarshal([]byte(mustRun(t, "feedback", "-json", "new_ui")), &fbs); err != nil || len(fbs) != 2 || !fbs[0].Time.Equal(when) {
 		t.Errorf("feedback -json: %v %+v", err, fbs)
 	}

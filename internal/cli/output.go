@@ -10,7 +10,7 @@ import (
 	"time"
 
 	"github.com/flaggen/flaggen/internal/ops"
-	"github.com/flaggen/flaggen/runtime"
+	"github.com/flaggen/flaggen/runtime/store"
 )
 
 // This file prints what the operator commands share: JSON, a flag's state
@@ -92,7 +92,7 @@ type lastChange struct {
 }
 
 // newLastChange summarises e.
-func newLastChange(e runtime.AuditEntry) *lastChange {
+func newLastChange(e store.AuditEntry) *lastChange {
 	return &lastChange{Version: e.Version, Time: e.Time, Actor: e.Actor, Reason: e.Reason}
 }
 

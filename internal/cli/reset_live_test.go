@@ -8,7 +8,7 @@ import (
 	"github.com/redis/go-redis/v9"
 
 	"github.com/flaggen/flaggen/internal/redistest"
-	"github.com/flaggen/flaggen/runtime"
+	"github.com/flaggen/flaggen/runtime/store"
 )
 
 // TestResetLive: reset-live clears a kill switch (and every other patch)
@@ -47,7 +47,7 @@ func TestResetLive(t *testing.T) {
 			t.Errorf("%s after reset-live: %s, want {} (the spec)", f, got)
 		}
 	}
-	var entries []runtime.AuditEntry
+	var entries []store.AuditEntry
 	if err := json.Unmarshal([]byte(mustRun(t, "audit", "-json", "-n", "0")), &entries); err != nil {
 		t.Fatal(err)
 	}

@@ -9,16 +9,16 @@ import (
 
 	"github.com/flaggen/flaggen/internal/ops"
 	"github.com/flaggen/flaggen/internal/spec"
-	"github.com/flaggen/flaggen/runtime"
+	"github.com/flaggen/flaggen/runtime/store"
 )
 
-// Live is the live state of a namespace (see runtime.Store), which the
+// Live is the live state of a namespace (see store.Store), which the
 // "ready to remove" check judges flags by when Options.Live is set.
 type Live struct {
 	// Store holds the live state. Lint only calls its Load and Audit
-	// methods; callers wrap it with runtime.ReadOnly so that nothing can
+	// methods; callers wrap it with store.ReadOnly so that nothing can
 	// ever be written through it.
-	Store runtime.Store
+	Store store.Store
 	// Timeout bounds each store call; 0 means no bound.
 	Timeout time.Duration
 }
@@ -45,7 +45,7 @@ type liveView struct {
 	// them.
 	refused map[string]bool
 	// last is each flag's newest audit entry.
-	last map[string]runtime.AuditEntry
+	last map[string]store.AuditEntry
 	// oldest is the time of the oldest entry the audit trail still holds
 	// (zero when it is empty): a flag with a live patch but no entry was
 	// changed at or before it (the trail is capped).
@@ -70,11 +70,11 @@ func readLive(s *spec.Spec, l *Live) (*liveView, error) {
 		}
 		return nil
 	}
-	var st runtime.State
+	var st store.State
 	if err := call(func(ctx context.Context) (err error) { st, err = l.Store.Load(ctx); return }); err != nil {
 		return nil, err
 	}
-	var trail []runtime.AuditEntry
+	var trail []store.AuditEntry
 	if err := call(func(ctx context.Context) (err error) { trail, err = l.Store.Audit(ctx, "", 0); return }); err != nil {
 		return nil, err
 	}
@@ -138,11 +138,11 @@ func (v *liveView) unknown(name string) bool {
 // it depends on, transitively (in the effective spec); ok=false when none
 // of them was ever changed live. A flag with a live patch but no entry left
 // in the capped trail counts as changed when the oldest entry was written.
-func (v *liveView) lastChange(name string) (e runtime.AuditEntry, flag string, ok bool) {
+func (v *liveView) lastChange(name string) (e store.AuditEntry, flag string, ok bool) {
 	v.closure(name, func(n string) {
 		got, has := v.last[n]
 		if !has && v.patch[n] != nil && !v.oldest.IsZero() {
-			got, has = runtime.AuditEntry{Time: v.oldest}, true
+			got, has = store.AuditEntry{Time: v.oldest}, true
 		}
 		if has && (!ok || got.Time.After(e.Time)) {
 			e, flag, ok = got, n, true
@@ -153,7 +153,7 @@ func (v *liveView) lastChange(name string) (e runtime.AuditEntry, flag string, o
 
 // describeChange says when and by whom flag (or, when it is not the linted flag
 // itself, its dependency) was last changed live, for a message.
-func describeChange(e runtime.AuditEntry, flag, linted string) string {
+func describeChange(e store.AuditEntry, flag, linted string) string {
 	s := "last live change " + e.Time.UTC().Format(time.DateOnly)
 	if e.Version == 0 { // the bound from a capped trail (lastChange)
 		s = "last live change at or before " + e.Time.UTC().Format(time.DateOnly) + " (the audit trail no longer holds it)"

@@ -12,9 +12,9 @@ import (
 
 	"github.com/flaggen/flaggen/internal/redistest"
 	"github.com/flaggen/flaggen/internal/spec"
-	"github.com/flaggen/flaggen/runtime"
 	"github.com/flaggen/flaggen/runtime/flagimpl"
 	"github.com/flaggen/flaggen/runtime/redisstore"
+	"github.com/flaggen/flaggen/runtime/store"
 )
 
 const liveSpecSrc = `{
@@ -39,7 +39,7 @@ func day(s string) time.Time { return *date(s) }
 // fresh store on the namespace for lint to read, and a function that
 // returns the namespace's version, audit length and patches (equal values:
 // nothing was written).
-func liveFixture(t *testing.T) (*spec.Spec, runtime.Store, func() string) {
+func liveFixture(t *testing.T) (*spec.Spec, store.Store, func() string) {
 	t.Helper()
 	srv := redistest.Start(t)
 	s, err := spec.Parse("flags.json", []byte(liveSpecSrc))
@@ -76,7 +76,7 @@ func liveFixture(t *testing.T) (*spec.Spec, runtime.Store, func() string) {
 		{"2025-05-25", "rolled_recently", `{"percentage_rollout": 100}`},
 	} {
 		now = day(c.when)
-		if _, err := w.Apply(ctx, runtime.Change{Actor: "alice", Reason: "test", Flags: map[string]json.RawMessage{c.flag: json.RawMessage(c.patch)}}); err != nil {
+		if _, err := w.Apply(ctx, store.Change{Actor: "alice", Reason: "test", Flags: map[string]json.RawMessage{c.flag: json.RawMessage(c.patch)}}); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -97,7 +97,7 @@ func liveFixture(t *testing.T) (*spec.Spec, runtime.Store, func() string) {
 		}
 		return strings.Join(out, " | ")
 	}
-	return s, runtime.ReadOnly(r), mark
+	return s, store.ReadOnly(r), mark
 }
 
 func TestCheckSpecLive(t *testing.T) {
@@ -183,15 +183,15 @@ func TestCheckSpecLive(t *testing.T) {
 
 // stubStore serves a fixed state and audit trail, or fails.
 type stubStore struct {
-	runtime.Store // nil: any other method panics
-	state         runtime.State
-	trail         []runtime.AuditEntry
-	err           error
+	store.Store // nil: any other method panics
+	state       store.State
+	trail       []store.AuditEntry
+	err         error
 }
 
-func (s stubStore) Load(context.Context) (runtime.State, error) { return s.state, s.err }
+func (s stubStore) Load(context.Context) (store.State, error) { return s.state, s.err }
 
-func (s stubStore) Audit(_ context.Context, flag string, limit int) ([]runtime.AuditEntry, error) {
+func (s stubStore) Audit(_ context.Context, flag string, limit int) ([]store.AuditEntry, error) {
 	if flag != "" || limit != 0 {
 		panic("lint reads the whole trail once")
 	}
@@ -206,8 +206,8 @@ func TestCheckSpecLiveCappedTrail(t *testing.T) {
 	committed := func(string) (time.Time, bool) { return day("2024-01-01"), true }
 	// a's own entry is gone from the trail; it is bounded by the oldest.
 	st := stubStore{
-		state: runtime.State{Version: 9, Flags: map[string]json.RawMessage{"a": json.RawMessage(`{"percentage_rollout":100}`)}},
-		trail: []runtime.AuditEntry{
+		state: store.State{Version: 9, Flags: map[string]json.RawMessage{"a": json.RawMessage(`{"percentage_rollout":100}`)}},
+		trail: []store.AuditEntry{
 			{Version: 9, Time: day("2025-05-01"), Actor: "bob", Flags: map[string]json.RawMessage{"b": json.RawMessage(`{}`)}},
 			{Version: 8, Time: day("2025-04-01"), Actor: "bob", Flags: map[string]json.RawMessage{"b": json.RawMessage(`{}`)}},
 		},

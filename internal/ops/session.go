@@ -17,6 +17,7 @@ import (
 	"github.com/flaggen/flaggen/internal/redisurl"
 	"github.com/flaggen/flaggen/runtime"
 	"github.com/flaggen/flaggen/runtime/redisstore"
+	"github.com/flaggen/flaggen/runtime/store"
 )
 
 // SpecFile is a spec the operator named, loaded.
@@ -79,7 +80,7 @@ type Session struct {
 	Namespace, URL, Where string
 	// State is the live state as last loaded (by Open, Inspect or
 	// WriteFlag).
-	State runtime.State
+	State store.State
 	// Recorded reports whether an app recorded its spec in the namespace.
 	Recorded bool
 	// Subscribers is the number of app instances subscribed to the
@@ -166,7 +167,7 @@ func (s *Session) useSpec(w io.Writer, arg *SpecFile) error {
 			fmt.Fprintf(w, "flaggen: warning: cannot compare %s %s with the spec recorded in namespace %s: %v\n", arg.Origin, arg.File, s.Namespace, s.Hide(unwrapDegraded(err)))
 		case ok && !sameSpec(arg.Src, src):
 			fmt.Fprintf(w, "flaggen: warning: %s %s (sha256 %.12s) differs from the spec the apps recorded in namespace %s (%s, sha256 %.12s); using %s\n",
-				arg.Origin, arg.File, runtime.SpecSHA256(arg.Src), s.Namespace, file, runtime.SpecSHA256(src), arg.Origin)
+				arg.Origin, arg.File, store.SpecSHA256(arg.Src), s.Namespace, file, store.SpecSHA256(src), arg.Origin)
 		}
 		return nil
 	}
@@ -188,7 +189,7 @@ func (s *Session) useSpec(w io.Writer, arg *SpecFile) error {
 // sameSpec reports whether two spec sources are the same: byte for byte
 // (sha256), or as JSON documents that differ only in white space.
 func sameSpec(a, b []byte) bool {
-	if runtime.SpecSHA256(a) == runtime.SpecSHA256(b) {
+	if store.SpecSHA256(a) == store.SpecSHA256(b) {
 		return true
 	}
 	var ca, cb bytes.Buffer
@@ -239,14 +240,14 @@ func (s *Session) failed(err error) error {
 // operatorStore is the store of a Client that writes on an operator's
 // behalf: it does not register the spec's flags (the apps do), so that a
 // command writes exactly the one audited change it asks for.
-type operatorStore struct{ runtime.Store }
+type operatorStore struct{ store.Store }
 
 func (operatorStore) Register(context.Context, map[string]json.RawMessage) error { return nil }
 
 // UseSpec forwards the Client's spec to the wrapped store when it checks
-// patches (runtime.SpecChecker: the Redis store refuses writes without it).
+// patches (store.SpecChecker: the Redis store refuses writes without it).
 func (o operatorStore) UseSpec(sp *runtime.Spec) {
-	if c, ok := o.Store.(runtime.SpecChecker); ok {
+	if c, ok := o.Store.(store.SpecChecker); ok {
 		c.UseSpec(sp)
 	}
 }
@@ -255,9 +256,9 @@ func (o operatorStore) UseSpec(sp *runtime.Spec) {
 // false) or for evaluation without writes (readOnly true), with opts
 // after the session's own.
 func (s *Session) Client(readOnly bool, opts ...runtime.Option) (*runtime.Client, error) {
-	var st runtime.Store = operatorStore{s.Store}
+	var st store.Store = operatorStore{s.Store}
 	if readOnly {
-		st = runtime.ReadOnly(s.Store)
+		st = store.ReadOnly(s.Store)
 	}
 	base := []runtime.Option{
 		runtime.WithStore(st), runtime.WithLogger(s.log), runtime.WithStartTimeout(s.timeout),
@@ -307,7 +308,7 @@ func (s *Session) Inspect() (*runtime.Inspection, error) {
 
 // LastChanges reads the audit trail once and returns each flag's newest
 // entry.
-func (s *Session) LastChanges() (map[string]runtime.AuditEntry, error) {
+func (s *Session) LastChanges() (map[string]store.AuditEntry, error) {
 	ctx, cancel := s.Ctx()
 	defer cancel()
 	trail, err := s.Store.Audit(ctx, "", 0)
@@ -319,8 +320,8 @@ func (s *Session) LastChanges() (map[string]runtime.AuditEntry, error) {
 
 // LastChanges returns each flag's newest entry of trail (newest first, as
 // Store.Audit returns it).
-func LastChanges(trail []runtime.AuditEntry) map[string]runtime.AuditEntry {
-	out := map[string]runtime.AuditEntry{}
+func LastChanges(trail []store.AuditEntry) map[string]store.AuditEntry {
+	out := map[string]store.AuditEntry{}
 	for _, e := range trail {
 		for f := range e.Flags {
 			if _, seen := out[f]; !seen {

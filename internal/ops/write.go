@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/flaggen/flaggen/runtime"
+	"github.com/flaggen/flaggen/runtime/store"
 )
 
 // A Plan computes a flag's next live patch from the live state as read:
@@ -44,7 +45,7 @@ func (s *Session) WriteFlag(w FlagWrite) (wrote bool, err error) {
 	var prepErr error // the plan's own error, shown as it is
 	ctx, cancel := s.Ctx()
 	defer cancel()
-	wrote, err = c.Update(ctx, func(st runtime.State) (e runtime.Edit, err error) {
+	wrote, err = c.Update(ctx, func(st store.State) (e runtime.Edit, err error) {
 		e, prepErr = s.prepare(st, w)
 		return e, prepErr
 	})
@@ -56,7 +57,7 @@ func (s *Session) WriteFlag(w FlagWrite) (wrote bool, err error) {
 
 // prepare computes w's edit over the live state st: the zero Edit when
 // there is nothing to write.
-func (s *Session) prepare(st runtime.State, w FlagWrite) (runtime.Edit, error) {
+func (s *Session) prepare(st store.State, w FlagWrite) (runtime.Edit, error) {
 	s.State = st
 	in, err := s.Spec.Inspect(st, time.Now())
 	if err != nil {
@@ -208,7 +209,7 @@ func IsNull(raw json.RawMessage) bool { return string(bytes.TrimSpace(raw)) == "
 
 // StoredPatch decodes a flag's stored live patch (nil: no entry). A stored
 // patch that is not a JSON object is an error saying how to replace it.
-func StoredPatch(st runtime.State, flag string) (map[string]json.RawMessage, error) {
+func StoredPatch(st store.State, flag string) (map[string]json.RawMessage, error) {
 	raw, ok := st.Flags[flag]
 	if !ok || raw == nil || IsNull(raw) {
 		return nil, nil

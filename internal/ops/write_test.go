@@ -9,6 +9,7 @@ import (
 
 	"github.com/flaggen/flaggen/internal/redistest"
 	"github.com/flaggen/flaggen/runtime"
+	"github.com/flaggen/flaggen/runtime/store"
 )
 
 const testSpec = `{"flags": {"new_ui": {"active": true, "percentage_rollout": 50}, "other": {"active": true}}}`
@@ -36,10 +37,10 @@ func openTest(t *testing.T) *Session {
 func TestWriteFlagRecomputesAfterConflict(t *testing.T) {
 	s := openTest(t)
 	// Version 0 (an empty namespace) cannot be written conditionally
-	// (runtime.Change.IfVersion 0 is unconditional): start from version 1.
+	// (store.Change.IfVersion 0 is unconditional): start from version 1.
 	ctx, cancel := s.Ctx()
 	defer cancel()
-	if _, err := s.Store.Apply(ctx, runtime.Change{Actor: "setup", Flags: map[string]json.RawMessage{"other": json.RawMessage(`{}`)}}); err != nil {
+	if _, err := s.Store.Apply(ctx, store.Change{Actor: "setup", Flags: map[string]json.RawMessage{"other": json.RawMessage(`{}`)}}); err != nil {
 		t.Fatal(err)
 	}
 	runs := 0
@@ -48,7 +49,7 @@ func TestWriteFlagRecomputesAfterConflict(t *testing.T) {
 		if runs == 1 { // another operator writes first
 			ctx, cancel := s.Ctx()
 			defer cancel()
-			if _, err := s.Store.Apply(ctx, runtime.Change{IfVersion: s.State.Version, IfEpoch: s.State.Epoch, Actor: "other",
+			if _, err := s.Store.Apply(ctx, store.Change{IfVersion: s.State.Version, IfEpoch: s.State.Epoch, Actor: "other",
 				Flags: map[string]json.RawMessage{"new_ui": json.RawMessage(`{"regions":["US"]}`)}}); err != nil {
 				t.Fatal(err)
 			}

@@ -16,6 +16,7 @@ import (
 	"github.com/flaggen/flaggen/runtime"
 	"github.com/flaggen/flaggen/runtime/flagimpl"
 	"github.com/flaggen/flaggen/runtime/redisstore"
+	"github.com/flaggen/flaggen/runtime/store"
 )
 
 // commandCalls returns how many times Redis ran each command so far
@@ -91,7 +92,7 @@ func TestBadHeadValueBounded(t *testing.T) {
 				t.Fatal(err)
 			}
 			t.Cleanup(func() { c.Close() })
-			if _, err := s.Apply(ctx, runtime.Change{Actor: "ops", Flags: map[string]json.RawMessage{"b": raw(`{"active":true}`)}}); err != nil {
+			if _, err := s.Apply(ctx, store.Change{Actor: "ops", Flags: map[string]json.RawMessage{"b": raw(`{"active":true}`)}}); err != nil {
 				t.Fatal(err)
 			}
 			waitFor(t, 5*time.Second, "b on", func() bool { return c.Evaluate(ctx, "b", nil) == true })
@@ -144,7 +145,7 @@ func TestBadHeadValueBounded(t *testing.T) {
 				t.Fatal(err)
 			}
 			waitFor(t, 10*time.Second, "Health recovers", func() bool { return s.Health() == nil })
-			if _, err := s.Apply(ctx, runtime.Change{Actor: "ops", Flags: map[string]json.RawMessage{"b": raw(`{"active":false}`)}}); err != nil {
+			if _, err := s.Apply(ctx, store.Change{Actor: "ops", Flags: map[string]json.RawMessage{"b": raw(`{"active":false}`)}}); err != nil {
 				t.Fatal(err)
 			}
 			waitFor(t, 5*time.Second, "b off after the repair", func() bool { return c.Evaluate(ctx, "b", nil) == false })

@@ -16,6 +16,7 @@ import (
 	"github.com/flaggen/flaggen/runtime"
 	"github.com/flaggen/flaggen/runtime/flagimpl"
 	"github.com/flaggen/flaggen/runtime/redisstore"
+	"github.com/flaggen/flaggen/runtime/store"
 )
 
 // BenchmarkPropagation measures, for each write, the time from the
@@ -84,7 +85,7 @@ func benchPropagation(b *testing.B, sp *runtime.Spec, flag string, n int) {
 		return raw(fmt.Sprintf(`{"active":%t,"regions":null,"users":null,"account_types":null,"beta_program":null,`+
 			`"percentage_rollout":null,"activation_date":null,"environments":null,"depends_on":null}`, on))
 	}
-	if _, err := writer.Apply(ctx, runtime.Change{Actor: "bench", Flags: map[string]json.RawMessage{flag: plain(false)}}); err != nil {
+	if _, err := writer.Apply(ctx, store.Change{Actor: "bench", Flags: map[string]json.RawMessage{flag: plain(false)}}); err != nil {
 		b.Fatal(err)
 	}
 	events := make(chan seen, 64*n)
@@ -139,7 +140,7 @@ func benchPropagation(b *testing.B, sp *runtime.Spec, flag string, n int) {
 	b.ResetTimer()
 	for i := 0; i < writes; i++ {
 		want := i%2 == 0
-		if _, err := writer.Apply(ctx, runtime.Change{Actor: "bench", Flags: map[string]json.RawMessage{flag: plain(want)}}); err != nil {
+		if _, err := writer.Apply(ctx, store.Change{Actor: "bench", Flags: map[string]json.RawMessage{flag: plain(want)}}); err != nil {
 			b.Fatal(err)
 		}
 		lat = append(lat, waitAll(want, time.Now()))
@@ -186,7 +187,7 @@ func benchWarmLoad(b *testing.B, distinct bool) {
 		}
 		patches[fmt.Sprintf("flag_%05d", i)] = raw(p)
 	}
-	if _, err := seedStore.Apply(ctx, runtime.Change{Actor: "bench", Flags: patches}); err != nil {
+	if _, err := seedStore.Apply(ctx, store.Change{Actor: "bench", Flags: patches}); err != nil {
 		b.Fatal(err)
 	}
 	b.ResetTimer()

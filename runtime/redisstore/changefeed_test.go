@@ -7,11 +7,11 @@ import (
 	"time"
 
 	"github.com/flaggen/flaggen/internal/redistest"
-	"github.com/flaggen/flaggen/runtime"
 	"github.com/flaggen/flaggen/runtime/redisstore"
+	"github.com/flaggen/flaggen/runtime/store"
 )
 
-var _ runtime.ChangeFeed = (*redisstore.Store)(nil)
+var _ store.ChangeFeed = (*redisstore.Store)(nil)
 
 // TestChangesSince: the store tells the changes since any state its mirror
 // went through one version at a time (the latest patch of each changed
@@ -31,7 +31,7 @@ func TestChangesSince(t *testing.T) {
 		{"b": raw(`{"active":true}`), "a": raw(`{"active":true}`)},
 		{"c": nil},
 	} {
-		if _, err := writer.Apply(ctx, runtime.Change{Actor: "t", Flags: ch}); err != nil {
+		if _, err := writer.Apply(ctx, store.Change{Actor: "t", Flags: ch}); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -84,19 +84,19 @@ func TestChangesSince(t *testing.T) {
 // from; once the message of another store's probe write has been applied
 // on top of the mirror with no Load in between, later messages extend the
 // history.
-func awaitFollowing(t *testing.T, s, writer *redisstore.Store) (from, now runtime.State) {
+func awaitFollowing(t *testing.T, s, writer *redisstore.Store) (from, now store.State) {
 	t.Helper()
 	ctx := context.Background()
 	deadline := time.Now().Add(5 * time.Second)
 	for {
 		st := mustLoad(t, s)
-		probe, err := writer.Apply(ctx, runtime.Change{Actor: "t", Flags: map[string]json.RawMessage{"zz_probe": raw(`{}`)}})
+		probe, err := writer.Apply(ctx, store.Change{Actor: "t", Flags: map[string]json.RawMessage{"zz_probe": raw(`{}`)}})
 		if err != nil {
 			t.Fatal(err)
 		}
 		for end := time.Now().Add(500 * time.Millisecond); time.Now().Before(end); time.Sleep(time.Millisecond) {
 			if got, ok := s.ChangesSince(st.Version, st.Epoch); ok && got.Version >= probe {
-				return runtime.State{Version: st.Version, Epoch: st.Epoch}, runtime.State{Version: got.Version, Epoch: st.Epoch}
+				return store.State{Version: st.Version, Epoch: st.Epoch}, store.State{Version: got.Version, Epoch: st.Epoch}
 			}
 		}
 		if time.Now().After(deadline) {

@@ -11,8 +11,8 @@ import (
 	"github.com/redis/go-redis/v9"
 
 	"github.com/flaggen/flaggen/internal/redistest"
-	"github.com/flaggen/flaggen/runtime"
 	"github.com/flaggen/flaggen/runtime/redisstore"
+	"github.com/flaggen/flaggen/runtime/store"
 )
 
 // owner returns the address of the cluster node that serves key.
@@ -55,7 +55,7 @@ func TestCluster(t *testing.T) {
 		if err := a.Register(ctx, map[string]json.RawMessage{"x": raw(`{}`), "y": raw(`{"active":true}`)}); err != nil {
 			t.Fatalf("%s: Register: %v", ns, err)
 		}
-		v, err := a.Merge(ctx, runtime.Change{Actor: "t", Reason: ns, Flags: map[string]json.RawMessage{"x": raw(`{"active":false,"regions":["US"]}`)}})
+		v, err := a.Merge(ctx, store.Change{Actor: "t", Reason: ns, Flags: map[string]json.RawMessage{"x": raw(`{"active":false,"regions":["US"]}`)}})
 		if err != nil {
 			t.Fatalf("%s: Merge: %v", ns, err)
 		}
@@ -70,10 +70,10 @@ func TestCluster(t *testing.T) {
 		if au, err := b.Audit(ctx, "x", 0); err != nil || len(au) != 1 || au[0].Reason != ns {
 			t.Fatalf("%s: Audit = %+v, %v", ns, au, err)
 		}
-		if tot, err := b.AddCounters(ctx, []runtime.CounterDelta{{Flag: "x", Name: "errors", Delta: 4}}); err != nil || tot[0] != 4 {
+		if tot, err := b.AddCounters(ctx, []store.CounterDelta{{Flag: "x", Name: "errors", Delta: 4}}); err != nil || tot[0] != 4 {
 			t.Fatalf("%s: AddCounters = %v, %v", ns, tot, err)
 		}
-		if err := a.AppendFeedback(ctx, "x", runtime.Feedback{Text: "hi"}); err != nil {
+		if err := a.AppendFeedback(ctx, "x", store.Feedback{Text: "hi"}); err != nil {
 			t.Fatal(err)
 		}
 		// Every key of the namespace sits on the one node owning its slot.
@@ -87,7 +87,7 @@ func TestCluster(t *testing.T) {
 	// The namespaces stay apart.
 	s1 := newStoreOn(t, newCluster(), redisstore.WithNamespace(ns1))
 	s2 := newStoreOn(t, newCluster(), redisstore.WithNamespace(ns2))
-	if _, err := s1.Apply(ctx, runtime.Change{Actor: "t", Flags: map[string]json.RawMessage{"only1": raw(`{}`)}}); err != nil {
+	if _, err := s1.Apply(ctx, store.Change{Actor: "t", Flags: map[string]json.RawMessage{"only1": raw(`{}`)}}); err != nil {
 		t.Fatal(err)
 	}
 	if st := mustLoad(t, s2); st.Flags["only1"] != nil || st.Version != 2 {

@@ -11,6 +11,8 @@ import (
 	"github.com/flaggen/flaggen/internal/redistest"
 	"github.com/flaggen/flaggen/runtime"
 	"github.com/flaggen/flaggen/runtime/flagimpl"
+	"github.com/flaggen/flaggen/runtime/memstore"
+	"github.com/flaggen/flaggen/runtime/store"
 )
 
 const fourFlags = `{"context": {"user_id": {"type": "int", "key": true}}, "flags": {
@@ -22,17 +24,17 @@ const fourFlags = `{"context": {"user_id": {"type": "int", "key": true}}, "flags
 // and the audit trail every write.
 func TestConcurrentSets(t *testing.T) {
 	t.Run("memory", func(t *testing.T) {
-		shared := runtime.NewMemoryStore()
+		shared := memstore.New()
 		t.Cleanup(func() { shared.Close() })
-		concurrentSets(t, func(*testing.T) runtime.Store { return shared })
+		concurrentSets(t, func(*testing.T) store.Store { return shared })
 	})
 	t.Run("redis", func(t *testing.T) {
 		srv := redistest.Start(t)
-		concurrentSets(t, func(t *testing.T) runtime.Store { return newStore(t, srv.Addr()) })
+		concurrentSets(t, func(t *testing.T) store.Store { return newStore(t, srv.Addr()) })
 	})
 }
 
-func concurrentSets(t *testing.T, store func(*testing.T) runtime.Store) {
+func concurrentSets(t *testing.T, store func(*testing.T) store.Store) {
 	const writers, sets = 8, 50
 	sp := flagimpl.MustLoadSpec("flags.json", []byte(fourFlags))
 	clients := make([]*runtime.Client, writers)

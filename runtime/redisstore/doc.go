@@ -1,4 +1,4 @@
-// Package redisstore is the Redis-backed runtime.Store that keeps the live
+// Package redisstore is the Redis-backed store.Store that keeps the live
 // flag state of every app instance in step, over a redis.UniversalClient
 // (single node, Sentinel or Cluster).
 //
@@ -9,8 +9,8 @@
 //	…
 //	flags, err := myflags.New(runtime.WithStore(store))
 //
-// Store implements runtime.Store, runtime.SpecRecorder (so the flaggen CLI
-// can use the spec the apps run) and runtime.SpecChecker: it writes only
+// Store implements store.Store, store.SpecRecorder (so the flaggen CLI
+// can use the spec the apps run) and store.SpecChecker: it writes only
 // patches valid over the spec given to UseSpec (runtime.NewClient gives the
 // Client's; code that writes through the store directly calls UseSpec
 // first), so no unchecked patch reaches the apps through it. It adds
@@ -74,7 +74,7 @@
 //	                               "p":PREVIOUS_CHANGE_ID,"f":{FLAG: new patch or null}} ("c", "p":
 //	                               lastchange after and before the change; absent or "": unknown)
 //	flaggen:{NS}:spec              hash: the spec the apps run, recorded by each runtime.Client at
-//	                               start (runtime.SpecRecorder; the last to start wins): file (its
+//	                               start (store.SpecRecorder; the last to start wins): file (its
 //	                               name, e.g. flags.json), source (verbatim), sha256 (hex, of
 //	                               source), time (RFC 3339). The flaggen CLI reads it when it is
 //	                               given no -spec (HGET flaggen:{NS}:spec source)
@@ -136,8 +136,8 @@
 // The store logs what became of its restore at WARN (restored) or INFO
 // (another instance's restore, an operator's reset), then follows the
 // namespace. A change prepared from a state of the previous epoch
-// (runtime.Change.IfEpoch, set by the runtime with IfVersion) is refused
-// with runtime.ErrConflict; the runtime then prepares it again over the
+// (store.Change.IfEpoch, set by the runtime with IfVersion) is refused
+// with store.ErrConflict; the runtime then prepares it again over the
 // restored state. Shared counters (the monitors') are not restored: they
 // count from zero again, while a flag a monitor tripped stays off, since
 // "tripped" is part of its patch. A data loss is noticed when the change
@@ -174,10 +174,10 @@
 // warning ("Redis failed over to a replica that missed writes", with
 // epoch, old_version, old_change, new_version and new_change), registers
 // its flags again, and from then on reports the epoch with a suffix
-// ("EPOCH#1", local to the store and counted by it) in runtime.State, so
+// ("EPOCH#1", local to the store and counted by it) in store.State, so
 // that its runtime Clients, which compare version and epoch only, reload
 // even at a version they hold, ChangesSince answers false across it, and a
-// change prepared before it is refused with runtime.ErrConflict. A change
+// change prepared before it is refused with store.ErrConflict. A change
 // prepared from the store's state also carries the id of the change that
 // made its IfVersion, and the write script refuses it when Redis reached
 // that version by another change. Nothing is written to Redis for it (a

@@ -3,16 +3,19 @@ package redisstore
 import (
 	"context"
 
-	"github.com/flaggen/flaggen/runtime"
+	"github.com/flaggen/flaggen/runtime/store"
 )
 
 // FullLoad is fullLoad for the external tests: a warm_cache read that never
 // serves the mirror.
-func (s *Store) FullLoad(ctx context.Context) (runtime.State, error) { return s.fullLoad(ctx, true) }
+func (s *Store) FullLoad(ctx context.Context) (store.State, error) { return s.fullLoad(ctx, true) }
 
 // FullLoadDelayed is FullLoad calling between after reading Redis and
 // before installing what it read in the mirror: a load that races the
 // mirror.
-func (s *Store) FullLoadDelayed(ctx context.Context, between func()) (runtime.State, error) {
+func (s *Store) FullLoadDelayed(ctx context.Context, between func()) (store.State, error) {
 	return s.fullLoadThen(ctx, true, between)
 }
+
+// Check runs one periodic version check now, as checkLoop does.
+func (s *Store) Check(ctx context.Context) { s.check(ctx) }

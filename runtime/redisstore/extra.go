@@ -9,19 +9,19 @@ import (
 
 	"github.com/redis/go-redis/v9"
 
-	"github.com/flaggen/flaggen/runtime"
+	"github.com/flaggen/flaggen/runtime/store"
 )
 
 // auditPage is how many stream entries Audit reads per round trip when it
 // filters by flag.
 const auditPage = 1000
 
-// Audit implements runtime.Store by reading the audit stream newest first.
-func (s *Store) Audit(ctx context.Context, flag string, limit int) ([]runtime.AuditEntry, error) {
+// Audit implements store.Store by reading the audit stream newest first.
+func (s *Store) Audit(ctx context.Context, flag string, limit int) ([]store.AuditEntry, error) {
 	if s.isClosed() {
-		return nil, runtime.ErrClosed
+		return nil, store.ErrClosed
 	}
-	var out []runtime.AuditEntry
+	var out []store.AuditEntry
 	end := "+"
 	for {
 		count := int64(auditPage)
@@ -53,9 +53,9 @@ func (s *Store) Audit(ctx context.Context, flag string, limit int) ([]runtime.Au
 	}
 }
 
-func decodeAudit(m redis.XMessage) (runtime.AuditEntry, error) {
+func decodeAudit(m redis.XMessage) (store.AuditEntry, error) {
 	str := func(k string) string { v, _ := m.Values[k].(string); return v }
-	var e runtime.AuditEntry
+	var e store.AuditEntry
 	var err error
 	if e.Version, err = strconv.ParseUint(str("version"), 10, 64); err != nil {
 		return e, fmt.Errorf("version: %w", err)
@@ -108,14 +108,14 @@ func (s *Store) AuditBefore(ctx context.Context, version uint64) (map[string]jso
 	}
 }
 
-// AddCounters implements runtime.Store with one script that adds every
+// AddCounters implements store.Store with one script that adds every
 // delta (HINCRBY), so every instance adds into the same cluster-wide
 // totals, and adds all of them or none: a counter hash of another type, a
 // counter that is not an integer or a total that would overflow fails the
 // whole call.
-func (s *Store) AddCounters(ctx context.Context, deltas []runtime.CounterDelta) ([]int64, error) {
+func (s *Store) AddCounters(ctx context.Context, deltas []store.CounterDelta) ([]int64, error) {
 	if s.isClosed() {
-		return nil, runtime.ErrClosed
+		return nil, store.ErrClosed
 	}
 	if len(deltas) == 0 {
 		return []int64{}, nil
@@ -136,10 +136,10 @@ func (s *Store) AddCounters(ctx context.Context, deltas []runtime.CounterDelta) 
 	return res, nil
 }
 
-// Counters implements runtime.Store.
+// Counters implements store.Store.
 func (s *Store) Counters(ctx context.Context, flag string) (map[string]int64, error) {
 	if s.isClosed() {
-		return nil, runtime.ErrClosed
+		return nil, store.ErrClosed
 	}
 	m, err := s.c.HGetAll(ctx, s.key.counters+flag).Result()
 	if err != nil {
@@ -156,10 +156,10 @@ func (s *Store) Counters(ctx context.Context, flag string) (map[string]int64, er
 	return out, nil
 }
 
-// ResetCounters implements runtime.Store.
+// ResetCounters implements store.Store.
 func (s *Store) ResetCounters(ctx context.Context, flag string) error {
 	if s.isClosed() {
-		return runtime.ErrClosed
+		return store.ErrClosed
 	}
 	if err := s.c.Del(ctx, s.key.counters+flag).Err(); err != nil {
 		return fmt.Errorf("flaggen: redis write failed: reset counters: %w", s.noteErr(err))
@@ -167,11 +167,11 @@ func (s *Store) ResetCounters(ctx context.Context, flag string) error {
 	return nil
 }
 
-// AppendFeedback implements runtime.Store (RPUSH, trimmed to the newest
+// AppendFeedback implements store.Store (RPUSH, trimmed to the newest
 // feedback max length entries, in one MULTI/EXEC).
-func (s *Store) AppendFeedback(ctx context.Context, flag string, fb runtime.Feedback) error {
+func (s *Store) AppendFeedback(ctx context.Context, flag string, fb store.Feedback) error {
 	if s.isClosed() {
-		return runtime.ErrClosed
+		return store.ErrClosed
 	}
 	if fb.Time.IsZero() {
 		fb.Time = s.now().UTC()
@@ -192,19 +192,19 @@ func (s *Store) AppendFeedback(ctx context.Context, flag string, fb runtime.Feed
 	return nil
 }
 
-// Feedback implements runtime.Store.
-func (s *Store) Feedback(ctx context.Context, flag string) ([]runtime.Feedback, error) {
+// Feedback implements store.Store.
+func (s *Store) Feedback(ctx context.Context, flag string) ([]store.Feedback, error) {
 	if s.isClosed() {
-		return nil, runtime.ErrClosed
+		return nil, store.ErrClosed
 	}
 	key := s.key.feedback + flag
 	items, err := s.c.LRange(ctx, key, 0, -1).Result()
 	if err != nil {
 		return nil, fmt.Errorf("flaggen: redis feedback read failed: %w", s.noteErr(err))
 	}
-	out := make([]runtime.Feedback, 0, len(items))
+	out := make([]store.Feedback, 0, len(items))
 	for i, it := range items {
-		var fb runtime.Feedback
+		var fb store.Feedback
 		if err := json.Unmarshal([]byte(it), &fb); err != nil {
 			return nil, fmt.Errorf("flaggen: feedback entry %d of %s: %w", i, key, err)
 		}

@@ -15,6 +15,7 @@ import (
 	"github.com/flaggen/flaggen/internal/redistest"
 	"github.com/flaggen/flaggen/runtime"
 	"github.com/flaggen/flaggen/runtime/redisstore"
+	"github.com/flaggen/flaggen/runtime/store"
 )
 
 // TestIfEpochConflict checks that a compare-and-set prepared in one epoch
@@ -26,7 +27,7 @@ func TestIfEpochConflict(t *testing.T) {
 	ctx := context.Background()
 	s := newStore(t, srv.Addr(), redisstore.WithRestoreOnDataLoss(false))
 	for _, p := range []string{`{"active":true}`, `{"active":false}`} {
-		if _, err := s.Apply(ctx, runtime.Change{Actor: "t", Flags: map[string]json.RawMessage{"x": raw(p)}}); err != nil {
+		if _, err := s.Apply(ctx, store.Change{Actor: "t", Flags: map[string]json.RawMessage{"x": raw(p)}}); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -41,7 +42,7 @@ func TestIfEpochConflict(t *testing.T) {
 	// Another instance writes twice: the new epoch is at version 2 again.
 	other := newStore(t, srv.Addr())
 	for _, p := range []string{`{"active":true}`, `{"percentage_rollout":50}`} {
-		if _, err := other.Apply(ctx, runtime.Change{Actor: "t", Flags: map[string]json.RawMessage{"y": raw(p)}}); err != nil {
+		if _, err := other.Apply(ctx, store.Change{Actor: "t", Flags: map[string]json.RawMessage{"y": raw(p)}}); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -50,8 +51,8 @@ func TestIfEpochConflict(t *testing.T) {
 		t.Fatalf("after the loss: version %d, epoch %q; want %d in another epoch than %q", cur.Version, cur.Epoch, old.Version, old.Epoch)
 	}
 
-	_, err := s.Apply(ctx, runtime.Change{IfVersion: old.Version, IfEpoch: old.Epoch, Actor: "t", Flags: map[string]json.RawMessage{"x": raw(`{"active":true}`)}})
-	if !errors.Is(err, runtime.ErrConflict) {
+	_, err := s.Apply(ctx, store.Change{IfVersion: old.Version, IfEpoch: old.Epoch, Actor: "t", Flags: map[string]json.RawMessage{"x": raw(`{"active":true}`)}})
+	if !errors.Is(err, store.ErrConflict) {
 		t.Fatalf("a change prepared at version %d of the lost epoch: err %v, want ErrConflict", old.Version, err)
 	}
 	t.Logf("refused: %v", err)
@@ -64,11 +65,11 @@ func TestIfEpochConflict(t *testing.T) {
 	if _, err := redistest.Do(srv.Addr(), "DEL", other.Key("epoch")); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := s.Apply(ctx, runtime.Change{IfEpoch: cur.Epoch, Actor: "t", Flags: map[string]json.RawMessage{"x": raw(`{}`)}}); !errors.Is(err, runtime.ErrConflict) {
+	if _, err := s.Apply(ctx, store.Change{IfEpoch: cur.Epoch, Actor: "t", Flags: map[string]json.RawMessage{"x": raw(`{}`)}}); !errors.Is(err, store.ErrConflict) {
 		t.Fatalf("a change of epoch %q to a namespace without one: err %v, want ErrConflict", cur.Epoch, err)
 	}
 	now := mustLoad(t, other)
-	if _, err := s.Apply(ctx, runtime.Change{IfVersion: now.Version, IfEpoch: now.Epoch, Actor: "t", Flags: map[string]json.RawMessage{"x": raw(`{}`)}}); err != nil {
+	if _, err := s.Apply(ctx, store.Change{IfVersion: now.Version, IfEpoch: now.Epoch, Actor: "t", Flags: map[string]json.RawMessage{"x": raw(`{}`)}}); err != nil {
 		t.Fatalf("a change prepared at the current state (%d, %q): %v", now.Version, now.Epoch, err)
 	}
 }
@@ -125,7 +126,7 @@ func every(clients []*runtime.Client, name string, want bool) func() bool {
 // missWrites turns b on through clients[0] and snapshots the live state
 // there (what a replica holds), then writes b off three times (the writes
 // the replica misses) and returns the snapshot and the state after them.
-func missWrites(t *testing.T, clients []*runtime.Client, rc redis.UniversalClient, s *redisstore.Store) (map[string]string, runtime.State) {
+func missWrites(t *testing.T, clients []*runtime.Client, rc redis.UniversalClient, s *redisstore.Store) (map[string]string, store.State) {
 	t.Helper()
 	ctx := context.Background()
 	if err := clients[0].Set(ctx, "b", raw(`{"active":true}`), "ops", "launch"); err != nil {
@@ -173,7 +174,7 @@ func TestFailoverToStaleReplica(t *testing.T) {
 			w := newStore(t, replica.Addr(), redisstore.WithNamespace(s.Namespace()))
 			for v := uint64(0); v < lost; {
 				var err error
-				if v, err = w.Apply(context.Background(), runtime.Change{Actor: "t", Flags: map[string]json.RawMessage{"b": raw(`{"active":true}`)}}); err != nil {
+				if v, err = w.Apply(context.Background(), store.Change{Actor: "t", Flags: map[string]json.RawMessage{"b": raw(`{"active":true}`)}}); err != nil {
 					t.Fatal(err)
 				}
 			}
@@ -258,7 +259,7 @@ func TestFailoverSeenInMessages(t *testing.T) {
 
 	restore(t, rc, s1, snap)
 	w := newStore(t, srv.Addr(), redisstore.WithCheckInterval(time.Hour))
-	v, err := w.Apply(ctx, runtime.Change{Actor: "ops", Reason: "kill switch", Flags: map[string]json.RawMessage{"a": raw(`{"active":false}`)}})
+	v, err := w.Apply(ctx, store.Change{Actor: "ops", Reason: "kill switch", Flags: map[string]json.RawMessage{"a": raw(`{"active":false}`)}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -282,7 +283,7 @@ func TestOldReleaseWriter(t *testing.T) {
 	s2 := newStore(t, srv.Addr(), redisstore.WithCheckInterval(20*time.Millisecond), log)
 	apply := func(s *redisstore.Store, flag, p string) {
 		t.Helper()
-		if _, err := s.Apply(ctx, runtime.Change{Actor: "t", Flags: map[string]json.RawMessage{flag: raw(p)}}); err != nil {
+		if _, err := s.Apply(ctx, store.Change{Actor: "t", Flags: map[string]json.RawMessage{flag: raw(p)}}); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -306,14 +307,16 @@ func TestOldReleaseWriter(t *testing.T) {
 	epoch := mustLoad(t, s1).Epoch
 	oldWrite("x", `{"active":false}`, true)
 	waitFor(t, time.Second, "both at 2", inStep(2))
-	time.Sleep(50 * time.Millisecond) // periodic checks compare
+	s1.Check(ctx) // the periodic checks compare
+	s2.Check(ctx)
 	apply(s2, "y", `{}`)
 	waitFor(t, time.Second, "both at 3", inStep(3))
 	oldWrite("x", `{}`, false)
 	waitFor(t, time.Second, "both at 4", inStep(4))
 	apply(s1, "z", `{}`)
 	waitFor(t, time.Second, "both at 5", inStep(5))
-	time.Sleep(50 * time.Millisecond)
+	s1.Check(ctx)
+	s2.Check(ctx)
 	for i, s := range []*redisstore.Store{s1, s2} {
 		if st := mustLoad(t, s); st.Version != 5 || st.Epoch != epoch || string(st.Flags["x"]) != `{}` || st.Flags["y"] == nil || st.Flags["z"] == nil {
 			t.Errorf("store %d: %d %q %s; want 5 in epoch %q with x {}, y and z", i+1, st.Version, st.Epoch, st.Flags, epoch)
@@ -332,14 +335,14 @@ func TestIfVersionOtherHistory(t *testing.T) {
 	srv := redistest.Start(t)
 	ctx := context.Background()
 	s := newStore(t, srv.Addr(), redisstore.WithCheckInterval(time.Hour))
-	if _, err := s.Apply(ctx, runtime.Change{Actor: "t", Flags: map[string]json.RawMessage{"x": raw(`{"active":true}`)}}); err != nil {
+	if _, err := s.Apply(ctx, store.Change{Actor: "t", Flags: map[string]json.RawMessage{"x": raw(`{"active":true}`)}}); err != nil {
 		t.Fatal(err)
 	}
 	st := mustLoad(t, s)
 	rc := newClient(t, srv.Addr())
 	rc.Set(ctx, s.Key("lastchange"), "another", 0) // the same version, reached by another change
-	_, err := s.Apply(ctx, runtime.Change{IfVersion: st.Version, IfEpoch: st.Epoch, Actor: "t", Flags: map[string]json.RawMessage{"x": raw(`{}`)}})
-	if !errors.Is(err, runtime.ErrConflict) {
+	_, err := s.Apply(ctx, store.Change{IfVersion: st.Version, IfEpoch: st.Epoch, Actor: "t", Flags: map[string]json.RawMessage{"x": raw(`{}`)}})
+	if !errors.Is(err, store.ErrConflict) {
 		t.Fatalf("a change prepared at version %d of another history: err %v, want ErrConflict", st.Version, err)
 	}
 	now := mustLoad(t, s)
@@ -347,10 +350,10 @@ func TestIfVersionOtherHistory(t *testing.T) {
 		t.Fatalf("after the other history: %d %q; want %d in another reported epoch than %q", now.Version, now.Epoch, st.Version, st.Epoch)
 	}
 	// The store refuses a change of the epoch it reported before.
-	if _, err := s.Apply(ctx, runtime.Change{IfVersion: st.Version, IfEpoch: st.Epoch, Actor: "t", Flags: map[string]json.RawMessage{"x": raw(`{}`)}}); !errors.Is(err, runtime.ErrConflict) {
+	if _, err := s.Apply(ctx, store.Change{IfVersion: st.Version, IfEpoch: st.Epoch, Actor: "t", Flags: map[string]json.RawMessage{"x": raw(`{}`)}}); !errors.Is(err, store.ErrConflict) {
 		t.Fatalf("a change of the epoch reported before: err %v, want ErrConflict", err)
 	}
-	if _, err := s.Apply(ctx, runtime.Change{IfVersion: now.Version, IfEpoch: now.Epoch, Actor: "t", Flags: map[string]json.RawMessage{"x": raw(`{}`)}}); err != nil {
+	if _, err := s.Apply(ctx, store.Change{IfVersion: now.Version, IfEpoch: now.Epoch, Actor: "t", Flags: map[string]json.RawMessage{"x": raw(`{}`)}}); err != nil {
 		t.Fatalf("a change prepared from the state loaded now: %v", err)
 	}
 }

@@ -14,6 +14,7 @@ import (
 	"github.com/flaggen/flaggen/runtime"
 	"github.com/flaggen/flaggen/runtime/flagimpl"
 	"github.com/flaggen/flaggen/runtime/redisstore"
+	"github.com/flaggen/flaggen/runtime/store"
 )
 
 // loadCounter is a store counting its Loads; it keeps the Redis store's
@@ -21,11 +22,35 @@ import (
 type loadCounter struct {
 	*redisstore.Store
 	loads atomic.Int64
+	seen  atomic.Uint64 // the highest version the Client was handed
 }
 
-func (s *loadCounter) Load(ctx context.Context) (runtime.State, error) {
+func (s *loadCounter) Load(ctx context.Context) (store.State, error) {
 	s.loads.Add(1)
-	return s.Store.Load(ctx)
+	st, err := s.Store.Load(ctx)
+	if err == nil {
+		s.saw(st.Version)
+	}
+	return st, err
+}
+
+// ChangesSince records the version the Client reached through the feed.
+func (s *loadCounter) ChangesSince(version uint64, epoch string) (store.State, bool) {
+	st, ok := s.Store.ChangesSince(version, epoch)
+	if ok {
+		s.saw(st.Version)
+	}
+	return st, ok
+}
+
+// saw records that the Client was handed the state at version v.
+func (s *loadCounter) saw(v uint64) {
+	for {
+		old := s.seen.Load()
+		if v <= old || s.seen.CompareAndSwap(old, v) {
+			return
+		}
+	}
 }
 
 // TestFollowChanges: a Client follows another writer's changes from the
@@ -37,11 +62,11 @@ func (s *loadCounter) Load(ctx context.Context) (runtime.State, error) {
 func TestFollowChanges(t *testing.T) {
 	srv := redistest.Start(t)
 	ctx := context.Background()
-	store := &loadCounter{Store: newStore(t, srv.Addr(), redisstore.WithCheckInterval(time.Hour))}
+	backend := &loadCounter{Store: newStore(t, srv.Addr(), redisstore.WithCheckInterval(time.Hour))}
 	writer := newStore(t, srv.Addr())
 	c, err := runtime.NewClient(flagimpl.MustLoadSpec("flags.json", []byte(`{"flags": {
 		"a": {"active": true}, "b": {"active": false}, "c": {"active": true, "depends_on": ["a"]}}}`)),
-		runtime.WithStore(store), runtime.WithLogger(discard), runtime.WithResync(time.Hour))
+		runtime.WithStore(backend), runtime.WithLogger(discard), runtime.WithResync(time.Hour))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -49,7 +74,7 @@ func TestFollowChanges(t *testing.T) {
 	eval := func(name string) bool { return c.Evaluate(ctx, name, nil) == true }
 	write := func(flags map[string]json.RawMessage) uint64 {
 		t.Helper()
-		v, err := writer.Apply(ctx, runtime.Change{Actor: "t", Flags: flags})
+		v, err := writer.Apply(ctx, store.Change{Actor: "t", Flags: flags})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -62,25 +87,19 @@ func TestFollowChanges(t *testing.T) {
 	settled := func(v uint64) {
 		t.Helper()
 		waitFor(t, time.Second, "the store's mirror at the write", func() bool {
-			got, ok := store.ChangesSince(v, epoch)
+			got, ok := backend.Store.ChangesSince(v, epoch)
 			return ok && got.Version == v
 		})
 	}
 	write(map[string]json.RawMessage{"b": raw(`{"active":true}`)})
 	waitFor(t, time.Second, "b on", func() bool { return eval("b") })
-	_, now := awaitFollowing(t, store.Store, writer)
+	_, now := awaitFollowing(t, backend.Store, writer)
 	epoch = now.Epoch
 	// The loads of the start (and of notifications from before the first
-	// state) are over once none came for a while.
-	loads := store.loads.Load()
-	for deadline := time.Now().Add(2 * time.Second); time.Now().Before(deadline); {
-		time.Sleep(100 * time.Millisecond)
-		n := store.loads.Load()
-		if n == loads {
-			break
-		}
-		loads = n
-	}
+	// state) are over once the Client was handed the probe's state: later
+	// notifications find every change in the feed.
+	waitFor(t, time.Second, "the Client at the probe", func() bool { return backend.seen.Load() >= now.Version })
+	loads := backend.loads.Load()
 
 	// Refused patch for b (out of range) and a good one for a, in one write.
 	// The store refuses to write it: by hand.
@@ -107,19 +126,19 @@ func TestFollowChanges(t *testing.T) {
 	// A deleted entry: back to the spec.
 	write(map[string]json.RawMessage{"a": nil})
 	waitFor(t, time.Second, "a as in the spec", func() bool { return eval("a") })
-	if n := store.loads.Load() - loads; n != 0 {
+	if n := backend.loads.Load() - loads; n != 0 {
 		t.Errorf("the client loaded the whole state %d times while following changes", n)
 	}
 
 	// A change made behind the feed's back is healed by a full load.
 	rc := newClient(t, srv.Addr())
-	rc.HSet(ctx, store.Key("patches"), "b", `{"active":true}`)
-	rc.Incr(ctx, store.Key("version"))
-	if _, err := store.FullLoad(ctx); err != nil {
+	rc.HSet(ctx, backend.Key("patches"), "b", `{"active":true}`)
+	rc.Incr(ctx, backend.Key("version"))
+	if _, err := backend.FullLoad(ctx); err != nil {
 		t.Fatal(err)
 	}
 	waitFor(t, time.Second, "b on after the full reload", func() bool { return eval("b") })
-	if store.loads.Load() == loads {
+	if backend.loads.Load() == loads {
 		t.Error("the client did not load a state the feed could not tell")
 	}
 }

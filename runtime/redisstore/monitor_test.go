@@ -13,6 +13,7 @@ import (
 	"github.com/flaggen/flaggen/runtime"
 	"github.com/flaggen/flaggen/runtime/flagimpl"
 	"github.com/flaggen/flaggen/runtime/redisstore"
+	"github.com/flaggen/flaggen/runtime/store"
 )
 
 const thresholdSpec = `{"flags": {
@@ -83,7 +84,7 @@ func TestSharedThresholdTripsEveryInstance(t *testing.T) {
 		t.Fatal(err)
 	}
 	waitFor(t, time.Second, "checkout on again on both instances", func() bool { return on(c1, "checkout") && on(c2, "checkout") })
-	if n, err := s1.Counters(ctx, "checkout"); err != nil || n[runtime.CounterErrors] != 0 {
+	if n, err := s1.Counters(ctx, "checkout"); err != nil || n[store.CounterErrors] != 0 {
 		t.Fatalf("counters after reset = %v, %v", n, err)
 	}
 
@@ -170,7 +171,7 @@ func TestMalformedCounterHoldsBackNoOtherFlag(t *testing.T) {
 	t.Cleanup(func() { c.Close() })
 	rc := redis.NewClient(&redis.Options{Addr: srv.Addr()})
 	t.Cleanup(func() { rc.Close() })
-	if err := rc.HSet(ctx, s.Key("counters:banner"), runtime.CounterErrors, "x").Err(); err != nil {
+	if err := rc.HSet(ctx, s.Key("counters:banner"), store.CounterErrors, "x").Err(); err != nil {
 		t.Fatal(err)
 	}
 	c.ReportError(banner)
@@ -186,13 +187,13 @@ func TestMalformedCounterHoldsBackNoOtherFlag(t *testing.T) {
 		t.Fatal("banner switched off by its bad counter")
 	}
 	// Repaired, the kept report is added at the next flush.
-	if err := rc.HDel(ctx, s.Key("counters:banner"), runtime.CounterErrors).Err(); err != nil {
+	if err := rc.HDel(ctx, s.Key("counters:banner"), store.CounterErrors).Err(); err != nil {
 		t.Fatal(err)
 	}
 	if err := c.Flush(ctx); err != nil {
 		t.Fatal(err)
 	}
-	if n, err := s.Counters(ctx, "banner"); err != nil || n[runtime.CounterErrors] != 1 {
+	if n, err := s.Counters(ctx, "banner"); err != nil || n[store.CounterErrors] != 1 {
 		t.Fatalf("banner's counters after the repair: %v, %v", n, err)
 	}
 }

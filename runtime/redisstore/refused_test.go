@@ -66,9 +66,9 @@ func TestCycleDoesNotFreezeLiveState(t *testing.T) {
 
 	// A cycle written by hand, between f2 and f3.
 	rc := newClient(t, srv.Addr())
-	store := newStore(t, srv.Addr())
-	rc.HSet(ctx, store.Key("patches"), "f2", `{"depends_on":["f3"]}`, "f3", `{"depends_on":["f2"],"active":false}`)
-	rc.Incr(ctx, store.Key("version"))
+	backend := newStore(t, srv.Addr())
+	rc.HSet(ctx, backend.Key("patches"), "f2", `{"depends_on":["f3"]}`, "f3", `{"depends_on":["f2"],"active":false}`)
+	rc.Incr(ctx, backend.Key("version"))
 	waitFor(t, 2*time.Second, "the hand-written cycle refused", func() bool {
 		r := refusedHealth(old)
 		return r["f2"] != nil && r["f3"] != nil && len(refusedHealth(nw)) == 3

@@ -11,6 +11,7 @@ import (
 	"github.com/flaggen/flaggen/internal/redistest"
 	"github.com/flaggen/flaggen/runtime"
 	"github.com/flaggen/flaggen/runtime/redisstore"
+	"github.com/flaggen/flaggen/runtime/store"
 )
 
 // TestDataLoss checks that, with restores turned off
@@ -124,12 +125,12 @@ func TestStaleLoadKeepsMirror(t *testing.T) {
 	ctx := context.Background()
 	s := newStore(t, srv.Addr(), redisstore.WithCheckInterval(time.Hour))
 	mustLoad(t, s)
-	if _, err := s.Apply(ctx, runtime.Change{Actor: "t", Flags: map[string]json.RawMessage{"x": raw(`{"active":true}`)}}); err != nil {
+	if _, err := s.Apply(ctx, store.Change{Actor: "t", Flags: map[string]json.RawMessage{"x": raw(`{"active":true}`)}}); err != nil {
 		t.Fatal(err)
 	}
 	// A load that read version 1 completes after the mirror moved to 2.
 	stale, err := s.FullLoadDelayed(ctx, func() {
-		if _, err := s.Apply(ctx, runtime.Change{Actor: "t", Flags: map[string]json.RawMessage{"x": raw(`{"active":false}`)}}); err != nil {
+		if _, err := s.Apply(ctx, store.Change{Actor: "t", Flags: map[string]json.RawMessage{"x": raw(`{"active":false}`)}}); err != nil {
 			t.Error(err)
 		}
 	})
@@ -156,7 +157,7 @@ func TestStaleLoadKeepsMirror(t *testing.T) {
 	if st, err := s.FullLoad(ctx); err != nil || st.Version != 1 || st.Epoch != "another" || string(st.Flags["x"]) != `{"active":true}` {
 		t.Fatalf("after a new epoch at version 1: %d %q %s, %v; want 1, another, x on", st.Version, st.Epoch, st.Flags, err)
 	}
-	if _, err := s.Apply(ctx, runtime.Change{Actor: "t", Flags: map[string]json.RawMessage{"y": raw(`{}`)}}); err != nil {
+	if _, err := s.Apply(ctx, store.Change{Actor: "t", Flags: map[string]json.RawMessage{"y": raw(`{}`)}}); err != nil {
 		t.Fatal(err)
 	}
 	if st := mustLoad(t, s); st.Version != 2 || string(st.Flags["x"]) != `{"active":true}` || st.Flags["y"] == nil {

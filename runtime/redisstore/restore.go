@@ -13,7 +13,7 @@ import (
 
 	"github.com/redis/go-redis/v9"
 
-	"github.com/flaggen/flaggen/runtime"
+	"github.com/flaggen/flaggen/runtime/store"
 )
 
 // This file holds what keeps live state, a kill switch above all, through
@@ -195,9 +195,9 @@ func (s *Store) restoreKeys() []string {
 // register the spec's flags again. It returns the new version.
 func (s *Store) ResetLive(ctx context.Context, actor, reason string, counterFlags ...string) (uint64, error) {
 	if s.isClosed() {
-		return 0, runtime.ErrClosed
+		return 0, store.ErrClosed
 	}
-	if err := (runtime.Change{Actor: actor, Reason: reason}).Check(); err != nil {
+	if err := (store.Change{Actor: actor, Reason: reason}).Check(); err != nil {
 		return 0, fmt.Errorf("flaggen: redis reset: %w", err)
 	}
 	t := ""

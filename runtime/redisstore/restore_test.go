@@ -16,6 +16,7 @@ import (
 	"github.com/flaggen/flaggen/internal/redistest"
 	"github.com/flaggen/flaggen/runtime"
 	"github.com/flaggen/flaggen/runtime/redisstore"
+	"github.com/flaggen/flaggen/runtime/store"
 )
 
 // restoreActor prefixes the actor of a restore's audit entry.
@@ -23,13 +24,13 @@ const restoreActor = "flaggen-restore@"
 
 // auditBy returns the namespace's audit entries whose actor starts with
 // prefix, newest first.
-func auditBy(t *testing.T, s *redisstore.Store, prefix string) []runtime.AuditEntry {
+func auditBy(t *testing.T, s *redisstore.Store, prefix string) []store.AuditEntry {
 	t.Helper()
 	all, err := s.Audit(context.Background(), "", 0)
 	if err != nil {
 		t.Fatal(err)
 	}
-	var out []runtime.AuditEntry
+	var out []store.AuditEntry
 	for _, e := range all {
 		if strings.HasPrefix(e.Actor, prefix) {
 			out = append(out, e)
@@ -257,7 +258,7 @@ func TestRestoreRules(t *testing.T) {
 
 	// An operator's write after it stands; a higher version replaces the
 	// rest.
-	if _, err := s.Apply(ctx, runtime.Change{Actor: "ops", Reason: "fixed", Flags: map[string]json.RawMessage{"a": raw(`{"active":true}`)}}); err != nil {
+	if _, err := s.Apply(ctx, store.Change{Actor: "ops", Reason: "fixed", Flags: map[string]json.RawMessage{"a": raw(`{"active":true}`)}}); err != nil {
 		t.Fatal(err)
 	}
 	restoreFrom("E1", 9, map[string]json.RawMessage{"a": raw(`{"active":false}`), "b": raw(`{"percentage_rollout":5}`)}, "RESTORED")
@@ -338,7 +339,7 @@ func TestResetLiveNotUndone(t *testing.T) {
 	if err := clients[0].Set(ctx, "a", raw(`{"active":false}`), "ops", "kill switch"); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := s1.AddCounters(ctx, []runtime.CounterDelta{{Flag: "a", Name: "errors", Delta: 3}}); err != nil {
+	if _, err := s1.AddCounters(ctx, []store.CounterDelta{{Flag: "a", Name: "errors", Delta: 3}}); err != nil {
 		t.Fatal(err)
 	}
 	waitFor(t, time.Second, "a off everywhere", every(clients, "a", false))

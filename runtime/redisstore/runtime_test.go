@@ -15,13 +15,14 @@ import (
 	"github.com/flaggen/flaggen/runtime"
 	"github.com/flaggen/flaggen/runtime/flagimpl"
 	"github.com/flaggen/flaggen/runtime/redisstore"
+	"github.com/flaggen/flaggen/runtime/store"
 )
 
 // In the spec b is off; live state turns it on, so that a malformed patch
 // for b can be told apart from both the spec and a fail-closed "off".
 const twoFlags = `{"flags": {"a": {"active": true}, "b": {"active": false}}}`
 
-func newRuntime(t *testing.T, s runtime.Store) *runtime.Client {
+func newRuntime(t *testing.T, s store.Store) *runtime.Client {
 	t.Helper()
 	c, err := runtime.NewClient(flagimpl.MustLoadSpec("flags.json", []byte(twoFlags)), runtime.WithStore(s), runtime.WithLogger(discard))
 	if err != nil {
@@ -46,7 +47,7 @@ func TestRuntimeOverRedis(t *testing.T) {
 	if !eval(c1, "a") || eval(c1, "b") {
 		t.Fatal("clients do not start from the spec")
 	}
-	if _, err := s1.Apply(ctx, runtime.Change{Actor: "ops", Reason: "launch", Flags: map[string]json.RawMessage{"b": raw(`{"active":true}`)}}); err != nil {
+	if _, err := s1.Apply(ctx, store.Change{Actor: "ops", Reason: "launch", Flags: map[string]json.RawMessage{"b": raw(`{"active":true}`)}}); err != nil {
 		t.Fatal(err)
 	}
 	d := waitFor(t, time.Second, "b on for both clients", func() bool { return eval(c1, "b") && eval(c2, "b") })
@@ -76,7 +77,7 @@ func TestRuntimeOverRedis(t *testing.T) {
 	srv.Restart()
 	d = waitFor(t, time.Second, "store healthy again", func() bool { return !errors.Is(c2.Health(), redisstore.ErrDegraded) && s2.Health() == nil })
 	t.Logf("healthy %v after restart", d)
-	if _, err := s1.Apply(ctx, runtime.Change{Actor: "ops", Flags: map[string]json.RawMessage{"a": raw(`{}`), "b": raw(`{}`)}}); err != nil {
+	if _, err := s1.Apply(ctx, store.Change{Actor: "ops", Flags: map[string]json.RawMessage{"a": raw(`{}`), "b": raw(`{}`)}}); err != nil {
 		t.Fatal(err)
 	}
 	waitFor(t, time.Second, "back to the spec after recovery", func() bool { return eval(c2, "a") && !eval(c2, "b") && c2.Health() == nil })

@@ -10,7 +10,7 @@ import (
 	"github.com/redis/go-redis/v9"
 
 	"github.com/flaggen/flaggen/internal/redistest"
-	"github.com/flaggen/flaggen/runtime"
+	"github.com/flaggen/flaggen/runtime/store"
 )
 
 // TestSentinel runs two stores over Sentinel-managed clients through a
@@ -31,7 +31,7 @@ func TestSentinel(t *testing.T) {
 	}
 	a := newStoreOn(t, newFailover())
 	b := newStoreOn(t, newFailover())
-	v, err := a.Apply(ctx, runtime.Change{Actor: "t", Flags: map[string]json.RawMessage{"x": raw(`{"active":false}`)}})
+	v, err := a.Apply(ctx, store.Change{Actor: "t", Flags: map[string]json.RawMessage{"x": raw(`{"active":false}`)}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -55,7 +55,7 @@ func TestSentinel(t *testing.T) {
 	// another history, when it reads it).
 	var v2 uint64
 	d := waitFor(t, 10*time.Second, "a write on the new master", func() bool {
-		v2, err = a.Apply(ctx, runtime.Change{Actor: "t", Flags: map[string]json.RawMessage{"x": raw(`{"active":true}`)}})
+		v2, err = a.Apply(ctx, store.Change{Actor: "t", Flags: map[string]json.RawMessage{"x": raw(`{"active":true}`)}})
 		if err != nil {
 			return false
 		}

@@ -10,22 +10,22 @@ import (
 
 	"github.com/redis/go-redis/v9"
 
-	"github.com/flaggen/flaggen/runtime"
+	"github.com/flaggen/flaggen/runtime/store"
 )
 
 var (
-	_ runtime.SpecRecorder = (*Store)(nil)
-	_ runtime.SpecChecker  = (*Store)(nil)
+	_ store.SpecRecorder = (*Store)(nil)
+	_ store.SpecChecker  = (*Store)(nil)
 )
 
-// UseSpec implements runtime.SpecChecker: from now on Apply and Merge
+// UseSpec implements store.SpecChecker: from now on Apply and Merge
 // refuse a patch that sp.CheckPatches refuses, and Register one other than
 // {} (the spec as written), writing nothing. runtime.NewClient calls it
 // with the Client's spec; code that writes through the store directly
 // calls it first: until then the store refuses every such patch, so none
 // reaches the apps unchecked. (Several Clients over one store: the last
 // one's spec is used.)
-func (s *Store) UseSpec(sp *runtime.Spec) {
+func (s *Store) UseSpec(sp store.PatchChecker) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.spec = sp
@@ -42,7 +42,7 @@ func (s *Store) checkPatches(flags map[string]json.RawMessage) error {
 	s.mu.Unlock()
 	if sp == nil {
 		for _, p := range flags {
-			if !isNull(p) {
+			if !store.IsNull(p) {
 				return errNoSpec
 			}
 		}
@@ -57,13 +57,13 @@ type specRecord struct {
 	src  []byte
 }
 
-// RecordSpec implements runtime.SpecRecorder: it replaces the hash
+// RecordSpec implements store.SpecRecorder: it replaces the hash
 // flaggen:{NS}:spec with the fields file, source, sha256 (hex, of source)
 // and time (RFC 3339, UTC) in one MULTI/EXEC (DEL, HSET), so a reader never
 // sees a mix of two records. A runtime.Client records its spec at start.
 func (s *Store) RecordSpec(ctx context.Context, file string, src []byte) error {
 	if s.isClosed() {
-		return runtime.ErrClosed
+		return store.ErrClosed
 	}
 	s.mu.Lock()
 	s.record = &specRecord{file: file, src: slices.Clone(src)}
@@ -73,7 +73,7 @@ func (s *Store) RecordSpec(ctx context.Context, file string, src []byte) error {
 		p.HSet(ctx, s.key.spec,
 			"file", file,
 			"source", src,
-			"sha256", runtime.SpecSHA256(src),
+			"sha256", store.SpecSHA256(src),
 			"time", s.now().UTC().Format(time.RFC3339Nano))
 		return nil
 	})
@@ -84,12 +84,12 @@ func (s *Store) RecordSpec(ctx context.Context, file string, src []byte) error {
 	return nil
 }
 
-// RecordedSpec implements runtime.SpecRecorder by reading flaggen:{NS}:spec.
+// RecordedSpec implements store.SpecRecorder by reading flaggen:{NS}:spec.
 // A hash without a source, or whose sha256 does not match its source
 // (edited by hand), is an error naming the key.
 func (s *Store) RecordedSpec(ctx context.Context) (file string, src []byte, ok bool, err error) {
 	if s.isClosed() {
-		return "", nil, false, runtime.ErrClosed
+		return "", nil, false, store.ErrClosed
 	}
 	h, err := s.c.HGetAll(ctx, s.key.spec).Result()
 	if err != nil {
@@ -103,7 +103,7 @@ func (s *Store) RecordedSpec(ctx context.Context) (file string, src []byte, ok b
 	if !has {
 		return "", nil, false, fmt.Errorf("flaggen: %s has no source field", s.key.spec)
 	}
-	if sum := runtime.SpecSHA256([]byte(source)); sum != h["sha256"] {
+	if sum := store.SpecSHA256([]byte(source)); sum != h["sha256"] {
 		return "", nil, false, fmt.Errorf("flaggen: %s: sha256 %q does not match its source (sha256 %s): edited by hand?", s.key.spec, h["sha256"], sum)
 	}
 	return h["file"], []byte(source), true, nil

@@ -11,6 +11,7 @@ import (
 	"github.com/flaggen/flaggen/runtime"
 	"github.com/flaggen/flaggen/runtime/flagimpl"
 	"github.com/flaggen/flaggen/runtime/redisstore"
+	"github.com/flaggen/flaggen/runtime/store"
 )
 
 // TestClientRecordsSpec: a runtime.Client records its spec in
@@ -25,7 +26,7 @@ func TestClientRecordsSpec(t *testing.T) {
 	if k := s.Key("spec"); k != key {
 		t.Errorf("Key(spec) = %q, want %q", k, key)
 	}
-	for field, want := range map[string]string{"file": "flags.json", "source": twoFlags, "sha256": runtime.SpecSHA256([]byte(twoFlags))} {
+	for field, want := range map[string]string{"file": "flags.json", "source": twoFlags, "sha256": store.SpecSHA256([]byte(twoFlags))} {
 		if got, err := redistest.Do(srv.Addr(), "HGET", key, field); err != nil || got != want {
 			t.Errorf("HGET %s %s = %q, %v; want %q", key, field, got, err, want)
 		}
@@ -98,7 +99,7 @@ func TestWritesCheckedAgainstSpec(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { s.Close() })
-	if _, err := s.Apply(ctx, runtime.Change{Actor: "t", Flags: map[string]json.RawMessage{"a": raw(`{"active":false}`)}}); err == nil || !strings.Contains(err.Error(), "UseSpec") {
+	if _, err := s.Apply(ctx, store.Change{Actor: "t", Flags: map[string]json.RawMessage{"a": raw(`{"active":false}`)}}); err == nil || !strings.Contains(err.Error(), "UseSpec") {
 		t.Fatalf("Apply without a spec: err %v; want a refusal saying to call UseSpec", err)
 	}
 	if err := s.Register(ctx, map[string]json.RawMessage{"a": raw(`{"active":false}`)}); err == nil {
@@ -107,17 +108,17 @@ func TestWritesCheckedAgainstSpec(t *testing.T) {
 	if err := s.Register(ctx, map[string]json.RawMessage{"a": raw(`{}`)}); err != nil {
 		t.Fatalf("Register of {} without a spec: %v", err)
 	}
-	if _, err := s.Apply(ctx, runtime.Change{Actor: "t", Flags: map[string]json.RawMessage{"a": nil}}); err != nil {
+	if _, err := s.Apply(ctx, store.Change{Actor: "t", Flags: map[string]json.RawMessage{"a": nil}}); err != nil {
 		t.Fatalf("deleting an entry without a spec: %v", err)
 	}
 	s.UseSpec(testSpec)
 	v := mustLoad(t, s).Version
 	for _, p := range []string{`{"percentage_rollout":101}`, `{"nope":1}`, `{"active":"no"}`} {
-		if _, err := s.Merge(ctx, runtime.Change{Actor: "t", Flags: map[string]json.RawMessage{"a": raw(p)}}); err == nil {
+		if _, err := s.Merge(ctx, store.Change{Actor: "t", Flags: map[string]json.RawMessage{"a": raw(p)}}); err == nil {
 			t.Errorf("Merge %s: no error", p)
 		}
 	}
-	if _, err := s.Merge(ctx, runtime.Change{Actor: "t", Flags: map[string]json.RawMessage{"a": raw(`{"active":false,"percentage_rollout":null}`)}}); err != nil {
+	if _, err := s.Merge(ctx, store.Change{Actor: "t", Flags: map[string]json.RawMessage{"a": raw(`{"active":false,"percentage_rollout":null}`)}}); err != nil {
 		t.Fatalf("a valid Merge: %v", err)
 	}
 	if got := mustLoad(t, s).Version; got != v+1 {

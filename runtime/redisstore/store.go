@@ -19,7 +19,7 @@ import (
 
 	"github.com/redis/go-redis/v9"
 
-	"github.com/flaggen/flaggen/runtime"
+	"github.com/flaggen/flaggen/runtime/store"
 )
 
 // ErrDegraded is wrapped by Health (and by the errors it reports) while the
@@ -84,7 +84,7 @@ func WithLogger(l *slog.Logger) Option { return func(o *options) { o.logger = l 
 // server's TIME for audit entries, time.Now for feedback).
 func WithClock(now func() time.Time) Option { return func(o *options) { o.clock = now } }
 
-// Store is a runtime.Store kept in Redis and shared by every instance that
+// Store is a store.Store kept in Redis and shared by every instance that
 // uses the same namespace. Create it with New; it is safe for concurrent use.
 type Store struct {
 	c   redis.UniversalClient
@@ -117,6 +117,11 @@ type Store struct {
 	since    time.Time
 	bad      map[string][sha256.Size]byte // flag -> SHA-256 of the malformed value last logged
 	ps       *redis.PubSub                // current change subscription
+	// subscribed is closed while Redis has confirmed the change
+	// subscription, and replaced by an open channel when it goes down:
+	// Watch waits on it.
+	subscribed chan struct{}
+	subUp      bool // subscribed is closed
 
 	// changes holds the changes the mirror applied one version at a time
 	// since version changesFrom (its own writes and pub/sub messages), the
@@ -142,7 +147,7 @@ type Store struct {
 	// (restore.go).
 	rs restoreState
 	// spec checks every patch written (UseSpec); nil: none may be.
-	spec *runtime.Spec
+	spec store.PatchChecker
 }
 
 type keys struct {
@@ -164,7 +169,7 @@ func newKeys(ns string) keys {
 	}
 }
 
-var _ runtime.Store = (*Store)(nil)
+var _ store.Store = (*Store)(nil)
 
 // New returns a Store over client (a *redis.Client, *redis.FailoverClient
 // for Sentinel, or *redis.ClusterClient) and starts following changes in the
@@ -204,6 +209,7 @@ func New(client redis.UniversalClient, opts ...Option) (*Store, error) {
 		flags:      map[string]json.RawMessage{},
 		registered: map[string]json.RawMessage{},
 		watchers:   map[chan struct{}]struct{}{},
+		subscribed: make(chan struct{}),
 		bad:        map[string][sha256.Size]byte{},
 		cmdErr:     errNotLoaded,
 		since:      time.Now(),
@@ -233,7 +239,7 @@ func (s *Store) Health() error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.closed {
-		return runtime.ErrClosed
+		return store.ErrClosed
 	}
 	if err := s.degradedLocked(); err != nil {
 		return fmt.Errorf("%w since %s: %w", ErrDegraded, s.since.Format(time.RFC3339Nano), err)
@@ -260,10 +266,23 @@ func (s *Store) setErr(sub bool, err error) {
 	was := s.degradedLocked()
 	if sub {
 		s.subErr = err
+		s.setSubscribedLocked(err == nil)
 	} else {
 		s.cmdErr = err
 	}
 	s.transitionLocked(was)
+}
+
+// setSubscribedLocked records whether Redis has confirmed the change
+// subscription (Watch waits for it); mu is held.
+func (s *Store) setSubscribedLocked(up bool) {
+	switch {
+	case up && !s.subUp:
+		close(s.subscribed)
+	case !up && s.subUp:
+		s.subscribed = make(chan struct{})
+	}
+	s.subUp = up
 }
 
 // transitionLocked logs and notifies the change from was, the cause the
@@ -326,12 +345,12 @@ func (s *Store) now() time.Time {
 	return time.Now()
 }
 
-// Load implements runtime.Store. When the store's mirror (kept current by
+// Load implements store.Store. When the store's mirror (kept current by
 // pub/sub) is at Redis' version it costs one GET; otherwise it reads the
 // version and every patch in one MULTI/EXEC round trip.
-func (s *Store) Load(ctx context.Context) (runtime.State, error) {
+func (s *Store) Load(ctx context.Context) (store.State, error) {
 	if s.isClosed() {
-		return runtime.State{}, runtime.ErrClosed
+		return store.State{}, store.ErrClosed
 	}
 	s.mu.Lock()
 	valid := s.valid
@@ -339,7 +358,7 @@ func (s *Store) Load(ctx context.Context) (runtime.State, error) {
 	if valid {
 		h, err := s.getHead(ctx)
 		if err != nil {
-			return runtime.State{}, fmt.Errorf("flaggen: redis load failed: %w", err)
+			return store.State{}, fmt.Errorf("flaggen: redis load failed: %w", err)
 		}
 		s.mu.Lock()
 		s.confirmLocked(h)
@@ -389,7 +408,7 @@ func (s *Store) knownAt(h head) bool {
 	return known != "" && h.change == known
 }
 
-// epochLocked returns the epoch the store reports in runtime.State: the
+// epochLocked returns the epoch the store reports in store.State: the
 // namespace's, followed by the fork suffix once the store found another
 // history within it (see install); mu is held.
 func (s *Store) epochLocked() string { return s.epoch + s.fork }
@@ -478,13 +497,13 @@ func newEpoch() string { return rand.Text() }
 // installs them in the mirror unless they are stale (see install), and
 // notifies watchers when the mirror moved. With copy it returns a copy of
 // the resulting mirror, else only the version.
-func (s *Store) fullLoad(ctx context.Context, copy bool) (runtime.State, error) {
+func (s *Store) fullLoad(ctx context.Context, copy bool) (store.State, error) {
 	return s.fullLoadThen(ctx, copy, nil)
 }
 
 // fullLoadThen is fullLoad calling between, when not nil, after the read and
 // before the install (tests use it to race the mirror).
-func (s *Store) fullLoadThen(ctx context.Context, copy bool, between func()) (runtime.State, error) {
+func (s *Store) fullLoadThen(ctx context.Context, copy bool, between func()) (store.State, error) {
 	s.mu.Lock()
 	gen := s.gen
 	s.mu.Unlock()
@@ -499,7 +518,7 @@ func (s *Store) fullLoadThen(ctx context.Context, copy bool, between func()) (ru
 	})
 	var rerr redis.Error
 	if err != nil && !errors.As(err, &rerr) {
-		return runtime.State{}, fmt.Errorf("flaggen: redis load failed: %w", s.noteErr(err))
+		return store.State{}, fmt.Errorf("flaggen: redis load failed: %w", s.noteErr(err))
 	}
 	s.noteErr(nil)
 	// A reply error of one command (WRONGTYPE: a key of another type) is a
@@ -508,13 +527,13 @@ func (s *Store) fullLoadThen(ctx context.Context, copy bool, between func()) (ru
 		if e := c.Err(); e != nil && !errors.Is(e, redis.Nil) {
 			err := fmt.Errorf("%w: %s: %v", ErrMalformed, c.Args()[1], e)
 			s.setBad(err)
-			return runtime.State{}, fmt.Errorf("flaggen: redis load failed: %w", err)
+			return store.State{}, fmt.Errorf("flaggen: redis load failed: %w", err)
 		}
 	}
 	h, err := s.parseHead(value(vcmd), value(ecmd), value(ccmd))
 	if err != nil {
 		s.setBad(err)
-		return runtime.State{}, fmt.Errorf("flaggen: redis load failed: %w", err)
+		return store.State{}, fmt.Errorf("flaggen: redis load failed: %w", err)
 	}
 	raw := pcmd.Val()
 	total := 0
@@ -530,7 +549,7 @@ func (s *Store) fullLoadThen(ctx context.Context, copy bool, between func()) (ru
 	}
 	s.checkMalformed(flags)
 	if again, err := s.restoreAfterLoss(ctx, h, gen); err != nil {
-		return runtime.State{}, err
+		return store.State{}, err
 	} else if again {
 		return s.fullLoadThen(ctx, copy, between)
 	}
@@ -547,8 +566,8 @@ func (s *Store) fullLoadThen(ctx context.Context, copy bool, between func()) (ru
 
 // stateLocked returns the mirror's version and reported epoch, and with
 // copy a copy of its flags; mu is held.
-func (s *Store) stateLocked(copy bool) runtime.State {
-	st := runtime.State{Version: s.version, Epoch: s.epochLocked()}
+func (s *Store) stateLocked(copy bool) store.State {
+	st := store.State{Version: s.version, Epoch: s.epochLocked()}
 	if copy {
 		st.Flags = cloneFlags(s.flags)
 	}
@@ -706,26 +725,21 @@ func cloneFlags(m map[string]json.RawMessage) map[string]json.RawMessage {
 	return out
 }
 
-func isNull(p json.RawMessage) bool {
-	p = bytes.TrimSpace(p)
-	return len(p) == 0 || string(p) == "null"
-}
-
-// Register implements runtime.Store with HSETNX in one script, so live
+// Register implements store.Store with HSETNX in one script, so live
 // state already in Redis is never overwritten.
 func (s *Store) Register(ctx context.Context, flags map[string]json.RawMessage) error {
 	if s.isClosed() {
-		return runtime.ErrClosed
+		return store.ErrClosed
 	}
 	if len(flags) == 0 {
 		return nil
 	}
 	checked := make(map[string]json.RawMessage, len(flags))
 	for name, p := range flags {
-		if !isNull(p) && !json.Valid(p) {
+		if !store.IsNull(p) && !json.Valid(p) {
 			return fmt.Errorf("flaggen: redis register %q: patch is not valid JSON", name)
 		}
-		if !isNull(p) && !bytes.Equal(bytes.TrimSpace(p), []byte("{}")) {
+		if !store.IsNull(p) && !bytes.Equal(bytes.TrimSpace(p), []byte("{}")) {
 			checked[name] = p
 		}
 	}
@@ -743,7 +757,7 @@ func (s *Store) Register(ctx context.Context, flags map[string]json.RawMessage) 
 		s.registered = make(map[string]json.RawMessage, len(flags))
 	}
 	for name, p := range flags {
-		if isNull(p) {
+		if store.IsNull(p) {
 			p = json.RawMessage("{}")
 		}
 		if _, ok := s.registered[name]; !ok {
@@ -765,7 +779,7 @@ func (s *Store) Register(ctx context.Context, flags map[string]json.RawMessage) 
 	args = append(args, s.key.channel, newEpoch(), newEpoch())
 	for _, name := range reg {
 		p := flags[name]
-		if isNull(p) {
+		if store.IsNull(p) {
 			p = json.RawMessage("{}")
 		}
 		args = append(args, name, string(p))
@@ -811,10 +825,10 @@ func parseChange(res []any) (changeMsg, error) {
 	return changeMsg{V: uint64(v), E: epoch, C: id, P: prev, F: changed}, nil
 }
 
-// Apply implements runtime.Store: one Lua script replaces the patches, bumps
+// Apply implements store.Store: one Lua script replaces the patches, bumps
 // the version, appends the audit entry (with each flag's previous patch
 // under "before") and publishes the change, atomically.
-func (s *Store) Apply(ctx context.Context, ch runtime.Change) (uint64, error) {
+func (s *Store) Apply(ctx context.Context, ch store.Change) (uint64, error) {
 	return s.write(ctx, ch, false)
 }
 
@@ -825,19 +839,19 @@ func (s *Store) Apply(ctx context.Context, ch runtime.Change) (uint64, error) {
 // retries. A JSON null patch deletes the flag's entry as in Apply. A stored
 // value that is not a JSON object (written by hand) is replaced by the
 // merge of ch's fields alone.
-func (s *Store) Merge(ctx context.Context, ch runtime.Change) (uint64, error) {
+func (s *Store) Merge(ctx context.Context, ch store.Change) (uint64, error) {
 	return s.write(ctx, ch, true)
 }
 
-func (s *Store) write(ctx context.Context, ch runtime.Change, merge bool) (uint64, error) {
+func (s *Store) write(ctx context.Context, ch store.Change, merge bool) (uint64, error) {
 	if s.isClosed() {
-		return 0, runtime.ErrClosed
+		return 0, store.ErrClosed
 	}
 	if err := ch.Check(); err != nil {
 		return 0, err
 	}
 	for name, p := range ch.Flags {
-		if !isNull(p) && !json.Valid(p) {
+		if !store.IsNull(p) && !json.Valid(p) {
 			return 0, fmt.Errorf("flaggen: redis write %q: patch is not valid JSON", name)
 		}
 	}
@@ -861,7 +875,7 @@ func (s *Store) write(ctx context.Context, ch runtime.Change, merge bool) (uint6
 	for _, name := range slices.Sorted(maps.Keys(ch.Flags)) {
 		p := ch.Flags[name]
 		switch {
-		case isNull(p):
+		case store.IsNull(p):
 			args = append(args, name, "")
 		case merge && !isObject(p):
 			return 0, fmt.Errorf("flaggen: redis merge %q: patch is not a JSON object", name)
@@ -879,17 +893,17 @@ func (s *Store) write(ctx context.Context, ch runtime.Change, merge bool) (uint6
 	if err != nil {
 		if cur, ok := strings.CutPrefix(err.Error(), "CONFLICT CHANGE "); ok {
 			return 0, fmt.Errorf("flaggen: redis write refused: the namespace's history changed: version %d reached by change %s, change made after %s: %w",
-				ch.IfVersion, cur, ifChange, runtime.ErrConflict)
+				ch.IfVersion, cur, ifChange, store.ErrConflict)
 		}
 		if cur, ok := strings.CutPrefix(err.Error(), "CONFLICT EPOCH"); ok {
 			if cur = strings.TrimSpace(cur); cur == "" {
 				cur = "none"
 			}
 			return 0, fmt.Errorf("flaggen: redis write refused: the namespace's history changed: now in epoch %s, change made in epoch %s: %w",
-				cur, ch.IfEpoch, runtime.ErrConflict)
+				cur, ch.IfEpoch, store.ErrConflict)
 		}
 		if cur, ok := strings.CutPrefix(err.Error(), "CONFLICT "); ok {
-			return 0, fmt.Errorf("flaggen: redis write refused: store at version %s, change made at %d: %w", cur, ch.IfVersion, runtime.ErrConflict)
+			return 0, fmt.Errorf("flaggen: redis write refused: store at version %s, change made at %d: %w", cur, ch.IfVersion, store.ErrConflict)
 		}
 		return 0, fmt.Errorf("flaggen: redis write failed: %w", s.scriptErr(err))
 	}
@@ -909,7 +923,7 @@ func (s *Store) write(ctx context.Context, ch runtime.Change, merge bool) (uint6
 // the mirror ("": unknown), so that the script refuses it when Redis
 // reached that version by another history. A change of an earlier fork
 // suffix is refused here.
-func (s *Store) conditions(ch runtime.Change) (epoch, change string, err error) {
+func (s *Store) conditions(ch store.Change) (epoch, change string, err error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if ch.IfEpoch == "" || !s.valid {
@@ -919,7 +933,7 @@ func (s *Store) conditions(ch runtime.Change) (epoch, change string, err error) 
 	if ch.IfEpoch != reported {
 		if s.fork != "" {
 			return "", "", fmt.Errorf("flaggen: redis write refused: the namespace's history changed: now in epoch %s, change made in epoch %s: %w",
-				reported, ch.IfEpoch, runtime.ErrConflict)
+				reported, ch.IfEpoch, store.ErrConflict)
 		}
 		return ch.IfEpoch, "", nil // the script tells
 	}
@@ -977,7 +991,7 @@ func (s *Store) applyChange(m changeMsg, confirmed bool) bool {
 	}
 	s.gen++
 	for name, p := range changed {
-		if p == nil || isNull(p) {
+		if p == nil || store.IsNull(p) {
 			delete(s.flags, name)
 			changed[name] = nil
 		} else {
@@ -1019,16 +1033,16 @@ func (s *Store) idAtLocked(v uint64) string {
 // Client further behind loads the whole state.
 const maxChanges = 64
 
-// ChangesSince implements runtime.ChangeFeed from the changes the mirror
+// ChangesSince implements store.ChangeFeed from the changes the mirror
 // applied one version at a time, while the store is healthy.
-func (s *Store) ChangesSince(version uint64, epoch string) (runtime.State, bool) {
+func (s *Store) ChangesSince(version uint64, epoch string) (store.State, bool) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.closed || !s.valid || s.subErr != nil || s.cmdErr != nil || epoch != s.epochLocked() ||
 		version < s.changesFrom || version > s.version || s.changesFrom+uint64(len(s.changes)) != s.version {
-		return runtime.State{}, false
+		return store.State{}, false
 	}
-	st := runtime.State{Version: s.version, Epoch: s.epochLocked(), Flags: map[string]json.RawMessage{}}
+	st := store.State{Version: s.version, Epoch: s.epochLocked(), Flags: map[string]json.RawMessage{}}
 	for _, ch := range s.changes[version-s.changesFrom:] {
 		maps.Copy(st.Flags, ch.flags)
 	}
@@ -1045,17 +1059,23 @@ func (s *Store) notifyLocked() {
 	}
 }
 
-// Watch implements runtime.Store. The channel gets a value after the store
+// Watch implements store.Store. The channel gets a value after the store
 // applied a change (a pub/sub message, a resync after a missed message or a
-// reconnect, or a write of its own).
+// reconnect, or a write of its own). Watch returns once Redis has confirmed
+// the store's change subscription, so that a change any instance makes
+// after it returns reaches the channel; while Redis cannot be reached it
+// waits, until ctx is done (its error is returned) or the store is closed
+// (ErrClosed).
 func (s *Store) Watch(ctx context.Context) (<-chan struct{}, error) {
 	s.mu.Lock()
-	defer s.mu.Unlock()
 	if s.closed {
-		return nil, runtime.ErrClosed
+		s.mu.Unlock()
+		return nil, store.ErrClosed
 	}
 	w := make(chan struct{}, 1)
 	s.watchers[w] = struct{}{}
+	subscribed := s.subscribed
+	s.mu.Unlock()
 	go func() {
 		select {
 		case <-ctx.Done():
@@ -1068,10 +1088,17 @@ func (s *Store) Watch(ctx context.Context) (<-chan struct{}, error) {
 			close(w)
 		}
 	}()
-	return w, nil
+	select {
+	case <-subscribed:
+		return w, nil
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	case <-s.ctx.Done():
+		return nil, store.ErrClosed
+	}
 }
 
-// Close implements runtime.Store: it stops the background work and closes
+// Close implements store.Store: it stops the background work and closes
 // Watch channels. The Redis client stays open (it belongs to the caller).
 func (s *Store) Close() error {
 	s.mu.Lock()

@@ -19,6 +19,7 @@ import (
 	"github.com/flaggen/flaggen/runtime"
 	"github.com/flaggen/flaggen/runtime/flagimpl"
 	"github.com/flaggen/flaggen/runtime/redisstore"
+	"github.com/flaggen/flaggen/runtime/store"
 )
 
 // fastOptions are client options for quick failure and recovery on loopback.
@@ -91,7 +92,7 @@ func waitFor(t *testing.T, d time.Duration, what string, cond func() bool) time.
 	return time.Since(start)
 }
 
-func mustLoad(t *testing.T, s *redisstore.Store) runtime.State {
+func mustLoad(t *testing.T, s *redisstore.Store) store.State {
 	t.Helper()
 	st, err := s.Load(context.Background())
 	if err != nil {
@@ -122,7 +123,7 @@ func TestRoundTrip(t *testing.T) {
 	}
 	// Large integers and empty arrays survive byte for byte.
 	p := `{"users":[9007199254740993,12345678901234567],"regions":[],"percentage_rollout":12.5}`
-	v, err := s.Apply(ctx, runtime.Change{Actor: "alice", Reason: "launch", Flags: map[string]json.RawMessage{"a": raw(p), "c": nil}})
+	v, err := s.Apply(ctx, store.Change{Actor: "alice", Reason: "launch", Flags: map[string]json.RawMessage{"a": raw(p), "c": nil}})
 	if err != nil || v != 3 {
 		t.Fatalf("Apply = %d, %v", v, err)
 	}
@@ -134,7 +135,7 @@ func TestRoundTrip(t *testing.T) {
 		t.Fatal("deleted flag c still loaded")
 	}
 	// Merge keeps other fields, replaces named ones, removes nulls.
-	v, err = s.Merge(ctx, runtime.Change{Actor: "bob", Flags: map[string]json.RawMessage{"a": raw(`{"regions":["US"],"percentage_rollout":null,"active":true}`)}})
+	v, err = s.Merge(ctx, store.Change{Actor: "bob", Flags: map[string]json.RawMessage{"a": raw(`{"regions":["US"],"percentage_rollout":null,"active":true}`)}})
 	if err != nil || v != 4 {
 		t.Fatalf("Merge = %d, %v", v, err)
 	}
@@ -143,13 +144,13 @@ func TestRoundTrip(t *testing.T) {
 		t.Fatalf("merged a = %s, want %s", got, want)
 	}
 	// IfVersion.
-	if _, err := s.Apply(ctx, runtime.Change{IfVersion: 3, Actor: "t", Flags: map[string]json.RawMessage{"a": raw(`{}`)}}); !errors.Is(err, runtime.ErrConflict) {
+	if _, err := s.Apply(ctx, store.Change{IfVersion: 3, Actor: "t", Flags: map[string]json.RawMessage{"a": raw(`{}`)}}); !errors.Is(err, store.ErrConflict) {
 		t.Fatalf("stale IfVersion: err = %v, want ErrConflict", err)
 	}
-	if v, err := s.Apply(ctx, runtime.Change{IfVersion: 4, Actor: "carol", Flags: map[string]json.RawMessage{"b": raw(`{}`)}}); err != nil || v != 5 {
+	if v, err := s.Apply(ctx, store.Change{IfVersion: 4, Actor: "carol", Flags: map[string]json.RawMessage{"b": raw(`{}`)}}); err != nil || v != 5 {
 		t.Fatalf("current IfVersion: %d, %v", v, err)
 	}
-	if _, err := s.Apply(ctx, runtime.Change{Actor: "t", Flags: map[string]json.RawMessage{"a": raw(`{nope`)}}); err == nil {
+	if _, err := s.Apply(ctx, store.Change{Actor: "t", Flags: map[string]json.RawMessage{"a": raw(`{nope`)}}); err == nil {
 		t.Fatal("invalid JSON accepted")
 	}
 	// Audit, newest first, with the per-flag filter and before values.
@@ -169,7 +170,7 @@ func TestRoundTrip(t *testing.T) {
 		t.Fatalf("AuditBefore(4) = %s, %v, %v", before, ok, err)
 	}
 	// Counters and feedback.
-	tot, err := s.AddCounters(ctx, []runtime.CounterDelta{{Flag: "a", Name: "errors", Delta: 2}, {Flag: "a", Name: "errors", Delta: 3}, {Flag: "b", Name: "slow", Delta: 1}})
+	tot, err := s.AddCounters(ctx, []store.CounterDelta{{Flag: "a", Name: "errors", Delta: 2}, {Flag: "a", Name: "errors", Delta: 3}, {Flag: "b", Name: "slow", Delta: 1}})
 	if err != nil || fmt.Sprint(tot) != "[2 5 1]" {
 		t.Fatalf("AddCounters = %v, %v", tot, err)
 	}
@@ -183,7 +184,7 @@ func TestRoundTrip(t *testing.T) {
 		t.Fatalf("Counters a after reset = %v, %v", c, err)
 	}
 	for _, txt := range []string{"nice", "slow"} {
-		if err := s.AppendFeedback(ctx, "a", runtime.Feedback{User: "u1", Text: txt}); err != nil {
+		if err := s.AppendFeedback(ctx, "a", store.Feedback{User: "u1", Text: txt}); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -199,7 +200,7 @@ func TestRoundTrip(t *testing.T) {
 	if err := s.Close(); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := s.Load(ctx); !errors.Is(err, runtime.ErrClosed) {
+	if _, err := s.Load(ctx); !errors.Is(err, store.ErrClosed) {
 		t.Fatalf("Load after Close: %v", err)
 	}
 }
@@ -214,7 +215,7 @@ func TestPropagation(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	v, err := a.Apply(ctx, runtime.Change{Actor: "t", Flags: map[string]json.RawMessage{"x": raw(`{"active":false}`)}})
+	v, err := a.Apply(ctx, store.Change{Actor: "t", Flags: map[string]json.RawMessage{"x": raw(`{"active":false}`)}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -228,10 +229,10 @@ func TestPropagation(t *testing.T) {
 		t.Fatalf("b sees %d %s", st.Version, st.Flags)
 	}
 	// Counters are cluster-wide totals: each instance adds into the same one.
-	if _, err := a.AddCounters(ctx, []runtime.CounterDelta{{Flag: "x", Name: runtime.CounterErrors, Delta: 3}}); err != nil {
+	if _, err := a.AddCounters(ctx, []store.CounterDelta{{Flag: "x", Name: store.CounterErrors, Delta: 3}}); err != nil {
 		t.Fatal(err)
 	}
-	if tot, err := b.AddCounters(ctx, []runtime.CounterDelta{{Flag: "x", Name: runtime.CounterErrors, Delta: 4}}); err != nil || tot[0] != 7 {
+	if tot, err := b.AddCounters(ctx, []store.CounterDelta{{Flag: "x", Name: store.CounterErrors, Delta: 4}}); err != nil || tot[0] != 7 {
 		t.Fatalf("b's total = %v, %v; want 7 (3 from a + 4)", tot, err)
 	}
 }
@@ -294,7 +295,7 @@ func TestMalformedValueIsolated(t *testing.T) {
 		t.Fatalf("log does not name the malformed key and field:\n%s", log.String())
 	}
 	// A write repairs it, and the audit keeps the garbage readable.
-	v, err := s.Merge(ctx, runtime.Change{Actor: "ops", Flags: map[string]json.RawMessage{"bad": raw(`{"active":false}`)}})
+	v, err := s.Merge(ctx, store.Change{Actor: "ops", Flags: map[string]json.RawMessage{"bad": raw(`{"active":false}`)}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -337,7 +338,7 @@ func TestConcurrentWrites(t *testing.T) {
 						fmt.Sprintf(`{"error_threshold":%d}`, i+1),
 						fmt.Sprintf(`{"active":%t}`, i%2 == 0),
 					}[i/flags%3]
-					_, err := stores[c].Merge(ctx, runtime.Change{Actor: fmt.Sprint("client", c), Reason: "load test",
+					_, err := stores[c].Merge(ctx, store.Change{Actor: fmt.Sprint("client", c), Reason: "load test",
 						Flags: map[string]json.RawMessage{fmt.Sprint("f", i%flags): raw(p)}})
 					if err != nil {
 						errs <- err
@@ -393,13 +394,17 @@ func TestOutage(t *testing.T) {
 	ctx := context.Background()
 	s := newStore(t, srv.Addr())
 	other := newStore(t, srv.Addr())
-	if _, err := other.Apply(ctx, runtime.Change{Actor: "t", Flags: map[string]json.RawMessage{"x": raw(`{"active":true}`)}}); err != nil {
+	if _, err := other.Apply(ctx, store.Change{Actor: "t", Flags: map[string]json.RawMessage{"x": raw(`{"active":true}`)}}); err != nil {
 		t.Fatal(err)
 	}
 	waitFor(t, time.Second, "healthy and current", func() bool {
 		st, err := s.Load(ctx)
 		return s.Health() == nil && err == nil && st.Version == 1
 	})
+	w, err := s.Watch(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
 	// A change the subscribers never hear of, then the outage.
 	c := newClient(t, srv.Addr())
 	c.HSet(ctx, s.Key("patches"), "x", `{"active":false}`)
@@ -410,14 +415,14 @@ func TestOutage(t *testing.T) {
 	if _, err := s.Load(ctx); err == nil {
 		t.Fatal("Load succeeded with Redis down")
 	}
-	_, err := s.Apply(ctx, runtime.Change{Actor: "t", Flags: map[string]json.RawMessage{"x": raw(`{}`)}})
+	_, err = s.Apply(ctx, store.Change{Actor: "t", Flags: map[string]json.RawMessage{"x": raw(`{}`)}})
 	if err == nil || !strings.Contains(err.Error(), "flaggen: redis write failed:") {
 		t.Fatalf("Apply with Redis down: %v", err)
 	}
-	if _, err := s.AddCounters(ctx, []runtime.CounterDelta{{Flag: "x", Name: "errors", Delta: 1}}); err == nil {
+	if _, err := s.AddCounters(ctx, []store.CounterDelta{{Flag: "x", Name: "errors", Delta: 1}}); err == nil {
 		t.Fatal("AddCounters succeeded with Redis down")
 	}
-	w, _ := s.Watch(ctx)
+	drainWatch(w)                      // the notifications of the outage's start
 	time.Sleep(300 * time.Millisecond) // a short outage, long enough to retry a few times
 
 	srv.Restart()
@@ -433,7 +438,7 @@ func TestOutage(t *testing.T) {
 	}
 	waitFor(t, time.Second-time.Since(start), "healthy again", func() bool { return s.Health() == nil })
 	t.Logf("resynced %v after restart", time.Since(start))
-	if _, err := s.Apply(ctx, runtime.Change{Actor: "t", Flags: map[string]json.RawMessage{"x": raw(`{}`)}}); err != nil {
+	if _, err := s.Apply(ctx, store.Change{Actor: "t", Flags: map[string]json.RawMessage{"x": raw(`{}`)}}); err != nil {
 		t.Fatalf("write after recovery: %v", err)
 	}
 }
@@ -467,7 +472,7 @@ func TestReleaseAtomic(t *testing.T) {
 		}
 		return m
 	}
-	if _, err := w.Apply(ctx, runtime.Change{Actor: "t", Flags: set("false")}); err != nil {
+	if _, err := w.Apply(ctx, store.Change{Actor: "t", Flags: set("false")}); err != nil {
 		t.Fatal(err)
 	}
 	done := make(chan struct{})
@@ -494,7 +499,7 @@ func TestReleaseAtomic(t *testing.T) {
 	}()
 	for i := 0; i < 100; i++ {
 		state := []string{"true", "false"}[i%2]
-		if _, err := w.Apply(ctx, runtime.Change{Actor: "t", Reason: "release winter_launch", Flags: set(state)}); err != nil {
+		if _, err := w.Apply(ctx, store.Change{Actor: "t", Reason: "release winter_launch", Flags: set(state)}); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -504,6 +509,59 @@ func TestReleaseAtomic(t *testing.T) {
 	}
 	if a, err := w.Audit(ctx, "f7", 1); err != nil || len(a[0].Flags) != n {
 		t.Fatalf("release audit entry = %+v, %v; want one entry naming all %d flags", a, err, n)
+	}
+}
+
+// TestWatchSubscribed: Watch returns once Redis has confirmed the change
+// subscription, so a change published right after reaches the watcher.
+func TestWatchSubscribed(t *testing.T) {
+	srv := redistest.Start(t)
+	ctx := context.Background()
+	c := newClient(t, srv.Addr())
+	// A long check interval: only pub/sub delivers within the test.
+	s := newStore(t, srv.Addr(), redisstore.WithCheckInterval(time.Hour))
+	w, err := s.Watch(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	subs, err := c.PubSubNumSub(ctx, s.Key("changes")).Result()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := subs[s.Key("changes")]; n != 1 {
+		t.Fatalf("%d subscribers of %s when Watch returned, want 1", n, s.Key("changes"))
+	}
+	other := newStore(t, srv.Addr())
+	if _, err := other.Apply(ctx, store.Change{Actor: "t", Flags: map[string]json.RawMessage{"x": raw(`{"active":false}`)}}); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, 5*time.Second, "the change from another instance", func() bool {
+		drainWatch(w)
+		st, err := s.Load(ctx)
+		return err == nil && st.Version == 1
+	})
+}
+
+// TestWatchWaitsForRedis: with Redis down, Watch waits for the
+// subscription until its context ends or the store is closed.
+func TestWatchWaitsForRedis(t *testing.T) {
+	srv := redistest.Start(t)
+	addr := srv.Addr()
+	srv.Stop()
+	s := newStore(t, addr)
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	if w, err := s.Watch(ctx); !errors.Is(err, context.Canceled) || w != nil {
+		t.Fatalf("Watch with Redis down and a cancelled context = %v, %v; want context.Canceled", w, err)
+	}
+	done := make(chan error, 1)
+	go func() {
+		_, err := s.Watch(context.Background())
+		done <- err
+	}()
+	s.Close()
+	if err := <-done; !errors.Is(err, store.ErrClosed) {
+		t.Fatalf("Watch waiting for Redis when the store closed: %v, want ErrClosed", err)
 	}
 }
 
@@ -535,7 +593,7 @@ func TestMergeFidelity(t *testing.T) {
 	c := newClient(t, srv.Addr())
 	c.HSet(ctx, s.Key("patches"), "f", stored)
 	c.Incr(ctx, s.Key("version"))
-	if _, err := s.Merge(ctx, runtime.Change{Actor: "t", Flags: map[string]json.RawMessage{"f": raw(`{"tripped":null,"active":false,"regions":[]}`)}}); err != nil {
+	if _, err := s.Merge(ctx, store.Change{Actor: "t", Flags: map[string]json.RawMessage{"f": raw(`{"tripped":null,"active":false,"regions":[]}`)}}); err != nil {
 		t.Fatal(err)
 	}
 	got := mustLoad(t, s).Flags["f"]
@@ -548,7 +606,7 @@ func TestMergeFidelity(t *testing.T) {
 	if !json.Valid(got) {
 		t.Fatal("merge produced invalid JSON")
 	}
-	if _, err := s.Merge(ctx, runtime.Change{Flags: map[string]json.RawMessage{"f": raw(`[1]`)}}); err == nil {
+	if _, err := s.Merge(ctx, store.Change{Flags: map[string]json.RawMessage{"f": raw(`[1]`)}}); err == nil {
 		t.Fatal("Merge accepted a patch that is not an object")
 	}
 }

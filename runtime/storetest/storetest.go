@@ -1,4 +1,4 @@
-// Package storetest checks that a runtime.Store implementation behaves as
+// Package storetest checks that a store.Store implementation behaves as
 // the runtime expects, like testing/fstest.TestFS does for file systems.
 package storetest
 
@@ -12,10 +12,11 @@ import (
 	"time"
 
 	"github.com/flaggen/flaggen/runtime"
+	"github.com/flaggen/flaggen/runtime/store"
 )
 
 // Spec is the spec of the flags the suite writes (a, b, c and n):
-// TestStore hands it to a store that checks patches (runtime.SpecChecker).
+// TestStore hands it to a store that checks patches (store.SpecChecker).
 var Spec = func() *runtime.Spec {
 	s, err := runtime.LoadSpec("storetest.json", []byte(`{"flags": {
 	"a": {"active": true}, "b": {"active": true}, "c": {"active": true}, "n": {"active": true}}}`))
@@ -25,20 +26,51 @@ var Spec = func() *runtime.Spec {
 	return s
 }()
 
+// TestShared checks what a store shared by several instances (processes,
+// or Clients over one file or namespace) must do: a watcher of one
+// instance is subscribed when Watch returns, so a change another instance
+// makes right after is notified. newPair returns two fresh instances over
+// the same, empty live state (it may return one instance twice when the
+// store cannot be shared); TestShared closes them.
+func TestShared(t *testing.T, newPair func(t *testing.T) (a, b store.Store)) {
+	a, b := newPair(t)
+	t.Cleanup(func() {
+		a.Close()
+		b.Close()
+	})
+	for _, s := range []store.Store{a, b} {
+		if c, ok := s.(store.SpecChecker); ok {
+			c.UseSpec(Spec)
+		}
+	}
+	t.Run("WatchSubscribed", func(t *testing.T) {
+		ch, err := a.Watch(t.Context())
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := b.Apply(t.Context(), store.Change{Actor: "t", Flags: map[string]json.RawMessage{"n": raw(`{"active":false}`)}}); err != nil {
+			t.Fatal(err)
+		}
+		waitState(t, ch, a, "the other instance's change", func(st store.State) bool { return sameJSON(st.Flags["n"], raw(`{"active":false}`)) })
+	})
+}
+
 // TestStore runs the conformance suite against stores made by newStore,
 // which must return a fresh, empty store (its own namespace) for each call;
-// TestStore closes it. Each aspect of the contract is a subtest.
-func TestStore(t *testing.T, newStore func(t *testing.T) runtime.Store) {
-	open := func(t *testing.T) runtime.Store {
+// TestStore closes it. Each aspect of the contract is a subtest, and the
+// subtests run in parallel: newStore must be safe for concurrent use.
+func TestStore(t *testing.T, newStore func(t *testing.T) store.Store) {
+	open := func(t *testing.T) store.Store {
 		t.Helper()
 		s := newStore(t)
-		if c, ok := s.(runtime.SpecChecker); ok {
+		if c, ok := s.(store.SpecChecker); ok {
 			c.UseSpec(Spec)
 		}
 		t.Cleanup(func() { s.Close() })
 		return s
 	}
 	t.Run("Empty", func(t *testing.T) {
+		t.Parallel()
 		s := open(t)
 		st, err := s.Load(t.Context())
 		if err != nil {
@@ -48,31 +80,34 @@ func TestStore(t *testing.T, newStore func(t *testing.T) runtime.Store) {
 			t.Fatalf("fresh store: version %d, flags %v; want 0 and none", st.Version, st.Flags)
 		}
 	})
-	t.Run("Register", func(t *testing.T) { testRegister(t, open(t)) })
-	t.Run("Apply", func(t *testing.T) { testApply(t, open(t)) })
-	t.Run("Conflict", func(t *testing.T) { testConflict(t, open(t)) })
-	t.Run("Audit", func(t *testing.T) { testAudit(t, open(t)) })
-	t.Run("Watch", func(t *testing.T) { testWatch(t, open(t)) })
-	t.Run("Counters", func(t *testing.T) { testCounters(t, open(t)) })
-	t.Run("Feedback", func(t *testing.T) { testFeedback(t, open(t)) })
-	t.Run("ConcurrentApply", func(t *testing.T) { testConcurrentApply(t, open(t)) })
-	t.Run("RefuseBadActor", func(t *testing.T) { testRefuseBadActor(t, open(t)) })
+	t.Run("Register", func(t *testing.T) { t.Parallel(); testRegister(t, open(t)) })
+	t.Run("Apply", func(t *testing.T) { t.Parallel(); testApply(t, open(t)) })
+	t.Run("Conflict", func(t *testing.T) { t.Parallel(); testConflict(t, open(t)) })
+	t.Run("Audit", func(t *testing.T) { t.Parallel(); testAudit(t, open(t)) })
+	t.Run("Watch", func(t *testing.T) { t.Parallel(); testWatch(t, open(t)) })
+	t.Run("Counters", func(t *testing.T) { t.Parallel(); testCounters(t, open(t)) })
+	t.Run("Feedback", func(t *testing.T) { t.Parallel(); testFeedback(t, open(t)) })
+	t.Run("ConcurrentApply", func(t *testing.T) { t.Parallel(); testConcurrentApply(t, open(t)) })
+	t.Run("RefuseBadActor", func(t *testing.T) { t.Parallel(); testRefuseBadActor(t, open(t)) })
 	t.Run("SpecChecker", func(t *testing.T) {
+		t.Parallel()
 		s := open(t)
-		if _, ok := s.(runtime.SpecChecker); !ok {
-			t.Skipf("%T does not implement runtime.SpecChecker (optional)", s)
+		if _, ok := s.(store.SpecChecker); !ok {
+			t.Skipf("%T does not implement store.SpecChecker (optional)", s)
 		}
 		testSpecChecker(t, s)
 	})
 	t.Run("SpecRecorder", func(t *testing.T) {
+		t.Parallel()
 		s := open(t)
-		r, ok := s.(runtime.SpecRecorder)
+		r, ok := s.(store.SpecRecorder)
 		if !ok {
-			t.Skipf("%T does not implement runtime.SpecRecorder (optional)", s)
+			t.Skipf("%T does not implement store.SpecRecorder (optional)", s)
 		}
 		testSpecRecorder(t, s, r)
 	})
 	t.Run("Close", func(t *testing.T) {
+		t.Parallel()
 		s := newStore(t)
 		ch, err := s.Watch(t.Context())
 		if err != nil {
@@ -96,7 +131,7 @@ func sameJSON(a, b json.RawMessage) bool {
 	return fmt.Sprint(x) == fmt.Sprint(y)
 }
 
-func load(t *testing.T, s runtime.Store) runtime.State {
+func load(t *testing.T, s store.Store) store.State {
 	t.Helper()
 	st, err := s.Load(t.Context())
 	if err != nil {
@@ -105,7 +140,7 @@ func load(t *testing.T, s runtime.Store) runtime.State {
 	return st
 }
 
-func testRegister(t *testing.T, s runtime.Store) {
+func testRegister(t *testing.T, s store.Store) {
 	ctx := t.Context()
 	if err := s.Register(ctx, map[string]json.RawMessage{"a": raw(`{}`), "b": raw(`{"active":false}`)}); err != nil {
 		t.Fatal(err)
@@ -114,7 +149,7 @@ func testRegister(t *testing.T, s runtime.Store) {
 	if st.Version == 0 || len(st.Flags) != 2 || !sameJSON(st.Flags["a"], raw(`{}`)) || !sameJSON(st.Flags["b"], raw(`{"active":false}`)) {
 		t.Fatalf("after Register: %+v", st)
 	}
-	if _, err := s.Apply(ctx, runtime.Change{Actor: "t", Flags: map[string]json.RawMessage{"a": raw(`{"active":true}`)}}); err != nil {
+	if _, err := s.Apply(ctx, store.Change{Actor: "t", Flags: map[string]json.RawMessage{"a": raw(`{"active":true}`)}}); err != nil {
 		t.Fatal(err)
 	}
 	v := load(t, s).Version
@@ -140,11 +175,11 @@ func testRegister(t *testing.T, s runtime.Store) {
 	}
 }
 
-func testApply(t *testing.T, s runtime.Store) {
+func testApply(t *testing.T, s store.Store) {
 	ctx := t.Context()
 	s.Register(ctx, map[string]json.RawMessage{"a": raw(`{}`), "b": raw(`{}`), "c": raw(`{}`)})
 	v0 := load(t, s).Version
-	v, err := s.Apply(ctx, runtime.Change{Actor: "alice", Reason: "launch", Flags: map[string]json.RawMessage{
+	v, err := s.Apply(ctx, store.Change{Actor: "alice", Reason: "launch", Flags: map[string]json.RawMessage{
 		"a": raw(`{"active":true,"regions":["US"]}`), "b": raw(`{"active":false}`), "c": nil,
 	}})
 	if err != nil {
@@ -170,15 +205,15 @@ func testApply(t *testing.T, s runtime.Store) {
 	}
 }
 
-func testConflict(t *testing.T, s runtime.Store) {
+func testConflict(t *testing.T, s store.Store) {
 	ctx := t.Context()
 	s.Register(ctx, map[string]json.RawMessage{"a": raw(`{}`)})
 	v := load(t, s).Version
-	if _, err := s.Apply(ctx, runtime.Change{IfVersion: v, Actor: "t", Flags: map[string]json.RawMessage{"a": raw(`{"active":true}`)}}); err != nil {
+	if _, err := s.Apply(ctx, store.Change{IfVersion: v, Actor: "t", Flags: map[string]json.RawMessage{"a": raw(`{"active":true}`)}}); err != nil {
 		t.Fatalf("Apply at the current version: %v", err)
 	}
-	_, err := s.Apply(ctx, runtime.Change{IfVersion: v, Actor: "t", Flags: map[string]json.RawMessage{"a": raw(`{"active":false}`)}})
-	if !errors.Is(err, runtime.ErrConflict) {
+	_, err := s.Apply(ctx, store.Change{IfVersion: v, Actor: "t", Flags: map[string]json.RawMessage{"a": raw(`{"active":false}`)}})
+	if !errors.Is(err, store.ErrConflict) {
 		t.Fatalf("Apply at a stale version: err %v, want ErrConflict", err)
 	}
 	st := load(t, s)
@@ -189,22 +224,22 @@ func testConflict(t *testing.T, s runtime.Store) {
 	// IfEpoch: the loaded epoch ("" for a store without epochs) passes;
 	// another one, even at the current version, is refused.
 	v, epoch := st.Version, st.Epoch
-	_, err = s.Apply(ctx, runtime.Change{IfVersion: v, IfEpoch: epoch + "-other", Actor: "t", Flags: map[string]json.RawMessage{"a": raw(`{"active":false}`)}})
-	if !errors.Is(err, runtime.ErrConflict) {
+	_, err = s.Apply(ctx, store.Change{IfVersion: v, IfEpoch: epoch + "-other", Actor: "t", Flags: map[string]json.RawMessage{"a": raw(`{"active":false}`)}})
+	if !errors.Is(err, store.ErrConflict) {
 		t.Fatalf("Apply with IfEpoch %q in epoch %q at the current version: err %v, want ErrConflict", epoch+"-other", epoch, err)
 	}
 	if st := load(t, s); st.Version != v || !sameJSON(st.Flags["a"], raw(`{"active":true}`)) {
 		t.Fatalf("an Apply refused for its epoch wrote something: %+v", st)
 	}
-	if _, err := s.Apply(ctx, runtime.Change{IfVersion: v, IfEpoch: epoch, Actor: "t", Flags: map[string]json.RawMessage{"a": raw(`{"active":false}`)}}); err != nil {
+	if _, err := s.Apply(ctx, store.Change{IfVersion: v, IfEpoch: epoch, Actor: "t", Flags: map[string]json.RawMessage{"a": raw(`{"active":false}`)}}); err != nil {
 		t.Fatalf("Apply with the loaded IfEpoch %q and version: %v", epoch, err)
 	}
 }
 
-func testAudit(t *testing.T, s runtime.Store) {
+func testAudit(t *testing.T, s store.Store) {
 	ctx := t.Context()
 	before := time.Now().Add(-time.Minute)
-	for i, ch := range []runtime.Change{
+	for i, ch := range []store.Change{
 		{Actor: "alice", Reason: "one", Flags: map[string]json.RawMessage{"a": raw(`{"active":true}`)}},
 		{Actor: "bob", Reason: "two", Flags: map[string]json.RawMessage{"a": raw(`{"active":false}`), "b": raw(`{}`)}},
 		{Actor: "carol", Reason: "three", Flags: map[string]json.RawMessage{"b": raw(`{"active":true}`)}},
@@ -249,18 +284,6 @@ func testAudit(t *testing.T, s runtime.Store) {
 	}
 }
 
-func waitSignal(t *testing.T, ch <-chan struct{}, what string) {
-	t.Helper()
-	select {
-	case _, ok := <-ch:
-		if !ok {
-			t.Fatalf("watch channel closed, waiting for %s", what)
-		}
-	case <-time.After(5 * time.Second):
-		t.Fatalf("no notification within 5s after %s", what)
-	}
-}
-
 func waitClosed(t *testing.T, ch <-chan struct{}) {
 	t.Helper()
 	deadline := time.After(5 * time.Second)
@@ -276,27 +299,45 @@ func waitClosed(t *testing.T, ch <-chan struct{}) {
 	}
 }
 
-func testWatch(t *testing.T, s runtime.Store) {
+// testWatch checks that a watcher is subscribed when Watch returns: a
+// change made right after is notified, with no wait in between.
+func testWatch(t *testing.T, s store.Store) {
 	ctx, cancel := context.WithCancel(t.Context())
 	ch, err := s.Watch(ctx)
 	if err != nil {
 		t.Fatal(err)
 	}
-	time.Sleep(50 * time.Millisecond) // let a subscription settle
 	if err := s.Register(t.Context(), map[string]json.RawMessage{"a": raw(`{}`)}); err != nil {
 		t.Fatal(err)
 	}
-	waitSignal(t, ch, "Register")
-	drain(ch)
-	if _, err := s.Apply(t.Context(), runtime.Change{Actor: "t", Flags: map[string]json.RawMessage{"a": raw(`{"active":true}`)}}); err != nil {
+	waitState(t, ch, s, "Register", func(st store.State) bool { return st.Flags["a"] != nil })
+	if _, err := s.Apply(t.Context(), store.Change{Actor: "t", Flags: map[string]json.RawMessage{"a": raw(`{"active":true}`)}}); err != nil {
 		t.Fatal(err)
 	}
-	waitSignal(t, ch, "Apply")
-	if st := load(t, s); !sameJSON(st.Flags["a"], raw(`{"active":true}`)) {
-		t.Fatalf("after the notification Load shows %s", st.Flags["a"])
-	}
+	waitState(t, ch, s, "Apply", func(st store.State) bool { return sameJSON(st.Flags["a"], raw(`{"active":true}`)) })
 	cancel()
 	waitClosed(t, ch)
+}
+
+// waitState waits for notifications on ch until Load (of s) shows a state
+// for which ok holds: notifications may be coalesced, or come from earlier
+// changes, so each one is followed by a Load.
+func waitState(t *testing.T, ch <-chan struct{}, s store.Store, what string, ok func(store.State) bool) {
+	t.Helper()
+	deadline := time.After(5 * time.Second)
+	for {
+		select {
+		case _, open := <-ch:
+			if !open {
+				t.Fatalf("watch channel closed, waiting for %s", what)
+			}
+			if ok(load(t, s)) {
+				return
+			}
+		case <-deadline:
+			t.Fatalf("no notification showing %s within 5s", what)
+		}
+	}
 }
 
 func drain(ch <-chan struct{}) {
@@ -309,9 +350,9 @@ func drain(ch <-chan struct{}) {
 	}
 }
 
-func testCounters(t *testing.T, s runtime.Store) {
+func testCounters(t *testing.T, s store.Store) {
 	ctx := t.Context()
-	tot, err := s.AddCounters(ctx, []runtime.CounterDelta{{Flag: "a", Name: "errors", Delta: 3}, {Flag: "a", Name: "slow", Delta: 1}, {Flag: "b", Name: "errors", Delta: 5}})
+	tot, err := s.AddCounters(ctx, []store.CounterDelta{{Flag: "a", Name: "errors", Delta: 3}, {Flag: "a", Name: "slow", Delta: 1}, {Flag: "b", Name: "errors", Delta: 5}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -324,7 +365,7 @@ func testCounters(t *testing.T, s runtime.Store) {
 		go func() {
 			defer wg.Done()
 			for i := 0; i < 25; i++ {
-				if _, err := s.AddCounters(ctx, []runtime.CounterDelta{{Flag: "a", Name: "errors", Delta: 1}}); err != nil {
+				if _, err := s.AddCounters(ctx, []store.CounterDelta{{Flag: "a", Name: "errors", Delta: 1}}); err != nil {
 					t.Error(err)
 					return
 				}
@@ -352,10 +393,10 @@ func testCounters(t *testing.T, s runtime.Store) {
 		t.Fatalf("unknown flag counters: %v, %v", c, err)
 	}
 	// A Change can zero counters in the same atomic write (operator reset).
-	if _, err := s.AddCounters(ctx, []runtime.CounterDelta{{Flag: "a", Name: "errors", Delta: 7}}); err != nil {
+	if _, err := s.AddCounters(ctx, []store.CounterDelta{{Flag: "a", Name: "errors", Delta: 7}}); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := s.Apply(ctx, runtime.Change{Actor: "t", Reason: "reset", Flags: map[string]json.RawMessage{"a": raw(`{}`)}, ResetCounters: []string{"a"}}); err != nil {
+	if _, err := s.Apply(ctx, store.Change{Actor: "t", Reason: "reset", Flags: map[string]json.RawMessage{"a": raw(`{}`)}, ResetCounters: []string{"a"}}); err != nil {
 		t.Fatal(err)
 	}
 	if c, _ := s.Counters(ctx, "a"); len(c) != 0 {
@@ -366,15 +407,15 @@ func testCounters(t *testing.T, s runtime.Store) {
 	}
 }
 
-func testFeedback(t *testing.T, s runtime.Store) {
+func testFeedback(t *testing.T, s store.Store) {
 	ctx := t.Context()
 	at := time.Date(2025, 1, 2, 3, 4, 5, 0, time.UTC)
 	for i, text := range []string{"one", "two", "three"} {
-		if err := s.AppendFeedback(ctx, "a", runtime.Feedback{Time: at.Add(time.Duration(i) * time.Second), User: "u", Text: text}); err != nil {
+		if err := s.AppendFeedback(ctx, "a", store.Feedback{Time: at.Add(time.Duration(i) * time.Second), User: "u", Text: text}); err != nil {
 			t.Fatal(err)
 		}
 	}
-	s.AppendFeedback(ctx, "b", runtime.Feedback{Time: at, Text: "other"})
+	s.AppendFeedback(ctx, "b", store.Feedback{Time: at, Text: "other"})
 	fb, err := s.Feedback(ctx, "a")
 	if err != nil {
 		t.Fatal(err)
@@ -389,7 +430,7 @@ func testFeedback(t *testing.T, s runtime.Store) {
 
 // testConcurrentApply has writers race with optimistic concurrency: every
 // change lands exactly once.
-func testConcurrentApply(t *testing.T, s runtime.Store) {
+func testConcurrentApply(t *testing.T, s store.Store) {
 	ctx := t.Context()
 	s.Register(ctx, map[string]json.RawMessage{"n": raw(`{"percentage_rollout":0}`)})
 	const writers, each = 4, 10
@@ -410,8 +451,8 @@ func testConcurrentApply(t *testing.T, s runtime.Store) {
 					}
 					json.Unmarshal(st.Flags["n"], &n)
 					next := raw(fmt.Sprintf(`{"percentage_rollout":%d}`, n.Count+1))
-					_, err = s.Apply(ctx, runtime.Change{IfVersion: st.Version, Actor: "t", Flags: map[string]json.RawMessage{"n": next}})
-					if errors.Is(err, runtime.ErrConflict) {
+					_, err = s.Apply(ctx, store.Change{IfVersion: st.Version, Actor: "t", Flags: map[string]json.RawMessage{"n": next}})
+					if errors.Is(err, store.ErrConflict) {
 						continue
 					}
 					if err != nil {
@@ -434,10 +475,10 @@ func fmtBefore(m map[string]json.RawMessage) string {
 	return string(b)
 }
 
-// testSpecRecorder checks the optional runtime.SpecRecorder: the spec
+// testSpecRecorder checks the optional store.SpecRecorder: the spec
 // round-trips byte for byte, a new record replaces the old one, and
 // recording is not live state (no version, audit entry or notification).
-func testSpecRecorder(t *testing.T, s runtime.Store, r runtime.SpecRecorder) {
+func testSpecRecorder(t *testing.T, s store.Store, r store.SpecRecorder) {
 	ctx := t.Context()
 	if file, src, ok, err := r.RecordedSpec(ctx); err != nil || ok || file != "" || src != nil {
 		t.Fatalf("fresh store: RecordedSpec = %q, %q, %v, %v; want nothing recorded, no error", file, src, ok, err)
@@ -481,11 +522,11 @@ func testSpecRecorder(t *testing.T, s runtime.Store, r runtime.SpecRecorder) {
 // testRefuseBadActor checks that Apply refuses a blank actor, and control
 // characters in actor or reason (forged audit lines, terminal escapes),
 // writing nothing.
-func testRefuseBadActor(t *testing.T, s runtime.Store) {
+func testRefuseBadActor(t *testing.T, s store.Store) {
 	ctx := t.Context()
 	s.Register(ctx, map[string]json.RawMessage{"a": raw(`{}`)})
 	v := load(t, s).Version
-	for _, ch := range []runtime.Change{
+	for _, ch := range []store.Change{
 		{Actor: ""},
 		{Actor: " \t "},
 		{Actor: "alice\nv9  2025-01-01  mallory"},
@@ -507,10 +548,10 @@ func testRefuseBadActor(t *testing.T, s runtime.Store) {
 	}
 }
 
-// testSpecChecker checks an optional runtime.SpecChecker, given Spec: a
+// testSpecChecker checks an optional store.SpecChecker, given Spec: a
 // patch that is not a live patch of it (an unknown flag or field, a value
 // out of range) is refused by Apply and Register, writing nothing.
-func testSpecChecker(t *testing.T, s runtime.Store) {
+func testSpecChecker(t *testing.T, s store.Store) {
 	ctx := t.Context()
 	s.Register(ctx, map[string]json.RawMessage{"a": raw(`{}`)})
 	v := load(t, s).Version
@@ -522,7 +563,7 @@ func testSpecChecker(t *testing.T, s runtime.Store) {
 		{"a": raw(`[1]`)},
 		{"a": raw(`{"active":false}`), "b": raw(`{"active":1}`)},
 	} {
-		if _, err := s.Apply(ctx, runtime.Change{Actor: "t", Flags: p}); err == nil {
+		if _, err := s.Apply(ctx, store.Change{Actor: "t", Flags: p}); err == nil {
 			t.Errorf("Apply %s: no error", fmtBefore(p))
 		}
 		if err := s.Register(ctx, p); err == nil {

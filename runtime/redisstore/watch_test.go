@@ -10,8 +10,8 @@ import (
 	"time"
 
 	"github.com/flaggen/flaggen/internal/redistest"
-	"github.com/flaggen/flaggen/runtime"
 	"github.com/flaggen/flaggen/runtime/redisstore"
+	"github.com/flaggen/flaggen/runtime/store"
 )
 
 // TestForgedMessageLogged publishes a change message that the write script
@@ -28,7 +28,7 @@ func TestForgedMessageLogged(t *testing.T) {
 		redisstore.WithCheckInterval(100*time.Millisecond))
 	c := newRuntime(t, s)
 	w := newStore(t, srv.Addr())
-	if _, err := w.Apply(ctx, runtime.Change{Actor: "ops", Flags: map[string]json.RawMessage{"b": raw(`{"active":true}`)}}); err != nil {
+	if _, err := w.Apply(ctx, store.Change{Actor: "ops", Flags: map[string]json.RawMessage{"b": raw(`{"active":true}`)}}); err != nil {
 		t.Fatal(err)
 	}
 	waitFor(t, 2*time.Second, "b on", func() bool { return c.Evaluate(ctx, "b", nil) == true })
@@ -54,7 +54,7 @@ func TestForgedMessageLogged(t *testing.T) {
 	if out := log.String(); strings.Contains(out, "failed over") || strings.Contains(out, "lost this namespace") {
 		t.Fatalf("a forged message was taken for a failover or data loss:\n%s", out)
 	}
-	if _, err := w.Apply(ctx, runtime.Change{Actor: "ops", Flags: map[string]json.RawMessage{"b": raw(`{"active":false}`)}}); err != nil {
+	if _, err := w.Apply(ctx, store.Change{Actor: "ops", Flags: map[string]json.RawMessage{"b": raw(`{"active":false}`)}}); err != nil {
 		t.Fatal(err)
 	}
 	waitFor(t, 2*time.Second, "b off", func() bool { return c.Evaluate(ctx, "b", nil) == false })

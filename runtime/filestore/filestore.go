@@ -1,4 +1,5 @@
-package runtime
+// Package filestore provides a live-state store kept in one JSON file, for single-host deployments.
+package filestore
 
 import (
 	"bytes"
@@ -13,9 +14,12 @@ import (
 	"path/filepath"
 	"sync"
 	"time"
+
+	"github.com/flaggen/flaggen/runtime/memstore"
+	"github.com/flaggen/flaggen/runtime/store"
 )
 
-// FileStore is a Store kept in one JSON file (live state, audit trail,
+// Store is a store.Store kept in one JSON file (live state, audit trail,
 // counters and feedback), for single-host deployments and for operators who
 // edit live state by hand. Edits made to the file outside flaggen are picked
 // up within a second (the file is polled by modification time, size and
@@ -25,9 +29,12 @@ import (
 //
 // Processes sharing one file see each other's changes, but concurrent
 // writers can lose updates: share live state between hosts with the Redis
-// store.
-type FileStore struct {
-	mem  *MemoryStore
+// store (runtime/redisstore).
+//
+// It implements store.SpecRecorder, and a watcher is subscribed when Watch
+// returns.
+type Store struct {
+	mem  *memstore.Store
 	path string
 	log  *slog.Logger
 
@@ -46,26 +53,25 @@ type FileStore struct {
 type fileState struct {
 	Version  uint64                      `json:"version"`
 	Flags    map[string]json.RawMessage  `json:"flags"`
-	Audit    []AuditEntry                `json:"audit,omitempty"`
+	Audit    []store.AuditEntry          `json:"audit,omitempty"`
 	Counters map[string]map[string]int64 `json:"counters,omitempty"`
-	Feedback map[string][]Feedback       `json:"feedback,omitempty"`
+	Feedback map[string][]store.Feedback `json:"feedback,omitempty"`
 	// Spec is the spec the apps recorded (SpecRecorder): file, source,
 	// sha256 (hex, of source) and time.
-	Spec *recordedSpec `json:"spec,omitempty"`
+	Spec *memstore.RecordedSpec `json:"spec,omitempty"`
 }
 
-// FilePollInterval is how often a FileStore checks its file for outside
-// edits.
-const FilePollInterval = 250 * time.Millisecond
+// PollInterval is how often a Store checks its file for outside edits.
+const PollInterval = 250 * time.Millisecond
 
-// NewFileStore opens (or, on first write, creates) the live-state file at
+// New opens (or, on first write, creates) the live-state file at
 // path. A file that exists but does not parse is an error here; later, a
 // broken file is logged to logger (slog.Default() when nil) and ignored.
-func NewFileStore(path string, logger *slog.Logger) (*FileStore, error) {
+func New(path string, logger *slog.Logger) (*Store, error) {
 	if logger == nil {
 		logger = slog.Default()
 	}
-	f := &FileStore{mem: NewMemoryStore(), path: path, log: logger, done: make(chan struct{})}
+	f := &Store{mem: memstore.New(), path: path, log: logger, done: make(chan struct{})}
 	if _, err := f.syncLocked(true); err != nil {
 		return nil, err
 	}
@@ -75,9 +81,9 @@ func NewFileStore(path string, logger *slog.Logger) (*FileStore, error) {
 	return f, nil
 }
 
-func (f *FileStore) poll(ctx context.Context) {
+func (f *Store) poll(ctx context.Context) {
 	defer close(f.done)
-	t := time.NewTicker(FilePollInterval)
+	t := time.NewTicker(PollInterval)
 	defer t.Stop()
 	for {
 		select {
@@ -104,7 +110,7 @@ func (b *brokenFile) Unwrap() error { return b.err }
 // logBrokenLocked logs a poll's error once per distinct broken content (or
 // distinct error, when the file cannot be read), not at every poll; a good
 // read ends the episode.
-func (f *FileStore) logBrokenLocked(err error) {
+func (f *Store) logBrokenLocked(err error) {
 	if err == nil {
 		f.logged = ""
 		return
@@ -123,7 +129,7 @@ func (f *FileStore) logBrokenLocked(err error) {
 
 // syncLocked reloads the file when it changed since it was last read or
 // written. It reports whether the state changed.
-func (f *FileStore) syncLocked(force bool) (bool, error) {
+func (f *Store) syncLocked(force bool) (bool, error) {
 	fi, err := os.Stat(f.path)
 	if errors.Is(err, fs.ErrNotExist) {
 		if force {
@@ -163,41 +169,27 @@ func (f *FileStore) syncLocked(force bool) (bool, error) {
 		st.Flags[name] = buf.Bytes()
 	}
 	f.sum, f.modTime, f.size = sum, fi.ModTime(), fi.Size()
-	m := f.mem
-	m.mu.Lock()
-	defer m.mu.Unlock()
+	cur := f.mem.Snapshot()
 	if st.Flags == nil {
 		st.Flags = map[string]json.RawMessage{}
 	}
-	changed := !sameFlags(m.flags, st.Flags)
-	if changed && !force && st.Version <= m.version {
+	if !force && st.Version <= cur.Version && !sameFlags(cur.Flags, st.Flags) {
 		// Edited by hand without bumping the version: make the change
 		// visible (and audited) like any other.
-		st.Version = m.version + 1
-		after := diffFlags(m.flags, st.Flags)
+		st.Version = cur.Version + 1
+		after := diffFlags(cur.Flags, st.Flags)
 		before := make(map[string]json.RawMessage, len(after))
 		for name := range after {
 			before[name] = json.RawMessage("null")
-			if old, ok := m.flags[name]; ok {
+			if old, ok := cur.Flags[name]; ok {
 				before[name] = old
 			}
 		}
-		st.Audit = append(st.Audit, AuditEntry{Version: st.Version, Time: m.now().UTC(), Actor: "file:" + f.path,
+		st.Audit = append(st.Audit, store.AuditEntry{Version: st.Version, Time: time.Now().UTC(), Actor: "file:" + f.path,
 			Reason: "live-state file edited outside flaggen", Flags: after, Before: before})
 	}
-	m.version, m.flags, m.audit = st.Version, st.Flags, st.Audit
-	m.counters = st.Counters
-	if m.counters == nil {
-		m.counters = map[string]map[string]int64{}
-	}
-	m.feedback = st.Feedback
-	if m.feedback == nil {
-		m.feedback = map[string][]Feedback{}
-	}
-	m.spec = st.Spec
-	if changed {
-		m.notify()
-	}
+	changed := f.mem.Restore(memstore.Data{Version: st.Version, Flags: st.Flags, Audit: st.Audit,
+		Counters: st.Counters, Feedback: st.Feedback, Spec: st.Spec})
 	return changed, nil
 }
 
@@ -230,12 +222,10 @@ func diffFlags(old, cur map[string]json.RawMessage) map[string]json.RawMessage {
 }
 
 // writeLocked writes the memory state to the file atomically.
-func (f *FileStore) writeLocked() error {
-	m := f.mem
-	m.mu.Lock()
-	st := fileState{Version: m.version, Flags: m.flags, Audit: m.audit, Counters: m.counters, Feedback: m.feedback, Spec: m.spec}
+func (f *Store) writeLocked() error {
+	d := f.mem.Snapshot()
+	st := fileState{Version: d.Version, Flags: d.Flags, Audit: d.Audit, Counters: d.Counters, Feedback: d.Feedback, Spec: d.Spec}
 	data, err := json.MarshalIndent(st, "", "  ")
-	m.mu.Unlock()
 	if err != nil {
 		return err
 	}
@@ -263,27 +253,27 @@ func (f *FileStore) writeLocked() error {
 }
 
 // write runs a memory-store mutation on fresh state and persists it.
-func (f *FileStore) write(op func() error) error {
+func (f *Store) write(op func() error) error {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	if _, err := f.syncLocked(false); err != nil && !errors.Is(err, fs.ErrNotExist) {
 		return fmt.Errorf("live-state file unusable, not writing over it: %w", err)
 	}
-	saved := f.mem.save()
+	saved := f.mem.Snapshot()
 	if err := op(); err != nil {
 		return err
 	}
 	if err := f.writeLocked(); err != nil {
 		// Not on disk: not a change. Undo it in memory too, so that no
 		// reader is served state that a restart would lose.
-		f.mem.restore(saved)
+		f.mem.Restore(saved)
 		return err
 	}
 	return nil
 }
 
 // fresh picks up outside edits before a read.
-func (f *FileStore) fresh() {
+func (f *Store) fresh() {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	if _, err := f.syncLocked(false); err != nil {
@@ -291,19 +281,19 @@ func (f *FileStore) fresh() {
 	}
 }
 
-// Load implements Store.
-func (f *FileStore) Load(ctx context.Context) (State, error) {
+// Load implements store.Store.
+func (f *Store) Load(ctx context.Context) (store.State, error) {
 	f.fresh()
 	return f.mem.Load(ctx)
 }
 
-// Register implements Store.
-func (f *FileStore) Register(ctx context.Context, flags map[string]json.RawMessage) error {
+// Register implements store.Store.
+func (f *Store) Register(ctx context.Context, flags map[string]json.RawMessage) error {
 	return f.write(func() error { return f.mem.Register(ctx, flags) })
 }
 
-// Apply implements Store.
-func (f *FileStore) Apply(ctx context.Context, ch Change) (v uint64, err error) {
+// Apply implements store.Store.
+func (f *Store) Apply(ctx context.Context, ch store.Change) (v uint64, err error) {
 	err = f.write(func() error {
 		v, err = f.mem.Apply(ctx, ch)
 		return err
@@ -311,17 +301,17 @@ func (f *FileStore) Apply(ctx context.Context, ch Change) (v uint64, err error) 
 	return v, err
 }
 
-// Watch implements Store.
-func (f *FileStore) Watch(ctx context.Context) (<-chan struct{}, error) { return f.mem.Watch(ctx) }
+// Watch implements store.Store.
+func (f *Store) Watch(ctx context.Context) (<-chan struct{}, error) { return f.mem.Watch(ctx) }
 
-// Audit implements Store.
-func (f *FileStore) Audit(ctx context.Context, flag string, limit int) ([]AuditEntry, error) {
+// Audit implements store.Store.
+func (f *Store) Audit(ctx context.Context, flag string, limit int) ([]store.AuditEntry, error) {
 	f.fresh()
 	return f.mem.Audit(ctx, flag, limit)
 }
 
-// AddCounters implements Store.
-func (f *FileStore) AddCounters(ctx context.Context, deltas []CounterDelta) (out []int64, err error) {
+// AddCounters implements store.Store.
+func (f *Store) AddCounters(ctx context.Context, deltas []store.CounterDelta) (out []int64, err error) {
 	err = f.write(func() error {
 		out, err = f.mem.AddCounters(ctx, deltas)
 		return err
@@ -329,47 +319,47 @@ func (f *FileStore) AddCounters(ctx context.Context, deltas []CounterDelta) (out
 	return out, err
 }
 
-// Counters implements Store.
-func (f *FileStore) Counters(ctx context.Context, flag string) (map[string]int64, error) {
+// Counters implements store.Store.
+func (f *Store) Counters(ctx context.Context, flag string) (map[string]int64, error) {
 	f.fresh()
 	return f.mem.Counters(ctx, flag)
 }
 
-// ResetCounters implements Store.
-func (f *FileStore) ResetCounters(ctx context.Context, flag string) error {
+// ResetCounters implements store.Store.
+func (f *Store) ResetCounters(ctx context.Context, flag string) error {
 	return f.write(func() error { return f.mem.ResetCounters(ctx, flag) })
 }
 
-// AppendFeedback implements Store.
-func (f *FileStore) AppendFeedback(ctx context.Context, flag string, fb Feedback) error {
+// AppendFeedback implements store.Store.
+func (f *Store) AppendFeedback(ctx context.Context, flag string, fb store.Feedback) error {
 	return f.write(func() error { return f.mem.AppendFeedback(ctx, flag, fb) })
 }
 
-// Feedback implements Store.
-func (f *FileStore) Feedback(ctx context.Context, flag string) ([]Feedback, error) {
+// Feedback implements store.Store.
+func (f *Store) Feedback(ctx context.Context, flag string) ([]store.Feedback, error) {
 	f.fresh()
 	return f.mem.Feedback(ctx, flag)
 }
 
-// RecordSpec implements SpecRecorder: the spec goes to the file's "spec"
+// RecordSpec implements store.SpecRecorder: the spec goes to the file's "spec"
 // field (file, source, sha256, time), written atomically with the rest.
-func (f *FileStore) RecordSpec(ctx context.Context, file string, src []byte) error {
+func (f *Store) RecordSpec(ctx context.Context, file string, src []byte) error {
 	return f.write(func() error { return f.mem.RecordSpec(ctx, file, src) })
 }
 
-// RecordedSpec implements SpecRecorder. A "spec" field edited by hand so
+// RecordedSpec implements store.SpecRecorder. A "spec" field edited by hand so
 // that its sha256 no longer matches its source is an error.
-func (f *FileStore) RecordedSpec(ctx context.Context) (file string, src []byte, ok bool, err error) {
+func (f *Store) RecordedSpec(ctx context.Context) (file string, src []byte, ok bool, err error) {
 	f.fresh()
 	file, src, ok, err = f.mem.RecordedSpec(ctx)
-	if err != nil && !errors.Is(err, ErrClosed) {
+	if err != nil && !errors.Is(err, store.ErrClosed) {
 		err = fmt.Errorf("%s: %w", f.path, err)
 	}
 	return file, src, ok, err
 }
 
-// Close implements Store: it stops polling and closes Watch channels.
-func (f *FileStore) Close() error {
+// Close implements store.Store: it stops polling and closes Watch channels.
+func (f *Store) Close() error {
 	if f.cancel != nil {
 		f.cancel()
 		<-f.done

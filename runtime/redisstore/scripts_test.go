@@ -13,8 +13,8 @@ import (
 	"github.com/redis/go-redis/v9"
 
 	"github.com/flaggen/flaggen/internal/redistest"
-	"github.com/flaggen/flaggen/runtime"
 	"github.com/flaggen/flaggen/runtime/redisstore"
+	"github.com/flaggen/flaggen/runtime/store"
 )
 
 // dumpNamespace returns every key of s's namespace with its DUMP.
@@ -46,23 +46,23 @@ func TestWritesAllOrNothing(t *testing.T) {
 	rc := newClient(t, srv.Addr())
 
 	apply := func(s *redisstore.Store) error {
-		_, err := s.Apply(ctx, runtime.Change{Actor: "ops", Reason: "r", ResetCounters: []string{"a"},
+		_, err := s.Apply(ctx, store.Change{Actor: "ops", Reason: "r", ResetCounters: []string{"a"},
 			Flags: map[string]json.RawMessage{"a": raw(`{"active":false}`), "b": nil}})
 		return err
 	}
 	merge := func(s *redisstore.Store) error {
-		_, err := s.Merge(ctx, runtime.Change{Actor: "ops", Flags: map[string]json.RawMessage{"a": raw(`{"active":false}`)}})
+		_, err := s.Merge(ctx, store.Change{Actor: "ops", Flags: map[string]json.RawMessage{"a": raw(`{"active":false}`)}})
 		return err
 	}
 	register := func(s *redisstore.Store) error {
 		return s.Register(ctx, map[string]json.RawMessage{"c": raw(`{}`)})
 	}
 	counters := func(s *redisstore.Store) error {
-		_, err := s.AddCounters(ctx, []runtime.CounterDelta{{Flag: "b", Name: "errors", Delta: 1}, {Flag: "a", Name: "errors", Delta: 1}})
+		_, err := s.AddCounters(ctx, []store.CounterDelta{{Flag: "b", Name: "errors", Delta: 1}, {Flag: "a", Name: "errors", Delta: 1}})
 		return err
 	}
 	feedback := func(s *redisstore.Store) error {
-		return s.AppendFeedback(ctx, "a", runtime.Feedback{Text: "x"})
+		return s.AppendFeedback(ctx, "a", store.Feedback{Text: "x"})
 	}
 	restore := func(s *redisstore.Store) error {
 		_, err := s.RestoreFrom(ctx, "LOST", 50, map[string]json.RawMessage{"b": raw(`{"active":false}`)})
@@ -132,10 +132,10 @@ func TestWritesAllOrNothing(t *testing.T) {
 			if err := s.Register(ctx, map[string]json.RawMessage{"a": raw(`{}`), "b": raw(`{"active":true}`)}); err != nil {
 				t.Fatal(err)
 			}
-			if _, err := s.Apply(ctx, runtime.Change{Actor: "ops", Flags: map[string]json.RawMessage{"a": raw(`{"active":true}`)}}); err != nil {
+			if _, err := s.Apply(ctx, store.Change{Actor: "ops", Flags: map[string]json.RawMessage{"a": raw(`{"active":true}`)}}); err != nil {
 				t.Fatal(err)
 			}
-			if _, err := s.AddCounters(ctx, []runtime.CounterDelta{{Flag: "a", Name: "slow", Delta: 2}, {Flag: "b", Name: "errors", Delta: 3}}); err != nil {
+			if _, err := s.AddCounters(ctx, []store.CounterDelta{{Flag: "a", Name: "slow", Delta: 2}, {Flag: "b", Name: "errors", Delta: 3}}); err != nil {
 				t.Fatal(err)
 			}
 			if err := tc.spoil(s.Key(tc.key)); err != nil {

@@ -1,7 +1,11 @@
-package runtime
+// Package store defines the contract between the flaggen runtime and a live-state store, which the memstore, filestore and redisstore packages implement.
+package store
 
 import (
+	"bytes"
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -11,13 +15,15 @@ import (
 	"unicode/utf8"
 )
 
-// Store holds the live state shared by every Client of one namespace: a
-// per-flag patch over the spec, an audit trail of changes, shared counters
-// and feedback. The runtime never calls a Store on the evaluation hot path.
+// Store holds the live state shared by every runtime.Client of one
+// namespace: a per-flag patch over the spec, an audit trail of changes,
+// shared counters and feedback. The runtime never calls a Store on the
+// evaluation hot path.
 //
 // Implementations must be safe for concurrent use. The memory store
-// (NewMemoryStore, the default), the file store (NewFileStore) and the Redis
-// store implement it; runtime/storetest.TestStore checks any implementation.
+// (memstore.New, the runtime's default), the file store (filestore.New)
+// and the Redis store (redisstore.New) implement it;
+// runtime/storetest.TestStore checks any implementation.
 type Store interface {
 	// Load returns the full live state, consistent at one version.
 	Load(ctx context.Context) (State, error)
@@ -41,7 +47,13 @@ type Store interface {
 
 	// Watch returns a channel that receives a value after each change that
 	// Load can see (notifications may be coalesced: receivers reload). The
-	// channel is closed when ctx is done or the store is closed.
+	// watcher is subscribed when Watch returns: every change made after
+	// that (by this process or, for a shared store, by any other) is
+	// notified, so a caller may Load, then rely on the channel for what
+	// follows, with no wait in between. A store that must subscribe to a
+	// backend first (the Redis store) waits for it: when ctx is done
+	// before, Watch returns ctx's error. The channel is closed when ctx is
+	// done or the store is closed.
 	Watch(ctx context.Context) (<-chan struct{}, error)
 
 	// Audit returns up to limit audit entries, newest first, for the given
@@ -203,4 +215,69 @@ func (ch Change) Check() error {
 		}
 	}
 	return nil
+}
+
+// IsNull reports whether p is nil, empty or JSON null: a patch that
+// deletes its flag's entry (Change.Flags, State.Flags of a ChangeFeed).
+func IsNull(p json.RawMessage) bool {
+	p = bytes.TrimSpace(p)
+	return len(p) == 0 || string(p) == "null"
+}
+
+// The memory and file stores keep the newest MaxAuditEntries audit entries
+// and MaxFeedbackEntries pieces of feedback per flag, as the Redis store's
+// default stream and list bounds do.
+const (
+	MaxAuditEntries    = 10000
+	MaxFeedbackEntries = 10000
+)
+
+// SpecRecorder is an optional interface of a Store: the store keeps the
+// spec source of the apps that use it, so that admin tools (the flaggen CLI)
+// can check names and values against the spec the apps run without being
+// given the spec file.
+//
+// runtime.NewClient records its spec when its store implements
+// SpecRecorder; a failure is logged, not fatal, and retried after the next
+// successful reload. A store wrapped with ReadOnly does not implement it,
+// so a Client over such a view records nothing. The memory store, the file
+// store and the Redis store implement it.
+//
+// The recorded spec is not live state: recording bumps no version, notifies
+// no watcher and writes no audit entry. Apps of one namespace that run
+// different specs overwrite each other's record: the last to start wins.
+type SpecRecorder interface {
+	// RecordSpec stores src, the spec source exactly as the app loaded it
+	// from file (the name it gave runtime.LoadSpec, e.g. "flags.json"),
+	// replacing any spec recorded before, in one atomic write.
+	RecordSpec(ctx context.Context, file string, src []byte) error
+
+	// RecordedSpec returns the spec last recorded, byte for byte; ok is
+	// false (with a nil error) when none was recorded.
+	RecordedSpec(ctx context.Context) (file string, src []byte, ok bool, err error)
+}
+
+// SpecSHA256 returns the hex SHA-256 of a spec source: how stores fingerprint
+// a recorded spec and how tools compare a spec file with it.
+func SpecSHA256(src []byte) string {
+	sum := sha256.Sum256(src)
+	return hex.EncodeToString(sum[:])
+}
+
+// PatchChecker checks live patches against a spec; *runtime.Spec
+// implements it.
+type PatchChecker interface {
+	// CheckPatches returns an error naming the first flag whose patch is
+	// not a live patch of the spec; a nil or JSON null patch passes.
+	CheckPatches(patches map[string]json.RawMessage) error
+}
+
+// SpecChecker is an optional interface of a Store that checks every patch
+// written to it against a spec (the Redis store, which apps share and
+// which code may write to directly): runtime.NewClient hands it the
+// Client's spec before its first write.
+type SpecChecker interface {
+	// UseSpec makes the store refuse, from now on, a patch that
+	// c.CheckPatches refuses.
+	UseSpec(c PatchChecker)
 }

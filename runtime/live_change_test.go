@@ -6,15 +6,18 @@ import (
 	"errors"
 	"sync/atomic"
 	"testing"
+
+	"github.com/flaggen/flaggen/runtime/memstore"
+	"github.com/flaggen/flaggen/runtime/store"
 )
 
 // loadFailsAfterApply is a store whose Load fails once a change is written.
 type loadFailsAfterApply struct {
-	Store
+	store.Store
 	applied atomic.Bool
 }
 
-func (s *loadFailsAfterApply) Apply(ctx context.Context, ch Change) (uint64, error) {
+func (s *loadFailsAfterApply) Apply(ctx context.Context, ch store.Change) (uint64, error) {
 	v, err := s.Store.Apply(ctx, ch)
 	if err == nil {
 		s.applied.Store(true)
@@ -22,9 +25,9 @@ func (s *loadFailsAfterApply) Apply(ctx context.Context, ch Change) (uint64, err
 	return v, err
 }
 
-func (s *loadFailsAfterApply) Load(ctx context.Context) (State, error) {
+func (s *loadFailsAfterApply) Load(ctx context.Context) (store.State, error) {
 	if s.applied.Load() {
-		return State{}, errors.New("store unreachable")
+		return store.State{}, errors.New("store unreachable")
 	}
 	return s.Store.Load(ctx)
 }
@@ -33,7 +36,7 @@ func (s *loadFailsAfterApply) Load(ctx context.Context) (State, error) {
 // reports success even if reading the new state back fails, so callers do
 // not retry a change that is already live.
 func TestChangeCommittedIsSuccess(t *testing.T) {
-	mem := NewMemoryStore()
+	mem := memstore.New()
 	c := newTestClient(t, seedModel(t), WithStore(&loadFailsAfterApply{Store: mem}))
 	if err := c.Set(context.Background(), "new_ui", json.RawMessage(`{"active": false}`), "t", "kill"); err != nil {
 		t.Fatalf("Set after a committed write = %v, want nil", err)
