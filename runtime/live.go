@@ -490,7 +490,7 @@ func (c *Client) SetRelease(ctx context.Context, release string, on bool, actor,
 }
 
 // ReleaseStatus reports how many flags of a release are switched on (active
-// and not tripped in live state) out of how many, as the seed's "2 of 5".
+// and not tripped in live state) out of how many, as the Python system's releases report "2 of 5" (README, Semantics).
 func (c *Client) ReleaseStatus(release string) (enabled, total int, err error) {
 	r := c.spec.m.Release(release)
 	if r == nil {

@@ -135,7 +135,7 @@ func (c *Client) Monitor(h Handle, fn func() error) (err error) {
 	return err
 }
 
-// MonitorValue is Monitor for a feature that returns a result (the seed's
+// MonitorValue is Monitor for a feature that returns a result (the Python system's
 // PerformanceMonitor.monitor returns the code block's value): it times fn,
 // reports an error or a panic (re-raised) against the flag, and returns
 // fn's results.
@@ -328,13 +328,13 @@ func trippedIn(patch json.RawMessage) bool {
 }
 
 // TrafficMonitor switches a flag off when traffic drops too far while it
-// is on (the seed's traffic_monitor.py), through live state with the
+// is on (the Python system's traffic_monitor.py), through live state with the
 // reason recorded.
 type TrafficMonitor struct {
 	// Client is the client whose flags are watched.
 	Client *Client
 	// DropThreshold is the traffic drop, in percent, above which the flag
-	// is switched off. Zero means the seed's default, 30.
+	// is switched off. Zero means the Python system's default, 30.
 	DropThreshold float64
 }
 

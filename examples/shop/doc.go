@@ -1,4 +1,4 @@
-// Command shop is the seed article's main.py as a Go app: it shows user 123
+// Command shop is the feature-toggle article's main.py as a Go app: it shows user 123
 // the new UI and the advanced search when their flags are on, runs the
 // search under the performance monitor and reports its errors, runs the
 // traffic monitor, and collects feedback — with a generated, typed flags
@@ -21,7 +21,7 @@
 //
 // Options:
 //
-//	-user ID, -region R, -account-type T, -beta   the user's context (the seed's UserContext for 123)
+//	-user ID, -region R, -account-type T, -beta   the user's context (the article's UserContext for 123)
 //	-env NAME        the environment (default production)
 //	-query Q         the search query (default "test query")
 //	-redis URL       share live state in Redis (redis://host:port/db, or host:port; default $FLAGGEN_REDIS_URL)
@@ -30,6 +30,6 @@
 //	-drop PERCENT    the simulated traffic drop (default 25: main.py's lowest, 25 to 35%,
 //	                 below the threshold of 30, so a plain run prints what main.py prints
 //	                 and trips nothing for the other shops; -drop 35 trips new_ui)
-//	-traffic-every D how often -watch checks traffic (default 10s, as the seed)
+//	-traffic-every D how often -watch checks traffic (default 10s, as the article's)
 //	-feedback TEXT   record the user's feedback about new_ui
 package main

@@ -9,7 +9,7 @@ import (
 	"github.com/flaggen/flaggen/runtime"
 )
 
-// SearchService is the shop's search (the seed's SearchService): the
+// SearchService is the shop's search (the article's SearchService): the
 // SearchServiceFactory generated from the advanced_search flag's strategy
 // picks the implementation, so no caller tests the flag.
 type SearchService interface {
@@ -29,7 +29,7 @@ type OldSearchService struct {
 }
 
 // Search implements SearchService the old way. It writes nothing: main.py
-// prints nothing when advanced_search is off (the seed's OldSearchService
+// prints nothing when advanced_search is off (the article's OldSearchService
 // only returns its results, which main.py does not print), and the shop
 // prints exactly what main.py prints.
 func (s OldSearchService) Search(ctx context.Context, _ io.Writer, query string) error {

@@ -38,7 +38,7 @@ var (
 )
 
 // seedContext is the context of a spec without a "context" block: the
-// attributes the seed's FeatureManager reads.
+// attributes the Python system's FeatureManager reads.
 func seedContext() []*Attribute {
 	return []*Attribute{
 		{Name: "user_id", GoName: "UserID", Type: Int, Key: true, Index: 0},

@@ -12,7 +12,7 @@ type Spec struct {
 	Source []byte
 	// Context lists the declared evaluation attributes in spec order (the
 	// order of the generated Context fields). Without a "context" block it is
-	// the seed's four: user_id int (key), region string, account_type string,
+	// the Python system's four: user_id int (key), region string, account_type string,
 	// beta_program bool.
 	Context []*Attribute
 	// Key is the bucketing attribute (the one with "key": true, else
@@ -56,14 +56,14 @@ type Attribute struct {
 }
 
 // Flag is one feature flag. Optional seed fields are nil when absent, so
-// that "absent" and "zero" stay distinct as in the seed's `in` checks.
+// that "absent" and "zero" stay distinct as in the Python system's `in` checks.
 type Flag struct {
 	Name   string
 	GoName string // exported Go identifier: handle var and Flags method
 	Index  int    // position in Spec.Flags
 	Type   Type   // Bool (default), String, Int, Float or Enum
 
-	// Seed fields (SEMANTICS.md), in cascade order.
+	// The Python system's fields, in cascade order (README, Semantics).
 	Active               bool
 	ActivationDate       *time.Time // D3: offset-less dates are UTC
 	Environments         []string   // nil: no environment check
