@@ -1,7 +1,6 @@
 package runtime
 
 import (
-	"bytes"
 	"context"
 	"crypto/sha256"
 	"encoding/json"
@@ -11,6 +10,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/flaggen/flaggen/internal/jsonx"
 	"github.com/flaggen/flaggen/internal/spec"
 	"github.com/flaggen/flaggen/runtime/store"
 )
@@ -452,14 +452,8 @@ func mergePatch(base, edit json.RawMessage, revert []string) (json.RawMessage, e
 	for k, v := range ed {
 		fields[k] = v
 	}
-	// Marshal a map: keys sorted, deterministic.
-	var buf bytes.Buffer
-	enc := json.NewEncoder(&buf)
-	enc.SetEscapeHTML(false)
-	if err := enc.Encode(fields); err != nil {
-		return nil, err
-	}
-	return json.RawMessage(bytes.TrimSpace(buf.Bytes())), nil
+	b, err := jsonx.MarshalCompact(fields) // a map: keys sorted, deterministic
+	return json.RawMessage(b), err
 }
 
 // Set is Change for one flag.

@@ -14,6 +14,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/flaggen/flaggen/internal/jsonx"
 	"github.com/flaggen/flaggen/internal/ops"
 	"github.com/flaggen/flaggen/internal/spec"
 	"github.com/flaggen/flaggen/runtime"
@@ -212,7 +213,7 @@ func (e *evaluator) eval(where string, data []byte) error {
 				Reason string `json:"reason"`
 			}{x.Value, x.Step, x.Reason}
 		}
-		b, err := ops.MarshalCompact(v)
+		b, err := jsonx.MarshalCompact(v)
 		if err != nil {
 			return fmt.Errorf("%s: flag %s: %v", where, x.Flag, err)
 		}

@@ -99,7 +99,7 @@ func runGet(env *Env, o *opsOpts, args []string) error {
 func countersText(c map[string]int64, f runtime.FlagInfo) string {
 	part := func(counter, threshold string) string {
 		s := fmt.Sprintf("%s %d", counter, c[counter])
-		if t := fieldInfo(&f, threshold).Value; t != nil && !ops.IsNull(t) {
+		if t := fieldInfo(&f, threshold).Value; t != nil && !store.IsNull(t) {
 			s += fmt.Sprintf(" (%s %s)", threshold, t)
 		}
 		return s

@@ -7,6 +7,7 @@ import (
 	"strings"
 	"text/tabwriter"
 
+	"github.com/flaggen/flaggen/internal/jsonx"
 	"github.com/flaggen/flaggen/internal/ops"
 	"github.com/flaggen/flaggen/runtime"
 )
@@ -120,7 +121,7 @@ func repairCommand(f *runtime.FlagInfo) string {
 		return ""
 	case len(f.Revert) > 0:
 		return fmt.Sprintf("flaggen patch %s -revert %s", f.Flag, strings.Join(f.Revert, ","))
-	case fieldInfo(f, "active").Source == runtime.SourceLive && ops.JSONEqual(fieldInfo(f, "active").Value, json.RawMessage("false")):
+	case fieldInfo(f, "active").Source == runtime.SourceLive && jsonx.Equal(fieldInfo(f, "active").Value, json.RawMessage("false")):
 		return fmt.Sprintf(`flaggen patch %s -replace '{"active": false}'`, f.Flag)
 	}
 	return fmt.Sprintf("flaggen patch %s -replace '{}'", f.Flag)

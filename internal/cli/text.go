@@ -3,7 +3,7 @@ package cli
 import (
 	"encoding/json"
 
-	"github.com/flaggen/flaggen/internal/ops"
+	"github.com/flaggen/flaggen/internal/jsonx"
 )
 
 // Text read from Redis is escaped for display by ops.Shown; this file
@@ -27,7 +27,7 @@ func jsonShown(raw json.RawMessage) json.RawMessage {
 	if err == nil {
 		return raw
 	}
-	b, _ := ops.MarshalCompact(invalidJSON{InvalidJSON: string(raw), Error: err.Error()})
+	b, _ := jsonx.MarshalCompact(invalidJSON{InvalidJSON: string(raw), Error: err.Error()})
 	return b
 }
 

@@ -1,13 +1,12 @@
 package ops
 
 import (
-	"bytes"
 	"encoding/json"
 	"fmt"
 	"maps"
-	"reflect"
 	"time"
 
+	"github.com/flaggen/flaggen/internal/jsonx"
 	"github.com/flaggen/flaggen/runtime"
 	"github.com/flaggen/flaggen/runtime/store"
 )
@@ -92,7 +91,7 @@ func (s *Session) prepare(st store.State, w FlagWrite) (runtime.Edit, error) {
 // it under "before") instead of asking for a repair first.
 func (s *Session) kills(w FlagWrite, f *runtime.FlagInfo) bool {
 	next, _, _, err := w.Plan(s, nil, f)
-	return err == nil && JSONEqual(next["active"], json.RawMessage("false"))
+	return err == nil && jsonx.Equal(next["active"], json.RawMessage("false"))
 }
 
 // SetField plans setting one field (enable, disable, rollout): nothing to
@@ -158,7 +157,7 @@ func Reset(flag string) Plan {
 		for _, n := range counters {
 			counted = counted || n != 0
 		}
-		tripped := stored["tripped"] != nil && !IsNull(stored["tripped"])
+		tripped := stored["tripped"] != nil && !store.IsNull(stored["tripped"])
 		next := maps.Clone(stored)
 		delete(next, "tripped")
 		return next, tripped || counted, tripped || counted, nil
@@ -173,7 +172,7 @@ func EffectiveIs(f *runtime.FlagInfo, field string, val json.RawMessage) bool {
 	}
 	for _, fi := range f.Fields {
 		if fi.Field == field {
-			return JSONEqual(fi.Value, val)
+			return jsonx.Equal(fi.Value, val)
 		}
 	}
 	return false
@@ -187,31 +186,18 @@ func samePatch(a, b map[string]json.RawMessage) bool {
 	}
 	for k, v := range a {
 		w, ok := b[k]
-		if !ok || !JSONEqual(v, w) {
+		if !ok || !jsonx.Equal(v, w) {
 			return false
 		}
 	}
 	return true
 }
 
-// JSONEqual reports whether a and b are the same JSON value (byte
-// equality when either does not parse).
-func JSONEqual(a, b json.RawMessage) bool {
-	var x, y any
-	if json.Unmarshal(a, &x) != nil || json.Unmarshal(b, &y) != nil {
-		return bytes.Equal(a, b)
-	}
-	return reflect.DeepEqual(x, y)
-}
-
-// IsNull reports whether raw is the JSON null.
-func IsNull(raw json.RawMessage) bool { return string(bytes.TrimSpace(raw)) == "null" }
-
 // StoredPatch decodes a flag's stored live patch (nil: no entry). A stored
 // patch that is not a JSON object is an error saying how to replace it.
 func StoredPatch(st store.State, flag string) (map[string]json.RawMessage, error) {
 	raw, ok := st.Flags[flag]
-	if !ok || raw == nil || IsNull(raw) {
+	if !ok || raw == nil || store.IsNull(raw) {
 		return nil, nil
 	}
 	var m map[string]json.RawMessage
@@ -226,18 +212,6 @@ func encodePatch(m map[string]json.RawMessage) (json.RawMessage, error) {
 	if m == nil {
 		m = map[string]json.RawMessage{}
 	}
-	b, err := MarshalCompact(m)
+	b, err := jsonx.MarshalCompact(m)
 	return json.RawMessage(b), err
-}
-
-// MarshalCompact encodes v as one line of JSON without escaping HTML
-// characters (<, >, &), which operators read as they are.
-func MarshalCompact(v any) ([]byte, error) {
-	var b bytes.Buffer
-	enc := json.NewEncoder(&b)
-	enc.SetEscapeHTML(false)
-	if err := enc.Encode(v); err != nil {
-		return nil, err
-	}
-	return bytes.TrimRight(b.Bytes(), "\n"), nil
 }

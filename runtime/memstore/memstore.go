@@ -11,6 +11,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/flaggen/flaggen/internal/jsonx"
 	"github.com/flaggen/flaggen/runtime/store"
 )
 
@@ -42,14 +43,6 @@ func New() *Store {
 	}
 }
 
-func cloneRaw(m map[string]json.RawMessage) map[string]json.RawMessage {
-	out := make(map[string]json.RawMessage, len(m))
-	for k, v := range m {
-		out[k] = slices.Clone(v)
-	}
-	return out
-}
-
 // Load implements store.Store.
 func (m *Store) Load(ctx context.Context) (store.State, error) {
 	m.mu.Lock()
@@ -57,7 +50,7 @@ func (m *Store) Load(ctx context.Context) (store.State, error) {
 	if m.closed {
 		return store.State{}, store.ErrClosed
 	}
-	return store.State{Version: m.version, Flags: cloneRaw(m.flags)}, nil
+	return store.State{Version: m.version, Flags: jsonx.CloneMap(m.flags)}, nil
 }
 
 // Register implements store.Store.
@@ -179,7 +172,7 @@ func (m *Store) Audit(ctx context.Context, flag string, limit int) ([]store.Audi
 		if _, ok := e.Flags[flag]; flag != "" && !ok {
 			continue
 		}
-		e.Flags = cloneRaw(e.Flags)
+		e.Flags = jsonx.CloneMap(e.Flags)
 		out = append(out, e)
 		if limit > 0 && len(out) == limit {
 			break

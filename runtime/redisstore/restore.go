@@ -11,9 +11,9 @@ import (
 	"slices"
 	"strconv"
 
-	"github.com/redis/go-redis/v9"
-
+	"github.com/flaggen/flaggen/internal/jsonx"
 	"github.com/flaggen/flaggen/runtime/store"
+	"github.com/redis/go-redis/v9"
 )
 
 // This file holds what keeps live state, a kill switch above all, through
@@ -90,7 +90,7 @@ func (s *Store) lossCandidateLocked(h head, gen uint64) (restoreCandidate, bool)
 		h.epoch != "" && slices.Contains(s.retired, h.epoch):
 		return restoreCandidate{}, false
 	}
-	return restoreCandidate{epoch: s.epoch, version: s.version, flags: cloneFlags(s.flags)}, true
+	return restoreCandidate{epoch: s.epoch, version: s.version, flags: jsonx.CloneMap(s.flags)}, true
 }
 
 // restoreAfterLoss writes the mirror's live state back to Redis once when

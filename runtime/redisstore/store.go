@@ -17,9 +17,9 @@ import (
 	"sync"
 	"time"
 
-	"github.com/redis/go-redis/v9"
-
+	"github.com/flaggen/flaggen/internal/jsonx"
 	"github.com/flaggen/flaggen/runtime/store"
+	"github.com/redis/go-redis/v9"
 )
 
 // ErrDegraded is wrapped by Health (and by the errors it reports) while the
@@ -569,7 +569,7 @@ func (s *Store) fullLoadThen(ctx context.Context, copy bool, between func()) (st
 func (s *Store) stateLocked(copy bool) store.State {
 	st := store.State{Version: s.version, Epoch: s.epochLocked()}
 	if copy {
-		st.Flags = cloneFlags(s.flags)
+		st.Flags = jsonx.CloneMap(s.flags)
 	}
 	return st
 }
@@ -708,21 +708,6 @@ func truncate(s string, n int) string {
 		return s[:n] + "…"
 	}
 	return s
-}
-
-func cloneFlags(m map[string]json.RawMessage) map[string]json.RawMessage {
-	total := 0
-	for _, p := range m {
-		total += len(p)
-	}
-	buf := make([]byte, 0, total)
-	out := make(map[string]json.RawMessage, len(m))
-	for name, p := range m {
-		start := len(buf)
-		buf = append(buf, p...)
-		out[name] = json.RawMessage(buf[start:len(buf):len(buf)])
-	}
-	return out
 }
 
 // Register implements store.Store with HSETNX in one script, so live

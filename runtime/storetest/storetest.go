@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/flaggen/flaggen/internal/jsonx"
 	"github.com/flaggen/flaggen/runtime"
 	"github.com/flaggen/flaggen/runtime/store"
 )
@@ -123,13 +124,7 @@ func TestStore(t *testing.T, newStore func(t *testing.T) store.Store) {
 func raw(s string) json.RawMessage { return json.RawMessage(s) }
 
 // sameJSON compares JSON documents by value.
-func sameJSON(a, b json.RawMessage) bool {
-	var x, y any
-	if json.Unmarshal(a, &x) != nil || json.Unmarshal(b, &y) != nil {
-		return false
-	}
-	return fmt.Sprint(x) == fmt.Sprint(y)
-}
+var sameJSON = jsonx.Equal
 
 func load(t *testing.T, s store.Store) store.State {
 	t.Helper()

@@ -1,0 +1,57 @@
+package jsonx
+
+import (
+	"encoding/json"
+	"testing"
+)
+
+func TestMarshalCompactKeepsHTMLAndSortsKeys(t *testing.T) {
+	b, err := MarshalCompact(map[string]any{"team": "R&D <ops>", "a": 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, want := string(b), `{"a":1,"team":"R&D <ops>"}`; got != want {
+		t.Fatalf("MarshalCompact = %s, want %s", got, want)
+	}
+}
+
+func TestEqual(t *testing.T) {
+	for _, c := range []struct {
+		a, b string
+		want bool
+	}{
+		{`{"a":1,"b":[true,null]}`, ` { "b":[true, null], "a":1.0 }`, true},
+		{`{"a":1}`, `{"a":2}`, false},
+		{`"x"`, `"x" `, true},
+		{`{bad`, `{bad`, true}, // neither parses: bytes compared
+		{`{bad`, `{bad }`, false},
+		{`1`, `{bad`, false},
+	} {
+		if got := Equal(json.RawMessage(c.a), json.RawMessage(c.b)); got != c.want {
+			t.Errorf("Equal(%s, %s) = %v, want %v", c.a, c.b, got, c.want)
+		}
+	}
+}
+
+func TestCloneMapCopiesAndIsolatesValues(t *testing.T) {
+	in := map[string]json.RawMessage{"a": json.RawMessage(`{"x":1}`), "b": json.RawMessage(`null`), "n": nil}
+	out := CloneMap(in)
+	if len(out) != len(in) {
+		t.Fatalf("CloneMap has %d entries, want %d", len(out), len(in))
+	}
+	for k, v := range in {
+		if string(out[k]) != string(v) || (v == nil) != (out[k] == nil) {
+			t.Errorf("CloneMap[%q] = %q, want %q", k, out[k], v)
+		}
+	}
+	in["a"][1] = 'X'
+	if string(out["a"]) != `{"x":1}` {
+		t.Errorf("the copy shares bytes with the original: %s", out["a"])
+	}
+	// Appending to one value must not run into another's bytes.
+	grown := append(out["a"], "zzzz"...)
+	_ = grown
+	if string(out["b"]) != "null" {
+		t.Errorf("appending to one copy changed another: %s", out["b"])
+	}
+}
