@@ -32,11 +32,11 @@ func Equal(a, b json.RawMessage) bool {
 	return reflect.DeepEqual(x, y)
 }
 
-// CloneMap returns a deep copy of m: the copies of its values share one
-// backing array (one allocation, not one per value), each capped at its
-// own length so that appending to one cannot overwrite the next. A nil
-// value stays nil.
-func CloneMap(m map[string]json.RawMessage) map[string]json.RawMessage {
+// CloneMap returns a copy of m as raw JSON values (from strings, as Redis
+// returns them, or from bytes): the copies share one backing array (one
+// allocation, not one per value), each capped at its own length so that
+// appending to one cannot overwrite the next. A nil value stays nil.
+func CloneMap[S ~string | ~[]byte](m map[string]S) map[string]json.RawMessage {
 	total := 0
 	for _, p := range m {
 		total += len(p)
@@ -44,8 +44,8 @@ func CloneMap(m map[string]json.RawMessage) map[string]json.RawMessage {
 	buf := make([]byte, 0, total)
 	out := make(map[string]json.RawMessage, len(m))
 	for name, p := range m {
-		if p == nil {
-			out[name] = nil
+		if len(p) == 0 {
+			out[name] = json.RawMessage(p)[:0:0] // nil stays nil; nothing shared
 			continue
 		}
 		start := len(buf)

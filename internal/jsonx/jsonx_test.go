@@ -55,3 +55,10 @@ func TestCloneMapCopiesAndIsolatesValues(t *testing.T) {
 		t.Errorf("appending to one copy changed another: %s", out["b"])
 	}
 }
+
+func TestCloneMapFromStrings(t *testing.T) {
+	out := CloneMap(map[string]string{"a": `{"active":true}`, "e": ""})
+	if string(out["a"]) != `{"active":true}` || out["e"] == nil || len(out["e"]) != 0 || cap(out["e"]) != 0 {
+		t.Fatalf("CloneMap = %q (e: len %d cap %d)", out, len(out["e"]), cap(out["e"]))
+	}
+}

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/flaggen/flaggen/internal/jsonx"
+	"github.com/flaggen/flaggen/internal/watchset"
 	"github.com/flaggen/flaggen/runtime/store"
 )
 
@@ -28,7 +29,7 @@ type Store struct {
 	counters map[string]map[string]int64
 	feedback map[string][]store.Feedback
 	spec     *RecordedSpec // store.SpecRecorder; nil: none recorded
-	watchers map[chan struct{}]struct{}
+	watchers watchset.Set
 	now      func() time.Time
 }
 
@@ -38,7 +39,6 @@ func New() *Store {
 		flags:    map[string]json.RawMessage{},
 		counters: map[string]map[string]int64{},
 		feedback: map[string][]store.Feedback{},
-		watchers: map[chan struct{}]struct{}{},
 		now:      time.Now,
 	}
 }
@@ -77,7 +77,7 @@ func (m *Store) Register(ctx context.Context, flags map[string]json.RawMessage) 
 	}
 	if added {
 		m.version++
-		m.notify()
+		m.watchers.Notify()
 	}
 	return nil
 }
@@ -124,18 +124,8 @@ func (m *Store) Apply(ctx context.Context, ch store.Change) (uint64, error) {
 	}
 	m.version++
 	m.audit = keepLast(append(m.audit, store.AuditEntry{Version: m.version, Time: m.now().UTC(), Actor: ch.Actor, Reason: ch.Reason, Flags: recorded, Before: before}), store.MaxAuditEntries)
-	m.notify()
+	m.watchers.Notify()
 	return m.version, nil
-}
-
-// notify wakes the watchers; mu is held.
-func (m *Store) notify() {
-	for w := range m.watchers {
-		select {
-		case w <- struct{}{}:
-		default: // a notification is pending already
-		}
-	}
 }
 
 // Watch implements store.Store.
@@ -145,18 +135,7 @@ func (m *Store) Watch(ctx context.Context) (<-chan struct{}, error) {
 	if m.closed {
 		return nil, store.ErrClosed
 	}
-	w := make(chan struct{}, 1)
-	m.watchers[w] = struct{}{}
-	go func() {
-		<-ctx.Done()
-		m.mu.Lock()
-		defer m.mu.Unlock()
-		if _, ok := m.watchers[w]; ok {
-			delete(m.watchers, w)
-			close(w)
-		}
-	}()
-	return w, nil
+	return m.watchers.Add(&m.mu, ctx, nil), nil
 }
 
 // Audit implements store.Store.
@@ -281,10 +260,7 @@ func (m *Store) Close() error {
 		return nil
 	}
 	m.closed = true
-	for w := range m.watchers {
-		close(w)
-	}
-	m.watchers = nil
+	m.watchers.CloseAll()
 	return nil
 }
 
@@ -334,7 +310,7 @@ func (m *Store) Restore(d Data) (flagsChanged bool) {
 	versionChanged := d.Version != m.version
 	m.version, m.flags, m.audit, m.counters, m.feedback, m.spec = d.Version, d.Flags, d.Audit, d.Counters, d.Feedback, d.Spec
 	if flagsChanged || versionChanged {
-		m.notify()
+		m.watchers.Notify()
 	}
 	return flagsChanged
 }

@@ -18,6 +18,7 @@ import (
 	"time"
 
 	"github.com/flaggen/flaggen/internal/jsonx"
+	"github.com/flaggen/flaggen/internal/watchset"
 	"github.com/flaggen/flaggen/runtime/store"
 	"github.com/redis/go-redis/v9"
 )
@@ -107,7 +108,7 @@ type Store struct {
 	retired  []string                   // epochs the mirror left behind, newest last
 	forks    int                        // histories found within one epoch so far (see install)
 	fork     string                     // "" or "#" forks: suffix of the epoch the store reports
-	watchers map[chan struct{}]struct{}
+	watchers watchset.Set
 	subErr   error   // change subscription down
 	cmdErr   error   // last command to Redis failed
 	badErr   error   // a value read from Redis is malformed (ErrMalformed)
@@ -208,7 +209,6 @@ func New(client redis.UniversalClient, opts ...Option) (*Store, error) {
 		kick:       make(chan struct{}, 1),
 		flags:      map[string]json.RawMessage{},
 		registered: map[string]json.RawMessage{},
-		watchers:   map[chan struct{}]struct{}{},
 		subscribed: make(chan struct{}),
 		bad:        map[string][sha256.Size]byte{},
 		cmdErr:     errNotLoaded,
@@ -297,16 +297,16 @@ func (s *Store) transitionLocked(was error) {
 	case was == nil && now != nil:
 		s.since = time.Now()
 		if now == s.badErr {
-			s.notifyLocked()
+			s.watchers.Notify()
 			break
 		}
 		s.o.logger.Warn("flaggen: redis store degraded; serving the last loaded state", "namespace", s.o.namespace, "err", now)
-		s.notifyLocked()
+		s.watchers.Notify()
 	case was == errNotLoaded && now == nil:
-		s.notifyLocked()
+		s.watchers.Notify()
 	case was != nil && now == nil:
 		s.o.logger.Info("flaggen: redis store recovered", "namespace", s.o.namespace, "degraded_for", time.Since(s.since).Round(time.Millisecond))
-		s.notifyLocked()
+		s.watchers.Notify()
 	}
 }
 
@@ -535,18 +535,7 @@ func (s *Store) fullLoadThen(ctx context.Context, copy bool, between func()) (st
 		s.setBad(err)
 		return store.State{}, fmt.Errorf("flaggen: redis load failed: %w", err)
 	}
-	raw := pcmd.Val()
-	total := 0
-	for _, p := range raw {
-		total += len(p)
-	}
-	buf := make([]byte, 0, total)
-	flags := make(map[string]json.RawMessage, len(raw))
-	for name, p := range raw {
-		start := len(buf)
-		buf = append(buf, p...)
-		flags[name] = json.RawMessage(buf[start:len(buf):len(buf)])
-	}
+	flags := jsonx.CloneMap(pcmd.Val())
 	s.checkMalformed(flags)
 	if again, err := s.restoreAfterLoss(ctx, h, gen); err != nil {
 		return store.State{}, err
@@ -655,7 +644,7 @@ func (s *Store) install(h head, flags map[string]json.RawMessage, gen uint64) {
 	if moved {
 		s.changes, s.changesFrom = nil, h.version
 		s.gen++
-		s.notifyLocked()
+		s.watchers.Notify()
 	}
 }
 
@@ -991,7 +980,7 @@ func (s *Store) applyChange(m changeMsg, confirmed bool) bool {
 		}
 		s.changes = append(s.changes, applied{m.C, changed})
 	}
-	s.notifyLocked()
+	s.watchers.Notify()
 	return true
 }
 
@@ -1034,16 +1023,6 @@ func (s *Store) ChangesSince(version uint64, epoch string) (store.State, bool) {
 	return st, true
 }
 
-// notifyLocked wakes every watcher; mu is held.
-func (s *Store) notifyLocked() {
-	for w := range s.watchers {
-		select {
-		case w <- struct{}{}:
-		default: // a notification is pending already
-		}
-	}
-}
-
 // Watch implements store.Store. The channel gets a value after the store
 // applied a change (a pub/sub message, a resync after a missed message or a
 // reconnect, or a write of its own). Watch returns once Redis has confirmed
@@ -1057,22 +1036,9 @@ func (s *Store) Watch(ctx context.Context) (<-chan struct{}, error) {
 		s.mu.Unlock()
 		return nil, store.ErrClosed
 	}
-	w := make(chan struct{}, 1)
-	s.watchers[w] = struct{}{}
+	w := s.watchers.Add(&s.mu, ctx, s.ctx.Done())
 	subscribed := s.subscribed
 	s.mu.Unlock()
-	go func() {
-		select {
-		case <-ctx.Done():
-		case <-s.ctx.Done():
-		}
-		s.mu.Lock()
-		defer s.mu.Unlock()
-		if _, ok := s.watchers[w]; ok {
-			delete(s.watchers, w)
-			close(w)
-		}
-	}()
 	select {
 	case <-subscribed:
 		return w, nil
@@ -1092,10 +1058,7 @@ func (s *Store) Close() error {
 		return nil
 	}
 	s.closed = true
-	for w := range s.watchers {
-		close(w)
-	}
-	s.watchers = map[chan struct{}]struct{}{}
+	s.watchers.CloseAll()
 	ps := s.ps
 	s.mu.Unlock()
 	s.cancel()
