@@ -67,20 +67,27 @@ func sentence(s string) string {
 // declaration. Empty paragraphs are skipped.
 func doc(paragraphs ...string) *jen.Statement {
 	s := jen.Null()
-	first := true
-	for _, p := range paragraphs {
-		if p == "" {
-			continue
-		}
-		if !first {
+	for i, lines := range wrapParagraphs(paragraphs) {
+		if i > 0 {
 			s.Comment("//").Line()
 		}
-		first = false
-		for _, line := range wrap(p, commentWidth) {
+		for _, line := range lines {
 			s.Comment(commentLine(line)).Line()
 		}
 	}
 	return s
+}
+
+// wrapParagraphs wraps each non-empty paragraph (see wrap) to commentWidth;
+// empty paragraphs are skipped.
+func wrapParagraphs(paragraphs []string) [][]string {
+	var out [][]string
+	for _, p := range paragraphs {
+		if p != "" {
+			out = append(out, wrap(p, commentWidth))
+		}
+	}
+	return out
 }
 
 // commentLine renders one line of comment text as a // comment line. The

@@ -164,16 +164,11 @@ func valueTypeName(fl *spec.Flag) string {
 // repeats.
 func docText(b *bytes.Buffer, paragraphs ...string) {
 	var text strings.Builder
-	first := true
-	for _, p := range paragraphs {
-		if p == "" {
-			continue
-		}
-		if !first {
+	for i, lines := range wrapParagraphs(paragraphs) {
+		if i > 0 {
 			text.WriteString("\n")
 		}
-		first = false
-		for _, line := range wrap(p, commentWidth) {
+		for _, line := range lines {
 			text.WriteString(line + "\n")
 		}
 	}

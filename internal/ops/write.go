@@ -181,16 +181,7 @@ func EffectiveIs(f *runtime.FlagInfo, field string, val json.RawMessage) bool {
 // samePatch reports whether two patches have the same fields and values
 // (nil: no entry, the same as {}).
 func samePatch(a, b map[string]json.RawMessage) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for k, v := range a {
-		w, ok := b[k]
-		if !ok || !jsonx.Equal(v, w) {
-			return false
-		}
-	}
-	return true
+	return maps.EqualFunc(a, b, jsonx.Equal)
 }
 
 // StoredPatch decodes a flag's stored live patch (nil: no entry). A stored

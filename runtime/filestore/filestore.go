@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"io/fs"
 	"log/slog"
+	"maps"
 	"os"
 	"path/filepath"
 	"sync"
@@ -193,17 +194,12 @@ func (f *Store) syncLocked(force bool) (bool, error) {
 	return changed, nil
 }
 
+// sameFlags reports whether a and b hold the same flags with the same
+// patches, byte for byte but for surrounding white space.
 func sameFlags(a, b map[string]json.RawMessage) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for k, v := range a {
-		w, ok := b[k]
-		if !ok || !bytes.Equal(bytes.TrimSpace(v), bytes.TrimSpace(w)) {
-			return false
-		}
-	}
-	return true
+	return maps.EqualFunc(a, b, func(v, w json.RawMessage) bool {
+		return bytes.Equal(bytes.TrimSpace(v), bytes.TrimSpace(w))
+	})
 }
 
 func diffFlags(old, cur map[string]json.RawMessage) map[string]json.RawMessage {
