@@ -21,7 +21,7 @@ type field struct {
 	// For the fields a live patch may set (nil otherwise):
 	// get returns the JSON-ready value p holds, or nil when unset;
 	// copy sets p's value from the patched flag f.
-	get  func(p *Patch) any
+	get  func(p Patch) any
 	copy func(p *Patch, f *Flag)
 }
 
@@ -34,11 +34,11 @@ var flagTable = []*field{
 	{name: "type", spec: true},
 	{name: "active", spec: true,
 		set:  func(_ *builder, _ *Spec, f *Flag, n *node) { f.Active = boolean(n) },
-		get:  func(p *Patch) any { return ptrOrNil(p.Active) },
+		get:  func(p Patch) any { return ptrOrNil(p.Active) },
 		copy: func(p *Patch, f *Flag) { p.Active = &f.Active }},
 	{name: "activation_date", spec: true,
 		set: func(b *builder, _ *Spec, f *Flag, n *node) { f.ActivationDate = b.date(n) },
-		get: func(p *Patch) any {
+		get: func(p Patch) any {
 			if p.ActivationDate != nil {
 				return p.ActivationDate.Format(time.RFC3339Nano)
 			}
@@ -47,27 +47,27 @@ var flagTable = []*field{
 		copy: func(p *Patch, f *Flag) { p.ActivationDate = f.ActivationDate }},
 	{name: "environments", spec: true,
 		set:  func(_ *builder, _ *Spec, f *Flag, n *node) { f.Environments = strs(n) },
-		get:  func(p *Patch) any { return sliceOrNil(p.Environments) },
+		get:  func(p Patch) any { return sliceOrNil(p.Environments) },
 		copy: func(p *Patch, f *Flag) { p.Environments = f.Environments }},
 	{name: "performance_baseline", spec: true,
 		set:  func(_ *builder, _ *Spec, f *Flag, n *node) { f.PerformanceBaseline = floatPtr(n) },
-		get:  func(p *Patch) any { return ptrOrNil(p.PerformanceBaseline) },
+		get:  func(p Patch) any { return ptrOrNil(p.PerformanceBaseline) },
 		copy: func(p *Patch, f *Flag) { p.PerformanceBaseline = f.PerformanceBaseline }},
 	{name: "performance_threshold", spec: true,
 		set:  func(b *builder, _ *Spec, f *Flag, n *node) { f.PerformanceThreshold = b.intPtr(n) },
-		get:  func(p *Patch) any { return ptrOrNil(p.PerformanceThreshold) },
+		get:  func(p Patch) any { return ptrOrNil(p.PerformanceThreshold) },
 		copy: func(p *Patch, f *Flag) { p.PerformanceThreshold = f.PerformanceThreshold }},
 	{name: "error_threshold", spec: true,
 		set:  func(b *builder, _ *Spec, f *Flag, n *node) { f.ErrorThreshold = b.intPtr(n) },
-		get:  func(p *Patch) any { return ptrOrNil(p.ErrorThreshold) },
+		get:  func(p Patch) any { return ptrOrNil(p.ErrorThreshold) },
 		copy: func(p *Patch, f *Flag) { p.ErrorThreshold = f.ErrorThreshold }},
 	{name: "depends_on", spec: true,
 		set:  func(_ *builder, _ *Spec, f *Flag, n *node) { f.DependsOn = strs(n) },
-		get:  func(p *Patch) any { return sliceOrNil(p.DependsOn) },
+		get:  func(p Patch) any { return sliceOrNil(p.DependsOn) },
 		copy: func(p *Patch, f *Flag) { p.DependsOn = f.DependsOn }},
 	{name: "users", spec: true,
 		set: func(b *builder, s *Spec, f *Flag, n *node) { f.Users = b.users(s, n) },
-		get: func(p *Patch) any {
+		get: func(p Patch) any {
 			if p.Users != nil {
 				return p.Users
 			}
@@ -76,19 +76,19 @@ var flagTable = []*field{
 		copy: func(p *Patch, f *Flag) { p.Users = f.Users }},
 	{name: "regions", spec: true,
 		set:  func(_ *builder, _ *Spec, f *Flag, n *node) { f.Regions = strs(n) },
-		get:  func(p *Patch) any { return sliceOrNil(p.Regions) },
+		get:  func(p Patch) any { return sliceOrNil(p.Regions) },
 		copy: func(p *Patch, f *Flag) { p.Regions = f.Regions }},
 	{name: "account_types", spec: true,
 		set:  func(_ *builder, _ *Spec, f *Flag, n *node) { f.AccountTypes = strs(n) },
-		get:  func(p *Patch) any { return sliceOrNil(p.AccountTypes) },
+		get:  func(p Patch) any { return sliceOrNil(p.AccountTypes) },
 		copy: func(p *Patch, f *Flag) { p.AccountTypes = f.AccountTypes }},
 	{name: "beta_program", spec: true,
 		set:  func(_ *builder, _ *Spec, f *Flag, n *node) { f.BetaProgram = boolean(n) },
-		get:  func(p *Patch) any { return ptrOrNil(p.BetaProgram) },
+		get:  func(p Patch) any { return ptrOrNil(p.BetaProgram) },
 		copy: func(p *Patch, f *Flag) { p.BetaProgram = &f.BetaProgram }},
 	{name: "percentage_rollout", spec: true,
 		set:  func(_ *builder, _ *Spec, f *Flag, n *node) { f.PercentageRollout = floatPtr(n) },
-		get:  func(p *Patch) any { return ptrOrNil(p.PercentageRollout) },
+		get:  func(p Patch) any { return ptrOrNil(p.PercentageRollout) },
 		copy: func(p *Patch, f *Flag) { p.PercentageRollout = f.PercentageRollout }},
 	{name: "metadata", spec: true,
 		set: func(_ *builder, _ *Spec, f *Flag, n *node) {
@@ -107,7 +107,7 @@ var flagTable = []*field{
 				}
 			}
 		},
-		get: func(p *Patch) any {
+		get: func(p Patch) any {
 			if p.Rules == nil {
 				return nil
 			}
@@ -120,7 +120,7 @@ var flagTable = []*field{
 		copy: func(p *Patch, f *Flag) { p.Rules = f.Rules }},
 	{name: "default", spec: true,
 		set:  func(_ *builder, _ *Spec, f *Flag, n *node) { f.DefaultVariant = str(n) },
-		get:  func(p *Patch) any { return ptrOrNil(p.Default) },
+		get:  func(p Patch) any { return ptrOrNil(p.Default) },
 		copy: func(p *Patch, f *Flag) { p.Default = &f.DefaultVariant }},
 	{name: "variants", spec: true},
 	{name: "strategy", spec: true,
@@ -137,7 +137,7 @@ var flagTable = []*field{
 		set: func(_ *builder, _ *Spec, f *Flag, n *node) { f.Salt = str(n) }},
 	{name: "tripped",
 		set:  func(_ *builder, _ *Spec, f *Flag, n *node) { f.Tripped = str(n) },
-		get:  func(p *Patch) any { return ptrOrNil(p.Tripped) },
+		get:  func(p Patch) any { return ptrOrNil(p.Tripped) },
 		copy: func(p *Patch, f *Flag) { p.Tripped = &f.Tripped }},
 }
 

@@ -243,7 +243,7 @@ func TestFlagTable(t *testing.T) {
 			t.Fatalf("%s: %v", name, err)
 		}
 		for _, other := range patchFields {
-			if got := patchField(other).get(p); (got != nil) != (other == name) {
+			if got := patchField(other).get(*p); (got != nil) != (other == name) {
 				t.Errorf("patch {%q: %s}: field %q reads %v", name, val, other, got)
 			}
 		}

@@ -61,7 +61,7 @@ func (p Patch) MarshalJSON() ([]byte, error) {
 		var v any
 		if slices.Contains(p.Null, name) {
 			v = nil
-		} else if v = fieldByName[name].get(&p); v == nil {
+		} else if v = fieldByName[name].get(p); v == nil {
 			continue
 		}
 		if buf.Len() > 1 {
