@@ -1,6 +1,9 @@
 package spec
 
 import (
+	"bytes"
+	"encoding/json"
+	"fmt"
 	"slices"
 	"time"
 )
@@ -175,3 +178,64 @@ func patchField(name string) *field {
 
 // PatchFields lists the fields a live patch may set, in the spec's order.
 func PatchFields() []string { return slices.Clone(patchFields) }
+
+// SourceFields returns the fields of each flag as the spec's source writes
+// them: compact JSON text by flag and field name. It reads s.Source with
+// the spec's own decoder, the one that built s, so that it sees the same
+// members Parse did. s is a spec Parse returned.
+func (s *Spec) SourceFields() (map[string]map[string]json.RawMessage, error) {
+	doc, errs := decodeDocument(s.File, s.Source, "")
+	if doc == nil {
+		return nil, errs
+	}
+	out := map[string]map[string]json.RawMessage{}
+	flags := doc.root.get("flags")
+	if flags == nil || flags.kind != kObject {
+		return out, nil
+	}
+	for i, name := range flags.keys {
+		fl := flags.elems[i]
+		fields := make(map[string]json.RawMessage, len(fl.keys))
+		for j, key := range fl.keys {
+			e := fl.elems[j]
+			var buf bytes.Buffer
+			if err := json.Compact(&buf, doc.src[e.off:e.end]); err != nil {
+				return nil, fmt.Errorf("%s: %s: %v", s.File, e.ptr, err)
+			}
+			fields[key] = buf.Bytes()
+		}
+		out[name] = fields
+	}
+	return out, nil
+}
+
+// FieldJSON returns the JSON text of field name of p as MarshalJSON writes
+// it: null when p removes the field (Null), and ok false when p leaves it
+// to the spec (or name is no patch field).
+func (p *Patch) FieldJSON(name string) (text json.RawMessage, ok bool, err error) {
+	if slices.Contains(p.Null, name) {
+		return json.RawMessage("null"), true, nil
+	}
+	fd := patchField(name)
+	if fd == nil {
+		return nil, false, nil
+	}
+	v := fd.get(*p)
+	if v == nil {
+		return nil, false, nil
+	}
+	text, err = encodeField(name, v)
+	return text, err == nil, err
+}
+
+// encodeField is the JSON text of the value v of patch field name, with
+// "R&D" kept as "R&D" for operators reading it.
+func encodeField(name string, v any) ([]byte, error) {
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(v); err != nil {
+		return nil, fmt.Errorf("patch field %q: %v", name, err)
+	}
+	return bytes.TrimSuffix(buf.Bytes(), []byte("\n")), nil
+}

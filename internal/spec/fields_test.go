@@ -252,3 +252,73 @@ func TestFlagTable(t *testing.T) {
 		t.Error("patchField returns a field a patch may not set")
 	}
 }
+
+// TestFieldJSON holds Patch.FieldJSON to what MarshalJSON writes, field by
+// field, for a set field, a removed one (null) and the unset rest.
+func TestFieldJSON(t *testing.T) {
+	s := mustParse(t, patchSpec)
+	for _, name := range patchFields {
+		flag, val := patchSample(name)
+		for _, data := range []string{`{"` + name + `": ` + val + `}`, `{"` + name + `": null}`, `{}`} {
+			p, err := DecodePatch(s, flag, []byte(data))
+			if err != nil {
+				if name == "default" {
+					continue // a variant flag needs its default
+				}
+				t.Fatalf("%s: %v", data, err)
+			}
+			out, err := p.MarshalJSON() // json.Marshal would escape '>'
+			if err != nil {
+				t.Fatal(err)
+			}
+			var want map[string]json.RawMessage
+			if err := json.Unmarshal(out, &want); err != nil {
+				t.Fatal(err)
+			}
+			for _, field := range append(PatchFields(), "metadata") {
+				got, ok, err := p.FieldJSON(field)
+				w, wok := want[field]
+				if err != nil || ok != wok || string(got) != string(w) {
+					t.Errorf("%s: FieldJSON(%q) = %s, %v, %v; MarshalJSON has %s, %v", data, field, got, ok, err, w, wok)
+				}
+			}
+		}
+	}
+	p, err := DecodePatch(s, "f", []byte(`{"regions": ["R&D"]}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, _, _ := p.FieldJSON("regions"); string(got) != `["R&D"]` {
+		t.Errorf(`FieldJSON("regions") = %s, want ["R&D"]`, got)
+	}
+}
+
+// TestSourceFields checks that SourceFields gives each flag's fields as the
+// source writes them, compacted, and nothing for fields it does not write.
+func TestSourceFields(t *testing.T) {
+	s := mustParse(t, `{"flags": {
+		"a": {"active": true, "activation_date": "2022-12-25T00:00:00",
+		      "regions": [ "US",  "R&D" ], "percentage_rollout": 50.0},
+		"b": {}}}`)
+	got, err := s.SourceFields()
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := map[string]map[string]string{
+		"a": {"active": `true`, "activation_date": `"2022-12-25T00:00:00"`, "regions": `["US","R&D"]`, "percentage_rollout": `50.0`},
+		"b": {},
+	}
+	if len(got) != len(want) {
+		t.Fatalf("SourceFields = %s, want %v", got, want)
+	}
+	for flag, fields := range want {
+		if len(got[flag]) != len(fields) {
+			t.Errorf("flag %s: %d fields %s, want %v", flag, len(got[flag]), got[flag], fields)
+		}
+		for k, v := range fields {
+			if string(got[flag][k]) != v {
+				t.Errorf("flag %s field %s = %s, want %s", flag, k, got[flag][k], v)
+			}
+		}
+	}
+}

@@ -69,12 +69,11 @@ func (p Patch) MarshalJSON() ([]byte, error) {
 		}
 		buf.WriteString(strconv.Quote(name))
 		buf.WriteByte(':')
-		enc := json.NewEncoder(&buf)
-		enc.SetEscapeHTML(false) // "R&D" stays "R&D" for operators reading it
-		if err := enc.Encode(v); err != nil {
-			return nil, fmt.Errorf("patch field %q: %v", name, err)
+		text, err := encodeField(name, v)
+		if err != nil {
+			return nil, err
 		}
-		buf.Truncate(buf.Len() - 1) // Encode's newline
+		buf.Write(text)
 	}
 	buf.WriteByte('}')
 	return buf.Bytes(), nil
