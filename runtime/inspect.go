@@ -131,18 +131,15 @@ func (s *Spec) Inspect(st store.State, now time.Time) (*Inspection, error) {
 		return nil, err
 	}
 	in := &Inspection{Version: st.Version}
-	raws := make(map[string][]byte, len(st.Flags))
 	for name, raw := range st.Flags {
 		if s.m.Flag(name) == nil {
 			if in.Unknown == nil {
 				in.Unknown = map[string]json.RawMessage{}
 			}
 			in.Unknown[name] = raw
-			continue
 		}
-		raws[name] = raw
 	}
-	live, patches, refused := s.m.LiveState(raws)
+	live, patches, refused := s.m.LiveState(st.Flags)
 	in.Refused = slices.Sorted(maps.Keys(refused))
 	releasesOf := map[string][]string{}
 	for _, r := range s.m.Releases {
