@@ -1,7 +1,6 @@
 package runtime
 
 import (
-	"bytes"
 	"encoding/json"
 	"fmt"
 	"maps"
@@ -127,23 +126,20 @@ func (in *Inspection) Flag(name string) *FlagInfo {
 // live state st at time now, validating each live patch as a Client does
 // and refusing the same ones.
 func (s *Spec) Inspect(st store.State, now time.Time) (*Inspection, error) {
-	specFields, err := s.sourceFields()
+	specFields, err := s.m.SourceFields()
 	if err != nil {
 		return nil, err
 	}
 	in := &Inspection{Version: st.Version}
-	raws := make(map[string][]byte, len(st.Flags))
 	for name, raw := range st.Flags {
 		if s.m.Flag(name) == nil {
 			if in.Unknown == nil {
 				in.Unknown = map[string]json.RawMessage{}
 			}
 			in.Unknown[name] = raw
-			continue
 		}
-		raws[name] = raw
 	}
-	live, patches, refused := s.m.LiveState(raws)
+	live, patches, refused := s.m.LiveState(st.Flags)
 	in.Refused = slices.Sorted(maps.Keys(refused))
 	releasesOf := map[string][]string{}
 	for _, r := range s.m.Releases {
@@ -156,7 +152,7 @@ func (s *Spec) Inspect(st store.State, now time.Time) (*Inspection, error) {
 		}
 		in.Releases = append(in.Releases, ri)
 	}
-	for i, f := range live.Flags {
+	for _, f := range live.Flags {
 		name := f.Name
 		fi := FlagInfo{Flag: name, Type: string(f.Type), Releases: releasesOf[name], Live: st.Flags[name]}
 		if err := refused[name]; err != nil {
@@ -183,23 +179,20 @@ func (s *Spec) Inspect(st store.State, now time.Time) (*Inspection, error) {
 		for _, v := range f.Variants {
 			fi.Variants = append(fi.Variants, fmt.Sprintf("%s %g%%", v.Name, v.Weight))
 		}
-		var livePatch map[string]json.RawMessage
-		if p := patches[name]; p != nil {
-			var buf bytes.Buffer
-			enc := json.NewEncoder(&buf)
-			enc.SetEscapeHTML(false)
-			if err := enc.Encode(p); err != nil {
-				return nil, fmt.Errorf("flag %q: live patch: %v", name, err)
-			}
-			if err := json.Unmarshal(buf.Bytes(), &livePatch); err != nil {
-				return nil, fmt.Errorf("flag %q: live patch: %v", name, err)
-			}
-		}
-		sf := specFields[s.m.Flags[i].Name]
+		p := patches[name]
+		sf := specFields[name]
 		for _, field := range PatchFields() {
 			info := FieldInfo{Field: field}
 			specVal, inSpec := sf[field]
-			if lv, ok := livePatch[field]; ok {
+			var lv json.RawMessage
+			var inLive bool
+			if p != nil {
+				var err error
+				if lv, inLive, err = p.FieldJSON(field); err != nil {
+					return nil, fmt.Errorf("flag %q: live patch: %v", name, err)
+				}
+			}
+			if inLive {
 				info.Source, info.Value = SourceLive, lv
 				if store.IsNull(lv) {
 					info.Value = defaultField(field)
@@ -226,31 +219,6 @@ func defaultField(field string) json.RawMessage {
 		return json.RawMessage("false")
 	}
 	return json.RawMessage("null")
-}
-
-// sourceFields returns each flag's fields as written in the spec source.
-func (s *Spec) sourceFields() (map[string]map[string]json.RawMessage, error) {
-	var doc struct {
-		Flags map[string]map[string]json.RawMessage `json:"flags"`
-	}
-	if err := json.Unmarshal(s.m.Source, &doc); err != nil {
-		return nil, fmt.Errorf("%s: reading flag fields: %v", s.m.File, err)
-	}
-	for name, fields := range doc.Flags {
-		for k, v := range fields {
-			fields[k] = compactJSON(v)
-		}
-		doc.Flags[name] = fields
-	}
-	return doc.Flags, nil
-}
-
-func compactJSON(raw json.RawMessage) json.RawMessage {
-	var b bytes.Buffer
-	if err := json.Compact(&b, raw); err != nil {
-		return raw
-	}
-	return json.RawMessage(b.Bytes())
 }
 
 // FlagsOf lists the flags of release r (nil when the spec lacks it).

@@ -87,18 +87,13 @@ func readLive(s *spec.Spec, l *Live) (*liveView, error) {
 	// skipped, and a patch the spec refuses (it does not decode, or closes
 	// a depends_on cycle) gives way to its flag's spec definition.
 	v.patch, v.refused = map[string][]byte{}, map[string]bool{}
-	raws := map[string][]byte{}
 	for name, raw := range st.Flags {
-		if s.Flag(name) == nil {
-			continue
-		}
-		raws[name] = raw
 		var c bytes.Buffer
-		if json.Compact(&c, raw) == nil && c.String() != "{}" && c.String() != "null" {
+		if s.Flag(name) != nil && json.Compact(&c, raw) == nil && c.String() != "{}" && c.String() != "null" {
 			v.patch[name] = c.Bytes()
 		}
 	}
-	eff, _, refused := s.LiveState(raws)
+	eff, _, refused := s.LiveState(st.Flags)
 	for name := range refused {
 		v.refused[name] = true
 	}

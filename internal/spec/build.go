@@ -20,21 +20,16 @@ func (b *builder) errorf(ptr, format string, args ...any) {
 	b.errs = append(b.errs, &Error{Pointer: ptr, Msg: fmt.Sprintf(format, args...)})
 }
 
-// The fields the decoder reads, per kind of object. A test holds them equal
-// to the schema's properties, so the two cannot drift.
+// The fields the decoder reads, per kind of object (a flag's: flagTable).
+// A test holds them equal to the schema's properties, so the two cannot
+// drift.
 var (
 	topFields       = []string{"$schema", "context", "environments", "flags", "releases"}
 	attributeFields = []string{"type", "enum", "key", "description"}
-	flagFields      = []string{
-		"type", "active", "activation_date", "environments", "performance_baseline",
-		"performance_threshold", "error_threshold", "depends_on", "users", "regions",
-		"account_types", "beta_program", "percentage_rollout", "metadata", "default",
-		"variants", "rules", "strategy", "client", "kind", "owner", "expires", "salt",
-	}
-	variantFields  = []string{"value", "weight"}
-	ruleFields     = []string{"attribute", "operator", "values"}
-	strategyFields = []string{"name", "on", "off", "variants"}
-	releaseFields  = []string{"description", "flags"}
+	variantFields   = []string{"value", "weight"}
+	ruleFields      = []string{"attribute", "operator", "values"}
+	strategyFields  = []string{"name", "on", "off", "variants"}
+	releaseFields   = []string{"description", "flags"}
 )
 
 // seedContext is the context of a spec without a "context" block: the
@@ -126,11 +121,7 @@ func (b *builder) flag(s *Spec, name string, n *node) *Flag {
 		}
 	}
 	for i, key := range n.keys {
-		switch key {
-		case "type", "variants":
-		default:
-			b.setField(s, f, key, n.elems[i])
-		}
+		b.setField(s, f, key, n.elems[i]) // ignores "type" and "variants"
 	}
 	meta, _ := f.Metadata["owner"].(string)
 	if f.Owner == "" {
@@ -171,67 +162,18 @@ func resolveDefault(f *Flag) {
 	}
 }
 
-// setField sets one field of f from n; a JSON null (or nil n) removes the
-// field, as a live patch asks.
+// setField sets one field of f from n (flagTable's set); a JSON null (or nil
+// n) removes the field, as a live patch asks. A key that is no field, or is
+// "type" or "variants" (read by flag), is ignored.
 func (b *builder) setField(s *Spec, f *Flag, key string, n *node) {
+	fd := fieldByName[key]
+	if fd == nil || fd.set == nil {
+		return
+	}
 	if n == nil {
 		n = &node{kind: kNull, keyOff: -1}
 	}
-	switch key {
-	case "active":
-		f.Active = boolean(n)
-	case "activation_date":
-		f.ActivationDate = b.date(n)
-	case "environments":
-		f.Environments = strs(n)
-	case "performance_baseline":
-		f.PerformanceBaseline = floatPtr(n)
-	case "performance_threshold":
-		f.PerformanceThreshold = b.intPtr(n)
-	case "error_threshold":
-		f.ErrorThreshold = b.intPtr(n)
-	case "depends_on":
-		f.DependsOn = strs(n)
-	case "users":
-		f.Users = b.users(s, n)
-	case "regions":
-		f.Regions = strs(n)
-	case "account_types":
-		f.AccountTypes = strs(n)
-	case "beta_program":
-		f.BetaProgram = boolean(n)
-	case "percentage_rollout":
-		f.PercentageRollout = floatPtr(n)
-	case "metadata":
-		f.Metadata = nil
-		if n.kind == kObject {
-			f.Metadata, _ = n.natural().(map[string]any)
-		}
-	case "default":
-		f.DefaultVariant = str(n)
-	case "rules":
-		f.Rules = nil
-		if n.kind == kArray {
-			f.Rules = make([]*Rule, len(n.elems))
-			for i, e := range n.elems {
-				f.Rules[i] = b.rule(s, e)
-			}
-		}
-	case "strategy":
-		f.Strategy = b.strategy(f, n)
-	case "client":
-		f.Client = boolean(n)
-	case "kind":
-		f.Kind = str(n)
-	case "owner":
-		f.Owner = str(n)
-	case "expires":
-		f.Expires = b.date(n)
-	case "salt":
-		f.Salt = str(n)
-	case "tripped":
-		f.Tripped = str(n)
-	}
+	fd.set(b, s, f, n)
 }
 
 // users builds an allow-list of the key attribute's type (without a key,

@@ -144,15 +144,9 @@ func mapKeys(m map[string]string) []string {
 // TestPatchRoundTrip checks that every patch field survives MarshalJSON and
 // DecodePatch.
 func TestPatchRoundTrip(t *testing.T) {
-	s := mustParse(t, `{"flags": {"x": {}, "v": {"type": "string", "default": "a", "variants": {"a": 50, "b": 50}}, "f": {}}}`)
+	s := mustParse(t, patchSpec)
 	for _, field := range patchFields {
-		flag, val := "f", flagSamples[field]
-		switch field {
-		case "default":
-			flag = "v"
-		case "tripped":
-			val = `"errors > 100"`
-		}
+		flag, val := patchSample(field)
 		data := []byte(`{"` + field + `": ` + val + `}`)
 		p, err := DecodePatch(s, flag, data)
 		if err != nil {
@@ -195,6 +189,22 @@ func TestPatchRoundTrip(t *testing.T) {
 	}
 }
 
+// patchSample returns a flag of patchSpec that a patch may set field of,
+// and a valid value of the field for it.
+func patchSample(field string) (flag, val string) {
+	switch field {
+	case "default":
+		return "v", flagSamples[field]
+	case "tripped":
+		return "f", `"errors > 100"`
+	}
+	return "f", flagSamples[field]
+}
+
+// patchSpec has a bool flag "f" to patch, a string flag "v" with variants
+// a and b, and a flag "x" to depend on.
+const patchSpec = `{"flags": {"x": {}, "v": {"type": "string", "default": "a", "variants": {"a": 50, "b": 50}}, "f": {}}}`
+
 func mustParse(t testing.TB, src string) *Spec {
 	t.Helper()
 	s, err := Parse("t.json", []byte(src))
@@ -202,4 +212,113 @@ func mustParse(t testing.TB, src string) *Spec {
 		t.Fatalf("%s:\n%v", src, err)
 	}
 	return s
+}
+
+// TestFlagTable checks that flagTable describes each field completely and
+// that each patchable field's get and copy reach that field of Patch, and
+// only it: a field left out of the table, or wired to another field's
+// storage, fails here or in TestSchemaMatchesDecoder.
+func TestFlagTable(t *testing.T) {
+	seen := map[string]bool{}
+	for _, fd := range flagTable {
+		if seen[fd.name] {
+			t.Errorf("field %q listed twice", fd.name)
+		}
+		seen[fd.name] = true
+		if (fd.set == nil) != (fd.name == "type" || fd.name == "variants") {
+			t.Errorf("field %q: set is nil: %v", fd.name, fd.set == nil)
+		}
+		if (fd.get == nil) != (fd.copy == nil) {
+			t.Errorf("field %q: get and copy: one is nil", fd.name)
+		}
+		if fieldByName[fd.name] != fd {
+			t.Errorf("field %q: not found by name", fd.name)
+		}
+	}
+	s := mustParse(t, patchSpec)
+	for _, name := range patchFields {
+		flag, val := patchSample(name)
+		p, err := DecodePatch(s, flag, []byte(`{"`+name+`": `+val+`}`))
+		if err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		for _, other := range patchFields {
+			if got := patchField(other).get(*p); (got != nil) != (other == name) {
+				t.Errorf("patch {%q: %s}: field %q reads %v", name, val, other, got)
+			}
+		}
+	}
+	if patchField("metadata") != nil || patchField("nope") != nil {
+		t.Error("patchField returns a field a patch may not set")
+	}
+}
+
+// TestFieldJSON holds Patch.FieldJSON to what MarshalJSON writes, field by
+// field, for a set field, a removed one (null) and the unset rest.
+func TestFieldJSON(t *testing.T) {
+	s := mustParse(t, patchSpec)
+	for _, name := range patchFields {
+		flag, val := patchSample(name)
+		for _, data := range []string{`{"` + name + `": ` + val + `}`, `{"` + name + `": null}`, `{}`} {
+			p, err := DecodePatch(s, flag, []byte(data))
+			if err != nil {
+				if name == "default" {
+					continue // a variant flag needs its default
+				}
+				t.Fatalf("%s: %v", data, err)
+			}
+			out, err := p.MarshalJSON() // json.Marshal would escape '>'
+			if err != nil {
+				t.Fatal(err)
+			}
+			var want map[string]json.RawMessage
+			if err := json.Unmarshal(out, &want); err != nil {
+				t.Fatal(err)
+			}
+			for _, field := range append(PatchFields(), "metadata") {
+				got, ok, err := p.FieldJSON(field)
+				w, wok := want[field]
+				if err != nil || ok != wok || string(got) != string(w) {
+					t.Errorf("%s: FieldJSON(%q) = %s, %v, %v; MarshalJSON has %s, %v", data, field, got, ok, err, w, wok)
+				}
+			}
+		}
+	}
+	p, err := DecodePatch(s, "f", []byte(`{"regions": ["R&D"]}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, _, _ := p.FieldJSON("regions"); string(got) != `["R&D"]` {
+		t.Errorf(`FieldJSON("regions") = %s, want ["R&D"]`, got)
+	}
+}
+
+// TestSourceFields checks that SourceFields gives each flag's fields as the
+// source writes them, compacted, and nothing for fields it does not write.
+func TestSourceFields(t *testing.T) {
+	s := mustParse(t, `{"flags": {
+		"a": {"active": true, "activation_date": "2022-12-25T00:00:00",
+		      "regions": [ "US",  "R&D" ], "percentage_rollout": 50.0},
+		"b": {}}}`)
+	got, err := s.SourceFields()
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := map[string]map[string]string{
+		"a": {"active": `true`, "activation_date": `"2022-12-25T00:00:00"`, "regions": `["US","R&D"]`, "percentage_rollout": `50.0`},
+		"b": {},
+	}
+	if len(got) != len(want) {
+		t.Fatalf("SourceFields = %s, want %v", got, want)
+	}
+	for flag, fields := range want {
+		if len(got[flag]) != len(fields) {
+			t.Errorf("flag %s: %d fields %s, want %v", flag, len(got[flag]), got[flag], fields)
+		}
+		for k, v := range fields {
+			if string(got[flag][k]) != v {
+				t.Errorf("flag %s field %s = %s, want %s", flag, k, got[flag][k], v)
+			}
+		}
+	}
 }

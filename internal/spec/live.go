@@ -159,12 +159,20 @@ func (s *Spec) Fallback(flag string, raw []byte) *Patch {
 	return p
 }
 
-// LiveState decodes the raw live patches of the spec's flags (as
-// DecodePatches), stands Fallback in for each that does not decode and
-// applies them all with ApplyLive. It returns the live spec, the patch in
-// effect for each flag that has one (a refused patch's fallback), and every
-// refusal by flag, whether the patch did not decode or closes a cycle.
-func (s *Spec) LiveState(raws map[string][]byte) (live *Spec, effective map[string]*Patch, refused map[string]error) {
+// LiveState decodes the raw live patches of a live state (by flag name,
+// as a store holds them) as DecodePatches does, stands Fallback in for each
+// that does not decode and applies them all with ApplyLive. Flags the spec
+// lacks (registered by name lookups) are skipped. It returns the live spec,
+// the patch in effect for each flag that has one (a refused patch's
+// fallback), and every refusal by flag, whether the patch did not decode
+// or closes a cycle.
+func (s *Spec) LiveState(flags map[string]json.RawMessage) (live *Spec, effective map[string]*Patch, refused map[string]error) {
+	raws := make(map[string][]byte, len(flags))
+	for name, raw := range flags {
+		if s.Flag(name) != nil {
+			raws[name] = raw
+		}
+	}
 	patches, errs := DecodePatches(s, raws)
 	for name := range errs {
 		if fb := s.Fallback(name, raws[name]); fb != nil {

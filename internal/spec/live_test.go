@@ -1,6 +1,7 @@
 package spec
 
 import (
+	"encoding/json"
 	"fmt"
 	"maps"
 	"slices"
@@ -119,12 +120,13 @@ func TestFallback(t *testing.T) {
 // must be replaced.
 func TestLiveStateRefusedFields(t *testing.T) {
 	s := mustParse(t, `{"flags": {"a": {"active": true}, "b": {"active": true}, "c": {"active": true}, "d": {"active": true}, "e": {"active": true}}}`)
-	live, eff, refused := s.LiveState(map[string][]byte{
-		"a": []byte(`{"percentage_rollout": 500, "regions": 5, "active": false}`),
-		"b": []byte(`[1]`),
-		"c": []byte(`{"depends_on": ["c"]}`),
-		"d": []byte(`{"bogus": 1}`),
-		"e": []byte(`{"active": false}`),
+	live, eff, refused := s.LiveState(map[string]json.RawMessage{
+		"a":       json.RawMessage(`{"percentage_rollout": 500, "regions": 5, "active": false}`),
+		"b":       json.RawMessage(`[1]`),
+		"c":       json.RawMessage(`{"depends_on": ["c"]}`),
+		"d":       json.RawMessage(`{"bogus": 1}`),
+		"e":       json.RawMessage(`{"active": false}`),
+		"missing": json.RawMessage(`{"active": false}`), // not in the spec: skipped
 	})
 	for name, want := range map[string][]string{"a": {"regions", "percentage_rollout"}, "b": nil, "c": {"depends_on"}, "d": nil} {
 		if refused[name] == nil {
@@ -137,7 +139,7 @@ func TestLiveStateRefusedFields(t *testing.T) {
 	if len(refused) != 4 || live.Flag("a").Active || live.Flag("e").Active || !live.Flag("b").Active {
 		t.Errorf("refused %v; a active %v, b %v, e %v", refused, live.Flag("a").Active, live.Flag("b").Active, live.Flag("e").Active)
 	}
-	if eff["b"] != nil || eff["c"] != nil || eff["a"] == nil || *eff["a"].Active || eff["e"] == nil {
+	if eff["b"] != nil || eff["c"] != nil || eff["a"] == nil || *eff["a"].Active || eff["e"] == nil || eff["missing"] != nil {
 		t.Errorf("effective patches %v", eff)
 	}
 }

@@ -15,16 +15,6 @@ import (
 	"github.com/flaggen/flaggen/schema"
 )
 
-// patchFields are the flag fields a live patch may set, in the order
-// MarshalJSON writes them. type, variants, strategy, salt and metadata come
-// only from the spec.
-var patchFields = []string{
-	"active", "activation_date", "environments", "performance_baseline",
-	"performance_threshold", "error_threshold", "depends_on", "users",
-	"regions", "account_types", "beta_program", "percentage_rollout",
-	"rules", "default", "tripped",
-}
-
 // Patch is one flag's live state over the spec: each set field replaces the
 // spec's value, and each field named in Null is removed from the flag (back
 // to absent, as if the spec did not set it). A nil pointer or nil slice
@@ -71,7 +61,7 @@ func (p Patch) MarshalJSON() ([]byte, error) {
 		var v any
 		if slices.Contains(p.Null, name) {
 			v = nil
-		} else if v = p.get(name); v == nil {
+		} else if v = fieldByName[name].get(p); v == nil {
 			continue
 		}
 		if buf.Len() > 1 {
@@ -79,98 +69,14 @@ func (p Patch) MarshalJSON() ([]byte, error) {
 		}
 		buf.WriteString(strconv.Quote(name))
 		buf.WriteByte(':')
-		enc := json.NewEncoder(&buf)
-		enc.SetEscapeHTML(false) // "R&D" stays "R&D" for operators reading it
-		if err := enc.Encode(v); err != nil {
-			return nil, fmt.Errorf("patch field %q: %v", name, err)
+		text, err := encodeField(name, v)
+		if err != nil {
+			return nil, err
 		}
-		buf.Truncate(buf.Len() - 1) // Encode's newline
+		buf.Write(text)
 	}
 	buf.WriteByte('}')
 	return buf.Bytes(), nil
-}
-
-// get returns the JSON-ready value of one field of p, or nil when unset.
-func (p *Patch) get(name string) any {
-	switch name {
-	case "active":
-		return ptrOrNil(p.Active)
-	case "activation_date":
-		if p.ActivationDate != nil {
-			return p.ActivationDate.Format(time.RFC3339Nano)
-		}
-	case "environments":
-		return sliceOrNil(p.Environments)
-	case "performance_baseline":
-		return ptrOrNil(p.PerformanceBaseline)
-	case "performance_threshold":
-		return ptrOrNil(p.PerformanceThreshold)
-	case "error_threshold":
-		return ptrOrNil(p.ErrorThreshold)
-	case "depends_on":
-		return sliceOrNil(p.DependsOn)
-	case "users":
-		if p.Users != nil {
-			return p.Users
-		}
-	case "regions":
-		return sliceOrNil(p.Regions)
-	case "account_types":
-		return sliceOrNil(p.AccountTypes)
-	case "beta_program":
-		return ptrOrNil(p.BetaProgram)
-	case "percentage_rollout":
-		return ptrOrNil(p.PercentageRollout)
-	case "rules":
-		if p.Rules != nil {
-			out := make([]any, len(p.Rules))
-			for i, r := range p.Rules {
-				out[i] = r.jsonValue()
-			}
-			return out
-		}
-	case "default":
-		return ptrOrNil(p.Default)
-	case "tripped":
-		return ptrOrNil(p.Tripped)
-	}
-	return nil
-}
-
-// set copies field name from the patched flag f into p.
-func (p *Patch) set(name string, f *Flag) {
-	switch name {
-	case "active":
-		p.Active = &f.Active
-	case "activation_date":
-		p.ActivationDate = f.ActivationDate
-	case "environments":
-		p.Environments = f.Environments
-	case "performance_baseline":
-		p.PerformanceBaseline = f.PerformanceBaseline
-	case "performance_threshold":
-		p.PerformanceThreshold = f.PerformanceThreshold
-	case "error_threshold":
-		p.ErrorThreshold = f.ErrorThreshold
-	case "depends_on":
-		p.DependsOn = f.DependsOn
-	case "users":
-		p.Users = f.Users
-	case "regions":
-		p.Regions = f.Regions
-	case "account_types":
-		p.AccountTypes = f.AccountTypes
-	case "beta_program":
-		p.BetaProgram = &f.BetaProgram
-	case "percentage_rollout":
-		p.PercentageRollout = f.PercentageRollout
-	case "rules":
-		p.Rules = f.Rules
-	case "default":
-		p.Default = &f.DefaultVariant
-	case "tripped":
-		p.Tripped = &f.Tripped
-	}
 }
 
 func ptrOrNil[T any](p *T) any {
@@ -198,9 +104,6 @@ func (r *Rule) jsonValue() any {
 	}
 	return map[string]any{"attribute": r.Attribute, "operator": r.Operator, "values": vals}
 }
-
-// PatchFields lists the fields a live patch may set, in the spec's order.
-func PatchFields() []string { return slices.Clone(patchFields) }
 
 // patchFile names a patch in error positions.
 const patchFile = "patch"
@@ -505,8 +408,8 @@ func decodePatchWith(s *Spec, flag string, f *Flag, data []byte, whole bool, cac
 		for i, key := range root.keys {
 			if root.elems[i].kind == kNull {
 				p.Null = append(p.Null, key)
-			} else {
-				p.set(key, clone)
+			} else if fd := patchField(key); fd != nil {
+				fd.copy(p, clone)
 			}
 		}
 	}
@@ -535,7 +438,7 @@ func decodePatchDocument(file string, data []byte, base string) (*document, Erro
 }
 
 // withPatch returns a copy of s whose flag f is replaced by a copy with the
-// patch object n applied (through setField, the spec decoder's own code),
+// patch object n applied (through flagTable's set, the spec decoder's own code),
 // that copy, and the builder holding conversion errors.
 func (s *Spec) withPatch(f *Flag, n *node) (*Spec, *Flag, *builder) {
 	ns := *s
@@ -551,8 +454,8 @@ func (b *builder) patchFlag(s *Spec, f *Flag, n *node) *Flag {
 	clone := *f
 	if n.kind == kObject {
 		for i, key := range n.keys {
-			if slices.Contains(patchFields, key) {
-				b.setField(s, &clone, key, n.elems[i])
+			if fd := patchField(key); fd != nil {
+				fd.set(b, s, &clone, n.elems[i])
 			}
 		}
 	}
