@@ -112,6 +112,7 @@ func FuzzGenerate(f *testing.F) {
 // go generate runs nothing: the seeds include spec text that reads
 // as //go:generate, //go:build and //line directives.
 func TestFuzzSeedsCompile(t *testing.T) {
+	t.Parallel()
 	files := map[string][]byte{}
 	now := time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC)
 	for i, seed := range fuzzSeeds(t) {

@@ -277,13 +277,18 @@ func testModule(t *testing.T, files map[string][]byte) func(args ...string) (str
 
 // TestCompileGolden builds the generated code of every valid case in a
 // module of its own that requires this one (replace directive), vets it,
-// and runs the case's main.go against it.
+// and runs the case's main.go against it. Like every test here that
+// builds a module, it runs in parallel with the others: each module is a
+// directory of its own, and the go command spends much of its time on
+// single-threaded steps (loading the module, linking).
 func TestCompileGolden(t *testing.T) {
+	t.Parallel()
 	for _, c := range goldenCases(t) {
 		if _, invalid := c.file("stderr"); invalid {
 			continue
 		}
 		t.Run(c.name, func(t *testing.T) {
+			t.Parallel()
 			files := map[string][]byte{}
 			hasMain := false
 			for _, f := range c.ar.Files {
@@ -316,6 +321,7 @@ func TestCompileGolden(t *testing.T) {
 // code, or too new, must be a compile error on the version pin, not a
 // surprise at run time.
 func TestVersionSkewFailsToCompile(t *testing.T) {
+	t.Parallel()
 	src := minimalGenerated(t)
 	root, err := filepath.Abs("../..")
 	if err != nil {
@@ -337,6 +343,7 @@ func TestVersionSkewFailsToCompile(t *testing.T) {
 		"matching":         {strconv.Itoa(gen.GenVersion), strconv.Itoa(gen.GenVersion)},
 	} {
 		t.Run(name, func(t *testing.T) {
+			t.Parallel()
 			patched := genRe.ReplaceAll(orig, []byte("${1}"+tc.gen))
 			patched = minRe.ReplaceAll(patched, []byte("${1}"+tc.min))
 			dir := t.TempDir()
@@ -371,6 +378,7 @@ func TestVersionSkewFailsToCompile(t *testing.T) {
 // moment it was copied (flagimpl.Bind updates the original's), so
 // go vet's copylocks check must report the copy.
 func TestCopiedFlagsFailsVet(t *testing.T) {
+	t.Parallel()
 	src := minimalGenerated(t)
 	main := []byte(`package main
 

@@ -23,6 +23,7 @@ import (
 // presence rule (zero fields present, the key at zero absent, all-zero the
 // empty context) must give the seed's answers.
 func TestSeedTableThroughGeneratedCode(t *testing.T) {
+	t.Parallel()
 	data, err := os.ReadFile("../../runtime/testdata/seed_cascade.json")
 	if err != nil {
 		t.Fatal(err)

@@ -239,7 +239,13 @@ func TestPlanRejectsUncoveredCommands(t *testing.T) {
 	}
 }
 
-// TestREADME runs every session of the README.
+// TestREADME runs every session of the README. The sessions share no
+// directory, environment or server (each has its own session value, and
+// the tutorial and redis sessions their own directories, GOBIN and
+// redis-server), so all but the make session run in parallel, overlapping
+// the go command's single-threaded steps and the waits on the shops and
+// Redis. The make session runs first and alone: it runs the benchmarks,
+// whose start-up timings should not compete with the other sessions.
 func TestREADME(t *testing.T) {
 	byName, order, err := plan(readme(t))
 	if err != nil {
@@ -247,6 +253,9 @@ func TestREADME(t *testing.T) {
 	}
 	for _, name := range order {
 		t.Run(name, func(t *testing.T) {
+			if name != "make" {
+				t.Parallel()
+			}
 			s := sessions[name](t)
 			for _, b := range byName[name] {
 				s.block(b)

@@ -73,8 +73,13 @@ type Server struct {
 // registers its teardown with tb.Cleanup.
 func Start(tb testing.TB) *Server {
 	tb.Helper()
-	bin := Require(tb)
-	s := &Server{tb: tb, bin: bin, dir: tb.TempDir()}
+	return startWith(tb, Require(tb))
+}
+
+// startWith starts program bin as Start does, with extra arguments.
+func startWith(tb testing.TB, bin string, extra ...string) *Server {
+	tb.Helper()
+	s := &Server{tb: tb, bin: bin, dir: tb.TempDir(), extra: extra}
 	s.startFresh()
 	tb.Cleanup(s.kill)
 	return s

@@ -58,6 +58,7 @@ func TestCrashLosesData(t *testing.T) {
 }
 
 func TestCluster(t *testing.T) {
+	t.Parallel() // its own servers; mostly waiting on them
 	c := StartCluster(t, 3)
 	if len(c.Addrs()) != 3 {
 		t.Fatalf("Addrs = %v", c.Addrs())
@@ -100,6 +101,7 @@ func TestRequireMissing(t *testing.T) {
 // failover survives it is Redis's business, asynchronous replication; the
 // stores' own Sentinel test checks that flaggen's writes resume.)
 func TestSentinel(t *testing.T) {
+	t.Parallel() // its own servers; mostly waiting on them
 	x := StartSentinel(t)
 	if _, err := Do(x.Master.Addr(), "SET", "k", "v"); err != nil {
 		t.Fatal(err)

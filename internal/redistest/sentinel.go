@@ -23,15 +23,17 @@ type Sentinel struct {
 
 // StartSentinel starts a master, a replica of it and a Sentinel that
 // monitors the master as MasterName with a 1s down-after time, and waits
-// until the replica is in sync and the Sentinel knows both. Teardown is
-// registered with tb.Cleanup.
+// until the replica is in sync and the Sentinel, connected to both, would
+// promote the replica. Teardown is registered with tb.Cleanup.
 func StartSentinel(tb testing.TB) *Sentinel {
 	tb.Helper()
 	bin := Require(tb)
-	x := &Sentinel{Master: Start(tb)}
-	x.Replica = &Server{tb: tb, bin: bin, dir: tb.TempDir(), extra: []string{"--replicaof", "127.0.0.1", strconv.Itoa(x.Master.Port())}}
-	x.Replica.startFresh()
-	tb.Cleanup(x.Replica.kill)
+	// Both servers serve a new replica at once (by default a master waits
+	// 5s for more replicas before a diskless sync): the replica at start,
+	// and the old master when it rejoins after a failover.
+	noDelay := []string{"--repl-diskless-sync-delay", "0"}
+	x := &Sentinel{Master: startWith(tb, bin, noDelay...)}
+	x.Replica = startWith(tb, bin, append([]string{"--replicaof", "127.0.0.1", strconv.Itoa(x.Master.Port())}, noDelay...)...)
 
 	sn := &Server{tb: tb, bin: bin, dir: tb.TempDir(), sentinel: true}
 	sn.extra = []string{"--sentinel"}
@@ -60,7 +62,7 @@ func StartSentinel(tb testing.TB) *Sentinel {
 		info, _ := Do(x.Master.Addr(), "INFO", "replication")
 		reps, _ := Do(sn.Addr(), "SENTINEL", "REPLICAS", MasterName)
 		if strings.Contains(info, "connected_slaves:1") && strings.Contains(info, "state=online") &&
-			strings.Contains(reps, strconv.Itoa(x.Replica.Port())) {
+			strings.Contains(reps, strconv.Itoa(x.Replica.Port())) && replicaReady(reps) {
 			return x
 		}
 		if time.Now().After(deadline) {
@@ -93,4 +95,16 @@ func (x *Sentinel) Failover() {
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
+}
+
+// replicaReady reports whether SENTINEL REPLICAS output (one replica,
+// field and value on alternate lines) shows a replica the Sentinel is
+// connected to and has seen in sync: one it would promote.
+func replicaReady(reps string) bool {
+	f := strings.Split(reps, "\n")
+	fields := map[string]string{}
+	for i := 0; i+1 < len(f); i += 2 {
+		fields[f[i]] = f[i+1]
+	}
+	return fields["flags"] == "slave" && fields["master-link-status"] == "ok"
 }

@@ -58,11 +58,11 @@ func lineCount(b *syncBuffer) int { return strings.Count(b.String(), "\n") }
 // to a value that is not one while a store and a runtime Client follow the
 // namespace: the store must keep serving its last state, report the value
 // in Health, retry with a bounded number of commands and log lines (no busy
-// loop), and recover once the value is repaired.
+// loop), and recover once the value is repaired. The cases run in
+// parallel, each on a redis-server of its own: the command counts it
+// checks are the server's, so they must be the case's alone.
 func TestBadHeadValueBounded(t *testing.T) {
-	srv := redistest.Start(t)
 	ctx := context.Background()
-	rc := newClient(t, srv.Addr())
 	for _, tc := range []struct {
 		key, value string
 		list       bool // an RPUSH list instead of a string
@@ -82,6 +82,9 @@ func TestBadHeadValueBounded(t *testing.T) {
 		{"patches", "x", false, true},
 	} {
 		t.Run(fmt.Sprintf("%s=%.20q/list=%v", tc.key, tc.value, tc.list), func(t *testing.T) {
+			t.Parallel()
+			srv := redistest.Start(t)
+			rc := newClient(t, srv.Addr())
 			ns := "bad" + strconv.Itoa(int(time.Now().UnixNano()))
 			var log syncBuffer
 			logger := slog.New(slog.NewTextHandler(&log, nil))

@@ -30,6 +30,7 @@ func owner(t *testing.T, c *redistest.Cluster, key string) string {
 }
 
 func TestCluster(t *testing.T) {
+	t.Parallel() // its own cluster; most of its time is waiting for the nodes
 	cl := redistest.StartCluster(t, 3)
 	ctx := context.Background()
 	// Two namespaces on different masters.

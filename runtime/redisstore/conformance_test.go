@@ -27,6 +27,7 @@ func TestConformance(t *testing.T) {
 }
 
 func TestConformanceCluster(t *testing.T) {
+	t.Parallel() // its own cluster; most of its time is waiting for the nodes
 	cl := redistest.StartCluster(t, 3)
 	var n atomic.Int64
 	storetest.TestStore(t, func(t *testing.T) store.Store {

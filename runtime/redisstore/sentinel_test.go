@@ -17,6 +17,7 @@ import (
 // failover: state survives, writes resume on the new master and still
 // propagate.
 func TestSentinel(t *testing.T) {
+	t.Parallel() // its own servers; most of its time is waiting for the failover
 	x := redistest.StartSentinel(t)
 	ctx := context.Background()
 	newFailover := func() redis.UniversalClient {
