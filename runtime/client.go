@@ -87,7 +87,7 @@ type Client struct {
 
 	// reloadMu orders reloads: each Loads and applies under it, so a state
 	// loaded earlier never replaces one loaded later.
-	reloadMu sync.Mutex
+	reloadMu chanLock
 	mu       sync.Mutex // guards the build inputs below and rebuilds
 	live     *spec.Spec // last good spec with live patches applied
 	patches  map[string]*livePatch
@@ -159,7 +159,7 @@ func NewClient(s *Spec, opts ...Option) (*Client, error) {
 	if sc, ok := o.store.(store.SpecChecker); ok {
 		sc.UseSpec(s)
 	}
-	c := &Client{ownStore: ownStore, spec: s, opts: o, log: o.logger, live: s.m, patches: map[string]*livePatch{}, pins: map[int]*pin{}, unknown: map[string]bool{}, unregistered: map[string]bool{}}
+	c := &Client{reloadMu: make(chanLock, 1), ownStore: ownStore, spec: s, opts: o, log: o.logger, live: s.m, patches: map[string]*livePatch{}, pins: map[int]*pin{}, unknown: map[string]bool{}, unregistered: map[string]bool{}}
 	c.mon.init(len(s.m.Flags))
 	c.ctx, c.cancel = context.WithCancel(context.Background())
 	// One load of everything first (warm_cache), then the spec's flags the
@@ -212,6 +212,15 @@ func NewClient(s *Spec, opts ...Option) (*Client, error) {
 	go c.flushLoop()
 	return c, nil
 }
+
+// chanLock is a mutex made of a channel of capacity 1. A goroutine waiting
+// for it is blocked on a channel, which testing/synctest counts as durably
+// blocked (unlike one waiting for a sync.Mutex), so a test in a bubble can
+// tell with synctest.Wait that a reload waits for another.
+type chanLock chan struct{}
+
+func (l chanLock) Lock()   { l <- struct{}{} }
+func (l chanLock) Unlock() { <-l }
 
 func contains(list []string, s string) bool {
 	for _, x := range list {

@@ -26,7 +26,7 @@ func (s *blockingRegister) Register(ctx context.Context, flags map[string]json.R
 	}
 	close(s.entered)
 	<-ctx.Done()
-	time.Sleep(50 * time.Millisecond) // a store slow to unwind after cancellation
+	time.Sleep(50 * time.Millisecond) // a store slow to unwind after cancellation (the test's fake clock)
 	s.returned.Store(true)
 	return ctx.Err()
 }

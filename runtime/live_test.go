@@ -169,6 +169,10 @@ func TestRelease(t *testing.T) {
 	}
 }
 
+// waitFor is a condition wait: it checks cond until it holds, failing the
+// test after 3 s. The pause between checks only paces them; cond alone
+// decides when the test goes on (in a synctest bubble the pause is on the
+// fake clock).
 func waitFor(t testing.TB, cond func() bool) {
 	t.Helper()
 	deadline := time.Now().Add(3 * time.Second)
@@ -176,7 +180,7 @@ func waitFor(t testing.TB, cond func() bool) {
 		if time.Now().After(deadline) {
 			t.Fatal("condition not met within 3s")
 		}
-		time.Sleep(5 * time.Millisecond)
+		time.Sleep(5 * time.Millisecond) // paces the checks, orders nothing
 	}
 }
 

@@ -6,7 +6,7 @@ import (
 	"sync"
 	"sync/atomic"
 	"testing"
-	"time"
+	"testing/synctest"
 
 	"github.com/flaggen/flaggen/runtime/memstore"
 	"github.com/flaggen/flaggen/runtime/store"
@@ -38,33 +38,33 @@ func (s *gatedStore) Load(ctx context.Context) (store.State, error) {
 // overwrites state a later reload applied (e.g. a write's own reload racing
 // the background follower's).
 func TestReloadsApplyInOrder(t *testing.T) {
-	s, err := LoadSpec("flags.json", []byte(`{"flags": {"a": {"active": true}}}`))
-	if err != nil {
-		t.Fatal(err)
-	}
-	mem := memstore.New()
-	backend := &gatedStore{Store: mem, held: make(chan struct{}), gate: make(chan struct{})}
-	c := newClient(t, s, WithStore(backend))
-	ctx := context.Background()
+	// A synctest bubble: synctest.Wait returns once the second reload is
+	// blocked (waiting for the first, as it must) or done (a broken client
+	// that let it apply first, which the check below catches).
+	synctest.Test(t, func(t *testing.T) {
+		s, err := LoadSpec("flags.json", []byte(`{"flags": {"a": {"active": true}}}`))
+		if err != nil {
+			t.Fatal(err)
+		}
+		mem := memstore.New()
+		backend := &gatedStore{Store: mem, held: make(chan struct{}), gate: make(chan struct{})}
+		c := newClient(t, s, WithStore(backend))
+		ctx := context.Background()
 
-	backend.armed.Store(true)
-	var wg sync.WaitGroup
-	wg.Add(1)
-	go func() { defer wg.Done(); _ = c.reload(context.WithValue(ctx, gated{}, true)) }() // reads a on, then waits at the gate
-	<-backend.held
-	if _, err := mem.Apply(ctx, store.Change{Actor: "t", Reason: "off", Flags: map[string]json.RawMessage{"a": json.RawMessage(`{"active":false}`)}}); err != nil {
-		t.Fatal(err)
-	}
-	wg.Add(1)
-	go func() { defer wg.Done(); _ = c.reload(ctx) }() // reads a off
-	// Reloads are serialized, so this one waits for the gated one. The pause
-	// only gives a broken client the time to apply the later state first
-	// (which the check below catches); a correct one passes whatever the
-	// timing.
-	time.Sleep(50 * time.Millisecond)
-	close(backend.gate)
-	wg.Wait()
-	if got := c.Evaluate(ctx, "a", nil); got != false {
-		t.Fatalf("a = %v after the reloads: an earlier-loaded state replaced a later one", got)
-	}
+		backend.armed.Store(true)
+		var wg sync.WaitGroup
+		wg.Go(func() { _ = c.reload(context.WithValue(ctx, gated{}, true)) }) // reads a on, then waits at the gate
+		<-backend.held
+		if _, err := mem.Apply(ctx, store.Change{Actor: "t", Reason: "off", Flags: map[string]json.RawMessage{"a": json.RawMessage(`{"active":false}`)}}); err != nil {
+			t.Fatal(err)
+		}
+		synctest.Wait()                     // the Client's follower is done with the change (or waits for the gated reload too)
+		wg.Go(func() { _ = c.reload(ctx) }) // reads a off
+		synctest.Wait()
+		close(backend.gate)
+		wg.Wait()
+		if got := c.Evaluate(ctx, "a", nil); got != false {
+			t.Fatalf("a = %v after the reloads: an earlier-loaded state replaced a later one", got)
+		}
+	})
 }

@@ -268,26 +268,49 @@ func TestRedisWatch(t *testing.T) {
 	}
 }
 
+// waitOutput waits until b holds want, waking at each write to b.
 func waitOutput(t *testing.T, b *syncBuffer, want string) {
 	t.Helper()
-	deadline := time.Now().Add(5 * time.Second)
-	for !strings.Contains(b.String(), want) {
-		if time.Now().After(deadline) {
+	deadline := time.After(5 * time.Second)
+	for {
+		out, written := b.next()
+		if strings.Contains(out, want) {
+			return
+		}
+		select {
+		case <-written:
+		case <-deadline:
 			t.Fatalf("output does not show %q within 5s:\n%s", want, b.String())
 		}
-		time.Sleep(5 * time.Millisecond)
 	}
 }
 
+// syncBuffer is an output safe for concurrent writes that tells waiters
+// of each write.
 type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
+	mu      sync.Mutex
+	b       bytes.Buffer
+	written chan struct{} // closed at the next write
 }
 
 func (s *syncBuffer) Write(p []byte) (int, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	if s.written != nil {
+		close(s.written)
+		s.written = nil
+	}
 	return s.b.Write(p)
+}
+
+// next returns what s holds and a channel closed at the next write.
+func (s *syncBuffer) next() (string, <-chan struct{}) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.written == nil {
+		s.written = make(chan struct{})
+	}
+	return s.b.String(), s.written
 }
 
 func (s *syncBuffer) String() string {

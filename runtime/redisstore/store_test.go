@@ -79,7 +79,9 @@ var discard = slog.New(slog.DiscardHandler)
 
 func raw(s string) json.RawMessage { return json.RawMessage(s) }
 
-// waitFor polls cond until it holds or d passes.
+// waitFor is a condition wait: it polls cond until it holds, failing the
+// test when d passes first, and returns how long it took. The pause
+// between polls only paces them; cond alone decides when the test goes on.
 func waitFor(t *testing.T, d time.Duration, what string, cond func() bool) time.Duration {
 	t.Helper()
 	start := time.Now()
@@ -87,7 +89,7 @@ func waitFor(t *testing.T, d time.Duration, what string, cond func() bool) time.
 		if time.Since(start) > d {
 			t.Fatalf("%s: not within %v", what, d)
 		}
-		time.Sleep(2 * time.Millisecond)
+		time.Sleep(2 * time.Millisecond) // paces the checks, orders nothing
 	}
 	return time.Since(start)
 }
@@ -423,7 +425,7 @@ func TestOutage(t *testing.T) {
 		t.Fatal("AddCounters succeeded with Redis down")
 	}
 	drainWatch(w)                      // the notifications of the outage's start
-	time.Sleep(300 * time.Millisecond) // a short outage, long enough to retry a few times
+	time.Sleep(300 * time.Millisecond) // a window, ordering nothing: an outage long enough to retry a few times
 
 	srv.Restart()
 	start := time.Now()
