@@ -89,18 +89,16 @@ type Client struct {
 	// loaded earlier never replaces one loaded later.
 	reloadMu chanLock
 	mu       sync.Mutex // guards the build inputs below and rebuilds
-	live     *spec.Spec // last good spec with live patches applied
-	patches  map[string]*livePatch
-	decoded  map[string]decodedPatch // decoded live patches by flag, with their raw bytes (live.go)
-	// undecoded holds the errors of the patches in decoded that did not
-	// decode; refused, every refusal of the live state installed (live.go).
-	undecoded map[string]error
-	refused   map[string]error
-	pcache    spec.PatchCache // patch texts and members that passed the schema (live.go)
-	version   uint64
-	epoch     string // store.State.Epoch of version
-	pins      map[int]*pin
-	timer     *time.Timer
+	// state is the last good live state applied to the spec (live.go);
+	// the snapshot is built from state.Spec.
+	state  *spec.Live
+	lcache spec.LiveCache // decoded live patches by flag and raw text (live.go)
+	// refused holds every refusal of the live state installed (live.go).
+	refused map[string]error
+	version uint64
+	epoch   string // store.State.Epoch of version
+	pins    map[int]*pin
+	timer   *time.Timer
 
 	boolStates [][]uint32 // bound by bindBoolStates (runtime/flagimpl)
 	closed     bool
@@ -159,7 +157,7 @@ func NewClient(s *Spec, opts ...Option) (*Client, error) {
 	if sc, ok := o.store.(store.SpecChecker); ok {
 		sc.UseSpec(s)
 	}
-	c := &Client{reloadMu: make(chanLock, 1), ownStore: ownStore, spec: s, opts: o, log: o.logger, live: s.m, patches: map[string]*livePatch{}, pins: map[int]*pin{}, unknown: map[string]bool{}, unregistered: map[string]bool{}}
+	c := &Client{reloadMu: make(chanLock, 1), ownStore: ownStore, spec: s, opts: o, log: o.logger, state: &spec.Live{Spec: s.m}, pins: map[int]*pin{}, unknown: map[string]bool{}, unregistered: map[string]bool{}}
 	c.mon.init(len(s.m.Flags))
 	c.ctx, c.cancel = context.WithCancel(context.Background())
 	// One load of everything first (warm_cache), then the spec's flags the
@@ -441,7 +439,7 @@ func (c *Client) rebuildLocked() error {
 			pins[i] = &p.Pin
 		}
 	}
-	s, err := engine.Build(engine.Input{Base: c.spec.m, ByName: c.spec.byName, Live: c.live, Version: c.version, Env: c.opts.env,
+	s, err := engine.Build(engine.Input{Base: c.spec.m, ByName: c.spec.byName, Live: c.state.Spec, Version: c.version, Env: c.opts.env,
 		Clock: c.opts.clock, Now: time.Now(), Pins: pins, Prev: c.snap.Load(), Parallel: parallel, Workers: goruntime.GOMAXPROCS(0)})
 	if err != nil {
 		return err

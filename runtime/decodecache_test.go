@@ -22,21 +22,22 @@ func TestReloadDecodesOnlyChanges(t *testing.T) {
 		t.Fatal(err)
 	}
 	c.mu.Lock()
-	before := c.decoded
+	cache := c.lcache.Clone()
 	c.mu.Unlock()
 	st, _ := backend.Load(ctx)
-	if _, fresh := c.decodeCached(before, st.Flags); len(fresh) != 0 {
+	before, _, fresh := cache.Clone().Decode(s.m, st.Flags)
+	if len(fresh) != 0 {
 		t.Fatalf("current state decoded again: %v", fresh)
 	}
 	if _, err := backend.Apply(ctx, store.Change{Actor: "ops", Flags: map[string]json.RawMessage{"advanced_search": json.RawMessage(`{"active": false}`)}}); err != nil {
 		t.Fatal(err)
 	}
 	st, _ = backend.Load(ctx)
-	decoded, fresh := c.decodeCached(before, st.Flags)
+	decoded, _, fresh := cache.Decode(s.m, st.Flags)
 	if !slices.Equal(fresh, []string{"advanced_search"}) {
 		t.Fatalf("decoded %v after one change, want [advanced_search]", fresh)
 	}
-	if decoded["new_ui"].p != before["new_ui"].p {
+	if decoded["new_ui"] != before["new_ui"] {
 		t.Error("an unchanged flag's patch was not reused")
 	}
 }

@@ -2,7 +2,6 @@ package runtime
 
 import (
 	"context"
-	"crypto/sha256"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -15,192 +14,52 @@ import (
 	"github.com/flaggen/flaggen/runtime/store"
 )
 
-// livePatch is one flag's decoded live patch.
-type livePatch = spec.Patch
-
-// decodedPatch is a cached decoding of one flag's raw live patch: p when it
-// decoded, else err and fb, what stands in for it (spec.Spec.Fallback).
-// raw identifies the raw bytes (rawKey), without holding a large patch's
-// text.
-type decodedPatch struct {
-	raw string
-	p   *livePatch
-	err error
-	fb  *livePatch
-}
-
-// patch returns the patch in effect for the decoding d: d's patch, or the
-// fallback of one that did not decode.
-func (d decodedPatch) patch() *livePatch {
-	if d.err != nil {
-		return d.fb
-	}
-	return d.p
-}
-
-// rawKey identifies a raw patch by its text when shorter than a SHA-256
-// sum, else by that sum (so a key is never longer than 32 bytes, and the
-// two forms cannot collide).
-func rawKey(raw []byte) string {
-	if len(raw) < sha256.Size {
-		return string(raw)
-	}
-	sum := sha256.Sum256(raw)
-	return string(sum[:])
-}
-
-// decodeCached decodes the live patches of the spec's flags in flags,
-// reusing the decodings in cache whose raw bytes are unchanged, so that a
-// reload after one change decodes one patch. It returns every decoding (the
-// new cache) and the names of the flags decoded now. Flags the spec lacks
-// are skipped (registered by name lookups; off here).
-func (c *Client) decodeCached(cache map[string]decodedPatch, flags map[string]json.RawMessage) (out map[string]decodedPatch, fresh []string) {
-	out = make(map[string]decodedPatch, len(flags))
-	var todo map[string][]byte
-	for name, raw := range flags {
-		if d, ok := cache[name]; ok && d.raw == rawKey(raw) {
-			out[name] = d
-			continue
-		}
-		if c.spec.m.Flag(name) == nil {
-			continue
-		}
-		if todo == nil {
-			todo = map[string][]byte{}
-		}
-		todo[name] = raw
-	}
-	if len(todo) == 0 {
-		return out, nil
-	}
-	patches, errs := c.pcache.DecodePatches(c.spec.m, todo)
-	for name, raw := range todo {
-		d := decodedPatch{raw: rawKey(raw), p: patches[name], err: errs[name]}
-		if d.err != nil {
-			d.fb = c.spec.m.Fallback(name, raw)
-		}
-		out[name] = d
-		fresh = append(fresh, name)
-	}
-	slices.Sort(fresh)
-	return out, fresh
-}
-
 // applyStateLocked applies live state flag by flag: a patch the spec
 // refuses (it does not decode, or its depends_on closes a cycle) affects
 // its own flag only, by the rule of spec.Spec.ApplyLive (the package doc
 // says it for users); every other flag's patch applies.
 func (c *Client) applyStateLocked(st store.State) {
-	decoded, _ := c.decodeCached(c.decoded, st.Flags)
-	patches := make(map[string]*livePatch, len(decoded))
-	c.undecoded = map[string]error{}
-	for name, d := range decoded {
-		if p := d.patch(); p != nil {
-			patches[name] = p
-		}
-		if d.err != nil {
-			c.undecoded[name] = d.err
-		}
-	}
-	c.decoded = decoded
-	if c.installLocked(st, c.spec.m.ApplyLive(patches)) {
-		c.patches = patches
-	}
+	c.installLocked(st, c.spec.m.ApplyLiveState(&c.lcache, st.Flags))
 }
 
 // applyChangesLocked is applyStateLocked for the changes from the state
 // the Client holds (c.version, c.epoch) to the state ch.Version and
-// ch.Epoch (store.ChangeFeed.ChangesSince): only the changed flags are decoded
-// and applied (spec.Spec.Reapply), with the same outcome as
-// applyStateLocked of the whole state. c.decoded takes the new decodings
-// in place even when the snapshot does not build (a decoding depends only
-// on the raw bytes); c.patches changes only when it does, and c.version
-// then stays behind, so the changes come again.
+// ch.Epoch (store.ChangeFeed.ChangesSince): only the changed flags are
+// decoded and applied (spec.Spec.ApplyLiveChanges), with the same outcome
+// as applyStateLocked of the whole state. c.lcache keeps the new
+// decodings even when the snapshot does not build (a decoding depends only
+// on the raw bytes); c.state changes only when it does, and c.version then
+// stays behind, so the changes come again.
 func (c *Client) applyChangesLocked(ch store.State) {
-	if c.decoded == nil {
-		c.decoded = map[string]decodedPatch{}
-	}
-	present := make(map[string]json.RawMessage, len(ch.Flags))
-	for name, raw := range ch.Flags {
-		if raw == nil {
-			delete(c.decoded, name)
-		} else {
-			present[name] = raw
-		}
-	}
-	now, _ := c.decodeCached(c.decoded, present)
-	maps.Copy(c.decoded, now)
-	if c.undecoded == nil {
-		c.undecoded = map[string]error{}
-	}
-	changed := make(map[string]*livePatch, len(ch.Flags))
-	for name := range ch.Flags {
-		if c.spec.m.Flag(name) == nil {
-			continue // not in the spec: skipped, as decodeCached does
-		}
-		var p *livePatch
-		delete(c.undecoded, name)
-		if d, ok := c.decoded[name]; ok {
-			p = d.patch()
-			if d.err != nil {
-				c.undecoded[name] = d.err
-			}
-		}
-		if p != c.patches[name] {
-			changed[name] = p
-		}
-	}
-	live, err := c.spec.m.Reapply(c.live, changed)
+	live, err := c.spec.m.ApplyLiveChanges(&c.lcache, c.state, ch.Flags)
 	if err != nil {
 		c.log.Error("flaggen: refusing live state, keeping the last good one", "version", ch.Version, "err", err)
 		return
 	}
-	if c.installLocked(ch, live) {
-		for name, p := range changed {
-			if p == nil {
-				delete(c.patches, name)
-			} else {
-				c.patches[name] = p
-			}
-		}
-	}
+	c.installLocked(ch, live)
 }
 
-// refusalsLocked returns every flag whose stored live patch is refused,
-// and why: patches that do not decode (c.undecoded) and those the live
-// spec live refuses (a depends_on cycle).
-func (c *Client) refusalsLocked(live *spec.Spec) map[string]error {
-	out := live.Refused()
-	for name, err := range c.undecoded {
-		if out == nil {
-			out = map[string]error{}
-		}
-		out[name] = err
-	}
-	return out
-}
-
-// installLocked makes live (the spec with the patches applied) the
-// Client's live state at st's version and publishes its snapshot, and
-// reports whether it did: a state whose snapshot does not build keeps the
-// last good state. It logs each flag whose patch is refused now and was
-// not (or for another reason), and each that is no longer refused, and
-// sets the refusals that Health reports.
-func (c *Client) installLocked(st store.State, live *spec.Spec) bool {
+// installLocked makes live the Client's live state at st's version and
+// publishes its snapshot, and reports whether it did: a state whose
+// snapshot does not build keeps the last good state. It logs each flag
+// whose patch is refused now and was not (or for another reason), and
+// each that is no longer refused, and sets the refusals that Health
+// reports.
+func (c *Client) installLocked(st store.State, live *spec.Live) bool {
 	if c.epoch != "" && st.Epoch != c.epoch {
 		// The store lost its data (a new epoch): record the spec again.
 		c.specRecorded.Store(false)
 	}
-	old, oldVersion, oldEpoch := c.live, c.version, c.epoch
-	c.live, c.version, c.epoch = live, st.Version, st.Epoch
+	old, oldVersion, oldEpoch := c.state, c.version, c.epoch
+	c.state, c.version, c.epoch = live, st.Version, st.Epoch
 	if err := c.rebuildLocked(); err != nil {
 		c.log.Error("flaggen: refusing live state, keeping the last good one", "version", st.Version, "err", err)
-		c.live, c.version, c.epoch = old, oldVersion, oldEpoch
+		c.state, c.version, c.epoch = old, oldVersion, oldEpoch
 		return false
 	}
-	c.noteRefusalsLocked(c.refusalsLocked(live), st.Version)
-	c.mon.liveChanged(old, live)
-	c.notifyChangedLocked(old)
+	c.noteRefusalsLocked(live.Refused(), st.Version)
+	c.mon.liveChanged(old.Spec, live.Spec)
+	c.notifyChangedLocked(old.Spec)
 	return true
 }
 
@@ -321,15 +180,9 @@ func (c *Client) checkEdit(e Edit) error {
 func (c *Client) prepare(st store.State, e Edit) (store.Change, error) {
 	ch := store.Change{IfVersion: st.Version, IfEpoch: st.Epoch, Actor: e.Actor, Reason: e.Reason, Flags: map[string]json.RawMessage{}, ResetCounters: e.ResetCounters}
 	c.mu.Lock()
-	cache := maps.Clone(c.decoded) // applyChangesLocked updates it in place
+	cache := c.lcache.Clone() // reloads update c.lcache in place
 	c.mu.Unlock()
-	decoded, _ := c.decodeCached(cache, st.Flags)
-	current := make(map[string]*livePatch, len(decoded))
-	for name, d := range decoded {
-		if p := d.patch(); p != nil {
-			current[name] = p
-		}
-	}
+	current, undecoded, _ := cache.Decode(c.spec.m, st.Flags)
 	todo := make(map[string][]byte, len(e.Flags))
 	for _, name := range e.flagNames() {
 		raw, given := e.Flags[name]
@@ -350,7 +203,7 @@ func (c *Client) prepare(st store.State, e Edit) (store.Change, error) {
 				merged, err = mergePatch(nil, raw, e.Revert[name])
 			}
 			if err != nil {
-				return ch, fmt.Errorf("live change: flag %q: %v%s", name, err, storedRefused(decoded[name]))
+				return ch, fmt.Errorf("live change: flag %q: %v%s", name, err, storedRefused(undecoded[name]))
 			}
 			raw = merged
 		case store.IsNull(raw):
@@ -359,16 +212,16 @@ func (c *Client) prepare(st store.State, e Edit) (store.Change, error) {
 		todo[name] = raw
 		ch.Flags[name] = raw
 	}
-	edited, errs := c.pcache.DecodePatches(c.spec.m, todo)
+	edited, errs := cache.DecodePatches(c.spec.m, todo)
 	for _, name := range e.flagNames() {
 		if errs[name] != nil {
-			c.killOverRefused(name, st.Flags[name], e, decoded[name], ch.Flags, edited, errs)
+			c.killOverRefused(cache, name, st.Flags[name], e, undecoded[name], ch.Flags, edited, errs)
 		}
 	}
 	patches := maps.Clone(current)
 	for _, name := range e.flagNames() {
 		if err := errs[name]; err != nil {
-			return ch, fmt.Errorf("live change refused: flag %q: %w%s", name, err, storedRefused(decoded[name]))
+			return ch, fmt.Errorf("live change refused: flag %q: %w%s", name, err, storedRefused(undecoded[name]))
 		}
 		patches[name] = edited[name]
 	}
@@ -392,17 +245,18 @@ func (c *Client) prepare(st store.State, e Edit) (store.Change, error) {
 // refused for some of its fields: when edit e of flag name switches it off
 // ("active" false, or "tripped", as Spec.Fallback reads them) and merging
 // it into the refused stored patch base (d) failed to decode, it merges e
-// again without the stored fields at fault (spec.RefusedFields; all of
-// them when the stored value is not a patch object at all), so that
+// again without the stored fields at fault (spec.RefusedFields of stored,
+// why base did not decode; all of them when the stored value is not a
+// patch object at all), so that
 // an operator's disable and a monitor's trip need no repair first (the
 // audit entry keeps the dropped fields under "before"). On success it sets
 // the flag's patch in flags and edited and clears its error in errs.
-func (c *Client) killOverRefused(name string, base json.RawMessage, e Edit, d decodedPatch, flags map[string]json.RawMessage, edited map[string]*livePatch, errs map[string]error) {
+func (c *Client) killOverRefused(cache *spec.LiveCache, name string, base json.RawMessage, e Edit, stored error, flags map[string]json.RawMessage, edited map[string]*spec.Patch, errs map[string]error) {
 	raw, given := e.Flags[name]
-	if d.err == nil || !given || e.Replace || c.spec.m.Fallback(name, raw) == nil {
+	if stored == nil || !given || e.Replace || c.spec.m.Fallback(name, raw) == nil {
 		return
 	}
-	bad := spec.RefusedFields(d.err)
+	bad := spec.RefusedFields(stored)
 	if bad == nil {
 		// The stored patch is refused as a whole (not a JSON object, not
 		// JSON): nothing of it applies, so the kill switch replaces it.
@@ -412,7 +266,7 @@ func (c *Client) killOverRefused(name string, base json.RawMessage, e Edit, d de
 	if err != nil {
 		return
 	}
-	p, perrs := c.pcache.DecodePatches(c.spec.m, map[string][]byte{name: merged})
+	p, perrs := cache.DecodePatches(c.spec.m, map[string][]byte{name: merged})
 	if perrs[name] != nil {
 		return
 	}
@@ -420,10 +274,11 @@ func (c *Client) killOverRefused(name string, base json.RawMessage, e Edit, d de
 	delete(errs, name)
 }
 
-// storedRefused says, for an edit failing over a flag's stored patch d,
-// that d itself is refused (the edit merged into it).
-func storedRefused(d decodedPatch) string {
-	if d.err == nil {
+// storedRefused says, for an edit failing over a flag's stored patch that
+// did not decode (stored: why), that the stored patch itself is refused
+// (the edit merged into it).
+func storedRefused(stored error) string {
+	if stored == nil {
 		return ""
 	}
 	return " (the stored live patch is refused already: revert the fields at fault or replace the whole patch)"

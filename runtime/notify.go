@@ -82,13 +82,14 @@ func (c *Client) deliver(l *changeListener) {
 }
 
 // notifyChangedLocked tells every listener which flags' live definitions
-// differ between old and c.live. c.mu is held; listeners run elsewhere.
+// differ between old and the live spec c.state.Spec. c.mu is held;
+// listeners run elsewhere.
 func (c *Client) notifyChangedLocked(old *spec.Spec) {
-	if len(c.listeners) == 0 || old == c.live {
+	if len(c.listeners) == 0 || old == c.state.Spec {
 		return
 	}
 	var changed []string
-	for i, f := range c.live.Flags {
+	for i, f := range c.state.Spec.Flags {
 		if i >= len(old.Flags) || old.Flags[i] != f && !reflect.DeepEqual(old.Flags[i], f) {
 			changed = append(changed, f.Name)
 		}

@@ -2,6 +2,7 @@ package spec
 
 import (
 	"bytes"
+	"crypto/sha256"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -159,42 +160,239 @@ func (s *Spec) Fallback(flag string, raw []byte) *Patch {
 	return p
 }
 
-// LiveState decodes the raw live patches of a live state (by flag name,
-// as a store holds them) as DecodePatches does, stands Fallback in for each
-// that does not decode and applies them all with ApplyLive. Flags the spec
-// lacks (registered by name lookups) are skipped. It returns the live spec,
-// the patch in effect for each flag that has one (a refused patch's
-// fallback), and every refusal by flag, whether the patch did not decode
-// or closes a cycle.
-func (s *Spec) LiveState(flags map[string]json.RawMessage) (live *Spec, effective map[string]*Patch, refused map[string]error) {
-	raws := make(map[string][]byte, len(flags))
-	for name, raw := range flags {
-		if s.Flag(name) != nil {
-			raws[name] = raw
+// Live is a live state applied to a spec: what ApplyLiveState and
+// ApplyLiveChanges return.
+type Live struct {
+	// Spec is the spec with the live patches applied (ApplyLive's result).
+	Spec *Spec
+	// Patches holds, by flag, the patch given to ApplyLive: the decoded
+	// live patch, or the Fallback of one that did not decode (none when
+	// that is nil).
+	Patches map[string]*Patch
+	// Undecoded holds, by flag, why its live patch did not decode.
+	Undecoded map[string]error
+}
+
+// Refused returns every refusal of the live state by flag, whether the
+// patch did not decode or Spec refuses it (a dependency cycle); nil when
+// none is.
+func (l *Live) Refused() map[string]error {
+	out := l.Spec.Refused()
+	for name, err := range l.Undecoded {
+		if out == nil {
+			out = map[string]error{}
 		}
+		out[name] = err
 	}
-	patches, errs := DecodePatches(s, raws)
-	for name := range errs {
-		if fb := s.Fallback(name, raws[name]); fb != nil {
-			patches[name] = fb
-		}
-	}
-	live = s.ApplyLive(patches)
-	refused = live.Refused()
-	for name, r := range live.refused {
+	return out
+}
+
+// Effective returns the patch in effect for each flag that has one: its
+// patch in Patches, or, for one Spec refuses, its fallback.
+func (l *Live) Effective() map[string]*Patch {
+	out := maps.Clone(l.Patches)
+	for name, r := range l.Spec.refused {
 		if r.fallback == nil {
-			delete(patches, name)
+			delete(out, name)
 		} else {
-			patches[name] = r.fallback
+			out[name] = r.fallback
 		}
 	}
-	for name, err := range errs {
-		if refused == nil {
-			refused = map[string]error{}
-		}
-		refused[name] = err
+	return out
+}
+
+// LiveState decodes the raw live patches of a live state (by flag name,
+// as a store holds them) and applies them: ApplyLiveState with no cache.
+// It returns the live spec, the patch in effect for each flag that has
+// one (Live.Effective) and every refusal by flag (Live.Refused).
+func (s *Spec) LiveState(flags map[string]json.RawMessage) (live *Spec, effective map[string]*Patch, refused map[string]error) {
+	l := s.ApplyLiveState(nil, flags)
+	return l.Spec, l.Effective(), l.Refused()
+}
+
+// LiveCache remembers the live patches of a spec decoded before, by flag
+// and raw text, and what passed the schema (PatchCache), so that applying
+// a live state after a few changes decodes only the changed patches. It
+// holds a short patch's text and a SHA-256 sum of a longer one, never a
+// large patch's text. The zero value is empty and ready. A LiveCache
+// serves one Spec; its methods must not run concurrently with each other
+// (Clone gives a copy for another goroutine).
+type LiveCache struct {
+	pc      *PatchCache // shared by clones: safe for concurrent use
+	decoded map[string]decoding
+}
+
+// decoding is a cached decoding of one flag's raw live patch: p when it
+// decoded, else err and fb, what stands in for it (Spec.Fallback).
+type decoding struct {
+	raw string // rawKey of the raw bytes
+	p   *Patch
+	err error
+	fb  *Patch
+}
+
+// patch returns the patch in effect for the decoding d: d's patch, or the
+// fallback of one that did not decode.
+func (d decoding) patch() *Patch {
+	if d.err != nil {
+		return d.fb
 	}
-	return live, patches, refused
+	return d.p
+}
+
+// rawKey identifies a raw patch by its text when shorter than a SHA-256
+// sum, else by that sum (so a key is never longer than 32 bytes, and the
+// two forms cannot collide).
+func rawKey(raw []byte) string {
+	if len(raw) < sha256.Size {
+		return string(raw)
+	}
+	sum := sha256.Sum256(raw)
+	return string(sum[:])
+}
+
+// Clone returns a copy of c that shares its PatchCache.
+func (c *LiveCache) Clone() *LiveCache {
+	c.init()
+	return &LiveCache{pc: c.pc, decoded: maps.Clone(c.decoded)}
+}
+
+func (c *LiveCache) init() {
+	if c.pc == nil {
+		c.pc = new(PatchCache)
+	}
+}
+
+// DecodePatches is DecodePatches over c's PatchCache: it neither reads
+// nor changes c's decodings.
+func (c *LiveCache) DecodePatches(s *Spec, raw map[string][]byte) (patches map[string]*Patch, errs map[string]error) {
+	c.init()
+	return c.pc.DecodePatches(s, raw)
+}
+
+// Decode decodes the live patches of the spec's flags in flags (flags the
+// spec lacks are skipped), reusing c's decodings whose raw bytes are
+// unchanged, and adds the new ones to c. It returns the patch in effect
+// for each flag that has one (a patch that did not decode: its Fallback,
+// if any), why each patch that did not decode failed, and the flags
+// decoded now, sorted.
+func (c *LiveCache) Decode(s *Spec, flags map[string]json.RawMessage) (patches map[string]*Patch, undecoded map[string]error, fresh []string) {
+	c.init()
+	if c.decoded == nil {
+		c.decoded = map[string]decoding{}
+	}
+	patches = make(map[string]*Patch, len(flags))
+	undecoded = map[string]error{}
+	var todo map[string][]byte
+	for name, raw := range flags {
+		d, ok := c.decoded[name]
+		if !ok || d.raw != rawKey(raw) {
+			if s.Flag(name) == nil {
+				continue
+			}
+			if todo == nil {
+				todo = map[string][]byte{}
+			}
+			todo[name] = raw
+			continue
+		}
+		if p := d.patch(); p != nil {
+			patches[name] = p
+		}
+		if d.err != nil {
+			undecoded[name] = d.err
+		}
+	}
+	if len(todo) == 0 {
+		return patches, undecoded, nil
+	}
+	decoded, errs := c.pc.DecodePatches(s, todo)
+	for name, raw := range todo {
+		d := decoding{raw: rawKey(raw), p: decoded[name], err: errs[name]}
+		if d.err != nil {
+			d.fb = s.Fallback(name, raw)
+			undecoded[name] = d.err
+		}
+		if p := d.patch(); p != nil {
+			patches[name] = p
+		}
+		c.decoded[name] = d
+		fresh = append(fresh, name)
+	}
+	slices.Sort(fresh)
+	return patches, undecoded, fresh
+}
+
+// ApplyLiveState decodes the raw live patches of a whole live state (by
+// flag name, as a store holds them) as DecodePatches does, reusing the
+// decodings in c (nil: none), stands Fallback in for each that does not
+// decode and applies them all with ApplyLive. Flags the spec lacks
+// (registered by name lookups) are skipped. Afterwards c holds the
+// decodings of flags alone.
+func (s *Spec) ApplyLiveState(c *LiveCache, flags map[string]json.RawMessage) *Live {
+	if c == nil {
+		c = new(LiveCache)
+	}
+	for name := range c.decoded {
+		if _, ok := flags[name]; !ok {
+			delete(c.decoded, name)
+		}
+	}
+	patches, undecoded, _ := c.Decode(s, flags)
+	return &Live{Spec: s.ApplyLive(patches), Patches: patches, Undecoded: undecoded}
+}
+
+// ApplyLiveChanges is ApplyLiveState for the live state that changes (by
+// flag: its new raw patch, nil for a deleted entry) make of the state
+// prev was applied from, at the cost of what changed: only the changed
+// flags are decoded and applied (Reapply), with the same outcome as
+// ApplyLiveState of the whole new state. prev is not changed; c keeps
+// the new decodings. It fails only when prev is not a live state of s.
+func (s *Spec) ApplyLiveChanges(c *LiveCache, prev *Live, changes map[string]json.RawMessage) (*Live, error) {
+	if c == nil {
+		c = new(LiveCache)
+	}
+	present := make(map[string]json.RawMessage, len(changes))
+	for name, raw := range changes {
+		if raw == nil {
+			delete(c.decoded, name)
+		} else {
+			present[name] = raw
+		}
+	}
+	now, undecodedNow, _ := c.Decode(s, present)
+	next := &Live{Patches: maps.Clone(prev.Patches), Undecoded: maps.Clone(prev.Undecoded)}
+	if next.Patches == nil {
+		next.Patches = map[string]*Patch{}
+	}
+	changed := make(map[string]*Patch, len(changes))
+	for name := range changes {
+		if s.Flag(name) == nil {
+			continue // not in the spec: skipped, as Decode does
+		}
+		delete(next.Undecoded, name)
+		if err := undecodedNow[name]; err != nil {
+			if next.Undecoded == nil {
+				next.Undecoded = map[string]error{}
+			}
+			next.Undecoded[name] = err
+		}
+		p := now[name]
+		if p != prev.Patches[name] {
+			changed[name] = p
+		}
+		if p == nil {
+			delete(next.Patches, name)
+		} else {
+			next.Patches[name] = p
+		}
+	}
+	live, err := s.Reapply(prev.Spec, changed)
+	if err != nil {
+		return nil, err
+	}
+	next.Spec = live
+	return next, nil
 }
 
 // RefusedFields returns the patch fields that a refusal's errors point at
