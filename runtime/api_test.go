@@ -14,10 +14,12 @@ import (
 )
 
 // generatedOnly are identifiers that exist only for generated code: they
-// belong in runtime/flagimpl, never in runtime's documented API.
+// belong in runtime/flagimpl, never in runtime's documented API. (The Value
+// constructors String, Int, Float and Bool are runtime's too: Evaluate,
+// ExplainName and EvaluateAll take Values.)
 var generatedOnly = []string{
 	"EnforceVersion", "GenVersion", "MinGenVersion", "MustLoadSpec", "NewFlag", "MissingImpls",
-	"StateDynamic", "StateOff", "StateOn", "String", "Int", "Float", "Bool",
+	"StateDynamic", "StateOff", "StateOn",
 	"Client.Bool", "Client.String", "Client.Int", "Client.Float",
 	"Client.ConstBool", "Client.ConstString", "Client.ConstInt", "Client.ConstFloat",
 	"Client.BindBoolStates", "Client.Explain",

@@ -51,11 +51,11 @@ func TestCascadeMatchesSeed(t *testing.T) {
 				k++
 				a := attrs(ctx)
 				for _, s := range []*engine.Snapshot{folded, clocked} {
-					got := s.Bool(fi, a)
+					got := s.Bool(fi, engineValues(a))
 					if got != want {
 						cj, _ := json.Marshal(cfg)
 						t.Errorf("config %d %s, env %s, context %d %v: got %v (%s), seed says %v",
-							ci, cj, env, xi, ctx, got, s.Explain(fi, a).Reason, want)
+							ci, cj, env, xi, ctx, got, explainIn(s, fi, engineValues(a)).Reason, want)
 					}
 					if cb, ok := s.ConstBool(fi); ok && cb != got {
 						t.Errorf("config %d: constant %v disagrees with the cascade", ci, cb)

@@ -528,7 +528,14 @@ func (e Explanation) String() string {
 
 // explain evaluates flag i like its accessor and says which step decided.
 func (c *Client) explain(i int, a []Value) Explanation {
-	return Explanation(c.snap.Load().Explain(i, a))
+	return explainIn(c.snap.Load(), i, engineValues(a))
+}
+
+// explainIn is s.Explain as an Explanation.
+func explainIn(s *engine.Snapshot, i int, a []engine.Value) Explanation {
+	var e Explanation
+	e.Flag, e.Value, e.Step, e.Reason = s.Explain(i, a)
+	return e
 }
 
 // Evaluate evaluates a flag by name (for the CLI and admin tools) and
@@ -555,7 +562,7 @@ func (c *Client) EvaluateAll(ctx context.Context, a []Value) []Explanation {
 	s := c.snap.Load()
 	out := make([]Explanation, s.Len())
 	for i := range out {
-		out[i] = Explanation(s.Explain(i, a))
+		out[i] = explainIn(s, i, engineValues(a))
 	}
 	return out
 }

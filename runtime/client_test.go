@@ -206,7 +206,7 @@ func TestConstFolding(t *testing.T) {
 			if cb != tc.wantVal {
 				t.Errorf("value = %v, want %v", cb, tc.wantVal)
 			}
-			if e := s.Explain(0, nil); e.Step != tc.wantStep {
+			if e := explainIn(s, 0, nil); e.Step != tc.wantStep {
 				t.Errorf("step = %q (%s), want %q", e.Step, e.Reason, tc.wantStep)
 			}
 		})
@@ -239,14 +239,14 @@ func TestDependencyFolding(t *testing.T) {
 		if _, ok := get("c"); ok {
 			t.Errorf("%s: c (depends on a context-dependent flag) constant", env)
 		}
-		if us, fr := []Value{Value{}, String("US")}, []Value{Value{}, String("FR")}; !s.Bool(sp.byName["c"], us) || s.Bool(sp.byName["c"], fr) {
+		if us, fr := []Value{Value{}, String("US")}, []Value{Value{}, String("FR")}; !s.Bool(sp.byName["c"], engineValues(us)) || s.Bool(sp.byName["c"], engineValues(fr)) {
 			t.Errorf("%s: c does not follow dyn", env)
 		}
 		// The dependency is evaluated in the caller's environment.
 		if v, ok := get("devd"); !ok || v != (env == "dev") {
 			t.Errorf("%s: devd = %v, want %v", env, v, env == "dev")
 		}
-		e := s.Explain(sp.byName["a"], nil)
+		e := explainIn(s, sp.byName["a"], nil)
 		if e.Reason != "depends_on: off is off" {
 			t.Errorf("explain a: %q", e.Reason)
 		}

@@ -172,27 +172,22 @@ func newTestClient(t testing.TB, m *spec.Spec, opts ...Option) *Client {
 	return c
 }
 
-// Shorthands for the attribute values and evaluations generated code
-// reaches through runtime/flagimpl.
-var (
-	String  = engine.String
-	Int     = engine.Int
-	Float   = engine.Float
-	Bool    = engine.Bool
-	valueOf = engine.ValueOf
-)
+// valueOf converts a spec value to a Value (engine.ValueOf).
+func valueOf(x any) Value { return Value(engine.ValueOf(x)) }
 
-func (c *Client) evalBool(i int, a []Value) bool     { return c.snap.Load().Bool(i, a) }
-func (c *Client) evalString(i int, a []Value) string { return c.snap.Load().String(i, a) }
-func (c *Client) evalInt(i int, a []Value) int64     { return c.snap.Load().Int(i, a) }
-func (c *Client) evalFloat(i int, a []Value) float64 { return c.snap.Load().Float(i, a) }
+// Shorthands for the evaluations generated code reaches through
+// runtime/flagimpl.
+func (c *Client) evalBool(i int, a []Value) bool     { return c.snap.Load().Bool(i, engineValues(a)) }
+func (c *Client) evalString(i int, a []Value) string { return c.snap.Load().String(i, engineValues(a)) }
+func (c *Client) evalInt(i int, a []Value) int64     { return c.snap.Load().Int(i, engineValues(a)) }
+func (c *Client) evalFloat(i int, a []Value) float64 { return c.snap.Load().Float(i, engineValues(a)) }
 func (c *Client) constBool(i int) (bool, bool)       { return c.snap.Load().ConstBool(i) }
 func (c *Client) constString(i int) (string, bool)   { return c.snap.Load().ConstString(i) }
 func (c *Client) constInt(i int) (int64, bool)       { return c.snap.Load().ConstInt(i) }
 
 // bucketInt is the rollout bucket of integer key id with salt.
 func bucketInt(id int64, salt string) int {
-	b, _ := engine.Bucket(Int(id), salt)
+	b, _ := engine.Bucket(engine.Int(id), salt)
 	return b
 }
 

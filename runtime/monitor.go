@@ -12,6 +12,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/flaggen/flaggen/internal/engine"
 	"github.com/flaggen/flaggen/internal/spec"
 	"github.com/flaggen/flaggen/runtime/store"
 )
@@ -352,7 +353,7 @@ func (m *TrafficMonitor) Observe(ctx context.Context, h Handle, drop float64) (b
 		threshold = 30
 	}
 	s := c.snap.Load()
-	empty := make([]Value, len(c.spec.m.Context))
+	empty := make([]engine.Value, len(c.spec.m.Context))
 	if !s.Bool(i, empty) || s.Pinned(i) || drop <= threshold {
 		return false, nil
 	}

@@ -100,13 +100,13 @@ func attrValue(at *spec.Attribute, x any) (Value, error) {
 		if !ok {
 			return v, fmt.Errorf("want a string, got %s", jsonType(x))
 		}
-		v = engine.String(s)
+		v = String(s)
 	case spec.Bool:
 		b, ok := x.(bool)
 		if !ok {
 			return v, fmt.Errorf("want a bool, got %s", jsonType(x))
 		}
-		v = engine.Bool(b)
+		v = Bool(b)
 	case spec.Int:
 		n, ok := x.(json.Number)
 		if !ok {
@@ -116,7 +116,7 @@ func attrValue(at *spec.Attribute, x any) (Value, error) {
 		if err != nil {
 			return v, fmt.Errorf("want an int, got %s", n)
 		}
-		v = engine.Int(i)
+		v = Int(i)
 	case spec.Float:
 		n, ok := x.(json.Number)
 		if !ok {
@@ -126,13 +126,13 @@ func attrValue(at *spec.Attribute, x any) (Value, error) {
 		if err != nil || math.IsInf(f, 0) {
 			return v, fmt.Errorf("want a number, got %s", n)
 		}
-		v = engine.Float(f)
+		v = Float(f)
 	default:
 		return v, fmt.Errorf("attribute has unsupported type %q", at.Type)
 	}
 	if len(at.Enum) > 0 {
 		for _, e := range at.Enum {
-			if v.Equal(engine.ValueOf(e)) {
+			if v.Equal(Value(engine.ValueOf(e))) {
 				return v, nil
 			}
 		}

@@ -45,13 +45,13 @@ func ToggleAs[T FlagValue](t TB, p Pinner, f Flag[T], v T) {
 func reflectValue(rv reflect.Value) Value {
 	switch rv.Kind() {
 	case reflect.Bool:
-		return engine.Bool(rv.Bool())
+		return Bool(rv.Bool())
 	case reflect.String:
-		return engine.String(rv.String())
+		return String(rv.String())
 	case reflect.Int64:
-		return engine.Int(rv.Int())
+		return Int(rv.Int())
 	case reflect.Float64:
-		return engine.Float(rv.Float())
+		return Float(rv.Float())
 	}
 	return Value{}
 }
@@ -106,7 +106,7 @@ func pinValue(t TB, p Pinner, s *Spec, i int, val Value) {
 		var names []string
 		for _, vr := range f.Variants {
 			names = append(names, vr.Name)
-			ok = ok || engine.ValueOf(vr.Value).Equal(val)
+			ok = ok || engine.ValueOf(vr.Value).Equal(engine.Value(val))
 		}
 		if !ok {
 			t.Fatalf("ToggleAs: %s is not a variant of enum flag %q (variants: %s)", val.GoString(), f.Name, strings.Join(names, ", "))
@@ -116,13 +116,13 @@ func pinValue(t TB, p Pinner, s *Spec, i int, val Value) {
 	name := t.Name()
 	c.mu.Lock()
 	old := c.pins[i]
-	if old != nil && old.Test != name && !strings.HasPrefix(name, old.Test+"/") && !old.Val.Equal(val) {
+	if old != nil && old.Test != name && !strings.HasPrefix(name, old.Test+"/") && !old.Val.Equal(engine.Value(val)) {
 		c.mu.Unlock()
 		t.Fatalf("ToggleAs: flag %q is already pinned to %s by %s, which is still running; %s cannot pin it to %s on the same client (use separate clients for parallel tests)",
 			f.Name, old.Val.GoString(), old.Test, name, val.GoString())
 		return
 	}
-	np := &pin{Pin: engine.Pin{Val: val, Test: name}, prev: old}
+	np := &pin{Pin: engine.Pin{Val: engine.Value(val), Test: name}, prev: old}
 	c.pins[i] = np
 	err := c.rebuildLocked()
 	c.mu.Unlock()

@@ -1,11 +1,46 @@
 package runtime
 
-import "github.com/flaggen/flaggen/internal/engine"
+import (
+	"unsafe"
+
+	"github.com/flaggen/flaggen/internal/engine"
+)
 
 // Value is one evaluation-context attribute value: a string, int, float or
-// bool, as Spec.ParseContext returns them in Spec.Attributes order. The zero
-// Value is an absent attribute, which fails every check that needs it.
-// Its methods: IsAbsent, Any (the Go value: string, int64, float64, bool,
-// or nil when absent), GoString (as explanations print it) and Equal
-// (numbers compare by value across int and float).
-type Value = engine.Value
+// bool, as Spec.ParseContext returns them in Spec.Attributes order, or as
+// String, Int, Float and Bool make them. The zero Value is an absent
+// attribute, which fails every check that needs it.
+type Value engine.Value
+
+// String returns a present string Value.
+func String(s string) Value { return Value(engine.String(s)) }
+
+// Int returns a present int Value.
+func Int(i int64) Value { return Value(engine.Int(i)) }
+
+// Float returns a present float Value.
+func Float(f float64) Value { return Value(engine.Float(f)) }
+
+// Bool returns a present bool Value.
+func Bool(b bool) Value { return Value(engine.Bool(b)) }
+
+// IsAbsent reports whether v is the zero Value (attribute absent).
+func (v Value) IsAbsent() bool { return engine.Value(v).IsAbsent() }
+
+// Any returns v as a Go value: string, int64, float64, bool, or nil when
+// absent.
+func (v Value) Any() any { return engine.Value(v).Any() }
+
+// GoString formats v as explanations print it: strings quoted, absent as
+// "absent".
+func (v Value) GoString() string { return engine.Value(v).GoString() }
+
+// Equal reports whether v and w are equal: numbers by value across int and
+// float, otherwise the same kind and content.
+func (v Value) Equal(w Value) bool { return engine.Value(v).Equal(engine.Value(w)) }
+
+// engineValues returns a as the engine's values, sharing a's memory: Value
+// is defined as engine.Value, so the two have the same layout.
+func engineValues(a []Value) []engine.Value {
+	return unsafe.Slice((*engine.Value)(unsafe.SliceData(a)), len(a))
+}

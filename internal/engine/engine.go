@@ -656,26 +656,10 @@ func (c *cflag) value(v verdict) Value {
 	return c.def
 }
 
-// Explanation says what a flag evaluated to and which cascade step decided;
-// runtime.Explanation has the same fields.
-type Explanation struct {
-	// Flag is the flag's name.
-	Flag string `json:"flag"`
-	// Value is the result: bool, string, int64 or float64.
-	Value any `json:"value"`
-	// Step names the deciding step by its spec field: "pinned", "active",
-	// "activation_date", "environments", "tripped", "depends_on",
-	// "empty_context", "users", "regions"/"account_types"/"beta_program"/
-	// "rules[i]", "rollout", "targeting", "variants", "default", "unknown".
-	Step string `json:"step"`
-	// Reason says why, with the step's data, e.g. "rollout: bucket 93 ≥ 90".
-	Reason string `json:"reason"`
-}
-
-// explain formats a verdict.
-func (s *Snapshot) explain(i int, a []Value, v verdict) Explanation {
+// explain formats a verdict as Explain returns it.
+func (s *Snapshot) explain(i int, a []Value, v verdict) (flag string, value any, step, reason string) {
 	c := s.flags[i]
-	e := Explanation{Flag: c.name, Value: c.value(v).Any()}
+	flag, value = c.name, c.value(v).Any()
 	attrVal := func(k int) Value {
 		if k >= 0 && k < len(a) {
 			return a[k]
@@ -688,59 +672,59 @@ func (s *Snapshot) explain(i int, a []Value, v verdict) Explanation {
 	}
 	switch v.step {
 	case stepPinned:
-		e.Step, e.Reason = "pinned", "pinned by ToggleAs in "+c.pin.Test
+		step, reason = "pinned", "pinned by ToggleAs in "+c.pin.Test
 	case stepActive:
-		e.Step, e.Reason = "active", "active is false"
+		step, reason = "active", "active is false"
 	case stepActivation:
-		e.Step, e.Reason = "activation_date", "activation_date "+c.actAt.UTC().Format(time.RFC3339)+" not reached"
+		step, reason = "activation_date", "activation_date "+c.actAt.UTC().Format(time.RFC3339)+" not reached"
 	case stepEnv:
-		e.Step, e.Reason = "environments", fmt.Sprintf("environment %q not in environments %q", s.env, c.src.Environments)
+		step, reason = "environments", fmt.Sprintf("environment %q not in environments %q", s.env, c.src.Environments)
 	case stepTripped:
-		e.Step, e.Reason = "tripped", "switched off by a monitor: "+c.tripped
+		step, reason = "tripped", "switched off by a monitor: "+c.tripped
 	case stepDeps:
-		e.Step, e.Reason = "depends_on", "depends_on: "+s.flags[v.arg].name+" is off"
+		step, reason = "depends_on", "depends_on: "+s.flags[v.arg].name+" is off"
 	case stepEmpty:
-		e.Step, e.Reason = "empty_context", "empty context: on for everyone who passes steps 1–6"
+		step, reason = "empty_context", "empty context: on for everyone who passes steps 1–6"
 	case stepUsers:
-		e.Step, e.Reason = "users", fmt.Sprintf("users: %s %s is allow-listed", keyName, attrVal(s.key).GoString())
+		step, reason = "users", fmt.Sprintf("users: %s %s is allow-listed", keyName, attrVal(s.key).GoString())
 	case stepTargeting:
 		r := &c.rules[v.arg]
-		e.Step = r.field
-		e.Reason = fmt.Sprintf("%s: %s fails (%s is %s)", r.field, r.describe(), r.attrNm, attrVal(r.attr).GoString())
+		step = r.field
+		reason = fmt.Sprintf("%s: %s fails (%s is %s)", r.field, r.describe(), r.attrNm, attrVal(r.attr).GoString())
 		if c.variantFl {
-			e.Reason += "; default " + c.def.GoString()
+			reason += "; default " + c.def.GoString()
 		}
 	case stepRollout:
-		e.Step = "rollout"
+		step = "rollout"
 		pct := strconv.FormatFloat(c.rollout, 'g', -1, 64)
 		if v.on {
-			e.Reason = fmt.Sprintf("rollout: bucket %d < %s", v.bucket, pct)
+			reason = fmt.Sprintf("rollout: bucket %d < %s", v.bucket, pct)
 		} else {
-			e.Reason = fmt.Sprintf("rollout: bucket %d ≥ %s", v.bucket, pct)
+			reason = fmt.Sprintf("rollout: bucket %d ≥ %s", v.bucket, pct)
 		}
 	case stepNoKey:
 		if c.variantFl {
-			e.Step, e.Reason = "default", fmt.Sprintf("variants: %s absent, default %s", keyName, c.def.GoString())
+			step, reason = "default", fmt.Sprintf("variants: %s absent, default %s", keyName, c.def.GoString())
 		} else {
-			e.Step, e.Reason = "rollout", fmt.Sprintf("rollout: %s absent", keyName)
+			step, reason = "rollout", fmt.Sprintf("rollout: %s absent", keyName)
 		}
 	case stepPass:
-		e.Step, e.Reason = "targeting", "every targeting check passes"
+		step, reason = "targeting", "every targeting check passes"
 		if len(c.rules) == 0 {
-			e.Reason = "active, nothing constrains it"
+			reason = "active, nothing constrains it"
 		}
 	case stepVariant:
 		if v.variant < 0 {
-			e.Step, e.Reason = "default", fmt.Sprintf("variants: bucket %d beyond the weights, default %s", v.bucket, c.def.GoString())
+			step, reason = "default", fmt.Sprintf("variants: bucket %d beyond the weights, default %s", v.bucket, c.def.GoString())
 		} else {
-			e.Step, e.Reason = "variants", fmt.Sprintf("variants: bucket %d < cumulative weight %s of %q", v.bucket,
+			step, reason = "variants", fmt.Sprintf("variants: bucket %d < cumulative weight %s of %q", v.bucket,
 				strconv.FormatFloat(c.variants[v.variant].cum, 'g', -1, 64), c.variants[v.variant].name)
 		}
 	}
 	if c.variantFl && v.step != stepPinned && v.step != stepVariant && v.step != stepNoKey && v.step != stepTargeting {
-		e.Reason += "; default " + c.def.GoString()
+		reason += "; default " + c.def.GoString()
 	}
-	return e
+	return flag, value, step, reason
 }
 
 // Len returns the number of flags of s.
@@ -844,8 +828,10 @@ func (s *Snapshot) chosen(f *cflag, i int, a []Value) *Value {
 }
 
 // Explain evaluates flag i like Bool, String, Int or Float and says which
-// step decided.
-func (s *Snapshot) Explain(i int, a []Value) Explanation {
+// step decided: it returns the flag's name, its value (bool, string, int64
+// or float64), the deciding step and why, the fields of
+// runtime.Explanation (which documents them).
+func (s *Snapshot) Explain(i int, a []Value) (flag string, value any, step, reason string) {
 	return s.explain(i, a, s.decide(i, a))
 }
 

@@ -23,6 +23,7 @@ import (
 	"reflect"
 	"strings"
 	"sync/atomic"
+	"unsafe"
 
 	"github.com/flaggen/flaggen/internal/bridge"
 	"github.com/flaggen/flaggen/internal/engine"
@@ -48,19 +49,26 @@ const (
 )
 
 // Value is an attribute value (runtime.Value).
-type Value = engine.Value
+type Value = runtime.Value
 
 // String returns a present string Value.
-func String(s string) Value { return engine.String(s) }
+func String(s string) Value { return runtime.String(s) }
 
 // Int returns a present int Value.
-func Int(i int64) Value { return engine.Int(i) }
+func Int(i int64) Value { return runtime.Int(i) }
 
 // Float returns a present float Value.
-func Float(f float64) Value { return engine.Float(f) }
+func Float(f float64) Value { return runtime.Float(f) }
 
 // Bool returns a present bool Value.
-func Bool(b bool) Value { return engine.Bool(b) }
+func Bool(b bool) Value { return runtime.Bool(b) }
+
+// values returns a as the engine's values, sharing a's memory:
+// runtime.Value is defined as engine.Value (the conversion below, which
+// the compiler allows only then, checks it). It costs nothing.
+func values(a []Value) []engine.Value { return *(*[]engine.Value)(unsafe.Pointer(&a)) }
+
+var _ = (*engine.Value)((*Value)(nil))
 
 // The states Bind keeps in a Flags' array, one per flag. StateDynamic is
 // zero, so that an entry not (yet) bound sends its reader to full
@@ -129,29 +137,35 @@ func Bind(c *runtime.Client, states []uint32) Evaluator {
 func (e Evaluator) ConstBool(i int) (v, ok bool) { return e.snap.Load().ConstBool(i) }
 
 // Bool evaluates bool flag i.
-func (e Evaluator) Bool(i int, a []Value) bool { return e.snap.Load().Bool(i, a) }
+func (e Evaluator) Bool(i int, a []Value) bool {
+	// values(a), written out: the call would take Bool over the inliner's
+	// budget.
+	return e.snap.Load().Bool(i, *(*[]engine.Value)(unsafe.Pointer(&a)))
+}
 
 // ConstString is ConstBool for string and enum flags.
 func (e Evaluator) ConstString(i int) (string, bool) { return e.snap.Load().ConstString(i) }
 
 // String evaluates string or enum flag i.
-func (e Evaluator) String(i int, a []Value) string { return e.snap.Load().String(i, a) }
+func (e Evaluator) String(i int, a []Value) string { return e.snap.Load().String(i, values(a)) }
 
 // ConstInt is ConstBool for int flags.
 func (e Evaluator) ConstInt(i int) (int64, bool) { return e.snap.Load().ConstInt(i) }
 
 // Int evaluates int flag i.
-func (e Evaluator) Int(i int, a []Value) int64 { return e.snap.Load().Int(i, a) }
+func (e Evaluator) Int(i int, a []Value) int64 { return e.snap.Load().Int(i, values(a)) }
 
 // ConstFloat is ConstBool for float flags.
 func (e Evaluator) ConstFloat(i int) (float64, bool) { return e.snap.Load().ConstFloat(i) }
 
 // Float evaluates float flag i.
-func (e Evaluator) Float(i int, a []Value) float64 { return e.snap.Load().Float(i, a) }
+func (e Evaluator) Float(i int, a []Value) float64 { return e.snap.Load().Float(i, values(a)) }
 
 // Explain evaluates flag i like its accessor and says which step decided.
 func (e Evaluator) Explain(i int, a []Value) runtime.Explanation {
-	return runtime.Explanation(e.snap.Load().Explain(i, a))
+	var x runtime.Explanation
+	x.Flag, x.Value, x.Step, x.Reason = e.snap.Load().Explain(i, values(a))
+	return x
 }
 
 // MissingImpls checks a strategy factory's implementations at construction
