@@ -1,6 +1,9 @@
 package runtime
 
-import "github.com/flaggen/flaggen/internal/bridge"
+import (
+	"github.com/flaggen/flaggen/internal/bridge"
+	"github.com/flaggen/flaggen/internal/spec"
+)
 
 func init() {
 	bridge.CoreOf = func(client any) bridge.Core {
@@ -10,6 +13,7 @@ func init() {
 	bridge.InitFlag = func(dst, s any, index int, name string) {
 		dst.(flagInit).init(s.(*Spec), index, name)
 	}
+	bridge.SpecOf = func(s any) *spec.Spec { return s.(*Spec).m }
 }
 
 // flagInit is any *Flag[T].

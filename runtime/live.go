@@ -155,8 +155,8 @@ func (c *Client) checkEdit(e Edit) error {
 	}
 	for name, fields := range e.Revert {
 		for _, f := range fields {
-			if !slices.Contains(PatchFields(), f) {
-				return fmt.Errorf("live change: flag %q: cannot revert %q: not a patchable field (one of %s)", name, f, strings.Join(PatchFields(), ", "))
+			if !slices.Contains(spec.PatchFields(), f) {
+				return fmt.Errorf("live change: flag %q: cannot revert %q: not a patchable field (one of %s)", name, f, strings.Join(spec.PatchFields(), ", "))
 			}
 		}
 	}

@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"strings"
 	"testing"
-	"time"
 )
 
 // TestRevertFallsBackToSpec: Edit.Revert deletes fields from a live patch,
@@ -42,33 +41,4 @@ func TestRevertFallsBackToSpec(t *testing.T) {
 	if err == nil || !strings.Contains(err.Error(), `cannot revert "regons"`) {
 		t.Fatalf("revert of an unknown field = %v", err)
 	}
-}
-
-// TestInspectKeepsHTMLCharacters: live values read back by operators are
-// not HTML-escaped ("R&D", not "R\u0026D").
-func TestInspectKeepsHTMLCharacters(t *testing.T) {
-	c := newClient(t, loadTestSpec(t, "../testdata/seed/flags.json"))
-	ctx := context.Background()
-	if err := c.Set(ctx, "new_ui", json.RawMessage(`{"regions": ["R&D <lab>"]}`), "t", "setup"); err != nil {
-		t.Fatal(err)
-	}
-	st, err := c.Store().Load(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	in, err := c.Spec().Inspect(st, time.Now())
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, f := range in.Flags {
-		for _, fi := range f.Fields {
-			if f.Flag == "new_ui" && fi.Field == "regions" {
-				if got := string(fi.Value); got != `["R&D <lab>"]` {
-					t.Fatalf("regions as inspected = %s", got)
-				}
-				return
-			}
-		}
-	}
-	t.Fatal("new_ui regions not inspected")
 }

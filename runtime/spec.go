@@ -163,3 +163,28 @@ func jsonType(x any) string {
 
 // closeNames lists the names in all close to name, best first.
 func closeNames(name string, all []string) []string { return spec.CloseNames(name, all) }
+
+// CloseFlags returns the spec's flag names closest to name (for "did you
+// mean" hints), best first; none when nothing is close.
+func (s *Spec) CloseFlags(name string) []string { return closeNames(name, s.FlagNames()) }
+
+// Releases returns the spec's release names, sorted.
+func (s *Spec) Releases() []string {
+	out := make([]string, len(s.m.Releases))
+	for i, r := range s.m.Releases {
+		out[i] = r.Name
+	}
+	return out
+}
+
+// FlagsOf lists the flags of release r (nil when the spec lacks it).
+func (s *Spec) FlagsOf(release string) []string {
+	if r := s.m.Release(release); r != nil {
+		return slices.Clone(r.Flags)
+	}
+	return nil
+}
+
+// Environments returns the environment names the spec declares (none: any
+// environment is accepted).
+func (s *Spec) Environments() []string { return slices.Clone(s.m.Environments) }

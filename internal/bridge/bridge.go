@@ -1,15 +1,17 @@
-// Package bridge hands runtime/flagimpl the parts of a runtime.Client and a runtime.Flag that generated code needs, without exporting them from package runtime.
+// Package bridge hands runtime/flagimpl and internal/ops the parts of a runtime.Client, runtime.Flag and runtime.Spec they need, without exporting them from package runtime.
 //
-// Package runtime sets the functions below in its init; runtime/flagimpl,
-// which imports runtime (so runtime's init has run), calls them when a
-// generated package declares its flag handles and when it creates its
-// Flags: never per evaluation.
+// Package runtime sets the functions below in its init; runtime/flagimpl
+// and internal/ops, which import runtime (so runtime's init has run), call
+// them: runtime/flagimpl when a generated package declares its flag
+// handles and when it creates its Flags, never per evaluation;
+// internal/ops when it inspects live state.
 package bridge
 
 import (
 	"sync/atomic"
 
 	"github.com/flaggen/flaggen/internal/engine"
+	"github.com/flaggen/flaggen/internal/spec"
 )
 
 // Core is what runtime/flagimpl holds of one runtime.Client.
@@ -29,4 +31,7 @@ var (
 	// s (a *runtime.Spec); it panics when that flag is not named name or its
 	// type does not match T.
 	InitFlag func(dst, s any, index int, name string)
+	// SpecOf returns the spec model of s, a *runtime.Spec (not to be
+	// changed).
+	SpecOf func(s any) *spec.Spec
 )

@@ -10,7 +10,6 @@ import (
 
 	"github.com/flaggen/flaggen/internal/ops"
 	"github.com/flaggen/flaggen/internal/spec"
-	"github.com/flaggen/flaggen/runtime"
 )
 
 // This file declares the options that several commands share, each once,
@@ -238,12 +237,12 @@ func (o *opsOpts) open(env *Env, write bool) (s *ops.Session, actor string, err 
 // openFlag is open for a command that reads the live state of one flag
 // (name must be in the spec), or of every flag (name ""), and inspects
 // the live state when inspect is set.
-func (o *opsOpts) openFlag(env *Env, name string, inspect bool) (*ops.Session, *runtime.Inspection, error) {
+func (o *opsOpts) openFlag(env *Env, name string, inspect bool) (*ops.Session, *ops.Inspection, error) {
 	s, _, err := o.open(env, false)
 	if err != nil {
 		return nil, nil, err
 	}
-	var in *runtime.Inspection
+	var in *ops.Inspection
 	if name != "" {
 		err = ops.CheckFlag(s.Spec, name)
 	}

@@ -6,7 +6,6 @@ import (
 	"text/tabwriter"
 
 	"github.com/flaggen/flaggen/internal/ops"
-	"github.com/flaggen/flaggen/runtime"
 	"github.com/flaggen/flaggen/runtime/store"
 )
 
@@ -29,7 +28,7 @@ change. With -json, a stored live patch that is not valid JSON shows as
 
 // getOutput is 'flaggen get -json'.
 type getOutput struct {
-	runtime.FlagInfo
+	ops.FlagInfo
 	Version    uint64           `json:"version"`
 	Counters   map[string]int64 `json:"counters"`
 	LastChange *lastChange      `json:"last_change,omitempty"`
@@ -96,7 +95,7 @@ func runGet(env *Env, o *opsOpts, args []string) error {
 }
 
 // countersText shows the shared monitor counters beside their thresholds.
-func countersText(c map[string]int64, f runtime.FlagInfo) string {
+func countersText(c map[string]int64, f ops.FlagInfo) string {
 	part := func(counter, threshold string) string {
 		s := fmt.Sprintf("%s %d", counter, c[counter])
 		if t := fieldInfo(&f, threshold).Value; t != nil && !store.IsNull(t) {

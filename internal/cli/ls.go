@@ -9,7 +9,6 @@ import (
 
 	"github.com/flaggen/flaggen/internal/jsonx"
 	"github.com/flaggen/flaggen/internal/ops"
-	"github.com/flaggen/flaggen/runtime"
 )
 
 var lsCmd = &Command{
@@ -115,13 +114,13 @@ func orDash(s string) string {
 // live patch ("" when it is not refused): revert the fields at fault to
 // the spec, or replace the whole patch, keeping the kill switch the
 // instances hold meanwhile.
-func repairCommand(f *runtime.FlagInfo) string {
+func repairCommand(f *ops.FlagInfo) string {
 	switch {
 	case f.Problem == "":
 		return ""
 	case len(f.Revert) > 0:
 		return fmt.Sprintf("flaggen patch %s -revert %s", f.Flag, strings.Join(f.Revert, ","))
-	case fieldInfo(f, "active").Source == runtime.SourceLive && jsonx.Equal(fieldInfo(f, "active").Value, json.RawMessage("false")):
+	case fieldInfo(f, "active").Source == ops.SourceLive && jsonx.Equal(fieldInfo(f, "active").Value, json.RawMessage("false")):
 		return fmt.Sprintf(`flaggen patch %s -replace '{"active": false}'`, f.Flag)
 	}
 	return fmt.Sprintf("flaggen patch %s -replace '{}'", f.Flag)
@@ -129,19 +128,19 @@ func repairCommand(f *runtime.FlagInfo) string {
 
 // refusedHelp says what instances do with flag f's refused live patch and
 // how to repair it.
-func refusedHelp(f *runtime.FlagInfo) string {
+func refusedHelp(f *ops.FlagInfo) string {
 	return fmt.Sprintf("instances serve %s as the spec defines it, keeping a kill switch of the patch; repair: %s", f.Flag, repairCommand(f))
 }
 
 // fieldInfo returns field of f's effective configuration (zero when f
 // lacks it).
-func fieldInfo(f *runtime.FlagInfo, field string) runtime.FieldInfo {
+func fieldInfo(f *ops.FlagInfo, field string) ops.FieldInfo {
 	for _, fi := range f.Fields {
 		if fi.Field == field {
 			return fi
 		}
 	}
-	return runtime.FieldInfo{}
+	return ops.FieldInfo{}
 }
 
 // oneLine joins the lines of a multi-line message with "; ".

@@ -10,8 +10,8 @@ import (
 
 	"github.com/redis/go-redis/v9"
 
+	"github.com/flaggen/flaggen/internal/ops"
 	"github.com/flaggen/flaggen/internal/redistest"
-	"github.com/flaggen/flaggen/runtime"
 	"github.com/flaggen/flaggen/runtime/redisstore"
 	"github.com/flaggen/flaggen/runtime/store"
 )
@@ -122,7 +122,7 @@ func TestOpsDisableShowsInLsGetAudit(t *testing.T) {
 	if err := json.Unmarshal([]byte(mustRun(t, "get", "-json", "new_ui")), &gj); err != nil {
 		t.Fatal(err)
 	}
-	if f := gj.Fields[0]; f.Field != "active" || string(f.Value) != "false" || f.Source != runtime.SourceLive || string(f.Spec) != "true" {
+	if f := gj.Fields[0]; f.Field != "active" || string(f.Value) != "false" || f.Source != ops.SourceLive || string(f.Spec) != "true" {
 		t.Errorf("get -json active: %+v", f)
 	}
 

@@ -9,7 +9,6 @@ import (
 
 	"github.com/flaggen/flaggen/internal/ops"
 	"github.com/flaggen/flaggen/internal/spec"
-	"github.com/flaggen/flaggen/runtime"
 )
 
 var patchCmd = &Command{
@@ -34,7 +33,7 @@ The patch is computed from the live patch as read and written only if no
 one changed the live state in between (else it is read and computed again).
 When the result equals the stored patch, nothing is written ("no change").
 
-Patchable fields: ` + strings.Join(runtime.PatchFields(), ", ") + `.
+Patchable fields: ` + strings.Join(ops.PatchFields(), ", ") + `.
 type, variants, strategy, salt and metadata come only from the spec. Values
 are checked as in the spec (types, enums, variant names, dates, dependency
 cycles); a bad patch is refused with the reason and nothing is written. E.g.
@@ -83,7 +82,7 @@ func setupPatch(fs *flag.FlagSet) func(*Env, []string) error {
 
 // revertFields parses -revert's list of patchable fields.
 func revertFields(list string) ([]string, error) {
-	all := runtime.PatchFields()
+	all := ops.PatchFields()
 	var out []string
 	for _, f := range strings.Split(list, ",") {
 		f = strings.TrimSpace(f)

@@ -8,7 +8,6 @@ import (
 	"text/tabwriter"
 
 	"github.com/flaggen/flaggen/internal/ops"
-	"github.com/flaggen/flaggen/runtime"
 )
 
 var releaseCmd = &Command{
@@ -78,7 +77,7 @@ func runReleaseLs(env *Env, o *opsOpts) error {
 	defer s.Close()
 	rs := in.Releases
 	if rs == nil {
-		rs = []runtime.ReleaseInfo{}
+		rs = []ops.ReleaseInfo{}
 	}
 	if o.json {
 		return writeJSON(env.Stdout, rs)
@@ -95,7 +94,7 @@ func runReleaseLs(env *Env, o *opsOpts) error {
 	return tw.Flush()
 }
 
-func findRelease(in *runtime.Inspection, name string) *runtime.ReleaseInfo {
+func findRelease(in *ops.Inspection, name string) *ops.ReleaseInfo {
 	for i := range in.Releases {
 		if in.Releases[i].Release == name {
 			return &in.Releases[i]
@@ -106,12 +105,12 @@ func findRelease(in *runtime.Inspection, name string) *runtime.ReleaseInfo {
 
 // openRelease is open for a command about one release, which must be in
 // the spec, and inspects the live state.
-func (o *opsOpts) openRelease(env *Env, name string, write bool) (*ops.Session, string, *runtime.Inspection, error) {
+func (o *opsOpts) openRelease(env *Env, name string, write bool) (*ops.Session, string, *ops.Inspection, error) {
 	s, actor, err := o.open(env, write)
 	if err != nil {
 		return nil, "", nil, err
 	}
-	in, err := func() (*runtime.Inspection, error) {
+	in, err := func() (*ops.Inspection, error) {
 		if err := ops.CheckRelease(s.Spec, name); err != nil {
 			return nil, err
 		}
@@ -133,7 +132,7 @@ func runReleaseStatus(env *Env, o *opsOpts, name string) error {
 	return printRelease(env, o.json, in, name)
 }
 
-func printRelease(env *Env, asJSON bool, in *runtime.Inspection, name string) error {
+func printRelease(env *Env, asJSON bool, in *ops.Inspection, name string) error {
 	r := findRelease(in, name)
 	if asJSON {
 		type flagState struct {
@@ -142,7 +141,7 @@ func printRelease(env *Env, asJSON bool, in *runtime.Inspection, name string) er
 			StateReason string `json:"state_reason,omitempty"`
 		}
 		out := struct {
-			runtime.ReleaseInfo
+			ops.ReleaseInfo
 			States []flagState `json:"states"`
 		}{ReleaseInfo: *r}
 		for _, f := range r.Flags {
@@ -195,7 +194,7 @@ func runReleaseSet(env *Env, o *opsOpts, name string, on bool) error {
 }
 
 // anyRefused reports whether the live patch of a flag of r is refused.
-func anyRefused(in *runtime.Inspection, r *runtime.ReleaseInfo) bool {
+func anyRefused(in *ops.Inspection, r *ops.ReleaseInfo) bool {
 	for _, f := range r.Flags {
 		if in.Flag(f).Problem != "" {
 			return true
@@ -206,7 +205,7 @@ func anyRefused(in *runtime.Inspection, r *runtime.ReleaseInfo) bool {
 
 // allOff reports whether every flag of r is already inactive (active
 // false) in live state, with a live patch the apps accept.
-func allOff(in *runtime.Inspection, r *runtime.ReleaseInfo) bool {
+func allOff(in *ops.Inspection, r *ops.ReleaseInfo) bool {
 	for _, f := range r.Flags {
 		if !ops.EffectiveIs(in.Flag(f), "active", json.RawMessage("false")) {
 			return false

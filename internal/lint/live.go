@@ -83,7 +83,7 @@ func readLive(s *spec.Spec, l *Live) (*liveView, error) {
 		v.oldest = trail[len(trail)-1].Time
 	}
 
-	// As the runtime and runtime.Spec.Inspect do: names the spec lacks are
+	// As the runtime and ops.Inspect do: names the spec lacks are
 	// skipped, and a patch the spec refuses (it does not decode, or closes
 	// a depends_on cycle) gives way to its flag's spec definition.
 	v.patch, v.refused = map[string][]byte{}, map[string]bool{}

@@ -295,7 +295,7 @@ func opsEnvironment(sp *runtime.Spec) string {
 
 // Inspect reloads the live state and computes every flag's effective
 // configuration over it.
-func (s *Session) Inspect() (*runtime.Inspection, error) {
+func (s *Session) Inspect() (*Inspection, error) {
 	ctx, cancel := s.Ctx()
 	defer cancel()
 	st, err := s.Store.Load(ctx)
@@ -303,7 +303,7 @@ func (s *Session) Inspect() (*runtime.Inspection, error) {
 		return nil, s.RedisError(err)
 	}
 	s.State = st
-	return s.Spec.Inspect(st, time.Now())
+	return Inspect(s.Spec, st, time.Now())
 }
 
 // LastChanges reads the audit trail once and returns each flag's newest

@@ -16,7 +16,7 @@ import (
 // effective configuration. change false means there is nothing to write;
 // resetCounters zeroes the flag's shared monitor counters in the same
 // write. A Plan may run several times (see runtime.Client.Update).
-type Plan func(s *Session, stored map[string]json.RawMessage, f *runtime.FlagInfo) (next map[string]json.RawMessage, change, resetCounters bool, err error)
+type Plan func(s *Session, stored map[string]json.RawMessage, f *FlagInfo) (next map[string]json.RawMessage, change, resetCounters bool, err error)
 
 // FlagWrite is one audited change of one flag's live patch.
 type FlagWrite struct {
@@ -58,7 +58,7 @@ func (s *Session) WriteFlag(w FlagWrite) (wrote bool, err error) {
 // there is nothing to write.
 func (s *Session) prepare(st store.State, w FlagWrite) (runtime.Edit, error) {
 	s.State = st
-	in, err := s.Spec.Inspect(st, time.Now())
+	in, err := Inspect(s.Spec, st, time.Now())
 	if err != nil {
 		return runtime.Edit{}, err
 	}
@@ -89,7 +89,7 @@ func (s *Session) prepare(st store.State, w FlagWrite) (runtime.Edit, error) {
 // whatever its stored patch: such a kill switch replaces a stored value
 // that is not a JSON object (none of which applies; the audit entry keeps
 // it under "before") instead of asking for a repair first.
-func (s *Session) kills(w FlagWrite, f *runtime.FlagInfo) bool {
+func (s *Session) kills(w FlagWrite, f *FlagInfo) bool {
 	next, _, _, err := w.Plan(s, nil, f)
 	return err == nil && jsonx.Equal(next["active"], json.RawMessage("false"))
 }
@@ -100,7 +100,7 @@ func (s *Session) kills(w FlagWrite, f *runtime.FlagInfo) bool {
 // drops those fields (f.Revert; the audit entry keeps them), so that
 // disable needs no repair first.
 func SetField(field string, val json.RawMessage) Plan {
-	return func(_ *Session, stored map[string]json.RawMessage, f *runtime.FlagInfo) (map[string]json.RawMessage, bool, bool, error) {
+	return func(_ *Session, stored map[string]json.RawMessage, f *FlagInfo) (map[string]json.RawMessage, bool, bool, error) {
 		next := maps.Clone(stored)
 		if next == nil {
 			next = map[string]json.RawMessage{}
@@ -118,7 +118,7 @@ func SetField(field string, val json.RawMessage) Plan {
 // MergePatch plans merging obj into the stored patch (or, with replace,
 // replacing it).
 func MergePatch(obj map[string]json.RawMessage, replace bool) Plan {
-	return func(_ *Session, stored map[string]json.RawMessage, _ *runtime.FlagInfo) (map[string]json.RawMessage, bool, bool, error) {
+	return func(_ *Session, stored map[string]json.RawMessage, _ *FlagInfo) (map[string]json.RawMessage, bool, bool, error) {
 		next := maps.Clone(obj)
 		if !replace {
 			next = maps.Clone(stored)
@@ -133,7 +133,7 @@ func MergePatch(obj map[string]json.RawMessage, replace bool) Plan {
 
 // Revert plans deleting fields from the stored patch (back to the spec).
 func Revert(fields []string) Plan {
-	return func(_ *Session, stored map[string]json.RawMessage, _ *runtime.FlagInfo) (map[string]json.RawMessage, bool, bool, error) {
+	return func(_ *Session, stored map[string]json.RawMessage, _ *FlagInfo) (map[string]json.RawMessage, bool, bool, error) {
 		next := maps.Clone(stored)
 		for _, f := range fields {
 			delete(next, f)
@@ -146,7 +146,7 @@ func Revert(fields []string) Plan {
 // counters in the same write: nothing to write when the flag is not
 // tripped and has no counters.
 func Reset(flag string) Plan {
-	return func(s *Session, stored map[string]json.RawMessage, _ *runtime.FlagInfo) (map[string]json.RawMessage, bool, bool, error) {
+	return func(s *Session, stored map[string]json.RawMessage, _ *FlagInfo) (map[string]json.RawMessage, bool, bool, error) {
 		ctx, cancel := s.Ctx()
 		defer cancel()
 		counters, err := s.Store.Counters(ctx, flag)
@@ -166,7 +166,7 @@ func Reset(flag string) Plan {
 
 // EffectiveIs reports whether the flag's effective field already has the
 // value val (as JSON), with a live patch the apps accept.
-func EffectiveIs(f *runtime.FlagInfo, field string, val json.RawMessage) bool {
+func EffectiveIs(f *FlagInfo, field string, val json.RawMessage) bool {
 	if f == nil || f.Problem != "" {
 		return false
 	}

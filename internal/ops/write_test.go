@@ -44,7 +44,7 @@ func TestWriteFlagRecomputesAfterConflict(t *testing.T) {
 		t.Fatal(err)
 	}
 	runs := 0
-	plan := func(s *Session, stored map[string]json.RawMessage, f *runtime.FlagInfo) (map[string]json.RawMessage, bool, bool, error) {
+	plan := func(s *Session, stored map[string]json.RawMessage, f *FlagInfo) (map[string]json.RawMessage, bool, bool, error) {
 		runs++
 		if runs == 1 { // another operator writes first
 			ctx, cancel := s.Ctx()

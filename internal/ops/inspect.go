@@ -1,4 +1,4 @@
-package runtime
+package ops
 
 import (
 	"encoding/json"
@@ -7,25 +7,15 @@ import (
 	"slices"
 	"time"
 
+	"github.com/flaggen/flaggen/internal/bridge"
 	"github.com/flaggen/flaggen/internal/spec"
+	"github.com/flaggen/flaggen/runtime"
 	"github.com/flaggen/flaggen/runtime/store"
 )
 
-// This file serves admin tools (the flaggen CLI, dashboards): the effective configuration of flags (spec ⊕ live
-// patch) with where each value comes from. None of it is on the hot path.
-
-// CloseFlags returns the spec's flag names closest to name (for "did you
-// mean" hints), best first; none when nothing is close.
-func (s *Spec) CloseFlags(name string) []string { return closeNames(name, s.FlagNames()) }
-
-// Releases returns the spec's release names, sorted.
-func (s *Spec) Releases() []string {
-	out := make([]string, len(s.m.Releases))
-	for i, r := range s.m.Releases {
-		out[i] = r.Name
-	}
-	return out
-}
+// This file serves admin tools (the flaggen CLI, lint, the coming server):
+// the effective configuration of flags (spec ⊕ live patch) with where each
+// value comes from. None of it is on the hot path.
 
 // Where a value of a flag's effective configuration comes from.
 const (
@@ -75,11 +65,12 @@ type FlagInfo struct {
 	// Problem is set when the stored live patch is refused: instances
 	// then serve the flag as the spec defines it, except that a kill
 	// switch in the patch ("active" false or null, a "tripped" reason)
-	// still holds (see the package doc); the fields show that.
+	// still holds (see runtime's package doc); the fields show that.
 	Problem string `json:"problem,omitempty"`
 	// Revert lists, with Problem, the fields of the stored patch at fault:
-	// reverting them to the spec (Edit.Revert) repairs it. Empty with
-	// Problem set: the whole patch must be replaced (Edit.Replace).
+	// reverting them to the spec (runtime.Edit.Revert) repairs it. Empty
+	// with Problem set: the whole patch must be replaced
+	// (runtime.Edit.Replace).
 	Revert []string `json:"revert,omitempty"`
 	// Fields lists every patchable field (PatchFields order).
 	Fields []FieldInfo `json:"fields"`
@@ -91,7 +82,7 @@ type ReleaseInfo struct {
 	Description string   `json:"description,omitempty"`
 	Flags       []string `json:"flags"`
 	// Enabled counts the release's flags that are active and not tripped
-	// in the live state (as Client.ReleaseStatus), out of len(Flags).
+	// in the live state (as runtime.Client.ReleaseStatus), out of len(Flags).
 	Enabled int `json:"enabled"`
 	Total   int `json:"total"`
 }
@@ -122,27 +113,28 @@ func (in *Inspection) Flag(name string) *FlagInfo {
 	return nil
 }
 
-// Inspect computes the effective configuration of every flag of s over the
-// live state st at time now, validating each live patch as a Client does
-// and refusing the same ones.
-func (s *Spec) Inspect(st store.State, now time.Time) (*Inspection, error) {
-	specFields, err := s.m.SourceFields()
+// Inspect computes the effective configuration of every flag of sp over
+// the live state st at time now, validating each live patch as a
+// runtime.Client does and refusing the same ones (spec.Spec.LiveState).
+func Inspect(sp *runtime.Spec, st store.State, now time.Time) (*Inspection, error) {
+	s := bridge.SpecOf(sp)
+	specFields, err := s.SourceFields()
 	if err != nil {
 		return nil, err
 	}
 	in := &Inspection{Version: st.Version}
 	for name, raw := range st.Flags {
-		if s.m.Flag(name) == nil {
+		if s.Flag(name) == nil {
 			if in.Unknown == nil {
 				in.Unknown = map[string]json.RawMessage{}
 			}
 			in.Unknown[name] = raw
 		}
 	}
-	live, patches, refused := s.m.LiveState(st.Flags)
+	live, patches, refused := s.LiveState(st.Flags)
 	in.Refused = slices.Sorted(maps.Keys(refused))
 	releasesOf := map[string][]string{}
-	for _, r := range s.m.Releases {
+	for _, r := range s.Releases {
 		ri := ReleaseInfo{Release: r.Name, Description: r.Description, Flags: slices.Clone(r.Flags), Total: len(r.Flags)}
 		for _, f := range r.Flags {
 			releasesOf[f] = append(releasesOf[f], r.Name)
@@ -220,15 +212,3 @@ func defaultField(field string) json.RawMessage {
 	}
 	return json.RawMessage("null")
 }
-
-// FlagsOf lists the flags of release r (nil when the spec lacks it).
-func (s *Spec) FlagsOf(release string) []string {
-	if r := s.m.Release(release); r != nil {
-		return slices.Clone(r.Flags)
-	}
-	return nil
-}
-
-// Environments returns the environment names the spec declares (none: any
-// environment is accepted).
-func (s *Spec) Environments() []string { return slices.Clone(s.m.Environments) }

@@ -1,17 +1,15 @@
-package runtime
+package ops
 
 import (
 	"context"
 	"encoding/json"
-	"errors"
-	"io"
 	"log/slog"
 	"slices"
 	"strings"
 	"testing"
 	"time"
 
-	"github.com/flaggen/flaggen/runtime/memstore"
+	"github.com/flaggen/flaggen/runtime"
 	"github.com/flaggen/flaggen/runtime/store"
 )
 
@@ -26,7 +24,7 @@ const inspectSpec = `{
 }`
 
 func TestInspect(t *testing.T) {
-	s, err := LoadSpec("flags.json", []byte(inspectSpec))
+	s, err := runtime.LoadSpec("flags.json", []byte(inspectSpec))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -36,7 +34,7 @@ func TestInspect(t *testing.T) {
 		"c":     json.RawMessage(`{"active": "yes"}`), // refused
 		"ghost": json.RawMessage(`{"active":false}`),
 	}}
-	in, err := s.Inspect(st, now)
+	in, err := Inspect(s, st, now)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -88,7 +86,7 @@ func TestInspect(t *testing.T) {
 	// Patches fine alone that together make a cycle are refused, and
 	// those flags fall back to the spec, a kill switch held; the others
 	// apply.
-	in, err = s.Inspect(store.State{Version: 8, Flags: map[string]json.RawMessage{
+	in, err = Inspect(s, store.State{Version: 8, Flags: map[string]json.RawMessage{
 		"a": json.RawMessage(`{"depends_on": ["d"]}`),
 		"d": json.RawMessage(`{"active": false, "depends_on": ["a"]}`),
 		"b": json.RawMessage(`{"activation_date": null}`),
@@ -109,36 +107,39 @@ func TestInspect(t *testing.T) {
 	}
 }
 
-func TestReadOnly(t *testing.T) {
-	s, err := LoadSpec("flags.json", []byte(inspectSpec))
+// TestInspectKeepsHTMLCharacters: live values read back by operators are
+// not HTML-escaped ("R&D", not "R\u0026D").
+func TestInspectKeepsHTMLCharacters(t *testing.T) {
+	s, err := runtime.LoadSpec("flags.json", []byte(inspectSpec))
 	if err != nil {
 		t.Fatal(err)
 	}
-	mem := memstore.New()
-	defer mem.Close()
-	ro := store.ReadOnly(mem)
-	c, err := NewClient(s, WithStore(ro), WithLogger(slog.New(slog.NewTextHandler(io.Discard, nil))))
+	c, err := runtime.NewClient(s, runtime.WithLogger(slog.New(slog.DiscardHandler)))
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer c.Close()
 	ctx := context.Background()
-	if st, _ := mem.Load(ctx); st.Version != 0 || len(st.Flags) != 0 {
-		t.Errorf("a Client over a read-only store registered flags: %+v", st)
-	}
-	c.Evaluate(ctx, "nope", nil) // an unknown name is not recorded either
-	if err := c.Set(ctx, "a", json.RawMessage(`{"active":false}`), "op", ""); !errors.Is(err, store.ErrReadOnly) {
-		t.Errorf("Set through a read-only store: %v", err)
-	}
-	if st, _ := mem.Load(ctx); st.Version != 0 || len(st.Flags) != 0 {
-		t.Errorf("the read-only store was written: %+v", st)
-	}
-	// Reads go through: a change made elsewhere is seen.
-	if _, err := mem.Apply(ctx, store.Change{Actor: "op", Flags: map[string]json.RawMessage{"a": json.RawMessage(`{"active":false}`)}}); err != nil {
+	if err := c.Set(ctx, "a", json.RawMessage(`{"regions": ["R&D <lab>"]}`), "t", "setup"); err != nil {
 		t.Fatal(err)
 	}
-	waitFor(t, func() bool { return c.Evaluate(ctx, "a", nil) == false })
-	if got := s.CloseFlags("aa"); len(got) == 0 || got[0] != "a" {
-		t.Errorf("CloseFlags(aa) = %v", got)
+	st, err := c.Store().Load(ctx)
+	if err != nil {
+		t.Fatal(err)
 	}
+	in, err := Inspect(c.Spec(), st, time.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range in.Flags {
+		for _, fi := range f.Fields {
+			if f.Flag == "a" && fi.Field == "regions" {
+				if got := string(fi.Value); got != `["R&D <lab>"]` {
+					t.Fatalf("regions as inspected = %s", got)
+				}
+				return
+			}
+		}
+	}
+	t.Fatal("a's regions not inspected")
 }
