@@ -11,9 +11,9 @@ import (
 )
 
 // TestChangesMatchFullState: following changes (applyChangesLocked, over
-// spec.Reapply) gives, after every step of 3,000 random ones, the values
-// and refusals of applying the whole state (applyStateLocked, over
-// spec.ApplyLive): with patches that do not decode, kill switches in
+// spec.Spec.ApplyLiveChanges) gives, after every step of 3,000 random ones,
+// the values and refusals of applying the whole state (applyStateLocked,
+// over spec.Spec.ApplyLiveState): with patches that do not decode, kill switches in
 // refused patches, dependency cycles written by hand, and deleted entries.
 func TestChangesMatchFullState(t *testing.T) {
 	s := mustLoadSpec("flags.json", []byte(`{"flags": {
