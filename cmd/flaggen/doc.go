@@ -17,9 +17,9 @@
 //
 // # generate
 //
-//	flaggen generate -spec FILE -out DIR [-pkg NAME] [-now DATE] [-check]
+//	flaggen generate [-spec FILE] -out DIR [-pkg NAME] [-now DATE] [-check]
 //
-// Generate validates the spec FILE and writes DIR/flags_gen.go: a Context
+// Generate validates the spec FILE (-spec, default $FLAGGEN_SPEC) and writes DIR/flags_gen.go: a Context
 // struct with one typed field per declared attribute (every field is present,
 // its zero value included, except the key at zero; a Context with every field
 // zero is the empty context), one method per flag on Flags (bool, string,
@@ -58,7 +58,11 @@
 //
 // With -check nothing is written: generate exits 1 and prints a short diff
 // when a file is missing or differs from what it would write (a CI freshness
-// check), and the command that regenerates it. Without -now, -check starts
+// check), and the commands that regenerate it:
+//
+//	flaggen: regenerate with: go generate ./... (or: go tool flaggen generate -spec FILE -out DIR)
+//
+// (-pkg and -now are kept in the second form). Without -now, -check starts
 // failing the day after a flag's expiry date, when the regenerated method
 // gains its Deprecated notice: on purpose, so that CI asks for the flag's
 // removal (or a new date) the day it expires. Pin -now where a check must not
@@ -79,13 +83,14 @@
 //	  already in DIR, else DIR's base name lower-cased without characters
 //	  that cannot appear in a package name)
 //	-spec FILE
-//	  the spec FILE to read (required); the generated code records its base name
+//	  the spec FILE to read (default $FLAGGEN_SPEC; required); the generated code
+//	  records its base name
 //
 // # validate
 //
-//	flaggen validate -spec FILE
+//	flaggen validate [-spec FILE]
 //
-// Validate checks the spec FILE against the schema and the semantic rules
+// Validate checks the spec FILE (-spec, default $FLAGGEN_SPEC) against the schema and the semantic rules
 // (undeclared attributes, dependency cycles, variant weights …) and prints
 // every error, one per line (FILE:LINE:COL: /json/pointer: message). It prints
 // nothing and exits 0 when the spec is valid, and exits 1 otherwise.
@@ -93,7 +98,7 @@
 // Options:
 //
 //	-spec FILE
-//	  the spec FILE to check (required)
+//	  the spec FILE to check (default $FLAGGEN_SPEC; required)
 //
 // # schema
 //

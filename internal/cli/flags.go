@@ -325,7 +325,7 @@ func interspersed(env *Env, fs *flag.FlagSet, args []string) ([]string, error) {
 			pos = append(pos, args[1:]...)
 			break
 		}
-		if len(a) < 2 || a[0] != '-' {
+		if len(a) < 2 || a[0] != '-' || negativeNumber(a) {
 			pos = append(pos, a)
 			args = args[1:]
 			continue
@@ -340,6 +340,14 @@ func interspersed(env *Env, fs *flag.FlagSet, args []string) ([]string, error) {
 		args = fs.Args()
 	}
 	return pos, nil
+}
+
+// negativeNumber reports whether arg is a negative number ("-5", "-2.5%",
+// "-.5"), which interspersed takes as a positional argument, not an option:
+// no option's name starts with a digit or a dot, so that the command can
+// say what is wrong with the number.
+func negativeNumber(arg string) bool {
+	return len(arg) > 1 && arg[0] == '-' && (arg[1] >= '0' && arg[1] <= '9' || arg[1] == '.')
 }
 
 // positional is interspersed, then checks that the positional arguments

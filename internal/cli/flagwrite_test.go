@@ -231,3 +231,16 @@ func TestOpsJSONNotHTMLEscaped(t *testing.T) {
 		}
 	}
 }
+
+// TestRolloutNegativePercent: a negative PCT after the name is the
+// argument it looks like, refused as out of range, not taken for an
+// unknown option; nothing is written (no Redis is needed to refuse it).
+func TestRolloutNegativePercent(t *testing.T) {
+	t.Setenv(envRedisURL, "redis://127.0.0.1:1")
+	for _, pct := range []string{"-5", "-0.5%", "-.5"} {
+		code, _, errs := run(t, "rollout", "new_ui", pct, "-reason", "x")
+		if want := `PCT must be a percentage from 0 to 100, not "` + pct + `"`; code != 2 || !strings.Contains(errs, want) {
+			t.Errorf("rollout new_ui %s: exit %d, stderr %q; want %q", pct, code, errs, want)
+		}
+	}
+}
