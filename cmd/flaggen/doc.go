@@ -194,7 +194,8 @@
 //	  how long the spec (and, with -redis, the flag's live state) must be
 //	  unchanged before a flag on for everyone is reported as ready to remove (default 720h0m0s)
 //	-timeout D
-//	  give up on Redis after D (default 5s)
+//	  give up on Redis after D without a reply (each exchange; connecting: at
+//	  most 2s) (default 5s)
 //	-warn
 //	  print the findings but exit 0
 //
@@ -257,7 +258,8 @@
 //	-spec-only
 //	  evaluate from the spec alone, ignoring $FLAGGEN_REDIS_URL
 //	-timeout D
-//	  give up on Redis after D (default 5s)
+//	  give up on Redis after D without a reply (each exchange; connecting: at
+//	  most 2s) (default 5s)
 //
 // See also Redis URLs.
 //
@@ -278,8 +280,11 @@
 //
 //	flaggen: no spec recorded in namespace NS at URL: start an app with this namespace or pass -spec FILE
 //
-// An unreachable Redis is reported as "flaggen: redis at URL unreachable: …",
-// exit status 1, nothing written. Text read from Redis (actors, reasons,
+// An unreachable Redis is reported as "flaggen: redis at URL unreachable: …"
+// (one that accepts the connection but does not answer: "… unreachable: no
+// reply within D (-timeout)"), and one that answers with an error (a database
+// index out of range, a wrong password) as "flaggen: redis at URL answered
+// with an error: …"; exit status 1, nothing written. Text read from Redis (actors, reasons,
 // names, patches, feedback) prints with control characters escaped as in a Go
 // string ("\n", "\x1b"), so that it can neither forge a line nor act on the
 // terminal.
@@ -313,7 +318,8 @@
 //	  check against the spec FILE (default $FLAGGEN_SPEC, else the spec the apps
 //	  recorded in the namespace)
 //	-timeout D
-//	  give up on Redis after D (default 5s)
+//	  give up on Redis after D without a reply (each exchange; connecting: at
+//	  most 2s) (default 5s)
 //
 // See also Live state, Redis URLs.
 //
@@ -345,7 +351,8 @@
 //	  check against the spec FILE (default $FLAGGEN_SPEC, else the spec the apps
 //	  recorded in the namespace)
 //	-timeout D
-//	  give up on Redis after D (default 5s)
+//	  give up on Redis after D without a reply (each exchange; connecting: at
+//	  most 2s) (default 5s)
 //
 // See also Live state, Redis URLs.
 //
@@ -392,7 +399,8 @@
 //	  check against the spec FILE (default $FLAGGEN_SPEC, else the spec the apps
 //	  recorded in the namespace)
 //	-timeout D
-//	  give up on Redis after D (default 5s)
+//	  give up on Redis after D without a reply (each exchange; connecting: at
+//	  most 2s) (default 5s)
 //
 // See also Writes, Live state, Redis URLs.
 //
@@ -421,7 +429,8 @@
 //	  check against the spec FILE (default $FLAGGEN_SPEC, else the spec the apps
 //	  recorded in the namespace)
 //	-timeout D
-//	  give up on Redis after D (default 5s)
+//	  give up on Redis after D without a reply (each exchange; connecting: at
+//	  most 2s) (default 5s)
 //
 // See also Writes, Live state, Redis URLs.
 //
@@ -450,7 +459,8 @@
 //	  check against the spec FILE (default $FLAGGEN_SPEC, else the spec the apps
 //	  recorded in the namespace)
 //	-timeout D
-//	  give up on Redis after D (default 5s)
+//	  give up on Redis after D without a reply (each exchange; connecting: at
+//	  most 2s) (default 5s)
 //
 // See also Writes, Live state, Redis URLs.
 //
@@ -505,7 +515,8 @@
 //	  check against the spec FILE (default $FLAGGEN_SPEC, else the spec the apps
 //	  recorded in the namespace)
 //	-timeout D
-//	  give up on Redis after D (default 5s)
+//	  give up on Redis after D without a reply (each exchange; connecting: at
+//	  most 2s) (default 5s)
 //
 // See also Writes, Live state, Redis URLs.
 //
@@ -544,7 +555,8 @@
 //	  check against the spec FILE (default $FLAGGEN_SPEC, else the spec the apps
 //	  recorded in the namespace)
 //	-timeout D
-//	  give up on Redis after D (default 5s)
+//	  give up on Redis after D without a reply (each exchange; connecting: at
+//	  most 2s) (default 5s)
 //
 // See also Writes, Live state, Redis URLs.
 //
@@ -575,7 +587,8 @@
 //	  check against the spec FILE (default $FLAGGEN_SPEC, else the spec the apps
 //	  recorded in the namespace)
 //	-timeout D
-//	  give up on Redis after D (default 5s)
+//	  give up on Redis after D without a reply (each exchange; connecting: at
+//	  most 2s) (default 5s)
 //
 // See also Writes, Live state, Redis URLs.
 //
@@ -611,7 +624,8 @@
 //	  check against the spec FILE (default $FLAGGEN_SPEC, else the spec the apps
 //	  recorded in the namespace)
 //	-timeout D
-//	  give up on Redis after D (default 5s)
+//	  give up on Redis after D without a reply (each exchange; connecting: at
+//	  most 2s) (default 5s)
 //
 // See also Writes, Live state, Redis URLs.
 //
@@ -639,7 +653,8 @@
 //	  check against the spec FILE (default $FLAGGEN_SPEC, else the spec the apps
 //	  recorded in the namespace)
 //	-timeout D
-//	  give up on Redis after D (default 5s)
+//	  give up on Redis after D without a reply (each exchange; connecting: at
+//	  most 2s) (default 5s)
 //
 // See also Live state, Redis URLs.
 //
@@ -664,7 +679,8 @@
 //	  check against the spec FILE (default $FLAGGEN_SPEC, else the spec the apps
 //	  recorded in the namespace)
 //	-timeout D
-//	  give up on Redis after D (default 5s)
+//	  give up on Redis after D without a reply (each exchange; connecting: at
+//	  most 2s) (default 5s)
 //
 // See also Live state, Redis URLs.
 //

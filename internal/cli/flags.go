@@ -61,8 +61,11 @@ fails with exit status 1:
 
 	flaggen: no spec recorded in namespace NS at URL: start an app with this namespace or pass -spec FILE
 
-An unreachable Redis is reported as "flaggen: redis at URL unreachable: …",
-exit status 1, nothing written. Text read from Redis (actors, reasons,
+An unreachable Redis is reported as "flaggen: redis at URL unreachable: …"
+(one that accepts the connection but does not answer: "… unreachable: no
+reply within D (-timeout)"), and one that answers with an error (a database
+index out of range, a wrong password) as "flaggen: redis at URL answered
+with an error: …"; exit status 1, nothing written. Text read from Redis (actors, reasons,
 names, patches, feedback) prints with control characters escaped as in a Go
 string ("\n", "\x1b"), so that it can neither forge a line nor act on the
 terminal.
@@ -87,7 +90,7 @@ func addRedis(fs *flag.FlagSet, specUsage, redisUsage string) *redisOpts {
 	fs.StringVar(&o.specFile, "spec", "", specUsage)
 	fs.StringVar(&o.url, "redis", "", redisUsage)
 	fs.StringVar(&o.namespace, "namespace", "", "the flaggen namespace `NS` in Redis (default $"+envNamespace+", else \"default\")")
-	fs.DurationVar(&o.timeout, "timeout", 5*time.Second, "give up on Redis after `D`")
+	fs.DurationVar(&o.timeout, "timeout", 5*time.Second, "give up on Redis after `D` without a reply (each exchange; connecting: at\nmost 2s)")
 	o.urlSet = func() bool {
 		set := false
 		fs.Visit(func(f *flag.Flag) { set = set || f.Name == "redis" })

@@ -95,9 +95,11 @@ type Session struct {
 	log     *slog.Logger
 }
 
-// Open connects to the Redis at cfg.RedisURL and loads the namespace's
-// live state once, so that an unreachable Redis is reported before
-// anything else happens ("redis at URL unreachable: …"), then settles the
+// Open connects to the Redis at cfg.RedisURL (one PING, so that a Redis
+// that is unreachable, silent or refusing the connection is reported
+// before anything else happens, within one cfg.Timeout: "redis at URL
+// unreachable: …", "… answered with an error: …"), loads the namespace's
+// live state once, then settles the
 // spec: cfg.Spec, with a warning when it differs from the spec the apps
 // recorded in the namespace; else the recorded spec, or an error when
 // there is none. A malformed URL or timeout is a *UsageError.
@@ -122,6 +124,10 @@ func Open(cfg Config) (*Session, error) {
 	}
 	if s.log == nil {
 		s.log = slog.New(slog.DiscardHandler)
+	}
+	if err := probe(rdb, cfg.Timeout); err != nil {
+		rdb.Close()
+		return nil, fmt.Errorf("redis at %s %s", shown, redisurl.Error(errors.New(describeFailure(err, cfg.Timeout)), cfg.RedisURL))
 	}
 	if cfg.CountSubscribers {
 		n, err := countSubscribers(rdb, changesChannel(ns), cfg.Timeout)
@@ -227,14 +233,14 @@ func (s *Session) RedisError(err error) error {
 }
 
 // failed returns the error of a Redis exchange that failed: Redis is
-// unreachable, or it holds a value that flaggen did not write there
+// unreachable or answered with an error (describeFailure), or it holds a value that flaggen did not write there
 // (redisstore.ErrMalformed), which is no reason to look at the network.
 func (s *Session) failed(err error) error {
 	if errors.Is(err, redisstore.ErrMalformed) {
 		msg := strings.TrimPrefix(unwrapDegraded(err).Error(), "flaggen: ")
 		return fmt.Errorf("%s: %v; repair that key with redis-cli (running apps serve their last good state until then)", s.Where, s.Hide(errors.New(msg)))
 	}
-	return fmt.Errorf("redis at %s unreachable: %v", s.URL, s.Hide(unwrapDegraded(err)))
+	return fmt.Errorf("redis at %s %v", s.URL, s.Hide(errors.New(describeFailure(err, s.timeout))))
 }
 
 // operatorStore is the store of a Client that writes on an operator's
