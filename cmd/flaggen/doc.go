@@ -280,6 +280,10 @@
 //
 //	flaggen: no spec recorded in namespace NS at URL: start an app with this namespace or pass -spec FILE
 //
+// With -spec in such a namespace, a command that reads (ls, get, audit …)
+// warns on standard error that no app ever recorded its spec there, and a
+// write is refused unless -force (see "Writes").
+//
 // An unreachable Redis is reported as "flaggen: redis at URL unreachable: …"
 // (one that accepts the connection but does not answer: "… unreachable: no
 // reply within D (-timeout)"), and one that answers with an error (a database
@@ -374,9 +378,17 @@
 //
 // The warning usually means a wrong -namespace: the write reaches no app.
 //
+// A write to a namespace where no app ever recorded its spec is refused, exit
+// status 1, nothing written: most often a mistyped -namespace, where a kill
+// switch would "succeed" without switching anything off.
+//
+//	flaggen: no app ever recorded its spec in namespace NS at URL: a write there reaches no app (a wrong namespace?); check -namespace …, or pass -force to write anyway
+//
+// -force writes anyway (e.g. before the first app starts there).
+//
 // # enable
 //
-//	flaggen enable NAME [-actor NAME] [-reason TEXT] [-spec FILE] [-redis URL] [-namespace NS] [-timeout D]
+//	flaggen enable NAME [-actor NAME] [-force] [-reason TEXT] [-spec FILE] [-redis URL] [-namespace NS] [-timeout D]
 //
 // Enable sets "active": true in flag NAME's live patch. The flag then serves
 // its targeting and rollout again; a flag a monitor tripped stays off until
@@ -387,6 +399,9 @@
 //	-actor NAME
 //	  record NAME in the audit trail as who makes the change (default: the OS
 //	  user, $USER; not blank, no control characters)
+//	-force
+//	  write even to a namespace where no app ever recorded its spec (else refused:
+//	  most often a wrong -namespace, where the write would reach no app)
 //	-namespace NS
 //	  the flaggen namespace NS in Redis (default $FLAGGEN_NAMESPACE, else "default")
 //	-reason TEXT
@@ -406,7 +421,7 @@
 //
 // # disable
 //
-//	flaggen disable NAME -reason TEXT [-actor NAME] [-spec FILE] [-redis URL] [-namespace NS] [-timeout D]
+//	flaggen disable NAME -reason TEXT [-actor NAME] [-force] [-spec FILE] [-redis URL] [-namespace NS] [-timeout D]
 //
 // Disable sets "active": false in flag NAME's live patch: the flag is off for
 // everyone, in every instance, until 'flaggen enable NAME'. -reason is
@@ -417,6 +432,9 @@
 //	-actor NAME
 //	  record NAME in the audit trail as who makes the change (default: the OS
 //	  user, $USER; not blank, no control characters)
+//	-force
+//	  write even to a namespace where no app ever recorded its spec (else refused:
+//	  most often a wrong -namespace, where the write would reach no app)
 //	-namespace NS
 //	  the flaggen namespace NS in Redis (default $FLAGGEN_NAMESPACE, else "default")
 //	-reason TEXT
@@ -436,7 +454,7 @@
 //
 // # rollout
 //
-//	flaggen rollout NAME PCT [-actor NAME] [-reason TEXT] [-spec FILE] [-redis URL] [-namespace NS] [-timeout D]
+//	flaggen rollout NAME PCT [-actor NAME] [-force] [-reason TEXT] [-spec FILE] [-redis URL] [-namespace NS] [-timeout D]
 //
 // Rollout sets "percentage_rollout": PCT (0 to 100, e.g. 25 or 12.5%) in flag
 // NAME's live patch. Users keep their bucket: raising PCT only adds users.
@@ -447,6 +465,9 @@
 //	-actor NAME
 //	  record NAME in the audit trail as who makes the change (default: the OS
 //	  user, $USER; not blank, no control characters)
+//	-force
+//	  write even to a namespace where no app ever recorded its spec (else refused:
+//	  most often a wrong -namespace, where the write would reach no app)
 //	-namespace NS
 //	  the flaggen namespace NS in Redis (default $FLAGGEN_NAMESPACE, else "default")
 //	-reason TEXT
@@ -466,7 +487,7 @@
 //
 // # patch
 //
-//	flaggen patch NAME JSON [-replace] | NAME -revert FIELD[,FIELD...] [-actor NAME] [-reason TEXT] [-spec FILE] [-redis URL] [-namespace NS] [-timeout D]
+//	flaggen patch NAME JSON [-replace] | NAME -revert FIELD[,FIELD...] [-actor NAME] [-force] [-reason TEXT] [-spec FILE] [-redis URL] [-namespace NS] [-timeout D]
 //
 // Patch merges the JSON object into flag NAME's live patch: each field given
 // replaces the live one, whatever the spec says.
@@ -498,6 +519,9 @@
 //	-actor NAME
 //	  record NAME in the audit trail as who makes the change (default: the OS
 //	  user, $USER; not blank, no control characters)
+//	-force
+//	  write even to a namespace where no app ever recorded its spec (else refused:
+//	  most often a wrong -namespace, where the write would reach no app)
 //	-namespace NS
 //	  the flaggen namespace NS in Redis (default $FLAGGEN_NAMESPACE, else "default")
 //	-reason TEXT
@@ -522,7 +546,7 @@
 //
 // # release
 //
-//	flaggen release ls|status NAME|enable NAME|disable NAME [-json] [-actor NAME] [-reason TEXT] [-spec FILE] [-redis URL] [-namespace NS] [-timeout D]
+//	flaggen release ls|status NAME|enable NAME|disable NAME [-json] [-actor NAME] [-force] [-reason TEXT] [-spec FILE] [-redis URL] [-namespace NS] [-timeout D]
 //
 // Release works on the releases the spec declares (named groups of flags):
 //
@@ -541,6 +565,9 @@
 //	-actor NAME
 //	  record NAME in the audit trail as who makes the change (default: the OS
 //	  user, $USER; not blank, no control characters)
+//	-force
+//	  write even to a namespace where no app ever recorded its spec (else refused:
+//	  most often a wrong -namespace, where the write would reach no app)
 //	-json
 //	  print JSON instead of text
 //	-namespace NS
@@ -562,7 +589,7 @@
 //
 // # reset
 //
-//	flaggen reset NAME [-actor NAME] [-reason TEXT] [-spec FILE] [-redis URL] [-namespace NS] [-timeout D]
+//	flaggen reset NAME [-actor NAME] [-force] [-reason TEXT] [-spec FILE] [-redis URL] [-namespace NS] [-timeout D]
 //
 // Reset is the operator's answer to a tripped flag: it deletes the flag's
 // shared error and slow-execution counters and removes "tripped" from its live
@@ -575,6 +602,9 @@
 //	-actor NAME
 //	  record NAME in the audit trail as who makes the change (default: the OS
 //	  user, $USER; not blank, no control characters)
+//	-force
+//	  write even to a namespace where no app ever recorded its spec (else refused:
+//	  most often a wrong -namespace, where the write would reach no app)
 //	-namespace NS
 //	  the flaggen namespace NS in Redis (default $FLAGGEN_NAMESPACE, else "default")
 //	-reason TEXT
@@ -594,7 +624,7 @@
 //
 // # reset-live
 //
-//	flaggen reset-live -reason TEXT [-actor NAME] [-spec FILE] [-redis URL] [-namespace NS] [-timeout D]
+//	flaggen reset-live -reason TEXT [-actor NAME] [-force] [-spec FILE] [-redis URL] [-namespace NS] [-timeout D]
 //
 // Reset-live deletes every flag's live patch, and the shared monitor counters
 // of the spec's flags, in one atomic write: every flag serves the spec as
@@ -612,6 +642,9 @@
 //	-actor NAME
 //	  record NAME in the audit trail as who makes the change (default: the OS
 //	  user, $USER; not blank, no control characters)
+//	-force
+//	  write even to a namespace where no app ever recorded its spec (else refused:
+//	  most often a wrong -namespace, where the write would reach no app)
 //	-namespace NS
 //	  the flaggen namespace NS in Redis (default $FLAGGEN_NAMESPACE, else "default")
 //	-reason TEXT

@@ -4,6 +4,9 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"log/slog"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -26,7 +29,29 @@ func opsEnv(t *testing.T) *redistest.Server {
 	t.Setenv(envSpec, demoSpec)
 	t.Setenv(envNamespace, "")
 	t.Setenv("USER", "tester")
+	recordSpec(t, srv.Addr(), "default", demoSpec)
 	return srv
+}
+
+// recordSpec records the spec file in namespace ns, as an app does at
+// start-up: writes to the namespace are then not refused as reaching no
+// app.
+func recordSpec(t *testing.T, addr, ns, file string) {
+	t.Helper()
+	src, err := os.ReadFile(file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rdb := redis.NewClient(&redis.Options{Addr: addr})
+	defer rdb.Close()
+	s, err := redisstore.New(rdb, redisstore.WithNamespace(ns), redisstore.WithLogger(slog.New(slog.DiscardHandler)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	if err := s.RecordSpec(context.Background(), filepath.Base(file), src); err != nil {
+		t.Fatal(err)
+	}
 }
 
 // mustRun runs a command that must succeed and returns its stdout.
@@ -347,6 +372,7 @@ func TestOpsFeedback(t *testing.T) {
 
 func TestOpsNamespaces(t *testing.T) {
 	srv := opsEnv(t)
+	recordSpec(t, srv.Addr(), "shop", demoSpec)
 	mustRun(t, "disable", "new_ui", "-reason", "shop only", "-namespace", "shop")
 	t.Setenv(envNamespace, "shop")
 	if l := lineWith(mustRun(t, "ls"), "new_ui "); !strings.Contains(l, " off ") {
