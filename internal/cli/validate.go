@@ -6,7 +6,7 @@ var validateCmd = &Command{
 	Name:  "validate",
 	Args:  "[-spec FILE]",
 	Short: "check a spec and report every error",
-	Long: `Validate checks the spec FILE (-spec, default $`+envSpec+`) against the schema and the semantic rules
+	Long: `Validate checks the spec FILE (-spec, default $` + envSpec + `) against the schema and the semantic rules
 (undeclared attributes, dependency cycles, variant weights …) and prints
 every error, one per line (FILE:LINE:COL: /json/pointer: message). It prints
 nothing and exits 0 when the spec is valid, and exits 1 otherwise.`,
