@@ -19,8 +19,9 @@
 //
 //	flaggen generate [-spec FILE] -out DIR [-pkg NAME] [-now DATE] [-check]
 //
-// Generate validates the spec FILE (-spec, default $FLAGGEN_SPEC) and writes DIR/flags_gen.go: a Context
-// struct with one typed field per declared attribute (every field is present,
+// Generate validates the spec FILE (-spec, default $FLAGGEN_SPEC) and writes
+// DIR/flags_gen.go: a Context struct with one typed field per declared
+// attribute (every field is present,
 // its zero value included, except the key at zero; a Context with every field
 // zero is the empty context), one method per flag on Flags (bool, string,
 // int64, float64, or the flag's Variant type for enum flags, whose variants
@@ -90,10 +91,11 @@
 //
 //	flaggen validate [-spec FILE]
 //
-// Validate checks the spec FILE (-spec, default $FLAGGEN_SPEC) against the schema and the semantic rules
-// (undeclared attributes, dependency cycles, variant weights …) and prints
-// every error, one per line (FILE:LINE:COL: /json/pointer: message). It prints
-// nothing and exits 0 when the spec is valid, and exits 1 otherwise.
+// Validate checks the spec FILE (-spec, default $FLAGGEN_SPEC) against the
+// schema and the semantic rules (undeclared attributes, dependency cycles,
+// variant weights …) and prints every error, one per line
+// (FILE:LINE:COL: /json/pointer: message). It prints nothing and exits 0 when
+// the spec is valid, and exits 1 otherwise.
 //
 // Options:
 //

@@ -24,8 +24,9 @@ var generateCmd = &Command{
 	Name:  "generate",
 	Args:  "[-spec FILE] -out DIR [-pkg NAME] [-now DATE] [-check]",
 	Short: "write the typed Go package of a spec",
-	Long: `Generate validates the spec FILE (-spec, default $` + envSpec + `) and writes DIR/` + gen.FileName + `: a Context
-struct with one typed field per declared attribute (every field is present,
+	Long: `Generate validates the spec FILE (-spec, default $` + envSpec + `) and writes
+DIR/` + gen.FileName + `: a Context struct with one typed field per declared
+attribute (every field is present,
 its zero value included, except the key at zero; a Context with every field
 zero is the empty context), one method per flag on Flags (bool, string,
 int64, float64, or the flag's Variant type for enum flags, whose variants
