@@ -278,7 +278,7 @@
 // is needed. -spec FILE (default $FLAGGEN_SPEC) uses FILE instead; when it
 // differs from the recorded spec, a one-line warning says so on standard
 // error. With neither, and no app started in the namespace yet, the command
-// fails with exit status 1:
+// (audit excepted: it needs no spec) fails with exit status 1:
 //
 //	flaggen: no spec recorded in namespace NS at URL: start an app with this namespace or pass -spec FILE
 //
@@ -671,6 +671,10 @@
 // Audit prints the newest -n live changes, newest first (of flag NAME only,
 // when given): version, time, actor, reason and, for each changed flag, its
 // live patch before → after (null: no entry).
+//
+// Audit needs no spec: without -spec, $FLAGGEN_SPEC or a spec recorded in the
+// namespace, it reads the trail as it is, and NAME is not checked against a
+// spec (an unknown NAME just has no entries).
 //
 // Options:
 //

@@ -58,7 +58,7 @@ at start-up (flaggen:{NS}:spec), so once an app has run there no spec file
 is needed. -spec FILE (default $` + envSpec + `) uses FILE instead; when it
 differs from the recorded spec, a one-line warning says so on standard
 error. With neither, and no app started in the namespace yet, the command
-fails with exit status 1:
+(audit excepted: it needs no spec) fails with exit status 1:
 
 	flaggen: no spec recorded in namespace NS at URL: start an app with this namespace or pass -spec FILE
 
@@ -158,6 +158,9 @@ type opsOpts struct {
 	reason   string // write commands
 	force    bool   // write commands
 	json     bool   // read commands
+	// specOptional lets a command that needs no spec run without one
+	// (ops.Config.SpecOptional: the session's Spec may be nil).
+	specOptional bool
 }
 
 // addOps declares the options every operator command takes.
@@ -243,6 +246,7 @@ func (o *opsOpts) open(env *Env, write bool) (s *ops.Session, actor string, err 
 	}
 	cfg := o.config(env, url, arg)
 	cfg.CountSubscribers = write
+	cfg.SpecOptional = o.specOptional
 	if s, err = ops.Open(cfg); err != nil {
 		return nil, "", err
 	}

@@ -476,3 +476,25 @@ func TestOpsMissingConfig(t *testing.T) {
 		t.Errorf("disable new_ui -h: exit %d, %q", code, out)
 	}
 }
+
+// TestAuditNeedsNoSpec: audit reads the trail with no -spec, no
+// $FLAGGEN_SPEC and no spec recorded in the namespace; NAME then just
+// filters.
+func TestAuditNeedsNoSpec(t *testing.T) {
+	srv := redistest.Start(t)
+	url := "redis://" + srv.Addr()
+	recordedEnv(t, url, "fresh")
+	mustRun(t, "disable", "new_ui", "-reason", "before any app", "-spec", demoSpec, "-force")
+	mustRun(t, "rollout", "advanced_search", "5", "-spec", demoSpec, "-force")
+	code, out, errs := run(t, "audit")
+	warning := "flaggen: warning: no app ever recorded its spec in namespace fresh: is -namespace right? (default $FLAGGEN_NAMESPACE, else \"default\")\n"
+	if code != 0 || errs != warning || !strings.Contains(out, `new_ui: null → {"active":false}`) || !strings.Contains(out, "advanced_search: null") {
+		t.Errorf("audit without a spec: exit %d, stderr %q, stdout:\n%s", code, errs, out)
+	}
+	if _, out, _ := run(t, "audit", "new_ui"); strings.Count(out, "\n") != 1 || !strings.Contains(out, `"before any app"`) {
+		t.Errorf("audit new_ui without a spec:\n%s", out)
+	}
+	if code, out, _ := run(t, "audit", "nosuch", "-json"); code != 0 || out != "[]\n" {
+		t.Errorf("audit of an unknown name without a spec: exit %d, %q", code, out)
+	}
+}

@@ -58,6 +58,10 @@ type Config struct {
 	// Spec, when set, is the spec names and values are checked against;
 	// nil uses the spec the apps recorded in the namespace.
 	Spec *SpecFile
+	// SpecOptional opens the session without a spec when there is none
+	// (no Spec, and no app recorded one that loads): Session.Spec is then
+	// nil, for a command that needs none, such as reading the audit trail.
+	SpecOptional bool
 	// CountSubscribers counts the app instances subscribed to the
 	// namespace's changes before the Session's own store subscribes
 	// (Session.Subscribers), for a command that writes.
@@ -73,6 +77,8 @@ type Config struct {
 // Session is an open connection to one namespace's live state, with the
 // spec it is checked against.
 type Session struct {
+	// Spec is the spec names and values are checked against: nil only
+	// with Config.SpecOptional.
 	Spec  *runtime.Spec
 	Store *redisstore.Store
 	// Namespace is the namespace; URL is the Redis URL with its
@@ -148,13 +154,15 @@ func Open(cfg Config) (*Session, error) {
 	if w == nil {
 		w = io.Discard
 	}
-	if err := s.useSpec(w, cfg.Spec); err != nil {
+	if err := s.useSpec(w, cfg.Spec); err != nil && (s.Store.Health() != nil || !cfg.SpecOptional) {
 		s.Close()
 		return nil, err
 	}
-	// Every patch the session writes, through a Client or not, is checked
-	// against the session's spec.
-	s.Store.UseSpec(s.Spec)
+	if s.Spec != nil {
+		// Every patch the session writes, through a Client or not, is
+		// checked against the session's spec.
+		s.Store.UseSpec(s.Spec)
+	}
 	return s, nil
 }
 
@@ -187,6 +195,7 @@ func (s *Session) useSpec(w io.Writer, arg *SpecFile) error {
 		return fmt.Errorf("no spec recorded in namespace %s at %s: start an app with this namespace or pass -spec FILE", s.Namespace, s.URL)
 	}
 	if s.Spec, err = runtime.LoadSpec(file, src); err != nil {
+		s.Spec = nil
 		return fmt.Errorf("the spec recorded in namespace %s at %s (%s) does not load with this flaggen (pass -spec FILE):\n%v", s.Namespace, s.URL, file, err)
 	}
 	return nil
