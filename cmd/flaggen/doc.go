@@ -723,6 +723,43 @@
 //
 // See also Live state, Redis URLs.
 //
+// # version
+//
+//	flaggen version
+//
+// Version prints the version of the flaggen module this command was built
+// from (as go.mod pins it under go tool, or "(devel)" for a build from a
+// checkout, with its VCS revision when known), the Go version that built it,
+// and the version of the generated code's contract with the runtime: the one
+// this generator writes, which every generated file pins
+// (flagimpl.EnforceVersion), and the range the runtime/flagimpl package of
+// this module accepts. E.g.
+//
+//	flaggen v1.4.0
+//	go1.26.8
+//	generated code: version 3 (runtime/flagimpl accepts 3 to 3)
+//
+// # completion
+//
+//	flaggen completion bash|zsh|fish
+//
+// Completion prints a script that makes the shell complete flaggen's command
+// line: the commands, each command's options, the flag names of the spec
+// (-spec on the line, else $FLAGGEN_SPEC) where a command takes a flag
+// NAME (get, enable, disable, rollout, patch, reset, audit, feedback, eval
+// -flag), the spec's releases after release status|enable|disable, the
+// fields of patch -revert, and file names for -spec and -out. The script asks
+// flaggen itself (a hidden "flaggen __complete WORDS…" that prints one
+// completion a line), so it follows the flaggen on PATH and needs no
+// update when flaggen gains a command. Install it with:
+//
+//	# bash (~/.bashrc; or save it as ~/.local/share/bash-completion/completions/flaggen)
+//	source <(flaggen completion bash)
+//	# zsh (~/.zshrc, after compinit; or save it as _flaggen in a directory of $fpath)
+//	source <(flaggen completion zsh)
+//	# fish
+//	flaggen completion fish > ~/.config/fish/completions/flaggen.fish
+//
 // # help
 //
 //	flaggen help [COMMAND]
