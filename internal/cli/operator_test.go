@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"log/slog"
 	"os"
 	"path/filepath"
 	"strings"
@@ -42,13 +41,8 @@ func recordSpec(t *testing.T, addr, ns, file string) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	rdb := redis.NewClient(&redis.Options{Addr: addr})
-	defer rdb.Close()
-	s, err := redisstore.New(rdb, redisstore.WithNamespace(ns), redisstore.WithLogger(slog.New(slog.DiscardHandler)))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer s.Close()
+	s := nsStore(t, addr, ns)
+	defer s.Close() // its subscription must not count as an app's
 	if err := s.RecordSpec(context.Background(), filepath.Base(file), src); err != nil {
 		t.Fatal(err)
 	}
