@@ -4,7 +4,6 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"slices"
 	"strings"
 	"testing"
 )
@@ -83,13 +82,10 @@ func TestCompletionScripts(t *testing.T) {
 	}
 }
 
-// TestCompletionBash runs the bash script in bash, against this test
-// binary installed as flaggen on PATH, as bash does on TAB.
-func TestCompletionBash(t *testing.T) {
-	bash, err := exec.LookPath("bash")
-	if err != nil {
-		t.Skip("bash not installed")
-	}
+// TestCompletionInShells runs the bash and fish scripts in bash and fish
+// (where installed), against this test binary installed as flaggen on
+// PATH, as the shell does on TAB.
+func TestCompletionInShells(t *testing.T) {
 	self, err := os.Executable()
 	if err != nil {
 		t.Fatal(err)
@@ -98,23 +94,43 @@ func TestCompletionBash(t *testing.T) {
 	if err := os.Symlink(self, filepath.Join(bin, "flaggen")); err != nil {
 		t.Fatal(err)
 	}
-	_, script, _ := run(t, "completion", "bash")
 	spec, err := filepath.Abs(demoSpec)
 	if err != nil {
 		t.Fatal(err)
 	}
-	for line, want := range map[string][]string{
-		`flaggen di`:                {"disable"},
-		`flaggen disable n`:         {"native_share", "new_ui"},
-		`flaggen release status ''`: {"winter_launch"},
-		`flaggen validate -spec ` + filepath.Dir(spec) + `/fl`: {spec},
+	cases := []struct{ line, want string }{
+		{"flaggen di", "disable"},
+		{"flaggen disable n", "native_share new_ui"},
+		{"flaggen release status ", "winter_launch"},
+		{"flaggen validate -spec " + filepath.Dir(spec) + "/fl", spec},
+	}
+	for _, sh := range []struct {
+		name string
+		args func(script, line string) []string
+	}{
+		{"bash", func(script, line string) []string {
+			return []string{"--norc", "--noprofile", "-c", script + `
+read -ra COMP_WORDS <<< "$1"; [[ $1 == *' ' ]] && COMP_WORDS+=('')
+COMP_CWORD=$(( ${#COMP_WORDS[@]} - 1 )); _flaggen; printf '%s\n' "${COMPREPLY[@]}"`, "bash", line}
+		}},
+		{"fish", func(script, line string) []string {
+			return []string{"--no-config", "-c", script + `
+complete -C "$argv[1]"`, line}
+		}},
 	} {
-		cmd := exec.Command(bash, "--norc", "--noprofile", "-c", script+`
-COMP_WORDS=(`+line+`); COMP_CWORD=$(( ${#COMP_WORDS[@]} - 1 )); _flaggen; printf '%s\n' "${COMPREPLY[@]}"`)
-		cmd.Env = append(os.Environ(), asFlaggen+"=1", "PATH="+bin+string(os.PathListSeparator)+os.Getenv("PATH"), envSpec+"="+spec)
-		out, err := cmd.CombinedOutput()
-		if got := strings.Fields(string(out)); err != nil || !slices.Equal(got, want) {
-			t.Errorf("bash completion of %s: %v, got %q; want %q", line, err, out, want)
+		path, err := exec.LookPath(sh.name)
+		if err != nil {
+			t.Logf("%s not installed: its script is not run", sh.name)
+			continue
+		}
+		_, script, _ := run(t, "completion", sh.name)
+		for _, tc := range cases {
+			cmd := exec.Command(path, sh.args(script, tc.line)...)
+			cmd.Env = append(os.Environ(), asFlaggen+"=1", "PATH="+bin+string(os.PathListSeparator)+os.Getenv("PATH"), envSpec+"="+spec)
+			out, err := cmd.CombinedOutput()
+			if got := strings.Join(strings.Fields(string(out)), " "); err != nil || got != tc.want {
+				t.Errorf("%s completion of %q: %v, got %q; want %q", sh.name, tc.line, err, out, tc.want)
+			}
 		}
 	}
 }
