@@ -82,8 +82,8 @@ func TestCompletionScripts(t *testing.T) {
 	}
 }
 
-// TestCompletionInShells runs the bash and fish scripts in bash and fish
-// (where installed), against this test binary installed as flaggen on
+// TestCompletionInShells runs the bash, zsh and fish scripts in their
+// shells (where installed), against this test binary installed as flaggen on
 // PATH, as the shell does on TAB.
 func TestCompletionInShells(t *testing.T) {
 	self, err := os.Executable()
@@ -112,6 +112,16 @@ func TestCompletionInShells(t *testing.T) {
 			return []string{"--norc", "--noprofile", "-c", script + `
 read -ra COMP_WORDS <<< "$1"; [[ $1 == *' ' ]] && COMP_WORDS+=('')
 COMP_CWORD=$(( ${#COMP_WORDS[@]} - 1 )); _flaggen; printf '%s\n' "${COMPREPLY[@]}"`, "bash", line}
+		}},
+		// zsh completes only inside its line editor: compadd and _files
+		// are stubs that print what they are given.
+		{"zsh", func(script, line string) []string {
+			return []string{"-f", "-c", `compdef() {}
+compadd() { [[ $1 == -- ]] && shift; print -l -- "$@" }
+_files() { print -l -- ${words[CURRENT]}* }
+` + script + `
+words=(${(z)1}); [[ $1 == *' ' ]] && words+=('')
+CURRENT=${#words}; _flaggen`, "zsh", line}
 		}},
 		{"fish", func(script, line string) []string {
 			return []string{"--no-config", "-c", script + `
