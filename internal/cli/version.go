@@ -42,9 +42,10 @@ this module accepts. E.g.
 const modulePath = "github.com/flaggen/flaggen"
 
 // moduleVersion returns the version of the flaggen module in the build
-// (the main module for go install …@VERSION, a dependency under go tool),
-// "(devel)" when it has none, followed by the VCS revision, when the
-// build recorded one.
+// (the main module for go install …@VERSION, a dependency under go tool:
+// its replacement's version, or "VERSION => DIR" when go.mod replaces it
+// by a directory), "(devel)" when it has none, followed by the VCS
+// revision of a build from a checkout, when the build recorded one.
 func moduleVersion() string {
 	info, ok := debug.ReadBuildInfo()
 	if !ok {
@@ -56,10 +57,13 @@ func moduleVersion() string {
 		if m.Path != modulePath {
 			continue
 		}
-		if m.Replace != nil && m.Replace.Version != "" {
-			m = m.Replace
-		}
 		v = m.Version
+		switch {
+		case m.Replace != nil && m.Replace.Version != "":
+			v = m.Replace.Version
+		case m.Replace != nil: // a directory, as go.mod's replace gives it
+			v += " => " + m.Replace.Path
+		}
 		break
 	}
 	if v == "" {
