@@ -59,7 +59,7 @@ func moduleVersion() string {
 		}
 		v = m.Version
 		switch {
-		case m.Replace != nil && m.Replace.Version != "":
+		case m.Replace != nil && m.Replace.Version != "" && m.Replace.Version != "(devel)":
 			v = m.Replace.Version
 		case m.Replace != nil: // a directory, as go.mod's replace gives it
 			v += " => " + m.Replace.Path
