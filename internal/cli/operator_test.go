@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"net"
 	"os"
 	"path/filepath"
 	"strings"
@@ -490,5 +491,45 @@ func TestAuditNeedsNoSpec(t *testing.T) {
 	}
 	if code, out, _ := run(t, "audit", "nosuch", "-json"); code != 0 || out != "[]\n" {
 		t.Errorf("audit of an unknown name without a spec: exit %d, %q", code, out)
+	}
+}
+
+// TestOpsRedisFailuresNamed: a Redis that accepts connections and never
+// answers is reported with -timeout named; one that answers with an error
+// (database 99 out of range) is not "unreachable".
+func TestOpsRedisFailuresNamed(t *testing.T) {
+	srv := opsEnv(t)
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	go func() {
+		var conns []net.Conn // held open, never answered
+		defer func() {
+			for _, c := range conns {
+				c.Close()
+			}
+		}()
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			conns = append(conns, c)
+		}
+	}()
+	silent := "redis://" + ln.Addr().String()
+	for _, tc := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"ls", "-redis", silent, "-timeout", "100ms"}, "flaggen: redis at " + silent + " unreachable: no reply within 100ms (-timeout)\n"},
+		{[]string{"disable", "new_ui", "-reason", "x", "-redis", silent, "-timeout", "100ms"}, "flaggen: redis at " + silent + " unreachable: no reply within 100ms (-timeout)\n"},
+		{[]string{"ls", "-redis", "redis://" + srv.Addr() + "/99"}, "flaggen: redis at redis://" + srv.Addr() + "/99 answered with an error: ERR DB index is out of range\n"},
+	} {
+		if code, out, errs := run(t, tc.args...); code != 1 || out != "" || errs != tc.want {
+			t.Errorf("flaggen %s: exit %d, stdout %q, stderr %q; want exit 1, %q", strings.Join(tc.args, " "), code, out, errs, tc.want)
+		}
 	}
 }
