@@ -17,10 +17,11 @@
 //
 // # generate
 //
-//	flaggen generate -spec FILE -out DIR [-pkg NAME] [-now DATE] [-check]
+//	flaggen generate [-spec FILE] -out DIR [-pkg NAME] [-now DATE] [-check]
 //
-// Generate validates the spec FILE and writes DIR/flags_gen.go: a Context
-// struct with one typed field per declared attribute (every field is present,
+// Generate validates the spec FILE (-spec, default $FLAGGEN_SPEC) and writes
+// DIR/flags_gen.go: a Context struct with one typed field per declared
+// attribute (every field is present,
 // its zero value included, except the key at zero; a Context with every field
 // zero is the empty context), one method per flag on Flags (bool, string,
 // int64, float64, or the flag's Variant type for enum flags, whose variants
@@ -58,7 +59,11 @@
 //
 // With -check nothing is written: generate exits 1 and prints a short diff
 // when a file is missing or differs from what it would write (a CI freshness
-// check), and the command that regenerates it. Without -now, -check starts
+// check), and the commands that regenerate it:
+//
+//	flaggen: regenerate with: go generate ./... (or: go tool flaggen generate -spec FILE -out DIR)
+//
+// (-pkg and -now are kept in the second form). Without -now, -check starts
 // failing the day after a flag's expiry date, when the regenerated method
 // gains its Deprecated notice: on purpose, so that CI asks for the flag's
 // removal (or a new date) the day it expires. Pin -now where a check must not
@@ -79,21 +84,23 @@
 //	  already in DIR, else DIR's base name lower-cased without characters
 //	  that cannot appear in a package name)
 //	-spec FILE
-//	  the spec FILE to read (required); the generated code records its base name
+//	  the spec FILE to read (default $FLAGGEN_SPEC; required); the generated code
+//	  records its base name
 //
 // # validate
 //
-//	flaggen validate -spec FILE
+//	flaggen validate [-spec FILE]
 //
-// Validate checks the spec FILE against the schema and the semantic rules
-// (undeclared attributes, dependency cycles, variant weights …) and prints
-// every error, one per line (FILE:LINE:COL: /json/pointer: message). It prints
-// nothing and exits 0 when the spec is valid, and exits 1 otherwise.
+// Validate checks the spec FILE (-spec, default $FLAGGEN_SPEC) against the
+// schema and the semantic rules (undeclared attributes, dependency cycles,
+// variant weights …) and prints every error, one per line
+// (FILE:LINE:COL: /json/pointer: message). It prints nothing and exits 0 when
+// the spec is valid, and exits 1 otherwise.
 //
 // Options:
 //
 //	-spec FILE
-//	  the spec FILE to check (required)
+//	  the spec FILE to check (default $FLAGGEN_SPEC; required)
 //
 // # schema
 //
@@ -189,7 +196,8 @@
 //	  how long the spec (and, with -redis, the flag's live state) must be
 //	  unchanged before a flag on for everyone is reported as ready to remove (default 720h0m0s)
 //	-timeout D
-//	  give up on Redis after D (default 5s)
+//	  give up on Redis after D without a reply (each exchange; connecting: at
+//	  most 2s) (default 5s)
 //	-warn
 //	  print the findings but exit 0
 //
@@ -252,7 +260,8 @@
 //	-spec-only
 //	  evaluate from the spec alone, ignoring $FLAGGEN_REDIS_URL
 //	-timeout D
-//	  give up on Redis after D (default 5s)
+//	  give up on Redis after D without a reply (each exchange; connecting: at
+//	  most 2s) (default 5s)
 //
 // See also Redis URLs.
 //
@@ -269,12 +278,19 @@
 // is needed. -spec FILE (default $FLAGGEN_SPEC) uses FILE instead; when it
 // differs from the recorded spec, a one-line warning says so on standard
 // error. With neither, and no app started in the namespace yet, the command
-// fails with exit status 1:
+// (audit excepted: it needs no spec) fails with exit status 1:
 //
 //	flaggen: no spec recorded in namespace NS at URL: start an app with this namespace or pass -spec FILE
 //
-// An unreachable Redis is reported as "flaggen: redis at URL unreachable: …",
-// exit status 1, nothing written. Text read from Redis (actors, reasons,
+// With -spec in such a namespace, a command that reads (ls, get, audit …)
+// warns on standard error that no app ever recorded its spec there, and a
+// write is refused unless -force (see "Writes").
+//
+// An unreachable Redis is reported as "flaggen: redis at URL unreachable: …"
+// (one that accepts the connection but does not answer: "… unreachable: no
+// reply within D (-timeout)"), and one that answers with an error (a database
+// index out of range, a wrong password) as "flaggen: redis at URL answered
+// with an error: …"; exit status 1, nothing written. Text read from Redis (actors, reasons,
 // names, patches, feedback) prints with control characters escaped as in a Go
 // string ("\n", "\x1b"), so that it can neither forge a line nor act on the
 // terminal.
@@ -308,7 +324,8 @@
 //	  check against the spec FILE (default $FLAGGEN_SPEC, else the spec the apps
 //	  recorded in the namespace)
 //	-timeout D
-//	  give up on Redis after D (default 5s)
+//	  give up on Redis after D without a reply (each exchange; connecting: at
+//	  most 2s) (default 5s)
 //
 // See also Live state, Redis URLs.
 //
@@ -340,7 +357,8 @@
 //	  check against the spec FILE (default $FLAGGEN_SPEC, else the spec the apps
 //	  recorded in the namespace)
 //	-timeout D
-//	  give up on Redis after D (default 5s)
+//	  give up on Redis after D without a reply (each exchange; connecting: at
+//	  most 2s) (default 5s)
 //
 // See also Live state, Redis URLs.
 //
@@ -362,9 +380,17 @@
 //
 // The warning usually means a wrong -namespace: the write reaches no app.
 //
+// A write to a namespace where no app ever recorded its spec is refused, exit
+// status 1, nothing written: most often a mistyped -namespace, where a kill
+// switch would "succeed" without switching anything off.
+//
+//	flaggen: no app ever recorded its spec in namespace NS at URL: a write there reaches no app (a wrong namespace?); check -namespace …, or pass -force to write anyway
+//
+// -force writes anyway (e.g. before the first app starts there).
+//
 // # enable
 //
-//	flaggen enable NAME [-actor NAME] [-reason TEXT] [-spec FILE] [-redis URL] [-namespace NS] [-timeout D]
+//	flaggen enable NAME [-actor NAME] [-force] [-reason TEXT] [-spec FILE] [-redis URL] [-namespace NS] [-timeout D]
 //
 // Enable sets "active": true in flag NAME's live patch. The flag then serves
 // its targeting and rollout again; a flag a monitor tripped stays off until
@@ -375,6 +401,9 @@
 //	-actor NAME
 //	  record NAME in the audit trail as who makes the change (default: the OS
 //	  user, $USER; not blank, no control characters)
+//	-force
+//	  write even to a namespace where no app ever recorded its spec (else refused:
+//	  most often a wrong -namespace, where the write would reach no app)
 //	-namespace NS
 //	  the flaggen namespace NS in Redis (default $FLAGGEN_NAMESPACE, else "default")
 //	-reason TEXT
@@ -387,13 +416,14 @@
 //	  check against the spec FILE (default $FLAGGEN_SPEC, else the spec the apps
 //	  recorded in the namespace)
 //	-timeout D
-//	  give up on Redis after D (default 5s)
+//	  give up on Redis after D without a reply (each exchange; connecting: at
+//	  most 2s) (default 5s)
 //
 // See also Writes, Live state, Redis URLs.
 //
 // # disable
 //
-//	flaggen disable NAME -reason TEXT [-actor NAME] [-spec FILE] [-redis URL] [-namespace NS] [-timeout D]
+//	flaggen disable NAME -reason TEXT [-actor NAME] [-force] [-spec FILE] [-redis URL] [-namespace NS] [-timeout D]
 //
 // Disable sets "active": false in flag NAME's live patch: the flag is off for
 // everyone, in every instance, until 'flaggen enable NAME'. -reason is
@@ -404,6 +434,9 @@
 //	-actor NAME
 //	  record NAME in the audit trail as who makes the change (default: the OS
 //	  user, $USER; not blank, no control characters)
+//	-force
+//	  write even to a namespace where no app ever recorded its spec (else refused:
+//	  most often a wrong -namespace, where the write would reach no app)
 //	-namespace NS
 //	  the flaggen namespace NS in Redis (default $FLAGGEN_NAMESPACE, else "default")
 //	-reason TEXT
@@ -416,13 +449,14 @@
 //	  check against the spec FILE (default $FLAGGEN_SPEC, else the spec the apps
 //	  recorded in the namespace)
 //	-timeout D
-//	  give up on Redis after D (default 5s)
+//	  give up on Redis after D without a reply (each exchange; connecting: at
+//	  most 2s) (default 5s)
 //
 // See also Writes, Live state, Redis URLs.
 //
 // # rollout
 //
-//	flaggen rollout NAME PCT [-actor NAME] [-reason TEXT] [-spec FILE] [-redis URL] [-namespace NS] [-timeout D]
+//	flaggen rollout NAME PCT [-actor NAME] [-force] [-reason TEXT] [-spec FILE] [-redis URL] [-namespace NS] [-timeout D]
 //
 // Rollout sets "percentage_rollout": PCT (0 to 100, e.g. 25 or 12.5%) in flag
 // NAME's live patch. Users keep their bucket: raising PCT only adds users.
@@ -433,6 +467,9 @@
 //	-actor NAME
 //	  record NAME in the audit trail as who makes the change (default: the OS
 //	  user, $USER; not blank, no control characters)
+//	-force
+//	  write even to a namespace where no app ever recorded its spec (else refused:
+//	  most often a wrong -namespace, where the write would reach no app)
 //	-namespace NS
 //	  the flaggen namespace NS in Redis (default $FLAGGEN_NAMESPACE, else "default")
 //	-reason TEXT
@@ -445,13 +482,14 @@
 //	  check against the spec FILE (default $FLAGGEN_SPEC, else the spec the apps
 //	  recorded in the namespace)
 //	-timeout D
-//	  give up on Redis after D (default 5s)
+//	  give up on Redis after D without a reply (each exchange; connecting: at
+//	  most 2s) (default 5s)
 //
 // See also Writes, Live state, Redis URLs.
 //
 // # patch
 //
-//	flaggen patch NAME JSON [-replace] | NAME -revert FIELD[,FIELD...] [-actor NAME] [-reason TEXT] [-spec FILE] [-redis URL] [-namespace NS] [-timeout D]
+//	flaggen patch NAME JSON [-replace] | NAME -revert FIELD[,FIELD...] [-actor NAME] [-force] [-reason TEXT] [-spec FILE] [-redis URL] [-namespace NS] [-timeout D]
 //
 // Patch merges the JSON object into flag NAME's live patch: each field given
 // replaces the live one, whatever the spec says.
@@ -483,6 +521,9 @@
 //	-actor NAME
 //	  record NAME in the audit trail as who makes the change (default: the OS
 //	  user, $USER; not blank, no control characters)
+//	-force
+//	  write even to a namespace where no app ever recorded its spec (else refused:
+//	  most often a wrong -namespace, where the write would reach no app)
 //	-namespace NS
 //	  the flaggen namespace NS in Redis (default $FLAGGEN_NAMESPACE, else "default")
 //	-reason TEXT
@@ -500,13 +541,14 @@
 //	  check against the spec FILE (default $FLAGGEN_SPEC, else the spec the apps
 //	  recorded in the namespace)
 //	-timeout D
-//	  give up on Redis after D (default 5s)
+//	  give up on Redis after D without a reply (each exchange; connecting: at
+//	  most 2s) (default 5s)
 //
 // See also Writes, Live state, Redis URLs.
 //
 // # release
 //
-//	flaggen release ls|status NAME|enable NAME|disable NAME [-json] [-actor NAME] [-reason TEXT] [-spec FILE] [-redis URL] [-namespace NS] [-timeout D]
+//	flaggen release ls|status NAME|enable NAME|disable NAME [-json] [-actor NAME] [-force] [-reason TEXT] [-spec FILE] [-redis URL] [-namespace NS] [-timeout D]
 //
 // Release works on the releases the spec declares (named groups of flags):
 //
@@ -525,6 +567,9 @@
 //	-actor NAME
 //	  record NAME in the audit trail as who makes the change (default: the OS
 //	  user, $USER; not blank, no control characters)
+//	-force
+//	  write even to a namespace where no app ever recorded its spec (else refused:
+//	  most often a wrong -namespace, where the write would reach no app)
 //	-json
 //	  print JSON instead of text
 //	-namespace NS
@@ -539,13 +584,14 @@
 //	  check against the spec FILE (default $FLAGGEN_SPEC, else the spec the apps
 //	  recorded in the namespace)
 //	-timeout D
-//	  give up on Redis after D (default 5s)
+//	  give up on Redis after D without a reply (each exchange; connecting: at
+//	  most 2s) (default 5s)
 //
 // See also Writes, Live state, Redis URLs.
 //
 // # reset
 //
-//	flaggen reset NAME [-actor NAME] [-reason TEXT] [-spec FILE] [-redis URL] [-namespace NS] [-timeout D]
+//	flaggen reset NAME [-actor NAME] [-force] [-reason TEXT] [-spec FILE] [-redis URL] [-namespace NS] [-timeout D]
 //
 // Reset is the operator's answer to a tripped flag: it deletes the flag's
 // shared error and slow-execution counters and removes "tripped" from its live
@@ -558,6 +604,9 @@
 //	-actor NAME
 //	  record NAME in the audit trail as who makes the change (default: the OS
 //	  user, $USER; not blank, no control characters)
+//	-force
+//	  write even to a namespace where no app ever recorded its spec (else refused:
+//	  most often a wrong -namespace, where the write would reach no app)
 //	-namespace NS
 //	  the flaggen namespace NS in Redis (default $FLAGGEN_NAMESPACE, else "default")
 //	-reason TEXT
@@ -570,13 +619,14 @@
 //	  check against the spec FILE (default $FLAGGEN_SPEC, else the spec the apps
 //	  recorded in the namespace)
 //	-timeout D
-//	  give up on Redis after D (default 5s)
+//	  give up on Redis after D without a reply (each exchange; connecting: at
+//	  most 2s) (default 5s)
 //
 // See also Writes, Live state, Redis URLs.
 //
 // # reset-live
 //
-//	flaggen reset-live -reason TEXT [-actor NAME] [-spec FILE] [-redis URL] [-namespace NS] [-timeout D]
+//	flaggen reset-live -reason TEXT [-actor NAME] [-force] [-spec FILE] [-redis URL] [-namespace NS] [-timeout D]
 //
 // Reset-live deletes every flag's live patch, and the shared monitor counters
 // of the spec's flags, in one atomic write: every flag serves the spec as
@@ -594,6 +644,9 @@
 //	-actor NAME
 //	  record NAME in the audit trail as who makes the change (default: the OS
 //	  user, $USER; not blank, no control characters)
+//	-force
+//	  write even to a namespace where no app ever recorded its spec (else refused:
+//	  most often a wrong -namespace, where the write would reach no app)
 //	-namespace NS
 //	  the flaggen namespace NS in Redis (default $FLAGGEN_NAMESPACE, else "default")
 //	-reason TEXT
@@ -606,7 +659,8 @@
 //	  check against the spec FILE (default $FLAGGEN_SPEC, else the spec the apps
 //	  recorded in the namespace)
 //	-timeout D
-//	  give up on Redis after D (default 5s)
+//	  give up on Redis after D without a reply (each exchange; connecting: at
+//	  most 2s) (default 5s)
 //
 // See also Writes, Live state, Redis URLs.
 //
@@ -617,6 +671,10 @@
 // Audit prints the newest -n live changes, newest first (of flag NAME only,
 // when given): version, time, actor, reason and, for each changed flag, its
 // live patch before → after (null: no entry).
+//
+// Audit needs no spec: without -spec, $FLAGGEN_SPEC or a spec recorded in the
+// namespace, it reads the trail as it is, and NAME is not checked against a
+// spec (an unknown NAME just has no entries).
 //
 // Options:
 //
@@ -634,7 +692,8 @@
 //	  check against the spec FILE (default $FLAGGEN_SPEC, else the spec the apps
 //	  recorded in the namespace)
 //	-timeout D
-//	  give up on Redis after D (default 5s)
+//	  give up on Redis after D without a reply (each exchange; connecting: at
+//	  most 2s) (default 5s)
 //
 // See also Live state, Redis URLs.
 //
@@ -659,9 +718,47 @@
 //	  check against the spec FILE (default $FLAGGEN_SPEC, else the spec the apps
 //	  recorded in the namespace)
 //	-timeout D
-//	  give up on Redis after D (default 5s)
+//	  give up on Redis after D without a reply (each exchange; connecting: at
+//	  most 2s) (default 5s)
 //
 // See also Live state, Redis URLs.
+//
+// # version
+//
+//	flaggen version
+//
+// Version prints the version of the flaggen module this command was built
+// from (as go.mod pins it under go tool, or "(devel)" for a build from a
+// checkout, with its VCS revision when known), the Go version that built it,
+// and the version of the generated code's contract with the runtime: the one
+// this generator writes, which every generated file pins
+// (flagimpl.EnforceVersion), and the range the runtime/flagimpl package of
+// this module accepts. E.g.
+//
+//	flaggen v1.4.0
+//	go1.26.8
+//	generated code: version 3 (runtime/flagimpl accepts 3 to 3)
+//
+// # completion
+//
+//	flaggen completion bash|zsh|fish
+//
+// Completion prints a script that makes the shell complete flaggen's command
+// line: the commands, each command's options, the flag names of the spec
+// (-spec on the line, else $FLAGGEN_SPEC) where a command takes a flag
+// NAME (get, enable, disable, rollout, patch, reset, audit, feedback, eval
+// -flag), the spec's releases after release status|enable|disable, the
+// fields of patch -revert, and file names for -spec and -out. The script asks
+// flaggen itself (a hidden "flaggen __complete WORDS…" that prints one
+// completion a line), so it follows the flaggen on PATH and needs no
+// update when flaggen gains a command. Install it with:
+//
+//	# bash (~/.bashrc; or save it as ~/.local/share/bash-completion/completions/flaggen)
+//	source <(flaggen completion bash)
+//	# zsh (~/.zshrc, after compinit; or save it as _flaggen in a directory of $fpath)
+//	source <(flaggen completion zsh)
+//	# fish
+//	flaggen completion fish > ~/.config/fish/completions/flaggen.fish
 //
 // # help
 //

@@ -17,10 +17,15 @@ var auditCmd = &Command{
 	Short: "show the audit trail of live changes",
 	Long: `Audit prints the newest -n live changes, newest first (of flag NAME only,
 when given): version, time, actor, reason and, for each changed flag, its
-live patch before → after (null: no entry).`,
+live patch before → after (null: no entry).
+
+Audit needs no spec: without -spec, $` + envSpec + ` or a spec recorded in the
+namespace, it reads the trail as it is, and NAME is not checked against a
+spec (an unknown NAME just has no entries).`,
 	Topics: opsTopics,
 	Setup: func(fs *flag.FlagSet) func(*Env, []string) error {
 		o := addOps(fs)
+		o.specOptional = true
 		o.addJSON(fs)
 		n := fs.Int("n", 20, "show at most `N` entries (0: all)")
 		return func(env *Env, args []string) error {
@@ -49,7 +54,7 @@ func runAudit(env *Env, o *opsOpts, name string, n int) error {
 		return err
 	}
 	defer s.Close()
-	if name != "" {
+	if name != "" && s.Spec != nil {
 		// A flag the spec lacks may still have history (registered by a
 		// name lookup, or removed from the spec): only suggest when
 		// there is none.

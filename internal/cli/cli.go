@@ -115,6 +115,8 @@ func Main(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	switch args[0] {
 	case "help", "-h", "-help", "--help":
 		return help(env, args[1:])
+	case completeCmd:
+		return runComplete(stdout, args[1:])
 	}
 	c := lookup(args[0])
 	if c == nil {

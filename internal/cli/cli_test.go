@@ -61,11 +61,11 @@ func TestUsage(t *testing.T) {
 		{nil, 2, "", "Commands:"},
 		{[]string{"help"}, 0, "Commands:", ""},
 		{[]string{"-h"}, 0, "Commands:", ""},
-		{[]string{"help", "generate"}, 0, "usage: flaggen generate -spec FILE", ""},
+		{[]string{"help", "generate"}, 0, "usage: flaggen generate [-spec FILE]", ""},
 		{[]string{"help", "nope"}, 2, "", `flaggen help: unknown command "nope"`},
 		{[]string{"help", "help"}, 0, "usage: flaggen help [COMMAND]\n\nHelp lists the commands", ""},
 		{[]string{"nope"}, 2, "", `flaggen: unknown command "nope"`},
-		{[]string{"generate"}, 2, "", "flaggen generate: -spec is required\nusage: flaggen generate -spec FILE"},
+		{[]string{"generate"}, 2, "", "flaggen generate: -spec is required (or set $FLAGGEN_SPEC)\nusage: flaggen generate [-spec FILE]"},
 		{[]string{"generate", "-spec", "x.json"}, 2, "", "-out is required"},
 		{[]string{"generate", "-bogus"}, 2, "", "flag provided but not defined: -bogus"},
 		{[]string{"generate", "-spec", "x", "-out", "o", "extra"}, 2, "", `unexpected argument "extra"`},
@@ -191,13 +191,13 @@ func TestGenerateCheck(t *testing.T) {
 	check := []string{"generate", "-check", "-spec", specFile, "-out", out, "-now", "2025-01-01"}
 
 	code, _, stderr := run(t, check...)
-	if code != 1 || !strings.Contains(stderr, gen.FileName+" is missing") || !strings.Contains(stderr, "regenerate with: flaggen generate -spec "+specFile+" -out "+out+" -now 2025-01-01\n") {
+	if code != 1 || !strings.Contains(stderr, gen.FileName+" is missing") || !strings.Contains(stderr, "regenerate with: go generate ./... (or: go tool flaggen generate -spec "+specFile+" -out "+out+" -now 2025-01-01)\n") {
 		t.Errorf("missing file: exit %d, stderr %q", code, stderr)
 	}
 	// The hint keeps -pkg and -now, quoting what a shell would split.
 	spaced := filepath.Join(dir, "my flags")
 	code, _, stderr = run(t, "generate", "-check", "-spec", specFile, "-out", spaced, "-pkg", "ff", "-now", "2025-01-01T10:00:00")
-	if want := "regenerate with: flaggen generate -spec " + specFile + " -out '" + spaced + "' -pkg ff -now 2025-01-01T10:00:00\n"; code != 1 || !strings.Contains(stderr, want) {
+	if want := "regenerate with: go generate ./... (or: go tool flaggen generate -spec " + specFile + " -out '" + spaced + "' -pkg ff -now 2025-01-01T10:00:00)\n"; code != 1 || !strings.Contains(stderr, want) {
 		t.Errorf("hint: exit %d, stderr %q, want it to contain %q", code, stderr, want)
 	}
 	if _, err := os.Stat(out); !os.IsNotExist(err) {
@@ -276,6 +276,30 @@ func TestValidateValid(t *testing.T) {
 	writeFile(t, specFile, validSpec)
 	if code, stdout, stderr := run(t, "validate", "-spec", specFile); code != 0 || stdout != "" || stderr != "" {
 		t.Errorf("exit %d, stdout %q, stderr %q", code, stdout, stderr)
+	}
+}
+
+// TestSpecFromEnv: validate and generate read $FLAGGEN_SPEC when -spec is
+// absent, as every other command does; -spec wins over it.
+func TestSpecFromEnv(t *testing.T) {
+	dir := t.TempDir()
+	good, bad := filepath.Join(dir, "flags.json"), filepath.Join(dir, "bad.json")
+	writeFile(t, good, validSpec)
+	writeFile(t, bad, invalidSpec)
+	t.Setenv(envSpec, bad)
+	if code, _, stderr := run(t, "validate"); code != 1 || !strings.Contains(stderr, bad+":") {
+		t.Errorf("validate with $FLAGGEN_SPEC=%s: exit %d, stderr %q", bad, code, stderr)
+	}
+	if code, _, stderr := run(t, "validate", "-spec", good); code != 0 {
+		t.Errorf("validate -spec over $FLAGGEN_SPEC: exit %d, stderr %q", code, stderr)
+	}
+	t.Setenv(envSpec, good)
+	out := filepath.Join(dir, "flags")
+	if code, _, stderr := run(t, "generate", "-out", out); code != 0 {
+		t.Fatalf("generate with $FLAGGEN_SPEC: exit %d, stderr %q", code, stderr)
+	}
+	if _, err := os.Stat(filepath.Join(out, gen.FileName)); err != nil {
+		t.Error(err)
 	}
 }
 

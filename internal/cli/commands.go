@@ -1,8 +1,9 @@
 package cli
 
 // commands is the table of flaggen's commands, in the order of the manual
-// (cmd/flaggen/doc.go, generated from it): the spec commands, then the
-// operator commands on live state. help is Main's own.
+// (cmd/flaggen/doc.go, generated from it): the spec commands, the
+// operator commands on live state, then version and completion. help and
+// the hidden __complete (completion.go) are Main's own.
 var commands = []*Command{
 	generateCmd,
 	validateCmd,
@@ -20,4 +21,6 @@ var commands = []*Command{
 	resetLiveCmd,
 	auditCmd,
 	feedbackCmd,
+	versionCmd,
+	completionCmd,
 }

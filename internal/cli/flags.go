@@ -3,6 +3,7 @@ package cli
 import (
 	"errors"
 	"flag"
+	"fmt"
 	"os"
 	"os/user"
 	"strings"
@@ -56,12 +57,19 @@ at start-up (flaggen:{NS}:spec), so once an app has run there no spec file
 is needed. -spec FILE (default $` + envSpec + `) uses FILE instead; when it
 differs from the recorded spec, a one-line warning says so on standard
 error. With neither, and no app started in the namespace yet, the command
-fails with exit status 1:
+(audit excepted: it needs no spec) fails with exit status 1:
 
 	flaggen: no spec recorded in namespace NS at URL: start an app with this namespace or pass -spec FILE
 
-An unreachable Redis is reported as "flaggen: redis at URL unreachable: …",
-exit status 1, nothing written. Text read from Redis (actors, reasons,
+With -spec in such a namespace, a command that reads (ls, get, audit …)
+warns on standard error that no app ever recorded its spec there, and a
+write is refused unless -force (see "Writes").
+
+An unreachable Redis is reported as "flaggen: redis at URL unreachable: …"
+(one that accepts the connection but does not answer: "… unreachable: no
+reply within D (-timeout)"), and one that answers with an error (a database
+index out of range, a wrong password) as "flaggen: redis at URL answered
+with an error: …"; exit status 1, nothing written. Text read from Redis (actors, reasons,
 names, patches, feedback) prints with control characters escaped as in a Go
 string ("\n", "\x1b"), so that it can neither forge a line nor act on the
 terminal.
@@ -86,7 +94,7 @@ func addRedis(fs *flag.FlagSet, specUsage, redisUsage string) *redisOpts {
 	fs.StringVar(&o.specFile, "spec", "", specUsage)
 	fs.StringVar(&o.url, "redis", "", redisUsage)
 	fs.StringVar(&o.namespace, "namespace", "", "the flaggen namespace `NS` in Redis (default $"+envNamespace+", else \"default\")")
-	fs.DurationVar(&o.timeout, "timeout", 5*time.Second, "give up on Redis after `D`")
+	fs.DurationVar(&o.timeout, "timeout", 5*time.Second, "give up on Redis after `D` without a reply (each exchange; connecting: at\nmost 2s)")
 	o.urlSet = func() bool {
 		set := false
 		fs.Visit(func(f *flag.Flag) { set = set || f.Name == "redis" })
@@ -147,7 +155,11 @@ type opsOpts struct {
 	actor    string // write commands
 	actorSet bool   // -actor given (even empty)
 	reason   string // write commands
+	force    bool   // write commands
 	json     bool   // read commands
+	// specOptional lets a command that needs no spec run without one
+	// (ops.Config.SpecOptional: the session's Spec may be nil).
+	specOptional bool
 }
 
 // addOps declares the options every operator command takes.
@@ -157,8 +169,9 @@ func addOps(fs *flag.FlagSet) *opsOpts {
 		"the Redis `URL` holding the live state, e.g. redis://localhost:6379/0,\nredis+cluster://HOST:PORT or redis+sentinel://HOST:PORT?master_name=NAME\n(default $"+envRedisURL+")")}
 }
 
-// addActor declares -actor and -reason for a write command.
+// addActor declares -actor, -reason and -force for a write command.
 func (o *opsOpts) addActor(fs *flag.FlagSet, reasonUsage string) {
+	fs.BoolVar(&o.force, "force", false, "write even to a namespace where no app ever recorded its spec (else refused:\nmost often a wrong -namespace, where the write would reach no app)")
 	fs.Func("actor", "record `NAME` in the audit trail as who makes the change (default: the OS\nuser, $USER; not blank, no control characters)", func(v string) error {
 		o.actor, o.actorSet = v, true
 		return nil
@@ -213,7 +226,9 @@ func (o *opsOpts) whoAmI() (string, error) {
 // open opens the session of an operator command: the spec file if one is
 // given, then the Redis (-redis, else $FLAGGEN_REDIS_URL) and its live
 // state; with write, it first settles the actor (whoAmI) and counts the
-// app instances subscribed.
+// app instances subscribed. A write to a namespace where no app ever
+// recorded its spec is refused unless -force (ops.Session.CheckWrite); a
+// read there warns on standard error.
 func (o *opsOpts) open(env *Env, write bool) (s *ops.Session, actor string, err error) {
 	if write {
 		if actor, err = o.whoAmI(); err != nil {
@@ -230,8 +245,34 @@ func (o *opsOpts) open(env *Env, write bool) (s *ops.Session, actor string, err 
 	}
 	cfg := o.config(env, url, arg)
 	cfg.CountSubscribers = write
-	s, err = ops.Open(cfg)
-	return s, actor, err
+	cfg.SpecOptional = o.specOptional
+	if s, err = ops.Open(cfg); err != nil {
+		return nil, "", err
+	}
+	if err := checkRecorded(env, s, write, o.force); err != nil {
+		s.Close()
+		return nil, "", err
+	}
+	return s, actor, nil
+}
+
+// checkRecorded refuses a write (unless force) and warns of a read in a
+// namespace where no app ever recorded its spec, naming the options that
+// pick the namespace.
+func checkRecorded(env *Env, s *ops.Session, write, force bool) error {
+	err := s.CheckWrite(force)
+	switch {
+	case err == nil:
+		return nil
+	case !errors.Is(err, ops.ErrNotRecorded) && write:
+		return fmt.Errorf("cannot tell whether an app recorded its spec in namespace %s: %v (pass -force to write anyway)", s.Namespace, err)
+	case !errors.Is(err, ops.ErrNotRecorded):
+		return nil // Open warned already that it could not read the recorded spec
+	case write:
+		return fmt.Errorf("%v; check -namespace (default $%s, else \"default\"), or pass -force to write anyway", err, envNamespace)
+	}
+	fmt.Fprintf(env.Stderr, "flaggen: warning: no app ever recorded its spec in namespace %s: is -namespace right? (default $%s, else \"default\")\n", s.Namespace, envNamespace)
+	return nil
 }
 
 // openFlag is open for a command that reads the live state of one flag
@@ -324,7 +365,7 @@ func interspersed(env *Env, fs *flag.FlagSet, args []string) ([]string, error) {
 			pos = append(pos, args[1:]...)
 			break
 		}
-		if len(a) < 2 || a[0] != '-' {
+		if len(a) < 2 || a[0] != '-' || negativeNumber(a) {
 			pos = append(pos, a)
 			args = args[1:]
 			continue
@@ -339,6 +380,14 @@ func interspersed(env *Env, fs *flag.FlagSet, args []string) ([]string, error) {
 		args = fs.Args()
 	}
 	return pos, nil
+}
+
+// negativeNumber reports whether arg is a negative number ("-5", "-2.5%",
+// "-.5"), which interspersed takes as a positional argument, not an option:
+// no option's name starts with a digit or a dot, so that the command can
+// say what is wrong with the number.
+func negativeNumber(arg string) bool {
+	return len(arg) > 1 && arg[0] == '-' && (arg[1] >= '0' && arg[1] <= '9' || arg[1] == '.')
 }
 
 // positional is interspersed, then checks that the positional arguments

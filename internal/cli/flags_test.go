@@ -178,17 +178,24 @@ func TestOpsUseRecordedSpec(t *testing.T) {
 	}
 }
 
-// redisSpec reads a namespace's recorded spec with a store of its own.
-func redisSpec(t *testing.T, addr, ns string) (string, string, bool, error) {
+// nsStore opens a store of its own on namespace ns of the Redis at addr,
+// closed with the test (Close may close it before).
+func nsStore(t *testing.T, addr, ns string) *redisstore.Store {
 	t.Helper()
 	rdb := redis.NewClient(&redis.Options{Addr: addr})
-	defer rdb.Close()
+	t.Cleanup(func() { rdb.Close() })
 	s, err := redisstore.New(rdb, redisstore.WithNamespace(ns), redisstore.WithLogger(slog.New(slog.DiscardHandler)))
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer s.Close()
-	file, src, ok, err := s.RecordedSpec(context.Background())
+	t.Cleanup(func() { s.Close() })
+	return s
+}
+
+// redisSpec reads a namespace's recorded spec with a store of its own.
+func redisSpec(t *testing.T, addr, ns string) (string, string, bool, error) {
+	t.Helper()
+	file, src, ok, err := nsStore(t, addr, ns).RecordedSpec(context.Background())
 	return file, string(src), ok, err
 }
 

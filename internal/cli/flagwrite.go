@@ -11,7 +11,7 @@ import (
 // disable, rollout, patch, reset) share: their synopsis and help, and the
 // write itself.
 
-const writeArgs = "[-actor NAME] "
+const writeArgs = "[-actor NAME] [-force] "
 
 // writeTopic describes what every write does.
 var writeTopic = &Topic{Title: "Writes", Text: `Each write is one atomic change, recorded in the audit trail with -actor
@@ -28,7 +28,15 @@ namespace (PUBSUB NUMSUB on flaggen:{NS}:changes):
 	flaggen: applied; 2 app instances are subscribed to namespace NS
 	flaggen: warning: no app instance is subscribed to namespace NS …
 
-The warning usually means a wrong -namespace: the write reaches no app.`}
+The warning usually means a wrong -namespace: the write reaches no app.
+
+A write to a namespace where no app ever recorded its spec is refused, exit
+status 1, nothing written: most often a mistyped -namespace, where a kill
+switch would "succeed" without switching anything off.
+
+	flaggen: no app ever recorded its spec in namespace NS at URL: a write there reaches no app (a wrong namespace?); check -namespace …, or pass -force to write anyway
+
+-force writes anyway (e.g. before the first app starts there).`}
 
 // writeTopics end the description of every write command.
 var writeTopics = []*Topic{writeTopic, liveStateTopic, redisURLTopic}
@@ -74,7 +82,7 @@ func runWrite(env *Env, o *opsOpts, w ops.FlagWrite) error {
 		return err
 	}
 	defer s.Close()
-	w.Actor, w.Reason = actor, o.reason
+	w.Actor, w.Reason, w.Force = actor, o.reason, o.force
 	wrote, err := s.WriteFlag(w)
 	if err != nil {
 		return err

@@ -187,9 +187,9 @@ func TestOpsNoChange(t *testing.T) {
 // namespace, and warns when none does.
 func TestOpsSubscribers(t *testing.T) {
 	srv := opsEnv(t)
-	code, _, errs := run(t, "disable", "new_ui", "-reason", "x", "-namespace", "nobody")
+	code, _, errs := run(t, "disable", "new_ui", "-reason", "x", "-namespace", "nobody", "-force")
 	if code != 0 || !strings.Contains(errs, "flaggen: warning: no app instance is subscribed to namespace nobody and no app ever recorded its spec there") {
-		t.Errorf("write to an empty namespace: exit %d, stderr %q", code, errs)
+		t.Errorf("forced write to an empty namespace: exit %d, stderr %q", code, errs)
 	}
 	rdb := redis.NewClient(&redis.Options{Addr: srv.Addr()})
 	defer rdb.Close()
@@ -207,7 +207,8 @@ func TestOpsSubscribers(t *testing.T) {
 	if code != 0 || !strings.Contains(errs, "flaggen: applied; 2 app instances are subscribed to namespace default") {
 		t.Errorf("write with two apps: exit %d, stderr %q", code, errs)
 	}
-	// The apps recorded their spec in "default"; with none running there:
+	// An app recorded its spec in "other" and none runs there:
+	recordSpec(t, srv.Addr(), "other", demoSpec)
 	_, _, errs = run(t, "disable", "new_ui", "-reason", "x", "-namespace", "other")
 	if !strings.Contains(errs, "warning: no app instance is subscribed to namespace other") {
 		t.Errorf("stderr %q", errs)
@@ -229,5 +230,59 @@ func TestOpsJSONNotHTMLEscaped(t *testing.T) {
 		if code, _, errs := run(t, "get", name); code != 1 || !strings.Contains(errs, want) {
 			t.Errorf("get %q: exit %d, %q; want %q", name, code, errs, want)
 		}
+	}
+}
+
+// TestRolloutNegativePercent: a negative PCT after the name is the
+// argument it looks like, refused as out of range, not taken for an
+// unknown option; nothing is written (no Redis is needed to refuse it).
+func TestRolloutNegativePercent(t *testing.T) {
+	t.Setenv(envRedisURL, "redis://127.0.0.1:1")
+	for _, pct := range []string{"-5", "-0.5%", "-.5"} {
+		code, _, errs := run(t, "rollout", "new_ui", pct, "-reason", "x")
+		if want := `PCT must be a percentage from 0 to 100, not "` + pct + `"`; code != 2 || !strings.Contains(errs, want) {
+			t.Errorf("rollout new_ui %s: exit %d, stderr %q; want %q", pct, code, errs, want)
+		}
+	}
+}
+
+// TestOpsWriteWhereNoAppRecorded: a write to a namespace where no app ever
+// recorded its spec (a mistyped -namespace, most often) fails, names the
+// namespace and the way out, and writes nothing, unless -force; ls and get
+// there warn.
+func TestOpsWriteWhereNoAppRecorded(t *testing.T) {
+	srv := opsEnv(t)
+	url := "redis://" + srv.Addr()
+	want := "flaggen: no app ever recorded its spec in namespace typo at " + url + ": a write there reaches no app (a wrong namespace?); check -namespace (default $FLAGGEN_NAMESPACE, else \"default\"), or pass -force to write anyway\n"
+	for _, args := range [][]string{
+		{"disable", "new_ui", "-reason", "x"},
+		{"enable", "new_ui"},
+		{"rollout", "new_ui", "5"},
+		{"patch", "new_ui", `{"regions": ["CA"]}`},
+		{"patch", "new_ui", "-revert", "regions"},
+		{"reset", "new_ui"},
+		{"release", "disable", "winter_launch", "-reason", "x"},
+		{"release", "enable", "winter_launch"},
+		{"reset-live", "-reason", "x"},
+	} {
+		args = append(args, "-namespace", "typo")
+		code, out, errs := run(t, args...)
+		if code != 1 || out != "" || errs != want {
+			t.Errorf("flaggen %s: exit %d, stdout %q, stderr %q; want exit 1, %q", strings.Join(args, " "), code, out, errs, want)
+		}
+	}
+	if m := liveMark(t, srv, "typo"); m != "version , audit 0, patches 0" {
+		t.Errorf("namespace typo was written: %s", m)
+	}
+	for _, args := range [][]string{{"ls"}, {"get", "new_ui"}} {
+		args = append(args, "-namespace", "typo")
+		code, out, errs := run(t, args...)
+		if want := "flaggen: warning: no app ever recorded its spec in namespace typo: is -namespace right? (default $FLAGGEN_NAMESPACE, else \"default\")\n"; code != 0 || out == "" || errs != want {
+			t.Errorf("flaggen %s: exit %d, stderr %q; want the warning %q", strings.Join(args, " "), code, errs, want)
+		}
+	}
+	mustRun(t, "disable", "new_ui", "-reason", "x", "-namespace", "typo", "-force")
+	if m := liveMark(t, srv, "typo"); m != "version 1, audit 1, patches 1" {
+		t.Errorf("forced write: %s", m)
 	}
 }

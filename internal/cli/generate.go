@@ -22,10 +22,11 @@ import (
 
 var generateCmd = &Command{
 	Name:  "generate",
-	Args:  "-spec FILE -out DIR [-pkg NAME] [-now DATE] [-check]",
+	Args:  "[-spec FILE] -out DIR [-pkg NAME] [-now DATE] [-check]",
 	Short: "write the typed Go package of a spec",
-	Long: `Generate validates the spec FILE and writes DIR/` + gen.FileName + `: a Context
-struct with one typed field per declared attribute (every field is present,
+	Long: `Generate validates the spec FILE (-spec, default $` + envSpec + `) and writes
+DIR/` + gen.FileName + `: a Context struct with one typed field per declared
+attribute (every field is present,
 its zero value included, except the key at zero; a Context with every field
 zero is the empty context), one method per flag on Flags (bool, string,
 int64, float64, or the flag's Variant type for enum flags, whose variants
@@ -63,7 +64,11 @@ not import them. Inside the flaggen repository itself go run is the form:
 
 With -check nothing is written: generate exits 1 and prints a short diff
 when a file is missing or differs from what it would write (a CI freshness
-check), and the command that regenerates it. Without -now, -check starts
+check), and the commands that regenerate it:
+
+	flaggen: regenerate with: go generate ./... (or: go tool flaggen generate -spec FILE -out DIR)
+
+(-pkg and -now are kept in the second form). Without -now, -check starts
 failing the day after a flag's expiry date, when the regenerated method
 gains its Deprecated notice: on purpose, so that CI asks for the flag's
 removal (or a new date) the day it expires. Pin -now where a check must not
@@ -72,7 +77,7 @@ depend on the calendar.`,
 }
 
 func setupGenerate(fs *flag.FlagSet) func(*Env, []string) error {
-	specFile := fs.String("spec", "", "the spec `FILE` to read (required); the generated code records its base name")
+	specFile := fs.String("spec", "", "the spec `FILE` to read (default $"+envSpec+"; required); the generated code\nrecords its base name")
 	out := fs.String("out", "", "the output directory `DIR`, created if missing (required)")
 	pkg := fs.String("pkg", "", "the Go package `NAME` of the generated file (default: the package\nalready in DIR, else DIR's base name lower-cased without characters\nthat cannot appear in a package name)")
 	now := addNow(fs, "the `DATE` against which flag expiry is judged, written as in specs\n(2006-01-02, 2006-01-02T15:04:05 in UTC, or RFC 3339): the methods of\nflags expired by then are marked Deprecated (default: now)")
@@ -81,8 +86,8 @@ func setupGenerate(fs *flag.FlagSet) func(*Env, []string) error {
 		if len(args) > 0 {
 			return Usagef("unexpected argument %q", args[0])
 		}
-		if *specFile == "" {
-			return Usagef("-spec is required")
+		if err := specFromEnv(specFile); err != nil {
+			return err
 		}
 		if *out == "" {
 			return Usagef("-out is required")
@@ -107,7 +112,7 @@ func setupGenerate(fs *flag.FlagSet) func(*Env, []string) error {
 			return err
 		}
 		if *check {
-			regen := []string{"flaggen", "generate", "-spec", *specFile, "-out", *out}
+			regen := []string{"go", "tool", "flaggen", "generate", "-spec", *specFile, "-out", *out}
 			if *pkg != "" {
 				regen = append(regen, "-pkg", *pkg)
 			}
@@ -118,6 +123,18 @@ func setupGenerate(fs *flag.FlagSet) func(*Env, []string) error {
 		}
 		return writeFiles(*out, files)
 	}
+}
+
+// specFromEnv defaults the -spec option *file of validate and generate to
+// $FLAGGEN_SPEC, as every other command does, and refuses neither.
+func specFromEnv(file *string) error {
+	if *file == "" {
+		*file = os.Getenv(envSpec)
+	}
+	if *file == "" {
+		return Usagef("-spec is required (or set $%s)", envSpec)
+	}
+	return nil
 }
 
 // load reads and validates a spec; its errors are positioned.
@@ -289,7 +306,7 @@ func checkFiles(env *Env, dir string, files map[string][]byte, regen string) err
 		fmt.Fprint(env.Stderr, diff(path+" (checked in)", path+" (generated)", old, files[name]))
 	}
 	if stale {
-		fmt.Fprintf(env.Stderr, "flaggen: regenerate with: %s\n", regen)
+		fmt.Fprintf(env.Stderr, "flaggen: regenerate with: go generate ./... (or: %s)\n", regen)
 		return Fail()
 	}
 	return nil

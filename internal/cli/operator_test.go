@@ -4,6 +4,9 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"net"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -26,7 +29,24 @@ func opsEnv(t *testing.T) *redistest.Server {
 	t.Setenv(envSpec, demoSpec)
 	t.Setenv(envNamespace, "")
 	t.Setenv("USER", "tester")
+	recordSpec(t, srv.Addr(), "default", demoSpec)
 	return srv
+}
+
+// recordSpec records the spec file in namespace ns, as an app does at
+// start-up: writes to the namespace are then not refused as reaching no
+// app.
+func recordSpec(t *testing.T, addr, ns, file string) {
+	t.Helper()
+	src, err := os.ReadFile(file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := nsStore(t, addr, ns)
+	defer s.Close() // its subscription must not count as an app's
+	if err := s.RecordSpec(context.Background(), filepath.Base(file), src); err != nil {
+		t.Fatal(err)
+	}
 }
 
 // mustRun runs a command that must succeed and returns its stdout.
@@ -347,6 +367,7 @@ func TestOpsFeedback(t *testing.T) {
 
 func TestOpsNamespaces(t *testing.T) {
 	srv := opsEnv(t)
+	recordSpec(t, srv.Addr(), "shop", demoSpec)
 	mustRun(t, "disable", "new_ui", "-reason", "shop only", "-namespace", "shop")
 	t.Setenv(envNamespace, "shop")
 	if l := lineWith(mustRun(t, "ls"), "new_ui "); !strings.Contains(l, " off ") {
@@ -448,5 +469,67 @@ func TestOpsMissingConfig(t *testing.T) {
 	code, out, _ := run(t, "disable", "new_ui", "-h")
 	if code != 0 || !strings.HasPrefix(out, "usage: flaggen disable NAME -reason TEXT") {
 		t.Errorf("disable new_ui -h: exit %d, %q", code, out)
+	}
+}
+
+// TestAuditNeedsNoSpec: audit reads the trail with no -spec, no
+// $FLAGGEN_SPEC and no spec recorded in the namespace; NAME then just
+// filters.
+func TestAuditNeedsNoSpec(t *testing.T) {
+	srv := redistest.Start(t)
+	url := "redis://" + srv.Addr()
+	recordedEnv(t, url, "fresh")
+	mustRun(t, "disable", "new_ui", "-reason", "before any app", "-spec", demoSpec, "-force")
+	mustRun(t, "rollout", "advanced_search", "5", "-spec", demoSpec, "-force")
+	code, out, errs := run(t, "audit")
+	warning := "flaggen: warning: no app ever recorded its spec in namespace fresh: is -namespace right? (default $FLAGGEN_NAMESPACE, else \"default\")\n"
+	if code != 0 || errs != warning || !strings.Contains(out, `new_ui: null → {"active":false}`) || !strings.Contains(out, "advanced_search: null") {
+		t.Errorf("audit without a spec: exit %d, stderr %q, stdout:\n%s", code, errs, out)
+	}
+	if _, out, _ := run(t, "audit", "new_ui"); strings.Count(out, "\n") != 1 || !strings.Contains(out, `"before any app"`) {
+		t.Errorf("audit new_ui without a spec:\n%s", out)
+	}
+	if code, out, _ := run(t, "audit", "nosuch", "-json"); code != 0 || out != "[]\n" {
+		t.Errorf("audit of an unknown name without a spec: exit %d, %q", code, out)
+	}
+}
+
+// TestOpsRedisFailuresNamed: a Redis that accepts connections and never
+// answers is reported with -timeout named; one that answers with an error
+// (database 99 out of range) is not "unreachable".
+func TestOpsRedisFailuresNamed(t *testing.T) {
+	srv := opsEnv(t)
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	go func() {
+		var conns []net.Conn // held open, never answered
+		defer func() {
+			for _, c := range conns {
+				c.Close()
+			}
+		}()
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			conns = append(conns, c)
+		}
+	}()
+	silent := "redis://" + ln.Addr().String()
+	for _, tc := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"ls", "-redis", silent, "-timeout", "100ms"}, "flaggen: redis at " + silent + " unreachable: no reply within 100ms (-timeout)\n"},
+		{[]string{"disable", "new_ui", "-reason", "x", "-redis", silent, "-timeout", "100ms"}, "flaggen: redis at " + silent + " unreachable: no reply within 100ms (-timeout)\n"},
+		{[]string{"ls", "-redis", "redis://" + srv.Addr() + "/99"}, "flaggen: redis at redis://" + srv.Addr() + "/99 answered with an error: ERR DB index is out of range\n"},
+	} {
+		if code, out, errs := run(t, tc.args...); code != 1 || out != "" || errs != tc.want {
+			t.Errorf("flaggen %s: exit %d, stdout %q, stderr %q; want exit 1, %q", strings.Join(tc.args, " "), code, out, errs, tc.want)
+		}
 	}
 }

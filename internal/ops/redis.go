@@ -31,7 +31,7 @@ func NewRedisClient(rawURL string, timeout time.Duration) (redis.UniversalClient
 	}
 	base, kind, _ := strings.Cut(strings.ToLower(scheme), "+")
 	goURL := base + "://" + rest // the form go-redis' parsers take
-	dial := min(timeout, 2*time.Second)
+	dial := dialTimeout(timeout)
 	quietRedis.Do(func() { redis.SetLogger(voidLogger{}) }) // its errors reach the user as ours
 	switch kind {
 	case "":
@@ -69,6 +69,41 @@ func NewRedisClient(rawURL string, timeout time.Duration) (redis.UniversalClient
 		return redis.NewFailoverClient(o), nil
 	}
 	return nil, fmt.Errorf("unknown URL scheme %q: want redis, rediss, unix, redis+cluster, rediss+cluster, redis+sentinel or rediss+sentinel", scheme)
+}
+
+// dialTimeout bounds the connection to Redis: the -timeout, up to 2s.
+func dialTimeout(timeout time.Duration) time.Duration { return min(timeout, 2*time.Second) }
+
+// probe sends Redis one PING, bounded by timeout: one exchange that tells
+// a Redis that cannot be used (down, silent, or refusing the connection's
+// setup, e.g. a database index out of range or a wrong password) before
+// anything else is attempted, so that the failure takes one timeout.
+func probe(rdb redis.UniversalClient, timeout time.Duration) error {
+	ctx, cancel := context.WithTimeout(context.Background(), timeout)
+	defer cancel()
+	return rdb.Ping(ctx).Err()
+}
+
+// describeFailure says what a failed exchange with Redis, bounded by
+// timeout, tells: "answered with an error: REPLY" when the server replied
+// (an error reply, e.g. "ERR DB index is out of range", "WRONGPASS …":
+// it was reachable), else "unreachable: CAUSE" for a network failure,
+// where a timeout is named as such ("no reply within 1s (-timeout)").
+// Its text may quote the URL: show it through redisurl.Error.
+func describeFailure(err error, timeout time.Duration) string {
+	var reply redis.Error
+	if errors.As(err, &reply) && !errors.Is(err, redis.Nil) {
+		return "answered with an error: " + reply.Error()
+	}
+	var op *net.OpError
+	var ne net.Error
+	switch {
+	case errors.As(err, &op) && op.Op == "dial" && op.Timeout():
+		return fmt.Sprintf("unreachable: no connection within %v (-timeout)", dialTimeout(timeout))
+	case errors.Is(err, context.DeadlineExceeded), errors.As(err, &ne) && ne.Timeout():
+		return fmt.Sprintf("unreachable: no reply within %v (-timeout)", timeout)
+	}
+	return "unreachable: " + unwrapDegraded(err).Error()
 }
 
 func urlQuery(raw string) url.Values {

@@ -58,6 +58,10 @@ type Config struct {
 	// Spec, when set, is the spec names and values are checked against;
 	// nil uses the spec the apps recorded in the namespace.
 	Spec *SpecFile
+	// SpecOptional opens the session without a spec when there is none
+	// (no Spec, and no app recorded one that loads): Session.Spec is then
+	// nil, for a command that needs none, such as reading the audit trail.
+	SpecOptional bool
 	// CountSubscribers counts the app instances subscribed to the
 	// namespace's changes before the Session's own store subscribes
 	// (Session.Subscribers), for a command that writes.
@@ -73,6 +77,8 @@ type Config struct {
 // Session is an open connection to one namespace's live state, with the
 // spec it is checked against.
 type Session struct {
+	// Spec is the spec names and values are checked against: nil only
+	// with Config.SpecOptional.
 	Spec  *runtime.Spec
 	Store *redisstore.Store
 	// Namespace is the namespace; URL is the Redis URL with its
@@ -95,9 +101,11 @@ type Session struct {
 	log     *slog.Logger
 }
 
-// Open connects to the Redis at cfg.RedisURL and loads the namespace's
-// live state once, so that an unreachable Redis is reported before
-// anything else happens ("redis at URL unreachable: …"), then settles the
+// Open connects to the Redis at cfg.RedisURL (one PING, so that a Redis
+// that is unreachable, silent or refusing the connection is reported
+// before anything else happens, within one cfg.Timeout: "redis at URL
+// unreachable: …", "… answered with an error: …"), loads the namespace's
+// live state once, then settles the
 // spec: cfg.Spec, with a warning when it differs from the spec the apps
 // recorded in the namespace; else the recorded spec, or an error when
 // there is none. A malformed URL or timeout is a *UsageError.
@@ -123,6 +131,10 @@ func Open(cfg Config) (*Session, error) {
 	if s.log == nil {
 		s.log = slog.New(slog.DiscardHandler)
 	}
+	if err := probe(rdb, cfg.Timeout); err != nil {
+		rdb.Close()
+		return nil, fmt.Errorf("redis at %s %s", shown, redisurl.Error(errors.New(describeFailure(err, cfg.Timeout)), cfg.RedisURL))
+	}
 	if cfg.CountSubscribers {
 		n, err := countSubscribers(rdb, changesChannel(ns), cfg.Timeout)
 		s.Subscribers, s.SubscribersErr = n, unwrapDegraded(redisurl.Error(err, cfg.RedisURL))
@@ -142,13 +154,15 @@ func Open(cfg Config) (*Session, error) {
 	if w == nil {
 		w = io.Discard
 	}
-	if err := s.useSpec(w, cfg.Spec); err != nil {
+	if err := s.useSpec(w, cfg.Spec); err != nil && (s.Store.Health() != nil || !cfg.SpecOptional) {
 		s.Close()
 		return nil, err
 	}
-	// Every patch the session writes, through a Client or not, is checked
-	// against the session's spec.
-	s.Store.UseSpec(s.Spec)
+	if s.Spec != nil {
+		// Every patch the session writes, through a Client or not, is
+		// checked against the session's spec.
+		s.Store.UseSpec(s.Spec)
+	}
 	return s, nil
 }
 
@@ -181,6 +195,7 @@ func (s *Session) useSpec(w io.Writer, arg *SpecFile) error {
 		return fmt.Errorf("no spec recorded in namespace %s at %s: start an app with this namespace or pass -spec FILE", s.Namespace, s.URL)
 	}
 	if s.Spec, err = runtime.LoadSpec(file, src); err != nil {
+		s.Spec = nil
 		return fmt.Errorf("the spec recorded in namespace %s at %s (%s) does not load with this flaggen (pass -spec FILE):\n%v", s.Namespace, s.URL, file, err)
 	}
 	return nil
@@ -227,14 +242,14 @@ func (s *Session) RedisError(err error) error {
 }
 
 // failed returns the error of a Redis exchange that failed: Redis is
-// unreachable, or it holds a value that flaggen did not write there
+// unreachable or answered with an error (describeFailure), or it holds a value that flaggen did not write there
 // (redisstore.ErrMalformed), which is no reason to look at the network.
 func (s *Session) failed(err error) error {
 	if errors.Is(err, redisstore.ErrMalformed) {
 		msg := strings.TrimPrefix(unwrapDegraded(err).Error(), "flaggen: ")
 		return fmt.Errorf("%s: %v; repair that key with redis-cli (running apps serve their last good state until then)", s.Where, s.Hide(errors.New(msg)))
 	}
-	return fmt.Errorf("redis at %s unreachable: %v", s.URL, s.Hide(unwrapDegraded(err)))
+	return fmt.Errorf("redis at %s %v", s.URL, s.Hide(errors.New(describeFailure(err, s.timeout))))
 }
 
 // operatorStore is the store of a Client that writes on an operator's

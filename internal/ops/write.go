@@ -25,15 +25,55 @@ type FlagWrite struct {
 	// Replace lets the plan replace a stored patch that is not a JSON
 	// object (else that is an error saying how to repair it).
 	Replace bool
+	// Force writes even to a namespace where no app ever recorded its
+	// spec (see CheckWrite).
+	Force bool
 }
 
-// WriteFlag checks the flag's name, then computes its next patch with
+// CheckRecorded returns a *NotRecordedError when no app ever recorded its
+// spec in the session's namespace. It asks Redis again when Open saw none
+// (Session.Recorded), so that a long-lived session notices an app started
+// since.
+func (s *Session) CheckRecorded() error {
+	if s.Recorded {
+		return nil
+	}
+	ctx, cancel := s.Ctx()
+	defer cancel()
+	_, _, ok, err := s.Store.RecordedSpec(ctx)
+	if err != nil {
+		return s.RedisError(err)
+	}
+	if !ok {
+		return &NotRecordedError{Namespace: s.Namespace, URL: s.URL}
+	}
+	s.Recorded = true
+	return nil
+}
+
+// CheckWrite is the rule for every operator write (a flag's patch, a
+// release, a reset of the live state): a namespace where no app ever
+// recorded its spec is refused (CheckRecorded; the error wraps
+// ErrNotRecorded) unless force is set, so that a write to a mistyped
+// namespace fails instead of "succeeding" without reaching any app.
+func (s *Session) CheckWrite(force bool) error {
+	if force {
+		return nil
+	}
+	return s.CheckRecorded()
+}
+
+// WriteFlag checks the flag's name and the namespace (CheckWrite with
+// w.Force), then computes its next patch with
 // w.Plan over the live state and writes it as one change, on condition
 // that the live state is still the one the plan saw: else the plan runs
 // again over the newer state (runtime.Client.Update). It reports whether
 // it wrote anything.
 func (s *Session) WriteFlag(w FlagWrite) (wrote bool, err error) {
 	if err := CheckFlag(s.Spec, w.Flag); err != nil {
+		return false, err
+	}
+	if err := s.CheckWrite(w.Force); err != nil {
 		return false, err
 	}
 	c, err := s.Client(false)

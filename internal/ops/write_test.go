@@ -14,8 +14,9 @@ import (
 
 const testSpec = `{"flags": {"new_ui": {"active": true, "percentage_rollout": 50}, "other": {"active": true}}}`
 
-// openTest opens a session on a fresh Redis, checked against testSpec.
-func openTest(t *testing.T) *Session {
+// openTest opens a session on a fresh Redis, checked against testSpec,
+// in a namespace where an app recorded testSpec (record) or none did.
+func openTest(t *testing.T, record ...bool) *Session {
 	t.Helper()
 	srv := redistest.Start(t)
 	sp, err := runtime.LoadSpec("flags.json", []byte(testSpec))
@@ -28,7 +29,43 @@ func openTest(t *testing.T) *Session {
 		t.Fatal(err)
 	}
 	t.Cleanup(s.Close)
+	if len(record) == 0 || record[0] {
+		ctx, cancel := s.Ctx()
+		defer cancel()
+		if err := s.Store.RecordSpec(ctx, "flags.json", []byte(testSpec)); err != nil {
+			t.Fatal(err)
+		}
+	}
 	return s
+}
+
+// TestWriteRefusedWhereNoAppRecorded: a write to a namespace where no app
+// ever recorded its spec (a mistyped namespace, most often) is refused
+// with ErrNotRecorded and writes nothing, unless forced; once an app
+// records its spec there, the same session writes.
+func TestWriteRefusedWhereNoAppRecorded(t *testing.T) {
+	s := openTest(t, false)
+	kill := FlagWrite{Flag: "new_ui", Actor: "ops", Reason: "incident", Plan: SetField("active", json.RawMessage("false"))}
+	wrote, err := s.WriteFlag(kill)
+	want := "no app ever recorded its spec in namespace default at " + s.URL
+	if !errors.Is(err, ErrNotRecorded) || wrote || !strings.HasPrefix(err.Error(), want) {
+		t.Fatalf("WriteFlag = %v, %v; want ErrNotRecorded: %q…", wrote, err, want)
+	}
+	ctx, cancel := s.Ctx()
+	defer cancel()
+	if st, err := s.Store.Load(ctx); err != nil || st.Version != 0 {
+		t.Errorf("the refused write wrote: %+v, %v", st, err)
+	}
+	kill.Force = true
+	if wrote, err := s.WriteFlag(kill); err != nil || !wrote {
+		t.Fatalf("forced WriteFlag = %v, %v", wrote, err)
+	}
+	if err := s.Store.RecordSpec(ctx, "flags.json", []byte(testSpec)); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.CheckWrite(false); err != nil || !s.Recorded {
+		t.Errorf("CheckWrite after an app recorded its spec: %v (Recorded %v)", err, s.Recorded)
+	}
 }
 
 // TestWriteFlagRecomputesAfterConflict: a write that slipped in between
