@@ -189,7 +189,7 @@ func completeValue(name, cur string, words []string) []string {
 			done, last = cur[:i+1], cur[i+1:]
 		}
 		var out []string
-		for _, f := range withPrefix(runtime.PatchFields(), last) {
+		for _, f := range withPrefix(ops.PatchFields(), last) {
 			out = append(out, done+f)
 		}
 		return out
