@@ -9,10 +9,9 @@ import (
 )
 
 // go-redis logs through one process-wide logger (redis.SetLogger), to
-// standard error by default: a line for each refused dial, so an app whose
-// Redis is down printed a burst of "redis: connection pool: failed to
-// dial" lines before the store's own record, and more at every retry. The
-// first New replaces that logger with goRedisLog, which passes go-redis'
+// standard error by default: "redis: connection pool: failed to dial …"
+// for each refused dial, a burst of lines at every retry while Redis is
+// down, beside the store's own record of the outage. The first New replaces that logger with goRedisLog, which passes go-redis'
 // lines to the stores' loggers at Debug, each distinct line once per state
 // change of a store (degraded, recovered), never per retry. The store
 // reports each state change itself, at Warn and Info, with its cause.
