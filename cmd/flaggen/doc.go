@@ -160,7 +160,12 @@
 //     effective configuration counts and its last live change too;
 //   - a constant flag name the spec does not declare, passed to a runtime API
 //     that takes a name (runtime.ToggleNameAs, Client.Evaluate, ExplainName,
-//     Set, Audit, Reset), with the closest declared name.
+//     Set, Audit, Reset), with the closest declared name;
+//   - a call that evaluates a bool flag with targeting or a rollout below 100%
+//     on an empty context (nil, &Context{}, new(Context) or a Context literal
+//     of zero fields; its accessor, the same method through an interface, or
+//     its strategy factory's Get; _test.go files aside): by the cascade's
+//     step 7 it is on for everyone.
 //
 // With -redis URL (or $FLAGGEN_REDIS_URL when -redis is not given; -redis ""
 // ignores it), namespace -namespace (default $FLAGGEN_NAMESPACE, else "default"),

@@ -113,10 +113,7 @@ func onForEveryone(s *spec.Spec, f *spec.Flag, now time.Time, seen map[string]bo
 	if f.Environments != nil && (len(s.Environments) == 0 || !coversAll(f.Environments, s.Environments)) {
 		return false
 	}
-	if f.PercentageRollout != nil && *f.PercentageRollout < 100 {
-		return false
-	}
-	if f.Regions != nil || f.AccountTypes != nil || f.BetaProgram || len(f.Rules) > 0 {
+	if len(targeting(f)) > 0 {
 		return false
 	}
 	if seen == nil {

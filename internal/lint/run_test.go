@@ -19,7 +19,7 @@ var update = flag.Bool("update", false, "rewrite the generated packages under te
 var genNow = time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC)
 
 // testdataSpecs are the fixture specs, each generated into its directory.
-var testdataSpecs = []string{"testdata/app/flags/flags.json", "testdata/app/other/flags.json", "testdata/clean/flags/flags.json"}
+var testdataSpecs = []string{"testdata/app/flags/flags.json", "testdata/app/other/flags.json", "testdata/clean/flags/flags.json", "testdata/emptyctx/flags/flags.json"}
 
 func parseSpec(t *testing.T, file string) *spec.Spec {
 	t.Helper()

@@ -7,6 +7,7 @@ import (
 	"go/constant"
 	"go/types"
 	"path/filepath"
+	"slices"
 	"strings"
 
 	"github.com/flaggen/flaggen/internal/spec"
@@ -41,15 +42,15 @@ type analysis struct {
 	byName map[string]bool
 }
 
-// checkPackages runs the checks that need code: unused flags and lookups
-// of undeclared flag names.
+// checkPackages runs the checks that need code: unused flags, lookups of
+// undeclared flag names, and targeted flags evaluated on an empty context.
 func checkPackages(s *spec.Spec, roots []*packages.Package, opt Options) ([]Diagnostic, error) {
 	a := &analysis{s: s, opt: opt, roots: roots, genFiles: map[string]bool{}, gen: map[string]*genPackage{}, ours: map[string]bool{}, byName: map[string]bool{}}
 	if err := a.findGenerated(); err != nil {
 		return nil, err
 	}
 	lookups := a.lookups() // fills byName, which unused reads
-	return append(a.unused(), lookups...), nil
+	return slices.Concat(a.unused(), lookups, a.emptyContexts()), nil
 }
 
 // findGenerated finds the flaggen-generated packages among the roots and

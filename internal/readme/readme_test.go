@@ -29,7 +29,8 @@ import (
 //	```sh test=make             make targets: see makeTargets
 //	```sh test=tutorial         run in a new module in a temporary directory;
 //	                            ```go file=PATH / ```json file=PATH blocks are
-//	                            written there when the session reaches them
+//	                            written there when the session reaches them,
+//	                            into directories its commands made
 //	```sh test=redis            run in the repository root against a throwaway
 //	                            redis-server that replaces localhost:6379 in the
 //	                            exported variables, with flaggen installed
@@ -278,6 +279,22 @@ type session struct {
 	stdout  string                // of the last foreground block
 	bg      []*background
 	state   string // a file the shell writes its final directory to
+	// placeholders are README words the reader replaces (the tutorial's
+	// /path/to/flaggen), each with what the test writes instead; used
+	// records which the README used.
+	placeholders map[string]string
+	used         map[string]bool
+}
+
+// substitute replaces the session's placeholders in cmd.
+func (s *session) substitute(cmd string) string {
+	for k, v := range s.placeholders {
+		if strings.Contains(cmd, k) {
+			s.used[k] = true
+			cmd = strings.ReplaceAll(cmd, k, v)
+		}
+	}
+	return cmd
 }
 
 func newSession(t *testing.T, dir string) *session {
@@ -307,6 +324,7 @@ func (s *session) block(b *Block) {
 	case b.Lang == "sh":
 		var out strings.Builder
 		for _, cmd := range Commands(b.Body) {
+			cmd = s.substitute(cmd)
 			switch {
 			case strings.HasPrefix(cmd, "export "):
 				s.export(where, cmd)
@@ -322,9 +340,11 @@ func (s *session) block(b *Block) {
 		}
 		s.stdout = out.String()
 	case b.Attrs["file"] != "":
+		// As a reader saves the file: into a directory the README's
+		// commands have made.
 		p := filepath.Join(s.dir, filepath.FromSlash(b.Attrs["file"]))
-		if err := os.MkdirAll(filepath.Dir(p), 0o777); err != nil {
-			t.Fatal(err)
+		if fi, err := os.Stat(filepath.Dir(p)); err != nil || !fi.IsDir() {
+			t.Fatalf("%s: file %s: the README's commands have not made its directory (mkdir): %v", where, b.Attrs["file"], err)
 		}
 		if err := os.WriteFile(p, []byte(b.Body), 0o666); err != nil {
 			t.Fatal(err)
@@ -429,6 +449,11 @@ func (s *session) startBackground(where, cmd string) {
 // stop interrupts the background commands as Ctrl-C would and checks that
 // each ends cleanly.
 func (s *session) stop() {
+	for k := range s.placeholders {
+		if !s.used[k] {
+			s.t.Errorf("no README command of this session uses the placeholder %q: drop it from the test", k)
+		}
+	}
 	for _, p := range s.bg {
 		syscall.Kill(-p.c.Process.Pid, syscall.SIGINT)
 	}
@@ -490,28 +515,18 @@ func makeSession(t *testing.T) *session {
 	return s
 }
 
-// tutorialSession is a new directory outside this repository. The module
-// it makes requires github.com/flaggen/flaggen: before the README's go get,
-// the test points that requirement at this checkout with a replace
-// directive, and GOPROXY=off keeps every download to the module cache. The
-// checkout's go.sum is copied in too: it holds the checksums go get would
-// otherwise look up in the checksum database, which GOPROXY=off cannot
-// reach.
+// tutorialSession is a new directory outside this repository, where the
+// tutorial's commands run exactly as written, in the test's own environment
+// (its module proxy and checksum database: a reader's), except that
+// /path/to/flaggen, which the README asks the reader to replace with their
+// checkout's path, is this checkout.
 func tutorialSession(t *testing.T) *session {
 	if testing.Short() {
 		t.Skip("-short: the tutorial builds and tests a new module")
 	}
-	root := repoRoot(t)
 	s := newSession(t, t.TempDir())
-	s.env["GOPROXY"] = "off"
-	s.env["GOWORK"] = "off"
-	s.env["GOFLAGS"] = ""
-	s.hook = func(cmd string) {
-		if strings.HasPrefix(cmd, "go get ") {
-			s.run("go mod edit -replace github.com/flaggen/flaggen=" + root)
-			s.run("cp " + filepath.Join(root, "go.sum") + " go.sum")
-		}
-	}
+	s.placeholders = map[string]string{"/path/to/flaggen": repoRoot(t)}
+	s.used = map[string]bool{}
 	return s
 }
 

@@ -49,6 +49,17 @@
 // long outage may wait up to a second longer for its first successful
 // command; the store itself does not poll the pool while degraded.
 //
+// The store logs each outage once, at Warn ("redis store degraded", with
+// its cause), and its end at Info ("redis store recovered"), never per
+// retry; a command that fails to dial within two seconds of a recovery
+// (go-redis' probe above) is the same outage, logged at Debug. go-redis
+// logs through one process-wide logger of its own, which prints a line per
+// refused dial to standard error: the first New replaces it (with
+// redis.SetLogger) by one that passes each distinct go-redis line, at
+// Debug, to the logger of the store whose command logged it (or of every
+// open store), once per state change. An app that wants go-redis' log
+// elsewhere calls redis.SetLogger after its first New.
+//
 // # Key layout
 //
 // All keys of namespace NS share the hash tag {NS}, so they live in one

@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"log/slog"
 	"maps"
+	"net"
 	goruntime "runtime"
 	"slices"
 	"strconv"
@@ -78,7 +79,8 @@ func WithAuditMaxLen(n int64) Option { return func(o *options) { o.auditMaxLen =
 func WithFeedbackMaxLen(n int64) Option { return func(o *options) { o.feedbackMaxLen = n } }
 
 // WithLogger sets where the store logs malformed values and connectivity
-// changes (default slog.Default()).
+// changes (default slog.Default()), and where go-redis' own log lines go,
+// at Debug, once per state change (see redislog.go).
 func WithLogger(l *slog.Logger) Option { return func(o *options) { o.logger = l } }
 
 // WithClock sets the clock of audit and feedback times (default: the Redis
@@ -116,6 +118,8 @@ type Store struct {
 	badLog   limiter // logs of bad values
 	msgLog   limiter // logs of unreadable or unconfirmed change messages
 	since    time.Time
+	upAt     time.Time                    // when the store last recovered from an outage it logged
+	relapse  bool                         // degraded again within relapseWindow of upAt: logged at Debug
 	bad      map[string][sha256.Size]byte // flag -> SHA-256 of the malformed value last logged
 	ps       *redis.PubSub                // current change subscription
 	// subscribed is closed while Redis has confirmed the change
@@ -215,7 +219,9 @@ func New(client redis.UniversalClient, opts ...Option) (*Store, error) {
 		since:      time.Now(),
 		rs:         restoreState{instance: newInstance()},
 	}
-	s.ctx, s.cancel = context.WithCancel(context.Background())
+	s.ctx, s.cancel = context.WithCancel(context.WithValue(context.Background(), storeKey{}, s))
+	installGoRedisLog.Do(func() { redis.SetLogger(goRedisLog) })
+	goRedisLog.add(s)
 	s.wg.Add(2)
 	go s.subscribeLoop()
 	go s.checkLoop()
@@ -285,6 +291,21 @@ func (s *Store) setSubscribedLocked(up bool) {
 	s.subUp = up
 }
 
+// relapseWindow is how soon after it recovered a store whose next command
+// fails to dial counts as still in the same outage, and logs it at Debug
+// only: go-redis stops dialing after PoolSize failed dials and then probes
+// once a second, so for up to a second after Redis returns, a command that
+// needs a new connection can still fail with the outage's dial error. (A
+// new outage breaks the open connections first, and is logged as usual.)
+var relapseWindow = 2 * time.Second
+
+// isRelapse reports whether a store that recovered at upAt (zero: never)
+// and failed at since with err is still in the outage it recovered from.
+func isRelapse(upAt, since time.Time, err error) bool {
+	var op *net.OpError
+	return !upAt.IsZero() && since.Sub(upAt) < relapseWindow && errors.As(err, &op) && op.Op == "dial"
+}
+
 // transitionLocked logs and notifies the change from was, the cause the
 // store was degraded by (nil: healthy), to the current one; mu is held. A
 // malformed value is logged by setBad, under its own rate limit.
@@ -300,12 +321,25 @@ func (s *Store) transitionLocked(was error) {
 			s.watchers.Notify()
 			break
 		}
-		s.o.logger.Warn("flaggen: redis store degraded; serving the last loaded state", "namespace", s.o.namespace, "err", now)
+		s.relapse = isRelapse(s.upAt, s.since, now)
+		if s.relapse {
+			s.o.logger.Debug("flaggen: redis store degraded again just after it recovered; go-redis retries its dials once a second after an outage",
+				"namespace", s.o.namespace, "err", now)
+		} else {
+			s.o.logger.Warn("flaggen: redis store degraded; serving the last loaded state", "namespace", s.o.namespace, "err", now)
+			goRedisLog.stateChanged()
+		}
 		s.watchers.Notify()
 	case was == errNotLoaded && now == nil:
 		s.watchers.Notify()
 	case was != nil && now == nil:
-		s.o.logger.Info("flaggen: redis store recovered", "namespace", s.o.namespace, "degraded_for", time.Since(s.since).Round(time.Millisecond))
+		if s.relapse {
+			s.o.logger.Debug("flaggen: redis store recovered again", "namespace", s.o.namespace, "degraded_for", time.Since(s.since).Round(time.Millisecond))
+		} else {
+			s.o.logger.Info("flaggen: redis store recovered", "namespace", s.o.namespace, "degraded_for", time.Since(s.since).Round(time.Millisecond))
+			goRedisLog.stateChanged()
+			s.upAt = time.Now()
+		}
 		s.watchers.Notify()
 	}
 }
@@ -1066,5 +1100,6 @@ func (s *Store) Close() error {
 		_ = ps.Close() // interrupts a blocked receive
 	}
 	s.wg.Wait()
+	goRedisLog.remove(s)
 	return nil
 }
