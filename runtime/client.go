@@ -340,6 +340,7 @@ func (c *Client) catchUp() {
 func (c *Client) follow() {
 	defer c.wg.Done()
 	var watch <-chan struct{}
+	failing := false // the last reload failed
 	tick := time.NewTicker(c.opts.resync)
 	defer tick.Stop()
 	for {
@@ -353,13 +354,7 @@ func (c *Client) follow() {
 			} else {
 				watch = w
 				// Changes may have happened before the watch began.
-				if err := c.reload(c.ctx); err != nil {
-					if c.ctx.Err() == nil {
-						c.log.Warn("flaggen: reloading live state", "err", err)
-					}
-				} else {
-					c.catchUp()
-				}
+				c.reloaded(c.reload(c.ctx), &failing)
 			}
 		}
 		var reload func(context.Context) error
@@ -378,13 +373,26 @@ func (c *Client) follow() {
 		case <-tick.C:
 			reload = c.reload // the whole state: heals what notifications missed
 		}
-		if err := reload(c.ctx); err != nil {
-			if c.ctx.Err() == nil {
-				c.log.Warn("flaggen: reloading live state", "err", err)
-			}
-		} else {
-			c.catchUp()
+		c.reloaded(reload(c.ctx), &failing)
+	}
+}
+
+// reloaded finishes one reload of follow: on success it catches up with
+// activation dates; a failure is logged once per run of failures (the
+// first one), and the first success after it once more, so a store that
+// stays down does not repeat its warning at every resync.
+func (c *Client) reloaded(err error, failing *bool) {
+	switch {
+	case err == nil:
+		if *failing {
+			*failing = false
+			c.log.Info("flaggen: live state reloaded again")
 		}
+		c.catchUp()
+	case c.ctx.Err() != nil:
+	case !*failing:
+		*failing = true
+		c.log.Warn("flaggen: reloading live state; serving the last state loaded until a reload succeeds", "err", err)
 	}
 }
 
