@@ -3,6 +3,7 @@ package redisstore_test
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"log/slog"
 	"strconv"
@@ -153,5 +154,25 @@ func TestBadHeadValueBounded(t *testing.T) {
 			}
 			waitFor(t, 5*time.Second, "b off after the repair", func() bool { return c.Evaluate(ctx, "b", nil) == false })
 		})
+	}
+}
+
+// TestSetupRefusedIsNotMalformed: a server that refuses the connection's
+// setup (here SELECT of a DB out of range) fails the load as unreachable
+// data, never as a malformed value in the namespace.
+func TestSetupRefusedIsNotMalformed(t *testing.T) {
+	srv := redistest.Start(t)
+	o := fastOptions(srv.Addr())
+	o.DB = 99
+	s := newStoreOn(t, redis.NewUniversalClient(o))
+	_, err := s.Load(context.Background())
+	if err == nil {
+		t.Fatal("Load succeeded on DB 99")
+	}
+	if errors.Is(err, redisstore.ErrMalformed) {
+		t.Fatalf("Load = %v; a refused SELECT is not a malformed value", err)
+	}
+	if !strings.Contains(err.Error(), "DB index is out of range") {
+		t.Errorf("Load = %v; want the server's reply", err)
 	}
 }

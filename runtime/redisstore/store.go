@@ -535,6 +535,17 @@ func (s *Store) fullLoad(ctx context.Context, copy bool) (store.State, error) {
 	return s.fullLoadThen(ctx, copy, nil)
 }
 
+// anyReplyError reports whether one of cmds got an error reply of its own
+// (redis.Nil, a missing key, is none).
+func anyReplyError(cmds []redis.Cmder) bool {
+	for _, c := range cmds {
+		if e := c.Err(); e != nil && !errors.Is(e, redis.Nil) {
+			return true
+		}
+	}
+	return false
+}
+
 // fullLoadThen is fullLoad calling between, when not nil, after the read and
 // before the install (tests use it to race the mirror).
 func (s *Store) fullLoadThen(ctx context.Context, copy bool, between func()) (store.State, error) {
@@ -550,14 +561,18 @@ func (s *Store) fullLoadThen(ctx context.Context, copy bool, between func()) (st
 		pcmd = p.HGetAll(ctx, s.key.patches)
 		return nil
 	})
+	cmds := []redis.Cmder{vcmd, ecmd, ccmd, pcmd}
 	var rerr redis.Error
-	if err != nil && !errors.As(err, &rerr) {
+	if err != nil && (!errors.As(err, &rerr) || !anyReplyError(cmds)) {
+		// Not one command's reply: the server is unreachable, or refused
+		// the connection's setup (AUTH, SELECT of a DB out of range) or
+		// the transaction itself. That is a failure, not a bad value.
 		return store.State{}, fmt.Errorf("flaggen: redis load failed: %w", s.noteErr(err))
 	}
 	s.noteErr(nil)
 	// A reply error of one command (WRONGTYPE: a key of another type) is a
 	// malformed value.
-	for _, c := range []redis.Cmder{vcmd, ecmd, ccmd, pcmd} {
+	for _, c := range cmds {
 		if e := c.Err(); e != nil && !errors.Is(e, redis.Nil) {
 			err := fmt.Errorf("%w: %s: %v", ErrMalformed, c.Args()[1], e)
 			s.setBad(err)
