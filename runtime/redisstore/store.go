@@ -563,8 +563,9 @@ func (s *Store) fullLoadThen(ctx context.Context, copy bool, between func()) (st
 	})
 	cmds := []redis.Cmder{vcmd, ecmd, ccmd, pcmd}
 	var rerr redis.Error
-	if err != nil && (!errors.As(err, &rerr) || !anyReplyError(cmds)) {
-		// Not one command's reply: the server is unreachable, or refused
+	if err != nil && !errors.Is(err, redis.Nil) && (!errors.As(err, &rerr) || !anyReplyError(cmds)) {
+		// Not one command's reply (redis.Nil is a missing key, which
+		// is fine): the server is unreachable, or refused
 		// the connection's setup (AUTH, SELECT of a DB out of range) or
 		// the transaction itself. That is a failure, not a bad value.
 		return store.State{}, fmt.Errorf("flaggen: redis load failed: %w", s.noteErr(err))
