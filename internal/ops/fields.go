@@ -1,0 +1,38 @@
+package ops
+
+import (
+	"encoding/json"
+	"math"
+	"strconv"
+	"strings"
+)
+
+// This file holds the checks of the writes that set one field, which
+// every operator surface (the command line, the admin API) makes alike.
+
+// RequireReason refuses a blank reason for a write that requires one
+// (disable, switching a release off); option names it in the message
+// (e.g. "-reason").
+func RequireReason(option, reason string) error {
+	if strings.TrimSpace(reason) == "" {
+		return Usagef("%s is required: say why, for the audit trail", option)
+	}
+	return nil
+}
+
+// ParseRollout returns the "percentage_rollout" value for text, a
+// percentage from 0 to 100 (e.g. 25, 12.5 or 12.5%); what names text in
+// the message.
+func ParseRollout(what, text string) (json.RawMessage, error) {
+	pct, err := strconv.ParseFloat(strings.TrimSuffix(text, "%"), 64)
+	if err != nil || math.IsNaN(pct) || pct < 0 || pct > 100 {
+		return nil, Usagef("%s must be a percentage from 0 to 100, not %q", what, text)
+	}
+	return json.RawMessage(strconv.FormatFloat(pct, 'f', -1, 64)), nil
+}
+
+// SetActive plans switching a flag on or off (enable, disable: SetField
+// of "active").
+func SetActive(on bool) Plan {
+	return SetField("active", json.RawMessage(strconv.FormatBool(on)))
+}

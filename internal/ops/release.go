@@ -1,0 +1,72 @@
+package ops
+
+import (
+	"encoding/json"
+
+	"github.com/flaggen/flaggen/runtime"
+)
+
+// FindRelease returns the release name of in, or nil.
+func FindRelease(in *runtime.Inspection, name string) *runtime.ReleaseInfo {
+	for i := range in.Releases {
+		if in.Releases[i].Release == name {
+			return &in.Releases[i]
+		}
+	}
+	return nil
+}
+
+// SetRelease switches every flag of release name on or off ("active") in
+// one atomic, audited write (runtime.Client.SetRelease) by actor, for
+// reason; switching off requires a reason (RequireReason). It writes
+// nothing, and reports wrote false, when every flag already is in that
+// state with a live patch the apps accept. before is the live state's
+// inspection as read before the write.
+func (s *Session) SetRelease(name string, on bool, actor, reason string) (wrote bool, before *runtime.Inspection, err error) {
+	if err := CheckRelease(s.Spec, name); err != nil {
+		return false, nil, err
+	}
+	if !on {
+		if err := RequireReason("reason", reason); err != nil {
+			return false, nil, err
+		}
+	}
+	if before, err = s.Inspect(); err != nil {
+		return false, nil, err
+	}
+	if r := FindRelease(before, name); !anyRefused(before, r) && (on && r.Enabled == r.Total || !on && allOff(before, r)) {
+		return false, before, nil
+	}
+	c, err := s.Client(false)
+	if err != nil {
+		return false, before, err
+	}
+	defer c.Close()
+	ctx, cancel := s.Ctx()
+	defer cancel()
+	if err := c.SetRelease(ctx, name, on, actor, reason); err != nil {
+		return false, before, s.RedisError(err)
+	}
+	return true, before, nil
+}
+
+// anyRefused reports whether the live patch of a flag of r is refused.
+func anyRefused(in *runtime.Inspection, r *runtime.ReleaseInfo) bool {
+	for _, f := range r.Flags {
+		if in.Flag(f).Problem != "" {
+			return true
+		}
+	}
+	return false
+}
+
+// allOff reports whether every flag of r is already inactive (active
+// false) in live state, with a live patch the apps accept.
+func allOff(in *runtime.Inspection, r *runtime.ReleaseInfo) bool {
+	for _, f := range r.Flags {
+		if !EffectiveIs(in.Flag(f), "active", json.RawMessage("false")) {
+			return false
+		}
+	}
+	return true
+}
