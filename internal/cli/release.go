@@ -124,23 +124,10 @@ func runReleaseStatus(env *Env, o *opsOpts, name string) error {
 }
 
 func printRelease(env *Env, asJSON bool, in *runtime.Inspection, name string) error {
-	r := ops.FindRelease(in, name)
 	if asJSON {
-		type flagState struct {
-			Flag        string `json:"flag"`
-			State       string `json:"state"`
-			StateReason string `json:"state_reason,omitempty"`
-		}
-		out := struct {
-			runtime.ReleaseInfo
-			States []flagState `json:"states"`
-		}{ReleaseInfo: *r}
-		for _, f := range r.Flags {
-			fi := in.Flag(f)
-			out.States = append(out.States, flagState{f, fi.State, fi.StateReason})
-		}
-		return writeJSON(env.Stdout, out)
+		return writeJSON(env.Stdout, ops.StatusOf(in, name))
 	}
+	r := ops.FindRelease(in, name)
 	fmt.Fprintf(env.Stdout, "%s: %d of %d enabled\n", r.Release, r.Enabled, r.Total)
 	for _, f := range r.Flags {
 		fi := in.Flag(f)

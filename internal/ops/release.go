@@ -70,3 +70,34 @@ func allOff(in *runtime.Inspection, r *runtime.ReleaseInfo) bool {
 	}
 	return true
 }
+
+// ReleaseStatus is one release of the spec, how much of it is on, and the
+// state of each of its flags: 'flaggen release status -json' and the admin
+// API's release.
+type ReleaseStatus struct {
+	runtime.ReleaseInfo
+	States []ReleaseFlagState `json:"states"`
+}
+
+// ReleaseFlagState is one flag of a release and its state
+// (runtime.FlagInfo.State and StateReason).
+type ReleaseFlagState struct {
+	Flag        string `json:"flag"`
+	State       string `json:"state"`
+	StateReason string `json:"state_reason,omitempty"`
+}
+
+// StatusOf returns the status of release name in in, or nil when in
+// lacks it.
+func StatusOf(in *runtime.Inspection, name string) *ReleaseStatus {
+	r := FindRelease(in, name)
+	if r == nil {
+		return nil
+	}
+	out := &ReleaseStatus{ReleaseInfo: *r, States: []ReleaseFlagState{}}
+	for _, f := range r.Flags {
+		fi := in.Flag(f)
+		out.States = append(out.States, ReleaseFlagState{f, fi.State, fi.StateReason})
+	}
+	return out
+}
