@@ -2,9 +2,14 @@ package ops
 
 import (
 	"encoding/json"
+	"fmt"
 	"math"
+	"slices"
 	"strconv"
 	"strings"
+
+	"github.com/flaggen/flaggen/internal/spec"
+	"github.com/flaggen/flaggen/runtime"
 )
 
 // This file holds the checks of the writes that set one field, which
@@ -35,4 +40,21 @@ func ParseRollout(what, text string) (json.RawMessage, error) {
 // of "active").
 func SetActive(on bool) Plan {
 	return SetField("active", json.RawMessage(strconv.FormatBool(on)))
+}
+
+// CheckPatchField refuses a name that is not a patchable field
+// (runtime.PatchFields), with the closest one; option names where it was
+// given in the message (e.g. "-revert").
+func CheckPatchField(option, name string) error {
+	all := runtime.PatchFields()
+	if slices.Contains(all, name) {
+		return nil
+	}
+	msg := fmt.Sprintf("%s: %q is not a patchable field", option, name)
+	if near := spec.Suggest(NormName(name), all); near != "" {
+		msg += fmt.Sprintf(" (did you mean %s?)", near)
+	} else {
+		msg += " (fields: " + strings.Join(all, ", ") + ")"
+	}
+	return Usagef("%s", msg)
 }
