@@ -20,4 +20,5 @@ var commands = []*Command{
 	resetLiveCmd,
 	auditCmd,
 	feedbackCmd,
+	serveCmd,
 }
