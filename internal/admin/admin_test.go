@@ -394,6 +394,31 @@ func TestRefused(t *testing.T) {
 	})
 }
 
+// TestIfMatch: a flag write with If-Match is made only over the live
+// state the client read (its ETag), else 412.
+func TestIfMatch(t *testing.T) {
+	forStores(t, func(t *testing.T, a *api) {
+		tag := a.want(a.do("GET", "/admin/v1/flags/new_ui", ""), 200).header.Get("ETag")
+		if tag == "" {
+			t.Fatal("GET flags/new_ui: no ETag")
+		}
+		h := map[string]string{"Authorization": "Bearer tok-alice", "Content-Type": "application/json", "If-Match": tag}
+		r := a.want(a.doWith("POST", "/admin/v1/flags/new_ui/rollout", `{"percentage": 10}`, h), 200)
+		if r.header.Get("ETag") == tag || r.header.Get("ETag") == "" {
+			t.Errorf("ETag after the write: %q (before: %q)", r.header.Get("ETag"), tag)
+		}
+		a.wantErr(a.doWith("POST", "/admin/v1/flags/new_ui/rollout", `{"percentage": 20}`, h), 412, "precondition_failed", "", "the live state changed")
+		h["If-Match"] = r.header.Get("ETag")
+		a.want(a.doWith("POST", "/admin/v1/flags/new_ui/rollout", `{"percentage": 20}`, h), 200)
+		a.wantErr(a.doWith("POST", "/admin/v1/releases/winter_launch/on", ``, h), 400, "bad_request", "", "If-Match")
+		var trail struct{ Entries []json.RawMessage }
+		a.want(a.do("GET", "/admin/v1/audit", ""), 200).decode(t, &trail)
+		if len(trail.Entries) != 2 {
+			t.Errorf("%d audit entries, want 2 (the 412 wrote nothing)", len(trail.Entries))
+		}
+	})
+}
+
 // TestConcurrentWrites: concurrent patches of different fields of one
 // flag all land (each write is recomputed over the newer live state when
 // another got in first), each with its own audit entry.
@@ -530,7 +555,7 @@ func FuzzHandler(f *testing.F) {
 	if err != nil {
 		f.Fatal(err)
 	}
-	statuses := map[int]bool{200: true, 400: true, 403: true, 404: true, 405: true, 409: true, 413: true, 415: true, 422: true}
+	statuses := map[int]bool{200: true, 400: true, 412: true, 403: true, 404: true, 405: true, 409: true, 413: true, 415: true, 422: true}
 	f.Fuzz(func(t *testing.T, method, path, body string) {
 		if !strings.HasPrefix(path, "/") || strings.ContainsAny(path, " \r\n") {
 			path = "/" + strings.NewReplacer(" ", "%20", "\r", "%0D", "\n", "%0A").Replace(path)

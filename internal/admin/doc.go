@@ -33,6 +33,12 @@
 // audit entry. Each write is one atomic change, recomputed over the newer
 // live state when another writer got in first (ops.Session.WriteFlag).
 //
+// GET /admin/v1/flags, GET /admin/v1/flags/{name} and every flag write
+// answer with an ETag, the live state's version ("7"; "EPOCH:7" on a
+// Redis). A flag write with If-Match: ETAG is made only over that very
+// state, else it answers 412 and writes nothing: a client that shows a
+// flag and saves an edit overwrites no change it did not see.
+//
 // # Authentication and CSRF
 //
 // The handler does not authenticate: the server that mounts it does, and
@@ -58,7 +64,7 @@
 // bad query), unauthorized (401), forbidden (403: cross-origin),
 // not_found (404: unknown flag, release or route), method_not_allowed
 // (405), conflict (409: the live state kept changing under the write),
-// too_large (413), unsupported_media_type (415), invalid (422: a value the
+// precondition_failed (412: If-Match), too_large (413), unsupported_media_type (415), invalid (422: a value the
 // spec or the write refuses), internal (500), store_unavailable (503: the
 // store is down; nothing was written).
 package admin

@@ -3,6 +3,8 @@ package admin
 import (
 	"net/http"
 	"strconv"
+	"strings"
+	"unicode"
 
 	"github.com/flaggen/flaggen/internal/ops"
 	"github.com/flaggen/flaggen/runtime"
@@ -29,6 +31,23 @@ func shownAudit(entries []store.AuditEntry) []store.AuditEntry {
 		out[i] = e
 	}
 	return out
+}
+
+// etag is the entity tag of a live state: its version, after its epoch
+// (its letters and digits) when the store has epochs, within which
+// versions count.
+func etag(st store.State) string {
+	v := strconv.FormatUint(st.Version, 10)
+	epoch := strings.Map(func(r rune) rune {
+		if r < 0x80 && (unicode.IsLetter(r) || unicode.IsDigit(r)) {
+			return r
+		}
+		return -1
+	}, st.Epoch)
+	if epoch == "" {
+		return `"` + v + `"`
+	}
+	return `"` + epoch + ":" + v + `"`
 }
 
 // inspect inspects the live state, or answers with the failure.
@@ -73,6 +92,7 @@ func (h *handler) listFlags(rq *request) {
 	if out.Releases == nil {
 		out.Releases = []runtime.ReleaseInfo{}
 	}
+	rq.w.Header().Set("ETag", etag(rq.s.State))
 	writeJSON(rq.w, http.StatusOK, out)
 }
 
@@ -108,6 +128,7 @@ func (h *handler) getFlag(rq *request) {
 		return
 	}
 	out := flagOutput{FlagInfo: shownFlag(in.Flag(rq.arg)), Version: in.Version, Counters: counters}
+	rq.w.Header().Set("ETag", etag(rq.s.State))
 	if len(trail) == 1 {
 		out.LastChange = &shownAudit(trail)[0]
 	}

@@ -55,6 +55,18 @@ func checkReason(reason string, required bool) *apiError {
 // with the flag's state after it.
 func (rq *request) writeFlag(w ops.FlagWrite) {
 	w.Flag, w.Actor = rq.arg, rq.actor
+	if want := rq.r.Header.Get("If-Match"); want != "" && want != "*" {
+		// Checked over the very state the write is computed from, so
+		// that it holds until the write lands (or the plan runs again).
+		plan := w.Plan
+		w.Plan = func(s *ops.Session, stored map[string]json.RawMessage, f *runtime.FlagInfo) (map[string]json.RawMessage, bool, bool, error) {
+			if got := etag(s.State); got != want {
+				return nil, false, false, &apiError{http.StatusPreconditionFailed, "precondition_failed",
+					"the live state changed: If-Match " + want + ", now " + got + " (read the flag again)", ""}
+			}
+			return plan(s, stored, f)
+		}
+	}
 	wrote, err := rq.s.WriteFlag(w)
 	if err != nil {
 		rq.fail(err, true)
@@ -65,6 +77,7 @@ func (rq *request) writeFlag(w ops.FlagWrite) {
 		return
 	}
 	f := shownFlag(in.Flag(rq.arg))
+	rq.w.Header().Set("ETag", etag(rq.s.State))
 	writeJSON(rq.w, http.StatusOK, writeOutput{Wrote: wrote, Version: in.Version, Flag: &f})
 }
 
@@ -151,6 +164,10 @@ func (h *handler) patch(rq *request) {
 }
 
 func (h *handler) setRelease(rq *request, on bool) {
+	if rq.r.Header.Get("If-Match") != "" {
+		writeError(rq.w, &apiError{http.StatusBadRequest, "bad_request", "If-Match applies to the writes of one flag, not to a release switch", ""})
+		return
+	}
 	var b reasonBody
 	if err := h.decode(rq, &b); err != nil {
 		writeError(rq.w, err)

@@ -12,8 +12,8 @@ import (
 // (e.g. the memory store of a standalone 'flaggen serve'): the session
 // reads and writes it (Session.Live; Session.Store is nil) with the same
 // plans, checks and audit as a session on a Redis. where names the store
-// in messages (e.g. "the embedded memory store"). cfg's Timeout, Spec,
-// Warnings and Log apply; RedisURL, Namespace and CountSubscribers do not.
+// in messages (e.g. "the embedded memory store"). cfg's Timeout, Spec
+// and Log apply; the rest is about Redis.
 // The spec is cfg.Spec, else the spec recorded in st (store.SpecRecorder),
 // else an error.
 func OpenStore(st store.Store, where string, cfg Config) (*Session, error) {
@@ -30,24 +30,22 @@ func OpenStore(st store.Store, where string, cfg Config) (*Session, error) {
 	if s.State, err = st.Load(ctx); err != nil {
 		return nil, fmt.Errorf("%s: %v", where, err)
 	}
-	rec, _ := st.(store.SpecRecorder)
+	var file string
+	var src []byte
+	if rec, ok := st.(store.SpecRecorder); ok {
+		if file, src, s.Recorded, err = rec.RecordedSpec(ctx); err != nil {
+			return nil, fmt.Errorf("reading the spec recorded in %s: %v", where, err)
+		}
+	}
 	switch {
 	case cfg.Spec != nil:
 		s.Spec = cfg.Spec.Spec
-	case rec == nil:
-		return nil, fmt.Errorf("%s records no spec: pass -spec FILE", where)
+	case !s.Recorded:
+		return nil, fmt.Errorf("no spec recorded in %s: pass -spec FILE", where)
 	default:
-		file, src, ok, err := rec.RecordedSpec(ctx)
-		if err != nil {
-			return nil, fmt.Errorf("reading the spec recorded in %s: %v", where, err)
-		}
-		if !ok {
-			return nil, fmt.Errorf("no spec recorded in %s: pass -spec FILE", where)
-		}
 		if s.Spec, err = runtime.LoadSpec(file, src); err != nil {
 			return nil, fmt.Errorf("the spec recorded in %s (%s) does not load with this flaggen (pass -spec FILE):\n%v", where, file, err)
 		}
-		s.Recorded = true
 	}
 	if c, ok := st.(store.SpecChecker); ok {
 		c.UseSpec(s.Spec)
