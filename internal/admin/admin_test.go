@@ -161,6 +161,14 @@ func (a *api) wantErr(r reply, status int, code, path, msg string) {
 	}
 }
 
+// auditLen is the number of entries of the audit trail.
+func (a *api) auditLen() int {
+	a.t.Helper()
+	var trail struct{ Entries []json.RawMessage }
+	a.want(a.do("GET", "/admin/v1/audit?limit=10000", ""), 200).decode(a.t, &trail)
+	return len(trail.Entries)
+}
+
 type flagAnswer struct {
 	Flag     string
 	State    string
@@ -386,10 +394,8 @@ func TestRefused(t *testing.T) {
 		a.wantErr(a.do("GET", disable, ""), 405, "method_not_allowed", "", "")
 		a.wantErr(a.do("GET", "/admin/v1/audit?limit=0", ""), 400, "bad_request", "limit", "from 1 to")
 		a.wantErr(a.do("GET", "/admin/v1/audit?limit=x", ""), 400, "bad_request", "limit", "")
-		var trail struct{ Entries []json.RawMessage }
-		a.want(a.do("GET", "/admin/v1/audit", ""), 200).decode(t, &trail)
-		if len(trail.Entries) != 0 {
-			t.Errorf("refused requests wrote %d audit entries", len(trail.Entries))
+		if n := a.auditLen(); n != 0 {
+			t.Errorf("refused requests wrote %d audit entries", n)
 		}
 	})
 }
@@ -411,10 +417,8 @@ func TestIfMatch(t *testing.T) {
 		h["If-Match"] = r.header.Get("ETag")
 		a.want(a.doWith("POST", "/admin/v1/flags/new_ui/rollout", `{"percentage": 20}`, h), 200)
 		a.wantErr(a.doWith("POST", "/admin/v1/releases/winter_launch/on", ``, h), 400, "bad_request", "", "If-Match")
-		var trail struct{ Entries []json.RawMessage }
-		a.want(a.do("GET", "/admin/v1/audit", ""), 200).decode(t, &trail)
-		if len(trail.Entries) != 2 {
-			t.Errorf("%d audit entries, want 2 (the 412 wrote nothing)", len(trail.Entries))
+		if n := a.auditLen(); n != 2 {
+			t.Errorf("%d audit entries, want 2 (the 412 wrote nothing)", n)
 		}
 	})
 }
@@ -459,10 +463,8 @@ func TestConcurrentWrites(t *testing.T) {
 				t.Errorf("after concurrent patches, %s = %s, want %s (live %s)", name, live[name], v, f.Live)
 			}
 		}
-		var trail struct{ Entries []json.RawMessage }
-		a.want(a.do("GET", "/admin/v1/audit", ""), 200).decode(t, &trail)
-		if len(trail.Entries) != len(fields)+1 {
-			t.Errorf("%d audit entries, want %d", len(trail.Entries), len(fields))
+		if n := a.auditLen(); n != len(fields)+1 {
+			t.Errorf("%d audit entries, want %d", n, len(fields)+1)
 		}
 	})
 }

@@ -68,17 +68,23 @@ func (rq *request) writeFlag(w ops.FlagWrite) {
 		}
 	}
 	wrote, err := rq.s.WriteFlag(w)
-	if err != nil {
-		rq.fail(err, true)
-		return
-	}
-	in, ok := rq.inspect()
+	in, ok := rq.wrote(err)
 	if !ok {
 		return
 	}
 	f := shownFlag(in.Flag(rq.arg))
 	rq.w.Header().Set("ETag", etag(rq.s.State))
 	writeJSON(rq.w, http.StatusOK, writeOutput{Wrote: wrote, Version: in.Version, Flag: &f})
+}
+
+// wrote answers with err, the failure of a write, or inspects the live
+// state after it.
+func (rq *request) wrote(err error) (*runtime.Inspection, bool) {
+	if err != nil {
+		rq.fail(err, true)
+		return nil, false
+	}
+	return rq.inspect()
 }
 
 // flagBody decodes the body of a write to the request's flag, which must
@@ -181,11 +187,7 @@ func (h *handler) setRelease(rq *request, on bool) {
 		return
 	}
 	wrote, _, err := rq.s.SetRelease(rq.arg, on, rq.actor, b.Reason)
-	if err != nil {
-		rq.fail(err, true)
-		return
-	}
-	in, ok := rq.inspect()
+	in, ok := rq.wrote(err)
 	if !ok {
 		return
 	}
