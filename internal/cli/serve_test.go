@@ -15,6 +15,8 @@ import (
 	"sync"
 	"syscall"
 	"testing"
+
+	"github.com/flaggen/flaggen/internal/redistest"
 )
 
 var (
@@ -63,6 +65,17 @@ var listening = regexp.MustCompile(`msg="flaggen serve: listening" addr=(http://
 // it listens.
 func startServe(t *testing.T, env []string, args ...string) *server {
 	t.Helper()
+	s, out := launchServe(t, env, args...)
+	if s.url == "" {
+		t.Fatalf("flaggen serve ended without listening: %v\n%s", <-s.done, out)
+	}
+	return s
+}
+
+// launchServe starts the built binary and returns once it listens (url
+// set) or has ended, with what it logged until then.
+func launchServe(t *testing.T, env []string, args ...string) (*server, string) {
+	t.Helper()
 	cmd := exec.Command(flaggenBinary(t), append([]string{"serve", "-addr", "127.0.0.1:0"}, args...)...)
 	cmd.Env = append([]string{"PATH=" + os.Getenv("PATH"), "HOME=" + os.Getenv("HOME")}, env...)
 	stderr, err := cmd.StderrPipe()
@@ -86,13 +99,15 @@ func startServe(t *testing.T, env []string, args ...string) *server {
 		for range s.logs {
 		}
 	})
-	line := s.waitLog(t, "flaggen serve: listening")
-	m := listening.FindStringSubmatch(line)
-	if m == nil {
-		t.Fatalf("no address in %q", line)
+	var out strings.Builder
+	for line := range s.logs {
+		out.WriteString(line + "\n")
+		if m := listening.FindStringSubmatch(line); m != nil {
+			s.url = m[1]
+			break
+		}
 	}
-	s.url = m[1]
-	return s
+	return s, out.String()
 }
 
 // waitLog waits for a log line holding sub and returns it.
@@ -228,6 +243,37 @@ func TestServeRedis(t *testing.T) {
 	var h struct{ Status, Store string }
 	if code := s.call(t, "GET", "/admin/v1/health", "", &h); code != 200 || !strings.Contains(h.Store, srv.Addr()) {
 		t.Errorf("health: %d %+v", code, h)
+	}
+}
+
+// TestServeSecretsNeverPrinted: serve, given Redis URLs holding a
+// planted password, good and bad, never shows it: not in its log, its
+// errors nor its health. (TestSecretsNeverPrinted covers the commands
+// that end by themselves.)
+func TestServeSecretsNeverPrinted(t *testing.T) {
+	srv := redistest.Start(t)
+	listened := 0
+	for form, url := range plantedURLs(t, srv) {
+		s, out := launchServe(t, []string{"FLAGGEN_ADMIN_TOKENS=ops:s3cret", "FLAGGEN_REDIS_URL=" + url}, "-spec", demoSpec, "-timeout", "2s")
+		if s.url != "" {
+			listened++
+			var h json.RawMessage
+			s.call(t, "GET", "/admin/v1/health", "", &h)
+			s.call(t, "GET", "/admin/v1/flags/nope", "", &h)
+			out += string(h)
+			if err := s.cmd.Process.Signal(syscall.SIGTERM); err != nil {
+				t.Fatal(err)
+			}
+		}
+		for line := range s.logs {
+			out += line + "\n"
+		}
+		if strings.Contains(out, plantedMark) {
+			t.Errorf("%s: flaggen serve shows the password:\n%s", form, out)
+		}
+	}
+	if listened == 0 {
+		t.Error("flaggen serve listened with none of the URLs: the test does not reach its log")
 	}
 }
 
