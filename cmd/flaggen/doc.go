@@ -765,6 +765,67 @@
 //	# fish
 //	flaggen completion fish > ~/.config/fish/completions/flaggen.fish
 //
+// # serve
+//
+//	flaggen serve [-addr HOST:PORT] [-env ENV] [-spec FILE] [-redis URL [-namespace NS]] [-timeout D] [-server-keys FILE] [-client-keys FILE] [-admin-tokens FILE] [-shutdown-timeout D]
+//
+// Serve runs an HTTP server over the live state: flag evaluation for every
+// other client (the OpenFeature Remote Evaluation Protocol, OFREP, under
+// /ofrep/v1/), the JSON admin API (under /admin/v1/: everything the operator
+// commands do, audited with the admin token's name as the actor), /healthz,
+// /readyz and /metrics. E.g.
+//
+//	FLAGGEN_ADMIN_TOKENS=ops:s3cret flaggen serve -spec flags.json -addr 127.0.0.1:8080
+//
+// The spec is -spec FILE (default $FLAGGEN_SPEC), else the spec the apps
+// recorded in the namespace. The live state is the Redis at -redis (default
+// $FLAGGEN_REDIS_URL), namespace -namespace, shared with the apps; with
+// neither, an embedded memory store that starts from the spec and lives as
+// long as the server (then -spec is required). Flags are evaluated for
+// environment -env (default production).
+//
+// Keys: server keys (see every flag) from $FLAGGEN_SERVER_KEYS, client keys
+// (for browsers: only the flags the spec marks "client": true) from
+// $FLAGGEN_CLIENT_KEYS, both comma-separated, and admin tokens from
+// $FLAGGEN_ADMIN_TOKENS as NAME:TOKEN,...; -server-keys, -client-keys and
+// -admin-tokens read them from files instead (commas or lines, # comments).
+// A request gives its key as "Authorization: Bearer KEY" or "X-API-Key: KEY".
+// The server refuses to start on an address that is not loopback without
+// keys.
+//
+// The server stops on SIGTERM or SIGINT: it stops accepting connections,
+// finishes the requests in flight (at most -shutdown-timeout) and exits 0.
+// It writes its log, one structured line per event (never a key), to
+// standard error, starting with the address it listens on.
+//
+// Options:
+//
+//	-addr HOST:PORT
+//	  listen on HOST:PORT (a port 0 picks a free one) (default "127.0.0.1:8080")
+//	-admin-tokens FILE
+//	  read the admin tokens (NAME:TOKEN) from FILE instead of $FLAGGEN_ADMIN_TOKENS
+//	-client-keys FILE
+//	  read the client keys from FILE instead of $FLAGGEN_CLIENT_KEYS
+//	-env ENV
+//	  evaluate flags for environment ENV (default "production")
+//	-namespace NS
+//	  the flaggen namespace NS in Redis (default $FLAGGEN_NAMESPACE, else "default")
+//	-redis URL
+//	  the Redis URL holding the live state the apps share (default $FLAGGEN_REDIS_URL;
+//	  without either: an embedded memory store)
+//	-server-keys FILE
+//	  read the server keys from FILE instead of $FLAGGEN_SERVER_KEYS
+//	-shutdown-timeout D
+//	  on SIGTERM, wait at most D for the requests in flight (default 10s)
+//	-spec FILE
+//	  serve the spec FILE (default $FLAGGEN_SPEC, else the spec the apps recorded in
+//	  the namespace; required without a Redis)
+//	-timeout D
+//	  give up on Redis after D without a reply (each exchange; connecting: at
+//	  most 2s) (default 5s)
+//
+// See also Redis URLs.
+//
 // # help
 //
 //	flaggen help [COMMAND]

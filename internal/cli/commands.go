@@ -23,4 +23,5 @@ var commands = []*Command{
 	feedbackCmd,
 	versionCmd,
 	completionCmd,
+	serveCmd,
 }

@@ -186,10 +186,7 @@ func (o *opsOpts) addJSON(fs *flag.FlagSet) {
 
 // needReason refuses a blank -reason for a command that requires one.
 func (o *opsOpts) needReason() error {
-	if strings.TrimSpace(o.reason) == "" {
-		return Usagef("-reason is required: say why, for the audit trail")
-	}
-	return nil
+	return ops.RequireReason("-reason", o.reason)
 }
 
 // whoAmI returns -actor, else the OS user, for the audit trail. It refuses

@@ -4,11 +4,9 @@ import (
 	"encoding/json"
 	"flag"
 	"fmt"
-	"slices"
 	"strings"
 
 	"github.com/flaggen/flaggen/internal/ops"
-	"github.com/flaggen/flaggen/internal/spec"
 )
 
 var patchCmd = &Command{
@@ -82,21 +80,14 @@ func setupPatch(fs *flag.FlagSet) func(*Env, []string) error {
 
 // revertFields parses -revert's list of patchable fields.
 func revertFields(list string) ([]string, error) {
-	all := ops.PatchFields()
 	var out []string
 	for _, f := range strings.Split(list, ",") {
 		f = strings.TrimSpace(f)
 		if f == "" {
 			continue
 		}
-		if !slices.Contains(all, f) {
-			msg := fmt.Sprintf("-revert: %q is not a patchable field", f)
-			if near := spec.Suggest(ops.NormName(f), all); near != "" {
-				msg += fmt.Sprintf(" (did you mean %s?)", near)
-			} else {
-				msg += " (fields: " + strings.Join(all, ", ") + ")"
-			}
-			return nil, Usagef("%s", msg)
+		if err := ops.CheckPatchField("-revert", f); err != nil {
+			return nil, err
 		}
 		out = append(out, f)
 	}

@@ -1,7 +1,6 @@
 package cli
 
 import (
-	"encoding/json"
 	"flag"
 	"fmt"
 	"strings"
@@ -94,15 +93,6 @@ func runReleaseLs(env *Env, o *opsOpts) error {
 	return tw.Flush()
 }
 
-func findRelease(in *ops.Inspection, name string) *ops.ReleaseInfo {
-	for i := range in.Releases {
-		if in.Releases[i].Release == name {
-			return &in.Releases[i]
-		}
-	}
-	return nil
-}
-
 // openRelease is open for a command about one release, which must be in
 // the spec, and inspects the live state.
 func (o *opsOpts) openRelease(env *Env, name string, write bool) (*ops.Session, string, *ops.Inspection, error) {
@@ -133,23 +123,10 @@ func runReleaseStatus(env *Env, o *opsOpts, name string) error {
 }
 
 func printRelease(env *Env, asJSON bool, in *ops.Inspection, name string) error {
-	r := findRelease(in, name)
 	if asJSON {
-		type flagState struct {
-			Flag        string `json:"flag"`
-			State       string `json:"state"`
-			StateReason string `json:"state_reason,omitempty"`
-		}
-		out := struct {
-			ops.ReleaseInfo
-			States []flagState `json:"states"`
-		}{ReleaseInfo: *r}
-		for _, f := range r.Flags {
-			fi := in.Flag(f)
-			out.States = append(out.States, flagState{f, fi.State, fi.StateReason})
-		}
-		return writeJSON(env.Stdout, out)
+		return writeJSON(env.Stdout, ops.StatusOf(in, name))
 	}
+	r := ops.FindRelease(in, name)
 	fmt.Fprintf(env.Stdout, "%s: %d of %d enabled\n", r.Release, r.Enabled, r.Total)
 	for _, f := range r.Flags {
 		fi := in.Flag(f)
@@ -163,24 +140,18 @@ func printRelease(env *Env, asJSON bool, in *ops.Inspection, name string) error 
 }
 
 func runReleaseSet(env *Env, o *opsOpts, name string, on bool) error {
-	s, actor, before, err := o.openRelease(env, name, true)
+	s, actor, err := o.open(env, true)
 	if err != nil {
 		return err
 	}
 	defer s.Close()
-	if r := findRelease(before, name); !anyRefused(before, r) && (on && r.Enabled == r.Total || !on && allOff(before, r)) {
-		fmt.Fprintf(env.Stdout, "%s: no change (nothing written)\n", name)
-		return printRelease(env, false, before, name)
-	}
-	c, err := s.Client(false)
+	wrote, before, err := s.SetRelease(name, on, actor, o.reason, o.force)
 	if err != nil {
 		return err
 	}
-	defer c.Close()
-	ctx, cancel := s.Ctx()
-	defer cancel()
-	if err := c.SetRelease(ctx, name, on, actor, o.reason); err != nil {
-		return s.RedisError(err)
+	if !wrote {
+		fmt.Fprintf(env.Stdout, "%s: no change (nothing written)\n", name)
+		return printRelease(env, false, before, name)
 	}
 	in, err := s.Inspect()
 	if err != nil {
@@ -191,25 +162,4 @@ func runReleaseSet(env *Env, o *opsOpts, name string, on bool) error {
 	}
 	reportSubscribers(env, s)
 	return nil
-}
-
-// anyRefused reports whether the live patch of a flag of r is refused.
-func anyRefused(in *ops.Inspection, r *ops.ReleaseInfo) bool {
-	for _, f := range r.Flags {
-		if in.Flag(f).Problem != "" {
-			return true
-		}
-	}
-	return false
-}
-
-// allOff reports whether every flag of r is already inactive (active
-// false) in live state, with a live patch the apps accept.
-func allOff(in *ops.Inspection, r *ops.ReleaseInfo) bool {
-	for _, f := range r.Flags {
-		if !ops.EffectiveIs(in.Flag(f), "active", json.RawMessage("false")) {
-			return false
-		}
-	}
-	return true
 }

@@ -2,8 +2,8 @@ package cli
 
 import (
 	"encoding/json"
-	"strconv"
-	"strings"
+
+	"github.com/flaggen/flaggen/internal/ops"
 )
 
 var rolloutCmd = &Command{
@@ -22,9 +22,6 @@ func rolloutField(args []string) (string, json.RawMessage, error) {
 	if err := wantArgs(args, "PCT"); err != nil {
 		return "", nil, err
 	}
-	pct, err := strconv.ParseFloat(strings.TrimSuffix(args[0], "%"), 64)
-	if err != nil || pct < 0 || pct > 100 {
-		return "", nil, Usagef("PCT must be a percentage from 0 to 100, not %q", args[0])
-	}
-	return "percentage_rollout", json.RawMessage(strconv.FormatFloat(pct, 'f', -1, 64)), nil
+	val, err := ops.ParseRollout("PCT", args[0])
+	return "percentage_rollout", val, err
 }

@@ -81,6 +81,9 @@ type Session struct {
 	// with Config.SpecOptional.
 	Spec  *runtime.Spec
 	Store *redisstore.Store
+	// Live is the store the session reads and writes: Store for a session
+	// on a Redis (Open), else the store given to OpenStore (Store nil).
+	Live store.Store
 	// Namespace is the namespace; URL is the Redis URL with its
 	// credentials redacted; Where is "redis at URL (namespace NS)".
 	Namespace, URL, Where string
@@ -144,6 +147,7 @@ func Open(cfg Config) (*Session, error) {
 		rdb.Close()
 		return nil, fmt.Errorf("redis at %s: %v", shown, redisurl.Error(err, cfg.RedisURL))
 	}
+	s.Live = s.Store
 	ctx, cancel := s.Ctx()
 	defer cancel()
 	if s.State, err = s.Store.Load(ctx); err != nil {
@@ -221,6 +225,9 @@ func (s *Session) Timeout() time.Duration { return s.timeout }
 
 // Close closes the store and the connection to Redis.
 func (s *Session) Close() {
+	if s.rdb == nil {
+		return // OpenStore: the caller owns the store
+	}
 	s.Store.Close()
 	s.rdb.Close()
 }
@@ -235,7 +242,7 @@ func (s *Session) RedisError(err error) error {
 	if err == nil {
 		return nil
 	}
-	if s.Store.Health() != nil {
+	if storeDown(s.Live) != nil {
 		return s.failed(err)
 	}
 	return s.Hide(err)
@@ -271,9 +278,9 @@ func (o operatorStore) UseSpec(sp *runtime.Spec) {
 // false) or for evaluation without writes (readOnly true), with opts
 // after the session's own.
 func (s *Session) Client(readOnly bool, opts ...runtime.Option) (*runtime.Client, error) {
-	var st store.Store = operatorStore{s.Store}
+	var st store.Store = operatorStore{s.Live}
 	if readOnly {
-		st = store.ReadOnly(s.Store)
+		st = store.ReadOnly(s.Live)
 	}
 	base := []runtime.Option{
 		runtime.WithStore(st), runtime.WithLogger(s.log), runtime.WithStartTimeout(s.timeout),
@@ -313,7 +320,7 @@ func opsEnvironment(sp *runtime.Spec) string {
 func (s *Session) Inspect() (*Inspection, error) {
 	ctx, cancel := s.Ctx()
 	defer cancel()
-	st, err := s.Store.Load(ctx)
+	st, err := s.Live.Load(ctx)
 	if err != nil {
 		return nil, s.RedisError(err)
 	}
@@ -326,7 +333,7 @@ func (s *Session) Inspect() (*Inspection, error) {
 func (s *Session) LastChanges() (map[string]store.AuditEntry, error) {
 	ctx, cancel := s.Ctx()
 	defer cancel()
-	trail, err := s.Store.Audit(ctx, "", 0)
+	trail, err := s.Live.Audit(ctx, "", 0)
 	if err != nil {
 		return nil, s.RedisError(err)
 	}

@@ -189,7 +189,7 @@ func Reset(flag string) Plan {
 	return func(s *Session, stored map[string]json.RawMessage, _ *FlagInfo) (map[string]json.RawMessage, bool, bool, error) {
 		ctx, cancel := s.Ctx()
 		defer cancel()
-		counters, err := s.Store.Counters(ctx, flag)
+		counters, err := s.Live.Counters(ctx, flag)
 		if err != nil {
 			return nil, false, false, s.RedisError(err)
 		}

@@ -1,0 +1,197 @@
+package admin
+
+import (
+	"encoding/json"
+	"net/http"
+	"strconv"
+
+	"github.com/flaggen/flaggen/internal/ops"
+)
+
+// reasonBody is the body of enable, disable, reset and the release
+// switch.
+type reasonBody struct {
+	Reason string `json:"reason"`
+}
+
+// rolloutBody is the body of rollout.
+type rolloutBody struct {
+	Percentage *float64 `json:"percentage"`
+	Reason     string   `json:"reason"`
+}
+
+// patchBody is the body of PATCH /admin/v1/flags/{name}.
+type patchBody struct {
+	Patch   map[string]json.RawMessage `json:"patch"`
+	Replace bool                       `json:"replace"`
+	Revert  []string                   `json:"revert"`
+	Reason  string                     `json:"reason"`
+}
+
+// writeOutput is the answer to a write.
+type writeOutput struct {
+	Wrote   bool               `json:"wrote"`
+	Version uint64             `json:"version"`
+	Flag    *ops.FlagInfo      `json:"flag,omitempty"`
+	Release *ops.ReleaseStatus `json:"release,omitempty"`
+}
+
+// checkReason refuses a reason the audit trail cannot record (control
+// characters, not UTF-8), or a blank one when required.
+func checkReason(reason string, required bool) *apiError {
+	if required {
+		if err := ops.RequireReason("reason", reason); err != nil {
+			return invalid("/reason", "%v", err)
+		}
+	}
+	if err := ops.CheckAuditText("reason", reason); err != nil {
+		return invalid("/reason", "%v", err)
+	}
+	return nil
+}
+
+// writeFlag writes w for the request's flag, by its actor, and answers
+// with the flag's state after it.
+func (rq *request) writeFlag(w ops.FlagWrite) {
+	w.Flag, w.Actor = rq.arg, rq.actor
+	if want := rq.r.Header.Get("If-Match"); want != "" && want != "*" {
+		// Checked over the very state the write is computed from, so
+		// that it holds until the write lands (or the plan runs again).
+		plan := w.Plan
+		w.Plan = func(s *ops.Session, stored map[string]json.RawMessage, f *ops.FlagInfo) (map[string]json.RawMessage, bool, bool, error) {
+			if got := etag(s.State); got != want {
+				return nil, false, false, &apiError{http.StatusPreconditionFailed, "precondition_failed",
+					"the live state changed: If-Match " + want + ", now " + got + " (read the flag again)", ""}
+			}
+			return plan(s, stored, f)
+		}
+	}
+	wrote, err := rq.s.WriteFlag(w)
+	in, ok := rq.wrote(err)
+	if !ok {
+		return
+	}
+	f := shownFlag(in.Flag(rq.arg))
+	rq.w.Header().Set("ETag", etag(rq.s.State))
+	writeJSON(rq.w, http.StatusOK, writeOutput{Wrote: wrote, Version: in.Version, Flag: &f})
+}
+
+// wrote answers with err, the failure of a write, or inspects the live
+// state after it.
+func (rq *request) wrote(err error) (*ops.Inspection, bool) {
+	if err != nil {
+		rq.fail(err, true)
+		return nil, false
+	}
+	return rq.inspect()
+}
+
+// flagBody decodes the body of a write to the request's flag, which must
+// exist, and checks its reason; it answers with the error if any.
+func (h *handler) flagBody(rq *request, v any, reason *string, required bool) bool {
+	if err := h.decode(rq, v); err != nil {
+		writeError(rq.w, err)
+		return false
+	}
+	if !rq.flagArg() {
+		return false
+	}
+	if err := checkReason(*reason, required); err != nil {
+		writeError(rq.w, err)
+		return false
+	}
+	return true
+}
+
+func (h *handler) setActive(rq *request, on bool) {
+	var b reasonBody
+	if h.flagBody(rq, &b, &b.Reason, !on) {
+		rq.writeFlag(ops.FlagWrite{Reason: b.Reason, Plan: ops.SetActive(on)})
+	}
+}
+
+func (h *handler) enable(rq *request)  { h.setActive(rq, true) }
+func (h *handler) disable(rq *request) { h.setActive(rq, false) }
+
+func (h *handler) rollout(rq *request) {
+	var b rolloutBody
+	if !h.flagBody(rq, &b, &b.Reason, false) {
+		return
+	}
+	if b.Percentage == nil {
+		writeError(rq.w, invalid("/percentage", "percentage is required: a number from 0 to 100"))
+		return
+	}
+	val, err := ops.ParseRollout("percentage", strconv.FormatFloat(*b.Percentage, 'f', -1, 64))
+	if err != nil {
+		writeError(rq.w, invalid("/percentage", "%v", err))
+		return
+	}
+	rq.writeFlag(ops.FlagWrite{Reason: b.Reason, Plan: ops.SetField("percentage_rollout", val)})
+}
+
+func (h *handler) reset(rq *request) {
+	var b reasonBody
+	if !h.flagBody(rq, &b, &b.Reason, false) {
+		return
+	}
+	if b.Reason == "" {
+		b.Reason = "operator reset"
+	}
+	rq.writeFlag(ops.FlagWrite{Reason: b.Reason, Plan: ops.Reset(rq.arg)})
+}
+
+func (h *handler) patch(rq *request) {
+	var b patchBody
+	if !h.flagBody(rq, &b, &b.Reason, false) {
+		return
+	}
+	switch {
+	case b.Revert != nil && (b.Patch != nil || b.Replace):
+		writeError(rq.w, invalid("/revert", "revert does not go with patch or replace: send one or the other"))
+	case b.Revert != nil:
+		if len(b.Revert) == 0 {
+			writeError(rq.w, invalid("/revert", "revert needs at least one field"))
+			return
+		}
+		for i, f := range b.Revert {
+			if err := ops.CheckPatchField("revert", f); err != nil {
+				writeError(rq.w, invalid("/revert/"+strconv.Itoa(i), "%v", err))
+				return
+			}
+		}
+		rq.writeFlag(ops.FlagWrite{Reason: b.Reason, Plan: ops.Revert(b.Revert)})
+	case b.Patch == nil:
+		writeError(rq.w, invalid("/patch", `want {"patch": {FIELD: VALUE, ...}} (a JSON object of fields) or {"revert": [FIELD, ...]}`))
+	default:
+		rq.writeFlag(ops.FlagWrite{Reason: b.Reason, Plan: ops.MergePatch(b.Patch, b.Replace), Replace: b.Replace})
+	}
+}
+
+func (h *handler) setRelease(rq *request, on bool) {
+	if rq.r.Header.Get("If-Match") != "" {
+		writeError(rq.w, &apiError{http.StatusBadRequest, "bad_request", "If-Match applies to the writes of one flag, not to a release switch", ""})
+		return
+	}
+	var b reasonBody
+	if err := h.decode(rq, &b); err != nil {
+		writeError(rq.w, err)
+		return
+	}
+	if !rq.releaseArg() {
+		return
+	}
+	if err := checkReason(b.Reason, !on); err != nil {
+		writeError(rq.w, err)
+		return
+	}
+	wrote, _, err := rq.s.SetRelease(rq.arg, on, rq.actor, b.Reason, false)
+	in, ok := rq.wrote(err)
+	if !ok {
+		return
+	}
+	writeJSON(rq.w, http.StatusOK, writeOutput{Wrote: wrote, Version: in.Version, Release: ops.StatusOf(in, rq.arg)})
+}
+
+func (h *handler) releaseOn(rq *request)  { h.setRelease(rq, true) }
+func (h *handler) releaseOff(rq *request) { h.setRelease(rq, false) }

@@ -1,0 +1,208 @@
+package cli
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"os/signal"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/flaggen/flaggen/internal/ops"
+	"github.com/flaggen/flaggen/runtime"
+	"github.com/flaggen/flaggen/runtime/memstore"
+)
+
+// Environment variables of the keys 'flaggen serve' accepts.
+const (
+	envServerKeys  = "FLAGGEN_SERVER_KEYS"
+	envClientKeys  = "FLAGGEN_CLIENT_KEYS"
+	envAdminTokens = "FLAGGEN_ADMIN_TOKENS"
+)
+
+var serveCmd = &Command{
+	Name:  "serve",
+	Args:  "[-addr HOST:PORT] [-env ENV] [-spec FILE] [-redis URL [-namespace NS]] [-timeout D] [-server-keys FILE] [-client-keys FILE] [-admin-tokens FILE] [-shutdown-timeout D]",
+	Short: "serve the flags over HTTP (OFREP) and the admin API",
+	Long: `Serve runs an HTTP server over the live state: flag evaluation for every
+other client (the OpenFeature Remote Evaluation Protocol, OFREP, under
+/ofrep/v1/), the JSON admin API (under /admin/v1/: everything the operator
+commands do, audited with the admin token's name as the actor), /healthz,
+/readyz and /metrics. E.g.
+
+	FLAGGEN_ADMIN_TOKENS=ops:s3cret flaggen serve -spec flags.json -addr 127.0.0.1:8080
+
+The spec is -spec FILE (default $FLAGGEN_SPEC), else the spec the apps
+recorded in the namespace. The live state is the Redis at -redis (default
+$FLAGGEN_REDIS_URL), namespace -namespace, shared with the apps; with
+neither, an embedded memory store that starts from the spec and lives as
+long as the server (then -spec is required). Flags are evaluated for
+environment -env (default production).
+
+Keys: server keys (see every flag) from $FLAGGEN_SERVER_KEYS, client keys
+(for browsers: only the flags the spec marks "client": true) from
+$FLAGGEN_CLIENT_KEYS, both comma-separated, and admin tokens from
+$FLAGGEN_ADMIN_TOKENS as NAME:TOKEN,...; -server-keys, -client-keys and
+-admin-tokens read them from files instead (commas or lines, # comments).
+A request gives its key as "Authorization: Bearer KEY" or "X-API-Key: KEY".
+The server refuses to start on an address that is not loopback without
+keys.
+
+The server stops on SIGTERM or SIGINT: it stops accepting connections,
+finishes the requests in flight (at most -shutdown-timeout) and exits 0.
+It writes its log, one structured line per event (never a key), to
+standard error, starting with the address it listens on.`,
+	Topics: []*Topic{redisURLTopic},
+	Setup:  setupServe,
+}
+
+// serveKeys are the key lists as given: comma-separated.
+type serveKeys struct{ server, client, admin string }
+
+func setupServe(fs *flag.FlagSet) func(*Env, []string) error {
+	ro := addRedis(fs,
+		"serve the spec `FILE` (default $"+envSpec+", else the spec the apps recorded in\nthe namespace; required without a Redis)",
+		"the Redis `URL` holding the live state the apps share (default $"+envRedisURL+";\nwithout either: an embedded memory store)")
+	addr := fs.String("addr", "127.0.0.1:8080", "listen on `HOST:PORT` (a port 0 picks a free one)")
+	envName := fs.String("env", runtime.DefaultEnvironment, "evaluate flags for environment `ENV`")
+	serverKeys := fs.String("server-keys", "", "read the server keys from `FILE` instead of $"+envServerKeys)
+	clientKeys := fs.String("client-keys", "", "read the client keys from `FILE` instead of $"+envClientKeys)
+	adminTokens := fs.String("admin-tokens", "", "read the admin tokens (NAME:TOKEN) from `FILE` instead of $"+envAdminTokens)
+	grace := fs.Duration("shutdown-timeout", 10*time.Second, "on SIGTERM, wait at most `D` for the requests in flight")
+	return func(env *Env, args []string) error {
+		if _, err := positional(env, fs, args); err != nil {
+			return err
+		}
+		if *envName == "" {
+			return Usagef("-env must not be empty")
+		}
+		if *grace <= 0 {
+			return Usagef("-shutdown-timeout must be positive")
+		}
+		var keys serveKeys
+		for _, k := range []struct {
+			dst        *string
+			file, from string
+		}{{&keys.server, *serverKeys, envServerKeys}, {&keys.client, *clientKeys, envClientKeys}, {&keys.admin, *adminTokens, envAdminTokens}} {
+			var err error
+			if *k.dst, err = readKeys(k.file, k.from); err != nil {
+				return err
+			}
+		}
+		log := slog.New(slog.NewTextHandler(env.Stderr, nil))
+		ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM, syscall.SIGINT)
+		defer stop()
+		return runServe(ctx, env, ro, *addr, *envName, keys, *grace, log)
+	}
+}
+
+// readKeys returns the keys in file (commas or lines; # starts a
+// comment), else in $from, as one comma-separated list.
+func readKeys(file, from string) (string, error) {
+	if file == "" {
+		return os.Getenv(from), nil
+	}
+	data, err := os.ReadFile(file)
+	if err != nil {
+		return "", err
+	}
+	var keys []string
+	for line := range strings.Lines(string(data)) {
+		line, _, _ = strings.Cut(line, "#")
+		for k := range strings.SplitSeq(line, ",") {
+			if k = strings.TrimSpace(k); k != "" {
+				keys = append(keys, k)
+			}
+		}
+	}
+	return strings.Join(keys, ","), nil
+}
+
+// runServe opens the live state, serves it on addr until ctx is done, then
+// drains the server within grace.
+func runServe(ctx context.Context, env *Env, ro *redisOpts, addr, envName string, keys serveKeys, grace time.Duration, log *slog.Logger) error {
+	arg, err := ro.specArg()
+	if err != nil {
+		return err
+	}
+	url, err := ro.optionalURL()
+	if err != nil {
+		return err
+	}
+	var (
+		s *ops.Session
+		c *runtime.Client
+	)
+	if url != "" {
+		if s, err = ops.Open(ro.config(env, url, arg)); err != nil {
+			return err
+		}
+		defer s.Close()
+		// The server reads the apps' live state: it registers no flag and
+		// records no spec there.
+		if c, err = s.Client(true, runtime.WithEnvironment(envName), runtime.WithLogger(log)); err != nil {
+			return err
+		}
+	} else {
+		if arg == nil {
+			return Usagef("no spec: pass -spec FILE (or set $%s); the embedded memory store has none recorded (or pass -redis URL)", envSpec)
+		}
+		st := memstore.New()
+		defer st.Close()
+		// The server is the store's one app: its Client registers the
+		// spec's flags and records the spec.
+		if c, err = runtime.NewClient(arg.Spec, runtime.WithStore(st), runtime.WithEnvironment(envName), runtime.WithLogger(log)); err != nil {
+			return err
+		}
+		cfg := ro.config(env, "", arg)
+		if s, err = ops.OpenStore(st, "the embedded memory store", cfg); err != nil {
+			c.Close()
+			return err
+		}
+	}
+	defer c.Close()
+	h, err := serveHandler(c, s, addr, keys, log)
+	if err != nil {
+		return err
+	}
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return err
+	}
+	srv := &http.Server{
+		Handler:           h,
+		ReadHeaderTimeout: 5 * time.Second,
+		// No ReadTimeout: its deadline outlives the request's body and
+		// would cancel every change stream after it; the handlers limit
+		// the bodies they read.
+		IdleTimeout:    2 * time.Minute,
+		MaxHeaderBytes: 64 << 10,
+		ErrorLog:       slog.NewLogLogger(log.Handler(), slog.LevelWarn),
+	}
+	log.Info("flaggen serve: listening", "addr", "http://"+ln.Addr().String(), "store", s.Where, "environment", envName, "flags", len(s.Spec.FlagNames()))
+	served := make(chan error, 1)
+	go func() { served <- srv.Serve(ln) }()
+	select {
+	case err := <-served:
+		return err
+	case <-ctx.Done():
+	}
+	log.Info("flaggen serve: shutting down", "grace", grace.String())
+	sctx, cancel := context.WithTimeout(context.Background(), grace)
+	defer cancel()
+	if err := srv.Shutdown(sctx); err != nil {
+		srv.Close()
+		return fmt.Errorf("shutting down: %v (requests still in flight after -shutdown-timeout %s were cut)", err, grace)
+	}
+	if err := <-served; !errors.Is(err, http.ErrServerClosed) {
+		return err
+	}
+	log.Info("flaggen serve: stopped")
+	return nil
+}
