@@ -1,6 +1,7 @@
 package runtime
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
 	"maps"
@@ -63,32 +64,68 @@ func (s *Spec) ParseContext(data []byte) ([]Value, error) {
 	out := make([]Value, len(s.m.Context))
 	var errs []string
 	for _, name := range slices.Sorted(maps.Keys(raw)) {
-		at := s.m.Attribute(name)
-		if at == nil {
-			errs = append(errs, fmt.Sprintf("context: undeclared attribute %q (declared: %s)", name, strings.Join(s.Attributes(), ", ")))
-			continue
-		}
-		if string(raw[name]) == "null" {
-			continue
-		}
-		var x any
-		dec := json.NewDecoder(strings.NewReader(string(raw[name])))
-		dec.UseNumber()
-		if err := dec.Decode(&x); err != nil {
-			errs = append(errs, fmt.Sprintf("context: %s: %v", name, err))
-			continue
-		}
-		v, err := attrValue(at, x)
+		i, v, err := s.ParseAttribute(name, raw[name])
 		if err != nil {
-			errs = append(errs, fmt.Sprintf("context: %s: %v", name, err))
+			errs = append(errs, err.Error())
 			continue
 		}
-		out[at.Index] = v
+		if i >= 0 {
+			out[i] = v
+		}
 	}
 	if errs != nil {
 		return nil, fmt.Errorf("%s", strings.Join(errs, "\n"))
 	}
 	return out, nil
+}
+
+// ParseAttribute decodes the JSON value of one context attribute as
+// ParseContext does, returning its index in Spec.Attributes order: an
+// undeclared attribute, a value of the wrong type or outside the enum is an
+// error naming the attribute ("context: NAME: …"); null is the absent Value.
+func (s *Spec) ParseAttribute(name string, raw []byte) (int, Value, error) {
+	at := s.m.Attribute(name)
+	if at == nil {
+		return -1, Value{}, fmt.Errorf("context: undeclared attribute %q (declared: %s)", name, strings.Join(s.Attributes(), ", "))
+	}
+	if string(raw) == "null" {
+		return at.Index, Value{}, nil
+	}
+	var x any
+	dec := json.NewDecoder(bytes.NewReader(raw))
+	dec.UseNumber()
+	if err := dec.Decode(&x); err != nil {
+		return -1, Value{}, fmt.Errorf("context: %s: %v", name, err)
+	}
+	if dec.More() {
+		return -1, Value{}, fmt.Errorf("context: %s: trailing data after the value", name)
+	}
+	v, err := attrValue(at, x)
+	if err != nil {
+		return -1, Value{}, fmt.Errorf("context: %s: %v", name, err)
+	}
+	return at.Index, v, nil
+}
+
+// Key returns the name of the spec's key attribute (the one rollouts and
+// "users" use), or "" when it declares none.
+func (s *Spec) Key() string {
+	if s.m.Key == nil {
+		return ""
+	}
+	return s.m.Key.Name
+}
+
+// ClientFlags returns the names of the flags the spec marks "client": true
+// (exposed to client-side SDKs), in index order.
+func (s *Spec) ClientFlags() []string {
+	var out []string
+	for _, f := range s.m.Flags {
+		if f.Client {
+			out = append(out, f.Name)
+		}
+	}
+	return out
 }
 
 // attrValue converts a decoded JSON value to a Value of the attribute's type.
