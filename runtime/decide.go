@@ -53,3 +53,7 @@ func (c *Client) storeRevisionLocked(s *engine.Snapshot) {
 	r := string(b)
 	c.rev.Store(&r)
 }
+
+// Version returns the version of the live state c evaluates with (0 before
+// any was loaded).
+func (c *Client) Version() uint64 { return c.snap.Load().Version() }

@@ -3,6 +3,8 @@ package engine
 import (
 	"math"
 	"strconv"
+
+	"github.com/flaggen/flaggen/internal/jsonx"
 )
 
 type valueKind uint8
@@ -114,4 +116,20 @@ func (v Value) Equal(w Value) bool {
 	a, ok1 := v.num()
 	b, ok2 := w.num()
 	return ok1 && ok2 && a == b
+}
+
+// AppendJSON appends v to b as a JSON value (null when absent), without
+// allocating beyond growing b.
+func (v Value) AppendJSON(b []byte) []byte {
+	switch v.kind {
+	case kindString:
+		return jsonx.AppendString(b, v.s)
+	case kindInt:
+		return strconv.AppendInt(b, int64(v.n), 10)
+	case kindFloat:
+		return strconv.AppendFloat(b, math.Float64frombits(v.n), 'g', -1, 64)
+	case kindBool:
+		return strconv.AppendBool(b, v.n != 0)
+	}
+	return append(b, "null"...)
 }

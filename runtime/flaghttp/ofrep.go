@@ -1,0 +1,413 @@
+package flaghttp
+
+import (
+	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"slices"
+	"strconv"
+	"strings"
+
+	"github.com/flaggen/flaggen/internal/jsonx"
+	"github.com/flaggen/flaggen/runtime"
+)
+
+// OpenFeature reasons, in the order of the evaluation metric's children.
+const (
+	reasonStatic    = "STATIC"
+	reasonTargeting = "TARGETING_MATCH"
+	reasonSplit     = "SPLIT"
+	reasonDisabled  = "DISABLED"
+	reasonDefault   = "DEFAULT"
+	reasonError     = "ERROR"
+)
+
+var reasons = []string{reasonStatic, reasonTargeting, reasonSplit, reasonDisabled, reasonDefault, reasonError}
+
+// OFREP error codes.
+const (
+	codeNotFound   = "FLAG_NOT_FOUND"
+	codeParse      = "PARSE_ERROR"
+	codeNoKey      = "TARGETING_KEY_MISSING"
+	codeInvalidCtx = "INVALID_CONTEXT"
+	codeGeneral    = "GENERAL"
+)
+
+// reason maps a decision to its OpenFeature reason, as an index of reasons.
+func reason(d runtime.Decision) int {
+	switch d.Step {
+	case "pinned":
+		return 0
+	case "active", "activation_date", "environments", "tripped":
+		return 3
+	case "users", "empty_context":
+		return 1
+	case "targeting":
+		if d.Const {
+			return 0
+		}
+		return 1
+	case "rollout", "variants":
+		return 2
+	}
+	// "default", "depends_on" and a failed targeting check
+	// ("regions", "rules[i]" …).
+	return 4
+}
+
+// ctxError is a request error: its OFREP code, HTTP status and message.
+type ctxError struct {
+	code   string
+	status int
+	msg    string
+}
+
+// readBody reads r's body into *buf, up to the body limit.
+func (h *handler) readBody(r *http.Request, buf *[]byte) *ctxError {
+	b := (*buf)[:0]
+	limit := h.cfg.MaxBodyBytes
+	for {
+		if len(b) == cap(b) {
+			b = slices.Grow(b, len(b))
+		}
+		n, err := r.Body.Read(b[len(b):cap(b)])
+		b = b[:len(b)+n]
+		if int64(len(b)) > limit {
+			*buf = b
+			return &ctxError{codeParse, http.StatusRequestEntityTooLarge, fmt.Sprintf("request body larger than %d bytes", limit)}
+		}
+		if err != nil {
+			*buf = b
+			if errors.Is(err, io.EOF) {
+				return nil
+			}
+			return &ctxError{codeParse, http.StatusBadRequest, "reading the request body: " + err.Error()}
+		}
+	}
+}
+
+// request is an OFREP evaluation request body.
+type request struct {
+	Context json.RawMessage `json:"context"`
+}
+
+// parseContext decodes an OFREP request body into vals (attribute values
+// in the spec's order, all absent on entry).
+func (h *handler) parseContext(body []byte, vals []runtime.Value) *ctxError {
+	body = bytes.TrimSpace(body)
+	if len(body) == 0 {
+		return nil
+	}
+	var req request
+	if err := json.Unmarshal(body, &req); err != nil {
+		return &ctxError{codeParse, http.StatusBadRequest, "request body: " + err.Error()}
+	}
+	if len(req.Context) == 0 || string(req.Context) == "null" {
+		return nil
+	}
+	if req.Context[0] != '{' {
+		return &ctxError{codeInvalidCtx, http.StatusBadRequest, "context: want a JSON object"}
+	}
+	var attrs map[string]json.RawMessage
+	if err := json.Unmarshal(req.Context, &attrs); err != nil {
+		return &ctxError{codeParse, http.StatusBadRequest, "context: " + err.Error()}
+	}
+	if len(attrs) > h.cfg.MaxContextAttrs {
+		return &ctxError{codeInvalidCtx, http.StatusBadRequest, fmt.Sprintf("context: %d attributes, more than the limit of %d", len(attrs), h.cfg.MaxContextAttrs)}
+	}
+	spec := h.c.Spec()
+	var errs []string
+	tk, hasTK := attrs["targetingKey"]
+	for name, raw := range attrs {
+		if name == "targetingKey" {
+			continue
+		}
+		i, v, err := spec.ParseAttribute(name, raw)
+		if err != nil {
+			errs = append(errs, err.Error())
+			continue
+		}
+		vals[i] = v
+	}
+	if hasTK && h.keyAttr != "" {
+		if err := h.targetingKey(tk, vals, attrs); err != "" {
+			errs = append(errs, err)
+		}
+	}
+	if errs != nil {
+		slices.Sort(errs)
+		return &ctxError{codeInvalidCtx, http.StatusBadRequest, strings.Join(errs, "; ")}
+	}
+	return nil
+}
+
+// targetingKey sets the key attribute from the context's targetingKey (a
+// string; decimal for an int key attribute; "" or null: absent) and
+// returns what is wrong with it, if anything.
+func (h *handler) targetingKey(raw json.RawMessage, vals []runtime.Value, attrs map[string]json.RawMessage) string {
+	if string(raw) == "null" {
+		return ""
+	}
+	var s string
+	if err := json.Unmarshal(raw, &s); err != nil {
+		return "context: targetingKey: want a string"
+	}
+	if s == "" {
+		return ""
+	}
+	spec := h.c.Spec()
+	i, v, err := spec.ParseAttribute(h.keyAttr, raw)
+	if err != nil {
+		if _, perr := strconv.ParseInt(s, 10, 64); perr != nil {
+			return fmt.Sprintf("context: targetingKey (the key attribute %s): %v", h.keyAttr, strings.TrimPrefix(err.Error(), "context: "+h.keyAttr+": "))
+		}
+		if i, v, err = spec.ParseAttribute(h.keyAttr, []byte(s)); err != nil {
+			return fmt.Sprintf("context: targetingKey (the key attribute %s): %v", h.keyAttr, strings.TrimPrefix(err.Error(), "context: "+h.keyAttr+": "))
+		}
+	}
+	if _, both := attrs[h.keyAttr]; both && !vals[i].IsAbsent() && !vals[i].Equal(v) {
+		return fmt.Sprintf("context: targetingKey %s and %s %s differ", v.GoString(), h.keyAttr, vals[i].GoString())
+	}
+	vals[i] = v
+	return ""
+}
+
+// getVals returns a pooled slice of absent attribute values.
+func (h *handler) getVals() *[]runtime.Value {
+	p := h.vals.Get().(*[]runtime.Value)
+	clear(*p)
+	return p
+}
+
+// single serves POST /ofrep/v1/evaluate/flags/{key}.
+func (h *handler) single(w http.ResponseWriter, r *http.Request, cl class, key string) {
+	i, ok := h.byName[key]
+	if !ok {
+		writeJSON(w, http.StatusNotFound, failure(nil, key, codeNotFound, "flag "+strconv.Quote(key)+" not found"))
+		return
+	}
+	if cl == classClient && !h.flags[i].client {
+		jsonError(w, http.StatusForbidden, "flag "+strconv.Quote(key)+" is not served to client keys")
+		return
+	}
+	bp := h.bufs.Get().(*[]byte)
+	defer h.bufs.Put(bp)
+	vp := h.getVals()
+	defer h.vals.Put(vp)
+	if e := h.readBody(r, bp); e != nil {
+		writeJSON(w, e.status, failure(nil, key, e.code, e.msg))
+		return
+	}
+	if e := h.parseContext(*bp, *vp); e != nil {
+		h.m.evals[i][5].Inc()
+		writeJSON(w, e.status, failure(nil, key, e.code, e.msg))
+		return
+	}
+	d := h.c.Decide(i, *vp)
+	b := (*bp)[:0]
+	if d.NoKey {
+		h.m.evals[i][5].Inc()
+		b = failure(b, key, codeNoKey, h.noKeyMsg())
+		*bp = b
+		writeJSON(w, http.StatusBadRequest, b)
+		return
+	}
+	b = h.appendSuccess(b, i, d)
+	b = append(b, '\n')
+	*bp = b
+	writeJSON(w, http.StatusOK, b)
+}
+
+func (h *handler) noKeyMsg() string {
+	return "the flag's answer needs targetingKey (the key attribute " + h.keyAttr + ")"
+}
+
+// failure appends an evaluationFailure object to b.
+func failure(b []byte, key, code, msg string) []byte {
+	b = append(b, `{"key":`...)
+	b = jsonx.AppendString(b, key)
+	b = append(b, `,"errorCode":"`...)
+	b = append(b, code...)
+	b = append(b, `","errorDetails":`...)
+	b = jsonx.AppendString(b, msg)
+	return append(b, `,"reason":"ERROR"}`...)
+}
+
+// appendSuccess appends flag i's evaluationSuccess object to b and counts
+// the evaluation.
+func (h *handler) appendSuccess(b []byte, i int, d runtime.Decision) []byte {
+	ri := reason(d)
+	h.m.evals[i][ri].Inc()
+	b = append(b, `{"key":`...)
+	b = jsonx.AppendString(b, h.flags[i].name)
+	b = append(b, `,"value":`...)
+	b = d.Value.AppendJSON(b)
+	b = append(b, `,"reason":"`...)
+	b = append(b, reasons[ri]...)
+	b = append(b, '"')
+	v := d.Variant
+	if v == "" && d.Step != "pinned" {
+		if on, isBool := d.Value.Any().(bool); isBool {
+			v = "off"
+			if on {
+				v = "on"
+			}
+		}
+	}
+	if v != "" {
+		b = append(b, `,"variant":`...)
+		b = jsonx.AppendString(b, v)
+	}
+	return append(b, '}')
+}
+
+// bulk serves POST /ofrep/v1/evaluate/flags.
+func (h *handler) bulk(w http.ResponseWriter, r *http.Request, cl class) {
+	bp := h.bufs.Get().(*[]byte)
+	defer h.bufs.Put(bp)
+	if e := h.readBody(r, bp); e != nil {
+		writeJSON(w, e.status, bulkFailure(e.code, e.msg))
+		return
+	}
+	// The ETag, from the revision read before any evaluation (see
+	// runtime.Client.Revision).
+	var tag [2 + 2*20]byte
+	etag := h.etag(tag[:0], r, cl, *bp)
+	hd := w.Header()
+	hd["Etag"] = []string{string(etag)}
+	if match(r.Header.Get("If-None-Match"), etag) {
+		w.WriteHeader(http.StatusNotModified)
+		return
+	}
+	vp := h.getVals()
+	defer h.vals.Put(vp)
+	if e := h.parseContext(*bp, *vp); e != nil {
+		delete(hd, "Etag")
+		writeJSON(w, e.status, bulkFailure(e.code, e.msg))
+		return
+	}
+	idx := h.allIdx
+	if cl == classClient {
+		idx = h.clientIdx
+	}
+	out := h.bufs.Get().(*[]byte)
+	defer h.bufs.Put(out)
+	b := append((*out)[:0], `{"flags":[`...)
+	for n, i := range idx {
+		if n > 0 {
+			b = append(b, ',')
+		}
+		d := h.c.Decide(i, *vp)
+		if d.NoKey {
+			h.m.evals[i][5].Inc()
+			b = failure(b, h.flags[i].name, codeNoKey, h.noKeyMsg())
+			continue
+		}
+		b = h.appendSuccess(b, i, d)
+	}
+	b = append(b, `],"eventStreams":[{"type":"sse","url":`...)
+	b = h.appendStreamURL(b, r, cl)
+	b = append(b, "}]}\n"...)
+	*out = b
+	writeJSON(w, http.StatusOK, b)
+}
+
+// bulkFailure is a bulkEvaluationFailure body.
+func bulkFailure(code, msg string) []byte {
+	b := append([]byte(`{"errorCode":"`), code...)
+	b = append(b, `","errorDetails":`...)
+	b = jsonx.AppendString(b, msg)
+	return append(b, "}\n"...)
+}
+
+// etag appends the bulk response's quoted ETag to b: a hash of the spec and
+// environment, the Client's revision, the key class, the host (which the
+// stream URL holds) and the request body.
+func (h *handler) etag(b []byte, r *http.Request, cl class, body []byte) []byte {
+	d := sha256.New()
+	d.Write(h.specID[:])
+	var sep = [2]byte{0, byte(cl)}
+	d.Write(sep[:])
+	writeString(d, h.c.Revision())
+	d.Write(sep[:1])
+	writeString(d, r.Host)
+	d.Write(sep[:1])
+	d.Write(body)
+	var sum [sha256.Size]byte
+	d.Sum(sum[:0])
+	b = append(b, '"')
+	b = hex.AppendEncode(b, sum[:20])
+	return append(b, '"')
+}
+
+func writeString(d io.Writer, s string) { io.WriteString(d, s) }
+
+// match reports whether an If-None-Match header lists etag (weak
+// comparison, as RFC 9110 asks for If-None-Match).
+func match(header string, etag []byte) bool {
+	for header != "" {
+		var t string
+		t, header, _ = strings.Cut(header, ",")
+		t = strings.TrimSpace(t)
+		t = strings.TrimPrefix(t, "W/")
+		if t == string(etag) {
+			return true
+		}
+	}
+	return false
+}
+
+// appendStreamURL appends the JSON string of the event stream's URL for
+// class cl: on r's host when it is a plain host name, else relative.
+func (h *handler) appendStreamURL(b []byte, r *http.Request, cl class) []byte {
+	b = append(b, '"')
+	if validHost(r.Host) {
+		if r.TLS != nil {
+			b = append(b, "https://"...)
+		} else {
+			b = append(b, "http://"...)
+		}
+		b = append(b, r.Host...)
+	}
+	b = append(b, "/ofrep/v1/events?token="...)
+	b = append(b, h.streamTokens[cl]...)
+	return append(b, '"')
+}
+
+// validHost reports whether host is a host name or address with an
+// optional port, safe to put in a URL as is.
+func validHost(host string) bool {
+	if host == "" || len(host) > 255 {
+		return false
+	}
+	for i := 0; i < len(host); i++ {
+		c := host[i]
+		if !('a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || c == '.' || c == '-' || c == ':' || c == '[' || c == ']') {
+			return false
+		}
+	}
+	return true
+}
+
+// configuration builds the /ofrep/v1/configuration response and its ETag.
+func (h *handler) configuration() ([]byte, string) {
+	b := fmt.Appendf(nil, `{"name":"flaggen","capabilities":{"cacheInvalidation":{"polling":{"enabled":true,"minPollingIntervalMs":%d}},"flagEvaluation":{"supportedTypes":["boolean","string","int","float"]}}}`+"\n",
+		h.cfg.PollInterval.Milliseconds())
+	sum := sha256.Sum256(append(h.specID[:], b...))
+	return b, `"` + hex.EncodeToString(sum[:20]) + `"`
+}
+
+// config serves GET /ofrep/v1/configuration.
+func (h *handler) config(w http.ResponseWriter, r *http.Request) {
+	w.Header().Set("ETag", h.confETag)
+	if match(r.Header.Get("If-None-Match"), []byte(h.confETag)) {
+		w.WriteHeader(http.StatusNotModified)
+		return
+	}
+	writeJSON(w, http.StatusOK, h.confBody)
+}
