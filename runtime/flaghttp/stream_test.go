@@ -1,0 +1,88 @@
+package flaghttp
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"net/http"
+	"strings"
+	"testing"
+)
+
+// openStream connects to the event stream at url (with key as a Bearer
+// token unless "") and returns its lines, once the stream is established.
+func openStream(t *testing.T, s *testServer, url, key string) <-chan string {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	t.Cleanup(cancel)
+	req, err := http.NewRequestWithContext(ctx, "GET", url, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if key != "" {
+		req.Header.Set("Authorization", "Bearer "+key)
+	}
+	resp, err := s.srv.Client().Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { resp.Body.Close() })
+	if resp.StatusCode != 200 || resp.Header.Get("Content-Type") != "text/event-stream" {
+		t.Fatalf("stream: %d %s", resp.StatusCode, resp.Header.Get("Content-Type"))
+	}
+	lines := make(chan string, 64)
+	sc := bufio.NewScanner(resp.Body)
+	// The first comment says the stream is up.
+	for sc.Scan() && !strings.HasPrefix(sc.Text(), ": flaggen") {
+	}
+	go func() {
+		defer close(lines)
+		for sc.Scan() {
+			lines <- sc.Text()
+		}
+	}()
+	return lines
+}
+
+// nextEvent returns the data of the next event on lines.
+func nextEvent(t *testing.T, lines <-chan string) map[string]any {
+	t.Helper()
+	for l := range lines {
+		if d, ok := strings.CutPrefix(l, "data: "); ok {
+			return decode[map[string]any](t, []byte(d))
+		}
+	}
+	t.Fatal("stream ended")
+	return nil
+}
+
+// TestStream checks that a live change made through the Client reaches
+// streaming clients over loopback: one with a key header, one with the
+// URL the bulk response lists (as a browser's EventSource would use it).
+func TestStream(t *testing.T) {
+	s := start(t, Config{}, false)
+	byHeader := openStream(t, s, s.srv.URL+"/ofrep/v1/events", serverKey)
+	_, out, _ := s.do(t, "POST", "/ofrep/v1/evaluate/flags", clientKey, []byte(`{}`))
+	resp := decode[bulkResponse](t, out)
+	if len(resp.EventStreams) != 1 || resp.EventStreams[0].Type != "sse" || !strings.HasPrefix(resp.EventStreams[0].URL, s.srv.URL+"/ofrep/v1/events?token=") {
+		t.Fatalf("eventStreams: %+v", resp.EventStreams)
+	}
+	byURL := openStream(t, s, resp.EventStreams[0].URL, "")
+	if err := s.c.Set(context.Background(), "native_share", json.RawMessage(`{"active":false}`), "test", "stream"); err != nil {
+		t.Fatal(err)
+	}
+	for _, lines := range []<-chan string{byHeader, byURL} {
+		ev := nextEvent(t, lines)
+		if ev["type"] != "refetchEvaluation" || ev["etag"] == nil || ev["lastModified"] == nil {
+			t.Errorf("event: %v", ev)
+		}
+	}
+	// A wrong token is refused.
+	if code, _, _ := s.do(t, "GET", "/ofrep/v1/events?token=nope", "", nil); code != http.StatusUnauthorized {
+		t.Errorf("stream with a wrong token: %d", code)
+	}
+	// Close ends the streams.
+	s.h.(interface{ Close() error }).Close()
+	for range byHeader {
+	}
+}
