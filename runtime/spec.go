@@ -91,14 +91,9 @@ func (s *Spec) ParseAttribute(name string, raw []byte) (int, Value, error) {
 	if string(raw) == "null" {
 		return at.Index, Value{}, nil
 	}
-	var x any
-	dec := json.NewDecoder(bytes.NewReader(raw))
-	dec.UseNumber()
-	if err := dec.Decode(&x); err != nil {
+	x, err := jsonScalar(bytes.TrimSpace(raw))
+	if err != nil {
 		return -1, Value{}, fmt.Errorf("context: %s: %v", name, err)
-	}
-	if dec.More() {
-		return -1, Value{}, fmt.Errorf("context: %s: trailing data after the value", name)
 	}
 	v, err := attrValue(at, x)
 	if err != nil {
@@ -107,13 +102,37 @@ func (s *Spec) ParseAttribute(name string, raw []byte) (int, Value, error) {
 	return at.Index, v, nil
 }
 
-// Key returns the name of the spec's key attribute (the one rollouts and
-// "users" use), or "" when it declares none.
-func (s *Spec) Key() string {
-	if s.m.Key == nil {
-		return ""
+// jsonScalar decodes one JSON value as attrValue takes it: a string, a
+// bool, a json.Number, or (for the error message) an array or an object.
+// Strings without escapes and numbers skip json.Decoder, which allocates
+// far more: contexts arrive with every OFREP request.
+func jsonScalar(raw []byte) (any, error) {
+	if !json.Valid(raw) {
+		var x any
+		return nil, json.Unmarshal(raw, &x) // the syntax error
 	}
-	return s.m.Key.Name
+	switch c := raw[0]; {
+	case c == '"' && bytes.IndexByte(raw, '\\') < 0:
+		return string(raw[1 : len(raw)-1]), nil
+	case c == 't' || c == 'f':
+		return c == 't', nil
+	case c == '-' || '0' <= c && c <= '9':
+		return json.Number(raw), nil
+	}
+	var x any
+	dec := json.NewDecoder(bytes.NewReader(raw))
+	dec.UseNumber()
+	return x, dec.Decode(&x)
+}
+
+// Key returns the name and type ("int" or "string") of the spec's key
+// attribute (the one rollouts and "users" use), or "" when it declares
+// none.
+func (s *Spec) Key() (name, typ string) {
+	if s.m.Key == nil {
+		return "", ""
+	}
+	return s.m.Key.Name, string(s.m.Key.Type)
 }
 
 // ClientFlags returns the names of the flags the spec marks "client": true

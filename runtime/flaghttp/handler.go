@@ -31,6 +31,7 @@ type handler struct {
 	clientIdx []int          // indexes of the flags marked "client": true
 	allIdx    []int          // every index
 	keyAttr   string         // the key attribute, "" when none
+	keyType   string         // its type, "int" or "string"
 
 	specID  [sha256.Size]byte // the spec's source, the environment
 	m       *metrics
@@ -83,7 +84,8 @@ func New(c *runtime.Client, cfg Config) (http.Handler, error) {
 		reg = defaultRegistry()
 	}
 	s := c.Spec()
-	h := &handler{c: c, cfg: cfg, keys: newKeyring(cfg), open: cfg.open(), byName: map[string]int{}, keyAttr: s.Key()}
+	h := &handler{c: c, cfg: cfg, keys: newKeyring(cfg), open: cfg.open(), byName: map[string]int{}}
+	h.keyAttr, h.keyType = s.Key()
 	client := map[string]bool{}
 	for _, n := range s.ClientFlags() {
 		client[n] = true

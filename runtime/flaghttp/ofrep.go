@@ -97,12 +97,41 @@ type request struct {
 }
 
 // parseContext decodes an OFREP request body into vals (attribute values
-// in the spec's order, all absent on entry).
+// in the spec's order, all absent on entry). The scanner reads the usual
+// body without allocating; a body it does not take whole (invalid JSON,
+// escaped member names) goes through encoding/json.
 func (h *handler) parseContext(body []byte, vals []runtime.Value) *ctxError {
 	body = bytes.TrimSpace(body)
 	if len(body) == 0 {
 		return nil
 	}
+	ctx, ok := contextOf(body)
+	if !ok {
+		return h.parseContextSlow(body, vals)
+	}
+	if ctx == nil || string(ctx) == "null" {
+		return nil
+	}
+	if ctx[0] != '{' {
+		return &ctxError{codeInvalidCtx, http.StatusBadRequest, "context: want a JSON object"}
+	}
+	cb := ctxBuilder{h: h, vals: vals}
+	sc := scanner{s: ctx}
+	if !sc.object(0, func(name []byte, esc bool, val []byte) bool {
+		if esc {
+			return false
+		}
+		cb.member(name[1:len(name)-1], val)
+		return true
+	}) {
+		return h.parseContextSlow(body, vals)
+	}
+	return cb.finish()
+}
+
+// parseContextSlow is parseContext through encoding/json.
+func (h *handler) parseContextSlow(body []byte, vals []runtime.Value) *ctxError {
+	clear(vals)
 	var req request
 	if err := json.Unmarshal(body, &req); err != nil {
 		return &ctxError{codeParse, http.StatusBadRequest, "request body: " + err.Error()}
@@ -117,31 +146,58 @@ func (h *handler) parseContext(body []byte, vals []runtime.Value) *ctxError {
 	if err := json.Unmarshal(req.Context, &attrs); err != nil {
 		return &ctxError{codeParse, http.StatusBadRequest, "context: " + err.Error()}
 	}
-	if len(attrs) > h.cfg.MaxContextAttrs {
-		return &ctxError{codeInvalidCtx, http.StatusBadRequest, fmt.Sprintf("context: %d attributes, more than the limit of %d", len(attrs), h.cfg.MaxContextAttrs)}
-	}
-	spec := h.c.Spec()
-	var errs []string
-	tk, hasTK := attrs["targetingKey"]
+	cb := ctxBuilder{h: h, vals: vals}
 	for name, raw := range attrs {
-		if name == "targetingKey" {
-			continue
-		}
-		i, v, err := spec.ParseAttribute(name, raw)
-		if err != nil {
-			errs = append(errs, err.Error())
-			continue
-		}
-		vals[i] = v
+		cb.member([]byte(name), raw)
 	}
-	if hasTK && h.keyAttr != "" {
-		if err := h.targetingKey(tk, vals, attrs); err != "" {
-			errs = append(errs, err)
+	return cb.finish()
+}
+
+// ctxBuilder sets attribute values from the members of a context object.
+type ctxBuilder struct {
+	h      *handler
+	vals   []runtime.Value
+	n      int
+	tk     []byte // the targetingKey member's value, nil when none
+	direct bool   // the key attribute is given by its own name too
+	errs   []string
+}
+
+// member takes one member of the context object.
+func (cb *ctxBuilder) member(name, raw []byte) {
+	cb.n++
+	if cb.n > cb.h.cfg.MaxContextAttrs {
+		return
+	}
+	if string(name) == "targetingKey" {
+		cb.tk = raw
+		return
+	}
+	i, v, err := cb.h.c.Spec().ParseAttribute(string(name), raw)
+	if err != nil {
+		cb.errs = append(cb.errs, err.Error())
+		return
+	}
+	if string(name) == cb.h.keyAttr {
+		cb.direct = true
+	}
+	cb.vals[i] = v
+}
+
+// finish applies targetingKey and returns what is wrong with the context,
+// every problem sorted, if anything.
+func (cb *ctxBuilder) finish() *ctxError {
+	if cb.n > cb.h.cfg.MaxContextAttrs {
+		return &ctxError{codeInvalidCtx, http.StatusBadRequest, fmt.Sprintf("context: %d attributes, more than the limit of %d", cb.n, cb.h.cfg.MaxContextAttrs)}
+	}
+	if cb.tk != nil && cb.h.keyAttr != "" {
+		if err := cb.h.targetingKey(cb.tk, cb.vals, cb.direct); err != "" {
+			cb.errs = append(cb.errs, err)
 		}
 	}
-	if errs != nil {
-		slices.Sort(errs)
-		return &ctxError{codeInvalidCtx, http.StatusBadRequest, strings.Join(errs, "; ")}
+	if cb.errs != nil {
+		slices.Sort(cb.errs)
+		return &ctxError{codeInvalidCtx, http.StatusBadRequest, strings.Join(cb.errs, "; ")}
 	}
 	return nil
 }
@@ -149,28 +205,31 @@ func (h *handler) parseContext(body []byte, vals []runtime.Value) *ctxError {
 // targetingKey sets the key attribute from the context's targetingKey (a
 // string; decimal for an int key attribute; "" or null: absent) and
 // returns what is wrong with it, if anything.
-func (h *handler) targetingKey(raw json.RawMessage, vals []runtime.Value, attrs map[string]json.RawMessage) string {
+func (h *handler) targetingKey(raw []byte, vals []runtime.Value, direct bool) string {
 	if string(raw) == "null" {
 		return ""
 	}
-	var s string
-	if err := json.Unmarshal(raw, &s); err != nil {
+	if len(raw) < 2 || raw[0] != '"' {
 		return "context: targetingKey: want a string"
 	}
-	if s == "" {
-		return ""
+	if len(raw) == 2 {
+		return "" // ""
 	}
-	spec := h.c.Spec()
-	i, v, err := spec.ParseAttribute(h.keyAttr, raw)
+	val := raw // the JSON value for the key attribute
+	if h.keyType == "int" {
+		if bytes.IndexByte(raw, '\\') >= 0 {
+			return "context: targetingKey: want a decimal integer (the key attribute " + h.keyAttr + " is an int)"
+		}
+		val = raw[1 : len(raw)-1]
+		if _, err := strconv.ParseInt(string(val), 10, 64); err != nil {
+			return "context: targetingKey: want a decimal integer (the key attribute " + h.keyAttr + " is an int), got " + string(raw)
+		}
+	}
+	i, v, err := h.c.Spec().ParseAttribute(h.keyAttr, val)
 	if err != nil {
-		if _, perr := strconv.ParseInt(s, 10, 64); perr != nil {
-			return fmt.Sprintf("context: targetingKey (the key attribute %s): %v", h.keyAttr, strings.TrimPrefix(err.Error(), "context: "+h.keyAttr+": "))
-		}
-		if i, v, err = spec.ParseAttribute(h.keyAttr, []byte(s)); err != nil {
-			return fmt.Sprintf("context: targetingKey (the key attribute %s): %v", h.keyAttr, strings.TrimPrefix(err.Error(), "context: "+h.keyAttr+": "))
-		}
+		return "context: targetingKey (the key attribute " + h.keyAttr + "): " + strings.TrimPrefix(err.Error(), "context: "+h.keyAttr+": ")
 	}
-	if _, both := attrs[h.keyAttr]; both && !vals[i].IsAbsent() && !vals[i].Equal(v) {
+	if direct && !vals[i].IsAbsent() && !vals[i].Equal(v) {
 		return fmt.Sprintf("context: targetingKey %s and %s %s differ", v.GoString(), h.keyAttr, vals[i].GoString())
 	}
 	vals[i] = v
