@@ -7,6 +7,7 @@ import (
 	"maps"
 	"math"
 	"slices"
+	"strconv"
 	"strings"
 
 	"github.com/flaggen/flaggen/internal/engine"
@@ -88,10 +89,11 @@ func (s *Spec) ParseAttribute(name string, raw []byte) (int, Value, error) {
 	if at == nil {
 		return -1, Value{}, fmt.Errorf("context: undeclared attribute %q (declared: %s)", name, strings.Join(s.Attributes(), ", "))
 	}
+	raw = bytes.TrimSpace(raw)
 	if string(raw) == "null" {
 		return at.Index, Value{}, nil
 	}
-	x, err := jsonScalar(bytes.TrimSpace(raw))
+	x, err := jsonScalar(raw)
 	if err != nil {
 		return -1, Value{}, fmt.Errorf("context: %s: %v", name, err)
 	}
@@ -102,27 +104,34 @@ func (s *Spec) ParseAttribute(name string, raw []byte) (int, Value, error) {
 	return at.Index, v, nil
 }
 
-// jsonScalar decodes one JSON value as attrValue takes it: a string, a
-// bool, a json.Number, or (for the error message) an array or an object.
-// Strings without escapes and numbers skip json.Decoder, which allocates
-// far more: contexts arrive with every OFREP request.
-func jsonScalar(raw []byte) (any, error) {
+// scalar is one JSON value as attrValue takes it.
+type scalar struct {
+	kind byte   // '"' string, 'b' bool, '0' number, '[' array, '{' object
+	s    string // a string's value, a number's text
+	b    bool
+}
+
+// jsonScalar decodes one JSON value. Strings without escapes, bools and
+// numbers skip encoding/json, which allocates far more: contexts arrive
+// with every OFREP request.
+func jsonScalar(raw []byte) (scalar, error) {
 	if !json.Valid(raw) {
 		var x any
-		return nil, json.Unmarshal(raw, &x) // the syntax error
+		return scalar{}, json.Unmarshal(raw, &x) // the syntax error
 	}
 	switch c := raw[0]; {
 	case c == '"' && bytes.IndexByte(raw, '\\') < 0:
-		return string(raw[1 : len(raw)-1]), nil
+		return scalar{kind: '"', s: string(raw[1 : len(raw)-1])}, nil
+	case c == '"':
+		var s string
+		err := json.Unmarshal(raw, &s)
+		return scalar{kind: '"', s: s}, err
 	case c == 't' || c == 'f':
-		return c == 't', nil
+		return scalar{kind: 'b', b: c == 't'}, nil
 	case c == '-' || '0' <= c && c <= '9':
-		return json.Number(raw), nil
+		return scalar{kind: '0', s: string(raw)}, nil
 	}
-	var x any
-	dec := json.NewDecoder(bytes.NewReader(raw))
-	dec.UseNumber()
-	return x, dec.Decode(&x)
+	return scalar{kind: raw[0]}, nil
 }
 
 // Key returns the name and type ("int" or "string") of the spec's key
@@ -148,39 +157,35 @@ func (s *Spec) ClientFlags() []string {
 }
 
 // attrValue converts a decoded JSON value to a Value of the attribute's type.
-func attrValue(at *spec.Attribute, x any) (Value, error) {
+func attrValue(at *spec.Attribute, x scalar) (Value, error) {
 	var v Value
 	switch at.Type {
 	case spec.String:
-		s, ok := x.(string)
-		if !ok {
-			return v, fmt.Errorf("want a string, got %s", jsonType(x))
+		if x.kind != '"' {
+			return v, fmt.Errorf("want a string, got %s", x.what())
 		}
-		v = engine.String(s)
+		v = engine.String(x.s)
 	case spec.Bool:
-		b, ok := x.(bool)
-		if !ok {
-			return v, fmt.Errorf("want a bool, got %s", jsonType(x))
+		if x.kind != 'b' {
+			return v, fmt.Errorf("want a bool, got %s", x.what())
 		}
-		v = engine.Bool(b)
+		v = engine.Bool(x.b)
 	case spec.Int:
-		n, ok := x.(json.Number)
-		if !ok {
-			return v, fmt.Errorf("want an int, got %s", jsonType(x))
+		if x.kind != '0' {
+			return v, fmt.Errorf("want an int, got %s", x.what())
 		}
-		i, err := n.Int64()
+		i, err := strconv.ParseInt(x.s, 10, 64)
 		if err != nil {
-			return v, fmt.Errorf("want an int, got %s", n)
+			return v, fmt.Errorf("want an int, got %s", x.s)
 		}
 		v = engine.Int(i)
 	case spec.Float:
-		n, ok := x.(json.Number)
-		if !ok {
-			return v, fmt.Errorf("want a number, got %s", jsonType(x))
+		if x.kind != '0' {
+			return v, fmt.Errorf("want a number, got %s", x.what())
 		}
-		f, err := n.Float64()
+		f, err := strconv.ParseFloat(x.s, 64)
 		if err != nil || math.IsInf(f, 0) {
-			return v, fmt.Errorf("want a number, got %s", n)
+			return v, fmt.Errorf("want a number, got %s", x.s)
 		}
 		v = engine.Float(f)
 	default:
@@ -201,18 +206,19 @@ func attrValue(at *spec.Attribute, x any) (Value, error) {
 	return v, nil
 }
 
-func jsonType(x any) string {
-	switch x.(type) {
-	case string:
+// what names the kind of x for errors.
+func (x scalar) what() string {
+	switch x.kind {
+	case '"':
 		return "a string"
-	case bool:
+	case 'b':
 		return "a bool"
-	case json.Number:
+	case '0':
 		return "a number"
-	case nil:
-		return "null"
-	case []any:
+	case '[':
 		return "an array"
+	case 'n':
+		return "null"
 	}
 	return "an object"
 }

@@ -6,6 +6,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	goruntime "runtime"
 	"slices"
 	"sync"
 	"sync/atomic"
@@ -28,27 +29,27 @@ var floor = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 	w.Write(floorBody)
 })
 
-// load sends b.N requests to url from conc goroutines, each with a
-// keep-alive connection of its own, over loopback, and reports req/s and
-// the p50 and p99 latencies; want is the status every answer must have.
-func load(b *testing.B, url string, conc int, hdr http.Header, want int) {
-	tr := &http.Transport{MaxIdleConnsPerHost: conc, MaxConnsPerHost: conc, DisableCompression: true}
-	defer tr.CloseIdleConnections()
-	client := &http.Client{Transport: tr}
-	// Warm the connections up.
-	var wg sync.WaitGroup
-	for range conc {
-		wg.Go(func() { send(b, client, url, hdr, want) })
-	}
-	wg.Wait()
+// round is what one run of the load generator measured.
+type round struct {
+	n       int
+	el      time.Duration
+	lat     []time.Duration
+	mallocs uint64
+}
+
+// load sends n requests to url from conc goroutines sharing conc
+// keep-alive connections over loopback; want is the status every answer
+// must have.
+func load(b *testing.B, client *http.Client, url string, conc, n int, hdr http.Header, want int) round {
 	var next atomic.Int64
 	lat := make([][]time.Duration, conc)
-	b.ReportAllocs()
-	b.ResetTimer()
+	var wg sync.WaitGroup
+	var ms0, ms1 goruntime.MemStats
+	goruntime.ReadMemStats(&ms0)
 	start := time.Now()
 	for g := range conc {
 		wg.Go(func() {
-			for next.Add(1) <= int64(b.N) {
+			for next.Add(1) <= int64(n) {
 				t0 := time.Now()
 				send(b, client, url, hdr, want)
 				lat[g] = append(lat[g], time.Since(t0))
@@ -57,12 +58,30 @@ func load(b *testing.B, url string, conc int, hdr http.Header, want int) {
 	}
 	wg.Wait()
 	el := time.Since(start)
-	b.StopTimer()
-	all := slices.Concat(lat...)
-	slices.Sort(all)
-	b.ReportMetric(float64(b.N)/el.Seconds(), "req/s")
-	b.ReportMetric(float64(all[len(all)/2].Microseconds()), "p50-µs")
-	b.ReportMetric(float64(all[len(all)*99/100].Microseconds()), "p99-µs")
+	goruntime.ReadMemStats(&ms1)
+	return round{n: n, el: el, lat: slices.Concat(lat...), mallocs: ms1.Mallocs - ms0.Mallocs}
+}
+
+// report adds up rounds and reports req/s, p50, p99 and allocations per
+// request (the generator's included) under name.
+func report(b *testing.B, name string, rs []round) float64 {
+	var n int
+	var el time.Duration
+	var mallocs uint64
+	var lat []time.Duration
+	for _, r := range rs {
+		n += r.n
+		el += r.el
+		mallocs += r.mallocs
+		lat = append(lat, r.lat...)
+	}
+	slices.Sort(lat)
+	rps := float64(n) / el.Seconds()
+	b.ReportMetric(rps, name+"-req/s")
+	b.ReportMetric(float64(lat[len(lat)/2].Microseconds()), name+"-p50-µs")
+	b.ReportMetric(float64(lat[len(lat)*99/100].Microseconds()), name+"-p99-µs")
+	b.ReportMetric(float64(mallocs)/float64(n), name+"-allocs/req")
+	return rps
 }
 
 func send(b *testing.B, c *http.Client, url string, hdr http.Header, want int) {
@@ -82,11 +101,15 @@ func send(b *testing.B, c *http.Client, url string, hdr http.Header, want int) {
 	}
 }
 
-// BenchmarkHTTP compares, under one load generator at concurrency 8 and
-// 32: the HTTP floor, bulk evaluation of the demo spec, and the bulk 304
-// path (If-None-Match matches: no evaluation). Run it with
-// `make bench-http`; allocs/op counts the generator's allocations too, so
-// compare them across cases (BenchmarkHandler counts the handler's alone).
+// BenchmarkHTTP compares, under one in-process load generator over
+// loopback at concurrency 8 and 32: the HTTP floor (floor above), bulk
+// evaluation of the demo spec, and the bulk 304 path (If-None-Match
+// matches: no evaluation). Each iteration runs a round of each case in
+// turn, so that the three share the machine's ups and downs; the metrics
+// add the rounds up, and bulk-%floor and 304-%floor compare throughputs.
+// allocs/req counts the generator's allocations too: compare them across
+// cases (BenchmarkHandler counts the handler's alone). Run it with
+// `make bench-http`.
 func BenchmarkHTTP(b *testing.B) {
 	s := start(b, Config{}, false)
 	floorSrv := httptest.NewServer(floor)
@@ -97,10 +120,37 @@ func BenchmarkHTTP(b *testing.B) {
 		b.Fatal(code)
 	}
 	cond := http.Header{"Authorization": {"Bearer " + serverKey}, "If-None-Match": {hdr.Get("ETag")}}
+	const perRound = 3000
 	for _, conc := range []int{8, 32} {
-		b.Run(fmt.Sprintf("floor/c=%d", conc), func(b *testing.B) { load(b, floorSrv.URL, conc, nil, 200) })
-		b.Run(fmt.Sprintf("bulk/c=%d", conc), func(b *testing.B) { load(b, s.srv.URL+"/ofrep/v1/evaluate/flags", conc, key, 200) })
-		b.Run(fmt.Sprintf("304/c=%d", conc), func(b *testing.B) { load(b, s.srv.URL+"/ofrep/v1/evaluate/flags", conc, cond, 304) })
+		b.Run(fmt.Sprintf("c=%d", conc), func(b *testing.B) {
+			tr := &http.Transport{MaxIdleConnsPerHost: conc, MaxConnsPerHost: conc, DisableCompression: true}
+			defer tr.CloseIdleConnections()
+			client := &http.Client{Transport: tr}
+			cases := []struct {
+				name, url string
+				hdr       http.Header
+				want      int
+				rounds    []round
+			}{
+				{name: "floor", url: floorSrv.URL, hdr: cond, want: 200}, // the same headers as 304
+				{name: "bulk", url: s.srv.URL + "/ofrep/v1/evaluate/flags", hdr: key, want: 200},
+				{name: "304", url: s.srv.URL + "/ofrep/v1/evaluate/flags", hdr: cond, want: 304},
+			}
+			for i := range cases { // warm the connections up
+				load(b, client, cases[i].url, conc, conc*4, cases[i].hdr, cases[i].want)
+			}
+			b.ResetTimer()
+			for range b.N {
+				for i := range cases {
+					c := &cases[i]
+					c.rounds = append(c.rounds, load(b, client, c.url, conc, perRound, c.hdr, c.want))
+				}
+			}
+			b.StopTimer()
+			floorRPS := report(b, "floor", cases[0].rounds)
+			b.ReportMetric(100*report(b, "bulk", cases[1].rounds)/floorRPS, "bulk-%floor")
+			b.ReportMetric(100*report(b, "304", cases[2].rounds)/floorRPS, "304-%floor")
+		})
 	}
 }
 

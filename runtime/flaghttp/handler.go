@@ -26,12 +26,13 @@ type handler struct {
 	keys *keyring
 	open bool // no server and no client key: OFREP needs none
 
-	flags     []flagEntry    // every flag, in index order
-	byName    map[string]int // flag name → index
-	clientIdx []int          // indexes of the flags marked "client": true
-	allIdx    []int          // every index
-	keyAttr   string         // the key attribute, "" when none
-	keyType   string         // its type, "int" or "string"
+	flags     []flagEntry       // every flag, in index order
+	byName    map[string]int    // flag name → index
+	clientIdx []int             // indexes of the flags marked "client": true
+	allIdx    []int             // every index
+	keyAttr   string            // the key attribute, "" when none
+	keyType   string            // its type, "int" or "string"
+	attrNames map[string]string // declared attribute names, by themselves
 
 	specID  [sha256.Size]byte // the spec's source, the environment
 	m       *metrics
@@ -86,6 +87,10 @@ func New(c *runtime.Client, cfg Config) (http.Handler, error) {
 	s := c.Spec()
 	h := &handler{c: c, cfg: cfg, keys: newKeyring(cfg), open: cfg.open(), byName: map[string]int{}}
 	h.keyAttr, h.keyType = s.Key()
+	h.attrNames = map[string]string{}
+	for _, a := range s.Attributes() {
+		h.attrNames[a] = a
+	}
 	client := map[string]bool{}
 	for _, n := range s.ClientFlags() {
 		client[n] = true

@@ -173,12 +173,18 @@ func (cb *ctxBuilder) member(name, raw []byte) {
 		cb.tk = raw
 		return
 	}
-	i, v, err := cb.h.c.Spec().ParseAttribute(string(name), raw)
+	// The declared name, to look the attribute up without converting
+	// name to a string.
+	nm, ok := cb.h.attrNames[string(name)]
+	if !ok {
+		nm = string(name)
+	}
+	i, v, err := cb.h.c.Spec().ParseAttribute(nm, raw)
 	if err != nil {
 		cb.errs = append(cb.errs, err.Error())
 		return
 	}
-	if string(name) == cb.h.keyAttr {
+	if nm == cb.h.keyAttr {
 		cb.direct = true
 	}
 	cb.vals[i] = v
@@ -333,29 +339,30 @@ func (h *handler) bulk(w http.ResponseWriter, r *http.Request, cl class) {
 		writeJSON(w, e.status, bulkFailure(e.code, e.msg))
 		return
 	}
+	out := h.bufs.Get().(*[]byte)
+	defer h.bufs.Put(out)
 	// The ETag, from the revision read before any evaluation (see
 	// runtime.Client.Revision).
 	var tag [2 + 2*20]byte
-	etag := h.etag(tag[:0], r, cl, *bp)
+	etag := h.etag(tag[:0], out, r, cl, *bp)
 	hd := w.Header()
-	hd["Etag"] = []string{string(etag)}
+	tags := []string{string(etag)}
 	if match(r.Header.Get("If-None-Match"), etag) {
+		hd["Etag"] = tags
 		w.WriteHeader(http.StatusNotModified)
 		return
 	}
 	vp := h.getVals()
 	defer h.vals.Put(vp)
 	if e := h.parseContext(*bp, *vp); e != nil {
-		delete(hd, "Etag")
 		writeJSON(w, e.status, bulkFailure(e.code, e.msg))
 		return
 	}
+	hd["Etag"] = tags
 	idx := h.allIdx
 	if cl == classClient {
 		idx = h.clientIdx
 	}
-	out := h.bufs.Get().(*[]byte)
-	defer h.bufs.Put(out)
 	b := append((*out)[:0], `{"flags":[`...)
 	for n, i := range idx {
 		if n > 0 {
@@ -386,25 +393,21 @@ func bulkFailure(code, msg string) []byte {
 
 // etag appends the bulk response's quoted ETag to b: a hash of the spec and
 // environment, the Client's revision, the key class, the host (which the
-// stream URL holds) and the request body.
-func (h *handler) etag(b []byte, r *http.Request, cl class, body []byte) []byte {
-	d := sha256.New()
-	d.Write(h.specID[:])
-	var sep = [2]byte{0, byte(cl)}
-	d.Write(sep[:])
-	writeString(d, h.c.Revision())
-	d.Write(sep[:1])
-	writeString(d, r.Host)
-	d.Write(sep[:1])
-	d.Write(body)
-	var sum [sha256.Size]byte
-	d.Sum(sum[:0])
+// stream URL holds) and the request body. scratch is a buffer to hash from.
+func (h *handler) etag(b []byte, scratch *[]byte, r *http.Request, cl class, body []byte) []byte {
+	in := append((*scratch)[:0], h.specID[:]...)
+	in = append(in, byte(cl))
+	in = append(in, h.c.Revision()...)
+	in = append(in, 0)
+	in = append(in, r.Host...)
+	in = append(in, 0)
+	in = append(in, body...)
+	*scratch = in
+	sum := sha256.Sum256(in)
 	b = append(b, '"')
 	b = hex.AppendEncode(b, sum[:20])
 	return append(b, '"')
 }
-
-func writeString(d io.Writer, s string) { io.WriteString(d, s) }
 
 // match reports whether an If-None-Match header lists etag (weak
 // comparison, as RFC 9110 asks for If-None-Match).
