@@ -2,6 +2,8 @@ package flaghttp
 
 import (
 	"net/http"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 )
@@ -137,5 +139,46 @@ func TestParseKeysAndTokens(t *testing.T) {
 		if err := cfg.validate(); err == nil {
 			t.Errorf("validate accepted %+v", cfg)
 		}
+	}
+}
+
+// TestCORS checks that pages of an allowed origin may call the OFREP routes
+// from a browser: a preflight without a key, then the request with one.
+func TestCORS(t *testing.T) {
+	s := start(t, Config{AllowedOrigins: []string{"https://app.example"}}, false)
+	code, _, hdr := s.do(t, "OPTIONS", "/ofrep/v1/evaluate/flags", "", nil, "Origin", "https://app.example", "Access-Control-Request-Method", "POST")
+	if code != http.StatusNoContent || hdr.Get("Access-Control-Allow-Origin") != "https://app.example" || !strings.Contains(hdr.Get("Access-Control-Allow-Headers"), "Authorization") {
+		t.Errorf("preflight: %d %v", code, hdr)
+	}
+	code, _, hdr = s.do(t, "POST", "/ofrep/v1/evaluate/flags", clientKey, []byte(`{}`), "Origin", "https://app.example")
+	if code != 200 || hdr.Get("Access-Control-Allow-Origin") != "https://app.example" || hdr.Get("Access-Control-Expose-Headers") != "ETag" {
+		t.Errorf("request: %d %v", code, hdr)
+	}
+	code, _, hdr = s.do(t, "OPTIONS", "/ofrep/v1/evaluate/flags", "", nil, "Origin", "https://evil.example", "Access-Control-Request-Method", "POST")
+	if code != http.StatusUnauthorized || hdr.Get("Access-Control-Allow-Origin") != "" {
+		t.Errorf("preflight from another origin: %d %v", code, hdr)
+	}
+}
+
+func TestKeyFiles(t *testing.T) {
+	dir := t.TempDir()
+	keys := filepath.Join(dir, "keys")
+	tokens := filepath.Join(dir, "tokens")
+	os.WriteFile(keys, []byte("# server keys\nk1, k2\n\n  k3  \n"), 0o600)
+	os.WriteFile(tokens, []byte("# admins\nalice:t1\nbob:t2, carol:t3\n"), 0o600)
+	got, err := ReadKeyFile(keys)
+	if err != nil || strings.Join(got, "|") != "k1|k2|k3" {
+		t.Errorf("ReadKeyFile = %q, %v", got, err)
+	}
+	m, err := ReadAdminTokenFile(tokens)
+	if err != nil || len(m) != 3 || m["t3"] != "carol" {
+		t.Errorf("ReadAdminTokenFile = %v, %v", m, err)
+	}
+	os.WriteFile(tokens, []byte("alice\n"), 0o600)
+	if _, err := ReadAdminTokenFile(tokens); err == nil || !strings.Contains(err.Error(), tokens) {
+		t.Errorf("bad token file: %v, want an error naming the file", err)
+	}
+	if _, err := ReadKeyFile(filepath.Join(dir, "missing")); err == nil {
+		t.Error("missing key file accepted")
 	}
 }

@@ -55,6 +55,11 @@ type Config struct {
 	// PollInterval is the minimum polling interval /ofrep/v1/configuration
 	// advertises (default DefaultPollInterval).
 	PollInterval time.Duration
+	// AllowedOrigins lists the web origins ("https://app.example.com")
+	// whose pages may call the OFREP routes from a browser (CORS); "*"
+	// allows any. Default: none (same-origin pages and non-browser
+	// clients only).
+	AllowedOrigins []string
 }
 
 // open reports whether the OFREP routes need no key: no server and no

@@ -50,7 +50,10 @@
 // does a server key on the admin API. With no server and no client key
 // configured (allowed on a loopback address only: Config.CheckAddr), the
 // OFREP routes, /readyz and /metrics are open; the admin API always needs an
-// admin token, whose name AdminName returns for the audit trail.
+// admin token, whose name AdminName returns for the audit trail. Browser
+// pages of Config.AllowedOrigins may call the OFREP routes (CORS); the
+// event stream's URL carries a token of its own (never the key), since a
+// browser's EventSource sends no headers.
 //
 // # Operations
 //

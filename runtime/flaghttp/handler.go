@@ -217,6 +217,9 @@ func (h *handler) serve(w http.ResponseWriter, r *http.Request) (string, class) 
 	case strings.HasPrefix(p, "/admin/v1/") || p == "/admin/v1":
 		route = routeAdmin
 	}
+	if strings.HasPrefix(p, "/ofrep/") && h.cors(w, r) {
+		return route, classNone // a preflight request, answered
+	}
 	cl, name := h.keys.identify(r)
 	if route == routeEvents && (cl == classNone || cl == classWrong) {
 		cl = h.streamClass(r.URL.Query().Get("token"), cl)
@@ -292,6 +295,37 @@ func (h *handler) allowed(w http.ResponseWriter, route string, cl *class) bool {
 		jsonError(w, http.StatusForbidden, "a "+cl.String()+" key may not use this route")
 	}
 	return ok
+}
+
+// cors adds the CORS headers of an OFREP response to a request from an
+// allowed origin, and answers its preflight request (OPTIONS), reporting
+// whether it did: a preflight carries no key.
+func (h *handler) cors(w http.ResponseWriter, r *http.Request) bool {
+	origin := r.Header.Get("Origin")
+	if origin == "" || !h.allowedOrigin(origin) {
+		return false
+	}
+	hd := w.Header()
+	hd.Set("Access-Control-Allow-Origin", origin)
+	hd.Add("Vary", "Origin")
+	if r.Method != http.MethodOptions || r.Header.Get("Access-Control-Request-Method") == "" {
+		hd.Set("Access-Control-Expose-Headers", "ETag")
+		return false
+	}
+	hd.Set("Access-Control-Allow-Methods", "GET, POST")
+	hd.Set("Access-Control-Allow-Headers", "Authorization, X-API-Key, Content-Type, If-None-Match")
+	hd.Set("Access-Control-Max-Age", "600")
+	w.WriteHeader(http.StatusNoContent)
+	return true
+}
+
+func (h *handler) allowedOrigin(origin string) bool {
+	for _, o := range h.cfg.AllowedOrigins {
+		if o == "*" || o == origin {
+			return true
+		}
+	}
+	return false
 }
 
 // streamClass returns the class whose stream token tok is, else fallback.
