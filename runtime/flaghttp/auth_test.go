@@ -182,3 +182,14 @@ func TestKeyFiles(t *testing.T) {
 		t.Error("missing key file accepted")
 	}
 }
+
+// TestPanicIsGeneralError checks that a panic below the handler (here in
+// the admin handler) answers 500 GENERAL instead of dropping the
+// connection.
+func TestPanicIsGeneralError(t *testing.T) {
+	s := start(t, Config{Admin: http.HandlerFunc(func(http.ResponseWriter, *http.Request) { panic("boom") })}, false)
+	code, body, _ := s.do(t, "GET", "/admin/v1/flags", adminToken, nil)
+	if code != http.StatusInternalServerError || !strings.Contains(string(body), `"errorCode":"GENERAL"`) {
+		t.Errorf("panic: %d %s", code, body)
+	}
+}

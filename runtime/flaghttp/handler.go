@@ -6,9 +6,11 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
+	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
+	"runtime/debug"
 	"strings"
 	"sync"
 	"time"
@@ -169,7 +171,7 @@ func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	start := time.Now()
 	rec := h.recs.Get().(*recorder)
 	rec.ResponseWriter, rec.status = w, 0
-	route, cl := h.serve(rec, r)
+	route, cl := h.serveSafely(rec, r)
 	status := rec.status
 	if status == 0 {
 		status = http.StatusOK
@@ -187,6 +189,29 @@ func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			slog.String("method", r.Method), slog.String("path", r.URL.Path), slog.Int("status", status),
 			slog.Duration("duration", d), slog.String("key", cl.String()))
 	}
+}
+
+// serveSafely is serve, turning a panic (a bug: FuzzOFREP looks for them)
+// into a logged 500 GENERAL error; http.ErrAbortHandler passes through.
+func (h *handler) serveSafely(w *recorder, r *http.Request) (route string, cl class) {
+	route = routeOther
+	defer func() {
+		p := recover()
+		if p == nil {
+			return
+		}
+		if p == http.ErrAbortHandler {
+			panic(p)
+		}
+		if h.cfg.Logger != nil {
+			h.cfg.Logger.Error("flaghttp: panic serving a request", "path", r.URL.Path, "panic", fmt.Sprint(p), "stack", string(debug.Stack()))
+		}
+		if w.status == 0 {
+			b := append([]byte(`{"errorCode":"`+codeGeneral+`","errorDetails":"internal error"}`), '\n')
+			writeJSON(w, http.StatusInternalServerError, b)
+		}
+	}()
+	return h.serve(w, r)
 }
 
 // serve handles r and returns its route and key class.
