@@ -55,3 +55,28 @@ func FuzzOFREP(f *testing.F) {
 		}
 	})
 }
+
+// FuzzScanner checks the scanner against encoding/json: a body it takes
+// whole is valid JSON, and the context it finds is the one encoding/json
+// decodes.
+func FuzzScanner(f *testing.F) {
+	for _, s := range []string{`{"context":{"a":1,"b":"x\"y","c":[1,{"d":null}],"e":-1.5e3}}`, `{"x":1,"context":null}`, `{"context":{}} `, `{"context":"\u00e9"}`, `[1]`, `{"a":01}`, `{"a":"\x01"}`, `{"Context":{"a":1},"context":2,"context":{}}`} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, body []byte) {
+		ctx, ok := contextOf(body)
+		if !ok {
+			return
+		}
+		if !json.Valid(body) {
+			t.Fatalf("scanner took invalid JSON %q", body)
+		}
+		var req map[string]json.RawMessage
+		if err := json.Unmarshal(body, &req); err != nil {
+			t.Fatalf("scanner took %q, which encoding/json refuses: %v", body, err)
+		}
+		if !bytes.Equal(ctx, req["context"]) {
+			t.Fatalf("scanner found context %q, encoding/json %q in %q", ctx, req["context"], body)
+		}
+	})
+}

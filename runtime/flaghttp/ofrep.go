@@ -91,11 +91,6 @@ func (h *handler) readBody(r *http.Request, buf *[]byte) *ctxError {
 	}
 }
 
-// request is an OFREP evaluation request body.
-type request struct {
-	Context json.RawMessage `json:"context"`
-}
-
 // parseContext decodes an OFREP request body into vals (attribute values
 // in the spec's order, all absent on entry). The scanner reads the usual
 // body without allocating; a body it does not take whole (invalid JSON,
@@ -132,18 +127,19 @@ func (h *handler) parseContext(body []byte, vals []runtime.Value) *ctxError {
 // parseContextSlow is parseContext through encoding/json.
 func (h *handler) parseContextSlow(body []byte, vals []runtime.Value) *ctxError {
 	clear(vals)
-	var req request
+	var req map[string]json.RawMessage // not a struct: "context" is matched exactly
 	if err := json.Unmarshal(body, &req); err != nil {
 		return &ctxError{codeParse, http.StatusBadRequest, "request body: " + err.Error()}
 	}
-	if len(req.Context) == 0 || string(req.Context) == "null" {
+	ctx := req["context"]
+	if len(ctx) == 0 || string(ctx) == "null" {
 		return nil
 	}
-	if req.Context[0] != '{' {
+	if ctx[0] != '{' {
 		return &ctxError{codeInvalidCtx, http.StatusBadRequest, "context: want a JSON object"}
 	}
 	var attrs map[string]json.RawMessage
-	if err := json.Unmarshal(req.Context, &attrs); err != nil {
+	if err := json.Unmarshal(ctx, &attrs); err != nil {
 		return &ctxError{codeParse, http.StatusBadRequest, "context: " + err.Error()}
 	}
 	cb := ctxBuilder{h: h, vals: vals}

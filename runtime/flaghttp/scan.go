@@ -25,6 +25,16 @@ func (sc *scanner) ws() {
 	}
 }
 
+// special marks the bytes a string's scan must stop at: the quote, the
+// backslash and control characters.
+var special = func() (t [256]bool) {
+	for c := range 0x20 {
+		t[c] = true
+	}
+	t['"'], t['\\'] = true, true
+	return t
+}()
+
 // str reads a string, returning it with its quotes and whether it holds
 // escapes.
 func (sc *scanner) str() (raw []byte, esc, ok bool) {
@@ -35,6 +45,10 @@ func (sc *scanner) str() (raw []byte, esc, ok bool) {
 	sc.i++
 	for sc.i < len(sc.s) {
 		c := sc.s[sc.i]
+		if !special[c] {
+			sc.i++
+			continue
+		}
 		switch {
 		case c == '"':
 			sc.i++
