@@ -191,20 +191,3 @@ func BenchmarkHandler(b *testing.B) {
 		})
 	}
 }
-
-// TestDecideAllocs checks that evaluation itself stays free of allocation.
-func TestDecideAllocs(t *testing.T) {
-	s := start(t, Config{}, false)
-	vals, err := s.c.Spec().ParseContext([]byte(`{"user_id":4242,"region":"US","account_type":"premium","beta_program":true,"device":"ios","app_version":"2.4.0","cart_total":75.5}`))
-	if err != nil {
-		t.Fatal(err)
-	}
-	n := len(s.c.Spec().FlagNames())
-	if a := testing.AllocsPerRun(100, func() {
-		for i := range n {
-			s.c.Decide(i, vals)
-		}
-	}); a != 0 {
-		t.Errorf("Decide allocates %v times per run", a)
-	}
-}
