@@ -29,7 +29,7 @@ func FuzzOFREP(f *testing.F) {
 		f.Add(seed.method, seed.path, seed.key, seed.inm, []byte(seed.body))
 	}
 	f.Fuzz(func(t *testing.T, method, path, key, inm string, body []byte) {
-		if path == "/ofrep/v1/events" {
+		if path == "/ofrep/v1/events" && method != "HEAD" {
 			return // a stream does not end by itself
 		}
 		req, err := http.NewRequest(method, "http://flags.test", bytes.NewReader(body))

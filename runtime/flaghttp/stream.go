@@ -106,6 +106,9 @@ func (h *handler) stream(w http.ResponseWriter, r *http.Request) {
 	hd.Set("Cache-Control", "no-cache")
 	hd.Set("X-Accel-Buffering", "no")
 	w.WriteHeader(http.StatusOK)
+	if r.Method == http.MethodHead {
+		return
+	}
 	if _, err := w.Write([]byte("retry: 1000\n: flaggen change stream\n\n")); err != nil || rc.Flush() != nil {
 		return
 	}
