@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"os"
+	"strings"
 	"testing"
 
 	"github.com/flaggen/flaggen/runtime/memstore"
@@ -87,4 +88,40 @@ func TestRevision(t *testing.T) {
 			t.Error("revision unchanged by a pin")
 		}
 	})
+}
+
+// TestParseAttribute checks the plain-value fast paths against the rules
+// of ParseContext: JSON only, types and enums checked, the name in errors.
+func TestParseAttribute(t *testing.T) {
+	s := demoSpec(t)
+	for _, c := range []struct {
+		name, raw, want string // want: the value's GoString, or "error: …" text
+	}{
+		{"region", `"US"`, `"US"`},
+		{"region", ` "RO" `, `"RO"`},
+		{"region", `"a\"b"`, `"a\"b"`},
+		{"region", `"\u00e9"`, `"é"`},
+		{"region", `7`, `error: context: region: want a string, got a number`},
+		{"region", `null`, `absent`},
+		{"user_id", `42`, `42`},
+		{"user_id", `012`, `error: context: user_id:`},
+		{"user_id", `4.5`, `error: context: user_id: want an int`},
+		{"cart_total", `0x1p3`, `error: context: cart_total:`},
+		{"cart_total", `1e400`, `error: context: cart_total: want a number`},
+		{"cart_total", `-2.5e1`, `-25`},
+		{"beta_program", `true`, `true`},
+		{"beta_program", `[true]`, `error: context: beta_program: want a bool, got an array`},
+		{"account_type", `"gold"`, `error: context: account_type: "gold" is not one of`},
+		{"planet", `"mars"`, `error: context: undeclared attribute "planet"`},
+		{"region", "\"a\x01\"", `error: context: region:`},
+	} {
+		_, v, err := s.ParseAttribute(c.name, []byte(c.raw))
+		got := v.GoString()
+		if err != nil {
+			got = "error: " + err.Error()
+		}
+		if !strings.HasPrefix(got, c.want) {
+			t.Errorf("ParseAttribute(%s, %s) = %s, want %s…", c.name, c.raw, got, c.want)
+		}
+	}
 }

@@ -115,6 +115,9 @@ type scalar struct {
 // numbers skip encoding/json, which allocates far more: contexts arrive
 // with every OFREP request.
 func jsonScalar(raw []byte) (scalar, error) {
+	if plainString(raw) {
+		return scalar{kind: '"', s: string(raw[1 : len(raw)-1])}, nil
+	}
 	if !json.Valid(raw) {
 		var x any
 		return scalar{}, json.Unmarshal(raw, &x) // the syntax error
@@ -132,6 +135,20 @@ func jsonScalar(raw []byte) (scalar, error) {
 		return scalar{kind: '0', s: string(raw)}, nil
 	}
 	return scalar{kind: raw[0]}, nil
+}
+
+// plainString reports whether raw is a JSON string without escapes (the
+// common case, checked without json.Valid).
+func plainString(raw []byte) bool {
+	if len(raw) < 2 || raw[0] != '"' || raw[len(raw)-1] != '"' {
+		return false
+	}
+	for _, c := range raw[1 : len(raw)-1] {
+		if c < 0x20 || c == '"' || c == '\\' {
+			return false
+		}
+	}
+	return true
 }
 
 // Key returns the name and type ("int" or "string") of the spec's key

@@ -35,6 +35,7 @@ type round struct {
 	el      time.Duration
 	lat     []time.Duration
 	mallocs uint64
+	cpu     time.Duration // CPU time of the whole process, generator included
 }
 
 // load sends n requests to url from conc goroutines sharing conc
@@ -46,6 +47,7 @@ func load(b *testing.B, client *http.Client, url string, conc, n int, hdr http.H
 	var wg sync.WaitGroup
 	var ms0, ms1 goruntime.MemStats
 	goruntime.ReadMemStats(&ms0)
+	cpu0 := cpuTime()
 	start := time.Now()
 	for g := range conc {
 		wg.Go(func() {
@@ -58,30 +60,35 @@ func load(b *testing.B, client *http.Client, url string, conc, n int, hdr http.H
 	}
 	wg.Wait()
 	el := time.Since(start)
+	cpu := cpuTime() - cpu0
 	goruntime.ReadMemStats(&ms1)
-	return round{n: n, el: el, lat: slices.Concat(lat...), mallocs: ms1.Mallocs - ms0.Mallocs}
+	return round{n: n, el: el, lat: slices.Concat(lat...), mallocs: ms1.Mallocs - ms0.Mallocs, cpu: cpu}
 }
 
-// report adds up rounds and reports req/s, p50, p99 and allocations per
-// request (the generator's included) under name.
-func report(b *testing.B, name string, rs []round) float64 {
+// report adds up rounds and reports req/s, p50, p99, and the allocations
+// and CPU time per request (the generator's included) under name; it
+// returns req/s and CPU time per request.
+func report(b *testing.B, name string, rs []round) (rps, cpuPerReq float64) {
 	var n int
-	var el time.Duration
+	var el, cpu time.Duration
 	var mallocs uint64
 	var lat []time.Duration
 	for _, r := range rs {
 		n += r.n
 		el += r.el
+		cpu += r.cpu
 		mallocs += r.mallocs
 		lat = append(lat, r.lat...)
 	}
 	slices.Sort(lat)
-	rps := float64(n) / el.Seconds()
+	rps = float64(n) / el.Seconds()
+	cpuPerReq = float64(cpu.Microseconds()) / float64(n)
 	b.ReportMetric(rps, name+"-req/s")
+	b.ReportMetric(cpuPerReq, name+"-cpu-µs/req")
 	b.ReportMetric(float64(lat[len(lat)/2].Microseconds()), name+"-p50-µs")
 	b.ReportMetric(float64(lat[len(lat)*99/100].Microseconds()), name+"-p99-µs")
 	b.ReportMetric(float64(mallocs)/float64(n), name+"-allocs/req")
-	return rps
+	return rps, cpuPerReq
 }
 
 func send(b *testing.B, c *http.Client, url string, hdr http.Header, want int) {
@@ -106,7 +113,9 @@ func send(b *testing.B, c *http.Client, url string, hdr http.Header, want int) {
 // evaluation of the demo spec, and the bulk 304 path (If-None-Match
 // matches: no evaluation). Each iteration runs a round of each case in
 // turn, so that the three share the machine's ups and downs; the metrics
-// add the rounds up, and bulk-%floor and 304-%floor compare throughputs.
+// add the rounds up. bulk-%floor and 304-%floor compare throughputs;
+// -%floor-by-cpu compare the CPU time per request of the whole process
+// (server and generator), which other load on the machine disturbs less.
 // allocs/req counts the generator's allocations too: compare them across
 // cases (BenchmarkHandler counts the handler's alone). Run it with
 // `make bench-http`.
@@ -147,9 +156,16 @@ func BenchmarkHTTP(b *testing.B) {
 				}
 			}
 			b.StopTimer()
-			floorRPS := report(b, "floor", cases[0].rounds)
-			b.ReportMetric(100*report(b, "bulk", cases[1].rounds)/floorRPS, "bulk-%floor")
-			b.ReportMetric(100*report(b, "304", cases[2].rounds)/floorRPS, "304-%floor")
+			floorRPS, floorCPU := report(b, "floor", cases[0].rounds)
+			for _, c := range cases[1:] {
+				rps, cpu := report(b, c.name, c.rounds)
+				b.ReportMetric(100*rps/floorRPS, c.name+"-%floor")
+				if cpu > 0 {
+					// Throughput on a machine of its own: the inverse
+					// ratio of CPU time per request.
+					b.ReportMetric(100*floorCPU/cpu, c.name+"-%floor-by-cpu")
+				}
+			}
 		})
 	}
 }
