@@ -19,6 +19,7 @@ const (
 	DefaultMaxContextAttrs = 64
 	DefaultKeepAlive       = 25 * time.Second
 	DefaultPollInterval    = 30 * time.Second
+	DefaultMaxStreams      = 10000
 )
 
 // Config configures the handler New returns. Its zero value serves a
@@ -55,6 +56,9 @@ type Config struct {
 	// PollInterval is the minimum polling interval /ofrep/v1/configuration
 	// advertises (default DefaultPollInterval).
 	PollInterval time.Duration
+	// MaxStreams limits the event streams open at once (default
+	// DefaultMaxStreams); one more gets 503 with Retry-After.
+	MaxStreams int
 	// AllowedOrigins lists the web origins ("https://app.example.com")
 	// whose pages may call the OFREP routes from a browser (CORS); "*"
 	// allows any. Default: none (same-origin pages and non-browser
@@ -123,7 +127,7 @@ func (c Config) validate() error {
 			return errors.New("flaghttp: an admin token without a name")
 		}
 	}
-	if c.MaxBodyBytes < 0 || c.MaxContextAttrs < 0 || c.KeepAlive < 0 || c.PollInterval < 0 {
+	if c.MaxBodyBytes < 0 || c.MaxContextAttrs < 0 || c.KeepAlive < 0 || c.PollInterval < 0 || c.MaxStreams < 0 {
 		return errors.New("flaghttp: negative limit")
 	}
 	return nil

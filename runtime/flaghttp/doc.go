@@ -62,6 +62,7 @@
 // GET /metrics serves Config.Registry in the Prometheus format: requests and
 // latency by route and status, evaluations by flag and reason, the store's
 // health and the live-state version. Bodies are limited to MaxBodyBytes,
-// contexts to MaxContextAttrs attributes; each request is logged to
+// contexts to MaxContextAttrs attributes, open event streams to MaxStreams;
+// a panic below the handler answers 500 GENERAL; each request is logged to
 // Config.Logger (method, path, status, duration, key class; never a key).
 package flaghttp

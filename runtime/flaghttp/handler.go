@@ -82,6 +82,9 @@ func New(c *runtime.Client, cfg Config) (http.Handler, error) {
 	if cfg.PollInterval == 0 {
 		cfg.PollInterval = DefaultPollInterval
 	}
+	if cfg.MaxStreams == 0 {
+		cfg.MaxStreams = DefaultMaxStreams
+	}
 	reg := cfg.Registry
 	if reg == nil {
 		reg = defaultRegistry()
@@ -127,7 +130,7 @@ func New(c *runtime.Client, cfg Config) (http.Handler, error) {
 		mac.Write([]byte(cl.String()))
 		h.streamTokens[cl] = hex.EncodeToString(mac.Sum(nil)[:16])
 	}
-	h.events = newBroadcaster(c, h.specID)
+	h.events = newBroadcaster(c, h.specID, cfg.MaxStreams)
 	h.bufs.New = func() any { b := make([]byte, 0, 4096); return &b }
 	nattr := len(s.Attributes())
 	h.vals.New = func() any { v := make([]runtime.Value, nattr); return &v }

@@ -11,6 +11,8 @@ import (
 	"strings"
 	"testing"
 
+	dto "github.com/prometheus/client_model/go"
+
 	"github.com/flaggen/flaggen/generated/demo"
 	"github.com/flaggen/flaggen/runtime"
 )
@@ -297,9 +299,13 @@ func TestETag(t *testing.T) {
 	if code != 200 || !strings.HasPrefix(tag, `"`) {
 		t.Fatalf("bulk: %d ETag %q %s", code, tag, out)
 	}
+	evals := evaluations(s)
 	code, out, hdr = s.do(t, "POST", "/ofrep/v1/evaluate/flags", serverKey, body, "If-None-Match", `"other", W/`+tag)
 	if code != http.StatusNotModified || len(out) != 0 || hdr.Get("ETag") != tag {
 		t.Errorf("If-None-Match with the tag: %d %q ETag %q, want 304", code, out, hdr.Get("ETag"))
+	}
+	if n := evaluations(s); n != evals {
+		t.Errorf("the 304 evaluated %v flags, want none", n-evals)
 	}
 	for what, req := range map[string][]string{
 		"another context": {serverKey, `{"context":{"targetingKey":"124","region":"US"}}`},
@@ -344,4 +350,17 @@ func TestConfiguration(t *testing.T) {
 	if code != 200 || got["name"] != "flaggen" || caps["cacheInvalidation"] == nil || caps["flagEvaluation"] == nil {
 		t.Errorf("configuration: %d %s", code, out)
 	}
+}
+
+// evaluations returns how many evaluations s's handler has counted.
+func evaluations(s *testServer) float64 {
+	var n float64
+	for _, row := range s.h.(*handler).m.evals {
+		for _, c := range row {
+			var m dto.Metric
+			c.Write(&m)
+			n += m.GetCounter().GetValue()
+		}
+	}
+	return n
 }

@@ -3,6 +3,7 @@ package flaghttp
 import (
 	"crypto/sha256"
 	"encoding/hex"
+	"fmt"
 	"net/http"
 	"strconv"
 	"sync"
@@ -16,6 +17,7 @@ type broadcaster struct {
 	c      *runtime.Client
 	specID [sha256.Size]byte
 	stop   func()
+	max    int // streams open at once
 
 	mu     sync.Mutex
 	subs   map[chan struct{}]bool
@@ -25,8 +27,8 @@ type broadcaster struct {
 	closed bool
 }
 
-func newBroadcaster(c *runtime.Client, specID [sha256.Size]byte) *broadcaster {
-	b := &broadcaster{c: c, specID: specID, subs: map[chan struct{}]bool{}, done: make(chan struct{}), at: time.Now()}
+func newBroadcaster(c *runtime.Client, specID [sha256.Size]byte, max int) *broadcaster {
+	b := &broadcaster{c: c, specID: specID, max: max, subs: map[chan struct{}]bool{}, done: make(chan struct{}), at: time.Now()}
 	b.stop = c.OnChange(func([]string) { b.notify() })
 	return b
 }
@@ -46,16 +48,20 @@ func (b *broadcaster) notify() {
 	}
 }
 
-// subscribe registers a stream; ok is false once the handler is closed.
-func (b *broadcaster) subscribe() (ch chan struct{}, ok bool) {
+// subscribe registers a stream; it fails once the handler is closed or
+// when MaxStreams are open.
+func (b *broadcaster) subscribe() (ch chan struct{}, err string) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	if b.closed {
-		return nil, false
+		return nil, "shutting down"
+	}
+	if len(b.subs) >= b.max {
+		return nil, fmt.Sprintf("%d event streams are open, the most this server takes: poll, or retry later", b.max)
 	}
 	ch = make(chan struct{}, 1)
 	b.subs[ch] = true
-	return ch, true
+	return ch, ""
 }
 
 func (b *broadcaster) unsubscribe(ch chan struct{}) {
@@ -94,9 +100,10 @@ func (b *broadcaster) event() []byte {
 // every live change, a comment line every KeepAlive, until the client
 // goes, the handler closes or the request's context ends.
 func (h *handler) stream(w http.ResponseWriter, r *http.Request) {
-	ch, ok := h.events.subscribe()
-	if !ok {
-		jsonError(w, http.StatusServiceUnavailable, "shutting down")
+	ch, msg := h.events.subscribe()
+	if ch == nil {
+		w.Header().Set("Retry-After", "30")
+		jsonError(w, http.StatusServiceUnavailable, msg)
 		return
 	}
 	defer h.events.unsubscribe(ch)

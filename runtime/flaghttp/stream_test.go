@@ -140,3 +140,13 @@ func TestStreamAcrossInstances(t *testing.T) {
 		t.Errorf("after the change: %s", out)
 	}
 }
+
+// TestMaxStreams checks that streams beyond Config.MaxStreams get 503.
+func TestMaxStreams(t *testing.T) {
+	s := start(t, Config{MaxStreams: 1}, false)
+	openStream(t, s, s.srv.URL+"/ofrep/v1/events", serverKey)
+	code, body, hdr := s.do(t, "GET", "/ofrep/v1/events", serverKey, nil)
+	if code != http.StatusServiceUnavailable || hdr.Get("Retry-After") == "" {
+		t.Errorf("second stream: %d %s", code, body)
+	}
+}
