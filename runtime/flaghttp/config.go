@@ -34,8 +34,9 @@ type Config struct {
 	// changes made with it. Without any, the admin API refuses every
 	// request.
 	AdminTokens map[string]string
-	// Admin, when set, is served at /admin/v1/ to requests with an admin
-	// token (AdminName returns its name); nil: /admin/v1/ is not found.
+	// Admin, when set, serves /admin/v1/ and everything below it (it sees
+	// the whole path) to requests with an admin token, whose name
+	// AdminName returns; nil: /admin/v1/ is not found.
 	Admin http.Handler
 	// Logger receives one access log line per request (method, path,
 	// status, duration, key class, never a key); nil: no access log.
