@@ -70,10 +70,13 @@ type ctxError struct {
 // readBody reads r's body into *buf, up to the body limit.
 func (h *handler) readBody(r *http.Request, buf *[]byte) *ctxError {
 	b := (*buf)[:0]
+	if r.Body == nil {
+		return nil
+	}
 	limit := h.cfg.MaxBodyBytes
 	for {
 		if len(b) == cap(b) {
-			b = slices.Grow(b, len(b))
+			b = slices.Grow(b, max(len(b), 512))
 		}
 		n, err := r.Body.Read(b[len(b):cap(b)])
 		b = b[:len(b)+n]
