@@ -56,6 +56,7 @@ type handler struct {
 type flagEntry struct {
 	name   string
 	client bool
+	prefix []byte // `{"key":"NAME","value":`, how its success object starts
 }
 
 // New returns an http.Handler serving c's flags as the package doc says.
@@ -102,7 +103,9 @@ func New(c *runtime.Client, cfg Config) (http.Handler, error) {
 	}
 	names := s.FlagNames()
 	for i, n := range names {
-		h.flags = append(h.flags, flagEntry{name: n, client: client[n]})
+		prefix := jsonx.AppendString([]byte(`{"key":`), n)
+		prefix = append(prefix, `,"value":`...)
+		h.flags = append(h.flags, flagEntry{name: n, client: client[n], prefix: prefix})
 		h.byName[n] = i
 		h.allIdx = append(h.allIdx, i)
 		if client[n] {
