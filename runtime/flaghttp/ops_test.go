@@ -5,17 +5,11 @@ import (
 	"context"
 	"log/slog"
 	"net/http"
-	"net/http/httptest"
 	"strings"
 	"testing"
 	"time"
 
-	"github.com/redis/go-redis/v9"
-
-	"github.com/flaggen/flaggen/generated/demo"
 	"github.com/flaggen/flaggen/internal/redistest"
-	"github.com/flaggen/flaggen/runtime"
-	"github.com/flaggen/flaggen/runtime/redisstore"
 )
 
 // TestMetricsAndLogs checks /metrics and the access log, which never
@@ -75,25 +69,8 @@ func (w lockedWriter) Write(p []byte) (int, error) {
 // stopped under a running Client.
 func TestReadyz(t *testing.T) {
 	rs := redistest.Start(t)
-	rdb := redis.NewClient(&redis.Options{Addr: rs.Addr(), DialTimeout: 200 * time.Millisecond, ReadTimeout: 500 * time.Millisecond,
-		WriteTimeout: 500 * time.Millisecond, MaxRetries: 1})
-	t.Cleanup(func() { rdb.Close() })
-	st, err := redisstore.New(rdb, redisstore.WithNamespace("readyz"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	f, err := demo.New(runtime.WithStore(st))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { f.Close() })
-	h, err := New(f.Runtime(), Config{ServerKeys: []string{serverKey}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv := httptest.NewServer(h)
-	t.Cleanup(srv.Close)
-	s := &testServer{flags: f, c: f.Runtime(), h: h, srv: srv}
+	f := redisFlags(t, rs.Addr(), "readyz")
+	s := serve(t, f, Config{ServerKeys: []string{serverKey}})
 	if code, out, _ := s.do(t, "GET", "/readyz", serverKey, nil); code != 200 {
 		t.Fatalf("/readyz with Redis up: %d %s", code, out)
 	}

@@ -4,19 +4,12 @@ import (
 	"bufio"
 	"context"
 	"encoding/json"
-	"io"
 	"net/http"
-	"net/http/httptest"
 	"strings"
 	"testing"
 	"time"
 
-	"github.com/redis/go-redis/v9"
-
-	"github.com/flaggen/flaggen/generated/demo"
 	"github.com/flaggen/flaggen/internal/redistest"
-	"github.com/flaggen/flaggen/runtime"
-	"github.com/flaggen/flaggen/runtime/redisstore"
 )
 
 // openStream connects to the event stream at url (with key as a Bearer
@@ -102,30 +95,9 @@ func TestStream(t *testing.T) {
 // reaches a streaming client of this one, and logs how long it took.
 func TestStreamAcrossInstances(t *testing.T) {
 	rs := redistest.Start(t)
-	newClient := func() *runtime.Client {
-		rdb := redis.NewClient(&redis.Options{Addr: rs.Addr()})
-		t.Cleanup(func() { rdb.Close() })
-		st, err := redisstore.New(rdb, redisstore.WithNamespace("stream"))
-		if err != nil {
-			t.Fatal(err)
-		}
-		f, err := demo.New(runtime.WithStore(st))
-		if err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() { f.Close() })
-		return f.Runtime()
-	}
-	served, writer := newClient(), newClient()
-	h, err := New(served, Config{ServerKeys: []string{serverKey}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv := httptest.NewServer(h)
-	t.Cleanup(srv.Close)
-	t.Cleanup(func() { h.(io.Closer).Close() })
-	s := &testServer{c: served, h: h, srv: srv}
-	lines := openStream(t, s, srv.URL+"/ofrep/v1/events", serverKey)
+	writer := redisFlags(t, rs.Addr(), "stream").Runtime()
+	s := serve(t, redisFlags(t, rs.Addr(), "stream"), Config{ServerKeys: []string{serverKey}})
+	lines := openStream(t, s, s.srv.URL+"/ofrep/v1/events", serverKey)
 	start := time.Now()
 	if err := writer.Set(context.Background(), "new_ui", json.RawMessage(`{"percentage_rollout":10}`), "operator", "stream test"); err != nil {
 		t.Fatal(err)
