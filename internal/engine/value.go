@@ -119,7 +119,9 @@ func (v Value) Equal(w Value) bool {
 }
 
 // AppendJSON appends v to b as a JSON value (null when absent), without
-// allocating beyond growing b.
+// allocating beyond growing b. A float keeps a fraction or an exponent
+// ("50.0", not "50"), so that a reader telling integers from floats by
+// their text still sees a float.
 func (v Value) AppendJSON(b []byte) []byte {
 	switch v.kind {
 	case kindString:
@@ -127,7 +129,14 @@ func (v Value) AppendJSON(b []byte) []byte {
 	case kindInt:
 		return strconv.AppendInt(b, int64(v.n), 10)
 	case kindFloat:
-		return strconv.AppendFloat(b, math.Float64frombits(v.n), 'g', -1, 64)
+		n := len(b)
+		b = strconv.AppendFloat(b, math.Float64frombits(v.n), 'g', -1, 64)
+		for _, c := range b[n:] {
+			if c == '.' || c == 'e' {
+				return b
+			}
+		}
+		return append(b, ".0"...)
 	case kindBool:
 		return strconv.AppendBool(b, v.n != 0)
 	}
