@@ -108,6 +108,9 @@ func (h *handler) stream(w http.ResponseWriter, r *http.Request) {
 	}
 	defer h.events.unsubscribe(ch)
 	rc := http.NewResponseController(w)
+	// A stream outlives the server's WriteTimeout, if it has one; each
+	// write is bounded by its own deadline instead.
+	rc.SetWriteDeadline(time.Time{})
 	hd := w.Header()
 	hd.Set("Content-Type", "text/event-stream")
 	hd.Set("Cache-Control", "no-cache")
@@ -133,11 +136,13 @@ func (h *handler) stream(w http.ResponseWriter, r *http.Request) {
 		case <-tick.C:
 			msg = []byte(": keep-alive\n\n")
 		}
+		rc.SetWriteDeadline(time.Now().Add(h.cfg.KeepAlive))
 		if _, err := w.Write(msg); err != nil {
 			return
 		}
 		if rc.Flush() != nil {
 			return
 		}
+		rc.SetWriteDeadline(time.Time{})
 	}
 }

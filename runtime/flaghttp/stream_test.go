@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"net/http"
+	"net/http/httptest"
 	"strings"
 	"testing"
 	"time"
@@ -120,5 +121,26 @@ func TestMaxStreams(t *testing.T) {
 	code, body, hdr := s.do(t, "GET", "/ofrep/v1/events", serverKey, nil)
 	if code != http.StatusServiceUnavailable || hdr.Get("Retry-After") == "" {
 		t.Errorf("second stream: %d %s", code, body)
+	}
+}
+
+// TestStreamOutlivesWriteTimeout checks that a server's WriteTimeout does
+// not cut an event stream.
+func TestStreamOutlivesWriteTimeout(t *testing.T) {
+	s := start(t, Config{}, false)
+	s.srv.Close()
+	srv := httptest.NewUnstartedServer(s.h)
+	srv.Config.WriteTimeout = 50 * time.Millisecond
+	srv.Start()
+	t.Cleanup(srv.Close)
+	s.srv = srv
+	lines := openStream(t, s, srv.URL+"/ofrep/v1/events", serverKey)
+	// The change comes after the WriteTimeout has passed (a deadline of
+	// the real connection, which testing/synctest cannot fake).
+	time.AfterFunc(200*time.Millisecond, func() {
+		s.c.Set(context.Background(), "new_ui", json.RawMessage(`{"active":false}`), "test", "write timeout")
+	})
+	if ev := nextEvent(t, lines); ev["type"] != "refetchEvaluation" {
+		t.Errorf("event: %v", ev)
 	}
 }
