@@ -53,7 +53,8 @@
 // admin token, whose name AdminName returns for the audit trail. Browser
 // pages of Config.AllowedOrigins may call the OFREP routes (CORS); the
 // event stream's URL carries a token of its own (never the key), since a
-// browser's EventSource sends no headers.
+// browser's EventSource sends no headers; every instance serving the same
+// keys accepts it.
 //
 // # Operations
 //

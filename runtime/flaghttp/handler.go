@@ -2,8 +2,8 @@ package flaghttp
 
 import (
 	"crypto/hmac"
-	"crypto/rand"
 	"crypto/sha256"
+	"encoding/binary"
 	"encoding/hex"
 	"errors"
 	"fmt"
@@ -11,6 +11,7 @@ import (
 	"log/slog"
 	"net/http"
 	"runtime/debug"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -43,7 +44,7 @@ type handler struct {
 	confBody []byte // the /ofrep/v1/configuration response
 	confETag string
 
-	streamSecret [32]byte
+	streamSecret [sha256.Size]byte
 	streamTokens [classAdmin + 1]string // per class: the token of the stream URL
 	events       *broadcaster
 
@@ -125,9 +126,7 @@ func New(c *runtime.Client, cfg Config) (http.Handler, error) {
 	h.m = m
 	h.metrics = promhttp.HandlerFor(reg, promhttp.HandlerOpts{})
 	h.confBody, h.confETag = h.configuration()
-	if _, err := rand.Read(h.streamSecret[:]); err != nil {
-		return nil, err
-	}
+	h.streamSecret = streamSecret(cfg)
 	for _, cl := range []class{classClient, classServer} {
 		mac := hmac.New(sha256.New, h.streamSecret[:])
 		mac.Write([]byte(cl.String()))
@@ -139,6 +138,26 @@ func New(c *runtime.Client, cfg Config) (http.Handler, error) {
 	h.vals.New = func() any { v := make([]runtime.Value, nattr); return &v }
 	h.recs.New = func() any { return &recorder{} }
 	return h, nil
+}
+
+// streamSecret derives the key of the stream tokens from the server and
+// client keys, so that every instance serving the same keys hands out the
+// same tokens (a stream URL from one works on another), and tokens change
+// when the keys do. A token tells nothing of the keys: it is an HMAC under
+// a hash of them all.
+func streamSecret(cfg Config) [sha256.Size]byte {
+	keys := slices.Concat(cfg.ServerKeys, []string{"\x00"}, cfg.ClientKeys)
+	d := sha256.New()
+	io.WriteString(d, "flaggen event stream tokens\x00")
+	for _, k := range keys {
+		var n [8]byte
+		binary.BigEndian.PutUint64(n[:], uint64(len(k)))
+		d.Write(n[:])
+		io.WriteString(d, k)
+	}
+	var out [sha256.Size]byte
+	d.Sum(out[:0])
+	return out
 }
 
 // Close ends the open event streams and stops following the Client.

@@ -144,3 +144,18 @@ func TestStreamOutlivesWriteTimeout(t *testing.T) {
 		t.Errorf("event: %v", ev)
 	}
 }
+
+// TestStreamTokenAcrossInstances checks that a stream URL handed out by one
+// instance works on another serving the same keys, and not on one serving
+// other keys.
+func TestStreamTokenAcrossInstances(t *testing.T) {
+	a, b := start(t, Config{}, false), start(t, Config{}, false)
+	other := start(t, Config{ClientKeys: []string{"another-key"}}, false)
+	_, out, _ := a.do(t, "POST", "/ofrep/v1/evaluate/flags", clientKey, []byte(`{}`))
+	u := decode[bulkResponse](t, out).EventStreams[0].URL
+	_, token, _ := strings.Cut(u, "?")
+	openStream(t, b, b.srv.URL+"/ofrep/v1/events?"+token, "")
+	if code, _, _ := other.do(t, "GET", "/ofrep/v1/events?"+token, "", nil); code != http.StatusUnauthorized {
+		t.Errorf("token on an instance with other keys: %d, want 401", code)
+	}
+}
