@@ -23,9 +23,9 @@ func (c *Client) Decide(i int, a []Value) Decision {
 }
 
 // Revision identifies what c evaluates with: the live state (its epoch and
-// version), the activation dates passed and test pins. Every answer that
-// may change changes it (except with WithClock, whose dates are checked at
-// each evaluation), and Clients of one spec and environment over the same
+// version), the activation dates passed and test pins. It changes whenever
+// an answer may (except with WithClock, whose dates are checked at each
+// evaluation), and Clients of one spec and environment over the same
 // live state, without pins, have the same revision. Read it before
 // evaluating: a revision is published after the snapshot it names, so an
 // answer computed after reading a revision is never older than it.
