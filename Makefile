@@ -8,7 +8,7 @@ export FLAGGEN_REQUIRE_REDIS ?= 1
 # proxy (and caches it), so every machine checks with the same rules.
 STATICCHECK ?= honnef.co/go/tools/cmd/staticcheck@v0.8.2
 
-.PHONY: test fmt-check vet staticcheck tidy-check generate-check race bench generate
+.PHONY: test fmt-check vet staticcheck tidy-check generate-check race bench bench-http generate
 
 test: fmt-check vet staticcheck tidy-check generate-check race
 
@@ -40,3 +40,11 @@ generate:
 
 bench:
 	$(GO) test -run '^$$' -bench . -benchmem ./...
+
+# bench-http compares OFREP bulk evaluation of the demo spec and its 304 path
+# with the HTTP floor (a handler that reads the body and writes a fixed
+# two-flag response), under one loopback load generator at concurrency 8
+# and 32, then measures the handler alone (time and allocations per request).
+bench-http:
+	$(GO) test -run '^$$' -bench '^BenchmarkHTTP$$' -benchtime 5x ./runtime/flaghttp/
+	$(GO) test -run '^$$' -bench '^BenchmarkHandler$$' ./runtime/flaghttp/

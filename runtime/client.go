@@ -84,6 +84,9 @@ type Client struct {
 	opts options
 	log  *slog.Logger
 	snap atomic.Pointer[engine.Snapshot]
+	// rev is the Revision of snap, stored after it (decide.go).
+	rev    atomic.Pointer[string]
+	builds uint64 // snapshots built, for Revision while pins are set
 
 	// reloadMu orders reloads: each Loads and applies under it, so a state
 	// loaded earlier never replaces one loaded later.
@@ -453,6 +456,8 @@ func (c *Client) rebuildLocked() error {
 		return err
 	}
 	c.snap.Store(s)
+	c.builds++
+	c.storeRevisionLocked(s)
 	c.publishBoolStatesLocked(s)
 	if c.timer != nil {
 		c.timer.Stop()

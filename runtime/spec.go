@@ -1,11 +1,13 @@
 package runtime
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
 	"maps"
 	"math"
 	"slices"
+	"strconv"
 	"strings"
 
 	"github.com/flaggen/flaggen/internal/engine"
@@ -63,27 +65,14 @@ func (s *Spec) ParseContext(data []byte) ([]Value, error) {
 	out := make([]Value, len(s.m.Context))
 	var errs []string
 	for _, name := range slices.Sorted(maps.Keys(raw)) {
-		at := s.m.Attribute(name)
-		if at == nil {
-			errs = append(errs, fmt.Sprintf("context: undeclared attribute %q (declared: %s)", name, strings.Join(s.Attributes(), ", ")))
-			continue
-		}
-		if string(raw[name]) == "null" {
-			continue
-		}
-		var x any
-		dec := json.NewDecoder(strings.NewReader(string(raw[name])))
-		dec.UseNumber()
-		if err := dec.Decode(&x); err != nil {
-			errs = append(errs, fmt.Sprintf("context: %s: %v", name, err))
-			continue
-		}
-		v, err := attrValue(at, x)
+		i, v, err := s.ParseAttribute(name, raw[name])
 		if err != nil {
-			errs = append(errs, fmt.Sprintf("context: %s: %v", name, err))
+			errs = append(errs, err.Error())
 			continue
 		}
-		out[at.Index] = v
+		if i >= 0 {
+			out[i] = v
+		}
 	}
 	if errs != nil {
 		return nil, fmt.Errorf("%s", strings.Join(errs, "\n"))
@@ -91,40 +80,129 @@ func (s *Spec) ParseContext(data []byte) ([]Value, error) {
 	return out, nil
 }
 
+// ParseAttribute decodes the JSON value of one context attribute as
+// ParseContext does, returning its index in Spec.Attributes order: an
+// undeclared attribute, a value of the wrong type or outside the enum is an
+// error naming the attribute ("context: NAME: …"); null is the absent Value.
+func (s *Spec) ParseAttribute(name string, raw []byte) (int, Value, error) {
+	at := s.m.Attribute(name)
+	if at == nil {
+		return -1, Value{}, fmt.Errorf("context: undeclared attribute %q (declared: %s)", name, strings.Join(s.Attributes(), ", "))
+	}
+	raw = bytes.TrimSpace(raw)
+	if string(raw) == "null" {
+		return at.Index, Value{}, nil
+	}
+	x, err := jsonScalar(raw)
+	if err != nil {
+		return -1, Value{}, fmt.Errorf("context: %s: %v", name, err)
+	}
+	v, err := attrValue(at, x)
+	if err != nil {
+		return -1, Value{}, fmt.Errorf("context: %s: %v", name, err)
+	}
+	return at.Index, v, nil
+}
+
+// scalar is one JSON value as attrValue takes it.
+type scalar struct {
+	kind byte   // '"' string, 'b' bool, '0' number, '[' array, '{' object
+	s    string // a string's value, a number's text
+	b    bool
+}
+
+// jsonScalar decodes one JSON value. Strings without escapes, bools and
+// numbers skip encoding/json, which allocates far more: contexts arrive
+// with every OFREP request.
+func jsonScalar(raw []byte) (scalar, error) {
+	if plainString(raw) {
+		return scalar{kind: '"', s: string(raw[1 : len(raw)-1])}, nil
+	}
+	if !json.Valid(raw) {
+		var x any
+		return scalar{}, json.Unmarshal(raw, &x) // the syntax error
+	}
+	switch c := raw[0]; {
+	case c == '"' && bytes.IndexByte(raw, '\\') < 0:
+		return scalar{kind: '"', s: string(raw[1 : len(raw)-1])}, nil
+	case c == '"':
+		var s string
+		err := json.Unmarshal(raw, &s)
+		return scalar{kind: '"', s: s}, err
+	case c == 't' || c == 'f':
+		return scalar{kind: 'b', b: c == 't'}, nil
+	case c == '-' || '0' <= c && c <= '9':
+		return scalar{kind: '0', s: string(raw)}, nil
+	}
+	return scalar{kind: raw[0]}, nil
+}
+
+// plainString reports whether raw is a JSON string without escapes (the
+// common case, checked without json.Valid).
+func plainString(raw []byte) bool {
+	if len(raw) < 2 || raw[0] != '"' || raw[len(raw)-1] != '"' {
+		return false
+	}
+	for _, c := range raw[1 : len(raw)-1] {
+		if c < 0x20 || c == '"' || c == '\\' {
+			return false
+		}
+	}
+	return true
+}
+
+// Key returns the name and type ("int" or "string") of the spec's key
+// attribute (the one rollouts and "users" use), or "" when it declares
+// none.
+func (s *Spec) Key() (name, typ string) {
+	if s.m.Key == nil {
+		return "", ""
+	}
+	return s.m.Key.Name, string(s.m.Key.Type)
+}
+
+// ClientFlags returns the names of the flags the spec marks "client": true
+// (exposed to client-side SDKs), in index order.
+func (s *Spec) ClientFlags() []string {
+	var out []string
+	for _, f := range s.m.Flags {
+		if f.Client {
+			out = append(out, f.Name)
+		}
+	}
+	return out
+}
+
 // attrValue converts a decoded JSON value to a Value of the attribute's type.
-func attrValue(at *spec.Attribute, x any) (Value, error) {
+func attrValue(at *spec.Attribute, x scalar) (Value, error) {
 	var v Value
 	switch at.Type {
 	case spec.String:
-		s, ok := x.(string)
-		if !ok {
-			return v, fmt.Errorf("want a string, got %s", jsonType(x))
+		if x.kind != '"' {
+			return v, fmt.Errorf("want a string, got %s", x.what())
 		}
-		v = String(s)
+		v = String(x.s)
 	case spec.Bool:
-		b, ok := x.(bool)
-		if !ok {
-			return v, fmt.Errorf("want a bool, got %s", jsonType(x))
+		if x.kind != 'b' {
+			return v, fmt.Errorf("want a bool, got %s", x.what())
 		}
-		v = Bool(b)
+		v = Bool(x.b)
 	case spec.Int:
-		n, ok := x.(json.Number)
-		if !ok {
-			return v, fmt.Errorf("want an int, got %s", jsonType(x))
+		if x.kind != '0' {
+			return v, fmt.Errorf("want an int, got %s", x.what())
 		}
-		i, err := n.Int64()
+		i, err := strconv.ParseInt(x.s, 10, 64)
 		if err != nil {
-			return v, fmt.Errorf("want an int, got %s", n)
+			return v, fmt.Errorf("want an int, got %s", x.s)
 		}
 		v = Int(i)
 	case spec.Float:
-		n, ok := x.(json.Number)
-		if !ok {
-			return v, fmt.Errorf("want a number, got %s", jsonType(x))
+		if x.kind != '0' {
+			return v, fmt.Errorf("want a number, got %s", x.what())
 		}
-		f, err := n.Float64()
+		f, err := strconv.ParseFloat(x.s, 64)
 		if err != nil || math.IsInf(f, 0) {
-			return v, fmt.Errorf("want a number, got %s", n)
+			return v, fmt.Errorf("want a number, got %s", x.s)
 		}
 		v = Float(f)
 	default:
@@ -145,18 +223,19 @@ func attrValue(at *spec.Attribute, x any) (Value, error) {
 	return v, nil
 }
 
-func jsonType(x any) string {
-	switch x.(type) {
-	case string:
+// what names the kind of x for errors.
+func (x scalar) what() string {
+	switch x.kind {
+	case '"':
 		return "a string"
-	case bool:
+	case 'b':
 		return "a bool"
-	case json.Number:
+	case '0':
 		return "a number"
-	case nil:
-		return "null"
-	case []any:
+	case '[':
 		return "an array"
+	case 'n':
+		return "null"
 	}
 	return "an object"
 }

@@ -403,7 +403,7 @@ func (f *Flags) MaxResults(ctx context.Context, c *Context) int64 {
 //
 // Native share sheet on recent mobile apps.
 //
-// Owner: Mobile Team.
+// Owner: Mobile Team. Client: served to client keys (OFREP).
 func (f *Flags) NativeShare(ctx context.Context, c *Context) bool {
 	if v := atomic.LoadUint32(&f.k[6]); v != flagimpl.StateDynamic {
 		return v == flagimpl.StateOn

@@ -839,3 +839,75 @@ func (v Value) floatVal() float64 {
 	f, _ := v.num()
 	return f
 }
+
+// Decision is what one evaluation decided, as Explain reports it but
+// without the explanation text, so that it costs no allocation: the value,
+// the deciding step (Explanation.Step's names), the variant chosen and
+// whether the flag cannot depend on the context right now.
+type Decision struct {
+	Value Value
+	// Step is Explanation.Step: "pinned", "active", "rollout", "variants" …
+	Step string
+	// Variant is a variant flag's chosen variant, or its default variant
+	// when the steps before the choice decided; "" for a bool flag and for
+	// a pinned flag.
+	Variant string
+	// NoKey is set when the answer needed the key attribute (a rollout or a
+	// variant choice) and the context has none.
+	NoKey bool
+	// Const is set when the flag's value cannot depend on the context
+	// right now (ConstBool).
+	Const bool
+}
+
+// Decide evaluates flag i like Explain, without allocating.
+func (s *Snapshot) Decide(i int, a []Value) Decision {
+	c := s.flags[i]
+	v := s.decide(i, a)
+	d := Decision{Value: c.value(v), Const: c.isConst}
+	if v.step == stepPinned {
+		d.Step = "pinned"
+		return d
+	}
+	if c.variantFl {
+		if v.variant >= 0 {
+			d.Variant = c.variants[v.variant].name
+		} else if c.src != nil {
+			d.Variant = c.src.DefaultVariant
+		}
+	}
+	switch v.step {
+	case stepActive:
+		d.Step = "active"
+	case stepActivation:
+		d.Step = "activation_date"
+	case stepEnv:
+		d.Step = "environments"
+	case stepTripped:
+		d.Step = "tripped"
+	case stepDeps:
+		d.Step = "depends_on"
+	case stepEmpty:
+		d.Step = "empty_context"
+	case stepUsers:
+		d.Step = "users"
+	case stepTargeting:
+		d.Step = c.rules[v.arg].field
+	case stepRollout:
+		d.Step = "rollout"
+	case stepNoKey:
+		d.NoKey = true
+		d.Step = "rollout"
+		if c.variantFl {
+			d.Step = "default"
+		}
+	case stepPass:
+		d.Step = "targeting"
+	case stepVariant:
+		d.Step = "variants"
+		if v.variant < 0 {
+			d.Step = "default"
+		}
+	}
+	return d
+}

@@ -3,6 +3,8 @@ package engine
 import (
 	"math"
 	"strconv"
+
+	"github.com/flaggen/flaggen/internal/jsonx"
 )
 
 type valueKind uint8
@@ -114,4 +116,29 @@ func (v Value) Equal(w Value) bool {
 	a, ok1 := v.num()
 	b, ok2 := w.num()
 	return ok1 && ok2 && a == b
+}
+
+// AppendJSON appends v to b as a JSON value (null when absent), without
+// allocating beyond growing b. A float keeps a fraction or an exponent
+// ("50.0", not "50"), so that a reader telling integers from floats by
+// their text still sees a float.
+func (v Value) AppendJSON(b []byte) []byte {
+	switch v.kind {
+	case kindString:
+		return jsonx.AppendString(b, v.s)
+	case kindInt:
+		return strconv.AppendInt(b, int64(v.n), 10)
+	case kindFloat:
+		n := len(b)
+		b = strconv.AppendFloat(b, math.Float64frombits(v.n), 'g', -1, 64)
+		for _, c := range b[n:] {
+			if c == '.' || c == 'e' {
+				return b
+			}
+		}
+		return append(b, ".0"...)
+	case kindBool:
+		return strconv.AppendBool(b, v.n != 0)
+	}
+	return append(b, "null"...)
 }

@@ -560,6 +560,9 @@ func (g *generator) accessorDoc(fl *spec.Flag) []string {
 	if fl.Strategy != nil {
 		meta = append(meta, "Strategy: New"+fl.Strategy.Name+"Factory.")
 	}
+	if fl.Client {
+		meta = append(meta, "Client: served to client keys (OFREP).")
+	}
 	var dep string
 	if fl.Expired(g.opts.Now) {
 		dep = fmt.Sprintf("Deprecated: flag %s expired after %s; remove it.", name, dateString(*fl.Expires))

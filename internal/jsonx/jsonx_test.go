@@ -62,3 +62,25 @@ func TestCloneMapFromStrings(t *testing.T) {
 		t.Fatalf("CloneMap = %q (e: len %d cap %d)", out, len(out["e"]), cap(out["e"]))
 	}
 }
+
+func TestAppendString(t *testing.T) {
+	for _, s := range []string{"", "plain", "quote\" back\\ slash", "ctl\x00\x01\x1f\n\r\t", "<html>&amp;", "bad\xffutf8", "line\u2028sep\u2029", "héllo wörld ✓"} {
+		want, err := json.Marshal(s)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := AppendString(nil, s); string(got) != string(want) {
+			t.Errorf("AppendString(%q) = %s, want %s", s, got, want)
+		}
+	}
+}
+
+func FuzzAppendString(f *testing.F) {
+	f.Add("a\"b\\c\x00<\u2028\xff")
+	f.Fuzz(func(t *testing.T, s string) {
+		want, _ := json.Marshal(s)
+		if got := AppendString(nil, s); string(got) != string(want) {
+			t.Fatalf("AppendString(%q) = %s, want %s", s, got, want)
+		}
+	})
+}

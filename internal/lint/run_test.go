@@ -65,7 +65,7 @@ func TestRun(t *testing.T) {
 app_test.go:19: unknown flag "dark_mod" (did you mean "dark_mode"?)
 flags/flags.json:9: flag "dark_mode" is used only in tests: use it in the code or remove it from the spec
 flags/flags.json:13: flag "legacy_export" expired after 2024-06-30: remove it
-flags/flags.json:15: flag "forgotten" is never used: remove it from the spec
+flags/flags.json:15: flag "forgotten" is never used: remove it from the spec (it is "client": served to client keys over OFREP, so check the apps that fetch it over HTTP first)
 flags/flags.json:22: flag "everyone" is on for everyone (100% rollout) and flags.json is unchanged since 2024-01-01: ready to remove
 `
 	for _, tc := range []struct {

@@ -200,6 +200,9 @@ func (a *analysis) unused() []Diagnostic {
 		default:
 			msg = fmt.Sprintf("flag %q is never used: remove it from the spec", f.Name)
 		}
+		if f.Client {
+			msg += " (it is \"client\": served to client keys over OFREP, so check the apps that fetch it over HTTP first)"
+		}
 		ds = append(ds, Diagnostic{File: file, Line: specLine(a.s, flagPtr(f.Name, "")), Message: msg})
 	}
 	return ds

@@ -41,7 +41,7 @@ const flagSpecJSON = `{
             "expires": "2024-06-30"
         },
         "forgotten": {
-            "active": true,
+            "active": true, "client": true,
             "percentage_rollout": 20,
             "strategy": {"name": "Forgotten", "on": "Yes", "off": "No"}
         },
@@ -240,7 +240,7 @@ func (f *Flags) evalEveryone(c *Context) bool {
 
 // Forgotten reports whether flag "forgotten" is on for c.
 //
-// Strategy: NewForgottenFactory.
+// Strategy: NewForgottenFactory. Client: served to client keys (OFREP).
 func (f *Flags) Forgotten(ctx context.Context, c *Context) bool {
 	if v := atomic.LoadUint32(&f.k[4]); v != flagimpl.StateDynamic {
 		return v == flagimpl.StateOn

@@ -1,0 +1,117 @@
+package flaghttp
+
+import (
+	"context"
+	"crypto/sha256"
+	"crypto/subtle"
+	"net/http"
+	"strings"
+)
+
+// class is what a request's credential lets it do.
+type class uint8
+
+const (
+	classNone   class = iota // no credential (or none needed: open)
+	classWrong               // a credential matching no key
+	classClient              // a client key
+	classServer              // a server key
+	classAdmin               // an admin token
+)
+
+// String names the class for access logs and metric labels.
+func (c class) String() string {
+	switch c {
+	case classClient:
+		return "client"
+	case classServer:
+		return "server"
+	case classAdmin:
+		return "admin"
+	case classWrong:
+		return "wrong"
+	}
+	return "none"
+}
+
+// secret is one configured credential, kept as its SHA-256 so that every
+// comparison takes the same time whatever the lengths.
+type secret struct {
+	sum   [sha256.Size]byte
+	class class
+	name  string // admin tokens: the actor
+}
+
+// keyring holds every configured credential.
+type keyring struct{ secrets []secret }
+
+func newKeyring(cfg Config) *keyring {
+	k := &keyring{}
+	for _, s := range cfg.ServerKeys {
+		k.secrets = append(k.secrets, secret{sum: sha256.Sum256([]byte(s)), class: classServer})
+	}
+	for _, s := range cfg.ClientKeys {
+		k.secrets = append(k.secrets, secret{sum: sha256.Sum256([]byte(s)), class: classClient})
+	}
+	for t, name := range cfg.AdminTokens {
+		k.secrets = append(k.secrets, secret{sum: sha256.Sum256([]byte(t)), class: classAdmin, name: name})
+	}
+	return k
+}
+
+// credential returns the request's credential: the Bearer token of its
+// Authorization header, else its X-API-Key header. ok is false when both
+// are given and differ, or Authorization is not a Bearer token.
+func credential(r *http.Request) (tok string, ok bool) {
+	auth := r.Header.Get("Authorization")
+	key := r.Header.Get("X-Api-Key")
+	if auth != "" {
+		const p = "bearer "
+		if len(auth) <= len(p) || !strings.EqualFold(auth[:len(p)], p) {
+			return "", false
+		}
+		tok = strings.TrimSpace(auth[len(p):])
+		if key != "" && key != tok {
+			return "", false
+		}
+		return tok, tok != ""
+	}
+	return key, true
+}
+
+// identify returns the class of the request's credential and, for an admin
+// token, its name. Every configured secret is compared, in constant time.
+func (k *keyring) identify(r *http.Request) (class, string) {
+	tok, ok := credential(r)
+	if !ok {
+		return classWrong, ""
+	}
+	if tok == "" {
+		return classNone, ""
+	}
+	sum := sha256.Sum256([]byte(tok))
+	found := classWrong
+	name := ""
+	for i := range k.secrets {
+		s := &k.secrets[i]
+		if subtle.ConstantTimeCompare(sum[:], s.sum[:]) == 1 {
+			found, name = s.class, s.name
+		}
+	}
+	return found, name
+}
+
+type adminKey struct{}
+
+// AdminName returns the name of the admin token that authenticated r (the
+// actor of the changes r makes), or "" when none did. The admin handler of
+// Config.Admin calls it.
+func AdminName(r *http.Request) string {
+	name, _ := r.Context().Value(adminKey{}).(string)
+	return name
+}
+
+// withAdmin returns r carrying the admin token's name for AdminName.
+func withAdmin(r *http.Request, name string) *http.Request {
+	return r.WithContext(context.WithValue(r.Context(), adminKey{}, name))
+}

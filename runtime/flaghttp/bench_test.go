@@ -1,0 +1,209 @@
+package flaghttp
+
+import (
+	"bytes"
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	goruntime "runtime"
+	"slices"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+)
+
+// benchBody is the bulk request of the benchmarks: a full demo context.
+var benchBody = []byte(`{"context":{"targetingKey":"4242","region":"US","account_type":"premium","beta_program":true,"device":"ios","app_version":"2.4.0","cart_total":75.5}}`)
+
+// floorBody is what the floor handler answers: a fixed two-flag OFREP
+// bulk response.
+var floorBody = []byte(`{"flags":[{"key":"new_ui","value":true,"reason":"TARGETING_MATCH","variant":"on"},{"key":"checkout_button","value":"green","reason":"SPLIT","variant":"green"}]}` + "\n")
+
+// floor is the HTTP floor: a net/http handler that reads the body and
+// writes a fixed response, the least any OFREP server does.
+var floor = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	io.Copy(io.Discard, r.Body)
+	w.Header().Set("Content-Type", "application/json")
+	w.Write(floorBody)
+})
+
+// round is what one run of the load generator measured.
+type round struct {
+	n       int
+	el      time.Duration
+	lat     []time.Duration
+	mallocs uint64
+	cpu     time.Duration // CPU time of the whole process, generator included
+}
+
+// load sends n requests to url from conc goroutines sharing conc
+// keep-alive connections over loopback; want is the status every answer
+// must have.
+func load(b *testing.B, client *http.Client, url string, conc, n int, hdr http.Header, want int) round {
+	var next atomic.Int64
+	lat := make([][]time.Duration, conc)
+	var wg sync.WaitGroup
+	var ms0, ms1 goruntime.MemStats
+	goruntime.ReadMemStats(&ms0)
+	cpu0 := cpuTime()
+	start := time.Now()
+	for g := range conc {
+		wg.Go(func() {
+			for next.Add(1) <= int64(n) {
+				t0 := time.Now()
+				send(b, client, url, hdr, want)
+				lat[g] = append(lat[g], time.Since(t0))
+			}
+		})
+	}
+	wg.Wait()
+	el := time.Since(start)
+	cpu := cpuTime() - cpu0
+	goruntime.ReadMemStats(&ms1)
+	return round{n: n, el: el, lat: slices.Concat(lat...), mallocs: ms1.Mallocs - ms0.Mallocs, cpu: cpu}
+}
+
+// report adds up rounds and reports req/s, p50, p99, and the allocations
+// and CPU time per request (the generator's included) under name; it
+// returns req/s and CPU time per request.
+func report(b *testing.B, name string, rs []round) (rps, cpuPerReq float64) {
+	var n int
+	var el, cpu time.Duration
+	var mallocs uint64
+	var lat []time.Duration
+	for _, r := range rs {
+		n += r.n
+		el += r.el
+		cpu += r.cpu
+		mallocs += r.mallocs
+		lat = append(lat, r.lat...)
+	}
+	slices.Sort(lat)
+	rps = float64(n) / el.Seconds()
+	cpuPerReq = float64(cpu.Microseconds()) / float64(n)
+	b.ReportMetric(rps, name+"-req/s")
+	b.ReportMetric(cpuPerReq, name+"-cpu-µs/req")
+	b.ReportMetric(float64(lat[len(lat)/2].Microseconds()), name+"-p50-µs")
+	b.ReportMetric(float64(lat[len(lat)*99/100].Microseconds()), name+"-p99-µs")
+	b.ReportMetric(float64(mallocs)/float64(n), name+"-allocs/req")
+	return rps, cpuPerReq
+}
+
+func send(b *testing.B, c *http.Client, url string, hdr http.Header, want int) {
+	req, _ := http.NewRequest("POST", url, bytes.NewReader(benchBody))
+	for k, v := range hdr {
+		req.Header[k] = v
+	}
+	resp, err := c.Do(req)
+	if err != nil {
+		b.Error(err)
+		return
+	}
+	io.Copy(io.Discard, resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != want {
+		b.Errorf("status %d, want %d", resp.StatusCode, want)
+	}
+}
+
+// BenchmarkHTTP compares, under one in-process load generator over
+// loopback at concurrency 8 and 32: the HTTP floor (floor above), bulk
+// evaluation of the demo spec, and the bulk 304 path (If-None-Match
+// matches: no evaluation). Each iteration runs a round of each case in
+// turn, so that the three share the machine's ups and downs; the metrics
+// add the rounds up. bulk-%floor and 304-%floor compare throughputs;
+// -%floor-by-cpu compare the CPU time per request of the whole process
+// (server and generator), which other load on the machine disturbs less.
+// allocs/req counts the generator's allocations too: compare them across
+// cases (BenchmarkHandler counts the handler's alone). Run it with
+// `make bench-http`.
+func BenchmarkHTTP(b *testing.B) {
+	s := start(b, Config{}, false)
+	floorSrv := httptest.NewServer(floor)
+	defer floorSrv.Close()
+	key := http.Header{"Authorization": {"Bearer " + serverKey}}
+	code, _, hdr := s.do(b, "POST", "/ofrep/v1/evaluate/flags", serverKey, benchBody)
+	if code != 200 {
+		b.Fatal(code)
+	}
+	cond := http.Header{"Authorization": {"Bearer " + serverKey}, "If-None-Match": {hdr.Get("ETag")}}
+	const perRound = 3000
+	for _, conc := range []int{8, 32} {
+		b.Run(fmt.Sprintf("c=%d", conc), func(b *testing.B) {
+			tr := &http.Transport{MaxIdleConnsPerHost: conc, MaxConnsPerHost: conc, DisableCompression: true}
+			defer tr.CloseIdleConnections()
+			client := &http.Client{Transport: tr}
+			cases := []struct {
+				name, url string
+				hdr       http.Header
+				want      int
+				rounds    []round
+			}{
+				{name: "floor", url: floorSrv.URL, hdr: cond, want: 200}, // the same headers as 304
+				{name: "bulk", url: s.srv.URL + "/ofrep/v1/evaluate/flags", hdr: key, want: 200},
+				{name: "304", url: s.srv.URL + "/ofrep/v1/evaluate/flags", hdr: cond, want: 304},
+			}
+			for i := range cases { // warm the connections up
+				load(b, client, cases[i].url, conc, conc*4, cases[i].hdr, cases[i].want)
+			}
+			b.ResetTimer()
+			for range b.N {
+				for i := range cases {
+					c := &cases[i]
+					c.rounds = append(c.rounds, load(b, client, c.url, conc, perRound, c.hdr, c.want))
+				}
+			}
+			b.StopTimer()
+			floorRPS, floorCPU := report(b, "floor", cases[0].rounds)
+			for _, c := range cases[1:] {
+				rps, cpu := report(b, c.name, c.rounds)
+				b.ReportMetric(100*rps/floorRPS, c.name+"-%floor")
+				if cpu > 0 {
+					// Throughput on a machine of its own: the inverse
+					// ratio of CPU time per request.
+					b.ReportMetric(100*floorCPU/cpu, c.name+"-%floor-by-cpu")
+				}
+			}
+		})
+	}
+}
+
+// discardWriter is a ResponseWriter that keeps nothing, for
+// BenchmarkHandler.
+type discardWriter struct{ h http.Header }
+
+func (w *discardWriter) Header() http.Header         { return w.h }
+func (w *discardWriter) Write(p []byte) (int, error) { return len(p), nil }
+func (w *discardWriter) WriteHeader(int)             {}
+
+// BenchmarkHandler measures the handler alone (no network, no net/http
+// server): its time and allocations per bulk request, 200 and 304.
+func BenchmarkHandler(b *testing.B) {
+	s := start(b, Config{}, false)
+	_, _, hdr := s.do(b, "POST", "/ofrep/v1/evaluate/flags", serverKey, benchBody)
+	for _, c := range []struct {
+		name string
+		inm  string
+		want int
+	}{{"bulk", "", 200}, {"304", hdr.Get("ETag"), 304}} {
+		b.Run(c.name, func(b *testing.B) {
+			req := httptest.NewRequest("POST", "http://"+s.srv.Listener.Addr().String()+"/ofrep/v1/evaluate/flags", nil)
+			req.Header.Set("Authorization", "Bearer "+serverKey)
+			if c.inm != "" {
+				req.Header.Set("If-None-Match", c.inm)
+			}
+			body := bytes.NewReader(benchBody)
+			rc := io.NopCloser(body)
+			w := &discardWriter{h: http.Header{}}
+			b.ReportAllocs()
+			for b.Loop() {
+				body.Reset(benchBody)
+				req.Body = rc
+				clear(w.h)
+				s.h.ServeHTTP(w, req)
+			}
+		})
+	}
+}

@@ -1,0 +1,223 @@
+package flaghttp
+
+import (
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+)
+
+// Defaults of the Config limits.
+const (
+	DefaultMaxBodyBytes    = 64 << 10 // 64 KiB
+	DefaultMaxContextAttrs = 64
+	DefaultKeepAlive       = 25 * time.Second
+	DefaultPollInterval    = 30 * time.Second
+	DefaultMaxStreams      = 10000
+)
+
+// Config configures the handler New returns. Its zero value serves a
+// loopback address with no keys.
+type Config struct {
+	// ServerKeys see every flag; ClientKeys only the flags marked
+	// "client": true. Accepted as "Authorization: Bearer KEY" or
+	// "X-API-Key: KEY", compared in constant time. A key may not be empty,
+	// hold white space or be in both lists.
+	ServerKeys, ClientKeys []string
+	// AdminTokens maps each admin token to its name, the actor of the
+	// changes made with it. Without any, the admin API refuses every
+	// request.
+	AdminTokens map[string]string
+	// Admin, when set, serves /admin/v1/ and everything below it (it sees
+	// the whole path) to requests with an admin token, whose name
+	// AdminName returns; nil: /admin/v1/ is not found.
+	Admin http.Handler
+	// Logger receives one access log line per request (method, path,
+	// status, duration, key class, never a key); nil: no access log.
+	Logger *slog.Logger
+	// Registry is where the handler's metrics are registered and what
+	// /metrics serves; nil: a registry of the handler's own, with the Go
+	// and process collectors.
+	Registry *prometheus.Registry
+	// MaxBodyBytes limits request bodies (default DefaultMaxBodyBytes);
+	// a larger body gets 413.
+	MaxBodyBytes int64
+	// MaxContextAttrs limits the attributes of an evaluation context
+	// (default DefaultMaxContextAttrs); more get INVALID_CONTEXT.
+	MaxContextAttrs int
+	// KeepAlive is how often the event stream sends a comment line when
+	// nothing changes (default DefaultKeepAlive).
+	KeepAlive time.Duration
+	// PollInterval is the minimum polling interval /ofrep/v1/configuration
+	// advertises (default DefaultPollInterval).
+	PollInterval time.Duration
+	// MaxStreams limits the event streams open at once (default
+	// DefaultMaxStreams); one more gets 503 with Retry-After.
+	MaxStreams int
+	// AllowedOrigins lists the web origins ("https://app.example.com")
+	// whose pages may call the OFREP routes from a browser (CORS); "*"
+	// allows any. Default: none (same-origin pages and non-browser
+	// clients only).
+	AllowedOrigins []string
+}
+
+// open reports whether the OFREP routes need no key: no server and no
+// client key is configured.
+func (c Config) open() bool { return len(c.ServerKeys) == 0 && len(c.ClientKeys) == 0 }
+
+// CheckAddr returns an error when a server listening on addr (HOST:PORT)
+// would serve flags to anyone: addr is not a loopback address (an empty
+// host listens on every interface) and c has no server and no client key.
+func (c Config) CheckAddr(addr string) error {
+	host, _, err := net.SplitHostPort(addr)
+	if err != nil {
+		return fmt.Errorf("address %q: %v", addr, err)
+	}
+	if loopback(host) || !c.open() {
+		return nil
+	}
+	return fmt.Errorf("address %q is not a loopback address and no server or client key is set: refusing to serve flags to anyone (set $FLAGGEN_SERVER_KEYS or $FLAGGEN_CLIENT_KEYS, or listen on 127.0.0.1)", addr)
+}
+
+// loopback reports whether host names only the local machine.
+func loopback(host string) bool {
+	if strings.EqualFold(host, "localhost") {
+		return true
+	}
+	ip := net.ParseIP(strings.Trim(host, "[]"))
+	return ip != nil && ip.IsLoopback()
+}
+
+// validate checks the keys and tokens of c.
+func (c Config) validate() error {
+	seen := map[string]string{}
+	check := func(kind, k string) error {
+		if k == "" {
+			return fmt.Errorf("flaghttp: an empty %s", kind)
+		}
+		if strings.ContainsFunc(k, func(r rune) bool { return r <= ' ' || r == 0x7f }) {
+			return fmt.Errorf("flaghttp: a %s holds white space or a control character", kind)
+		}
+		if prev, ok := seen[k]; ok && prev != kind {
+			return fmt.Errorf("flaghttp: the same secret is both a %s and a %s", prev, kind)
+		}
+		seen[k] = kind
+		return nil
+	}
+	for _, k := range c.ServerKeys {
+		if err := check("server key", k); err != nil {
+			return err
+		}
+	}
+	for _, k := range c.ClientKeys {
+		if err := check("client key", k); err != nil {
+			return err
+		}
+	}
+	for t, name := range c.AdminTokens {
+		if err := check("admin token", t); err != nil {
+			return err
+		}
+		if name == "" {
+			return errors.New("flaghttp: an admin token without a name")
+		}
+	}
+	if c.MaxBodyBytes < 0 || c.MaxContextAttrs < 0 || c.KeepAlive < 0 || c.PollInterval < 0 || c.MaxStreams < 0 {
+		return errors.New("flaghttp: negative limit")
+	}
+	return nil
+}
+
+// ParseKeys splits a comma-separated list of keys (as in
+// $FLAGGEN_SERVER_KEYS), trimming white space around each and dropping
+// empty entries.
+func ParseKeys(s string) []string {
+	var out []string
+	for k := range strings.SplitSeq(s, ",") {
+		if k = strings.TrimSpace(k); k != "" {
+			out = append(out, k)
+		}
+	}
+	return out
+}
+
+// ParseAdminTokens parses "name:token,name:token" (as in
+// $FLAGGEN_ADMIN_TOKENS) into a map from token to name. An entry without a
+// colon, with an empty name or token, or a token given twice is an error
+// naming the entry by its position and name, never by its token.
+func ParseAdminTokens(s string) (map[string]string, error) {
+	out := map[string]string{}
+	n := 0
+	for e := range strings.SplitSeq(s, ",") {
+		if e = strings.TrimSpace(e); e == "" {
+			continue
+		}
+		n++
+		name, tok, ok := strings.Cut(e, ":")
+		name, tok = strings.TrimSpace(name), strings.TrimSpace(tok)
+		switch {
+		case !ok:
+			return nil, fmt.Errorf("admin tokens: entry %d: want name:token", n)
+		case name == "":
+			return nil, fmt.Errorf("admin tokens: entry %d: empty name", n)
+		case tok == "":
+			return nil, fmt.Errorf("admin tokens: entry %d (%s): empty token", n, name)
+		}
+		if prev, dup := out[tok]; dup {
+			return nil, fmt.Errorf("admin tokens: entry %d (%s): same token as %s", n, name, prev)
+		}
+		out[tok] = name
+	}
+	return out, nil
+}
+
+// ReadKeyFile reads keys from a file: one or more per line, separated by
+// commas, with blank lines and lines starting with # ignored.
+func ReadKeyFile(path string) ([]string, error) {
+	lines, err := readLines(path)
+	if err != nil {
+		return nil, err
+	}
+	var out []string
+	for _, l := range lines {
+		out = append(out, ParseKeys(l)...)
+	}
+	return out, nil
+}
+
+// ReadAdminTokenFile reads admin tokens from a file, name:token entries
+// one or more per line as ParseAdminTokens takes them, with blank lines
+// and lines starting with # ignored.
+func ReadAdminTokenFile(path string) (map[string]string, error) {
+	lines, err := readLines(path)
+	if err != nil {
+		return nil, err
+	}
+	m, err := ParseAdminTokens(strings.Join(lines, ","))
+	if err != nil {
+		return nil, fmt.Errorf("%s: %v", path, err)
+	}
+	return m, nil
+}
+
+// readLines returns the lines of a key file that are neither blank nor
+// comments.
+func readLines(path string) ([]string, error) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return nil, err
+	}
+	var out []string
+	for l := range strings.SplitSeq(string(b), "\n") {
+		if l = strings.TrimSpace(l); l != "" && !strings.HasPrefix(l, "#") {
+			out = append(out, l)
+		}
+	}
+	return out, nil
+}

@@ -1,0 +1,85 @@
+package flaghttp
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+func TestCheckAddr(t *testing.T) {
+	open := Config{}
+	keyed := Config{ClientKeys: []string{"k"}}
+	for _, c := range []struct {
+		cfg  Config
+		addr string
+		ok   bool
+	}{
+		{open, "127.0.0.1:8080", true},
+		{open, "localhost:8080", true},
+		{open, "[::1]:8080", true},
+		{open, ":8080", false},
+		{open, "0.0.0.0:8080", false},
+		{open, "10.1.2.3:80", false},
+		{keyed, ":8080", true},
+		{open, "nonsense", false},
+	} {
+		if err := c.cfg.CheckAddr(c.addr); (err == nil) != c.ok {
+			t.Errorf("CheckAddr(%q) with %d keys = %v, want ok %v", c.addr, len(c.cfg.ClientKeys), err, c.ok)
+		}
+	}
+}
+
+func TestParseKeysAndTokens(t *testing.T) {
+	if got := ParseKeys(" a, b ,,c "); strings.Join(got, "|") != "a|b|c" {
+		t.Errorf("ParseKeys = %q", got)
+	}
+	m, err := ParseAdminTokens("alice:t1, bob:t2")
+	if err != nil || m["t1"] != "alice" || m["t2"] != "bob" || len(m) != 2 {
+		t.Errorf("ParseAdminTokens = %v, %v", m, err)
+	}
+	for _, bad := range []string{"alice", ":s3cr3t", "alice:", "a:s3cr3t,b:s3cr3t"} {
+		_, err := ParseAdminTokens(bad)
+		if err == nil {
+			t.Errorf("ParseAdminTokens(%q) accepted", bad)
+			continue
+		}
+		if strings.Contains(err.Error(), "s3cr3t") {
+			t.Errorf("ParseAdminTokens error shows the token: %v", err)
+		}
+	}
+	for _, cfg := range []Config{
+		{ServerKeys: []string{""}},
+		{ServerKeys: []string{"a b"}},
+		{ServerKeys: []string{"k"}, ClientKeys: []string{"k"}},
+		{ClientKeys: []string{"k"}, AdminTokens: map[string]string{"k": "x"}},
+		{AdminTokens: map[string]string{"t": ""}},
+	} {
+		if err := cfg.validate(); err == nil {
+			t.Errorf("validate accepted %+v", cfg)
+		}
+	}
+}
+
+func TestKeyFiles(t *testing.T) {
+	dir := t.TempDir()
+	keys := filepath.Join(dir, "keys")
+	tokens := filepath.Join(dir, "tokens")
+	os.WriteFile(keys, []byte("# server keys\nk1, k2\n\n  k3  \n"), 0o600)
+	os.WriteFile(tokens, []byte("# admins\nalice:t1\nbob:t2, carol:t3\n"), 0o600)
+	got, err := ReadKeyFile(keys)
+	if err != nil || strings.Join(got, "|") != "k1|k2|k3" {
+		t.Errorf("ReadKeyFile = %q, %v", got, err)
+	}
+	m, err := ReadAdminTokenFile(tokens)
+	if err != nil || len(m) != 3 || m["t3"] != "carol" {
+		t.Errorf("ReadAdminTokenFile = %v, %v", m, err)
+	}
+	os.WriteFile(tokens, []byte("alice\n"), 0o600)
+	if _, err := ReadAdminTokenFile(tokens); err == nil || !strings.Contains(err.Error(), tokens) {
+		t.Errorf("bad token file: %v, want an error naming the file", err)
+	}
+	if _, err := ReadKeyFile(filepath.Join(dir, "missing")); err == nil {
+		t.Error("missing key file accepted")
+	}
+}

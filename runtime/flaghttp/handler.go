@@ -1,0 +1,432 @@
+package flaghttp
+
+import (
+	"crypto/hmac"
+	"crypto/sha256"
+	"encoding/binary"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"runtime/debug"
+	"slices"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"github.com/flaggen/flaggen/internal/jsonx"
+	"github.com/flaggen/flaggen/runtime"
+)
+
+// handler is what New returns.
+type handler struct {
+	c    *runtime.Client
+	cfg  Config
+	keys *keyring
+	open bool // no server and no client key: OFREP needs none
+
+	flags     []flagEntry       // every flag, in index order
+	byName    map[string]int    // flag name → index
+	clientIdx []int             // indexes of the flags marked "client": true
+	allIdx    []int             // every index
+	keyAttr   string            // the key attribute, "" when none
+	keyType   string            // its type, "int" or "string"
+	attrNames map[string]string // declared attribute names, by themselves
+
+	specID  [sha256.Size]byte // the spec's source, the environment
+	m       *metrics
+	metrics http.Handler
+
+	confBody []byte // the /ofrep/v1/configuration response
+	confETag string
+
+	streamSecret [sha256.Size]byte
+	streamTokens [classAdmin + 1]string // per class: the token of the stream URL
+	events       *broadcaster
+
+	bufs sync.Pool // *[]byte: bodies and responses
+	vals sync.Pool // *[]runtime.Value
+	recs sync.Pool // *recorder
+}
+
+// flagEntry is one flag as the handler serves it.
+type flagEntry struct {
+	name   string
+	client bool
+	prefix []byte // `{"key":"NAME","value":`, how its success object starts
+}
+
+// New returns an http.Handler serving c's flags as the package doc says.
+// It registers its metrics in cfg.Registry and follows c's changes for the
+// event stream. The handler also implements io.Closer: Close ends the open
+// event streams (an http.Server's Shutdown waits for them otherwise, so
+// call it from Server.RegisterOnShutdown) and stops following c.
+func New(c *runtime.Client, cfg Config) (http.Handler, error) {
+	if c == nil {
+		return nil, errors.New("flaghttp: nil Client")
+	}
+	if err := cfg.validate(); err != nil {
+		return nil, err
+	}
+	if cfg.MaxBodyBytes == 0 {
+		cfg.MaxBodyBytes = DefaultMaxBodyBytes
+	}
+	if cfg.MaxContextAttrs == 0 {
+		cfg.MaxContextAttrs = DefaultMaxContextAttrs
+	}
+	if cfg.KeepAlive == 0 {
+		cfg.KeepAlive = DefaultKeepAlive
+	}
+	if cfg.PollInterval == 0 {
+		cfg.PollInterval = DefaultPollInterval
+	}
+	if cfg.MaxStreams == 0 {
+		cfg.MaxStreams = DefaultMaxStreams
+	}
+	reg := cfg.Registry
+	if reg == nil {
+		reg = defaultRegistry()
+	}
+	s := c.Spec()
+	h := &handler{c: c, cfg: cfg, keys: newKeyring(cfg), open: cfg.open(), byName: map[string]int{}}
+	h.keyAttr, h.keyType = s.Key()
+	h.attrNames = map[string]string{}
+	for _, a := range s.Attributes() {
+		h.attrNames[a] = a
+	}
+	client := map[string]bool{}
+	for _, n := range s.ClientFlags() {
+		client[n] = true
+	}
+	names := s.FlagNames()
+	for i, n := range names {
+		prefix := jsonx.AppendString([]byte(`{"key":`), n)
+		prefix = append(prefix, `,"value":`...)
+		h.flags = append(h.flags, flagEntry{name: n, client: client[n], prefix: prefix})
+		h.byName[n] = i
+		h.allIdx = append(h.allIdx, i)
+		if client[n] {
+			h.clientIdx = append(h.clientIdx, i)
+		}
+	}
+	file, src := s.Source()
+	sum := sha256.New()
+	for _, part := range []string{file, "\x00", string(src), "\x00", c.Environment()} {
+		io.WriteString(sum, part)
+	}
+	sum.Sum(h.specID[:0])
+	m, err := newMetrics(reg, c, names)
+	if err != nil {
+		return nil, err
+	}
+	h.m = m
+	h.metrics = promhttp.HandlerFor(reg, promhttp.HandlerOpts{})
+	h.confBody, h.confETag = h.configuration()
+	h.streamSecret = streamSecret(cfg)
+	for _, cl := range []class{classClient, classServer} {
+		mac := hmac.New(sha256.New, h.streamSecret[:])
+		mac.Write([]byte(cl.String()))
+		h.streamTokens[cl] = hex.EncodeToString(mac.Sum(nil)[:16])
+	}
+	h.events = newBroadcaster(c, h.specID, cfg.MaxStreams)
+	h.bufs.New = func() any { b := make([]byte, 0, 4096); return &b }
+	nattr := len(s.Attributes())
+	h.vals.New = func() any { v := make([]runtime.Value, nattr); return &v }
+	h.recs.New = func() any { return &recorder{} }
+	return h, nil
+}
+
+// streamSecret derives the key of the stream tokens from the server and
+// client keys, so that every instance serving the same keys hands out the
+// same tokens (a stream URL from one works on another), and tokens change
+// when the keys do. A token tells nothing of the keys: it is an HMAC under
+// a hash of them all.
+func streamSecret(cfg Config) [sha256.Size]byte {
+	keys := slices.Concat(cfg.ServerKeys, []string{"\x00"}, cfg.ClientKeys)
+	d := sha256.New()
+	io.WriteString(d, "flaggen event stream tokens\x00")
+	for _, k := range keys {
+		var n [8]byte
+		binary.BigEndian.PutUint64(n[:], uint64(len(k)))
+		d.Write(n[:])
+		io.WriteString(d, k)
+	}
+	var out [sha256.Size]byte
+	d.Sum(out[:0])
+	return out
+}
+
+// Close ends the open event streams and stops following the Client.
+func (h *handler) Close() error {
+	h.events.close()
+	return nil
+}
+
+// recorder is the ResponseWriter the handler serves through: it keeps the
+// status for logs and metrics.
+type recorder struct {
+	http.ResponseWriter
+	status int
+}
+
+func (r *recorder) WriteHeader(code int) {
+	if r.status == 0 {
+		r.status = code
+	}
+	r.ResponseWriter.WriteHeader(code)
+}
+
+func (r *recorder) Write(b []byte) (int, error) {
+	if r.status == 0 {
+		r.status = http.StatusOK
+	}
+	return r.ResponseWriter.Write(b)
+}
+
+// Unwrap lets http.ResponseController reach the underlying writer (Flush).
+func (r *recorder) Unwrap() http.ResponseWriter { return r.ResponseWriter }
+
+// ServeHTTP routes, authenticates, serves, and then logs and counts the
+// request.
+func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	start := time.Now()
+	rec := h.recs.Get().(*recorder)
+	rec.ResponseWriter, rec.status = w, 0
+	route, cl := h.serveSafely(rec, r)
+	status := rec.status
+	if status == 0 {
+		status = http.StatusOK
+	}
+	rec.ResponseWriter = nil
+	h.recs.Put(rec)
+	d := time.Since(start)
+	ri := routeIndex(route)
+	if sc := status / 100; sc >= 1 && sc <= 5 {
+		h.m.requests[ri][sc].Inc()
+	}
+	h.m.latency[ri].Observe(d.Seconds())
+	if h.cfg.Logger != nil {
+		h.cfg.Logger.LogAttrs(r.Context(), slog.LevelInfo, "http request",
+			slog.String("method", r.Method), slog.String("path", r.URL.Path), slog.Int("status", status),
+			slog.Duration("duration", d), slog.String("key", cl.String()))
+	}
+}
+
+// serveSafely is serve, turning a panic (a bug: FuzzOFREP looks for them)
+// into a logged 500 GENERAL error; http.ErrAbortHandler passes through.
+func (h *handler) serveSafely(w *recorder, r *http.Request) (route string, cl class) {
+	route = routeOther
+	defer func() {
+		p := recover()
+		if p == nil {
+			return
+		}
+		if p == http.ErrAbortHandler {
+			panic(p)
+		}
+		if h.cfg.Logger != nil {
+			h.cfg.Logger.Error("flaghttp: panic serving a request", "path", r.URL.Path, "panic", fmt.Sprint(p), "stack", string(debug.Stack()))
+		}
+		if w.status == 0 {
+			b := append([]byte(`{"errorCode":"`+codeGeneral+`","errorDetails":"internal error"}`), '\n')
+			writeJSON(w, http.StatusInternalServerError, b)
+		}
+	}()
+	return h.serve(w, r)
+}
+
+// serve handles r and returns its route and key class.
+func (h *handler) serve(w http.ResponseWriter, r *http.Request) (string, class) {
+	p := r.URL.Path
+	if p == "/healthz" {
+		if !method(w, r, http.MethodGet) {
+			return routeHealthz, classNone
+		}
+		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+		io.WriteString(w, "ok\n")
+		return routeHealthz, classNone
+	}
+	route := routeOther
+	switch {
+	case p == "/ofrep/v1/evaluate/flags":
+		route = routeBulk
+	case strings.HasPrefix(p, "/ofrep/v1/evaluate/flags/"):
+		route = routeEval
+	case p == "/ofrep/v1/configuration":
+		route = routeConfig
+	case p == "/ofrep/v1/events":
+		route = routeEvents
+	case p == "/readyz":
+		route = routeReadyz
+	case p == "/metrics":
+		route = routeMetrics
+	case strings.HasPrefix(p, "/admin/v1/") || p == "/admin/v1":
+		route = routeAdmin
+	}
+	if strings.HasPrefix(p, "/ofrep/") && h.cors(w, r) {
+		return route, classNone // a preflight request, answered
+	}
+	cl, name := h.keys.identify(r)
+	if route == routeEvents && (cl == classNone || cl == classWrong) {
+		cl = h.streamClass(r.URL.Query().Get("token"), cl)
+	}
+	if !h.allowed(w, route, &cl) {
+		return route, cl
+	}
+	switch route {
+	case routeBulk:
+		if method(w, r, http.MethodPost) {
+			h.bulk(w, r, cl)
+		}
+	case routeEval:
+		if method(w, r, http.MethodPost) {
+			h.single(w, r, cl, strings.TrimPrefix(p, "/ofrep/v1/evaluate/flags/"))
+		}
+	case routeConfig:
+		if method(w, r, http.MethodGet) {
+			h.config(w, r)
+		}
+	case routeEvents:
+		if method(w, r, http.MethodGet) {
+			h.stream(w, r)
+		}
+	case routeReadyz:
+		if method(w, r, http.MethodGet) {
+			h.readyz(w)
+		}
+	case routeMetrics:
+		if method(w, r, http.MethodGet) {
+			h.metrics.ServeHTTP(w, r)
+		}
+	case routeAdmin:
+		if h.cfg.Admin == nil {
+			jsonError(w, http.StatusNotFound, "no admin API is configured")
+			break
+		}
+		h.cfg.Admin.ServeHTTP(w, withAdmin(r, name))
+	default:
+		jsonError(w, http.StatusNotFound, "no such route: "+p)
+	}
+	return route, cl
+}
+
+// allowed answers 401 or 403 when a credential of class *cl may not use
+// route, and reports whether it may. In open mode (no server and no
+// client key), a request without a valid key counts as a server key
+// everywhere but on the admin API.
+func (h *handler) allowed(w http.ResponseWriter, route string, cl *class) bool {
+	if h.open && route != routeAdmin && (*cl == classNone || *cl == classWrong) {
+		*cl = classServer
+	}
+	switch *cl {
+	case classNone:
+		unauthorized(w, "a key is required: Authorization: Bearer KEY or X-API-Key: KEY")
+		return false
+	case classWrong:
+		unauthorized(w, "the key is not valid")
+		return false
+	}
+	var ok bool
+	switch route {
+	case routeAdmin:
+		ok = *cl == classAdmin
+	case routeReadyz, routeMetrics:
+		ok = *cl == classServer || *cl == classAdmin
+	case routeOther:
+		ok = true
+	default: // OFREP
+		ok = *cl == classServer || *cl == classClient
+	}
+	if !ok {
+		jsonError(w, http.StatusForbidden, "a "+cl.String()+" key may not use this route")
+	}
+	return ok
+}
+
+// cors adds the CORS headers of an OFREP response to a request from an
+// allowed origin, and answers its preflight request (OPTIONS), reporting
+// whether it did: a preflight carries no key.
+func (h *handler) cors(w http.ResponseWriter, r *http.Request) bool {
+	origin := r.Header.Get("Origin")
+	if origin == "" || !h.allowedOrigin(origin) {
+		return false
+	}
+	hd := w.Header()
+	hd.Set("Access-Control-Allow-Origin", origin)
+	hd.Add("Vary", "Origin")
+	if r.Method != http.MethodOptions || r.Header.Get("Access-Control-Request-Method") == "" {
+		hd.Set("Access-Control-Expose-Headers", "ETag")
+		return false
+	}
+	hd.Set("Access-Control-Allow-Methods", "GET, POST")
+	hd.Set("Access-Control-Allow-Headers", "Authorization, X-API-Key, Content-Type, If-None-Match")
+	hd.Set("Access-Control-Max-Age", "600")
+	w.WriteHeader(http.StatusNoContent)
+	return true
+}
+
+func (h *handler) allowedOrigin(origin string) bool {
+	for _, o := range h.cfg.AllowedOrigins {
+		if o == "*" || o == origin {
+			return true
+		}
+	}
+	return false
+}
+
+// streamClass returns the class whose stream token tok is, else fallback.
+func (h *handler) streamClass(tok string, fallback class) class {
+	found := fallback
+	for _, cl := range []class{classClient, classServer} {
+		if hmac.Equal([]byte(tok), []byte(h.streamTokens[cl])) {
+			found = cl
+		}
+	}
+	return found
+}
+
+// method answers 405 unless r's method is m (or HEAD for GET).
+func method(w http.ResponseWriter, r *http.Request, m string) bool {
+	if r.Method == m || (m == http.MethodGet && r.Method == http.MethodHead) {
+		return true
+	}
+	w.Header().Set("Allow", m)
+	jsonError(w, http.StatusMethodNotAllowed, "method "+r.Method+" not allowed: use "+m)
+	return false
+}
+
+func unauthorized(w http.ResponseWriter, msg string) {
+	w.Header().Set("WWW-Authenticate", `Bearer realm="flaggen"`)
+	jsonError(w, http.StatusUnauthorized, msg)
+}
+
+// jsonError writes a generalErrorResponse: {"errorDetails": msg}.
+func jsonError(w http.ResponseWriter, status int, msg string) {
+	b := append([]byte(`{"errorDetails":`), jsonx.AppendString(nil, msg)...)
+	b = append(b, "}\n"...)
+	writeJSON(w, status, b)
+}
+
+func writeJSON(w http.ResponseWriter, status int, b []byte) {
+	hd := w.Header()
+	hd["Content-Type"] = jsonType
+	w.WriteHeader(status)
+	w.Write(b)
+}
+
+var jsonType = []string{"application/json"}
+
+// readyz answers 200 while the store is healthy, else 503 with why.
+func (h *handler) readyz(w http.ResponseWriter) {
+	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+	if err := h.c.Health(); err != nil {
+		w.WriteHeader(http.StatusServiceUnavailable)
+		io.WriteString(w, "degraded: "+err.Error()+"\n")
+		return
+	}
+	io.WriteString(w, "ok\n")
+}

@@ -1,0 +1,482 @@
+package flaghttp
+
+import (
+	"bytes"
+	"crypto/sha256"
+	"encoding/binary"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"slices"
+	"strconv"
+	"strings"
+
+	"github.com/cespare/xxhash/v2"
+
+	"github.com/flaggen/flaggen/internal/jsonx"
+	"github.com/flaggen/flaggen/runtime"
+)
+
+// OpenFeature reasons, in the order of the evaluation metric's children.
+const (
+	reasonStatic    = "STATIC"
+	reasonTargeting = "TARGETING_MATCH"
+	reasonSplit     = "SPLIT"
+	reasonDisabled  = "DISABLED"
+	reasonDefault   = "DEFAULT"
+	reasonError     = "ERROR"
+)
+
+var reasons = []string{reasonStatic, reasonTargeting, reasonSplit, reasonDisabled, reasonDefault, reasonError}
+
+// OFREP error codes.
+const (
+	codeNotFound   = "FLAG_NOT_FOUND"
+	codeParse      = "PARSE_ERROR"
+	codeNoKey      = "TARGETING_KEY_MISSING"
+	codeInvalidCtx = "INVALID_CONTEXT"
+	codeGeneral    = "GENERAL"
+)
+
+// reason maps a decision to its OpenFeature reason, as an index of reasons.
+func reason(d runtime.Decision) int {
+	switch d.Step {
+	case "pinned":
+		return 0
+	case "active", "activation_date", "environments", "tripped":
+		return 3
+	case "users", "empty_context":
+		return 1
+	case "targeting":
+		if d.Const {
+			return 0
+		}
+		return 1
+	case "rollout", "variants":
+		return 2
+	}
+	// "default", "depends_on" and a failed targeting check
+	// ("regions", "rules[i]" …).
+	return 4
+}
+
+// ctxError is a request error: its OFREP code, HTTP status and message.
+type ctxError struct {
+	code   string
+	status int
+	msg    string
+}
+
+// readBody reads r's body into *buf, up to the body limit.
+func (h *handler) readBody(r *http.Request, buf *[]byte) *ctxError {
+	b := (*buf)[:0]
+	if r.Body == nil {
+		return nil
+	}
+	limit := h.cfg.MaxBodyBytes
+	for {
+		if len(b) == cap(b) {
+			b = slices.Grow(b, max(len(b), 512))
+		}
+		n, err := r.Body.Read(b[len(b):cap(b)])
+		b = b[:len(b)+n]
+		if int64(len(b)) > limit {
+			*buf = b
+			return &ctxError{codeParse, http.StatusRequestEntityTooLarge, fmt.Sprintf("request body larger than %d bytes", limit)}
+		}
+		if err != nil {
+			*buf = b
+			if errors.Is(err, io.EOF) {
+				return nil
+			}
+			return &ctxError{codeParse, http.StatusBadRequest, "reading the request body: " + err.Error()}
+		}
+	}
+}
+
+// parseContext decodes an OFREP request body into vals (attribute values
+// in the spec's order, all absent on entry). The scanner reads the usual
+// body without allocating; a body it does not take whole (invalid JSON,
+// escaped member names) goes through encoding/json.
+func (h *handler) parseContext(body []byte, vals []runtime.Value) *ctxError {
+	body = bytes.TrimSpace(body)
+	if len(body) == 0 {
+		return nil
+	}
+	ctx, ok := contextOf(body)
+	if !ok {
+		return h.parseContextSlow(body, vals)
+	}
+	if ctx == nil || string(ctx) == "null" {
+		return nil
+	}
+	if ctx[0] != '{' {
+		return &ctxError{codeInvalidCtx, http.StatusBadRequest, "context: want a JSON object"}
+	}
+	cb := ctxBuilder{h: h, vals: vals}
+	sc := scanner{s: ctx}
+	if !sc.object(0, func(name []byte, esc bool, val []byte) bool {
+		if esc {
+			return false
+		}
+		cb.member(name[1:len(name)-1], val)
+		return true
+	}) {
+		return h.parseContextSlow(body, vals)
+	}
+	return cb.finish()
+}
+
+// parseContextSlow is parseContext through encoding/json.
+func (h *handler) parseContextSlow(body []byte, vals []runtime.Value) *ctxError {
+	clear(vals)
+	var req map[string]json.RawMessage // not a struct: "context" is matched exactly
+	if err := json.Unmarshal(body, &req); err != nil {
+		return &ctxError{codeParse, http.StatusBadRequest, "request body: " + err.Error()}
+	}
+	ctx := req["context"]
+	if len(ctx) == 0 || string(ctx) == "null" {
+		return nil
+	}
+	if ctx[0] != '{' {
+		return &ctxError{codeInvalidCtx, http.StatusBadRequest, "context: want a JSON object"}
+	}
+	var attrs map[string]json.RawMessage
+	if err := json.Unmarshal(ctx, &attrs); err != nil {
+		return &ctxError{codeParse, http.StatusBadRequest, "context: " + err.Error()}
+	}
+	cb := ctxBuilder{h: h, vals: vals}
+	for name, raw := range attrs {
+		cb.member([]byte(name), raw)
+	}
+	return cb.finish()
+}
+
+// ctxBuilder sets attribute values from the members of a context object.
+type ctxBuilder struct {
+	h      *handler
+	vals   []runtime.Value
+	n      int
+	tk     []byte // the targetingKey member's value, nil when none
+	direct bool   // the key attribute is given by its own name too
+	errs   []string
+}
+
+// member takes one member of the context object.
+func (cb *ctxBuilder) member(name, raw []byte) {
+	cb.n++
+	if cb.n > cb.h.cfg.MaxContextAttrs {
+		return
+	}
+	if string(name) == "targetingKey" {
+		cb.tk = raw
+		return
+	}
+	// The declared name, to look the attribute up without converting
+	// name to a string.
+	nm, ok := cb.h.attrNames[string(name)]
+	if !ok {
+		nm = string(name)
+	}
+	i, v, err := cb.h.c.Spec().ParseAttribute(nm, raw)
+	if err != nil {
+		cb.errs = append(cb.errs, err.Error())
+		return
+	}
+	if nm == cb.h.keyAttr {
+		cb.direct = true
+	}
+	cb.vals[i] = v
+}
+
+// finish applies targetingKey and returns what is wrong with the context,
+// every problem sorted, if anything.
+func (cb *ctxBuilder) finish() *ctxError {
+	if cb.n > cb.h.cfg.MaxContextAttrs {
+		return &ctxError{codeInvalidCtx, http.StatusBadRequest, fmt.Sprintf("context: %d attributes, more than the limit of %d", cb.n, cb.h.cfg.MaxContextAttrs)}
+	}
+	if cb.tk != nil && cb.h.keyAttr != "" {
+		if err := cb.h.targetingKey(cb.tk, cb.vals, cb.direct); err != "" {
+			cb.errs = append(cb.errs, err)
+		}
+	}
+	if cb.errs != nil {
+		slices.Sort(cb.errs)
+		return &ctxError{codeInvalidCtx, http.StatusBadRequest, strings.Join(cb.errs, "; ")}
+	}
+	return nil
+}
+
+// targetingKey sets the key attribute from the context's targetingKey (a
+// string; decimal for an int key attribute; "" or null: absent) and
+// returns what is wrong with it, if anything.
+func (h *handler) targetingKey(raw []byte, vals []runtime.Value, direct bool) string {
+	if string(raw) == "null" {
+		return ""
+	}
+	if len(raw) < 2 || raw[0] != '"' {
+		return "context: targetingKey: want a string"
+	}
+	if len(raw) == 2 {
+		return "" // ""
+	}
+	val := raw // the JSON value for the key attribute
+	if h.keyType == "int" {
+		if bytes.IndexByte(raw, '\\') >= 0 {
+			return "context: targetingKey: want a decimal integer (the key attribute " + h.keyAttr + " is an int)"
+		}
+		val = raw[1 : len(raw)-1]
+		if _, err := strconv.ParseInt(string(val), 10, 64); err != nil {
+			return "context: targetingKey: want a decimal integer (the key attribute " + h.keyAttr + " is an int), got " + string(raw)
+		}
+	}
+	i, v, err := h.c.Spec().ParseAttribute(h.keyAttr, val)
+	if err != nil {
+		return "context: targetingKey (the key attribute " + h.keyAttr + "): " + strings.TrimPrefix(err.Error(), "context: "+h.keyAttr+": ")
+	}
+	if direct && !vals[i].IsAbsent() && !vals[i].Equal(v) {
+		return fmt.Sprintf("context: targetingKey %s and %s %s differ", v.GoString(), h.keyAttr, vals[i].GoString())
+	}
+	vals[i] = v
+	return ""
+}
+
+// getVals returns a pooled slice of absent attribute values.
+func (h *handler) getVals() *[]runtime.Value {
+	p := h.vals.Get().(*[]runtime.Value)
+	clear(*p)
+	return p
+}
+
+// single serves POST /ofrep/v1/evaluate/flags/{key}.
+func (h *handler) single(w http.ResponseWriter, r *http.Request, cl class, key string) {
+	i, ok := h.byName[key]
+	if !ok {
+		writeJSON(w, http.StatusNotFound, failure(nil, key, codeNotFound, "flag "+strconv.Quote(key)+" not found"))
+		return
+	}
+	if cl == classClient && !h.flags[i].client {
+		jsonError(w, http.StatusForbidden, "flag "+strconv.Quote(key)+" is not served to client keys")
+		return
+	}
+	bp := h.bufs.Get().(*[]byte)
+	defer h.bufs.Put(bp)
+	vp := h.getVals()
+	defer h.vals.Put(vp)
+	if e := h.readBody(r, bp); e != nil {
+		writeJSON(w, e.status, failure(nil, key, e.code, e.msg))
+		return
+	}
+	if e := h.parseContext(*bp, *vp); e != nil {
+		h.m.evals[i][5].Inc()
+		writeJSON(w, e.status, failure(nil, key, e.code, e.msg))
+		return
+	}
+	d := h.c.Decide(i, *vp)
+	b := (*bp)[:0]
+	if d.NoKey {
+		h.m.evals[i][5].Inc()
+		b = failure(b, key, codeNoKey, h.noKeyMsg())
+		*bp = b
+		writeJSON(w, http.StatusBadRequest, b)
+		return
+	}
+	b = h.appendSuccess(b, i, d)
+	b = append(b, '\n')
+	*bp = b
+	writeJSON(w, http.StatusOK, b)
+}
+
+func (h *handler) noKeyMsg() string {
+	return "the flag's answer needs targetingKey (the key attribute " + h.keyAttr + ")"
+}
+
+// failure appends an evaluationFailure object to b.
+func failure(b []byte, key, code, msg string) []byte {
+	b = append(b, `{"key":`...)
+	b = jsonx.AppendString(b, key)
+	b = append(b, `,"errorCode":"`...)
+	b = append(b, code...)
+	b = append(b, `","errorDetails":`...)
+	b = jsonx.AppendString(b, msg)
+	return append(b, `,"reason":"ERROR"}`...)
+}
+
+// appendSuccess appends flag i's evaluationSuccess object to b and counts
+// the evaluation.
+func (h *handler) appendSuccess(b []byte, i int, d runtime.Decision) []byte {
+	ri := reason(d)
+	h.m.evals[i][ri].Inc()
+	b = append(b, h.flags[i].prefix...)
+	b = d.Value.AppendJSON(b)
+	b = append(b, `,"reason":"`...)
+	b = append(b, reasons[ri]...)
+	b = append(b, '"')
+	v := d.Variant
+	if v == "" && d.Step != "pinned" {
+		if on, isBool := d.Value.Any().(bool); isBool {
+			v = "off"
+			if on {
+				v = "on"
+			}
+		}
+	}
+	if v != "" {
+		b = append(b, `,"variant":`...)
+		b = jsonx.AppendString(b, v)
+	}
+	return append(b, '}')
+}
+
+// bulk serves POST /ofrep/v1/evaluate/flags.
+func (h *handler) bulk(w http.ResponseWriter, r *http.Request, cl class) {
+	bp := h.bufs.Get().(*[]byte)
+	defer h.bufs.Put(bp)
+	if e := h.readBody(r, bp); e != nil {
+		writeJSON(w, e.status, bulkFailure(e.code, e.msg))
+		return
+	}
+	out := h.bufs.Get().(*[]byte)
+	defer h.bufs.Put(out)
+	// The ETag, from the revision read before any evaluation (see
+	// runtime.Client.Revision).
+	var tag [2 + 2*16]byte
+	etag := h.etag(tag[:0], out, r, cl, *bp)
+	hd := w.Header()
+	tags := []string{string(etag)}
+	if match(r.Header.Get("If-None-Match"), etag) {
+		hd["Etag"] = tags
+		w.WriteHeader(http.StatusNotModified)
+		return
+	}
+	vp := h.getVals()
+	defer h.vals.Put(vp)
+	if e := h.parseContext(*bp, *vp); e != nil {
+		writeJSON(w, e.status, bulkFailure(e.code, e.msg))
+		return
+	}
+	hd["Etag"] = tags
+	idx := h.allIdx
+	if cl == classClient {
+		idx = h.clientIdx
+	}
+	b := append((*out)[:0], `{"flags":[`...)
+	for n, i := range idx {
+		if n > 0 {
+			b = append(b, ',')
+		}
+		d := h.c.Decide(i, *vp)
+		if d.NoKey {
+			h.m.evals[i][5].Inc()
+			b = failure(b, h.flags[i].name, codeNoKey, h.noKeyMsg())
+			continue
+		}
+		b = h.appendSuccess(b, i, d)
+	}
+	b = append(b, `],"eventStreams":[{"type":"sse","url":`...)
+	b = h.appendStreamURL(b, r, cl)
+	b = append(b, "}]}\n"...)
+	*out = b
+	writeJSON(w, http.StatusOK, b)
+}
+
+// bulkFailure is a bulkEvaluationFailure body.
+func bulkFailure(code, msg string) []byte {
+	b := append([]byte(`{"errorCode":"`), code...)
+	b = append(b, `","errorDetails":`...)
+	b = jsonx.AppendString(b, msg)
+	return append(b, "}\n"...)
+}
+
+// etag appends the bulk response's quoted ETag to b: a 128-bit hash of
+// the spec and environment, the Client's revision, the key class, the host
+// (which the stream URL holds) and the request body. scratch is a buffer to
+// hash from. A collision could only send one caller a 304 for its own
+// request, so the hash need not be cryptographic: xxhash is ten times
+// faster than SHA-256 here.
+func (h *handler) etag(b []byte, scratch *[]byte, r *http.Request, cl class, body []byte) []byte {
+	in := append((*scratch)[:0], 0)
+	in = append(in, h.specID[:]...)
+	in = append(in, byte(cl))
+	in = append(in, h.c.Revision()...)
+	in = append(in, 0)
+	in = append(in, r.Host...)
+	in = append(in, 0)
+	in = append(in, body...)
+	*scratch = in
+	var sum [16]byte
+	binary.BigEndian.PutUint64(sum[:8], xxhash.Sum64(in))
+	in[0] = 1 // a second, independent half
+	binary.BigEndian.PutUint64(sum[8:], xxhash.Sum64(in))
+	b = append(b, '"')
+	b = hex.AppendEncode(b, sum[:])
+	return append(b, '"')
+}
+
+// match reports whether an If-None-Match header lists etag (weak
+// comparison, as RFC 9110 asks for If-None-Match).
+func match(header string, etag []byte) bool {
+	for header != "" {
+		var t string
+		t, header, _ = strings.Cut(header, ",")
+		t = strings.TrimSpace(t)
+		t = strings.TrimPrefix(t, "W/")
+		if t == string(etag) {
+			return true
+		}
+	}
+	return false
+}
+
+// appendStreamURL appends the JSON string of the event stream's URL for
+// class cl: on r's host when it is a plain host name, else relative.
+func (h *handler) appendStreamURL(b []byte, r *http.Request, cl class) []byte {
+	b = append(b, '"')
+	if validHost(r.Host) {
+		if r.TLS != nil {
+			b = append(b, "https://"...)
+		} else {
+			b = append(b, "http://"...)
+		}
+		b = append(b, r.Host...)
+	}
+	b = append(b, "/ofrep/v1/events?token="...)
+	b = append(b, h.streamTokens[cl]...)
+	return append(b, '"')
+}
+
+// validHost reports whether host is a host name or address with an
+// optional port, safe to put in a URL as is.
+func validHost(host string) bool {
+	if host == "" || len(host) > 255 {
+		return false
+	}
+	for i := 0; i < len(host); i++ {
+		c := host[i]
+		if !('a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || c == '.' || c == '-' || c == ':' || c == '[' || c == ']') {
+			return false
+		}
+	}
+	return true
+}
+
+// configuration builds the /ofrep/v1/configuration response and its ETag.
+func (h *handler) configuration() ([]byte, string) {
+	b := fmt.Appendf(nil, `{"name":"flaggen","capabilities":{"cacheInvalidation":{"polling":{"enabled":true,"minPollingIntervalMs":%d}},"flagEvaluation":{"supportedTypes":["boolean","string","int","float"]}}}`+"\n",
+		h.cfg.PollInterval.Milliseconds())
+	sum := sha256.Sum256(append(h.specID[:], b...))
+	return b, `"` + hex.EncodeToString(sum[:20]) + `"`
+}
+
+// config serves GET /ofrep/v1/configuration.
+func (h *handler) config(w http.ResponseWriter, r *http.Request) {
+	w.Header().Set("ETag", h.confETag)
+	if match(r.Header.Get("If-None-Match"), []byte(h.confETag)) {
+		w.WriteHeader(http.StatusNotModified)
+		return
+	}
+	writeJSON(w, http.StatusOK, h.confBody)
+}

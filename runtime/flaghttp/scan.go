@@ -1,0 +1,241 @@
+package flaghttp
+
+import "bytes"
+
+// maxDepth bounds the nesting the scanner follows.
+const maxDepth = 32
+
+// scanner walks a JSON document without allocating, for the OFREP request
+// bodies: it finds the context object and its members, validating the
+// syntax as it goes. Anything it does not take (too deep, or invalid) makes
+// the caller fall back to encoding/json, which explains the problem.
+type scanner struct {
+	s []byte
+	i int
+}
+
+func (sc *scanner) ws() {
+	for sc.i < len(sc.s) {
+		switch sc.s[sc.i] {
+		case ' ', '\t', '\n', '\r':
+			sc.i++
+		default:
+			return
+		}
+	}
+}
+
+// special marks the bytes a string's scan must stop at: the quote, the
+// backslash and control characters.
+var special = func() (t [256]bool) {
+	for c := range 0x20 {
+		t[c] = true
+	}
+	t['"'], t['\\'] = true, true
+	return t
+}()
+
+// str reads a string, returning it with its quotes and whether it holds
+// escapes.
+func (sc *scanner) str() (raw []byte, esc, ok bool) {
+	start := sc.i
+	if sc.i >= len(sc.s) || sc.s[sc.i] != '"' {
+		return nil, false, false
+	}
+	sc.i++
+	for sc.i < len(sc.s) {
+		c := sc.s[sc.i]
+		if !special[c] {
+			sc.i++
+			continue
+		}
+		switch {
+		case c == '"':
+			sc.i++
+			return sc.s[start:sc.i], esc, true
+		case c == '\\':
+			esc = true
+			if sc.i+1 >= len(sc.s) {
+				return nil, false, false
+			}
+			switch sc.s[sc.i+1] {
+			case '"', '\\', '/', 'b', 'f', 'n', 'r', 't':
+				sc.i += 2
+			case 'u':
+				if sc.i+6 > len(sc.s) {
+					return nil, false, false
+				}
+				for _, h := range sc.s[sc.i+2 : sc.i+6] {
+					if !('0' <= h && h <= '9' || 'a' <= h && h <= 'f' || 'A' <= h && h <= 'F') {
+						return nil, false, false
+					}
+				}
+				sc.i += 6
+			default:
+				return nil, false, false
+			}
+		case c < 0x20:
+			return nil, false, false
+		default:
+			sc.i++
+		}
+	}
+	return nil, false, false
+}
+
+func (sc *scanner) digits() int {
+	n := 0
+	for sc.i < len(sc.s) && '0' <= sc.s[sc.i] && sc.s[sc.i] <= '9' {
+		sc.i++
+		n++
+	}
+	return n
+}
+
+// number reads a JSON number.
+func (sc *scanner) number() bool {
+	if sc.i < len(sc.s) && sc.s[sc.i] == '-' {
+		sc.i++
+	}
+	if sc.i < len(sc.s) && sc.s[sc.i] == '0' {
+		sc.i++
+	} else if sc.digits() == 0 {
+		return false
+	}
+	if sc.i < len(sc.s) && sc.s[sc.i] == '.' {
+		sc.i++
+		if sc.digits() == 0 {
+			return false
+		}
+	}
+	if sc.i < len(sc.s) && (sc.s[sc.i] == 'e' || sc.s[sc.i] == 'E') {
+		sc.i++
+		if sc.i < len(sc.s) && (sc.s[sc.i] == '+' || sc.s[sc.i] == '-') {
+			sc.i++
+		}
+		if sc.digits() == 0 {
+			return false
+		}
+	}
+	return true
+}
+
+// value reads any JSON value and returns its bytes.
+func (sc *scanner) value(depth int) ([]byte, bool) {
+	sc.ws()
+	start := sc.i
+	if sc.i >= len(sc.s) || depth > maxDepth {
+		return nil, false
+	}
+	ok := true
+	switch c := sc.s[sc.i]; {
+	case c == '"':
+		_, _, ok = sc.str()
+	case c == '{':
+		ok = sc.object(depth, func([]byte, bool, []byte) bool { return true })
+	case c == '[':
+		sc.i++
+		sc.ws()
+		if sc.i < len(sc.s) && sc.s[sc.i] == ']' {
+			sc.i++
+			break
+		}
+		for ok {
+			if _, ok = sc.value(depth + 1); !ok {
+				break
+			}
+			sc.ws()
+			if sc.i < len(sc.s) && sc.s[sc.i] == ',' {
+				sc.i++
+				continue
+			}
+			ok = sc.i < len(sc.s) && sc.s[sc.i] == ']'
+			sc.i++
+			break
+		}
+	case c == 't':
+		ok = sc.word("true")
+	case c == 'f':
+		ok = sc.word("false")
+	case c == 'n':
+		ok = sc.word("null")
+	default:
+		ok = sc.number()
+	}
+	if !ok {
+		return nil, false
+	}
+	return sc.s[start:sc.i], true
+}
+
+func (sc *scanner) word(w string) bool {
+	if !bytes.HasPrefix(sc.s[sc.i:], []byte(w)) {
+		return false
+	}
+	sc.i += len(w)
+	return true
+}
+
+// object reads an object (sc.i at its '{'), calling fn with each member's
+// name (quoted), whether the name holds escapes, and its value; fn
+// returning false stops the walk as a failure.
+func (sc *scanner) object(depth int, fn func(name []byte, esc bool, val []byte) bool) bool {
+	sc.i++
+	sc.ws()
+	if sc.i < len(sc.s) && sc.s[sc.i] == '}' {
+		sc.i++
+		return true
+	}
+	for {
+		sc.ws()
+		name, esc, ok := sc.str()
+		if !ok {
+			return false
+		}
+		sc.ws()
+		if sc.i >= len(sc.s) || sc.s[sc.i] != ':' {
+			return false
+		}
+		sc.i++
+		val, ok := sc.value(depth + 1)
+		if !ok || !fn(name, esc, val) {
+			return false
+		}
+		sc.ws()
+		if sc.i >= len(sc.s) {
+			return false
+		}
+		switch sc.s[sc.i] {
+		case ',':
+			sc.i++
+		case '}':
+			sc.i++
+			return true
+		default:
+			return false
+		}
+	}
+}
+
+// contextOf returns the raw value of the "context" member of the request
+// body (nil when absent; the last one when repeated), and whether the
+// body is a valid JSON object the scanner could walk whole.
+func contextOf(body []byte) ([]byte, bool) {
+	sc := scanner{s: body}
+	sc.ws()
+	if sc.i >= len(sc.s) || sc.s[sc.i] != '{' {
+		return nil, false
+	}
+	var ctx []byte
+	ok := sc.object(0, func(name []byte, esc bool, val []byte) bool {
+		if esc {
+			return false // let encoding/json unescape it
+		}
+		if string(name) == `"context"` {
+			ctx = val
+		}
+		return true
+	})
+	sc.ws()
+	return ctx, ok && sc.i == len(sc.s)
+}
