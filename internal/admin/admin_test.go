@@ -2,6 +2,7 @@ package admin
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -15,6 +16,7 @@ import (
 	"github.com/flaggen/flaggen/internal/ops"
 	"github.com/flaggen/flaggen/internal/redistest"
 	"github.com/flaggen/flaggen/runtime/memstore"
+	"github.com/flaggen/flaggen/runtime/store"
 )
 
 const demoSpec = "../../testdata/demo/flags.json"
@@ -66,6 +68,11 @@ func startAPI(t *testing.T, kind string, before ...func(addr string)) *api {
 		t.Fatal(err)
 	}
 	t.Cleanup(a.s.Close)
+	// As an app does at start-up: writes to a namespace where no app
+	// recorded its spec are refused.
+	if err := a.s.Live.(store.SpecRecorder).RecordSpec(context.Background(), "flags.json", sf.Src); err != nil {
+		t.Fatal(err)
+	}
 	h, err := New(Config{Session: a.s, Actor: testActor})
 	if err != nil {
 		t.Fatal(err)
@@ -578,4 +585,33 @@ func FuzzHandler(f *testing.F) {
 			t.Fatalf("%s %q %q: status %d: %s", method, path, body, rec.Code, rec.Body)
 		}
 	})
+}
+
+// TestWriteWhereNoAppRecorded: as with the CLI, a write to live state
+// where no app ever recorded its spec is refused (409 not_recorded), and
+// nothing is written.
+func TestWriteWhereNoAppRecorded(t *testing.T) {
+	sf, err := ops.LoadSpecFile(demoSpec, "-spec")
+	if err != nil {
+		t.Fatal(err)
+	}
+	st := memstore.New()
+	t.Cleanup(func() { st.Close() })
+	s, err := ops.OpenStore(st, "a memory store no app uses", ops.Config{Timeout: 5 * time.Second, Spec: sf})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(s.Close)
+	h, err := New(Config{Session: s, Actor: testActor})
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(h)
+	t.Cleanup(srv.Close)
+	a := &api{t: t, url: srv.URL}
+	a.wantErr(a.do("POST", "/admin/v1/flags/new_ui/disable", `{"reason": "test"}`), http.StatusConflict, "not_recorded", "", "no app ever recorded its spec")
+	a.wantErr(a.do("POST", "/admin/v1/releases/winter_launch/off", `{"reason": "test"}`), http.StatusConflict, "not_recorded", "", "no app ever recorded its spec")
+	if ls, err := st.Load(context.Background()); err != nil || ls.Version != 0 {
+		t.Errorf("live state version %d (%v) after refused writes, want 0", ls.Version, err)
+	}
 }

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"io"
 	"log/slog"
 	"net"
 	"net/http"
@@ -16,6 +17,7 @@ import (
 
 	"github.com/flaggen/flaggen/internal/ops"
 	"github.com/flaggen/flaggen/runtime"
+	"github.com/flaggen/flaggen/runtime/flaghttp"
 	"github.com/flaggen/flaggen/runtime/memstore"
 )
 
@@ -102,26 +104,14 @@ func setupServe(fs *flag.FlagSet) func(*Env, []string) error {
 	}
 }
 
-// readKeys returns the keys in file (commas or lines; # starts a
-// comment), else in $from, as one comma-separated list.
+// readKeys returns the keys in file (flaghttp.ReadKeyFile's format), else
+// in $from, as one comma-separated list.
 func readKeys(file, from string) (string, error) {
 	if file == "" {
 		return os.Getenv(from), nil
 	}
-	data, err := os.ReadFile(file)
-	if err != nil {
-		return "", err
-	}
-	var keys []string
-	for line := range strings.Lines(string(data)) {
-		line, _, _ = strings.Cut(line, "#")
-		for k := range strings.SplitSeq(line, ",") {
-			if k = strings.TrimSpace(k); k != "" {
-				keys = append(keys, k)
-			}
-		}
-	}
-	return strings.Join(keys, ","), nil
+	keys, err := flaghttp.ReadKeyFile(file)
+	return strings.Join(keys, ","), err
 }
 
 // runServe opens the live state, serves it on addr until ctx is done, then
@@ -184,6 +174,9 @@ func runServe(ctx context.Context, env *Env, ro *redisOpts, addr, envName string
 		IdleTimeout:    2 * time.Minute,
 		MaxHeaderBytes: 64 << 10,
 		ErrorLog:       slog.NewLogLogger(log.Handler(), slog.LevelWarn),
+	}
+	if cl, ok := h.(io.Closer); ok {
+		srv.RegisterOnShutdown(func() { cl.Close() }) // ends the change streams
 	}
 	log.Info("flaggen serve: listening", "addr", "http://"+ln.Addr().String(), "store", s.Where, "environment", envName, "flags", len(s.Spec.FlagNames()))
 	served := make(chan error, 1)

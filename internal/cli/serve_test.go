@@ -290,8 +290,8 @@ func TestServeRefuses(t *testing.T) {
 		{nil, []string{"serve"}, "no spec: pass -spec FILE"},
 		{nil, []string{"serve", "-spec", demoSpec, "-addr", "0.0.0.0:0"}, "not a loopback address"},
 		{nil, []string{"serve", "-spec", demoSpec, "-addr", ":0"}, "not a loopback address"},
-		{[]string{envAdminTokens, "ops"}, []string{"serve", "-spec", demoSpec}, "want NAME:TOKEN"},
-		{[]string{envAdminTokens, "a:x,b:x"}, []string{"serve", "-spec", demoSpec}, "a token given twice"},
+		{[]string{envAdminTokens, "ops"}, []string{"serve", "-spec", demoSpec}, "want name:token"},
+		{[]string{envAdminTokens, "a:x,b:x"}, []string{"serve", "-spec", demoSpec}, "same token as a"},
 		{nil, []string{"serve", "-spec", demoSpec, "-env", ""}, "-env must not be empty"},
 		{nil, []string{"serve", "-spec", demoSpec, "extra"}, "unexpected argument"},
 	} {

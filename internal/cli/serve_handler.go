@@ -1,5 +1,3 @@
-//go:build flaghttp
-
 package cli
 
 import (
@@ -18,7 +16,7 @@ import (
 func serveHandler(c *runtime.Client, s *ops.Session, addr string, keys serveKeys, log *slog.Logger) (http.Handler, error) {
 	tokens, err := flaghttp.ParseAdminTokens(keys.admin)
 	if err != nil {
-		return nil, Usagef("admin tokens ($%s or -admin-tokens): %v", envAdminTokens, err)
+		return nil, Usagef("%v (from $%s or -admin-tokens)", err, envAdminTokens)
 	}
 	adm, err := admin.New(admin.Config{Session: s, Actor: flaghttp.AdminName})
 	if err != nil {
