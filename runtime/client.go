@@ -102,6 +102,7 @@ type Client struct {
 	epoch   string // store.State.Epoch of version
 	pins    map[int]*pin
 	timer   *time.Timer
+	built   time.Time // when the snapshot was built: activation dates up to it are applied
 
 	boolStates [][]uint32 // bound by bindBoolStates (runtime/flagimpl)
 	closed     bool
@@ -450,8 +451,9 @@ func (c *Client) rebuildLocked() error {
 			pins[i] = &p.Pin
 		}
 	}
+	now := time.Now()
 	s, err := engine.Build(engine.Input{Base: c.spec.m, ByName: c.spec.byName, Live: c.state.Spec, Version: c.version, Env: c.opts.env,
-		Clock: c.opts.clock, Now: time.Now(), Pins: pins, Prev: c.snap.Load(), Parallel: parallel, Workers: goruntime.GOMAXPROCS(0)})
+		Clock: c.opts.clock, Now: now, Pins: pins, Prev: c.snap.Load(), Parallel: parallel, Workers: goruntime.GOMAXPROCS(0)})
 	if err != nil {
 		return err
 	}
@@ -459,6 +461,10 @@ func (c *Client) rebuildLocked() error {
 	c.builds++
 	c.storeRevisionLocked(s)
 	c.publishBoolStatesLocked(s)
+	if c.opts.clock == nil && !c.built.IsZero() {
+		c.notifyActivatedLocked(c.built, now)
+	}
+	c.built = now
 	if c.timer != nil {
 		c.timer.Stop()
 		c.timer = nil

@@ -5,6 +5,7 @@ import (
 	"reflect"
 	"slices"
 	"sync"
+	"time"
 
 	"github.com/flaggen/flaggen/internal/spec"
 )
@@ -25,9 +26,11 @@ type changeListener struct {
 // definition of one or more flags (a kill switch, a rollout, a monitor
 // tripping a flag, a reset …), whether the change came from this Client or
 // from another instance through the store. fn gets the names of the
-// changed flags, sorted; a flag whose value changes only through a
-// dependency (depends_on) is not named, so re-evaluate the flags you care
-// about. Test pins (ToggleAs) are not live state and are not reported.
+// changed flags, sorted. A flag whose activation date passes counts as
+// changed too, since its answers change then (not with WithClock, whose
+// dates are checked at each evaluation). A flag whose value changes only
+// through a dependency (depends_on) is not named, so re-evaluate the flags
+// you care about. Test pins (ToggleAs) are not live state and are not reported.
 //
 // Calls are made one at a time, on a goroutine of the listener's own, never
 // on the evaluation path; changes that arrive while fn runs are coalesced
@@ -94,6 +97,28 @@ func (c *Client) notifyChangedLocked(old *spec.Spec) {
 			changed = append(changed, f.Name)
 		}
 	}
+	c.notifyLocked(changed)
+}
+
+// notifyActivatedLocked tells every listener of the flags whose activation
+// date lies in (since, until]: a snapshot built at until switched them on,
+// after one built at since. c.mu is held.
+func (c *Client) notifyActivatedLocked(since, until time.Time) {
+	if len(c.listeners) == 0 {
+		return
+	}
+	var changed []string
+	for _, f := range c.state.Spec.Flags {
+		if d := f.ActivationDate; d != nil && d.After(since) && !d.After(until) {
+			changed = append(changed, f.Name)
+		}
+	}
+	c.notifyLocked(changed)
+}
+
+// notifyLocked adds changed to every listener's pending names and wakes
+// it. c.mu is held.
+func (c *Client) notifyLocked(changed []string) {
 	if len(changed) == 0 {
 		return
 	}

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"slices"
 	"testing"
+	"testing/synctest"
 	"time"
 
 	"github.com/flaggen/flaggen/runtime/memstore"
@@ -73,4 +74,43 @@ func TestOnChange(t *testing.T) {
 	if s := c.OnChange(func([]string) { t.Error("called after Close") }); s == nil {
 		t.Error("OnChange after Close returned a nil stop func")
 	}
+}
+
+// TestOnChangeActivationDate: an activation date passing changes the
+// flag's answers, so OnChange names the flag once the Client evaluates it
+// on; a flag whose date has not come is not named. On synctest's fake
+// clock, which starts at 2000-01-01 UTC.
+func TestOnChangeActivationDate(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		s := mustLoadSpec("flags.json", []byte(`{"flags": {
+			"launch": {"active": true, "activation_date": "2000-01-01T00:00:05Z"},
+			"later": {"active": true, "activation_date": "2000-01-02T00:00:00Z"},
+			"always": {"active": true}}}`))
+		c := newClient(t, s)
+		launch := s.byName["launch"]
+		if c.evalBool(launch, nil) {
+			t.Fatal("launch on before its date")
+		}
+		got := make(chan []string, 10)
+		stop := c.OnChange(func(changed []string) {
+			if !c.evalBool(launch, nil) {
+				t.Errorf("OnChange(%v) before the Client evaluates launch on", changed)
+			}
+			got <- changed
+		})
+		defer stop()
+		// The receive blocks the bubble, whose clock then jumps to the
+		// next timer: launch's date.
+		select {
+		case names := <-got:
+			if !slices.Equal(names, []string{"launch"}) {
+				t.Errorf("changed = %v, want [launch]", names)
+			}
+		case <-time.After(time.Hour):
+			t.Fatal("no OnChange call within an hour of the fake clock after launch's date")
+		}
+		if d := time.Since(time.Date(2000, 1, 1, 0, 0, 5, 0, time.UTC)); d < 0 {
+			t.Errorf("called %v before the date", -d)
+		}
+	})
 }

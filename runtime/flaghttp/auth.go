@@ -34,6 +34,22 @@ func (c class) String() string {
 	return "none"
 }
 
+// article names a credential of the class with its article, for messages:
+// "a client key", "an admin token".
+func (c class) article() string {
+	switch c {
+	case classClient:
+		return "a client key"
+	case classServer:
+		return "a server key"
+	case classAdmin:
+		return "an admin token"
+	case classWrong:
+		return "a wrong key"
+	}
+	return "a request without a key"
+}
+
 // secret is one configured credential, kept as its SHA-256 so that every
 // comparison takes the same time whatever the lengths.
 type secret struct {

@@ -20,6 +20,7 @@ const (
 	DefaultKeepAlive       = 25 * time.Second
 	DefaultPollInterval    = 30 * time.Second
 	DefaultMaxStreams      = 10000
+	DefaultReadTimeout     = 10 * time.Second
 )
 
 // Config configures the handler New returns. Its zero value serves a
@@ -57,9 +58,18 @@ type Config struct {
 	// PollInterval is the minimum polling interval /ofrep/v1/configuration
 	// advertises (default DefaultPollInterval).
 	PollInterval time.Duration
-	// MaxStreams limits the event streams open at once (default
-	// DefaultMaxStreams); one more gets 503 with Retry-After.
-	MaxStreams int
+	// MaxStreams limits the event streams of server keys (and of the
+	// server stream token) open at once, MaxClientStreams those of client
+	// keys (and of the client stream token, which every client bulk
+	// response shows); both default to DefaultMaxStreams. The budgets are
+	// separate, so that browsers cannot take the servers' streams. One
+	// more stream than its budget gets 503 with Retry-After.
+	MaxStreams, MaxClientStreams int
+	// ReadTimeout bounds the time to read a request's body, from when the
+	// handler gets the request (default DefaultReadTimeout); a body still
+	// unread then gets 400 and the connection closes. The event stream
+	// reads no body and is not bounded.
+	ReadTimeout time.Duration
 	// AllowedOrigins lists the web origins ("https://app.example.com")
 	// whose pages may call the OFREP routes from a browser (CORS); "*"
 	// allows any. Default: none (same-origin pages and non-browser
@@ -128,7 +138,7 @@ func (c Config) validate() error {
 			return errors.New("flaghttp: an admin token without a name")
 		}
 	}
-	if c.MaxBodyBytes < 0 || c.MaxContextAttrs < 0 || c.KeepAlive < 0 || c.PollInterval < 0 || c.MaxStreams < 0 {
+	if c.MaxBodyBytes < 0 || c.MaxContextAttrs < 0 || c.KeepAlive < 0 || c.PollInterval < 0 || c.MaxStreams < 0 || c.MaxClientStreams < 0 || c.ReadTimeout < 0 {
 		return errors.New("flaghttp: negative limit")
 	}
 	return nil

@@ -24,8 +24,9 @@
 //   - GET /ofrep/v1/configuration describes the server (name, polling,
 //     supported types), with an ETag.
 //   - GET /ofrep/v1/events is that stream: a "refetchEvaluation" event after
-//     every live change (runtime.Client.OnChange), and a comment line every
-//     KeepAlive to keep proxies from closing it.
+//     every live change and every activation date that passes
+//     (runtime.Client.OnChange), and a comment line every KeepAlive to keep
+//     proxies from closing it.
 //
 // Reasons map the cascade's deciding step (runtime.Explanation.Step):
 // STATIC for a pinned flag or one that cannot depend on the context, DISABLED
@@ -37,7 +38,9 @@
 //
 // The context maps onto the spec's declared attributes: targetingKey is the
 // key attribute (a decimal string for an int key), every other attribute is
-// checked against its declared type (runtime.Spec.ParseAttribute).
+// checked against its declared type (runtime.Spec.ParseAttribute). An
+// attribute given twice takes its last value, as in runtime.Spec.ParseContext
+// (flaggen eval).
 //
 // # Keys
 //
@@ -49,8 +52,12 @@
 // server-only flag, /readyz, /metrics or the admin API answers 403, and so
 // does a server key on the admin API. With no server and no client key
 // configured (allowed on a loopback address only: Config.CheckAddr), the
-// OFREP routes, /readyz and /metrics are open; the admin API always needs an
-// admin token, whose name AdminName returns for the audit trail. Browser
+// OFREP routes, /readyz and /metrics are open (an admin token counts as a
+// server key there), but only to requests whose Host is a loopback name
+// (localhost, 127.0.0.1, [::1], with any port): any other gets 403, so that
+// a web page cannot read the flags by DNS rebinding. The admin API always
+// needs an admin token, whose name AdminName returns for the audit trail.
+// Every answer but /healthz's carries "Cache-Control: private, no-store". Browser
 // pages of Config.AllowedOrigins may call the OFREP routes (CORS); the
 // event stream's URL carries a token of its own (never the key), since a
 // browser's EventSource sends no headers; every instance serving the same
@@ -59,11 +66,16 @@
 // # Operations
 //
 // GET /healthz answers 200 whenever the process serves. GET /readyz answers
-// 503 with the reason while the store is degraded (runtime.Client.Health).
+// 503 "degraded" while the store is degraded (runtime.Client.Health), with
+// a generic reason; the store's error itself, which may name its address
+// and namespace, goes to Config.Logger and to admin tokens only.
 // GET /metrics serves Config.Registry in the Prometheus format: requests and
 // latency by route and status, evaluations by flag and reason, the store's
 // health and the live-state version. Bodies are limited to MaxBodyBytes,
-// contexts to MaxContextAttrs attributes, open event streams to MaxStreams;
+// contexts to MaxContextAttrs attributes, the time to read a body to
+// ReadTimeout (a body the handler does not need is not waited for: the
+// connection closes after the answer), open event streams to MaxStreams for
+// server keys and MaxClientStreams for client keys, two separate budgets;
 // a panic below the handler answers 500 GENERAL; each request is logged to
 // Config.Logger (method, path, status, duration, key class; never a key).
 package flaghttp

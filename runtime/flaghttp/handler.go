@@ -9,11 +9,13 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net"
 	"net/http"
 	"runtime/debug"
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus/promhttp"
@@ -47,6 +49,8 @@ type handler struct {
 	streamSecret [sha256.Size]byte
 	streamTokens [classAdmin + 1]string // per class: the token of the stream URL
 	events       *broadcaster
+
+	lastDegraded atomic.Pointer[string] // the store error /readyz last logged
 
 	bufs sync.Pool // *[]byte: bodies and responses
 	vals sync.Pool // *[]runtime.Value
@@ -86,6 +90,12 @@ func New(c *runtime.Client, cfg Config) (http.Handler, error) {
 	}
 	if cfg.MaxStreams == 0 {
 		cfg.MaxStreams = DefaultMaxStreams
+	}
+	if cfg.MaxClientStreams == 0 {
+		cfg.MaxClientStreams = DefaultMaxStreams
+	}
+	if cfg.ReadTimeout == 0 {
+		cfg.ReadTimeout = DefaultReadTimeout
 	}
 	reg := cfg.Registry
 	if reg == nil {
@@ -132,7 +142,7 @@ func New(c *runtime.Client, cfg Config) (http.Handler, error) {
 		mac.Write([]byte(cl.String()))
 		h.streamTokens[cl] = hex.EncodeToString(mac.Sum(nil)[:16])
 	}
-	h.events = newBroadcaster(c, h.specID, cfg.MaxStreams)
+	h.events = newBroadcaster(c, h.specID, cfg.MaxClientStreams, cfg.MaxStreams)
 	h.bufs.New = func() any { b := make([]byte, 0, 4096); return &b }
 	nattr := len(s.Attributes())
 	h.vals.New = func() any { v := make([]runtime.Value, nattr); return &v }
@@ -167,11 +177,28 @@ func (h *handler) Close() error {
 }
 
 // recorder is the ResponseWriter the handler serves through: it keeps the
-// status for logs and metrics.
+// status for logs and metrics, and the request body's reader.
 type recorder struct {
 	http.ResponseWriter
 	status int
+	body   bodyReader
 }
+
+// bodyReader is a request body that notes when it was read to its end.
+type bodyReader struct {
+	rc  io.ReadCloser
+	eof bool
+}
+
+func (b *bodyReader) Read(p []byte) (int, error) {
+	n, err := b.rc.Read(p)
+	if err == io.EOF {
+		b.eof = true
+	}
+	return n, err
+}
+
+func (b *bodyReader) Close() error { return b.rc.Close() }
 
 func (r *recorder) WriteHeader(code int) {
 	if r.status == 0 {
@@ -192,11 +219,38 @@ func (r *recorder) Unwrap() http.ResponseWriter { return r.ResponseWriter }
 
 // ServeHTTP routes, authenticates, serves, and then logs and counts the
 // request.
+//
+// A request with a body (all but the event stream, which reads none) must
+// send it within Config.ReadTimeout: without that deadline a client that
+// announces a body and never sends it would hold its connection and
+// goroutine for good, since net/http reads an unread body after the
+// handler returns. A body the handler did not read to its end (a request
+// refused before its body is needed, 401 or 404 for example) is not
+// waited for at all: the connection closes after the answer.
 func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	start := time.Now()
 	rec := h.recs.Get().(*recorder)
 	rec.ResponseWriter, rec.status = w, 0
+	hasBody := r.Body != nil && r.Body != http.NoBody && r.ContentLength != 0
+	stream := r.URL.Path == "/ofrep/v1/events"
+	rc := http.NewResponseController(w)
+	if hasBody {
+		if !stream {
+			rc.SetReadDeadline(start.Add(h.cfg.ReadTimeout))
+		}
+		rec.body = bodyReader{rc: r.Body}
+		r.Body = &rec.body
+	}
 	route, cl := h.serveSafely(rec, r)
+	if hasBody {
+		if !rec.body.eof {
+			// net/http would read what is left before answering: it
+			// fails at once instead, and the connection closes.
+			rc.SetReadDeadline(time.Now())
+		}
+		r.Body = rec.body.rc
+		rec.body = bodyReader{}
+	}
 	status := rec.status
 	if status == 0 {
 		status = http.StatusOK
@@ -267,9 +321,19 @@ func (h *handler) serve(w http.ResponseWriter, r *http.Request) (string, class) 
 	case strings.HasPrefix(p, "/admin/v1/") || p == "/admin/v1":
 		route = routeAdmin
 	}
+	if h.open && !loopbackHost(r.Host) {
+		// Open mode serves a loopback address: a Host naming another site
+		// is a page of that site reaching it by DNS rebinding.
+		jsonError(w, http.StatusForbidden, "this server has no keys and answers only requests to a loopback host name (localhost, 127.0.0.1, [::1])")
+		return route, classNone
+	}
 	if strings.HasPrefix(p, "/ofrep/") && h.cors(w, r) {
 		return route, classNone // a preflight request, answered
 	}
+	// Answers depend on the key: no shared cache may keep them (an
+	// X-API-Key header does not make a response private to caches as
+	// Authorization does).
+	w.Header()["Cache-Control"] = cachePrivate
 	cl, name := h.keys.identify(r)
 	if route == routeEvents && (cl == classNone || cl == classWrong) {
 		cl = h.streamClass(r.URL.Query().Get("token"), cl)
@@ -292,11 +356,11 @@ func (h *handler) serve(w http.ResponseWriter, r *http.Request) (string, class) 
 		}
 	case routeEvents:
 		if method(w, r, http.MethodGet) {
-			h.stream(w, r)
+			h.stream(w, r, cl)
 		}
 	case routeReadyz:
 		if method(w, r, http.MethodGet) {
-			h.readyz(w)
+			h.readyz(w, r, cl)
 		}
 	case routeMetrics:
 		if method(w, r, http.MethodGet) {
@@ -317,10 +381,16 @@ func (h *handler) serve(w http.ResponseWriter, r *http.Request) (string, class) 
 // allowed answers 401 or 403 when a credential of class *cl may not use
 // route, and reports whether it may. In open mode (no server and no
 // client key), a request without a valid key counts as a server key
-// everywhere but on the admin API.
+// everywhere but on the admin API, and so does an admin token on the OFREP
+// routes.
 func (h *handler) allowed(w http.ResponseWriter, route string, cl *class) bool {
-	if h.open && route != routeAdmin && (*cl == classNone || *cl == classWrong) {
-		*cl = classServer
+	if h.open && route != routeAdmin {
+		switch {
+		case *cl == classNone || *cl == classWrong:
+			*cl = classServer
+		case *cl == classAdmin && route != routeReadyz && route != routeMetrics:
+			*cl = classServer // on OFREP, whose answers do not depend on it
+		}
 	}
 	switch *cl {
 	case classNone:
@@ -342,7 +412,7 @@ func (h *handler) allowed(w http.ResponseWriter, route string, cl *class) bool {
 		ok = *cl == classServer || *cl == classClient
 	}
 	if !ok {
-		jsonError(w, http.StatusForbidden, "a "+cl.String()+" key may not use this route")
+		jsonError(w, http.StatusForbidden, cl.article()+" may not use this route")
 	}
 	return ok
 }
@@ -418,15 +488,46 @@ func writeJSON(w http.ResponseWriter, status int, b []byte) {
 	w.Write(b)
 }
 
-var jsonType = []string{"application/json"}
+var (
+	jsonType     = []string{"application/json"}
+	cachePrivate = []string{"private, no-store"}
+)
 
-// readyz answers 200 while the store is healthy, else 503 with why.
-func (h *handler) readyz(w http.ResponseWriter) {
+// loopbackHost reports whether a request's Host names the local machine:
+// localhost, a loopback address, with or without a port.
+func loopbackHost(host string) bool {
+	if h, _, err := net.SplitHostPort(host); err == nil {
+		host = h
+	} else if strings.HasPrefix(host, "[") && strings.HasSuffix(host, "]") {
+		host = host[1 : len(host)-1]
+	}
+	return loopback(host)
+}
+
+// readyz answers 200 while the store is healthy, else 503 "degraded" with
+// a generic reason; the error itself (which may name the store's
+// addresses and namespace) goes to the log, and to admin tokens only.
+func (h *handler) readyz(w http.ResponseWriter, r *http.Request, cl class) {
 	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
-	if err := h.c.Health(); err != nil {
-		w.WriteHeader(http.StatusServiceUnavailable)
-		io.WriteString(w, "degraded: "+err.Error()+"\n")
+	err := h.c.Health()
+	if err == nil {
+		io.WriteString(w, "ok\n")
 		return
 	}
-	io.WriteString(w, "ok\n")
+	detail := err.Error()
+	if last := h.lastDegraded.Load(); (last == nil || *last != detail) && h.cfg.Logger != nil {
+		h.cfg.Logger.LogAttrs(r.Context(), slog.LevelWarn, "flaghttp: /readyz: degraded", slog.String("err", detail))
+	}
+	h.lastDegraded.Store(&detail)
+	w.WriteHeader(http.StatusServiceUnavailable)
+	if cl == classAdmin {
+		io.WriteString(w, "degraded: "+detail+"\n")
+		return
+	}
+	reason := "the live-state store is unreachable: serving the last state loaded"
+	var refused *runtime.RefusedError
+	if errors.As(err, &refused) {
+		reason = "the spec refuses the live changes of some flags: they serve their spec definition"
+	}
+	io.WriteString(w, "degraded: "+reason+"\n")
 }

@@ -162,8 +162,11 @@ type ctxBuilder struct {
 	n      int
 	tk     []byte // the targetingKey member's value, nil when none
 	direct bool   // the key attribute is given by its own name too
-	errs   []string
+	errs   []attrError
 }
+
+// attrError is what is wrong with one member of a context.
+type attrError struct{ name, msg string }
 
 // member takes one member of the context object.
 func (cb *ctxBuilder) member(name, raw []byte) {
@@ -181,9 +184,14 @@ func (cb *ctxBuilder) member(name, raw []byte) {
 	if !ok {
 		nm = string(name)
 	}
+	// A name given twice takes its last value, as in Spec.ParseContext
+	// (flaggen eval) and encoding/json: forget what the first was.
+	if len(cb.errs) > 0 {
+		cb.errs = slices.DeleteFunc(cb.errs, func(e attrError) bool { return e.name == nm })
+	}
 	i, v, err := cb.h.c.Spec().ParseAttribute(nm, raw)
 	if err != nil {
-		cb.errs = append(cb.errs, err.Error())
+		cb.errs = append(cb.errs, attrError{nm, err.Error()})
 		return
 	}
 	if nm == cb.h.keyAttr {
@@ -200,12 +208,16 @@ func (cb *ctxBuilder) finish() *ctxError {
 	}
 	if cb.tk != nil && cb.h.keyAttr != "" {
 		if err := cb.h.targetingKey(cb.tk, cb.vals, cb.direct); err != "" {
-			cb.errs = append(cb.errs, err)
+			cb.errs = append(cb.errs, attrError{"targetingKey", err})
 		}
 	}
-	if cb.errs != nil {
-		slices.Sort(cb.errs)
-		return &ctxError{codeInvalidCtx, http.StatusBadRequest, strings.Join(cb.errs, "; ")}
+	if len(cb.errs) > 0 {
+		msgs := make([]string, len(cb.errs))
+		for i, e := range cb.errs {
+			msgs[i] = e.msg
+		}
+		slices.Sort(msgs)
+		return &ctxError{codeInvalidCtx, http.StatusBadRequest, strings.Join(msgs, "; ")}
 	}
 	return nil
 }

@@ -66,11 +66,17 @@ func (w lockedWriter) Write(p []byte) (int, error) {
 }
 
 // TestReadyz checks that /readyz reports a degraded store: a real Redis,
-// stopped under a running Client.
+// stopped under a running Client. A server key learns only that the store
+// is unreachable; the error itself, which names the store's namespace, goes
+// to the log and to admin tokens.
 func TestReadyz(t *testing.T) {
 	rs := redistest.Start(t)
 	f := redisFlags(t, rs.Addr(), "readyz")
-	s := serve(t, f, Config{ServerKeys: []string{serverKey}})
+	var logs bytes.Buffer
+	var mu = make(chan struct{}, 1)
+	mu <- struct{}{}
+	log := slog.New(slog.NewJSONHandler(lockedWriter{&logs, mu}, nil))
+	s := serve(t, f, Config{ServerKeys: []string{serverKey}, AdminTokens: map[string]string{adminToken: adminName}, Logger: log})
 	if code, out, _ := s.do(t, "GET", "/readyz", serverKey, nil); code != 200 {
 		t.Fatalf("/readyz with Redis up: %d %s", code, out)
 	}
@@ -85,9 +91,25 @@ func TestReadyz(t *testing.T) {
 		case <-time.After(10 * time.Millisecond):
 		}
 	}
+	// The error names the namespace (and the address, when it fails to
+	// connect).
+	const ns = "{readyz}"
+	if detail := f.Runtime().Health().Error(); !strings.Contains(detail, ns) {
+		t.Fatalf("the store's error does not name the namespace: %s", detail)
+	}
 	code, out, _ := s.do(t, "GET", "/readyz", serverKey, nil)
-	if code != http.StatusServiceUnavailable || !strings.HasPrefix(string(out), "degraded: ") {
-		t.Errorf("/readyz with Redis down: %d %s", code, out)
+	if code != http.StatusServiceUnavailable || string(out) != "degraded: the live-state store is unreachable: serving the last state loaded\n" {
+		t.Errorf("/readyz with Redis down, server key: %d %s", code, out)
+	}
+	code, out, _ = s.do(t, "GET", "/readyz", adminToken, nil)
+	if code != http.StatusServiceUnavailable || !strings.Contains(string(out), ns) {
+		t.Errorf("/readyz with Redis down, admin token: %d %s", code, out)
+	}
+	<-mu
+	got := logs.String()
+	mu <- struct{}{}
+	if !strings.Contains(got, `"msg":"flaghttp: /readyz: degraded"`) || !strings.Contains(got, ns) {
+		t.Errorf("the log does not hold the store's error:\n%s", got)
 	}
 	// Evaluation goes on from the last good snapshot.
 	if code, out, _ := s.do(t, "POST", "/ofrep/v1/evaluate/flags/legacy_export", serverKey, []byte(`{}`)); code != 200 {

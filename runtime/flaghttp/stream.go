@@ -17,18 +17,20 @@ type broadcaster struct {
 	c      *runtime.Client
 	specID [sha256.Size]byte
 	stop   func()
-	max    int // streams open at once
+	max    [classServer + 1]int // streams open at once, by class (client, server)
 
 	mu     sync.Mutex
-	subs   map[chan struct{}]bool
-	seq    uint64 // changes seen, the events' id
+	subs   map[chan struct{}]class
+	open   [classServer + 1]int // streams open, by class
+	seq    uint64               // changes seen, the events' id
 	at     time.Time
 	done   chan struct{}
 	closed bool
 }
 
-func newBroadcaster(c *runtime.Client, specID [sha256.Size]byte, max int) *broadcaster {
-	b := &broadcaster{c: c, specID: specID, max: max, subs: map[chan struct{}]bool{}, done: make(chan struct{}), at: time.Now()}
+func newBroadcaster(c *runtime.Client, specID [sha256.Size]byte, maxClient, maxServer int) *broadcaster {
+	b := &broadcaster{c: c, specID: specID, subs: map[chan struct{}]class{}, done: make(chan struct{}), at: time.Now()}
+	b.max[classClient], b.max[classServer] = maxClient, maxServer
 	b.stop = c.OnChange(func([]string) { b.notify() })
 	return b
 }
@@ -48,25 +50,30 @@ func (b *broadcaster) notify() {
 	}
 }
 
-// subscribe registers a stream; it fails once the handler is closed or
-// when MaxStreams are open.
-func (b *broadcaster) subscribe() (ch chan struct{}, err string) {
+// subscribe registers a stream of class cl (client or server); it fails
+// once the handler is closed or when the class's budget of streams is
+// open.
+func (b *broadcaster) subscribe(cl class) (ch chan struct{}, err string) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	if b.closed {
 		return nil, "shutting down"
 	}
-	if len(b.subs) >= b.max {
-		return nil, fmt.Sprintf("%d event streams are open, the most this server takes: poll, or retry later", b.max)
+	if b.open[cl] >= b.max[cl] {
+		return nil, fmt.Sprintf("%d event streams of %ss are open, the most this server takes: poll, or retry later", b.max[cl], cl.article()[2:])
 	}
 	ch = make(chan struct{}, 1)
-	b.subs[ch] = true
+	b.subs[ch] = cl
+	b.open[cl]++
 	return ch, ""
 }
 
 func (b *broadcaster) unsubscribe(ch chan struct{}) {
 	b.mu.Lock()
-	delete(b.subs, ch)
+	if cl, ok := b.subs[ch]; ok {
+		delete(b.subs, ch)
+		b.open[cl]--
+	}
 	b.mu.Unlock()
 }
 
@@ -96,11 +103,15 @@ func (b *broadcaster) event() []byte {
 	return append(out, "}\n\n"...)
 }
 
-// stream serves GET /ofrep/v1/events: a refetchEvaluation event after
-// every live change, a comment line every KeepAlive, until the client
-// goes, the handler closes or the request's context ends.
-func (h *handler) stream(w http.ResponseWriter, r *http.Request) {
-	ch, msg := h.events.subscribe()
+// stream serves GET /ofrep/v1/events to a caller of class cl: a
+// refetchEvaluation event after every live change, a comment line every
+// KeepAlive, until the client goes, the handler closes or the request's
+// context ends.
+func (h *handler) stream(w http.ResponseWriter, r *http.Request, cl class) {
+	if cl != classClient {
+		cl = classServer
+	}
+	ch, msg := h.events.subscribe(cl)
 	if ch == nil {
 		w.Header().Set("Retry-After", "30")
 		jsonError(w, http.StatusServiceUnavailable, msg)
@@ -108,9 +119,10 @@ func (h *handler) stream(w http.ResponseWriter, r *http.Request) {
 	}
 	defer h.events.unsubscribe(ch)
 	rc := http.NewResponseController(w)
-	// A stream outlives the server's WriteTimeout, if it has one; each
-	// write is bounded by its own deadline instead.
+	// A stream outlives the server's WriteTimeout and ReadTimeout, if it
+	// has them; each write is bounded by its own deadline instead.
 	rc.SetWriteDeadline(time.Time{})
+	rc.SetReadDeadline(time.Time{})
 	hd := w.Header()
 	hd.Set("Content-Type", "text/event-stream")
 	hd.Set("Cache-Control", "no-cache")
