@@ -1,0 +1,343 @@
+package runtime
+
+import "math"
+
+// problem is a combination problem: n parameters (the chosen flags), each
+// with size[i] states numbered 0…size[i]-1, and a symmetric relation bad
+// over pairs of states of two parameters that no run may hold together
+// (the dependency constraints). A row assigns one state to every
+// parameter; it is feasible when it holds no bad pair.
+type problem struct {
+	size []int
+	bad  func(i, a, j, b int) bool
+}
+
+// consistent reports whether state a of parameter i may join row, whose
+// entries are states or -1 (unassigned).
+func (p *problem) consistent(row []int, i, a int) bool {
+	for j, b := range row {
+		if j != i && b >= 0 && (p.bad(i, a, j, b) || p.bad(j, b, i, a)) {
+			return false
+		}
+	}
+	return true
+}
+
+// complete assigns every unassigned (-1) entry of row so that the row is
+// feasible, trying states in order with backtracking and forward checking,
+// and reports whether it could; row is left as it was when it cannot.
+// The assigned entries must be pairwise consistent.
+func (p *problem) complete(row []int) bool {
+	i := -1
+	for k, a := range row {
+		if a < 0 {
+			i = k
+			break
+		}
+	}
+	if i < 0 {
+		return true
+	}
+	for a := range p.size[i] {
+		if !p.consistent(row, i, a) {
+			continue
+		}
+		row[i] = a
+		if p.forwardOK(row) && p.complete(row) {
+			return true
+		}
+		row[i] = -1
+	}
+	return false
+}
+
+// forwardOK reports whether every unassigned parameter of row keeps a
+// state consistent with the assigned ones.
+func (p *problem) forwardOK(row []int) bool {
+	for k, a := range row {
+		if a >= 0 {
+			continue
+		}
+		ok := false
+		for b := range p.size[k] {
+			if p.consistent(row, k, b) {
+				ok = true
+				break
+			}
+		}
+		if !ok {
+			return false
+		}
+	}
+	return true
+}
+
+// feasible reports whether row, fully assigned, holds no bad pair.
+func (p *problem) feasible(row []int) bool {
+	for i, a := range row {
+		if !p.consistent(row[:i], i, a) {
+			return false
+		}
+	}
+	return true
+}
+
+// exhaustive returns every feasible row and every infeasible one, the
+// first parameter varying slowest and each parameter's states in order.
+func (p *problem) exhaustive() (rows, skipped [][]int) {
+	n := len(p.size)
+	row := make([]int, n)
+	for {
+		if p.feasible(row) {
+			rows = append(rows, append([]int(nil), row...))
+		} else {
+			skipped = append(skipped, append([]int(nil), row...))
+		}
+		k := n - 1
+		for ; k >= 0; k-- {
+			row[k]++
+			if row[k] < p.size[k] {
+				break
+			}
+			row[k] = 0
+		}
+		if k < 0 {
+			return rows, skipped
+		}
+	}
+}
+
+// pairs indexes the pairs of states of two different parameters.
+type pairs struct {
+	p    *problem
+	base [][]int // base[i][j], i < j: index of pair (i,0,j,0)
+	n    int
+}
+
+func newPairs(p *problem) *pairs {
+	ps := &pairs{p: p, base: make([][]int, len(p.size))}
+	for i := range p.size {
+		ps.base[i] = make([]int, len(p.size))
+		for j := i + 1; j < len(p.size); j++ {
+			ps.base[i][j] = ps.n
+			ps.n += p.size[i] * p.size[j]
+		}
+	}
+	return ps
+}
+
+// index returns the index of pair (i,a),(j,b), i != j.
+func (ps *pairs) index(i, a, j, b int) int {
+	if i > j {
+		i, a, j, b = j, b, i, a
+	}
+	return ps.base[i][j] + a*ps.p.size[j] + b
+}
+
+// pairwise returns rows, each feasible, in which every feasible pair of
+// states of two parameters (one that some feasible row holds) appears at
+// least once, the number of feasible pairs, and the number of pairs. It
+// is deterministic.
+//
+// Each row is built one parameter at a time (those in the most uncovered
+// pairs first), giving each the state that maximises the expected number
+// of uncovered pairs the row covers when the parameters still unassigned
+// take uniformly random states, among the states that keep the row
+// completable to a feasible one: the deterministic density method of
+// Colbourn, Cohen and Turban ("A deterministic density algorithm for
+// pairwise interaction coverage", 2004). By the method of conditional
+// expectations, a row then covers at least U/m of the U pairs still
+// uncovered, m being the product of the two largest state counts, when no
+// pair is bad; so with P pairs in all there are at most ⌊m·ln P⌋+1 rows
+// (pairwiseBound). A row that would cover no new pair (possible only
+// with bad pairs) is built again from the first uncovered pair, so each
+// row covers at least one: never more rows than feasible pairs.
+func (p *problem) pairwise() (rows [][]int, feasible, all int) {
+	n := len(p.size)
+	ps := newPairs(p)
+	uncovered := make([]bool, ps.n)
+	left := 0
+	row := make([]int, n)
+	for i := range n {
+		for j := i + 1; j < n; j++ {
+			for a := range p.size[i] {
+				for b := range p.size[j] {
+					if p.bad(i, a, j, b) || p.bad(j, b, i, a) {
+						continue
+					}
+					for k := range row {
+						row[k] = -1
+					}
+					row[i], row[j] = a, b
+					if p.forwardOK(row) && p.complete(row) {
+						uncovered[ps.index(i, a, j, b)] = true
+						left++
+					}
+				}
+			}
+		}
+	}
+	feasible = left
+	for left > 0 {
+		r := p.densityRow(ps, uncovered, nil)
+		if covers(ps, uncovered, r) == 0 {
+			r = p.densityRow(ps, uncovered, firstUncovered(ps, uncovered))
+		}
+		left -= cover(ps, uncovered, r)
+		rows = append(rows, r)
+	}
+	return rows, feasible, ps.n
+}
+
+// firstUncovered returns the seed row of the first uncovered pair: its two
+// states assigned, every other entry -1.
+func firstUncovered(ps *pairs, uncovered []bool) []int {
+	n := len(ps.p.size)
+	for i := range n {
+		for j := i + 1; j < n; j++ {
+			for a := range ps.p.size[i] {
+				for b := range ps.p.size[j] {
+					if uncovered[ps.index(i, a, j, b)] {
+						seed := make([]int, n)
+						for k := range seed {
+							seed[k] = -1
+						}
+						seed[i], seed[j] = a, b
+						return seed
+					}
+				}
+			}
+		}
+	}
+	return nil
+}
+
+// densityRow builds one feasible row from seed (nil: nothing assigned), as
+// pairwise describes.
+func (p *problem) densityRow(ps *pairs, uncovered []bool, seed []int) []int {
+	n := len(p.size)
+	row := seed
+	if row == nil {
+		row = make([]int, n)
+		for k := range row {
+			row[k] = -1
+		}
+	}
+	// Parameters in the most uncovered pairs first.
+	load := make([]int, n)
+	for i := range n {
+		for j := i + 1; j < n; j++ {
+			for a := range p.size[i] {
+				for b := range p.size[j] {
+					if uncovered[ps.index(i, a, j, b)] {
+						load[i]++
+						load[j]++
+					}
+				}
+			}
+		}
+	}
+	order := make([]int, 0, n)
+	for k := range n {
+		if row[k] < 0 {
+			order = append(order, k)
+		}
+	}
+	// A stable insertion sort by load, descending: n is small.
+	for x := 1; x < len(order); x++ {
+		for y := x; y > 0 && load[order[y]] > load[order[y-1]]; y-- {
+			order[y], order[y-1] = order[y-1], order[y]
+		}
+	}
+	try := make([]int, n)
+	for _, k := range order {
+		best, bestScore := -1, math.Inf(-1)
+		for a := range p.size[k] {
+			if !p.consistent(row, k, a) {
+				continue
+			}
+			copy(try, row)
+			try[k] = a
+			if !p.forwardOK(try) || !p.complete(try) {
+				continue
+			}
+			score := 0.0
+			for j := range n {
+				switch {
+				case j == k:
+				case row[j] >= 0:
+					if uncovered[ps.index(k, a, j, row[j])] {
+						score++
+					}
+				default:
+					c := 0
+					for b := range p.size[j] {
+						if uncovered[ps.index(k, a, j, b)] {
+							c++
+						}
+					}
+					score += float64(c) / float64(p.size[j])
+				}
+			}
+			if score > bestScore {
+				best, bestScore = a, score
+			}
+		}
+		// The row was completable before k was assigned, so some state
+		// keeps it completable.
+		row[k] = best
+	}
+	return row
+}
+
+// covers counts the uncovered pairs that row holds.
+func covers(ps *pairs, uncovered []bool, row []int) int {
+	c := 0
+	for i := range row {
+		for j := i + 1; j < len(row); j++ {
+			if uncovered[ps.index(i, row[i], j, row[j])] {
+				c++
+			}
+		}
+	}
+	return c
+}
+
+// cover marks the pairs that row holds covered and returns how many were
+// not.
+func cover(ps *pairs, uncovered []bool, row []int) int {
+	c := 0
+	for i := range row {
+		for j := i + 1; j < len(row); j++ {
+			if x := ps.index(i, row[i], j, row[j]); uncovered[x] {
+				uncovered[x] = false
+				c++
+			}
+		}
+	}
+	return c
+}
+
+// pairwiseBound returns the most runs Pairwise makes for flags with the
+// given numbers of states when no dependency constrains them: ⌊m·ln P⌋+1,
+// where P is the number of pairs of states of two different flags and m
+// the product of the two largest state counts (see Pairwise). It is 0 for
+// fewer than two flags.
+func pairwiseBound(states ...int) int {
+	if len(states) < 2 {
+		return 0
+	}
+	p, m1, m2 := 0, 0, 0
+	for i, a := range states {
+		for _, b := range states[i+1:] {
+			p += a * b
+		}
+		switch {
+		case a > m1:
+			m1, m2 = a, m1
+		case a > m2:
+			m2 = a
+		}
+	}
+	return int(float64(m1*m2)*math.Log(float64(p))) + 1
+}
