@@ -1,6 +1,9 @@
 package runtime
 
-import "math"
+import (
+	"math"
+	"math/rand/v2"
+)
 
 // problem is a combination problem: n parameters (the chosen flags), each
 // with size[i] states numbered 0…size[i]-1, and a symmetric relation bad
@@ -8,15 +11,38 @@ import "math"
 // (the dependency constraints). A row assigns one state to every
 // parameter; it is feasible when it holds no bad pair.
 type problem struct {
-	size []int
-	bad  func(i, a, j, b int) bool
+	size   []int
+	ps     *pairs
+	badAt  []bool // by pair index: bad either way
+	anyBad bool
+}
+
+// newProblem returns the problem of parameters with the given numbers of
+// states and the bad relation, with bad tabulated.
+func newProblem(size []int, bad func(i, a, j, b int) bool) *problem {
+	p := &problem{size: size}
+	p.ps = newPairs(p)
+	p.badAt = make([]bool, p.ps.n)
+	for i := range size {
+		for j := i + 1; j < len(size); j++ {
+			for a := range size[i] {
+				for b := range size[j] {
+					if bad(i, a, j, b) || bad(j, b, i, a) {
+						p.badAt[p.ps.index(i, a, j, b)] = true
+						p.anyBad = true
+					}
+				}
+			}
+		}
+	}
+	return p
 }
 
 // consistent reports whether state a of parameter i may join row, whose
 // entries are states or -1 (unassigned).
 func (p *problem) consistent(row []int, i, a int) bool {
 	for j, b := range row {
-		if j != i && b >= 0 && (p.bad(i, a, j, b) || p.bad(j, b, i, a)) {
+		if j != i && b >= 0 && p.badAt[p.ps.index(i, a, j, b)] {
 			return false
 		}
 	}
@@ -139,22 +165,27 @@ func (ps *pairs) index(i, a, j, b int) int {
 // least once, the number of feasible pairs, and the number of pairs. It
 // is deterministic.
 //
-// Each row is built one parameter at a time (those in the most uncovered
-// pairs first), giving each the state that maximises the expected number
-// of uncovered pairs the row covers when the parameters still unassigned
-// take uniformly random states, among the states that keep the row
-// completable to a feasible one: the deterministic density method of
+// When every parameter has two states and no pair is bad, the rows are
+// binaryArray's, the fewest possible. Otherwise each row is built one
+// parameter at a time, giving each the state that maximises the expected
+// number of uncovered pairs the row covers when the parameters still
+// unassigned take uniformly random states, among the states that keep the
+// row completable to a feasible one: the deterministic density method of
 // Colbourn, Cohen and Turban ("A deterministic density algorithm for
 // pairwise interaction coverage", 2004). By the method of conditional
-// expectations, a row then covers at least U/m of the U pairs still
-// uncovered, m being the product of the two largest state counts, when no
-// pair is bad; so with P pairs in all there are at most ⌊m·ln P⌋+1 rows
-// (pairwiseBound). A row that would cover no new pair (possible only
-// with bad pairs) is built again from the first uncovered pair, so each
-// row covers at least one: never more rows than feasible pairs.
+// expectations, whatever the order of the parameters and however ties are
+// broken, a row then covers at least U/m of the U pairs still uncovered, m
+// being the product of the two largest state counts, when no pair is bad;
+// so with P pairs in all there are at most ⌊m·ln P⌋+1 rows
+// (pairwiseBound). Of the rows built in load order (parameters in the most
+// uncovered pairs first) and in pairwiseCandidates orders shuffled by a
+// fixed-seed generator, the one covering most is kept. A row that would
+// cover no new pair (possible only with bad pairs) is built again from the
+// first uncovered pair, so each row covers at least one: never more rows
+// than feasible pairs.
 func (p *problem) pairwise() (rows [][]int, feasible, all int) {
 	n := len(p.size)
-	ps := newPairs(p)
+	ps := p.ps
 	uncovered := make([]bool, ps.n)
 	left := 0
 	row := make([]int, n)
@@ -162,7 +193,7 @@ func (p *problem) pairwise() (rows [][]int, feasible, all int) {
 		for j := i + 1; j < n; j++ {
 			for a := range p.size[i] {
 				for b := range p.size[j] {
-					if p.bad(i, a, j, b) || p.bad(j, b, i, a) {
+					if p.badAt[ps.index(i, a, j, b)] {
 						continue
 					}
 					for k := range row {
@@ -178,15 +209,86 @@ func (p *problem) pairwise() (rows [][]int, feasible, all int) {
 		}
 	}
 	feasible = left
+	if rows := binaryArray(p.size); rows != nil && left == ps.n {
+		return rows, feasible, ps.n
+	}
 	for left > 0 {
-		r := p.densityRow(ps, uncovered, nil)
-		if covers(ps, uncovered, r) == 0 {
-			r = p.densityRow(ps, uncovered, firstUncovered(ps, uncovered))
+		// Candidates: parameters by load, then in shuffled orders with
+		// ties broken at random (a fixed seed per row: deterministic).
+		r := p.densityRow(ps, uncovered, nil, nil)
+		best := covers(ps, uncovered, r)
+		rng := rand.New(rand.NewPCG(uint64(len(rows)), 15))
+		for range pairwiseCandidates {
+			if c := p.densityRow(ps, uncovered, nil, rng); covers(ps, uncovered, c) > best {
+				r, best = c, covers(ps, uncovered, c)
+			}
+		}
+		if best == 0 {
+			r = p.densityRow(ps, uncovered, firstUncovered(ps, uncovered), nil)
 		}
 		left -= cover(ps, uncovered, r)
 		rows = append(rows, r)
 	}
 	return rows, feasible, ps.n
+}
+
+// binaryArray returns the fewest rows that cover every pair of states of
+// parameters that all have two states, nil when some parameter has more:
+// with N rows, the columns are distinct sets of ⌈N/2⌉ of rows 1…N-1 (in
+// lexicographic order), so any two columns differ both ways, intersect
+// (two such sets must), and are both 0 in row 0. N is the least with
+// C(N-1, ⌈N/2⌉) ≥ the number of parameters, which is optimal (Kleitman
+// and Spencer, "Families of k-independent sets", 1973): 6 rows for 10.
+func binaryArray(size []int) [][]int {
+	for _, s := range size {
+		if s != 2 {
+			return nil
+		}
+	}
+	k := len(size)
+	n := 2
+	for binomial(n-1, (n+1)/2) < k {
+		n++
+	}
+	w := (n + 1) / 2
+	rows := make([][]int, n)
+	for r := range rows {
+		rows[r] = make([]int, k)
+	}
+	set := make([]int, w) // the current w-subset of 1…n-1, increasing
+	for i := range set {
+		set[i] = i + 1
+	}
+	for c := range k {
+		for _, r := range set {
+			rows[r][c] = 1
+		}
+		// Next subset in lexicographic order.
+		i := w - 1
+		for i >= 0 && set[i] == n-w+i {
+			i--
+		}
+		if i < 0 {
+			break // only when c == k-1: C(n-1, w) ≥ k
+		}
+		set[i]++
+		for j := i + 1; j < w; j++ {
+			set[j] = set[j-1] + 1
+		}
+	}
+	return rows
+}
+
+// binomial returns C(n, k).
+func binomial(n, k int) int {
+	if k < 0 || k > n {
+		return 0
+	}
+	c := 1
+	for i := range k {
+		c = c * (n - i) / (i + 1)
+	}
+	return c
 }
 
 // firstUncovered returns the seed row of the first uncovered pair: its two
@@ -212,9 +314,15 @@ func firstUncovered(ps *pairs, uncovered []bool) []int {
 	return nil
 }
 
+// pairwiseCandidates is how many rows in shuffled orders pairwise builds
+// besides the one in load order, keeping the one that covers most.
+const pairwiseCandidates = 24
+
 // densityRow builds one feasible row from seed (nil: nothing assigned), as
-// pairwise describes.
-func (p *problem) densityRow(ps *pairs, uncovered []bool, seed []int) []int {
+// pairwise describes: with rng nil, the parameters in the most uncovered
+// pairs first and ties to the lowest state; else in an order shuffled by
+// rng, ties broken by rng.
+func (p *problem) densityRow(ps *pairs, uncovered []bool, seed []int, rng *rand.Rand) []int {
 	n := len(p.size)
 	row := seed
 	if row == nil {
@@ -249,16 +357,19 @@ func (p *problem) densityRow(ps *pairs, uncovered []bool, seed []int) []int {
 			order[y], order[y-1] = order[y-1], order[y]
 		}
 	}
+	if rng != nil {
+		rng.Shuffle(len(order), func(x, y int) { order[x], order[y] = order[y], order[x] })
+	}
 	try := make([]int, n)
 	for _, k := range order {
-		best, bestScore := -1, math.Inf(-1)
+		best, bestScore, ties := -1, math.Inf(-1), 0
 		for a := range p.size[k] {
 			if !p.consistent(row, k, a) {
 				continue
 			}
 			copy(try, row)
 			try[k] = a
-			if !p.forwardOK(try) || !p.complete(try) {
+			if p.anyBad && (!p.forwardOK(try) || !p.complete(try)) {
 				continue
 			}
 			score := 0.0
@@ -279,8 +390,15 @@ func (p *problem) densityRow(ps *pairs, uncovered []bool, seed []int) []int {
 					score += float64(c) / float64(p.size[j])
 				}
 			}
-			if score > bestScore {
-				best, bestScore = a, score
+			switch {
+			case score > bestScore:
+				best, bestScore, ties = a, score, 1
+			case score == bestScore && rng != nil:
+				// Reservoir sampling: each tied state equally likely.
+				ties++
+				if rng.IntN(ties) == 0 {
+					best = a
+				}
 			}
 		}
 		// The row was completable before k was assigned, so some state
