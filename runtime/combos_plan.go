@@ -12,9 +12,11 @@ import (
 // parameter; it is feasible when it holds no bad pair.
 type problem struct {
 	size   []int
-	ps     *pairs
-	badAt  []bool // by pair index: bad either way
-	anyBad bool
+	ps      *pairs
+	badAt   []bool     // by pair index: bad either way
+	first   []int      // first[i]: the number of states of parameters before i
+	badWith [][][2]int // by first[i]+a: the states (j, b) bad with state a of i
+	anyBad  bool
 }
 
 // newProblem returns the problem of parameters with the given numbers of
@@ -23,12 +25,21 @@ func newProblem(size []int, bad func(i, a, j, b int) bool) *problem {
 	p := &problem{size: size}
 	p.ps = newPairs(p)
 	p.badAt = make([]bool, p.ps.n)
+	p.first = make([]int, len(size))
+	states := 0
+	for i, s := range size {
+		p.first[i] = states
+		states += s
+	}
+	p.badWith = make([][][2]int, states)
 	for i := range size {
 		for j := i + 1; j < len(size); j++ {
 			for a := range size[i] {
 				for b := range size[j] {
 					if bad(i, a, j, b) || bad(j, b, i, a) {
 						p.badAt[p.ps.index(i, a, j, b)] = true
+						p.badWith[p.first[i]+a] = append(p.badWith[p.first[i]+a], [2]int{j, b})
+						p.badWith[p.first[j]+b] = append(p.badWith[p.first[j]+b], [2]int{i, a})
 						p.anyBad = true
 					}
 				}
@@ -41,8 +52,8 @@ func newProblem(size []int, bad func(i, a, j, b int) bool) *problem {
 // consistent reports whether state a of parameter i may join row, whose
 // entries are states or -1 (unassigned).
 func (p *problem) consistent(row []int, i, a int) bool {
-	for j, b := range row {
-		if j != i && b >= 0 && p.badAt[p.ps.index(i, a, j, b)] {
+	for _, jb := range p.badWith[p.first[i]+a] {
+		if jb[0] < len(row) && row[jb[0]] == jb[1] {
 			return false
 		}
 	}
@@ -316,7 +327,7 @@ func firstUncovered(ps *pairs, uncovered []bool) []int {
 
 // pairwiseCandidates is how many rows in shuffled orders pairwise builds
 // besides the one in load order, keeping the one that covers most.
-const pairwiseCandidates = 24
+const pairwiseCandidates = 12
 
 // densityRow builds one feasible row from seed (nil: nothing assigned), as
 // pairwise describes: with rng nil, the parameters in the most uncovered

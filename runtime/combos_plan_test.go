@@ -71,7 +71,7 @@ func bruteFeasible(p *problem) ([]bool, bool) {
 func TestPairwiseCoverage(t *testing.T) {
 	r := rand.New(rand.NewPCG(15, 1))
 	worst := map[bool]float64{}
-	for trial := range 220 {
+	for trial := range 132 {
 		n := 2 + trial%11
 		deps := trial%2 == 1
 		p, desc := randomProblem(r, n, deps)
