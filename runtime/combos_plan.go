@@ -11,7 +11,7 @@ import (
 // (the dependency constraints). A row assigns one state to every
 // parameter; it is feasible when it holds no bad pair.
 type problem struct {
-	size   []int
+	size    []int
 	ps      *pairs
 	badAt   []bool     // by pair index: bad either way
 	first   []int      // first[i]: the number of states of parameters before i
