@@ -107,7 +107,7 @@ func Pairwise[T Runner[T], P Pinner](t T, open func(t T) P, body func(t T, p P),
 	} else {
 		var feasible, all int
 		rows, feasible, all = p.pairwise()
-		t.Logf("Pairwise: %d runs cover the %d possible pairs of states of %s (%d pairs excluded by depends_on)", len(rows), feasible, dimNames(ds), all-feasible)
+		t.Logf("Pairwise: %d runs cover the %d possible pairs of states of %s (depends_on excludes %d)", len(rows), feasible, dimNames(ds), all-feasible)
 	}
 	runRows(t, "Pairwise", open, body, ds, rows)
 }
