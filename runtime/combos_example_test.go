@@ -16,7 +16,7 @@ type exampleRunner struct {
 	name string
 }
 
-func (r *exampleRunner) Name() string                      { return r.name }
+func (r *exampleRunner) Name() string                     { return r.name }
 func (r *exampleRunner) Logf(format string, args ...any)  { fmt.Printf("log: "+format+"\n", args...) }
 func (r *exampleRunner) Skipf(format string, args ...any) { fmt.Printf("skip: "+format+"\n", args...) }
 func (r *exampleRunner) Run(name string, f func(*exampleRunner)) bool {
