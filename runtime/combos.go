@@ -89,8 +89,8 @@ func Combinations[T Runner[T], P Pinner](t T, open func(t T) P, body func(t T, p
 // is the number of pairs of states of two different flags and m the
 // product of the two largest numbers of states (for 12 flags of 4 states,
 // P = 1,056 and m = 16: at most 112 runs; it makes 31, against 16,777,216
-// combinations). With dependencies, each run still covers at least one
-// pair no earlier run covered.
+// combinations). With dependencies too, each run holds a pair of states
+// that no other run holds.
 func Pairwise[T Runner[T], P Pinner](t T, open func(t T) P, body func(t T, p P), flags ...Handle) {
 	t.Helper()
 	ds, err := newDims(flags)

@@ -6,10 +6,10 @@ import (
 )
 
 // problem is a combination problem: n parameters (the chosen flags), each
-// with size[i] states numbered 0…size[i]-1, and a symmetric relation bad
-// over pairs of states of two parameters that no run may hold together
-// (the dependency constraints). A row assigns one state to every
-// parameter; it is feasible when it holds no bad pair.
+// with size[i] states numbered 0…size[i]-1, and the bad pairs: pairs of
+// states of two parameters that no run may hold together (the dependency
+// constraints). A row assigns one state to every parameter; it is
+// feasible when it holds no bad pair.
 type problem struct {
 	size    []int
 	ps      *pairs
@@ -192,8 +192,10 @@ func (ps *pairs) index(i, a, j, b int) int {
 // uncovered pairs first) and in pairwiseCandidates orders shuffled by a
 // fixed-seed generator, the one covering most is kept. A row that would
 // cover no new pair (possible only with bad pairs) is built again from the
-// first uncovered pair, so each row covers at least one: never more rows
-// than feasible pairs.
+// first uncovered pair, so each row covers at least one. Last, rows whose
+// pairs the others all hold are dropped (dropRedundant): each row left
+// holds a pair no other does, so there are never more rows than feasible
+// pairs.
 func (p *problem) pairwise() (rows [][]int, feasible, all int) {
 	n := len(p.size)
 	ps := p.ps
@@ -240,7 +242,36 @@ func (p *problem) pairwise() (rows [][]int, feasible, all int) {
 		left -= cover(ps, uncovered, r)
 		rows = append(rows, r)
 	}
-	return rows, feasible, ps.n
+	return dropRedundant(ps, rows), feasible, ps.n
+}
+
+// dropRedundant removes, first to last, each row whose pairs the other
+// rows left all hold.
+func dropRedundant(ps *pairs, rows [][]int) [][]int {
+	count := make([]int, ps.n)
+	for _, r := range rows {
+		forPairs(ps, r, func(x int) { count[x]++ })
+	}
+	out := rows[:0]
+	for _, r := range rows {
+		needed := false
+		forPairs(ps, r, func(x int) { needed = needed || count[x] == 1 })
+		if needed {
+			out = append(out, r)
+		} else {
+			forPairs(ps, r, func(x int) { count[x]-- })
+		}
+	}
+	return out
+}
+
+// forPairs calls f with the index of each pair that row holds.
+func forPairs(ps *pairs, row []int, f func(x int)) {
+	for i := range row {
+		for j := i + 1; j < len(row); j++ {
+			f(ps.index(i, row[i], j, row[j]))
+		}
+	}
 }
 
 // binaryArray returns the fewest rows that cover every pair of states of

@@ -67,7 +67,7 @@ func bruteFeasible(p *problem) ([]bool, bool) {
 // random flag sets (2…12 flags, 2…4 states each, with and without
 // dependencies), every row is feasible, every feasible pair of states is
 // covered, the plan is deterministic, and there are at most as many rows
-// as pairwiseBound (without dependencies) or feasible pairs (with them).
+// as pairwiseBound, and each row holds a pair no other row holds.
 func TestPairwiseCoverage(t *testing.T) {
 	r := rand.New(rand.NewPCG(15, 1))
 	worst := map[bool]float64{}
@@ -127,6 +127,21 @@ func TestPairwiseCoverage(t *testing.T) {
 		}
 		if len(rows) > feasible {
 			t.Errorf("%s: %d rows for %d possible pairs", desc, len(rows), feasible)
+		}
+		holders := make([]int, p.ps.n)
+		for _, row := range rows {
+			forPairs(p.ps, row, func(x int) { holders[x]++ })
+		}
+		for _, row := range rows {
+			own := 0
+			forPairs(p.ps, row, func(x int) {
+				if holders[x] == 1 {
+					own++
+				}
+			})
+			if own == 0 {
+				t.Errorf("%s: row %v holds no pair of its own", desc, row)
+			}
 		}
 		worst[deps] = max(worst[deps], float64(len(rows))/float64(bound))
 	}
