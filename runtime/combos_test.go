@@ -58,10 +58,10 @@ func newCombos(t *testing.T) *combos {
 	return h
 }
 
-// runNames runs Combinations (or Pairwise) on a fresh Client per run and
+// runNames runs Combinations on a fresh Client per run and
 // returns the runs' names (without the parent's) with the values the
 // chosen flags had in each, as "name=value" for every flag.
-func runNames(t *testing.T, pairwise bool, h *combos, flags ...Handle) map[string]string {
+func runNames(t *testing.T, h *combos, flags ...Handle) map[string]string {
 	t.Helper()
 	var mu sync.Mutex
 	got := map[string]string{}
@@ -74,77 +74,62 @@ func runNames(t *testing.T, pairwise bool, h *combos, flags ...Handle) map[strin
 		got[t.Name()[strings.LastIndex(t.Name(), "/")+1:]] = strings.Join(vals, ",")
 		mu.Unlock()
 	}
-	if pairwise {
-		Pairwise(t, h.open, body, flags...)
-	} else {
-		Combinations(t, h.open, body, flags...)
-	}
+	Combinations(t, h.open, body, flags...)
 	return got
 }
 
-func wantRuns(t *testing.T, got map[string]string, want map[string]string) {
-	t.Helper()
-	for name, vals := range want {
-		if got[name] != vals {
-			t.Errorf("run %s: flags %q, want %q", name, got[name], vals)
-		}
+// TestCombinationsRuns: every combination of states runs but the
+// impossible ones, named by its states, with the flags pinned to them.
+func TestCombinationsRuns(t *testing.T) {
+	h := newCombos(t)
+	for _, tt := range []struct {
+		name  string
+		flags []Handle
+		want  map[string]string // run name → the flags' values in the run
+	}{
+		// All but advanced_search on while new_ui is off.
+		{"dependency", []Handle{h.newUI, h.search}, map[string]string{
+			"new_ui=off,advanced_search=off": "new_ui=false,advanced_search=false",
+			"new_ui=on,advanced_search=off":  "new_ui=true,advanced_search=false",
+			"new_ui=on,advanced_search=on":   "new_ui=true,advanced_search=true",
+		}},
+		// deep depends on new_ui through advanced_search, not chosen.
+		{"transitive", []Handle{h.deep, h.newUI}, map[string]string{
+			"deep=off,new_ui=off": "deep=false,new_ui=false",
+			"deep=off,new_ui=on":  "deep=false,new_ui=true",
+			"deep=on,new_ui=on":   "deep=true,new_ui=true",
+		}},
+		// Variant flags take their variants, by name; a variant flag
+		// whose dependency is off can only have its default.
+		{"variants", []Handle{h.theme, h.newUI, h.limit}, map[string]string{
+			"theme=blue,new_ui=off,limit=few":  "theme=blue,new_ui=false,limit=10",
+			"theme=blue,new_ui=off,limit=many": "theme=blue,new_ui=false,limit=50",
+			"theme=blue,new_ui=on,limit=few":   "theme=blue,new_ui=true,limit=10",
+			"theme=blue,new_ui=on,limit=many":  "theme=blue,new_ui=true,limit=50",
+			"theme=green,new_ui=on,limit=few":  "theme=green,new_ui=true,limit=10",
+			"theme=green,new_ui=on,limit=many": "theme=green,new_ui=true,limit=50",
+		}},
+		// Values restricts a flag to the values given, named by their
+		// variant or, for other values, by the value.
+		{"values", []Handle{Values(h.limit, 50, 7), Values(h.theme, "red"), Values(h.other, true)}, map[string]string{
+			"limit=many,theme=red,other=on": "limit=50,theme=red,other=true",
+			"limit=7,theme=red,other=on":    "limit=7,theme=red,other=true",
+		}},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			got := runNames(t, h, tt.flags...)
+			for name, vals := range tt.want {
+				if got[name] != vals {
+					t.Errorf("run %s: flags %q, want %q", name, got[name], vals)
+				}
+			}
+			for name := range got {
+				if _, ok := tt.want[name]; !ok {
+					t.Errorf("unexpected run %s (%s)", name, got[name])
+				}
+			}
+		})
 	}
-	for name := range got {
-		if _, ok := want[name]; !ok {
-			t.Errorf("unexpected run %s (%s)", name, got[name])
-		}
-	}
-}
-
-// TestCombinationsDependencies: every combination of new_ui ×
-// advanced_search but the impossible one (advanced_search on, new_ui off)
-// runs, named by its states, with the flags pinned to them.
-func TestCombinationsDependencies(t *testing.T) {
-	h := newCombos(t)
-	got := runNames(t, false, h, h.newUI, h.search)
-	wantRuns(t, got, map[string]string{
-		"new_ui=off,advanced_search=off": "new_ui=false,advanced_search=false",
-		"new_ui=on,advanced_search=off":  "new_ui=true,advanced_search=false",
-		"new_ui=on,advanced_search=on":   "new_ui=true,advanced_search=true",
-	})
-}
-
-// TestCombinationsTransitive: deep depends on new_ui through
-// advanced_search, which is not chosen.
-func TestCombinationsTransitive(t *testing.T) {
-	h := newCombos(t)
-	got := runNames(t, false, h, h.deep, h.newUI)
-	wantRuns(t, got, map[string]string{
-		"deep=off,new_ui=off": "deep=false,new_ui=false",
-		"deep=off,new_ui=on":  "deep=false,new_ui=true",
-		"deep=on,new_ui=on":   "deep=true,new_ui=true",
-	})
-}
-
-// TestCombinationsVariants: variant flags take their variants, by name; a
-// variant flag whose dependency is off can only have its default.
-func TestCombinationsVariants(t *testing.T) {
-	h := newCombos(t)
-	got := runNames(t, false, h, h.theme, h.newUI, h.limit)
-	wantRuns(t, got, map[string]string{
-		"theme=blue,new_ui=off,limit=few":  "theme=blue,new_ui=false,limit=10",
-		"theme=blue,new_ui=off,limit=many": "theme=blue,new_ui=false,limit=50",
-		"theme=blue,new_ui=on,limit=few":   "theme=blue,new_ui=true,limit=10",
-		"theme=blue,new_ui=on,limit=many":  "theme=blue,new_ui=true,limit=50",
-		"theme=green,new_ui=on,limit=few":  "theme=green,new_ui=true,limit=10",
-		"theme=green,new_ui=on,limit=many": "theme=green,new_ui=true,limit=50",
-	})
-}
-
-// TestCombinationsValues: Values restricts a flag to the values given,
-// named by their variant or, for other values, by the value.
-func TestCombinationsValues(t *testing.T) {
-	h := newCombos(t)
-	got := runNames(t, false, h, Values(h.limit, 50, 7), Values(h.theme, "red"), Values(h.other, true))
-	wantRuns(t, got, map[string]string{
-		"limit=many,theme=red,other=on": "limit=50,theme=red,other=true",
-		"limit=7,theme=red,other=on":    "limit=7,theme=red,other=true",
-	})
 }
 
 // TestCombinationsPinsScoped: each run's pins end with the run; the
