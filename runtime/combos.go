@@ -53,8 +53,23 @@ const maxCombinations = 4096
 // flag of another spec, a flag given twice, no flag, bad Values, or more
 // than 4096 combinations (use Pairwise) fail t before any run.
 //
-// All handles are typed (Flag[T], declared only by generated packages), so
-// values given to Values have the flag's Go type.
+// For example, in the shop's tests (examples/shop/combos_test.go):
+//
+//	func TestShop(t *testing.T) {
+//		runtime.Combinations(t, newFlags, func(t *testing.T, f *flags.Flags) {
+//			t.Parallel()
+//			// … the shop on f, under this run's states …
+//		}, flags.NewUI, flags.AdvancedSearch)
+//	}
+//
+// runs new_ui=off,advanced_search=off, new_ui=on,advanced_search=off and
+// new_ui=on,advanced_search=on, each with a *flags.Flags of its own.
+//
+// The flags are named by their typed handles (Flag[T], which only
+// generated packages declare), and Values takes values of the flag's Go
+// type, so a misspelt flag or a value of the wrong type does not compile;
+// handles of two generated packages, or flags from open of another package
+// than the handles', fail the test at once, naming the flag.
 func Combinations[T Runner[T], P Pinner](t T, open func(t T) P, body func(t T, p P), flags ...Handle) {
 	t.Helper()
 	ds, err := newDims(flags)
