@@ -3,6 +3,7 @@ package runtime
 import (
 	"context"
 	"fmt"
+	"reflect"
 	"slices"
 	"strings"
 	"sync"
@@ -360,5 +361,73 @@ func TestValueLabels(t *testing.T) {
 		if got := valueLabel(tt.v); got != tt.want {
 			t.Errorf("valueLabel(%s) = %s, want %s", tt.v.GoString(), got, tt.want)
 		}
+	}
+}
+
+// The testing package's T and B are Runners.
+var (
+	_ Runner[*testing.T] = (*testing.T)(nil)
+	_ Runner[*testing.B] = (*testing.B)(nil)
+)
+
+// TestImpossibleAgreesWithEngine: the combinations Combinations leaves out
+// are those the engine's cascade rules out. For every combination of the
+// spec's flags that the plan calls impossible, pinning only its off flags
+// and evaluating the others leaves some flag in a state other than the
+// combination's, through its depends_on step; for every combination the
+// plan runs, the flags it needs on can be on together with those off.
+func TestImpossibleAgreesWithEngine(t *testing.T) {
+	h := newCombos(t)
+	ds, err := newDims([]Handle{h.newUI, h.search, h.deep, h.theme})
+	if err != nil {
+		t.Fatal(err)
+	}
+	rows, skipped := ds.problem(nil).exhaustive()
+	if len(rows) == 0 || len(skipped) == 0 {
+		t.Fatalf("%d rows, %d skipped", len(rows), len(skipped))
+	}
+	// With every flag unpinned and the empty context, every flag is on
+	// (theme: its default), so a flag's value under pins of the off
+	// states alone is decided by the dependencies.
+	for _, row := range skipped {
+		fr := &fakeRunner{fakeTB: fakeTB{name: "T"}}
+		c := newClient(t, h.s)
+		for k, d := range ds {
+			if st := d.states[row[k]]; st.off {
+				pinValue(fr, c, h.s, d.f.Index, st.val)
+			}
+		}
+		ruled := false
+		for k, d := range ds {
+			st := d.states[row[k]]
+			if !st.needs {
+				continue
+			}
+			x := c.ExplainName(context.Background(), d.f.Name, nil)
+			if x.Step == "depends_on" && !reflectValue(reflect.ValueOf(x.Value)).Equal(st.val) {
+				ruled = true
+			}
+		}
+		fr.done()
+		if !ruled {
+			t.Errorf("%s: left out, but the engine can hold it", ds.rowName(row))
+		}
+	}
+	for _, row := range rows {
+		fr := &fakeRunner{fakeTB: fakeTB{name: "T"}}
+		c := newClient(t, h.s)
+		for k, d := range ds {
+			if st := d.states[row[k]]; st.off {
+				pinValue(fr, c, h.s, d.f.Index, st.val)
+			}
+		}
+		for k, d := range ds {
+			if st := d.states[row[k]]; st.needs {
+				if x := c.ExplainName(context.Background(), d.f.Name, nil); x.Step == "depends_on" {
+					t.Errorf("%s: run, but the engine turns %s off (%s)", ds.rowName(row), d.f.Name, x.Reason)
+				}
+			}
+		}
+		fr.done()
 	}
 }
