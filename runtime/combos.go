@@ -50,8 +50,9 @@ const maxCombinations = 4096
 // returns a new *Flags per run (e.g. one on a private memory store):
 // parallel runs on one shared Client would pin the same flag to different
 // values at once, which fails the later run with a message naming both. A
-// flag of another spec, a flag given twice, no flag, bad Values, or more
-// than 4096 combinations (use Pairwise) fail t before any run.
+// flag of another spec, a flag given twice, no flag, bad Values, more
+// than 4096 combinations (use Pairwise), or no possible combination fail
+// t before any run.
 //
 // For example, in the shop's tests (examples/shop/combos_test.go):
 //
@@ -428,9 +429,14 @@ func (ds dims) logSkipped(t interface {
 	}
 }
 
-// runRows runs body once per row, each in a subtest with the row's pins.
+// runRows runs body once per row, each in a subtest with the row's pins;
+// no row fails t.
 func runRows[T Runner[T], P Pinner](t T, fn string, open func(t T) P, body func(t T, p P), ds dims, rows [][]int) {
 	t.Helper()
+	if len(rows) == 0 {
+		t.Fatalf("%s: no combination of the states of %s is possible (depends_on)", fn, dimNames(ds))
+		return
+	}
 	for _, row := range rows {
 		t.Run(ds.rowName(row), func(t T) {
 			t.Helper()

@@ -251,6 +251,7 @@ func TestCombinationsRefused(t *testing.T) {
 		{"no values", []Handle{Values(h.theme)}, "Values(theme): no values given"},
 		{"repeated value", []Handle{Values(h.limit, 10, 10)}, "Values(limit): 10 is given twice"},
 		{"not a variant", []Handle{Values(h.engine, "classic", "fancy")}, `Values(engine): "fancy" is not a variant of the enum flag (variants: classic, semantic)`},
+		{"impossible", []Handle{Values(h.newUI, false), Values(h.search, true)}, "Combinations: no combination of the states of new_ui, advanced_search is possible (depends_on)"},
 		{"too many", many, "Combinations: f00, f01, f02, f03, f04, f05, f06, f07, f08, f09, f10, f11, f12 have more than 4096 combinations of states: use Pairwise"},
 	} {
 		fr := &fakeRunner{fakeTB: fakeTB{name: "T"}}
