@@ -209,9 +209,6 @@ func handleSpecOf(h Handle) *Spec {
 	if h == nil {
 		return nil
 	}
-	if vh, ok := h.(valuesHandle); ok && vh.Handle == nil {
-		return nil
-	}
 	return h.handleSpec()
 }
 

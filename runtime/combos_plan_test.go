@@ -222,3 +222,19 @@ func count(b []bool) int {
 	}
 	return n
 }
+
+// BenchmarkPairwisePlan measures planning the runs of Pairwise.
+func BenchmarkPairwisePlan(b *testing.B) {
+	for _, bc := range []struct {
+		name string
+		n    int
+		deps bool
+	}{{"12flags", 12, false}, {"12flags-depends_on", 12, true}, {"30flags-depends_on", 30, true}} {
+		p, _ := randomProblem(rand.New(rand.NewPCG(1, 2)), bc.n, bc.deps)
+		b.Run(bc.name, func(b *testing.B) {
+			for b.Loop() {
+				p.pairwise()
+			}
+		})
+	}
+}
