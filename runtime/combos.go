@@ -352,25 +352,22 @@ func (ds dims) deps(flags []*spec.Flag) []map[int]int {
 		if flags == nil {
 			flags = d.s.m.Flags
 		}
-		out[k] = dependencies(flags, d.f.Index)
+		out[k] = dependencies(d.s, flags, d.f.Index)
 	}
 	return out
 }
 
-// dependencies returns every flag that flag i of flags depends on, directly
-// or through others, each mapped to the flag that names it in depends_on.
-func dependencies(flags []*spec.Flag, i int) map[int]int {
-	byName := make(map[string]int, len(flags))
-	for k, f := range flags {
-		byName[f.Name] = k
-	}
+// dependencies returns every flag that flag i of flags (s's flags, or a
+// live spec of s) depends on, directly or through others, each mapped to
+// the flag that names it in depends_on.
+func dependencies(s *Spec, flags []*spec.Flag, i int) map[int]int {
 	out := map[int]int{}
 	queue := []int{i}
 	for len(queue) > 0 {
 		x := queue[0]
 		queue = queue[1:]
 		for _, name := range flags[x].DependsOn {
-			d, ok := byName[name]
+			d, ok := s.byName[name]
 			if _, seen := out[d]; !ok || seen || d == i {
 				continue
 			}
@@ -477,7 +474,7 @@ func (c *Client) impossible(ds dims, row []int) string {
 		if !ds[i].states[a].needs {
 			continue
 		}
-		deps := dependencies(live, ds[i].f.Index)
+		deps := dependencies(c.spec, live, ds[i].f.Index)
 	next:
 		for d := range deps {
 			for _, o := range ds {
