@@ -390,7 +390,8 @@ func TestImpossibleAgreesWithEngine(t *testing.T) {
 	// With every flag unpinned and the empty context, every flag is on
 	// (theme: its default), so a flag's value under pins of the off
 	// states alone is decided by the dependencies.
-	for _, row := range skipped {
+	// pinOff returns a Client with only the off states of row pinned.
+	pinOff := func(row []int) (*Client, *fakeRunner) {
 		fr := &fakeRunner{fakeTB: fakeTB{name: "T"}}
 		c := newClient(t, h.s)
 		for k, d := range ds {
@@ -398,6 +399,10 @@ func TestImpossibleAgreesWithEngine(t *testing.T) {
 				pinValue(fr, c, h.s, d.f.Index, st.val)
 			}
 		}
+		return c, fr
+	}
+	for _, row := range skipped {
+		c, fr := pinOff(row)
 		ruled := false
 		for k, d := range ds {
 			st := d.states[row[k]]
@@ -415,13 +420,7 @@ func TestImpossibleAgreesWithEngine(t *testing.T) {
 		}
 	}
 	for _, row := range rows {
-		fr := &fakeRunner{fakeTB: fakeTB{name: "T"}}
-		c := newClient(t, h.s)
-		for k, d := range ds {
-			if st := d.states[row[k]]; st.off {
-				pinValue(fr, c, h.s, d.f.Index, st.val)
-			}
-		}
+		c, fr := pinOff(row)
 		for k, d := range ds {
 			if st := d.states[row[k]]; st.needs {
 				if x := c.ExplainName(context.Background(), d.f.Name, nil); x.Step == "depends_on" {
