@@ -10,6 +10,7 @@ import (
 	of "github.com/open-feature/go-sdk/openfeature"
 
 	"github.com/flaggen/flaggen/generated/demo"
+	"github.com/flaggen/flaggen/internal/demotest"
 	"github.com/flaggen/flaggen/runtime"
 )
 
@@ -50,33 +51,6 @@ func randomContext(r *rand.Rand) (*demo.Context, of.EvaluationContext) {
 		}
 	}
 	return c, of.NewEvaluationContext(key, attrs)
-}
-
-// accessor evaluates the demo flag name with the generated accessor.
-func accessor(f *demo.Flags, name string, c *demo.Context) any {
-	ctx := context.Background()
-	switch name {
-	case "advanced_search":
-		return f.AdvancedSearch(ctx, c)
-	case "checkout_button":
-		return f.CheckoutButton(ctx, c)
-	case "discount_rate":
-		return f.DiscountRate(ctx, c)
-	case "legacy_export":
-		//lint:ignore SA1019 the differential test covers every flag, expired ones too
-		return f.LegacyExport(ctx, c)
-	case "maintenance_mode":
-		return f.MaintenanceMode(ctx, c)
-	case "max_results":
-		return f.MaxResults(ctx, c)
-	case "native_share":
-		return f.NativeShare(ctx, c)
-	case "new_ui":
-		return f.NewUI(ctx, c)
-	case "search_engine":
-		return string(f.SearchEngine(ctx, c))
-	}
-	panic("no accessor for " + name)
 }
 
 // typeOf is the SDK evaluation for each demo flag's value.
@@ -129,7 +103,7 @@ func TestDifferential(t *testing.T) {
 	for range 400 {
 		gc, ec := randomContext(r)
 		for i, name := range names {
-			want := accessor(f, name, gc)
+			want := demotest.Accessor(f, name, gc)
 			got, _ := evaluate(t, cl, typeOf(want), name, ec)
 			if got.code == of.TargetingKeyMissingCode {
 				if gc.UserID != 0 {

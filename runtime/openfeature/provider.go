@@ -206,40 +206,31 @@ func errDetail(e of.ResolutionError, md of.FlagMetadata) of.ProviderResolutionDe
 
 // BooleanEvaluation evaluates a bool flag.
 func (p *Provider) BooleanEvaluation(_ context.Context, flag string, defaultValue bool, flatCtx of.FlattenedContext) of.BoolResolutionDetail {
-	d, res, ok := p.resolve(flag, of.Boolean, flatCtx)
-	out := of.BoolResolutionDetail{Value: defaultValue, ProviderResolutionDetail: res}
-	if ok {
-		out.Value = d.Value.Any().(bool)
-	}
-	return out
+	return evaluation(p, flag, of.Boolean, defaultValue, flatCtx)
 }
 
 // StringEvaluation evaluates a string or enum flag.
 func (p *Provider) StringEvaluation(_ context.Context, flag string, defaultValue string, flatCtx of.FlattenedContext) of.StringResolutionDetail {
-	d, res, ok := p.resolve(flag, of.String, flatCtx)
-	out := of.StringResolutionDetail{Value: defaultValue, ProviderResolutionDetail: res}
-	if ok {
-		out.Value = d.Value.Any().(string)
-	}
-	return out
+	return evaluation(p, flag, of.String, defaultValue, flatCtx)
 }
 
 // IntEvaluation evaluates an int flag.
 func (p *Provider) IntEvaluation(_ context.Context, flag string, defaultValue int64, flatCtx of.FlattenedContext) of.IntResolutionDetail {
-	d, res, ok := p.resolve(flag, of.Int, flatCtx)
-	out := of.IntResolutionDetail{Value: defaultValue, ProviderResolutionDetail: res}
-	if ok {
-		out.Value = d.Value.Any().(int64)
-	}
-	return out
+	return evaluation(p, flag, of.Int, defaultValue, flatCtx)
 }
 
 // FloatEvaluation evaluates a float flag.
 func (p *Provider) FloatEvaluation(_ context.Context, flag string, defaultValue float64, flatCtx of.FlattenedContext) of.FloatResolutionDetail {
-	d, res, ok := p.resolve(flag, of.Float, flatCtx)
-	out := of.FloatResolutionDetail{Value: defaultValue, ProviderResolutionDetail: res}
+	return evaluation(p, flag, of.Float, defaultValue, flatCtx)
+}
+
+// evaluation evaluates flag as type t (whose Go type is T): its value, or
+// defaultValue with the error.
+func evaluation[T bool | string | int64 | float64](p *Provider, flag string, t of.Type, defaultValue T, flatCtx of.FlattenedContext) of.GenericResolutionDetail[T] {
+	d, res, ok := p.resolve(flag, t, flatCtx)
+	out := of.GenericResolutionDetail[T]{Value: defaultValue, ProviderResolutionDetail: res}
 	if ok {
-		out.Value = d.Value.Any().(float64)
+		out.Value = d.Value.Any().(T)
 	}
 	return out
 }
