@@ -152,3 +152,8 @@ func demoValues(c *demo.Context) []runtime.Value {
 	}
 	return v
 }
+
+// demoContext is BenchmarkEvaluate's context as a generated Context.
+func demoContext() *demo.Context {
+	return &demo.Context{UserID: 4242, Region: "US", AccountType: "premium", BetaProgram: true}
+}
