@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"maps"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -134,7 +135,7 @@ func (p *Provider) resolve(flag string, t of.Type, flatCtx of.FlattenedContext) 
 	}
 	f := p.flags[i]
 	md := p.metadata(i)
-	if !typeOK(f.Type, t) {
+	if !slices.Contains(flagTypes[t], f.Type) {
 		msg := fmt.Sprintf("flag %q has type %s: evaluate it as %s, not %s", flag, f.Type, ofTypes[f.Type], typeName(t))
 		return d, errDetail(of.NewTypeMismatchResolutionError(msg), md), false
 	}
@@ -170,16 +171,6 @@ func (p *Provider) decide(i int, vals []runtime.Value) (d runtime.Decision, err 
 		}
 	}()
 	return p.c.Decide(i, vals), nil
-}
-
-// typeOK reports whether a flag of type ft evaluates as t.
-func typeOK(ft spec.Type, t of.Type) bool {
-	for _, x := range flagTypes[t] {
-		if x == ft {
-			return true
-		}
-	}
-	return false
 }
 
 // typeName names an OpenFeature type as its evaluation does.
