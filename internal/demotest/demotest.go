@@ -26,8 +26,8 @@ func Flags(t testing.TB, opts ...runtime.Option) *demo.Flags {
 
 // RedisFlags returns demo Flags over the Redis at addr (one of
 // internal/redistest's), in namespace ns, with short timeouts so that an
-// outage shows at once.
-func RedisFlags(t testing.TB, addr, ns string) *demo.Flags {
+// outage shows at once, and opts.
+func RedisFlags(t testing.TB, addr, ns string, opts ...runtime.Option) *demo.Flags {
 	t.Helper()
 	rdb := redis.NewClient(&redis.Options{Addr: addr, DialTimeout: 200 * time.Millisecond, ReadTimeout: 500 * time.Millisecond,
 		WriteTimeout: 500 * time.Millisecond, MaxRetries: 1})
@@ -36,7 +36,7 @@ func RedisFlags(t testing.TB, addr, ns string) *demo.Flags {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return Flags(t, runtime.WithStore(st))
+	return Flags(t, append(opts, runtime.WithStore(st))...)
 }
 
 // Accessor evaluates the demo flag name for c with its generated accessor:

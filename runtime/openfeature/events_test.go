@@ -101,3 +101,24 @@ func runtimeEdit(flags ...string) runtime.Edit {
 	}
 	return e
 }
+
+// TestStaleAtStart registers a provider over a Client that started without
+// its Redis: the SDK marks it READY, the provider's first health check
+// STALE, and Redis coming up READY again.
+func TestStaleAtStart(t *testing.T) {
+	rs := redistest.Start(t)
+	rs.Stop()
+	f := redisFlags(t, rs.Addr(), "ofstale", runtime.WithStartTimeout(100*time.Millisecond))
+	cl, _ := sdkClient(t, f.Runtime(), WithHealthInterval(5*time.Millisecond))
+	ch := events(t, cl)
+	await(t, ch, of.ProviderStale)
+	// Evaluation goes on from the spec.
+	if on, err := cl.BooleanValue(context.Background(), "new_ui", false, of.NewEvaluationContext("123", nil)); !on || err != nil {
+		t.Errorf("new_ui with Redis down at start: %v, %v", on, err)
+	}
+	rs.Restart()
+	await(t, ch, of.ProviderReady)
+	if cl.State() != of.ReadyState {
+		t.Errorf("state %s after Redis came up", cl.State())
+	}
+}
