@@ -1,10 +1,11 @@
-// Package bridge hands runtime/flagimpl and internal/ops the parts of a runtime.Client, runtime.Flag and runtime.Spec they need, without exporting them from package runtime.
+// Package bridge hands runtime/flagimpl, internal/ops and runtime/openfeature the parts of a runtime.Client, runtime.Flag and runtime.Spec they need, without exporting them from package runtime.
 //
-// Package runtime sets the functions below in its init; runtime/flagimpl
-// and internal/ops, which import runtime (so runtime's init has run), call
-// them: runtime/flagimpl when a generated package declares its flag
-// handles and when it creates its Flags, never per evaluation;
-// internal/ops when it inspects live state.
+// Package runtime sets the functions below in its init; runtime/flagimpl,
+// internal/ops and runtime/openfeature, which import runtime (so runtime's
+// init has run), call them: runtime/flagimpl when a generated package
+// declares its flag handles and when it creates its Flags, never per
+// evaluation; internal/ops when it inspects live state;
+// runtime/openfeature when it builds a Provider (flag types and metadata).
 package bridge
 
 import (

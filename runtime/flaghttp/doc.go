@@ -37,7 +37,9 @@
 //
 // The context maps onto the spec's declared attributes: targetingKey is the
 // key attribute (a decimal string for an int key), every other attribute is
-// checked against its declared type (runtime.Spec.ParseAttribute).
+// checked against its declared type (runtime.Spec.ParseAttribute). The
+// mapping and the reasons are internal/evalmap's, which the OpenFeature
+// provider (runtime/openfeature) shares.
 //
 // # Keys
 //

@@ -18,6 +18,7 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
+	"github.com/flaggen/flaggen/internal/evalmap"
 	"github.com/flaggen/flaggen/internal/jsonx"
 	"github.com/flaggen/flaggen/runtime"
 )
@@ -29,13 +30,11 @@ type handler struct {
 	keys *keyring
 	open bool // no server and no client key: OFREP needs none
 
-	flags     []flagEntry       // every flag, in index order
-	byName    map[string]int    // flag name → index
-	clientIdx []int             // indexes of the flags marked "client": true
-	allIdx    []int             // every index
-	keyAttr   string            // the key attribute, "" when none
-	keyType   string            // its type, "int" or "string"
-	attrNames map[string]string // declared attribute names, by themselves
+	flags     []flagEntry     // every flag, in index order
+	byName    map[string]int  // flag name → index
+	clientIdx []int           // indexes of the flags marked "client": true
+	allIdx    []int           // every index
+	mapper    *evalmap.Mapper // contexts onto the spec's attributes
 
 	specID  [sha256.Size]byte // the spec's source, the environment
 	m       *metrics
@@ -93,11 +92,7 @@ func New(c *runtime.Client, cfg Config) (http.Handler, error) {
 	}
 	s := c.Spec()
 	h := &handler{c: c, cfg: cfg, keys: newKeyring(cfg), open: cfg.open(), byName: map[string]int{}}
-	h.keyAttr, h.keyType = s.Key()
-	h.attrNames = map[string]string{}
-	for _, a := range s.Attributes() {
-		h.attrNames[a] = a
-	}
+	h.mapper = evalmap.NewMapper(s, cfg.MaxContextAttrs)
 	client := map[string]bool{}
 	for _, n := range s.ClientFlags() {
 		client[n] = true

@@ -6,6 +6,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 
+	"github.com/flaggen/flaggen/internal/evalmap"
 	"github.com/flaggen/flaggen/runtime"
 )
 
@@ -77,8 +78,8 @@ func newMetrics(reg prometheus.Registerer, c *runtime.Client, flags []string) (*
 		m.latency = append(m.latency, lat.WithLabelValues(r))
 	}
 	for _, f := range flags {
-		row := make([]prometheus.Counter, len(reasons))
-		for i, rs := range reasons {
+		row := make([]prometheus.Counter, len(evalmap.Reasons))
+		for i, rs := range evalmap.Reasons {
 			row[i] = ev.WithLabelValues(f, rs)
 		}
 		m.evals = append(m.evals, row)

@@ -16,21 +16,10 @@ import (
 
 	"github.com/cespare/xxhash/v2"
 
+	"github.com/flaggen/flaggen/internal/evalmap"
 	"github.com/flaggen/flaggen/internal/jsonx"
 	"github.com/flaggen/flaggen/runtime"
 )
-
-// OpenFeature reasons, in the order of the evaluation metric's children.
-const (
-	reasonStatic    = "STATIC"
-	reasonTargeting = "TARGETING_MATCH"
-	reasonSplit     = "SPLIT"
-	reasonDisabled  = "DISABLED"
-	reasonDefault   = "DEFAULT"
-	reasonError     = "ERROR"
-)
-
-var reasons = []string{reasonStatic, reasonTargeting, reasonSplit, reasonDisabled, reasonDefault, reasonError}
 
 // OFREP error codes.
 const (
@@ -40,28 +29,6 @@ const (
 	codeInvalidCtx = "INVALID_CONTEXT"
 	codeGeneral    = "GENERAL"
 )
-
-// reason maps a decision to its OpenFeature reason, as an index of reasons.
-func reason(d runtime.Decision) int {
-	switch d.Step {
-	case "pinned":
-		return 0
-	case "active", "activation_date", "environments", "tripped":
-		return 3
-	case "users", "empty_context":
-		return 1
-	case "targeting":
-		if d.Const {
-			return 0
-		}
-		return 1
-	case "rollout", "variants":
-		return 2
-	}
-	// "default", "depends_on" and a failed targeting check
-	// ("regions", "rules[i]" …).
-	return 4
-}
 
 // ctxError is a request error: its OFREP code, HTTP status and message.
 type ctxError struct {
@@ -116,18 +83,18 @@ func (h *handler) parseContext(body []byte, vals []runtime.Value) *ctxError {
 	if ctx[0] != '{' {
 		return &ctxError{codeInvalidCtx, http.StatusBadRequest, "context: want a JSON object"}
 	}
-	cb := ctxBuilder{h: h, vals: vals}
+	cb := h.mapper.Begin(vals)
 	sc := scanner{s: ctx}
 	if !sc.object(0, func(name []byte, esc bool, val []byte) bool {
 		if esc {
 			return false
 		}
-		cb.member(name[1:len(name)-1], val)
+		cb.JSON(name[1:len(name)-1], val)
 		return true
 	}) {
 		return h.parseContextSlow(body, vals)
 	}
-	return cb.finish()
+	return invalidContext(cb.Finish())
 }
 
 // parseContextSlow is parseContext through encoding/json.
@@ -148,100 +115,20 @@ func (h *handler) parseContextSlow(body []byte, vals []runtime.Value) *ctxError 
 	if err := json.Unmarshal(ctx, &attrs); err != nil {
 		return &ctxError{codeParse, http.StatusBadRequest, "context: " + err.Error()}
 	}
-	cb := ctxBuilder{h: h, vals: vals}
+	cb := h.mapper.Begin(vals)
 	for name, raw := range attrs {
-		cb.member([]byte(name), raw)
+		cb.JSON([]byte(name), raw)
 	}
-	return cb.finish()
+	return invalidContext(cb.Finish())
 }
 
-// ctxBuilder sets attribute values from the members of a context object.
-type ctxBuilder struct {
-	h      *handler
-	vals   []runtime.Value
-	n      int
-	tk     []byte // the targetingKey member's value, nil when none
-	direct bool   // the key attribute is given by its own name too
-	errs   []string
-}
-
-// member takes one member of the context object.
-func (cb *ctxBuilder) member(name, raw []byte) {
-	cb.n++
-	if cb.n > cb.h.cfg.MaxContextAttrs {
-		return
+// invalidContext is the request error of a context that err says is
+// invalid, nil when err is.
+func invalidContext(err error) *ctxError {
+	if err == nil {
+		return nil
 	}
-	if string(name) == "targetingKey" {
-		cb.tk = raw
-		return
-	}
-	// The declared name, to look the attribute up without converting
-	// name to a string.
-	nm, ok := cb.h.attrNames[string(name)]
-	if !ok {
-		nm = string(name)
-	}
-	i, v, err := cb.h.c.Spec().ParseAttribute(nm, raw)
-	if err != nil {
-		cb.errs = append(cb.errs, err.Error())
-		return
-	}
-	if nm == cb.h.keyAttr {
-		cb.direct = true
-	}
-	cb.vals[i] = v
-}
-
-// finish applies targetingKey and returns what is wrong with the context,
-// every problem sorted, if anything.
-func (cb *ctxBuilder) finish() *ctxError {
-	if cb.n > cb.h.cfg.MaxContextAttrs {
-		return &ctxError{codeInvalidCtx, http.StatusBadRequest, fmt.Sprintf("context: %d attributes, more than the limit of %d", cb.n, cb.h.cfg.MaxContextAttrs)}
-	}
-	if cb.tk != nil && cb.h.keyAttr != "" {
-		if err := cb.h.targetingKey(cb.tk, cb.vals, cb.direct); err != "" {
-			cb.errs = append(cb.errs, err)
-		}
-	}
-	if cb.errs != nil {
-		slices.Sort(cb.errs)
-		return &ctxError{codeInvalidCtx, http.StatusBadRequest, strings.Join(cb.errs, "; ")}
-	}
-	return nil
-}
-
-// targetingKey sets the key attribute from the context's targetingKey (a
-// string; decimal for an int key attribute; "" or null: absent) and
-// returns what is wrong with it, if anything.
-func (h *handler) targetingKey(raw []byte, vals []runtime.Value, direct bool) string {
-	if string(raw) == "null" {
-		return ""
-	}
-	if len(raw) < 2 || raw[0] != '"' {
-		return "context: targetingKey: want a string"
-	}
-	if len(raw) == 2 {
-		return "" // ""
-	}
-	val := raw // the JSON value for the key attribute
-	if h.keyType == "int" {
-		if bytes.IndexByte(raw, '\\') >= 0 {
-			return "context: targetingKey: want a decimal integer (the key attribute " + h.keyAttr + " is an int)"
-		}
-		val = raw[1 : len(raw)-1]
-		if _, err := strconv.ParseInt(string(val), 10, 64); err != nil {
-			return "context: targetingKey: want a decimal integer (the key attribute " + h.keyAttr + " is an int), got " + string(raw)
-		}
-	}
-	i, v, err := h.c.Spec().ParseAttribute(h.keyAttr, val)
-	if err != nil {
-		return "context: targetingKey (the key attribute " + h.keyAttr + "): " + strings.TrimPrefix(err.Error(), "context: "+h.keyAttr+": ")
-	}
-	if direct && !vals[i].IsAbsent() && !vals[i].Equal(v) {
-		return fmt.Sprintf("context: targetingKey %s and %s %s differ", v.GoString(), h.keyAttr, vals[i].GoString())
-	}
-	vals[i] = v
-	return ""
+	return &ctxError{codeInvalidCtx, http.StatusBadRequest, err.Error()}
 }
 
 // getVals returns a pooled slice of absent attribute values.
@@ -271,15 +158,15 @@ func (h *handler) single(w http.ResponseWriter, r *http.Request, cl class, key s
 		return
 	}
 	if e := h.parseContext(*bp, *vp); e != nil {
-		h.m.evals[i][5].Inc()
+		h.m.evals[i][evalmap.Error].Inc()
 		writeJSON(w, e.status, failure(nil, key, e.code, e.msg))
 		return
 	}
 	d := h.c.Decide(i, *vp)
 	b := (*bp)[:0]
 	if d.NoKey {
-		h.m.evals[i][5].Inc()
-		b = failure(b, key, codeNoKey, h.noKeyMsg())
+		h.m.evals[i][evalmap.Error].Inc()
+		b = failure(b, key, codeNoKey, h.mapper.NoKeyMessage())
 		*bp = b
 		writeJSON(w, http.StatusBadRequest, b)
 		return
@@ -288,10 +175,6 @@ func (h *handler) single(w http.ResponseWriter, r *http.Request, cl class, key s
 	b = append(b, '\n')
 	*bp = b
 	writeJSON(w, http.StatusOK, b)
-}
-
-func (h *handler) noKeyMsg() string {
-	return "the flag's answer needs targetingKey (the key attribute " + h.keyAttr + ")"
 }
 
 // failure appends an evaluationFailure object to b.
@@ -308,23 +191,14 @@ func failure(b []byte, key, code, msg string) []byte {
 // appendSuccess appends flag i's evaluationSuccess object to b and counts
 // the evaluation.
 func (h *handler) appendSuccess(b []byte, i int, d runtime.Decision) []byte {
-	ri := reason(d)
+	ri := evalmap.ReasonOf(d)
 	h.m.evals[i][ri].Inc()
 	b = append(b, h.flags[i].prefix...)
 	b = d.Value.AppendJSON(b)
 	b = append(b, `,"reason":"`...)
-	b = append(b, reasons[ri]...)
+	b = append(b, ri.String()...)
 	b = append(b, '"')
-	v := d.Variant
-	if v == "" && d.Step != "pinned" {
-		if on, isBool := d.Value.Any().(bool); isBool {
-			v = "off"
-			if on {
-				v = "on"
-			}
-		}
-	}
-	if v != "" {
+	if v := evalmap.Variant(d); v != "" {
 		b = append(b, `,"variant":`...)
 		b = jsonx.AppendString(b, v)
 	}
@@ -370,8 +244,8 @@ func (h *handler) bulk(w http.ResponseWriter, r *http.Request, cl class) {
 		}
 		d := h.c.Decide(i, *vp)
 		if d.NoKey {
-			h.m.evals[i][5].Inc()
-			b = failure(b, h.flags[i].name, codeNoKey, h.noKeyMsg())
+			h.m.evals[i][evalmap.Error].Inc()
+			b = failure(b, h.flags[i].name, codeNoKey, h.mapper.NoKeyMessage())
 			continue
 		}
 		b = h.appendSuccess(b, i, d)

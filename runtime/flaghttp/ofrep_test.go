@@ -14,6 +14,7 @@ import (
 	dto "github.com/prometheus/client_model/go"
 
 	"github.com/flaggen/flaggen/generated/demo"
+	"github.com/flaggen/flaggen/internal/demotest"
 	"github.com/flaggen/flaggen/runtime"
 )
 
@@ -56,33 +57,6 @@ func evalContext(m map[string]any) []byte {
 	}
 	b, _ := json.Marshal(e)
 	return b
-}
-
-// accessor evaluates the demo flag name with the generated accessor.
-func accessor(f *demo.Flags, name string, c *demo.Context) any {
-	ctx := context.Background()
-	switch name {
-	case "advanced_search":
-		return f.AdvancedSearch(ctx, c)
-	case "checkout_button":
-		return f.CheckoutButton(ctx, c)
-	case "discount_rate":
-		return f.DiscountRate(ctx, c)
-	case "legacy_export":
-		//lint:ignore SA1019 the differential test covers every flag, expired ones too
-		return f.LegacyExport(ctx, c)
-	case "maintenance_mode":
-		return f.MaintenanceMode(ctx, c)
-	case "max_results":
-		return f.MaxResults(ctx, c)
-	case "native_share":
-		return f.NativeShare(ctx, c)
-	case "new_ui":
-		return f.NewUI(ctx, c)
-	case "search_engine":
-		return string(f.SearchEngine(ctx, c))
-	}
-	panic("no accessor for " + name)
 }
 
 // sameValue compares an OFREP JSON value (json.Number for numbers) with a
@@ -192,7 +166,7 @@ func TestDifferential(t *testing.T) {
 			}
 			seen[item["reason"].(string)] = true
 			if gc != nil {
-				if a := accessor(s.flags, name, gc); !sameValue(item["value"], a) {
+				if a := demotest.Accessor(s.flags, name, gc); !sameValue(item["value"], a) {
 					t.Errorf("%s %s: OFREP value %v, accessor %v", name, body, item["value"], a)
 				}
 			}
