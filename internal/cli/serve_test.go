@@ -26,7 +26,7 @@ var (
 )
 
 // flaggenBinary builds cmd/flaggen once for the package's tests.
-func flaggenBinary(t *testing.T) string {
+func flaggenBinary(t testing.TB) string {
 	t.Helper()
 	if testing.Short() {
 		t.Skip("builds the flaggen binary")
@@ -63,7 +63,7 @@ var listening = regexp.MustCompile(`msg="flaggen serve: listening" addr=(http://
 // startServe starts the built binary as a README shows it, with env
 // added to a clean environment, on a free loopback port, and waits until
 // it listens.
-func startServe(t *testing.T, env []string, args ...string) *server {
+func startServe(t testing.TB, env []string, args ...string) *server {
 	t.Helper()
 	s, out := launchServe(t, env, args...)
 	if s.url == "" {
@@ -74,7 +74,7 @@ func startServe(t *testing.T, env []string, args ...string) *server {
 
 // launchServe starts the built binary and returns once it listens (url
 // set) or has ended, with what it logged until then.
-func launchServe(t *testing.T, env []string, args ...string) (*server, string) {
+func launchServe(t testing.TB, env []string, args ...string) (*server, string) {
 	t.Helper()
 	cmd := exec.Command(flaggenBinary(t), append([]string{"serve", "-addr", "127.0.0.1:0"}, args...)...)
 	cmd.Env = append([]string{"PATH=" + os.Getenv("PATH"), "HOME=" + os.Getenv("HOME")}, env...)
@@ -124,7 +124,7 @@ func (s *server) waitLog(t *testing.T, sub string) string {
 
 // call sends a request with the admin token s3cret and decodes the JSON
 // answer into v (when not nil); it returns the status.
-func (s *server) call(t *testing.T, method, path, body string, v any) int {
+func (s *server) call(t testing.TB, method, path, body string, v any) int {
 	t.Helper()
 	req, err := http.NewRequest(method, s.url+path, strings.NewReader(body))
 	if err != nil {
