@@ -3,8 +3,6 @@ package cli
 import (
 	"bufio"
 	"bytes"
-	"encoding/json"
-	"io"
 	"net/http"
 	"os"
 	"os/exec"
@@ -98,24 +96,7 @@ func newStreamRig(tb testing.TB) *streamRig {
 // the JSON answer into v; it returns the status.
 func (r *streamRig) ofrep(tb testing.TB, path, body string, v any) int {
 	tb.Helper()
-	req, err := http.NewRequest("POST", r.srv.url+path, strings.NewReader(body))
-	if err != nil {
-		tb.Fatal(err)
-	}
-	req.Header.Set("Authorization", "Bearer "+streamServerKey)
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		tb.Fatal(err)
-	}
-	defer resp.Body.Close()
-	b, err := io.ReadAll(resp.Body)
-	if err != nil {
-		tb.Fatal(err)
-	}
-	if err := json.Unmarshal(b, v); err != nil {
-		tb.Fatalf("POST %s: %d %s: %v", path, resp.StatusCode, b, err)
-	}
-	return resp.StatusCode
+	return r.srv.callAs(tb, streamServerKey, "POST", path, body, v)
 }
 
 // cli runs the built flaggen with args in the operator's environment; it

@@ -126,11 +126,17 @@ func (s *server) waitLog(t *testing.T, sub string) string {
 // answer into v (when not nil); it returns the status.
 func (s *server) call(t testing.TB, method, path, body string, v any) int {
 	t.Helper()
+	return s.callAs(t, "s3cret", method, path, body, v)
+}
+
+// callAs is call with key instead of s3cret.
+func (s *server) callAs(t testing.TB, key, method, path, body string, v any) int {
+	t.Helper()
 	req, err := http.NewRequest(method, s.url+path, strings.NewReader(body))
 	if err != nil {
 		t.Fatal(err)
 	}
-	req.Header.Set("Authorization", "Bearer s3cret")
+	req.Header.Set("Authorization", "Bearer "+key)
 	req.Header.Set("Content-Type", "application/json")
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
