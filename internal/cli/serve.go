@@ -68,7 +68,8 @@ Keys: server keys (see every flag) from $FLAGGEN_SERVER_KEYS, client keys
 (for browsers: only the flags the spec marks "client": true) from
 $FLAGGEN_CLIENT_KEYS, both comma-separated, and admin tokens from
 $FLAGGEN_ADMIN_TOKENS as NAME:TOKEN,...; -server-keys, -client-keys and
--admin-tokens read them from files instead (commas or lines, # comments).
+-admin-tokens read them from files instead (commas or lines; lines
+starting with # are comments).
 A request gives its key as "Authorization: Bearer KEY" or "X-API-Key: KEY".
 The server refuses to start on an address that is not loopback without
 keys.

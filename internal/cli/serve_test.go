@@ -314,11 +314,11 @@ func TestServeRefuses(t *testing.T) {
 	}
 }
 
-// TestReadKeys: key files hold keys separated by commas or lines, with #
-// comments.
+// TestReadKeys: key files hold keys separated by commas or lines; lines
+// starting with # are comments (flaghttp.ReadKeyFile).
 func TestReadKeys(t *testing.T) {
 	file := filepath.Join(t.TempDir(), "keys")
-	writeFile(t, file, "# server keys\nk1, \n\nk2 # old\n")
+	writeFile(t, file, "# server keys\nk1, \n\nk2\n  # old: k0\n")
 	got, err := readKeys(file, envServerKeys)
 	if err != nil || got != "k1,k2" {
 		t.Errorf("readKeys = %q, %v", got, err)
