@@ -1,7 +1,7 @@
-// Package evalmap maps OpenFeature evaluations onto a runtime.Spec the same way for runtime/flaghttp (OFREP) and runtime/openfeature: a context's members onto the declared attributes, a runtime.Decision onto its reason and variant.
+// Package evalmap maps OpenFeature evaluations onto a runtime.Spec the same way for runtime/flaghttp (OFREP) and runtime/openfeature: a context's members onto the declared attributes, a bridge.Decision onto its reason and variant.
 package evalmap
 
-import "github.com/flaggen/flaggen/runtime"
+import "github.com/flaggen/flaggen/internal/bridge"
 
 // Reason is an OpenFeature resolution reason, as an index of Reasons.
 type Reason int
@@ -29,7 +29,7 @@ func (r Reason) String() string { return Reasons[r] }
 // the empty context and passed targeting; Split for a rollout bucket or a
 // variant; Default when targeting, a dependency or the variant weights fell
 // through to the default.
-func ReasonOf(d runtime.Decision) Reason {
+func ReasonOf(d bridge.Decision) Reason {
 	switch d.Step {
 	case "pinned":
 		return Static
@@ -53,7 +53,7 @@ func ReasonOf(d runtime.Decision) Reason {
 // Variant returns d's variant: a variant flag's variant, "on" or "off"
 // for a bool flag, "" for a pinned bool flag (a test pin picks a value,
 // not a variant).
-func Variant(d runtime.Decision) string {
+func Variant(d bridge.Decision) string {
 	if d.Variant != "" || d.Step == "pinned" {
 		return d.Variant
 	}

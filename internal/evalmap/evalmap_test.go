@@ -5,22 +5,23 @@ import (
 	"testing"
 
 	"github.com/flaggen/flaggen/generated/demo"
+	"github.com/flaggen/flaggen/internal/bridge"
 	"github.com/flaggen/flaggen/runtime"
 )
 
 func TestReasonOf(t *testing.T) {
 	for _, c := range []struct {
-		d    runtime.Decision
+		d    bridge.Decision
 		want string
 	}{
-		{runtime.Decision{Step: "pinned"}, "STATIC"},
-		{runtime.Decision{Step: "tripped"}, "DISABLED"},
-		{runtime.Decision{Step: "users"}, "TARGETING_MATCH"},
-		{runtime.Decision{Step: "targeting", Const: true}, "STATIC"},
-		{runtime.Decision{Step: "targeting"}, "TARGETING_MATCH"},
-		{runtime.Decision{Step: "variants"}, "SPLIT"},
-		{runtime.Decision{Step: "rules[0]"}, "DEFAULT"},
-		{runtime.Decision{Step: "depends_on"}, "DEFAULT"},
+		{bridge.Decision{Step: "pinned"}, "STATIC"},
+		{bridge.Decision{Step: "tripped"}, "DISABLED"},
+		{bridge.Decision{Step: "users"}, "TARGETING_MATCH"},
+		{bridge.Decision{Step: "targeting", Const: true}, "STATIC"},
+		{bridge.Decision{Step: "targeting"}, "TARGETING_MATCH"},
+		{bridge.Decision{Step: "variants"}, "SPLIT"},
+		{bridge.Decision{Step: "rules[0]"}, "DEFAULT"},
+		{bridge.Decision{Step: "depends_on"}, "DEFAULT"},
 	} {
 		if got := ReasonOf(c.d).String(); got != c.want {
 			t.Errorf("ReasonOf(%+v) = %s, want %s", c.d, got, c.want)

@@ -17,8 +17,9 @@
 //   - POST /ofrep/v1/evaluate/flags evaluates every flag the caller may see,
 //     with an ETag; a request whose If-None-Match holds it gets 304 without
 //     any evaluation. The ETag covers the spec, the environment, the live
-//     state's revision (runtime.Client.Revision), the caller's key class,
-//     the host and the request body, so it changes whenever the answer may.
+//     state's revision (internal/bridge.Evaluator.Revision), the caller's
+//     key class, the host and the request body, so it changes whenever the
+//     answer may.
 //     The response lists, in eventStreams, the server-sent events stream
 //     that tells the caller to fetch again.
 //   - GET /ofrep/v1/configuration describes the server (name, polling,

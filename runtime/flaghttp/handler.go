@@ -18,6 +18,7 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
+	"github.com/flaggen/flaggen/internal/bridge"
 	"github.com/flaggen/flaggen/internal/evalmap"
 	"github.com/flaggen/flaggen/internal/jsonx"
 	"github.com/flaggen/flaggen/runtime"
@@ -26,6 +27,7 @@ import (
 // handler is what New returns.
 type handler struct {
 	c    *runtime.Client
+	ev   bridge.Evaluator[runtime.Value] // c's evaluation by flag index
 	cfg  Config
 	keys *keyring
 	open bool // no server and no client key: OFREP needs none
@@ -91,7 +93,7 @@ func New(c *runtime.Client, cfg Config) (http.Handler, error) {
 		reg = defaultRegistry()
 	}
 	s := c.Spec()
-	h := &handler{c: c, cfg: cfg, keys: newKeyring(cfg), open: cfg.open(), byName: map[string]int{}}
+	h := &handler{c: c, ev: bridge.EvaluatorOf[runtime.Value](c), cfg: cfg, keys: newKeyring(cfg), open: cfg.open(), byName: map[string]int{}}
 	h.mapper = evalmap.NewMapper(s, cfg.MaxContextAttrs)
 	client := map[string]bool{}
 	for _, n := range s.ClientFlags() {

@@ -6,6 +6,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 
+	"github.com/flaggen/flaggen/internal/bridge"
 	"github.com/flaggen/flaggen/internal/evalmap"
 	"github.com/flaggen/flaggen/runtime"
 )
@@ -59,10 +60,11 @@ func newMetrics(reg prometheus.Registerer, c *runtime.Client, flags []string) (*
 		}
 		return 1
 	})
+	liveVersion := bridge.EvaluatorOf[runtime.Value](c).Version
 	version := prometheus.NewGaugeFunc(prometheus.GaugeOpts{
 		Name: "flaggen_live_state_version",
 		Help: "Version of the live state the flags are evaluated with.",
-	}, func() float64 { return float64(c.Version()) })
+	}, func() float64 { return float64(liveVersion()) })
 	for _, col := range []prometheus.Collector{req, lat, ev, health, version} {
 		if err := reg.Register(col); err != nil {
 			return nil, err

@@ -16,6 +16,7 @@ import (
 
 	"github.com/cespare/xxhash/v2"
 
+	"github.com/flaggen/flaggen/internal/bridge"
 	"github.com/flaggen/flaggen/internal/evalmap"
 	"github.com/flaggen/flaggen/internal/jsonx"
 	"github.com/flaggen/flaggen/runtime"
@@ -162,7 +163,7 @@ func (h *handler) single(w http.ResponseWriter, r *http.Request, cl class, key s
 		writeJSON(w, e.status, failure(nil, key, e.code, e.msg))
 		return
 	}
-	d := h.c.Decide(i, *vp)
+	d := h.ev.Decide(i, *vp)
 	b := (*bp)[:0]
 	if d.NoKey {
 		h.m.evals[i][evalmap.Error].Inc()
@@ -190,7 +191,7 @@ func failure(b []byte, key, code, msg string) []byte {
 
 // appendSuccess appends flag i's evaluationSuccess object to b and counts
 // the evaluation.
-func (h *handler) appendSuccess(b []byte, i int, d runtime.Decision) []byte {
+func (h *handler) appendSuccess(b []byte, i int, d bridge.Decision) []byte {
 	ri := evalmap.ReasonOf(d)
 	h.m.evals[i][ri].Inc()
 	b = append(b, h.flags[i].prefix...)
@@ -216,7 +217,7 @@ func (h *handler) bulk(w http.ResponseWriter, r *http.Request, cl class) {
 	out := h.bufs.Get().(*[]byte)
 	defer h.bufs.Put(out)
 	// The ETag, from the revision read before any evaluation (see
-	// runtime.Client.Revision).
+	// bridge.Evaluator.Revision).
 	var tag [2 + 2*16]byte
 	etag := h.etag(tag[:0], out, r, cl, *bp)
 	hd := w.Header()
@@ -242,7 +243,7 @@ func (h *handler) bulk(w http.ResponseWriter, r *http.Request, cl class) {
 		if n > 0 {
 			b = append(b, ',')
 		}
-		d := h.c.Decide(i, *vp)
+		d := h.ev.Decide(i, *vp)
 		if d.NoKey {
 			h.m.evals[i][evalmap.Error].Inc()
 			b = failure(b, h.flags[i].name, codeNoKey, h.mapper.NoKeyMessage())
@@ -275,7 +276,7 @@ func (h *handler) etag(b []byte, scratch *[]byte, r *http.Request, cl class, bod
 	in := append((*scratch)[:0], 0)
 	in = append(in, h.specID[:]...)
 	in = append(in, byte(cl))
-	in = append(in, h.c.Revision()...)
+	in = append(in, h.ev.Revision()...)
 	in = append(in, 0)
 	in = append(in, r.Host...)
 	in = append(in, 0)

@@ -14,6 +14,7 @@ import (
 	dto "github.com/prometheus/client_model/go"
 
 	"github.com/flaggen/flaggen/generated/demo"
+	"github.com/flaggen/flaggen/internal/bridge"
 	"github.com/flaggen/flaggen/internal/demotest"
 	"github.com/flaggen/flaggen/runtime"
 )
@@ -160,7 +161,7 @@ func TestDifferential(t *testing.T) {
 			if !sameValue(item["value"], e.Value) {
 				t.Errorf("%s %s: OFREP value %v, ExplainName %v (%v)", name, body, item["value"], e.Value, e)
 			}
-			d := s.c.Decide(i, vals)
+			d := bridge.EvaluatorOf[runtime.Value](s.c).Decide(i, vals)
 			if want := wantReason(e, d.Const); item["reason"] != want {
 				t.Errorf("%s %s: reason %v, want %s for %v", name, body, item["reason"], want, e)
 			}

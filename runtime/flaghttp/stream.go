@@ -9,12 +9,14 @@ import (
 	"sync"
 	"time"
 
+	"github.com/flaggen/flaggen/internal/bridge"
 	"github.com/flaggen/flaggen/runtime"
 )
 
 // broadcaster wakes every open event stream after a live change.
 type broadcaster struct {
 	c      *runtime.Client
+	rev    func() string // c's revision (bridge.Evaluator.Revision)
 	specID [sha256.Size]byte
 	stop   func()
 	max    int // streams open at once
@@ -28,7 +30,7 @@ type broadcaster struct {
 }
 
 func newBroadcaster(c *runtime.Client, specID [sha256.Size]byte, max int) *broadcaster {
-	b := &broadcaster{c: c, specID: specID, max: max, subs: map[chan struct{}]bool{}, done: make(chan struct{}), at: time.Now()}
+	b := &broadcaster{c: c, rev: bridge.EvaluatorOf[runtime.Value](c).Revision, specID: specID, max: max, subs: map[chan struct{}]bool{}, done: make(chan struct{}), at: time.Now()}
 	b.stop = c.OnChange(func([]string) { b.notify() })
 	return b
 }
@@ -87,7 +89,7 @@ func (b *broadcaster) event() []byte {
 	b.mu.Lock()
 	seq, at := b.seq, b.at
 	b.mu.Unlock()
-	sum := sha256.Sum256(append(b.specID[:], b.c.Revision()...))
+	sum := sha256.Sum256(append(b.specID[:], b.rev()...))
 	out := append([]byte("id: "), strconv.FormatUint(seq, 10)...)
 	out = append(out, "\nevent: message\ndata: {\"type\":\"refetchEvaluation\",\"etag\":\"\\\""...)
 	out = hex.AppendEncode(out, sum[:12])

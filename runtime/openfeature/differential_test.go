@@ -10,6 +10,7 @@ import (
 	of "github.com/open-feature/go-sdk/openfeature"
 
 	"github.com/flaggen/flaggen/generated/demo"
+	"github.com/flaggen/flaggen/internal/bridge"
 	"github.com/flaggen/flaggen/internal/demotest"
 	"github.com/flaggen/flaggen/runtime"
 )
@@ -123,7 +124,7 @@ func TestDifferential(t *testing.T) {
 			if *gc != (demo.Context{}) {
 				vals = demoValues(gc)
 			}
-			if w := wantReason(e, f.Runtime().Decide(i, vals).Const); got.reason != w {
+			if w := wantReason(e, bridge.EvaluatorOf[runtime.Value](f.Runtime()).Decide(i, vals).Const); got.reason != w {
 				t.Errorf("%s %+v: reason %s, want %s for %v", name, ec, got.reason, w, e)
 			}
 			seen[string(got.reason)] = true

@@ -39,6 +39,7 @@ func WithHealthInterval(d time.Duration) Option {
 // package doc). It is safe for concurrent use.
 type Provider struct {
 	c        *runtime.Client
+	ev       bridge.Evaluator[runtime.Value]
 	mapper   *evalmap.Mapper
 	byName   map[string]int
 	flags    []*spec.Flag // the spec's flags, by index (not to be changed)
@@ -75,6 +76,7 @@ func New(c *runtime.Client, opts ...Option) (*Provider, error) {
 	m := bridge.SpecOf(s)
 	p := &Provider{
 		c:        c,
+		ev:       bridge.EvaluatorOf[runtime.Value](c),
 		mapper:   evalmap.NewMapper(s, 0),
 		byName:   make(map[string]int, len(m.Flags)),
 		flags:    m.Flags,
@@ -124,7 +126,7 @@ var ofTypes = map[spec.Type]string{spec.Bool: "boolean", spec.String: "string", 
 
 // resolve evaluates flag as type t over flatCtx. ok is false when the
 // detail holds an error, and d is then the zero Decision.
-func (p *Provider) resolve(flag string, t of.Type, flatCtx of.FlattenedContext) (d runtime.Decision, res of.ProviderResolutionDetail, ok bool) {
+func (p *Provider) resolve(flag string, t of.Type, flatCtx of.FlattenedContext) (d bridge.Decision, res of.ProviderResolutionDetail, ok bool) {
 	i, found := p.byName[flag]
 	if !found {
 		msg := "flag " + strconv.Quote(flag) + " is not in the spec"
@@ -154,7 +156,7 @@ func (p *Provider) resolve(flag string, t of.Type, flatCtx of.FlattenedContext) 
 		return d, errDetail(of.NewGeneralResolutionError(err.Error(), err), md), false
 	}
 	if d.NoKey {
-		return runtime.Decision{}, errDetail(of.NewTargetingKeyMissingResolutionError(p.mapper.NoKeyMessage()), md), false
+		return bridge.Decision{}, errDetail(of.NewTargetingKeyMissingResolutionError(p.mapper.NoKeyMessage()), md), false
 	}
 	return d, of.ProviderResolutionDetail{
 		Reason:       of.Reason(evalmap.ReasonOf(d).String()),
@@ -164,13 +166,13 @@ func (p *Provider) resolve(flag string, t of.Type, flatCtx of.FlattenedContext) 
 }
 
 // decide is Client.Decide with a panic turned into an error.
-func (p *Provider) decide(i int, vals []runtime.Value) (d runtime.Decision, err error) {
+func (p *Provider) decide(i int, vals []runtime.Value) (d bridge.Decision, err error) {
 	defer func() {
 		if r := recover(); r != nil {
 			err = fmt.Errorf("evaluating flag %q: panic: %v", p.flags[i].Name, r)
 		}
 	}()
-	return p.c.Decide(i, vals), nil
+	return p.ev.Decide(i, vals), nil
 }
 
 // typeName names an OpenFeature type as its evaluation does.
