@@ -53,7 +53,7 @@ func TestLintFindings(t *testing.T) {
 		`app_test.go:19: unknown flag "dark_mod" (did you mean "dark_mode"?)`,
 		`flags/flags.json:9: flag "dark_mode" is used only in tests: use it in the code or remove it from the spec`,
 		`flags/flags.json:13: flag "legacy_export" expired after 2024-06-30: remove it`,
-		`flags/flags.json:15: flag "forgotten" is never used: remove it from the spec`,
+		`flags/flags.json:15: flag "forgotten" is never used: remove it from the spec (it is "client": served to client keys over OFREP, so check the apps that fetch it over HTTP first)`,
 	}
 	// Whether "everyone" is reported as ready to remove depends on the
 	// fixture's git history (lint's own tests pin it); nothing else may be.
