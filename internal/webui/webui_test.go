@@ -1,0 +1,194 @@
+package webui
+
+import (
+	"net/http"
+	"net/url"
+	"strings"
+	"testing"
+)
+
+func TestLoginSession(t *testing.T) {
+	ts := startServer(t)
+	hc := ts.client(t)
+	// No session: every page redirects to the login page.
+	for _, p := range []string{"/admin", "/admin/flags", "/admin/flags/new_ui", "/admin/releases", "/admin/audit", "/admin/events"} {
+		res, err := hc.Get(ts.URL + p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		res.Body.Close()
+		if loc := res.Header.Get("Location"); res.StatusCode != http.StatusSeeOther || !strings.HasPrefix(loc, "/admin/") {
+			t.Errorf("GET %s without a session: %d %q, want a redirect", p, res.StatusCode, loc)
+		}
+	}
+	res := ts.login(t, hc, aliceToken)
+	if res.StatusCode != http.StatusSeeOther {
+		t.Fatalf("login: %d", res.StatusCode)
+	}
+	var c *http.Cookie
+	for _, ck := range res.Cookies() {
+		if ck.Name == cookieName {
+			c = ck
+		}
+	}
+	if c == nil || !c.HttpOnly || c.SameSite != http.SameSiteStrictMode || c.Path != "/admin" || c.Secure {
+		t.Fatalf("session cookie %+v: want HttpOnly, SameSite=Strict, Path=/admin, not Secure without TLS", c)
+	}
+	code, body := get(t, hc, ts.URL+"/admin/flags")
+	if code != http.StatusOK || !strings.Contains(body, "new_ui") || !strings.Contains(body, "alice") {
+		t.Fatalf("flags page: %d\n%s", code, body)
+	}
+	// Logging out ends the session on the server, not only in the jar.
+	csrf := csrfOf(t, body)
+	res, err := hc.PostForm(ts.URL+"/admin/logout", url.Values{"csrf": {csrf}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	res.Body.Close()
+	req, _ := http.NewRequest("GET", ts.URL+"/admin/flags", nil)
+	req.AddCookie(c)
+	res, err = ts.client(t).Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res.Body.Close()
+	if res.StatusCode != http.StatusSeeOther {
+		t.Fatalf("the ended session still opens the page: %d", res.StatusCode)
+	}
+}
+
+func TestAPIKeysAreNotAdminTokens(t *testing.T) {
+	ts := startServer(t)
+	for _, k := range []string{clientKey, serverKey, "", "nonsense"} {
+		hc := ts.client(t)
+		res := ts.login(t, hc, k)
+		if res.StatusCode != http.StatusUnauthorized {
+			t.Errorf("login with %q: %d, want 401", k, res.StatusCode)
+		}
+		// Nor does a key in the request's headers open a page.
+		req, _ := http.NewRequest("GET", ts.URL+"/admin/flags", nil)
+		req.Header.Set("Authorization", "Bearer "+k)
+		req.Header.Set("X-API-Key", k)
+		res, err := hc.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		res.Body.Close()
+		if res.StatusCode != http.StatusSeeOther {
+			t.Errorf("GET /admin/flags with key %q: %d, want a redirect to the login", k, res.StatusCode)
+		}
+	}
+}
+
+func TestWritesNeedCSRF(t *testing.T) {
+	ts := startServer(t)
+	hc := ts.client(t)
+	ts.login(t, hc, aliceToken)
+	_, body := get(t, hc, ts.URL+"/admin/flags/new_ui")
+	csrf := csrfOf(t, body)
+	v := ts.version(t)
+	for _, form := range []url.Values{
+		{"reason": {"forged"}, "confirm": {"yes"}},
+		{"reason": {"forged"}, "confirm": {"yes"}, "csrf": {"wrong"}},
+		{"reason": {"forged"}, "confirm": {"yes"}, "csrf": {csrf[:len(csrf)-1]}},
+	} {
+		res, err := hc.PostForm(ts.URL+"/admin/flags/new_ui/disable", form)
+		if err != nil {
+			t.Fatal(err)
+		}
+		res.Body.Close()
+		if res.StatusCode != http.StatusForbidden {
+			t.Errorf("write with csrf %q: %d, want 403", form.Get("csrf"), res.StatusCode)
+		}
+	}
+	// A cross-origin write is refused even with the token.
+	req, _ := http.NewRequest("POST", ts.URL+"/admin/flags/new_ui/disable", strings.NewReader(url.Values{"csrf": {csrf}, "reason": {"x"}, "confirm": {"yes"}}.Encode()))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	req.Header.Set("Sec-Fetch-Site", "cross-site")
+	res, err := hc.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res.Body.Close()
+	if res.StatusCode != http.StatusForbidden {
+		t.Errorf("cross-site write: %d, want 403", res.StatusCode)
+	}
+	if got := ts.version(t); got != v {
+		t.Fatalf("a refused write changed the live state: version %d → %d", v, got)
+	}
+	// With the token, the write goes through the admin API as alice.
+	res, err = hc.PostForm(ts.URL+"/admin/flags/new_ui/disable", url.Values{"csrf": {csrf}, "reason": {"incident 42"}, "confirm": {"yes"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	res.Body.Close()
+	if res.StatusCode != http.StatusSeeOther || ts.flagState(t, "new_ui") != "off" {
+		t.Fatalf("disable: %d, state %s", res.StatusCode, ts.flagState(t, "new_ui"))
+	}
+	_, body = get(t, hc, ts.URL+"/admin/audit?actor=alice")
+	if !strings.Contains(body, "incident 42") {
+		t.Fatalf("the audit page lacks alice's change:\n%s", body)
+	}
+}
+
+func TestRefusedWritesShowTheError(t *testing.T) {
+	ts := startServer(t)
+	hc := ts.client(t)
+	ts.login(t, hc, aliceToken)
+	_, body := get(t, hc, ts.URL+"/admin/flags/new_ui")
+	csrf := csrfOf(t, body)
+	v := ts.version(t)
+	for _, c := range []struct {
+		action string
+		form   url.Values
+		want   []string
+	}{
+		{"rollout", url.Values{"percentage": {"150"}}, []string{`id="err-rollout"`, "/percentage", `aria-invalid="true"`, `value="150"`}},
+		{"rollout", url.Values{"percentage": {"lots"}}, []string{`id="err-rollout"`, "percentage"}},
+		{"patch", url.Values{"patch": {`{"regions": "US"}`}}, []string{`id="err-patch"`, "/patch/regions"}},
+		{"patch", url.Values{"patch": {`{"regions": [`}}, []string{`id="err-patch"`, "not JSON", "/patch"}},
+		{"disable", url.Values{"reason": {"x"}}, []string{`id="err-disable"`, "confirmation"}},
+		{"disable", url.Values{"confirm": {"yes"}}, []string{`id="err-disable"`, "/reason"}},
+	} {
+		c.form.Set("csrf", csrf)
+		res, err := hc.PostForm(ts.URL+"/admin/flags/new_ui/"+c.action, c.form)
+		if err != nil {
+			t.Fatal(err)
+		}
+		b := new(strings.Builder)
+		_, _ = readBody(b, res)
+		if res.StatusCode < 400 {
+			t.Errorf("%s %v: %d, want an error", c.action, c.form, res.StatusCode)
+		}
+		for _, w := range c.want {
+			if !strings.Contains(b.String(), w) {
+				t.Errorf("%s %v: the page lacks %q", c.action, c.form, w)
+			}
+		}
+	}
+	if got := ts.version(t); got != v {
+		t.Fatalf("refused writes changed the live state: version %d → %d", v, got)
+	}
+}
+
+func TestFlagsListFilters(t *testing.T) {
+	ts := startServer(t)
+	hc := ts.client(t)
+	ts.login(t, hc, aliceToken)
+	_, all := get(t, hc, ts.URL+"/admin/flags")
+	_, off := get(t, hc, ts.URL+"/admin/flags?state=off")
+	if !strings.Contains(off, "maintenance_mode") || strings.Contains(off, `href="/admin/flags/new_ui"`) {
+		t.Errorf("?state=off lists the wrong flags")
+	}
+	_, kind := get(t, hc, ts.URL+"/admin/flags?kind=kill_switch")
+	if !strings.Contains(kind, "maintenance_mode") || strings.Contains(kind, `href="/admin/flags/checkout_button"`) {
+		t.Errorf("?kind=kill_switch lists the wrong flags")
+	}
+	_, q := get(t, hc, ts.URL+"/admin/flags?q=search+team")
+	if !strings.Contains(q, "advanced_search") || strings.Contains(q, `href="/admin/flags/new_ui"`) {
+		t.Errorf("?q=search+team lists the wrong flags")
+	}
+	if len(all) <= len(off) {
+		t.Errorf("the unfiltered list is not the longest")
+	}
+}
