@@ -206,6 +206,7 @@ func TestBrowser(t *testing.T) {
 			t.Fatalf("admin API rollout: %d", res.StatusCode)
 		}
 		waitJS(t, watcher, `document.querySelector("#rollout").textContent.trim() === "65%"`)
+		waitJS(t, watcher, `document.getElementById("percentage").value === "65"`)
 		shot(t, watcher, dir, "flag")
 	})
 

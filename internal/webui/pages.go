@@ -2,6 +2,7 @@ package webui
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"fmt"
 	"html/template"
@@ -11,6 +12,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/flaggen/flaggen/internal/ops"
@@ -30,7 +32,7 @@ type page struct {
 	// Self is the page's own URL, which a live update fetches (a page
 	// shown after a refused write has the write's URL).
 	Self string
-	Data    any
+	Data any
 }
 
 // WritesOff returns why writes are off, or "" when they are on.
@@ -112,7 +114,7 @@ func stateIcon(state string) string {
 	case "scheduled":
 		return "◷"
 	case "expired":
-		return "⌛"
+		return "⊘"
 	}
 	return "?"
 }
@@ -151,50 +153,136 @@ func (u *UI) fail(w http.ResponseWriter, p *page, err error) {
 	u.render(w, status, "error", p)
 }
 
-// flagRow is one line of the flags list.
+// flagRow is one line of the flags list, ready to show (the list has a
+// thousand of them: the template does no lookups).
 type flagRow struct {
-	ops.FlagInfo
-	Owner, Kind, Description string
-	Expired                  bool
-	LastChange               *store.AuditEntry
+	Flag, URL, State, Icon, StateReason, Type string
+	Rollout                                   string
+	RolloutValue                              *float64
+	Releases                                  []string
+	Problem                                   string
+	Owner, Kind, Description                  string
+	Expired                                   bool
+	Changed, ChangedBy                        string // when and by whom (and why) it last changed
+}
+
+// listedFlag is what the list reads of the admin API's flags.
+type listedFlag struct {
+	Flag        string   `json:"flag"`
+	Type        string   `json:"type"`
+	State       string   `json:"state"`
+	StateReason string   `json:"state_reason"`
+	Rollout     *float64 `json:"rollout"`
+	Releases    []string `json:"releases"`
+	Problem     string   `json:"problem"`
 }
 
 type flagsData struct {
 	Rows                  []flagRow
-	Total                 int
+	Shown, Total          int
 	Q, State, Owner, Kind string
 	States, Owners, Kinds []string
+	// Table is the list, rendered ("table" of flags.html).
+	Table   template.HTML
+	version uint64
 }
 
 // states lists the states a flag can be shown in.
 var states = []string{"on", "off", "tripped", "scheduled", "expired"}
 
+// listCache keeps the rendered lists of one live state, by filter: the
+// list of a thousand flags is rendered once per change, not once per
+// viewer.
+type listCache struct {
+	mu    sync.Mutex
+	key   string                // the live state's epoch and version, and which flags are expired
+	lists map[string]*flagsData // by filter
+}
+
+// maxCachedLists bounds the filters a listCache keeps.
+const maxCachedLists = 64
+
+func (c *listCache) get(key, filter string) *flagsData {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.key != key {
+		return nil
+	}
+	return c.lists[filter]
+}
+
+func (c *listCache) put(key, filter string, d *flagsData) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.key != key || len(c.lists) >= maxCachedLists {
+		c.key, c.lists = key, map[string]*flagsData{}
+	}
+	c.lists[filter] = d
+}
+
+// listKey names the live state a list shows: its epoch and version, and
+// which flags are expired now.
+func (u *UI) listKey(ctx context.Context) (string, uint64, error) {
+	ctx, cancel := context.WithTimeout(ctx, u.session.Timeout())
+	defer cancel()
+	st, err := u.session.Live.Load(ctx)
+	if err != nil {
+		return "", 0, err
+	}
+	var b strings.Builder
+	fmt.Fprintf(&b, "%q:%d:", st.Epoch, st.Version)
+	now := u.now()
+	for _, f := range u.model.Flags {
+		if f.Expired(now) {
+			b.WriteString(f.Name)
+			b.WriteByte(0)
+		}
+	}
+	return b.String(), st.Version, nil
+}
+
 func (u *UI) flagsPage(w http.ResponseWriter, r *http.Request, ss *session) {
 	p := u.newPage(r, ss, "Flags", "flags")
-	var in ops.Inspection
-	if err := u.call(r.Context(), ss, "GET", "flags", nil, &in); err != nil {
-		u.fail(w, p, err)
-		return
+	q := r.URL.Query()
+	d := &flagsData{Q: strings.TrimSpace(q.Get("q")), State: q.Get("state"), Owner: q.Get("owner"), Kind: q.Get("kind")}
+	filter := strings.Join([]string{d.Q, d.State, d.Owner, d.Kind}, "\x00")
+	key, version, err := u.listKey(r.Context())
+	if err == nil {
+		if c := u.lists.get(key, filter); c != nil {
+			d = c
+		} else if err = u.listFlags(r.Context(), ss, d); err == nil && d.version == version {
+			u.lists.put(key, filter, d)
+		}
 	}
-	p.Version = in.Version
-	last, err := u.session.Fork().LastChanges()
 	if err != nil {
 		u.fail(w, p, err)
 		return
 	}
-	q := r.URL.Query()
-	d := &flagsData{Total: len(in.Flags), Q: strings.TrimSpace(q.Get("q")), State: q.Get("state"), Owner: q.Get("owner"), Kind: q.Get("kind"), States: states}
-	owners, kinds := map[string]bool{}, map[string]bool{}
+	p.Version, p.Data = d.version, d
+	u.render(w, http.StatusOK, "flags", p)
+}
+
+// listFlags fills d with the flags its filters let through.
+func (u *UI) listFlags(ctx context.Context, ss *session, d *flagsData) error {
+	var in struct {
+		Version uint64       `json:"version"`
+		Flags   []listedFlag `json:"flags"`
+	}
+	if err := u.call(ctx, ss, "GET", "flags", nil, &in); err != nil {
+		return err
+	}
+	last, err := u.session.Fork().LastChanges()
+	if err != nil {
+		return err
+	}
+	d.version, d.Total, d.States, d.Owners, d.Kinds = in.Version, len(in.Flags), states, u.owners, u.kinds
 	now := u.now()
 	needle := strings.ToLower(d.Q)
+	d.Rows = make([]flagRow, 0, len(in.Flags))
 	for _, f := range in.Flags {
-		row := flagRow{FlagInfo: f}
+		row := flagRow{Flag: f.Flag, State: f.State, StateReason: f.StateReason, Type: f.Type, RolloutValue: f.Rollout, Releases: f.Releases, Problem: f.Problem}
 		if m := u.model.Flag(f.Flag); m != nil {
 			row.Owner, row.Kind, row.Description, row.Expired = m.Owner, m.Kind, m.Description, m.Expired(now)
-		}
-		owners[row.Owner], kinds[row.Kind] = true, true
-		if e, ok := last[f.Flag]; ok {
-			row.LastChange = &e
 		}
 		switch {
 		case d.State == "expired" && !row.Expired,
@@ -204,11 +292,22 @@ func (u *UI) flagsPage(w http.ResponseWriter, r *http.Request, ss *session) {
 			needle != "" && !strings.Contains(strings.ToLower(f.Flag+"\x00"+row.Description+"\x00"+row.Owner), needle):
 			continue
 		}
+		row.URL, row.Icon, row.Rollout = Prefix+"/flags/"+url.PathEscape(f.Flag), stateIcon(f.State), pct(f.Rollout)
+		if e, ok := last[f.Flag]; ok {
+			row.Changed, row.ChangedBy = e.Time.UTC().Format("2006-01-02 15:04:05 UTC"), e.Actor
+			if e.Reason != "" {
+				row.ChangedBy += ": " + e.Reason
+			}
+		}
 		d.Rows = append(d.Rows, row)
 	}
-	d.Owners, d.Kinds = sortedKeys(owners), sortedKeys(kinds)
-	p.Data = d
-	u.render(w, http.StatusOK, "flags", p)
+	d.Shown = len(d.Rows)
+	var b bytes.Buffer
+	if err := u.pages["flags"].ExecuteTemplate(&b, "table", d); err != nil {
+		return err
+	}
+	d.Table, d.Rows = template.HTML(b.String()), nil
+	return nil
 }
 
 // flagOutput is the admin API's GET /admin/v1/flags/{name}.

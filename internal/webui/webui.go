@@ -66,6 +66,9 @@ type UI struct {
 	pages    map[string]*template.Template
 	now      func() time.Time
 	static   http.Handler
+	lists    listCache
+	// owners and kinds are the spec's, for the list's filters.
+	owners, kinds []string
 }
 
 // token is one admin token, kept as its SHA-256.
@@ -110,6 +113,11 @@ func New(cfg Config) (*UI, error) {
 	if u.pages, err = parsePages(); err != nil {
 		return nil, err
 	}
+	owners, kinds := map[string]bool{}, map[string]bool{}
+	for _, f := range model.Flags {
+		owners[f.Owner], kinds[f.Kind] = true, true
+	}
+	u.owners, u.kinds = sortedKeys(owners), sortedKeys(kinds)
 	sub, _ := fs.Sub(files, "static")
 	u.static = http.StripPrefix(Prefix+"/static/", http.FileServerFS(sub))
 
