@@ -192,3 +192,49 @@ func TestFlagsListFilters(t *testing.T) {
 		t.Errorf("the unfiltered list is not the longest")
 	}
 }
+
+func TestDegradedStoreBanner(t *testing.T) {
+	ts := startServer(t)
+	hc := ts.client(t)
+	ts.login(t, hc, aliceToken)
+	if _, body := get(t, hc, ts.URL+"/admin/flags/new_ui"); strings.Contains(body, "Store degraded") || strings.Contains(body, "<fieldset disabled>") {
+		t.Fatal("a healthy store shows the degraded banner or disabled forms")
+	}
+	ts.st.Close()
+	_, body := get(t, hc, ts.URL+"/admin/flags")
+	if !strings.Contains(body, "Store degraded") || !strings.Contains(body, "writes are off") {
+		t.Fatalf("no degraded banner with the store down:\n%s", body)
+	}
+}
+
+func TestReleaseSwitch(t *testing.T) {
+	ts := startServer(t)
+	hc := ts.client(t)
+	ts.login(t, hc, aliceToken)
+	_, body := get(t, hc, ts.URL+"/admin/releases")
+	if !strings.Contains(body, "2 of 2") {
+		t.Fatalf("releases page lacks \"2 of 2\":\n%s", body)
+	}
+	csrf := csrfOf(t, body)
+	v := ts.version(t)
+	res, err := hc.PostForm(ts.URL+"/admin/releases/winter_launch/off", url.Values{"csrf": {csrf}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	b := new(strings.Builder)
+	readBody(b, res)
+	if res.StatusCode != http.StatusUnprocessableEntity || !strings.Contains(b.String(), "/reason") || ts.version(t) != v {
+		t.Fatalf("release off without a reason: %d, version %d → %d\n%s", res.StatusCode, v, ts.version(t), b)
+	}
+	res, err = hc.PostForm(ts.URL+"/admin/releases/winter_launch/off", url.Values{"csrf": {csrf}, "reason": {"postpone"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	res.Body.Close()
+	if res.StatusCode != http.StatusSeeOther || ts.flagState(t, "new_ui") != "off" || ts.flagState(t, "advanced_search") != "off" {
+		t.Fatalf("release off: %d", res.StatusCode)
+	}
+	if _, body = get(t, hc, ts.URL+"/admin/releases"); !strings.Contains(body, "0 of 2") {
+		t.Fatal("releases page lacks \"0 of 2\" after switching the release off")
+	}
+}
