@@ -158,3 +158,14 @@ func readBody(b *strings.Builder, res *http.Response) (int64, error) {
 	defer res.Body.Close()
 	return io.Copy(b, res.Body)
 }
+
+// loggedIn starts a server and logs a client in as alice; csrf is her
+// session's CSRF token.
+func loggedIn(t *testing.T) (ts *testServer, hc *http.Client, csrf string) {
+	t.Helper()
+	ts = startServer(t)
+	hc = ts.client(t)
+	ts.login(t, hc, aliceToken)
+	_, body := get(t, hc, ts.URL+"/admin/flags/new_ui")
+	return ts, hc, csrfOf(t, body)
+}

@@ -166,16 +166,18 @@ type flagRow struct {
 	Changed, ChangedBy                        string // when and by whom (and why) it last changed
 }
 
-// listedFlag is what the list reads of the admin API's flags.
+// listedFlag is a flag of the admin API's list, read without decoding
+// the fields the list does not show.
 type listedFlag struct {
-	Flag        string   `json:"flag"`
-	Type        string   `json:"type"`
-	State       string   `json:"state"`
-	StateReason string   `json:"state_reason"`
-	Rollout     *float64 `json:"rollout"`
-	Releases    []string `json:"releases"`
-	Problem     string   `json:"problem"`
+	ops.FlagInfo
+	Fields ignored `json:"fields"`
+	Live   ignored `json:"live"`
 }
+
+// ignored decodes any JSON value into nothing.
+type ignored struct{}
+
+func (*ignored) UnmarshalJSON([]byte) error { return nil }
 
 type flagsData struct {
 	Rows                  []flagRow

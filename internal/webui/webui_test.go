@@ -81,11 +81,7 @@ func TestAPIKeysAreNotAdminTokens(t *testing.T) {
 }
 
 func TestWritesNeedCSRF(t *testing.T) {
-	ts := startServer(t)
-	hc := ts.client(t)
-	ts.login(t, hc, aliceToken)
-	_, body := get(t, hc, ts.URL+"/admin/flags/new_ui")
-	csrf := csrfOf(t, body)
+	ts, hc, csrf := loggedIn(t)
 	v := ts.version(t)
 	for _, form := range []url.Values{
 		{"reason": {"forged"}, "confirm": {"yes"}},
@@ -125,18 +121,14 @@ func TestWritesNeedCSRF(t *testing.T) {
 	if res.StatusCode != http.StatusSeeOther || ts.flagState(t, "new_ui") != "off" {
 		t.Fatalf("disable: %d, state %s", res.StatusCode, ts.flagState(t, "new_ui"))
 	}
-	_, body = get(t, hc, ts.URL+"/admin/audit?actor=alice")
+	_, body := get(t, hc, ts.URL+"/admin/audit?actor=alice")
 	if !strings.Contains(body, "incident 42") {
 		t.Fatalf("the audit page lacks alice's change:\n%s", body)
 	}
 }
 
 func TestRefusedWritesShowTheError(t *testing.T) {
-	ts := startServer(t)
-	hc := ts.client(t)
-	ts.login(t, hc, aliceToken)
-	_, body := get(t, hc, ts.URL+"/admin/flags/new_ui")
-	csrf := csrfOf(t, body)
+	ts, hc, csrf := loggedIn(t)
 	v := ts.version(t)
 	for _, c := range []struct {
 		action string
@@ -208,14 +200,11 @@ func TestDegradedStoreBanner(t *testing.T) {
 }
 
 func TestReleaseSwitch(t *testing.T) {
-	ts := startServer(t)
-	hc := ts.client(t)
-	ts.login(t, hc, aliceToken)
+	ts, hc, csrf := loggedIn(t)
 	_, body := get(t, hc, ts.URL+"/admin/releases")
 	if !strings.Contains(body, "2 of 2") {
 		t.Fatalf("releases page lacks \"2 of 2\":\n%s", body)
 	}
-	csrf := csrfOf(t, body)
 	v := ts.version(t)
 	res, err := hc.PostForm(ts.URL+"/admin/releases/winter_launch/off", url.Values{"csrf": {csrf}})
 	if err != nil {
