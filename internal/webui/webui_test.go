@@ -227,3 +227,27 @@ func TestReleaseSwitch(t *testing.T) {
 		t.Fatal("releases page lacks \"0 of 2\" after switching the release off")
 	}
 }
+
+func TestPatchAndRevert(t *testing.T) {
+	ts, hc, csrf := loggedIn(t)
+	res, err := hc.PostForm(ts.URL+"/admin/flags/new_ui/patch", url.Values{"csrf": {csrf}, "patch": {`{"regions": ["RO"]}`}, "reason": {"RO only"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	res.Body.Close()
+	if res.StatusCode != http.StatusSeeOther {
+		t.Fatalf("patch: %d", res.StatusCode)
+	}
+	_, body := get(t, hc, ts.URL+"/admin/flags/new_ui")
+	if !strings.Contains(body, `[&#34;RO&#34;]`) || !strings.Contains(body, `class="src src-live">live<`) {
+		t.Fatalf("the patched field is not shown as live:\n%s", body)
+	}
+	res, err = hc.PostForm(ts.URL+"/admin/flags/new_ui/revert", url.Values{"csrf": {csrf}, "field": {"regions"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	res.Body.Close()
+	if _, body = get(t, hc, ts.URL+"/admin/flags/new_ui"); res.StatusCode != http.StatusSeeOther || strings.Contains(body, `class="src src-live">live<`) {
+		t.Fatalf("revert: %d; a field is still live", res.StatusCode)
+	}
+}
