@@ -772,7 +772,8 @@
 // Serve runs an HTTP server over the live state: flag evaluation for every
 // other client (the OpenFeature Remote Evaluation Protocol, OFREP, under
 // /ofrep/v1/), the JSON admin API (under /admin/v1/: everything the operator
-// commands do, audited with the admin token's name as the actor), /healthz,
+// commands do, audited with the admin token's name as the actor), the admin
+// web page over it (at /admin: log in with an admin token), /healthz,
 // /readyz and /metrics. E.g.
 //
 //	FLAGGEN_ADMIN_TOKENS=ops:s3cret flaggen serve -spec flags.json -addr 127.0.0.1:8080
