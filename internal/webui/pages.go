@@ -335,9 +335,12 @@ type flagData struct {
 	DependsOn, Dependents             []string
 	Audit                             []store.AuditEntry
 	Feedback                          []store.Feedback
-	PatchText                         string // the patch editor's text
-	RolloutText                       string // the rollout field's text
-	Err                               *formError
+	// ETag is the live state's entity tag the page shows: a patch that
+	// replaces the whole live patch is made only over that state.
+	ETag        string
+	PatchText   string // the patch editor's text
+	RolloutText string // the rollout field's text
+	Err         *formError
 }
 
 // ErrFor returns the form error when it is about form.
@@ -361,8 +364,9 @@ func (u *UI) showFlag(w http.ResponseWriter, r *http.Request, ss *session, name 
 	esc := "flags/" + url.PathEscape(name)
 	d := &flagData{Err: ferr}
 	var in ops.Inspection
-	err := u.call(ctx, ss, "GET", esc, nil, &d.flagOutput)
+	hdr, err := u.callHeader(ctx, ss, "GET", esc, nil, nil, &d.flagOutput)
 	if err == nil {
+		d.ETag = hdr.Get("ETag")
 		err = u.call(ctx, ss, "GET", "flags", nil, &in)
 	}
 	var audit struct {
@@ -408,6 +412,9 @@ func (u *UI) showFlag(w http.ResponseWriter, r *http.Request, ss *session, name 
 	if form != nil {
 		if v, ok := form["patch"]; ok {
 			d.PatchText = v[0]
+		}
+		if v, ok := form["etag"]; ok && form.Get("replace") == "yes" {
+			d.ETag = v[0] // the refused write's, so that a retry does not skip the check
 		}
 		if v, ok := form["percentage"]; ok {
 			d.RolloutText = v[0]
@@ -475,10 +482,15 @@ func (u *UI) flagWrite(w http.ResponseWriter, r *http.Request, ss *session) {
 	default:
 		path += "/" + action
 	}
+	var hdr http.Header
+	if action == "patch" && body["replace"] == true {
+		// Replacing the whole patch overwrites no change the editor did not show.
+		hdr = http.Header{"If-Match": {r.PostFormValue("etag")}}
+	}
 	var out struct {
 		Wrote bool `json:"wrote"`
 	}
-	if err := u.call(r.Context(), ss, method, path, body, &out); err != nil {
+	if _, err := u.callHeader(r.Context(), ss, method, path, body, hdr, &out); err != nil {
 		ae, ok := err.(*apiError)
 		if !ok || ae.Status == http.StatusNotFound && ae.Path == "" && u.model.Flag(name) == nil {
 			http.Error(w, err.Error(), http.StatusNotFound)

@@ -336,20 +336,23 @@ func (b *buffer) WriteHeader(code int) {
 	}
 }
 
-// do makes one admin API request as ss's admin and returns its status
-// and body.
-func (u *UI) do(ctx context.Context, ss *session, method, path string, body any) (int, []byte, error) {
+// do makes one admin API request as ss's admin, with the headers hdr
+// (may be nil), and returns its answer.
+func (u *UI) do(ctx context.Context, ss *session, method, path string, body any, hdr http.Header) (*buffer, error) {
 	var rd io.Reader = http.NoBody
 	if body != nil {
 		b, err := json.Marshal(body)
 		if err != nil {
-			return 0, nil, err
+			return nil, err
 		}
 		rd = bytes.NewReader(b)
 	}
 	req, err := http.NewRequestWithContext(context.WithValue(ctx, actorKey{}, ss.name), method, admin.Prefix+path, rd)
 	if err != nil {
-		return 0, nil, err
+		return nil, err
+	}
+	for k, v := range hdr {
+		req.Header[k] = v
 	}
 	if body != nil {
 		req.Header.Set("Content-Type", "application/json")
@@ -359,30 +362,36 @@ func (u *UI) do(ctx context.Context, ss *session, method, path string, body any)
 	if res.status == 0 {
 		res.status = http.StatusOK
 	}
-	return res.status, res.body.Bytes(), nil
+	return res, nil
 }
 
 // call makes one admin API request as ss's admin and decodes its answer
 // into out (when not nil); an error answer is returned as an *apiError.
 func (u *UI) call(ctx context.Context, ss *session, method, path string, body any, out any) error {
-	status, b, err := u.do(ctx, ss, method, path, body)
+	_, err := u.callHeader(ctx, ss, method, path, body, nil, out)
+	return err
+}
+
+// callHeader is call with request headers, returning the answer's headers.
+func (u *UI) callHeader(ctx context.Context, ss *session, method, path string, body any, hdr http.Header, out any) (http.Header, error) {
+	res, err := u.do(ctx, ss, method, path, body, hdr)
 	if err != nil {
-		return err
+		return nil, err
 	}
-	if status >= 300 {
+	if res.status >= 300 {
 		var e struct {
 			Error *apiError `json:"error"`
 		}
-		if json.Unmarshal(b, &e) != nil || e.Error == nil {
-			return &apiError{Status: status, Code: "internal", Message: fmt.Sprintf("the admin API answered %d", status)}
+		if json.Unmarshal(res.body.Bytes(), &e) != nil || e.Error == nil {
+			return nil, &apiError{Status: res.status, Code: "internal", Message: fmt.Sprintf("the admin API answered %d", res.status)}
 		}
-		e.Error.Status = status
-		return e.Error
+		e.Error.Status = res.status
+		return nil, e.Error
 	}
 	if out != nil {
-		return json.Unmarshal(b, out)
+		return res.h, json.Unmarshal(res.body.Bytes(), out)
 	}
-	return nil
+	return res.h, nil
 }
 
 // health is the admin API's GET /admin/v1/health.
@@ -396,12 +405,15 @@ type health struct {
 // writes are off.
 func (u *UI) health(ctx context.Context, ss *session) health {
 	h := health{Status: "degraded"}
-	status, b, err := u.do(ctx, ss, "GET", "health", nil)
+	res, err := u.do(ctx, ss, "GET", "health", nil, nil)
 	if err == nil {
-		err = json.Unmarshal(b, &h)
+		err = json.Unmarshal(res.body.Bytes(), &h)
 	}
-	if err != nil || (status != http.StatusOK && h.Error == "") {
-		h.Status, h.Error = "degraded", fmt.Sprintf("the health check answered %d", status)
+	if err != nil || (res.status != http.StatusOK && h.Error == "") {
+		h.Status, h.Error = "degraded", "the health check failed"
+		if err == nil {
+			h.Error = fmt.Sprintf("the health check answered %d", res.status)
+		}
 	}
 	return h
 }

@@ -251,3 +251,46 @@ func TestPatchAndRevert(t *testing.T) {
 		t.Fatalf("revert: %d; a field is still live", res.StatusCode)
 	}
 }
+
+func TestReplaceOverAChangedStateIsRefused(t *testing.T) {
+	ts, hc, _ := loggedIn(t)
+	_, page := get(t, hc, ts.URL+"/admin/flags/new_ui")
+	csrf := csrfOf(t, page)
+	const m = `name="etag" value="`
+	i := strings.Index(page, m)
+	if i < 0 {
+		t.Fatal("the patch editor has no etag field")
+	}
+	etag := page[i+len(m):]
+	etag = strings.ReplaceAll(etag[:strings.IndexByte(etag, '"')], "&#34;", `"`)
+	// Another operator changes the live state after the page showed it.
+	res, err := hc.PostForm(ts.URL+"/admin/flags/advanced_search/rollout", url.Values{"csrf": {csrf}, "percentage": {"30"}})
+	if err == nil && res.StatusCode != http.StatusSeeOther {
+		t.Fatalf("rollout: %d", res.StatusCode)
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	res.Body.Close()
+	res, err = hc.PostForm(ts.URL+"/admin/flags/new_ui/patch", url.Values{"csrf": {csrf}, "etag": {etag}, "replace": {"yes"}, "patch": {`{"regions": ["RO"]}`}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	b := new(strings.Builder)
+	readBody(b, res)
+	if res.StatusCode != http.StatusPreconditionFailed || !strings.Contains(b.String(), `id="err-patch"`) {
+		t.Fatalf("replace over a changed state: %d\n%s", res.StatusCode, b)
+	}
+	// Over the state it shows, the same write goes through.
+	_, page = get(t, hc, ts.URL+"/admin/flags/new_ui")
+	etag = page[strings.Index(page, m)+len(m):]
+	etag = strings.ReplaceAll(etag[:strings.IndexByte(etag, '"')], "&#34;", `"`)
+	res, err = hc.PostForm(ts.URL+"/admin/flags/new_ui/patch", url.Values{"csrf": {csrf}, "etag": {etag}, "replace": {"yes"}, "patch": {`{"regions": ["RO"]}`}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	res.Body.Close()
+	if res.StatusCode != http.StatusSeeOther {
+		t.Fatalf("replace over the shown state: %d", res.StatusCode)
+	}
+}
