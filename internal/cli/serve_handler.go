@@ -5,6 +5,7 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"strings"
 
 	"github.com/flaggen/flaggen/internal/admin"
 	"github.com/flaggen/flaggen/internal/ops"
@@ -55,6 +56,7 @@ func serveHandler(c *runtime.Client, s *ops.Session, addr string, keys serveKeys
 	m.Handle(webui.Prefix, ui)
 	m.Handle(webui.Prefix+"/", ui)
 	m.Handle(admin.Prefix, api)
+	m.Handle(strings.TrimSuffix(admin.Prefix, "/"), api)
 	m.Handle("/", api)
 	return m, nil
 }
