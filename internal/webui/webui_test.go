@@ -294,3 +294,20 @@ func TestReplaceOverAChangedStateIsRefused(t *testing.T) {
 		t.Fatalf("replace over the shown state: %d", res.StatusCode)
 	}
 }
+
+func TestLoginRedirectStaysOnThePage(t *testing.T) {
+	for next, want := range map[string]string{
+		"/admin/flags/new_ui?x=1": "/admin/flags/new_ui?x=1",
+		"/admin/audit":            "/admin/audit",
+		"//evil.example/admin/":   "/admin/flags",
+		"https://evil.example/":   "/admin/flags",
+		"/admin/\\evil":           "/admin/flags",
+		"/admin/v1/flags":         "/admin/flags",
+		"/metrics":                "/admin/flags",
+		"":                        "/admin/flags",
+	} {
+		if got := safeNext(next); got != want {
+			t.Errorf("safeNext(%q) = %q, want %q", next, got, want)
+		}
+	}
+}
