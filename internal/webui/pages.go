@@ -184,9 +184,11 @@ type flagsData struct {
 	Shown, Total          int
 	Q, State, Owner, Kind string
 	States, Owners, Kinds []string
-	// Table is the list, rendered ("table" of flags.html).
-	Table   template.HTML
-	version uint64
+	// RowsHTML is Rows rendered (rowsHTML); Table is the list, rendered
+	// ("table" of flags.html).
+	RowsHTML template.HTML
+	Table    template.HTML
+	version  uint64
 }
 
 // states lists the states a flag can be shown in.
@@ -303,12 +305,12 @@ func (u *UI) listFlags(ctx context.Context, ss *session, d *flagsData) error {
 		}
 		d.Rows = append(d.Rows, row)
 	}
-	d.Shown = len(d.Rows)
+	d.Shown, d.RowsHTML = len(d.Rows), rowsHTML(d.Rows)
 	var b bytes.Buffer
 	if err := u.pages["flags"].ExecuteTemplate(&b, "table", d); err != nil {
 		return err
 	}
-	d.Table, d.Rows = template.HTML(b.String()), nil
+	d.Table, d.Rows, d.RowsHTML = template.HTML(b.String()), nil, ""
 	return nil
 }
 

@@ -311,3 +311,18 @@ func TestLoginRedirectStaysOnThePage(t *testing.T) {
 		}
 	}
 }
+
+func TestRowsHTMLEscapes(t *testing.T) {
+	got := string(rowsHTML([]flagRow{{Flag: "f", URL: `/admin/flags/f"x`, State: "off", Icon: "○", StateReason: `"><script>`,
+		Description: "<script>alert(1)</script>", Owner: "a&b", Releases: []string{"<r>"}, Changed: "t", ChangedBy: "<i>"}}))
+	for _, bad := range []string{"<script>", `"><script`, "<r>", "<i>", `f"x`} {
+		if strings.Contains(got, bad) {
+			t.Errorf("rowsHTML lets %q through:\n%s", bad, got)
+		}
+	}
+	for _, want := range []string{"&lt;script&gt;alert(1)&lt;/script&gt;", "a&amp;b", `class="state s-off"`, "○</span> off"} {
+		if !strings.Contains(got, want) {
+			t.Errorf("rowsHTML lacks %q:\n%s", want, got)
+		}
+	}
+}
