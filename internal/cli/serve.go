@@ -46,6 +46,8 @@ OpenFeature's OFREP providers work as they are:
 	/admin/v1/...                       the JSON admin API: the operator
 	                                    commands' reads and writes, audited
 	                                    with the admin token's name as actor
+	/admin                              the admin web page over that API (log
+	                                    in with an admin token)
 	GET  /healthz, /readyz, /metrics    liveness (no key), readiness (503
 	                                    while the store is degraded),
 	                                    Prometheus metrics

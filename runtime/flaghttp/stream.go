@@ -102,13 +102,49 @@ func (b *broadcaster) event() []byte {
 // every live change, a comment line every KeepAlive, until the client
 // goes, the handler closes or the request's context ends.
 func (h *handler) stream(w http.ResponseWriter, r *http.Request) {
-	ch, msg := h.events.subscribe()
+	serveStream(w, r, h.events, h.cfg.KeepAlive)
+}
+
+// ChangeStream serves the same event stream as GET /ofrep/v1/events to
+// another handler of the server (internal/webui's live pages), which
+// authenticates its requests itself.
+type ChangeStream struct {
+	b         *broadcaster
+	keepAlive time.Duration
+}
+
+// NewChangeStream follows c's changes for at most max streams open at once
+// (0: DefaultMaxStreams), each sending a comment line every keepAlive when
+// nothing changes (0: DefaultKeepAlive). Close it to end its streams.
+func NewChangeStream(c *runtime.Client, keepAlive time.Duration, max int) *ChangeStream {
+	if keepAlive <= 0 {
+		keepAlive = DefaultKeepAlive
+	}
+	if max <= 0 {
+		max = DefaultMaxStreams
+	}
+	file, src := c.Spec().Source()
+	return &ChangeStream{b: newBroadcaster(c, sha256.Sum256(append([]byte(file+"\x00"), src...)), max), keepAlive: keepAlive}
+}
+
+// ServeHTTP serves the stream: a refetchEvaluation event after every live
+// change, until the client goes or the stream is closed.
+func (s *ChangeStream) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	serveStream(w, r, s.b, s.keepAlive)
+}
+
+// Close ends the open streams and stops following the Client.
+func (s *ChangeStream) Close() { s.b.close() }
+
+// serveStream serves one event stream of b.
+func serveStream(w http.ResponseWriter, r *http.Request, b *broadcaster, keepAlive time.Duration) {
+	ch, msg := b.subscribe()
 	if ch == nil {
 		w.Header().Set("Retry-After", "30")
 		jsonError(w, http.StatusServiceUnavailable, msg)
 		return
 	}
-	defer h.events.unsubscribe(ch)
+	defer b.unsubscribe(ch)
 	rc := http.NewResponseController(w)
 	// A stream outlives the server's WriteTimeout, if it has one; each
 	// write is bounded by its own deadline instead.
@@ -124,21 +160,21 @@ func (h *handler) stream(w http.ResponseWriter, r *http.Request) {
 	if _, err := w.Write([]byte("retry: 1000\n: flaggen change stream\n\n")); err != nil || rc.Flush() != nil {
 		return
 	}
-	tick := time.NewTicker(h.cfg.KeepAlive)
+	tick := time.NewTicker(keepAlive)
 	defer tick.Stop()
 	for {
 		var msg []byte
 		select {
 		case <-r.Context().Done():
 			return
-		case <-h.events.done:
+		case <-b.done:
 			return
 		case <-ch:
-			msg = h.events.event()
+			msg = b.event()
 		case <-tick.C:
 			msg = []byte(": keep-alive\n\n")
 		}
-		rc.SetWriteDeadline(time.Now().Add(h.cfg.KeepAlive))
+		rc.SetWriteDeadline(time.Now().Add(keepAlive))
 		if _, err := w.Write(msg); err != nil {
 			return
 		}
