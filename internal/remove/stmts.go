@@ -1,0 +1,429 @@
+package remove
+
+import (
+	"go/ast"
+	"go/constant"
+	"go/token"
+	"go/types"
+	"strconv"
+	"strings"
+)
+
+// ifStmt keeps the live branch of an if whose condition the flag decides.
+func (r *fileRewriter) ifStmt(s *ast.IfStmt) (string, bool) {
+	if !r.touches(s.Cond) {
+		return "", false
+	}
+	b, ok := r.boolVal(s.Cond)
+	if !ok {
+		return "", false
+	}
+	r.checkPure(s.Cond)
+	var kept ast.Stmt
+	if b {
+		kept = s.Body
+	} else if s.Else != nil {
+		kept = s.Else
+	}
+	init := r.initText(s.Init, kept)
+	if r.elseOf[s] { // must stay a block or an if
+		switch {
+		case kept == nil && init == "":
+			return "{" + emptyElse + "}", true
+		case kept == nil:
+			return "{\n" + init + "\n}", true
+		case init == "":
+			return r.node(kept), true
+		}
+		return "{\n" + init + "\n" + r.node(kept) + "\n}", true
+	}
+	var body string
+	block := init != "" || r.labeled[s]
+	switch k := kept.(type) {
+	case nil:
+	case *ast.BlockStmt:
+		body = r.textRange(k, k.Lbrace+1, k.Rbrace, nil)
+		block = block || r.declares(k)
+	default:
+		body = r.node(k)
+	}
+	if init != "" {
+		body = init + "\n" + body
+	}
+	if block {
+		return "{\n" + body + "\n}", true
+	}
+	return strings.TrimSpace(body), true
+}
+
+// initText is the text of an if or switch statement's init kept with the
+// live branch: nothing when it only declares variables that branch does
+// not use with side-effect-free values; "_ = value" when the values have
+// side effects but the branch does not use the variables.
+func (r *fileRewriter) initText(init ast.Stmt, kept ast.Node) string {
+	if init == nil {
+		return ""
+	}
+	as, ok := init.(*ast.AssignStmt)
+	if !ok || as.Tok != token.DEFINE {
+		return r.node(init)
+	}
+	if kept != nil {
+		for _, l := range as.Lhs {
+			if obj := r.p.TypesInfo.Defs[l.(*ast.Ident)]; obj != nil && r.usedIn(obj, kept) {
+				return r.node(init)
+			}
+		}
+	}
+	pure := true
+	var rhs []string
+	for _, e := range as.Rhs {
+		pure = pure && r.pure(e)
+		rhs = append(rhs, r.node(e))
+	}
+	if pure {
+		return ""
+	}
+	return strings.Repeat("_, ", len(as.Lhs)-1) + "_ = " + strings.Join(rhs, ", ")
+}
+
+// usedIn reports whether obj is used in n.
+func (r *fileRewriter) usedIn(obj types.Object, n ast.Node) bool {
+	found := false
+	ast.Inspect(n, func(m ast.Node) bool {
+		if id, ok := m.(*ast.Ident); ok && r.p.TypesInfo.Uses[id] == obj {
+			found = true
+		}
+		return !found
+	})
+	return found
+}
+
+// declares reports whether inlining the statements of the block (or case
+// clause) scope n into the enclosing one could clash: n declares a name
+// that the enclosing scopes also declare, or a label.
+func (r *fileRewriter) declares(n ast.Node) bool {
+	sc := r.p.TypesInfo.Scopes[n]
+	if sc == nil {
+		return true
+	}
+	for _, name := range sc.Names() {
+		if obj, _ := sc.Parent().LookupParent(name, token.NoPos); obj != nil && obj.Parent() != types.Universe {
+			return true
+		}
+	}
+	labeled := false
+	ast.Inspect(n, func(m ast.Node) bool {
+		if _, ok := m.(*ast.LabeledStmt); ok {
+			labeled = true
+		}
+		_, lit := m.(*ast.FuncLit)
+		return !labeled && !lit
+	})
+	return labeled
+}
+
+// switchStmt keeps the live clause of a switch the flag decides, or drops
+// the clauses it makes dead.
+func (r *fileRewriter) switchStmt(s *ast.SwitchStmt) (string, bool) {
+	if s.Tag != nil {
+		if !r.touches(s.Tag) {
+			return "", false
+		}
+		tag, ok := r.val(s.Tag)
+		if !ok {
+			return "", false
+		}
+		var chosen, def *ast.CaseClause
+	clauses:
+		for _, st := range s.Body.List {
+			cc := st.(*ast.CaseClause)
+			if cc.List == nil {
+				def = cc
+				continue
+			}
+			for _, e := range cc.List {
+				v, ok := r.val(e)
+				if !ok || !comparable(tag, v) {
+					return "", false // undecidable: only the tag changes
+				}
+				if constant.Compare(tag, token.EQL, v) {
+					chosen = cc
+					break clauses
+				}
+			}
+		}
+		if chosen == nil {
+			chosen = def
+		}
+		r.checkPure(s.Tag)
+		return r.keepClause(s, chosen), true
+	}
+	if !r.touches(s.Body) {
+		return "", false
+	}
+	// A switch without tag: a clause all of whose cases are false is dead;
+	// the first clause whose first non-false case is true, with only dead
+	// clauses before it, is taken.
+	var dead []cut
+	for _, st := range s.Body.List {
+		cc := st.(*ast.CaseClause)
+		if cc.List == nil {
+			continue
+		}
+		state := "dead"
+		for _, e := range cc.List {
+			b, ok := r.boolVal(e)
+			if !ok {
+				state = "unknown"
+				break
+			}
+			if b {
+				state = "taken"
+				break
+			}
+		}
+		switch state {
+		case "taken":
+			if r.touches(cc) || len(dead) > 0 {
+				for _, e := range cc.List {
+					r.checkPure(e)
+				}
+				return r.keepClause(s, cc), true
+			}
+			return "", false
+		case "dead":
+			if !r.touches(cc) {
+				return "", false
+			}
+			for _, e := range cc.List {
+				r.checkPure(e)
+			}
+			dead = append(dead, cut{from: r.off(cc.Pos()), to: r.off(cc.End())})
+			continue
+		}
+		break
+	}
+	if len(dead) == 0 {
+		return "", false
+	}
+	return r.textRange(s, s.Pos(), s.End(), dead), true
+}
+
+// keepClause returns the statements of clause cc of switch s (none when
+// cc is nil) as they replace s: in a block when they declare names or s
+// has an init or a label, and still under a switch when they break out of
+// it.
+func (r *fileRewriter) keepClause(s *ast.SwitchStmt, cc *ast.CaseClause) string {
+	var body string
+	var kept ast.Node
+	if cc != nil {
+		body = r.textRange(cc, cc.Colon+1, cc.End(), nil)
+		kept = cc
+		for _, st := range cc.Body {
+			if b, ok := st.(*ast.BranchStmt); ok && b.Tok == token.FALLTHROUGH {
+				r.errorf(b.Pos(), "the kept case of this switch falls through: rewrite it by hand first")
+			}
+		}
+	}
+	init := r.initText(s.Init, kept)
+	if cc != nil && breaksOut(cc) {
+		if init != "" {
+			init += ";"
+		}
+		return "switch " + init + " {\ndefault:\n" + body + "\n}"
+	}
+	if init != "" {
+		body = init + "\n" + body
+	}
+	if init != "" || r.labeled[s] || cc != nil && r.declares(cc) {
+		return "{\n" + body + "\n}"
+	}
+	return strings.TrimSpace(body)
+}
+
+// breaksOut reports whether cc has an unlabeled break of its own switch.
+func breaksOut(cc *ast.CaseClause) bool {
+	found := false
+	var walk func(n ast.Node) bool
+	walk = func(n ast.Node) bool {
+		switch n := n.(type) {
+		case *ast.BranchStmt:
+			if n.Tok == token.BREAK && n.Label == nil {
+				found = true
+			}
+		case *ast.ForStmt, *ast.RangeStmt, *ast.SwitchStmt, *ast.TypeSwitchStmt, *ast.SelectStmt, *ast.FuncLit:
+			return false
+		}
+		return !found
+	}
+	for _, st := range cc.Body {
+		ast.Inspect(st, walk)
+	}
+	return found
+}
+
+// toggle reports whether s pins the flag in a test (runtime.ToggleAs with
+// its handle, runtime.ToggleNameAs with its name): the line goes, and a
+// pin to a state other than the kept one is reported.
+func (r *fileRewriter) toggle(s *ast.ExprStmt) bool {
+	call, ok := s.X.(*ast.CallExpr)
+	if !ok || len(call.Args) != 4 {
+		return false
+	}
+	fn, ok := r.use(call.Fun).(*types.Func)
+	if !ok || fn.Pkg() == nil || fn.Pkg().Path() != runtimePath {
+		return false
+	}
+	switch fn.Name() {
+	case "ToggleAs":
+		if !r.isHandle(call.Args[2]) {
+			return false
+		}
+	case "ToggleNameAs":
+		tv := r.p.TypesInfo.Types[call.Args[2]]
+		if tv.Value == nil || tv.Value.Kind() != constant.String || constant.StringVal(tv.Value) != r.t.flag.Name {
+			return false
+		}
+	default:
+		return false
+	}
+	for _, a := range call.Args {
+		if !r.pure(a) {
+			r.errorf(a.Pos(), "this pin of %q has an argument with side effects: rewrite it by hand first", r.t.flag.Name)
+		}
+	}
+	v := r.p.TypesInfo.Types[call.Args[3]].Value
+	test := r.enclosingFunc(s.Pos())
+	switch {
+	case v == nil:
+		r.notef(s.Pos(), "%s pinned %q to a value known only at run time: check what it covers", test, r.t.flag.Name)
+	case !comparable(v, r.t.keep) || !constant.Compare(v, token.EQL, r.t.keep):
+		r.notef(s.Pos(), "%s pinned %q to %s, which the removal makes impossible: it covered the dead branch; delete or rework it", test, r.t.flag.Name, v.ExactString())
+	}
+	return true
+}
+
+// enclosingFunc names the function declared around p.
+func (r *fileRewriter) enclosingFunc(p token.Pos) string {
+	for _, d := range r.f.Decls {
+		if fd, ok := d.(*ast.FuncDecl); ok && fd.Pos() <= p && p < fd.End() {
+			return fd.Name.Name
+		}
+	}
+	return "the code"
+}
+
+// handleList drops the flag's handle from a composite literal of handles
+// ([]runtime.Handle{flags.NewUI, flags.AdvancedSearch}).
+func (r *fileRewriter) handleList(lit *ast.CompositeLit) (string, bool) {
+	var cuts []cut
+	for i, e := range lit.Elts {
+		if !r.isHandle(e) {
+			continue
+		}
+		switch {
+		case i+1 < len(lit.Elts):
+			cuts = append(cuts, cut{from: r.off(e.Pos()), to: r.off(lit.Elts[i+1].Pos())})
+		case i > 0 && !r.isHandle(lit.Elts[i-1]):
+			cuts = append(cuts, cut{from: r.off(lit.Elts[i-1].End()), to: r.off(e.End())})
+		default:
+			cuts = append(cuts, cut{from: r.off(e.Pos()), to: r.off(e.End())})
+		}
+	}
+	if cuts == nil {
+		return "", false
+	}
+	return r.textRange(lit, lit.Pos(), lit.End(), cuts), true
+}
+
+// call rewrites the calls of the flag's generated API other than its
+// accessor: the handle's Name, the strategy factory's Get and constructor.
+func (r *fileRewriter) call(c *ast.CallExpr) (string, bool) {
+	sel, isSel := ast.Unparen(c.Fun).(*ast.SelectorExpr)
+	if isSel && sel.Sel.Name == "Name" && len(c.Args) == 0 && r.isHandle(sel.X) {
+		return strconv.Quote(r.t.flag.Name), true
+	}
+	st := r.t.flag.Strategy
+	if st == nil {
+		return "", false
+	}
+	if isSel && sel.Sel.Name == "Get" {
+		if fn, ok := r.use(sel).(*types.Func); ok && r.removedObj(fn) && objKey(fn) == st.Name+"Factory.Get" {
+			for _, a := range c.Args {
+				if !r.pure(a) {
+					r.errorf(a.Pos(), "this Get has an argument with side effects that removing the flag would drop: move it to a variable first")
+				}
+			}
+			return r.node(sel.X), true
+		}
+	}
+	fn, ok := r.use(c.Fun).(*types.Func)
+	if !ok || !r.removedObj(fn) || fn.Name() != "New"+st.Name+"Factory" || len(c.Args) != 2 {
+		return "", false
+	}
+	lit, ok := ast.Unparen(c.Args[1]).(*ast.CompositeLit)
+	if !ok {
+		r.errorf(c.Pos(), "cannot see which implementations this %s gets: pass a %sImpls literal", fn.Name(), st.Name)
+		return "", false
+	}
+	if !r.pure(c.Args[0]) {
+		r.errorf(c.Args[0].Pos(), "the Flags argument of %s has side effects: move it to a variable first", fn.Name())
+	}
+	keepField := st.Impls[r.t.keepState]
+	var kept ast.Expr
+	for i, e := range lit.Elts {
+		field, val := "", e
+		if kv, ok := e.(*ast.KeyValueExpr); ok {
+			if id, ok := kv.Key.(*ast.Ident); ok {
+				field, val = id.Name, kv.Value
+			}
+		} else if i < len(st.Order) {
+			field = st.Impls[st.Order[i]]
+		}
+		if field == keepField {
+			kept = val
+			continue
+		}
+		if !r.pure(val) {
+			r.errorf(val.Pos(), "the implementation %s, which the removal drops, has side effects: move it to a variable first", field)
+		}
+		r.notef(val.Pos(), "the %s factory no longer uses %s (%s): delete it if nothing else does", st.Name, r.src[r.off(val.Pos()):r.off(val.End())], field)
+	}
+	if kept == nil {
+		r.errorf(lit.Pos(), "this %sImpls literal has no %s implementation", st.Name, keepField)
+		return "", false
+	}
+	r.notef(c.Pos(), "the %s factory is replaced by its %s implementation: its Get calls now use it directly", st.Name, keepField)
+	return r.node(kept) + ", error(nil)", true
+}
+
+// typeExpr rewrites the flag's generated types: the strategy factory
+// (*flags.SearchServiceFactory[T] becomes T) and the variant type of an enum
+// flag (its underlying type).
+func (r *fileRewriter) typeExpr(e ast.Expr) (string, bool) {
+	tv, ok := r.p.TypesInfo.Types[e]
+	if !ok || !tv.IsType() {
+		return "", false
+	}
+	if st, ok := e.(*ast.StarExpr); ok {
+		e = st.X
+	}
+	tn, ok := r.use(e).(*types.TypeName)
+	if !ok || !r.removedObj(tn) {
+		return "", false
+	}
+	if s := r.t.flag.Strategy; s != nil && tn.Name() == s.Name+"Factory" {
+		switch ix := e.(type) {
+		case *ast.IndexExpr:
+			return r.node(ix.Index), true
+		}
+		return "", false
+	}
+	if b, ok := tn.Type().Underlying().(*types.Basic); ok {
+		if _, star := tv.Type.(*types.Pointer); !star {
+			return b.Name(), true
+		}
+	}
+	return "", false
+}
