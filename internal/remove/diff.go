@@ -153,12 +153,12 @@ func lcsOps(a, b []string) []byte {
 			ops = append(ops, ' ')
 			i++
 			j++
-		case j < m && (i == n || l[i][j+1] >= l[i+1][j]):
-			ops = append(ops, '+')
-			j++
-		default:
+		case i < n && (j == m || l[i+1][j] >= l[i][j+1]):
 			ops = append(ops, '-')
 			i++
+		default:
+			ops = append(ops, '+')
+			j++
 		}
 	}
 	return ops

@@ -208,7 +208,11 @@ func (r *fileRewriter) textRange(root ast.Node, lo, hi token.Pos, extra []cut) s
 			return false
 		}
 		if s, ok := r.replace(m); ok {
-			cuts = append(cuts, cut{from: r.off(m.Pos()), to: r.off(m.End()), text: s})
+			c := cut{from: r.off(m.Pos()), to: r.off(m.End()), text: s}
+			if _, stmt := m.(ast.Stmt); stmt && s == "" {
+				c = r.wholeLines(c, r.off(lo), r.off(hi))
+			}
+			cuts = append(cuts, c)
 			return false
 		}
 		if id, ok := m.(*ast.Ident); ok && r.removedObj(r.p.TypesInfo.Uses[id]) {
@@ -227,6 +231,22 @@ func (r *fileRewriter) textRange(root ast.Node, lo, hi token.Pos, extra []cut) s
 		return string(r.src[l:r.off(hi)])
 	}
 	return string(out)
+}
+
+// wholeLines widens a cut that removes text to the whole lines it
+// occupies when nothing but blanks shares them, within [lo, hi).
+func (r *fileRewriter) wholeLines(c cut, lo, hi int) cut {
+	from, to := c.from, c.to
+	for from > lo && (r.src[from-1] == ' ' || r.src[from-1] == '\t') {
+		from--
+	}
+	for to < hi && (r.src[to] == ' ' || r.src[to] == '\t' || r.src[to] == '\r') {
+		to++
+	}
+	if (from == lo || r.src[from-1] == '\n') && to < hi && r.src[to] == '\n' {
+		return cut{from: from, to: to + 1, text: c.text}
+	}
+	return c
 }
 
 // describe says what the use at id is, for refusals.

@@ -35,7 +35,7 @@ func (r *fileRewriter) ifStmt(s *ast.IfStmt) (string, bool) {
 		case init == "":
 			return r.node(kept), true
 		}
-		return "{\n" + init + "\n" + r.node(kept) + "\n}", true
+		return "{\n" + init + "\n" + strings.TrimSpace(r.node(kept)) + "\n}", true
 	}
 	var body string
 	block := init != "" || r.labeled[s]
@@ -47,6 +47,7 @@ func (r *fileRewriter) ifStmt(s *ast.IfStmt) (string, bool) {
 	default:
 		body = r.node(k)
 	}
+	body = strings.TrimSpace(body)
 	if init != "" {
 		body = init + "\n" + body
 	}
@@ -199,7 +200,7 @@ func (r *fileRewriter) switchStmt(s *ast.SwitchStmt) (string, bool) {
 			for _, e := range cc.List {
 				r.checkPure(e)
 			}
-			dead = append(dead, cut{from: r.off(cc.Pos()), to: r.off(cc.End())})
+			dead = append(dead, r.wholeLines(cut{from: r.off(cc.Pos()), to: r.off(cc.End())}, r.off(s.Body.Lbrace+1), r.off(s.Body.Rbrace)))
 			continue
 		}
 		break
@@ -218,7 +219,7 @@ func (r *fileRewriter) keepClause(s *ast.SwitchStmt, cc *ast.CaseClause) string 
 	var body string
 	var kept ast.Node
 	if cc != nil {
-		body = r.textRange(cc, cc.Colon+1, cc.End(), nil)
+		body = strings.TrimSpace(r.textRange(cc, cc.Colon+1, cc.End(), nil))
 		kept = cc
 		for _, st := range cc.Body {
 			if b, ok := st.(*ast.BranchStmt); ok && b.Tok == token.FALLTHROUGH {

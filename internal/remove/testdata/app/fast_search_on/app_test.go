@@ -37,7 +37,6 @@ func TestNewCheckout(t *testing.T) {
 func TestOldCheckout(t *testing.T) {
 	a := newApp(t)
 	runtime.ToggleAs(t, a.Flags, flags.NewCheckout, false)
-
 	if got := page(a, false); !strings.Contains(got, "checkout") {
 		t.Errorf("page:\n%s", got)
 	}
@@ -53,7 +52,6 @@ func TestDarkTheme(t *testing.T) {
 
 func TestSearch(t *testing.T) {
 	a := newApp(t)
-
 	if got := page(a, false); !strings.Contains(got, "fast(main): shoes") {
 		t.Errorf("page:\n%s", got)
 	}

@@ -50,23 +50,19 @@ var watched = []runtime.Handle{flags.FastSearch}
 // Page writes what user sees.
 func (a *App) Page(ctx context.Context, w io.Writer, user *flags.Context, admin bool) {
 	fmt.Fprintln(w, "new checkout")
-
 	if admin {
 		fmt.Fprintln(w, "admin tools")
 	}
 	fmt.Fprintln(w, "receipts")
 	{
 		msg := "hello"
-
 		w := io.Discard // shadows w: kept as a block
 		fmt.Fprintln(w, msg)
-
 	}
 	if admin {
 		fmt.Fprintln(w, "admin")
 	}
 	switch {
-
 	case admin:
 		fmt.Fprintln(w, "switch: admin")
 	default:

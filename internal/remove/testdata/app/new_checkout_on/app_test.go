@@ -28,7 +28,6 @@ func page(a *App, admin bool) string {
 
 func TestNewCheckout(t *testing.T) {
 	a := newApp(t)
-
 	if got := page(a, false); !strings.Contains(got, "new checkout") {
 		t.Errorf("page:\n%s", got)
 	}
@@ -36,7 +35,6 @@ func TestNewCheckout(t *testing.T) {
 
 func TestOldCheckout(t *testing.T) {
 	a := newApp(t)
-
 	runtime.ToggleAs(t, a.Flags, flags.FastSearch, false)
 	if got := page(a, false); !strings.Contains(got, "checkout") {
 		t.Errorf("page:\n%s", got)

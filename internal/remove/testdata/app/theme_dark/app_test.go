@@ -45,7 +45,6 @@ func TestOldCheckout(t *testing.T) {
 
 func TestDarkTheme(t *testing.T) {
 	a := newApp(t)
-
 	if got := page(a, true); !strings.Contains(got, "dark theme") {
 		t.Errorf("page:\n%s", got)
 	}
