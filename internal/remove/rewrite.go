@@ -49,6 +49,8 @@ type fileRewriter struct {
 	// labeled marks the statements a label names.
 	elseOf  map[ast.Stmt]bool
 	labeled map[ast.Stmt]bool
+	// followed marks the statements of a list that others follow.
+	followed map[ast.Stmt]bool
 	// uses are the positions of the identifiers that name a removed object.
 	uses  []token.Pos
 	errs  []string
@@ -117,9 +119,20 @@ func (r *fileRewriter) use(e ast.Expr) types.Object {
 
 // rewrite returns the file's new text, or nil when nothing changes.
 func (r *fileRewriter) rewrite() []byte {
-	r.elseOf, r.labeled = map[ast.Stmt]bool{}, map[ast.Stmt]bool{}
+	r.elseOf, r.labeled, r.followed = map[ast.Stmt]bool{}, map[ast.Stmt]bool{}, map[ast.Stmt]bool{}
+	follow := func(list []ast.Stmt) {
+		for i := 0; i+1 < len(list); i++ {
+			r.followed[list[i]] = true
+		}
+	}
 	ast.Inspect(r.f, func(n ast.Node) bool {
 		switch n := n.(type) {
+		case *ast.BlockStmt:
+			follow(n.List)
+		case *ast.CaseClause:
+			follow(n.Body)
+		case *ast.CommClause:
+			follow(n.Body)
 		case *ast.IfStmt:
 			if n.Else != nil {
 				r.elseOf[n.Else] = true

@@ -44,6 +44,9 @@ func (r *fileRewriter) ifStmt(s *ast.IfStmt) (string, bool) {
 	case *ast.BlockStmt:
 		body = r.textRange(k, k.Lbrace+1, k.Rbrace, nil)
 		block = block || r.declares(k)
+		if n := len(k.List); n > 0 && r.followed[s] && terminates(k.List[n-1]) {
+			r.notef(s.Pos(), "this if always takes its branch, which ends the block: the statements after it are now unreachable; delete them")
+		}
 	default:
 		body = r.node(k)
 	}
@@ -427,4 +430,20 @@ func (r *fileRewriter) typeExpr(e ast.Expr) (string, bool) {
 		}
 	}
 	return "", false
+}
+
+// terminates reports whether s always leaves the statement list: a return,
+// goto, break, continue or panic.
+func terminates(s ast.Stmt) bool {
+	switch s := s.(type) {
+	case *ast.ReturnStmt, *ast.BranchStmt:
+		return true
+	case *ast.ExprStmt:
+		if c, ok := s.X.(*ast.CallExpr); ok {
+			if id, ok := c.Fun.(*ast.Ident); ok && id.Name == "panic" {
+				return true
+			}
+		}
+	}
+	return false
 }
