@@ -33,7 +33,6 @@ func goEnv() []string {
 // unless keepGen.
 func newModule(t testing.TB, src, modPath string, replace map[string]string, keepGen bool) string {
 	t.Helper()
-	root := checkout(t)
 	dir := t.TempDir()
 	err := filepath.WalkDir(src, func(path string, d fs.DirEntry, err error) error {
 		if err != nil {
@@ -58,6 +57,18 @@ func newModule(t testing.TB, src, modPath string, replace map[string]string, kee
 	if err != nil {
 		t.Fatal(err)
 	}
+	initModule(t, dir, modPath)
+	if !keepGen {
+		generate(t, filepath.Join(dir, "flags"))
+	}
+	return dir
+}
+
+// initModule writes dir's go.mod, naming the module modPath and requiring
+// flaggen from this checkout, and go.sum.
+func initModule(t testing.TB, dir, modPath string) {
+	t.Helper()
+	root := checkout(t)
 	mod := "module " + modPath + "\n\ngo 1.26\n\nrequire github.com/flaggen/flaggen v0.0.0\n\nreplace github.com/flaggen/flaggen => " + root + "\n"
 	if err := os.WriteFile(filepath.Join(dir, "go.mod"), []byte(mod), 0o644); err != nil {
 		t.Fatal(err)
@@ -69,10 +80,6 @@ func newModule(t testing.TB, src, modPath string, replace map[string]string, kee
 	if err := os.WriteFile(filepath.Join(dir, "go.sum"), sum, 0o644); err != nil {
 		t.Fatal(err)
 	}
-	if !keepGen {
-		generate(t, filepath.Join(dir, "flags"))
-	}
-	return dir
 }
 
 // generate writes the flags package of dir/flags.json as flaggen generate
