@@ -2,6 +2,7 @@ package remove
 
 import (
 	"bytes"
+	"cmp"
 	"errors"
 	"fmt"
 	"go/ast"
@@ -169,11 +170,11 @@ func New(opt Options) (*Plan, error) {
 		}
 	}
 	if len(errs) > 0 {
-		slices.Sort(errs)
+		slices.SortFunc(errs, byPlace)
 		return nil, fmt.Errorf("cannot remove flag %q; nothing was written:\n\t%s", f.Name, strings.Join(slices.Compact(errs), "\n\t"))
 	}
 	slices.SortFunc(plan.Files, func(a, b File) int { return strings.Compare(a.Name, b.Name) })
-	slices.Sort(plan.Notes)
+	slices.SortFunc(plan.Notes, byPlace)
 	plan.Notes = slices.Compact(plan.Notes)
 
 	// The rewritten code must type-check with the regenerated packages.
@@ -363,4 +364,16 @@ func rel(dir, name string) string {
 		return r
 	}
 	return name
+}
+
+// byPlace orders "file:line: message" texts by file, then line, then text.
+func byPlace(a, b string) int {
+	split := func(s string) (string, int) {
+		file, rest, _ := strings.Cut(s, ":")
+		n, _ := strconv.Atoi(strings.SplitN(rest, ":", 2)[0])
+		return file, n
+	}
+	fa, la := split(a)
+	fb, lb := split(b)
+	return cmp.Or(strings.Compare(fa, fb), cmp.Compare(la, lb), strings.Compare(a, b))
 }

@@ -52,9 +52,12 @@ type fileRewriter struct {
 	// followed marks the statements of a list that others follow.
 	followed map[ast.Stmt]bool
 	// uses are the positions of the identifiers that name a removed object.
-	uses  []token.Pos
-	errs  []string
-	notes []string
+	uses []token.Pos
+	// passedTo names the function each use of the handle is an argument
+	// of, by the position of the handle's identifier.
+	passedTo map[token.Pos]string
+	errs     []string
+	notes    []string
 }
 
 // pos formats p as file:line.
@@ -145,6 +148,20 @@ func (r *fileRewriter) rewrite() []byte {
 			}
 		case *ast.CallExpr:
 			r.byName(n)
+			for _, a := range n.Args {
+				if r.isHandle(a) {
+					if fn, ok := r.use(n.Fun).(*types.Func); ok {
+						if r.passedTo == nil {
+							r.passedTo = map[token.Pos]string{}
+						}
+						id := a
+						if sel, ok := ast.Unparen(a).(*ast.SelectorExpr); ok {
+							id = sel.Sel
+						}
+						r.passedTo[id.Pos()] = objKey(fn)
+					}
+				}
+			}
 		}
 		return true
 	})
@@ -266,6 +283,9 @@ func (r *fileRewriter) wholeLines(c cut, lo, hi int) cut {
 func (r *fileRewriter) describe(id *ast.Ident) string {
 	switch obj := r.p.TypesInfo.Uses[id].(type) {
 	case *types.Var:
+		if fn := r.passedTo[id.Pos()]; fn != "" {
+			return fmt.Sprintf("the handle of flag %q passed to %s", r.t.flag.Name, fn)
+		}
 		return fmt.Sprintf("the handle of flag %q, used other than in runtime.ToggleAs, .Name(), a comparison or a list of handles", r.t.flag.Name)
 	case *types.Func:
 		if obj.Signature().Recv() != nil {

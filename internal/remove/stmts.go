@@ -249,8 +249,7 @@ func (r *fileRewriter) keepClause(s *ast.SwitchStmt, cc *ast.CaseClause) string 
 // breaksOut reports whether cc has an unlabeled break of its own switch.
 func breaksOut(cc *ast.CaseClause) bool {
 	found := false
-	var walk func(n ast.Node) bool
-	walk = func(n ast.Node) bool {
+	walk := func(n ast.Node) bool {
 		switch n := n.(type) {
 		case *ast.BranchStmt:
 			if n.Tok == token.BREAK && n.Label == nil {
