@@ -323,12 +323,26 @@ func declNames(f *ast.File) map[string]bool {
 	return names
 }
 
-// tidy drops the imports the rewrite left unused and gofmts the file.
+// tidy drops the local variables and imports the rewrite left unused and
+// gofmts the file.
 func tidy(r *fileRewriter, src []byte) ([]byte, error) {
-	fset := token.NewFileSet()
-	f, err := parser.ParseFile(fset, r.name, src, parser.ParseComments|parser.SkipObjectResolution)
-	if err != nil {
-		return nil, err
+	var fset *token.FileSet
+	var f *ast.File
+	for {
+		fset = token.NewFileSet()
+		var err error
+		f, err = parser.ParseFile(fset, r.name, src, parser.ParseComments|parser.SkipObjectResolution)
+		if err != nil {
+			return nil, err
+		}
+		c, ok := unusedLocal(fset, f, src)
+		if !ok {
+			break
+		}
+		src, err = applyCuts(src, []cut{c})
+		if err != nil {
+			return nil, err
+		}
 	}
 	used := map[string]bool{}
 	ast.Inspect(f, func(n ast.Node) bool {
@@ -376,4 +390,80 @@ func byPlace(a, b string) int {
 	fa, la := split(a)
 	fb, lb := split(b)
 	return cmp.Or(strings.Compare(fa, fb), cmp.Compare(la, lb), strings.Compare(a, b))
+}
+
+// unusedLocal finds a statement "x := v" in a function whose variable no
+// other identifier of the function names, with v free of side effects (a
+// literal, a name, &T{...} of those, context.Background()): only the
+// rewrite can have left it so, as the code compiled before. It returns the
+// cut that removes the statement's lines.
+func unusedLocal(fset *token.FileSet, f *ast.File, src []byte) (cut, bool) {
+	var found *ast.AssignStmt
+	for _, d := range f.Decls {
+		fd, ok := d.(*ast.FuncDecl)
+		if !ok || fd.Body == nil || found != nil {
+			continue
+		}
+		count := map[string]int{}
+		ast.Inspect(fd.Body, func(n ast.Node) bool {
+			if id, ok := n.(*ast.Ident); ok {
+				count[id.Name]++
+			}
+			return true
+		})
+		ast.Inspect(fd.Body, func(n ast.Node) bool {
+			as, ok := n.(*ast.AssignStmt)
+			if found != nil || !ok || as.Tok != token.DEFINE || len(as.Lhs) != 1 || len(as.Rhs) != 1 {
+				return found == nil
+			}
+			if id, ok := as.Lhs[0].(*ast.Ident); ok && id.Name != "_" && count[id.Name] == 1 && syntacticallyPure(as.Rhs[0]) {
+				found = as
+			}
+			return true
+		})
+	}
+	if found == nil {
+		return cut{}, false
+	}
+	tf := fset.File(found.Pos())
+	from, to := tf.Offset(found.Pos()), tf.Offset(found.End())
+	for from > 0 && (src[from-1] == ' ' || src[from-1] == '\t') {
+		from--
+	}
+	if to < len(src) && src[to] == '\n' {
+		to++
+	}
+	return cut{from: from, to: to}, true
+}
+
+// syntacticallyPure reports whether e is a literal, a name, a selector of
+// names, &T{...} or T{...} of those, or context.Background() or TODO().
+func syntacticallyPure(e ast.Expr) bool {
+	switch e := e.(type) {
+	case *ast.BasicLit, *ast.Ident:
+		return true
+	case *ast.SelectorExpr:
+		return syntacticallyPure(e.X)
+	case *ast.ParenExpr:
+		return syntacticallyPure(e.X)
+	case *ast.UnaryExpr:
+		return e.Op == token.AND && syntacticallyPure(e.X)
+	case *ast.CompositeLit:
+		for _, x := range e.Elts {
+			if kv, ok := x.(*ast.KeyValueExpr); ok {
+				x = kv.Value
+			}
+			if !syntacticallyPure(x) {
+				return false
+			}
+		}
+		return true
+	case *ast.CallExpr:
+		if sel, ok := e.Fun.(*ast.SelectorExpr); ok && len(e.Args) == 0 {
+			if id, ok := sel.X.(*ast.Ident); ok && id.Name == "context" && (sel.Sel.Name == "Background" || sel.Sel.Name == "TODO") {
+				return true
+			}
+		}
+	}
+	return false
 }

@@ -106,4 +106,8 @@ func main() {
 		os.Exit(1)
 	}
 	app.Page(context.Background(), os.Stdout, &flags.Context{UserID: 7}, false)
+	admin := &flags.Context{UserID: 1}
+	if f.NewCheckout(context.Background(), admin) {
+		fmt.Println("the admin has the new checkout")
+	}
 }

@@ -92,4 +92,5 @@ func main() {
 		os.Exit(1)
 	}
 	app.Page(context.Background(), os.Stdout, &flags.Context{UserID: 7}, false)
+	fmt.Println("the admin has the new checkout")
 }
