@@ -17,6 +17,10 @@ type Program struct {
 	// GeneratedFiles holds the absolute names of every flaggen-generated
 	// file among Packages and their generated dependencies.
 	GeneratedFiles map[string]bool
+	// GeneratedDirs maps each import path of Generated to the directory
+	// of its generated file (also when the package is only a dependency of
+	// Packages).
+	GeneratedDirs map[string]string
 }
 
 // Load loads the packages opt.Patterns match (opt.Dir, Patterns, Env and
@@ -34,5 +38,9 @@ func Load(s *spec.Spec, opt Options) (*Program, error) {
 	if err := a.findGenerated(); err != nil {
 		return nil, err
 	}
-	return &Program{Packages: pkgs, Generated: a.ours, GeneratedFiles: a.genFiles}, nil
+	dirs := map[string]string{}
+	for path := range a.ours {
+		dirs[path] = a.gen[path].dir
+	}
+	return &Program{Packages: pkgs, Generated: a.ours, GeneratedFiles: a.genFiles, GeneratedDirs: dirs}, nil
 }

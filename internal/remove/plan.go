@@ -10,6 +10,7 @@ import (
 	"go/format"
 	"go/parser"
 	"go/token"
+	"maps"
 	"os"
 	"path/filepath"
 	"slices"
@@ -244,41 +245,42 @@ func newTarget(s *spec.Spec, f *spec.Flag, keep string) (*target, error) {
 // adds their files to the plan and records which of their objects go.
 func (t *target) regenerate(plan *Plan, prog *lint.Program, ns *spec.Spec, specBase string, now time.Time) error {
 	t.ours, t.removed = prog.Generated, map[string]bool{}
-	done := map[string]bool{}
-	for _, p := range prog.Packages {
-		if !prog.Generated[p.PkgPath] {
-			continue
+	var names []string
+	for name := range prog.GeneratedFiles {
+		names = append(names, name)
+	}
+	slices.Sort(names)
+	for _, name := range names {
+		if !slices.Contains(slices.Collect(maps.Values(prog.GeneratedDirs)), filepath.Dir(name)) {
+			continue // generated from another spec
 		}
-		for _, af := range p.Syntax {
-			name := p.Fset.File(af.Pos()).Name()
-			if !prog.GeneratedFiles[name] || done[name] {
-				continue
-			}
-			done[name] = true
-			files, err := gen.Generate(ns, gen.Options{Package: af.Name.Name, SpecFile: specBase, Now: now})
-			if err != nil {
-				return err
-			}
-			out, ok := files[gen.FileName]
-			if !ok || len(files) != 1 {
-				return fmt.Errorf("internal error: the generator made %d files", len(files))
-			}
-			old, err := os.ReadFile(name)
-			if err != nil {
-				return err
-			}
-			nf, err := parser.ParseFile(token.NewFileSet(), name, out, parser.SkipObjectResolution)
-			if err != nil {
-				return err
-			}
-			kept := declNames(nf)
-			for n := range declNames(af) {
-				if !kept[n] {
-					t.removed[n] = true
-				}
-			}
-			plan.Files = append(plan.Files, File{Name: name, Old: old, New: out})
+		old, err := os.ReadFile(name)
+		if err != nil {
+			return err
 		}
+		af, err := parser.ParseFile(token.NewFileSet(), name, old, parser.SkipObjectResolution)
+		if err != nil {
+			return err
+		}
+		files, err := gen.Generate(ns, gen.Options{Package: af.Name.Name, SpecFile: specBase, Now: now})
+		if err != nil {
+			return err
+		}
+		out, ok := files[gen.FileName]
+		if !ok || len(files) != 1 {
+			return fmt.Errorf("internal error: the generator made %d files", len(files))
+		}
+		nf, err := parser.ParseFile(token.NewFileSet(), name, out, parser.SkipObjectResolution)
+		if err != nil {
+			return err
+		}
+		kept := declNames(nf)
+		for n := range declNames(af) {
+			if !kept[n] {
+				t.removed[n] = true
+			}
+		}
+		plan.Files = append(plan.Files, File{Name: name, Old: old, New: out})
 	}
 	return nil
 }
