@@ -77,3 +77,49 @@ func TestShop(t *testing.T) {
 		t.Errorf("the shop without new_ui prints\n%s\nwant\n%s", got, want)
 	}
 }
+
+// TestShopAdvancedSearch removes advanced_search from a copy of
+// examples/shop keeping it on, with no hand edit: the strategy factory
+// gives way to the new search, its monitor to a plain call, and the shop
+// prints for user 123 what it printed before.
+func TestShopAdvancedSearch(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds a module")
+	}
+	shop := filepath.Join(checkout(t), "examples", "shop")
+	const mod = "github.com/flaggen/flaggen/removetest/shop"
+	dir := newModule(t, shop, mod, map[string]string{"github.com/flaggen/flaggen/examples/shop/": mod + "/", "skip tests": "-"}, true)
+	generate(t, filepath.Join(dir, "flags"))
+	p, err := New(Options{Dir: dir, Spec: "flags/flags.json", Flag: "advanced_search", Keep: "on", Env: goEnv()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	notes := strings.Join(p.Notes, "\n")
+	for _, want := range []string{
+		`release "winter_launch" no longer switches "advanced_search"`,
+		"shop.go:39: the SearchService factory no longer uses OldSearchService{Backend: backend} (Old)",
+	} {
+		if !strings.Contains(notes, want) {
+			t.Errorf("notes lack %q:\n%s", want, notes)
+		}
+	}
+	if err := p.Apply(); err != nil {
+		t.Fatal(err)
+	}
+	src, err := os.ReadFile(filepath.Join(dir, "search.go"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(string(src), "\treturn func() error {\n") {
+		t.Errorf("the monitor is not a plain call:\n%s", src)
+	}
+	goCmd(t, dir, "vet", "./...")
+	got := goCmd(t, dir, "run", ".")
+	want, err := os.ReadFile(filepath.Join(shop, "testdata", "user123.golden"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got != string(want) {
+		t.Errorf("the shop without advanced_search prints\n%s\nwant\n%s", got, want)
+	}
+}

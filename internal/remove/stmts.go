@@ -5,6 +5,7 @@ import (
 	"go/constant"
 	"go/token"
 	"go/types"
+	"slices"
 	"strconv"
 	"strings"
 )
@@ -271,19 +272,30 @@ func breaksOut(cc *ast.CaseClause) bool {
 // pin to a state other than the kept one is reported.
 func (r *fileRewriter) toggle(s *ast.ExprStmt) bool {
 	call, ok := s.X.(*ast.CallExpr)
-	if !ok || len(call.Args) != 4 {
+	if !ok {
 		return false
 	}
 	fn, ok := r.use(call.Fun).(*types.Func)
 	if !ok || fn.Pkg() == nil || fn.Pkg().Path() != runtimePath {
 		return false
 	}
-	switch fn.Name() {
+	switch objKey(fn) {
+	case "Client.ReportError", "Client.ReportPerformance":
+		// A report about the flag: nothing to report once it is gone.
+		if len(call.Args) > 0 && r.isHandle(call.Args[0]) && !slices.ContainsFunc(call.Args, func(a ast.Expr) bool { return !r.pure(a) }) {
+			if sel, ok := ast.Unparen(call.Fun).(*ast.SelectorExpr); ok && r.pure(sel.X) {
+				return true
+			}
+		}
+		return false
 	case "ToggleAs":
-		if !r.isHandle(call.Args[2]) {
+		if len(call.Args) != 4 || !r.isHandle(call.Args[2]) {
 			return false
 		}
 	case "ToggleNameAs":
+		if len(call.Args) != 4 {
+			return false
+		}
 		tv := r.p.TypesInfo.Types[call.Args[2]]
 		if tv.Value == nil || tv.Value.Kind() != constant.String || constant.StringVal(tv.Value) != r.t.flag.Name {
 			return false
@@ -346,6 +358,9 @@ func (r *fileRewriter) call(c *ast.CallExpr) (string, bool) {
 	sel, isSel := ast.Unparen(c.Fun).(*ast.SelectorExpr)
 	if isSel && sel.Sel.Name == "Name" && len(c.Args) == 0 && r.isHandle(sel.X) {
 		return strconv.Quote(r.t.flag.Name), true
+	}
+	if s, ok := r.monitor(c); ok {
+		return s, true
 	}
 	st := r.t.flag.Strategy
 	if st == nil {
@@ -445,4 +460,43 @@ func terminates(s ast.Stmt) bool {
 		}
 	}
 	return false
+}
+
+// monitor rewrites the monitoring of the flag's feature, which has no flag
+// to report to once it is gone: Client.Monitor(h, fn) and
+// runtime.MonitorValue(c, h, fn) become fn().
+func (r *fileRewriter) monitor(c *ast.CallExpr) (string, bool) {
+	fn, ok := r.use(c.Fun).(*types.Func)
+	if !ok || fn.Pkg() == nil || fn.Pkg().Path() != runtimePath {
+		return "", false
+	}
+	var client, h, feature ast.Expr
+	switch objKey(fn) {
+	case "Client.Monitor":
+		sel, ok := ast.Unparen(c.Fun).(*ast.SelectorExpr)
+		if !ok || len(c.Args) != 2 {
+			return "", false
+		}
+		client, h, feature = sel.X, c.Args[0], c.Args[1]
+	case "MonitorValue":
+		if len(c.Args) != 3 {
+			return "", false
+		}
+		client, h, feature = c.Args[0], c.Args[1], c.Args[2]
+	default:
+		return "", false
+	}
+	if !r.isHandle(h) {
+		return "", false
+	}
+	if !r.pure(client) {
+		r.errorf(client.Pos(), "the client of this %s has side effects that removing the flag would drop: move it to a variable first", fn.Name())
+	}
+	text := r.node(feature)
+	switch ast.Unparen(feature).(type) {
+	case *ast.FuncLit, *ast.Ident, *ast.SelectorExpr, *ast.ParenExpr:
+	default:
+		text = "(" + text + ")"
+	}
+	return text + "()", true
 }
