@@ -233,11 +233,20 @@
 //     longer used are reported;
 //   - drops the flag's runtime.ToggleAs and ToggleNameAs lines, reporting the
 //     tests that pinned the state that no longer exists, and its handle from
-//     lists of handles; Name() becomes the flag's name;
+//     lists of handles; Name() becomes the flag's name and a comparison with
+//     the handle false;
+//   - turns the flag's monitors into plain code: Client.Monitor(h, fn) and
+//     runtime.MonitorValue(c, h, fn) become fn(), TrafficMonitor.Observe
+//     reports no trip (false, error(nil)), ReportError and ReportPerformance
+//     lines go;
 //   - deletes the flag from the spec text (the rest keeps its formatting),
 //     from its dependents' depends_on and from the releases, regenerates the
-//     generated package as generate does, drops the imports left unused and
-//     gofmts the files it changes.
+//     generated package as generate does, drops the local variables (with
+//     side-effect-free values) and imports left unused and gofmts the files
+//     it changes.
+//
+// PACKAGES must cover every package that uses the flag: code outside them is
+// not rewritten.
 //
 // It refuses, naming every place, when -keep off would leave flags that
 // depend on FLAG off for good, when a call it would drop has arguments with

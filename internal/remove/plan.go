@@ -337,7 +337,7 @@ func tidy(r *fileRewriter, src []byte) ([]byte, error) {
 		if err != nil {
 			return nil, err
 		}
-		c, ok := unusedLocal(fset, f, src)
+		c, ok := unusedLocal(fset, f, src, r.pureDefinition)
 		if !ok {
 			break
 		}
@@ -396,10 +396,11 @@ func byPlace(a, b string) int {
 
 // unusedLocal finds a statement "x := v" in a function whose variable no
 // other identifier of the function names, with v free of side effects (a
-// literal, a name, &T{...} of those, context.Background()): only the
+// literal, a name, &T{...} of those, context.Background(), or what pureDef
+// says of the same definition in the file before the rewrite): only the
 // rewrite can have left it so, as the code compiled before. It returns the
 // cut that removes the statement's lines.
-func unusedLocal(fset *token.FileSet, f *ast.File, src []byte) (cut, bool) {
+func unusedLocal(fset *token.FileSet, f *ast.File, src []byte, pureDef func(name, value string) bool) (cut, bool) {
 	var found *ast.AssignStmt
 	for _, d := range f.Decls {
 		fd, ok := d.(*ast.FuncDecl)
@@ -418,7 +419,9 @@ func unusedLocal(fset *token.FileSet, f *ast.File, src []byte) (cut, bool) {
 			if found != nil || !ok || as.Tok != token.DEFINE || len(as.Lhs) != 1 || len(as.Rhs) != 1 {
 				return found == nil
 			}
-			if id, ok := as.Lhs[0].(*ast.Ident); ok && id.Name != "_" && count[id.Name] == 1 && syntacticallyPure(as.Rhs[0]) {
+			tf := fset.File(as.Pos())
+			value := string(src[tf.Offset(as.Rhs[0].Pos()):tf.Offset(as.Rhs[0].End())])
+			if id, ok := as.Lhs[0].(*ast.Ident); ok && id.Name != "_" && count[id.Name] == 1 && (syntacticallyPure(as.Rhs[0]) || pureDef(id.Name, value)) {
 				found = as
 			}
 			return true
@@ -468,4 +471,22 @@ func syntacticallyPure(e ast.Expr) bool {
 		}
 	}
 	return false
+}
+
+// pureDefinition reports whether the file, before the rewrite, defines
+// name := value with value free of side effects (by type information).
+func (r *fileRewriter) pureDefinition(name, value string) bool {
+	found := false
+	ast.Inspect(r.f, func(n ast.Node) bool {
+		as, ok := n.(*ast.AssignStmt)
+		if found || !ok || as.Tok != token.DEFINE || len(as.Lhs) != 1 || len(as.Rhs) != 1 {
+			return !found
+		}
+		id, ok := as.Lhs[0].(*ast.Ident)
+		if ok && id.Name == name && string(r.src[r.off(as.Rhs[0].Pos()):r.off(as.Rhs[0].End())]) == value && r.pure(as.Rhs[0]) {
+			found = true
+		}
+		return !found
+	})
+	return found
 }

@@ -464,7 +464,8 @@ func terminates(s ast.Stmt) bool {
 
 // monitor rewrites the monitoring of the flag's feature, which has no flag
 // to report to once it is gone: Client.Monitor(h, fn) and
-// runtime.MonitorValue(c, h, fn) become fn().
+// runtime.MonitorValue(c, h, fn) become fn(), and TrafficMonitor.Observe
+// reports no trip (false, error(nil)).
 func (r *fileRewriter) monitor(c *ast.CallExpr) (string, bool) {
 	fn, ok := r.use(c.Fun).(*types.Func)
 	if !ok || fn.Pkg() == nil || fn.Pkg().Path() != runtimePath {
@@ -472,6 +473,19 @@ func (r *fileRewriter) monitor(c *ast.CallExpr) (string, bool) {
 	}
 	var client, h, feature ast.Expr
 	switch objKey(fn) {
+	case "TrafficMonitor.Observe":
+		// There is no flag left to trip: no drop ever does.
+		sel, ok := ast.Unparen(c.Fun).(*ast.SelectorExpr)
+		if !ok || len(c.Args) != 3 || !r.isHandle(c.Args[1]) {
+			return "", false
+		}
+		for _, a := range append([]ast.Expr{sel.X}, c.Args...) {
+			if !r.pure(a) {
+				r.errorf(a.Pos(), "this Observe has an argument with side effects that removing the flag would drop: move it to a variable first")
+			}
+		}
+		r.notef(c.Pos(), "the traffic monitor of %q no longer trips anything: delete it", r.t.flag.Name)
+		return "false, error(nil)", true
 	case "Client.Monitor":
 		sel, ok := ast.Unparen(c.Fun).(*ast.SelectorExpr)
 		if !ok || len(c.Args) != 2 {
