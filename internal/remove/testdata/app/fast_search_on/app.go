@@ -26,10 +26,14 @@ type SlowSearch struct{}
 // Search implements Searcher.
 func (SlowSearch) Search(q string) string { return "slow: " + q }
 
-// App holds the flags and the injected search.
+// Painter paints the page in a theme.
+type Painter func(string) string
+
+// App holds the flags and the injected search and painter.
 type App struct {
 	Flags    *flags.Flags
 	Searches Searcher
+	Painters *flags.PainterFactory[Painter]
 }
 
 // NewApp wires the app.
@@ -38,7 +42,14 @@ func NewApp(f *flags.Flags) (*App, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &App{Flags: f, Searches: searches}, nil
+	painters, err := flags.NewPainterFactory(f, flags.PainterImpls[Painter]{
+		Light: func(s string) string { return "light " + s },
+		Dark:  func(s string) string { return "dark " + s },
+	})
+	if err != nil {
+		return nil, err
+	}
+	return &App{Flags: f, Searches: searches, Painters: painters}, nil
 }
 
 // watched are the handles the app reports.
@@ -88,6 +99,7 @@ func (a *App) Page(ctx context.Context, w io.Writer, user *flags.Context, admin 
 	var theme flags.ThemeVariant = a.Flags.Theme(ctx, user)
 	fmt.Fprintln(w, "theme", theme, "page size", a.Flags.PageSize(ctx, user))
 	fmt.Fprintln(w, a.Searches.Search("shoes"))
+	fmt.Fprintln(w, a.Painters.Get(ctx, user)("page"))
 	for _, h := range watched {
 		fmt.Fprintln(w, "watching", h.Name())
 	}

@@ -45,7 +45,7 @@ func TestOldCheckout(t *testing.T) {
 func TestDarkTheme(t *testing.T) {
 	a := newApp(t)
 	runtime.ToggleNameAs(t, a.Flags, "theme", "dark")
-	if got := page(a, true); !strings.Contains(got, "dark theme") {
+	if got := page(a, true); !strings.Contains(got, "dark theme") || !strings.Contains(got, "dark page") {
 		t.Errorf("page:\n%s", got)
 	}
 }
