@@ -8,28 +8,6 @@ import (
 	"github.com/flaggen/flaggen/internal/spec"
 )
 
-// A cut removes Source[from:to] and puts text there.
-type cut struct {
-	from, to int
-	text     string
-}
-
-// applyCuts applies non-overlapping cuts to src.
-func applyCuts(src []byte, cuts []cut) ([]byte, error) {
-	slices.SortFunc(cuts, func(a, b cut) int { return a.from - b.from })
-	var b []byte
-	last := 0
-	for _, c := range cuts {
-		if c.from < last {
-			return nil, fmt.Errorf("internal error: overlapping edits at byte %d", c.from)
-		}
-		b = append(b, src[last:c.from]...)
-		b = append(b, c.text...)
-		last = c.to
-	}
-	return append(b, src[last:]...), nil
-}
-
 // memberCut removes child i of the container spanned by parent (children
 // are its members or elements): with the separator before it, or else the
 // one after it, so that the rest keeps its formatting.
