@@ -1,6 +1,7 @@
 package remove
 
 import (
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -22,6 +23,7 @@ func TestRefusals(t *testing.T) {
 	}
 	withSideEffect := strings.Replace(string(orig), "if !a.Flags.NewCheckout(ctx, user) {", "if !a.Flags.NewCheckout(ctx, makeUser()) {", 1) +
 		"\nfunc makeUser() *flags.Context { return &flags.Context{UserID: 1} }\n"
+	sideLine := 1 + strings.Count(withSideEffect[:strings.Index(withSideEffect, "makeUser()) {")], "\n")
 	byName := strings.Replace(string(orig), "func main() {", "func main() {\n\t_ = flags.MustNew().Runtime().Evaluate(context.Background(), \"new_checkout\", nil)", 1)
 	for _, c := range []struct {
 		name, flag, keep, app string
@@ -31,7 +33,7 @@ func TestRefusals(t *testing.T) {
 		{"bool keep", "new_checkout", "blue", "", []string{`flag "new_checkout" is a bool flag: keep on or off`}},
 		{"variant keep", "theme", "on", "", []string{`flag "theme" has no such variant; its variants: light, dark`}},
 		{"dependents", "new_checkout", "off", "", []string{`cannot remove flag "new_checkout" keeping off: "fast_search" depends on it`}},
-		{"side effects", "new_checkout", "on", withSideEffect, []string{"app.go:57: the call of NewCheckout has an argument with side effects (makeUser())", "nothing was written"}},
+		{"side effects", "new_checkout", "on", withSideEffect, []string{fmt.Sprintf("app.go:%d: the call of NewCheckout has an argument with side effects (makeUser())", sideLine), "nothing was written"}},
 		{"by name", "new_checkout", "on", byName, []string{`Client.Evaluate looks flag "new_checkout" up by name`}},
 	} {
 		t.Run(c.name, func(t *testing.T) {
