@@ -233,14 +233,15 @@
 //     longer used are reported;
 //   - drops the flag's runtime.ToggleAs and ToggleNameAs lines, reporting the
 //     tests that pinned the state that no longer exists, and its handle from
-//     lists of handles; Name() becomes the flag's name and a comparison with
-//     the handle false;
+//     lists of handles; Name() becomes the flag's name, and == with the
+//     handle false (!= true);
 //   - turns the flag's monitors into plain code: Client.Monitor(h, fn) and
 //     runtime.MonitorValue(c, h, fn) become fn(), TrafficMonitor.Observe
 //     reports no trip (false, error(nil)), ReportError and ReportPerformance
 //     lines go;
 //   - deletes the flag from the spec text (the rest keeps its formatting),
-//     from its dependents' depends_on and from the releases, regenerates the
+//     from its dependents' depends_on and from the releases (a depends_on or
+//     release left empty goes), regenerates the
 //     generated package as generate does, drops the local variables (with
 //     side-effect-free values) and imports left unused and gofmts the files
 //     it changes.
