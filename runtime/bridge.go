@@ -14,6 +14,10 @@ func init() {
 		dst.(flagInit).init(s.(*Spec), index, name)
 	}
 	bridge.SpecOf = func(s any) *spec.Spec { return s.(*Spec).m }
+	bridge.NewEvaluator = func(client any) any {
+		c := client.(*Client)
+		return bridge.Evaluator[Value]{Decide: c.decide, Revision: c.revision, Version: c.liveVersion, Snapshot: c.snap.Load, DecideOn: decideOn}
+	}
 }
 
 // flagInit is any *Flag[T].

@@ -84,9 +84,9 @@ type Client struct {
 	opts options
 	log  *slog.Logger
 	snap atomic.Pointer[engine.Snapshot]
-	// rev is the Revision of snap, stored after it (decide.go).
+	// rev is the revision of snap, stored after it (decide.go).
 	rev    atomic.Pointer[string]
-	builds uint64 // snapshots built, for Revision while pins are set
+	builds uint64 // snapshots built, for the revision while pins are set
 
 	// reloadMu orders reloads: each Loads and applies under it, so a state
 	// loaded earlier never replaces one loaded later.

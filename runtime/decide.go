@@ -6,30 +6,22 @@ import (
 	"github.com/flaggen/flaggen/internal/engine"
 )
 
-// Decision is what one evaluation decided, without the explanation text,
-// so that it costs no allocation: Value, Step (Explanation.Step's names),
-// Variant (a variant flag's chosen variant, or its default variant; "" for
-// bool and pinned flags), NoKey (a rollout or a variant choice needed the
-// key attribute and the context has none) and Const (the flag's value
-// cannot depend on the context right now).
-type Decision = engine.Decision
-
-// Decide evaluates flag i (its index in Spec.FlagNames) over attribute
-// values a, as ExplainName does, without allocating: for servers that
-// evaluate many flags by index (runtime/flaghttp). It panics when i is out
-// of range.
-func (c *Client) Decide(i int, a []Value) Decision {
+// decide evaluates flag i (its index in Spec.FlagNames) over attribute
+// values a, as ExplainName does, without allocating: bridge.Evaluator's
+// Decide, for servers that evaluate many flags by index
+// (runtime/flaghttp). It panics when i is out of range.
+func (c *Client) decide(i int, a []Value) engine.Decision {
 	return c.snap.Load().Decide(i, engineValues(a))
 }
 
-// Revision identifies what c evaluates with: the live state (its epoch and
-// version), the activation dates passed and test pins. It changes whenever
-// an answer may (except with WithClock, whose dates are checked at each
-// evaluation), and Clients of one spec and environment over the same
-// live state, without pins, have the same revision. Read it before
-// evaluating: a revision is published after the snapshot it names, so an
-// answer computed after reading a revision is never older than it.
-func (c *Client) Revision() string {
+// decideOn is bridge.Evaluator's DecideOn: decide on snapshot s.
+func decideOn(s *engine.Snapshot, i int, a []Value) engine.Decision {
+	return s.Decide(i, engineValues(a))
+}
+
+// revision is bridge.Evaluator's Revision: it identifies what c evaluates
+// with, and changes whenever an answer may (see there).
+func (c *Client) revision() string {
 	if p := c.rev.Load(); p != nil {
 		return *p
 	}
@@ -54,6 +46,6 @@ func (c *Client) storeRevisionLocked(s *engine.Snapshot) {
 	c.rev.Store(&r)
 }
 
-// Version returns the version of the live state c evaluates with (0 before
-// any was loaded).
-func (c *Client) Version() uint64 { return c.snap.Load().Version() }
+// liveVersion returns the version of the live state c evaluates with (0 before
+// any was loaded): bridge.Evaluator's Version.
+func (c *Client) liveVersion() uint64 { return c.snap.Load().Version() }

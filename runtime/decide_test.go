@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/flaggen/flaggen/internal/bridge"
 	"github.com/flaggen/flaggen/runtime/memstore"
 )
 
@@ -24,8 +25,9 @@ func demoSpec(t *testing.T) *Spec {
 	return s
 }
 
-// TestDecideMatchesExplain checks Decide against ExplainName for every flag
-// of the demo spec over a few contexts, and that it does not allocate.
+// TestDecideMatchesExplain checks the bridge's Decide against ExplainName
+// for every flag of the demo spec over a few contexts, and that it does not
+// allocate.
 func TestDecideMatchesExplain(t *testing.T) {
 	s := demoSpec(t)
 	c, err := NewClient(s, WithLogger(quietLogger))
@@ -33,13 +35,14 @@ func TestDecideMatchesExplain(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer c.Close()
+	ev := bridge.EvaluatorOf[Value](c)
 	for _, ctx := range []string{`{}`, `{"user_id":123}`, `{"region":"US"}`, `{"user_id":4242,"region":"US","account_type":"premium","beta_program":true,"device":"ios","app_version":"2.4.0","cart_total":75.5}`} {
 		a, err := s.ParseContext([]byte(ctx))
 		if err != nil {
 			t.Fatal(err)
 		}
 		for i, name := range s.FlagNames() {
-			d, e := c.Decide(i, a), c.ExplainName(context.Background(), name, a)
+			d, e := ev.Decide(i, a), c.ExplainName(context.Background(), name, a)
 			if d.Value.Any() != e.Value || d.Step != e.Step {
 				t.Errorf("%s %s: Decide %v %q, ExplainName %v %q", name, ctx, d.Value.Any(), d.Step, e.Value, e.Step)
 			}
@@ -47,7 +50,7 @@ func TestDecideMatchesExplain(t *testing.T) {
 		n := len(s.FlagNames())
 		if n := testing.AllocsPerRun(50, func() {
 			for i := range n {
-				c.Decide(i, a)
+				ev.Decide(i, a)
 			}
 		}); n != 0 {
 			t.Errorf("Decide allocates %v times for %s", n, ctx)
@@ -71,20 +74,21 @@ func TestRevision(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer b.Close()
-	r0 := a.Revision()
-	if r0 == "" || r0 != b.Revision() {
-		t.Fatalf("revisions %q and %q, want equal and set", r0, b.Revision())
+	ea, eb := bridge.EvaluatorOf[Value](a), bridge.EvaluatorOf[Value](b)
+	r0 := ea.Revision()
+	if r0 == "" || r0 != eb.Revision() {
+		t.Fatalf("revisions %q and %q, want equal and set", r0, eb.Revision())
 	}
 	if err := a.Set(context.Background(), "new_ui", json.RawMessage(`{"active":false}`), "test", "revision"); err != nil {
 		t.Fatal(err)
 	}
-	r1 := a.Revision()
-	if r1 == r0 || a.Version() == 0 {
-		t.Errorf("revision %q after a change, was %q (version %d)", r1, r0, a.Version())
+	r1 := ea.Revision()
+	if r1 == r0 || ea.Version() == 0 {
+		t.Errorf("revision %q after a change, was %q (version %d)", r1, r0, ea.Version())
 	}
 	t.Run("pinned", func(t *testing.T) {
 		ToggleNameAs(t, a, "new_ui", true)
-		if a.Revision() == r1 {
+		if ea.Revision() == r1 {
 			t.Error("revision unchanged by a pin")
 		}
 	})

@@ -104,11 +104,88 @@ func (s *Spec) ParseAttribute(name string, raw []byte) (int, Value, error) {
 	return at.Index, v, nil
 }
 
-// scalar is one JSON value as attrValue takes it.
+// AttributeValue converts the Go value of one context attribute (as an
+// OpenFeature evaluation context holds it, see runtime/openfeature) with
+// ParseAttribute's checks, returning its index in Spec.Attributes order. A
+// string attribute takes a string, a bool attribute a bool, an int attribute
+// any Go integer (or a whole float64 or json.Number, as decoded JSON holds
+// numbers), a float attribute any Go integer or float; then the enum
+// applies. nil is the absent Value. An undeclared attribute or a value of
+// another type is an error naming the attribute ("context: NAME: …").
+func (s *Spec) AttributeValue(name string, x any) (int, Value, error) {
+	at := s.m.Attribute(name)
+	if at == nil {
+		return -1, Value{}, fmt.Errorf("context: undeclared attribute %q (declared: %s)", name, strings.Join(s.Attributes(), ", "))
+	}
+	if x == nil {
+		return at.Index, Value{}, nil
+	}
+	v, err := attrValue(at, goScalar(x))
+	if err != nil {
+		return -1, Value{}, fmt.Errorf("context: %s: %v", name, err)
+	}
+	return at.Index, v, nil
+}
+
+// scalar is one JSON or Go value as attrValue takes it.
 type scalar struct {
-	kind byte   // '"' string, 'b' bool, '0' number, '[' array, '{' object
-	s    string // a string's value, a number's text
+	// '"' string, 'b' bool, '0' number (as JSON text), 'i' Go integer,
+	// 'f' Go float, '[' array, '{' object, 'T' another Go type
+	kind byte
+	s    string // a string's value, a number's text, a Go type's name
 	b    bool
+	i    int64
+	f    float64
+}
+
+// goScalar classifies a Go value for attrValue.
+func goScalar(x any) scalar {
+	switch x := x.(type) {
+	case string:
+		return scalar{kind: '"', s: x}
+	case bool:
+		return scalar{kind: 'b', b: x}
+	case int:
+		return scalar{kind: 'i', i: int64(x)}
+	case int8:
+		return scalar{kind: 'i', i: int64(x)}
+	case int16:
+		return scalar{kind: 'i', i: int64(x)}
+	case int32:
+		return scalar{kind: 'i', i: int64(x)}
+	case int64:
+		return scalar{kind: 'i', i: x}
+	case uint8:
+		return scalar{kind: 'i', i: int64(x)}
+	case uint16:
+		return scalar{kind: 'i', i: int64(x)}
+	case uint32:
+		return scalar{kind: 'i', i: int64(x)}
+	case uint:
+		return goUint(uint64(x))
+	case uint64:
+		return goUint(x)
+	case float32:
+		return scalar{kind: 'f', f: float64(x)}
+	case float64:
+		return scalar{kind: 'f', f: x}
+	case json.Number:
+		return scalar{kind: '0', s: string(x)}
+	case []any, []string:
+		return scalar{kind: '['}
+	case map[string]any:
+		return scalar{kind: '{'}
+	}
+	return scalar{kind: 'T', s: fmt.Sprintf("%T", x)}
+}
+
+// goUint classifies an unsigned Go integer: as JSON text when it is too
+// large for an int64, so that the int check reports it.
+func goUint(u uint64) scalar {
+	if u > math.MaxInt64 {
+		return scalar{kind: '0', s: strconv.FormatUint(u, 10)}
+	}
+	return scalar{kind: 'i', i: int64(u)}
 }
 
 // jsonScalar decodes one JSON value. Strings without escapes, bools and
@@ -188,23 +265,42 @@ func attrValue(at *spec.Attribute, x scalar) (Value, error) {
 		}
 		v = Bool(x.b)
 	case spec.Int:
-		if x.kind != '0' {
+		switch x.kind {
+		case 'i':
+			v = Int(x.i)
+		case 'f':
+			// A whole number in int64's range (2^63 is not).
+			if x.f != math.Trunc(x.f) || x.f < math.MinInt64 || x.f >= math.MaxInt64 {
+				return v, fmt.Errorf("want an int, got %v", x.f)
+			}
+			v = Int(int64(x.f))
+		case '0':
+			i, err := strconv.ParseInt(x.s, 10, 64)
+			if err != nil {
+				return v, fmt.Errorf("want an int, got %s", x.s)
+			}
+			v = Int(i)
+		default:
 			return v, fmt.Errorf("want an int, got %s", x.what())
 		}
-		i, err := strconv.ParseInt(x.s, 10, 64)
-		if err != nil {
-			return v, fmt.Errorf("want an int, got %s", x.s)
-		}
-		v = Int(i)
 	case spec.Float:
-		if x.kind != '0' {
+		switch x.kind {
+		case 'i':
+			v = Float(float64(x.i))
+		case 'f':
+			if math.IsInf(x.f, 0) || math.IsNaN(x.f) {
+				return v, fmt.Errorf("want a number, got %v", x.f)
+			}
+			v = Float(x.f)
+		case '0':
+			f, err := strconv.ParseFloat(x.s, 64)
+			if err != nil || math.IsInf(f, 0) {
+				return v, fmt.Errorf("want a number, got %s", x.s)
+			}
+			v = Float(f)
+		default:
 			return v, fmt.Errorf("want a number, got %s", x.what())
 		}
-		f, err := strconv.ParseFloat(x.s, 64)
-		if err != nil || math.IsInf(f, 0) {
-			return v, fmt.Errorf("want a number, got %s", x.s)
-		}
-		v = Float(f)
 	default:
 		return v, fmt.Errorf("attribute has unsupported type %q", at.Type)
 	}
@@ -230,8 +326,10 @@ func (x scalar) what() string {
 		return "a string"
 	case 'b':
 		return "a bool"
-	case '0':
+	case '0', 'i', 'f':
 		return "a number"
+	case 'T':
+		return "a value of Go type " + x.s
 	case '[':
 		return "an array"
 	case 'n':

@@ -167,6 +167,11 @@
 //     its strategy factory's Get; _test.go files aside): by the cascade's
 //     step 7 it is on for everyone.
 //
+// An expired or ready-to-remove finding ends with the flaggen remove command
+// that removes the flag: -keep on for a flag on for everyone, off for one
+// switched off, the default variant of a variant flag, and on|off (yours to
+// choose) for a bool flag still targeted.
+//
 // With -redis URL (or $FLAGGEN_REDIS_URL when -redis is not given; -redis ""
 // ignores it), namespace -namespace (default $FLAGGEN_NAMESPACE, else "default"),
 // the "ready to remove" check reads the live state the apps share, read-only:
@@ -207,6 +212,64 @@
 //	  print the findings but exit 0
 //
 // See also Redis URLs.
+//
+// # remove
+//
+//	flaggen remove -spec FILE -keep on|off|VARIANT [-dry-run] FLAG [PACKAGES]
+//
+// Remove deletes flag FLAG from the spec FILE and from the Go PACKAGES that use
+// it (default ./..., test files included), keeping the state -keep: on or off
+// for a bool flag, a variant name for a variant flag. It reads the code with
+// its type information, as lint does, and:
+//
+//   - replaces each call of the flag's method by the kept value (true, false,
+//     or the variant's value);
+//   - keeps only the live branch of an if or switch the flag decides (in a
+//     block when the branch declares names that could clash, or the statement
+//     has an init), and simplifies !, && and || around it;
+//   - replaces a strategy factory by its kept implementation: Get(ctx, c)
+//     becomes the factory itself, NewXFactory(f, XImpls[T]{...}) becomes the
+//     kept implementation, *XFactory[T] becomes T, and the implementations no
+//     longer used are reported;
+//   - drops the flag's runtime.ToggleAs and ToggleNameAs lines, reporting the
+//     tests that pinned the state that no longer exists, and its handle from
+//     lists of handles; Name() becomes the flag's name, and == with the
+//     handle false (!= true);
+//   - turns the flag's monitors into plain code: Client.Monitor(h, fn) and
+//     runtime.MonitorValue(c, h, fn) become fn(), TrafficMonitor.Observe
+//     reports no trip (false, error(nil)), ReportError and ReportPerformance
+//     lines go;
+//   - deletes the flag from the spec text (the rest keeps its formatting),
+//     from its dependents' depends_on and from the releases (a depends_on or
+//     release left empty goes), regenerates the
+//     generated package as generate does, drops the local variables (with
+//     side-effect-free values) and imports left unused and gofmts the files
+//     it changes.
+//
+// PACKAGES must cover every package that uses the flag: code outside them is
+// not rewritten.
+//
+// It refuses, naming every place, when -keep off would leave flags that
+// depend on FLAG off for good, when a call it would drop has arguments with
+// side effects (move them to a variable first), when a use cannot be
+// rewritten (the handle passed to another API, by-name lookups), and when the
+// rewritten code would not type-check. Nothing is written unless everything
+// is: every file is computed first, then each written to a temporary file and
+// renamed into place.
+//
+// With -dry-run it prints the change as a unified diff and writes nothing.
+// The notes (what else went, what is left for you to check) go to standard
+// error.
+//
+// Options:
+//
+//	-dry-run
+//	  print the change as a unified diff and write nothing
+//	-keep STATE
+//	  the STATE the code keeps: on or off for a bool flag, a variant name
+//	  for a variant flag (required)
+//	-spec FILE
+//	  the spec FILE (default $FLAGGEN_SPEC; required)
 //
 // # eval
 //
@@ -769,13 +832,32 @@
 //
 //	flaggen serve [-addr HOST:PORT] [-env ENV] [-spec FILE] [-redis URL [-namespace NS]] [-timeout D] [-server-keys FILE] [-client-keys FILE] [-admin-tokens FILE] [-shutdown-timeout D]
 //
-// Serve runs an HTTP server over the live state: flag evaluation for every
-// other client (the OpenFeature Remote Evaluation Protocol, OFREP, under
-// /ofrep/v1/), the JSON admin API (under /admin/v1/: everything the operator
-// commands do, audited with the admin token's name as the actor), /healthz,
-// /readyz and /metrics. E.g.
+// Serve runs an HTTP server over the live state, for the clients that are
+// not Go: browsers, mobile apps, services in other languages, dashboards. It
+// speaks the OpenFeature Remote Evaluation Protocol (OFREP, OpenAPI 0.1.0), so
+// OpenFeature's OFREP providers work as they are:
 //
-//	FLAGGEN_ADMIN_TOKENS=ops:s3cret flaggen serve -spec flags.json -addr 127.0.0.1:8080
+//	POST /ofrep/v1/evaluate/flags/KEY   one flag: value, variant, reason
+//	POST /ofrep/v1/evaluate/flags       every flag the key may see, with an
+//	                                    ETag (If-None-Match: 304)
+//	GET  /ofrep/v1/configuration        the server's OFREP capabilities
+//	GET  /ofrep/v1/events               server-sent events: refetchEvaluation
+//	                                    after every live change
+//	/admin/v1/...                       the JSON admin API: the operator
+//	                                    commands' reads and writes, audited
+//	                                    with the admin token's name as actor
+//	/admin                              the admin web page over that API (log
+//	                                    in with an admin token)
+//	GET  /healthz, /readyz, /metrics    liveness (no key), readiness (503
+//	                                    while the store is degraded),
+//	                                    Prometheus metrics
+//
+// A request's context is OFREP's: targetingKey is the spec's key attribute,
+// every other attribute must be declared and of its declared type, or the
+// answer is INVALID_CONTEXT naming it. Values, reasons and bucketing are those
+// of 'flaggen eval' and the generated accessors. E.g.
+//
+//	FLAGGEN_SERVER_KEYS=s3rver-key flaggen serve -spec flags.json -addr 127.0.0.1:8016
 //
 // The spec is -spec FILE (default $FLAGGEN_SPEC), else the spec the apps
 // recorded in the namespace. The live state is the Redis at -redis (default
@@ -788,15 +870,17 @@
 // (for browsers: only the flags the spec marks "client": true) from
 // $FLAGGEN_CLIENT_KEYS, both comma-separated, and admin tokens from
 // $FLAGGEN_ADMIN_TOKENS as NAME:TOKEN,...; -server-keys, -client-keys and
-// -admin-tokens read them from files instead (commas or lines, # comments).
+// -admin-tokens read them from files instead (commas or lines; lines
+// starting with # are comments).
 // A request gives its key as "Authorization: Bearer KEY" or "X-API-Key: KEY".
 // The server refuses to start on an address that is not loopback without
 // keys.
 //
 // The server stops on SIGTERM or SIGINT: it stops accepting connections,
-// finishes the requests in flight (at most -shutdown-timeout) and exits 0.
-// It writes its log, one structured line per event (never a key), to
-// standard error, starting with the address it listens on.
+// ends the event streams, finishes the requests in flight (at most
+// -shutdown-timeout) and exits 0. It writes its log, one structured line per
+// event and request (never a key), to standard error, starting with the
+// address it listens on (with -addr HOST:0, the port it picked).
 //
 // Options:
 //

@@ -9,6 +9,7 @@ var commands = []*Command{
 	validateCmd,
 	schemaCmd,
 	lintCmd,
+	removeCmd,
 	evalCmd,
 	lsCmd,
 	getCmd,

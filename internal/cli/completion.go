@@ -205,7 +205,7 @@ func completePositional(name string, pos []string, cur string, words []string) [
 		if len(pos) == 0 {
 			return withPrefix([]string{"bash", "fish", "zsh"}, cur)
 		}
-	case "get", "enable", "disable", "rollout", "patch", "reset", "audit", "feedback":
+	case "get", "enable", "disable", "rollout", "patch", "reset", "audit", "feedback", "remove":
 		if len(pos) == 0 {
 			return withPrefix(specOf(words).FlagNames(), cur)
 		}

@@ -30,7 +30,7 @@ const appSpec = `{
 // startApp runs an app Client of spec src in namespace ns over rdb, as a
 // generated package would (it records its spec at start-up), and returns
 // it.
-func startApp(t *testing.T, rdb redis.UniversalClient, ns, src string) *runtime.Client {
+func startApp(t testing.TB, rdb redis.UniversalClient, ns, src string) *runtime.Client {
 	t.Helper()
 	t.Cleanup(func() { rdb.Close() })
 	quiet := slog.New(slog.DiscardHandler)

@@ -44,6 +44,11 @@ FILE:LINE: message, sorted, like go vet:
     its strategy factory's Get; _test.go files aside): by the cascade's
     step 7 it is on for everyone.
 
+An expired or ready-to-remove finding ends with the flaggen remove command
+that removes the flag: -keep on for a flag on for everyone, off for one
+switched off, the default variant of a variant flag, and on|off (yours to
+choose) for a bool flag still targeted.
+
 With -redis URL (or $` + envRedisURL + ` when -redis is not given; -redis ""
 ignores it), namespace -namespace (default $` + envNamespace + `, else "default"),
 the "ready to remove" check reads the live state the apps share, read-only:

@@ -52,8 +52,8 @@ func TestLintFindings(t *testing.T) {
 		`app_test.go:18: unknown flag "new_uii" (did you mean "new_ui"?)`,
 		`app_test.go:19: unknown flag "dark_mod" (did you mean "dark_mode"?)`,
 		`flags/flags.json:9: flag "dark_mode" is used only in tests: use it in the code or remove it from the spec`,
-		`flags/flags.json:13: flag "legacy_export" expired after 2024-06-30: remove it`,
-		`flags/flags.json:15: flag "forgotten" is never used: remove it from the spec`,
+		`flags/flags.json:13: flag "legacy_export" expired after 2024-06-30: remove it; run flaggen remove -spec flags/flags.json -keep on legacy_export`,
+		`flags/flags.json:15: flag "forgotten" is never used: remove it from the spec (it is "client": served to client keys over OFREP, so check the apps that fetch it over HTTP first)`,
 	}
 	// Whether "everyone" is reported as ready to remove depends on the
 	// fixture's git history (lint's own tests pin it); nothing else may be.
@@ -200,8 +200,8 @@ func TestLintLive(t *testing.T) {
 	t.Setenv(envRedisURL, url)
 	t.Setenv(envNamespace, "shop")
 	code, out, errs := run(t, "lint", "-spec", "flags.json", "-now", "2025-06-01", "-redis", "")
-	want := `flags.json:5: flag "switched_off" is on for everyone (no targeting) and flags.json is unchanged since 2024-01-01: ready to remove` + "\n" +
-		`flags.json:7: flag "never_live" is on for everyone (no targeting) and flags.json is unchanged since 2024-01-01: ready to remove` + "\n"
+	want := `flags.json:5: flag "switched_off" is on for everyone (no targeting) and flags.json is unchanged since 2024-01-01: ready to remove; run flaggen remove -spec flags.json -keep on switched_off` + "\n" +
+		`flags.json:7: flag "never_live" is on for everyone (no targeting) and flags.json is unchanged since 2024-01-01: ready to remove; run flaggen remove -spec flags.json -keep on never_live` + "\n"
 	if code != 1 || errs != "" || readyLines(out) != want {
 		t.Errorf("spec alone: exit %d, stderr %q, findings:\n%s\nwant:\n%s", code, errs, readyLines(out), want)
 	}
@@ -209,9 +209,9 @@ func TestLintLive(t *testing.T) {
 	// Live, from $FLAGGEN_REDIS_URL and $FLAGGEN_NAMESPACE, and from the
 	// options: rolled_long_ago and untargeted count, rolled_recently was
 	// changed four days ago, switched_off is off.
-	want = `flags.json:3: flag "rolled_long_ago" is on for everyone (100% rollout; live patch {"percentage_rollout":100}) and flags.json is unchanged since 2024-01-01 (last live change 2024-03-01 by alice): ready to remove` + "\n" +
-		`flags.json:6: flag "untargeted" is on for everyone (no targeting; live patch {"regions":null}) and flags.json is unchanged since 2024-01-01 (last live change 2024-03-01 by alice): ready to remove` + "\n" +
-		`flags.json:7: flag "never_live" is on for everyone (no targeting) and flags.json is unchanged since 2024-01-01: ready to remove` + "\n"
+	want = `flags.json:3: flag "rolled_long_ago" is on for everyone (100% rollout; live patch {"percentage_rollout":100}) and flags.json is unchanged since 2024-01-01 (last live change 2024-03-01 by alice): ready to remove; run flaggen remove -spec flags.json -keep on rolled_long_ago` + "\n" +
+		`flags.json:6: flag "untargeted" is on for everyone (no targeting; live patch {"regions":null}) and flags.json is unchanged since 2024-01-01 (last live change 2024-03-01 by alice): ready to remove; run flaggen remove -spec flags.json -keep on untargeted` + "\n" +
+		`flags.json:7: flag "never_live" is on for everyone (no targeting) and flags.json is unchanged since 2024-01-01: ready to remove; run flaggen remove -spec flags.json -keep on never_live` + "\n"
 	for _, args := range [][]string{
 		{"lint", "-spec", "flags.json", "-now", "2025-06-01"},
 		{"lint", "-spec", "flags.json", "-now", "2025-06-01", "-redis", srv.Addr(), "-namespace", "shop", "-warn", "./..."},
@@ -230,7 +230,7 @@ func TestLintLive(t *testing.T) {
 		t.Errorf("-namespace other: exit %d, stdout:\n%s", code, out)
 	}
 	// A month later rolled_recently is long unchanged too.
-	if _, out, _ := run(t, "lint", "-spec", "flags.json", "-now", "2025-07-01"); !strings.Contains(out, `flags.json:4: flag "rolled_recently" is on for everyone (100% rollout; live patch {"percentage_rollout":100}) and flags.json is unchanged since 2024-01-01 (last live change 2025-05-28 by alice): ready to remove`) {
+	if _, out, _ := run(t, "lint", "-spec", "flags.json", "-now", "2025-07-01"); !strings.Contains(out, `flags.json:4: flag "rolled_recently" is on for everyone (100% rollout; live patch {"percentage_rollout":100}) and flags.json is unchanged since 2024-01-01 (last live change 2025-05-28 by alice): ready to remove; run flaggen remove -spec flags.json -keep on rolled_recently`) {
 		t.Errorf("a month later, rolled_recently is not ready to remove:\n%s", out)
 	}
 	if after := liveMark(t, srv, "shop"); after != before {

@@ -32,13 +32,32 @@ var serveCmd = &Command{
 	Name:  "serve",
 	Args:  "[-addr HOST:PORT] [-env ENV] [-spec FILE] [-redis URL [-namespace NS]] [-timeout D] [-server-keys FILE] [-client-keys FILE] [-admin-tokens FILE] [-shutdown-timeout D]",
 	Short: "serve the flags over HTTP (OFREP) and the admin API",
-	Long: `Serve runs an HTTP server over the live state: flag evaluation for every
-other client (the OpenFeature Remote Evaluation Protocol, OFREP, under
-/ofrep/v1/), the JSON admin API (under /admin/v1/: everything the operator
-commands do, audited with the admin token's name as the actor), /healthz,
-/readyz and /metrics. E.g.
+	Long: `Serve runs an HTTP server over the live state, for the clients that are
+not Go: browsers, mobile apps, services in other languages, dashboards. It
+speaks the OpenFeature Remote Evaluation Protocol (OFREP, OpenAPI 0.1.0), so
+OpenFeature's OFREP providers work as they are:
 
-	FLAGGEN_ADMIN_TOKENS=ops:s3cret flaggen serve -spec flags.json -addr 127.0.0.1:8080
+	POST /ofrep/v1/evaluate/flags/KEY   one flag: value, variant, reason
+	POST /ofrep/v1/evaluate/flags       every flag the key may see, with an
+	                                    ETag (If-None-Match: 304)
+	GET  /ofrep/v1/configuration        the server's OFREP capabilities
+	GET  /ofrep/v1/events               server-sent events: refetchEvaluation
+	                                    after every live change
+	/admin/v1/...                       the JSON admin API: the operator
+	                                    commands' reads and writes, audited
+	                                    with the admin token's name as actor
+	/admin                              the admin web page over that API (log
+	                                    in with an admin token)
+	GET  /healthz, /readyz, /metrics    liveness (no key), readiness (503
+	                                    while the store is degraded),
+	                                    Prometheus metrics
+
+A request's context is OFREP's: targetingKey is the spec's key attribute,
+every other attribute must be declared and of its declared type, or the
+answer is INVALID_CONTEXT naming it. Values, reasons and bucketing are those
+of 'flaggen eval' and the generated accessors. E.g.
+
+	FLAGGEN_SERVER_KEYS=s3rver-key flaggen serve -spec flags.json -addr 127.0.0.1:8016
 
 The spec is -spec FILE (default $FLAGGEN_SPEC), else the spec the apps
 recorded in the namespace. The live state is the Redis at -redis (default
@@ -51,15 +70,17 @@ Keys: server keys (see every flag) from $FLAGGEN_SERVER_KEYS, client keys
 (for browsers: only the flags the spec marks "client": true) from
 $FLAGGEN_CLIENT_KEYS, both comma-separated, and admin tokens from
 $FLAGGEN_ADMIN_TOKENS as NAME:TOKEN,...; -server-keys, -client-keys and
--admin-tokens read them from files instead (commas or lines, # comments).
+-admin-tokens read them from files instead (commas or lines; lines
+starting with # are comments).
 A request gives its key as "Authorization: Bearer KEY" or "X-API-Key: KEY".
 The server refuses to start on an address that is not loopback without
 keys.
 
 The server stops on SIGTERM or SIGINT: it stops accepting connections,
-finishes the requests in flight (at most -shutdown-timeout) and exits 0.
-It writes its log, one structured line per event (never a key), to
-standard error, starting with the address it listens on.`,
+ends the event streams, finishes the requests in flight (at most
+-shutdown-timeout) and exits 0. It writes its log, one structured line per
+event and request (never a key), to standard error, starting with the
+address it listens on (with -addr HOST:0, the port it picked).`,
 	Topics: []*Topic{redisURLTopic},
 	Setup:  setupServe,
 }

@@ -1,18 +1,24 @@
 package cli
 
 import (
+	"errors"
+	"io"
 	"log/slog"
 	"net/http"
+	"strings"
 
 	"github.com/flaggen/flaggen/internal/admin"
 	"github.com/flaggen/flaggen/internal/ops"
+	"github.com/flaggen/flaggen/internal/webui"
 	"github.com/flaggen/flaggen/runtime"
 	"github.com/flaggen/flaggen/runtime/flaghttp"
 )
 
 // serveHandler is the server's handler: the public OFREP handler
 // (runtime/flaghttp) over c, with the admin API over s mounted behind the
-// admin tokens. It refuses an address that is not loopback without keys.
+// admin tokens, and the admin web page (internal/webui) at /admin, outside
+// the admin API's /admin/v1/. It refuses an address that is not loopback
+// without keys.
 func serveHandler(c *runtime.Client, s *ops.Session, addr string, keys serveKeys, log *slog.Logger) (http.Handler, error) {
 	tokens, err := flaghttp.ParseAdminTokens(keys.admin)
 	if err != nil {
@@ -32,5 +38,40 @@ func serveHandler(c *runtime.Client, s *ops.Session, addr string, keys serveKeys
 	if err := cfg.CheckAddr(addr); err != nil {
 		return nil, Usagef("-addr %s: %v", addr, err)
 	}
-	return flaghttp.New(c, cfg)
+	api, err := flaghttp.New(c, cfg)
+	if err != nil {
+		return nil, err
+	}
+	ui, err := webui.New(webui.Config{Session: s, Client: c, AdminTokens: tokens})
+	if err != nil {
+		if cl, ok := api.(io.Closer); ok {
+			cl.Close()
+		}
+		return nil, err
+	}
+	m := &serveMux{ServeMux: http.NewServeMux(), closers: []io.Closer{ui}}
+	if cl, ok := api.(io.Closer); ok {
+		m.closers = append(m.closers, cl)
+	}
+	m.Handle(webui.Prefix, ui)
+	m.Handle(webui.Prefix+"/", ui)
+	m.Handle(admin.Prefix, api)
+	m.Handle(strings.TrimSuffix(admin.Prefix, "/"), api)
+	m.Handle("/", api)
+	return m, nil
+}
+
+// serveMux is the server's routes; Close ends the change streams of the
+// handlers it routes to.
+type serveMux struct {
+	*http.ServeMux
+	closers []io.Closer
+}
+
+func (m *serveMux) Close() error {
+	var errs []error
+	for _, c := range m.closers {
+		errs = append(errs, c.Close())
+	}
+	return errors.Join(errs...)
 }

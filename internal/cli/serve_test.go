@@ -26,7 +26,7 @@ var (
 )
 
 // flaggenBinary builds cmd/flaggen once for the package's tests.
-func flaggenBinary(t *testing.T) string {
+func flaggenBinary(t testing.TB) string {
 	t.Helper()
 	if testing.Short() {
 		t.Skip("builds the flaggen binary")
@@ -63,7 +63,7 @@ var listening = regexp.MustCompile(`msg="flaggen serve: listening" addr=(http://
 // startServe starts the built binary as a README shows it, with env
 // added to a clean environment, on a free loopback port, and waits until
 // it listens.
-func startServe(t *testing.T, env []string, args ...string) *server {
+func startServe(t testing.TB, env []string, args ...string) *server {
 	t.Helper()
 	s, out := launchServe(t, env, args...)
 	if s.url == "" {
@@ -74,7 +74,7 @@ func startServe(t *testing.T, env []string, args ...string) *server {
 
 // launchServe starts the built binary and returns once it listens (url
 // set) or has ended, with what it logged until then.
-func launchServe(t *testing.T, env []string, args ...string) (*server, string) {
+func launchServe(t testing.TB, env []string, args ...string) (*server, string) {
 	t.Helper()
 	cmd := exec.Command(flaggenBinary(t), append([]string{"serve", "-addr", "127.0.0.1:0"}, args...)...)
 	cmd.Env = append([]string{"PATH=" + os.Getenv("PATH"), "HOME=" + os.Getenv("HOME")}, env...)
@@ -124,13 +124,19 @@ func (s *server) waitLog(t *testing.T, sub string) string {
 
 // call sends a request with the admin token s3cret and decodes the JSON
 // answer into v (when not nil); it returns the status.
-func (s *server) call(t *testing.T, method, path, body string, v any) int {
+func (s *server) call(t testing.TB, method, path, body string, v any) int {
+	t.Helper()
+	return s.callAs(t, "s3cret", method, path, body, v)
+}
+
+// callAs is call with key instead of s3cret.
+func (s *server) callAs(t testing.TB, key, method, path, body string, v any) int {
 	t.Helper()
 	req, err := http.NewRequest(method, s.url+path, strings.NewReader(body))
 	if err != nil {
 		t.Fatal(err)
 	}
-	req.Header.Set("Authorization", "Bearer s3cret")
+	req.Header.Set("Authorization", "Bearer "+key)
 	req.Header.Set("Content-Type", "application/json")
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
@@ -308,11 +314,11 @@ func TestServeRefuses(t *testing.T) {
 	}
 }
 
-// TestReadKeys: key files hold keys separated by commas or lines, with #
-// comments.
+// TestReadKeys: key files hold keys separated by commas or lines; lines
+// starting with # are comments (flaghttp.ReadKeyFile).
 func TestReadKeys(t *testing.T) {
 	file := filepath.Join(t.TempDir(), "keys")
-	writeFile(t, file, "# server keys\nk1, \n\nk2 # old\n")
+	writeFile(t, file, "# server keys\nk1, \n\nk2\n  # old: k0\n")
 	got, err := readKeys(file, envServerKeys)
 	if err != nil || got != "k1,k2" {
 		t.Errorf("readKeys = %q, %v", got, err)

@@ -61,10 +61,10 @@ func CheckSpec(s *spec.Spec, opt Options) ([]Diagnostic, error) {
 	var changed *time.Time // resolved lazily: git runs only when needed
 	var changedKnown, asked bool
 	for _, sf := range s.Flags {
-		if sf.Expired(opt.Now) {
-			add(flagPtr(sf.Name, "expires"), fmt.Sprintf("flag %q expired after %s: remove it", sf.Name, formatDate(*sf.Expires)))
-		}
 		f := live.eff.Flag(sf.Name)
+		if sf.Expired(opt.Now) {
+			add(flagPtr(sf.Name, "expires"), fmt.Sprintf("flag %q expired after %s: remove it; %s", sf.Name, formatDate(*sf.Expires), removeCommand(file, f, expiredKeep(live.eff, f, opt.Now))))
+		}
 		if f.Type != spec.Bool || slices.Contains(permanentKinds, f.Kind) || live.unknown(f.Name) || !onForEveryone(live.eff, f, opt.Now, nil) {
 			continue
 		}
@@ -88,6 +88,7 @@ func CheckSpec(s *spec.Spec, opt Options) ([]Diagnostic, error) {
 			continue // changed live recently
 		}
 		base := filepath.Base(s.File)
+		add := func(ptr, msg string) { add(ptr, msg+"; "+removeCommand(file, f, "on")) }
 		switch {
 		case !changedKnown && liveChanged:
 			add(ptr, fmt.Sprintf("flag %q is on for everyone (%s): ready to remove (%s; the age of %s is unknown: uncommitted changes or no git history)", f.Name, why, describeChange(entry, changedFlag, f.Name), base))
@@ -101,6 +102,38 @@ func CheckSpec(s *spec.Spec, opt Options) ([]Diagnostic, error) {
 		}
 	}
 	return ds, nil
+}
+
+// removeCommand is the flaggen remove command that removes flag f from the
+// spec file (as lint prints it), keeping keep ("" when lint cannot tell).
+func removeCommand(file string, f *spec.Flag, keep string) string {
+	if keep == "" {
+		keep = "on|off"
+	}
+	return fmt.Sprintf("run flaggen remove -spec %s -keep %s %s", shellWord(file), keep, shellWord(f.Name))
+}
+
+// expiredKeep is the state an expired flag is removed with: on for a bool
+// flag on for everyone, off for one switched off, the default variant of a
+// variant flag, and "" for a bool flag that is still targeted.
+func expiredKeep(s *spec.Spec, f *spec.Flag, now time.Time) string {
+	switch {
+	case f.Type != spec.Bool:
+		return f.DefaultVariant
+	case !f.Active || f.Tripped != "":
+		return "off"
+	case onForEveryone(s, f, now, nil):
+		return "on"
+	}
+	return ""
+}
+
+// shellWord quotes w for a POSIX shell when it needs quoting.
+func shellWord(w string) string {
+	if w != "" && strings.Trim(w, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_./:=+,@%") == "" {
+		return w
+	}
+	return "'" + strings.ReplaceAll(w, "'", `'\''`) + "'"
 }
 
 // onForEveryone reports whether bool flag f evaluates to true for every

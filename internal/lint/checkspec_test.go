@@ -91,25 +91,25 @@ func TestCheckSpec(t *testing.T) {
 		{
 			name:    "age unknown",
 			changed: func(string) (time.Time, bool) { return time.Time{}, false },
-			want: `flags.json:5: flag "legacy_export" expired after 2024-06-30: remove it` + "\n" +
-				`flags.json:7: flag "full_rollout" is on for everyone (100% rollout): ready to remove (age unknown: flags.json has uncommitted changes or no git history)` + "\n" +
-				`flags.json:8: flag "bare" is on for everyone (no targeting): ready to remove (age unknown: flags.json has uncommitted changes or no git history)` + "\n" +
-				`flags.json:11: flag "on_dep_full" is on for everyone (no targeting): ready to remove (age unknown: flags.json has uncommitted changes or no git history)` + "\n" +
-				`flags.json:13: flag "all_envs" is on for everyone (no targeting): ready to remove (age unknown: flags.json has uncommitted changes or no git history)` + "\n",
+			want: `flags.json:5: flag "legacy_export" expired after 2024-06-30: remove it; run flaggen remove -spec flags.json -keep on legacy_export` + "\n" +
+				`flags.json:7: flag "full_rollout" is on for everyone (100% rollout): ready to remove (age unknown: flags.json has uncommitted changes or no git history); run flaggen remove -spec flags.json -keep on full_rollout` + "\n" +
+				`flags.json:8: flag "bare" is on for everyone (no targeting): ready to remove (age unknown: flags.json has uncommitted changes or no git history); run flaggen remove -spec flags.json -keep on bare` + "\n" +
+				`flags.json:11: flag "on_dep_full" is on for everyone (no targeting): ready to remove (age unknown: flags.json has uncommitted changes or no git history); run flaggen remove -spec flags.json -keep on on_dep_full` + "\n" +
+				`flags.json:13: flag "all_envs" is on for everyone (no targeting): ready to remove (age unknown: flags.json has uncommitted changes or no git history); run flaggen remove -spec flags.json -keep on all_envs` + "\n",
 		},
 		{
 			name:    "unchanged for long",
 			changed: func(string) (time.Time, bool) { return now.Add(-DefaultStale), true },
-			want: `flags.json:5: flag "legacy_export" expired after 2024-06-30: remove it` + "\n" +
-				`flags.json:7: flag "full_rollout" is on for everyone (100% rollout) and flags.json is unchanged since 2024-12-02: ready to remove` + "\n" +
-				`flags.json:8: flag "bare" is on for everyone (no targeting) and flags.json is unchanged since 2024-12-02: ready to remove` + "\n" +
-				`flags.json:11: flag "on_dep_full" is on for everyone (no targeting) and flags.json is unchanged since 2024-12-02: ready to remove` + "\n" +
-				`flags.json:13: flag "all_envs" is on for everyone (no targeting) and flags.json is unchanged since 2024-12-02: ready to remove` + "\n",
+			want: `flags.json:5: flag "legacy_export" expired after 2024-06-30: remove it; run flaggen remove -spec flags.json -keep on legacy_export` + "\n" +
+				`flags.json:7: flag "full_rollout" is on for everyone (100% rollout) and flags.json is unchanged since 2024-12-02: ready to remove; run flaggen remove -spec flags.json -keep on full_rollout` + "\n" +
+				`flags.json:8: flag "bare" is on for everyone (no targeting) and flags.json is unchanged since 2024-12-02: ready to remove; run flaggen remove -spec flags.json -keep on bare` + "\n" +
+				`flags.json:11: flag "on_dep_full" is on for everyone (no targeting) and flags.json is unchanged since 2024-12-02: ready to remove; run flaggen remove -spec flags.json -keep on on_dep_full` + "\n" +
+				`flags.json:13: flag "all_envs" is on for everyone (no targeting) and flags.json is unchanged since 2024-12-02: ready to remove; run flaggen remove -spec flags.json -keep on all_envs` + "\n",
 		},
 		{
 			name:    "changed recently",
 			changed: func(string) (time.Time, bool) { return now.Add(-DefaultStale + time.Hour), true },
-			want:    `flags.json:5: flag "legacy_export" expired after 2024-06-30: remove it` + "\n",
+			want:    `flags.json:5: flag "legacy_export" expired after 2024-06-30: remove it; run flaggen remove -spec flags.json -keep on legacy_export` + "\n",
 		},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -170,6 +170,33 @@ func TestNearest(t *testing.T) {
 	for name, want := range map[string]string{"new_uii": "", "bar": "bare", "legacy_exprot": "legacy_export", "zzzzzzzz": ""} {
 		if got := a.nearest(name); got != want {
 			t.Errorf("nearest(%q) = %q, want %q", name, got, want)
+		}
+	}
+}
+
+// TestRemoveCommand: the suggested command keeps the state the flag is
+// in, and quotes what a shell would split.
+func TestRemoveCommand(t *testing.T) {
+	src := `{"flags": {
+		"on": {"active": true},
+		"off": {"active": false},
+		"targeted": {"active": true, "regions": ["US"]},
+		"theme": {"type": "string", "active": true, "default": "dark", "variants": {"light": 50, "dark": 50}}
+	}}`
+	s, err := spec.Parse("my flags.json", []byte(src))
+	if err != nil {
+		t.Fatal(err)
+	}
+	now := time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC)
+	for name, want := range map[string]string{
+		"on":       "run flaggen remove -spec 'my flags.json' -keep on on",
+		"off":      "run flaggen remove -spec 'my flags.json' -keep off off",
+		"targeted": "run flaggen remove -spec 'my flags.json' -keep on|off targeted",
+		"theme":    "run flaggen remove -spec 'my flags.json' -keep dark theme",
+	} {
+		f := s.Flag(name)
+		if got := removeCommand(s.File, f, expiredKeep(s, f, now)); got != want {
+			t.Errorf("%s: %q, want %q", name, got, want)
 		}
 	}
 }

@@ -49,6 +49,10 @@ type Options struct {
 	// Live, when set, is the live state the "ready to remove" check judges
 	// flags by (see CheckSpec); nil judges them by the spec alone.
 	Live *Live
+	// Overlay maps absolute file names to contents that replace (or add
+	// to) the files on disk when packages are loaded, as
+	// packages.Config.Overlay; nil loads the files as they are.
+	Overlay map[string][]byte
 }
 
 func (o *Options) defaults() error {

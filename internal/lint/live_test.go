@@ -116,10 +116,10 @@ func TestCheckSpecLive(t *testing.T) {
 			name:    "spec alone",
 			changed: committed,
 			// dep_recent depends on a flag at 50%.
-			want: `flags.json:7: flag "switched_off" is on for everyone (no targeting) and flags.json is unchanged since 2024-01-01: ready to remove` + "\n" +
-				`flags.json:8: flag "tripped" is on for everyone (no targeting) and flags.json is unchanged since 2024-01-01: ready to remove` + "\n" +
-				`flags.json:10: flag "never_live" is on for everyone (no targeting) and flags.json is unchanged since 2024-01-01: ready to remove` + "\n" +
-				`flags.json:11: flag "refused" is on for everyone (no targeting) and flags.json is unchanged since 2024-01-01: ready to remove` + "\n",
+			want: `flags.json:7: flag "switched_off" is on for everyone (no targeting) and flags.json is unchanged since 2024-01-01: ready to remove; run flaggen remove -spec flags.json -keep on switched_off` + "\n" +
+				`flags.json:8: flag "tripped" is on for everyone (no targeting) and flags.json is unchanged since 2024-01-01: ready to remove; run flaggen remove -spec flags.json -keep on tripped` + "\n" +
+				`flags.json:10: flag "never_live" is on for everyone (no targeting) and flags.json is unchanged since 2024-01-01: ready to remove; run flaggen remove -spec flags.json -keep on never_live` + "\n" +
+				`flags.json:11: flag "refused" is on for everyone (no targeting) and flags.json is unchanged since 2024-01-01: ready to remove; run flaggen remove -spec flags.json -keep on refused` + "\n",
 		},
 		{
 			// rolled_recently is at 100% but changed a week ago, and so is
@@ -128,17 +128,17 @@ func TestCheckSpecLive(t *testing.T) {
 			name:    "live",
 			changed: committed,
 			live:    true,
-			want: `flags.json:4: flag "rolled_long_ago" is on for everyone (100% rollout; live patch {"percentage_rollout":100}) and flags.json is unchanged since 2024-01-01 (last live change 2024-03-01 by alice): ready to remove` + "\n" +
-				`flags.json:9: flag "untargeted_live" is on for everyone (no targeting; live patch {"regions":null}) and flags.json is unchanged since 2024-01-01 (last live change 2024-03-01 by alice): ready to remove` + "\n" +
-				`flags.json:10: flag "never_live" is on for everyone (no targeting) and flags.json is unchanged since 2024-01-01: ready to remove` + "\n",
+			want: `flags.json:4: flag "rolled_long_ago" is on for everyone (100% rollout; live patch {"percentage_rollout":100}) and flags.json is unchanged since 2024-01-01 (last live change 2024-03-01 by alice): ready to remove; run flaggen remove -spec flags.json -keep on rolled_long_ago` + "\n" +
+				`flags.json:9: flag "untargeted_live" is on for everyone (no targeting; live patch {"regions":null}) and flags.json is unchanged since 2024-01-01 (last live change 2024-03-01 by alice): ready to remove; run flaggen remove -spec flags.json -keep on untargeted_live` + "\n" +
+				`flags.json:10: flag "never_live" is on for everyone (no targeting) and flags.json is unchanged since 2024-01-01: ready to remove; run flaggen remove -spec flags.json -keep on never_live` + "\n",
 		},
 		{
 			name:    "live, file age unknown",
 			changed: unknown,
 			live:    true,
-			want: `flags.json:4: flag "rolled_long_ago" is on for everyone (100% rollout; live patch {"percentage_rollout":100}): ready to remove (last live change 2024-03-01 by alice; the age of flags.json is unknown: uncommitted changes or no git history)` + "\n" +
-				`flags.json:9: flag "untargeted_live" is on for everyone (no targeting; live patch {"regions":null}): ready to remove (last live change 2024-03-01 by alice; the age of flags.json is unknown: uncommitted changes or no git history)` + "\n" +
-				`flags.json:10: flag "never_live" is on for everyone (no targeting): ready to remove (age unknown: flags.json has uncommitted changes or no git history)` + "\n",
+			want: `flags.json:4: flag "rolled_long_ago" is on for everyone (100% rollout; live patch {"percentage_rollout":100}): ready to remove (last live change 2024-03-01 by alice; the age of flags.json is unknown: uncommitted changes or no git history); run flaggen remove -spec flags.json -keep on rolled_long_ago` + "\n" +
+				`flags.json:9: flag "untargeted_live" is on for everyone (no targeting; live patch {"regions":null}): ready to remove (last live change 2024-03-01 by alice; the age of flags.json is unknown: uncommitted changes or no git history); run flaggen remove -spec flags.json -keep on untargeted_live` + "\n" +
+				`flags.json:10: flag "never_live" is on for everyone (no targeting): ready to remove (age unknown: flags.json has uncommitted changes or no git history); run flaggen remove -spec flags.json -keep on never_live` + "\n",
 		},
 		{
 			// The file changed after the live changes: its age rules.
@@ -150,9 +150,9 @@ func TestCheckSpecLive(t *testing.T) {
 			name:    "live, file changed after the live changes",
 			changed: func(string) (time.Time, bool) { return day("2024-06-01"), true },
 			live:    true,
-			want: `flags.json:4: flag "rolled_long_ago" is on for everyone (100% rollout; live patch {"percentage_rollout":100}) and flags.json is unchanged since 2024-06-01 (last live change 2024-03-01 by alice): ready to remove` + "\n" +
-				`flags.json:9: flag "untargeted_live" is on for everyone (no targeting; live patch {"regions":null}) and flags.json is unchanged since 2024-06-01 (last live change 2024-03-01 by alice): ready to remove` + "\n" +
-				`flags.json:10: flag "never_live" is on for everyone (no targeting) and flags.json is unchanged since 2024-06-01: ready to remove` + "\n",
+			want: `flags.json:4: flag "rolled_long_ago" is on for everyone (100% rollout; live patch {"percentage_rollout":100}) and flags.json is unchanged since 2024-06-01 (last live change 2024-03-01 by alice): ready to remove; run flaggen remove -spec flags.json -keep on rolled_long_ago` + "\n" +
+				`flags.json:9: flag "untargeted_live" is on for everyone (no targeting; live patch {"regions":null}) and flags.json is unchanged since 2024-06-01 (last live change 2024-03-01 by alice): ready to remove; run flaggen remove -spec flags.json -keep on untargeted_live` + "\n" +
+				`flags.json:10: flag "never_live" is on for everyone (no targeting) and flags.json is unchanged since 2024-06-01: ready to remove; run flaggen remove -spec flags.json -keep on never_live` + "\n",
 		},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -169,8 +169,8 @@ func TestCheckSpecLive(t *testing.T) {
 	ds := mustCheckSpec(t, s, Options{Dir: t.TempDir(), Now: day("2025-07-01"), SpecChanged: committed, Live: &Live{Store: store}})
 	got := diagLines(sortDiags(ds))
 	for _, want := range []string{
-		`flags.json:6: flag "dep_recent" is on for everyone (no targeting) and flags.json is unchanged since 2024-01-01 (last live change 2025-05-25 by alice, to dependency "rolled_recently"): ready to remove`,
-		`flags.json:5: flag "rolled_recently" is on for everyone (100% rollout; live patch {"percentage_rollout":100}) and flags.json is unchanged since 2024-01-01 (last live change 2025-05-25 by alice): ready to remove`,
+		`flags.json:6: flag "dep_recent" is on for everyone (no targeting) and flags.json is unchanged since 2024-01-01 (last live change 2025-05-25 by alice, to dependency "rolled_recently"): ready to remove; run flaggen remove -spec flags.json -keep on dep_recent`,
+		`flags.json:5: flag "rolled_recently" is on for everyone (100% rollout; live patch {"percentage_rollout":100}) and flags.json is unchanged since 2024-01-01 (last live change 2025-05-25 by alice): ready to remove; run flaggen remove -spec flags.json -keep on rolled_recently`,
 	} {
 		if !strings.Contains(got, want+"\n") {
 			t.Errorf("a month later, lacks\n%s\ngot:\n%s", want, got)
@@ -214,7 +214,7 @@ func TestCheckSpecLiveCappedTrail(t *testing.T) {
 	}
 	for now, want := range map[string]string{
 		"2025-04-20": "",
-		"2025-06-01": `flags.json:1: flag "a" is on for everyone (100% rollout; live patch {"percentage_rollout":100}) and flags.json is unchanged since 2024-01-01 (last live change at or before 2025-04-01 (the audit trail no longer holds it)): ready to remove` + "\n",
+		"2025-06-01": `flags.json:1: flag "a" is on for everyone (100% rollout; live patch {"percentage_rollout":100}) and flags.json is unchanged since 2024-01-01 (last live change at or before 2025-04-01 (the audit trail no longer holds it)): ready to remove; run flaggen remove -spec flags.json -keep on a` + "\n",
 	} {
 		ds := mustCheckSpec(t, s, Options{Dir: "/", Now: day(now), SpecChanged: committed, Live: &Live{Store: st}})
 		var got string

@@ -25,7 +25,7 @@ func load(opt Options, patterns ...string) ([]*packages.Package, error) {
 	if len(patterns) == 0 {
 		patterns = opt.Patterns
 	}
-	cfg := &packages.Config{Mode: loadMode, Dir: opt.Dir, Env: opt.Env, Tests: true, Fset: token.NewFileSet()}
+	cfg := &packages.Config{Mode: loadMode, Dir: opt.Dir, Env: opt.Env, Tests: true, Fset: token.NewFileSet(), Overlay: opt.Overlay}
 	pkgs, err := packages.Load(cfg, patterns...)
 	if err != nil {
 		return nil, fmt.Errorf("loading %s: %v", strings.Join(patterns, " "), err)

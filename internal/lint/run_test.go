@@ -64,9 +64,9 @@ func TestRun(t *testing.T) {
 	app := `app_test.go:18: unknown flag "new_uii" (did you mean "new_ui"?)
 app_test.go:19: unknown flag "dark_mod" (did you mean "dark_mode"?)
 flags/flags.json:9: flag "dark_mode" is used only in tests: use it in the code or remove it from the spec
-flags/flags.json:13: flag "legacy_export" expired after 2024-06-30: remove it
+flags/flags.json:13: flag "legacy_export" expired after 2024-06-30: remove it; run flaggen remove -spec flags/flags.json -keep on legacy_export
 flags/flags.json:15: flag "forgotten" is never used: remove it from the spec (it is "client": served to client keys over OFREP, so check the apps that fetch it over HTTP first)
-flags/flags.json:22: flag "everyone" is on for everyone (100% rollout) and flags.json is unchanged since 2024-01-01: ready to remove
+flags/flags.json:22: flag "everyone" is on for everyone (100% rollout) and flags.json is unchanged since 2024-01-01: ready to remove; run flaggen remove -spec flags/flags.json -keep on everyone
 `
 	for _, tc := range []struct {
 		name     string

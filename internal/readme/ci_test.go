@@ -10,8 +10,10 @@ import (
 
 // TestCIInstallsWhatAFreshMachineLacks runs .ci/run, which runs the
 // README's make test on a clean clone, on a machine with a PATH that lacks
-// redis-server, make and gcc (make test's -race needs cgo, so a C
-// compiler), and on one that has them. It must install what is missing,
+// redis-server, make, gcc (make test's -race needs cgo, so a C
+// compiler), curl (the README's server walkthrough), chromium (the admin
+// page's browser tests) and zsh and fish (completion tests), and on one that
+// has them. It must install what is missing,
 // with one apt-get, and then run make test. apt-get and the programs it
 // installs are stand-ins that record their calls.
 func TestCIInstallsWhatAFreshMachineLacks(t *testing.T) {
@@ -33,9 +35,9 @@ func TestCIInstallsWhatAFreshMachineLacks(t *testing.T) {
 		has  []string // programs on PATH at the start
 		want string   // the calls recorded
 	}{
-		{"fresh", nil, "apt-get update\napt-get install -y redis-server make gcc libc6-dev\nmake test\n"},
-		{"no gcc", []string{"redis-server", "redis-cli", "make"}, "apt-get update\napt-get install -y gcc libc6-dev\nmake test\n"},
-		{"ready", []string{"redis-server", "redis-cli", "make", "gcc"}, "make test\n"},
+		{"fresh", nil, "apt-get update\napt-get install -y redis-server make gcc libc6-dev curl chromium zsh fish\nmake test\n"},
+		{"no gcc", []string{"redis-server", "redis-cli", "make", "curl", "chromium", "zsh", "fish"}, "apt-get update\napt-get install -y gcc libc6-dev\nmake test\n"},
+		{"ready", []string{"redis-server", "redis-cli", "make", "gcc", "curl", "chromium", "zsh", "fish"}, "make test\n"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			dir := t.TempDir()
@@ -63,7 +65,7 @@ func TestCIInstallsWhatAFreshMachineLacks(t *testing.T) {
 for p in "$@"; do
 	case "$p" in
 	redis-server) progs="redis-server redis-cli" ;;
-	make|gcc) progs="$p" ;;
+	make|gcc|curl|chromium|zsh|fish) progs="$p" ;;
 	*) progs="" ;;
 	esac
 	for prog in $progs; do

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"go/parser"
 	"go/token"
+	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -38,6 +39,15 @@ import (
 //	```sh test=redis background each command started twice, in the background
 //	                            (the README's "in two terminals"), interrupted
 //	                            at the end of the session
+//	```sh test=serve            run in the repository root with flaggen
+//	                            installed into a temporary GOBIN on PATH, no
+//	                            Redis and no FLAGGEN_* variable but those the
+//	                            README exports; its address 127.0.0.1:8016
+//	                            becomes a free loopback port, in the commands
+//	                            and in the output blocks compared with them
+//	```sh test=serve background each command started once, in the background
+//	                            (the README's own terminal, one server on
+//	                            one port), interrupted at the end
 //
 //	```text output              exactly the stdout of the shell block before it
 //	```text background-output   printed by every background command (within 15s)
@@ -46,7 +56,12 @@ var sessions = map[string]func(t *testing.T) *session{
 	"make":     makeSession,
 	"tutorial": tutorialSession,
 	"redis":    redisSession,
+	"serve":    serveSession,
 }
+
+// backgroundStarts is how many times a session that runs background
+// blocks starts each of their commands.
+var backgroundStarts = map[string]int{"redis": 2, "serve": 1}
 
 // makeTargets are the make commands the README may show, each checked by
 // its dry run and, where it is not this test's own caller, by running it.
@@ -100,7 +115,7 @@ func plan(blocks []*Block) (map[string][]*Block, []string, error) {
 				break
 			}
 			for k := range b.Attrs {
-				if k != "test" && !(k == "background" && name == "redis") {
+				if k != "test" && !(k == "background" && backgroundStarts[name] > 0) {
 					errs = append(errs, fmt.Sprintf("%s: unknown attribute %q on a test=%s block", where, k, name))
 				}
 			}
@@ -224,6 +239,7 @@ func TestPlanRejectsUncoveredCommands(t *testing.T) {
 		"```bash\nflaggen ls\n```\n",
 		"```sh test=nope\nflaggen ls\n```\n",
 		"```sh test=make\nmake clean\n```\n",
+		"```sh test=repo background\ngo run ./examples/shop -watch\n```\n",
 		"```text output\nhello\n```\n",
 		"```go\nfunc {\n```\n",
 	} {
@@ -275,13 +291,17 @@ type session struct {
 	rewrite func(v string) string // applied to exported values
 	hook    func(cmd string)      // runs before each command
 	special func(cmd string) bool // runs a command itself
-	ready   string                // what a background command prints when it is ready
+	starts  int                   // how many times a background command starts
+	ready   string                // what a background command prints (on stdout or stderr) when it is ready
+	stopped string                // what it prints last after Ctrl-C (stdout), or at all (stderr)
 	stdout  string                // of the last foreground block
 	bg      []*background
 	state   string // a file the shell writes its final directory to
-	// placeholders are README words the reader replaces (the tutorial's
-	// /path/to/flaggen), each with what the test writes instead; used
-	// records which the README used.
+	// placeholders are README words that the test replaces, in commands
+	// and in the output blocks compared with them, each with what the
+	// test writes instead: the tutorial's /path/to/flaggen, which the
+	// reader replaces too, and serve's fixed address, which a test cannot
+	// rely on being free; used records which the README used.
 	placeholders map[string]string
 	used         map[string]bool
 }
@@ -350,7 +370,7 @@ func (s *session) block(b *Block) {
 			t.Fatal(err)
 		}
 	case b.Has("output"):
-		if s.stdout != b.Body {
+		if s.stdout != s.substitute(b.Body) {
 			t.Errorf("%s: the README shows\n%s\nbut the commands before it printed\n%s", where, b.Body, s.stdout)
 		}
 	case b.Has("background-output"):
@@ -410,12 +430,12 @@ type background struct {
 	done      chan struct{}
 }
 
-// startBackground starts cmd twice and waits until both are ready.
+// startBackground starts cmd s.starts times and waits until each is ready.
 func (s *session) startBackground(where, cmd string) {
 	t := s.t
 	t.Helper()
 	var started []*background
-	for range 2 {
+	for range s.starts {
 		p := &background{cmd: cmd, out: &syncBuffer{}, errs: &syncBuffer{}, done: make(chan struct{})}
 		p.c = exec.Command("bash", "-c", cmd)
 		p.c.Dir, p.c.Env = s.dir, s.environ()
@@ -435,7 +455,7 @@ func (s *session) startBackground(where, cmd string) {
 			case <-p.done:
 				return true
 			default:
-				return strings.Contains(p.out.String(), s.ready)
+				return strings.Contains(p.out.String(), s.ready) || strings.Contains(p.errs.String(), s.ready)
 			}
 		}, func() string { return "" })
 		select {
@@ -466,7 +486,7 @@ func (s *session) stop() {
 			s.t.Errorf("%s: still running 15s after Ctrl-C\nstdout:\n%s\nstderr:\n%s", p.cmd, p.out, p.errs)
 			continue
 		}
-		if !strings.HasSuffix(p.out.String(), "Exiting main program...\n") {
+		if !strings.HasSuffix(p.out.String(), s.stopped) && !strings.Contains(p.errs.String(), s.stopped) {
 			s.t.Errorf("%s: did not exit as after Ctrl-C:\nstdout:\n%s\nstderr:\n%s", p.cmd, p.out, p.errs)
 		}
 	}
@@ -543,7 +563,7 @@ func redisSession(t *testing.T) *session {
 	s.env["GOBIN"] = bin
 	s.env["PATH"] = bin + string(os.PathListSeparator) + os.Getenv("PATH")
 	s.env["USER"] = "readme-test"
-	s.ready = "(Ctrl-C to stop).\n"
+	s.starts, s.ready, s.stopped = backgroundStarts["redis"], "(Ctrl-C to stop).\n", "Exiting main program...\n"
 	s.rewrite = func(v string) string {
 		v = strings.ReplaceAll(v, "localhost:6379", srv.Addr())
 		if strings.Contains(v, ":6379") {
@@ -552,4 +572,43 @@ func redisSession(t *testing.T) *session {
 		return v
 	}
 	return s
+}
+
+// serveSession runs the server walkthrough: flaggen installed into a
+// temporary GOBIN, the embedded memory store (the FLAGGEN_* variables of
+// the test's own environment are cleared, so no Redis of the developer's
+// is reached), and the README's 127.0.0.1:8016 replaced by a free
+// loopback port, so that neither a server of the developer's nor another
+// run of this test on the same machine is met.
+func serveSession(t *testing.T) *session {
+	if testing.Short() {
+		t.Skip("-short: the server walkthrough builds the CLI")
+	}
+	if _, err := exec.LookPath("curl"); err != nil {
+		t.Fatalf("the README's server walkthrough needs curl: %v", err)
+	}
+	s := newSession(t, repoRoot(t))
+	bin := t.TempDir()
+	s.env["GOBIN"] = bin
+	s.env["PATH"] = bin + string(os.PathListSeparator) + os.Getenv("PATH")
+	for _, kv := range os.Environ() {
+		if k, _, _ := strings.Cut(kv, "="); strings.HasPrefix(k, "FLAGGEN_") {
+			s.env[k] = ""
+		}
+	}
+	s.starts, s.ready, s.stopped = backgroundStarts["serve"], `msg="flaggen serve: listening"`, `msg="flaggen serve: stopped"`
+	s.placeholders = map[string]string{"127.0.0.1:8016": freeAddr(t)}
+	s.used = map[string]bool{}
+	return s
+}
+
+// freeAddr returns a loopback address whose port was free a moment ago.
+func freeAddr(t *testing.T) string {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	return l.Addr().String()
 }

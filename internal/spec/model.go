@@ -173,6 +173,18 @@ func (f *Flag) Expired(now time.Time) bool {
 	return now.After(end)
 }
 
+// ExpiresText formats f's "expires" as the spec gives it: a date
+// ("2024-06-30") when it is midnight UTC, else RFC 3339; "" when f has none.
+func (f *Flag) ExpiresText() string {
+	if f.Expires == nil {
+		return ""
+	}
+	if u := f.Expires.UTC(); u.Hour() == 0 && u.Minute() == 0 && u.Second() == 0 && u.Nanosecond() == 0 {
+		return u.Format(time.DateOnly)
+	}
+	return f.Expires.Format(time.RFC3339)
+}
+
 // Release returns the release with the given name, or nil.
 func (s *Spec) Release(name string) *Release {
 	for _, r := range s.Releases {

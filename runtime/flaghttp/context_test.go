@@ -32,7 +32,7 @@ func TestParseContextLikeEval(t *testing.T) {
 		`{"device":"ios","device":null}`,
 	} {
 		vals := make([]runtime.Value, len(sp.Attributes()))
-		e := h.parseContext([]byte(`{"context":`+ctx+`}`), vals)
+		e := h.parseContext([]byte(`{"context":`+ctx+`}`), vals, false)
 		want, err := sp.ParseContext([]byte(ctx))
 		switch {
 		case (e == nil) != (err == nil):

@@ -17,8 +17,9 @@
 //   - POST /ofrep/v1/evaluate/flags evaluates every flag the caller may see,
 //     with an ETag; a request whose If-None-Match holds it gets 304 without
 //     any evaluation. The ETag covers the spec, the environment, the live
-//     state's revision (runtime.Client.Revision), the caller's key class,
-//     the host and the request body, so it changes whenever the answer may.
+//     state's revision (internal/bridge.Evaluator.Revision), the caller's
+//     key class, the host and the request body, so it changes whenever the
+//     answer may.
 //     The response lists, in eventStreams, the server-sent events stream
 //     that tells the caller to fetch again.
 //   - GET /ofrep/v1/configuration describes the server (name, polling,
@@ -40,7 +41,8 @@
 // key attribute (a decimal string for an int key), every other attribute is
 // checked against its declared type (runtime.Spec.ParseAttribute). An
 // attribute given twice takes its last value, as in runtime.Spec.ParseContext
-// (flaggen eval).
+// (flaggen eval). The mapping and the reasons are internal/evalmap's, which
+// the OpenFeature provider (runtime/openfeature) shares.
 //
 // # Keys
 //
@@ -57,7 +59,20 @@
 // (localhost, 127.0.0.1, [::1], with any port): any other gets 403, so that
 // a web page cannot read the flags by DNS rebinding. The admin API always
 // needs an admin token, whose name AdminName returns for the audit trail.
-// Every answer but /healthz's carries "Cache-Control: private, no-store". Browser
+// Every answer but /healthz's carries "Cache-Control: private, no-store".
+//
+// What a client key learns: its answers and errors never hold rules,
+// allow-lists, other flags or any of the spec's configuration; an invalid
+// context's error names only the members it sent that are not valid (not
+// the declared attributes, enum values or the key attribute), and
+// TARGETING_KEY_MISSING names no attribute. One thing it can learn is which
+// server-only flags exist: asking for one gets 403, for a flag that does
+// not exist 404 FLAG_NOT_FOUND. That is what the protocol's statuses say
+// (the flag exists, the key may not read it), and an operator whose flag
+// names are secret should not hand out client keys to those who must not
+// know them; answering 404 instead would hide the names but tell a
+// misconfigured browser app that its flag is missing when it is only not
+// marked "client": true. Browser
 // pages of Config.AllowedOrigins may call the OFREP routes (CORS); the
 // event stream's URL carries a token of its own (never the key), since a
 // browser's EventSource sends no headers; every instance serving the same

@@ -20,6 +20,8 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
+	"github.com/flaggen/flaggen/internal/bridge"
+	"github.com/flaggen/flaggen/internal/evalmap"
 	"github.com/flaggen/flaggen/internal/jsonx"
 	"github.com/flaggen/flaggen/runtime"
 )
@@ -27,17 +29,16 @@ import (
 // handler is what New returns.
 type handler struct {
 	c    *runtime.Client
+	ev   bridge.Evaluator[runtime.Value] // c's evaluation by flag index
 	cfg  Config
 	keys *keyring
 	open bool // no server and no client key: OFREP needs none
 
-	flags     []flagEntry       // every flag, in index order
-	byName    map[string]int    // flag name → index
-	clientIdx []int             // indexes of the flags marked "client": true
-	allIdx    []int             // every index
-	keyAttr   string            // the key attribute, "" when none
-	keyType   string            // its type, "int" or "string"
-	attrNames map[string]string // declared attribute names, by themselves
+	flags     []flagEntry     // every flag, in index order
+	byName    map[string]int  // flag name → index
+	clientIdx []int           // indexes of the flags marked "client": true
+	allIdx    []int           // every index
+	mapper    *evalmap.Mapper // contexts onto the spec's attributes
 
 	specID  [sha256.Size]byte // the spec's source, the environment
 	m       *metrics
@@ -102,12 +103,8 @@ func New(c *runtime.Client, cfg Config) (http.Handler, error) {
 		reg = defaultRegistry()
 	}
 	s := c.Spec()
-	h := &handler{c: c, cfg: cfg, keys: newKeyring(cfg), open: cfg.open(), byName: map[string]int{}}
-	h.keyAttr, h.keyType = s.Key()
-	h.attrNames = map[string]string{}
-	for _, a := range s.Attributes() {
-		h.attrNames[a] = a
-	}
+	h := &handler{c: c, ev: bridge.EvaluatorOf[runtime.Value](c), cfg: cfg, keys: newKeyring(cfg), open: cfg.open(), byName: map[string]int{}}
+	h.mapper = evalmap.NewMapper(s, cfg.MaxContextAttrs)
 	client := map[string]bool{}
 	for _, n := range s.ClientFlags() {
 		client[n] = true

@@ -7,13 +7,10 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"testing"
-	"time"
-
-	"github.com/redis/go-redis/v9"
 
 	"github.com/flaggen/flaggen/generated/demo"
+	"github.com/flaggen/flaggen/internal/demotest"
 	"github.com/flaggen/flaggen/runtime"
-	"github.com/flaggen/flaggen/runtime/redisstore"
 )
 
 // Credentials of the test servers.
@@ -66,24 +63,8 @@ func serve(t testing.TB, f *demo.Flags, cfg Config) *testServer {
 	return &testServer{flags: f, c: f.Runtime(), h: h, srv: srv}
 }
 
-// redisFlags returns demo Flags over the Redis at addr, in namespace ns,
-// with short timeouts so that an outage shows at once.
-func redisFlags(t testing.TB, addr, ns string) *demo.Flags {
-	t.Helper()
-	rdb := redis.NewClient(&redis.Options{Addr: addr, DialTimeout: 200 * time.Millisecond, ReadTimeout: 500 * time.Millisecond,
-		WriteTimeout: 500 * time.Millisecond, MaxRetries: 1})
-	t.Cleanup(func() { rdb.Close() })
-	st, err := redisstore.New(rdb, redisstore.WithNamespace(ns))
-	if err != nil {
-		t.Fatal(err)
-	}
-	f, err := demo.New(runtime.WithStore(st))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { f.Close() })
-	return f
-}
+// redisFlags returns demo Flags over the Redis at addr, in namespace ns.
+var redisFlags = demotest.RedisFlags
 
 // do sends a request with key (as a Bearer token; "" for none) and returns
 // the status, the body and the response headers.

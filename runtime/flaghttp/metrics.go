@@ -6,6 +6,8 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 
+	"github.com/flaggen/flaggen/internal/bridge"
+	"github.com/flaggen/flaggen/internal/evalmap"
 	"github.com/flaggen/flaggen/runtime"
 )
 
@@ -58,10 +60,11 @@ func newMetrics(reg prometheus.Registerer, c *runtime.Client, flags []string) (*
 		}
 		return 1
 	})
+	liveVersion := bridge.EvaluatorOf[runtime.Value](c).Version
 	version := prometheus.NewGaugeFunc(prometheus.GaugeOpts{
 		Name: "flaggen_live_state_version",
 		Help: "Version of the live state the flags are evaluated with.",
-	}, func() float64 { return float64(c.Version()) })
+	}, func() float64 { return float64(liveVersion()) })
 	for _, col := range []prometheus.Collector{req, lat, ev, health, version} {
 		if err := reg.Register(col); err != nil {
 			return nil, err
@@ -77,8 +80,8 @@ func newMetrics(reg prometheus.Registerer, c *runtime.Client, flags []string) (*
 		m.latency = append(m.latency, lat.WithLabelValues(r))
 	}
 	for _, f := range flags {
-		row := make([]prometheus.Counter, len(reasons))
-		for i, rs := range reasons {
+		row := make([]prometheus.Counter, len(evalmap.Reasons))
+		for i, rs := range evalmap.Reasons {
 			row[i] = ev.WithLabelValues(f, rs)
 		}
 		m.evals = append(m.evals, row)

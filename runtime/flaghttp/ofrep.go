@@ -16,21 +16,11 @@ import (
 
 	"github.com/cespare/xxhash/v2"
 
+	"github.com/flaggen/flaggen/internal/bridge"
+	"github.com/flaggen/flaggen/internal/evalmap"
 	"github.com/flaggen/flaggen/internal/jsonx"
 	"github.com/flaggen/flaggen/runtime"
 )
-
-// OpenFeature reasons, in the order of the evaluation metric's children.
-const (
-	reasonStatic    = "STATIC"
-	reasonTargeting = "TARGETING_MATCH"
-	reasonSplit     = "SPLIT"
-	reasonDisabled  = "DISABLED"
-	reasonDefault   = "DEFAULT"
-	reasonError     = "ERROR"
-)
-
-var reasons = []string{reasonStatic, reasonTargeting, reasonSplit, reasonDisabled, reasonDefault, reasonError}
 
 // OFREP error codes.
 const (
@@ -40,28 +30,6 @@ const (
 	codeInvalidCtx = "INVALID_CONTEXT"
 	codeGeneral    = "GENERAL"
 )
-
-// reason maps a decision to its OpenFeature reason, as an index of reasons.
-func reason(d runtime.Decision) int {
-	switch d.Step {
-	case "pinned":
-		return 0
-	case "active", "activation_date", "environments", "tripped":
-		return 3
-	case "users", "empty_context":
-		return 1
-	case "targeting":
-		if d.Const {
-			return 0
-		}
-		return 1
-	case "rollout", "variants":
-		return 2
-	}
-	// "default", "depends_on" and a failed targeting check
-	// ("regions", "rules[i]" …).
-	return 4
-}
 
 // ctxError is a request error: its OFREP code, HTTP status and message.
 type ctxError struct {
@@ -101,14 +69,14 @@ func (h *handler) readBody(r *http.Request, buf *[]byte) *ctxError {
 // in the spec's order, all absent on entry). The scanner reads the usual
 // body without allocating; a body it does not take whole (invalid JSON,
 // escaped member names) goes through encoding/json.
-func (h *handler) parseContext(body []byte, vals []runtime.Value) *ctxError {
+func (h *handler) parseContext(body []byte, vals []runtime.Value, public bool) *ctxError {
 	body = bytes.TrimSpace(body)
 	if len(body) == 0 {
 		return nil
 	}
 	ctx, ok := contextOf(body)
 	if !ok {
-		return h.parseContextSlow(body, vals)
+		return h.parseContextSlow(body, vals, public)
 	}
 	if ctx == nil || string(ctx) == "null" {
 		return nil
@@ -116,22 +84,22 @@ func (h *handler) parseContext(body []byte, vals []runtime.Value) *ctxError {
 	if ctx[0] != '{' {
 		return &ctxError{codeInvalidCtx, http.StatusBadRequest, "context: want a JSON object"}
 	}
-	cb := ctxBuilder{h: h, vals: vals}
+	cb := h.mapper.Begin(vals)
 	sc := scanner{s: ctx}
 	if !sc.object(0, func(name []byte, esc bool, val []byte) bool {
 		if esc {
 			return false
 		}
-		cb.member(name[1:len(name)-1], val)
+		cb.JSON(name[1:len(name)-1], val)
 		return true
 	}) {
-		return h.parseContextSlow(body, vals)
+		return h.parseContextSlow(body, vals, public)
 	}
-	return cb.finish()
+	return invalidContext(&cb, public)
 }
 
 // parseContextSlow is parseContext through encoding/json.
-func (h *handler) parseContextSlow(body []byte, vals []runtime.Value) *ctxError {
+func (h *handler) parseContextSlow(body []byte, vals []runtime.Value, public bool) *ctxError {
 	clear(vals)
 	var req map[string]json.RawMessage // not a struct: "context" is matched exactly
 	if err := json.Unmarshal(body, &req); err != nil {
@@ -148,112 +116,29 @@ func (h *handler) parseContextSlow(body []byte, vals []runtime.Value) *ctxError 
 	if err := json.Unmarshal(ctx, &attrs); err != nil {
 		return &ctxError{codeParse, http.StatusBadRequest, "context: " + err.Error()}
 	}
-	cb := ctxBuilder{h: h, vals: vals}
+	cb := h.mapper.Begin(vals)
 	for name, raw := range attrs {
-		cb.member([]byte(name), raw)
+		cb.JSON([]byte(name), raw)
 	}
-	return cb.finish()
+	return invalidContext(&cb, public)
 }
 
-// ctxBuilder sets attribute values from the members of a context object.
-type ctxBuilder struct {
-	h      *handler
-	vals   []runtime.Value
-	n      int
-	tk     []byte // the targetingKey member's value, nil when none
-	direct bool   // the key attribute is given by its own name too
-	errs   []attrError
-}
-
-// attrError is what is wrong with one member of a context.
-type attrError struct{ name, msg string }
-
-// member takes one member of the context object.
-func (cb *ctxBuilder) member(name, raw []byte) {
-	cb.n++
-	if cb.n > cb.h.cfg.MaxContextAttrs {
-		return
+// invalidContext finishes cb and returns the request error of the context
+// when it is invalid, else nil. A public error (for a client key) names
+// only the members sent that are not valid: a browser holds the client
+// key, and the spec's attributes, enum values and key attribute are none
+// of its business.
+func invalidContext(cb *evalmap.Context, public bool) *ctxError {
+	var err error
+	if public {
+		err = cb.FinishPublic()
+	} else {
+		err = cb.Finish()
 	}
-	if string(name) == "targetingKey" {
-		cb.tk = raw
-		return
+	if err == nil {
+		return nil
 	}
-	// The declared name, to look the attribute up without converting
-	// name to a string.
-	nm, ok := cb.h.attrNames[string(name)]
-	if !ok {
-		nm = string(name)
-	}
-	// A name given twice takes its last value, as in Spec.ParseContext
-	// (flaggen eval) and encoding/json: forget what the first was.
-	if len(cb.errs) > 0 {
-		cb.errs = slices.DeleteFunc(cb.errs, func(e attrError) bool { return e.name == nm })
-	}
-	i, v, err := cb.h.c.Spec().ParseAttribute(nm, raw)
-	if err != nil {
-		cb.errs = append(cb.errs, attrError{nm, err.Error()})
-		return
-	}
-	if nm == cb.h.keyAttr {
-		cb.direct = true
-	}
-	cb.vals[i] = v
-}
-
-// finish applies targetingKey and returns what is wrong with the context,
-// every problem sorted, if anything.
-func (cb *ctxBuilder) finish() *ctxError {
-	if cb.n > cb.h.cfg.MaxContextAttrs {
-		return &ctxError{codeInvalidCtx, http.StatusBadRequest, fmt.Sprintf("context: %d attributes, more than the limit of %d", cb.n, cb.h.cfg.MaxContextAttrs)}
-	}
-	if cb.tk != nil && cb.h.keyAttr != "" {
-		if err := cb.h.targetingKey(cb.tk, cb.vals, cb.direct); err != "" {
-			cb.errs = append(cb.errs, attrError{"targetingKey", err})
-		}
-	}
-	if len(cb.errs) > 0 {
-		msgs := make([]string, len(cb.errs))
-		for i, e := range cb.errs {
-			msgs[i] = e.msg
-		}
-		slices.Sort(msgs)
-		return &ctxError{codeInvalidCtx, http.StatusBadRequest, strings.Join(msgs, "; ")}
-	}
-	return nil
-}
-
-// targetingKey sets the key attribute from the context's targetingKey (a
-// string; decimal for an int key attribute; "" or null: absent) and
-// returns what is wrong with it, if anything.
-func (h *handler) targetingKey(raw []byte, vals []runtime.Value, direct bool) string {
-	if string(raw) == "null" {
-		return ""
-	}
-	if len(raw) < 2 || raw[0] != '"' {
-		return "context: targetingKey: want a string"
-	}
-	if len(raw) == 2 {
-		return "" // ""
-	}
-	val := raw // the JSON value for the key attribute
-	if h.keyType == "int" {
-		if bytes.IndexByte(raw, '\\') >= 0 {
-			return "context: targetingKey: want a decimal integer (the key attribute " + h.keyAttr + " is an int)"
-		}
-		val = raw[1 : len(raw)-1]
-		if _, err := strconv.ParseInt(string(val), 10, 64); err != nil {
-			return "context: targetingKey: want a decimal integer (the key attribute " + h.keyAttr + " is an int), got " + string(raw)
-		}
-	}
-	i, v, err := h.c.Spec().ParseAttribute(h.keyAttr, val)
-	if err != nil {
-		return "context: targetingKey (the key attribute " + h.keyAttr + "): " + strings.TrimPrefix(err.Error(), "context: "+h.keyAttr+": ")
-	}
-	if direct && !vals[i].IsAbsent() && !vals[i].Equal(v) {
-		return fmt.Sprintf("context: targetingKey %s and %s %s differ", v.GoString(), h.keyAttr, vals[i].GoString())
-	}
-	vals[i] = v
-	return ""
+	return &ctxError{codeInvalidCtx, http.StatusBadRequest, err.Error()}
 }
 
 // getVals returns a pooled slice of absent attribute values.
@@ -282,16 +167,16 @@ func (h *handler) single(w http.ResponseWriter, r *http.Request, cl class, key s
 		writeJSON(w, e.status, failure(nil, key, e.code, e.msg))
 		return
 	}
-	if e := h.parseContext(*bp, *vp); e != nil {
-		h.m.evals[i][5].Inc()
+	if e := h.parseContext(*bp, *vp, cl == classClient); e != nil {
+		h.m.evals[i][evalmap.Error].Inc()
 		writeJSON(w, e.status, failure(nil, key, e.code, e.msg))
 		return
 	}
-	d := h.c.Decide(i, *vp)
+	d := h.ev.Decide(i, *vp)
 	b := (*bp)[:0]
 	if d.NoKey {
-		h.m.evals[i][5].Inc()
-		b = failure(b, key, codeNoKey, h.noKeyMsg())
+		h.m.evals[i][evalmap.Error].Inc()
+		b = failure(b, key, codeNoKey, h.noKeyMessage(cl))
 		*bp = b
 		writeJSON(w, http.StatusBadRequest, b)
 		return
@@ -302,8 +187,13 @@ func (h *handler) single(w http.ResponseWriter, r *http.Request, cl class, key s
 	writeJSON(w, http.StatusOK, b)
 }
 
-func (h *handler) noKeyMsg() string {
-	return "the flag's answer needs targetingKey (the key attribute " + h.keyAttr + ")"
+// noKeyMessage is the TARGETING_KEY_MISSING message for a caller of class
+// cl: a client key's names no attribute.
+func (h *handler) noKeyMessage(cl class) string {
+	if cl == classClient {
+		return evalmap.PublicNoKeyMessage
+	}
+	return h.mapper.NoKeyMessage()
 }
 
 // failure appends an evaluationFailure object to b.
@@ -319,24 +209,15 @@ func failure(b []byte, key, code, msg string) []byte {
 
 // appendSuccess appends flag i's evaluationSuccess object to b and counts
 // the evaluation.
-func (h *handler) appendSuccess(b []byte, i int, d runtime.Decision) []byte {
-	ri := reason(d)
+func (h *handler) appendSuccess(b []byte, i int, d bridge.Decision) []byte {
+	ri := evalmap.ReasonOf(d)
 	h.m.evals[i][ri].Inc()
 	b = append(b, h.flags[i].prefix...)
 	b = d.Value.AppendJSON(b)
 	b = append(b, `,"reason":"`...)
-	b = append(b, reasons[ri]...)
+	b = append(b, ri.String()...)
 	b = append(b, '"')
-	v := d.Variant
-	if v == "" && d.Step != "pinned" {
-		if on, isBool := d.Value.Any().(bool); isBool {
-			v = "off"
-			if on {
-				v = "on"
-			}
-		}
-	}
-	if v != "" {
+	if v := evalmap.Variant(d); v != "" {
 		b = append(b, `,"variant":`...)
 		b = jsonx.AppendString(b, v)
 	}
@@ -354,7 +235,7 @@ func (h *handler) bulk(w http.ResponseWriter, r *http.Request, cl class) {
 	out := h.bufs.Get().(*[]byte)
 	defer h.bufs.Put(out)
 	// The ETag, from the revision read before any evaluation (see
-	// runtime.Client.Revision).
+	// bridge.Evaluator.Revision).
 	var tag [2 + 2*16]byte
 	etag := h.etag(tag[:0], out, r, cl, *bp)
 	hd := w.Header()
@@ -366,7 +247,7 @@ func (h *handler) bulk(w http.ResponseWriter, r *http.Request, cl class) {
 	}
 	vp := h.getVals()
 	defer h.vals.Put(vp)
-	if e := h.parseContext(*bp, *vp); e != nil {
+	if e := h.parseContext(*bp, *vp, cl == classClient); e != nil {
 		writeJSON(w, e.status, bulkFailure(e.code, e.msg))
 		return
 	}
@@ -375,15 +256,18 @@ func (h *handler) bulk(w http.ResponseWriter, r *http.Request, cl class) {
 	if cl == classClient {
 		idx = h.clientIdx
 	}
+	// Every flag on one snapshot: one response never mixes two live
+	// states (half of a release switched on, say).
+	snap := h.ev.Snapshot()
 	b := append((*out)[:0], `{"flags":[`...)
 	for n, i := range idx {
 		if n > 0 {
 			b = append(b, ',')
 		}
-		d := h.c.Decide(i, *vp)
+		d := h.ev.DecideOn(snap, i, *vp)
 		if d.NoKey {
-			h.m.evals[i][5].Inc()
-			b = failure(b, h.flags[i].name, codeNoKey, h.noKeyMsg())
+			h.m.evals[i][evalmap.Error].Inc()
+			b = failure(b, h.flags[i].name, codeNoKey, h.noKeyMessage(cl))
 			continue
 		}
 		b = h.appendSuccess(b, i, d)
@@ -413,7 +297,7 @@ func (h *handler) etag(b []byte, scratch *[]byte, r *http.Request, cl class, bod
 	in := append((*scratch)[:0], 0)
 	in = append(in, h.specID[:]...)
 	in = append(in, byte(cl))
-	in = append(in, h.c.Revision()...)
+	in = append(in, h.ev.Revision()...)
 	in = append(in, 0)
 	in = append(in, r.Host...)
 	in = append(in, 0)

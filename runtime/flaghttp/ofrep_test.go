@@ -14,6 +14,8 @@ import (
 	dto "github.com/prometheus/client_model/go"
 
 	"github.com/flaggen/flaggen/generated/demo"
+	"github.com/flaggen/flaggen/internal/bridge"
+	"github.com/flaggen/flaggen/internal/demotest"
 	"github.com/flaggen/flaggen/runtime"
 )
 
@@ -56,33 +58,6 @@ func evalContext(m map[string]any) []byte {
 	}
 	b, _ := json.Marshal(e)
 	return b
-}
-
-// accessor evaluates the demo flag name with the generated accessor.
-func accessor(f *demo.Flags, name string, c *demo.Context) any {
-	ctx := context.Background()
-	switch name {
-	case "advanced_search":
-		return f.AdvancedSearch(ctx, c)
-	case "checkout_button":
-		return f.CheckoutButton(ctx, c)
-	case "discount_rate":
-		return f.DiscountRate(ctx, c)
-	case "legacy_export":
-		//lint:ignore SA1019 the differential test covers every flag, expired ones too
-		return f.LegacyExport(ctx, c)
-	case "maintenance_mode":
-		return f.MaintenanceMode(ctx, c)
-	case "max_results":
-		return f.MaxResults(ctx, c)
-	case "native_share":
-		return f.NativeShare(ctx, c)
-	case "new_ui":
-		return f.NewUI(ctx, c)
-	case "search_engine":
-		return string(f.SearchEngine(ctx, c))
-	}
-	panic("no accessor for " + name)
 }
 
 // sameValue compares an OFREP JSON value (json.Number for numbers) with a
@@ -186,13 +161,13 @@ func TestDifferential(t *testing.T) {
 			if !sameValue(item["value"], e.Value) {
 				t.Errorf("%s %s: OFREP value %v, ExplainName %v (%v)", name, body, item["value"], e.Value, e)
 			}
-			d := s.c.Decide(i, vals)
+			d := bridge.EvaluatorOf[runtime.Value](s.c).Decide(i, vals)
 			if want := wantReason(e, d.Const); item["reason"] != want {
 				t.Errorf("%s %s: reason %v, want %s for %v", name, body, item["reason"], want, e)
 			}
 			seen[item["reason"].(string)] = true
 			if gc != nil {
-				if a := accessor(s.flags, name, gc); !sameValue(item["value"], a) {
+				if a := demotest.Accessor(s.flags, name, gc); !sameValue(item["value"], a) {
 					t.Errorf("%s %s: OFREP value %v, accessor %v", name, body, item["value"], a)
 				}
 			}

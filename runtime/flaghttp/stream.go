@@ -9,12 +9,14 @@ import (
 	"sync"
 	"time"
 
+	"github.com/flaggen/flaggen/internal/bridge"
 	"github.com/flaggen/flaggen/runtime"
 )
 
 // broadcaster wakes every open event stream after a live change.
 type broadcaster struct {
 	c      *runtime.Client
+	rev    func() string // c's revision (bridge.Evaluator.Revision)
 	specID [sha256.Size]byte
 	stop   func()
 	max    [classServer + 1]int // streams open at once, by class (client, server)
@@ -29,7 +31,7 @@ type broadcaster struct {
 }
 
 func newBroadcaster(c *runtime.Client, specID [sha256.Size]byte, maxClient, maxServer int) *broadcaster {
-	b := &broadcaster{c: c, specID: specID, subs: map[chan struct{}]class{}, done: make(chan struct{}), at: time.Now()}
+	b := &broadcaster{c: c, rev: bridge.EvaluatorOf[runtime.Value](c).Revision, specID: specID, subs: map[chan struct{}]class{}, done: make(chan struct{}), at: time.Now()}
 	b.max[classClient], b.max[classServer] = maxClient, maxServer
 	b.stop = c.OnChange(func([]string) { b.notify() })
 	return b
@@ -94,7 +96,7 @@ func (b *broadcaster) event() []byte {
 	b.mu.Lock()
 	seq, at := b.seq, b.at
 	b.mu.Unlock()
-	sum := sha256.Sum256(append(b.specID[:], b.c.Revision()...))
+	sum := sha256.Sum256(append(b.specID[:], b.rev()...))
 	out := append([]byte("id: "), strconv.FormatUint(seq, 10)...)
 	out = append(out, "\nevent: message\ndata: {\"type\":\"refetchEvaluation\",\"etag\":\"\\\""...)
 	out = hex.AppendEncode(out, sum[:12])
@@ -111,13 +113,50 @@ func (h *handler) stream(w http.ResponseWriter, r *http.Request, cl class) {
 	if cl != classClient {
 		cl = classServer
 	}
-	ch, msg := h.events.subscribe(cl)
+	serveStream(w, r, h.events, cl, h.cfg.KeepAlive)
+}
+
+// ChangeStream serves the same event stream as GET /ofrep/v1/events to
+// another handler of the server (internal/webui's live pages), which
+// authenticates its requests itself.
+type ChangeStream struct {
+	b         *broadcaster
+	keepAlive time.Duration
+}
+
+// NewChangeStream follows c's changes for at most max streams open at once
+// (0: DefaultMaxStreams), each sending a comment line every keepAlive when
+// nothing changes (0: DefaultKeepAlive). Close it to end its streams.
+func NewChangeStream(c *runtime.Client, keepAlive time.Duration, max int) *ChangeStream {
+	if keepAlive <= 0 {
+		keepAlive = DefaultKeepAlive
+	}
+	if max <= 0 {
+		max = DefaultMaxStreams
+	}
+	file, src := c.Spec().Source()
+	return &ChangeStream{b: newBroadcaster(c, sha256.Sum256(append([]byte(file+"\x00"), src...)), max, max), keepAlive: keepAlive}
+}
+
+// ServeHTTP serves the stream: a refetchEvaluation event after every live
+// change, until the client goes or the stream is closed.
+func (s *ChangeStream) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	serveStream(w, r, s.b, classServer, s.keepAlive)
+}
+
+// Close ends the open streams and stops following the Client.
+func (s *ChangeStream) Close() { s.b.close() }
+
+// serveStream serves one event stream of b to a caller of class cl, on
+// that class's budget.
+func serveStream(w http.ResponseWriter, r *http.Request, b *broadcaster, cl class, keepAlive time.Duration) {
+	ch, msg := b.subscribe(cl)
 	if ch == nil {
 		w.Header().Set("Retry-After", "30")
 		jsonError(w, http.StatusServiceUnavailable, msg)
 		return
 	}
-	defer h.events.unsubscribe(ch)
+	defer b.unsubscribe(ch)
 	rc := http.NewResponseController(w)
 	// A stream outlives the server's WriteTimeout and ReadTimeout, if it
 	// has them; each write is bounded by its own deadline instead.
@@ -134,21 +173,21 @@ func (h *handler) stream(w http.ResponseWriter, r *http.Request, cl class) {
 	if _, err := w.Write([]byte("retry: 1000\n: flaggen change stream\n\n")); err != nil || rc.Flush() != nil {
 		return
 	}
-	tick := time.NewTicker(h.cfg.KeepAlive)
+	tick := time.NewTicker(keepAlive)
 	defer tick.Stop()
 	for {
 		var msg []byte
 		select {
 		case <-r.Context().Done():
 			return
-		case <-h.events.done:
+		case <-b.done:
 			return
 		case <-ch:
-			msg = h.events.event()
+			msg = b.event()
 		case <-tick.C:
 			msg = []byte(": keep-alive\n\n")
 		}
-		rc.SetWriteDeadline(time.Now().Add(h.cfg.KeepAlive))
+		rc.SetWriteDeadline(time.Now().Add(keepAlive))
 		if _, err := w.Write(msg); err != nil {
 			return
 		}

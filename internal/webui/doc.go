@@ -1,0 +1,35 @@
+// Package webui is the admin web page of 'flaggen serve' at /admin: HTML
+// pages over the JSON admin API (internal/admin), which they call
+// in-process as the logged-in admin, so that every check, write and audit
+// entry is the admin API's own.
+//
+// # Routes
+//
+//	GET  /admin                          redirects to /admin/flags
+//	GET  /admin/login, POST /admin/login log in with an admin token
+//	POST /admin/logout                   end the session
+//	GET  /admin/flags                    every flag: ?q=TEXT&state=S&owner=O&kind=K filter the list
+//	GET  /admin/flags/{name}             one flag: effective configuration, controls, audit trail
+//	POST /admin/flags/{name}/{action}    enable, disable, rollout, patch, revert or reset
+//	GET  /admin/releases                 every release, "k of n enabled"
+//	POST /admin/releases/{name}/{on|off} switch a whole release
+//	GET  /admin/audit                    the audit trail: ?flag=NAME&actor=NAME
+//	GET  /admin/events                   the change stream (runtime/flaghttp.ChangeStream)
+//	GET  /admin/static/{file}            the page's CSS and JavaScript
+//
+// # Sessions
+//
+// Logging in with an admin token (flaghttp.ParseAdminTokens) opens a
+// server-side session named by a random id in an HttpOnly, SameSite=Strict
+// cookie (Secure under TLS). A session expires after Config.SessionTTL and
+// ends at logout. Every form carries the session's CSRF token, checked in
+// constant time, and http.CrossOriginProtection refuses cross-origin
+// writes besides. Without a session every page redirects to the login
+// page, and a server or client API key is not an admin token.
+//
+// # Live updates
+//
+// An open page follows /admin/events and, after each change, fetches
+// itself again and swaps in its regions marked data-live, except the one
+// holding the keyboard focus.
+package webui

@@ -1,0 +1,431 @@
+package webui
+
+import (
+	"bytes"
+	"context"
+	"crypto/rand"
+	"crypto/sha256"
+	"crypto/subtle"
+	"embed"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"html/template"
+	"io"
+	"io/fs"
+	"net/http"
+	"net/url"
+	"sort"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/flaggen/flaggen/internal/admin"
+	"github.com/flaggen/flaggen/internal/ops"
+	"github.com/flaggen/flaggen/internal/spec"
+	"github.com/flaggen/flaggen/runtime"
+	"github.com/flaggen/flaggen/runtime/flaghttp"
+)
+
+//go:embed templates/*.html static/*
+var files embed.FS
+
+// DefaultSessionTTL is how long a login lasts without Config.SessionTTL.
+const DefaultSessionTTL = 12 * time.Hour
+
+// Prefix is the path under which the page is served; the admin API's
+// admin.Prefix below it is not the page's.
+const Prefix = "/admin"
+
+// Config configures the page.
+type Config struct {
+	// Session is the live state the admin API reads and writes.
+	Session *ops.Session
+	// Client is followed for the live updates of open pages.
+	Client *runtime.Client
+	// AdminTokens maps each admin token to its name, the actor of the
+	// changes made in its sessions (flaghttp.ParseAdminTokens).
+	AdminTokens map[string]string
+	// SessionTTL is how long a login lasts (default DefaultSessionTTL).
+	SessionTTL time.Duration
+	// Now returns the time against which flag expiry is judged (default
+	// time.Now).
+	Now func() time.Time
+}
+
+// UI is the page's http.Handler. Close it to end its change streams.
+type UI struct {
+	api      http.Handler
+	session  *ops.Session
+	handler  http.Handler
+	tokens   []token
+	sessions sessions
+	stream   *flaghttp.ChangeStream
+	model    *spec.Spec
+	pages    map[string]*template.Template
+	now      func() time.Time
+	static   http.Handler
+	lists    listCache
+	// owners and kinds are the spec's, for the list's filters.
+	owners, kinds []string
+}
+
+// token is one admin token, kept as its SHA-256.
+type token struct {
+	sum  [sha256.Size]byte
+	name string
+}
+
+type actorKey struct{}
+
+// New returns the page over cfg.Session.
+func New(cfg Config) (*UI, error) {
+	if cfg.Session == nil || cfg.Session.Spec == nil || cfg.Client == nil {
+		return nil, errors.New("webui: a Session with a spec and a Client are required")
+	}
+	api, err := admin.New(admin.Config{Session: cfg.Session, Actor: func(r *http.Request) string {
+		name, _ := r.Context().Value(actorKey{}).(string)
+		return name
+	}})
+	if err != nil {
+		return nil, err
+	}
+	file, src := cfg.Session.Spec.Source()
+	model, err := spec.Parse(file, src)
+	if err != nil {
+		return nil, fmt.Errorf("webui: %v", err)
+	}
+	u := &UI{api: api, session: cfg.Session, model: model, now: cfg.Now, stream: flaghttp.NewChangeStream(cfg.Client, 0, 0)}
+	if u.now == nil {
+		u.now = time.Now
+	}
+	u.sessions = sessions{m: map[string]*session{}, ttl: cfg.SessionTTL, now: u.now}
+	if u.sessions.ttl <= 0 {
+		u.sessions.ttl = DefaultSessionTTL
+	}
+	for t, name := range cfg.AdminTokens {
+		if t == "" || name == "" {
+			return nil, errors.New("webui: an empty admin token or name")
+		}
+		u.tokens = append(u.tokens, token{sha256.Sum256([]byte(t)), name})
+	}
+	if u.pages, err = parsePages(); err != nil {
+		return nil, err
+	}
+	owners, kinds := map[string]bool{}, map[string]bool{}
+	for _, f := range model.Flags {
+		owners[f.Owner], kinds[f.Kind] = true, true
+	}
+	u.owners, u.kinds = sortedKeys(owners), sortedKeys(kinds)
+	sub, _ := fs.Sub(files, "static")
+	u.static = http.StripPrefix(Prefix+"/static/", http.FileServerFS(sub))
+
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /admin", func(w http.ResponseWriter, r *http.Request) {
+		http.Redirect(w, r, Prefix+"/flags", http.StatusSeeOther)
+	})
+	mux.HandleFunc("GET /admin/{$}", func(w http.ResponseWriter, r *http.Request) {
+		http.Redirect(w, r, Prefix+"/flags", http.StatusSeeOther)
+	})
+	mux.HandleFunc("GET /admin/login", u.loginPage)
+	mux.HandleFunc("POST /admin/login", u.login)
+	mux.HandleFunc("GET /admin/static/", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Cache-Control", "no-cache")
+		u.static.ServeHTTP(w, r)
+	})
+	mux.Handle("POST /admin/logout", u.authed(u.logout, true))
+	mux.Handle("GET /admin/flags", u.authed(u.flagsPage, false))
+	mux.Handle("GET /admin/flags/{name}", u.authed(u.flagPage, false))
+	mux.Handle("POST /admin/flags/{name}/{action}", u.authed(u.flagWrite, true))
+	mux.Handle("GET /admin/releases", u.authed(u.releasesPage, false))
+	mux.Handle("POST /admin/releases/{name}/{action}", u.authed(u.releaseWrite, true))
+	mux.Handle("GET /admin/audit", u.authed(u.auditPage, false))
+	mux.Handle("GET /admin/events", u.authed(func(w http.ResponseWriter, r *http.Request, _ *session) {
+		u.stream.ServeHTTP(w, r)
+	}, false))
+	u.handler = http.NewCrossOriginProtection().Handler(mux)
+	return u, nil
+}
+
+// ServeHTTP serves the page's routes (see the package doc).
+func (u *UI) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	h := w.Header()
+	h.Set("Content-Security-Policy", "default-src 'self'; img-src 'self' data:; frame-ancestors 'none'; form-action 'self'; base-uri 'none'")
+	h.Set("X-Content-Type-Options", "nosniff")
+	h.Set("Referrer-Policy", "same-origin")
+	h.Set("X-Frame-Options", "DENY")
+	u.handler.ServeHTTP(w, r)
+}
+
+// Close ends the open change streams and stops following the Client.
+func (u *UI) Close() error {
+	u.stream.Close()
+	return nil
+}
+
+// adminName returns the name of the admin token tok, or "" when tok is
+// none. Every token is compared, in constant time.
+func (u *UI) adminName(tok string) string {
+	sum := sha256.Sum256([]byte(tok))
+	name := ""
+	for i := range u.tokens {
+		if subtle.ConstantTimeCompare(sum[:], u.tokens[i].sum[:]) == 1 {
+			name = u.tokens[i].name
+		}
+	}
+	return name
+}
+
+// randomID returns 32 random hex digits.
+func randomID() string {
+	var b [16]byte
+	rand.Read(b[:])
+	return hex.EncodeToString(b[:])
+}
+
+// session is one login.
+type session struct {
+	id, name, csrf string
+	expires        time.Time
+}
+
+// sessions are the open logins, by id.
+type sessions struct {
+	mu  sync.Mutex
+	m   map[string]*session
+	ttl time.Duration
+	now func() time.Time
+}
+
+func (s *sessions) open(name string) *session {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	now := s.now()
+	for id, ss := range s.m {
+		if !now.Before(ss.expires) {
+			delete(s.m, id)
+		}
+	}
+	ss := &session{id: randomID(), name: name, csrf: randomID(), expires: now.Add(s.ttl)}
+	s.m[ss.id] = ss
+	return ss
+}
+
+func (s *sessions) get(id string) *session {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	ss := s.m[id]
+	if ss == nil {
+		return nil
+	}
+	if !s.now().Before(ss.expires) {
+		delete(s.m, id)
+		return nil
+	}
+	return ss
+}
+
+func (s *sessions) end(id string) {
+	s.mu.Lock()
+	delete(s.m, id)
+	s.mu.Unlock()
+}
+
+const cookieName = "flaggen_admin"
+
+// authed wraps a page that needs a session: without one, a GET redirects to
+// the login page and anything else is refused. A write must also carry
+// the session's CSRF token in its "csrf" form field.
+func (u *UI) authed(h func(http.ResponseWriter, *http.Request, *session), write bool) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		var ss *session
+		if c, err := r.Cookie(cookieName); err == nil {
+			ss = u.sessions.get(c.Value)
+		}
+		if ss == nil {
+			if r.Method == http.MethodGet {
+				http.Redirect(w, r, Prefix+"/login?next="+url.QueryEscape(r.URL.RequestURI()), http.StatusSeeOther)
+				return
+			}
+			http.Error(w, "not logged in: log in at "+Prefix+"/login", http.StatusUnauthorized)
+			return
+		}
+		if write {
+			r.Body = http.MaxBytesReader(w, r.Body, admin.DefaultMaxBody)
+			if subtle.ConstantTimeCompare([]byte(r.PostFormValue("csrf")), []byte(ss.csrf)) != 1 {
+				http.Error(w, "refused: the form's CSRF token is missing or wrong (reload the page and try again)", http.StatusForbidden)
+				return
+			}
+		}
+		w.Header().Set("Cache-Control", "no-store")
+		h(w, r, ss)
+	})
+}
+
+func (u *UI) loginPage(w http.ResponseWriter, r *http.Request) {
+	u.render(w, http.StatusOK, "login", &page{Title: "Log in", Data: loginData{Next: safeNext(r.URL.Query().Get("next"))}})
+}
+
+type loginData struct {
+	Next, Error string
+}
+
+// safeNext returns next when it is a path of the page, else the flags list.
+func safeNext(next string) string {
+	if strings.HasPrefix(next, Prefix+"/") && !strings.HasPrefix(next, "//") && !strings.ContainsAny(next, "\\\r\n") && !strings.HasPrefix(next, admin.Prefix) {
+		return next
+	}
+	return Prefix + "/flags"
+}
+
+func (u *UI) login(w http.ResponseWriter, r *http.Request) {
+	r.Body = http.MaxBytesReader(w, r.Body, 8<<10)
+	tok := strings.TrimSpace(r.PostFormValue("token"))
+	next := safeNext(r.PostFormValue("next"))
+	name := ""
+	if tok != "" {
+		name = u.adminName(tok)
+	}
+	if name == "" {
+		u.render(w, http.StatusUnauthorized, "login", &page{Title: "Log in", Data: loginData{Next: next,
+			Error: "That is not an admin token. Log in with one of the server's admin tokens ($FLAGGEN_ADMIN_TOKENS); server and client API keys cannot open this page."}})
+		return
+	}
+	ss := u.sessions.open(name)
+	http.SetCookie(w, &http.Cookie{Name: cookieName, Value: ss.id, Path: Prefix, HttpOnly: true, Secure: r.TLS != nil,
+		SameSite: http.SameSiteStrictMode, MaxAge: int(u.sessions.ttl / time.Second)})
+	http.Redirect(w, r, next, http.StatusSeeOther)
+}
+
+func (u *UI) logout(w http.ResponseWriter, r *http.Request, ss *session) {
+	u.sessions.end(ss.id)
+	http.SetCookie(w, &http.Cookie{Name: cookieName, Value: "", Path: Prefix, HttpOnly: true, Secure: r.TLS != nil,
+		SameSite: http.SameSiteStrictMode, MaxAge: -1})
+	http.Redirect(w, r, Prefix+"/login", http.StatusSeeOther)
+}
+
+// apiError is the admin API's error answer.
+type apiError struct {
+	Status  int    `json:"-"`
+	Code    string `json:"code"`
+	Message string `json:"message"`
+	Path    string `json:"path"`
+}
+
+func (e *apiError) Error() string { return e.Message }
+
+// buffer is the http.ResponseWriter an in-process admin API call answers
+// into.
+type buffer struct {
+	h      http.Header
+	status int
+	body   bytes.Buffer
+}
+
+func (b *buffer) Header() http.Header { return b.h }
+func (b *buffer) Write(p []byte) (int, error) {
+	if b.status == 0 {
+		b.status = http.StatusOK
+	}
+	return b.body.Write(p)
+}
+func (b *buffer) WriteHeader(code int) {
+	if b.status == 0 {
+		b.status = code
+	}
+}
+
+// do makes one admin API request as ss's admin, with the headers hdr
+// (may be nil), and returns its answer.
+func (u *UI) do(ctx context.Context, ss *session, method, path string, body any, hdr http.Header) (*buffer, error) {
+	var rd io.Reader = http.NoBody
+	if body != nil {
+		b, err := json.Marshal(body)
+		if err != nil {
+			return nil, err
+		}
+		rd = bytes.NewReader(b)
+	}
+	req, err := http.NewRequestWithContext(context.WithValue(ctx, actorKey{}, ss.name), method, admin.Prefix+path, rd)
+	if err != nil {
+		return nil, err
+	}
+	for k, v := range hdr {
+		req.Header[k] = v
+	}
+	if body != nil {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	res := &buffer{h: http.Header{}}
+	u.api.ServeHTTP(res, req)
+	if res.status == 0 {
+		res.status = http.StatusOK
+	}
+	return res, nil
+}
+
+// call makes one admin API request as ss's admin and decodes its answer
+// into out (when not nil); an error answer is returned as an *apiError.
+func (u *UI) call(ctx context.Context, ss *session, method, path string, body any, out any) error {
+	_, err := u.callHeader(ctx, ss, method, path, body, nil, out)
+	return err
+}
+
+// callHeader is call with request headers, returning the answer's headers.
+func (u *UI) callHeader(ctx context.Context, ss *session, method, path string, body any, hdr http.Header, out any) (http.Header, error) {
+	res, err := u.do(ctx, ss, method, path, body, hdr)
+	if err != nil {
+		return nil, err
+	}
+	if res.status >= 300 {
+		var e struct {
+			Error *apiError `json:"error"`
+		}
+		if json.Unmarshal(res.body.Bytes(), &e) != nil || e.Error == nil {
+			return nil, &apiError{Status: res.status, Code: "internal", Message: fmt.Sprintf("the admin API answered %d", res.status)}
+		}
+		e.Error.Status = res.status
+		return nil, e.Error
+	}
+	if out != nil {
+		return res.h, json.Unmarshal(res.body.Bytes(), out)
+	}
+	return res.h, nil
+}
+
+// health is the admin API's GET /admin/v1/health.
+type health struct {
+	Status string `json:"status"`
+	Store  string `json:"store"`
+	Error  string `json:"error"`
+}
+
+// health returns the store's health: when it is not "ok", Error says why
+// writes are off.
+func (u *UI) health(ctx context.Context, ss *session) health {
+	h := health{Status: "degraded"}
+	res, err := u.do(ctx, ss, "GET", "health", nil, nil)
+	if err == nil {
+		err = json.Unmarshal(res.body.Bytes(), &h)
+	}
+	if err != nil || (res.status != http.StatusOK && h.Error == "") {
+		h.Status, h.Error = "degraded", "the health check failed"
+		if err == nil {
+			h.Error = fmt.Sprintf("the health check answered %d", res.status)
+		}
+	}
+	return h
+}
+
+// sortedKeys returns the keys of m, sorted.
+func sortedKeys(m map[string]bool) []string {
+	out := make([]string, 0, len(m))
+	for k := range m {
+		if k != "" {
+			out = append(out, k)
+		}
+	}
+	sort.Strings(out)
+	return out
+}
