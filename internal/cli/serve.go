@@ -189,9 +189,9 @@ func runServe(ctx context.Context, env *Env, ro *redisOpts, addr, envName string
 	srv := &http.Server{
 		Handler:           h,
 		ReadHeaderTimeout: 5 * time.Second,
-		// No ReadTimeout: its deadline outlives the request's body and
-		// would cancel every change stream after it; the handlers limit
-		// the bodies they read.
+		// No ReadTimeout: the handler sets a read deadline of its own on
+		// every request with a body (flaghttp.Config.ReadTimeout), and
+		// none on the change streams.
 		IdleTimeout:    2 * time.Minute,
 		MaxHeaderBytes: 64 << 10,
 		ErrorLog:       slog.NewLogLogger(log.Handler(), slog.LevelWarn),

@@ -318,9 +318,10 @@ func (h *handler) serve(w http.ResponseWriter, r *http.Request) (string, class) 
 	case strings.HasPrefix(p, "/admin/v1/") || p == "/admin/v1":
 		route = routeAdmin
 	}
-	if h.open && !loopbackHost(r.Host) {
+	if h.open && route != routeAdmin && !loopbackHost(r.Host) {
 		// Open mode serves a loopback address: a Host naming another site
-		// is a page of that site reaching it by DNS rebinding.
+		// is a page of that site reaching it by DNS rebinding. (The admin
+		// API needs its token all the same.)
 		jsonError(w, http.StatusForbidden, "this server has no keys and answers only requests to a loopback host name (localhost, 127.0.0.1, [::1])")
 		return route, classNone
 	}

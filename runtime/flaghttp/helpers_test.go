@@ -63,6 +63,18 @@ func serve(t testing.TB, f *demo.Flags, cfg Config) *testServer {
 	return &testServer{flags: f, c: f.Runtime(), h: h, srv: srv}
 }
 
+// restart serves s's handler on a new loopback server, which set
+// configures first (its timeouts, say).
+func (s *testServer) restart(t testing.TB, set func(*http.Server)) {
+	t.Helper()
+	s.srv.Close()
+	srv := httptest.NewUnstartedServer(s.h)
+	set(srv.Config)
+	srv.Start()
+	t.Cleanup(srv.Close)
+	s.srv = srv
+}
+
 // redisFlags returns demo Flags over the Redis at addr, in namespace ns.
 var redisFlags = demotest.RedisFlags
 

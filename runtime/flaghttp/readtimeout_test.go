@@ -80,13 +80,8 @@ func TestUnsentBody(t *testing.T) {
 // no body, outlives a server's ReadTimeout and Config.ReadTimeout.
 func TestStreamNotCutByReadTimeout(t *testing.T) {
 	s := start(t, Config{ReadTimeout: 50 * time.Millisecond, KeepAlive: 100 * time.Millisecond}, false)
-	s.srv.Close()
-	srv := httptest.NewUnstartedServer(s.h)
-	srv.Config.ReadTimeout = 50 * time.Millisecond
-	srv.Start()
-	t.Cleanup(srv.Close)
-	s.srv = srv
-	lines := openStream(t, s, srv.URL+"/ofrep/v1/events", serverKey)
+	s.restart(t, func(srv *http.Server) { srv.ReadTimeout = 50 * time.Millisecond })
+	lines := openStream(t, s, s.srv.URL+"/ofrep/v1/events", serverKey)
 	// Three keep-alive comments: the stream lives past both timeouts.
 	n := 0
 	for l := range lines {

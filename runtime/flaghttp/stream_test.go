@@ -5,7 +5,6 @@ import (
 	"context"
 	"encoding/json"
 	"net/http"
-	"net/http/httptest"
 	"strings"
 	"testing"
 	"time"
@@ -128,13 +127,8 @@ func TestMaxStreams(t *testing.T) {
 // not cut an event stream.
 func TestStreamOutlivesWriteTimeout(t *testing.T) {
 	s := start(t, Config{}, false)
-	s.srv.Close()
-	srv := httptest.NewUnstartedServer(s.h)
-	srv.Config.WriteTimeout = 50 * time.Millisecond
-	srv.Start()
-	t.Cleanup(srv.Close)
-	s.srv = srv
-	lines := openStream(t, s, srv.URL+"/ofrep/v1/events", serverKey)
+	s.restart(t, func(srv *http.Server) { srv.WriteTimeout = 50 * time.Millisecond })
+	lines := openStream(t, s, s.srv.URL+"/ofrep/v1/events", serverKey)
 	// The change comes after the WriteTimeout has passed (a deadline of
 	// the real connection, which testing/synctest cannot fake).
 	time.AfterFunc(200*time.Millisecond, func() {
