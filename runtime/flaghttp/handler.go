@@ -182,6 +182,8 @@ type recorder struct {
 }
 
 // bodyReader is a request body that notes when it was read to its end.
+// (net/http lifts the read deadline itself then, before it reads the
+// connection in the background.)
 type bodyReader struct {
 	rc  io.ReadCloser
 	eof bool
