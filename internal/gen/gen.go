@@ -20,7 +20,7 @@ import (
 // GenVersion is the version of the generated code's contract with package
 // runtime/flagimpl. Generated files pin it against flagimpl.GenVersion and
 // flagimpl.MinGenVersion, so that version skew fails the build.
-const GenVersion = 3
+const GenVersion = 4
 
 // FileName is the name of the one file Generate returns.
 const FileName = "flags_gen.go"
@@ -242,7 +242,7 @@ func (g *generator) version(f *jen.File) {
 }
 
 func (g *generator) embedded(f *jen.File) {
-	f.Add(doc(fmt.Sprintf("flagSpecJSON is %s as validated at generation time, verbatim.", clean(strconv.Quote(g.opts.SpecFile)))).
+	f.Add(doc(fmt.Sprintf("flagSpecJSON is %s as validated at generation time, without its white space.", clean(strconv.Quote(g.opts.SpecFile)))).
 		Add(sourceMarkerDecl())) // sourceText
 	f.Add(doc("Spec is the embedded, validated spec: the binary needs no spec file at run time.").
 		Var().Id("Spec").Op("=").Qual(fi, "MustLoadSpec").Call(jen.Lit(g.opts.SpecFile), jen.Index().Byte().Parens(jen.Id("flagSpecJSON"))))
@@ -495,22 +495,28 @@ var evalFuncs = map[spec.Type][2]string{
 }
 
 // evalHelpers emits one flagEval<Type> method per flagimpl evaluation the
-// string, int and float accessors use (each bool accessor has a one-flag
-// method of its own, see accessorText). Keeping the attribute array out of the accessors keeps
-// their constant path cheap: a frame holding the array (it contains
-// pointers and is sliced) is zeroed on every call.
+// accessors use: the slow path of every flag of that type, so that a flag
+// adds no function of its own but its accessor. Keeping the attribute
+// array out of the accessors keeps their constant path cheap: a frame
+// holding the array (it contains pointers and is sliced) is zeroed on
+// every call.
 func (g *generator) evalHelpers(f *jen.File) {
 	used := map[string]bool{}
 	for _, fl := range g.s.Flags {
 		used[evalFuncs[ftype(fl)][1]] = true
 	}
-	for _, name := range []string{"String", "Int", "Float"} { // bool accessors have their own (accessorText)
+	for _, name := range []string{"Bool", "String", "Int", "Float"} {
 		if !used[name] {
 			continue
 		}
 		ret := map[string]jen.Code{"Bool": jen.Bool(), "String": jen.String(), "Int": jen.Int64(), "Float": jen.Float64()}[name]
-		f.Add(doc(fmt.Sprintf("flagEval%s evaluates flag i for c when its value depends on the context.", name)).
-			Func().Params(jen.Id("f").Op("*").Id("Flags")).Id("flagEval"+name).
+		d := doc(fmt.Sprintf("flagEval%s evaluates flag i for c when its value depends on the context.", name))
+		if name == "Bool" {
+			d = doc("flagEvalBool evaluates bool flag i for c when its value depends on the context. " +
+				"It is not inlined, so that the bool accessors, which call it, are.").
+				Comment("//").Line().Comment("//go:noinline").Line()
+		}
+		f.Add(d.Func().Params(jen.Id("f").Op("*").Id("Flags")).Id("flagEval"+name).
 			Params(jen.Id("i").Int(), jen.Id("c").Op("*").Id("Context")).Add(ret).Block(
 			jen.Var().Id("a").Index(jen.Lit(len(g.s.Context))).Qual(fi, "Value"),
 			jen.Id("c").Dot("flagAttrs").Call(jen.Op("&").Id("a")),
