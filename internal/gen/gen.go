@@ -249,9 +249,9 @@ func (g *generator) embedded(f *jen.File) {
 }
 
 // stringLit renders s as a raw string literal when Go source can hold it
-// verbatim and readably (the embedded spec then reads as the JSON it is and
-// diffs line by line); otherwise as an interpreted literal (strconv.Quote,
-// as jen.Lit renders one).
+// verbatim and readably (the embedded spec then reads as the JSON it is);
+// otherwise as an interpreted literal (strconv.Quote, as jen.Lit renders
+// one).
 func stringLit(s string) string {
 	if canRawQuote(s) {
 		return "`" + s + "`"

@@ -23,20 +23,11 @@ import (
 // counted (codeLines).
 const maxLinesPerFlag = 12
 
-// scaleModule writes a module in a new temporary directory whose package
-// "flags" is generated from src and whose main package is mainSrc (if not
-// empty), requiring this module through a replace directive. It returns
-// the directory, the generated file and the parsed spec.
-func scaleModule(tb testing.TB, src []byte, mainSrc string) (string, []byte, *spec.Spec) {
+// scaleModule writes a module (WriteModule) whose package "flags" is
+// generated from src and whose main package is mainSrc (if not empty), and
+// returns its directory and the generated file.
+func scaleModule(tb testing.TB, src []byte, mainSrc string) (string, []byte) {
 	tb.Helper()
-	root, err := filepath.Abs(filepath.Join("..", ".."))
-	if err != nil {
-		tb.Fatal(err)
-	}
-	sum, err := os.ReadFile(filepath.Join(root, "go.sum"))
-	if err != nil {
-		tb.Fatal(err)
-	}
 	s, err := spec.Parse("flags.json", src)
 	if err != nil {
 		tb.Fatalf("spec.Parse: %v", err)
@@ -45,50 +36,73 @@ func scaleModule(tb testing.TB, src []byte, mainSrc string) (string, []byte, *sp
 	if err != nil {
 		tb.Fatalf("Generate: %v", err)
 	}
-	dir := tb.TempDir()
-	gomod := "module flaggenscale\n\ngo 1.26\n\nrequire github.com/flaggen/flaggen v0.0.0\n\nreplace github.com/flaggen/flaggen => " + strconv.Quote(root) + "\n"
-	write := map[string][]byte{
-		"go.mod":            []byte(gomod),
-		"go.sum":            sum,
-		"flags/flags.json":  src,
-		"flags/" + FileName: files[FileName],
-		"flags/doc.go":      []byte("package flags\n"),
-	}
+	write := map[string][]byte{"flags/" + FileName: files[FileName], "flags/doc.go": []byte("package flags\n")}
 	if mainSrc != "" {
 		write["main.go"] = []byte(mainSrc)
 	}
-	for name, data := range write {
+	return WriteModule(tb, write), files[FileName]
+}
+
+// goCmd is RunGo that fails tb on error.
+func goCmd(tb testing.TB, dir string, args ...string) (string, cost) {
+	tb.Helper()
+	out, c, err := RunGo(dir, args...)
+	if err != nil {
+		tb.Fatalf("%v\n%s", err, out)
+	}
+	return out, c
+}
+
+// WriteModule writes files into a new temporary module, example.com/c,
+// that requires this one through a replace directive, and returns its
+// directory. It is exported for the package's external tests, as RunGo is.
+func WriteModule(tb testing.TB, files map[string][]byte) string {
+	tb.Helper()
+	root, err := filepath.Abs("../..")
+	if err != nil {
+		tb.Fatal(err)
+	}
+	sum, err := os.ReadFile(filepath.Join(root, "go.sum"))
+	if err != nil {
+		tb.Fatal(err)
+	}
+	dir := tb.TempDir()
+	write := func(name string, data []byte) {
 		p := filepath.Join(dir, filepath.FromSlash(name))
-		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+		if err := os.MkdirAll(filepath.Dir(p), 0o777); err != nil {
 			tb.Fatal(err)
 		}
-		if err := os.WriteFile(p, data, 0o644); err != nil {
+		if err := os.WriteFile(p, data, 0o666); err != nil {
 			tb.Fatal(err)
 		}
 	}
-	// Complete go.mod from the module cache, offline.
-	goCmd(tb, dir, "mod", "tidy")
-	return dir, files[FileName], s
+	write("go.mod", fmt.Appendf(nil, "module example.com/c\n\ngo 1.26\n\nrequire github.com/flaggen/flaggen v0.0.0\n\nreplace github.com/flaggen/flaggen => %s\n", root))
+	write("go.sum", sum)
+	for name, data := range files {
+		write(name, data)
+	}
+	return dir
 }
 
-// goCmd runs the go command in dir, offline, and returns its output and
-// what it cost, failing tb on error.
-func goCmd(tb testing.TB, dir string, args ...string) ([]byte, cost) {
-	tb.Helper()
+// RunGo runs the go command in dir, offline, and returns its output
+// (stdout, then stderr) and what it cost.
+func RunGo(dir string, args ...string) (string, cost, error) {
 	cmd := exec.Command("go", args...)
 	cmd.Dir = dir
 	cmd.Env = append(os.Environ(), "GOFLAGS=-mod=mod", "GOPROXY=off", "GOWORK=off")
+	var out, errb bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &errb
 	start := time.Now()
-	out, err := cmd.CombinedOutput()
+	err := cmd.Run()
 	c := cost{wall: time.Since(start)}
-	if err != nil {
-		tb.Fatalf("go %s: %v\n%s", strings.Join(args, " "), err, out)
-	}
 	if ru, ok := cmd.ProcessState.SysUsage().(*syscall.Rusage); ok {
 		c.cpu = time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 		c.maxRSS = int64(ru.Maxrss) * 1024 // kilobytes on Linux
 	}
-	return out, c
+	if err != nil {
+		return out.String() + errb.String(), c, fmt.Errorf("go %s: %v", strings.Join(args, " "), err)
+	}
+	return out.String(), c, nil
 }
 
 // cost is what a go command cost: wall time; CPU time (user and system) of
@@ -147,7 +161,7 @@ func TestScaled(t *testing.T) {
 		t.Fatal(err)
 	}
 	var m strings.Builder
-	m.WriteString("package main\n\nimport (\n\t\"context\"\n\t\"fmt\"\n\n\t\"flaggenscale/flags\"\n)\n\n")
+	m.WriteString("package main\n\nimport (\n\t\"context\"\n\t\"fmt\"\n\n\t\"example.com/c/flags\"\n)\n\n")
 	m.WriteString("func main() {\n\tf := flags.MustNew()\n\tdefer f.Close()\n\tctx := context.Background()\n")
 	m.WriteString("\tfor _, c := range []*flags.Context{nil, {UserID: 7, Region: \"US\"}, {UserID: 12345, Region: \"RO\"}} {\n")
 	for _, fl := range s.Flags {
@@ -155,11 +169,11 @@ func TestScaled(t *testing.T) {
 			fl.Name, fl.GoName, fl.GoName, fl.GoName)
 	}
 	m.WriteString("\t}\n}\n")
-	dir, _, _ := scaleModule(t, src, m.String())
+	dir, _ := scaleModule(t, src, m.String())
 	goCmd(t, dir, "build", "./...")
 	goCmd(t, dir, "vet", "./...")
 	out, _ := goCmd(t, dir, "run", ".")
-	lines := strings.Split(strings.TrimSpace(string(out)), "\n")
+	lines := strings.Split(strings.TrimSpace(out), "\n")
 	if len(lines) != 3*n {
 		t.Fatalf("the program printed %d lines, want %d:\n%s", len(lines), 3*n, out)
 	}
@@ -195,7 +209,7 @@ func BenchmarkBuild10k(b *testing.B) {
 			b.Fatalf("FLAGGEN_BENCH_FLAGS=%q: want a positive count", v)
 		}
 	}
-	dir, gen, _ := scaleModule(b, newUISpecJSON(n), "")
+	dir, gen := scaleModule(b, newUISpecJSON(n), "")
 	goCmd(b, dir, "build", "github.com/flaggen/flaggen/runtime/flagimpl") // dependencies cached
 	var build, vet cost
 	k := 0
