@@ -136,7 +136,12 @@ func init() { flagimpl.InitFlags(Spec, flagHandles[:]) }
 // Flags evaluates the spec's flags: one method per flag. Create it once with
 // New and share it (a *Flags: a copy would not follow flag changes, and go vet
 // reports one); it is safe for concurrent use. Close it when done.
-type Flags struct {
+type Flags flagFields
+
+// flagFields are the fields of a Flags. The accessors reach them through a
+// *flagFields: a selector on a *Flags looks through its methods, one per flag,
+// which made type-checking a package of many flags quadratic.
+type flagFields struct {
 	_ flagimpl.NoCopy
 	c *runtime.Client
 	e flagimpl.Evaluator
@@ -191,13 +196,13 @@ func (f *Flags) Explain(ctx context.Context, h runtime.Handle, c *Context) runti
 //
 // Owner: Search Team. Kind: release. Strategy: NewSearchServiceFactory.
 func (f *Flags) AdvancedSearch(ctx context.Context, c *Context) bool {
-	switch atomic.LoadUint32(&f.k[0]) {
+	switch atomic.LoadUint32(&(*flagFields)(f).k[0]) {
 	case flagimpl.StateOn:
 		return true
 	case flagimpl.StateOff:
 		return false
 	}
-	return f.flagEvalBool(0, c)
+	return flagEvalBool(f, 0, c)
 }
 
 // CheckoutButton returns the value of flag "checkout_button" for c: "blue"
@@ -208,10 +213,10 @@ func (f *Flags) AdvancedSearch(ctx context.Context, c *Context) bool {
 // Owner: Checkout Team. Kind: experiment. Expires: 2099-12-31. Strategy:
 // NewButtonRendererFactory.
 func (f *Flags) CheckoutButton(ctx context.Context, c *Context) string {
-	if v, ok := f.e.ConstString(1); ok {
+	if v, ok := (*flagFields)(f).e.ConstString(1); ok {
 		return v
 	}
-	return f.flagEvalString(1, c)
+	return flagEvalString(f, 1, c)
 }
 
 // DiscountRate returns the value of flag "discount_rate" for c: 0 ("none",
@@ -221,10 +226,10 @@ func (f *Flags) CheckoutButton(ctx context.Context, c *Context) string {
 //
 // Owner: Pricing. Kind: permission.
 func (f *Flags) DiscountRate(ctx context.Context, c *Context) float64 {
-	if v, ok := f.e.ConstFloat(2); ok {
+	if v, ok := (*flagFields)(f).e.ConstFloat(2); ok {
 		return v
 	}
-	return f.flagEvalFloat(2, c)
+	return flagEvalFloat(f, 2, c)
 }
 
 // LegacyExport reports whether flag "legacy_export" is on for c.
@@ -235,13 +240,13 @@ func (f *Flags) DiscountRate(ctx context.Context, c *Context) float64 {
 //
 // Deprecated: flag "legacy_export" expired after 2024-06-30; remove it.
 func (f *Flags) LegacyExport(ctx context.Context, c *Context) bool {
-	switch atomic.LoadUint32(&f.k[3]) {
+	switch atomic.LoadUint32(&(*flagFields)(f).k[3]) {
 	case flagimpl.StateOn:
 		return true
 	case flagimpl.StateOff:
 		return false
 	}
-	return f.flagEvalBool(3, c)
+	return flagEvalBool(f, 3, c)
 }
 
 // MaintenanceMode reports whether flag "maintenance_mode" is on for c.
@@ -250,13 +255,13 @@ func (f *Flags) LegacyExport(ctx context.Context, c *Context) bool {
 //
 // Owner: SRE. Kind: kill_switch.
 func (f *Flags) MaintenanceMode(ctx context.Context, c *Context) bool {
-	switch atomic.LoadUint32(&f.k[4]) {
+	switch atomic.LoadUint32(&(*flagFields)(f).k[4]) {
 	case flagimpl.StateOn:
 		return true
 	case flagimpl.StateOff:
 		return false
 	}
-	return f.flagEvalBool(4, c)
+	return flagEvalBool(f, 4, c)
 }
 
 // MaxResults returns the value of flag "max_results" for c: 10 ("few",
@@ -266,10 +271,10 @@ func (f *Flags) MaintenanceMode(ctx context.Context, c *Context) bool {
 //
 // Owner: Search Team.
 func (f *Flags) MaxResults(ctx context.Context, c *Context) int64 {
-	if v, ok := f.e.ConstInt(5); ok {
+	if v, ok := (*flagFields)(f).e.ConstInt(5); ok {
 		return v
 	}
-	return f.flagEvalInt(5, c)
+	return flagEvalInt(f, 5, c)
 }
 
 // NativeShare reports whether flag "native_share" is on for c.
@@ -278,13 +283,13 @@ func (f *Flags) MaxResults(ctx context.Context, c *Context) int64 {
 //
 // Owner: Mobile Team.
 func (f *Flags) NativeShare(ctx context.Context, c *Context) bool {
-	switch atomic.LoadUint32(&f.k[6]) {
+	switch atomic.LoadUint32(&(*flagFields)(f).k[6]) {
 	case flagimpl.StateOn:
 		return true
 	case flagimpl.StateOff:
 		return false
 	}
-	return f.flagEvalBool(6, c)
+	return flagEvalBool(f, 6, c)
 }
 
 // NewUI reports whether flag "new_ui" is on for c.
@@ -293,13 +298,13 @@ func (f *Flags) NativeShare(ctx context.Context, c *Context) bool {
 //
 // Owner: UI Team. Kind: release.
 func (f *Flags) NewUI(ctx context.Context, c *Context) bool {
-	switch atomic.LoadUint32(&f.k[7]) {
+	switch atomic.LoadUint32(&(*flagFields)(f).k[7]) {
 	case flagimpl.StateOn:
 		return true
 	case flagimpl.StateOff:
 		return false
 	}
-	return f.flagEvalBool(7, c)
+	return flagEvalBool(f, 7, c)
 }
 
 // SearchEngine returns the value of flag "search_engine" for c:
@@ -309,38 +314,38 @@ func (f *Flags) NewUI(ctx context.Context, c *Context) bool {
 //
 // Owner: Search Team. Kind: experiment.
 func (f *Flags) SearchEngine(ctx context.Context, c *Context) SearchEngineVariant {
-	if v, ok := f.e.ConstString(8); ok {
+	if v, ok := (*flagFields)(f).e.ConstString(8); ok {
 		return SearchEngineVariant(v)
 	}
-	return SearchEngineVariant(f.flagEvalString(8, c))
+	return SearchEngineVariant(flagEvalString(f, 8, c))
 }
 
 // flagEvalBool evaluates bool flag i for c when its value depends on the
 // context. It is not inlined, so that the bool accessors, which call it, are.
 //
 //go:noinline
-func (f *Flags) flagEvalBool(i int, c *Context) bool {
+func flagEvalBool(f *Flags, i int, c *Context) bool {
 	var a [8]flagimpl.Value
 	c.flagAttrs(&a)
 	return f.e.Bool(i, a[:])
 }
 
 // flagEvalString evaluates flag i for c when its value depends on the context.
-func (f *Flags) flagEvalString(i int, c *Context) string {
+func flagEvalString(f *Flags, i int, c *Context) string {
 	var a [8]flagimpl.Value
 	c.flagAttrs(&a)
 	return f.e.String(i, a[:])
 }
 
 // flagEvalInt evaluates flag i for c when its value depends on the context.
-func (f *Flags) flagEvalInt(i int, c *Context) int64 {
+func flagEvalInt(f *Flags, i int, c *Context) int64 {
 	var a [8]flagimpl.Value
 	c.flagAttrs(&a)
 	return f.e.Int(i, a[:])
 }
 
 // flagEvalFloat evaluates flag i for c when its value depends on the context.
-func (f *Flags) flagEvalFloat(i int, c *Context) float64 {
+func flagEvalFloat(f *Flags, i int, c *Context) float64 {
 	var a [8]flagimpl.Value
 	c.flagAttrs(&a)
 	return f.e.Float(i, a[:])

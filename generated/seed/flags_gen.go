@@ -91,7 +91,12 @@ func init() { flagimpl.InitFlags(Spec, flagHandles[:]) }
 // Flags evaluates the spec's flags: one method per flag. Create it once with
 // New and share it (a *Flags: a copy would not follow flag changes, and go vet
 // reports one); it is safe for concurrent use. Close it when done.
-type Flags struct {
+type Flags flagFields
+
+// flagFields are the fields of a Flags. The accessors reach them through a
+// *flagFields: a selector on a *Flags looks through its methods, one per flag,
+// which made type-checking a package of many flags quadratic.
+type flagFields struct {
 	_ flagimpl.NoCopy
 	c *runtime.Client
 	e flagimpl.Evaluator
@@ -146,13 +151,13 @@ func (f *Flags) Explain(ctx context.Context, h runtime.Handle, c *Context) runti
 //
 // Owner: Search Team.
 func (f *Flags) AdvancedSearch(ctx context.Context, c *Context) bool {
-	switch atomic.LoadUint32(&f.k[0]) {
+	switch atomic.LoadUint32(&(*flagFields)(f).k[0]) {
 	case flagimpl.StateOn:
 		return true
 	case flagimpl.StateOff:
 		return false
 	}
-	return f.flagEvalBool(0, c)
+	return flagEvalBool(f, 0, c)
 }
 
 // NewUI reports whether flag "new_ui" is on for c.
@@ -161,20 +166,20 @@ func (f *Flags) AdvancedSearch(ctx context.Context, c *Context) bool {
 //
 // Owner: UI Team.
 func (f *Flags) NewUI(ctx context.Context, c *Context) bool {
-	switch atomic.LoadUint32(&f.k[1]) {
+	switch atomic.LoadUint32(&(*flagFields)(f).k[1]) {
 	case flagimpl.StateOn:
 		return true
 	case flagimpl.StateOff:
 		return false
 	}
-	return f.flagEvalBool(1, c)
+	return flagEvalBool(f, 1, c)
 }
 
 // flagEvalBool evaluates bool flag i for c when its value depends on the
 // context. It is not inlined, so that the bool accessors, which call it, are.
 //
 //go:noinline
-func (f *Flags) flagEvalBool(i int, c *Context) bool {
+func flagEvalBool(f *Flags, i int, c *Context) bool {
 	var a [4]flagimpl.Value
 	c.flagAttrs(&a)
 	return f.e.Bool(i, a[:])

@@ -438,10 +438,14 @@ func variantDoc(fl *spec.Flag, v *spec.Variant) string {
 func (g *generator) client(f *jen.File) {
 	c := jen.Id("f").Dot("c")
 	recv := jen.Id("f").Op("*").Id("Flags")
-	f.Add(doc("Flags evaluates the spec's flags: one method per flag. Create it once with New "+
-		"and share it (a *Flags: a copy would not follow flag changes, and go vet reports one); "+
+	f.Add(doc("Flags evaluates the spec's flags: one method per flag. Create it once with New " +
+		"and share it (a *Flags: a copy would not follow flag changes, and go vet reports one); " +
 		"it is safe for concurrent use. Close it when done.").
-		Type().Id("Flags").Struct(
+		Type().Id("Flags").Id("flagFields"))
+	f.Add(doc("flagFields are the fields of a Flags. The accessors reach them through a "+
+		"*flagFields: a selector on a *Flags looks through its methods, one per flag, "+
+		"which made type-checking a package of many flags quadratic.").
+		Type().Id("flagFields").Struct(
 		jen.Id("_").Qual(fi, "NoCopy"),
 		jen.Id("c").Op("*").Qual(rt, "Client"),
 		jen.Id("e").Qual(fi, "Evaluator"),
@@ -516,8 +520,8 @@ func (g *generator) evalHelpers(f *jen.File) {
 				"It is not inlined, so that the bool accessors, which call it, are.").
 				Comment("//").Line().Comment("//go:noinline").Line()
 		}
-		f.Add(d.Func().Params(jen.Id("f").Op("*").Id("Flags")).Id("flagEval"+name).
-			Params(jen.Id("i").Int(), jen.Id("c").Op("*").Id("Context")).Add(ret).Block(
+		f.Add(d.Func().Id("flagEval"+name).
+			Params(jen.Id("f").Op("*").Id("Flags"), jen.Id("i").Int(), jen.Id("c").Op("*").Id("Context")).Add(ret).Block(
 			jen.Var().Id("a").Index(jen.Lit(len(g.s.Context))).Qual(fi, "Value"),
 			jen.Id("c").Dot("flagAttrs").Call(jen.Op("&").Id("a")),
 			jen.Return(jen.Id("f").Dot("e").Dot(name).Call(jen.Id("i"), jen.Id("a").Index(jen.Op(":")))),

@@ -155,10 +155,10 @@ func (g *generator) accessorText(b *bytes.Buffer, fl *spec.Flag) {
 	vt := valueTypeName(fl)
 	b.WriteString("func (f *Flags) " + fl.GoName + "(ctx context.Context, c *Context) " + vt + " {\n")
 	if ftype(fl) == spec.Bool {
-		b.WriteString("\tswitch atomic.LoadUint32(&f.k[" + idx + "]) {\n" +
+		b.WriteString("\tswitch atomic.LoadUint32(&(*flagFields)(f).k[" + idx + "]) {\n" +
 			"\tcase flagimpl.StateOn:\n\t\treturn true\n" +
 			"\tcase flagimpl.StateOff:\n\t\treturn false\n\t}\n" +
-			"\treturn f.flagEvalBool(" + idx + ", c)\n}\n")
+			"\treturn flagEvalBool(f, " + idx + ", c)\n}\n")
 		return
 	}
 	fn := evalFuncs[ftype(fl)]
@@ -168,9 +168,9 @@ func (g *generator) accessorText(b *bytes.Buffer, fl *spec.Flag) {
 		}
 		return v
 	}
-	b.WriteString("\tif v, ok := f.e." + fn[0] + "(" + idx + "); ok {\n" +
+	b.WriteString("\tif v, ok := (*flagFields)(f).e." + fn[0] + "(" + idx + "); ok {\n" +
 		"\t\treturn " + conv("v") + "\n\t}\n" +
-		"\treturn " + conv("f.flagEval"+fn[1]+"("+idx+", c)") + "\n}\n")
+		"\treturn " + conv("flagEval"+fn[1]+"(f, "+idx+", c)") + "\n}\n")
 }
 
 // valueTypeName is the Go type of flag fl's values in generated code.
