@@ -498,7 +498,7 @@ var evalFuncs = map[spec.Type][2]string{
 	spec.Float:  {"ConstFloat", "Float"},
 }
 
-// evalHelpers emits one flagEval<Type> method per flagimpl evaluation the
+// evalHelpers emits one flagEval<Type> function per flagimpl evaluation the
 // accessors use: the slow path of every flag of that type, so that a flag
 // adds no function of its own but its accessor. Keeping the attribute
 // array out of the accessors keeps their constant path cheap: a frame

@@ -148,7 +148,8 @@ func (g *generator) accessorsText(b *bytes.Buffer) {
 // accessor stays within the inliner's budget (generated/inline_test.go): a
 // switch on one atomic load of the flag's state (cheaper for the inliner
 // than an if and a comparison), then a call of flagEvalBool, which is not
-// inlined.
+// inlined. Accessors reach the fields of Flags through a *flagFields (see
+// client), never through a selector on *Flags.
 func (g *generator) accessorText(b *bytes.Buffer, fl *spec.Flag) {
 	docText(b, g.accessorDoc(fl)...)
 	idx := strconv.Itoa(fl.Index)
