@@ -106,6 +106,12 @@ func gofmt(src []byte) ([]byte, error) {
 	return nil, errors.New("gofmt does not reach a fixed point")
 }
 
+// MaxFlags is the most flags a spec can have for Generate: Flags has one
+// method per flag and three more (Runtime, Close, Explain), and the Go
+// toolchain refuses a type with more than 65,535 methods (its type data
+// counts them in 16 bits), with an internal compiler error.
+const MaxFlags = 1<<16 - 1 - 3
+
 // check validates the options, fills in defaults, and checks the few model
 // invariants the emitter itself relies on: indexes equal positions (they are
 // emitted as literals), attribute and flag types are ones it knows, and
@@ -123,6 +129,9 @@ func check(s *spec.Spec, opts *Options) error {
 	}
 	if opts.Now.IsZero() {
 		opts.Now = time.Now()
+	}
+	if len(s.Flags) > MaxFlags {
+		return fmt.Errorf("gen: %d flags, at most %d: the generated Flags has a method per flag, and Go allows a type at most 65,535 methods; split the spec into several specs and packages", len(s.Flags), MaxFlags)
 	}
 	var errs []error
 	for i, a := range s.Context {

@@ -147,6 +147,20 @@ func TestLinesPerFlag(t *testing.T) {
 	}
 }
 
+// TestMaxFlags: a spec of more flags than a Go type can have methods is
+// refused with an error that says so, not generated into code that the
+// compiler rejects with an internal error.
+func TestMaxFlags(t *testing.T) {
+	s := &spec.Spec{File: "flags.json", Source: []byte(`{"flags": {}}`)}
+	for i := range MaxFlags + 1 {
+		s.Flags = append(s.Flags, &spec.Flag{Name: fmt.Sprintf("f%d", i), GoName: fmt.Sprintf("F%d", i), Index: i})
+	}
+	_, err := Generate(s, Options{Package: "flags", Now: jan2025})
+	if err == nil || !strings.Contains(err.Error(), "at most 65532") || !strings.Contains(err.Error(), "65,535 methods") {
+		t.Errorf("Generate(%d flags) = %v, want an error naming the limit", len(s.Flags), err)
+	}
+}
+
 // TestScaled generates a package of 200 flags of every type, builds and
 // vets it, and runs a program that evaluates every flag through its
 // accessor and through Explain, which must agree.
