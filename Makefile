@@ -8,7 +8,7 @@ export FLAGGEN_REQUIRE_REDIS ?= 1
 # proxy (and caches it), so every machine checks with the same rules.
 STATICCHECK ?= honnef.co/go/tools/cmd/staticcheck@v0.8.2
 
-.PHONY: test fmt-check vet staticcheck tidy-check generate-check race bench bench-http generate
+.PHONY: test fmt-check vet staticcheck tidy-check generate-check race bench bench-http bench-build generate
 
 test: fmt-check vet staticcheck tidy-check generate-check race
 
@@ -38,6 +38,7 @@ race:
 generate:
 	$(GO) generate ./...
 
+# bench runs every benchmark, BenchmarkBuild10k included (bench-build).
 bench:
 	$(GO) test -run '^$$' -bench . -benchmem ./...
 
@@ -48,3 +49,10 @@ bench:
 bench-http:
 	$(GO) test -run '^$$' -bench '^BenchmarkHTTP$$' -benchtime 5x ./runtime/flaghttp/
 	$(GO) test -run '^$$' -bench '^BenchmarkHandler$$' ./runtime/flaghttp/
+
+# bench-build measures what a generated package of 10,000 flags costs an
+# application build (issue 17): cold go build and go vet of that package,
+# in seconds (wall and CPU) and peak MB, and its lines per flag. Another
+# size (at most gen.MaxFlags, 65,532): FLAGGEN_BENCH_FLAGS=60000 make bench-build.
+bench-build:
+	$(GO) test -run '^$$' -bench '^BenchmarkBuild10k$$' -benchtime 1x ./internal/gen/

@@ -26,8 +26,9 @@ var generatedOnly = []string{
 }
 
 // generatedUses is what generated code may use of package runtime: the
-// types and calls of its public API that a generated Flags wraps.
-var generatedUses = []string{"Client", "Explanation", "Handle", "NewClient", "Option"}
+// types and calls of its public API that a generated Flags wraps, and the
+// type of its handles.
+var generatedUses = []string{"Client", "Explanation", "Flag", "Handle", "NewClient", "Option"}
 
 // exportedAPI lists the exported identifiers of the package in dir as go
 // doc shows them: "Name" for package-level ones, "Type.Name" for methods.

@@ -20,7 +20,7 @@ import (
 // GenVersion is the version of the generated code's contract with package
 // runtime/flagimpl. Generated files pin it against flagimpl.GenVersion and
 // flagimpl.MinGenVersion, so that version skew fails the build.
-const GenVersion = 3
+const GenVersion = 4
 
 // FileName is the name of the one file Generate returns.
 const FileName = "flags_gen.go"
@@ -106,6 +106,12 @@ func gofmt(src []byte) ([]byte, error) {
 	return nil, errors.New("gofmt does not reach a fixed point")
 }
 
+// MaxFlags is the most flags a spec can have for Generate: Flags has one
+// method per flag and three more (Runtime, Close, Explain), and the Go
+// toolchain refuses a type with more than 65,535 methods (its type data
+// counts them in 16 bits), with an internal compiler error.
+const MaxFlags = 1<<16 - 1 - 3
+
 // check validates the options, fills in defaults, and checks the few model
 // invariants the emitter itself relies on: indexes equal positions (they are
 // emitted as literals), attribute and flag types are ones it knows, and
@@ -123,6 +129,9 @@ func check(s *spec.Spec, opts *Options) error {
 	}
 	if opts.Now.IsZero() {
 		opts.Now = time.Now()
+	}
+	if len(s.Flags) > MaxFlags {
+		return fmt.Errorf("gen: %d flags, at most %d: the generated Flags has a method per flag, and Go allows a type at most 65,535 methods; split the spec into several specs and packages", len(s.Flags), MaxFlags)
 	}
 	var errs []error
 	for i, a := range s.Context {
@@ -242,16 +251,16 @@ func (g *generator) version(f *jen.File) {
 }
 
 func (g *generator) embedded(f *jen.File) {
-	f.Add(doc(fmt.Sprintf("flagSpecJSON is %s as validated at generation time, verbatim.", clean(strconv.Quote(g.opts.SpecFile)))).
+	f.Add(doc(fmt.Sprintf("flagSpecJSON is %s as validated at generation time, without its white space.", clean(strconv.Quote(g.opts.SpecFile)))).
 		Add(sourceMarkerDecl())) // sourceText
 	f.Add(doc("Spec is the embedded, validated spec: the binary needs no spec file at run time.").
 		Var().Id("Spec").Op("=").Qual(fi, "MustLoadSpec").Call(jen.Lit(g.opts.SpecFile), jen.Index().Byte().Parens(jen.Id("flagSpecJSON"))))
 }
 
 // stringLit renders s as a raw string literal when Go source can hold it
-// verbatim and readably (the embedded spec then reads as the JSON it is and
-// diffs line by line); otherwise as an interpreted literal (strconv.Quote,
-// as jen.Lit renders one).
+// verbatim and readably (the embedded spec then reads as the JSON it is);
+// otherwise as an interpreted literal (strconv.Quote, as jen.Lit renders
+// one).
 func stringLit(s string) string {
 	if canRawQuote(s) {
 		return "`" + s + "`"
@@ -438,10 +447,14 @@ func variantDoc(fl *spec.Flag, v *spec.Variant) string {
 func (g *generator) client(f *jen.File) {
 	c := jen.Id("f").Dot("c")
 	recv := jen.Id("f").Op("*").Id("Flags")
-	f.Add(doc("Flags evaluates the spec's flags: one method per flag. Create it once with New "+
-		"and share it (a *Flags: a copy would not follow flag changes, and go vet reports one); "+
+	f.Add(doc("Flags evaluates the spec's flags: one method per flag. Create it once with New " +
+		"and share it (a *Flags: a copy would not follow flag changes, and go vet reports one); " +
 		"it is safe for concurrent use. Close it when done.").
-		Type().Id("Flags").Struct(
+		Type().Id("Flags").Id("flagFields"))
+	f.Add(doc("flagFields are the fields of a Flags. The accessors reach them through a "+
+		"*flagFields: a selector on a *Flags looks through its methods, one per flag, "+
+		"which made type-checking a package of many flags quadratic.").
+		Type().Id("flagFields").Struct(
 		jen.Id("_").Qual(fi, "NoCopy"),
 		jen.Id("c").Op("*").Qual(rt, "Client"),
 		jen.Id("e").Qual(fi, "Evaluator"),
@@ -494,24 +507,30 @@ var evalFuncs = map[spec.Type][2]string{
 	spec.Float:  {"ConstFloat", "Float"},
 }
 
-// evalHelpers emits one flagEval<Type> method per flagimpl evaluation the
-// string, int and float accessors use (each bool accessor has a one-flag
-// method of its own, see accessorText). Keeping the attribute array out of the accessors keeps
-// their constant path cheap: a frame holding the array (it contains
-// pointers and is sliced) is zeroed on every call.
+// evalHelpers emits one flagEval<Type> function per flagimpl evaluation the
+// accessors use: the slow path of every flag of that type, so that a flag
+// adds no function of its own but its accessor. Keeping the attribute
+// array out of the accessors keeps their constant path cheap: a frame
+// holding the array (it contains pointers and is sliced) is zeroed on
+// every call.
 func (g *generator) evalHelpers(f *jen.File) {
 	used := map[string]bool{}
 	for _, fl := range g.s.Flags {
 		used[evalFuncs[ftype(fl)][1]] = true
 	}
-	for _, name := range []string{"String", "Int", "Float"} { // bool accessors have their own (accessorText)
+	for _, name := range []string{"Bool", "String", "Int", "Float"} {
 		if !used[name] {
 			continue
 		}
 		ret := map[string]jen.Code{"Bool": jen.Bool(), "String": jen.String(), "Int": jen.Int64(), "Float": jen.Float64()}[name]
-		f.Add(doc(fmt.Sprintf("flagEval%s evaluates flag i for c when its value depends on the context.", name)).
-			Func().Params(jen.Id("f").Op("*").Id("Flags")).Id("flagEval"+name).
-			Params(jen.Id("i").Int(), jen.Id("c").Op("*").Id("Context")).Add(ret).Block(
+		d := doc(fmt.Sprintf("flagEval%s evaluates flag i for c when its value depends on the context.", name))
+		if name == "Bool" {
+			d = doc("flagEvalBool evaluates bool flag i for c when its value depends on the context. " +
+				"It is not inlined, so that the bool accessors, which call it, are.").
+				Comment("//").Line().Comment("//go:noinline").Line()
+		}
+		f.Add(d.Func().Id("flagEval"+name).
+			Params(jen.Id("f").Op("*").Id("Flags"), jen.Id("i").Int(), jen.Id("c").Op("*").Id("Context")).Add(ret).Block(
 			jen.Var().Id("a").Index(jen.Lit(len(g.s.Context))).Qual(fi, "Value"),
 			jen.Id("c").Dot("flagAttrs").Call(jen.Op("&").Id("a")),
 			jen.Return(jen.Id("f").Dot("e").Dot(name).Call(jen.Id("i"), jen.Id("a").Index(jen.Op(":")))),

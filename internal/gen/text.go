@@ -2,6 +2,7 @@ package gen
 
 import (
 	"bytes"
+	"encoding/json"
 	"errors"
 	"go/doc/comment"
 	"strconv"
@@ -12,9 +13,9 @@ import (
 	"github.com/flaggen/flaggen/internal/spec"
 )
 
-// The declarations every flag has (its handle, its accessor and, for a bool
-// flag, its slow path) are written here as text that is already what gofmt
-// prints, instead of through jennifer and go/format: formatting them took
+// The declarations every flag has (its handle and its accessor) are
+// written here as text that is already what gofmt prints, instead of
+// through jennifer and go/format: formatting them took
 // most of the time of a big spec (hundreds of microseconds a flag). So is
 // the embedded spec, which go/format would copy through go/printer for
 // nothing. Each takes the place of a marker declaration in the formatted
@@ -86,12 +87,23 @@ func (g *generator) splice(src []byte) ([]byte, error) {
 	return out.Bytes(), nil
 }
 
-// sourceText writes the constant holding the embedded spec.
+// sourceText writes the constant holding the embedded spec: compact JSON
+// on one line (json.Compact), so that the spec costs a big package one
+// line, not one per field. It is the same document as the spec file
+// (ops.Session compares a recorded spec with a file modulo white space).
 func (g *generator) sourceText(b *bytes.Buffer) {
-	b.WriteString("const flagSpecJSON = " + stringLit(string(g.s.Source)) + "\n")
+	var c bytes.Buffer
+	if err := json.Compact(&c, g.s.Source); err != nil {
+		// Unreachable for a spec from spec.Parse: embed it as it is.
+		c.Reset()
+		c.Write(g.s.Source)
+	}
+	b.WriteString("const flagSpecJSON = " + stringLit(c.String()) + "\n")
 }
 
-// handlesText writes the var block of the flag handles.
+// handlesText writes the var block of the flag handles, zero until
+// package initialization, and the table by which init sets them
+// (flagimpl.InitFlags), several entries a line.
 func (g *generator) handlesText(b *bytes.Buffer) {
 	docText(b, "The flag handles, for runtime.ToggleAs in tests and Flags.Explain.")
 	b.WriteString("var (\n")
@@ -99,13 +111,29 @@ func (g *generator) handlesText(b *bytes.Buffer) {
 		for _, line := range wrap(fl.GoName+" is the handle of flag "+clean(strconv.Quote(fl.Name))+".", commentWidth) {
 			b.WriteString("\t" + commentLine(line) + "\n")
 		}
-		b.WriteString("\t" + fl.GoName + " = flagimpl.NewFlag[" + valueTypeName(fl) + "](Spec, " + strconv.Itoa(fl.Index) + ", " + strconv.Quote(fl.Name) + ")\n")
+		b.WriteString("\t" + fl.GoName + " runtime.Flag[" + valueTypeName(fl) + "]\n")
 	}
-	b.WriteString(")\n")
+	b.WriteString(")\n\n")
+	docText(b, "flagHandles points to each flag's handle, in flag index order, for flagimpl.InitFlags.")
+	b.WriteString("var flagHandles = [...]any{")
+	width := commentWidth
+	for _, fl := range g.s.Flags {
+		entry := "&" + fl.GoName + ","
+		if width+1+len(entry) > commentWidth {
+			b.WriteString("\n\t")
+			width = 0
+		} else {
+			b.WriteString(" ")
+			width++
+		}
+		b.WriteString(entry)
+		width += len(entry)
+	}
+	b.WriteString("\n}\n\nfunc init() { flagimpl.InitFlags(Spec, flagHandles[:]) }\n")
 }
 
-// accessorsText writes each flag's accessor method and, for a bool flag,
-// the method of its slow path, separated by blank lines.
+// accessorsText writes each flag's accessor method, separated by blank
+// lines.
 func (g *generator) accessorsText(b *bytes.Buffer) {
 	for k, fl := range g.s.Flags {
 		if k > 0 {
@@ -116,26 +144,22 @@ func (g *generator) accessorsText(b *bytes.Buffer) {
 }
 
 // accessorText writes flag fl's accessor: a constant fast path, then the
-// evaluation. A bool accessor stays within the inliner's budget: one atomic
-// load of the flag's state, and a call of a one-flag method (no index, no
-// ctx argument: each would cost a node too many) that is not inlined.
+// evaluation by the shared slow path of its type (evalHelpers). A bool
+// accessor stays within the inliner's budget (generated/inline_test.go): a
+// switch on one atomic load of the flag's state (cheaper for the inliner
+// than an if and a comparison), then a call of flagEvalBool, which is not
+// inlined. Accessors reach the fields of Flags through a *flagFields (see
+// client), never through a selector on *Flags.
 func (g *generator) accessorText(b *bytes.Buffer, fl *spec.Flag) {
 	docText(b, g.accessorDoc(fl)...)
 	idx := strconv.Itoa(fl.Index)
 	vt := valueTypeName(fl)
 	b.WriteString("func (f *Flags) " + fl.GoName + "(ctx context.Context, c *Context) " + vt + " {\n")
 	if ftype(fl) == spec.Bool {
-		slow := "eval" + fl.GoName
-		b.WriteString("\tif v := atomic.LoadUint32(&f.k[" + idx + "]); v != flagimpl.StateDynamic {\n" +
-			"\t\treturn v == flagimpl.StateOn\n\t}\n" +
-			"\treturn f." + slow + "(c)\n}\n\n")
-		docText(b, slow+" evaluates flag "+clean(strconv.Quote(fl.Name))+" for c while its value depends on the context. "+
-			"It is not inlined, so that "+fl.GoName+" is.")
-		b.WriteString("//\n//go:noinline\n" +
-			"func (f *Flags) " + slow + "(c *Context) bool {\n" +
-			"\tvar a [" + strconv.Itoa(len(g.s.Context)) + "]flagimpl.Value\n" +
-			"\tc.flagAttrs(&a)\n" +
-			"\treturn f.e.Bool(" + idx + ", a[:])\n}\n")
+		b.WriteString("\tswitch atomic.LoadUint32(&(*flagFields)(f).k[" + idx + "]) {\n" +
+			"\tcase flagimpl.StateOn:\n\t\treturn true\n" +
+			"\tcase flagimpl.StateOff:\n\t\treturn false\n\t}\n" +
+			"\treturn flagEvalBool(f, " + idx + ", c)\n}\n")
 		return
 	}
 	fn := evalFuncs[ftype(fl)]
@@ -145,9 +169,9 @@ func (g *generator) accessorText(b *bytes.Buffer, fl *spec.Flag) {
 		}
 		return v
 	}
-	b.WriteString("\tif v, ok := f.e." + fn[0] + "(" + idx + "); ok {\n" +
+	b.WriteString("\tif v, ok := (*flagFields)(f).e." + fn[0] + "(" + idx + "); ok {\n" +
 		"\t\treturn " + conv("v") + "\n\t}\n" +
-		"\treturn " + conv("f.flagEval"+fn[1]+"("+idx+", c)") + "\n}\n")
+		"\treturn " + conv("flagEval"+fn[1]+"(f, "+idx+", c)") + "\n}\n")
 }
 
 // valueTypeName is the Go type of flag fl's values in generated code.

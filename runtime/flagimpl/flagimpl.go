@@ -33,17 +33,19 @@ import (
 // Version pinning between generated code and this package (protobuf-go
 // style). Generated code contains
 //
-//	const _ = flagimpl.EnforceVersion(flagimpl.GenVersion - 3)   // flagimpl too old
-//	const _ = flagimpl.EnforceVersion(3 - flagimpl.MinGenVersion) // flagimpl too new
+//	const _ = flagimpl.EnforceVersion(flagimpl.GenVersion - 4)   // flagimpl too old
+//	const _ = flagimpl.EnforceVersion(4 - flagimpl.MinGenVersion) // flagimpl too new
 //
 // so that a mismatch fails the build with a constant-overflow error on
 // these lines. Version 3: generated code calls this package (Bind,
 // Evaluator, NewFlag, MustLoadSpec …) rather than runtime.Client methods.
+// Version 4: it sets its handles with InitFlags, from a table, and no
+// longer calls NewFlag; NewFlag stays, so version 3 code still builds.
 type EnforceVersion uint
 
 const (
 	// GenVersion is the generated-code version this package supports up to.
-	GenVersion = 3
+	GenVersion = 4
 	// MinGenVersion is the oldest generated-code version this package supports.
 	MinGenVersion = 3
 )
@@ -106,6 +108,23 @@ func NewFlag[T runtime.FlagValue](s *runtime.Spec, index int, name string) runti
 	var f runtime.Flag[T]
 	bridge.InitFlag(&f, s, index, name)
 	return f
+}
+
+// InitFlags sets the handles of a generated package: handles[i], a
+// *runtime.Flag[T] with T of flag i's type, to the handle of flag i of s,
+// as NewFlag returns it, for every flag of s. A table of pointers is static
+// data, where one NewFlag call per flag makes the package's initialization
+// one function as big as the spec, which dominated the compile time of big
+// packages. It panics when handles does not hold one entry per flag or an
+// entry does not fit its flag: generated code never does that.
+func InitFlags(s *runtime.Spec, handles []any) {
+	flags := bridge.SpecOf(s).Flags
+	if len(handles) != len(flags) {
+		panic(fmt.Sprintf("flagimpl.InitFlags: %d handles for %d flags (regenerate the code)", len(handles), len(flags)))
+	}
+	for i, h := range handles {
+		bridge.InitFlag(h, s, i, flags[i].Name)
+	}
 }
 
 // Evaluator evaluates the flags of one runtime.Client by index over

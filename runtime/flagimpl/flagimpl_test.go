@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"io"
 	"log/slog"
+	"slices"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -130,6 +131,41 @@ func TestNewFlag(t *testing.T) {
 				}
 			}()
 			f()
+		}()
+	}
+}
+
+func TestInitFlags(t *testing.T) {
+	_, s := newClient(t)
+	var (
+		beta, kill runtime.Flag[bool]
+		engine     runtime.Flag[engineName]
+		max        runtime.Flag[int64]
+		rate       runtime.Flag[float64]
+	)
+	byName := map[string]any{"beta": &beta, "kill": &kill, "engine": &engine, "max": &max, "rate": &rate}
+	var handles []any
+	for _, name := range s.FlagNames() {
+		handles = append(handles, byName[name])
+	}
+	flagimpl.InitFlags(s, handles)
+	for name, h := range map[string]runtime.Handle{"beta": beta, "kill": kill, "engine": engine, "max": max, "rate": rate} {
+		if h.Name() != name || h.Index() != index(t, s, name) {
+			t.Errorf("handle of %s: name %q index %d", name, h.Name(), h.Index())
+		}
+	}
+	wrongType := append([]any(nil), handles...)
+	wrongType[index(t, s, "max")] = new(runtime.Flag[string])
+	notHandle := append([]any(nil), handles...)
+	notHandle[0] = new(int)
+	for name, hs := range map[string][]any{"too few": handles[1:], "too many": slices.Concat(handles, []any{&beta}), "wrong type": wrongType, "not a handle": notHandle, "nil": nil} {
+		func() {
+			defer func() {
+				if recover() == nil {
+					t.Errorf("%s: InitFlags did not panic", name)
+				}
+			}()
+			flagimpl.InitFlags(s, hs)
 		}()
 	}
 }
