@@ -30,6 +30,7 @@ type options struct {
 	startTimeout time.Duration
 	resync       time.Duration
 	flush        time.Duration
+	hooks        []Hook // WithHook (hook.go)
 }
 
 // Option configures a Client.
@@ -153,6 +154,9 @@ func NewClient(s *Spec, opts ...Option) (*Client, error) {
 	}
 	if o.env == "" {
 		return nil, errors.New("runtime: NewClient: empty environment")
+	}
+	if err := checkHooks(o.hooks); err != nil {
+		return nil, err
 	}
 	if len(s.m.Environments) > 0 && !contains(s.m.Environments, o.env) {
 		return nil, fmt.Errorf("runtime: NewClient: environment %q is not declared in the spec (declared: %q)", o.env, s.m.Environments)
@@ -497,20 +501,22 @@ func (c *Client) bindBoolStates(dst []uint32) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	c.boolStates = append(c.boolStates, dst)
-	storeBoolStates(c.snap.Load(), dst)
+	c.storeBoolStates(c.snap.Load(), dst)
 }
 
 // publishBoolStatesLocked updates every slice bound by bindBoolStates to s.
 func (c *Client) publishBoolStatesLocked(s *engine.Snapshot) {
 	for _, dst := range c.boolStates {
-		storeBoolStates(s, dst)
+		c.storeBoolStates(s, dst)
 	}
 }
 
-func storeBoolStates(s *engine.Snapshot, dst []uint32) {
+// storeBoolStates stores s's bool states in dst: StateDynamic throughout
+// when c has hooks, so that every evaluation reaches them.
+func (c *Client) storeBoolStates(s *engine.Snapshot, dst []uint32) {
 	for i := range dst {
 		st := uint32(engine.StateDynamic)
-		if i < s.Len() {
+		if i < s.Len() && len(c.opts.hooks) == 0 {
 			st = s.BoolState(i)
 		}
 		if atomic.LoadUint32(&dst[i]) != st {
@@ -551,6 +557,16 @@ func explainIn(s *engine.Snapshot, i int, a []engine.Value) Explanation {
 	return e
 }
 
+// explainHooked is explainIn that also runs c's hooks with ctx (deciding
+// a second time, over the same snapshot, for them).
+func (c *Client) explainHooked(ctx context.Context, s *engine.Snapshot, i int, a []engine.Value) Explanation {
+	e := explainIn(s, i, a)
+	if len(c.opts.hooks) > 0 {
+		c.afterHooks(ctx, i, s.Decide(i, a))
+	}
+	return e
+}
+
 // Evaluate evaluates a flag by name (for the CLI and admin tools) and
 // returns a JSON-friendly value: bool, string, int64 or float64. A name the
 // spec lacks is off (false): it is warned about once and registered in the
@@ -565,9 +581,12 @@ func (c *Client) ExplainName(ctx context.Context, name string, a []Value) Explan
 	i, ok := c.spec.byName[name]
 	if !ok {
 		c.unknownFlag(name)
+		if len(c.opts.hooks) > 0 {
+			c.afterUnknown(ctx, name)
+		}
 		return Explanation{Flag: name, Value: false, Step: "unknown", Reason: fmt.Sprintf("flag %q is not in the spec: off", name)}
 	}
-	return c.explain(i, a)
+	return c.explainHooked(ctx, c.snap.Load(), i, engineValues(a))
 }
 
 // EvaluateAll explains every flag of the spec, in index order.
@@ -575,7 +594,7 @@ func (c *Client) EvaluateAll(ctx context.Context, a []Value) []Explanation {
 	s := c.snap.Load()
 	out := make([]Explanation, s.Len())
 	for i := range out {
-		out[i] = explainIn(s, i, engineValues(a))
+		out[i] = c.explainHooked(ctx, s, i, engineValues(a))
 	}
 	return out
 }
