@@ -36,8 +36,9 @@ type Evaluation struct {
 	// Value is the flag's value: a bool, string, int or float Value.
 	Value Value
 	// Variant is the variant served: a variant flag's variant, "on" or
-	// "off" for a bool flag, "" for a pinned bool flag and an unknown name
-	// (as OFREP and runtime/openfeature report it).
+	// "off" for a bool flag, "" for a pinned flag (a test pin picks a
+	// value, not a variant) and an unknown name, as OFREP and
+	// runtime/openfeature report it.
 	Variant string
 	// Reason is the OpenFeature reason: "STATIC" (pinned by ToggleAs, or
 	// the value cannot depend on the context), "TARGETING_MATCH", "SPLIT",

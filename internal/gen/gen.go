@@ -528,7 +528,7 @@ func (g *generator) evalHelpers(f *jen.File) {
 		d := doc(fmt.Sprintf("flagEval%s evaluates flag i for c when its value depends on the context "+
 			"or the runtime client has hooks, which see ctx.", name))
 		if name == "Bool" {
-			d = doc("flagEvalBool evaluates bool flag i for c when its value depends on the context "+
+			d = doc("flagEvalBool evaluates bool flag i for c when its value depends on the context " +
 				"or the runtime client has hooks, which see ctx. " +
 				"It is not inlined, so that the bool accessors, which call it, are.").
 				Comment("//").Line().Comment("//go:noinline").Line()
