@@ -162,9 +162,9 @@ func TestHooksRunInOrder(t *testing.T) {
 	}
 	f := demo.MustNew(runtime.WithHook(h("a")), runtime.WithHook(h("b")))
 	defer f.Close()
-	f.LegacyExport(context.Background(), nil)
-	if got := order; len(got) != 2 || got[0] != "a:legacy_export" || got[1] != "b:legacy_export" {
-		t.Errorf("hooks ran as %q, want [a:legacy_export b:legacy_export]", got)
+	f.NewUI(context.Background(), nil)
+	if got := order; len(got) != 2 || got[0] != "a:new_ui" || got[1] != "b:new_ui" {
+		t.Errorf("hooks ran as %q, want [a:new_ui b:new_ui]", got)
 	}
 	if _, err := demo.New(runtime.WithHook(nil)); err == nil {
 		t.Error("New(WithHook(nil)) succeeded, want an error")

@@ -60,7 +60,7 @@ func TestEvents(t *testing.T) {
 		}
 		for k, v := range want[i] {
 			if got[k] != v {
-				t.Errorf("event %d: %s = %v, want %v", i, k, got[k].Emit(), v.Emit())
+				t.Errorf("event %d: %s = %v, want %v", i, k, got[k].String(), v.String())
 			}
 		}
 		if len(got) != len(want[i])+1 {

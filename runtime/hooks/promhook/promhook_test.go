@@ -23,7 +23,7 @@ func TestCounts(t *testing.T) {
 	reg.MustRegister(evals)
 	f := demo.MustNew(runtime.WithHook(evals))
 	defer f.Close()
-	runtime.ToggleAs(t, f, demo.LegacyExport, true)
+	runtime.ToggleAs(t, f, demo.NewUI, true)
 
 	const workers, each = 4, 50
 	var mu sync.Mutex
@@ -36,7 +36,7 @@ func TestCounts(t *testing.T) {
 				c := &demo.Context{UserID: int64(1 + w*each + i), Region: "US"}
 				b := f.CheckoutButton(ctx, c)
 				f.MaintenanceMode(ctx, c)
-				f.LegacyExport(ctx, c)
+				f.NewUI(ctx, c)
 				mu.Lock()
 				buttons[b]++
 				mu.Unlock()
@@ -56,8 +56,8 @@ func TestCounts(t *testing.T) {
 			want.WriteString(`flaggen_flag_evaluations_total{flag="checkout_button",reason="SPLIT",variant="` + b + `"} ` + strconv.Itoa(buttons[b]) + "\n")
 		}
 	}
-	want.WriteString(`flaggen_flag_evaluations_total{flag="legacy_export",reason="STATIC",variant=""} ` + strconv.Itoa(n) + "\n")
 	want.WriteString(`flaggen_flag_evaluations_total{flag="maintenance_mode",reason="DISABLED",variant="off"} ` + strconv.Itoa(n) + "\n")
+	want.WriteString(`flaggen_flag_evaluations_total{flag="new_ui",reason="STATIC",variant=""} ` + strconv.Itoa(n) + "\n")
 	want.WriteString(`# HELP flaggen_flag_unknown_evaluations_total Evaluations of flag names the spec lacks.
 # TYPE flaggen_flag_unknown_evaluations_total counter
 flaggen_flag_unknown_evaluations_total 1
