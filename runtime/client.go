@@ -79,7 +79,8 @@ func WithFlushInterval(d time.Duration) Option { return func(o *options) { o.flu
 // concurrent use. The typed evaluations of generated accessors (through
 // runtime/flagimpl) never block, lock, do I/O or allocate; the by-name and
 // explaining forms (Evaluate, ExplainName, EvaluateAll) allocate their
-// results and never do I/O either.
+// results and never do I/O either. Hooks (WithHook) run within
+// evaluations: what they cost adds to them.
 type Client struct {
 	spec *Spec
 	opts options

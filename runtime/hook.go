@@ -52,8 +52,11 @@ type Evaluation struct {
 // Several hooks may be registered; they run in order. A Client without
 // hooks evaluates as fast as before hooks existed; with one, a bool flag
 // whose value cannot depend on the context is evaluated rather than read
-// from its bound state, and each evaluation builds an Evaluation and calls
-// every hook (README.md gives the measured cost).
+// from its bound state, and each evaluation decides its reason and variant,
+// builds an Evaluation and calls every hook: BenchmarkHooks in
+// generated/hook_test.go measures it, about 80 to 100 ns more per
+// evaluation with one counting hook on a 2-core machine, without
+// allocating.
 func WithHook(h Hook) Option { return func(o *options) { o.hooks = append(o.hooks, h) } }
 
 // checkHooks returns an error when a registered hook is nil.

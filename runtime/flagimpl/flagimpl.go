@@ -10,8 +10,9 @@
 // Client and a Flag; this package calls them once per Flags and once per
 // handle, when a generated package is set up, never per evaluation. The
 // Evaluator that Bind returns holds the Client's atomically swapped
-// snapshot pointer itself, so an evaluation is one atomic load and a
-// direct call into internal/engine, inlined up to the engine's cascade
+// snapshot pointer itself, so an evaluation without hooks
+// (runtime.WithHook) is one atomic load and a direct call into
+// internal/engine, inlined up to the engine's cascade
 // (generated/inline_test.go checks the bool accessors). The alternative of
 // a bridge package that both sides import and that holds the Client's core
 // would move the Client's state out of runtime; the registered functions
