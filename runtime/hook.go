@@ -56,8 +56,7 @@ type Evaluation struct {
 // builds an Evaluation and calls every hook: BenchmarkHooks in
 // generated/hook_test.go measures it, about 60 to 90 ns more per
 // evaluation with one counting hook on a 2-core machine (a few ns per
-// further hook), without
-// allocating.
+// further hook), without allocating.
 func WithHook(h Hook) Option { return func(o *options) { o.hooks = append(o.hooks, h) } }
 
 // checkHooks returns an error when a registered hook is nil.
