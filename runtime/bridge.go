@@ -8,7 +8,11 @@ import (
 func init() {
 	bridge.CoreOf = func(client any) bridge.Core {
 		c := client.(*Client)
-		return bridge.Core{Snap: &c.snap, BindBoolStates: c.bindBoolStates}
+		core := bridge.Core{Snap: &c.snap, BindBoolStates: c.bindBoolStates}
+		if len(c.opts.hooks) > 0 {
+			core.After = c.afterHooks
+		}
+		return core
 	}
 	bridge.InitFlag = func(dst, s any, index int, name string) {
 		dst.(flagInit).init(s.(*Spec), index, name)

@@ -30,6 +30,7 @@ type options struct {
 	startTimeout time.Duration
 	resync       time.Duration
 	flush        time.Duration
+	hooks        []Hook // WithHook (hook.go)
 }
 
 // Option configures a Client.
@@ -78,7 +79,8 @@ func WithFlushInterval(d time.Duration) Option { return func(o *options) { o.flu
 // concurrent use. The typed evaluations of generated accessors (through
 // runtime/flagimpl) never block, lock, do I/O or allocate; the by-name and
 // explaining forms (Evaluate, ExplainName, EvaluateAll) allocate their
-// results and never do I/O either.
+// results and never do I/O either. Hooks (WithHook) run within
+// evaluations: what they cost adds to them.
 type Client struct {
 	spec *Spec
 	opts options
@@ -154,6 +156,9 @@ func NewClient(s *Spec, opts ...Option) (*Client, error) {
 	}
 	if o.env == "" {
 		return nil, errors.New("runtime: NewClient: empty environment")
+	}
+	if err := checkHooks(o.hooks); err != nil {
+		return nil, err
 	}
 	if len(s.m.Environments) > 0 && !contains(s.m.Environments, o.env) {
 		return nil, fmt.Errorf("runtime: NewClient: environment %q is not declared in the spec (declared: %q)", o.env, s.m.Environments)
@@ -503,20 +508,22 @@ func (c *Client) bindBoolStates(dst []uint32) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	c.boolStates = append(c.boolStates, dst)
-	storeBoolStates(c.snap.Load(), dst)
+	c.storeBoolStates(c.snap.Load(), dst)
 }
 
 // publishBoolStatesLocked updates every slice bound by bindBoolStates to s.
 func (c *Client) publishBoolStatesLocked(s *engine.Snapshot) {
 	for _, dst := range c.boolStates {
-		storeBoolStates(s, dst)
+		c.storeBoolStates(s, dst)
 	}
 }
 
-func storeBoolStates(s *engine.Snapshot, dst []uint32) {
+// storeBoolStates stores s's bool states in dst: StateDynamic throughout
+// when c has hooks, so that every evaluation reaches them.
+func (c *Client) storeBoolStates(s *engine.Snapshot, dst []uint32) {
 	for i := range dst {
 		st := uint32(engine.StateDynamic)
-		if i < s.Len() {
+		if i < s.Len() && len(c.opts.hooks) == 0 {
 			st = s.BoolState(i)
 		}
 		if atomic.LoadUint32(&dst[i]) != st {
@@ -557,6 +564,16 @@ func explainIn(s *engine.Snapshot, i int, a []engine.Value) Explanation {
 	return e
 }
 
+// explainHooked is explainIn that also runs c's hooks with ctx (deciding
+// a second time, over the same snapshot, for them).
+func (c *Client) explainHooked(ctx context.Context, s *engine.Snapshot, i int, a []engine.Value) Explanation {
+	e := explainIn(s, i, a)
+	if len(c.opts.hooks) > 0 {
+		c.afterHooks(ctx, i, s.Decide(i, a))
+	}
+	return e
+}
+
 // Evaluate evaluates a flag by name (for the CLI and admin tools) and
 // returns a JSON-friendly value: bool, string, int64 or float64. A name the
 // spec lacks is off (false): it is warned about once and registered in the
@@ -571,9 +588,12 @@ func (c *Client) ExplainName(ctx context.Context, name string, a []Value) Explan
 	i, ok := c.spec.byName[name]
 	if !ok {
 		c.unknownFlag(name)
+		if len(c.opts.hooks) > 0 {
+			c.afterUnknown(ctx, name)
+		}
 		return Explanation{Flag: name, Value: false, Step: "unknown", Reason: fmt.Sprintf("flag %q is not in the spec: off", name)}
 	}
-	return c.explain(i, a)
+	return c.explainHooked(ctx, c.snap.Load(), i, engineValues(a))
 }
 
 // EvaluateAll explains every flag of the spec, in index order.
@@ -581,7 +601,7 @@ func (c *Client) EvaluateAll(ctx context.Context, a []Value) []Explanation {
 	s := c.snap.Load()
 	out := make([]Explanation, s.Len())
 	for i := range out {
-		out[i] = explainIn(s, i, engineValues(a))
+		out[i] = c.explainHooked(ctx, s, i, engineValues(a))
 	}
 	return out
 }

@@ -11,6 +11,7 @@
 package bridge
 
 import (
+	"context"
 	"sync/atomic"
 
 	"github.com/flaggen/flaggen/internal/engine"
@@ -25,6 +26,9 @@ type Core struct {
 	// BindBoolStates keeps dst[i] equal to flag i's engine.Snapshot.BoolState,
 	// stored with sync/atomic in the same critical section as each swap.
 	BindBoolStates func(dst []uint32)
+	// After runs the Client's hooks (runtime.WithHook) for decision d of
+	// flag i, evaluated with ctx; it is nil when the Client has none.
+	After func(ctx context.Context, i int, d engine.Decision)
 }
 
 // Decision is what one evaluation decided, without the explanation text,

@@ -63,6 +63,26 @@ func (v Value) Any() any {
 	return nil
 }
 
+// Str returns a string Value's string, else "".
+func (v Value) Str() string { return v.s }
+
+// Int64 returns an int Value's integer, else 0.
+func (v Value) Int64() int64 {
+	if v.kind != kindInt {
+		return 0
+	}
+	return int64(v.n)
+}
+
+// Float64 returns a number Value as a float64, else 0.
+func (v Value) Float64() float64 {
+	f, _ := v.num()
+	return f
+}
+
+// True reports whether v is the bool true.
+func (v Value) True() bool { return v.kind == kindBool && v.n != 0 }
+
 // GoString formats v for explanations: strings quoted, absent as "absent".
 func (v Value) GoString() string {
 	switch v.kind {

@@ -1,67 +1,31 @@
 // Package evalmap maps OpenFeature evaluations onto a runtime.Spec the same way for runtime/flaghttp (OFREP) and runtime/openfeature: a context's members onto the declared attributes, a bridge.Decision onto its reason and variant.
 package evalmap
 
-import "github.com/flaggen/flaggen/internal/bridge"
+import (
+	"github.com/flaggen/flaggen/internal/bridge"
+	"github.com/flaggen/flaggen/internal/reason"
+)
 
 // Reason is an OpenFeature resolution reason, as an index of Reasons.
-type Reason int
+type Reason = reason.Reason
 
 // The reasons a decision maps to (see ReasonOf), and Error.
 const (
-	Static Reason = iota
-	TargetingMatch
-	Split
-	Disabled
-	Default
-	Error
+	Static         = reason.Static
+	TargetingMatch = reason.TargetingMatch
+	Split          = reason.Split
+	Disabled       = reason.Disabled
+	Default        = reason.Default
+	Error          = reason.Error
 )
 
 // Reasons names each Reason, in order.
-var Reasons = []string{"STATIC", "TARGETING_MATCH", "SPLIT", "DISABLED", "DEFAULT", "ERROR"}
+var Reasons = reason.Names
 
-// String returns r's OpenFeature name.
-func (r Reason) String() string { return Reasons[r] }
-
-// ReasonOf maps the cascade's deciding step (runtime.Explanation.Step) to
-// its reason: Static for a pinned flag or one whose value cannot depend on
-// the context; Disabled when active, activation_date, environments or a
-// tripped monitor switched the flag off; TargetingMatch for the allow-list,
-// the empty context and passed targeting; Split for a rollout bucket or a
-// variant; Default when targeting, a dependency or the variant weights fell
-// through to the default.
-func ReasonOf(d bridge.Decision) Reason {
-	switch d.Step {
-	case "pinned":
-		return Static
-	case "active", "activation_date", "environments", "tripped":
-		return Disabled
-	case "users", "empty_context":
-		return TargetingMatch
-	case "targeting":
-		if d.Const {
-			return Static
-		}
-		return TargetingMatch
-	case "rollout", "variants":
-		return Split
-	}
-	// "default", "depends_on" and a failed targeting check
-	// ("regions", "rules[i]" …).
-	return Default
-}
+// ReasonOf maps the cascade's deciding step to its reason (internal/reason
+// documents the mapping; package runtime's hooks report the same).
+func ReasonOf(d bridge.Decision) Reason { return reason.Of(d) }
 
 // Variant returns d's variant: a variant flag's variant, "on" or "off"
-// for a bool flag, "" for a pinned bool flag (a test pin picks a value,
-// not a variant).
-func Variant(d bridge.Decision) string {
-	if d.Variant != "" || d.Step == "pinned" {
-		return d.Variant
-	}
-	if on, isBool := d.Value.Any().(bool); isBool {
-		if on {
-			return "on"
-		}
-		return "off"
-	}
-	return ""
-}
+// for a bool flag, "" for a pinned bool flag.
+func Variant(d bridge.Decision) string { return reason.Variant(d) }

@@ -20,7 +20,7 @@ import (
 // GenVersion is the version of the generated code's contract with package
 // runtime/flagimpl. Generated files pin it against flagimpl.GenVersion and
 // flagimpl.MinGenVersion, so that version skew fails the build.
-const GenVersion = 4
+const GenVersion = 5
 
 // FileName is the name of the one file Generate returns.
 const FileName = "flags_gen.go"
@@ -505,6 +505,8 @@ var evalFuncs = map[spec.Type][2]string{
 	spec.Enum:   {"ConstString", "String"},
 	spec.Int:    {"ConstInt", "Int"},
 	spec.Float:  {"ConstFloat", "Float"},
+	// The full evaluation is flagimpl's Eval<name>, which passes the
+	// accessor's ctx to the Client's hooks.
 }
 
 // evalHelpers emits one flagEval<Type> function per flagimpl evaluation the
@@ -523,17 +525,19 @@ func (g *generator) evalHelpers(f *jen.File) {
 			continue
 		}
 		ret := map[string]jen.Code{"Bool": jen.Bool(), "String": jen.String(), "Int": jen.Int64(), "Float": jen.Float64()}[name]
-		d := doc(fmt.Sprintf("flagEval%s evaluates flag i for c when its value depends on the context.", name))
+		d := doc(fmt.Sprintf("flagEval%s evaluates flag i for c when its value depends on the context "+
+			"or the runtime client has hooks, which see ctx.", name))
 		if name == "Bool" {
-			d = doc("flagEvalBool evaluates bool flag i for c when its value depends on the context. " +
+			d = doc("flagEvalBool evaluates bool flag i for c when its value depends on the context " +
+				"or the runtime client has hooks, which see ctx. " +
 				"It is not inlined, so that the bool accessors, which call it, are.").
 				Comment("//").Line().Comment("//go:noinline").Line()
 		}
 		f.Add(d.Func().Id("flagEval"+name).
-			Params(jen.Id("f").Op("*").Id("Flags"), jen.Id("i").Int(), jen.Id("c").Op("*").Id("Context")).Add(ret).Block(
+			Params(jen.Id("f").Op("*").Id("Flags"), jen.Id("ctx").Qual(ctx, "Context"), jen.Id("i").Int(), jen.Id("c").Op("*").Id("Context")).Add(ret).Block(
 			jen.Var().Id("a").Index(jen.Lit(len(g.s.Context))).Qual(fi, "Value"),
 			jen.Id("c").Dot("flagAttrs").Call(jen.Op("&").Id("a")),
-			jen.Return(jen.Id("f").Dot("e").Dot(name).Call(jen.Id("i"), jen.Id("a").Index(jen.Op(":")))),
+			jen.Return(jen.Id("f").Dot("e").Dot("Eval"+name).Call(jen.Id("ctx"), jen.Id("i"), jen.Id("a").Index(jen.Op(":")))),
 		))
 	}
 }

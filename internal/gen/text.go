@@ -159,7 +159,7 @@ func (g *generator) accessorText(b *bytes.Buffer, fl *spec.Flag) {
 		b.WriteString("\tswitch atomic.LoadUint32(&(*flagFields)(f).k[" + idx + "]) {\n" +
 			"\tcase flagimpl.StateOn:\n\t\treturn true\n" +
 			"\tcase flagimpl.StateOff:\n\t\treturn false\n\t}\n" +
-			"\treturn flagEvalBool(f, " + idx + ", c)\n}\n")
+			"\treturn flagEvalBool(f, ctx, " + idx + ", c)\n}\n")
 		return
 	}
 	fn := evalFuncs[ftype(fl)]
@@ -171,7 +171,7 @@ func (g *generator) accessorText(b *bytes.Buffer, fl *spec.Flag) {
 	}
 	b.WriteString("\tif v, ok := (*flagFields)(f).e." + fn[0] + "(" + idx + "); ok {\n" +
 		"\t\treturn " + conv("v") + "\n\t}\n" +
-		"\treturn " + conv("flagEval"+fn[1]+"(f, "+idx+", c)") + "\n}\n")
+		"\treturn " + conv("flagEval"+fn[1]+"(f, ctx, "+idx+", c)") + "\n}\n")
 }
 
 // valueTypeName is the Go type of flag fl's values in generated code.

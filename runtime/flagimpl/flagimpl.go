@@ -10,8 +10,9 @@
 // Client and a Flag; this package calls them once per Flags and once per
 // handle, when a generated package is set up, never per evaluation. The
 // Evaluator that Bind returns holds the Client's atomically swapped
-// snapshot pointer itself, so an evaluation is one atomic load and a
-// direct call into internal/engine, inlined up to the engine's cascade
+// snapshot pointer itself, so an evaluation without hooks
+// (runtime.WithHook) is one atomic load and a direct call into
+// internal/engine, inlined up to the engine's cascade
 // (generated/inline_test.go checks the bool accessors). The alternative of
 // a bridge package that both sides import and that holds the Client's core
 // would move the Client's state out of runtime; the registered functions
@@ -19,6 +20,7 @@
 package flagimpl
 
 import (
+	"context"
 	"fmt"
 	"reflect"
 	"strings"
@@ -33,19 +35,23 @@ import (
 // Version pinning between generated code and this package (protobuf-go
 // style). Generated code contains
 //
-//	const _ = flagimpl.EnforceVersion(flagimpl.GenVersion - 4)   // flagimpl too old
-//	const _ = flagimpl.EnforceVersion(4 - flagimpl.MinGenVersion) // flagimpl too new
+//	const _ = flagimpl.EnforceVersion(flagimpl.GenVersion - 5)   // flagimpl too old
+//	const _ = flagimpl.EnforceVersion(5 - flagimpl.MinGenVersion) // flagimpl too new
 //
 // so that a mismatch fails the build with a constant-overflow error on
 // these lines. Version 3: generated code calls this package (Bind,
 // Evaluator, NewFlag, MustLoadSpec …) rather than runtime.Client methods.
 // Version 4: it sets its handles with InitFlags, from a table, and no
 // longer calls NewFlag; NewFlag stays, so version 3 code still builds.
+// Version 5: it evaluates with EvalBool, EvalString, EvalInt and EvalFloat,
+// which pass the accessor's context.Context to the Client's hooks; Bool,
+// String, Int and Float stay for older code, whose hooks see
+// context.Background().
 type EnforceVersion uint
 
 const (
 	// GenVersion is the generated-code version this package supports up to.
-	GenVersion = 4
+	GenVersion = 5
 	// MinGenVersion is the oldest generated-code version this package supports.
 	MinGenVersion = 3
 )
@@ -130,15 +136,20 @@ func InitFlags(s *runtime.Spec, handles []any) {
 // Evaluator evaluates the flags of one runtime.Client by index over
 // attribute values in the spec's attribute order (zero Values are absent
 // attributes). Evaluations never block, lock, do I/O or allocate (Explain
-// allocates its result).
+// allocates its result). When the Client has hooks (runtime.WithHook), the
+// Const methods report no constant value, so that every evaluation goes
+// through an Eval method, which runs the hooks.
 type Evaluator struct {
 	snap *atomic.Pointer[engine.Snapshot]
+	// after runs the Client's hooks; nil when it has none.
+	after func(ctx context.Context, i int, d engine.Decision)
 }
 
 // Bind returns the Evaluator of c and keeps states[i], for every flag index
 // i < len(states), equal to flag i's constant state: StateOff or StateOn
 // while bool flag i cannot depend on the context (as ConstBool reports),
-// else StateDynamic. It sets states now and stores each changed entry with
+// else StateDynamic (always StateDynamic when c has hooks, so that the
+// accessors reach EvalBool). It sets states now and stores each changed entry with
 // sync/atomic whenever c's snapshot changes, before ToggleAs, a reload, or
 // a Change whose reload succeeded returns; readers must use
 // atomic.LoadUint32. Generated packages embed states in their Flags (which
@@ -147,38 +158,100 @@ type Evaluator struct {
 func Bind(c *runtime.Client, states []uint32) Evaluator {
 	core := bridge.CoreOf(c)
 	core.BindBoolStates(states)
-	return Evaluator{snap: core.Snap}
+	return Evaluator{snap: core.Snap, after: core.After}
 }
 
 // ConstBool returns bool flag i's value when it cannot depend on the
 // context right now (inactive, not yet activated, environment excluded,
-// tripped, pinned, or untargeted).
-func (e Evaluator) ConstBool(i int) (v, ok bool) { return e.snap.Load().ConstBool(i) }
-
-// Bool evaluates bool flag i.
-func (e Evaluator) Bool(i int, a []Value) bool {
-	// values(a), written out: the call would take Bool over the inliner's
-	// budget.
-	return e.snap.Load().Bool(i, *(*[]engine.Value)(unsafe.Pointer(&a)))
+// tripped, pinned, or untargeted) and the Client has no hooks.
+func (e Evaluator) ConstBool(i int) (v, ok bool) {
+	if e.after != nil {
+		return false, false
+	}
+	return e.snap.Load().ConstBool(i)
 }
 
-// ConstString is ConstBool for string and enum flags.
-func (e Evaluator) ConstString(i int) (string, bool) { return e.snap.Load().ConstString(i) }
+// EvalBool evaluates bool flag i; the Client's hooks see ctx.
+func (e Evaluator) EvalBool(ctx context.Context, i int, a []Value) bool {
+	if e.after == nil {
+		// values(a), written out: the call would take EvalBool over the
+		// inliner's budget.
+		return e.snap.Load().Bool(i, *(*[]engine.Value)(unsafe.Pointer(&a)))
+	}
+	return e.decide(ctx, i, a).True()
+}
 
-// String evaluates string or enum flag i.
-func (e Evaluator) String(i int, a []Value) string { return e.snap.Load().String(i, values(a)) }
+// decide evaluates flag i and runs the Client's hooks with ctx.
+func (e Evaluator) decide(ctx context.Context, i int, a []Value) engine.Value {
+	d := e.snap.Load().Decide(i, values(a))
+	e.after(ctx, i, d)
+	return d.Value
+}
+
+// Bool is EvalBool for generated code of version 4 and older: the hooks see
+// context.Background().
+func (e Evaluator) Bool(i int, a []Value) bool { return e.EvalBool(context.Background(), i, a) }
+
+// ConstString is ConstBool for string and enum flags.
+func (e Evaluator) ConstString(i int) (string, bool) {
+	if e.after != nil {
+		return "", false
+	}
+	return e.snap.Load().ConstString(i)
+}
+
+// EvalString evaluates string or enum flag i; the Client's hooks see ctx.
+func (e Evaluator) EvalString(ctx context.Context, i int, a []Value) string {
+	if e.after == nil {
+		return e.snap.Load().String(i, values(a))
+	}
+	return e.decide(ctx, i, a).Str()
+}
+
+// String is EvalString for older generated code (see Bool).
+func (e Evaluator) String(i int, a []Value) string {
+	return e.EvalString(context.Background(), i, a)
+}
 
 // ConstInt is ConstBool for int flags.
-func (e Evaluator) ConstInt(i int) (int64, bool) { return e.snap.Load().ConstInt(i) }
+func (e Evaluator) ConstInt(i int) (int64, bool) {
+	if e.after != nil {
+		return 0, false
+	}
+	return e.snap.Load().ConstInt(i)
+}
 
-// Int evaluates int flag i.
-func (e Evaluator) Int(i int, a []Value) int64 { return e.snap.Load().Int(i, values(a)) }
+// EvalInt evaluates int flag i; the Client's hooks see ctx.
+func (e Evaluator) EvalInt(ctx context.Context, i int, a []Value) int64 {
+	if e.after == nil {
+		return e.snap.Load().Int(i, values(a))
+	}
+	return e.decide(ctx, i, a).Int64()
+}
+
+// Int is EvalInt for older generated code (see Bool).
+func (e Evaluator) Int(i int, a []Value) int64 { return e.EvalInt(context.Background(), i, a) }
 
 // ConstFloat is ConstBool for float flags.
-func (e Evaluator) ConstFloat(i int) (float64, bool) { return e.snap.Load().ConstFloat(i) }
+func (e Evaluator) ConstFloat(i int) (float64, bool) {
+	if e.after != nil {
+		return 0, false
+	}
+	return e.snap.Load().ConstFloat(i)
+}
 
-// Float evaluates float flag i.
-func (e Evaluator) Float(i int, a []Value) float64 { return e.snap.Load().Float(i, values(a)) }
+// EvalFloat evaluates float flag i; the Client's hooks see ctx.
+func (e Evaluator) EvalFloat(ctx context.Context, i int, a []Value) float64 {
+	if e.after == nil {
+		return e.snap.Load().Float(i, values(a))
+	}
+	return e.decide(ctx, i, a).Float64()
+}
+
+// Float is EvalFloat for older generated code (see Bool).
+func (e Evaluator) Float(i int, a []Value) float64 {
+	return e.EvalFloat(context.Background(), i, a)
+}
 
 // Explain evaluates flag i like its accessor and says which step decided.
 func (e Evaluator) Explain(i int, a []Value) runtime.Explanation {
