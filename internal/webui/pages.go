@@ -51,7 +51,8 @@ func parsePages() (map[string]*template.Template, error) {
 		"icon":    stateIcon,
 		"pct":     pct,
 		"join":    strings.Join,
-		"flagURL": func(name string) string { return Prefix + "/flags/" + url.PathEscape(name) },
+		"flagURL":    flagURL,
+		"releaseURL": releaseURL,
 		"flagsOf": func(e store.AuditEntry) []string { return sortedKeys(boolSet(e.Flags)) },
 		"change": func(e store.AuditEntry, f string) string {
 			return shownJSON(e.Before[f]) + " → " + shownJSON(e.Flags[f])
@@ -88,6 +89,16 @@ func boolSet[V any](m map[string]V) map[string]bool {
 		out[k] = true
 	}
 	return out
+}
+
+// flagURL is the page of the flag name; name is one escaped path segment,
+// whatever characters the spec let into it.
+func flagURL(name string) string { return Prefix + "/flags/" + url.PathEscape(name) }
+
+// releaseURL is the URL of the release name's action ("on" or "off"),
+// name escaped as one path segment.
+func releaseURL(name, action string) string {
+	return Prefix + "/releases/" + url.PathEscape(name) + "/" + action
 }
 
 // shownJSON shows a JSON value compactly; absent is "—".
@@ -296,7 +307,7 @@ func (u *UI) listFlags(ctx context.Context, ss *session, d *flagsData) error {
 			needle != "" && !strings.Contains(strings.ToLower(f.Flag+"\x00"+row.Description+"\x00"+row.Owner), needle):
 			continue
 		}
-		row.URL, row.Icon, row.Rollout = Prefix+"/flags/"+url.PathEscape(f.Flag), stateIcon(f.State), pct(f.Rollout)
+		row.URL, row.Icon, row.Rollout = flagURL(f.Flag), stateIcon(f.State), pct(f.Rollout)
 		if e, ok := last[f.Flag]; ok {
 			row.Changed, row.ChangedBy = e.Time.UTC().Format("2006-01-02 15:04:05 UTC"), e.Actor
 			if e.Reason != "" {
@@ -361,7 +372,7 @@ func (u *UI) flagPage(w http.ResponseWriter, r *http.Request, ss *session) {
 // show the refusal and what was typed.
 func (u *UI) showFlag(w http.ResponseWriter, r *http.Request, ss *session, name string, status int, ferr *formError, form url.Values) {
 	p := u.newPage(r, ss, name, "flags")
-	p.Self = Prefix + "/flags/" + url.PathEscape(name)
+	p.Self = flagURL(name)
 	ctx := r.Context()
 	esc := "flags/" + url.PathEscape(name)
 	d := &flagData{Err: ferr}
@@ -509,7 +520,7 @@ func (u *UI) flagWrite(w http.ResponseWriter, r *http.Request, ss *session) {
 	if !out.Wrote {
 		done = action + ": nothing to change, nothing written"
 	}
-	http.Redirect(w, r, Prefix+"/flags/"+url.PathEscape(name)+"?done="+url.QueryEscape(done), http.StatusSeeOther)
+	http.Redirect(w, r, flagURL(name)+"?done="+url.QueryEscape(done), http.StatusSeeOther)
 }
 
 type releasesData struct {
