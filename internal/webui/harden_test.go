@@ -1,15 +1,26 @@
 package webui
 
 import (
+	"errors"
 	"html"
+	"io"
+	"net/http"
+	"net/http/httptest"
 	"net/url"
 	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"testing"
+	"time"
 
+	"github.com/flaggen/flaggen/internal/admin"
 	"github.com/flaggen/flaggen/internal/ops"
+	"github.com/flaggen/flaggen/runtime"
+	"github.com/flaggen/flaggen/runtime/flaghttp"
+	"github.com/flaggen/flaggen/runtime/memstore"
+	"github.com/flaggen/flaggen/runtime/store"
 )
 
 // A release name holding "/", ".." and "?" (the spec accepts them) is one
@@ -63,5 +74,104 @@ func TestReleaseFormactionEscapesName(t *testing.T) {
 	}
 	if got := ts.flagState(t, "maintenance_mode"); got != before {
 		t.Errorf("All on of the release switched maintenance_mode %s → %s", before, got)
+	}
+}
+
+// sickStore is a memory store whose Health can be switched to degraded
+// while its commands still work (Redis with its change subscription down).
+type sickStore struct {
+	store.Store
+	sick atomic.Bool
+}
+
+func (s *sickStore) Health() error {
+	if s.sick.Load() {
+		return errors.New("degraded: change subscription down")
+	}
+	return nil
+}
+
+// startSick serves the demo spec over a sickStore; now (may be nil) is
+// the page's clock.
+func startSick(t *testing.T, now func() time.Time) (*testServer, *sickStore) {
+	sf, err := ops.LoadSpecFile(demoSpec, "-spec")
+	if err != nil {
+		t.Fatal(err)
+	}
+	st := &sickStore{Store: memstore.New()}
+	t.Cleanup(func() { st.Close() })
+	c, err := runtime.NewClient(sf.Spec, runtime.WithStore(st))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { c.Close() })
+	s, err := ops.OpenStore(st, "mem", ops.Config{Timeout: 5 * time.Second, Spec: sf})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(s.Close)
+	tokens := map[string]string{aliceToken: "alice", bobToken: "bob"}
+	adm, err := admin.New(admin.Config{Session: s, Actor: flaghttp.AdminName})
+	if err != nil {
+		t.Fatal(err)
+	}
+	api, err := flaghttp.New(c, flaghttp.Config{ServerKeys: []string{serverKey}, ClientKeys: []string{clientKey}, AdminTokens: tokens, Admin: adm})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ui, err := New(Config{Session: s, Client: c, AdminTokens: tokens, Now: now, SessionTTL: time.Hour})
+	if err != nil {
+		t.Fatal(err)
+	}
+	mux := http.NewServeMux()
+	mux.Handle(Prefix, ui)
+	mux.Handle(Prefix+"/", ui)
+	mux.Handle(admin.Prefix, api)
+	mux.Handle("/", api)
+	srv := httptest.NewServer(mux)
+	t.Cleanup(func() { ui.Close(); api.(io.Closer).Close(); srv.Close() })
+	return &testServer{Server: srv, s: s, c: c, st: st, ui: ui}, st
+}
+
+// While the store is degraded a posted flag or release form is refused
+// with the reason, and nothing is written.
+func TestWriteRefusedWhileDegraded(t *testing.T) {
+	ts, st := startSick(t, nil)
+	hc := ts.client(t)
+	ts.login(t, hc, aliceToken)
+	_, body := get(t, hc, ts.URL+"/admin/flags/new_ui")
+	csrf := csrfOf(t, body)
+	st.sick.Store(true)
+	v := ts.version(t)
+	for _, w := range []struct {
+		path string
+		form url.Values
+	}{
+		{"/admin/flags/new_ui/disable", url.Values{"confirm": {"yes"}, "reason": {"while degraded"}}},
+		{"/admin/flags/new_ui/rollout", url.Values{"percentage": {"42"}}},
+		{"/admin/releases/winter_launch/on", url.Values{}},
+	} {
+		w.form.Set("csrf", csrf)
+		res, err := hc.PostForm(ts.URL+w.path, w.form)
+		if err != nil {
+			t.Fatal(err)
+		}
+		b := new(strings.Builder)
+		readBody(b, res)
+		if res.StatusCode != http.StatusServiceUnavailable || !strings.Contains(b.String(), "change subscription down") {
+			t.Errorf("POST %s while degraded: %d, want 503 with the reason", w.path, res.StatusCode)
+		}
+	}
+	if got := ts.version(t); got != v {
+		t.Errorf("writes while degraded: version %d → %d", v, got)
+	}
+	st.sick.Store(false)
+	res, err := hc.PostForm(ts.URL+"/admin/flags/new_ui/rollout", url.Values{"csrf": {csrf}, "percentage": {"42"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	res.Body.Close()
+	if res.StatusCode != http.StatusSeeOther {
+		t.Errorf("POST rollout once healthy: %d, want 303", res.StatusCode)
 	}
 }

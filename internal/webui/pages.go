@@ -46,14 +46,14 @@ func (p *page) WritesOff() string {
 // parsePages parses each page template with the layout.
 func parsePages() (map[string]*template.Template, error) {
 	funcs := template.FuncMap{
-		"json":    shownJSON,
-		"when":    func(t time.Time) string { return t.UTC().Format("2006-01-02 15:04:05 UTC") },
-		"icon":    stateIcon,
-		"pct":     pct,
-		"join":    strings.Join,
+		"json":       shownJSON,
+		"when":       func(t time.Time) string { return t.UTC().Format("2006-01-02 15:04:05 UTC") },
+		"icon":       stateIcon,
+		"pct":        pct,
+		"join":       strings.Join,
 		"flagURL":    flagURL,
 		"releaseURL": releaseURL,
-		"flagsOf": func(e store.AuditEntry) []string { return sortedKeys(boolSet(e.Flags)) },
+		"flagsOf":    func(e store.AuditEntry) []string { return sortedKeys(boolSet(e.Flags)) },
 		"change": func(e store.AuditEntry, f string) string {
 			return shownJSON(e.Before[f]) + " → " + shownJSON(e.Flags[f])
 		},
@@ -152,6 +152,20 @@ func (u *UI) render(w http.ResponseWriter, status int, name string, p *page) {
 // newPage starts the page of a logged-in admin.
 func (u *UI) newPage(r *http.Request, ss *session, title, nav string) *page {
 	return &page{Title: title, Nav: nav, User: ss.name, CSRF: ss.csrf, Health: u.health(r.Context(), ss), Notice: r.URL.Query().Get("done")}
+}
+
+// refuseDegraded refuses a write, writing nothing, while the store is
+// degraded (the page then shows its writes disabled, but a form posted
+// anyway must not write either); it reports whether it did.
+func (u *UI) refuseDegraded(w http.ResponseWriter, r *http.Request, ss *session) bool {
+	p := u.newPage(r, ss, "Writes are off", "")
+	off := p.WritesOff()
+	if off == "" {
+		return false
+	}
+	p.Data = off
+	u.render(w, http.StatusServiceUnavailable, "error", p)
+	return true
 }
 
 // fail renders an error the admin API answered a read with.
@@ -452,6 +466,9 @@ func dependsOn(f *ops.FlagInfo) []string {
 // flagWrite forwards a flag form to the admin API as its JSON write.
 func (u *UI) flagWrite(w http.ResponseWriter, r *http.Request, ss *session) {
 	name, action := r.PathValue("name"), r.PathValue("action")
+	if u.refuseDegraded(w, r, ss) {
+		return
+	}
 	reason := r.PostFormValue("reason")
 	body := map[string]any{"reason": reason}
 	refuse := func(field, msg, path string) {
@@ -555,6 +572,9 @@ func (u *UI) releaseWrite(w http.ResponseWriter, r *http.Request, ss *session) {
 	name, action := r.PathValue("name"), r.PathValue("action")
 	if action != "on" && action != "off" {
 		http.NotFound(w, r)
+		return
+	}
+	if u.refuseDegraded(w, r, ss) {
 		return
 	}
 	var out struct {
