@@ -21,7 +21,14 @@
 //
 // Logging in with an admin token (flaghttp.ParseAdminTokens) opens a
 // server-side session named by a random id in an HttpOnly, SameSite=Strict
-// cookie (Secure under TLS). A session expires after Config.SessionTTL and
+// cookie. The cookie is Secure unless the request came over plain http
+// straight from a loopback address, or from a loopback proxy saying
+// X-Forwarded-Proto: http: 'flaggen serve' speaks no TLS itself, so
+// behind a TLS-terminating proxy the cookie is Secure even though the
+// request reaching the server is plain http; served to other machines
+// over plain http, the page cannot be logged into (browsers drop a Secure
+// cookie there), which is the point. The cookie has no __Host- prefix,
+// which would need Secure on loopback http too. A session expires after Config.SessionTTL and
 // ends at logout. Every form carries the session's CSRF token, checked in
 // constant time, and http.CrossOriginProtection refuses cross-origin
 // writes besides. Without a session every page redirects to the login

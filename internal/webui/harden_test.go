@@ -6,6 +6,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"net/http/httputil"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -173,5 +174,53 @@ func TestWriteRefusedWhileDegraded(t *testing.T) {
 	res.Body.Close()
 	if res.StatusCode != http.StatusSeeOther {
 		t.Errorf("POST rollout once healthy: %d, want 303", res.StatusCode)
+	}
+}
+
+// The session cookie is Secure behind a TLS-terminating proxy (where the
+// server sees plain http), and not on plain http straight from loopback.
+func TestCookieSecureBehindTLSProxy(t *testing.T) {
+	ts := startServer(t)
+	target, _ := url.Parse(ts.URL)
+	proxy := httptest.NewTLSServer(httputil.NewSingleHostReverseProxy(target))
+	defer proxy.Close()
+	hc := proxy.Client()
+	hc.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
+	res, err := hc.PostForm(proxy.URL+"/admin/login", url.Values{"token": {aliceToken}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	res.Body.Close()
+	if ck := res.Cookies(); len(ck) != 1 || !ck[0].Secure {
+		t.Errorf("behind a TLS proxy the session cookie is not Secure: %s", res.Header.Get("Set-Cookie"))
+	}
+	res = ts.login(t, ts.client(t), aliceToken)
+	if ck := res.Cookies(); len(ck) != 1 || ck[0].Secure {
+		t.Errorf("on loopback http the session cookie is Secure (a browser there could not log in): %s", res.Header.Get("Set-Cookie"))
+	}
+}
+
+func TestSecureCookieRule(t *testing.T) {
+	for _, tc := range []struct {
+		remote string
+		hdr    map[string]string
+		want   bool
+	}{
+		{"127.0.0.1:5000", nil, false},
+		{"[::1]:5000", nil, false},
+		{"10.1.2.3:5000", nil, true},
+		{"127.0.0.1:5000", map[string]string{"X-Forwarded-For": "10.1.2.3"}, true},
+		{"127.0.0.1:5000", map[string]string{"X-Forwarded-Proto": "https"}, true},
+		{"127.0.0.1:5000", map[string]string{"X-Forwarded-Proto": "http", "X-Forwarded-For": "10.1.2.3"}, false},
+		{"10.1.2.3:5000", map[string]string{"X-Forwarded-Proto": "http"}, true},
+	} {
+		r := httptest.NewRequest("POST", "/admin/login", nil)
+		r.RemoteAddr = tc.remote
+		for k, v := range tc.hdr {
+			r.Header.Set(k, v)
+		}
+		if got := secureCookie(r); got != tc.want {
+			t.Errorf("secureCookie(%s, %v) = %v, want %v", tc.remote, tc.hdr, got, tc.want)
+		}
 	}
 }

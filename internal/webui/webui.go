@@ -14,7 +14,9 @@ import (
 	"html/template"
 	"io"
 	"io/fs"
+	"net"
 	"net/http"
+	"net/netip"
 	"net/url"
 	"sort"
 	"strings"
@@ -293,14 +295,44 @@ func (u *UI) login(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	ss := u.sessions.open(name)
-	http.SetCookie(w, &http.Cookie{Name: cookieName, Value: ss.id, Path: Prefix, HttpOnly: true, Secure: r.TLS != nil,
+	http.SetCookie(w, &http.Cookie{Name: cookieName, Value: ss.id, Path: Prefix, HttpOnly: true, Secure: secureCookie(r),
 		SameSite: http.SameSiteStrictMode, MaxAge: int(u.sessions.ttl / time.Second)})
 	http.Redirect(w, r, next, http.StatusSeeOther)
 }
 
+// secureCookie reports whether the session cookie of r's answer is
+// Secure: always, except on plain http straight from a loopback address
+// (a browser on the server's own machine), or from a loopback proxy that
+// says, by X-Forwarded-Proto: http, that it was asked over plain http.
+// 'flaggen serve' speaks no TLS itself, so behind a TLS-terminating
+// proxy r.TLS is nil: the cookie is Secure there all the same.
+func secureCookie(r *http.Request) bool {
+	if r.TLS != nil || !loopback(r.RemoteAddr) {
+		return true
+	}
+	proxied := r.Header.Get("X-Forwarded-For") != "" || r.Header.Get("Forwarded") != ""
+	switch proto := strings.ToLower(strings.TrimSpace(r.Header.Get("X-Forwarded-Proto"))); {
+	case proto == "http":
+		return false
+	case proto != "" || proxied:
+		return true
+	}
+	return false
+}
+
+// loopback reports whether addr, a host:port, is a loopback address.
+func loopback(addr string) bool {
+	host, _, err := net.SplitHostPort(addr)
+	if err != nil {
+		host = addr
+	}
+	ip, err := netip.ParseAddr(host)
+	return err == nil && ip.Unmap().IsLoopback()
+}
+
 func (u *UI) logout(w http.ResponseWriter, r *http.Request, ss *session) {
 	u.sessions.end(ss.id)
-	http.SetCookie(w, &http.Cookie{Name: cookieName, Value: "", Path: Prefix, HttpOnly: true, Secure: r.TLS != nil,
+	http.SetCookie(w, &http.Cookie{Name: cookieName, Value: "", Path: Prefix, HttpOnly: true, Secure: secureCookie(r),
 		SameSite: http.SameSiteStrictMode, MaxAge: -1})
 	http.Redirect(w, r, Prefix+"/login", http.StatusSeeOther)
 }
