@@ -224,3 +224,34 @@ func TestSecureCookieRule(t *testing.T) {
 		}
 	}
 }
+
+// The patch editor cannot switch a flag off without a reason: the kill
+// switch's rule is internal/ops' (checkKill), shared by every surface.
+func TestPatchOffNeedsReason(t *testing.T) {
+	ts, hc, csrf := loggedIn(t)
+	v := ts.version(t)
+	res, err := hc.PostForm(ts.URL+"/admin/flags/new_ui/patch", url.Values{"csrf": {csrf}, "patch": {`{"active": false}`}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	b := new(strings.Builder)
+	readBody(b, res)
+	if res.StatusCode != http.StatusUnprocessableEntity || !strings.Contains(b.String(), "a reason for switching new_ui off is required") {
+		t.Errorf("patch active false without a reason: %d, want 422 asking for a reason", res.StatusCode)
+	}
+	if got := ts.version(t); got != v || ts.flagState(t, "new_ui") != "on" {
+		t.Errorf("patch active false without a reason wrote: version %d → %d, state %s", v, got, ts.flagState(t, "new_ui"))
+	}
+	res, err = hc.PostForm(ts.URL+"/admin/flags/new_ui/patch", url.Values{"csrf": {csrf}, "patch": {`{"active": false}`}, "reason": {"incident 7"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	res.Body.Close()
+	last, err := ts.s.Fork().LastChanges()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.StatusCode != http.StatusSeeOther || ts.flagState(t, "new_ui") != "off" || last["new_ui"].Reason != "incident 7" {
+		t.Errorf("patch active false with a reason: %d, state %s, audit reason %q", res.StatusCode, ts.flagState(t, "new_ui"), last["new_ui"].Reason)
+	}
+}
