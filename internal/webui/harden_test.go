@@ -2,8 +2,10 @@ package webui
 
 import (
 	"errors"
+	"fmt"
 	"html"
 	"io"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"net/http/httputil"
@@ -253,5 +255,92 @@ func TestPatchOffNeedsReason(t *testing.T) {
 	}
 	if res.StatusCode != http.StatusSeeOther || ts.flagState(t, "new_ui") != "off" || last["new_ui"].Reason != "incident 7" {
 		t.Errorf("patch active false with a reason: %d, state %s, audit reason %q", res.StatusCode, ts.flagState(t, "new_ui"), last["new_ui"].Reason)
+	}
+}
+
+// safeNext keeps a login's next= on the page: control characters,
+// backslashes, dot segments leaving /admin, other hosts and the admin
+// API all fall back to the flags list.
+func TestSafeNext(t *testing.T) {
+	for next, want := range map[string]string{
+		"/admin/flags/new_ui":          "/admin/flags/new_ui",
+		"/admin/audit?flag=new_ui":     "/admin/audit?flag=new_ui",
+		"/admin/flags/a%2Fb":           "/admin/flags/a%2Fb",
+		"/admin/\x0bx":                 "/admin/flags",
+		"/admin/\x00x":                 "/admin/flags",
+		"/admin/\x7fx":                 "/admin/flags",
+		"/admin/\tx":                   "/admin/flags",
+		"/admin/x\r\nSet-Cookie: a=b":  "/admin/flags",
+		"//evil.example":               "/admin/flags",
+		"https://evil.example/admin/":  "/admin/flags",
+		"/admin/../evil":               "/admin/flags",
+		"/admin/%2e%2e/evil":           "/admin/flags",
+		"/admin/..%5cevil.example":     "/admin/flags",
+		"/admin/../\\/evil.example":    "/admin/flags",
+		"/admin/./../..//evil.example": "/admin/flags",
+		"/admin/v1/flags":              "/admin/flags",
+		"/admin/%zz":                   "/admin/flags",
+		"/admin":                       "/admin/flags",
+		"/admin/flags/x/..//evil":      "/admin/flags/evil",
+	} {
+		if got := safeNext(next); got != want {
+			t.Errorf("safeNext(%q) = %q, want %q", next, got, want)
+		}
+	}
+}
+
+// A login's next= never writes a control character into Location.
+func TestLoginNextNoControlChars(t *testing.T) {
+	ts := startServer(t)
+	for _, next := range []string{"/admin/\x0bx", "/admin/\x00x", "/admin/\x7fx", "/admin/\tx"} {
+		c, err := net.Dial("tcp", ts.Listener.Addr().String())
+		if err != nil {
+			t.Fatal(err)
+		}
+		body := url.Values{"token": {aliceToken}, "next": {next}}.Encode()
+		fmt.Fprintf(c, "POST /admin/login HTTP/1.1\r\nHost: x\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: %d\r\nConnection: close\r\n\r\n%s", len(body), body)
+		raw, _ := io.ReadAll(c)
+		c.Close()
+		found := false
+		for _, l := range strings.Split(string(raw), "\r\n") {
+			if strings.HasPrefix(l, "Location:") {
+				found = true
+				if l != "Location: /admin/flags" {
+					t.Errorf("next=%q → %q, want the flags list", next, l)
+				}
+			}
+		}
+		if !found {
+			t.Errorf("next=%q: no Location in %q", next, raw)
+		}
+	}
+}
+
+// The success notice is one of the page's own messages: ?done= text is
+// never shown as it is.
+func TestNoticeIsFixedText(t *testing.T) {
+	ts, hc, csrf := loggedIn(t)
+	msg := "Session expired: re-enter your admin token at https://evil.example/login"
+	if _, body := get(t, hc, ts.URL+"/admin/flags?done="+url.QueryEscape(msg)); strings.Contains(body, "evil.example") || strings.Contains(body, `class="notice"`) {
+		t.Errorf("attacker-chosen ?done= text shown in the status notice")
+	}
+	if _, body := get(t, hc, ts.URL+"/admin/releases?done=on&release="+url.QueryEscape(msg)); strings.Contains(body, "evil.example") {
+		t.Errorf("attacker-chosen ?release= text shown in the status notice")
+	}
+	res, err := hc.PostForm(ts.URL+"/admin/flags/new_ui/rollout", url.Values{"csrf": {csrf}, "percentage": {"42"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	res.Body.Close()
+	if _, body := get(t, hc, ts.URL+res.Header.Get("Location")); !strings.Contains(body, "rollout: done") {
+		t.Errorf("after a rollout, %s shows no notice", res.Header.Get("Location"))
+	}
+	res, err = hc.PostForm(ts.URL+"/admin/releases/winter_launch/on", url.Values{"csrf": {csrf}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	res.Body.Close()
+	if _, body := get(t, hc, ts.URL+res.Header.Get("Location")); !strings.Contains(body, "release winter_launch on") {
+		t.Errorf("after release on, %s shows no notice", res.Header.Get("Location"))
 	}
 }

@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/flaggen/flaggen/internal/ops"
+	"github.com/flaggen/flaggen/internal/spec"
 	"github.com/flaggen/flaggen/runtime/store"
 )
 
@@ -151,7 +152,51 @@ func (u *UI) render(w http.ResponseWriter, status int, name string, p *page) {
 
 // newPage starts the page of a logged-in admin.
 func (u *UI) newPage(r *http.Request, ss *session, title, nav string) *page {
-	return &page{Title: title, Nav: nav, User: ss.name, CSRF: ss.csrf, Health: u.health(r.Context(), ss), Notice: r.URL.Query().Get("done")}
+	return &page{Title: title, Nav: nav, User: ss.name, CSRF: ss.csrf, Health: u.health(r.Context(), ss), Notice: u.notice(r.URL.Query())}
+}
+
+// flagActions are the actions of POST /admin/flags/{name}/{action}.
+var flagActions = []string{"enable", "disable", "rollout", "patch", "revert", "reset"}
+
+// doneQuery is the query of the redirect after a write: ?done=ACTION
+// (or ACTION-nochange when nothing was written), and for a release its
+// name, which notice shows only when the spec declares it. No text of
+// the query is shown as it is, so that a link cannot put words in the
+// page's success notice.
+func doneQuery(action string, wrote bool, release string) string {
+	if !wrote {
+		action += "-nochange"
+	}
+	q := url.Values{"done": {action}}
+	if release != "" {
+		q.Set("release", release)
+	}
+	return "?" + q.Encode()
+}
+
+// notice is the success notice of q's "done" code (doneQuery), or "".
+func (u *UI) notice(q url.Values) string {
+	code := q.Get("done")
+	if code == "" {
+		return ""
+	}
+	action, same := strings.CutSuffix(code, "-nochange")
+	var done string
+	switch {
+	case slices.Contains(flagActions, action):
+		done = action + ": done"
+	case action == "on" || action == "off":
+		done = "release switched " + action
+		if name := q.Get("release"); slices.ContainsFunc(u.model.Releases, func(r *spec.Release) bool { return r.Name == name }) {
+			done = "release " + name + " " + action
+		}
+	default:
+		return ""
+	}
+	if same {
+		done = strings.TrimSuffix(done, ": done") + ": nothing to change, nothing written"
+	}
+	return done
 }
 
 // refuseDegraded refuses a write, writing nothing, while the store is
@@ -533,11 +578,7 @@ func (u *UI) flagWrite(w http.ResponseWriter, r *http.Request, ss *session) {
 		u.showFlag(w, r, ss, name, ae.Status, &formError{Form: action, Field: field, Message: ae.Message, Path: ae.Path}, r.PostForm)
 		return
 	}
-	done := action + ": done"
-	if !out.Wrote {
-		done = action + ": nothing to change, nothing written"
-	}
-	http.Redirect(w, r, flagURL(name)+"?done="+url.QueryEscape(done), http.StatusSeeOther)
+	http.Redirect(w, r, flagURL(name)+doneQuery(action, out.Wrote, ""), http.StatusSeeOther)
 }
 
 type releasesData struct {
@@ -594,11 +635,7 @@ func (u *UI) releaseWrite(w http.ResponseWriter, r *http.Request, ss *session) {
 		u.showReleases(w, r, ss, ae.Status, name, &formError{Form: action, Field: field, Message: ae.Message, Path: ae.Path})
 		return
 	}
-	done := "release " + name + " " + action
-	if !out.Wrote {
-		done += ": nothing to change, nothing written"
-	}
-	http.Redirect(w, r, Prefix+"/releases?done="+url.QueryEscape(done), http.StatusSeeOther)
+	http.Redirect(w, r, Prefix+"/releases"+doneQuery(action, out.Wrote, name), http.StatusSeeOther)
 }
 
 type auditData struct {

@@ -18,6 +18,7 @@ import (
 	"net/http"
 	"net/netip"
 	"net/url"
+	"path"
 	"sort"
 	"strings"
 	"sync"
@@ -273,12 +274,33 @@ type loginData struct {
 	Next, Error string
 }
 
-// safeNext returns next when it is a path of the page, else the flags list.
+// safeNext returns next when it is a path of the page, else the flags
+// list: no control character or backslash, a path parsed by url.Parse
+// with no scheme or host, which stays under Prefix once unescaped (not the admin API's
+// admin.Prefix) once its dot segments are resolved, as a browser would.
 func safeNext(next string) string {
-	if strings.HasPrefix(next, Prefix+"/") && !strings.HasPrefix(next, "//") && !strings.ContainsAny(next, "\\\r\n") && !strings.HasPrefix(next, admin.Prefix) {
-		return next
+	const fallback = Prefix + "/flags"
+	for i := 0; i < len(next); i++ {
+		if c := next[i]; c < 0x20 || c == 0x7f || c == '\\' {
+			return fallback
+		}
 	}
-	return Prefix + "/flags"
+	u, err := url.Parse(next)
+	if err != nil || u.Scheme != "" || u.Host != "" || u.User != nil || u.Opaque != "" || !strings.HasPrefix(next, "/") || strings.HasPrefix(next, "//") {
+		return fallback
+	}
+	clean := path.Clean(u.Path)
+	if !strings.HasPrefix(clean, Prefix+"/") || strings.HasPrefix(clean+"/", admin.Prefix) || strings.Contains(u.Path, "\\") {
+		return fallback
+	}
+	if clean == u.Path {
+		return next // as escaped
+	}
+	out := (&url.URL{Path: clean, RawQuery: u.RawQuery}).String()
+	if strings.HasPrefix(out, "//") {
+		return fallback
+	}
+	return out
 }
 
 func (u *UI) login(w http.ResponseWriter, r *http.Request) {
