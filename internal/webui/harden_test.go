@@ -1,6 +1,8 @@
 package webui
 
 import (
+	"bufio"
+	"context"
 	"errors"
 	"fmt"
 	"html"
@@ -343,4 +345,166 @@ func TestNoticeIsFixedText(t *testing.T) {
 	if _, body := get(t, hc, ts.URL+res.Header.Get("Location")); !strings.Contains(body, "release winter_launch on") {
 		t.Errorf("after release on, %s shows no notice", res.Header.Get("Location"))
 	}
+}
+
+// An admin name keeps at most maxSessionsPerName sessions (a login ends
+// its oldest), and the page at most maxSessions in all.
+func TestSessionsBounded(t *testing.T) {
+	var off atomic.Int64
+	s := newSessions(time.Hour, func() time.Time { return time.Unix(0, 0).Add(time.Duration(off.Load())) })
+	var first []*session
+	for i := range 3 * maxSessionsPerName {
+		ss := s.open("alice")
+		if i < maxSessionsPerName {
+			first = append(first, ss)
+		}
+		off.Add(int64(time.Millisecond))
+	}
+	if n := len(s.byName["alice"]); n != maxSessionsPerName || len(s.m) != maxSessionsPerName {
+		t.Errorf("%d logins of alice left %d sessions (%d in all), want %d", 3*maxSessionsPerName, n, len(s.m), maxSessionsPerName)
+	}
+	for _, ss := range first {
+		if s.get(ss.id) != nil {
+			t.Fatalf("alice's oldest session %s is still open", ss.id[:8])
+		}
+	}
+	for i := range maxSessions + 50 {
+		s.open(fmt.Sprint("admin", i%100))
+		off.Add(int64(time.Millisecond))
+	}
+	if len(s.m) != maxSessions {
+		t.Errorf("%d sessions open, want the cap %d", len(s.m), maxSessions)
+	}
+	if len(s.byName["alice"]) != 0 {
+		t.Errorf("alice's sessions, the oldest of all, were not the ones ended")
+	}
+	// Expired sessions of every name go at the next sweep.
+	off.Add(int64(2 * time.Hour))
+	s.open("bob")
+	if len(s.m) != 1 {
+		t.Errorf("after expiry and a sweep, %d sessions open, want 1", len(s.m))
+	}
+}
+
+// Many logins over HTTP with one token stay within the bound.
+func TestLoginsBounded(t *testing.T) {
+	ts := startServer(t)
+	hc := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	for range 3 * maxSessionsPerName {
+		res, err := hc.PostForm(ts.URL+"/admin/login", url.Values{"token": {aliceToken}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		res.Body.Close()
+	}
+	ts.ui.sessions.mu.Lock()
+	got := len(ts.ui.sessions.m)
+	ts.ui.sessions.mu.Unlock()
+	if got != maxSessionsPerName {
+		t.Errorf("%d logins left %d sessions, want %d", 3*maxSessionsPerName, got, maxSessionsPerName)
+	}
+}
+
+// Logging in again ends the browser's previous session.
+func TestReloginEndsPreviousSession(t *testing.T) {
+	ts := startServer(t)
+	hc := ts.client(t)
+	old := ts.login(t, hc, aliceToken).Cookies()[0].Value
+	ts.login(t, hc, bobToken)
+	if ts.ui.sessions.get(old) != nil {
+		t.Errorf("logging in again as bob left alice's previous session open")
+	}
+	if _, body := get(t, hc, ts.URL+"/admin/flags"); !strings.Contains(body, `id="actor">bob<`) {
+		t.Errorf("after logging in again the page is not bob's")
+	}
+}
+
+// openStream opens /admin/events with hc and returns its lines, closed
+// when the stream ends, once its opening comment arrived.
+func openStream(t *testing.T, ts *testServer, hc *http.Client) <-chan string {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	t.Cleanup(cancel)
+	req, _ := http.NewRequestWithContext(ctx, "GET", ts.URL+"/admin/events", nil)
+	res, err := hc.Do(req)
+	if err != nil || res.StatusCode != http.StatusOK {
+		t.Fatalf("events: %v %v", err, res)
+	}
+	lines := make(chan string, 100)
+	go func() {
+		defer res.Body.Close()
+		defer close(lines)
+		sc := bufio.NewScanner(res.Body)
+		for sc.Scan() {
+			lines <- sc.Text()
+		}
+	}()
+	for l := range lines {
+		if strings.HasPrefix(l, ": flaggen change stream") {
+			return lines
+		}
+	}
+	t.Fatal("the stream ended before its opening comment")
+	return nil
+}
+
+// waitEnd waits for the stream to end, failing on an event it delivers.
+func waitEnd(t *testing.T, lines <-chan string, what string) {
+	t.Helper()
+	for l := range lines {
+		if strings.HasPrefix(l, "data:") {
+			t.Errorf("%s: the stream still delivers %s", what, l)
+		}
+	}
+}
+
+// changeAsBob changes new_ui's rollout as bob, through the page.
+func changeAsBob(t *testing.T, ts *testServer, pct string) {
+	t.Helper()
+	hc := ts.client(t)
+	ts.login(t, hc, bobToken)
+	_, b := get(t, hc, ts.URL+"/admin/flags/new_ui")
+	res, err := hc.PostForm(ts.URL+"/admin/flags/new_ui/rollout", url.Values{"csrf": {csrfOf(t, b)}, "percentage": {pct}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	res.Body.Close()
+	if res.StatusCode != http.StatusSeeOther {
+		t.Fatalf("bob's rollout: %d", res.StatusCode)
+	}
+}
+
+// Logging out closes the session's change streams.
+func TestLogoutClosesStream(t *testing.T) {
+	ts, hc, csrf := loggedIn(t)
+	lines := openStream(t, ts, hc)
+	res, err := hc.PostForm(ts.URL+"/admin/logout", url.Values{"csrf": {csrf}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	res.Body.Close()
+	waitEnd(t, lines, "after logout")
+	// A stream asked for without a session is refused, not redirected.
+	req, _ := http.NewRequest("GET", ts.URL+"/admin/events", nil)
+	r2, err := hc.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r2.Body.Close()
+	if r2.StatusCode != http.StatusUnauthorized {
+		t.Errorf("events without a session: %d, want 401", r2.StatusCode)
+	}
+}
+
+// A session expired server-side gets no more events: its stream ends at
+// its next write.
+func TestExpiredSessionStreamEnds(t *testing.T) {
+	var off atomic.Int64
+	ts, _ := startSick(t, func() time.Time { return time.Now().Add(time.Duration(off.Load())) })
+	hc := ts.client(t)
+	ts.login(t, hc, aliceToken)
+	lines := openStream(t, ts, hc)
+	off.Store(int64(2 * time.Hour))
+	changeAsBob(t, ts, "7")
+	waitEnd(t, lines, "after expiry")
 }

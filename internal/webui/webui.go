@@ -21,7 +21,6 @@ import (
 	"path"
 	"sort"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/flaggen/flaggen/internal/admin"
@@ -103,10 +102,7 @@ func New(cfg Config) (*UI, error) {
 	if u.now == nil {
 		u.now = time.Now
 	}
-	u.sessions = sessions{m: map[string]*session{}, ttl: cfg.SessionTTL, now: u.now}
-	if u.sessions.ttl <= 0 {
-		u.sessions.ttl = DefaultSessionTTL
-	}
+	u.sessions = newSessions(cfg.SessionTTL, u.now)
 	for t, name := range cfg.AdminTokens {
 		if t == "" || name == "" {
 			return nil, errors.New("webui: an empty admin token or name")
@@ -144,9 +140,7 @@ func New(cfg Config) (*UI, error) {
 	mux.Handle("GET /admin/releases", u.authed(u.releasesPage, false))
 	mux.Handle("POST /admin/releases/{name}/{action}", u.authed(u.releaseWrite, true))
 	mux.Handle("GET /admin/audit", u.authed(u.auditPage, false))
-	mux.Handle("GET /admin/events", u.authed(func(w http.ResponseWriter, r *http.Request, _ *session) {
-		u.stream.ServeHTTP(w, r)
-	}, false))
+	mux.Handle("GET /admin/events", u.authed(u.events, false))
 	u.handler = http.NewCrossOriginProtection().Handler(mux)
 	return u, nil
 }
@@ -166,6 +160,40 @@ func (u *UI) Close() error {
 	u.stream.Close()
 	return nil
 }
+
+// events serves the change stream to ss's page while ss is open: each
+// event and keep-alive is written only if ss has neither ended nor
+// expired, and its end (logout, a newer login, eviction) closes the
+// stream.
+func (u *UI) events(w http.ResponseWriter, r *http.Request, ss *session) {
+	ctx, done, ok := u.sessions.stream(r.Context(), ss)
+	if !ok {
+		http.Error(w, "session expired: log in again", http.StatusUnauthorized)
+		return
+	}
+	defer done()
+	u.stream.ServeHTTP(&sessionWriter{ResponseWriter: w, live: func() bool { return u.sessions.live(ss) }}, r.WithContext(ctx))
+}
+
+// sessionWriter writes a change stream while live says its session is
+// open.
+type sessionWriter struct {
+	http.ResponseWriter
+	live func() bool
+}
+
+// errSessionEnded ends a stream whose session ended.
+var errSessionEnded = errors.New("the session ended")
+
+func (w *sessionWriter) Write(p []byte) (int, error) {
+	if !w.live() {
+		return 0, errSessionEnded
+	}
+	return w.ResponseWriter.Write(p)
+}
+
+// Unwrap lets http.ResponseController reach the underlying writer.
+func (w *sessionWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
 
 // adminName returns the name of the admin token tok, or "" when tok is
 // none. Every token is compared, in constant time.
@@ -187,58 +215,11 @@ func randomID() string {
 	return hex.EncodeToString(b[:])
 }
 
-// session is one login.
-type session struct {
-	id, name, csrf string
-	expires        time.Time
-}
-
-// sessions are the open logins, by id.
-type sessions struct {
-	mu  sync.Mutex
-	m   map[string]*session
-	ttl time.Duration
-	now func() time.Time
-}
-
-func (s *sessions) open(name string) *session {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	now := s.now()
-	for id, ss := range s.m {
-		if !now.Before(ss.expires) {
-			delete(s.m, id)
-		}
-	}
-	ss := &session{id: randomID(), name: name, csrf: randomID(), expires: now.Add(s.ttl)}
-	s.m[ss.id] = ss
-	return ss
-}
-
-func (s *sessions) get(id string) *session {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	ss := s.m[id]
-	if ss == nil {
-		return nil
-	}
-	if !s.now().Before(ss.expires) {
-		delete(s.m, id)
-		return nil
-	}
-	return ss
-}
-
-func (s *sessions) end(id string) {
-	s.mu.Lock()
-	delete(s.m, id)
-	s.mu.Unlock()
-}
-
 const cookieName = "flaggen_admin"
 
 // authed wraps a page that needs a session: without one, a GET redirects to
-// the login page and anything else is refused. A write must also carry
+// the login page and anything else (and the change stream, which cannot
+// follow the redirect) is refused with 401. A write must also carry
 // the session's CSRF token in its "csrf" form field.
 func (u *UI) authed(h func(http.ResponseWriter, *http.Request, *session), write bool) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -247,7 +228,7 @@ func (u *UI) authed(h func(http.ResponseWriter, *http.Request, *session), write 
 			ss = u.sessions.get(c.Value)
 		}
 		if ss == nil {
-			if r.Method == http.MethodGet {
+			if r.Method == http.MethodGet && r.URL.Path != Prefix+"/events" {
 				http.Redirect(w, r, Prefix+"/login?next="+url.QueryEscape(r.URL.RequestURI()), http.StatusSeeOther)
 				return
 			}
@@ -315,6 +296,9 @@ func (u *UI) login(w http.ResponseWriter, r *http.Request) {
 		u.render(w, http.StatusUnauthorized, "login", &page{Title: "Log in", Data: loginData{Next: next,
 			Error: "That is not an admin token. Log in with one of the server's admin tokens ($FLAGGEN_ADMIN_TOKENS); server and client API keys cannot open this page."}})
 		return
+	}
+	if c, err := r.Cookie(cookieName); err == nil {
+		u.sessions.end(c.Value) // the browser's previous login, whoever's
 	}
 	ss := u.sessions.open(name)
 	http.SetCookie(w, &http.Cookie{Name: cookieName, Value: ss.id, Path: Prefix, HttpOnly: true, Secure: secureCookie(r),
