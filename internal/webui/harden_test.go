@@ -9,6 +9,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"net/http/cookiejar"
 	"net/http/httptest"
 	"net/http/httputil"
 	"net/url"
@@ -190,16 +191,18 @@ func TestCookieSecureBehindTLSProxy(t *testing.T) {
 	defer proxy.Close()
 	hc := proxy.Client()
 	hc.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
-	res, err := hc.PostForm(proxy.URL+"/admin/login", url.Values{"token": {aliceToken}})
+	hc.Jar, _ = cookiejar.New(nil)
+	_, body := get(t, hc, proxy.URL+"/admin/login")
+	res, err := hc.PostForm(proxy.URL+"/admin/login", url.Values{"token": {aliceToken}, "csrf": {csrfOf(t, body)}})
 	if err != nil {
 		t.Fatal(err)
 	}
 	res.Body.Close()
-	if ck := res.Cookies(); len(ck) != 1 || !ck[0].Secure {
+	if ck := sessionCookie(res); ck == nil || !ck.Secure {
 		t.Errorf("behind a TLS proxy the session cookie is not Secure: %s", res.Header.Get("Set-Cookie"))
 	}
 	res = ts.login(t, ts.client(t), aliceToken)
-	if ck := res.Cookies(); len(ck) != 1 || ck[0].Secure {
+	if ck := sessionCookie(res); ck == nil || ck.Secure {
 		t.Errorf("on loopback http the session cookie is Secure (a browser there could not log in): %s", res.Header.Get("Set-Cookie"))
 	}
 }
@@ -295,12 +298,13 @@ func TestSafeNext(t *testing.T) {
 func TestLoginNextNoControlChars(t *testing.T) {
 	ts := startServer(t)
 	for _, next := range []string{"/admin/\x0bx", "/admin/\x00x", "/admin/\x7fx", "/admin/\tx"} {
+		tok := loginToken(t, ts, ts.client(t))
 		c, err := net.Dial("tcp", ts.Listener.Addr().String())
 		if err != nil {
 			t.Fatal(err)
 		}
-		body := url.Values{"token": {aliceToken}, "next": {next}}.Encode()
-		fmt.Fprintf(c, "POST /admin/login HTTP/1.1\r\nHost: x\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: %d\r\nConnection: close\r\n\r\n%s", len(body), body)
+		body := url.Values{"token": {aliceToken}, "next": {next}, "csrf": {tok}}.Encode()
+		fmt.Fprintf(c, "POST /admin/login HTTP/1.1\r\nHost: x\r\nCookie: %s=%s\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: %d\r\nConnection: close\r\n\r\n%s", loginCookie, tok, len(body), body)
 		raw, _ := io.ReadAll(c)
 		c.Close()
 		found := false
@@ -389,13 +393,8 @@ func TestSessionsBounded(t *testing.T) {
 // Many logins over HTTP with one token stay within the bound.
 func TestLoginsBounded(t *testing.T) {
 	ts := startServer(t)
-	hc := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
 	for range 3 * maxSessionsPerName {
-		res, err := hc.PostForm(ts.URL+"/admin/login", url.Values{"token": {aliceToken}})
-		if err != nil {
-			t.Fatal(err)
-		}
-		res.Body.Close()
+		ts.login(t, ts.client(t), aliceToken) // a browser each
 	}
 	ts.ui.sessions.mu.Lock()
 	got := len(ts.ui.sessions.m)
@@ -409,7 +408,7 @@ func TestLoginsBounded(t *testing.T) {
 func TestReloginEndsPreviousSession(t *testing.T) {
 	ts := startServer(t)
 	hc := ts.client(t)
-	old := ts.login(t, hc, aliceToken).Cookies()[0].Value
+	old := sessionCookie(ts.login(t, hc, aliceToken)).Value
 	ts.login(t, hc, bobToken)
 	if ts.ui.sessions.get(old) != nil {
 		t.Errorf("logging in again as bob left alice's previous session open")
@@ -507,4 +506,52 @@ func TestExpiredSessionStreamEnds(t *testing.T) {
 	off.Store(int64(2 * time.Hour))
 	changeAsBob(t, ts, "7")
 	waitEnd(t, lines, "after expiry")
+}
+
+// sessionCookie returns the session cookie res sets, or nil.
+func sessionCookie(res *http.Response) *http.Cookie {
+	for _, c := range res.Cookies() {
+		if c.Name == cookieName {
+			return c
+		}
+	}
+	return nil
+}
+
+// The login form carries a CSRF token of its own, also in a cookie: a
+// login posted without the page's token is refused, and opens no session.
+func TestLoginNeedsFormToken(t *testing.T) {
+	ts := startServer(t)
+	for what, form := range map[string]url.Values{
+		"no token":    {"token": {aliceToken}},
+		"wrong token": {"token": {aliceToken}, "csrf": {"0123"}},
+	} {
+		hc := ts.client(t)
+		loginToken(t, ts, hc)
+		res, err := hc.PostForm(ts.URL+"/admin/login", form)
+		if err != nil {
+			t.Fatal(err)
+		}
+		b := new(strings.Builder)
+		readBody(b, res)
+		if res.StatusCode != http.StatusForbidden || sessionCookie(res) != nil || !strings.Contains(b.String(), "log in again") {
+			t.Errorf("login with %s: %d, session cookie %v", what, res.StatusCode, sessionCookie(res))
+		}
+	}
+	// The page's token without its cookie (another browser's) is refused too.
+	tok := loginToken(t, ts, ts.client(t))
+	res, err := ts.client(t).PostForm(ts.URL+"/admin/login", url.Values{"token": {aliceToken}, "csrf": {tok}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	res.Body.Close()
+	if res.StatusCode != http.StatusForbidden {
+		t.Errorf("login with a token but not its cookie: %d, want 403", res.StatusCode)
+	}
+	ts.ui.sessions.mu.Lock()
+	n := len(ts.ui.sessions.m)
+	ts.ui.sessions.mu.Unlock()
+	if n != 0 {
+		t.Errorf("refused logins opened %d sessions", n)
+	}
 }

@@ -121,12 +121,20 @@ func (ts *testServer) client(tb testing.TB) *http.Client {
 // login logs hc in with tok and returns the answer.
 func (ts *testServer) login(tb testing.TB, hc *http.Client, tok string) *http.Response {
 	tb.Helper()
-	res, err := hc.PostForm(ts.URL+"/admin/login", url.Values{"token": {tok}})
+	res, err := hc.PostForm(ts.URL+"/admin/login", url.Values{"token": {tok}, "csrf": {loginToken(tb, ts, hc)}})
 	if err != nil {
 		tb.Fatal(err)
 	}
 	res.Body.Close()
 	return res
+}
+
+// loginToken fetches the login page with hc (which keeps its cookie)
+// and returns the login form's CSRF token.
+func loginToken(tb testing.TB, ts *testServer, hc *http.Client) string {
+	tb.Helper()
+	_, body := get(tb, hc, ts.URL+"/admin/login")
+	return csrfOf(tb, body)
 }
 
 // get fetches path and returns the status and body.

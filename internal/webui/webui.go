@@ -247,8 +247,24 @@ func (u *UI) authed(h func(http.ResponseWriter, *http.Request, *session), write 
 	})
 }
 
+// loginCookie holds the login form's CSRF token (loginForm), before any
+// session.
+const loginCookie = "flaggen_login"
+
 func (u *UI) loginPage(w http.ResponseWriter, r *http.Request) {
-	u.render(w, http.StatusOK, "login", &page{Title: "Log in", Data: loginData{Next: safeNext(r.URL.Query().Get("next"))}})
+	u.loginForm(w, r, http.StatusOK, safeNext(r.URL.Query().Get("next")), "")
+}
+
+// loginForm renders the login page with a fresh CSRF token, in its form
+// and in the loginCookie (double submit): a login posted from elsewhere,
+// which cannot read the cookie, is refused even by a browser that sends
+// neither Sec-Fetch-Site nor Origin (http.CrossOriginProtection lets
+// those through).
+func (u *UI) loginForm(w http.ResponseWriter, r *http.Request, status int, next, msg string) {
+	tok := randomID()
+	http.SetCookie(w, &http.Cookie{Name: loginCookie, Value: tok, Path: Prefix + "/login", HttpOnly: true, Secure: secureCookie(r),
+		SameSite: http.SameSiteStrictMode, MaxAge: int(time.Hour / time.Second)})
+	u.render(w, status, "login", &page{Title: "Log in", CSRF: tok, Data: loginData{Next: next, Error: msg}})
 }
 
 type loginData struct {
@@ -288,19 +304,26 @@ func (u *UI) login(w http.ResponseWriter, r *http.Request) {
 	r.Body = http.MaxBytesReader(w, r.Body, 8<<10)
 	tok := strings.TrimSpace(r.PostFormValue("token"))
 	next := safeNext(r.PostFormValue("next"))
+	c, err := r.Cookie(loginCookie)
+	if err != nil || c.Value == "" || subtle.ConstantTimeCompare([]byte(c.Value), []byte(r.PostFormValue("csrf"))) != 1 {
+		u.loginForm(w, r, http.StatusForbidden, next, "The login form expired or was not this page's: log in again here.")
+		return
+	}
 	name := ""
 	if tok != "" {
 		name = u.adminName(tok)
 	}
 	if name == "" {
-		u.render(w, http.StatusUnauthorized, "login", &page{Title: "Log in", Data: loginData{Next: next,
-			Error: "That is not an admin token. Log in with one of the server's admin tokens ($FLAGGEN_ADMIN_TOKENS); server and client API keys cannot open this page."}})
+		u.loginForm(w, r, http.StatusUnauthorized, next,
+			"That is not an admin token. Log in with one of the server's admin tokens ($FLAGGEN_ADMIN_TOKENS); server and client API keys cannot open this page.")
 		return
 	}
 	if c, err := r.Cookie(cookieName); err == nil {
 		u.sessions.end(c.Value) // the browser's previous login, whoever's
 	}
 	ss := u.sessions.open(name)
+	http.SetCookie(w, &http.Cookie{Name: loginCookie, Value: "", Path: Prefix + "/login", HttpOnly: true, Secure: secureCookie(r),
+		SameSite: http.SameSiteStrictMode, MaxAge: -1})
 	http.SetCookie(w, &http.Cookie{Name: cookieName, Value: ss.id, Path: Prefix, HttpOnly: true, Secure: secureCookie(r),
 		SameSite: http.SameSiteStrictMode, MaxAge: int(u.sessions.ttl / time.Second)})
 	http.Redirect(w, r, next, http.StatusSeeOther)
