@@ -273,8 +273,9 @@ type loginData struct {
 
 // safeNext returns next when it is a path of the page, else the flags
 // list: no control character or backslash, a path parsed by url.Parse
-// with no scheme or host, which stays under Prefix once unescaped (not the admin API's
-// admin.Prefix) once its dot segments are resolved, as a browser would.
+// with no scheme or host which, unescaped and with its dot segments
+// resolved as a browser would, stays under Prefix and out of the admin
+// API's admin.Prefix.
 func safeNext(next string) string {
 	const fallback = Prefix + "/flags"
 	for i := 0; i < len(next); i++ {
