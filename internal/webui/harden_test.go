@@ -21,10 +21,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/flaggen/flaggen/internal/admin"
 	"github.com/flaggen/flaggen/internal/ops"
-	"github.com/flaggen/flaggen/runtime"
-	"github.com/flaggen/flaggen/runtime/flaghttp"
 	"github.com/flaggen/flaggen/runtime/memstore"
 	"github.com/flaggen/flaggen/runtime/store"
 )
@@ -105,38 +102,7 @@ func startSick(t *testing.T, now func() time.Time) (*testServer, *sickStore) {
 		t.Fatal(err)
 	}
 	st := &sickStore{Store: memstore.New()}
-	t.Cleanup(func() { st.Close() })
-	c, err := runtime.NewClient(sf.Spec, runtime.WithStore(st))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { c.Close() })
-	s, err := ops.OpenStore(st, "mem", ops.Config{Timeout: 5 * time.Second, Spec: sf})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(s.Close)
-	tokens := map[string]string{aliceToken: "alice", bobToken: "bob"}
-	adm, err := admin.New(admin.Config{Session: s, Actor: flaghttp.AdminName})
-	if err != nil {
-		t.Fatal(err)
-	}
-	api, err := flaghttp.New(c, flaghttp.Config{ServerKeys: []string{serverKey}, ClientKeys: []string{clientKey}, AdminTokens: tokens, Admin: adm})
-	if err != nil {
-		t.Fatal(err)
-	}
-	ui, err := New(Config{Session: s, Client: c, AdminTokens: tokens, Now: now, SessionTTL: time.Hour})
-	if err != nil {
-		t.Fatal(err)
-	}
-	mux := http.NewServeMux()
-	mux.Handle(Prefix, ui)
-	mux.Handle(Prefix+"/", ui)
-	mux.Handle(admin.Prefix, api)
-	mux.Handle("/", api)
-	srv := httptest.NewServer(mux)
-	t.Cleanup(func() { ui.Close(); api.(io.Closer).Close(); srv.Close() })
-	return &testServer{Server: srv, s: s, c: c, st: st, ui: ui}, st
+	return startStore(t, sf, st, Config{Now: now, SessionTTL: time.Hour}), st
 }
 
 // While the store is degraded a posted flag or release form is refused

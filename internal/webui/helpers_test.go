@@ -52,7 +52,13 @@ func startServer(tb testing.TB) *testServer {
 // startSpec serves sf over a fresh memory store.
 func startSpec(tb testing.TB, sf *ops.SpecFile) *testServer {
 	tb.Helper()
-	st := memstore.New()
+	return startStore(tb, sf, memstore.New(), Config{})
+}
+
+// startStore serves sf over st (closed at the end of the test), the page
+// configured by cfg but for its Session, Client and AdminTokens.
+func startStore(tb testing.TB, sf *ops.SpecFile, st store.Store, cfg Config) *testServer {
+	tb.Helper()
 	tb.Cleanup(func() { st.Close() })
 	c, err := runtime.NewClient(sf.Spec, runtime.WithStore(st))
 	if err != nil {
@@ -73,7 +79,8 @@ func startSpec(tb testing.TB, sf *ops.SpecFile) *testServer {
 	if err != nil {
 		tb.Fatal(err)
 	}
-	ui, err := New(Config{Session: s, Client: c, AdminTokens: tokens})
+	cfg.Session, cfg.Client, cfg.AdminTokens = s, c, tokens
+	ui, err := New(cfg)
 	if err != nil {
 		tb.Fatal(err)
 	}
