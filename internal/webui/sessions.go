@@ -74,6 +74,9 @@ func (s *sessions) open(name string) *session {
 				oldest = l[0]
 			}
 		}
+		if oldest == nil {
+			break // every session is in byName: not reached
+		}
 		s.endLocked(oldest)
 	}
 	ss := &session{id: randomID(), name: name, csrf: randomID(), created: now, expires: now.Add(s.ttl)}
