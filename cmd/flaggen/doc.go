@@ -576,6 +576,8 @@
 // The patch is computed from the live patch as read and written only if no
 // one changed the live state in between (else it is read and computed again).
 // When the result equals the stored patch, nothing is written ("no change").
+// A patch that switches the flag off ("active": false) is the kill switch:
+// like disable, it needs -reason.
 //
 // Patchable fields: active, activation_date, environments, performance_baseline, performance_threshold, error_threshold, depends_on, users, regions, account_types, beta_program, percentage_rollout, rules, default, tripped.
 // type, variants, strategy, salt and metadata come only from the spec. Values

@@ -11,7 +11,8 @@
 //	GET    /admin/v1/flags/{name}             one flag: effective configuration, the source of each field,
 //	                                          counters and last change (as flaggen get -json)
 //	PATCH  /admin/v1/flags/{name}             {"patch": {...}, "replace": false, "reason": ""}: merge the
-//	                                          object into the flag's live patch (or replace it);
+//	                                          object into the flag's live patch (or replace it;
+//	                                          switching the flag off needs a reason, as disable);
 //	                                          {"revert": ["regions", ...], "reason": ""}: back to the spec
 //	POST   /admin/v1/flags/{name}/enable      {"reason": ""}: "active": true
 //	POST   /admin/v1/flags/{name}/disable     {"reason": "why"}: "active": false, the reason required

@@ -286,3 +286,20 @@ func TestOpsWriteWhereNoAppRecorded(t *testing.T) {
 		t.Errorf("forced write: %s", m)
 	}
 }
+
+// TestOpsPatchOffNeedsReason: a patch that switches a flag off is the
+// kill switch, and needs -reason as disable does (internal/ops checkKill).
+func TestOpsPatchOffNeedsReason(t *testing.T) {
+	srv := opsEnv(t)
+	code, out, errs := run(t, "patch", "new_ui", `{"active": false}`)
+	if code != 2 || out != "" || !strings.Contains(errs, "a reason for switching new_ui off is required") {
+		t.Errorf("patch active false without -reason: exit %d, stdout %q, stderr %q", code, out, errs)
+	}
+	if got := storedLive(t, srv, "new_ui"); got != "" {
+		t.Errorf("refused patch stored %s", got)
+	}
+	mustRun(t, "patch", "new_ui", `{"active": false}`, "-reason", "incident 7")
+	if got := storedLive(t, srv, "new_ui"); got != `{"active":false}` {
+		t.Errorf("stored patch %s", got)
+	}
+}

@@ -30,6 +30,8 @@ field to the spec as written).
 The patch is computed from the live patch as read and written only if no
 one changed the live state in between (else it is read and computed again).
 When the result equals the stored patch, nothing is written ("no change").
+A patch that switches the flag off ("active": false) is the kill switch:
+like disable, it needs -reason.
 
 Patchable fields: ` + strings.Join(ops.PatchFields(), ", ") + `.
 type, variants, strategy, salt and metadata come only from the spec. Values

@@ -117,6 +117,9 @@ func (s *Session) prepare(st store.State, w FlagWrite) (runtime.Edit, error) {
 	if !change && unreadable == nil { // replacing a patch that is not an object is a change
 		return runtime.Edit{}, nil
 	}
+	if err := checkKill(w, stored, next, in.Flag(w.Flag)); err != nil {
+		return runtime.Edit{}, err
+	}
 	patch, err := encodePatch(next)
 	if err != nil {
 		return runtime.Edit{}, err
@@ -136,6 +139,19 @@ func (s *Session) prepare(st store.State, w FlagWrite) (runtime.Edit, error) {
 func (s *Session) kills(w FlagWrite, f *FlagInfo) bool {
 	next, _, _, err := w.Plan(s, nil, f)
 	return err == nil && jsonx.Equal(next["active"], json.RawMessage("false"))
+}
+
+// checkKill is the kill switch's rule for every write, whatever surface
+// made it (disable, a patch, a release): a write that switches the flag
+// off ("active": false in next where neither the stored patch nor the
+// flag's effective configuration has it already) needs a reason
+// (RequireReason), so that no editor switches a flag off without one.
+func checkKill(w FlagWrite, stored, next map[string]json.RawMessage, f *FlagInfo) error {
+	off := json.RawMessage("false")
+	if !jsonx.Equal(next["active"], off) || jsonx.Equal(stored["active"], off) || EffectiveIs(f, "active", off) {
+		return nil
+	}
+	return RequireReason(fmt.Sprintf("a reason for switching %s off", w.Flag), w.Reason)
 }
 
 // SetField plans setting one field (enable, disable, rollout): nothing to

@@ -277,6 +277,31 @@ func TestBrowser(t *testing.T) {
 		}
 	})
 
+	t.Run("session-expired", func(t *testing.T) {
+		ctx := tab(t, browser)
+		logIn(t, ctx, ts, bobToken)
+		if err := chromedp.Do(ctx, chromedp.Navigate(ts.URL+"/admin/flags/new_ui"), chromedp.WaitVisible(chromedp.ID("rollout"))); err != nil {
+			t.Fatal(err)
+		}
+		waitJS(t, ctx, `document.querySelector("#live-dot.on") !== null`)
+		// The session ends server-side (as at expiry): the open page says
+		// so rather than go on showing what may be stale.
+		ts.ui.sessions.mu.Lock()
+		var ids []string
+		for _, ss := range ts.ui.sessions.byName["bob"] {
+			ids = append(ids, ss.id)
+		}
+		ts.ui.sessions.mu.Unlock()
+		for _, id := range ids {
+			ts.ui.sessions.end(id)
+		}
+		waitJS(t, ctx, `!document.getElementById("expired").hidden && document.body.classList.contains("expired")`)
+		if got := text(t, ctx, "#expired"); !strings.Contains(got, "Session expired") || !strings.Contains(got, "log in again") {
+			t.Fatalf("the expiry banner says %q", got)
+		}
+		shot(t, ctx, dir, "session-expired")
+	})
+
 	t.Run("screenshots", func(t *testing.T) {
 		ctx := tab(t, browser)
 		logIn(t, ctx, ts, aliceToken)

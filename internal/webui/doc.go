@@ -21,15 +21,34 @@
 //
 // Logging in with an admin token (flaghttp.ParseAdminTokens) opens a
 // server-side session named by a random id in an HttpOnly, SameSite=Strict
-// cookie (Secure under TLS). A session expires after Config.SessionTTL and
-// ends at logout. Every form carries the session's CSRF token, checked in
-// constant time, and http.CrossOriginProtection refuses cross-origin
-// writes besides. Without a session every page redirects to the login
-// page, and a server or client API key is not an admin token.
+// cookie. The cookie is Secure unless the request came over plain http
+// straight from a loopback address, or from a loopback proxy saying
+// X-Forwarded-Proto: http: 'flaggen serve' speaks no TLS itself, so
+// behind a TLS-terminating proxy the cookie is Secure even though the
+// request reaching the server is plain http; served to other machines
+// over plain http, the page cannot be logged into (browsers drop a Secure
+// cookie there), which is the point. The cookie has no __Host- prefix,
+// which would need Secure on loopback http too.
+//
+// A session expires after Config.SessionTTL and ends at logout, or when
+// the same browser logs in again. An admin name keeps at most 20
+// sessions and the page 1,000 in all: a login past either bound ends the
+// oldest (sessions.go). Every form carries the session's CSRF token,
+// checked in constant time, and the login form a token of its own, also
+// in a cookie; http.CrossOriginProtection refuses cross-origin writes
+// besides. Without a session every page redirects to the login page, and
+// a server or client API key is not an admin token. The login's next=
+// only ever leads to a page under /admin.
+//
+// A write is refused (503, with the reason, nothing written) while the
+// store is degraded, as the page shows. After a write the page shows a
+// notice of its own by code (?done=ACTION), never text from the URL.
 //
 // # Live updates
 //
 // An open page follows /admin/events and, after each change, fetches
 // itself again and swaps in its regions marked data-live, except the one
-// holding the keyboard focus.
+// holding the keyboard focus. A stream is the session's: its end
+// (logout, expiry, a newer login) closes it, and the page then says
+// "Session expired — log in again" instead of showing stale data.
 package webui

@@ -52,7 +52,13 @@ func startServer(tb testing.TB) *testServer {
 // startSpec serves sf over a fresh memory store.
 func startSpec(tb testing.TB, sf *ops.SpecFile) *testServer {
 	tb.Helper()
-	st := memstore.New()
+	return startStore(tb, sf, memstore.New(), Config{})
+}
+
+// startStore serves sf over st (closed at the end of the test), the page
+// configured by cfg but for its Session, Client and AdminTokens.
+func startStore(tb testing.TB, sf *ops.SpecFile, st store.Store, cfg Config) *testServer {
+	tb.Helper()
 	tb.Cleanup(func() { st.Close() })
 	c, err := runtime.NewClient(sf.Spec, runtime.WithStore(st))
 	if err != nil {
@@ -73,7 +79,8 @@ func startSpec(tb testing.TB, sf *ops.SpecFile) *testServer {
 	if err != nil {
 		tb.Fatal(err)
 	}
-	ui, err := New(Config{Session: s, Client: c, AdminTokens: tokens})
+	cfg.Session, cfg.Client, cfg.AdminTokens = s, c, tokens
+	ui, err := New(cfg)
 	if err != nil {
 		tb.Fatal(err)
 	}
@@ -121,12 +128,20 @@ func (ts *testServer) client(tb testing.TB) *http.Client {
 // login logs hc in with tok and returns the answer.
 func (ts *testServer) login(tb testing.TB, hc *http.Client, tok string) *http.Response {
 	tb.Helper()
-	res, err := hc.PostForm(ts.URL+"/admin/login", url.Values{"token": {tok}})
+	res, err := hc.PostForm(ts.URL+"/admin/login", url.Values{"token": {tok}, "csrf": {loginToken(tb, ts, hc)}})
 	if err != nil {
 		tb.Fatal(err)
 	}
 	res.Body.Close()
 	return res
+}
+
+// loginToken fetches the login page with hc (which keeps its cookie)
+// and returns the login form's CSRF token.
+func loginToken(tb testing.TB, ts *testServer, hc *http.Client) string {
+	tb.Helper()
+	_, body := get(tb, hc, ts.URL+"/admin/login")
+	return csrfOf(tb, body)
 }
 
 // get fetches path and returns the status and body.

@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/flaggen/flaggen/internal/ops"
+	"github.com/flaggen/flaggen/internal/spec"
 	"github.com/flaggen/flaggen/runtime/store"
 )
 
@@ -46,13 +47,14 @@ func (p *page) WritesOff() string {
 // parsePages parses each page template with the layout.
 func parsePages() (map[string]*template.Template, error) {
 	funcs := template.FuncMap{
-		"json":    shownJSON,
-		"when":    func(t time.Time) string { return t.UTC().Format("2006-01-02 15:04:05 UTC") },
-		"icon":    stateIcon,
-		"pct":     pct,
-		"join":    strings.Join,
-		"flagURL": func(name string) string { return Prefix + "/flags/" + url.PathEscape(name) },
-		"flagsOf": func(e store.AuditEntry) []string { return sortedKeys(boolSet(e.Flags)) },
+		"json":       shownJSON,
+		"when":       func(t time.Time) string { return t.UTC().Format("2006-01-02 15:04:05 UTC") },
+		"icon":       stateIcon,
+		"pct":        pct,
+		"join":       strings.Join,
+		"flagURL":    flagURL,
+		"releaseURL": releaseURL,
+		"flagsOf":    func(e store.AuditEntry) []string { return sortedKeys(boolSet(e.Flags)) },
 		"change": func(e store.AuditEntry, f string) string {
 			return shownJSON(e.Before[f]) + " → " + shownJSON(e.Flags[f])
 		},
@@ -88,6 +90,16 @@ func boolSet[V any](m map[string]V) map[string]bool {
 		out[k] = true
 	}
 	return out
+}
+
+// flagURL is the page of the flag name; name is one escaped path segment,
+// whatever characters the spec let into it.
+func flagURL(name string) string { return Prefix + "/flags/" + url.PathEscape(name) }
+
+// releaseURL is the URL of the release name's action ("on" or "off"),
+// name escaped as one path segment.
+func releaseURL(name, action string) string {
+	return Prefix + "/releases/" + url.PathEscape(name) + "/" + action
 }
 
 // shownJSON shows a JSON value compactly; absent is "—".
@@ -140,7 +152,65 @@ func (u *UI) render(w http.ResponseWriter, status int, name string, p *page) {
 
 // newPage starts the page of a logged-in admin.
 func (u *UI) newPage(r *http.Request, ss *session, title, nav string) *page {
-	return &page{Title: title, Nav: nav, User: ss.name, CSRF: ss.csrf, Health: u.health(r.Context(), ss), Notice: r.URL.Query().Get("done")}
+	return &page{Title: title, Nav: nav, User: ss.name, CSRF: ss.csrf, Health: u.health(r.Context(), ss), Notice: u.notice(r.URL.Query())}
+}
+
+// flagActions are the actions of POST /admin/flags/{name}/{action}.
+var flagActions = []string{"enable", "disable", "rollout", "patch", "revert", "reset"}
+
+// doneQuery is the query of the redirect after a write: ?done=ACTION
+// (or ACTION-nochange when nothing was written), and for a release its
+// name, which notice shows only when the spec declares it. No text of
+// the query is shown as it is, so that a link cannot put words in the
+// page's success notice.
+func doneQuery(action string, wrote bool, release string) string {
+	if !wrote {
+		action += "-nochange"
+	}
+	q := url.Values{"done": {action}}
+	if release != "" {
+		q.Set("release", release)
+	}
+	return "?" + q.Encode()
+}
+
+// notice is the success notice of q's "done" code (doneQuery), or "".
+func (u *UI) notice(q url.Values) string {
+	code := q.Get("done")
+	if code == "" {
+		return ""
+	}
+	action, same := strings.CutSuffix(code, "-nochange")
+	var done string
+	switch {
+	case slices.Contains(flagActions, action):
+		done = action + ": done"
+	case action == "on" || action == "off":
+		done = "release switched " + action
+		if name := q.Get("release"); slices.ContainsFunc(u.model.Releases, func(r *spec.Release) bool { return r.Name == name }) {
+			done = "release " + name + " " + action
+		}
+	default:
+		return ""
+	}
+	if same {
+		done = strings.TrimSuffix(done, ": done") + ": nothing to change, nothing written"
+	}
+	return done
+}
+
+// refuseDegraded refuses a write, writing nothing, while the store is
+// degraded (the page then shows its writes disabled, but a form posted
+// anyway must not write either); it reports whether it did.
+func (u *UI) refuseDegraded(w http.ResponseWriter, r *http.Request, ss *session) bool {
+	p := u.newPage(r, ss, "Writes are off", "")
+	off := p.WritesOff()
+	if off == "" {
+		return false
+	}
+	p.Data = off
+	u.render(w, http.StatusServiceUnavailable, "error", p)
+	return true
 }
 
 // fail renders an error the admin API answered a read with.
@@ -296,7 +366,7 @@ func (u *UI) listFlags(ctx context.Context, ss *session, d *flagsData) error {
 			needle != "" && !strings.Contains(strings.ToLower(f.Flag+"\x00"+row.Description+"\x00"+row.Owner), needle):
 			continue
 		}
-		row.URL, row.Icon, row.Rollout = Prefix+"/flags/"+url.PathEscape(f.Flag), stateIcon(f.State), pct(f.Rollout)
+		row.URL, row.Icon, row.Rollout = flagURL(f.Flag), stateIcon(f.State), pct(f.Rollout)
 		if e, ok := last[f.Flag]; ok {
 			row.Changed, row.ChangedBy = e.Time.UTC().Format("2006-01-02 15:04:05 UTC"), e.Actor
 			if e.Reason != "" {
@@ -361,7 +431,7 @@ func (u *UI) flagPage(w http.ResponseWriter, r *http.Request, ss *session) {
 // show the refusal and what was typed.
 func (u *UI) showFlag(w http.ResponseWriter, r *http.Request, ss *session, name string, status int, ferr *formError, form url.Values) {
 	p := u.newPage(r, ss, name, "flags")
-	p.Self = Prefix + "/flags/" + url.PathEscape(name)
+	p.Self = flagURL(name)
 	ctx := r.Context()
 	esc := "flags/" + url.PathEscape(name)
 	d := &flagData{Err: ferr}
@@ -441,6 +511,9 @@ func dependsOn(f *ops.FlagInfo) []string {
 // flagWrite forwards a flag form to the admin API as its JSON write.
 func (u *UI) flagWrite(w http.ResponseWriter, r *http.Request, ss *session) {
 	name, action := r.PathValue("name"), r.PathValue("action")
+	if u.refuseDegraded(w, r, ss) {
+		return
+	}
 	reason := r.PostFormValue("reason")
 	body := map[string]any{"reason": reason}
 	refuse := func(field, msg, path string) {
@@ -505,11 +578,7 @@ func (u *UI) flagWrite(w http.ResponseWriter, r *http.Request, ss *session) {
 		u.showFlag(w, r, ss, name, ae.Status, &formError{Form: action, Field: field, Message: ae.Message, Path: ae.Path}, r.PostForm)
 		return
 	}
-	done := action + ": done"
-	if !out.Wrote {
-		done = action + ": nothing to change, nothing written"
-	}
-	http.Redirect(w, r, Prefix+"/flags/"+url.PathEscape(name)+"?done="+url.QueryEscape(done), http.StatusSeeOther)
+	http.Redirect(w, r, flagURL(name)+doneQuery(action, out.Wrote, ""), http.StatusSeeOther)
 }
 
 type releasesData struct {
@@ -546,6 +615,9 @@ func (u *UI) releaseWrite(w http.ResponseWriter, r *http.Request, ss *session) {
 		http.NotFound(w, r)
 		return
 	}
+	if u.refuseDegraded(w, r, ss) {
+		return
+	}
 	var out struct {
 		Wrote bool `json:"wrote"`
 	}
@@ -563,11 +635,7 @@ func (u *UI) releaseWrite(w http.ResponseWriter, r *http.Request, ss *session) {
 		u.showReleases(w, r, ss, ae.Status, name, &formError{Form: action, Field: field, Message: ae.Message, Path: ae.Path})
 		return
 	}
-	done := "release " + name + " " + action
-	if !out.Wrote {
-		done += ": nothing to change, nothing written"
-	}
-	http.Redirect(w, r, Prefix+"/releases?done="+url.QueryEscape(done), http.StatusSeeOther)
+	http.Redirect(w, r, Prefix+"/releases"+doneQuery(action, out.Wrote, name), http.StatusSeeOther)
 }
 
 type auditData struct {

@@ -14,11 +14,13 @@ import (
 	"html/template"
 	"io"
 	"io/fs"
+	"net"
 	"net/http"
+	"net/netip"
 	"net/url"
+	"path"
 	"sort"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/flaggen/flaggen/internal/admin"
@@ -100,10 +102,7 @@ func New(cfg Config) (*UI, error) {
 	if u.now == nil {
 		u.now = time.Now
 	}
-	u.sessions = sessions{m: map[string]*session{}, ttl: cfg.SessionTTL, now: u.now}
-	if u.sessions.ttl <= 0 {
-		u.sessions.ttl = DefaultSessionTTL
-	}
+	u.sessions = newSessions(cfg.SessionTTL, u.now)
 	for t, name := range cfg.AdminTokens {
 		if t == "" || name == "" {
 			return nil, errors.New("webui: an empty admin token or name")
@@ -141,9 +140,7 @@ func New(cfg Config) (*UI, error) {
 	mux.Handle("GET /admin/releases", u.authed(u.releasesPage, false))
 	mux.Handle("POST /admin/releases/{name}/{action}", u.authed(u.releaseWrite, true))
 	mux.Handle("GET /admin/audit", u.authed(u.auditPage, false))
-	mux.Handle("GET /admin/events", u.authed(func(w http.ResponseWriter, r *http.Request, _ *session) {
-		u.stream.ServeHTTP(w, r)
-	}, false))
+	mux.Handle("GET /admin/events", u.authed(u.events, false))
 	u.handler = http.NewCrossOriginProtection().Handler(mux)
 	return u, nil
 }
@@ -163,6 +160,40 @@ func (u *UI) Close() error {
 	u.stream.Close()
 	return nil
 }
+
+// events serves the change stream to ss's page while ss is open: each
+// event and keep-alive is written only if ss has neither ended nor
+// expired, and its end (logout, a newer login, eviction) closes the
+// stream.
+func (u *UI) events(w http.ResponseWriter, r *http.Request, ss *session) {
+	ctx, done, ok := u.sessions.stream(r.Context(), ss)
+	if !ok {
+		http.Error(w, "session expired: log in again", http.StatusUnauthorized)
+		return
+	}
+	defer done()
+	u.stream.ServeHTTP(&sessionWriter{ResponseWriter: w, live: func() bool { return u.sessions.live(ss) }}, r.WithContext(ctx))
+}
+
+// sessionWriter writes a change stream while live says its session is
+// open.
+type sessionWriter struct {
+	http.ResponseWriter
+	live func() bool
+}
+
+// errSessionEnded ends a stream whose session ended.
+var errSessionEnded = errors.New("the session ended")
+
+func (w *sessionWriter) Write(p []byte) (int, error) {
+	if !w.live() {
+		return 0, errSessionEnded
+	}
+	return w.ResponseWriter.Write(p)
+}
+
+// Unwrap lets http.ResponseController reach the underlying writer.
+func (w *sessionWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
 
 // adminName returns the name of the admin token tok, or "" when tok is
 // none. Every token is compared, in constant time.
@@ -184,58 +215,11 @@ func randomID() string {
 	return hex.EncodeToString(b[:])
 }
 
-// session is one login.
-type session struct {
-	id, name, csrf string
-	expires        time.Time
-}
-
-// sessions are the open logins, by id.
-type sessions struct {
-	mu  sync.Mutex
-	m   map[string]*session
-	ttl time.Duration
-	now func() time.Time
-}
-
-func (s *sessions) open(name string) *session {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	now := s.now()
-	for id, ss := range s.m {
-		if !now.Before(ss.expires) {
-			delete(s.m, id)
-		}
-	}
-	ss := &session{id: randomID(), name: name, csrf: randomID(), expires: now.Add(s.ttl)}
-	s.m[ss.id] = ss
-	return ss
-}
-
-func (s *sessions) get(id string) *session {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	ss := s.m[id]
-	if ss == nil {
-		return nil
-	}
-	if !s.now().Before(ss.expires) {
-		delete(s.m, id)
-		return nil
-	}
-	return ss
-}
-
-func (s *sessions) end(id string) {
-	s.mu.Lock()
-	delete(s.m, id)
-	s.mu.Unlock()
-}
-
 const cookieName = "flaggen_admin"
 
 // authed wraps a page that needs a session: without one, a GET redirects to
-// the login page and anything else is refused. A write must also carry
+// the login page and anything else (and the change stream, which cannot
+// follow the redirect) is refused with 401. A write must also carry
 // the session's CSRF token in its "csrf" form field.
 func (u *UI) authed(h func(http.ResponseWriter, *http.Request, *session), write bool) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -244,7 +228,7 @@ func (u *UI) authed(h func(http.ResponseWriter, *http.Request, *session), write 
 			ss = u.sessions.get(c.Value)
 		}
 		if ss == nil {
-			if r.Method == http.MethodGet {
+			if r.Method == http.MethodGet && r.URL.Path != Prefix+"/events" {
 				http.Redirect(w, r, Prefix+"/login?next="+url.QueryEscape(r.URL.RequestURI()), http.StatusSeeOther)
 				return
 			}
@@ -263,44 +247,122 @@ func (u *UI) authed(h func(http.ResponseWriter, *http.Request, *session), write 
 	})
 }
 
+// loginCookie holds the login form's CSRF token (loginForm), before any
+// session.
+const loginCookie = "flaggen_login"
+
 func (u *UI) loginPage(w http.ResponseWriter, r *http.Request) {
-	u.render(w, http.StatusOK, "login", &page{Title: "Log in", Data: loginData{Next: safeNext(r.URL.Query().Get("next"))}})
+	u.loginForm(w, r, http.StatusOK, safeNext(r.URL.Query().Get("next")), "")
+}
+
+// loginForm renders the login page with a fresh CSRF token, in its form
+// and in the loginCookie (double submit): a login posted from elsewhere,
+// which cannot read the cookie, is refused even by a browser that sends
+// neither Sec-Fetch-Site nor Origin (http.CrossOriginProtection lets
+// those through).
+func (u *UI) loginForm(w http.ResponseWriter, r *http.Request, status int, next, msg string) {
+	tok := randomID()
+	http.SetCookie(w, &http.Cookie{Name: loginCookie, Value: tok, Path: Prefix + "/login", HttpOnly: true, Secure: secureCookie(r),
+		SameSite: http.SameSiteStrictMode, MaxAge: int(time.Hour / time.Second)})
+	u.render(w, status, "login", &page{Title: "Log in", CSRF: tok, Data: loginData{Next: next, Error: msg}})
 }
 
 type loginData struct {
 	Next, Error string
 }
 
-// safeNext returns next when it is a path of the page, else the flags list.
+// safeNext returns next when it is a path of the page, else the flags
+// list: no control character or backslash, a path parsed by url.Parse
+// with no scheme or host which, unescaped and with its dot segments
+// resolved as a browser would, stays under Prefix and out of the admin
+// API's admin.Prefix.
 func safeNext(next string) string {
-	if strings.HasPrefix(next, Prefix+"/") && !strings.HasPrefix(next, "//") && !strings.ContainsAny(next, "\\\r\n") && !strings.HasPrefix(next, admin.Prefix) {
-		return next
+	const fallback = Prefix + "/flags"
+	for i := 0; i < len(next); i++ {
+		if c := next[i]; c < 0x20 || c == 0x7f || c == '\\' {
+			return fallback
+		}
 	}
-	return Prefix + "/flags"
+	u, err := url.Parse(next)
+	if err != nil || u.Scheme != "" || u.Host != "" || u.User != nil || u.Opaque != "" || !strings.HasPrefix(next, "/") || strings.HasPrefix(next, "//") {
+		return fallback
+	}
+	clean := path.Clean(u.Path)
+	if !strings.HasPrefix(clean, Prefix+"/") || strings.HasPrefix(clean+"/", admin.Prefix) || strings.Contains(u.Path, "\\") {
+		return fallback
+	}
+	if clean == u.Path {
+		return next // as escaped
+	}
+	out := (&url.URL{Path: clean, RawQuery: u.RawQuery}).String()
+	if strings.HasPrefix(out, "//") {
+		return fallback
+	}
+	return out
 }
 
 func (u *UI) login(w http.ResponseWriter, r *http.Request) {
 	r.Body = http.MaxBytesReader(w, r.Body, 8<<10)
 	tok := strings.TrimSpace(r.PostFormValue("token"))
 	next := safeNext(r.PostFormValue("next"))
+	c, err := r.Cookie(loginCookie)
+	if err != nil || c.Value == "" || subtle.ConstantTimeCompare([]byte(c.Value), []byte(r.PostFormValue("csrf"))) != 1 {
+		u.loginForm(w, r, http.StatusForbidden, next, "The login form expired or was not this page's: log in again here.")
+		return
+	}
 	name := ""
 	if tok != "" {
 		name = u.adminName(tok)
 	}
 	if name == "" {
-		u.render(w, http.StatusUnauthorized, "login", &page{Title: "Log in", Data: loginData{Next: next,
-			Error: "That is not an admin token. Log in with one of the server's admin tokens ($FLAGGEN_ADMIN_TOKENS); server and client API keys cannot open this page."}})
+		u.loginForm(w, r, http.StatusUnauthorized, next,
+			"That is not an admin token. Log in with one of the server's admin tokens ($FLAGGEN_ADMIN_TOKENS); server and client API keys cannot open this page.")
 		return
 	}
+	if c, err := r.Cookie(cookieName); err == nil {
+		u.sessions.end(c.Value) // the browser's previous login, whoever's
+	}
 	ss := u.sessions.open(name)
-	http.SetCookie(w, &http.Cookie{Name: cookieName, Value: ss.id, Path: Prefix, HttpOnly: true, Secure: r.TLS != nil,
+	http.SetCookie(w, &http.Cookie{Name: loginCookie, Value: "", Path: Prefix + "/login", HttpOnly: true, Secure: secureCookie(r),
+		SameSite: http.SameSiteStrictMode, MaxAge: -1})
+	http.SetCookie(w, &http.Cookie{Name: cookieName, Value: ss.id, Path: Prefix, HttpOnly: true, Secure: secureCookie(r),
 		SameSite: http.SameSiteStrictMode, MaxAge: int(u.sessions.ttl / time.Second)})
 	http.Redirect(w, r, next, http.StatusSeeOther)
 }
 
+// secureCookie reports whether the session cookie of r's answer is
+// Secure: always, except on plain http straight from a loopback address
+// (a browser on the server's own machine), or from a loopback proxy that
+// says, by X-Forwarded-Proto: http, that it was asked over plain http.
+// 'flaggen serve' speaks no TLS itself, so behind a TLS-terminating
+// proxy r.TLS is nil: the cookie is Secure there all the same.
+func secureCookie(r *http.Request) bool {
+	if r.TLS != nil || !loopback(r.RemoteAddr) {
+		return true
+	}
+	proxied := r.Header.Get("X-Forwarded-For") != "" || r.Header.Get("Forwarded") != ""
+	switch proto := strings.ToLower(strings.TrimSpace(r.Header.Get("X-Forwarded-Proto"))); {
+	case proto == "http":
+		return false
+	case proto != "" || proxied:
+		return true
+	}
+	return false
+}
+
+// loopback reports whether addr, a host:port, is a loopback address.
+func loopback(addr string) bool {
+	host, _, err := net.SplitHostPort(addr)
+	if err != nil {
+		host = addr
+	}
+	ip, err := netip.ParseAddr(host)
+	return err == nil && ip.Unmap().IsLoopback()
+}
+
 func (u *UI) logout(w http.ResponseWriter, r *http.Request, ss *session) {
 	u.sessions.end(ss.id)
-	http.SetCookie(w, &http.Cookie{Name: cookieName, Value: "", Path: Prefix, HttpOnly: true, Secure: r.TLS != nil,
+	http.SetCookie(w, &http.Cookie{Name: cookieName, Value: "", Path: Prefix, HttpOnly: true, Secure: secureCookie(r),
 		SameSite: http.SameSiteStrictMode, MaxAge: -1})
 	http.Redirect(w, r, Prefix+"/login", http.StatusSeeOther)
 }

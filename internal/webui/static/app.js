@@ -1,7 +1,8 @@
 // Live updates of flaggen's admin page: after each change on the server's
 // change stream, fetch the page again and swap in its regions marked
 // data-live, but not one holding the keyboard focus, a field being
-// edited or the error of a refused write.
+// edited or the error of a refused write. When the session has ended
+// (expired, logged out), it says so instead of showing stale data.
 (function () {
   "use strict";
   var url = document.body.dataset.stream;
@@ -16,11 +17,26 @@
       return c.value !== c.defaultValue;
     });
   }
+  var es;
+  function toLogin(r) {
+    return r.status === 401 || (r.redirected && new URL(r.url).pathname === "/admin/login");
+  }
+  function expired() {
+    if (es) es.close();
+    if (dot) dot.classList.remove("on");
+    document.body.classList.add("expired");
+    var b = document.getElementById("expired"), a = document.getElementById("relogin");
+    if (a) a.href = "/admin/login?next=" + encodeURIComponent(location.pathname + location.search);
+    if (b) b.hidden = false;
+  }
   function refresh() {
     if (busy) { again = true; return; }
     busy = true;
     fetch(document.body.dataset.page || location.href, { credentials: "same-origin", headers: { "Accept": "text/html" } })
-      .then(function (r) { return r.ok ? r.text() : null; })
+      .then(function (r) {
+        if (toLogin(r)) { expired(); return null; }
+        return r.ok ? r.text() : null;
+      })
       .then(function (html) {
         if (!html) return;
         var doc = new DOMParser().parseFromString(html, "text/html");
@@ -40,8 +56,11 @@
         if (again) { again = false; refresh(); }
       });
   }
-  var es = new EventSource(url);
+  es = new EventSource(url);
   es.onopen = function () { if (dot) dot.classList.add("on"); };
-  es.onerror = function () { if (dot) dot.classList.remove("on"); };
+  es.onerror = function () {
+    if (dot) dot.classList.remove("on");
+    if (es.readyState === EventSource.CLOSED) refresh(); // refused: is the session over?
+  };
   es.onmessage = refresh;
 })();
