@@ -3,6 +3,7 @@ package admin
 import (
 	"errors"
 	"net/http"
+	"net/url"
 	"strings"
 
 	"github.com/flaggen/flaggen/internal/ops"
@@ -72,7 +73,7 @@ func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		writeError(w, &apiError{http.StatusUnauthorized, "unauthorized", "an admin token is required", ""})
 		return
 	}
-	routes, arg, ok := match(r.URL.Path)
+	routes, arg, ok := match(r.URL.EscapedPath())
 	if !ok {
 		writeError(w, &apiError{http.StatusNotFound, "not_found", "no such admin route: " + ops.Shown(r.URL.Path) + " (see GET " + Prefix + "flags)", ""})
 		return
@@ -96,14 +97,22 @@ func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	writeError(w, &apiError{http.StatusMethodNotAllowed, "method_not_allowed", r.Method + " is not allowed here: want " + strings.Join(allow, " or "), ""})
 }
 
-// match returns the routes of path (with or without Prefix) and the name
-// it holds.
+// match returns the routes of path, the request's escaped path (with or
+// without Prefix), and the name it holds. Segments are split before they
+// are unescaped, so a name holding "/" (sent as %2F) stays one name.
 func match(path string) (routes []route, arg string, ok bool) {
 	rest, found := strings.CutPrefix(path, strings.TrimSuffix(Prefix, "/"))
 	if !found {
 		rest = path
 	}
 	seg := strings.Split(strings.Trim(rest, "/"), "/")
+	for i, s := range seg {
+		u, err := url.PathUnescape(s)
+		if err != nil {
+			return nil, "", false
+		}
+		seg[i] = u
+	}
 	get := func(f func(*handler, *request)) route { return route{http.MethodGet, f} }
 	post := func(f func(*handler, *request)) route { return route{http.MethodPost, f} }
 	switch {

@@ -8,6 +8,10 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -613,5 +617,60 @@ func TestWriteWhereNoAppRecorded(t *testing.T) {
 	a.wantErr(a.do("POST", "/admin/v1/releases/winter_launch/off", `{"reason": "test"}`), http.StatusConflict, "not_recorded", "", "no app ever recorded its spec")
 	if ls, err := st.Load(context.Background()); err != nil || ls.Version != 0 {
 		t.Errorf("live state version %d (%v) after refused writes, want 0", ls.Version, err)
+	}
+}
+
+// TestNameWithSlash: a name holding "/" or ".." (the spec allows them)
+// is one path segment, sent escaped; it neither misses its route nor
+// reaches another one.
+func TestNameWithSlash(t *testing.T) {
+	src, err := os.ReadFile(demoSpec)
+	if err != nil {
+		t.Fatal(err)
+	}
+	const name = "w/../../flags/maintenance_mode"
+	file := filepath.Join(t.TempDir(), "flags.json")
+	if err := os.WriteFile(file, bytes.Replace(src, []byte(`"winter_launch"`), []byte(strconv.Quote(name)), 1), 0o666); err != nil {
+		t.Fatal(err)
+	}
+	sf, err := ops.LoadSpecFile(file, "-spec")
+	if err != nil {
+		t.Fatal(err)
+	}
+	st := memstore.New()
+	t.Cleanup(func() { st.Close() })
+	if err := st.RecordSpec(context.Background(), "flags.json", sf.Src); err != nil {
+		t.Fatal(err)
+	}
+	s, err := ops.OpenStore(st, "a memory store", ops.Config{Timeout: 5 * time.Second, Spec: sf})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(s.Close)
+	h, err := New(Config{Session: s, Actor: testActor})
+	if err != nil {
+		t.Fatal(err)
+	}
+	mux := http.NewServeMux()
+	mux.Handle(Prefix, h)
+	srv := httptest.NewServer(mux)
+	t.Cleanup(srv.Close)
+	a := &api{t: t, url: srv.URL}
+	esc := url.PathEscape(name)
+	var rel struct{ Release string }
+	a.want(a.do("GET", "/admin/v1/releases/"+esc, ""), 200).decode(t, &rel)
+	if rel.Release != name {
+		t.Errorf("GET release %q: got %q", name, rel.Release)
+	}
+	a.want(a.do("POST", "/admin/v1/releases/"+esc+"/off", `{"reason": "postpone"}`), 200)
+	in, err := s.Fork().Inspect()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := in.Flag("maintenance_mode").Live; got != nil && string(got) != "null" {
+		t.Errorf("maintenance_mode was written: %s", got)
+	}
+	if fi := in.Flag("new_ui"); !ops.EffectiveIs(fi, "active", json.RawMessage("false")) {
+		t.Errorf("new_ui, a flag of the release, not switched off: %s", fi.Live)
 	}
 }
