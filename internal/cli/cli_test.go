@@ -4,12 +4,9 @@ import (
 	"bytes"
 	"encoding/json"
 	"flag"
-	"fmt"
-	"math/rand/v2"
 	"os"
 	"path/filepath"
 	"regexp"
-	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -360,77 +357,6 @@ func TestRelativePaths(t *testing.T) {
 	}
 	if !bytes.Contains(src, []byte("package flags\n")) || !bytes.Contains(src, []byte(`flagimpl.MustLoadSpec("flags.json", `)) {
 		t.Errorf("unexpected package or recorded spec name:\n%.600s", src)
-	}
-}
-
-func TestDiff(t *testing.T) {
-	a := []byte("1\n2\n3\n4\n5\n6\n7\n8\n9\n")
-	b := []byte("1\n2\n3\n4\nfive\n6\n7\n8\n9\n")
-	want := "--- a\n+++ b\n@@ -2,7 +2,7 @@\n 2\n 3\n 4\n-5\n+five\n 6\n 7\n 8\n"
-	if got := diff("a", "b", a, b); got != want {
-		t.Errorf("diff:\n%s\nwant:\n%s", got, want)
-	}
-	var long, other strings.Builder
-	for i := range 100 {
-		long.WriteString("x\n")
-		other.WriteString(strings.Repeat("y", i%3+1) + "\n")
-	}
-	got := diff("a", "b", []byte(long.String()), []byte(other.String()))
-	if n := strings.Count(got, "\n"); n > maxDiffLines+5 {
-		t.Errorf("long diff has %d lines, want at most %d", n, maxDiffLines+5)
-	}
-	if !strings.Contains(got, "… (160 more changed lines)") {
-		t.Errorf("long diff does not say how much it left out:\n%s", got)
-	}
-}
-
-func TestDiffHunks(t *testing.T) {
-	var a, b strings.Builder
-	for i := range 50 {
-		fmt.Fprintf(&a, "line %d\n", i)
-		switch i {
-		case 10:
-			b.WriteString("changed 10\n")
-		case 40:
-			fmt.Fprintf(&b, "line %d\ninserted\n", i)
-		default:
-			fmt.Fprintf(&b, "line %d\n", i)
-		}
-	}
-	got := diff("a", "b", []byte(a.String()), []byte(b.String()))
-	want := "--- a\n+++ b\n" +
-		"@@ -8,7 +8,7 @@\n line 7\n line 8\n line 9\n-line 10\n+changed 10\n line 11\n line 12\n line 13\n" +
-		"@@ -39,6 +39,7 @@\n line 38\n line 39\n line 40\n+inserted\n line 41\n line 42\n line 43\n"
-	if got != want {
-		t.Errorf("diff:\n%s\nwant:\n%s", got, want)
-	}
-}
-
-// TestEditScriptValid checks on random inputs that the edit script turns a
-// into b.
-func TestEditScriptValid(t *testing.T) {
-	r := rand.New(rand.NewPCG(1, 2))
-	gen := func() []string {
-		s := make([]string, r.IntN(30))
-		for i := range s {
-			s[i] = string(rune('a' + r.IntN(4)))
-		}
-		return s
-	}
-	for range 2000 {
-		a, b := gen(), gen()
-		var gotA, gotB []string
-		for _, e := range editScript(a, b) {
-			if e.op != '+' {
-				gotA = append(gotA, e.line)
-			}
-			if e.op != '-' {
-				gotB = append(gotB, e.line)
-			}
-		}
-		if !slices.Equal(gotA, a) || !slices.Equal(gotB, b) {
-			t.Fatalf("edit script of %q → %q yields %q → %q", a, b, gotA, gotB)
-		}
 	}
 }
 

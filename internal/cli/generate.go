@@ -18,6 +18,7 @@ import (
 
 	"github.com/flaggen/flaggen/internal/gen"
 	"github.com/flaggen/flaggen/internal/spec"
+	"github.com/flaggen/flaggen/internal/textdiff"
 )
 
 var generateCmd = &Command{
@@ -75,6 +76,10 @@ removal (or a new date) the day it expires. Pin -now where a check must not
 depend on the calendar.`,
 	Setup: setupGenerate,
 }
+
+// maxDiffLines bounds the changed lines generate -check shows: a diff
+// tells a reader at a glance what changed.
+const maxDiffLines = 40
 
 func setupGenerate(fs *flag.FlagSet) func(*Env, []string) error {
 	specFile := fs.String("spec", "", "the spec `FILE` to read (default $"+envSpec+"; required); the generated code\nrecords its base name")
@@ -303,7 +308,7 @@ func checkFiles(env *Env, dir string, files map[string][]byte, regen string) err
 			continue
 		}
 		fmt.Fprintf(env.Stderr, "flaggen: %s is stale:\n", path)
-		fmt.Fprint(env.Stderr, diff(path+" (checked in)", path+" (generated)", old, files[name]))
+		fmt.Fprint(env.Stderr, textdiff.Unified(path+" (checked in)", path+" (generated)", old, files[name], maxDiffLines))
 	}
 	if stale {
 		fmt.Fprintf(env.Stderr, "flaggen: regenerate with: go generate ./... (or: %s)\n", regen)

@@ -111,33 +111,3 @@ func TestEditSpec(t *testing.T) {
 
 // TestUnified: the diff of two texts, with context and hunk ranges as
 // diff -u prints them.
-func TestUnified(t *testing.T) {
-	old := "a\nb\nc\nd\ne\nf\ng\nh\ni\nj\n"
-	new := "a\nb\nc\nD\ne\nf\ng\nh\ni\nj\nk\n"
-	got := unified("x", "y", old, new)
-	want := `--- x
-+++ y
-@@ -1,10 +1,11 @@
- a
- b
- c
--d
-+D
- e
- f
- g
- h
- i
- j
-+k
-`
-	if got != want {
-		t.Errorf("got\n%s\nwant\n%s", got, want)
-	}
-	if d := unified("x", "y", old, old); d != "" {
-		t.Errorf("equal texts: %q", d)
-	}
-	if d := unified("x", "y", "a", "b"); d != "--- x\n+++ y\n@@ -1 +1 @@\n-a\n\\ No newline at end of file\n+b\n\\ No newline at end of file\n" {
-		t.Errorf("no final newline: %q", d)
-	}
-}

@@ -12,6 +12,7 @@ import (
 
 	"github.com/flaggen/flaggen/internal/gen"
 	"github.com/flaggen/flaggen/internal/spec"
+	"github.com/flaggen/flaggen/internal/textdiff"
 )
 
 // checkout is the root of the flaggen module this package is in.
@@ -173,7 +174,7 @@ func TestGolden(t *testing.T) {
 					t.Fatal(err)
 				}
 				if !bytes.Equal(got, exp) {
-					t.Errorf("%s differs from %s:\n%s", name, filepath.Join(want, name), unified("want", "got", string(exp), string(got)))
+					t.Errorf("%s differs from %s:\n%s", name, filepath.Join(want, name), textdiff.Unified("want", "got", exp, got, 0))
 				}
 			}
 			goCmd(t, dir, "vet", "./...")

@@ -1,89 +1,95 @@
-package cli
+// Package textdiff writes unified diffs of two texts, line by line, for the commands that show a change (generate -check, remove -dry-run).
+package textdiff
 
 import (
-	"bytes"
 	"fmt"
 	"strings"
 )
 
-// maxDiffLines bounds the changed lines diff prints; maxEdits bounds the
-// work of the line diff (beyond it, one hunk spans all changes).
+// Context is how many unchanged lines a hunk shows around a change;
+// MaxEdits bounds the work of the line diff: beyond it, everything between
+// the common prefix and suffix is shown deleted, then inserted.
 const (
-	maxDiffLines = 40
-	maxEdits     = 2000
-	diffContext  = 3
+	Context  = 3
+	MaxEdits = 2000
 )
 
 // edit is one line of an edit script: ' ' kept, '-' deleted from old, '+'
-// inserted from new.
+// inserted from new. A line keeps its "\n" (the last may lack it).
 type edit struct {
 	op   byte
 	line string
 }
 
-// diff returns a short unified diff of old and new (hunks with three lines
-// of context, at most maxDiffLines changed lines shown), to tell a reader
-// what changed at a glance.
-func diff(oldName, newName string, old, new []byte) string {
-	a, b := lines(old), lines(new)
+// Unified returns the unified diff of old and new, "" when they are equal:
+// hunks with Context lines of context, a line without a final newline
+// marked as diff(1) marks it. maxChanged > 0 bounds the changed lines
+// shown, and a last line says how many more there are.
+func Unified(oldName, newName string, old, new []byte, maxChanged int) string {
+	a, b := Lines(string(old)), Lines(string(new))
 	script := editScript(a, b)
-	var w strings.Builder
-	fmt.Fprintf(&w, "--- %s\n+++ %s\n", oldName, newName)
-	shown, total := 0, 0
+	total := 0
 	for _, e := range script {
 		if e.op != ' ' {
 			total++
 		}
 	}
-	// Walk the script, emitting hunks around changes.
-	ai, bi := 0, 0 // line numbers (0-based) at script position i
+	if total == 0 {
+		return ""
+	}
+	var w strings.Builder
+	fmt.Fprintf(&w, "--- %s\n+++ %s\n", oldName, newName)
+	// pos[i] is the number of lines of a and of b before script[i].
 	pos := make([][2]int, len(script)+1)
+	ai, bi := 0, 0
 	for i, e := range script {
 		pos[i] = [2]int{ai, bi}
-		switch e.op {
-		case ' ':
+		if e.op != '+' {
 			ai++
-			bi++
-		case '-':
-			ai++
-		case '+':
+		}
+		if e.op != '-' {
 			bi++
 		}
 	}
 	pos[len(script)] = [2]int{ai, bi}
-	for i := 0; i < len(script) && shown < maxDiffLines; {
+	shown := 0
+	for i := 0; i < len(script) && (maxChanged <= 0 || shown < maxChanged); {
 		if script[i].op == ' ' {
 			i++
 			continue
 		}
-		start := max(i-diffContext, 0)
-		end := i // extend while changes are within 2*context of each other
+		start := max(i-Context, 0)
+		end := i // extend while changes are within 2*Context of each other
 		for j := i; j < len(script); j++ {
 			if script[j].op != ' ' {
 				end = j + 1
-			} else if j-end >= 2*diffContext {
+			} else if j-end >= 2*Context {
 				break
 			}
 		}
-		end = min(end+diffContext, len(script))
-		var acount, bcount int
+		end = min(end+Context, len(script))
+		var na, nb int
 		for _, e := range script[start:end] {
 			if e.op != '+' {
-				acount++
+				na++
 			}
 			if e.op != '-' {
-				bcount++
+				nb++
 			}
 		}
-		fmt.Fprintf(&w, "@@ -%d,%d +%d,%d @@\n", pos[start][0]+1, acount, pos[start][1]+1, bcount)
+		fmt.Fprintf(&w, "@@ -%s +%s @@\n", hunkRange(pos[start][0], na), hunkRange(pos[start][1], nb))
 		for _, e := range script[start:end] {
 			if e.op != ' ' {
-				if shown == maxDiffLines {
+				if maxChanged > 0 && shown == maxChanged {
 					break
 				}
 				shown++
 			}
-			w.WriteString(string(e.op) + e.line + "\n")
+			w.WriteByte(e.op)
+			w.WriteString(e.line)
+			if !strings.HasSuffix(e.line, "\n") {
+				w.WriteString("\n\\ No newline at end of file\n")
+			}
 		}
 		i = end
 	}
@@ -93,16 +99,33 @@ func diff(oldName, newName string, old, new []byte) string {
 	return w.String()
 }
 
-func lines(b []byte) []string {
-	if len(b) == 0 {
+// hunkRange formats a hunk's start (lines before it) and length as
+// unified diffs do.
+func hunkRange(start, n int) string {
+	switch n {
+	case 0:
+		return fmt.Sprintf("%d,0", start)
+	case 1:
+		return fmt.Sprint(start + 1)
+	}
+	return fmt.Sprintf("%d,%d", start+1, n)
+}
+
+// Lines splits s after each newline; the last line may lack one.
+func Lines(s string) []string {
+	if s == "" {
 		return nil
 	}
-	return strings.Split(string(bytes.TrimSuffix(b, []byte("\n"))), "\n")
+	lines := strings.SplitAfter(s, "\n")
+	if lines[len(lines)-1] == "" {
+		lines = lines[:len(lines)-1]
+	}
+	return lines
 }
 
 // editScript returns a shortest edit script from a to b (Myers' O(ND)
 // algorithm) after trimming the common prefix and suffix. When more than
-// maxEdits edits are needed it gives up on minimality: everything between
+// MaxEdits edits are needed it gives up on minimality: everything between
 // the common prefix and suffix is deleted, then inserted.
 func editScript(a, b []string) []edit {
 	pre := 0
@@ -136,7 +159,7 @@ func editScript(a, b []string) []edit {
 
 func myers(a, b []string) ([]edit, bool) {
 	n, m := len(a), len(b)
-	maxD := min(n+m, maxEdits)
+	maxD := min(n+m, MaxEdits)
 	off := maxD + 1
 	v := make([]int, 2*maxD+3)
 	var trace [][]int
