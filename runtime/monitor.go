@@ -360,25 +360,3 @@ func (m *TrafficMonitor) Observe(ctx context.Context, h Handle, drop float64) (b
 	reason := fmt.Sprintf("traffic drop %s%% > %s%%", strconv.FormatFloat(drop, 'g', -1, 64), strconv.FormatFloat(threshold, 'g', -1, 64))
 	return true, c.trip(ctx, h.Name(), "traffic-monitor", reason)
 }
-
-// FeedbackCollector records user feedback about flags in the store (the
-// seed's feedback_collector.py), shared by every instance.
-type FeedbackCollector struct {
-	c *Client
-}
-
-// NewFeedbackCollector returns a collector writing to c's store.
-func NewFeedbackCollector(c *Client) *FeedbackCollector { return &FeedbackCollector{c: c} }
-
-// Collect appends one piece of feedback about the flag.
-func (f *FeedbackCollector) Collect(ctx context.Context, h Handle, user, text string) error {
-	if _, ok := f.c.index(h); !ok {
-		return fmt.Errorf("feedback: flag handle %v does not belong to this client's spec", h)
-	}
-	return f.c.opts.store.AppendFeedback(ctx, h.Name(), store.Feedback{Time: time.Now().UTC(), User: user, Text: text})
-}
-
-// Get returns the flag's feedback, oldest first.
-func (f *FeedbackCollector) Get(ctx context.Context, h Handle) ([]store.Feedback, error) {
-	return f.c.opts.store.Feedback(ctx, h.Name())
-}
