@@ -39,6 +39,9 @@ func (r *fileRewriter) call(c *ast.CallExpr) (string, bool) {
 	if s, ok := r.monitor(c); ok {
 		return s, true
 	}
+	if s, ok := r.feedback(c); ok {
+		return s, true
+	}
 	st := r.t.flag.Strategy
 	if st == nil {
 		return "", false
@@ -121,6 +124,38 @@ func (r *fileRewriter) typeExpr(e ast.Expr) (string, bool) {
 		}
 	}
 	return "", false
+}
+
+// feedback rewrites the feedback on the flag, which is history worth
+// keeping once the flag is gone, to its by-name form:
+// FeedbackCollector.Collect(ctx, h, user, text) becomes
+// CollectName(ctx, "name", user, text), and Get(ctx, h) GetName(ctx, "name").
+func (r *fileRewriter) feedback(c *ast.CallExpr) (string, bool) {
+	fn, ok := r.use(c.Fun).(*types.Func)
+	if !ok || fn.Pkg() == nil || fn.Pkg().Path() != runtimePath {
+		return "", false
+	}
+	byName, ok := feedbackByName[objKey(fn)]
+	if !ok {
+		return "", false
+	}
+	sel, ok := ast.Unparen(c.Fun).(*ast.SelectorExpr)
+	if !ok || len(c.Args) < 2 || !r.isHandle(c.Args[1]) {
+		return "", false
+	}
+	h, name := c.Args[1], strconv.Quote(r.t.flag.Name)
+	r.notef(c.Pos(), "the feedback on %q is kept by name: %s(…, %s, …) became %s(…, %s, …)", r.t.flag.Name, fn.Name(), r.src[r.off(h.Pos()):r.off(h.End())], byName, name)
+	return r.textRange(c, c.Pos(), c.End(), []cut{
+		{from: r.off(sel.Sel.Pos()), to: r.off(sel.Sel.End()), text: byName},
+		{from: r.off(h.Pos()), to: r.off(h.End()), text: name},
+	}), true
+}
+
+// feedbackByName maps the FeedbackCollector methods that take a handle to
+// their by-name forms, which remove rewrites them to and leaves alone.
+var feedbackByName = map[string]string{
+	"FeedbackCollector.Collect": "CollectName",
+	"FeedbackCollector.Get":     "GetName",
 }
 
 // monitor rewrites the monitoring of the flag's feature, which has no flag

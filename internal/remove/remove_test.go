@@ -134,6 +134,7 @@ func TestGolden(t *testing.T) {
 			`flag "fast_search" no longer depends on "new_checkout"`,
 			`release "spring" no longer switches "new_checkout"`,
 			`TestOldCheckout pinned "new_checkout" to false`,
+			`app.go:115: the feedback on "new_checkout" is kept by name: Collect(…, flags.NewCheckout, …) became CollectName(…, "new_checkout", …)`,
 		}},
 		{"fast_search_on", "fast_search", "on", []string{
 			`the Searcher factory no longer uses SlowSearch{} (Slow)`,

@@ -176,12 +176,16 @@ func (r *fileRewriter) rewrite() []byte {
 }
 
 // byName notes a call of a runtime API that takes the flag's name as a
-// constant: runtime.ToggleNameAs is rewritten (see toggle), the others
-// refused.
+// constant: runtime.ToggleNameAs is rewritten (see toggle), the
+// FeedbackCollector's CollectName and GetName left alone (the feedback
+// outlives the flag), the others refused.
 func (r *fileRewriter) byName(c *ast.CallExpr) {
 	fn, ok := r.use(c.Fun).(*types.Func)
 	if !ok || fn.Pkg() == nil || fn.Pkg().Path() != runtimePath {
 		return
+	}
+	if k := objKey(fn); k == "FeedbackCollector.CollectName" || k == "FeedbackCollector.GetName" {
+		return // the feedback on the flag, kept by name (see feedback)
 	}
 	for _, a := range c.Args {
 		tv := r.p.TypesInfo.Types[a]

@@ -7,12 +7,11 @@ import (
 	"testing"
 )
 
-// TestShop removes new_ui from a copy of examples/shop keeping it on: the
-// removal first refuses, naming the uses of the handle only a person can
-// rewrite (the feedback on new_ui); once those are finished by hand, it
-// succeeds (the traffic monitor trips nothing any more) and the shop
-// prints for user 123 what it printed before
-// (examples/shop/testdata/user123.golden).
+// TestShop removes new_ui from a copy of examples/shop keeping it on, with
+// no hand edit: the traffic monitor trips nothing any more, the feedback on
+// new_ui is kept by name (FeedbackCollector.CollectName and GetName), and
+// the shop prints for user 123 what it printed before
+// (examples/shop/testdata/user123.golden) and still takes feedback.
 func TestShop(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds a module")
@@ -23,44 +22,32 @@ func TestShop(t *testing.T) {
 	dir := newModule(t, shop, mod, map[string]string{"github.com/flaggen/flaggen/examples/shop/": mod + "/", "skip tests": "-"}, true)
 	// The copy's generated package must be current: generate it anew.
 	generate(t, filepath.Join(dir, "flags"))
-	opt := Options{Dir: dir, Spec: "flags/flags.json", Flag: "new_ui", Keep: "on", Env: goEnv()}
+	before := goCmd(t, dir, "run", ".", "-feedback", "the new UI is great")
 
-	_, err := New(opt)
-	if err == nil {
-		t.Fatal("remove new_ui: no refusal of the handle passed to the traffic monitor and the feedback collector")
-	}
-	for _, want := range []string{"nothing was written", `shop.go:218: cannot rewrite this use of NewUI (the handle of flag "new_ui" passed to FeedbackCollector.Collect)`, "shop.go:222:"} {
-		if !strings.Contains(err.Error(), want) {
-			t.Errorf("refusal lacks %q:\n%v", want, err)
-		}
-	}
-
-	// By hand: the feedback was about new_ui.
-	file := filepath.Join(dir, "shop.go")
-	src, err := os.ReadFile(file)
+	p, err := New(Options{Dir: dir, Spec: "flags/flags.json", Flag: "new_ui", Keep: "on", Env: goEnv()})
 	if err != nil {
 		t.Fatal(err)
 	}
-	text := string(src)
-	for old, new := range map[string]string{
-		"fc.Collect(ctx, flags.NewUI,": "fc.Collect(ctx, flags.AdvancedSearch,",
-		"fc.Get(ctx, flags.NewUI)":     "fc.Get(ctx, flags.AdvancedSearch)",
+	d := p.Diff()
+	for _, want := range []string{
+		"-\tif s.Flags.NewUI(ctx, user) {\n-\t\tfmt.Fprintln(w, \"New UI Active for this user!\")\n-\t}\n+\tfmt.Fprintln(w, \"New UI Active for this user!\")\n",
+		"+\t\tif err := fc.CollectName(ctx, \"new_ui\", user, cfg.feedback); err != nil {\n",
+		"+\t\tall, err := fc.GetName(ctx, \"new_ui\")\n",
+		"+\t\tfmt.Fprintf(out, \"Thanks for your feedback on %s (%d so far).\\n\", \"new_ui\", len(all))\n",
 	} {
-		if !strings.Contains(text, old) {
-			t.Fatalf("examples/shop/shop.go no longer has %q: update this test", old)
+		if !strings.Contains(d, want) {
+			t.Errorf("the diff lacks\n%s\n%s", want, d)
 		}
-		text = strings.Replace(text, old, new, 1)
 	}
-	if err := os.WriteFile(file, []byte(text), 0o644); err != nil {
-		t.Fatal(err)
-	}
-
-	p, err := New(opt)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if d := p.Diff(); !strings.Contains(d, "-\tif s.Flags.NewUI(ctx, user) {\n-\t\tfmt.Fprintln(w, \"New UI Active for this user!\")\n-\t}\n+\tfmt.Fprintln(w, \"New UI Active for this user!\")\n") {
-		t.Errorf("the diff does not keep the new UI's branch:\n%s", d)
+	notes := strings.Join(p.Notes, "\n")
+	for _, want := range []string{
+		`shop.go:218: the feedback on "new_ui" is kept by name: Collect(…, flags.NewUI, …) became CollectName(…, "new_ui", …)`,
+		`shop.go:222: the feedback on "new_ui" is kept by name: Get(…, flags.NewUI, …) became GetName(…, "new_ui", …)`,
+		`the traffic monitor of "new_ui" no longer trips anything`,
+	} {
+		if !strings.Contains(notes, want) {
+			t.Errorf("notes lack %q:\n%s", want, notes)
+		}
 	}
 	if err := p.Apply(); err != nil {
 		t.Fatal(err)
@@ -73,6 +60,12 @@ func TestShop(t *testing.T) {
 	}
 	if got != string(want) {
 		t.Errorf("the shop without new_ui prints\n%s\nwant\n%s", got, want)
+	}
+	if got := goCmd(t, dir, "run", ".", "-feedback", "the new UI is great"); got != before {
+		t.Errorf("the shop without new_ui, given feedback, prints\n%s\nwant\n%s", got, before)
+	}
+	if !strings.Contains(before, "Thanks for your feedback on new_ui (1 so far).\n") {
+		t.Errorf("the shop does not thank for the feedback:\n%s", before)
 	}
 }
 

@@ -106,6 +106,16 @@ func (a *App) Page(ctx context.Context, w io.Writer, user *flags.Context, admin 
 	fmt.Fprintln(w, "checkout flag:", flags.NewCheckout.Name())
 }
 
+// Feedback records user's feedback on the checkout and returns how many
+// pieces there are.
+func Feedback(ctx context.Context, fc *runtime.FeedbackCollector, user, text string) (int, error) {
+	if err := fc.Collect(ctx, flags.NewCheckout, user, text); err != nil {
+		return 0, err
+	}
+	all, err := fc.Get(ctx, flags.NewCheckout)
+	return len(all), err
+}
+
 func main() {
 	f := flags.MustNew()
 	defer f.Close()

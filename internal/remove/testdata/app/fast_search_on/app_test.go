@@ -56,3 +56,15 @@ func TestSearch(t *testing.T) {
 		t.Errorf("page:\n%s", got)
 	}
 }
+
+func TestFeedback(t *testing.T) {
+	a := newApp(t)
+	fc := runtime.NewFeedbackCollector(a.Flags.Runtime())
+	if n, err := Feedback(context.Background(), fc, "u1", "fast"); n != 1 || err != nil {
+		t.Errorf("Feedback = %d, %v", n, err)
+	}
+	// By name, as the feedback on a removed flag is read.
+	if all, err := fc.GetName(context.Background(), "new_checkout"); len(all) != 1 || err != nil {
+		t.Errorf("GetName = %+v, %v", all, err)
+	}
+}

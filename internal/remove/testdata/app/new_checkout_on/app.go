@@ -95,6 +95,16 @@ func (a *App) Page(ctx context.Context, w io.Writer, user *flags.Context, admin 
 	fmt.Fprintln(w, "checkout flag:", "new_checkout")
 }
 
+// Feedback records user's feedback on the checkout and returns how many
+// pieces there are.
+func Feedback(ctx context.Context, fc *runtime.FeedbackCollector, user, text string) (int, error) {
+	if err := fc.CollectName(ctx, "new_checkout", user, text); err != nil {
+		return 0, err
+	}
+	all, err := fc.GetName(ctx, "new_checkout")
+	return len(all), err
+}
+
 func main() {
 	f := flags.MustNew()
 	defer f.Close()
