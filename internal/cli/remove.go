@@ -34,6 +34,9 @@ its type information, as lint does, and:
     runtime.MonitorValue(c, h, fn) become fn(), TrafficMonitor.Observe
     reports no trip (false, error(nil)), ReportError and ReportPerformance
     lines go;
+  - keeps the feedback on the flag, by name: FeedbackCollector.Collect(ctx,
+    h, user, text) becomes CollectName(ctx, "NAME", user, text) and Get(ctx,
+    h) GetName(ctx, "NAME"), which work on a name the spec no longer has;
   - deletes the flag from the spec text (the rest keeps its formatting),
     from its dependents' depends_on and from the releases (a depends_on or
     release left empty goes), regenerates the
