@@ -776,6 +776,7 @@
 //
 // Feedback prints the feedback collected about flag NAME (by
 // runtime.FeedbackCollector in the apps), oldest first: time, user and text.
+// The feedback on a flag no longer in the spec (see remove) is shown too.
 //
 // Options:
 //

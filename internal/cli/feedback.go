@@ -13,14 +13,15 @@ var feedbackCmd = &Command{
 	Args:  "NAME [-json] " + opsArgs,
 	Short: "show the user feedback collected about a flag",
 	Long: `Feedback prints the feedback collected about flag NAME (by
-runtime.FeedbackCollector in the apps), oldest first: time, user and text.`,
+runtime.FeedbackCollector in the apps), oldest first: time, user and text.
+The feedback on a flag no longer in the spec (see remove) is shown too.`,
 	Topics: opsTopics,
 	Setup:  readSetup(runFeedback, "NAME"),
 }
 
 func runFeedback(env *Env, o *opsOpts, args []string) error {
 	name := args[0]
-	s, _, err := o.openFlag(env, name, false)
+	s, _, err := o.openFlag(env, "", false)
 	if err != nil {
 		return err
 	}
@@ -30,6 +31,13 @@ func runFeedback(env *Env, o *opsOpts, args []string) error {
 	fbs, err := s.Store.Feedback(ctx, name)
 	if err != nil {
 		return s.RedisError(err)
+	}
+	// The feedback on a flag flaggen remove took out of the spec is kept:
+	// a name the spec lacks is an error only when nothing was collected.
+	if len(fbs) == 0 {
+		if err := ops.CheckFlag(s.Spec, name); err != nil {
+			return err
+		}
 	}
 	if o.json {
 		if fbs == nil {

@@ -363,6 +363,18 @@ func TestOpsFeedback(t *testing.T) {
 	if err := json.Unmarshal([]byte(mustRun(t, "feedback", "-json", "new_ui")), &fbs); err != nil || len(fbs) != 2 || !fbs[0].Time.Equal(when) {
 		t.Errorf("feedback -json: %v %+v", err, fbs)
 	}
+
+	// A flag removed from the spec: its feedback is still shown; a name
+	// with none is unknown.
+	if code, _, errs := run(t, "feedback", "old_checkout"); code == 0 || !strings.Contains(errs, `unknown flag "old_checkout"`) {
+		t.Errorf("feedback on an unknown flag: exit %d, %q", code, errs)
+	}
+	if err := st.AppendFeedback(ctx, "old_checkout", store.Feedback{Time: when, User: "u2", Text: "miss it"}); err != nil {
+		t.Fatal(err)
+	}
+	if out := mustRun(t, "feedback", "old_checkout"); !strings.HasSuffix(strings.TrimSpace(out), "  u2  miss it") {
+		t.Errorf("feedback on a removed flag:\n%s", out)
+	}
 }
 
 func TestOpsNamespaces(t *testing.T) {
