@@ -13,6 +13,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"unsafe"
 
 	"github.com/cespare/xxhash/v2"
 
@@ -239,8 +240,8 @@ func (h *handler) bulk(w http.ResponseWriter, r *http.Request, cl class) {
 	var tag [2 + 2*16]byte
 	etag := h.etag(tag[:0], out, r, cl, *bp)
 	hd := w.Header()
-	tags := []string{string(etag)}
-	if match(r.Header.Get("If-None-Match"), etag) {
+	tags := etagHeader(etag)
+	if match(headerValue(r.Header, "If-None-Match"), etag) {
 		hd["Etag"] = tags
 		w.WriteHeader(http.StatusNotModified)
 		return
@@ -310,6 +311,18 @@ func (h *handler) etag(b []byte, scratch *[]byte, r *http.Request, cl class, bod
 	b = append(b, '"')
 	b = hex.AppendEncode(b, sum[:])
 	return append(b, '"')
+}
+
+// etagHeader returns the header value []string{etag} in one allocation
+// instead of two (the slice and the string).
+func etagHeader(etag []byte) []string {
+	v := new(struct {
+		s   [1]string
+		buf [2 + 2*16]byte
+	})
+	n := copy(v.buf[:], etag)
+	v.s[0] = unsafe.String(&v.buf[0], n)
+	return v.s[:]
 }
 
 // match reports whether an If-None-Match header lists etag (weak
