@@ -68,15 +68,23 @@ func (h *handler) readBody(r *http.Request, buf *[]byte) *ctxError {
 
 // parseContext decodes an OFREP request body into vals (attribute values
 // in the spec's order, all absent on entry). The scanner reads the usual
-// body without allocating; a body it does not take whole (invalid JSON,
-// escaped member names) goes through encoding/json.
+// body without allocating, mapping the context's members as it walks the
+// body; a body it does not take whole (invalid JSON, escaped member names,
+// "context" more than once) goes through encoding/json.
 func (h *handler) parseContext(body []byte, vals []runtime.Value, public bool) *ctxError {
 	body = bytes.TrimSpace(body)
 	if len(body) == 0 {
 		return nil
 	}
-	ctx, ok := contextOf(body)
-	if !ok {
+	cb := h.mapper.Begin(vals)
+	ctx, n, ok := contextOf(body, func(name []byte, esc bool, val []byte) bool {
+		if esc {
+			return false
+		}
+		cb.JSON(name[1:len(name)-1], val)
+		return true
+	})
+	if !ok || n > 1 {
 		return h.parseContextSlow(body, vals, public)
 	}
 	if ctx == nil || string(ctx) == "null" {
@@ -84,17 +92,6 @@ func (h *handler) parseContext(body []byte, vals []runtime.Value, public bool) *
 	}
 	if ctx[0] != '{' {
 		return &ctxError{codeInvalidCtx, http.StatusBadRequest, "context: want a JSON object"}
-	}
-	cb := h.mapper.Begin(vals)
-	sc := scanner{s: ctx}
-	if !sc.object(0, func(name []byte, esc bool, val []byte) bool {
-		if esc {
-			return false
-		}
-		cb.JSON(name[1:len(name)-1], val)
-		return true
-	}) {
-		return h.parseContextSlow(body, vals, public)
 	}
 	return invalidContext(&cb, public)
 }
