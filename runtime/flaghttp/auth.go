@@ -79,8 +79,8 @@ func newKeyring(cfg Config) *keyring {
 // Authorization header, else its X-API-Key header. ok is false when both
 // are given and differ, or Authorization is not a Bearer token.
 func credential(r *http.Request) (tok string, ok bool) {
-	auth := r.Header.Get("Authorization")
-	key := r.Header.Get("X-Api-Key")
+	auth := headerValue(r.Header, "Authorization")
+	key := headerValue(r.Header, "X-Api-Key")
 	if auth != "" {
 		const p = "bearer "
 		if len(auth) <= len(p) || !strings.EqualFold(auth[:len(p)], p) {

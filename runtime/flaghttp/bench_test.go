@@ -29,6 +29,20 @@ var floor = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 	w.Write(floorBody)
 })
 
+// sizedFloor is the floor answering with body and the headers of a bulk
+// answer (ETag, Cache-Control): what the bulk response's size and headers
+// cost over the floor's, without the work of finding them.
+func sizedFloor(body []byte, etag string) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		io.Copy(io.Discard, r.Body)
+		hd := w.Header()
+		hd["Content-Type"] = jsonType
+		hd["Cache-Control"] = cachePrivate
+		hd["Etag"] = []string{etag}
+		w.Write(body)
+	})
+}
+
 // round is what one run of the load generator measured.
 type round struct {
 	n       int
@@ -109,9 +123,12 @@ func send(b *testing.B, c *http.Client, url string, hdr http.Header, want int) {
 }
 
 // BenchmarkHTTP compares, under one in-process load generator over
-// loopback at concurrency 8 and 32: the HTTP floor (floor above), bulk
-// evaluation of the demo spec, and the bulk 304 path (If-None-Match
-// matches: no evaluation). Each iteration runs a round of each case in
+// loopback at concurrency 8 and 32: the HTTP floor (floor above), the
+// sized floor (sizedFloor: the floor with the bulk answer's body and
+// headers), bulk evaluation of the demo spec, and the bulk 304 path
+// (If-None-Match matches: no evaluation). bulk against sized splits the
+// gap to the floor: sized-%floor is what the bigger answer costs, and
+// bulk-%sized what the handler's own work costs. Each iteration runs a round of each case in
 // turn, so that the three share the machine's ups and downs; the metrics
 // add the rounds up. bulk-%floor and 304-%floor compare throughputs;
 // -%floor-by-cpu compare the CPU time per request of the whole process
@@ -124,10 +141,12 @@ func BenchmarkHTTP(b *testing.B) {
 	floorSrv := httptest.NewServer(floor)
 	defer floorSrv.Close()
 	key := http.Header{"Authorization": {"Bearer " + serverKey}}
-	code, _, hdr := s.do(b, "POST", "/ofrep/v1/evaluate/flags", serverKey, benchBody)
+	code, body, hdr := s.do(b, "POST", "/ofrep/v1/evaluate/flags", serverKey, benchBody)
 	if code != 200 {
 		b.Fatal(code)
 	}
+	sizedSrv := httptest.NewServer(sizedFloor(body, hdr.Get("ETag")))
+	defer sizedSrv.Close()
 	cond := http.Header{"Authorization": {"Bearer " + serverKey}, "If-None-Match": {hdr.Get("ETag")}}
 	const perRound = 3000
 	for _, conc := range []int{8, 32} {
@@ -142,6 +161,7 @@ func BenchmarkHTTP(b *testing.B) {
 				rounds    []round
 			}{
 				{name: "floor", url: floorSrv.URL, hdr: cond, want: 200}, // the same headers as 304
+				{name: "sized", url: sizedSrv.URL, hdr: key, want: 200},
 				{name: "bulk", url: s.srv.URL + "/ofrep/v1/evaluate/flags", hdr: key, want: 200},
 				{name: "304", url: s.srv.URL + "/ofrep/v1/evaluate/flags", hdr: cond, want: 304},
 			}
@@ -157,6 +177,7 @@ func BenchmarkHTTP(b *testing.B) {
 			}
 			b.StopTimer()
 			floorRPS, floorCPU := report(b, "floor", cases[0].rounds)
+			var sizedRPS, sizedCPU float64
 			for _, c := range cases[1:] {
 				rps, cpu := report(b, c.name, c.rounds)
 				b.ReportMetric(100*rps/floorRPS, c.name+"-%floor")
@@ -164,6 +185,15 @@ func BenchmarkHTTP(b *testing.B) {
 					// Throughput on a machine of its own: the inverse
 					// ratio of CPU time per request.
 					b.ReportMetric(100*floorCPU/cpu, c.name+"-%floor-by-cpu")
+				}
+				switch c.name {
+				case "sized":
+					sizedRPS, sizedCPU = rps, cpu
+				case "bulk":
+					b.ReportMetric(100*rps/sizedRPS, "bulk-%sized")
+					if cpu > 0 {
+						b.ReportMetric(100*sizedCPU/cpu, "bulk-%sized-by-cpu")
+					}
 				}
 			}
 		})

@@ -421,7 +421,7 @@ func (h *handler) allowed(w http.ResponseWriter, route string, cl *class) bool {
 // allowed origin, and answers its preflight request (OPTIONS), reporting
 // whether it did: a preflight carries no key.
 func (h *handler) cors(w http.ResponseWriter, r *http.Request) bool {
-	origin := r.Header.Get("Origin")
+	origin := headerValue(r.Header, "Origin")
 	if origin == "" || !h.allowedOrigin(origin) {
 		return false
 	}
@@ -492,6 +492,16 @@ var (
 	jsonType     = []string{"application/json"}
 	cachePrivate = []string{"private, no-store"}
 )
+
+// headerValue is h.Get(key) for a key already in canonical form (as every
+// key of a request's Header is): it skips Get's canonicalization, which
+// costs as much as the lookup on the path of every request.
+func headerValue(h http.Header, key string) string {
+	if v := h[key]; len(v) > 0 {
+		return v[0]
+	}
+	return ""
+}
 
 // loopbackHost reports whether a request's Host names the local machine:
 // localhost, a loopback address, with or without a port.

@@ -13,6 +13,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"unsafe"
 
 	"github.com/cespare/xxhash/v2"
 
@@ -67,15 +68,23 @@ func (h *handler) readBody(r *http.Request, buf *[]byte) *ctxError {
 
 // parseContext decodes an OFREP request body into vals (attribute values
 // in the spec's order, all absent on entry). The scanner reads the usual
-// body without allocating; a body it does not take whole (invalid JSON,
-// escaped member names) goes through encoding/json.
+// body without allocating, mapping the context's members as it walks the
+// body; a body it does not take whole (invalid JSON, escaped member names,
+// "context" more than once) goes through encoding/json.
 func (h *handler) parseContext(body []byte, vals []runtime.Value, public bool) *ctxError {
 	body = bytes.TrimSpace(body)
 	if len(body) == 0 {
 		return nil
 	}
-	ctx, ok := contextOf(body)
-	if !ok {
+	cb := h.mapper.Begin(vals)
+	ctx, n, ok := contextOf(body, func(name []byte, esc bool, val []byte) bool {
+		if esc {
+			return false
+		}
+		cb.JSON(name[1:len(name)-1], val)
+		return true
+	})
+	if !ok || n > 1 {
 		return h.parseContextSlow(body, vals, public)
 	}
 	if ctx == nil || string(ctx) == "null" {
@@ -83,17 +92,6 @@ func (h *handler) parseContext(body []byte, vals []runtime.Value, public bool) *
 	}
 	if ctx[0] != '{' {
 		return &ctxError{codeInvalidCtx, http.StatusBadRequest, "context: want a JSON object"}
-	}
-	cb := h.mapper.Begin(vals)
-	sc := scanner{s: ctx}
-	if !sc.object(0, func(name []byte, esc bool, val []byte) bool {
-		if esc {
-			return false
-		}
-		cb.JSON(name[1:len(name)-1], val)
-		return true
-	}) {
-		return h.parseContextSlow(body, vals, public)
 	}
 	return invalidContext(&cb, public)
 }
@@ -239,8 +237,8 @@ func (h *handler) bulk(w http.ResponseWriter, r *http.Request, cl class) {
 	var tag [2 + 2*16]byte
 	etag := h.etag(tag[:0], out, r, cl, *bp)
 	hd := w.Header()
-	tags := []string{string(etag)}
-	if match(r.Header.Get("If-None-Match"), etag) {
+	tags := etagHeader(etag)
+	if match(headerValue(r.Header, "If-None-Match"), etag) {
 		hd["Etag"] = tags
 		w.WriteHeader(http.StatusNotModified)
 		return
@@ -310,6 +308,18 @@ func (h *handler) etag(b []byte, scratch *[]byte, r *http.Request, cl class, bod
 	b = append(b, '"')
 	b = hex.AppendEncode(b, sum[:])
 	return append(b, '"')
+}
+
+// etagHeader returns the header value []string{etag} in one allocation
+// instead of two (the slice and the string).
+func etagHeader(etag []byte) []string {
+	v := new(struct {
+		s   [1]string
+		buf [2 + 2*16]byte
+	})
+	n := copy(v.buf[:], etag)
+	v.s[0] = unsafe.String(&v.buf[0], n)
+	return v.s[:]
 }
 
 // match reports whether an If-None-Match header lists etag (weak

@@ -120,8 +120,17 @@ func (sc *scanner) number() bool {
 	return true
 }
 
-// value reads any JSON value and returns its bytes.
-func (sc *scanner) value(depth int) ([]byte, bool) {
+// members is a callback of object: a member's name (quoted), whether the
+// name holds escapes, and its value; returning false stops the walk as a
+// failure.
+type members func(name []byte, esc bool, val []byte) bool
+
+// anyMembers takes every member.
+func anyMembers([]byte, bool, []byte) bool { return true }
+
+// value reads any JSON value and returns its bytes; fn, when not nil, gets
+// the members of an object value as object reads them.
+func (sc *scanner) value(depth int, fn members) ([]byte, bool) {
 	sc.ws()
 	start := sc.i
 	if sc.i >= len(sc.s) || depth > maxDepth {
@@ -132,7 +141,10 @@ func (sc *scanner) value(depth int) ([]byte, bool) {
 	case c == '"':
 		_, _, ok = sc.str()
 	case c == '{':
-		ok = sc.object(depth, func([]byte, bool, []byte) bool { return true })
+		if fn == nil {
+			fn = anyMembers
+		}
+		ok = sc.object(depth, fn, nil)
 	case c == '[':
 		sc.i++
 		sc.ws()
@@ -141,7 +153,7 @@ func (sc *scanner) value(depth int) ([]byte, bool) {
 			break
 		}
 		for ok {
-			if _, ok = sc.value(depth + 1); !ok {
+			if _, ok = sc.value(depth+1, nil); !ok {
 				break
 			}
 			sc.ws()
@@ -176,10 +188,11 @@ func (sc *scanner) word(w string) bool {
 	return true
 }
 
-// object reads an object (sc.i at its '{'), calling fn with each member's
-// name (quoted), whether the name holds escapes, and its value; fn
-// returning false stops the walk as a failure.
-func (sc *scanner) object(depth int, fn func(name []byte, esc bool, val []byte) bool) bool {
+// object reads an object (sc.i at its '{'), calling fn with each member
+// once its value is read. At depth 0 (the body), the value of a "context"
+// member that is an object has its members given to ctx (when not nil) as
+// they are read.
+func (sc *scanner) object(depth int, fn, ctx members) bool {
 	sc.i++
 	sc.ws()
 	if sc.i < len(sc.s) && sc.s[sc.i] == '}' {
@@ -197,7 +210,11 @@ func (sc *scanner) object(depth int, fn func(name []byte, esc bool, val []byte) 
 			return false
 		}
 		sc.i++
-		val, ok := sc.value(depth + 1)
+		var sub members
+		if depth == 0 && !esc && string(name) == `"context"` {
+			sub = ctx
+		}
+		val, ok := sc.value(depth+1, sub)
 		if !ok || !fn(name, esc, val) {
 			return false
 		}
@@ -218,24 +235,28 @@ func (sc *scanner) object(depth int, fn func(name []byte, esc bool, val []byte) 
 }
 
 // contextOf returns the raw value of the "context" member of the request
-// body (nil when absent; the last one when repeated), and whether the
-// body is a valid JSON object the scanner could walk whole.
-func contextOf(body []byte) ([]byte, bool) {
+// body (nil when absent; the last one when repeated), how many "context"
+// members the body has, and whether the body is a valid JSON object the
+// scanner could walk whole. ctx, when not nil, gets the members of every
+// "context" member that is an object, as the walk reads them: its calls
+// for a body that is not taken whole, or has more than one "context", are
+// to be discarded.
+func contextOf(body []byte, ctx members) (raw []byte, n int, ok bool) {
 	sc := scanner{s: body}
 	sc.ws()
 	if sc.i >= len(sc.s) || sc.s[sc.i] != '{' {
-		return nil, false
+		return nil, 0, false
 	}
-	var ctx []byte
-	ok := sc.object(0, func(name []byte, esc bool, val []byte) bool {
+	ok = sc.object(0, func(name []byte, esc bool, val []byte) bool {
 		if esc {
 			return false // let encoding/json unescape it
 		}
 		if string(name) == `"context"` {
-			ctx = val
+			raw = val
+			n++
 		}
 		return true
-	})
+	}, ctx)
 	sc.ws()
-	return ctx, ok && sc.i == len(sc.s)
+	return raw, n, ok && sc.i == len(sc.s)
 }
