@@ -7,8 +7,9 @@ import (
 	"go/types"
 	"strings"
 
-	"github.com/flaggen/flaggen/internal/spec"
 	"golang.org/x/tools/go/packages"
+
+	"github.com/flaggen/flaggen/internal/spec"
 )
 
 // emptyContexts reports calls that evaluate a bool flag with targeting or

@@ -6,8 +6,9 @@ import (
 	"go/constant"
 	"go/types"
 
-	"github.com/flaggen/flaggen/internal/spec"
 	"golang.org/x/tools/go/packages"
+
+	"github.com/flaggen/flaggen/internal/spec"
 )
 
 // A nameAPI is a runtime function or method that takes a flag name as a
@@ -106,7 +107,7 @@ func (a *analysis) nameAPI(p *packages.Package, fun ast.Expr) (nameAPI, bool) {
 	if !ok || fn.Pkg() == nil || fn.Pkg().Path() != runtimePath {
 		return nameAPI{}, false
 	}
-	api, ok := nameAPIs[objKey(fn.Origin())]
+	api, ok := nameAPIs[ObjKey(fn.Origin())]
 	return api, ok
 }
 

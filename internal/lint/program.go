@@ -1,8 +1,9 @@
 package lint
 
 import (
-	"github.com/flaggen/flaggen/internal/spec"
 	"golang.org/x/tools/go/packages"
+
+	"github.com/flaggen/flaggen/internal/spec"
 )
 
 // A Program is the code that uses a spec, loaded as lint loads it, for

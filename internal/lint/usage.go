@@ -10,8 +10,9 @@ import (
 	"slices"
 	"strings"
 
-	"github.com/flaggen/flaggen/internal/spec"
 	"golang.org/x/tools/go/packages"
+
+	"github.com/flaggen/flaggen/internal/spec"
 )
 
 // runtimePath is the import path of the flaggen runtime.
@@ -172,7 +173,7 @@ func (a *analysis) unused() []Diagnostic {
 				mark = inTests
 			}
 			if a.ours[obj.Pkg().Path()] {
-				mark[objKey(obj)] = true
+				mark[ObjKey(obj)] = true
 				continue
 			}
 			// Flags injected behind an app-defined interface.
@@ -240,13 +241,16 @@ func anyKey(m map[string]bool, keys []string) bool {
 	return false
 }
 
-// objKey names a package-level object ("NewUI") or a method
-// ("Flags.NewUI") independently of how its package was loaded.
-func objKey(obj types.Object) string {
+// ObjKey names a package-level object ("NewUI") or a method
+// ("Flags.NewUI") independently of how its package was loaded (and, for a
+// method of a generic type, of its instantiation). internal/remove matches
+// the generated API by it too.
+func ObjKey(obj types.Object) string {
 	if fn, ok := obj.(*types.Func); ok {
+		fn = fn.Origin()
 		if r := fn.Signature().Recv(); r != nil {
 			if n := namedOf(r.Type()); n != nil {
-				return n.Obj().Name() + "." + fn.Name()
+				return n.Origin().Obj().Name() + "." + fn.Name()
 			}
 		}
 	}

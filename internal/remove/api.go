@@ -4,6 +4,8 @@ import (
 	"go/ast"
 	"go/types"
 	"strconv"
+
+	"github.com/flaggen/flaggen/internal/lint"
 )
 
 // handleList drops the flag's handle from a composite literal of handles
@@ -47,7 +49,7 @@ func (r *fileRewriter) call(c *ast.CallExpr) (string, bool) {
 		return "", false
 	}
 	if isSel && sel.Sel.Name == "Get" {
-		if fn, ok := r.use(sel).(*types.Func); ok && r.removedObj(fn) && objKey(fn) == st.Name+"Factory.Get" {
+		if fn, ok := r.use(sel).(*types.Func); ok && r.removedObj(fn) && lint.ObjKey(fn) == st.Name+"Factory.Get" {
 			for _, a := range c.Args {
 				if !r.pure(a) {
 					r.errorf(a.Pos(), "this Get has an argument with side effects that removing the flag would drop: move it to a variable first")
@@ -135,7 +137,7 @@ func (r *fileRewriter) feedback(c *ast.CallExpr) (string, bool) {
 	if !ok || fn.Pkg() == nil || fn.Pkg().Path() != runtimePath {
 		return "", false
 	}
-	byName, ok := feedbackByName[objKey(fn)]
+	byName, ok := feedbackByName[lint.ObjKey(fn)]
 	if !ok {
 		return "", false
 	}
@@ -168,7 +170,7 @@ func (r *fileRewriter) monitor(c *ast.CallExpr) (string, bool) {
 		return "", false
 	}
 	var client, h, feature ast.Expr
-	switch objKey(fn) {
+	switch lint.ObjKey(fn) {
 	case "TrafficMonitor.Observe":
 		// There is no flag left to trip: no drop ever does.
 		sel, ok := ast.Unparen(c.Fun).(*ast.SelectorExpr)

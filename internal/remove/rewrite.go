@@ -10,8 +10,10 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/flaggen/flaggen/internal/spec"
 	"golang.org/x/tools/go/packages"
+
+	"github.com/flaggen/flaggen/internal/lint"
+	"github.com/flaggen/flaggen/internal/spec"
 )
 
 // runtimePath is the import path of the flaggen runtime.
@@ -79,30 +81,7 @@ func (r *fileRewriter) removedObj(obj types.Object) bool {
 	if obj == nil || obj.Pkg() == nil || !r.t.ours[obj.Pkg().Path()] {
 		return false
 	}
-	return r.t.removed[objKey(obj)]
-}
-
-// objKey names a package-level object ("NewUI") or a method ("Flags.NewUI").
-func objKey(obj types.Object) string {
-	if fn, ok := obj.(*types.Func); ok {
-		fn = fn.Origin()
-		if recv := fn.Signature().Recv(); recv != nil {
-			if n := namedOf(recv.Type()); n != nil {
-				return n.Origin().Obj().Name() + "." + fn.Name()
-			}
-		}
-	}
-	return obj.Name()
-}
-
-// namedOf returns the named type of t or *t, or nil.
-func namedOf(t types.Type) *types.Named {
-	t = types.Unalias(t)
-	if p, ok := t.(*types.Pointer); ok {
-		t = types.Unalias(p.Elem())
-	}
-	n, _ := t.(*types.Named)
-	return n
+	return r.t.removed[lint.ObjKey(obj)]
 }
 
 // use returns the object the identifier or qualified identifier e names.
@@ -158,7 +137,7 @@ func (r *fileRewriter) rewrite() []byte {
 						if sel, ok := ast.Unparen(a).(*ast.SelectorExpr); ok {
 							id = sel.Sel
 						}
-						r.passedTo[id.Pos()] = objKey(fn)
+						r.passedTo[id.Pos()] = lint.ObjKey(fn)
 					}
 				}
 			}
@@ -184,7 +163,7 @@ func (r *fileRewriter) byName(c *ast.CallExpr) {
 	if !ok || fn.Pkg() == nil || fn.Pkg().Path() != runtimePath {
 		return
 	}
-	if k := objKey(fn); k == "FeedbackCollector.CollectName" || k == "FeedbackCollector.GetName" {
+	if k := lint.ObjKey(fn); k == "FeedbackCollector.CollectName" || k == "FeedbackCollector.GetName" {
 		return // the feedback on the flag, kept by name (see feedback)
 	}
 	for _, a := range c.Args {
@@ -195,7 +174,7 @@ func (r *fileRewriter) byName(c *ast.CallExpr) {
 		if fn.Name() == "ToggleNameAs" {
 			r.uses = append(r.uses, c.Pos())
 		} else {
-			r.errorf(c.Pos(), "%s looks flag %q up by name: change it by hand first", objKey(fn), r.t.flag.Name)
+			r.errorf(c.Pos(), "%s looks flag %q up by name: change it by hand first", lint.ObjKey(fn), r.t.flag.Name)
 		}
 	}
 }
@@ -351,7 +330,7 @@ func (r *fileRewriter) pureCall(e *ast.CallExpr) bool {
 		if obj.Pkg().Path() == "context" && (obj.Name() == "Background" || obj.Name() == "TODO") {
 			return true
 		}
-		if sel, ok := ast.Unparen(e.Fun).(*ast.SelectorExpr); ok && r.t.ours[obj.Pkg().Path()] && strings.HasPrefix(objKey(obj), "Flags.") {
+		if sel, ok := ast.Unparen(e.Fun).(*ast.SelectorExpr); ok && r.t.ours[obj.Pkg().Path()] && strings.HasPrefix(lint.ObjKey(obj), "Flags.") {
 			return r.pure(sel.X)
 		}
 	}
@@ -362,7 +341,7 @@ func (r *fileRewriter) pureCall(e *ast.CallExpr) bool {
 // method.
 func (r *fileRewriter) isAccessor(call *ast.CallExpr) bool {
 	fn, ok := r.use(call.Fun).(*types.Func)
-	return ok && r.removedObj(fn) && objKey(fn) == "Flags."+r.t.flag.GoName
+	return ok && r.removedObj(fn) && lint.ObjKey(fn) == "Flags."+r.t.flag.GoName
 }
 
 // isHandle reports whether e is the flag's handle, possibly converted

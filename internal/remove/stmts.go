@@ -7,6 +7,8 @@ import (
 	"go/types"
 	"slices"
 	"strings"
+
+	"github.com/flaggen/flaggen/internal/lint"
 )
 
 // ifStmt keeps the live branch of an if whose condition the flag decides.
@@ -278,7 +280,7 @@ func (r *fileRewriter) toggle(s *ast.ExprStmt) bool {
 	if !ok || fn.Pkg() == nil || fn.Pkg().Path() != runtimePath {
 		return false
 	}
-	switch objKey(fn) {
+	switch lint.ObjKey(fn) {
 	case "Client.ReportError", "Client.ReportPerformance":
 		// A report about the flag: nothing to report once it is gone.
 		if len(call.Args) > 0 && r.isHandle(call.Args[0]) && !slices.ContainsFunc(call.Args, func(a ast.Expr) bool { return !r.pure(a) }) {
