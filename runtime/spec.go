@@ -1,7 +1,6 @@
 package runtime
 
 import (
-	"bytes"
 	"encoding/json"
 	"fmt"
 	"maps"
@@ -90,7 +89,7 @@ func (s *Spec) ParseAttribute(name string, raw []byte) (int, Value, error) {
 	if at == nil {
 		return -1, Value{}, fmt.Errorf("context: undeclared attribute %q (declared: %s)", name, strings.Join(s.Attributes(), ", "))
 	}
-	raw = bytes.Trim(raw, jsonSpace)
+	raw = trimJSONSpace(raw)
 	if string(raw) == "null" {
 		return at.Index, Value{}, nil
 	}
@@ -201,8 +200,19 @@ func goUint(u uint64) scalar {
 	return scalar{kind: 'i', i: int64(u)}
 }
 
-// jsonSpace is what JSON counts as white space.
-const jsonSpace = " \t\r\n"
+// trimJSONSpace returns raw without the white space (as JSON counts it)
+// around it.
+func trimJSONSpace(raw []byte) []byte {
+	for len(raw) > 0 && jsonSpace(raw[0]) {
+		raw = raw[1:]
+	}
+	for len(raw) > 0 && jsonSpace(raw[len(raw)-1]) {
+		raw = raw[:len(raw)-1]
+	}
+	return raw
+}
+
+func jsonSpace(c byte) bool { return c == ' ' || c == '\t' || c == '\r' || c == '\n' }
 
 // jsonScalar decodes one JSON value (no surrounding white space). Strings
 // without escapes, bools and numbers skip encoding/json, which allocates
