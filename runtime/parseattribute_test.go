@@ -3,7 +3,6 @@ package runtime
 import (
 	"bytes"
 	"encoding/json"
-	"os"
 	"testing"
 	"unicode/utf8"
 )
@@ -15,14 +14,7 @@ import (
 // error. (Strings that are not UTF-8 stay out: encoding/json turns their
 // bytes into U+FFFD, ParseAttribute keeps them.)
 func FuzzParseAttribute(f *testing.F) {
-	src, err := os.ReadFile("../testdata/demo/flags.json")
-	if err != nil {
-		f.Fatal(err)
-	}
-	s, err := LoadSpec("flags.json", src)
-	if err != nil {
-		f.Fatal(err)
-	}
+	s := demoSpec(f)
 	attrs := append(s.Attributes(), "planet")
 	for _, raw := range []string{`"US"`, ` "RO" `, `"a\"b"`, `"\u00e9"`, `7`, `-0`, `null`, `42`, `012`, `4.5`, `1E2`, `-2.5e+1`, `1e400`,
 		`9223372036854775808`, `true`, `false`, `tru`, `[true]`, `{}`, `"premium"`, `"gold"`, `"ios"`, `"a` + "\x01" + `"`, `"`, `-`, `1.`, `.5`, `+1`} {

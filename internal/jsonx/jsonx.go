@@ -1,6 +1,6 @@
 // Package jsonx holds the small JSON helpers the runtime, the stores and the
 // operations layer share: compact encoding without HTML escaping, equality
-// by value and copying a map of raw JSON values.
+// by value, copying a map of raw JSON values and the syntax of numbers.
 package jsonx
 
 import (
