@@ -12,8 +12,10 @@ package demo
 import (
 	"context"
 	"errors"
+	"fmt"
 	"github.com/flaggen/flaggen/runtime"
 	"github.com/flaggen/flaggen/runtime/flagimpl"
+	"strconv"
 	"sync/atomic"
 )
 
@@ -37,11 +39,14 @@ var Spec = flagimpl.MustLoadSpec("flags.json", []byte(flagSpecJSON))
 // the spec.
 //
 // Every field is a present attribute, its zero value included, so a rule such
-// as "eq false" or "lt 1" matches a zero field. Two exceptions: the key field
-// UserID at its zero value is absent (no rollout bucket, no allow-list match);
-// and a Context whose every field is zero (or a nil *Context) is the empty
-// context, for which a flag that passes its first steps (active, schedule,
-// environment, guards, dependencies) is on.
+// as "eq false" or "lt 1" matches a zero field. Three exceptions: the key
+// field UserID at its zero value is absent (no rollout bucket, no allow-list
+// match); an enum field (AccountType or Device) at its zero value, or at a
+// value its type does not declare, is absent (it matches no rule over the
+// attribute, not_in and neq included); and a Context whose every field is zero
+// (or a nil *Context) is the empty context, for which a flag that passes its
+// first steps (active, schedule, environment, guards, dependencies) is on; so
+// is a Context whose every attribute is absent by these rules.
 type Context struct {
 	// UserID is attribute "user_id" (int, the bucketing key). The signed-in user's
 	// id. The zero value means absent: no bucket, no allow-list match.
@@ -49,15 +54,18 @@ type Context struct {
 	// Region is attribute "region" (string). The zero value ("") is a present
 	// value like any other.
 	Region string
-	// AccountType is attribute "account_type" (string). One of "free", "premium",
-	// "enterprise". The zero value ("") is a present value like any other.
-	AccountType string
+	// AccountType is attribute "account_type" (string). One of AccountTypeFree,
+	// AccountTypePremium or AccountTypeEnterprise. The zero value, and a value
+	// AccountType does not declare, mean absent: no rule over the attribute
+	// matches.
+	AccountType AccountType
 	// BetaProgram is attribute "beta_program" (bool). The zero value (false) is a
 	// present value like any other.
 	BetaProgram bool
-	// Device is attribute "device" (string). One of "ios", "android", "web". The
-	// zero value ("") is a present value like any other.
-	Device string
+	// Device is attribute "device" (string). One of DeviceIos, DeviceAndroid or
+	// DeviceWeb. The zero value, and a value Device does not declare, mean absent:
+	// no rule over the attribute matches.
+	Device Device
 	// AppVersion is attribute "app_version" (string). The zero value ("") is a
 	// present value like any other.
 	AppVersion string
@@ -71,22 +79,158 @@ type Context struct {
 
 // flagAttrs sets a, which must be zero, to c's attribute values in spec order,
 // an absent attribute being the zero flagimpl.Value: all of them for the empty
-// context (nil or all zero), else only the key at its zero value. It fills the
-// caller's array: returning one would copy it.
+// context (nil or all zero), else only the key at its zero value and an enum
+// field at its zero value or at a value its type does not declare. It fills
+// the caller's array: returning one would copy it.
 func (c *Context) flagAttrs(a *[8]flagimpl.Value) {
-	if c == nil || c.UserID == 0 && c.Region == "" && c.AccountType == "" && !c.BetaProgram && c.Device == "" && c.AppVersion == "" && c.SignupDate == "" && c.CartTotal == 0 {
+	if c == nil || c.UserID == 0 && c.Region == "" && c.AccountType == 0 && !c.BetaProgram && c.Device == 0 && c.AppVersion == "" && c.SignupDate == "" && c.CartTotal == 0 {
 		return
 	}
 	if c.UserID != 0 {
 		a[0] = flagimpl.Int(c.UserID)
 	}
 	a[1] = flagimpl.String(c.Region)
-	a[2] = flagimpl.String(c.AccountType)
+	if v := c.AccountType; int(v) < len(flagAccountTypeValues) {
+		a[2] = flagAccountTypeValues[v]
+	}
 	a[3] = flagimpl.Bool(c.BetaProgram)
-	a[4] = flagimpl.String(c.Device)
+	if v := c.Device; int(v) < len(flagDeviceValues) {
+		a[4] = flagDeviceValues[v]
+	}
 	a[5] = flagimpl.String(c.AppVersion)
 	a[6] = flagimpl.String(c.SignupDate)
 	a[7] = flagimpl.Float(c.CartTotal)
+}
+
+// AccountType is the type of attribute "account_type": one of its declared
+// values, AccountTypeFree, AccountTypePremium or AccountTypeEnterprise.
+//
+// The zero value is no value: the attribute is absent. A value the spec does
+// not declare (AccountType(4), see Valid) is absent too, so it matches no
+// rule, not_in and neq included. ParseAccountType converts a string that comes
+// from outside, such as a request, and says which values it may take.
+type AccountType uint8
+
+// The values of attribute "account_type", in spec order.
+const (
+	// AccountTypeFree is value "free".
+	AccountTypeFree AccountType = 1
+	// AccountTypePremium is value "premium".
+	AccountTypePremium AccountType = 2
+	// AccountTypeEnterprise is value "enterprise".
+	AccountTypeEnterprise AccountType = 3
+)
+
+// flagAccountTypeNames holds the spec value of each AccountType, indexed by
+// it.
+var flagAccountTypeNames = [...]string{
+	AccountTypeFree:       "free",
+	AccountTypePremium:    "premium",
+	AccountTypeEnterprise: "enterprise",
+}
+
+// flagAccountTypeValues holds the attribute value of each AccountType, indexed
+// by it; entry 0 is absent.
+var flagAccountTypeValues = [...]flagimpl.Value{
+	AccountTypeFree:       flagimpl.String("free"),
+	AccountTypePremium:    flagimpl.String("premium"),
+	AccountTypeEnterprise: flagimpl.String("enterprise"),
+}
+
+// String returns v's spec value, such as "free", or AccountType(n) for a value
+// the spec does not declare, the zero value included.
+func (v AccountType) String() string {
+	if v.Valid() {
+		return flagAccountTypeNames[v]
+	}
+	return "AccountType(" + strconv.FormatUint(uint64(v), 10) + ")"
+}
+
+// Valid reports whether v is one of the values the spec declares for attribute
+// "account_type". Evaluation treats any other, the zero value included, as an
+// absent attribute.
+func (v AccountType) Valid() bool {
+	return v != 0 && int(v) < len(flagAccountTypeNames)
+}
+
+// ParseAccountType returns the AccountType whose spec value is s (exactly,
+// case included), or an error that names the attribute, s and the values it
+// may take.
+func ParseAccountType(s string) (AccountType, error) {
+	switch s {
+	case "free":
+		return AccountTypeFree, nil
+	case "premium":
+		return AccountTypePremium, nil
+	case "enterprise":
+		return AccountTypeEnterprise, nil
+	}
+	return 0, fmt.Errorf("demo: attribute \"account_type\": %q is not one of \"free\", \"premium\", \"enterprise\"", s)
+}
+
+// Device is the type of attribute "device": one of its declared values,
+// DeviceIos, DeviceAndroid or DeviceWeb.
+//
+// The zero value is no value: the attribute is absent. A value the spec does
+// not declare (Device(4), see Valid) is absent too, so it matches no rule,
+// not_in and neq included. ParseDevice converts a string that comes from
+// outside, such as a request, and says which values it may take.
+type Device uint8
+
+// The values of attribute "device", in spec order.
+const (
+	// DeviceIos is value "ios".
+	DeviceIos Device = 1
+	// DeviceAndroid is value "android".
+	DeviceAndroid Device = 2
+	// DeviceWeb is value "web".
+	DeviceWeb Device = 3
+)
+
+// flagDeviceNames holds the spec value of each Device, indexed by it.
+var flagDeviceNames = [...]string{
+	DeviceIos:     "ios",
+	DeviceAndroid: "android",
+	DeviceWeb:     "web",
+}
+
+// flagDeviceValues holds the attribute value of each Device, indexed by it;
+// entry 0 is absent.
+var flagDeviceValues = [...]flagimpl.Value{
+	DeviceIos:     flagimpl.String("ios"),
+	DeviceAndroid: flagimpl.String("android"),
+	DeviceWeb:     flagimpl.String("web"),
+}
+
+// String returns v's spec value, such as "ios", or Device(n) for a value the
+// spec does not declare, the zero value included.
+func (v Device) String() string {
+	if v.Valid() {
+		return flagDeviceNames[v]
+	}
+	return "Device(" + strconv.FormatUint(uint64(v), 10) + ")"
+}
+
+// Valid reports whether v is one of the values the spec declares for attribute
+// "device". Evaluation treats any other, the zero value included, as an absent
+// attribute.
+func (v Device) Valid() bool {
+	return v != 0 && int(v) < len(flagDeviceNames)
+}
+
+// ParseDevice returns the Device whose spec value is s (exactly, case
+// included), or an error that names the attribute, s and the values it may
+// take.
+func ParseDevice(s string) (Device, error) {
+	switch s {
+	case "ios":
+		return DeviceIos, nil
+	case "android":
+		return DeviceAndroid, nil
+	case "web":
+		return DeviceWeb, nil
+	}
+	return 0, fmt.Errorf("demo: attribute \"device\": %q is not one of \"ios\", \"android\", \"web\"", s)
 }
 
 // SearchEngineVariant is a variant of flag "search_engine".

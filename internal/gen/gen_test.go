@@ -324,12 +324,27 @@ func TestGenerateRejects(t *testing.T) {
 
 // TestGeneratedNames: the exported names a generated package declares
 // besides the per-flag ones (flag accessors and handles, enum types and
-// constants, strategy types) are exactly spec.GeneratedNames, which spec.Parse
-// keeps flags, enums and strategies away from.
+// constants, strategy types) and the per-attribute ones (a typed enum
+// attribute's type, constants and Parse function) are exactly
+// spec.GeneratedNames, which spec.Parse keeps flags, enums, strategies and
+// attribute types away from.
 func TestGeneratedNames(t *testing.T) {
 	s := handSpec()
 	f := parse(t, generate(t, s, Options{Package: "demo", Now: jan2025}))
 	perFlag := map[string]bool{}
+	typed := 0
+	for _, a := range s.Context {
+		if a.Typed() {
+			typed++
+			perFlag[a.GoName], perFlag["Parse"+a.GoName] = true, true
+			for _, c := range a.EnumConsts() {
+				perFlag[c] = true
+			}
+		}
+	}
+	if typed == 0 {
+		t.Fatal("handSpec has no typed enum attribute: the test no longer covers their names")
+	}
 	for _, fl := range s.Flags {
 		perFlag[fl.GoName] = true
 		if fl.Type == spec.Enum {
