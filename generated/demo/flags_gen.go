@@ -106,9 +106,10 @@ func (c *Context) flagAttrs(a *[8]flagimpl.Value) {
 // values, AccountTypeFree, AccountTypePremium or AccountTypeEnterprise.
 //
 // The zero value is no value: the attribute is absent. A value the spec does
-// not declare (AccountType(4), see Valid) is absent too, so it matches no
-// rule, not_in and neq included. ParseAccountType converts a string that comes
-// from outside, such as a request, and says which values it may take.
+// not declare (AccountType(4): see [AccountType.Valid]) is absent too, so it
+// matches no rule, not_in and neq included. [ParseAccountType] converts a
+// string that comes from outside, such as a request, and says which values it
+// may take.
 type AccountType uint8
 
 // The values of attribute "account_type", in spec order.
@@ -172,9 +173,9 @@ func ParseAccountType(s string) (AccountType, error) {
 // DeviceIos, DeviceAndroid or DeviceWeb.
 //
 // The zero value is no value: the attribute is absent. A value the spec does
-// not declare (Device(4), see Valid) is absent too, so it matches no rule,
-// not_in and neq included. ParseDevice converts a string that comes from
-// outside, such as a request, and says which values it may take.
+// not declare (Device(4): see [Device.Valid]) is absent too, so it matches no
+// rule, not_in and neq included. [ParseDevice] converts a string that comes
+// from outside, such as a request, and says which values it may take.
 type Device uint8
 
 // The values of attribute "device", in spec order.

@@ -57,9 +57,9 @@ func (g *generator) attrTypes(f *jen.File) {
 		f.Add(doc(
 			fmt.Sprintf("%s is the type of attribute %s: one of its declared values, %s.", t, q, orList(consts)),
 			fmt.Sprintf("The zero value is no value: the attribute is absent. A value the spec does not declare "+
-				"(%s(%d), see Valid) is absent too, so it matches no rule, not_in and neq included. "+
-				"Parse%s converts a string that comes from outside, such as a request, and says which values it may take.",
-				t, len(a.Enum)+1, t),
+				"(%s(%d): see [%s.Valid]) is absent too, so it matches no rule, not_in and neq included. "+
+				"[Parse%s] converts a string that comes from outside, such as a request, and says which values it may take.",
+				t, len(a.Enum)+1, t, t),
 		).Type().Id(t).Id(enumWidth(len(a.Enum))))
 		f.Add(doc(fmt.Sprintf("The values of attribute %s, in spec order.", q)).
 			Const().DefsFunc(func(d *jen.Group) {
