@@ -12,8 +12,10 @@ package flags
 import (
 	"context"
 	"errors"
+	"fmt"
 	"github.com/flaggen/flaggen/runtime"
 	"github.com/flaggen/flaggen/runtime/flagimpl"
+	"strconv"
 	"sync/atomic"
 )
 
@@ -27,7 +29,7 @@ const (
 
 // flagSpecJSON is "flags.json" as validated at generation time, without its
 // white space.
-const flagSpecJSON = `{"$schema":"../../../schema/flags.schema.json","flags":{"new_ui":{"active":true,"regions":["US","RO"],"percentage_rollout":90,"users":[123,456,789],"account_types":["premium","enterprise"],"beta_program":true,"activation_date":"2022-12-25T00:00:00","error_threshold":100,"environments":["dev","staging","production"],"performance_baseline":1.0,"metadata":{"description":"New and improved UI with advanced features.","owner":"UI Team"}},"advanced_search":{"active":true,"depends_on":["new_ui"],"regions":["US"],"percentage_rollout":85,"environments":["dev","staging","production"],"performance_baseline":1.0,"metadata":{"description":"Advanced search feature relying on new_ui components.","owner":"Search Team"},"strategy":{"name":"SearchService","on":"New","off":"Old"}}},"releases":{"winter_launch":{"description":"The new UI and the advanced search, launched together.","flags":["new_ui","advanced_search"]}}}`
+const flagSpecJSON = `{"$schema":"../../../schema/flags.schema.json","context":{"user_id":{"type":"int","key":true},"region":{"type":"string"},"account_type":{"type":"string","enum":["free","premium","enterprise"]},"beta_program":{"type":"bool"}},"flags":{"new_ui":{"active":true,"regions":["US","RO"],"percentage_rollout":90,"users":[123,456,789],"account_types":["premium","enterprise"],"beta_program":true,"activation_date":"2022-12-25T00:00:00","error_threshold":100,"environments":["dev","staging","production"],"performance_baseline":1.0,"metadata":{"description":"New and improved UI with advanced features.","owner":"UI Team"}},"advanced_search":{"active":true,"depends_on":["new_ui"],"regions":["US"],"percentage_rollout":85,"environments":["dev","staging","production"],"performance_baseline":1.0,"metadata":{"description":"Advanced search feature relying on new_ui components.","owner":"Search Team"},"strategy":{"name":"SearchService","on":"New","off":"Old"}}},"releases":{"winter_launch":{"description":"The new UI and the advanced search, launched together.","flags":["new_ui","advanced_search"]}}}`
 
 // Spec is the embedded, validated spec: the binary needs no spec file at run
 // time.
@@ -37,11 +39,14 @@ var Spec = flagimpl.MustLoadSpec("flags.json", []byte(flagSpecJSON))
 // the spec.
 //
 // Every field is a present attribute, its zero value included, so a rule such
-// as "eq false" or "lt 1" matches a zero field. Two exceptions: the key field
-// UserID at its zero value is absent (no rollout bucket, no allow-list match);
-// and a Context whose every field is zero (or a nil *Context) is the empty
-// context, for which a flag that passes its first steps (active, schedule,
-// environment, guards, dependencies) is on.
+// as "eq false" or "lt 1" matches a zero field. Three exceptions: the key
+// field UserID at its zero value is absent (no rollout bucket, no allow-list
+// match); the enum field AccountType at its zero value, or at a value its type
+// does not declare, is absent (it matches no rule over the attribute, not_in
+// and neq included); and a Context whose every field is zero (or a nil
+// *Context) is the empty context, for which a flag that passes its first steps
+// (active, schedule, environment, guards, dependencies) is on; so is a Context
+// whose every attribute is absent by these rules.
 type Context struct {
 	// UserID is attribute "user_id" (int, the bucketing key). The zero value means
 	// absent: no bucket, no allow-list match.
@@ -49,9 +54,11 @@ type Context struct {
 	// Region is attribute "region" (string). The zero value ("") is a present
 	// value like any other.
 	Region string
-	// AccountType is attribute "account_type" (string). The zero value ("") is a
-	// present value like any other.
-	AccountType string
+	// AccountType is attribute "account_type" (string). One of AccountTypeFree,
+	// AccountTypePremium or AccountTypeEnterprise. The zero value, and a value
+	// AccountType does not declare, mean absent: no rule over the attribute
+	// matches.
+	AccountType AccountType
 	// BetaProgram is attribute "beta_program" (bool). The zero value (false) is a
 	// present value like any other.
 	BetaProgram bool
@@ -59,18 +66,88 @@ type Context struct {
 
 // flagAttrs sets a, which must be zero, to c's attribute values in spec order,
 // an absent attribute being the zero flagimpl.Value: all of them for the empty
-// context (nil or all zero), else only the key at its zero value. It fills the
-// caller's array: returning one would copy it.
+// context (nil or all zero), else only the key at its zero value and an enum
+// field at its zero value or at a value its type does not declare. It fills
+// the caller's array: returning one would copy it.
 func (c *Context) flagAttrs(a *[4]flagimpl.Value) {
-	if c == nil || c.UserID == 0 && c.Region == "" && c.AccountType == "" && !c.BetaProgram {
+	if c == nil || c.UserID == 0 && c.Region == "" && c.AccountType == 0 && !c.BetaProgram {
 		return
 	}
 	if c.UserID != 0 {
 		a[0] = flagimpl.Int(c.UserID)
 	}
 	a[1] = flagimpl.String(c.Region)
-	a[2] = flagimpl.String(c.AccountType)
+	if v := c.AccountType; int(v) < len(flagAccountTypeValues) {
+		a[2] = flagAccountTypeValues[v]
+	}
 	a[3] = flagimpl.Bool(c.BetaProgram)
+}
+
+// AccountType is the type of attribute "account_type": one of its declared
+// values, AccountTypeFree, AccountTypePremium or AccountTypeEnterprise.
+//
+// The zero value is no value: the attribute is absent. A value the spec does
+// not declare (AccountType(4): see [AccountType.Valid]) is absent too, so it
+// matches no rule, not_in and neq included. [ParseAccountType] converts a
+// string that comes from outside, such as a request, and says which values it
+// may take.
+type AccountType uint8
+
+// The values of attribute "account_type", in spec order.
+const (
+	// AccountTypeFree is value "free".
+	AccountTypeFree AccountType = 1
+	// AccountTypePremium is value "premium".
+	AccountTypePremium AccountType = 2
+	// AccountTypeEnterprise is value "enterprise".
+	AccountTypeEnterprise AccountType = 3
+)
+
+// flagAccountTypeNames holds the spec value of each AccountType, indexed by
+// it.
+var flagAccountTypeNames = [...]string{
+	AccountTypeFree:       "free",
+	AccountTypePremium:    "premium",
+	AccountTypeEnterprise: "enterprise",
+}
+
+// flagAccountTypeValues holds the attribute value of each AccountType, indexed
+// by it; entry 0 is absent.
+var flagAccountTypeValues = [...]flagimpl.Value{
+	AccountTypeFree:       flagimpl.String("free"),
+	AccountTypePremium:    flagimpl.String("premium"),
+	AccountTypeEnterprise: flagimpl.String("enterprise"),
+}
+
+// String returns v's spec value, such as "free", or AccountType(n) for a value
+// the spec does not declare, the zero value included.
+func (v AccountType) String() string {
+	if v.Valid() {
+		return flagAccountTypeNames[v]
+	}
+	return "AccountType(" + strconv.FormatUint(uint64(v), 10) + ")"
+}
+
+// Valid reports whether v is one of the values the spec declares for attribute
+// "account_type". Evaluation treats any other, the zero value included, as an
+// absent attribute.
+func (v AccountType) Valid() bool {
+	return v != 0 && int(v) < len(flagAccountTypeNames)
+}
+
+// ParseAccountType returns the AccountType whose spec value is s (exactly,
+// case included), or an error that names the attribute, s and the values it
+// may take.
+func ParseAccountType(s string) (AccountType, error) {
+	switch s {
+	case "free":
+		return AccountTypeFree, nil
+	case "premium":
+		return AccountTypePremium, nil
+	case "enterprise":
+		return AccountTypeEnterprise, nil
+	}
+	return 0, fmt.Errorf("flags: attribute \"account_type\": %q is not one of \"free\", \"premium\", \"enterprise\"", s)
 }
 
 // The flag handles, for runtime.ToggleAs in tests and Flags.Explain.
