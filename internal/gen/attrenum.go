@@ -18,8 +18,10 @@ import (
 // no value, the attribute absent. Context.flagAttrs maps a constant to its
 // attribute value through a table indexed by the constant (attrValuesVar),
 // so evaluation calls no method and allocates nothing; an index outside
-// the table, a value the spec does not declare, maps to absent too, which
-// fails every rule (internal/engine: rule.match).
+// the table, a value the spec does not declare, maps to
+// flagimpl.Undeclared, which fails every rule (internal/engine: rule.match)
+// but is present, so that a Context holding one is not the empty context,
+// which step 7 turns on.
 
 // attrValuesVar is the name of a typed attribute's table of
 // flagimpl.Values, indexed by its constants.
@@ -57,7 +59,8 @@ func (g *generator) attrTypes(f *jen.File) {
 		f.Add(doc(
 			fmt.Sprintf("%s is the type of attribute %s: one of its declared values, %s.", t, q, orList(consts)),
 			fmt.Sprintf("The zero value is no value: the attribute is absent. A value the spec does not declare "+
-				"(%s(%d): see [%s.Valid]) is absent too, so it matches no rule, not_in and neq included. "+
+				"(%s(%d): see [%s.Valid]) matches no rule, not_in and neq included, and still counts as given: "+
+				"a Context holding one is not the empty context. "+
 				"[Parse%s] converts a string that comes from outside, such as a request, and says which values it may take.",
 				t, len(a.Enum)+1, t, t),
 		).Type().Id(t).Id(enumWidth(len(a.Enum))))
@@ -90,7 +93,8 @@ func (g *generator) attrTypes(f *jen.File) {
 			jen.Return(jen.Lit(t+"(").Op("+").Qual("strconv", "FormatUint").Call(jen.Uint64().Call(jen.Id("v")), jen.Lit(10)).Op("+").Lit(")")),
 		))
 		f.Add(doc(fmt.Sprintf("Valid reports whether v is one of the values the spec declares for attribute %s. "+
-			"Evaluation treats any other, the zero value included, as an absent attribute.", q)).
+			"Evaluation treats the zero value as an absent attribute, and any other value it does not declare as "+
+			"one that matches no rule.", q)).
 			Func().Params(recv.Clone()).Id("Valid").Params().Bool().Block(
 			jen.Return(jen.Id("v").Op("!=").Lit(0).Op("&&").Int().Call(jen.Id("v")).Op("<").Len(jen.Id(names))),
 		))

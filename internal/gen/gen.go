@@ -21,7 +21,7 @@ import (
 // GenVersion is the version of the generated code's contract with package
 // runtime/flagimpl. Generated files pin it against flagimpl.GenVersion and
 // flagimpl.MinGenVersion, so that version skew fails the build.
-const GenVersion = 5
+const GenVersion = 6
 
 // FileName is the name of the one file Generate returns.
 const FileName = "flags_gen.go"
@@ -329,7 +329,8 @@ func (g *generator) context(f *jen.File) {
 	}))
 	absent := "else only the key at its zero value"
 	if slices.ContainsFunc(g.s.Context, (*spec.Attribute).Typed) {
-		absent += " and an enum field at its zero value or at a value its type does not declare"
+		absent += " and an enum field at its zero value (an enum field at a value its type does not declare is " +
+			"flagimpl.Undeclared: present, matching no rule)"
 	}
 	f.Add(doc("flagAttrs sets a, which must be zero, to c's attribute values in spec order, an absent attribute " +
 		"being the zero flagimpl.Value: all of them for the empty context (nil or all zero), " + absent + ". " +
@@ -357,10 +358,12 @@ func (g *generator) context(f *jen.File) {
 		for _, a := range g.s.Context {
 			field := jen.Id("c").Dot(a.GoName)
 			if a.Typed() {
-				// The table's entry 0, and any undeclared value, is absent.
-				tbl := attrValuesVar(a)
+				// The table's entry 0 is absent; a value beyond it is
+				// undeclared.
+				tbl, set := attrValuesVar(a), jen.Id("a").Index(jen.Lit(a.Index))
 				b.If(jen.Id("v").Op(":=").Add(field), jen.Int().Call(jen.Id("v")).Op("<").Len(jen.Id(tbl))).Block(
-					jen.Id("a").Index(jen.Lit(a.Index)).Op("=").Id(tbl).Index(jen.Id("v")))
+					set.Clone().Op("=").Id(tbl).Index(jen.Id("v"))).
+					Else().Block(set.Clone().Op("=").Qual(fi, "Undeclared").Call())
 				continue
 			}
 			set := jen.Id("a").Index(jen.Lit(a.Index)).Op("=").Qual(fi, valueFuncs[a.Type]).Call(field.Clone())
@@ -397,14 +400,11 @@ func contextDoc(s *spec.Spec) []string {
 		if len(typed) == 1 {
 			fields = "the enum field " + typed[0]
 		}
-		except = append(except, fields+" at its zero value, or at a value its type does not declare, is absent "+
-			"(it matches no rule over the attribute, not_in and neq included)")
+		except = append(except, fields+" at its zero value is absent, and at a value its type does not declare "+
+			"matches no rule over the attribute, not_in and neq included")
 	}
 	empty := "a Context whose every field is zero (or a nil *Context) is the empty context, for which a flag " +
 		"that passes its first steps (active, schedule, environment, guards, dependencies) is on"
-	if len(typed) > 0 {
-		empty += "; so is a Context whose every attribute is absent by these rules"
-	}
 	except = append(except, empty+".")
 	switch len(except) {
 	case 1:
@@ -439,11 +439,11 @@ func attrDoc(a *spec.Attribute) string {
 	}
 	switch {
 	case a.Key && a.Typed():
-		fmt.Fprintf(&b, " The zero value, and a value %s does not declare, mean absent: no bucket, no allow-list match.", a.GoName)
+		fmt.Fprintf(&b, " The zero value means absent, and a value %s does not declare is no key either: no bucket, no allow-list match.", a.GoName)
 	case a.Key:
 		b.WriteString(" The zero value means absent: no bucket, no allow-list match.")
 	case a.Typed():
-		fmt.Fprintf(&b, " The zero value, and a value %s does not declare, mean absent: no rule over the attribute matches.", a.GoName)
+		fmt.Fprintf(&b, " The zero value means absent, and a value %s does not declare matches no rule over the attribute either.", a.GoName)
 	default:
 		fmt.Fprintf(&b, " The zero value (%s) is a present value like any other.", zeroLiteral(a.Type))
 	}
