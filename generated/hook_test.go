@@ -48,7 +48,7 @@ func TestHooksSeeEveryPath(t *testing.T) {
 	f := demo.MustNew(runtime.WithHook(r))
 	defer f.Close()
 	ctx := context.WithValue(context.Background(), ctxKey{}, "mine")
-	c := &demo.Context{UserID: 42, Region: "US", AccountType: "premium", BetaProgram: true, Device: "ios", AppVersion: "2.4.0", CartTotal: 80}
+	c := &demo.Context{UserID: 42, Region: "US", AccountType: demo.AccountTypePremium, BetaProgram: true, Device: demo.DeviceIos, AppVersion: "2.4.0", CartTotal: 80}
 	fac, err := demo.NewSearchServiceFactory(f, demo.SearchServiceImpls[string]{New: "new", Old: "old"})
 	if err != nil {
 		t.Fatal(err)
@@ -212,7 +212,7 @@ func TestHookedAccessorsDoNotAllocate(t *testing.T) {
 	df := demo.MustNew(runtime.WithHook(hook))
 	defer df.Close()
 	ctx := context.Background()
-	dc := &demo.Context{Region: "US", AccountType: "premium", BetaProgram: true, Device: "ios", AppVersion: "2.4.0", CartTotal: 80}
+	dc := &demo.Context{Region: "US", AccountType: demo.AccountTypePremium, BetaProgram: true, Device: demo.DeviceIos, AppVersion: "2.4.0", CartTotal: 80}
 	var i int
 	paths := map[string]func(){
 		"OnOff":   func() { sinkBool = df.MaintenanceMode(ctx, dc) },
@@ -248,7 +248,7 @@ func BenchmarkHooks(b *testing.B) {
 			f := demo.MustNew(opts...)
 			defer f.Close()
 			ctx := context.Background()
-			c := &demo.Context{UserID: 123, Region: "US", AccountType: "premium"}
+			c := &demo.Context{UserID: 123, Region: "US", AccountType: demo.AccountTypePremium}
 			b.ReportAllocs()
 			for b.Loop() {
 				sinkBool = f.MaintenanceMode(ctx, c)

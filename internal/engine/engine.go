@@ -554,7 +554,7 @@ func (s *Snapshot) decide(i int, a []Value) verdict {
 	}
 	// Steps 7–10 (the targeting), then the variant choice.
 	var key *Value // the key attribute, nil when the context has none
-	if uint(s.key) < uint(len(a)) && a[s.key].kind != kindAbsent {
+	if uint(s.key) < uint(len(a)) && !a[s.key].failsAll() {
 		key = &a[s.key]
 	}
 	b := -1 // the key's bucket, once computed
