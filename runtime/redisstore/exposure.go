@@ -211,6 +211,11 @@ func (s *Store) Exposure(ctx context.Context, flag string) ([]store.Exposure, er
 		return nil
 	})
 	if err != nil {
+		for _, c := range append([]*redis.MapStringStringCmd{countsCmd, lastCmd}, minuteCmds...) {
+			if e := c.Err(); e != nil && strings.HasPrefix(e.Error(), "WRONGTYPE") {
+				return nil, fmt.Errorf("%w: %s is not a hash", ErrMalformed, c.Args()[1])
+			}
+		}
 		return nil, fmt.Errorf("flaggen: redis exposure read failed: %w", s.noteErr(err))
 	}
 	out := map[[2]string]*store.Exposure{}
@@ -296,6 +301,9 @@ func (s *Store) ExposureSince(ctx context.Context, env string) (time.Time, error
 	v, err := s.c.HGet(ctx, key, env).Result()
 	if err == redis.Nil {
 		return time.Time{}, nil
+	}
+	if err != nil && strings.HasPrefix(err.Error(), "WRONGTYPE") {
+		return time.Time{}, fmt.Errorf("%w: %s is not a hash", ErrMalformed, key)
 	}
 	if err != nil {
 		return time.Time{}, fmt.Errorf("flaggen: redis exposure read failed: %w", s.noteErr(err))
