@@ -6,6 +6,9 @@ import (
 	"slices"
 	"time"
 
+	"github.com/flaggen/flaggen/internal/bridge"
+	"github.com/flaggen/flaggen/internal/spec"
+	"github.com/flaggen/flaggen/runtime"
 	"github.com/flaggen/flaggen/runtime/store"
 )
 
@@ -100,4 +103,46 @@ func FlagExposureOf(e store.Exposure, since, now time.Time) FlagExposure {
 	span := max(now.Sub(start), time.Minute)
 	fe.PerMinute = float64(n) / span.Minutes()
 	return fe
+}
+
+// Share is one variant's share of a split, in percent.
+type Share struct {
+	Variant string  `json:"variant"`
+	Percent float64 `json:"percent"`
+}
+
+// AskedSplit is the split of variants a flag's effective configuration
+// asks for.
+type AskedSplit struct {
+	// Shares is the split, in the order the spec declares it; empty when
+	// the configuration asks for none.
+	Shares []Share `json:"shares"`
+	// Of says which users the split is of, or, without Shares, why there
+	// is none.
+	Of string `json:"of"`
+}
+
+// SplitAsked returns the split that flag fi (of spec sp) asks for: a bool
+// flag's percentage_rollout X as on X% / off (100-X)% of the users who
+// reach the rollout step; a variant flag's weights, of the users who pass
+// its targeting. fi is the flag's effective configuration (Inspect), so a
+// live rollout counts.
+func SplitAsked(sp *runtime.Spec, fi *FlagInfo) AskedSplit {
+	f := bridge.SpecOf(sp).Flag(fi.Flag)
+	switch {
+	case f == nil:
+		return AskedSplit{Of: "the spec does not declare this flag"}
+	case f.Type == spec.Bool && fi.Rollout == nil:
+		return AskedSplit{Of: "no split: no percentage_rollout (on for every user its targeting admits)"}
+	case f.Type == spec.Bool:
+		return AskedSplit{Shares: []Share{{"on", *fi.Rollout}, {"off", 100 - *fi.Rollout}},
+			Of: "of the users who reach the rollout step (earlier steps decide the others)"}
+	case len(f.Variants) == 0:
+		return AskedSplit{Of: "no split: no variants (every evaluation serves the default " + f.DefaultVariant + ")"}
+	}
+	as := AskedSplit{Of: "of the users who pass its targeting (the others get the default " + f.DefaultVariant + ")"}
+	for _, v := range f.Variants {
+		as.Shares = append(as.Shares, Share{v.Name, v.Weight})
+	}
+	return as
 }
