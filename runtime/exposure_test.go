@@ -10,6 +10,7 @@ import (
 	"github.com/flaggen/flaggen/runtime"
 	"github.com/flaggen/flaggen/runtime/memstore"
 	"github.com/flaggen/flaggen/runtime/store"
+	"github.com/flaggen/flaggen/runtime/storetest"
 )
 
 const exposureSpec = `{"flags": {
@@ -27,21 +28,6 @@ func (f *failingStore) AddExposure(ctx context.Context, d []store.ExposureDelta)
 		return errors.New("store down")
 	}
 	return f.Store.AddExposure(ctx, d)
-}
-
-func exposureOf(t *testing.T, st store.Store) map[string]int64 {
-	t.Helper()
-	es, err := st.Exposure(context.Background(), "")
-	if err != nil {
-		t.Fatal(err)
-	}
-	out := map[string]int64{}
-	for _, e := range es {
-		for v, n := range e.Variants {
-			out[e.Env+"/"+e.Flag+"/"+v] = n
-		}
-	}
-	return out
 }
 
 // TestExposureVariants: counts go to the variant served (on/off, the
@@ -73,7 +59,7 @@ func TestExposureVariants(t *testing.T) {
 	if err := c.Flush(ctx); err != nil {
 		t.Fatal(err)
 	}
-	if got := exposureOf(t, st); !maps.Equal(got, want) || want["dev/color/red"] == 0 || want["dev/color/blue"] == 0 {
+	if got := storetest.ExposureTotals(t, st); !maps.Equal(got, want) || want["dev/color/red"] == 0 || want["dev/color/blue"] == 0 {
 		t.Errorf("counts %v, want %v", got, want)
 	}
 
@@ -93,7 +79,7 @@ func TestExposureVariants(t *testing.T) {
 	if err := c.Close(); err != nil {
 		t.Fatal(err)
 	}
-	if got := exposureOf(t, st); !maps.Equal(got, want) {
+	if got := storetest.ExposureTotals(t, st); !maps.Equal(got, want) {
 		t.Errorf("after a failed flush and Close: counts %v, want %v", got, want)
 	}
 }
