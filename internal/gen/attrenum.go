@@ -44,7 +44,7 @@ func enumWidth(n int) string {
 }
 
 // attrTypes emits, for each typed attribute, its type, constants, tables,
-// String and Valid methods and Parse function.
+// String, Valid, MarshalText and UnmarshalText methods and Parse function.
 func (g *generator) attrTypes(f *jen.File) {
 	for _, a := range g.s.Context {
 		if !a.Typed() {
@@ -61,8 +61,9 @@ func (g *generator) attrTypes(f *jen.File) {
 			fmt.Sprintf("The zero value is no value: the attribute is absent. A value the spec does not declare "+
 				"(%s(%d): see [%s.Valid]) matches no rule, not_in and neq included, and still counts as given: "+
 				"a Context holding one is not the empty context. "+
-				"[Parse%s] converts a string that comes from outside, such as a request, and says which values it may take.",
-				t, len(a.Enum)+1, t, t),
+				"[Parse%s] converts a string that comes from outside, such as a request, and says which values it may take. "+
+				"As text (encoding/json, log/slog, flag.TextVar), a value is its spec string: see [%s.MarshalText].",
+				t, len(a.Enum)+1, t, t, t),
 		).Type().Id(t).Id(enumWidth(len(a.Enum))))
 		f.Add(doc(fmt.Sprintf("The values of attribute %s, in spec order.", q)).
 			Const().DefsFunc(func(d *jen.Group) {
@@ -98,9 +99,15 @@ func (g *generator) attrTypes(f *jen.File) {
 			Func().Params(recv.Clone()).Id("Valid").Params().Bool().Block(
 			jen.Return(jen.Id("v").Op("!=").Lit(0).Op("&&").Int().Call(jen.Id("v")).Op("<").Len(jen.Id(names))),
 		))
+		// Parse and MarshalText report a value that is not one of the
+		// declared ones in the same words: %q the string, %s the String of
+		// the number.
 		pct := strings.NewReplacer("%", "%%")
-		msg := fmt.Sprintf("%s: attribute %s: %%q is not one of %s", g.opts.Package,
-			pct.Replace(strconv.Quote(a.Name)), pct.Replace(strings.Join(quoted, ", ")))
+		notOneOf := func(verb string) string {
+			return fmt.Sprintf("%s: attribute %s: %s is not one of %s", g.opts.Package,
+				pct.Replace(strconv.Quote(a.Name)), verb, pct.Replace(strings.Join(quoted, ", ")))
+		}
+		msg := notOneOf("%q")
 		f.Add(doc(fmt.Sprintf("Parse%s returns the %s whose spec value is s (exactly, case included), or an error that "+
 			"names the attribute, s and the values it may take.", t, t)).
 			Func().Id("Parse"+t).Params(jen.Id("s").String()).Params(jen.Id(t), jen.Error()).Block(
@@ -110,6 +117,28 @@ func (g *generator) attrTypes(f *jen.File) {
 				}
 			}),
 			jen.Return(jen.Lit(0), jen.Qual("fmt", "Errorf").Call(jen.Lit(msg), jen.Id("s"))),
+		))
+		f.Add(doc(fmt.Sprintf("MarshalText implements [encoding.TextMarshaler], so that encoding/json, log/slog and "+
+			"other text encoders write v as its spec value, such as %s, not as a number. The zero value (absent) "+
+			"marshals to the empty string, which no declared value can be; a value the spec does not declare is an "+
+			"error that names the attribute and the number.", quoted[0])).
+			Func().Params(recv.Clone()).Id("MarshalText").Params().Params(jen.Index().Byte(), jen.Error()).Block(
+			jen.If(jen.Id("v").Dot("Valid").Call()).Block(jen.Return(jen.Index().Byte().Call(jen.Id(names).Index(jen.Id("v"))), jen.Nil())),
+			jen.If(jen.Id("v").Op("==").Lit(0)).Block(jen.Return(jen.Index().Byte().Values(), jen.Nil())),
+			jen.Return(jen.Nil(), jen.Qual("fmt", "Errorf").Call(jen.Lit(notOneOf("%s")), jen.Id("v").Dot("String").Call())),
+		))
+		f.Add(doc(fmt.Sprintf("UnmarshalText implements [encoding.TextUnmarshaler], the inverse of [%s.MarshalText]: "+
+			"it sets *v to the value [Parse%s] returns for text, or to the zero value (absent) for empty text. "+
+			"Text that is not a declared value is Parse%s's error, and leaves *v unchanged.", t, t, t)).
+			Func().Params(jen.Id("v").Op("*").Id(t)).Id("UnmarshalText").Params(jen.Id("text").Index().Byte()).Error().Block(
+			jen.If(jen.Len(jen.Id("text")).Op("==").Lit(0)).Block(
+				jen.Op("*").Id("v").Op("=").Lit(0),
+				jen.Return(jen.Nil()),
+			),
+			jen.List(jen.Id("p"), jen.Err()).Op(":=").Id("Parse"+t).Call(jen.String().Call(jen.Id("text"))),
+			jen.If(jen.Err().Op("!=").Nil()).Block(jen.Return(jen.Err())),
+			jen.Op("*").Id("v").Op("=").Id("p"),
+			jen.Return(jen.Nil()),
 		))
 	}
 }

@@ -92,7 +92,9 @@ func (c *Context) flagAttrs(a *[4]flagimpl.Value) {
 // not declare (AccountType(4): see [AccountType.Valid]) matches no rule,
 // not_in and neq included, and still counts as given: a Context holding one is
 // not the empty context. [ParseAccountType] converts a string that comes from
-// outside, such as a request, and says which values it may take.
+// outside, such as a request, and says which values it may take. As text
+// (encoding/json, log/slog, flag.TextVar), a value is its spec string: see
+// [AccountType.MarshalText].
 type AccountType uint8
 
 // The values of attribute "account_type", in spec order.
@@ -150,6 +152,38 @@ func ParseAccountType(s string) (AccountType, error) {
 		return AccountTypeEnterprise, nil
 	}
 	return 0, fmt.Errorf("flags: attribute \"account_type\": %q is not one of \"free\", \"premium\", \"enterprise\"", s)
+}
+
+// MarshalText implements [encoding.TextMarshaler], so that encoding/json,
+// log/slog and other text encoders write v as its spec value, such as "free",
+// not as a number. The zero value (absent) marshals to the empty string, which
+// no declared value can be; a value the spec does not declare is an error that
+// names the attribute and the number.
+func (v AccountType) MarshalText() ([]byte, error) {
+	if v.Valid() {
+		return []byte(flagAccountTypeNames[v]), nil
+	}
+	if v == 0 {
+		return []byte{}, nil
+	}
+	return nil, fmt.Errorf("flags: attribute \"account_type\": %s is not one of \"free\", \"premium\", \"enterprise\"", v.String())
+}
+
+// UnmarshalText implements [encoding.TextUnmarshaler], the inverse of
+// [AccountType.MarshalText]: it sets *v to the value [ParseAccountType]
+// returns for text, or to the zero value (absent) for empty text. Text that is
+// not a declared value is ParseAccountType's error, and leaves *v unchanged.
+func (v *AccountType) UnmarshalText(text []byte) error {
+	if len(text) == 0 {
+		*v = 0
+		return nil
+	}
+	p, err := ParseAccountType(string(text))
+	if err != nil {
+		return err
+	}
+	*v = p
+	return nil
 }
 
 // The flag handles, for runtime.ToggleAs in tests and Flags.Explain.
