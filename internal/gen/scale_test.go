@@ -148,16 +148,25 @@ func TestLinesPerFlag(t *testing.T) {
 }
 
 // TestMaxFlags: a spec of more flags than a Go type can have methods is
-// refused with an error that says so, not generated into code that the
-// compiler rejects with an internal error.
+// refused with methods accessors, with an error that says so and names the
+// way out (-accessors=funcs), not generated into code that the compiler
+// rejects with an internal error; with funcs accessors it generates.
 func TestMaxFlags(t *testing.T) {
 	s := &spec.Spec{File: "flags.json", Source: []byte(`{"flags": {}}`)}
 	for i := range MaxFlags + 1 {
 		s.Flags = append(s.Flags, &spec.Flag{Name: fmt.Sprintf("f%d", i), GoName: fmt.Sprintf("F%d", i), Index: i})
 	}
 	_, err := Generate(s, Options{Package: "flags", Now: jan2025})
-	if err == nil || !strings.Contains(err.Error(), "at most 65532") || !strings.Contains(err.Error(), "65,535 methods") {
-		t.Errorf("Generate(%d flags) = %v, want an error naming the limit", len(s.Flags), err)
+	if err == nil || !strings.Contains(err.Error(), "at most 65532") || !strings.Contains(err.Error(), "65,535 methods") || !strings.Contains(err.Error(), "-accessors=funcs") {
+		t.Errorf("Generate(%d flags) = %v, want an error naming the limit and -accessors=funcs", len(s.Flags), err)
+	}
+	files, err := Generate(s, Options{Package: "flags", Now: jan2025, Accessors: Funcs})
+	if err != nil {
+		t.Fatalf("Generate(%d flags, Funcs): %v", len(s.Flags), err)
+	}
+	last := fmt.Sprintf("\nfunc F%d(f *Flags, ctx context.Context, c *Context) bool {\n", MaxFlags)
+	if !bytes.Contains(files[FileName], []byte(last)) {
+		t.Errorf("Generate(%d flags, Funcs) has no %q", len(s.Flags), last)
 	}
 }
 
