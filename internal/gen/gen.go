@@ -111,12 +111,22 @@ func RecordedAccessors(header string) Accessors {
 	return Methods
 }
 
-// handleName is the Go name of flag fl's handle in the given style.
-func (a Accessors) handleName(fl *spec.Flag) string {
+// HandleName is the Go name of flag fl's handle in style a: its Go name
+// (NewUI), or with Funcs its Go name and "Flag" (NewUIFlag).
+func (a Accessors) HandleName(fl *spec.Flag) string {
 	if a == Funcs {
 		return fl.GoName + "Flag"
 	}
 	return fl.GoName
+}
+
+// AccessorKey names flag fl's accessor in style a as lint.ObjKey names
+// objects: "Flags.NewUI" (a method), or with Funcs "NewUI" (a function).
+func (a Accessors) AccessorKey(fl *spec.Flag) string {
+	if a == Funcs {
+		return fl.GoName
+	}
+	return "Flags." + fl.GoName
 }
 
 // Generate returns the generated files of s, keyed by file name (today one,

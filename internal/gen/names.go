@@ -42,7 +42,7 @@ func checkFuncNames(s *spec.Spec) error {
 	}
 	var errs spec.ErrorList
 	for _, f := range s.Flags {
-		h := Funcs.handleName(f)
+		h := Funcs.HandleName(f)
 		o, taken := owners[h]
 		if !taken {
 			continue

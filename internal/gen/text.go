@@ -108,7 +108,7 @@ func (g *generator) handlesText(b *bytes.Buffer) {
 	docText(b, "The flag handles, for runtime.ToggleAs in tests and Flags.Explain.")
 	b.WriteString("var (\n")
 	for _, fl := range g.s.Flags {
-		h := g.opts.Accessors.handleName(fl)
+		h := g.opts.Accessors.HandleName(fl)
 		for _, line := range wrap(h+" is the handle of flag "+clean(strconv.Quote(fl.Name))+".", commentWidth) {
 			b.WriteString("\t" + commentLine(line) + "\n")
 		}
@@ -119,7 +119,7 @@ func (g *generator) handlesText(b *bytes.Buffer) {
 	b.WriteString("var flagHandles = [...]any{")
 	width := commentWidth
 	for _, fl := range g.s.Flags {
-		entry := "&" + g.opts.Accessors.handleName(fl) + ","
+		entry := "&" + g.opts.Accessors.HandleName(fl) + ","
 		if width+1+len(entry) > commentWidth {
 			b.WriteString("\n\t")
 			width = 0
