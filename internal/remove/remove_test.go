@@ -165,51 +165,17 @@ func TestGolden(t *testing.T) {
 			if err := p.Apply(); err != nil {
 				t.Fatal(err)
 			}
-			want := filepath.Join("testdata", "app", c.name)
-			for _, name := range []string{"app.go", "app_test.go", "flags/flags.json"} {
-				got, err := os.ReadFile(filepath.Join(dir, name))
-				if err != nil {
-					t.Fatal(err)
-				}
-				if *update {
-					os.MkdirAll(filepath.Dir(filepath.Join(want, name)), 0o755)
-					os.WriteFile(filepath.Join(want, name), got, 0o644)
-					continue
-				}
-				exp, err := os.ReadFile(filepath.Join(want, name))
-				if err != nil {
-					t.Fatal(err)
-				}
-				if !bytes.Equal(got, exp) {
-					t.Errorf("%s differs from %s:\n%s", name, filepath.Join(want, name), textdiff.Unified("want", "got", exp, got, 0))
-				}
-			}
+			compareGolden(t, dir, filepath.Join("testdata", "app", c.name))
 			goCmd(t, dir, "vet", "./...")
 			goCmd(t, dir, "test", "./...")
 		})
 	}
 }
 
-// TestGoldenFuncs removes a flag from code that uses a package generated
-// with -accessors=funcs (testdata/funcs/before): its accessor function
-// calls and its Flag-suffixed handle are rewritten, the package is
-// regenerated in the same style, and the result is testdata/funcs/CASE and
-// builds, vets and passes its tests.
-func TestGoldenFuncs(t *testing.T) {
-	if testing.Short() {
-		t.Skip("builds modules")
-	}
-	const name = "new_checkout_on"
-	dir := newModule(t, filepath.Join("testdata", "funcs", "before"), "github.com/flaggen/flaggen/removetest/funcs", nil, true)
-	generateAs(t, filepath.Join(dir, "flags"), gen.Funcs)
-	p, err := New(Options{Dir: dir, Spec: "flags/flags.json", Flag: "new_checkout", Keep: "on", Env: goEnv()})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := p.Apply(); err != nil {
-		t.Fatal(err)
-	}
-	want := filepath.Join("testdata", "funcs", name)
+// compareGolden compares the app's files in dir (app.go, app_test.go and
+// flags/flags.json) with those in want, or with -update writes them there.
+func compareGolden(t *testing.T, dir, want string) {
+	t.Helper()
 	for _, name := range []string{"app.go", "app_test.go", "flags/flags.json"} {
 		got, err := os.ReadFile(filepath.Join(dir, name))
 		if err != nil {
@@ -228,6 +194,27 @@ func TestGoldenFuncs(t *testing.T) {
 			t.Errorf("%s differs from %s:\n%s", name, filepath.Join(want, name), textdiff.Unified("want", "got", exp, got, 0))
 		}
 	}
+}
+
+// TestGoldenFuncs removes a flag from code that uses a package generated
+// with -accessors=funcs (testdata/funcs/before): its accessor function
+// calls and its Flag-suffixed handle are rewritten, the package is
+// regenerated in the same style, and the result is testdata/funcs/CASE and
+// builds, vets and passes its tests.
+func TestGoldenFuncs(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds modules")
+	}
+	dir := newModule(t, filepath.Join("testdata", "funcs", "before"), "github.com/flaggen/flaggen/removetest/funcs", nil, true)
+	generateAs(t, filepath.Join(dir, "flags"), gen.Funcs)
+	p, err := New(Options{Dir: dir, Spec: "flags/flags.json", Flag: "new_checkout", Keep: "on", Env: goEnv()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := p.Apply(); err != nil {
+		t.Fatal(err)
+	}
+	compareGolden(t, dir, filepath.Join("testdata", "funcs", "new_checkout_on"))
 	src, err := os.ReadFile(filepath.Join(dir, "flags", gen.FileName))
 	if err != nil {
 		t.Fatal(err)
