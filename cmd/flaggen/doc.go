@@ -36,11 +36,11 @@
 // With -accessors=funcs each flag's accessor is instead a package-level
 // function taking the Flags (NewUI(f, ctx, c), with the same doc comment),
 // and its handle is named with a "Flag" suffix (NewUIFlag). A Go type has at
-// most 65,535 methods, so a spec of more than 65532 flags needs
-// funcs; a funcs handle that is also another flag's or variant's Go name
-// (flags new_ui and new_ui_flag) is reported at both. The header of the
-// generated file records funcs, and generate refuses to regenerate such a
-// file as methods unless -accessors=methods is given.
+// most 65,535 methods, so a spec of more than 65,532 flags needs funcs. A
+// funcs handle that is also another flag's or a variant's Go name (flags
+// new_ui and new_ui_flag) is an error that names both. The generated file's
+// header records funcs, and generate refuses to regenerate such a file as
+// methods unless -accessors=methods is given.
 //
 // The package is -pkg, else the package DIR already holds, else DIR's name.
 // A package that would not build or could not be imported is refused: main
@@ -82,12 +82,12 @@
 //
 //	-accessors STYLE
 //	  the STYLE of the flag accessors: methods (f.NewUI(ctx, c), handle NewUI)
-//	  or funcs (NewUI(f, ctx, c), handle NewUIFlag; for more than 65532 flags) (default "methods")
+//	  or funcs (NewUI(f, ctx, c), handle NewUIFlag; for more than 65,532 flags) (default "methods")
 //	-check
 //	  write nothing; exit 1 and print a diff if DIR is not up to date
 //	-now DATE
 //	  the DATE against which flag expiry is judged, written as in specs
-//	  (2006-01-02, 2006-01-02T15:04:05 in UTC, or RFC 3339): the methods of
+//	  (2006-01-02, 2006-01-02T15:04:05 in UTC, or RFC 3339): the accessors of
 //	  flags expired by then are marked Deprecated (default: now)
 //	-out DIR
 //	  the output directory DIR, created if missing (required)

@@ -13,7 +13,6 @@ import (
 	"path"
 	"path/filepath"
 	"sort"
-	"strconv"
 	"strings"
 
 	"golang.org/x/mod/modfile"
@@ -45,11 +44,11 @@ gopls and staticcheck flag every call site.
 With -accessors=funcs each flag's accessor is instead a package-level
 function taking the Flags (NewUI(f, ctx, c), with the same doc comment),
 and its handle is named with a "Flag" suffix (NewUIFlag). A Go type has at
-most 65,535 methods, so a spec of more than ` + maxFlagsText + ` flags needs
-funcs; a funcs handle that is also another flag's or variant's Go name
-(flags new_ui and new_ui_flag) is reported at both. The header of the
-generated file records funcs, and generate refuses to regenerate such a
-file as methods unless -accessors=methods is given.
+most 65,535 methods, so a spec of more than 65,532 flags needs funcs. A
+funcs handle that is also another flag's or a variant's Go name (flags
+new_ui and new_ui_flag) is an error that names both. The generated file's
+header records funcs, and generate refuses to regenerate such a file as
+methods unless -accessors=methods is given.
 
 The package is -pkg, else the package DIR already holds, else DIR's name.
 A package that would not build or could not be imported is refused: main
@@ -97,8 +96,8 @@ func setupGenerate(fs *flag.FlagSet) func(*Env, []string) error {
 	specFile := fs.String("spec", "", "the spec `FILE` to read (default $"+envSpec+"; required); the generated code\nrecords its base name")
 	out := fs.String("out", "", "the output directory `DIR`, created if missing (required)")
 	pkg := fs.String("pkg", "", "the Go package `NAME` of the generated file (default: the package\nalready in DIR, else DIR's base name lower-cased without characters\nthat cannot appear in a package name)")
-	now := addNow(fs, "the `DATE` against which flag expiry is judged, written as in specs\n(2006-01-02, 2006-01-02T15:04:05 in UTC, or RFC 3339): the methods of\nflags expired by then are marked Deprecated (default: now)")
-	accessors := fs.String("accessors", string(gen.Methods), "the `STYLE` of the flag accessors: methods (f.NewUI(ctx, c), handle NewUI)\nor funcs (NewUI(f, ctx, c), handle NewUIFlag; for more than "+maxFlagsText+" flags)")
+	now := addNow(fs, "the `DATE` against which flag expiry is judged, written as in specs\n(2006-01-02, 2006-01-02T15:04:05 in UTC, or RFC 3339): the accessors of\nflags expired by then are marked Deprecated (default: now)")
+	accessors := fs.String("accessors", string(gen.Methods), "the `STYLE` of the flag accessors: methods (f.NewUI(ctx, c), handle NewUI)\nor funcs (NewUI(f, ctx, c), handle NewUIFlag; for more than 65,532 flags)")
 	check := fs.Bool("check", false, "write nothing; exit 1 and print a diff if DIR is not up to date")
 	return func(env *Env, args []string) error {
 		if len(args) > 0 {
@@ -160,9 +159,6 @@ func setupGenerate(fs *flag.FlagSet) func(*Env, []string) error {
 		return writeFiles(*out, files)
 	}
 }
-
-// maxFlagsText is gen.MaxFlags as the help text writes it.
-var maxFlagsText = strconv.Itoa(gen.MaxFlags)
 
 // keepsAccessors refuses to regenerate, without an explicit -accessors, a
 // file in dir whose header records another style than the default: every
