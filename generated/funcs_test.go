@@ -96,6 +96,9 @@ func TestFuncsToggleAs(t *testing.T) {
 	if demofuncs.NewUI(f, ctx, c) {
 		t.Fatal("new_ui is on for a free account before the pin")
 	}
+	if seen := r.take(); len(seen) != 1 || seen[0].mark != "mine" || seen[0].e.Flag != "new_ui" {
+		t.Errorf("hook saw %+v, want new_ui's evaluation with the ctx passed", seen)
+	}
 	t.Run("pinned", func(t *testing.T) {
 		runtime.ToggleAs(t, f, demofuncs.NewUIFlag, true)
 		runtime.ToggleAs(t, f, demofuncs.SearchEngineFlag, demofuncs.SearchEngineHybrid)
