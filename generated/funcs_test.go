@@ -57,6 +57,7 @@ func TestFuncsEqualMethods(t *testing.T) {
 				m.Explain(ctx, demo.CheckoutButton, c).Value, f.Explain(ctx, demofuncs.CheckoutButtonFlag, fc).Value, demo.CheckoutButton.Name(), demofuncs.CheckoutButtonFlag.Name()},
 			{"discount_rate", m.DiscountRate(ctx, c), demofuncs.DiscountRate(f, ctx, fc),
 				m.Explain(ctx, demo.DiscountRate, c).Value, f.Explain(ctx, demofuncs.DiscountRateFlag, fc).Value, demo.DiscountRate.Name(), demofuncs.DiscountRateFlag.Name()},
+			//lint:ignore SA1019 both styles of the expired flag's accessor must agree too
 			{"legacy_export", m.LegacyExport(ctx, c), demofuncs.LegacyExport(f, ctx, fc),
 				m.Explain(ctx, demo.LegacyExport, c).Value, f.Explain(ctx, demofuncs.LegacyExportFlag, fc).Value, demo.LegacyExport.Name(), demofuncs.LegacyExportFlag.Name()},
 			{"maintenance_mode", m.MaintenanceMode(ctx, c), demofuncs.MaintenanceMode(f, ctx, fc),
