@@ -534,7 +534,7 @@ func (g *generator) client(f *jen.File) {
 	recv := jen.Id("f").Op("*").Id("Flags")
 	per := "one method per flag"
 	if g.opts.Accessors == Funcs {
-		per = "one function per flag takes it"
+		per = "each flag's function takes it"
 	}
 	f.Add(doc("Flags evaluates the spec's flags: " + per + ". Create it once with New " +
 		"and share it (a *Flags: a copy would not follow flag changes, and go vet reports one); " +

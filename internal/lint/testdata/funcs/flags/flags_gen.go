@@ -88,7 +88,7 @@ var flagHandles = [...]any{
 
 func init() { flagimpl.InitFlags(Spec, flagHandles[:]) }
 
-// Flags evaluates the spec's flags: one function per flag takes it. Create it
+// Flags evaluates the spec's flags: each flag's function takes it. Create it
 // once with New and share it (a *Flags: a copy would not follow flag changes,
 // and go vet reports one); it is safe for concurrent use. Close it when done.
 type Flags flagFields
