@@ -62,7 +62,7 @@ func TestExposureAcrossInstances(t *testing.T) {
 		for w := range workers {
 			wg.Go(func() {
 				ctx := context.Background()
-				c := &demo.Context{Region: "US", AccountType: "premium", BetaProgram: true}
+				c := &demo.Context{Region: "US", AccountType: demo.AccountTypePremium, BetaProgram: true}
 				for i := range each {
 					c.UserID = int64(k*1_000_000 + w*10_000 + i)
 					f.NewUI(ctx, c)
@@ -112,7 +112,7 @@ func TestExposureKeptWhileRedisDown(t *testing.T) {
 	defer f.Close()
 	ctx := context.Background()
 	evaluate := func(n int) {
-		c := &demo.Context{Region: "US", AccountType: "premium"}
+		c := &demo.Context{Region: "US", AccountType: demo.AccountTypePremium}
 		for i := range n {
 			c.UserID = int64(i)
 			f.NewUI(ctx, c)
@@ -162,7 +162,7 @@ func TestExposureDoesNotAllocate(t *testing.T) {
 	df := demo.MustNew(runtime.WithExposure())
 	defer df.Close()
 	ctx := context.Background()
-	dc := &demo.Context{Region: "US", AccountType: "premium", BetaProgram: true}
+	dc := &demo.Context{Region: "US", AccountType: demo.AccountTypePremium, BetaProgram: true}
 	var i int
 	for name, fn := range map[string]func(){
 		"OnOff":   func() { sinkBool = df.MaintenanceMode(ctx, dc) },

@@ -17,7 +17,7 @@
 //
 // # generate
 //
-//	flaggen generate [-spec FILE] -out DIR [-pkg NAME] [-now DATE] [-check]
+//	flaggen generate [-spec FILE] -out DIR [-pkg NAME] [-accessors methods|funcs] [-now DATE] [-check]
 //
 // Generate validates the spec FILE (-spec, default $FLAGGEN_SPEC) and writes
 // DIR/flags_gen.go: a Context struct with one typed field per declared
@@ -32,6 +32,15 @@
 // method of a flag past its "expires" date (the flag's last valid day:
 // "2024-06-30" expires when that day is over in UTC) is marked Deprecated, so
 // gopls and staticcheck flag every call site.
+//
+// With -accessors=funcs each flag's accessor is instead a package-level
+// function taking the Flags (NewUI(f, ctx, c), with the same doc comment),
+// and its handle is named with a "Flag" suffix (NewUIFlag). A Go type has at
+// most 65,535 methods, so a spec of more than 65,532 flags needs funcs. A
+// funcs handle that is also another flag's or a variant's Go name (flags
+// new_ui and new_ui_flag) is an error that names both. The generated file's
+// header records funcs, and generate refuses to regenerate such a file as
+// methods unless -accessors=methods is given.
 //
 // The package is -pkg, else the package DIR already holds, else DIR's name.
 // A package that would not build or could not be imported is refused: main
@@ -71,11 +80,14 @@
 //
 // Options:
 //
+//	-accessors STYLE
+//	  the STYLE of the flag accessors: methods (f.NewUI(ctx, c), handle NewUI)
+//	  or funcs (NewUI(f, ctx, c), handle NewUIFlag; for more than 65,532 flags) (default "methods")
 //	-check
 //	  write nothing; exit 1 and print a diff if DIR is not up to date
 //	-now DATE
 //	  the DATE against which flag expiry is judged, written as in specs
-//	  (2006-01-02, 2006-01-02T15:04:05 in UTC, or RFC 3339): the methods of
+//	  (2006-01-02, 2006-01-02T15:04:05 in UTC, or RFC 3339): the accessors of
 //	  flags expired by then are marked Deprecated (default: now)
 //	-out DIR
 //	  the output directory DIR, created if missing (required)

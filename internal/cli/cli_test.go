@@ -231,6 +231,42 @@ func TestGenerateCheck(t *testing.T) {
 	}
 }
 
+// TestGenerateCheckFuncs: -check of a package generated with
+// -accessors=funcs passes with the option, names it in the regeneration
+// hint when stale, and fails without it (the file records its style) rather
+// than report every line as stale.
+func TestGenerateCheckFuncs(t *testing.T) {
+	dir := t.TempDir()
+	specFile := filepath.Join(dir, "flags.json")
+	writeFile(t, specFile, validSpec)
+	out := filepath.Join(dir, "flags")
+	gen := []string{"generate", "-spec", specFile, "-out", out, "-now", "2025-01-01", "-accessors=funcs"}
+	if code, _, stderr := run(t, gen...); code != 0 {
+		t.Fatalf("generate: exit %d: %s", code, stderr)
+	}
+	check := append([]string{"generate", "-check"}, gen[1:]...)
+	if code, stdout, stderr := run(t, check...); code != 0 || stdout != "" || stderr != "" {
+		t.Errorf("fresh: exit %d, stdout %q, stderr %q", code, stdout, stderr)
+	}
+	code, _, stderr := run(t, check[:len(check)-1]...)
+	if code != 1 || !strings.Contains(stderr, "was generated with -accessors=funcs: give -accessors=funcs") || strings.Contains(stderr, "stale") {
+		t.Errorf("-check without -accessors: exit %d, stderr %q", code, stderr)
+	}
+	if code, _, stderr := run(t, append(check[:len(check)-1:len(check)-1], "-accessors=methods")...); code != 1 || !strings.Contains(stderr, "is stale") {
+		t.Errorf("-check -accessors=methods: exit %d, stderr %q, want stale", code, stderr)
+	}
+	if err := os.Remove(filepath.Join(out, "flags_gen.go")); err != nil {
+		t.Fatal(err)
+	}
+	code, _, stderr = run(t, check...)
+	if want := "(or: go tool flaggen generate -spec " + specFile + " -out " + out + " -accessors funcs -now 2025-01-01)\n"; code != 1 || !strings.Contains(stderr, want) {
+		t.Errorf("missing: exit %d, stderr %q, want it to contain %q", code, stderr, want)
+	}
+	if code, _, stderr := run(t, "generate", "-spec", specFile, "-out", out, "-accessors", "fns"); code != 2 || !strings.Contains(stderr, `-accessors: unknown accessor style "fns"`) {
+		t.Errorf("bad -accessors: exit %d, stderr %q", code, stderr)
+	}
+}
+
 var positionLine = regexp.MustCompile(`^.+:\d+:\d+: /\S*: .+$`)
 
 func TestInvalidSpecWritesNothing(t *testing.T) {

@@ -8,6 +8,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/flaggen/flaggen/internal/gen"
 	"github.com/flaggen/flaggen/internal/ops"
 	"github.com/flaggen/flaggen/runtime"
 )
@@ -183,6 +184,8 @@ func completeValue(name, cur string, words []string) []string {
 		return withPrefix(specOf(words).FlagNames(), cur)
 	case "env":
 		return withPrefix(specOf(words).Environments(), cur)
+	case "accessors":
+		return withPrefix([]string{string(gen.Methods), string(gen.Funcs)}, cur)
 	case "revert": // FIELD[,FIELD...]: the field after the last comma
 		done, last := "", cur
 		if i := strings.LastIndexByte(cur, ','); i >= 0 {

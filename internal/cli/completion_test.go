@@ -40,6 +40,8 @@ func TestComplete(t *testing.T) {
 		{[]string{"rollout", "new_ui", "-5", "-n"}, "-namespace"},
 		{[]string{"generate", "-spec", ""}, completeFiles},
 		{[]string{"generate", "-spec", "x", "-out", "fl"}, completeFiles},
+		{[]string{"generate", "-accessors", ""}, "funcs methods"},
+		{[]string{"generate", "-accessors", "f"}, "funcs"},
 		{[]string{"lint", "-spec", "x", "./"}, completeFiles},
 		{[]string{"completion", ""}, "bash fish zsh"},
 		{[]string{"nope", ""}, ""},

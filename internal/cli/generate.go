@@ -1,11 +1,13 @@
 package cli
 
 import (
+	"bufio"
 	"bytes"
 	"errors"
 	"flag"
 	"fmt"
 	"go/build"
+	"io"
 	"io/fs"
 	"os"
 	"path"
@@ -23,7 +25,7 @@ import (
 
 var generateCmd = &Command{
 	Name:  "generate",
-	Args:  "[-spec FILE] -out DIR [-pkg NAME] [-now DATE] [-check]",
+	Args:  "[-spec FILE] -out DIR [-pkg NAME] [-accessors methods|funcs] [-now DATE] [-check]",
 	Short: "write the typed Go package of a spec",
 	Long: `Generate validates the spec FILE (-spec, default $` + envSpec + `) and writes
 DIR/` + gen.FileName + `: a Context struct with one typed field per declared
@@ -38,6 +40,15 @@ doc comments carry the flag's description, owner, kind and expiry; the
 method of a flag past its "expires" date (the flag's last valid day:
 "2024-06-30" expires when that day is over in UTC) is marked Deprecated, so
 gopls and staticcheck flag every call site.
+
+With -accessors=funcs each flag's accessor is instead a package-level
+function taking the Flags (NewUI(f, ctx, c), with the same doc comment),
+and its handle is named with a "Flag" suffix (NewUIFlag). A Go type has at
+most 65,535 methods, so a spec of more than 65,532 flags needs funcs. A
+funcs handle that is also another flag's or a variant's Go name (flags
+new_ui and new_ui_flag) is an error that names both. The generated file's
+header records funcs, and generate refuses to regenerate such a file as
+methods unless -accessors=methods is given.
 
 The package is -pkg, else the package DIR already holds, else DIR's name.
 A package that would not build or could not be imported is refused: main
@@ -85,7 +96,8 @@ func setupGenerate(fs *flag.FlagSet) func(*Env, []string) error {
 	specFile := fs.String("spec", "", "the spec `FILE` to read (default $"+envSpec+"; required); the generated code\nrecords its base name")
 	out := fs.String("out", "", "the output directory `DIR`, created if missing (required)")
 	pkg := fs.String("pkg", "", "the Go package `NAME` of the generated file (default: the package\nalready in DIR, else DIR's base name lower-cased without characters\nthat cannot appear in a package name)")
-	now := addNow(fs, "the `DATE` against which flag expiry is judged, written as in specs\n(2006-01-02, 2006-01-02T15:04:05 in UTC, or RFC 3339): the methods of\nflags expired by then are marked Deprecated (default: now)")
+	now := addNow(fs, "the `DATE` against which flag expiry is judged, written as in specs\n(2006-01-02, 2006-01-02T15:04:05 in UTC, or RFC 3339): the accessors of\nflags expired by then are marked Deprecated (default: now)")
+	accessors := fs.String("accessors", string(gen.Methods), "the `STYLE` of the flag accessors: methods (f.NewUI(ctx, c), handle NewUI)\nor funcs (NewUI(f, ctx, c), handle NewUIFlag; for more than 65,532 flags)")
 	check := fs.Bool("check", false, "write nothing; exit 1 and print a diff if DIR is not up to date")
 	return func(env *Env, args []string) error {
 		if len(args) > 0 {
@@ -100,6 +112,17 @@ func setupGenerate(fs *flag.FlagSet) func(*Env, []string) error {
 		if *pkg != "" && !gen.ValidPackageName(*pkg) {
 			return Usagef("-pkg: %q is not a valid Go package name", *pkg)
 		}
+		style, err := gen.ParseAccessors(*accessors)
+		if err != nil {
+			return Usagef("-accessors: %v", err)
+		}
+		explicit := false
+		fs.Visit(func(f *flag.Flag) { explicit = explicit || f.Name == "accessors" })
+		if !explicit {
+			if err := keepsAccessors(*out); err != nil {
+				return err
+			}
+		}
 		when, _, err := now.at()
 		if err != nil {
 			return err
@@ -112,7 +135,11 @@ func setupGenerate(fs *flag.FlagSet) func(*Env, []string) error {
 		if err != nil {
 			return err
 		}
-		files, err := gen.Generate(s, gen.Options{Package: name, SpecFile: filepath.Base(*specFile), Now: when})
+		files, err := gen.Generate(s, gen.Options{Package: name, SpecFile: filepath.Base(*specFile), Now: when, Accessors: style})
+		var clashes spec.ErrorList
+		if errors.As(err, &clashes) {
+			return Positioned(err)
+		}
 		if err != nil {
 			return err
 		}
@@ -121,6 +148,9 @@ func setupGenerate(fs *flag.FlagSet) func(*Env, []string) error {
 			if *pkg != "" {
 				regen = append(regen, "-pkg", *pkg)
 			}
+			if style != gen.Methods {
+				regen = append(regen, "-accessors", string(style))
+			}
 			if now.text != "" {
 				regen = append(regen, "-now", now.text)
 			}
@@ -128,6 +158,22 @@ func setupGenerate(fs *flag.FlagSet) func(*Env, []string) error {
 		}
 		return writeFiles(*out, files)
 	}
+}
+
+// keepsAccessors refuses to regenerate, without an explicit -accessors, a
+// file in dir whose header records another style than the default: every
+// call of its accessors would stop compiling.
+func keepsAccessors(dir string) error {
+	f, err := os.Open(filepath.Join(dir, gen.FileName))
+	if err != nil {
+		return nil // nothing to keep; a real problem shows when writing
+	}
+	defer f.Close()
+	line, _ := bufio.NewReader(io.LimitReader(f, 4096)).ReadString('\n')
+	if style := gen.RecordedAccessors(strings.TrimSuffix(line, "\n")); style != gen.Methods {
+		return fmt.Errorf("%s was generated with -accessors=%s: give -accessors=%s to regenerate it so (as its go:generate line should), or -accessors=%s to change every call of its accessors", filepath.Join(dir, gen.FileName), style, style, gen.Methods)
+	}
+	return nil
 }
 
 // specFromEnv defaults the -spec option *file of validate and generate to

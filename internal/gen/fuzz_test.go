@@ -2,6 +2,7 @@ package gen_test
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
 	"go/ast"
 	"go/format"
@@ -71,7 +72,8 @@ func corpusBytes(tb testing.TB, name string, data []byte) []byte {
 	return []byte(s)
 }
 
-// FuzzGenerate: whatever spec.Parse accepts, Generate turns into gofmt'd Go
+// FuzzGenerate: whatever spec.Parse accepts, Generate turns, in either
+// accessor style (funcs may instead report a clash of names), into gofmt'd Go
 // that go/parser accepts, without panicking, with no directive or build
 // constraint but the generator's own (foreignDirectives).
 // TestFuzzSeedsCompile builds and vets the seeds' output.
@@ -85,23 +87,29 @@ func FuzzGenerate(f *testing.F) {
 		if err != nil {
 			return
 		}
-		files, err := gen.Generate(s, gen.Options{Package: "flags", SpecFile: "flags.json", Now: now})
-		if err != nil {
-			t.Fatalf("Generate failed on a valid spec: %v\nspec:\n%s", err, data)
-		}
-		src := files[gen.FileName]
-		file, err := parser.ParseFile(token.NewFileSet(), gen.FileName, src, parser.ParseComments)
-		if err != nil {
-			t.Fatalf("generated code does not parse: %v\nspec:\n%s\ncode:\n%s", err, data, src)
-		}
-		if !ast.IsGenerated(file) {
-			t.Fatalf("generated code lacks the generated-code header")
-		}
-		if formatted, err := format.Source(src); err != nil || !bytes.Equal(formatted, src) {
-			t.Fatalf("generated code is not gofmt'd (%v)", err)
-		}
-		if bad := foreignDirectives(t, src); len(bad) > 0 {
-			t.Fatalf("generated code holds directives the generator did not write: %q\nspec:\n%s", bad, data)
+		for _, style := range []gen.Accessors{gen.Methods, gen.Funcs} {
+			files, err := gen.Generate(s, gen.Options{Package: "flags", SpecFile: "flags.json", Now: now, Accessors: style})
+			var clashes spec.ErrorList
+			if style == gen.Funcs && errors.As(err, &clashes) {
+				continue // a handle named as another flag's accessor: reported, not generated
+			}
+			if err != nil {
+				t.Fatalf("Generate (%s) failed on a valid spec: %v\nspec:\n%s", style, err, data)
+			}
+			src := files[gen.FileName]
+			file, err := parser.ParseFile(token.NewFileSet(), gen.FileName, src, parser.ParseComments)
+			if err != nil {
+				t.Fatalf("generated code (%s) does not parse: %v\nspec:\n%s\ncode:\n%s", style, err, data, src)
+			}
+			if !ast.IsGenerated(file) {
+				t.Fatalf("generated code (%s) lacks the generated-code header", style)
+			}
+			if formatted, err := format.Source(src); err != nil || !bytes.Equal(formatted, src) {
+				t.Fatalf("generated code (%s) is not gofmt'd (%v)", style, err)
+			}
+			if bad := foreignDirectives(t, src); len(bad) > 0 {
+				t.Fatalf("generated code (%s) holds directives the generator did not write: %q\nspec:\n%s", style, bad, data)
+			}
 		}
 	})
 }

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/flaggen/flaggen/internal/spec"
+	"github.com/flaggen/flaggen/internal/textdiff"
 )
 
 // The scale of generated code (issue 17): a package of thousands of flags
@@ -24,23 +25,26 @@ import (
 const maxLinesPerFlag = 12
 
 // scaleModule writes a module (WriteModule) whose package "flags" is
-// generated from src and whose main package is mainSrc (if not empty), and
-// returns its directory and the generated file.
-func scaleModule(tb testing.TB, src []byte, mainSrc string) (string, []byte) {
+// generated from src with accessors style a and whose main package is
+// mainSrc (if not empty), and returns its directory, the generated file and
+// how long parsing and generating took.
+func scaleModule(tb testing.TB, src []byte, a Accessors, mainSrc string) (string, []byte, time.Duration) {
 	tb.Helper()
+	start := time.Now()
 	s, err := spec.Parse("flags.json", src)
 	if err != nil {
 		tb.Fatalf("spec.Parse: %v", err)
 	}
-	files, err := Generate(s, Options{Package: "flags", Now: jan2025})
+	files, err := Generate(s, Options{Package: "flags", Now: jan2025, Accessors: a})
 	if err != nil {
 		tb.Fatalf("Generate: %v", err)
 	}
+	took := time.Since(start)
 	write := map[string][]byte{"flags/" + FileName: files[FileName], "flags/doc.go": []byte("package flags\n")}
 	if mainSrc != "" {
 		write["main.go"] = []byte(mainSrc)
 	}
-	return WriteModule(tb, write), files[FileName]
+	return WriteModule(tb, write), files[FileName], took
 }
 
 // goCmd is RunGo that fails tb on error.
@@ -141,49 +145,84 @@ func TestLinesPerFlag(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	src := generate(t, s, Options{Package: "big", Now: jan2025})
-	if per := float64(codeLines(src)) / n; per > maxLinesPerFlag {
-		t.Errorf("%.2f lines per flag (comments not counted), want ≤ %d", per, maxLinesPerFlag)
+	for _, a := range []Accessors{Methods, Funcs} {
+		src := generate(t, s, Options{Package: "big", Now: jan2025, Accessors: a})
+		if per := float64(codeLines(src)) / n; per > maxLinesPerFlag {
+			t.Errorf("%s: %.2f lines per flag (comments not counted), want ≤ %d", a, per, maxLinesPerFlag)
+		}
 	}
 }
 
 // TestMaxFlags: a spec of more flags than a Go type can have methods is
-// refused with an error that says so, not generated into code that the
-// compiler rejects with an internal error.
+// refused with methods accessors, with an error that says so and names the
+// way out (-accessors=funcs), not generated into code that the compiler
+// rejects with an internal error; with funcs accessors it generates.
 func TestMaxFlags(t *testing.T) {
 	s := &spec.Spec{File: "flags.json", Source: []byte(`{"flags": {}}`)}
 	for i := range MaxFlags + 1 {
 		s.Flags = append(s.Flags, &spec.Flag{Name: fmt.Sprintf("f%d", i), GoName: fmt.Sprintf("F%d", i), Index: i})
 	}
 	_, err := Generate(s, Options{Package: "flags", Now: jan2025})
-	if err == nil || !strings.Contains(err.Error(), "at most 65532") || !strings.Contains(err.Error(), "65,535 methods") {
-		t.Errorf("Generate(%d flags) = %v, want an error naming the limit", len(s.Flags), err)
+	if err == nil || !strings.Contains(err.Error(), "at most 65532") || !strings.Contains(err.Error(), "65,535 methods") || !strings.Contains(err.Error(), "-accessors=funcs") {
+		t.Errorf("Generate(%d flags) = %v, want an error naming the limit and -accessors=funcs", len(s.Flags), err)
+	}
+	files, err := Generate(s, Options{Package: "flags", Now: jan2025, Accessors: Funcs})
+	if err != nil {
+		t.Fatalf("Generate(%d flags, Funcs): %v", len(s.Flags), err)
+	}
+	last := fmt.Sprintf("\nfunc F%d(f *Flags, ctx context.Context, c *Context) bool {\n", MaxFlags)
+	if !bytes.Contains(files[FileName], []byte(last)) {
+		t.Errorf("Generate(%d flags, Funcs) has no %q", len(s.Flags), last)
 	}
 }
 
 // TestScaled generates a package of 200 flags of every type, builds and
 // vets it, and runs a program that evaluates every flag through its
-// accessor and through Explain, which must agree.
+// accessor and through Explain, which must agree; in both accessor styles,
+// which must print the same.
 func TestScaled(t *testing.T) {
 	if testing.Short() {
 		t.Skip("-short: builds a module with the go command")
 	}
+	t.Parallel()
 	const n = 200
 	src := bigSpecJSON(n)
 	s, err := spec.Parse("flags.json", src)
 	if err != nil {
 		t.Fatal(err)
 	}
+	var outs [2]string
+	t.Run("styles", func(t *testing.T) {
+		for i, a := range []Accessors{Methods, Funcs} {
+			t.Run(string(a), func(t *testing.T) {
+				t.Parallel()
+				outs[i] = scaled(t, s, src, a)
+			})
+		}
+	})
+	if outs[0] != outs[1] {
+		t.Errorf("the methods and funcs packages printed different values:\n%s", textdiff.Unified("methods", "funcs", []byte(outs[0]), []byte(outs[1]), 20))
+	}
+}
+
+// scaled generates spec s (source src) with accessors a into a module,
+// builds, vets and runs its program, checks its output and returns it.
+func scaled(t *testing.T, s *spec.Spec, src []byte, a Accessors) string {
+	n := len(s.Flags)
 	var m strings.Builder
 	m.WriteString("package main\n\nimport (\n\t\"context\"\n\t\"fmt\"\n\n\t\"example.com/c/flags\"\n)\n\n")
 	m.WriteString("func main() {\n\tf := flags.MustNew()\n\tdefer f.Close()\n\tctx := context.Background()\n")
 	m.WriteString("\tfor _, c := range []*flags.Context{nil, {UserID: 7, Region: \"US\"}, {UserID: 12345, Region: \"RO\"}} {\n")
 	for _, fl := range s.Flags {
-		fmt.Fprintf(&m, "\t\tfmt.Println(%q, fmt.Sprint(f.%s(ctx, c)) == fmt.Sprint(f.Explain(ctx, flags.%s, c).Value), f.%s(ctx, c))\n",
-			fl.Name, fl.GoName, fl.GoName, fl.GoName)
+		call, handle := "f."+fl.GoName+"(ctx, c)", fl.GoName
+		if a == Funcs {
+			call, handle = "flags."+fl.GoName+"(f, ctx, c)", fl.GoName+"Flag"
+		}
+		fmt.Fprintf(&m, "\t\tfmt.Println(%q, fmt.Sprint(%s) == fmt.Sprint(f.Explain(ctx, flags.%s, c).Value), %s)\n",
+			fl.Name, call, handle, call)
 	}
 	m.WriteString("\t}\n}\n")
-	dir, _ := scaleModule(t, src, m.String())
+	dir, _, _ := scaleModule(t, src, a, m.String())
 	goCmd(t, dir, "build", "./...")
 	goCmd(t, dir, "vet", "./...")
 	out, _ := goCmd(t, dir, "run", ".")
@@ -204,17 +243,21 @@ func TestScaled(t *testing.T) {
 	if on == 0 {
 		t.Errorf("no bool flag is on for any context:\n%s", out)
 	}
+	return out
 }
 
 // BenchmarkBuild10k measures what an application build pays for a
 // generated package of 10,000 flags shaped like the seed's new_ui
-// (FLAGGEN_BENCH_FLAGS sets another count): the cold go build of that one
-// package (its dependencies cached), and go vet of it, in seconds and peak
-// resident megabytes, and the package's code lines per flag. Goals on a
-// 2-core machine: build ≤ 10 s and ≤ 500 MB, vet ≤ 5 s, ≤ 12 lines per
-// flag. Each iteration adds a file holding a fresh comment to the package,
-// so that the go command's cache does not answer. ns/op includes writing
-// and tidying the module; the custom metrics do not.
+// (FLAGGEN_BENCH_FLAGS sets another count; FLAGGEN_BENCH_ACCESSORS=funcs
+// generates it with -accessors=funcs, which a count above MaxFlags needs):
+// the cold go build of that one package (its dependencies cached), and go
+// vet of it, in seconds (wall and CPU) and peak resident megabytes, and the
+// package's code lines per flag; and the time to parse the spec and
+// generate the package (gen-s). Goals on a 2-core machine: build ≤ 10 s
+// and ≤ 500 MB, vet ≤ 5 s, ≤ 12 lines per flag. Each iteration adds a file
+// holding a fresh comment to the package, so that the go command's cache
+// does not answer. ns/op includes writing and tidying the module; the
+// custom metrics do not.
 func BenchmarkBuild10k(b *testing.B) {
 	n := 10_000
 	if v := os.Getenv("FLAGGEN_BENCH_FLAGS"); v != "" {
@@ -223,7 +266,14 @@ func BenchmarkBuild10k(b *testing.B) {
 			b.Fatalf("FLAGGEN_BENCH_FLAGS=%q: want a positive count", v)
 		}
 	}
-	dir, gen := scaleModule(b, newUISpecJSON(n), "")
+	a := Methods
+	if v := os.Getenv("FLAGGEN_BENCH_ACCESSORS"); v != "" {
+		var err error
+		if a, err = ParseAccessors(v); err != nil {
+			b.Fatalf("FLAGGEN_BENCH_ACCESSORS: %v", err)
+		}
+	}
+	dir, gen, took := scaleModule(b, newUISpecJSON(n), a, "")
 	goCmd(b, dir, "build", "github.com/flaggen/flaggen/runtime/flagimpl") // dependencies cached
 	var build, vet cost
 	k := 0
@@ -240,4 +290,5 @@ func BenchmarkBuild10k(b *testing.B) {
 	vet.report(b, "vet")
 	b.ReportMetric(float64(codeLines(gen))/float64(n), "lines/flag")
 	b.ReportMetric(float64(len(gen))/1e6, "file-MB")
+	b.ReportMetric(took.Seconds(), "gen-s")
 }

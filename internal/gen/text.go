@@ -108,17 +108,18 @@ func (g *generator) handlesText(b *bytes.Buffer) {
 	docText(b, "The flag handles, for runtime.ToggleAs in tests and Flags.Explain.")
 	b.WriteString("var (\n")
 	for _, fl := range g.s.Flags {
-		for _, line := range wrap(fl.GoName+" is the handle of flag "+clean(strconv.Quote(fl.Name))+".", commentWidth) {
+		h := g.opts.Accessors.HandleName(fl)
+		for _, line := range wrap(h+" is the handle of flag "+clean(strconv.Quote(fl.Name))+".", commentWidth) {
 			b.WriteString("\t" + commentLine(line) + "\n")
 		}
-		b.WriteString("\t" + fl.GoName + " runtime.Flag[" + valueTypeName(fl) + "]\n")
+		b.WriteString("\t" + h + " runtime.Flag[" + valueTypeName(fl) + "]\n")
 	}
 	b.WriteString(")\n\n")
 	docText(b, "flagHandles points to each flag's handle, in flag index order, for flagimpl.InitFlags.")
 	b.WriteString("var flagHandles = [...]any{")
 	width := commentWidth
 	for _, fl := range g.s.Flags {
-		entry := "&" + fl.GoName + ","
+		entry := "&" + g.opts.Accessors.HandleName(fl) + ","
 		if width+1+len(entry) > commentWidth {
 			b.WriteString("\n\t")
 			width = 0
@@ -132,8 +133,8 @@ func (g *generator) handlesText(b *bytes.Buffer) {
 	b.WriteString("\n}\n\nfunc init() { flagimpl.InitFlags(Spec, flagHandles[:]) }\n")
 }
 
-// accessorsText writes each flag's accessor method, separated by blank
-// lines.
+// accessorsText writes each flag's accessor (a method of Flags, or a
+// function with Funcs), separated by blank lines.
 func (g *generator) accessorsText(b *bytes.Buffer) {
 	for k, fl := range g.s.Flags {
 		if k > 0 {
@@ -149,12 +150,17 @@ func (g *generator) accessorsText(b *bytes.Buffer) {
 // switch on one atomic load of the flag's state (cheaper for the inliner
 // than an if and a comparison), then a call of flagEvalBool, which is not
 // inlined. Accessors reach the fields of Flags through a *flagFields (see
-// client), never through a selector on *Flags.
+// client), never through a selector on *Flags. A Funcs accessor is the same
+// function with the Flags as its first parameter instead of its receiver.
 func (g *generator) accessorText(b *bytes.Buffer, fl *spec.Flag) {
 	docText(b, g.accessorDoc(fl)...)
 	idx := strconv.Itoa(fl.Index)
 	vt := valueTypeName(fl)
-	b.WriteString("func (f *Flags) " + fl.GoName + "(ctx context.Context, c *Context) " + vt + " {\n")
+	if g.opts.Accessors == Funcs {
+		b.WriteString("func " + fl.GoName + "(f *Flags, ctx context.Context, c *Context) " + vt + " {\n")
+	} else {
+		b.WriteString("func (f *Flags) " + fl.GoName + "(ctx context.Context, c *Context) " + vt + " {\n")
+	}
 	if ftype(fl) == spec.Bool {
 		b.WriteString("\tswitch atomic.LoadUint32(&(*flagFields)(f).k[" + idx + "]) {\n" +
 			"\tcase flagimpl.StateOn:\n\t\treturn true\n" +

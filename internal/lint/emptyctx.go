@@ -9,6 +9,7 @@ import (
 
 	"golang.org/x/tools/go/packages"
 
+	"github.com/flaggen/flaggen/internal/gen"
 	"github.com/flaggen/flaggen/internal/spec"
 )
 
@@ -17,7 +18,8 @@ import (
 // new(Context), or a Context literal whose every field is a constant zero.
 // The cascade's step 7 turns such a flag on for everyone who passes steps
 // 1–6, which is rarely what the caller meant. The calls are the generated
-// accessor (f.NewUI(ctx, nil)), the same method through an app's
+// accessor (f.NewUI(ctx, nil), or flags.NewUI(f, ctx, nil) in a package
+// generated with -accessors=funcs), the same method through an app's
 // interface, and a strategy factory's Get. Test files are not checked: a
 // test may pin down what the empty context does.
 func (a *analysis) emptyContexts() []Diagnostic {
@@ -54,15 +56,21 @@ func (a *analysis) emptyContexts() []Diagnostic {
 }
 
 // evaluatedFlag returns the bool flag the call evaluates with a *Context
-// as its last argument, and how to name the call: a method of the Flags of
-// a package generated from the spec, a method of the same name of an
-// interface taking that package's Context, or Get of a strategy factory.
+// as its last argument, and how to name the call: the accessor of a
+// package generated from the spec (a method of its Flags, or a function),
+// a method of the same name of an interface taking that package's Context,
+// or Get of a strategy factory.
 func (a *analysis) evaluatedFlag(p *packages.Package, call *ast.CallExpr) (*spec.Flag, string) {
-	sel, ok := ast.Unparen(call.Fun).(*ast.SelectorExpr)
-	if !ok {
+	var id *ast.Ident
+	switch fun := ast.Unparen(call.Fun).(type) {
+	case *ast.SelectorExpr:
+		id = fun.Sel
+	case *ast.Ident:
+		id = fun
+	default:
 		return nil, ""
 	}
-	fn, ok := p.TypesInfo.Uses[sel.Sel].(*types.Func)
+	fn, ok := p.TypesInfo.Uses[id].(*types.Func)
 	if !ok || !a.takesOurContext(fn) {
 		return nil, ""
 	}
@@ -72,6 +80,13 @@ func (a *analysis) evaluatedFlag(p *packages.Package, call *ast.CallExpr) (*spec
 	}
 	recv := fn.Signature().Recv()
 	if recv == nil {
+		if g := a.gen[fn.Pkg().Path()]; fn.Pkg() != nil && a.ours[fn.Pkg().Path()] && g.accessors == gen.Funcs {
+			for _, f := range a.s.Flags {
+				if fn.Name() == g.accessors.AccessorKey(f) {
+					return f, fn.Name()
+				}
+			}
+		}
 		return nil, ""
 	}
 	if n := namedOf(recv.Type()); n != nil && n.Obj().Pkg() != nil && a.ours[n.Obj().Pkg().Path()] {

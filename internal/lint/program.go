@@ -3,6 +3,7 @@ package lint
 import (
 	"golang.org/x/tools/go/packages"
 
+	"github.com/flaggen/flaggen/internal/gen"
 	"github.com/flaggen/flaggen/internal/spec"
 )
 
@@ -22,6 +23,9 @@ type Program struct {
 	// of its generated file (also when the package is only a dependency of
 	// Packages).
 	GeneratedDirs map[string]string
+	// Accessors maps each import path of Generated to the accessor style
+	// its generated file records (gen.RecordedAccessors).
+	Accessors map[string]gen.Accessors
 }
 
 // Load loads the packages opt.Patterns match (opt.Dir, Patterns, Env and
@@ -39,9 +43,10 @@ func Load(s *spec.Spec, opt Options) (*Program, error) {
 	if err := a.findGenerated(); err != nil {
 		return nil, err
 	}
-	dirs := map[string]string{}
+	dirs, styles := map[string]string{}, map[string]gen.Accessors{}
 	for path := range a.ours {
 		dirs[path] = a.gen[path].dir
+		styles[path] = a.gen[path].accessors
 	}
-	return &Program{Packages: pkgs, Generated: a.ours, GeneratedFiles: a.genFiles, GeneratedDirs: dirs}, nil
+	return &Program{Packages: pkgs, Generated: a.ours, GeneratedFiles: a.genFiles, GeneratedDirs: dirs, Accessors: styles}, nil
 }

@@ -18,8 +18,15 @@ var update = flag.Bool("update", false, "rewrite the generated packages under te
 // genNow is the generation time of the testdata packages.
 var genNow = time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC)
 
-// testdataSpecs are the fixture specs, each generated into its directory.
-var testdataSpecs = []string{"testdata/app/flags/flags.json", "testdata/app/other/flags.json", "testdata/clean/flags/flags.json", "testdata/emptyctx/flags/flags.json"}
+// testdataSpecs are the fixture specs, each generated into its directory,
+// and the accessor style of each (the zero value: methods).
+var testdataSpecs = []struct {
+	file      string
+	accessors gen.Accessors
+}{
+	{"testdata/app/flags/flags.json", ""}, {"testdata/app/other/flags.json", ""}, {"testdata/clean/flags/flags.json", ""},
+	{"testdata/emptyctx/flags/flags.json", ""}, {"testdata/funcs/flags/flags.json", gen.Funcs},
+}
 
 func parseSpec(t *testing.T, file string) *spec.Spec {
 	t.Helper()
@@ -37,10 +44,10 @@ func parseSpec(t *testing.T, file string) *spec.Spec {
 // TestTestdataGenerated keeps the fixtures' generated code what internal/gen
 // writes today (go test -run TestTestdataGenerated -update rewrites it).
 func TestTestdataGenerated(t *testing.T) {
-	for _, file := range testdataSpecs {
-		s := parseSpec(t, file)
-		dir := filepath.Dir(file)
-		files, err := gen.Generate(s, gen.Options{Package: filepath.Base(dir), Now: genNow})
+	for _, ts := range testdataSpecs {
+		s := parseSpec(t, ts.file)
+		dir := filepath.Dir(ts.file)
+		files, err := gen.Generate(s, gen.Options{Package: filepath.Base(dir), Now: genNow, Accessors: ts.accessors})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -88,6 +95,13 @@ app_test.go:23: unknown flag "not_in_this_spec"
 		{name: "not generated", dir: "testdata/app", spec: "other/flags.json", patterns: []string{"./flags"},
 			want: "other/flags.json:1: no loaded package is generated from flags.json (run go generate, or lint the packages that use it): cannot tell which flags are used\n"},
 		{name: "clean", dir: "testdata/clean", spec: "flags/flags.json", want: ""},
+		// A package generated with -accessors=funcs: functions and Flag
+		// handles are uses, and the empty-context check sees the functions.
+		{name: "funcs", dir: "testdata/funcs", spec: "flags/flags.json", want: `flags/flags.json:9: flag "tested" is used only in tests: use it in the code or remove it from the spec
+flags/flags.json:10: flag "forgotten" is never used: remove it from the spec
+funcs.go:14: NewUI gets a nil Context: flag "new_ui" has regions, percentage_rollout, but an empty context is on for everyone (step 7 of the cascade): pass the caller's Context
+funcs.go:26: SearchFactory.Get gets a nil Context: flag "search" has percentage_rollout, but an empty context is on for everyone (step 7 of the cascade): pass the caller's Context
+`},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			dir, err := filepath.Abs(tc.dir)

@@ -12,6 +12,7 @@ import (
 
 	"golang.org/x/tools/go/packages"
 
+	"github.com/flaggen/flaggen/internal/gen"
 	"github.com/flaggen/flaggen/internal/spec"
 )
 
@@ -23,6 +24,8 @@ type genPackage struct {
 	path     string
 	dir      string // directory of its generated file
 	embedded *string
+	// accessors is the style its header records (gen.RecordedAccessors).
+	accessors gen.Accessors
 }
 
 // analysis is the state shared by the package checks.
@@ -62,7 +65,8 @@ func checkPackages(s *spec.Spec, roots []*packages.Package, opt Options) ([]Diag
 func (a *analysis) findGenerated() error {
 	note := func(p *packages.Package) {
 		for _, f := range p.Syntax {
-			if !isFlaggenFile(f) {
+			header, ok := flaggenHeader(f)
+			if !ok {
 				continue
 			}
 			name := p.Fset.File(f.Pos()).Name()
@@ -70,7 +74,7 @@ func (a *analysis) findGenerated() error {
 			if a.gen[p.PkgPath] != nil {
 				continue
 			}
-			g := &genPackage{path: p.PkgPath, dir: filepath.Dir(name)}
+			g := &genPackage{path: p.PkgPath, dir: filepath.Dir(name), accessors: gen.RecordedAccessors(header)}
 			if c, ok := p.Types.Scope().Lookup("flagSpecJSON").(*types.Const); ok && c.Val().Kind() == constant.String {
 				v := constant.StringVal(c.Val())
 				g.embedded = &v
@@ -148,8 +152,9 @@ func compactJSON(src []byte) []byte {
 	return b.Bytes()
 }
 
-// unused reports flags none of whose generated entry points (Flags method,
-// handle var, strategy factory type, impls type or constructor) is
+// unused reports flags none of whose generated entry points (accessor, a
+// Flags method or, in a package generated with -accessors=funcs, a
+// function; handle var; strategy factory type, impls type or constructor) is
 // referenced by the roots outside flaggen-generated files, and that no
 // by-name runtime API (Client.Evaluate, ExplainName, ToggleNameAs) looks up
 // by a constant name: "never used". A flag referenced only from _test.go
@@ -172,24 +177,30 @@ func (a *analysis) unused() []Diagnostic {
 			if isTestFile(name) {
 				mark = inTests
 			}
-			if a.ours[obj.Pkg().Path()] {
-				mark[ObjKey(obj)] = true
+			if g := a.gen[obj.Pkg().Path()]; a.ours[obj.Pkg().Path()] {
+				mark[string(g.accessors)+" "+ObjKey(obj)] = true
 				continue
 			}
 			// Flags injected behind an app-defined interface.
 			if fn, ok := obj.(*types.Func); ok && a.takesOurContext(fn) {
 				if r := fn.Signature().Recv(); r != nil && types.IsInterface(r.Type()) {
-					mark["Flags."+fn.Name()] = true
+					mark[string(gen.Methods)+" Flags."+fn.Name()] = true
 				}
 			}
 		}
 	}
 	var ds []Diagnostic
 	for _, f := range a.s.Flags {
-		keys := []string{f.GoName, "Flags." + f.GoName}
-		if f.Strategy != nil {
-			n := f.Strategy.Name
-			keys = append(keys, n+"Factory", n+"Impls", "New"+n+"Factory")
+		var keys []string // accessor style, a space, ObjKey
+		for _, style := range []gen.Accessors{gen.Methods, gen.Funcs} {
+			names := []string{style.HandleName(f), style.AccessorKey(f)}
+			if f.Strategy != nil {
+				n := f.Strategy.Name
+				names = append(names, n+"Factory", n+"Impls", "New"+n+"Factory")
+			}
+			for _, n := range names {
+				keys = append(keys, string(style)+" "+n)
+			}
 		}
 		prod, found := a.byName[f.Name]
 		var msg string

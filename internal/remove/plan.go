@@ -1,6 +1,7 @@
 package remove
 
 import (
+	"bytes"
 	"cmp"
 	"errors"
 	"fmt"
@@ -196,7 +197,7 @@ func New(opt Options) (*Plan, error) {
 
 // newTarget checks the kept state and the dependents.
 func newTarget(s *spec.Spec, f *spec.Flag, keep string) (*target, error) {
-	t := &target{flag: f, keepState: keep}
+	t := &target{spec: s, flag: f, keepState: keep}
 	if f.Type == spec.Bool {
 		switch keep {
 		case "on":
@@ -247,7 +248,7 @@ func newTarget(s *spec.Spec, f *spec.Flag, keep string) (*target, error) {
 // regenerate generates the packages generated from the spec anew from ns,
 // adds their files to the plan and records which of their objects go.
 func (t *target) regenerate(plan *Plan, prog *lint.Program, ns *spec.Spec, specBase string, now time.Time) error {
-	t.ours, t.removed = prog.Generated, map[string]bool{}
+	t.ours, t.accessors, t.removed = prog.Generated, prog.Accessors, map[string]bool{}
 	var names []string
 	for name := range prog.GeneratedFiles {
 		names = append(names, name)
@@ -265,7 +266,8 @@ func (t *target) regenerate(plan *Plan, prog *lint.Program, ns *spec.Spec, specB
 		if err != nil {
 			return err
 		}
-		files, err := gen.Generate(ns, gen.Options{Package: af.Name.Name, SpecFile: specBase, Now: now})
+		header, _, _ := bytes.Cut(old, []byte("\n"))
+		files, err := gen.Generate(ns, gen.Options{Package: af.Name.Name, SpecFile: specBase, Now: now, Accessors: gen.RecordedAccessors(string(header))})
 		if err != nil {
 			return err
 		}

@@ -87,6 +87,12 @@ func initModule(t testing.TB, dir, modPath string) {
 // does.
 func generate(t testing.TB, dir string) {
 	t.Helper()
+	generateAs(t, dir, gen.Methods)
+}
+
+// generateAs is generate with accessors in style a.
+func generateAs(t testing.TB, dir string, a gen.Accessors) {
+	t.Helper()
 	data, err := os.ReadFile(filepath.Join(dir, "flags.json"))
 	if err != nil {
 		t.Fatal(err)
@@ -95,7 +101,7 @@ func generate(t testing.TB, dir string) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	files, err := gen.Generate(s, gen.Options{Package: "flags", SpecFile: "flags.json"})
+	files, err := gen.Generate(s, gen.Options{Package: "flags", SpecFile: "flags.json", Accessors: a})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -159,27 +165,63 @@ func TestGolden(t *testing.T) {
 			if err := p.Apply(); err != nil {
 				t.Fatal(err)
 			}
-			want := filepath.Join("testdata", "app", c.name)
-			for _, name := range []string{"app.go", "app_test.go", "flags/flags.json"} {
-				got, err := os.ReadFile(filepath.Join(dir, name))
-				if err != nil {
-					t.Fatal(err)
-				}
-				if *update {
-					os.MkdirAll(filepath.Dir(filepath.Join(want, name)), 0o755)
-					os.WriteFile(filepath.Join(want, name), got, 0o644)
-					continue
-				}
-				exp, err := os.ReadFile(filepath.Join(want, name))
-				if err != nil {
-					t.Fatal(err)
-				}
-				if !bytes.Equal(got, exp) {
-					t.Errorf("%s differs from %s:\n%s", name, filepath.Join(want, name), textdiff.Unified("want", "got", exp, got, 0))
-				}
-			}
+			compareGolden(t, dir, filepath.Join("testdata", "app", c.name))
 			goCmd(t, dir, "vet", "./...")
 			goCmd(t, dir, "test", "./...")
 		})
 	}
+}
+
+// compareGolden compares the app's files in dir (app.go, app_test.go and
+// flags/flags.json) with those in want, or with -update writes them there.
+func compareGolden(t *testing.T, dir, want string) {
+	t.Helper()
+	for _, name := range []string{"app.go", "app_test.go", "flags/flags.json"} {
+		got, err := os.ReadFile(filepath.Join(dir, name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if *update {
+			os.MkdirAll(filepath.Dir(filepath.Join(want, name)), 0o755)
+			os.WriteFile(filepath.Join(want, name), got, 0o644)
+			continue
+		}
+		exp, err := os.ReadFile(filepath.Join(want, name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !bytes.Equal(got, exp) {
+			t.Errorf("%s differs from %s:\n%s", name, filepath.Join(want, name), textdiff.Unified("want", "got", exp, got, 0))
+		}
+	}
+}
+
+// TestGoldenFuncs removes a flag from code that uses a package generated
+// with -accessors=funcs (testdata/funcs/before): its accessor function
+// calls and its Flag-suffixed handle are rewritten, the package is
+// regenerated in the same style, and the result is testdata/funcs/CASE and
+// builds, vets and passes its tests.
+func TestGoldenFuncs(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds modules")
+	}
+	dir := newModule(t, filepath.Join("testdata", "funcs", "before"), "github.com/flaggen/flaggen/removetest/funcs", nil, true)
+	generateAs(t, filepath.Join(dir, "flags"), gen.Funcs)
+	p, err := New(Options{Dir: dir, Spec: "flags/flags.json", Flag: "new_checkout", Keep: "on", Env: goEnv()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := p.Apply(); err != nil {
+		t.Fatal(err)
+	}
+	compareGolden(t, dir, filepath.Join("testdata", "funcs", "new_checkout_on"))
+	src, err := os.ReadFile(filepath.Join(dir, "flags", gen.FileName))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if header, _, _ := bytes.Cut(src, []byte("\n")); gen.RecordedAccessors(string(header)) != gen.Funcs || !bytes.Contains(src, []byte("\nfunc PageSize(f *Flags,")) || bytes.Contains(src, []byte("NewCheckout")) {
+		t.Errorf("the regenerated package is not the funcs package without new_checkout:\n%.800s", src)
+	}
+	goCmd(t, dir, "vet", "./...")
+	goCmd(t, dir, "test", "./...")
 }

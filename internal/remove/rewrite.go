@@ -12,6 +12,7 @@ import (
 
 	"golang.org/x/tools/go/packages"
 
+	"github.com/flaggen/flaggen/internal/gen"
 	"github.com/flaggen/flaggen/internal/lint"
 	"github.com/flaggen/flaggen/internal/spec"
 )
@@ -25,6 +26,8 @@ const emptyElse = "\x00"
 
 // A target is the flag being removed as the rewriter sees it.
 type target struct {
+	// spec is the spec the flag is removed from.
+	spec *spec.Spec
 	flag *spec.Flag
 	// keep is the flag's kept value; keepLit its Go text, of the accessor's
 	// type.
@@ -37,6 +40,8 @@ type target struct {
 	// "Type.Method") that regeneration drops.
 	ours    map[string]bool
 	removed map[string]bool
+	// accessors is the accessor style of each package of ours.
+	accessors map[string]gen.Accessors
 }
 
 // A fileRewriter rewrites one Go file.
@@ -315,7 +320,8 @@ func (r *fileRewriter) pure(e ast.Expr) bool {
 
 // pureCall reports whether the function e calls has no side effects: a
 // conversion, len or cap, context.Background or TODO, or a method of a
-// generated Flags (an accessor, Runtime).
+// generated Flags (an accessor, Runtime), or an accessor function (a
+// package generated with -accessors=funcs).
 func (r *fileRewriter) pureCall(e *ast.CallExpr) bool {
 	if tv, ok := r.p.TypesInfo.Types[e.Fun]; ok && tv.IsType() {
 		return true
@@ -333,15 +339,36 @@ func (r *fileRewriter) pureCall(e *ast.CallExpr) bool {
 		if sel, ok := ast.Unparen(e.Fun).(*ast.SelectorExpr); ok && r.t.ours[obj.Pkg().Path()] && strings.HasPrefix(lint.ObjKey(obj), "Flags.") {
 			return r.pure(sel.X)
 		}
+		if r.isFuncAccessor(obj) {
+			return true
+		}
 	}
 	return false
 }
 
-// isAccessor reports whether call evaluates the flag through its Flags
-// method.
+// isAccessor reports whether call evaluates the flag through its accessor:
+// its Flags method, or its function in a package generated with
+// -accessors=funcs.
 func (r *fileRewriter) isAccessor(call *ast.CallExpr) bool {
 	fn, ok := r.use(call.Fun).(*types.Func)
-	return ok && r.removedObj(fn) && lint.ObjKey(fn) == "Flags."+r.t.flag.GoName
+	return ok && r.removedObj(fn) && lint.ObjKey(fn) == r.style(fn).AccessorKey(r.t.flag)
+}
+
+// isFuncAccessor reports whether obj is the accessor function of a flag in
+// a package generated from the spec with -accessors=funcs.
+func (r *fileRewriter) isFuncAccessor(obj types.Object) bool {
+	if obj == nil || obj.Pkg() == nil || !r.t.ours[obj.Pkg().Path()] || r.style(obj) != gen.Funcs {
+		return false
+	}
+	return slices.ContainsFunc(r.t.spec.Flags, func(f *spec.Flag) bool { return gen.Funcs.AccessorKey(f) == lint.ObjKey(obj) })
+}
+
+// style is the accessor style of the generated package obj belongs to.
+func (r *fileRewriter) style(obj types.Object) gen.Accessors {
+	if a := r.t.accessors[obj.Pkg().Path()]; a != "" {
+		return a
+	}
+	return gen.Methods
 }
 
 // isHandle reports whether e is the flag's handle, possibly converted
@@ -354,7 +381,7 @@ func (r *fileRewriter) isHandle(e ast.Expr) bool {
 		}
 	}
 	v, ok := r.use(e).(*types.Var)
-	return ok && r.removedObj(v) && v.Name() == r.t.flag.GoName
+	return ok && r.removedObj(v) && v.Name() == r.style(v).HandleName(r.t.flag)
 }
 
 // boolVal is val for booleans.

@@ -1,0 +1,4 @@
+package flags
+
+// The package doc comment is in flags_gen.go, generated from flags.json
+// with -accessors=funcs.
