@@ -10,6 +10,7 @@ import (
 	"unicode"
 	"unicode/utf8"
 
+	"github.com/flaggen/flaggen/internal/reason"
 	"github.com/flaggen/flaggen/internal/spec"
 	"github.com/flaggen/flaggen/runtime/store"
 )
@@ -78,17 +79,10 @@ func (f *FeedbackCollector) CollectExplained(ctx context.Context, e Explanation,
 	return f.appendServed(ctx, e.Flag, e.Variant, user, text)
 }
 
-// checkVariant returns an error unless v is one of flag fl's variants:
-// "on" or "off" for a bool flag, a declared variant's name otherwise.
+// checkVariant returns an error unless v is one of the variants flag fl
+// can serve (reason.Variants).
 func checkVariant(fl *spec.Flag, v string) error {
-	names := []string{"on", "off"}
-	if fl.Type != spec.Bool {
-		names = names[:0]
-		for _, x := range fl.Variants {
-			names = append(names, x.Name)
-		}
-	}
-	if !slices.Contains(names, v) {
+	if names := reason.Variants(fl); !slices.Contains(names, v) {
 		return fmt.Errorf("feedback: flag %s has no variant %q (its variants: %s)", fl.Name, v, strings.Join(names, ", "))
 	}
 	return nil

@@ -775,8 +775,17 @@
 //	flaggen feedback NAME [-json] [-spec FILE] [-redis URL] [-namespace NS] [-timeout D]
 //
 // Feedback prints the feedback collected about flag NAME (by
-// runtime.FeedbackCollector in the apps), oldest first: time, user and text.
-// The feedback on a flag no longer in the spec (see remove) is shown too.
+// runtime.FeedbackCollector in the apps), grouped by the variant each user was
+// served: the spec's variants in spec order ("on" and "off" for a bool flag),
+// then variants the spec no longer names, then the entries collected without
+// a variant ("unknown variant": FeedbackCollector.Collect, and entries from
+// before variants were recorded). Each group gives its count and its
+// entries, oldest first: time, user and text. The feedback on a flag no
+// longer in the spec (see remove) is shown too.
+//
+// With -json: {"flag", "total", "variants": [{"variant", "count",
+// "feedback": [{"time", "user", "text", "variant"}]}]}, where variant "" is
+// the unknown variant.
 //
 // Options:
 //
