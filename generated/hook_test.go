@@ -235,15 +235,23 @@ func (h *countHook) After(context.Context, runtime.Evaluation) { h.n.Add(1) }
 
 // BenchmarkHooks measures the cost of hooks per evaluation: the OnOff,
 // NewUI and Variant paths of BenchmarkOnOff, BenchmarkNewUI and
-// BenchmarkVariant with 0, 1 and 2 counting hooks. With none, each must
-// match its plain benchmark (the OnOff path stays one atomic load).
+// BenchmarkVariant with 0, 1 and 2 counting hooks, and with exposure
+// counting (runtime.WithExposure) alone and with one hook. With none, each
+// must match its plain benchmark (the OnOff path stays one atomic load).
 func BenchmarkHooks(b *testing.B) {
-	for _, hooks := range []int{0, 1, 2} {
+	for _, cfg := range []struct {
+		name     string
+		hooks    int
+		exposure bool
+	}{{"hooks=0", 0, false}, {"hooks=1", 1, false}, {"hooks=2", 2, false}, {"exposure", 0, true}, {"exposure+hooks=1", 1, true}} {
 		var opts []runtime.Option
-		for range hooks {
+		for range cfg.hooks {
 			opts = append(opts, runtime.WithHook(&countHook{}))
 		}
-		name := map[int]string{0: "hooks=0", 1: "hooks=1", 2: "hooks=2"}[hooks]
+		if cfg.exposure {
+			opts = append(opts, runtime.WithExposure())
+		}
+		name := cfg.name
 		b.Run("OnOff/"+name, func(b *testing.B) {
 			f := demo.MustNew(opts...)
 			defer f.Close()

@@ -22,6 +22,7 @@ var commands = []*Command{
 	resetLiveCmd,
 	auditCmd,
 	feedbackCmd,
+	exposureCmd,
 	versionCmd,
 	completionCmd,
 	serveCmd,
