@@ -10,6 +10,7 @@ import (
 
 	"github.com/flaggen/flaggen/generated/demo"
 	"github.com/flaggen/flaggen/runtime"
+	"github.com/flaggen/flaggen/runtime/memstore"
 )
 
 // hookKey marks the request's ctx, for hooks to find.
@@ -145,6 +146,42 @@ func TestHooksSeeOFREP(t *testing.T) {
 		}
 		if seen, _ := log.take(); len(seen) != 0 {
 			t.Errorf("304: hooks saw %d evaluations, want none", len(seen))
+		}
+	}
+}
+
+// TestExposureCountsOFREP checks that a Client counting exposure
+// (runtime.WithExposure) counts the evaluations OFREP makes: one per flag
+// answered in bulk, by the variant answered.
+func TestExposureCountsOFREP(t *testing.T) {
+	st := memstore.New()
+	defer st.Close()
+	f, err := demo.New(runtime.WithStore(st), runtime.WithExposure())
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { f.Close() })
+	s := serve(t, f, Config{ServerKeys: []string{serverKey}})
+	want := map[string]string{} // flag: variant answered
+	for range 3 {
+		code, body, _ := s.do(t, "POST", "/ofrep/v1/evaluate/flags", serverKey, []byte(`{"context":{"targetingKey":"4242","region":"US","account_type":"premium","beta_program":true}}`))
+		if code != 200 {
+			t.Fatalf("bulk: %d %s", code, body)
+		}
+		for _, a := range decode[bulkResponse](t, body).Flags {
+			want[a["key"].(string)], _ = a["variant"].(string)
+		}
+	}
+	if err := f.Runtime().Flush(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	for flag, v := range want {
+		es, err := st.Exposure(context.Background(), flag)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(es) != 1 || es[0].Variants[v] != 3 || len(es[0].Variants) != 1 {
+			t.Errorf("%s: exposure %+v, want 3 evaluations of %q", flag, es, v)
 		}
 	}
 }
