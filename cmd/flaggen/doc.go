@@ -377,7 +377,11 @@
 // state: on, off (active false), tripped (switched off by a monitor, with the
 // reason) or scheduled (activation_date ahead); its effective rollout (or
 // variant weights), the releases it belongs to, and its last change: when, by
-// whom and why. Environments are not considered: see 'flaggen get'. Names
+// whom and why; and, when apps count evaluations (runtime.WithExposure), per
+// environment, its evaluations per minute over the last few minutes
+// (EVALS/MIN) and when it was last evaluated (LAST EVAL; "-" and "never" for
+// a flag never counted). Environments are not considered for the state: see
+// 'flaggen get'. Names
 // that code looked up but the spec lacks (off, registered by the runtime) are
 // listed last as unknown.
 //
@@ -409,8 +413,11 @@
 // where it comes from: spec (the spec file), live (the live patch; the spec's
 // value, if any, is shown beside it) or default (neither sets it: absent, so
 // the check is skipped). It also prints the flag's state, its stored live
-// patch, its shared monitor counters against their thresholds, and its last
-// change. With -json, a stored live patch that is not valid JSON shows as
+// patch, its shared monitor counters against their thresholds, its last
+// change and, when apps count evaluations (runtime.WithExposure), per
+// environment: evaluations per minute over the last few minutes, when it was
+// last evaluated, the total and the split by variant served ("never" for a
+// flag never counted). With -json, a stored live patch that is not valid JSON shows as
 // {"invalid_json": "RAW TEXT", "error": "WHY"} in "live" (as in ls -json's
 // "unknown").
 //
