@@ -137,7 +137,7 @@
 //
 // # lint
 //
-//	flaggen lint -spec FILE [-warn] [-now DATE] [-stale DURATION] [-redis URL [-namespace NS] [-timeout D]] [PACKAGES]
+//	flaggen lint -spec FILE [-warn] [-now DATE] [-stale DURATION] [-redis URL [-namespace NS] [-timeout D] [-eval-days N] [-eval-env ENV]] [PACKAGES]
 //
 // Lint checks the spec FILE against the Go PACKAGES that use it (default ./...,
 // test files included), type-aware, and prints one finding per line,
@@ -180,7 +180,13 @@
 // switched off or tripped live, it does not; a live patch the spec refuses
 // leaves it unreported), and its age is the later of the spec file's and of
 // its last live change in the audit trail (its dependencies' included); a
-// flag never changed live has the file's age. Lint never writes to Redis.
+// flag never changed live has the file's age. With live state, lint also
+// reports the flags not evaluated in environment -eval-env (default
+// production) for -eval-days days (default 30), by the evaluation counts the
+// apps keep (runtime.WithExposure): a flag last evaluated there longer ago,
+// or never evaluated there while counting began longer ago. When counting
+// never began in that environment, nothing of the kind is reported and a
+// note on standard error says so. Lint never writes to Redis.
 // When the apps recorded a different spec in the namespace, a warning says
 // so on standard error.
 //
@@ -191,6 +197,10 @@
 //
 // Options:
 //
+//	-eval-days N
+//	  with -redis, report flags not evaluated in -eval-env for N days (default 30)
+//	-eval-env ENV
+//	  with -redis, the ENVironment whose evaluations -eval-days counts (default "production")
 //	-namespace NS
 //	  the flaggen namespace NS in Redis (default $FLAGGEN_NAMESPACE, else "default")
 //	-now DATE
