@@ -9,34 +9,9 @@ import (
 	"github.com/flaggen/flaggen/internal/ops"
 )
 
-// envExposure is one environment's exposure figures in ls -json and get
-// -json (ops.FlagExposure).
-type envExposure struct {
-	Env       string           `json:"env"`
-	PerMinute float64          `json:"per_minute"`
-	Last      *time.Time       `json:"last"` // null: never evaluated
-	Total     int64            `json:"total"`
-	Variants  map[string]int64 `json:"variants"`
-}
-
-// envExposures converts a flag's exposure, one entry per environment
-// (never nil, so that -json shows [] for a flag never counted).
-func envExposures(exps []ops.FlagExposure) []envExposure {
-	out := make([]envExposure, 0, len(exps))
-	for _, e := range exps {
-		ee := envExposure{Env: e.Env, PerMinute: e.PerMinute, Total: e.Total, Variants: e.Variants}
-		if !e.Last.IsZero() {
-			last := e.Last
-			ee.Last = &last
-		}
-		out = append(out, ee)
-	}
-	return out
-}
-
 // perMinuteCell is ls's EVALS/MIN cell: "ENV RATE" per environment, or
 // "-" when the flag was never counted.
-func perMinuteCell(exps []envExposure) string {
+func perMinuteCell(exps []ops.EnvExposure) string {
 	if len(exps) == 0 {
 		return "-"
 	}
@@ -49,7 +24,7 @@ func perMinuteCell(exps []envExposure) string {
 
 // lastEvalCell is ls's LAST EVAL cell: "ENV AGE ago" per environment, or
 // "never".
-func lastEvalCell(exps []envExposure, now time.Time) string {
+func lastEvalCell(exps []ops.EnvExposure, now time.Time) string {
 	if len(exps) == 0 {
 		return "never"
 	}

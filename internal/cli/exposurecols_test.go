@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/flaggen/flaggen/internal/ops"
 	"github.com/flaggen/flaggen/runtime/store"
 )
 
@@ -57,7 +58,7 @@ func TestOpsLsGetExposure(t *testing.T) {
 	var lsj struct {
 		Flags []struct {
 			Flag     string
-			Exposure []envExposure
+			Exposure []ops.EnvExposure
 		}
 	}
 	if err := json.Unmarshal([]byte(mustRun(t, "ls", "-json")), &lsj); err != nil {

@@ -42,7 +42,7 @@ type getOutput struct {
 	Repair string `json:"repair,omitempty"`
 	// Exposure is the flag's evaluations per environment ([] when never
 	// counted).
-	Exposure []envExposure `json:"exposure"`
+	Exposure []ops.EnvExposure `json:"exposure"`
 }
 
 func runGet(env *Env, o *opsOpts, args []string) error {
@@ -66,7 +66,7 @@ func runGet(env *Env, o *opsOpts, args []string) error {
 	if err != nil {
 		return err
 	}
-	out := getOutput{FlagInfo: *in.Flag(name), Version: in.Version, Counters: counters, Exposure: envExposures(exps)}
+	out := getOutput{FlagInfo: *in.Flag(name), Version: in.Version, Counters: counters, Exposure: ops.EnvExposures(exps)}
 	out.Repair = repairCommand(&out.FlagInfo)
 	if len(audit) == 1 {
 		out.LastChange = newLastChange(audit[0])
@@ -125,7 +125,7 @@ func runGet(env *Env, o *opsOpts, args []string) error {
 
 // splitText is e's split by variant served, the flag's variants (spec
 // order) first: "on 90 (90.0%), off 10 (10.0%)".
-func splitText(e envExposure, order []string) string {
+func splitText(e ops.EnvExposure, order []string) string {
 	names := slices.Clone(order)
 	for _, v := range slices.Sorted(maps.Keys(e.Variants)) {
 		if !slices.Contains(names, v) {

@@ -45,7 +45,7 @@ type lsRow struct {
 	LastChange  *lastChange `json:"last_change,omitempty"`
 	// Exposure is the flag's evaluations per environment ([] when never
 	// counted).
-	Exposure []envExposure `json:"exposure"`
+	Exposure []ops.EnvExposure `json:"exposure"`
 }
 
 func runLs(env *Env, o *opsOpts, _ []string) error {
@@ -74,7 +74,7 @@ func runLs(env *Env, o *opsOpts, _ []string) error {
 	for i, f := range in.Flags {
 		rows[i] = lsRow{Flag: f.Flag, Type: f.Type, State: f.State, StateReason: f.StateReason, Rollout: f.Rollout,
 			Variants: f.Variants, Releases: f.Releases, Problem: f.Problem, Repair: repairCommand(&in.Flags[i]), LastChange: last(f.Flag),
-			Exposure: envExposures(exps[f.Flag])}
+			Exposure: ops.EnvExposures(exps[f.Flag])}
 	}
 	if o.json {
 		return writeJSON(env.Stdout, struct {
