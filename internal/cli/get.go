@@ -2,8 +2,6 @@ package cli
 
 import (
 	"fmt"
-	"maps"
-	"slices"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -108,7 +106,7 @@ func runGet(env *Env, o *opsOpts, args []string) error {
 		if i > 0 {
 			label = "            "
 		}
-		fmt.Fprintf(w, "%s %s: %s/min, last %s, %d in all: %s\n", label, ops.Shown(e.Env), rateText(e.PerMinute), agoText(e.Last, now), e.Total, splitText(e, order))
+		fmt.Fprintf(w, "%s %s: %s/min, last %s, %d in all: %s\n", label, ops.Shown(e.Env), rateText(e.PerMinute), ops.Ago(e.Last, now), e.Total, splitText(e, order))
 	}
 	fmt.Fprintln(w)
 	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
@@ -126,23 +124,9 @@ func runGet(env *Env, o *opsOpts, args []string) error {
 // splitText is e's split by variant served, the flag's variants (spec
 // order) first: "on 90 (90.0%), off 10 (10.0%)".
 func splitText(e ops.EnvExposure, order []string) string {
-	names := slices.Clone(order)
-	for _, v := range slices.Sorted(maps.Keys(e.Variants)) {
-		if !slices.Contains(names, v) {
-			names = append(names, v)
-		}
-	}
 	var parts []string
-	for _, v := range names {
-		n, ok := e.Variants[v]
-		if !ok {
-			continue
-		}
-		p := 0.0
-		if e.Total > 0 {
-			p = 100 * float64(n) / float64(e.Total)
-		}
-		parts = append(parts, fmt.Sprintf("%s %d (%s)", ops.Shown(v), n, percent(p)))
+	for _, sh := range ops.ServedSplit(e, order) {
+		parts = append(parts, fmt.Sprintf("%s %d (%s)", ops.Shown(sh.Variant), sh.Count, percent(sh.Percent)))
 	}
 	return orDash(strings.Join(parts, ", "))
 }
