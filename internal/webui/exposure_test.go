@@ -4,11 +4,13 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"os"
 	"regexp"
 	"strconv"
 	"strings"
 	"testing"
 
+	"github.com/chromedp/chromedp"
 	"github.com/redis/go-redis/v9"
 
 	"github.com/flaggen/flaggen/internal/ops"
@@ -104,4 +106,33 @@ func TestExposureShown(t *testing.T) {
 	if _, page := get(t, hc, ts.URL+"/admin/flags/checkout_button"); !strings.Contains(page, "Never evaluated") {
 		t.Error("checkout_button's page does not say it was never evaluated")
 	}
+}
+
+// TestBrowserExposure shows the evaluation figures in a real browser: the
+// list's columns and the flag page's Evaluations card, with screenshots.
+func TestBrowserExposure(t *testing.T) {
+	browser := startBrowser(t)
+	ts, on := exposureServer(t)
+	dir := os.Getenv("FLAGGEN_SCREENSHOTS")
+	if dir == "" {
+		dir = t.TempDir()
+	} else if err := os.MkdirAll(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	ctx := tab(t, browser)
+	logIn(t, ctx, ts, aliceToken)
+	if got := strings.ToLower(text(t, ctx, `#flags thead`)); !strings.Contains(got, "evals/min") || !strings.Contains(got, "last evaluated") { // CSS capitalises
+		t.Errorf("list header %q", got)
+	}
+	shot(t, ctx, dir, "exposure-list")
+	if err := chromedp.Do(ctx, chromedp.Navigate(ts.URL+"/admin/flags/new_ui"), chromedp.WaitVisible(chromedp.ID("evals"))); err != nil {
+		t.Fatal(err)
+	}
+	got := strings.ToLower(text(t, ctx, "#evals"))
+	for _, want := range []string{"production", "total\n10", fmt.Sprintf("on\t%d\t %d.0%%", on, 10*on)} {
+		if !strings.Contains(got, want) {
+			t.Errorf("the Evaluations card shows %q, without %q", got, want)
+		}
+	}
+	shot(t, ctx, dir, "exposure-flag")
 }
