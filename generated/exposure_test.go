@@ -14,7 +14,7 @@ import (
 	"github.com/flaggen/flaggen/internal/redistest"
 	"github.com/flaggen/flaggen/runtime"
 	"github.com/flaggen/flaggen/runtime/redisstore"
-	"github.com/flaggen/flaggen/runtime/store"
+	"github.com/flaggen/flaggen/runtime/storetest"
 )
 
 // tally is a Hook that counts evaluations by environment, flag and
@@ -29,22 +29,6 @@ func (h *tally) After(_ context.Context, e runtime.Evaluation) {
 	h.mu.Lock()
 	h.n[h.env+"/"+e.Flag+"/"+e.Variant]++
 	h.mu.Unlock()
-}
-
-// exposureTotals reads the store's totals keyed as tally keys them.
-func exposureTotals(t *testing.T, st store.Store) map[string]int64 {
-	t.Helper()
-	es, err := st.Exposure(context.Background(), "")
-	if err != nil {
-		t.Fatal(err)
-	}
-	out := map[string]int64{}
-	for _, e := range es {
-		for v, n := range e.Variants {
-			out[e.Env+"/"+e.Flag+"/"+v] = n
-		}
-	}
-	return out
 }
 
 // redisStore returns a Redis store of namespace "exp" over its own client.
@@ -101,7 +85,7 @@ func TestExposureAcrossInstances(t *testing.T) {
 			want[key] += n
 		}
 	}
-	got := exposureTotals(t, redisStore(t, srv.Addr()))
+	got := storetest.ExposureTotals(t, redisStore(t, srv.Addr()))
 	if !maps.Equal(got, want) {
 		t.Errorf("Redis totals:\n%v\nwant the evaluations made:\n%v", got, want)
 	}
@@ -160,7 +144,7 @@ func TestExposureKeptWhileRedisDown(t *testing.T) {
 	if err := flush(); err != nil { // nothing new: nothing added again
 		t.Fatal(err)
 	}
-	got := exposureTotals(t, st)
+	got := storetest.ExposureTotals(t, st)
 	if !maps.Equal(got, tl.n) {
 		t.Errorf("Redis totals %v, want the evaluations made %v", got, tl.n)
 	}

@@ -67,11 +67,8 @@ func newExposure(m *spec.Spec) *exposure {
 		if f.Type == spec.Bool {
 			names = []string{"off", "on"}
 		} else {
-			for _, v := range f.Variants {
+			for _, v := range f.Variants { // the default is one of them
 				names = append(names, v.Name)
-			}
-			if f.DefaultVariant != "" && !slices.Contains(names, f.DefaultVariant) {
-				names = append(names, f.DefaultVariant)
 			}
 		}
 		names = append(names, PinnedVariant)

@@ -17,11 +17,7 @@ import (
 func TestExposureBadValues(t *testing.T) {
 	srv := redistest.Start(t)
 	rc := newClient(t, srv.Addr())
-	s, err := redisstore.New(rc, redisstore.WithNamespace("exp"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer s.Close()
+	s := newStoreOn(t, rc, redisstore.WithNamespace("exp"))
 	ctx := t.Context()
 	now := time.Now()
 	delta := []store.ExposureDelta{{Flag: "f", Env: "production", Variant: "on", Count: 1, Last: now}}
@@ -95,11 +91,7 @@ func TestExposureBadValues(t *testing.T) {
 func TestAddExposureOneRoundTrip(t *testing.T) {
 	srv := redistest.Start(t)
 	rc := newClient(t, srv.Addr())
-	s, err := redisstore.New(rc, redisstore.WithNamespace("exp"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer s.Close()
+	s := newStoreOn(t, rc, redisstore.WithNamespace("exp"))
 	ctx := t.Context()
 	var batch []store.ExposureDelta
 	for i := range 200 {

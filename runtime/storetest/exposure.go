@@ -135,3 +135,21 @@ func checkExposures(t *testing.T, what string, got, want []store.Exposure) {
 		t.Errorf("%s =\n%+v\nwant\n%+v", what, got, want)
 	}
 }
+
+// ExposureTotals returns every total s holds (Exposure of every flag),
+// keyed "ENV/FLAG/VARIANT": for tests that compare them with the
+// evaluations they made.
+func ExposureTotals(t testing.TB, s store.Store) map[string]int64 {
+	t.Helper()
+	es, err := s.Exposure(t.Context(), "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := map[string]int64{}
+	for _, e := range es {
+		for v, n := range e.Variants {
+			out[e.Env+"/"+e.Flag+"/"+v] = n
+		}
+	}
+	return out
+}
