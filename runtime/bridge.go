@@ -19,8 +19,7 @@ func init() {
 	}
 	bridge.SpecOf = func(s any) *spec.Spec { return s.(*Spec).m }
 	bridge.NewEvaluator = func(client any) any {
-		c := client.(*Client)
-		return bridge.Evaluator[Value]{Decide: c.decide, Revision: c.revision, Version: c.liveVersion, Snapshot: c.snap.Load, DecideOn: decideOn}
+		return client.(*Client).evaluator()
 	}
 }
 

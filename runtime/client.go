@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/flaggen/flaggen/internal/engine"
+	"github.com/flaggen/flaggen/internal/reason"
 	"github.com/flaggen/flaggen/internal/spec"
 	"github.com/flaggen/flaggen/runtime/memstore"
 	"github.com/flaggen/flaggen/runtime/store"
@@ -555,6 +556,11 @@ type Explanation struct {
 	Step string `json:"step"`
 	// Reason says why, with the step's data, e.g. "rollout: bucket 93 ≥ 90".
 	Reason string `json:"reason"`
+	// Variant is the variant served, as Evaluation.Variant names it: a
+	// variant flag's variant, "on" or "off" for a bool flag, "" for a
+	// pinned flag and a name the spec lacks. FeedbackCollector.CollectExplained
+	// records it with the user's feedback.
+	Variant string `json:"variant,omitempty"`
 }
 
 // String formats the explanation on one line.
@@ -567,19 +573,27 @@ func (c *Client) explain(i int, a []Value) Explanation {
 	return explainIn(c.snap.Load(), i, engineValues(a))
 }
 
-// explainIn is s.Explain as an Explanation.
+// explainIn is s.Explain as an Explanation, with its variant (deciding a
+// second time, over the same snapshot, for it).
 func explainIn(s *engine.Snapshot, i int, a []engine.Value) Explanation {
-	var e Explanation
-	e.Flag, e.Value, e.Step, e.Reason = s.Explain(i, a)
+	e, _ := explainDecided(s, i, a)
 	return e
 }
 
-// explainHooked is explainIn that also runs c's hooks with ctx (deciding
-// a second time, over the same snapshot, for them).
+// explainDecided is explainIn that also returns the decision.
+func explainDecided(s *engine.Snapshot, i int, a []engine.Value) (Explanation, engine.Decision) {
+	var e Explanation
+	e.Flag, e.Value, e.Step, e.Reason = s.Explain(i, a)
+	d := s.Decide(i, a)
+	e.Variant = reason.Variant(d)
+	return e, d
+}
+
+// explainHooked is explainIn that also runs c's hooks with ctx.
 func (c *Client) explainHooked(ctx context.Context, s *engine.Snapshot, i int, a []engine.Value) Explanation {
-	e := explainIn(s, i, a)
+	e, d := explainDecided(s, i, a)
 	if c.observed {
-		c.afterHooks(ctx, i, s.Decide(i, a))
+		c.afterHooks(ctx, i, d)
 	}
 	return e
 }

@@ -42,7 +42,7 @@ func TestDecideMatchesExplain(t *testing.T) {
 			t.Fatal(err)
 		}
 		for i, name := range s.FlagNames() {
-			d, e := ev.Decide(i, a), c.ExplainName(context.Background(), name, a)
+			d, e := ev.Decide(context.Background(), i, a), c.ExplainName(context.Background(), name, a)
 			if d.Value.Any() != e.Value || d.Step != e.Step {
 				t.Errorf("%s %s: Decide %v %q, ExplainName %v %q", name, ctx, d.Value.Any(), d.Step, e.Value, e.Step)
 			}
@@ -50,7 +50,7 @@ func TestDecideMatchesExplain(t *testing.T) {
 		n := len(s.FlagNames())
 		if n := testing.AllocsPerRun(50, func() {
 			for i := range n {
-				ev.Decide(i, a)
+				ev.Decide(context.Background(), i, a)
 			}
 		}); n != 0 {
 			t.Errorf("Decide allocates %v times for %s", n, ctx)

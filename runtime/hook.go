@@ -11,7 +11,9 @@ import (
 // Hook observes evaluations. A Client with hooks (WithHook) calls each
 // hook's After, in registration order, once per evaluation through a
 // generated accessor (and so a generated factory's Get), Evaluate,
-// ExplainName and EvaluateAll (once per flag), on the evaluating goroutine
+// ExplainName, EvaluateAll (once per flag), the OFREP server
+// (runtime/flaghttp, with the request's ctx) and the OpenFeature provider
+// (runtime/openfeature, with the SDK caller's ctx), on the evaluating goroutine
 // and after the value is decided. After must be safe for concurrent use, must
 // not block, and must not evaluate flags of the same Client.
 type Hook interface {
@@ -80,6 +82,15 @@ func (c *Client) afterHooks(ctx context.Context, i int, d engine.Decision) {
 		}
 	}
 	e := Evaluation{Flag: c.spec.m.Flags[i].Name, Index: i, Value: Value(d.Value), Variant: reason.Variant(d), Reason: reason.Of(d).String(), Step: d.Step}
+	for _, h := range c.opts.hooks {
+		h.After(ctx, e)
+	}
+}
+
+// afterError runs c's hooks for decision d of flag i that a server
+// answered with an error (see decideOnHooked): reason ERROR, no variant.
+func (c *Client) afterError(ctx context.Context, i int, d engine.Decision) {
+	e := Evaluation{Flag: c.spec.m.Flags[i].Name, Index: i, Value: Value(d.Value), Reason: reason.Error.String(), Step: d.Step}
 	for _, h := range c.opts.hooks {
 		h.After(ctx, e)
 	}

@@ -149,7 +149,7 @@
 //
 // # lint
 //
-//	flaggen lint -spec FILE [-warn] [-now DATE] [-stale DURATION] [-redis URL [-namespace NS] [-timeout D]] [PACKAGES]
+//	flaggen lint -spec FILE [-warn] [-now DATE] [-stale DURATION] [-redis URL [-namespace NS] [-timeout D] [-eval-days N] [-eval-env ENV]] [PACKAGES]
 //
 // Lint checks the spec FILE against the Go PACKAGES that use it (default ./...,
 // test files included), type-aware, and prints one finding per line,
@@ -192,7 +192,13 @@
 // switched off or tripped live, it does not; a live patch the spec refuses
 // leaves it unreported), and its age is the later of the spec file's and of
 // its last live change in the audit trail (its dependencies' included); a
-// flag never changed live has the file's age. Lint never writes to Redis.
+// flag never changed live has the file's age. With live state, lint also
+// reports the flags not evaluated in environment -eval-env (default
+// production) for -eval-days days (default 30), by the evaluation counts the
+// apps keep (runtime.WithExposure): a flag last evaluated there longer ago,
+// or never evaluated there while counting began longer ago. When counting
+// never began in that environment, nothing of the kind is reported and a
+// note on standard error says so. Lint never writes to Redis.
 // When the apps recorded a different spec in the namespace, a warning says
 // so on standard error.
 //
@@ -203,6 +209,10 @@
 //
 // Options:
 //
+//	-eval-days N
+//	  with -redis, report flags not evaluated in -eval-env for N days (default 30)
+//	-eval-env ENV
+//	  with -redis, the ENVironment whose evaluations -eval-days counts (default "production")
 //	-namespace NS
 //	  the flaggen namespace NS in Redis (default $FLAGGEN_NAMESPACE, else "default")
 //	-now DATE
@@ -389,7 +399,11 @@
 // state: on, off (active false), tripped (switched off by a monitor, with the
 // reason) or scheduled (activation_date ahead); its effective rollout (or
 // variant weights), the releases it belongs to, and its last change: when, by
-// whom and why. Environments are not considered: see 'flaggen get'. Names
+// whom and why; and, when apps count evaluations (runtime.WithExposure), per
+// environment, its evaluations per minute over the last few minutes
+// (EVALS/MIN) and when it was last evaluated (LAST EVAL; "-" and "never" for
+// a flag never counted). Environments are not considered for the state: see
+// 'flaggen get'. Names
 // that code looked up but the spec lacks (off, registered by the runtime) are
 // listed last as unknown.
 //
@@ -421,8 +435,11 @@
 // where it comes from: spec (the spec file), live (the live patch; the spec's
 // value, if any, is shown beside it) or default (neither sets it: absent, so
 // the check is skipped). It also prints the flag's state, its stored live
-// patch, its shared monitor counters against their thresholds, and its last
-// change. With -json, a stored live patch that is not valid JSON shows as
+// patch, its shared monitor counters against their thresholds, its last
+// change and, when apps count evaluations (runtime.WithExposure), per
+// environment: evaluations per minute over the last few minutes, when it was
+// last evaluated, the total and the split by variant served ("never" for a
+// flag never counted). With -json, a stored live patch that is not valid JSON shows as
 // {"invalid_json": "RAW TEXT", "error": "WHY"} in "live" (as in ls -json's
 // "unknown").
 //
@@ -787,8 +804,17 @@
 //	flaggen feedback NAME [-json] [-spec FILE] [-redis URL] [-namespace NS] [-timeout D]
 //
 // Feedback prints the feedback collected about flag NAME (by
-// runtime.FeedbackCollector in the apps), oldest first: time, user and text.
-// The feedback on a flag no longer in the spec (see remove) is shown too.
+// runtime.FeedbackCollector in the apps), grouped by the variant each user was
+// served: the spec's variants in spec order ("on" and "off" for a bool flag),
+// then variants the spec no longer names, then the entries collected without
+// a variant ("unknown variant": FeedbackCollector.Collect, and entries from
+// before variants were recorded). Each group gives its count and its
+// entries, oldest first: time, user and text. The feedback on a flag no
+// longer in the spec (see remove) is shown too.
+//
+// With -json: {"flag", "total", "variants": [{"variant", "count",
+// "feedback": [{"time", "user", "text", "variant"}]}]}, where variant "" is
+// the unknown variant.
 //
 // Options:
 //

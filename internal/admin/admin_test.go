@@ -674,3 +674,37 @@ func TestNameWithSlash(t *testing.T) {
 		t.Errorf("new_ui, a flag of the release, not switched off: %s", fi.Live)
 	}
 }
+
+// TestExposure: the flag list and a flag's read carry each environment's
+// evaluation figures, from counts added to the store ([] for a flag never
+// counted), over the memory store and a real Redis.
+func TestExposure(t *testing.T) {
+	forStores(t, func(t *testing.T, a *api) {
+		var f struct{ Exposure []ops.EnvExposure }
+		a.want(a.do("GET", "/admin/v1/flags/new_ui", ""), 200).decode(t, &f)
+		if f.Exposure == nil || len(f.Exposure) != 0 {
+			t.Errorf("before counting: exposure %+v, want []", f.Exposure)
+		}
+		now := time.Now()
+		err := a.s.Live.AddExposure(context.Background(), []store.ExposureDelta{
+			{Flag: "new_ui", Env: "production", Variant: "on", Count: 9, Last: now.Add(-time.Minute)},
+			{Flag: "new_ui", Env: "production", Variant: "off", Count: 1, Last: now},
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		a.want(a.do("GET", "/admin/v1/flags/new_ui", ""), 200).decode(t, &f)
+		if len(f.Exposure) != 1 || f.Exposure[0].Env != "production" || f.Exposure[0].Total != 10 || f.Exposure[0].Variants["on"] != 9 ||
+			f.Exposure[0].Last == nil || f.Exposure[0].Last.Sub(now).Abs() > time.Second || f.Exposure[0].PerMinute <= 0 {
+			t.Errorf("GET flags/new_ui: exposure %+v", f.Exposure)
+		}
+		var list struct{ Exposure map[string][]ops.EnvExposure }
+		a.want(a.do("GET", "/admin/v1/flags", ""), 200).decode(t, &list)
+		if e := list.Exposure["new_ui"]; len(e) != 1 || e[0].Total != 10 {
+			t.Errorf("GET flags: new_ui exposure %+v", e)
+		}
+		if e, ok := list.Exposure["checkout_button"]; !ok || len(e) != 0 {
+			t.Errorf("GET flags: checkout_button exposure %+v (present %v), want []", e, ok)
+		}
+	})
+}

@@ -7,9 +7,10 @@
 // The handler serves these paths under Prefix (/admin/v1/), whether the
 // mux that mounts it strips the prefix or not:
 //
-//	GET    /admin/v1/flags                    every flag's effective configuration (ops.Inspection)
+//	GET    /admin/v1/flags                    every flag's effective configuration (ops.Inspection), and
+//	                                          "exposure": each flag's evaluations by environment
 //	GET    /admin/v1/flags/{name}             one flag: effective configuration, the source of each field,
-//	                                          counters and last change (as flaggen get -json)
+//	                                          counters, last change and exposure (as flaggen get -json)
 //	PATCH  /admin/v1/flags/{name}             {"patch": {...}, "replace": false, "reason": ""}: merge the
 //	                                          object into the flag's live patch (or replace it;
 //	                                          switching the flag off needs a reason, as disable);

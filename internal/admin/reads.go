@@ -82,10 +82,18 @@ func (h *handler) listFlags(rq *request) {
 	if !ok {
 		return
 	}
-	out := *in
+	ctx, cancel := rq.s.Ctx()
+	defer cancel()
+	exps, err := rq.s.Exposures(ctx)
+	if err != nil {
+		rq.fail(err, false)
+		return
+	}
+	out := flagsOutput{Inspection: *in, Exposure: map[string][]ops.EnvExposure{}}
 	out.Flags = make([]ops.FlagInfo, len(in.Flags))
 	for i := range in.Flags {
 		out.Flags[i] = shownFlag(&in.Flags[i])
+		out.Exposure[in.Flags[i].Flag] = ops.EnvExposures(exps[in.Flags[i].Flag])
 	}
 	out.Unknown = ops.JSONShownMap(in.Unknown)
 	if out.Releases == nil {
@@ -95,12 +103,23 @@ func (h *handler) listFlags(rq *request) {
 	writeJSON(rq.w, http.StatusOK, out)
 }
 
+// flagsOutput is GET /admin/v1/flags: the inspection, and each flag's
+// evaluations per environment (runtime.WithExposure; [] when never
+// counted).
+type flagsOutput struct {
+	ops.Inspection
+	Exposure map[string][]ops.EnvExposure `json:"exposure"`
+}
+
 // flagOutput is one flag as GET /admin/v1/flags/{name} shows it.
 type flagOutput struct {
 	ops.FlagInfo
 	Version    uint64            `json:"version"`
 	Counters   map[string]int64  `json:"counters"`
 	LastChange *store.AuditEntry `json:"last_change,omitempty"`
+	// Exposure is the flag's evaluations per environment
+	// (runtime.WithExposure; [] when never counted).
+	Exposure []ops.EnvExposure `json:"exposure"`
 }
 
 func (h *handler) getFlag(rq *request) {
@@ -126,7 +145,12 @@ func (h *handler) getFlag(rq *request) {
 		rq.fail(rq.s.RedisError(err), false)
 		return
 	}
-	out := flagOutput{FlagInfo: shownFlag(in.Flag(rq.arg)), Version: in.Version, Counters: counters}
+	exps, err := rq.s.Exposure(ctx, rq.arg)
+	if err != nil {
+		rq.fail(err, false)
+		return
+	}
+	out := flagOutput{FlagInfo: shownFlag(in.Flag(rq.arg)), Version: in.Version, Counters: counters, Exposure: ops.EnvExposures(exps)}
 	rq.w.Header().Set("ETag", etag(rq.s.State))
 	if len(trail) == 1 {
 		out.LastChange = &shownAudit(trail)[0]

@@ -45,8 +45,13 @@ type Decision = engine.Decision
 type Evaluator[V any] struct {
 	// Decide evaluates flag i (its index in runtime.Spec.FlagNames) over
 	// attribute values a, as runtime.Client.ExplainName does, without
-	// allocating. It panics when i is out of range.
-	Decide func(i int, a []V) Decision
+	// allocating, and runs the Client's hooks (runtime.WithHook) once with
+	// ctx, the caller's (an HTTP request's, an OpenFeature SDK call's). A
+	// decision with NoKey, which a server answers with an error
+	// (TARGETING_KEY_MISSING), reaches the hooks as an evaluation with reason
+	// "ERROR" and no variant. Without hooks it costs what deciding costs.
+	// It panics when i is out of range.
+	Decide func(ctx context.Context, i int, a []V) Decision
 	// Revision identifies what the Client evaluates with: the live state
 	// (its epoch and version), the activation dates passed and test pins.
 	// It changes whenever an answer may (except with runtime.WithClock,
@@ -60,11 +65,12 @@ type Evaluator[V any] struct {
 	// with (0 before any was loaded).
 	Version func() uint64
 	// Snapshot returns the snapshot the Client evaluates with now, and
-	// DecideOn evaluates flag i on snapshot s as Decide does, without
-	// allocating: a response that evaluates many flags loads one snapshot
-	// and decides them all on it, so that it never mixes two live states.
+	// DecideOn evaluates flag i on snapshot s as Decide does (hooks
+	// included), without allocating: a response that evaluates many flags
+	// loads one snapshot and decides them all on it, so that it never mixes
+	// two live states.
 	Snapshot func() *engine.Snapshot
-	DecideOn func(s *engine.Snapshot, i int, a []V) Decision
+	DecideOn func(ctx context.Context, s *engine.Snapshot, i int, a []V) Decision
 }
 
 // EvaluatorOf returns the Evaluator of client, a *runtime.Client, with V

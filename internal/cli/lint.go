@@ -5,6 +5,7 @@ import (
 	"flag"
 	"fmt"
 	"os"
+	"time"
 
 	"github.com/flaggen/flaggen/internal/lint"
 	"github.com/flaggen/flaggen/internal/ops"
@@ -14,7 +15,7 @@ import (
 
 var lintCmd = &Command{
 	Name:  "lint",
-	Args:  "-spec FILE [-warn] [-now DATE] [-stale DURATION] [-redis URL [-namespace NS] [-timeout D]] [PACKAGES]",
+	Args:  "-spec FILE [-warn] [-now DATE] [-stale DURATION] [-redis URL [-namespace NS] [-timeout D] [-eval-days N] [-eval-env ENV]] [PACKAGES]",
 	Short: "report expired, unused, finished and misspelled flags",
 	Long: `Lint checks the spec FILE against the Go PACKAGES that use it (default ./...,
 test files included), type-aware, and prints one finding per line,
@@ -57,7 +58,13 @@ applied (rolled out to 100% or stripped of its targeting live, it counts;
 switched off or tripped live, it does not; a live patch the spec refuses
 leaves it unreported), and its age is the later of the spec file's and of
 its last live change in the audit trail (its dependencies' included); a
-flag never changed live has the file's age. Lint never writes to Redis.
+flag never changed live has the file's age. With live state, lint also
+reports the flags not evaluated in environment -eval-env (default
+production) for -eval-days days (default 30), by the evaluation counts the
+apps keep (runtime.WithExposure): a flag last evaluated there longer ago,
+or never evaluated there while counting began longer ago. When counting
+never began in that environment, nothing of the kind is reported and a
+note on standard error says so. Lint never writes to Redis.
 When the apps recorded a different spec in the namespace, a warning says
 so on standard error.
 
@@ -73,6 +80,8 @@ func setupLint(fs *flag.FlagSet) func(*Env, []string) error {
 	warn := fs.Bool("warn", false, "print the findings but exit 0")
 	now := addNow(fs, "the `DATE` (2006-01-02 or RFC 3339) against which expiry and age\nare judged (default: now)")
 	stale := fs.Duration("stale", lint.DefaultStale, "how long the spec (and, with -redis, the flag's live state) must be\nunchanged before a flag on for everyone is reported as ready to remove")
+	evalDays := fs.Int("eval-days", int(lint.DefaultUnevaluated/(24*time.Hour)), "with -redis, report flags not evaluated in -eval-env for `N` days")
+	evalEnv := fs.String("eval-env", lint.DefaultEvalEnv, "with -redis, the `ENV`ironment whose evaluations -eval-days counts")
 	ro := addRedis(fs, "the spec `FILE` (default $"+envSpec+"; required)", redisReadUsage("judge \"ready to remove\" by"))
 	return func(env *Env, args []string) error {
 		specFile := firstNonEmpty(ro.specFile, os.Getenv(envSpec))
@@ -81,6 +90,12 @@ func setupLint(fs *flag.FlagSet) func(*Env, []string) error {
 		}
 		if *stale <= 0 {
 			return Usagef("-stale must be positive, not %v", *stale)
+		}
+		if *evalDays <= 0 {
+			return Usagef("-eval-days must be a positive number of days, not %d", *evalDays)
+		}
+		if *evalEnv == "" {
+			return Usagef("-eval-env must name an environment")
 		}
 		when, _, err := now.at()
 		if err != nil {
@@ -114,7 +129,9 @@ func setupLint(fs *flag.FlagSet) func(*Env, []string) error {
 			return err
 		}
 		defer sess.Close()
-		opt.Live = &lint.Live{Store: store.ReadOnly(sess.Store), Timeout: ro.timeout}
+		opt.Live = &lint.Live{Store: store.ReadOnly(sess.Store), Timeout: ro.timeout,
+			Unevaluated: time.Duration(*evalDays) * 24 * time.Hour, EvalEnv: *evalEnv,
+			Note: func(msg string) { fmt.Fprintf(env.Stderr, "flaggen: lint: %s: %s\n", sess.Where, ops.Shown(msg)) }}
 		diags, err := lint.Run(s, opt)
 		if le := (*lint.LiveError)(nil); errors.As(err, &le) {
 			if sess.Store.Health() != nil {

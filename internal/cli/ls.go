@@ -6,6 +6,7 @@ import (
 	"strconv"
 	"strings"
 	"text/tabwriter"
+	"time"
 
 	"github.com/flaggen/flaggen/internal/jsonx"
 	"github.com/flaggen/flaggen/internal/ops"
@@ -19,7 +20,11 @@ var lsCmd = &Command{
 state: on, off (active false), tripped (switched off by a monitor, with the
 reason) or scheduled (activation_date ahead); its effective rollout (or
 variant weights), the releases it belongs to, and its last change: when, by
-whom and why. Environments are not considered: see 'flaggen get'. Names
+whom and why; and, when apps count evaluations (runtime.WithExposure), per
+environment, its evaluations per minute over the last few minutes
+(EVALS/MIN) and when it was last evaluated (LAST EVAL; "-" and "never" for
+a flag never counted). Environments are not considered for the state: see
+'flaggen get'. Names
 that code looked up but the spec lacks (off, registered by the runtime) are
 listed last as unknown.`,
 	Topics: opsTopics,
@@ -38,6 +43,9 @@ type lsRow struct {
 	Problem     string      `json:"problem,omitempty"`
 	Repair      string      `json:"repair,omitempty"`
 	LastChange  *lastChange `json:"last_change,omitempty"`
+	// Exposure is the flag's evaluations per environment ([] when never
+	// counted).
+	Exposure []ops.EnvExposure `json:"exposure"`
 }
 
 func runLs(env *Env, o *opsOpts, _ []string) error {
@@ -56,10 +64,17 @@ func runLs(env *Env, o *opsOpts, _ []string) error {
 		}
 		return nil
 	}
+	ctx, cancel := s.Ctx()
+	defer cancel()
+	exps, err := s.Exposures(ctx)
+	if err != nil {
+		return err
+	}
 	rows := make([]lsRow, len(in.Flags))
 	for i, f := range in.Flags {
 		rows[i] = lsRow{Flag: f.Flag, Type: f.Type, State: f.State, StateReason: f.StateReason, Rollout: f.Rollout,
-			Variants: f.Variants, Releases: f.Releases, Problem: f.Problem, Repair: repairCommand(&in.Flags[i]), LastChange: last(f.Flag)}
+			Variants: f.Variants, Releases: f.Releases, Problem: f.Problem, Repair: repairCommand(&in.Flags[i]), LastChange: last(f.Flag),
+			Exposure: ops.EnvExposures(exps[f.Flag])}
 	}
 	if o.json {
 		return writeJSON(env.Stdout, struct {
@@ -74,7 +89,8 @@ func runLs(env *Env, o *opsOpts, _ []string) error {
 		fmt.Fprintf(env.Stderr, "flaggen: warning: %s: %s\n  %s\n", ops.Shown(name), ops.Shown(oneLine(f.Problem)), ops.Shown(refusedHelp(f)))
 	}
 	tw := tabwriter.NewWriter(env.Stdout, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "FLAG\tSTATE\tROLLOUT\tRELEASES\tLAST CHANGE")
+	now := time.Now()
+	fmt.Fprintln(tw, "FLAG\tSTATE\tROLLOUT\tRELEASES\tEVALS/MIN\tLAST EVAL\tLAST CHANGE")
 	for _, r := range rows {
 		state := r.State
 		if r.State == "tripped" || r.State == "scheduled" {
@@ -83,12 +99,13 @@ func runLs(env *Env, o *opsOpts, _ []string) error {
 		if r.Problem != "" {
 			state += " [live patch refused]"
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", ops.Shown(r.Flag), state, rolloutText(r.Rollout, r.Variants), orDash(strings.Join(r.Releases, ",")), r.LastChange)
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\n", ops.Shown(r.Flag), state, rolloutText(r.Rollout, r.Variants), orDash(strings.Join(r.Releases, ",")),
+			perMinuteCell(r.Exposure), lastEvalCell(r.Exposure, now), r.LastChange)
 	}
 	// Names looked up by code but missing from the spec (off, registered
 	// by the runtime): usually a typo or a flag removed from the spec.
 	for _, name := range sortedKeys(in.Unknown) {
-		fmt.Fprintf(tw, "%s\t%s\t-\t-\t%s\n", ops.Shown(name), "unknown (not in the spec: off)", last(name))
+		fmt.Fprintf(tw, "%s\t%s\t-\t-\t-\t-\t%s\n", ops.Shown(name), "unknown (not in the spec: off)", last(name))
 	}
 	return tw.Flush()
 }

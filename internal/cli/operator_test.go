@@ -349,19 +349,50 @@ func TestOpsFeedback(t *testing.T) {
 	defer st.Close()
 	ctx := context.Background()
 	when := time.Date(2025, 1, 2, 3, 4, 5, 0, time.UTC)
-	for _, fb := range []store.Feedback{{Time: when, User: "u1", Text: "love it"}, {Time: when.Add(time.Hour), Text: "too slow"}} {
+	for _, fb := range []store.Feedback{
+		{Time: when, User: "u1", Text: "love it"},
+		{Time: when.Add(time.Hour), Text: "too slow", Variant: "off"},
+		{Time: when.Add(2 * time.Hour), User: "u3", Text: "shiny", Variant: "on"},
+		{Time: when.Add(3 * time.Hour), User: "u4", Text: "where did it go", Variant: "off"},
+		{Time: when.Add(4 * time.Hour), User: "u5", Text: "renamed", Variant: "retired"},
+	} {
 		if err := st.AppendFeedback(ctx, "new_ui", fb); err != nil {
 			t.Fatal(err)
 		}
 	}
+	// Grouped by variant: the spec's (on, off), then others, then unknown.
 	out := mustRun(t, "feedback", "new_ui")
-	lines := strings.Split(strings.TrimSpace(out), "\n")
-	if len(lines) != 2 || !strings.HasSuffix(lines[0], "  u1  love it") || !strings.HasSuffix(lines[1], "  -  too slow") {
-		t.Errorf("feedback:\n%s", out)
+	var shape []string
+	for _, l := range strings.Split(strings.TrimSpace(out), "\n") {
+		if f := strings.Split(l, "  "); len(f) == 4 {
+			shape = append(shape, f[2]+" "+f[3]) // "  TIME  USER  TEXT"
+		} else {
+			shape = append(shape, l)
+		}
 	}
-	var fbs []store.Feedback
-	if err := json.Unmarshal([]byte(mustRun(t, "feedback", "-json", "new_ui")), &fbs); err != nil || len(fbs) != 2 || !fbs[0].Time.Equal(when) {
-		t.Errorf("feedback -json: %v %+v", err, fbs)
+	if want := "variant on: 1 of 5|u3 shiny||variant off: 2 of 5|- too slow|u4 where did it go||variant retired: 1 of 5|u5 renamed||unknown variant: 1 of 5|u1 love it"; strings.Join(shape, "|") != want {
+		t.Errorf("feedback:\n%s\nwant (shape) %s", out, want)
+	}
+	var js struct {
+		Flag     string
+		Total    int
+		Variants []struct {
+			Variant  string
+			Count    int
+			Feedback []store.Feedback
+		}
+	}
+	if err := json.Unmarshal([]byte(mustRun(t, "feedback", "-json", "new_ui")), &js); err != nil || js.Flag != "new_ui" || js.Total != 5 || len(js.Variants) != 4 {
+		t.Fatalf("feedback -json: %v %+v", err, js)
+	}
+	if g := js.Variants[1]; g.Variant != "off" || g.Count != 2 || len(g.Feedback) != 2 || !g.Feedback[0].Time.Equal(when.Add(time.Hour)) || g.Feedback[1].Variant != "off" {
+		t.Errorf("feedback -json, off: %+v", g)
+	}
+	if g := js.Variants[3]; g.Variant != "" || g.Count != 1 || g.Feedback[0].User != "u1" {
+		t.Errorf("feedback -json, unknown variant: %+v", g)
+	}
+	if out := mustRun(t, "feedback", "-json", "advanced_search"); !strings.Contains(out, `"total": 0`) || !strings.Contains(out, `"variants": []`) {
+		t.Errorf("feedback -json without feedback: %s", out)
 	}
 
 	// A flag removed from the spec: its feedback is still shown; a name
@@ -372,7 +403,7 @@ func TestOpsFeedback(t *testing.T) {
 	if err := st.AppendFeedback(ctx, "old_checkout", store.Feedback{Time: when, User: "u2", Text: "miss it"}); err != nil {
 		t.Fatal(err)
 	}
-	if out := mustRun(t, "feedback", "old_checkout"); !strings.HasSuffix(strings.TrimSpace(out), "  u2  miss it") {
+	if out := mustRun(t, "feedback", "old_checkout"); !strings.HasPrefix(out, "unknown variant: 1 of 1\n") || !strings.HasSuffix(strings.TrimSpace(out), "  u2  miss it") {
 		t.Errorf("feedback on a removed flag:\n%s", out)
 	}
 }

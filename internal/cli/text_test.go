@@ -102,7 +102,7 @@ func TestStoredTextEscaped(t *testing.T) {
 		"flags", `{"new_ui\nv98 forged":{"active":false},"new_ui":{"active":false,"tripped":"a\u001b[31m"}}`)
 	do("HSET", "flaggen:{default}:patches", "new_ui", `{"tripped":"boom\nforged line \u001b[2J\u202e"}`)
 	do("HSET", "flaggen:{default}:patches", "ghost\x1b[31m\nforged", `{"active":false}`)
-	do("RPUSH", "flaggen:{default}:feedback:new_ui", `{"time":"2026-01-01T00:00:00Z","user":"u\u001b[1m","text":"hi\u001b[2J\nforged \u202eline"}`)
+	do("RPUSH", "flaggen:{default}:feedback:new_ui", `{"time":"2026-01-01T00:00:00Z","user":"u\u001b[1m","text":"hi\u001b[2J\nforged \u202eline","variant":"on\u001b[2J\nforged"}`)
 
 	for _, tc := range []struct {
 		args  []string
@@ -111,7 +111,7 @@ func TestStoredTextEscaped(t *testing.T) {
 		{[]string{"audit"}, 0}, // one line an entry: checked below
 		{[]string{"ls"}, 0},
 		{[]string{"get", "new_ui"}, 0},
-		{[]string{"feedback", "new_ui"}, 1},
+		{[]string{"feedback", "new_ui"}, 2}, // the variant's heading, the entry
 		{[]string{"release", "status", "winter_launch"}, 0},
 		{[]string{"reset", "new_ui"}, 1},
 	} {
@@ -140,7 +140,7 @@ func TestStoredTextEscaped(t *testing.T) {
 	if out := mustRun(t, "audit"); !strings.Contains(out, `eve\nv99`) || !strings.Contains(out, `\x1b[2J`) {
 		t.Errorf("audit does not show the stored actor escaped:\n%s", out)
 	}
-	if out := mustRun(t, "feedback", "new_ui"); !strings.Contains(out, `hi\x1b[2J\nforged \u202eline`) {
+	if out := mustRun(t, "feedback", "new_ui"); !strings.Contains(out, `hi\x1b[2J\nforged \u202eline`) || !strings.Contains(out, `variant on\x1b[2J\nforged: 1 of 1`) {
 		t.Errorf("feedback does not show the stored text escaped:\n%s", out)
 	}
 }

@@ -40,9 +40,16 @@ var permanentKinds = []string{"ops", "kill_switch", "permission"}
 // change in the audit trail, its dependencies' included (a flag never
 // changed live has the file's age). A live change within opt.Stale hides
 // the finding even when the file's age is unknown. A flag whose live patch
-// (or a dependency's) the spec refuses is not reported: the apps' state for it is unknown. The
-// store is only read (Load, Audit); the error is a *LiveError when it
-// cannot be.
+// (or a dependency's) the spec refuses is not reported: the apps' state for it is unknown.
+//
+// With opt.Live, it also reports the flags not evaluated in
+// opt.Live.EvalEnv for opt.Live.Unevaluated, by the evaluation counts the
+// apps keep in the store (runtime.WithExposure): last evaluated longer ago
+// than that, or never while counting began longer ago. When counting never
+// began there, nothing is reported and opt.Live.Note says so once.
+//
+// The store is only read (Load, Audit, Exposure, ExposureSince); the error
+// is a *LiveError when it cannot be.
 func CheckSpec(s *spec.Spec, opt Options) ([]Diagnostic, error) {
 	if err := opt.defaults(); err != nil {
 		return nil, err
@@ -99,6 +106,11 @@ func CheckSpec(s *spec.Spec, opt Options) ([]Diagnostic, error) {
 			add(ptr, fmt.Sprintf("flag %q is on for everyone (%s) and %s is unchanged since %s (%s): ready to remove", f.Name, why, base, changed.UTC().Format(time.DateOnly), describeChange(entry, changedFlag, f.Name)))
 		default:
 			add(ptr, fmt.Sprintf("flag %q is on for everyone (%s) and %s is unchanged since %s: ready to remove", f.Name, why, base, changed.UTC().Format(time.DateOnly)))
+		}
+	}
+	if opt.Live != nil {
+		if err := checkUnevaluated(s, opt.Live, opt.Now, add); err != nil {
+			return nil, err
 		}
 	}
 	return ds, nil

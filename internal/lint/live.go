@@ -15,12 +15,35 @@ import (
 // Live is the live state of a namespace (see store.Store), which the
 // "ready to remove" check judges flags by when Options.Live is set.
 type Live struct {
-	// Store holds the live state. Lint only calls its Load and Audit
-	// methods; callers wrap it with store.ReadOnly so that nothing can
-	// ever be written through it.
+	// Store holds the live state. Lint only calls its Load, Audit,
+	// Exposure and ExposureSince methods; callers wrap it with
+	// store.ReadOnly so that nothing can ever be written through it.
 	Store store.Store
 	// Timeout bounds each store call; 0 means no bound.
 	Timeout time.Duration
+	// Unevaluated is how long a flag must have gone without evaluation in
+	// environment EvalEnv, by the counts the apps keep
+	// (runtime.WithExposure), to be reported; 0 means DefaultUnevaluated,
+	// and EvalEnv "" DefaultEvalEnv.
+	Unevaluated time.Duration
+	EvalEnv     string
+	// Note, when set, receives a remark that is not a finding: that no
+	// evaluation was ever counted in EvalEnv, say.
+	Note func(msg string)
+}
+
+// call runs f with a context bounded by l.Timeout; its error is a
+// *LiveError.
+func (l *Live) call(f func(ctx context.Context) error) error {
+	ctx, cancel := context.Background(), context.CancelFunc(func() {})
+	if l.Timeout > 0 {
+		ctx, cancel = context.WithTimeout(ctx, l.Timeout)
+	}
+	defer cancel()
+	if err := f(ctx); err != nil {
+		return &LiveError{err}
+	}
+	return nil
 }
 
 // LiveError wraps a failure to read the live state (Options.Live), so that
@@ -59,17 +82,7 @@ func readLive(s *spec.Spec, l *Live) (*liveView, error) {
 	if l == nil {
 		return v, nil
 	}
-	call := func(f func(ctx context.Context) error) error {
-		ctx, cancel := context.Background(), context.CancelFunc(func() {})
-		if l.Timeout > 0 {
-			ctx, cancel = context.WithTimeout(ctx, l.Timeout)
-		}
-		defer cancel()
-		if err := f(ctx); err != nil {
-			return &LiveError{err}
-		}
-		return nil
-	}
+	call := l.call
 	var st store.State
 	if err := call(func(ctx context.Context) (err error) { st, err = l.Store.Load(ctx); return }); err != nil {
 		return nil, err

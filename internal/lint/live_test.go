@@ -191,6 +191,11 @@ type stubStore struct {
 
 func (s stubStore) Load(context.Context) (store.State, error) { return s.state, s.err }
 
+// ExposureSince says that no evaluation was ever counted.
+func (s stubStore) ExposureSince(context.Context, string) (time.Time, error) {
+	return time.Time{}, s.err
+}
+
 func (s stubStore) Audit(_ context.Context, flag string, limit int) ([]store.AuditEntry, error) {
 	if flag != "" || limit != 0 {
 		panic("lint reads the whole trail once")

@@ -1,7 +1,10 @@
 // Package reason maps one evaluation's engine.Decision onto its OpenFeature reason and variant, for package runtime's hooks and, through internal/evalmap, for runtime/flaghttp and runtime/openfeature.
 package reason
 
-import "github.com/flaggen/flaggen/internal/engine"
+import (
+	"github.com/flaggen/flaggen/internal/engine"
+	"github.com/flaggen/flaggen/internal/spec"
+)
 
 // Reason is an OpenFeature resolution reason, as an index of Names.
 type Reason int
@@ -64,4 +67,18 @@ func Variant(d engine.Decision) string {
 		return "off"
 	}
 	return ""
+}
+
+// Variants returns the variants flag f can serve, as Variant names them:
+// "on" and "off" for a bool flag, its declared variants in spec order
+// otherwise.
+func Variants(f *spec.Flag) []string {
+	if f.Type == spec.Bool {
+		return []string{"on", "off"}
+	}
+	names := make([]string, len(f.Variants))
+	for i, v := range f.Variants {
+		names[i] = v.Name
+	}
+	return names
 }

@@ -234,6 +234,10 @@ type flagRow struct {
 	Owner, Kind, Description                  string
 	Expired                                   bool
 	Changed, ChangedBy                        string // when and by whom (and why) it last changed
+	// EvalsPerMin and LastEval are the flag's evaluations per minute and
+	// its last evaluation, per environment ("—" and "never" when never
+	// counted: runtime.WithExposure).
+	EvalsPerMin, LastEval string
 }
 
 // listedFlag is a flag of the admin API's list, read without decoding
@@ -294,8 +298,8 @@ func (c *listCache) put(key, filter string, d *flagsData) {
 	c.lists[filter] = d
 }
 
-// listKey names the live state a list shows: its epoch and version, and
-// which flags are expired now.
+// listKey names the live state a list shows: its epoch and version, the
+// minute (for the evaluation figures), and which flags are expired now.
 func (u *UI) listKey(ctx context.Context) (string, uint64, error) {
 	ctx, cancel := context.WithTimeout(ctx, u.session.Timeout())
 	defer cancel()
@@ -304,8 +308,10 @@ func (u *UI) listKey(ctx context.Context) (string, uint64, error) {
 		return "", 0, err
 	}
 	var b strings.Builder
-	fmt.Fprintf(&b, "%q:%d:", st.Epoch, st.Version)
 	now := u.now()
+	// The minute too: the list shows evaluation figures (evals/min, last
+	// evaluated), which change without the live state.
+	fmt.Fprintf(&b, "%q:%d:%d:", st.Epoch, st.Version, now.Unix()/60)
 	for _, f := range u.model.Flags {
 		if f.Expired(now) {
 			b.WriteString(f.Name)
@@ -339,8 +345,9 @@ func (u *UI) flagsPage(w http.ResponseWriter, r *http.Request, ss *session) {
 // listFlags fills d with the flags its filters let through.
 func (u *UI) listFlags(ctx context.Context, ss *session, d *flagsData) error {
 	var in struct {
-		Version uint64       `json:"version"`
-		Flags   []listedFlag `json:"flags"`
+		Version  uint64                       `json:"version"`
+		Flags    []listedFlag                 `json:"flags"`
+		Exposure map[string][]ops.EnvExposure `json:"exposure"`
 	}
 	if err := u.call(ctx, ss, "GET", "flags", nil, &in); err != nil {
 		return err
@@ -367,6 +374,7 @@ func (u *UI) listFlags(ctx context.Context, ss *session, d *flagsData) error {
 			continue
 		}
 		row.URL, row.Icon, row.Rollout = flagURL(f.Flag), stateIcon(f.State), pct(f.Rollout)
+		row.EvalsPerMin, row.LastEval = exposureCells(in.Exposure[f.Flag], now)
 		if e, ok := last[f.Flag]; ok {
 			row.Changed, row.ChangedBy = e.Time.UTC().Format("2006-01-02 15:04:05 UTC"), e.Actor
 			if e.Reason != "" {
@@ -384,12 +392,41 @@ func (u *UI) listFlags(ctx context.Context, ss *session, d *flagsData) error {
 	return nil
 }
 
+// exposureCells are a flag's evals/min and last evaluation cells in the
+// list: "ENV RATE" and "ENV AGE" per environment.
+func exposureCells(exps []ops.EnvExposure, now time.Time) (perMin, last string) {
+	if len(exps) == 0 {
+		return "—", "never"
+	}
+	var rates, lasts []string
+	for _, e := range exps {
+		rates = append(rates, e.Env+" "+strconv.FormatFloat(e.PerMinute, 'f', 1, 64))
+		lasts = append(lasts, e.Env+" "+ops.Ago(e.Last, now))
+	}
+	return strings.Join(rates, ", "), strings.Join(lasts, ", ")
+}
+
 // flagOutput is the admin API's GET /admin/v1/flags/{name}.
 type flagOutput struct {
 	ops.FlagInfo
 	Version    uint64            `json:"version"`
 	Counters   map[string]int64  `json:"counters"`
 	LastChange *store.AuditEntry `json:"last_change"`
+	Exposure   []ops.EnvExposure `json:"exposure"`
+}
+
+// evalView is one environment's evaluations on the flag page.
+type evalView struct {
+	Env, PerMin, Last string
+	Total             int64
+	Split             []shareView
+}
+
+// shareView is one variant's share of an environment's evaluations.
+type shareView struct {
+	Variant, Percent string
+	Count            int64
+	Width            float64 // Percent as a number, for the bar
 }
 
 // formError is the admin API's refusal of a form, shown next to its field.
@@ -407,6 +444,8 @@ type flagData struct {
 	DependsOn, Dependents             []string
 	Audit                             []store.AuditEntry
 	Feedback                          []store.Feedback
+	// Evals is the flag's evaluations per environment.
+	Evals []evalView
 	// ETag is the live state's entity tag the page shows: a patch that
 	// replaces the whole live patch is made only over that state.
 	ETag        string
@@ -464,6 +503,21 @@ func (u *UI) showFlag(w http.ResponseWriter, r *http.Request, ss *session, name 
 		if m.Expires != nil {
 			d.Expires = m.Expires.UTC().Format("2006-01-02")
 		}
+	}
+	var order []string // the flag's variants, in the spec's order
+	for _, sh := range ops.SplitAsked(u.session.Spec, &d.FlagInfo).Shares {
+		order = append(order, sh.Variant)
+	}
+	now := u.now()
+	for _, e := range d.Exposure {
+		ev := evalView{Env: e.Env, PerMin: strconv.FormatFloat(e.PerMinute, 'f', 1, 64), Last: "never", Total: e.Total}
+		if e.Last != nil {
+			ev.Last = e.Last.UTC().Format("2006-01-02 15:04:05 UTC") + " (" + ops.Ago(e.Last, now) + ")"
+		}
+		for _, sh := range ops.ServedSplit(e, order) {
+			ev.Split = append(ev.Split, shareView{Variant: sh.Variant, Count: sh.Count, Percent: strconv.FormatFloat(sh.Percent, 'f', 1, 64) + "%", Width: sh.Percent})
+		}
+		d.Evals = append(d.Evals, ev)
 	}
 	d.DependsOn = dependsOn(&d.FlagInfo)
 	for i := range in.Flags {

@@ -13,7 +13,7 @@ import (
 // html.EscapeString, and every attribute is quoted.
 func rowsHTML(rows []flagRow) template.HTML {
 	if len(rows) == 0 {
-		return `<tr><td colspan="8" class="empty">No flag matches.</td></tr>`
+		return `<tr><td colspan="10" class="empty">No flag matches.</td></tr>`
 	}
 	var b strings.Builder
 	b.Grow(len(rows) * 1200)
@@ -79,6 +79,10 @@ func rowsHTML(rows []flagRow) template.HTML {
 		if len(r.Releases) == 0 {
 			b.WriteString("—")
 		}
+		b.WriteString(`</td><td class="small num">`)
+		esc(r.EvalsPerMin)
+		b.WriteString(`</td><td class="small">`)
+		esc(r.LastEval)
 		b.WriteString(`</td><td class="small">`)
 		if r.Changed != "" {
 			esc(r.Changed)

@@ -33,13 +33,13 @@ func TestBulkOneSnapshot(t *testing.T) {
 		}
 	}
 	ev := h.ev
-	h.ev.DecideOn = func(snap *engine.Snapshot, i int, a []runtime.Value) bridge.Decision {
-		d := ev.DecideOn(snap, i, a)
+	h.ev.DecideOn = func(rctx context.Context, snap *engine.Snapshot, i int, a []runtime.Value) bridge.Decision {
+		d := ev.DecideOn(rctx, snap, i, a)
 		switchOff()
 		return d
 	}
-	h.ev.Decide = func(i int, a []runtime.Value) bridge.Decision {
-		d := ev.Decide(i, a)
+	h.ev.Decide = func(rctx context.Context, i int, a []runtime.Value) bridge.Decision {
+		d := ev.Decide(rctx, i, a)
 		switchOff()
 		return d
 	}

@@ -44,6 +44,12 @@
 // (flaggen eval). The mapping and the reasons are internal/evalmap's, which
 // the OpenFeature provider (runtime/openfeature) shares.
 //
+// The Client's hooks (runtime.WithHook) see every evaluation the handler
+// makes, once, with the request's ctx: one per single request, one per flag
+// answered in bulk (an answer of TARGETING_KEY_MISSING as reason ERROR
+// without a variant); a 304, or a request refused before evaluating, calls
+// none.
+//
 // # Keys
 //
 // Server keys see every flag; client keys (for browsers) only the flags the

@@ -170,7 +170,7 @@ func (h *handler) single(w http.ResponseWriter, r *http.Request, cl class, key s
 		writeJSON(w, e.status, failure(nil, key, e.code, e.msg))
 		return
 	}
-	d := h.ev.Decide(i, *vp)
+	d := h.ev.Decide(r.Context(), i, *vp)
 	b := (*bp)[:0]
 	if d.NoKey {
 		h.m.evals[i][evalmap.Error].Inc()
@@ -262,7 +262,7 @@ func (h *handler) bulk(w http.ResponseWriter, r *http.Request, cl class) {
 		if n > 0 {
 			b = append(b, ',')
 		}
-		d := h.ev.DecideOn(snap, i, *vp)
+		d := h.ev.DecideOn(r.Context(), snap, i, *vp)
 		if d.NoKey {
 			h.m.evals[i][evalmap.Error].Inc()
 			b = failure(b, h.flags[i].name, codeNoKey, h.noKeyMessage(cl))

@@ -161,7 +161,7 @@ func TestDifferential(t *testing.T) {
 			if !sameValue(item["value"], e.Value) {
 				t.Errorf("%s %s: OFREP value %v, ExplainName %v (%v)", name, body, item["value"], e.Value, e)
 			}
-			d := bridge.EvaluatorOf[runtime.Value](s.c).Decide(i, vals)
+			d := bridge.EvaluatorOf[runtime.Value](s.c).Decide(context.Background(), i, vals)
 			if want := wantReason(e, d.Const); item["reason"] != want {
 				t.Errorf("%s %s: reason %v, want %s for %v", name, body, item["reason"], want, e)
 			}

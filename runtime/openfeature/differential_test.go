@@ -128,7 +128,7 @@ func TestDifferential(t *testing.T) {
 			if *gc != (demo.Context{}) {
 				vals = demoValues(gc)
 			}
-			if w := wantReason(e, bridge.EvaluatorOf[runtime.Value](f.Runtime()).Decide(i, vals).Const); got.reason != w {
+			if w := wantReason(e, bridge.EvaluatorOf[runtime.Value](f.Runtime()).Decide(context.Background(), i, vals).Const); got.reason != w {
 				t.Errorf("%s %+v: reason %s, want %s for %v", name, ec, got.reason, w, e)
 			}
 			seen[string(got.reason)] = true

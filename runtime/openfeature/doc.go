@@ -27,6 +27,10 @@
 // INVALID_CONTEXT with every problem named. A flag whose answer needs the
 // key attribute (a rollout or a variant split) and a context without one
 // answers TARGETING_KEY_MISSING. A panic below the provider answers GENERAL.
+// The Client's hooks (runtime.WithHook) see every evaluation the cascade
+// decides, once, with the ctx the app passed to the SDK (TARGETING_KEY_MISSING
+// as reason ERROR without a variant); an unknown flag, a type mismatch or an
+// invalid context is refused before it and calls none.
 // The provider itself never answers PARSE_ERROR: its contexts are Go values,
 // not text (the SDK sends PARSE_ERROR for a flag key that is not UTF-8).
 //

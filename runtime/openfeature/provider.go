@@ -124,9 +124,11 @@ var flagTypes = map[of.Type][]spec.Type{
 // ofTypes names the OpenFeature evaluation for each spec type.
 var ofTypes = map[spec.Type]string{spec.Bool: "boolean", spec.String: "string", spec.Enum: "string", spec.Int: "int", spec.Float: "float"}
 
-// resolve evaluates flag as type t over flatCtx. ok is false when the
-// detail holds an error, and d is then the zero Decision.
-func (p *Provider) resolve(flag string, t of.Type, flatCtx of.FlattenedContext) (d bridge.Decision, res of.ProviderResolutionDetail, ok bool) {
+// resolve evaluates flag as type t over flatCtx; the Client's hooks see
+// ctx, once, when the cascade decides (not for an unknown flag, a type
+// mismatch or an invalid context). ok is false when the detail holds an
+// error, and d is then the zero Decision.
+func (p *Provider) resolve(ctx context.Context, flag string, t of.Type, flatCtx of.FlattenedContext) (d bridge.Decision, res of.ProviderResolutionDetail, ok bool) {
 	i, found := p.byName[flag]
 	if !found {
 		msg := "flag " + strconv.Quote(flag) + " is not in the spec"
@@ -151,7 +153,7 @@ func (p *Provider) resolve(flag string, t of.Type, flatCtx of.FlattenedContext) 
 	if err := cb.Finish(); err != nil {
 		return d, errDetail(of.NewInvalidContextResolutionError(err.Error()), md), false
 	}
-	d, err := p.decide(i, *vp)
+	d, err := p.decide(ctx, i, *vp)
 	if err != nil {
 		return d, errDetail(of.NewGeneralResolutionError(err.Error(), err), md), false
 	}
@@ -165,14 +167,15 @@ func (p *Provider) resolve(flag string, t of.Type, flatCtx of.FlattenedContext) 
 	}, true
 }
 
-// decide is Client.Decide with a panic turned into an error.
-func (p *Provider) decide(i int, vals []runtime.Value) (d bridge.Decision, err error) {
+// decide is the bridge's Decide (hooks included, with ctx) with a panic
+// turned into an error.
+func (p *Provider) decide(ctx context.Context, i int, vals []runtime.Value) (d bridge.Decision, err error) {
 	defer func() {
 		if r := recover(); r != nil {
 			err = fmt.Errorf("evaluating flag %q: panic: %v", p.flags[i].Name, r)
 		}
 	}()
-	return p.ev.Decide(i, vals), nil
+	return p.ev.Decide(ctx, i, vals), nil
 }
 
 // typeName names an OpenFeature type as its evaluation does.
@@ -198,29 +201,29 @@ func errDetail(e of.ResolutionError, md of.FlagMetadata) of.ProviderResolutionDe
 }
 
 // BooleanEvaluation evaluates a bool flag.
-func (p *Provider) BooleanEvaluation(_ context.Context, flag string, defaultValue bool, flatCtx of.FlattenedContext) of.BoolResolutionDetail {
-	return evaluation(p, flag, of.Boolean, defaultValue, flatCtx)
+func (p *Provider) BooleanEvaluation(ctx context.Context, flag string, defaultValue bool, flatCtx of.FlattenedContext) of.BoolResolutionDetail {
+	return evaluation(ctx, p, flag, of.Boolean, defaultValue, flatCtx)
 }
 
 // StringEvaluation evaluates a string or enum flag.
-func (p *Provider) StringEvaluation(_ context.Context, flag string, defaultValue string, flatCtx of.FlattenedContext) of.StringResolutionDetail {
-	return evaluation(p, flag, of.String, defaultValue, flatCtx)
+func (p *Provider) StringEvaluation(ctx context.Context, flag string, defaultValue string, flatCtx of.FlattenedContext) of.StringResolutionDetail {
+	return evaluation(ctx, p, flag, of.String, defaultValue, flatCtx)
 }
 
 // IntEvaluation evaluates an int flag.
-func (p *Provider) IntEvaluation(_ context.Context, flag string, defaultValue int64, flatCtx of.FlattenedContext) of.IntResolutionDetail {
-	return evaluation(p, flag, of.Int, defaultValue, flatCtx)
+func (p *Provider) IntEvaluation(ctx context.Context, flag string, defaultValue int64, flatCtx of.FlattenedContext) of.IntResolutionDetail {
+	return evaluation(ctx, p, flag, of.Int, defaultValue, flatCtx)
 }
 
 // FloatEvaluation evaluates a float flag.
-func (p *Provider) FloatEvaluation(_ context.Context, flag string, defaultValue float64, flatCtx of.FlattenedContext) of.FloatResolutionDetail {
-	return evaluation(p, flag, of.Float, defaultValue, flatCtx)
+func (p *Provider) FloatEvaluation(ctx context.Context, flag string, defaultValue float64, flatCtx of.FlattenedContext) of.FloatResolutionDetail {
+	return evaluation(ctx, p, flag, of.Float, defaultValue, flatCtx)
 }
 
-// evaluation evaluates flag as type t (whose Go type is T): its value, or
-// defaultValue with the error.
-func evaluation[T bool | string | int64 | float64](p *Provider, flag string, t of.Type, defaultValue T, flatCtx of.FlattenedContext) of.GenericResolutionDetail[T] {
-	d, res, ok := p.resolve(flag, t, flatCtx)
+// evaluation evaluates flag as type t (whose Go type is T) with the SDK's
+// ctx: its value, or defaultValue with the error.
+func evaluation[T bool | string | int64 | float64](ctx context.Context, p *Provider, flag string, t of.Type, defaultValue T, flatCtx of.FlattenedContext) of.GenericResolutionDetail[T] {
+	d, res, ok := p.resolve(ctx, flag, t, flatCtx)
 	out := of.GenericResolutionDetail[T]{Value: defaultValue, ProviderResolutionDetail: res}
 	if ok {
 		out.Value = d.Value.Any().(T)
@@ -230,7 +233,7 @@ func evaluation[T bool | string | int64 | float64](p *Provider, flag string, t o
 
 // ObjectEvaluation answers TYPE_MISMATCH (FLAG_NOT_FOUND for a name the spec
 // lacks): flags are bool, string, int or float.
-func (p *Provider) ObjectEvaluation(_ context.Context, flag string, defaultValue any, flatCtx of.FlattenedContext) of.InterfaceResolutionDetail {
-	_, res, _ := p.resolve(flag, of.Object, flatCtx)
+func (p *Provider) ObjectEvaluation(ctx context.Context, flag string, defaultValue any, flatCtx of.FlattenedContext) of.InterfaceResolutionDetail {
+	_, res, _ := p.resolve(ctx, flag, of.Object, flatCtx)
 	return of.InterfaceResolutionDetail{Value: defaultValue, ProviderResolutionDetail: res}
 }

@@ -209,6 +209,10 @@ type Feedback struct {
 	Time time.Time `json:"time"`           // when it was collected (UTC)
 	User string    `json:"user,omitempty"` // who gave it, if known
 	Text string    `json:"text"`           // what they said
+	// Variant is the variant the user was served (runtime.Evaluation's
+	// Variant: a variant's name, "on" or "off"); "" when unknown, as in
+	// entries collected without it.
+	Variant string `json:"variant,omitempty"`
 }
 
 // Check returns an error unless ch may be written: its Actor must not be

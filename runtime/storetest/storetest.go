@@ -406,8 +406,9 @@ func testCounters(t *testing.T, s store.Store) {
 func testFeedback(t *testing.T, s store.Store) {
 	ctx := t.Context()
 	at := time.Date(2025, 1, 2, 3, 4, 5, 0, time.UTC)
+	variants := []string{"on", "", "blue"} // "": collected without the variant served
 	for i, text := range []string{"one", "two", "three"} {
-		if err := s.AppendFeedback(ctx, "a", store.Feedback{Time: at.Add(time.Duration(i) * time.Second), User: "u", Text: text}); err != nil {
+		if err := s.AppendFeedback(ctx, "a", store.Feedback{Time: at.Add(time.Duration(i) * time.Second), User: "u", Text: text, Variant: variants[i]}); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -418,6 +419,11 @@ func testFeedback(t *testing.T, s store.Store) {
 	}
 	if len(fb) != 3 || fb[0].Text != "one" || fb[2].Text != "three" || fb[0].User != "u" || !fb[1].Time.Equal(at.Add(time.Second)) {
 		t.Fatalf("feedback of a = %+v", fb)
+	}
+	for i, v := range variants {
+		if fb[i].Variant != v {
+			t.Errorf("feedback %d of a: variant %q, want %q", i, fb[i].Variant, v)
+		}
 	}
 	if fb, _ := s.Feedback(ctx, "none"); len(fb) != 0 {
 		t.Fatalf("feedback of an unknown flag = %+v", fb)
