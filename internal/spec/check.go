@@ -35,6 +35,7 @@ func check(s *Spec, prefer ...string) []*Error {
 		c.flag(f)
 	}
 	c.cycles()
+	c.segments()
 	c.releases()
 	c.names()
 	return c.errs
@@ -132,25 +133,9 @@ func (c *checker) flag(f *Flag) {
 	}
 
 	// Targeting against the context.
-	c.targeting(f, "regions", "region", f.Regions)
-	c.targeting(f, "account_types", "account_type", f.AccountTypes)
-	if f.BetaProgram {
-		if a := s.Attribute("beta_program"); a == nil {
-			c.errorf(p+"/beta_program", `beta_program needs a "beta_program" attribute in context`)
-		} else if a.Type != Bool && a.Type != "" {
-			c.errorf(p+"/beta_program", `beta_program needs "beta_program" to be a bool attribute, not %s`, a.Type)
-		}
-	}
-	if f.Users != nil {
-		// Entries of the other type than the key's are the builder's to
-		// report (an IDs holds one type); a whole list of it is ours.
-		switch {
-		case s.Key == nil:
-			c.errorf(p+"/users", `users needs a key attribute to match (declare one with "key": true)`)
-		case f.Users.Len() > 0 && (s.Key.Type == String) != f.Users.Strings() && typeMismatch(f.Users.At(0), s.Key.Type) != "":
-			c.errorf(p+"/users", "%s (key attribute %q is %s)", strings.Replace(typeMismatch(f.Users.At(0), s.Key.Type), "must be", "entries must be", 1), s.Key.Name, s.Key.Type)
-		}
-	}
+	c.targetingChecks(p, f.Regions, f.AccountTypes, f.BetaProgram, f.Rules)
+	c.keys(p, "users", f.Users)
+	c.segmentRefs(p, f.Segments)
 	if f.PercentageRollout != nil && !variantFlag && s.Key == nil {
 		c.errorf(p+"/percentage_rollout", `percentage_rollout needs a key attribute to bucket by (declare one with "key": true)`)
 	}
@@ -170,19 +155,50 @@ func (c *checker) flag(f *Flag) {
 			c.errorf(dp, "%q is %s %s flag: only bool flags can be depended on", d, indefinite(string(g.Type)), g.Type)
 		}
 	}
-	for i, r := range f.Rules {
-		c.rule(f, i, r)
-	}
 	if st := f.Strategy; st != nil && f.Type != "" {
 		c.strategy(f, st)
 	}
 }
 
-func (c *checker) targeting(f *Flag, field, attr string, vals []string) {
+// targetingChecks checks step 9's fields of the flag or segment at
+// pointer p against the context.
+func (c *checker) targetingChecks(p string, regions, accountTypes []string, beta bool, rules []*Rule) {
+	c.targeting(p, "regions", "region", regions)
+	c.targeting(p, "account_types", "account_type", accountTypes)
+	if beta {
+		if a := c.s.Attribute("beta_program"); a == nil {
+			c.errorf(p+"/beta_program", `beta_program needs a "beta_program" attribute in context`)
+		} else if a.Type != Bool && a.Type != "" {
+			c.errorf(p+"/beta_program", `beta_program needs "beta_program" to be a bool attribute, not %s`, a.Type)
+		}
+	}
+	for i, r := range rules {
+		c.rule(p, i, r)
+	}
+}
+
+// keys checks a list of key attribute values (a flag's users, a segment's
+// include or exclude), field of the object at pointer p.
+func (c *checker) keys(p, field string, ids *IDs) {
+	if ids == nil {
+		return
+	}
+	s := c.s
+	// Entries of the other type than the key's are the builder's to
+	// report (an IDs holds one type); a whole list of it is ours.
+	switch {
+	case s.Key == nil:
+		c.errorf(p+"/"+field, `%s needs a key attribute to match (declare one with "key": true)`, field)
+	case ids.Len() > 0 && (s.Key.Type == String) != ids.Strings() && typeMismatch(ids.At(0), s.Key.Type) != "":
+		c.errorf(p+"/"+field, "%s (key attribute %q is %s)", strings.Replace(typeMismatch(ids.At(0), s.Key.Type), "must be", "entries must be", 1), s.Key.Name, s.Key.Type)
+	}
+}
+
+func (c *checker) targeting(p, field, attr string, vals []string) {
 	if vals == nil {
 		return
 	}
-	p := flagPtr(f) + "/" + field
+	p += "/" + field
 	a := c.s.Attribute(attr)
 	switch {
 	case a == nil:
@@ -302,8 +318,9 @@ func opsFor(t Type) string {
 	return strings.Join(ops, ", ")
 }
 
-func (c *checker) rule(f *Flag, i int, r *Rule) {
-	p := flagPtr(f) + "/rules/" + strconv.Itoa(i)
+// rule checks rule i of the flag or segment at pointer p.
+func (c *checker) rule(p string, i int, r *Rule) {
+	p += "/rules/" + strconv.Itoa(i)
 	if r.Attribute == "" || r.Operator == "" {
 		return // reported by the schema
 	}
