@@ -38,9 +38,9 @@ type verdict struct {
 	step    step
 	via     uint8 // how segment seg matched (viaInclude, viaTargeting); viaNone: no segment decided
 	seg     int16 // the flag's segment (index in ccomp.segs) that matched, when via is set
-	arg     int // stepDeps: dependency flag index; stepTargeting: rule index; stepVariant: variant index
-	bucket  int // stepRollout, stepVariant
-	variant int // variant flags: the chosen variant index, -1 for the default
+	arg     int   // stepDeps: dependency flag index; stepTargeting: rule index; stepVariant: variant index
+	bucket  int   // stepRollout, stepVariant
+	variant int   // variant flags: the chosen variant index, -1 for the default
 }
 
 // cvariant is one compiled variant.
