@@ -45,6 +45,7 @@ func TestSchemaMatchesDecoder(t *testing.T) {
 		{"/$defs/strategy", strategyFields},
 		{"/$defs/release", releaseFields},
 		{"/$defs/segment", segmentFields},
+		{"/$defs/segmentPatch", segmentFields},
 		{"/$defs/patch", patchFields},
 	} {
 		if got, want := schemaProps(t, tc.frag), sorted(tc.fields); !slices.Equal(got, want) {

@@ -33,8 +33,11 @@ type Spec struct {
 	Segments []*Segment
 
 	// refused holds, in a live spec made by ApplyLive or Reapply, the
-	// flags whose live patch is refused (live.go).
+	// flags (and segments) whose live patch is refused (live.go).
 	refused map[string]*refusal
+	// segmentPatches holds, in a live spec, the segment patches it was
+	// applied with, by patch name (segment_live.go).
+	segmentPatches map[string]*Patch
 }
 
 // Type is the value type of a flag or of a context attribute.

@@ -49,12 +49,20 @@ type Patch struct {
 	// validate the patch again. A Patch is not to be changed once decoded.
 	checked *Flag
 	against *Spec
+	// segment is, for a segment's live patch (segment_live.go), the
+	// segment as the patch defines it, checked over against, and
+	// segmentJSON the patch's compact text.
+	segment     *Segment
+	segmentJSON []byte
 }
 
 // MarshalJSON writes p as a patch object, fields in a fixed order, with
 // null for each field in p.Null. DecodePatch reads it back. (A value
 // receiver, so that json.Marshal of a Patch value keeps the nulls too.)
 func (p Patch) MarshalJSON() ([]byte, error) {
+	if p.segment != nil {
+		return slices.Clone(p.segmentJSON), nil
+	}
 	var buf bytes.Buffer
 	buf.WriteByte('{')
 	for _, name := range patchFields {
@@ -345,6 +353,9 @@ func decodePatch(s *Spec, flag string, data []byte, whole bool) (*Patch, error) 
 func decodePatchWith(s *Spec, flag string, f *Flag, data []byte, whole bool, cache *PatchCache) (*Patch, error) {
 	if f == nil {
 		f = s.Flag(flag)
+	}
+	if seg, ok := segmentOf(flag); ok && f == nil {
+		return decodeSegmentPatch(s, flag, seg, data)
 	}
 	if f == nil {
 		return nil, ErrorList{{File: patchFile, Msg: fmt.Sprintf("unknown flag %q%s", flag, didYouMean(flag, flagNames(s)))}}

@@ -1,6 +1,8 @@
 package spec
 
 import (
+	"encoding/json"
+	"maps"
 	"slices"
 	"testing"
 )
@@ -93,5 +95,100 @@ func TestSegmentChecks(t *testing.T) {
 				t.Errorf("got\n  %q\nwant\n  %q", got, tc.want)
 			}
 		})
+	}
+}
+
+const liveSegSpec = `{
+  "segments": {
+    "a": {"regions": ["US"]},
+    "b": {"segments": ["a"], "include": [1]},
+    "c": {"account_types": ["premium"]}
+  },
+  "flags": {"f": {"active": true, "segments": ["b"]}, "g": {"active": true}}
+}`
+
+func TestSegmentPatchDecode(t *testing.T) {
+	s, err := Parse("t.json", []byte(liveSegSpec))
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := DecodePatch(s, "segment:b", []byte(`{"include": [1, 9], "description": null}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if g := p.Segment(); g == nil || !g.Include.HasInt(9) || !slices.Equal(g.Segments, []string{"a"}) {
+		t.Fatalf("patched segment %+v", p.Segment())
+	}
+	if text, _ := p.MarshalJSON(); string(text) != `{"include":[1,9],"description":null}` {
+		t.Errorf("MarshalJSON = %s", text)
+	}
+	for _, tc := range []struct{ key, patch, want string }{
+		{"segment:b", `{"include": ["x"]}`, `patch:1:14: /include/0: must be an integer, got string (key attribute "user_id" is int)`},
+		{"segment:b", `{"segments": ["nope"]}`, `patch:1:15: /segments/0: unknown segment "nope"`},
+		{"segment:a", `{"segments": ["b"]}`, `patch:1:15: /segments/0: segment cycle a → b → a`},
+		{"segment:a", `{"users": [1]}`, `patch:1:2: /users: unknown field "users"`},
+		{"segment:a", `{"include": [1], "exclude": [1]}`, `patch:1:30: /exclude/0: 1 is in both include and exclude: list it in one`},
+		{"segment:zz", `{}`, `patch: unknown segment "zz"`},
+		{"segment:a", `[1]`, `patch:1:1: must be an object, got array`},
+	} {
+		_, err := DecodePatch(s, tc.key, []byte(tc.patch))
+		if err == nil || err.Error() != tc.want {
+			t.Errorf("%s %s: %v\n  want %s", tc.key, tc.patch, err, tc.want)
+		}
+	}
+}
+
+func TestSegmentPatchLive(t *testing.T) {
+	s, err := Parse("t.json", []byte(liveSegSpec))
+	if err != nil {
+		t.Fatal(err)
+	}
+	raw := map[string]json.RawMessage{
+		"g":         json.RawMessage(`{"active": false}`),
+		"segment:c": json.RawMessage(`{"include": [5]}`),
+		"segment:x": json.RawMessage(`{"include": [5]}`), // no such segment: skipped
+	}
+	l := s.ApplyLiveState(nil, raw)
+	if l.Spec.Segment("c").Include == nil || !l.Spec.Segment("c").Include.HasInt(5) || l.Spec.Flag("g").Active {
+		t.Fatalf("live state not applied: %+v", l.Spec.Segment("c"))
+	}
+	if l.Spec.Segment("a") != s.Segment("a") {
+		t.Error("an unpatched segment was copied")
+	}
+	if r := l.Refused(); len(r) != 0 {
+		t.Errorf("refused %v", r)
+	}
+	// Two patches that each pass alone close a cycle together: both are
+	// refused, and their segments keep the spec's definitions.
+	raw2 := maps.Clone(raw)
+	raw2["segment:a"] = json.RawMessage(`{"segments": ["c"]}`)
+	raw2["segment:c"] = json.RawMessage(`{"segments": ["b"]}`)
+	l2, err := s.ApplyLiveChanges(nil, l, map[string]json.RawMessage{"segment:a": raw2["segment:a"], "segment:c": raw2["segment:c"]})
+	if err != nil {
+		t.Fatal(err)
+	}
+	whole := s.ApplyLiveState(nil, raw2)
+	for _, live := range []*Live{l2, whole} {
+		r := live.Refused()
+		if len(r) != 2 || r["segment:a"] == nil || r["segment:c"] == nil {
+			t.Fatalf("refused %v, want segment:a and segment:c", r)
+		}
+		if got := r["segment:c"].Error(); got != "/segments/0: segment cycle a → c → b → a" {
+			t.Errorf("segment:c refused for %q", got)
+		}
+		if live.Spec.Segment("a") != s.Segment("a") || live.Spec.Segment("c") != s.Segment("c") {
+			t.Error("a refused segment patch applies")
+		}
+		if _, ok := live.Effective()["segment:a"]; ok {
+			t.Error("a refused segment patch is in effect")
+		}
+	}
+	// Removing one of them lets the other apply.
+	l3, err := s.ApplyLiveChanges(nil, l2, map[string]json.RawMessage{"segment:c": nil})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r := l3.Refused(); len(r) != 0 || !slices.Equal(l3.Spec.Segment("a").Segments, []string{"c"}) || l3.Spec.Segment("c").Include != nil {
+		t.Errorf("after removing segment:c: refused %v, a %+v, c %+v", r, l3.Spec.Segment("a"), l3.Spec.Segment("c"))
 	}
 }
