@@ -303,7 +303,7 @@ func (c *LiveCache) Decode(s *Spec, flags map[string]json.RawMessage) (patches m
 	for name, raw := range flags {
 		d, ok := c.decoded[name]
 		if !ok || d.raw != rawKey(raw) {
-			if !s.hasPatchTarget(name) {
+			if !s.HasPatchTarget(name) {
 				continue
 			}
 			if todo == nil {
@@ -383,7 +383,7 @@ func (s *Spec) ApplyLiveChanges(c *LiveCache, prev *Live, changes map[string]jso
 	}
 	changed := make(map[string]*Patch, len(changes))
 	for name := range changes {
-		if !s.hasPatchTarget(name) {
+		if !s.HasPatchTarget(name) {
 			continue // not in the spec: skipped, as Decode does
 		}
 		delete(next.Undecoded, name)

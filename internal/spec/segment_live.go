@@ -34,9 +34,9 @@ func SegmentKey(segment string) string { return SegmentPrefix + segment }
 // name is a segment patch's.
 func segmentOf(key string) (string, bool) { return strings.CutPrefix(key, SegmentPrefix) }
 
-// hasPatchTarget reports whether name is a flag of s or the patch name of
-// one of its segments: what a live patch may be for.
-func (s *Spec) hasPatchTarget(name string) bool {
+// HasPatchTarget reports whether name is a flag of s or the patch name of
+// one of its segments (SegmentKey): what a live patch may be for.
+func (s *Spec) HasPatchTarget(name string) bool {
 	if seg, ok := segmentOf(name); ok {
 		return s.Segment(seg) != nil
 	}
