@@ -1,6 +1,7 @@
 package spec
 
 import (
+	"bytes"
 	"slices"
 	"strconv"
 	"strings"
@@ -192,4 +193,63 @@ func segmentNames(s *Spec) []string {
 		names[i] = g.Name
 	}
 	return names
+}
+
+// MarshalJSON writes g as a spec's segment object: the fields it sets, in
+// SegmentFields order.
+func (g *Segment) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	buf.WriteByte('{')
+	add := func(name string, v any) error {
+		if buf.Len() > 1 {
+			buf.WriteByte(',')
+		}
+		buf.WriteString(strconv.Quote(name) + ":")
+		text, err := encodeField(name, v)
+		buf.Write(text)
+		return err
+	}
+	for _, fd := range segmentFields {
+		var v any
+		switch fd {
+		case "description":
+			if g.Description != "" {
+				v = g.Description
+			}
+		case "include":
+			if g.Include != nil {
+				v = g.Include
+			}
+		case "exclude":
+			if g.Exclude != nil {
+				v = g.Exclude
+			}
+		case "regions":
+			v = sliceOrNil(g.Regions)
+		case "account_types":
+			v = sliceOrNil(g.AccountTypes)
+		case "beta_program":
+			if g.BetaProgram {
+				v = true
+			}
+		case "rules":
+			if g.Rules != nil {
+				rules := make([]any, len(g.Rules))
+				for i, r := range g.Rules {
+					rules[i] = r.jsonValue()
+				}
+				v = rules
+			}
+		case "segments":
+			v = sliceOrNil(g.Segments)
+		}
+		if v == nil {
+			continue
+		}
+		if err := add(fd, v); err != nil {
+			return nil, err
+		}
+	}
+	buf.WriteByte('}')
+	return buf.Bytes(), nil
 }
