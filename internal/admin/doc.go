@@ -24,6 +24,9 @@
 //	GET    /admin/v1/releases/{name}          one release and each of its flags' state
 //	POST   /admin/v1/releases/{name}/on       {"reason": ""}: every flag of the release on, in one write
 //	POST   /admin/v1/releases/{name}/off      {"reason": "why"}: every flag off, the reason required
+//	GET    /admin/v1/segments                 every segment: effective definition, include and exclude
+//	                                          lists, the flags and segments that use it (ops.SegmentInfo)
+//	GET    /admin/v1/segments/{name}          one segment (flaggen segment NAME changes one live)
 //	GET    /admin/v1/audit                    ?flag=NAME&limit=N (default 100): audit entries, newest first
 //	GET    /admin/v1/feedback                 ?flag=NAME: feedback by flag (every flag with some, without flag)
 //	GET    /admin/v1/health                   200 {"status": "ok", ...} or 503 {"status": "degraded", ...}
