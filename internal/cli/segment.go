@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"flag"
 	"fmt"
+	"slices"
 	"strings"
 	"text/tabwriter"
 
@@ -74,7 +75,7 @@ func setupSegment(fs *flag.FlagSet) func(*Env, []string) error {
 				if f = strings.TrimSpace(f); f == "" {
 					continue
 				}
-				if !strings.Contains(","+strings.Join(spec.SegmentFields(), ",")+",", ","+f+",") {
+				if !slices.Contains(spec.SegmentFields(), f) {
 					return Usagef("-revert: %q is not a segment field (one of %s)", f, strings.Join(spec.SegmentFields(), ", "))
 				}
 				fields = append(fields, f)
@@ -124,16 +125,11 @@ func setupSegment(fs *flag.FlagSet) func(*Env, []string) error {
 // runSegmentWrite writes w (ops.Session.WriteSegment, w.Flag naming the
 // segment) with the actor and -reason, then prints the segment.
 func runSegmentWrite(env *Env, o *opsOpts, w ops.FlagWrite) error {
-	s, actor, err := o.open(env, true)
+	s, wrote, err := writeWith(env, o, w, (*ops.Session).WriteSegment)
 	if err != nil {
 		return err
 	}
 	defer s.Close()
-	w.Actor, w.Reason, w.Force = actor, o.reason, o.force
-	wrote, err := s.WriteSegment(w)
-	if err != nil {
-		return err
-	}
 	in, err := s.Inspect()
 	if err != nil {
 		return err

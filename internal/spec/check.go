@@ -480,13 +480,30 @@ func (c *checker) cycles() {
 }
 
 func (c *checker) cycle(members []string, seen map[string]bool) {
+	rot, fresh := rotateCycle(members, c.prefer, seen)
+	if !fresh {
+		return
+	}
+	first := c.s.Flag(rot[0])
+	next := rot[0]
+	if len(rot) > 1 {
+		next = rot[1]
+	}
+	idx := slices.Index(first.DependsOn, next)
+	c.errorf(flagPtr(first)+"/depends_on/"+strconv.Itoa(idx), "dependency cycle %s → %s", strings.Join(rot, " → "), rot[0])
+}
+
+// rotateCycle returns the members of a cycle starting from the first of
+// prefer on it, else from its least name, and whether seen (the cycles
+// reported so far, which it adds it to) lacked it.
+func rotateCycle(members, prefer []string, seen map[string]bool) ([]string, bool) {
 	start := 0
 	for i, m := range members {
 		if m < members[start] {
 			start = i
 		}
 	}
-	for _, p := range c.prefer {
+	for _, p := range prefer {
 		if i := slices.Index(members, p); i >= 0 {
 			start = i
 			break
@@ -495,16 +512,10 @@ func (c *checker) cycle(members []string, seen map[string]bool) {
 	rot := append(slices.Clone(members[start:]), members[:start]...)
 	key := strings.Join(rot, "\x00")
 	if seen[key] {
-		return
+		return rot, false
 	}
 	seen[key] = true
-	first := c.s.Flag(rot[0])
-	next := rot[0]
-	if len(rot) > 1 {
-		next = rot[1]
-	}
-	idx := slices.Index(first.DependsOn, next)
-	c.errorf(flagPtr(first)+"/depends_on/"+strconv.Itoa(idx), "dependency cycle %s → %s", strings.Join(rot, " → "), rot[0])
+	return rot, true
 }
 
 // names checks that every Go name the generated package will declare is a

@@ -401,13 +401,7 @@ func decodePatchWith(s *Spec, flag string, f *Flag, data []byte, whole bool, cac
 		return decodePatchWith(s, flag, f, data, whole, nil)
 	}
 	if len(errs) > 0 {
-		for _, e := range errs {
-			if e.Pointer == base || strings.HasPrefix(e.Pointer, base+"/") {
-				doc.locate(e)
-				e.Pointer = strings.TrimPrefix(e.Pointer, base)
-			}
-		}
-		return nil, errs.sortDedup()
+		return nil, doc.locateUnder(errs, base)
 	}
 	if cache != nil && doc != nil && root.get("rules") == nil {
 		// Valid: the same text decodes to the same tree for any flag
@@ -425,6 +419,20 @@ func decodePatchWith(s *Spec, flag string, f *Flag, data []byte, whole bool, cac
 		}
 	}
 	return p, nil
+}
+
+// locateUnder positions in the patch document doc each error whose
+// pointer is under base (the patched flag or segment), making its pointer
+// relative to base, and returns errs sorted; the others keep their spec
+// pointer.
+func (doc *document) locateUnder(errs ErrorList, base string) ErrorList {
+	for _, e := range errs {
+		if e.Pointer == base || strings.HasPrefix(e.Pointer, base+"/") {
+			doc.locate(e)
+			e.Pointer = strings.TrimPrefix(e.Pointer, base)
+		}
+	}
+	return errs.sortDedup()
 }
 
 // decodePatchDocument is decodeDocument of a live patch text, refused

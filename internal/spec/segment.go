@@ -154,24 +154,16 @@ func (c *checker) segmentCycles() {
 }
 
 func (c *checker) segmentCycle(members []string, seen map[string]bool) {
-	start := 0
-	for i, m := range members {
-		if m < members[start] {
-			start = i
-		}
-	}
+	var prefer []string // the patched segments
 	for _, p := range c.prefer {
-		if i := slices.Index(members, strings.TrimPrefix(p, SegmentPrefix)); i >= 0 && strings.HasPrefix(p, SegmentPrefix) {
-			start = i
-			break
+		if seg, ok := segmentOf(p); ok {
+			prefer = append(prefer, seg)
 		}
 	}
-	rot := append(slices.Clone(members[start:]), members[:start]...)
-	key := strings.Join(rot, "\x00")
-	if seen[key] {
+	rot, fresh := rotateCycle(members, prefer, seen)
+	if !fresh {
 		return
 	}
-	seen[key] = true
 	next := rot[0]
 	if len(rot) > 1 {
 		next = rot[1]

@@ -80,13 +80,7 @@ func decodeSegmentPatch(s *Spec, key, seg string, data []byte) (*Patch, error) {
 		errs = append(errs, c.errs...)
 	}
 	if len(errs) > 0 {
-		for _, e := range errs {
-			if e.Pointer == base || strings.HasPrefix(e.Pointer, base+"/") {
-				doc.locate(e)
-				e.Pointer = strings.TrimPrefix(e.Pointer, base)
-			}
-		}
-		return nil, errs.sortDedup()
+		return nil, doc.locateUnder(errs, base)
 	}
 	var text bytes.Buffer
 	if err := json.Compact(&text, data); err != nil {
