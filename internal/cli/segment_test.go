@@ -75,6 +75,10 @@ func TestSegmentCommands(t *testing.T) {
 	if out := mustRun(t, "get", "new_ui"); !strings.Contains(out, "segments:    eu_beta, staff") {
 		t.Errorf("get new_ui lacks its segments:\n%s", out)
 	}
+	// ls knows the segment's patch: not an unknown flag.
+	if code, out, errs := run(t, "ls"); code != 0 || strings.Contains(out+errs, "segment:") {
+		t.Errorf("ls: exit %d, mentions the segment patch:\n%s%s", code, out, errs)
+	}
 
 	mark := liveMark(t, srv, "default")
 	mustRun(t, "segment", "staff", "patch", `{"segments": ["eu_beta"]}`)

@@ -192,3 +192,31 @@ func TestSegmentPatchLive(t *testing.T) {
 		t.Errorf("after removing segment:c: refused %v, a %+v, c %+v", r, l3.Spec.Segment("a"), l3.Spec.Segment("c"))
 	}
 }
+
+// TestSegmentPatchGarbage: a segment patch in the store that does not
+// decode is refused alone: its segment keeps the spec's definition, and
+// the other patches apply.
+func TestSegmentPatchGarbage(t *testing.T) {
+	s, err := Parse("t.json", []byte(liveSegSpec))
+	if err != nil {
+		t.Fatal(err)
+	}
+	l := s.ApplyLiveState(nil, map[string]json.RawMessage{
+		"segment:a": json.RawMessage(`{"include":`),
+		"segment:c": json.RawMessage(`{"regions": "US"}`),
+		"segment:b": json.RawMessage(`{"include": [4]}`),
+	})
+	r := l.Refused()
+	if len(r) != 2 || r["segment:a"] == nil || r["segment:c"] == nil {
+		t.Fatalf("refused %v, want segment:a and segment:c", r)
+	}
+	if got := r["segment:c"].Error(); got != `patch:1:13: /regions: must be an array, got string` {
+		t.Errorf("segment:c refused for %q", got)
+	}
+	if l.Spec.Segment("a") != s.Segment("a") || l.Spec.Segment("c") != s.Segment("c") || !l.Spec.Segment("b").Include.HasInt(4) {
+		t.Error("a refused segment patch applies, or a good one does not")
+	}
+	if text, err := json.Marshal(s.Segment("b")); err != nil || string(text) != `{"include":[1],"segments":["a"]}` {
+		t.Errorf("Segment JSON %s, %v", text, err)
+	}
+}

@@ -53,6 +53,10 @@ func TestSegmentsPage(t *testing.T) {
 			t.Errorf("segments page lacks %q", want)
 		}
 	}
+	_, body = get(t, hc, ts.URL+"/admin/flags/search")
+	if want := `<dd id="segments"><a class="tag" href="/admin/segments#seg-staff">staff</a> </dd>`; !strings.Contains(body, want) {
+		t.Errorf("flag page of search lacks %q", want)
+	}
 }
 
 // TestBrowserSegments: in a browser, the Segments section shows each
