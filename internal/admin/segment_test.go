@@ -54,4 +54,31 @@ func TestSegments(t *testing.T) {
 		t.Errorf("staff %+v", one)
 	}
 	a.wantErr(a.do(http.MethodGet, "/admin/v1/segments/stuff", ""), http.StatusNotFound, "not_found", "", `unknown segment "stuff" (did you mean staff?)`)
+
+	// Writes: merge, refusals (nothing written), revert.
+	r := a.want(a.do(http.MethodPatch, "/admin/v1/segments/staff", `{"patch": {"include": [2, 5]}, "reason": "new hire"}`), http.StatusOK)
+	var w struct {
+		Wrote   bool
+		Segment struct{ Include []int64 }
+	}
+	r.decode(t, &w)
+	if !w.Wrote || len(w.Segment.Include) != 2 || w.Segment.Include[1] != 5 {
+		t.Errorf("PATCH staff: %s", r.body)
+	}
+	n := a.auditLen()
+	a.wantErr(a.do(http.MethodPatch, "/admin/v1/segments/eu", `{"patch": {"include": ["x"]}}`), http.StatusUnprocessableEntity, "invalid", "/patch/include/0",
+		`live change refused: segment "eu": patch:1:13: /include/0: must be an integer, got string (key attribute "user_id" is int)`)
+	a.wantErr(a.do(http.MethodPatch, "/admin/v1/segments/eu", `{"patch": {"segments": ["staff"]}}`), http.StatusUnprocessableEntity, "invalid", "/patch/segments/0",
+		`live change refused: segment "eu": patch:1:30: /segments/0: segment cycle eu → staff → eu`)
+	a.wantErr(a.do(http.MethodPatch, "/admin/v1/segments/eu", `{"revert": ["users"]}`), http.StatusUnprocessableEntity, "invalid", "/revert/0",
+		`"users" is not a segment field (one of description, include, exclude, regions, account_types, beta_program, rules, segments)`)
+	a.wantErr(a.do(http.MethodPatch, "/admin/v1/segments/nope", `{"patch": {}}`), http.StatusNotFound, "not_found", "", `unknown segment "nope" (segments: eu, staff)`)
+	if a.auditLen() != n {
+		t.Error("a refused segment write was audited")
+	}
+	r = a.want(a.do(http.MethodPatch, "/admin/v1/segments/eu", `{"revert": ["include"]}`), http.StatusOK)
+	r.decode(t, &w)
+	if !w.Wrote || len(w.Segment.Include) != 1 || w.Segment.Include[0] != 1 {
+		t.Errorf("revert eu include: %s", r.body)
+	}
 }
