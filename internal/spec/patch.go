@@ -21,7 +21,9 @@ import (
 // leaves the spec's value. Values have the model's types (see Flag).
 //
 // Read patches with DecodePatch and write them with json.Marshal; Apply
-// validates a Patch however it was made.
+// validates a Patch however it was made. A segment's live patch (its name
+// is SegmentKey's) decodes to a Patch too, whose Segment holds the
+// patched segment (segment_live.go).
 type Patch struct {
 	Active               *bool      `json:"active,omitempty"`
 	ActivationDate       *time.Time `json:"activation_date,omitempty"`
