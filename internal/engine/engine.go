@@ -150,7 +150,10 @@ func baseKey(m *spec.Spec) int {
 // environment and clock, no activation date passed since: changedSince),
 // it copies in.Prev's compiled flags and compiles again only those whose
 // live definition or pin changed, with the flags depending on them when
-// their constant value moved.
+// their constant value moved. Segments are compiled once per Snapshot and
+// into every flag that lists them; when a segment's live definition
+// changed, Build starts from scratch and compiles again the flags that list
+// segments (the others keep their compilation).
 func Build(in Input) (*Snapshot, error) {
 	s := &Snapshot{
 		key:     baseKey(in.Base),
