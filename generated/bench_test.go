@@ -49,7 +49,7 @@ func BenchmarkOnOff(b *testing.B) {
 	f := demo.MustNew()
 	defer f.Close()
 	ctx := context.Background()
-	c := &demo.Context{UserID: 123, Region: "US", AccountType: "premium"}
+	c := &demo.Context{UserID: 123, Region: "US", AccountType: demo.AccountTypePremium}
 	b.ReportAllocs()
 	for b.Loop() {
 		sinkBool = f.MaintenanceMode(ctx, c)
@@ -88,7 +88,7 @@ func BenchmarkStrategy(b *testing.B) {
 		b.Fatal(err)
 	}
 	ctx := context.Background()
-	c := &demo.Context{Region: "US", AccountType: "premium", BetaProgram: true}
+	c := &demo.Context{Region: "US", AccountType: demo.AccountTypePremium, BetaProgram: true}
 	b.ReportAllocs()
 	for i := 0; b.Loop(); i++ {
 		c.UserID = benchIDs[i&1023]
@@ -141,7 +141,7 @@ func TestAccessorsDoNotAllocate(t *testing.T) {
 	}
 	ctx := context.Background()
 	sc := &seed.Context{Region: "US", AccountType: "premium", BetaProgram: true}
-	dc := &demo.Context{Region: "US", AccountType: "premium", BetaProgram: true, Device: "ios", AppVersion: "2.4.0", CartTotal: 80}
+	dc := &demo.Context{Region: "US", AccountType: demo.AccountTypePremium, BetaProgram: true, Device: demo.DeviceIos, AppVersion: "2.4.0", CartTotal: 80}
 	var i int
 	paths := map[string]func(){
 		"NewUI":          func() { sc.UserID = benchIDs[i&1023]; sinkBool = sf.NewUI(ctx, sc) },

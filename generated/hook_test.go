@@ -48,7 +48,7 @@ func TestHooksSeeEveryPath(t *testing.T) {
 	f := demo.MustNew(runtime.WithHook(r))
 	defer f.Close()
 	ctx := context.WithValue(context.Background(), ctxKey{}, "mine")
-	c := &demo.Context{UserID: 42, Region: "US", AccountType: "premium", BetaProgram: true, Device: "ios", AppVersion: "2.4.0", CartTotal: 80}
+	c := &demo.Context{UserID: 42, Region: "US", AccountType: demo.AccountTypePremium, BetaProgram: true, Device: demo.DeviceIos, AppVersion: "2.4.0", CartTotal: 80}
 	fac, err := demo.NewSearchServiceFactory(f, demo.SearchServiceImpls[string]{New: "new", Old: "old"})
 	if err != nil {
 		t.Fatal(err)
@@ -212,7 +212,7 @@ func TestHookedAccessorsDoNotAllocate(t *testing.T) {
 	df := demo.MustNew(runtime.WithHook(hook))
 	defer df.Close()
 	ctx := context.Background()
-	dc := &demo.Context{Region: "US", AccountType: "premium", BetaProgram: true, Device: "ios", AppVersion: "2.4.0", CartTotal: 80}
+	dc := &demo.Context{Region: "US", AccountType: demo.AccountTypePremium, BetaProgram: true, Device: demo.DeviceIos, AppVersion: "2.4.0", CartTotal: 80}
 	var i int
 	paths := map[string]func(){
 		"OnOff":   func() { sinkBool = df.MaintenanceMode(ctx, dc) },
@@ -235,20 +235,28 @@ func (h *countHook) After(context.Context, runtime.Evaluation) { h.n.Add(1) }
 
 // BenchmarkHooks measures the cost of hooks per evaluation: the OnOff,
 // NewUI and Variant paths of BenchmarkOnOff, BenchmarkNewUI and
-// BenchmarkVariant with 0, 1 and 2 counting hooks. With none, each must
-// match its plain benchmark (the OnOff path stays one atomic load).
+// BenchmarkVariant with 0, 1 and 2 counting hooks, and with exposure
+// counting (runtime.WithExposure) alone and with one hook. With none, each
+// must match its plain benchmark (the OnOff path stays one atomic load).
 func BenchmarkHooks(b *testing.B) {
-	for _, hooks := range []int{0, 1, 2} {
+	for _, cfg := range []struct {
+		name     string
+		hooks    int
+		exposure bool
+	}{{"hooks=0", 0, false}, {"hooks=1", 1, false}, {"hooks=2", 2, false}, {"exposure", 0, true}, {"exposure+hooks=1", 1, true}} {
 		var opts []runtime.Option
-		for range hooks {
+		for range cfg.hooks {
 			opts = append(opts, runtime.WithHook(&countHook{}))
 		}
-		name := map[int]string{0: "hooks=0", 1: "hooks=1", 2: "hooks=2"}[hooks]
+		if cfg.exposure {
+			opts = append(opts, runtime.WithExposure())
+		}
+		name := cfg.name
 		b.Run("OnOff/"+name, func(b *testing.B) {
 			f := demo.MustNew(opts...)
 			defer f.Close()
 			ctx := context.Background()
-			c := &demo.Context{UserID: 123, Region: "US", AccountType: "premium"}
+			c := &demo.Context{UserID: 123, Region: "US", AccountType: demo.AccountTypePremium}
 			b.ReportAllocs()
 			for b.Loop() {
 				sinkBool = f.MaintenanceMode(ctx, c)

@@ -9,7 +9,7 @@ func init() {
 	bridge.CoreOf = func(client any) bridge.Core {
 		c := client.(*Client)
 		core := bridge.Core{Snap: &c.snap, BindBoolStates: c.bindBoolStates}
-		if len(c.opts.hooks) > 0 {
+		if c.observed {
 			core.After = c.afterHooks
 		}
 		return core

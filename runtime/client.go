@@ -31,6 +31,7 @@ type options struct {
 	resync       time.Duration
 	flush        time.Duration
 	hooks        []Hook // WithHook (hook.go)
+	exposure     bool   // WithExposure (exposure.go)
 }
 
 // Option configures a Client.
@@ -119,6 +120,10 @@ type Client struct {
 	unknownBusy  bool            // a registration of them is under way
 
 	mon monitors
+	// exp counts evaluations (WithExposure), nil without; observed is set
+	// when evaluations take the hook path (hooks or exp).
+	exp      *exposure
+	observed bool
 
 	ctx    context.Context
 	cancel context.CancelFunc
@@ -168,6 +173,10 @@ func NewClient(s *Spec, opts ...Option) (*Client, error) {
 	}
 	c := &Client{reloadMu: make(chanLock, 1), ownStore: ownStore, spec: s, opts: o, log: o.logger, state: &spec.Live{Spec: s.m}, pins: map[int]*pin{}, unknown: map[string]bool{}, unregistered: map[string]bool{}}
 	c.mon.init(len(s.m.Flags))
+	if o.exposure {
+		c.exp = newExposure(s.m)
+	}
+	c.observed = len(o.hooks) > 0 || c.exp != nil
 	c.ctx, c.cancel = context.WithCancel(context.Background())
 	// One load of everything first (warm_cache), then the spec's flags the
 	// store lacks are registered; a registration that fails is retried
@@ -299,7 +308,7 @@ func (c *Client) Close() error {
 	err := c.Flush(ctx)
 	cancel()
 	if err != nil {
-		c.log.Warn("flaggen: closing: monitor reports not flushed are lost", "err", err)
+		c.log.Warn("flaggen: closing: monitor reports and evaluation counts not flushed are lost", "err", err)
 	}
 	c.unknownMu.Lock()
 	c.cancel()
@@ -519,11 +528,12 @@ func (c *Client) publishBoolStatesLocked(s *engine.Snapshot) {
 }
 
 // storeBoolStates stores s's bool states in dst: StateDynamic throughout
-// when c has hooks, so that every evaluation reaches them.
+// when c has hooks or counts exposure, so that every evaluation reaches
+// them.
 func (c *Client) storeBoolStates(s *engine.Snapshot, dst []uint32) {
 	for i := range dst {
 		st := uint32(engine.StateDynamic)
-		if i < s.Len() && len(c.opts.hooks) == 0 {
+		if i < s.Len() && !c.observed {
 			st = s.BoolState(i)
 		}
 		if atomic.LoadUint32(&dst[i]) != st {
@@ -572,7 +582,7 @@ func explainIn(s *engine.Snapshot, i int, a []engine.Value) Explanation {
 // a second time, over the same snapshot, for them).
 func (c *Client) explainHooked(ctx context.Context, s *engine.Snapshot, i int, a []engine.Value) Explanation {
 	e := explainIn(s, i, a)
-	if len(c.opts.hooks) > 0 {
+	if c.observed {
 		c.afterHooks(ctx, i, s.Decide(i, a))
 	}
 	return e
@@ -592,7 +602,7 @@ func (c *Client) ExplainName(ctx context.Context, name string, a []Value) Explan
 	i, ok := c.spec.byName[name]
 	if !ok {
 		c.unknownFlag(name)
-		if len(c.opts.hooks) > 0 {
+		if len(c.opts.hooks) > 0 { // unknown names are not counted
 			c.afterUnknown(ctx, name)
 		}
 		return Explanation{Flag: name, Value: false, Step: "unknown", Reason: fmt.Sprintf("flag %q is not in the spec: off", name)}

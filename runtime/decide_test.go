@@ -12,7 +12,7 @@ import (
 )
 
 // demoSpec loads the repository's demo spec.
-func demoSpec(t *testing.T) *Spec {
+func demoSpec(t testing.TB) *Spec {
 	t.Helper()
 	src, err := os.ReadFile("../testdata/demo/flags.json")
 	if err != nil {

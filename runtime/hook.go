@@ -69,9 +69,16 @@ func checkHooks(hooks []Hook) error {
 	return nil
 }
 
-// afterHooks runs c's hooks for decision d of flag i. It is
-// bridge.Core.After (nil without hooks) for runtime/flagimpl.
+// afterHooks counts decision d of flag i (WithExposure) and runs c's
+// hooks for it. It is bridge.Core.After (nil without hooks and exposure)
+// for runtime/flagimpl.
 func (c *Client) afterHooks(ctx context.Context, i int, d engine.Decision) {
+	if c.exp != nil {
+		c.exp.count(i, d)
+		if len(c.opts.hooks) == 0 {
+			return
+		}
+	}
 	e := Evaluation{Flag: c.spec.m.Flags[i].Name, Index: i, Value: Value(d.Value), Variant: reason.Variant(d), Reason: reason.Of(d).String(), Step: d.Step}
 	for _, h := range c.opts.hooks {
 		h.After(ctx, e)

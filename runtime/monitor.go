@@ -159,7 +159,7 @@ func (c *Client) flushLoop() {
 			return
 		case <-t.C:
 			if err := c.Flush(c.ctx); err != nil && c.ctx.Err() == nil {
-				c.log.Warn("flaggen: flushing monitor counts", "err", err)
+				c.log.Warn("flaggen: flushing monitor and evaluation counts", "err", err)
 			}
 		}
 	}
@@ -231,10 +231,17 @@ func (c *Client) recordTotals(deltas []store.CounterDelta, idx []int, totals []i
 // Flush adds pending monitor reports to the store's shared counters now
 // and trips every flag whose threshold the shared totals exceed: those
 // just reported, those whose trip failed before, and those whose
-// threshold live state lowered (their shared counters are read).
+// threshold live state lowered (their shared counters are read). With
+// WithExposure it adds the evaluation counts too, in one batch.
 func (c *Client) Flush(ctx context.Context) error {
 	c.mon.flushMu.Lock()
 	defer c.mon.flushMu.Unlock()
+	var errs []error
+	if c.exp != nil {
+		if err := c.exp.flush(ctx, c.opts.store, c.spec.m, c.opts.env, time.Now()); err != nil {
+			errs = append(errs, err)
+		}
+	}
 	var deltas []store.CounterDelta
 	var idx []int
 	for i := range c.mon.errs {
@@ -248,9 +255,8 @@ func (c *Client) Flush(ctx context.Context) error {
 			idx = append(idx, i)
 		}
 	}
-	var errs []error
 	if len(deltas) > 0 {
-		errs = c.addCounts(ctx, deltas, idx)
+		errs = append(errs, c.addCounts(ctx, deltas, idx)...)
 	}
 	// Thresholds changed by live state: read the shared counters.
 	c.mon.mu.Lock()

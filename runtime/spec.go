@@ -1,7 +1,6 @@
 package runtime
 
 import (
-	"bytes"
 	"encoding/json"
 	"fmt"
 	"maps"
@@ -11,6 +10,7 @@ import (
 	"strings"
 
 	"github.com/flaggen/flaggen/internal/engine"
+	"github.com/flaggen/flaggen/internal/jsonx"
 	"github.com/flaggen/flaggen/internal/spec"
 )
 
@@ -89,7 +89,7 @@ func (s *Spec) ParseAttribute(name string, raw []byte) (int, Value, error) {
 	if at == nil {
 		return -1, Value{}, fmt.Errorf("context: undeclared attribute %q (declared: %s)", name, strings.Join(s.Attributes(), ", "))
 	}
-	raw = bytes.TrimSpace(raw)
+	raw = trimJSONSpace(raw)
 	if string(raw) == "null" {
 		return at.Index, Value{}, nil
 	}
@@ -132,10 +132,22 @@ type scalar struct {
 	// '"' string, 'b' bool, '0' number (as JSON text), 'i' Go integer,
 	// 'f' Go float, '[' array, '{' object, 'T' another Go type
 	kind byte
-	s    string // a string's value, a number's text, a Go type's name
+	s    string // a Go string's value, an escaped JSON string's, a Go type's name
+	// The text of a number; a JSON string's value when it has no escapes
+	// (not nil then, even for ""), which attrValue copies only when it
+	// keeps it: the caller's bytes are not the scalar's.
+	text []byte
 	b    bool
 	i    int64
 	f    float64
+}
+
+// str returns the value of a string scalar, as a string of its own.
+func (x scalar) str() string {
+	if x.text != nil {
+		return string(x.text)
+	}
+	return x.s
 }
 
 // goScalar classifies a Go value for attrValue.
@@ -170,7 +182,7 @@ func goScalar(x any) scalar {
 	case float64:
 		return scalar{kind: 'f', f: x}
 	case json.Number:
-		return scalar{kind: '0', s: string(x)}
+		return scalar{kind: '0', text: []byte(x)}
 	case []any, []string:
 		return scalar{kind: '['}
 	case map[string]any:
@@ -183,35 +195,46 @@ func goScalar(x any) scalar {
 // large for an int64, so that the int check reports it.
 func goUint(u uint64) scalar {
 	if u > math.MaxInt64 {
-		return scalar{kind: '0', s: strconv.FormatUint(u, 10)}
+		return scalar{kind: '0', text: strconv.AppendUint(nil, u, 10)}
 	}
 	return scalar{kind: 'i', i: int64(u)}
 }
 
-// jsonScalar decodes one JSON value. Strings without escapes, bools and
-// numbers skip encoding/json, which allocates far more: contexts arrive
-// with every OFREP request.
-func jsonScalar(raw []byte) (scalar, error) {
-	if plainString(raw) {
-		return scalar{kind: '"', s: string(raw[1 : len(raw)-1])}, nil
+// trimJSONSpace returns raw without the white space (as JSON counts it)
+// around it.
+func trimJSONSpace(raw []byte) []byte {
+	for len(raw) > 0 && jsonSpace(raw[0]) {
+		raw = raw[1:]
 	}
-	if !json.Valid(raw) {
+	for len(raw) > 0 && jsonSpace(raw[len(raw)-1]) {
+		raw = raw[:len(raw)-1]
+	}
+	return raw
+}
+
+func jsonSpace(c byte) bool { return c == ' ' || c == '\t' || c == '\r' || c == '\n' }
+
+// jsonScalar decodes one JSON value (no surrounding white space). Strings
+// without escapes, bools and numbers skip encoding/json, which allocates
+// far more, and take no copy of raw: contexts arrive with every OFREP
+// request.
+func jsonScalar(raw []byte) (scalar, error) {
+	switch {
+	case plainString(raw):
+		return scalar{kind: '"', text: raw[1 : len(raw)-1]}, nil
+	case string(raw) == "true" || string(raw) == "false":
+		return scalar{kind: 'b', b: raw[0] == 't'}, nil
+	case len(raw) > 0 && jsonx.NumberLen(raw) == len(raw):
+		return scalar{kind: '0', text: raw}, nil
+	case !json.Valid(raw):
 		var x any
 		return scalar{}, json.Unmarshal(raw, &x) // the syntax error
-	}
-	switch c := raw[0]; {
-	case c == '"' && bytes.IndexByte(raw, '\\') < 0:
-		return scalar{kind: '"', s: string(raw[1 : len(raw)-1])}, nil
-	case c == '"':
+	case raw[0] == '"':
 		var s string
 		err := json.Unmarshal(raw, &s)
 		return scalar{kind: '"', s: s}, err
-	case c == 't' || c == 'f':
-		return scalar{kind: 'b', b: c == 't'}, nil
-	case c == '-' || '0' <= c && c <= '9':
-		return scalar{kind: '0', s: string(raw)}, nil
 	}
-	return scalar{kind: raw[0]}, nil
+	return scalar{kind: raw[0]}, nil // '[', '{' ("null" is the caller's)
 }
 
 // plainString reports whether raw is a JSON string without escapes (the
@@ -258,7 +281,15 @@ func attrValue(at *spec.Attribute, x scalar) (Value, error) {
 		if x.kind != '"' {
 			return v, fmt.Errorf("want a string, got %s", x.what())
 		}
-		v = String(x.s)
+		if x.text != nil && len(at.Enum) > 0 {
+			// The enum's own string when it is one: no copy of the text.
+			for _, e := range at.Enum {
+				if e, ok := e.(string); ok && e == string(x.text) {
+					return String(e), nil
+				}
+			}
+		}
+		v = String(x.str())
 	case spec.Bool:
 		if x.kind != 'b' {
 			return v, fmt.Errorf("want a bool, got %s", x.what())
@@ -275,9 +306,9 @@ func attrValue(at *spec.Attribute, x scalar) (Value, error) {
 			}
 			v = Int(int64(x.f))
 		case '0':
-			i, err := strconv.ParseInt(x.s, 10, 64)
+			i, err := strconv.ParseInt(string(x.text), 10, 64)
 			if err != nil {
-				return v, fmt.Errorf("want an int, got %s", x.s)
+				return v, fmt.Errorf("want an int, got %s", x.text)
 			}
 			v = Int(i)
 		default:
@@ -293,9 +324,9 @@ func attrValue(at *spec.Attribute, x scalar) (Value, error) {
 			}
 			v = Float(x.f)
 		case '0':
-			f, err := strconv.ParseFloat(x.s, 64)
+			f, err := strconv.ParseFloat(string(x.text), 64)
 			if err != nil || math.IsInf(f, 0) {
-				return v, fmt.Errorf("want a number, got %s", x.s)
+				return v, fmt.Errorf("want a number, got %s", x.text)
 			}
 			v = Float(f)
 		default:

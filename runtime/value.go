@@ -24,15 +24,21 @@ func Float(f float64) Value { return Value(engine.Float(f)) }
 // Bool returns a present bool Value.
 func Bool(b bool) Value { return Value(engine.Bool(b)) }
 
+// Undeclared returns the Value of an attribute given a value outside the
+// ones its type declares (generated code gives it for an enum field outside
+// its constants): it matches no rule, not_in and neq included, is no key,
+// and still makes the context non-empty.
+func Undeclared() Value { return Value(engine.Undeclared()) }
+
 // IsAbsent reports whether v is the zero Value (attribute absent).
 func (v Value) IsAbsent() bool { return engine.Value(v).IsAbsent() }
 
 // Any returns v as a Go value: string, int64, float64, bool, or nil when
-// absent.
+// absent or undeclared.
 func (v Value) Any() any { return engine.Value(v).Any() }
 
 // GoString formats v as explanations print it: strings quoted, absent as
-// "absent".
+// "absent", an Undeclared value as "undeclared".
 func (v Value) GoString() string { return engine.Value(v).GoString() }
 
 // Equal reports whether v and w are equal: numbers by value across int and

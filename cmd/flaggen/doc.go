@@ -881,6 +881,43 @@
 //
 // See also Live state, Redis URLs.
 //
+// # exposure
+//
+//	flaggen exposure NAME [-json] [-spec FILE] [-redis URL] [-namespace NS] [-timeout D]
+//
+// Exposure prints, for each environment in which flag NAME was evaluated by
+// apps that count evaluations (runtime.WithExposure), the evaluations by
+// variant served, in counts and percent, next to the split the
+// flag's effective configuration asks for: for a bool flag with
+// percentage_rollout X, on X% / off (100-X)% of the users who reach the
+// rollout step; for a variant flag, its weights, of the users who pass its
+// targeting. It also prints the evaluations per minute (over the last 5
+// minutes) and when the flag was last evaluated.
+//
+// The served split counts evaluations, not distinct users: a user evaluated
+// ten times counts ten times, and users an earlier cascade step decides are
+// counted too. Counts cover every app instance of the namespace since
+// counting began in the environment.
+//
+// Options:
+//
+//	-json
+//	  print JSON instead of text
+//	-namespace NS
+//	  the flaggen namespace NS in Redis (default $FLAGGEN_NAMESPACE, else "default")
+//	-redis URL
+//	  the Redis URL holding the live state, e.g. redis://localhost:6379/0,
+//	  redis+cluster://HOST:PORT or redis+sentinel://HOST:PORT?master_name=NAME
+//	  (default $FLAGGEN_REDIS_URL)
+//	-spec FILE
+//	  check against the spec FILE (default $FLAGGEN_SPEC, else the spec the apps
+//	  recorded in the namespace)
+//	-timeout D
+//	  give up on Redis after D without a reply (each exchange; connecting: at
+//	  most 2s) (default 5s)
+//
+// See also Live state, Redis URLs.
+//
 // # version
 //
 //	flaggen version

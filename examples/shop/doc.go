@@ -21,7 +21,8 @@
 //
 // Options:
 //
-//	-user ID, -region R, -account-type T, -beta   the user's context (the article's UserContext for 123)
+//	-user ID, -region R, -account-type T, -beta   the user's context (the article's UserContext for 123;
+//	                 T is free, premium or enterprise)
 //	-env NAME        the environment (default production)
 //	-query Q         the search query (default "test query")
 //	-redis URL       share live state in Redis (redis://host:port/db, or host:port; default $FLAGGEN_REDIS_URL)

@@ -122,12 +122,12 @@ type config struct {
 }
 
 func parseArgs(args []string, stderr io.Writer) (*config, error) {
-	c := &config{}
+	c := &config{user: flags.Context{AccountType: flags.AccountTypePremium}}
 	fs := flag.NewFlagSet("shop", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	fs.Int64Var(&c.user.UserID, "user", 123, "the user's id")
 	fs.StringVar(&c.user.Region, "region", "US", "the user's region")
-	fs.StringVar(&c.user.AccountType, "account-type", "premium", "the user's account type")
+	fs.Func("account-type", "the user's account `type`: free, premium or enterprise (default premium)", c.accountType)
 	fs.BoolVar(&c.user.BetaProgram, "beta", true, "whether the user is in the beta program")
 	fs.StringVar(&c.env, "env", runtime.DefaultEnvironment, "the environment")
 	fs.StringVar(&c.query, "query", "test query", "the search query")
@@ -313,4 +313,11 @@ func (l *lockedWriter) Write(p []byte) (int, error) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	return l.w.Write(p)
+}
+
+// accountType sets the user's account type from -account-type: the
+// generated ParseAccountType refuses a value the spec does not declare.
+func (c *config) accountType(s string) (err error) {
+	c.user.AccountType, err = flags.ParseAccountType(s)
+	return err
 }

@@ -73,6 +73,11 @@ func TestCommandLine(t *testing.T) {
 			stdoutHas: "Thanks for your feedback on new_ui (1 so far).\n"},
 		{name: "help", args: []string{"-h"}, code: 0, stderrHas: "-redis URL"},
 		{name: "unknown option", args: []string{"-nope"}, code: 2, stderrHas: "flag provided but not defined: -nope"},
+		{name: "premium account", args: []string{"-user", "7", "-account-type", "premium"},
+			stdout: "New UI Active for this user!\n"},
+		{name: "free account, old UI", args: []string{"-user", "7", "-account-type", "free"}, empty: true},
+		{name: "unknown account type", args: []string{"-account-type", "gold"}, code: 2,
+			stderrHas: `invalid value "gold" for flag -account-type: flags: attribute "account_type": "gold" is not one of "free", "premium", "enterprise"`},
 		{name: "extra argument", args: []string{"now"}, code: 2, stderrHas: `unexpected arguments ["now"]`},
 		{name: "bad redis URL", args: []string{"-redis", "http://x"}, code: 1, stderrHas: "-redis"},
 	}
@@ -112,7 +117,7 @@ func page(s *Shop, user *flags.Context) string {
 	return b.String()
 }
 
-var user123 = &flags.Context{UserID: 123, Region: "US", AccountType: "premium", BetaProgram: true}
+var user123 = &flags.Context{UserID: 123, Region: "US", AccountType: flags.AccountTypePremium, BetaProgram: true}
 
 // TestToggleAsParallel: two parallel tests pin new_ui to opposite values,
 // each on its own Client, at the same time; each sees its own value, and

@@ -24,6 +24,7 @@ var commands = []*Command{
 	resetLiveCmd,
 	auditCmd,
 	feedbackCmd,
+	exposureCmd,
 	versionCmd,
 	completionCmd,
 	serveCmd,

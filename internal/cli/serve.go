@@ -156,8 +156,8 @@ func runServe(ctx context.Context, env *Env, ro *redisOpts, addr, envName string
 		}
 		defer s.Close()
 		// The server reads the apps' live state: it registers no flag and
-		// records no spec there.
-		if c, err = s.Client(true, runtime.WithEnvironment(envName), runtime.WithLogger(log)); err != nil {
+		// records no spec there, but counts the evaluations it serves.
+		if c, err = s.ServingClient(runtime.WithEnvironment(envName), runtime.WithLogger(log)); err != nil {
 			return err
 		}
 	} else {
@@ -167,8 +167,8 @@ func runServe(ctx context.Context, env *Env, ro *redisOpts, addr, envName string
 		st := memstore.New()
 		defer st.Close()
 		// The server is the store's one app: its Client registers the
-		// spec's flags and records the spec.
-		if c, err = runtime.NewClient(arg.Spec, runtime.WithStore(st), runtime.WithEnvironment(envName), runtime.WithLogger(log)); err != nil {
+		// spec's flags, records the spec and counts what it serves.
+		if c, err = runtime.NewClient(arg.Spec, runtime.WithStore(st), runtime.WithEnvironment(envName), runtime.WithLogger(log), runtime.WithExposure()); err != nil {
 			return err
 		}
 		cfg := ro.config(env, "", arg)

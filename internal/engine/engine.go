@@ -574,7 +574,7 @@ func (s *Snapshot) decide(i int, a []Value) verdict {
 	}
 	// Steps 7–10 (the targeting), then the variant choice.
 	var key *Value // the key attribute, nil when the context has none
-	if uint(s.key) < uint(len(a)) && a[s.key].kind != kindAbsent {
+	if uint(s.key) < uint(len(a)) && !a[s.key].failsAll() {
 		key = &a[s.key]
 	}
 	b := -1 // the key's bucket, once computed
@@ -747,7 +747,7 @@ func (s *Snapshot) explain(i int, a []Value, v verdict) (flag string, value any,
 	if v.via != viaNone {
 		g := c.segs[v.seg]
 		var key *Value
-		if k := attrVal(s.key); k.kind != kindAbsent {
+		if k := attrVal(s.key); !k.failsAll() {
 			key = &k
 		}
 		reason += fmt.Sprintf("; segment %s: %s", g.name, g.why(a, key, keyName))

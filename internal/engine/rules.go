@@ -150,13 +150,13 @@ func inList(attr int, attrName, field string, list []string) rule {
 }
 
 // match reports whether the attribute values pass the rule. An absent
-// attribute fails every rule (D2).
+// attribute fails every rule (D2), and so does an undeclared one.
 func (r *rule) match(a []Value) bool {
 	if uint(r.attr) >= uint(len(a)) {
 		return false
 	}
 	v := &a[r.attr]
-	if v.kind == kindAbsent {
+	if v.failsAll() {
 		return false
 	}
 	switch r.op {

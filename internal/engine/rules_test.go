@@ -53,6 +53,15 @@ func TestRuleOperators(t *testing.T) {
 		{"eq", []any{"x"}, Value{}, 0, false}, // D2: absent fails
 		{"not_in", []any{"x"}, Value{}, 0, false},
 		{"neq", []any{"x"}, Value{}, 0, false},
+		// An undeclared value (an enum field outside its constants) fails
+		// every operator too, not_in and neq included.
+		{"in", []any{"x"}, Undeclared(), 0, false},
+		{"not_in", []any{"x"}, Undeclared(), 0, false},
+		{"neq", []any{"x"}, Undeclared(), 0, false},
+		{"lt", []any{"zzz"}, Undeclared(), 0, false},
+		{"starts_with", []any{""}, Undeclared(), 0, false},
+		{"matches", []any{".*"}, Undeclared(), 0, false},
+		{"matches", []any{".*"}, String(""), 0, true},
 	}
 	for _, tc := range cases {
 		r, err := compileRule(tc.attr, "attr", "rules[0]", tc.op, tc.vals)

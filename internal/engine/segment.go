@@ -178,7 +178,7 @@ func (s *Snapshot) segmentsWhy(c *cflag, a []Value) string {
 		keyName = s.live.Key.Name
 	}
 	var key *Value
-	if uint(s.key) < uint(len(a)) && a[s.key].kind != kindAbsent {
+	if uint(s.key) < uint(len(a)) && !a[s.key].failsAll() {
 		key = &a[s.key]
 	}
 	parts := make([]string, len(c.segs))

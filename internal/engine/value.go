@@ -11,6 +11,9 @@ type valueKind uint8
 
 const (
 	kindAbsent valueKind = iota
+	// kindUndeclared is a present attribute whose value is none the spec
+	// declares (Undeclared); kinds up to it fail every check.
+	kindUndeclared
 	kindString
 	kindInt
 	kindFloat
@@ -19,7 +22,8 @@ const (
 
 // Value is one evaluation-context attribute value: a string, int, float or
 // bool. The zero Value is an absent attribute, which fails every check that
-// needs it.
+// needs it; so does an Undeclared one, which is present all the same (a
+// context holding one is not the empty context).
 type Value struct {
 	s    string
 	n    uint64 // int64 bits, float64 bits, or 0/1
@@ -44,11 +48,20 @@ func Bool(b bool) Value {
 	return v
 }
 
+// Undeclared returns the Value of an attribute given a value its type does
+// not declare: generated code gives it for an enum field outside its
+// constants. It matches no rule (not_in and neq included), is no key, and
+// still makes the context non-empty.
+func Undeclared() Value { return Value{kind: kindUndeclared} }
+
+// failsAll reports whether v fails every check: absent or undeclared.
+func (v *Value) failsAll() bool { return v.kind <= kindUndeclared }
+
 // IsAbsent reports whether v is the zero Value (attribute absent).
 func (v Value) IsAbsent() bool { return v.kind == kindAbsent }
 
 // Any returns v as a Go value: string, int64, float64, bool, or nil when
-// absent.
+// absent or undeclared.
 func (v Value) Any() any {
 	switch v.kind {
 	case kindString:
@@ -83,7 +96,8 @@ func (v Value) Float64() float64 {
 // True reports whether v is the bool true.
 func (v Value) True() bool { return v.kind == kindBool && v.n != 0 }
 
-// GoString formats v for explanations: strings quoted, absent as "absent".
+// GoString formats v for explanations: strings quoted, absent as "absent",
+// an Undeclared value as "undeclared".
 func (v Value) GoString() string {
 	switch v.kind {
 	case kindString:
@@ -94,6 +108,8 @@ func (v Value) GoString() string {
 		return strconv.FormatFloat(math.Float64frombits(v.n), 'g', -1, 64)
 	case kindBool:
 		return strconv.FormatBool(v.n != 0)
+	case kindUndeclared:
+		return "undeclared"
 	}
 	return "absent"
 }
@@ -138,7 +154,8 @@ func (v Value) Equal(w Value) bool {
 	return ok1 && ok2 && a == b
 }
 
-// AppendJSON appends v to b as a JSON value (null when absent), without
+// AppendJSON appends v to b as a JSON value (null when absent or
+// undeclared), without
 // allocating beyond growing b. A float keeps a fraction or an exponent
 // ("50.0", not "50"), so that a reader telling integers from floats by
 // their text still sees a float.

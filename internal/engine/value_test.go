@@ -14,6 +14,7 @@ func TestAppendJSON(t *testing.T) {
 		want string
 	}{
 		{Value{}, `null`},
+		{Undeclared(), `null`},
 		{String(`a"b<`), `"a\"b\u003c"`},
 		{Int(-42), `-42`},
 		{Float(50), `50.0`},
@@ -28,5 +29,20 @@ func TestAppendJSON(t *testing.T) {
 		if got != c.want || !json.Valid([]byte(got)) {
 			t.Errorf("AppendJSON(%s) = %s, want %s", c.v.GoString(), got, c.want)
 		}
+	}
+}
+
+// TestUndeclared: an undeclared value is present (the context holding it is
+// not empty) but is no key and no Go value, and explanations name it.
+func TestUndeclared(t *testing.T) {
+	u := Undeclared()
+	if u.IsAbsent() || isEmpty([]Value{{}, u}) {
+		t.Error("an undeclared value counts as absent")
+	}
+	if !u.failsAll() || u.Any() != nil || u.GoString() != "undeclared" {
+		t.Errorf("Undeclared: failsAll %v, Any %v, GoString %q", u.failsAll(), u.Any(), u.GoString())
+	}
+	if _, ok := Bucket(u, "salt"); ok {
+		t.Error("an undeclared value has a bucket")
 	}
 }

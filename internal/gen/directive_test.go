@@ -92,14 +92,15 @@ var injections = []string{
 
 // injectionSpec returns a spec that puts text everywhere spec text reaches
 // generated code: flag and attribute descriptions and owners (alone, and
-// after a long word so that wrapping starts a line with it), attribute enum
-// values, variant names and values, strategy docs, metadata.
+// after a long word so that wrapping starts a line with it), variant names
+// and values, strategy docs, metadata. (A string attribute's enum values
+// become Go constant names, so the spec check refuses such text there.)
 func injectionSpec(text string) []byte {
 	long := strings.Repeat("x", 60) + " " + text
 	doc := map[string]any{
 		"context": map[string]any{
 			"user_id": map[string]any{"type": "int", "key": true, "description": text},
-			"plan":    map[string]any{"type": "string", "description": long, "enum": []string{text, "free"}},
+			"plan":    map[string]any{"type": "string", "description": long, "enum": []string{"free", "pro"}},
 		},
 		"flags": map[string]any{
 			"a": map[string]any{"active": true,

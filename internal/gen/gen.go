@@ -7,6 +7,7 @@ import (
 	"go/format"
 	"go/token"
 	"path"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -20,7 +21,7 @@ import (
 // GenVersion is the version of the generated code's contract with package
 // runtime/flagimpl. Generated files pin it against flagimpl.GenVersion and
 // flagimpl.MinGenVersion, so that version skew fails the build.
-const GenVersion = 5
+const GenVersion = 6
 
 // FileName is the name of the one file Generate returns.
 const FileName = "flags_gen.go"
@@ -143,6 +144,14 @@ func check(s *spec.Spec, opts *Options) error {
 			errs = append(errs, fmt.Errorf("gen: %s: unsupported attribute type %q", by, a.Type))
 		}
 		errs = appendGoName(errs, by, a.GoName)
+		if a.Typed() {
+			for k, v := range a.Enum {
+				if err := checkValue(spec.String, v); err != nil {
+					errs = append(errs, fmt.Errorf("gen: %s: enum value %d: %w", by, k, err))
+				}
+				errs = appendGoName(errs, fmt.Sprintf("%s: enum value %d", by, k), a.EnumConst(k))
+			}
+		}
 	}
 	for i, f := range s.Flags {
 		by := fmt.Sprintf("flag %q", f.Name)
@@ -223,6 +232,7 @@ func (g *generator) file() *jen.File {
 	g.version(f)
 	g.embedded(f)
 	g.context(f)
+	g.attrTypes(f)
 	g.enums(f)
 	if len(g.s.Flags) > 0 {
 		f.Add(handlesMarkerDecl()) // handlesText
@@ -310,11 +320,20 @@ func (g *generator) context(f *jen.File) {
 	n := len(g.s.Context)
 	f.Add(doc(contextDoc(g.s)...).Type().Id("Context").StructFunc(func(st *jen.Group) {
 		for _, a := range g.s.Context {
-			st.Add(doc(attrDoc(a)).Id(a.GoName).Id(goTypes[a.Type]))
+			t := goTypes[a.Type]
+			if a.Typed() {
+				t = a.GoName
+			}
+			st.Add(doc(attrDoc(a)).Id(a.GoName).Id(t))
 		}
 	}))
+	absent := "else only the key at its zero value"
+	if slices.ContainsFunc(g.s.Context, (*spec.Attribute).Typed) {
+		absent += " and an enum field at its zero value (an enum field at a value its type does not declare is " +
+			"flagimpl.Undeclared: present, matching no rule)"
+	}
 	f.Add(doc("flagAttrs sets a, which must be zero, to c's attribute values in spec order, an absent attribute " +
-		"being the zero flagimpl.Value: all of them for the empty context (nil or all zero), else only the key at its zero value. " +
+		"being the zero flagimpl.Value: all of them for the empty context (nil or all zero), " + absent + ". " +
 		"It fills the caller's array: returning one would copy it.").
 		Func().Params(jen.Id("c").Op("*").Id("Context")).Id("flagAttrs").
 		Params(jen.Id("a").Op("*").Index(jen.Lit(n)).Qual(fi, "Value")).BlockFunc(func(b *jen.Group) {
@@ -326,15 +345,27 @@ func (g *generator) context(f *jen.File) {
 			if k == 0 {
 				op = "||"
 			}
-			if a.Type == spec.Bool {
+			switch {
+			case a.Type == spec.Bool:
 				empty = empty.Op(op).Op("!").Id("c").Dot(a.GoName)
-			} else {
+			case a.Typed():
+				empty = empty.Op(op).Id("c").Dot(a.GoName).Op("==").Lit(0)
+			default:
 				empty = empty.Op(op).Id("c").Dot(a.GoName).Op("==").Add(zeroValue(a.Type))
 			}
 		}
 		b.If(empty).Block(jen.Return())
 		for _, a := range g.s.Context {
 			field := jen.Id("c").Dot(a.GoName)
+			if a.Typed() {
+				// The table's entry 0 is absent; a value beyond it is
+				// undeclared.
+				tbl, set := attrValuesVar(a), jen.Id("a").Index(jen.Lit(a.Index))
+				b.If(jen.Id("v").Op(":=").Add(field), jen.Int().Call(jen.Id("v")).Op("<").Len(jen.Id(tbl))).Block(
+					set.Clone().Op("=").Id(tbl).Index(jen.Id("v"))).
+					Else().Block(set.Clone().Op("=").Qual(fi, "Undeclared").Call())
+				continue
+			}
 			set := jen.Id("a").Index(jen.Lit(a.Index)).Op("=").Qual(fi, valueFuncs[a.Type]).Call(field.Clone())
 			if !a.Key {
 				b.Add(set)
@@ -346,19 +377,42 @@ func (g *generator) context(f *jen.File) {
 }
 
 // contextDoc documents the Context type and its presence rule: every field
-// is present, its zero value included, except the key at its zero value;
-// a Context whose every field is zero is the empty context.
+// is present, its zero value included, except the key at its zero value
+// and an enum field at its zero value or an undeclared value; a Context
+// whose every field is zero is the empty context.
 func contextDoc(s *spec.Spec) []string {
 	first := "Context is what a flag is evaluated for: one field per attribute declared in the spec."
 	rule := "Every field is a present attribute, its zero value included, so a rule such as " +
 		"\"eq false\" or \"lt 1\" matches a zero field. "
-	empty := "a Context whose every field is zero (or a nil *Context) is the empty context, for which a flag " +
-		"that passes its first steps (active, schedule, environment, guards, dependencies) is on."
+	var except []string
 	if s.Key != nil {
-		rule += fmt.Sprintf("Two exceptions: the key field %s at its zero value is absent "+
-			"(no rollout bucket, no allow-list match); and ", s.Key.GoName) + empty
-	} else {
-		rule += "One exception: " + empty
+		except = append(except, fmt.Sprintf("the key field %s at its zero value is absent "+
+			"(no rollout bucket, no allow-list match)", s.Key.GoName))
+	}
+	var typed []string
+	for _, a := range s.Context {
+		if a.Typed() && a != s.Key {
+			typed = append(typed, a.GoName)
+		}
+	}
+	if len(typed) > 0 {
+		fields := "an enum field (" + orList(typed) + ")"
+		if len(typed) == 1 {
+			fields = "the enum field " + typed[0]
+		}
+		except = append(except, fields+" at its zero value is absent, and at a value its type does not declare "+
+			"matches no rule over the attribute, not_in and neq included")
+	}
+	empty := "a Context whose every field is zero (or a nil *Context) is the empty context, for which a flag " +
+		"that passes its first steps (active, schedule, environment, guards, dependencies) is on"
+	except = append(except, empty+".")
+	switch len(except) {
+	case 1:
+		rule += "One exception: " + except[0]
+	case 2:
+		rule += "Two exceptions: " + except[0] + "; and " + except[1]
+	default:
+		rule += "Three exceptions: " + except[0] + "; " + except[1] + "; and " + except[2]
 	}
 	return []string{first, rule}
 }
@@ -373,16 +427,24 @@ func attrDoc(a *spec.Attribute) string {
 	if d := sentence(a.Doc); d != "" {
 		b.WriteString(" " + d)
 	}
-	if len(a.Enum) > 0 {
+	switch {
+	case a.Typed():
+		fmt.Fprintf(&b, " One of %s.", orList(a.EnumConsts()))
+	case len(a.Enum) > 0:
 		vals := make([]string, len(a.Enum))
 		for i, v := range a.Enum {
 			vals[i] = literal(v)
 		}
 		fmt.Fprintf(&b, " One of %s.", strings.Join(vals, ", "))
 	}
-	if a.Key {
+	switch {
+	case a.Key && a.Typed():
+		fmt.Fprintf(&b, " The zero value means absent, and a value %s does not declare is no key either: no bucket, no allow-list match.", a.GoName)
+	case a.Key:
 		b.WriteString(" The zero value means absent: no bucket, no allow-list match.")
-	} else {
+	case a.Typed():
+		fmt.Fprintf(&b, " The zero value means absent, and a value %s does not declare matches no rule over the attribute either.", a.GoName)
+	default:
 		fmt.Fprintf(&b, " The zero value (%s) is a present value like any other.", zeroLiteral(a.Type))
 	}
 	return b.String()

@@ -305,6 +305,8 @@ func TestGenerateRejects(t *testing.T) {
 		"flag go name":    {mutate: func(s *spec.Spec) { s.Flags[5].GoName = "X\n//go:generate touch x" }, want: `flag "new_ui": Go name "X\n//go:generate touch x" is not an exported identifier`},
 		"attr go name":    {mutate: func(s *spec.Spec) { s.Context[1].GoName = "region" }, want: `attribute "region": Go name "region" is not an exported identifier`},
 		"variant go name": {mutate: func(s *spec.Spec) { s.Flags[6].Variants[0].GoName = "A B" }, want: `variant "classic": Go name "A B" is not an exported identifier`},
+		"enum constant":   {mutate: func(s *spec.Spec) { s.Context[2].Enum[0] = "a b+" }, want: `attribute "account_type": enum value 0: Go name "AccountTypeAB+" is not an exported identifier`},
+		"enum value type": {mutate: func(s *spec.Spec) { s.Context[2].Enum[1] = int64(2) }, want: `attribute "account_type": enum value 1: value 2 (int64) does not fit type string`},
 	} {
 		t.Run(name, func(t *testing.T) {
 			s := handSpec()
@@ -324,12 +326,27 @@ func TestGenerateRejects(t *testing.T) {
 
 // TestGeneratedNames: the exported names a generated package declares
 // besides the per-flag ones (flag accessors and handles, enum types and
-// constants, strategy types) are exactly spec.GeneratedNames, which spec.Parse
-// keeps flags, enums and strategies away from.
+// constants, strategy types) and the per-attribute ones (a typed enum
+// attribute's type, constants and Parse function) are exactly
+// spec.GeneratedNames, which spec.Parse keeps flags, enums, strategies and
+// attribute types away from.
 func TestGeneratedNames(t *testing.T) {
 	s := handSpec()
 	f := parse(t, generate(t, s, Options{Package: "demo", Now: jan2025}))
 	perFlag := map[string]bool{}
+	typed := 0
+	for _, a := range s.Context {
+		if a.Typed() {
+			typed++
+			perFlag[a.GoName], perFlag["Parse"+a.GoName] = true, true
+			for _, c := range a.EnumConsts() {
+				perFlag[c] = true
+			}
+		}
+	}
+	if typed == 0 {
+		t.Fatal("handSpec has no typed enum attribute: the test no longer covers their names")
+	}
 	for _, fl := range s.Flags {
 		perFlag[fl.GoName] = true
 		if fl.Type == spec.Enum {
@@ -455,5 +472,27 @@ func TestHeader(t *testing.T) {
 	}
 	if got := Header("my flags.json"); !strings.Contains(got, `from "my flags.json".`) {
 		t.Errorf("a name with a space is not quoted: %q", got)
+	}
+}
+
+// TestEnumWidth: a typed enum attribute's type is the smallest unsigned
+// integer that holds its constants, counted from 1, and its tables hold
+// every one of them.
+func TestEnumWidth(t *testing.T) {
+	for n, want := range map[int]string{1: "uint8", 255: "uint8", 256: "uint16", 65535: "uint16", 65536: "uint32"} {
+		if got := enumWidth(n); got != want {
+			t.Errorf("enumWidth(%d) = %s, want %s", n, got, want)
+		}
+	}
+	s := handSpec()
+	s.Context[2].Enum = nil
+	for i := range 300 {
+		s.Context[2].Enum = append(s.Context[2].Enum, "v"+strconv.Itoa(i))
+	}
+	src := string(generate(t, s, Options{Package: "demo", Now: jan2025}))
+	for _, want := range []string{"type AccountType uint16\n", "\tAccountTypeV299 AccountType = 300\n", "\tAccountTypeV299: flagimpl.String(\"v299\"),\n"} {
+		if !strings.Contains(src, want) {
+			t.Errorf("generated code lacks %q", want)
+		}
 	}
 }

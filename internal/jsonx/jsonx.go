@@ -1,6 +1,6 @@
 // Package jsonx holds the small JSON helpers the runtime, the stores and the
 // operations layer share: compact encoding without HTML escaping, equality
-// by value and copying a map of raw JSON values.
+// by value, copying a map of raw JSON values and the syntax of numbers.
 package jsonx
 
 import (
@@ -111,4 +111,50 @@ func AppendString(b []byte, s string) []byte {
 	}
 	b = append(b, s[start:]...)
 	return append(b, '"')
+}
+
+// NumberLen returns the length of the JSON number b starts with (RFC 8259:
+// an optional minus, an integer part without leading zeros, an optional
+// fraction and exponent), 0 when b does not start with one.
+func NumberLen(b []byte) int {
+	i := 0
+	if i < len(b) && b[i] == '-' {
+		i++
+	}
+	switch {
+	case i < len(b) && b[i] == '0':
+		i++
+	case i < len(b) && '1' <= b[i] && b[i] <= '9':
+		i = digits(b, i)
+	default:
+		return 0
+	}
+	if i < len(b) && b[i] == '.' {
+		j := digits(b, i+1)
+		if j == i+1 {
+			return 0
+		}
+		i = j
+	}
+	if i < len(b) && (b[i] == 'e' || b[i] == 'E') {
+		i++
+		if i < len(b) && (b[i] == '+' || b[i] == '-') {
+			i++
+		}
+		j := digits(b, i)
+		if j == i {
+			return 0
+		}
+		i = j
+	}
+	return i
+}
+
+// digits returns the index of the first byte at or after i of b that is
+// not a decimal digit.
+func digits(b []byte, i int) int {
+	for i < len(b) && '0' <= b[i] && b[i] <= '9' {
+		i++
+	}
+	return i
 }

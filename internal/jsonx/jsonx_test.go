@@ -84,3 +84,25 @@ func FuzzAppendString(f *testing.F) {
 		}
 	})
 }
+
+// FuzzNumberLen checks NumberLen against encoding/json: a prefix it
+// measures is a JSON number, and a whole input that is a JSON number is
+// measured whole.
+func FuzzNumberLen(f *testing.F) {
+	for _, s := range []string{"0", "-0", "01", "12.5e-3x", "1.", ".5", "-", "1e", "1E+9", "+1", "9223372036854775808", "0x10", "-.5"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		n := NumberLen([]byte(s))
+		if n > 0 {
+			var x json.Number
+			if err := json.Unmarshal([]byte(s[:n]), &x); err != nil || string(x) != s[:n] {
+				t.Fatalf("NumberLen(%q) = %d, but %q is not a JSON number: %v", s, n, s[:n], err)
+			}
+		}
+		var x json.Number
+		if json.Unmarshal([]byte(s), &x) == nil && string(x) == s && n != len(s) {
+			t.Fatalf("NumberLen(%q) = %d, want %d", s, n, len(s))
+		}
+	})
+}

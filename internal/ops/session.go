@@ -282,6 +282,11 @@ func (s *Session) Client(readOnly bool, opts ...runtime.Option) (*runtime.Client
 	if readOnly {
 		st = store.ReadOnly(s.Live)
 	}
+	return s.client(st, opts)
+}
+
+// client returns a Client over st with the session's options, then opts.
+func (s *Session) client(st store.Store, opts []runtime.Option) (*runtime.Client, error) {
 	base := []runtime.Option{
 		runtime.WithStore(st), runtime.WithLogger(s.log), runtime.WithStartTimeout(s.timeout),
 		runtime.WithEnvironment(opsEnvironment(s.Spec)),
@@ -299,6 +304,30 @@ func (s *Session) Client(readOnly bool, opts ...runtime.Option) (*runtime.Client
 	}
 	return c, nil
 }
+
+// ServingClient returns a Client that evaluates for other apps (flaggen
+// serve): like Client(true, …) it writes no live state, records no spec and
+// registers no flag, but it counts the evaluations it serves
+// (runtime.WithExposure) into the session's store, where flaggen exposure,
+// ls and get read them.
+func (s *Session) ServingClient(opts ...runtime.Option) (*runtime.Client, error) {
+	return s.client(servingStore{store.ReadOnly(s.Live), s.Live}, append([]runtime.Option{runtime.WithExposure()}, opts...))
+}
+
+// servingStore is a read-only view of a store that still adds exposure
+// counts: what a server serves is observed, not live state.
+type servingStore struct {
+	store.Store
+	live store.Store
+}
+
+// AddExposure adds the counts to the wrapped store.
+func (v servingStore) AddExposure(ctx context.Context, d []store.ExposureDelta) error {
+	return v.live.AddExposure(ctx, d)
+}
+
+// Health forwards the read-only view's health.
+func (v servingStore) Health() error { return v.Store.(store.HealthReporter).Health() }
 
 // opsEnvironment is the environment of a writing Client: writes do not
 // depend on it, but NewClient wants one the spec declares.

@@ -553,6 +553,28 @@ func (c *checker) names() {
 			attrs[a.GoName] = a.Name
 		}
 	}
+	for _, a := range c.s.Context {
+		if !a.Typed() || !isExportedIdent(a.GoName) {
+			continue
+		}
+		p := "/context/" + escapeToken(a.Name)
+		what := fmt.Sprintf("the type of attribute %q", a.Name)
+		if !claim(p, a.GoName, what) || !claim(p, "Parse"+a.GoName, fmt.Sprintf("the parse function of attribute %q", a.Name)) {
+			continue
+		}
+		for i, v := range a.Enum {
+			s, ok := v.(string)
+			if !ok { // reported by context
+				continue
+			}
+			vp := p + "/enum/" + strconv.Itoa(i)
+			if GoName(s) == "" {
+				c.errorf(vp, "value %q of attribute %q makes no Go constant name: give it a letter or a digit", s, a.Name)
+				continue
+			}
+			claim(vp, a.EnumConst(i), fmt.Sprintf("value %q of attribute %q", s, a.Name))
+		}
+	}
 	for _, f := range c.s.Flags {
 		p := flagPtr(f)
 		claim(p, f.GoName, fmt.Sprintf("flag %q", f.Name))

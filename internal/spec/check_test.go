@@ -288,6 +288,28 @@ func TestChecks(t *testing.T) {
 		{"strategy shared impl", "{\"flags\": {\"a\": {\"strategy\": {\"name\": \"S\", \"on\": \"Impl\", \"off\": \"Impl\"}}}}", []string{
 			"t.json:1:65: /flags/a/strategy/off: implementation Impl is already used for \"on\": each state needs its own",
 		}},
+		{"enum value makes no constant", "{\"context\": {\"plan\": {\"type\": \"string\", \"enum\": [\"free\", \"--\"]}}, \"flags\": {}}", []string{
+			"t.json:1:58: /context/plan/enum/1: value \"--\" of attribute \"plan\" makes no Go constant name: give it a letter or a digit",
+		}},
+		{"enum value makes an invalid constant", "{\"context\": {\"plan\": {\"type\": \"string\", \"enum\": [\"a+b\"]}}, \"flags\": {}}", []string{
+			"t.json:1:50: /context/plan/enum/0: value \"a+b\" of attribute \"plan\" does not make an exported Go identifier (\"PlanA+b\")",
+		}},
+		{"enum values make one constant", "{\"context\": {\"plan\": {\"type\": \"string\", \"enum\": [\"pro_plus\", \"pro-plus\"]}}, \"flags\": {}}", []string{
+			"t.json:1:62: /context/plan/enum/1: value \"pro-plus\" of attribute \"plan\" makes the Go name PlanProPlus, already used by value \"pro_plus\" of attribute \"plan\"",
+		}},
+		{"enum type collides with a flag", "{\"context\": {\"plan\": {\"type\": \"string\", \"enum\": [\"free\"]}}, \"flags\": {\"plan\": {}}}", []string{
+			"t.json:1:79: /flags/plan: flag \"plan\" makes the Go name Plan, already used by the type of attribute \"plan\"",
+		}},
+		{"enum constant collides with a flag", "{\"context\": {\"plan\": {\"type\": \"string\", \"enum\": [\"free\"]}}, \"flags\": {\"plan_free\": {}, \"parse_plan\": {}}}", []string{
+			"t.json:1:84: /flags/plan_free: flag \"plan_free\" makes the Go name PlanFree, already used by value \"free\" of attribute \"plan\"",
+			"t.json:1:102: /flags/parse_plan: flag \"parse_plan\" makes the Go name ParsePlan, already used by the parse function of attribute \"plan\"",
+		}},
+		{"enum type reserved", "{\"context\": {\"context\": {\"type\": \"string\", \"enum\": [\"a\"]}}, \"flags\": {}}", []string{
+			"t.json:1:25: /context/context: the type of attribute \"context\" makes the Go name Context, which the generated package already declares: rename it",
+		}},
+		{"enum types collide", "{\"context\": {\"plan\": {\"type\": \"string\", \"enum\": [\"free\"]}, \"plan_free\": {\"type\": \"string\", \"enum\": [\"x\"]}}, \"flags\": {}}", []string{
+			"t.json:1:73: /context/plan_free: the type of attribute \"plan_free\" makes the Go name PlanFree, already used by value \"free\" of attribute \"plan\"",
+		}},
 		{"attribute enum wrong type", "{\"context\": {\"n\": {\"type\": \"int\", \"enum\": [1, \"two\"]}}, \"flags\": {}}", []string{
 			"t.json:1:47: /context/n/enum/1: must be an integer, got string",
 		}},

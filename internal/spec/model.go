@@ -64,6 +64,31 @@ type Attribute struct {
 	Doc    string // "description", if any
 }
 
+// Typed reports whether a is a string attribute with an enum, for which the
+// generated package declares a named integer type (a's GoName) with one
+// constant per value (EnumConst), a parse function "Parse" + GoName, and
+// makes the Context field of that type, so that a misspelt value does not
+// compile. Int and float enums keep their numeric field: a misspelt number
+// is not a typo a type can catch.
+func (a *Attribute) Typed() bool { return a.Type == String && len(a.Enum) > 0 }
+
+// EnumConst is the Go constant name of a typed attribute's value Enum[i]:
+// GoName + the value's GoName (plan: free → PlanFree). It may not be an
+// identifier; the spec check reports those.
+func (a *Attribute) EnumConst(i int) string {
+	s, _ := a.Enum[i].(string)
+	return a.GoName + GoName(s)
+}
+
+// EnumConsts returns EnumConst of every value, in Enum's order.
+func (a *Attribute) EnumConsts() []string {
+	names := make([]string, len(a.Enum))
+	for i := range a.Enum {
+		names[i] = a.EnumConst(i)
+	}
+	return names
+}
+
 // Flag is one feature flag. Optional seed fields are nil when absent, so
 // that "absent" and "zero" stay distinct as in the Python system's `in` checks.
 type Flag struct {

@@ -13,6 +13,7 @@ import (
 	"maps"
 	"os"
 	"path/filepath"
+	"strconv"
 	"sync"
 	"time"
 
@@ -60,6 +61,10 @@ type fileState struct {
 	// Spec is the spec the apps recorded (SpecRecorder): file, source,
 	// sha256 (hex, of source) and time.
 	Spec *memstore.RecordedSpec `json:"spec,omitempty"`
+	// Exposure holds the evaluation counts of each flag and environment;
+	// ExposureSince when counting began in each environment.
+	Exposure      []store.Exposure     `json:"exposure,omitempty"`
+	ExposureSince map[string]time.Time `json:"exposure_since,omitempty"`
 }
 
 // PollInterval is how often a Store checks its file for outside edits.
@@ -169,6 +174,9 @@ func (f *Store) syncLocked(force bool) (bool, error) {
 		json.Compact(&buf, p)
 		st.Flags[name] = buf.Bytes()
 	}
+	if err := checkExposure(st.Exposure); err != nil {
+		return false, &brokenFile{sum, fmt.Errorf("%s: %v", f.path, err)}
+	}
 	f.sum, f.modTime, f.size = sum, fi.ModTime(), fi.Size()
 	cur := f.mem.Snapshot()
 	if st.Flags == nil {
@@ -190,7 +198,7 @@ func (f *Store) syncLocked(force bool) (bool, error) {
 			Reason: "live-state file edited outside flaggen", Flags: after, Before: before})
 	}
 	changed := f.mem.Restore(memstore.Data{Version: st.Version, Flags: st.Flags, Audit: st.Audit,
-		Counters: st.Counters, Feedback: st.Feedback, Spec: st.Spec})
+		Counters: st.Counters, Feedback: st.Feedback, Spec: st.Spec, Exposure: st.Exposure, ExposureSince: st.ExposureSince})
 	return changed, nil
 }
 
@@ -220,7 +228,8 @@ func diffFlags(old, cur map[string]json.RawMessage) map[string]json.RawMessage {
 // writeLocked writes the memory state to the file atomically.
 func (f *Store) writeLocked() error {
 	d := f.mem.Snapshot()
-	st := fileState{Version: d.Version, Flags: d.Flags, Audit: d.Audit, Counters: d.Counters, Feedback: d.Feedback, Spec: d.Spec}
+	st := fileState{Version: d.Version, Flags: d.Flags, Audit: d.Audit, Counters: d.Counters, Feedback: d.Feedback, Spec: d.Spec,
+		Exposure: d.Exposure, ExposureSince: d.ExposureSince}
 	data, err := json.MarshalIndent(st, "", "  ")
 	if err != nil {
 		return err
@@ -335,6 +344,60 @@ func (f *Store) AppendFeedback(ctx context.Context, flag string, fb store.Feedba
 func (f *Store) Feedback(ctx context.Context, flag string) ([]store.Feedback, error) {
 	f.fresh()
 	return f.mem.Feedback(ctx, flag)
+}
+
+// AddExposure implements store.Store.
+func (f *Store) AddExposure(ctx context.Context, deltas []store.ExposureDelta) error {
+	if len(deltas) == 0 {
+		return nil
+	}
+	return f.write(func() error { return f.mem.AddExposure(ctx, deltas) })
+}
+
+// Exposure implements store.Store.
+func (f *Store) Exposure(ctx context.Context, flag string) ([]store.Exposure, error) {
+	f.fresh()
+	return f.mem.Exposure(ctx, flag)
+}
+
+// ExposureSince implements store.Store.
+func (f *Store) ExposureSince(ctx context.Context, env string) (time.Time, error) {
+	f.fresh()
+	return f.mem.ExposureSince(ctx, env)
+}
+
+// checkExposure returns an error naming the first entry of the file's
+// "exposure" that flaggen would not have written: a flag or environment
+// named twice or not at all, or a count below zero or above
+// store.MaxExposureCount.
+func checkExposure(es []store.Exposure) error {
+	seen := map[[2]string]bool{}
+	for i, e := range es {
+		k := [2]string{e.Flag, e.Env}
+		switch {
+		case e.Flag == "" || e.Env == "":
+			return fmt.Errorf("exposure[%d]: want a flag and an env", i)
+		case seen[k]:
+			return fmt.Errorf("exposure[%d]: flag %q in env %q is listed twice", i, e.Flag, e.Env)
+		}
+		seen[k] = true
+		for what, m := range map[string]map[string]int64{"variants": e.Variants, "minutes": minuteNames(e.Minutes)} {
+			for name, n := range m {
+				if n < 0 || n > store.MaxExposureCount {
+					return fmt.Errorf("exposure[%d] (flag %q, env %q): %s.%s is %d, not a count from 0 to %d", i, e.Flag, e.Env, what, name, n, int64(store.MaxExposureCount))
+				}
+			}
+		}
+	}
+	return nil
+}
+
+func minuteNames(m map[int64]int64) map[string]int64 {
+	out := make(map[string]int64, len(m))
+	for k, v := range m {
+		out[strconv.FormatInt(k, 10)] = v
+	}
+	return out
 }
 
 // RecordSpec implements store.SpecRecorder: the spec goes to the file's "spec"

@@ -80,9 +80,8 @@ func load(b *testing.B, client *http.Client, url string, conc, n int, hdr http.H
 }
 
 // report adds up rounds and reports req/s, p50, p99, and the allocations
-// and CPU time per request (the generator's included) under name; it
-// returns req/s and CPU time per request.
-func report(b *testing.B, name string, rs []round) (rps, cpuPerReq float64) {
+// and CPU time per request (the generator's included) under name.
+func report(b *testing.B, name string, rs []round) {
 	var n int
 	var el, cpu time.Duration
 	var mallocs uint64
@@ -95,14 +94,52 @@ func report(b *testing.B, name string, rs []round) (rps, cpuPerReq float64) {
 		lat = append(lat, r.lat...)
 	}
 	slices.Sort(lat)
-	rps = float64(n) / el.Seconds()
-	cpuPerReq = float64(cpu.Microseconds()) / float64(n)
-	b.ReportMetric(rps, name+"-req/s")
-	b.ReportMetric(cpuPerReq, name+"-cpu-µs/req")
+	b.ReportMetric(float64(n)/el.Seconds(), name+"-req/s")
+	b.ReportMetric(float64(cpu.Microseconds())/float64(n), name+"-cpu-µs/req")
 	b.ReportMetric(float64(lat[len(lat)/2].Microseconds()), name+"-p50-µs")
 	b.ReportMetric(float64(lat[len(lat)*99/100].Microseconds()), name+"-p99-µs")
 	b.ReportMetric(float64(mallocs)/float64(n), name+"-allocs/req")
-	return rps, cpuPerReq
+}
+
+// ratios reports how rounds xs compare with rounds of (the rounds run next
+// to each other), as the median over the rounds of 100 × the ratio of
+// their throughputs (name) and of the inverse ratio of their CPU times
+// per request (name-by-cpu: the throughput on a machine of their own), and
+// the interquartile range of each (name-iqr, name-by-cpu-iqr: how far
+// apart the middle half of the rounds are, in percentage points) when
+// iqr is set.
+func ratios(b *testing.B, name string, xs, of []round, iqr bool) {
+	var tput, cpu []float64
+	for i := range xs {
+		x, o := xs[i], of[i]
+		tput = append(tput, 100*(float64(x.n)/x.el.Seconds())/(float64(o.n)/o.el.Seconds()))
+		if x.cpu > 0 && o.cpu > 0 {
+			cpu = append(cpu, 100*(float64(o.cpu)/float64(o.n))/(float64(x.cpu)/float64(x.n)))
+		}
+	}
+	for _, m := range []struct {
+		unit string
+		v    []float64
+	}{{name, tput}, {name + "-by-cpu", cpu}} {
+		if len(m.v) == 0 {
+			continue
+		}
+		slices.Sort(m.v)
+		b.ReportMetric(quantile(m.v, 0.5), m.unit)
+		if iqr {
+			b.ReportMetric(quantile(m.v, 0.75)-quantile(m.v, 0.25), m.unit+"-iqr")
+		}
+	}
+}
+
+// quantile returns the q-quantile of sorted v, interpolating linearly.
+func quantile(v []float64, q float64) float64 {
+	f := q * float64(len(v)-1)
+	i := int(f)
+	if i+1 >= len(v) {
+		return v[len(v)-1]
+	}
+	return v[i] + (f-float64(i))*(v[i+1]-v[i])
 }
 
 func send(b *testing.B, c *http.Client, url string, hdr http.Header, want int) {
@@ -126,15 +163,21 @@ func send(b *testing.B, c *http.Client, url string, hdr http.Header, want int) {
 // loopback at concurrency 8 and 32: the HTTP floor (floor above), the
 // sized floor (sizedFloor: the floor with the bulk answer's body and
 // headers), bulk evaluation of the demo spec, and the bulk 304 path
-// (If-None-Match matches: no evaluation). bulk against sized splits the
-// gap to the floor: sized-%floor is what the bigger answer costs, and
-// bulk-%sized what the handler's own work costs. Each iteration runs a round of each case in
-// turn, so that the three share the machine's ups and downs; the metrics
-// add the rounds up. bulk-%floor and 304-%floor compare throughputs;
-// -%floor-by-cpu compare the CPU time per request of the whole process
-// (server and generator), which other load on the machine disturbs less.
-// allocs/req counts the generator's allocations too: compare them across
-// cases (BenchmarkHandler counts the handler's alone). Run it with
+// (If-None-Match matches: no evaluation).
+//
+// Each iteration is a round: perRound requests of each case in turn, in
+// the reverse order every other round, so that the cases share the
+// machine's ups and downs. X-%floor is the median over the rounds of 100
+// × X's throughput over the floor's in the same round; X-%floor-by-cpu the
+// median of the inverse ratio of their CPU time per request (server and
+// generator: the whole process), the throughput each would have on a
+// machine of its own, which other load on the machine disturbs less.
+// bulk against sized splits the gap to the floor: sized-%floor is what the
+// bigger answer costs, and bulk-%sized what the handler's own work costs.
+// The -iqr metrics give the spread of the bulk ratios over the rounds.
+// req/s, p50, p99 and allocs/req add the rounds of a case up; allocs/req
+// counts the generator's allocations too: compare them across cases
+// (BenchmarkHandler counts the handler's alone). Run it with
 // `make bench-http`.
 func BenchmarkHTTP(b *testing.B) {
 	s := start(b, Config{}, false)
@@ -148,7 +191,7 @@ func BenchmarkHTTP(b *testing.B) {
 	sizedSrv := httptest.NewServer(sizedFloor(body, hdr.Get("ETag")))
 	defer sizedSrv.Close()
 	cond := http.Header{"Authorization": {"Bearer " + serverKey}, "If-None-Match": {hdr.Get("ETag")}}
-	const perRound = 3000
+	const perRound = 500
 	for _, conc := range []int{8, 32} {
 		b.Run(fmt.Sprintf("c=%d", conc), func(b *testing.B) {
 			tr := &http.Transport{MaxIdleConnsPerHost: conc, MaxConnsPerHost: conc, DisableCompression: true}
@@ -169,33 +212,24 @@ func BenchmarkHTTP(b *testing.B) {
 				load(b, client, cases[i].url, conc, conc*4, cases[i].hdr, cases[i].want)
 			}
 			b.ResetTimer()
-			for range b.N {
+			for n := range b.N {
 				for i := range cases {
+					if n%2 == 1 {
+						i = len(cases) - 1 - i
+					}
 					c := &cases[i]
 					c.rounds = append(c.rounds, load(b, client, c.url, conc, perRound, c.hdr, c.want))
 				}
 			}
 			b.StopTimer()
-			floorRPS, floorCPU := report(b, "floor", cases[0].rounds)
-			var sizedRPS, sizedCPU float64
-			for _, c := range cases[1:] {
-				rps, cpu := report(b, c.name, c.rounds)
-				b.ReportMetric(100*rps/floorRPS, c.name+"-%floor")
-				if cpu > 0 {
-					// Throughput on a machine of its own: the inverse
-					// ratio of CPU time per request.
-					b.ReportMetric(100*floorCPU/cpu, c.name+"-%floor-by-cpu")
-				}
-				switch c.name {
-				case "sized":
-					sizedRPS, sizedCPU = rps, cpu
-				case "bulk":
-					b.ReportMetric(100*rps/sizedRPS, "bulk-%sized")
-					if cpu > 0 {
-						b.ReportMetric(100*sizedCPU/cpu, "bulk-%sized-by-cpu")
-					}
-				}
+			for _, c := range cases {
+				report(b, c.name, c.rounds)
 			}
+			floor, sized, bulk, notMod := cases[0].rounds, cases[1].rounds, cases[2].rounds, cases[3].rounds
+			ratios(b, "sized-%floor", sized, floor, false)
+			ratios(b, "bulk-%floor", bulk, floor, true)
+			ratios(b, "304-%floor", notMod, floor, false)
+			ratios(b, "bulk-%sized", bulk, sized, false)
 		})
 	}
 }
@@ -215,6 +249,8 @@ func (w *discardWriter) SetReadDeadline(time.Time) error { return nil }
 
 // BenchmarkHandler measures the handler alone (no network, no net/http
 // server): its time and allocations per bulk request, 200 and 304.
+// cpu-ns/op is the process's CPU time per request, which other load on
+// the machine disturbs less than ns/op (wall time).
 func BenchmarkHandler(b *testing.B) {
 	s := start(b, Config{}, false)
 	_, _, hdr := s.do(b, "POST", "/ofrep/v1/evaluate/flags", serverKey, benchBody)
@@ -234,11 +270,15 @@ func BenchmarkHandler(b *testing.B) {
 			rc := io.NopCloser(body)
 			w := &discardWriter{h: http.Header{}}
 			b.ReportAllocs()
+			cpu0 := cpuTime()
 			for b.Loop() {
 				body.Reset(benchBody)
 				req.Body = rc
 				clear(w.h)
 				s.h.ServeHTTP(w, req)
+			}
+			if cpu := cpuTime() - cpu0; cpu > 0 {
+				b.ReportMetric(float64(cpu.Nanoseconds())/float64(b.N), "cpu-ns/op")
 			}
 		})
 	}

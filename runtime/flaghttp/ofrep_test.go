@@ -130,8 +130,8 @@ func TestDifferential(t *testing.T) {
 		var gc *demo.Context
 		if full {
 			uid, _ := strconv.Atoi(m["targetingKey"].(string))
-			gc = &demo.Context{UserID: int64(uid), Region: m["region"].(string), AccountType: m["account_type"].(string),
-				BetaProgram: m["beta_program"].(bool), Device: m["device"].(string), AppVersion: m["app_version"].(string),
+			gc = &demo.Context{UserID: int64(uid), Region: m["region"].(string), AccountType: mustParse(t, demo.ParseAccountType, m["account_type"]),
+				BetaProgram: m["beta_program"].(bool), Device: mustParse(t, demo.ParseDevice, m["device"]), AppVersion: m["app_version"].(string),
 				SignupDate: m["signup_date"].(string), CartTotal: m["cart_total"].(float64)}
 		}
 		for i, name := range names {
@@ -338,4 +338,15 @@ func evaluations(s *testServer) float64 {
 		}
 	}
 	return n
+}
+
+// mustParse converts x, a string member of a context, with a generated
+// Parse function, the way an app takes an enum attribute from a request.
+func mustParse[T any](t *testing.T, parse func(string) (T, error), x any) T {
+	t.Helper()
+	v, err := parse(x.(string))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return v
 }

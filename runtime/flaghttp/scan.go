@@ -1,6 +1,10 @@
 package flaghttp
 
-import "bytes"
+import (
+	"bytes"
+
+	"github.com/flaggen/flaggen/internal/jsonx"
+)
 
 // maxDepth bounds the nesting the scanner follows.
 const maxDepth = 32
@@ -83,41 +87,11 @@ func (sc *scanner) str() (raw []byte, esc, ok bool) {
 	return nil, false, false
 }
 
-func (sc *scanner) digits() int {
-	n := 0
-	for sc.i < len(sc.s) && '0' <= sc.s[sc.i] && sc.s[sc.i] <= '9' {
-		sc.i++
-		n++
-	}
-	return n
-}
-
 // number reads a JSON number.
 func (sc *scanner) number() bool {
-	if sc.i < len(sc.s) && sc.s[sc.i] == '-' {
-		sc.i++
-	}
-	if sc.i < len(sc.s) && sc.s[sc.i] == '0' {
-		sc.i++
-	} else if sc.digits() == 0 {
-		return false
-	}
-	if sc.i < len(sc.s) && sc.s[sc.i] == '.' {
-		sc.i++
-		if sc.digits() == 0 {
-			return false
-		}
-	}
-	if sc.i < len(sc.s) && (sc.s[sc.i] == 'e' || sc.s[sc.i] == 'E') {
-		sc.i++
-		if sc.i < len(sc.s) && (sc.s[sc.i] == '+' || sc.s[sc.i] == '-') {
-			sc.i++
-		}
-		if sc.digits() == 0 {
-			return false
-		}
-	}
-	return true
+	n := jsonx.NumberLen(sc.s[sc.i:])
+	sc.i += n
+	return n > 0
 }
 
 // members is a callback of object: a member's name (quoted), whether the

@@ -35,8 +35,8 @@ import (
 // Version pinning between generated code and this package (protobuf-go
 // style). Generated code contains
 //
-//	const _ = flagimpl.EnforceVersion(flagimpl.GenVersion - 5)   // flagimpl too old
-//	const _ = flagimpl.EnforceVersion(5 - flagimpl.MinGenVersion) // flagimpl too new
+//	const _ = flagimpl.EnforceVersion(flagimpl.GenVersion - 6)   // flagimpl too old
+//	const _ = flagimpl.EnforceVersion(6 - flagimpl.MinGenVersion) // flagimpl too new
 //
 // so that a mismatch fails the build with a constant-overflow error on
 // these lines. Version 3: generated code calls this package (Bind,
@@ -47,11 +47,13 @@ import (
 // which pass the accessor's context.Context to the Client's hooks; Bool,
 // String, Int and Float stay for older code, whose hooks see
 // context.Background().
+// Version 6: a string attribute with an enum is an integer type, and a
+// value of it outside its constants is Undeclared.
 type EnforceVersion uint
 
 const (
 	// GenVersion is the generated-code version this package supports up to.
-	GenVersion = 5
+	GenVersion = 6
 	// MinGenVersion is the oldest generated-code version this package supports.
 	MinGenVersion = 3
 )
@@ -70,6 +72,10 @@ func Float(f float64) Value { return runtime.Float(f) }
 
 // Bool returns a present bool Value.
 func Bool(b bool) Value { return runtime.Bool(b) }
+
+// Undeclared returns the Value of an enum attribute set to a value its
+// type does not declare (runtime.Undeclared).
+func Undeclared() Value { return runtime.Undeclared() }
 
 // values returns a as the engine's values, sharing a's memory:
 // runtime.Value is defined as engine.Value (the conversion below, which

@@ -29,8 +29,14 @@ type Store struct {
 	counters map[string]map[string]int64
 	feedback map[string][]store.Feedback
 	spec     *RecordedSpec // store.SpecRecorder; nil: none recorded
-	watchers watchset.Set
-	now      func() time.Time
+	// exposure holds the evaluation counts of each flag and environment,
+	// expSince when counting began in each environment, and expNewest the
+	// newest minute counted (older minutes are pruned from it).
+	exposure  map[expKey]*store.Exposure
+	expSince  map[string]time.Time
+	expNewest int64
+	watchers  watchset.Set
+	now       func() time.Time
 }
 
 // New returns an empty Store.
@@ -39,6 +45,8 @@ func New() *Store {
 		flags:    map[string]json.RawMessage{},
 		counters: map[string]map[string]int64{},
 		feedback: map[string][]store.Feedback{},
+		exposure: map[expKey]*store.Exposure{},
+		expSince: map[string]time.Time{},
 		now:      time.Now,
 	}
 }
@@ -265,7 +273,8 @@ func (m *Store) Close() error {
 }
 
 // Data is every piece of a Store's data: what Snapshot copies out and
-// Restore puts back (the file store persists it).
+// Restore puts back (the file store persists it). Restore keeps the maps
+// and slices of d except the exposure counts, which it copies.
 type Data struct {
 	Version  uint64
 	Flags    map[string]json.RawMessage
@@ -273,6 +282,10 @@ type Data struct {
 	Counters map[string]map[string]int64
 	Feedback map[string][]store.Feedback
 	Spec     *RecordedSpec // nil: none recorded
+	// Exposure holds the evaluation counts, sorted by flag then
+	// environment; ExposureSince when counting began in each environment.
+	Exposure      []store.Exposure
+	ExposureSince map[string]time.Time
 }
 
 // Snapshot returns a copy of the store's data. Its entries are shared with
@@ -286,6 +299,7 @@ func (m *Store) Snapshot() Data {
 	for k, v := range m.counters {
 		d.Counters[k] = maps.Clone(v)
 	}
+	d.Exposure, d.ExposureSince = m.exposureData()
 	return d
 }
 
@@ -309,6 +323,7 @@ func (m *Store) Restore(d Data) (flagsChanged bool) {
 	})
 	versionChanged := d.Version != m.version
 	m.version, m.flags, m.audit, m.counters, m.feedback, m.spec = d.Version, d.Flags, d.Audit, d.Counters, d.Feedback, d.Spec
+	m.restoreExposure(d.Exposure, d.ExposureSince)
 	if flagsChanged || versionChanged {
 		m.watchers.Notify()
 	}

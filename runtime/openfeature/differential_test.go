@@ -16,9 +16,10 @@ import (
 )
 
 // randomContext returns a generated Context with values that hit and miss
-// the demo's targeting (enum attributes within their enums: the generated
-// Context does not check them, the provider does), and the same context
-// as an app would give it to OpenFeature. Every tenth context is empty.
+// the demo's targeting (enum attributes within their enums or absent: the
+// provider refuses an undeclared value, where the generated Context makes
+// it absent), and the same context as an app would give it to OpenFeature.
+// Every tenth context is empty.
 func randomContext(r *rand.Rand) (*demo.Context, of.EvaluationContext) {
 	pick := func(xs ...any) any { return xs[r.IntN(len(xs))] }
 	if r.IntN(10) == 0 {
@@ -27,15 +28,18 @@ func randomContext(r *rand.Rand) (*demo.Context, of.EvaluationContext) {
 	c := &demo.Context{
 		UserID:      int64(pick(0, 123, 456, 789, 1, 42).(int) + r.IntN(5000)*pick(0, 1).(int)),
 		Region:      pick("US", "RO", "DE", "").(string),
-		AccountType: pick("free", "premium", "enterprise").(string),
+		AccountType: pick(demo.AccountType(0), demo.AccountTypeFree, demo.AccountTypePremium, demo.AccountTypeEnterprise).(demo.AccountType),
 		BetaProgram: pick(true, false).(bool),
-		Device:      pick("ios", "android", "web").(string),
+		Device:      pick(demo.DeviceIos, demo.DeviceAndroid, demo.DeviceWeb).(demo.Device),
 		AppVersion:  pick("2.2.9", "2.3.0", "2.4.1", "10.0.0", "").(string),
 		SignupDate:  pick("2023-01-01", "2025-06-30").(string),
 		CartTotal:   pick(0.0, 10.5, 49.99, 50.0, 120.0).(float64),
 	}
-	attrs := map[string]any{"region": c.Region, "account_type": c.AccountType, "beta_program": c.BetaProgram,
-		"device": c.Device, "app_version": c.AppVersion, "signup_date": c.SignupDate, "cart_total": c.CartTotal}
+	attrs := map[string]any{"region": c.Region, "beta_program": c.BetaProgram,
+		"device": c.Device.String(), "app_version": c.AppVersion, "signup_date": c.SignupDate, "cart_total": c.CartTotal}
+	if c.AccountType != 0 { // the zero value is absent
+		attrs["account_type"] = c.AccountType.String()
+	}
 	// Go types an app may well use: a whole cart total as an int, the
 	// key attribute by its own name.
 	if c.CartTotal == float64(int(c.CartTotal)) && r.IntN(2) == 0 {
@@ -146,15 +150,21 @@ var handles = map[string]runtime.Handle{
 
 // demoValues is c's attribute values, as the generated code makes them.
 func demoValues(c *demo.Context) []runtime.Value {
-	v := []runtime.Value{{}, runtime.String(c.Region), runtime.String(c.AccountType), runtime.Bool(c.BetaProgram),
-		runtime.String(c.Device), runtime.String(c.AppVersion), runtime.String(c.SignupDate), runtime.Float(c.CartTotal)}
+	v := []runtime.Value{{}, runtime.String(c.Region), {}, runtime.Bool(c.BetaProgram),
+		{}, runtime.String(c.AppVersion), runtime.String(c.SignupDate), runtime.Float(c.CartTotal)}
 	if c.UserID != 0 {
 		v[0] = runtime.Int(c.UserID)
+	}
+	if c.AccountType.Valid() {
+		v[2] = runtime.String(c.AccountType.String())
+	}
+	if c.Device.Valid() {
+		v[4] = runtime.String(c.Device.String())
 	}
 	return v
 }
 
 // demoContext is BenchmarkEvaluate's context as a generated Context.
 func demoContext() *demo.Context {
-	return &demo.Context{UserID: 4242, Region: "US", AccountType: "premium", BetaProgram: true}
+	return &demo.Context{UserID: 4242, Region: "US", AccountType: demo.AccountTypePremium, BetaProgram: true}
 }

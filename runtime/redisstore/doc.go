@@ -81,6 +81,12 @@
 //	                               (an operator reset deletes it inside the write that
 //	                               clears the flag's "tripped" state)
 //	flaggen:{NS}:feedback:FLAG     list of JSON feedback entries, oldest first (LRANGE … 0 -1)
+//	flaggen:{NS}:exposure:counts   hash: ENV FLAG VARIANT → evaluations (store.Store.AddExposure; a
+//	                               field joins its parts as LENGTH:TEXT each, e.g. 10:production6:new_ui2:on)
+//	flaggen:{NS}:exposure:last     hash: ENV FLAG → when last evaluated (Unix ms, a maximum)
+//	flaggen:{NS}:exposure:since    hash: environment → when counting began there (Unix ms, a minimum)
+//	flaggen:{NS}:exposure:min:M    hash: ENV FLAG → evaluations in minute M (Unix seconds / 60),
+//	                               expiring an hour and two minutes after its last write
 //	flaggen:{NS}:changes           pub/sub channel: {"v":VERSION,"e":EPOCH,"c":CHANGE_ID,
 //	                               "p":PREVIOUS_CHANGE_ID,"f":{FLAG: new patch or null}} ("c", "p":
 //	                               lastchange after and before the change; absent or "": unknown)
@@ -149,8 +155,8 @@
 // namespace. A change prepared from a state of the previous epoch
 // (store.Change.IfEpoch, set by the runtime with IfVersion) is refused
 // with store.ErrConflict; the runtime then prepares it again over the
-// restored state. Shared counters (the monitors') are not restored: they
-// count from zero again, while a flag a monitor tripped stays off, since
+// restored state. Shared counters (the monitors') and exposure counts are
+// not restored: they count from zero again, while a flag a monitor tripped stays off, since
 // "tripped" is part of its patch. A data loss is noticed when the change
 // subscription reconnects (a restart), a FLUSHALL at the next write or
 // version check.

@@ -233,8 +233,9 @@ func (s *Store) Namespace() string { return s.o.namespace }
 
 // Key returns the Redis key (or pub/sub channel) of the named part of the
 // namespace: "patches", "version", "epoch", "lastchange", "audit", "changes",
-// "counters:<flag>", "feedback:<flag>", "spec" or "restored" — for
-// operators and tests.
+// "counters:<flag>", "feedback:<flag>", "spec", "restored" or an exposure
+// key ("exposure:counts", "exposure:last", "exposure:since",
+// "exposure:min:<minute>"; see exposure.go) — for operators and tests.
 func (s *Store) Key(part string) string { return "flaggen:{" + s.o.namespace + "}:" + part }
 
 // Health reports whether the store is in step with Redis: nil once it has

@@ -12,8 +12,9 @@ var ErrReadOnly = errors.New("store is read-only")
 // ReadOnly returns a view of s that never writes: Register does nothing and
 // returns nil (so that a runtime.Client over it starts without touching the
 // store, e.g. to evaluate against live state from an admin tool), and
-// Apply, AddCounters, ResetCounters and AppendFeedback fail with
-// ErrReadOnly. Load, Watch, Audit, Counters and Feedback read s; Close
+// Apply, AddCounters, ResetCounters, AppendFeedback and AddExposure fail
+// with ErrReadOnly. Load, Watch, Audit, Counters, Feedback, Exposure and
+// ExposureSince read s; Close
 // closes s.
 //
 // The view does not implement SpecRecorder even when s does, so a Client
@@ -44,3 +45,5 @@ func (readOnly) AddCounters(context.Context, []CounterDelta) ([]int64, error) {
 func (readOnly) ResetCounters(context.Context, string) error { return ErrReadOnly }
 
 func (readOnly) AppendFeedback(context.Context, string, Feedback) error { return ErrReadOnly }
+
+func (readOnly) AddExposure(context.Context, []ExposureDelta) error { return ErrReadOnly }

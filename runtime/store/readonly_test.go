@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"testing"
+	"time"
 
 	"github.com/flaggen/flaggen/runtime/memstore"
 	"github.com/flaggen/flaggen/runtime/store"
@@ -35,6 +36,15 @@ func TestReadOnly(t *testing.T) {
 	}
 	if err := ro.AppendFeedback(ctx, "a", store.Feedback{Text: "x"}); !errors.Is(err, store.ErrReadOnly) {
 		t.Errorf("AppendFeedback: %v", err)
+	}
+	if err := mem.AddExposure(ctx, []store.ExposureDelta{{Flag: "a", Env: "production", Variant: "on", Count: 2, Last: time.Now()}}); err != nil {
+		t.Fatal(err)
+	}
+	if err := ro.AddExposure(ctx, []store.ExposureDelta{{Flag: "a", Env: "production", Variant: "on", Count: 1, Last: time.Now()}}); !errors.Is(err, store.ErrReadOnly) {
+		t.Errorf("AddExposure: %v", err)
+	}
+	if es, err := ro.Exposure(ctx, "a"); err != nil || len(es) != 1 || es[0].Variants["on"] != 2 {
+		t.Errorf("Exposure through the view = %+v, %v; want the 2 added to the store", es, err)
 	}
 	st, err := ro.Load(ctx)
 	if err != nil || st.Version != 1 || len(st.Flags) != 1 || string(st.Flags["a"]) != `{"active":false}` {

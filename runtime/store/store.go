@@ -17,8 +17,8 @@ import (
 
 // Store holds the live state shared by every runtime.Client of one
 // namespace: a per-flag patch over the spec, an audit trail of changes,
-// shared counters and feedback. The runtime never calls a Store on the
-// evaluation hot path.
+// shared counters, feedback and evaluation counts (exposure). The runtime
+// never calls a Store on the evaluation hot path.
 //
 // Implementations must be safe for concurrent use. The memory store
 // (memstore.New, the runtime's default), the file store (filestore.New)
@@ -77,6 +77,22 @@ type Store interface {
 
 	// Feedback returns the flag's feedback in the order it was appended.
 	Feedback(ctx context.Context, flag string) ([]Feedback, error)
+
+	// AddExposure adds a batch of evaluation counts (see ExposureDelta) in
+	// one atomic write: all of them or, with an error, none. A batch that
+	// fails CheckExposure is refused. An empty batch writes nothing.
+	AddExposure(ctx context.Context, deltas []ExposureDelta) error
+
+	// Exposure returns what the store holds of the flag's evaluations, one
+	// Exposure per environment it was counted in, sorted by environment;
+	// flag "" returns every flag's, sorted by flag then environment. A
+	// flag never counted yields none.
+	Exposure(ctx context.Context, flag string) ([]Exposure, error)
+
+	// ExposureSince returns when evaluations began to be counted in env
+	// (the earliest ExposureDelta.Last added there); the zero time when
+	// they never were.
+	ExposureSince(ctx context.Context, env string) (time.Time, error)
 
 	// Close releases the store's resources and closes Watch channels.
 	Close() error

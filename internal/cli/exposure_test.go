@@ -1,0 +1,113 @@
+package cli
+
+import (
+	"context"
+	"encoding/json"
+	"os"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/flaggen/flaggen/runtime"
+	"github.com/flaggen/flaggen/runtime/store"
+)
+
+// TestOpsExposure: 'flaggen exposure' prints the split served in each
+// environment next to the split asked, from counts in a real Redis: counts
+// added to the store, and counts of a Client with WithExposure.
+func TestOpsExposure(t *testing.T) {
+	srv := opsEnv(t)
+	code, out, errs := run(t, "exposure", "new_ui")
+	if code != 0 || !strings.Contains(errs, "no evaluations of new_ui counted") ||
+		!strings.Contains(out, "new_ui: served split counts evaluations, not distinct users; asked: on 90.0% / off 10.0% of the users who reach the rollout step") {
+		t.Errorf("before counting: exit %d\n%s%s", code, out, errs)
+	}
+	st := nsStore(t, srv.Addr(), "default")
+	ctx := context.Background()
+	now := time.Now()
+	err := st.AddExposure(ctx, []store.ExposureDelta{
+		{Flag: "new_ui", Env: "production", Variant: "on", Count: 880, Last: now.Add(-time.Minute)},
+		{Flag: "new_ui", Env: "production", Variant: "off", Count: 120, Last: now},
+		{Flag: "new_ui", Env: "staging", Variant: "on", Count: 3, Last: now},
+		{Flag: "checkout_button", Env: "production", Variant: "green", Count: 30, Last: now},
+		{Flag: "checkout_button", Env: "production", Variant: "blue", Count: 10, Last: now},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	out = mustRun(t, "exposure", "new_ui")
+	for _, want := range []string{
+		"production: 1000 evaluations since ",
+		"staging: 3 evaluations since ",
+	} {
+		if !strings.Contains(out, want) {
+			t.Errorf("exposure new_ui: no %q in\n%s", want, out)
+		}
+	}
+	prod := out[strings.Index(out, "production:"):strings.Index(out, "staging:")]
+	if l := row(prod, "on"); l != "on 880 88.0% 90.0%" {
+		t.Errorf("production on row: %q in\n%s", l, out)
+	}
+	if l := row(prod, "off"); l != "off 120 12.0% 10.0%" {
+		t.Errorf("production off row: %q in\n%s", l, out)
+	}
+	out = mustRun(t, "exposure", "checkout_button")
+	if !strings.Contains(out, "asked: blue 50.0% / green 50.0% of the users who pass its targeting (the others get the default blue)") ||
+		row(out, "green") != "green 30 75.0% 50.0%" {
+		t.Errorf("exposure checkout_button:\n%s", out)
+	}
+
+	var j exposureOutput
+	if err := json.Unmarshal([]byte(mustRun(t, "exposure", "-json", "new_ui")), &j); err != nil {
+		t.Fatal(err)
+	}
+	if len(j.Environments) != 2 || j.Environments[0].Env != "production" || j.Environments[0].Total != 1000 ||
+		len(j.Asked.Shares) != 2 || j.Environments[0].Variants[0].Variant != "on" || *j.Environments[0].Variants[0].Asked != 90 ||
+		j.Environments[0].PerMinute <= 0 || j.Environments[0].Since.IsZero() {
+		t.Errorf("exposure -json: %+v", j)
+	}
+
+	// A Client counting evaluations: a bool flag without rollout asks for
+	// no split.
+	src, err := os.ReadFile(demoSpec)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sp, err := runtime.LoadSpec("flags.json", src)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, err := runtime.NewClient(sp, runtime.WithStore(st), runtime.WithEnvironment("dev"), runtime.WithExposure())
+	if err != nil {
+		t.Fatal(err)
+	}
+	for range 7 {
+		c.Evaluate(ctx, "maintenance_mode", nil)
+	}
+	if err := c.Close(); err != nil {
+		t.Fatal(err)
+	}
+	out = mustRun(t, "exposure", "maintenance_mode")
+	if !strings.Contains(out, "asked: no split: no percentage_rollout") || !strings.Contains(out, "dev: 7 evaluations") ||
+		row(out, "off") != "off 7 100.0% -" {
+		t.Errorf("exposure maintenance_mode:\n%s", out)
+	}
+
+	if code, _, errs := run(t, "exposure", "new_iu"); code != 1 || !strings.Contains(errs, `unknown flag "new_iu"`) {
+		t.Errorf("unknown flag: exit %d, %q", code, errs)
+	}
+	if code, _, errs := run(t, "exposure"); code != 2 {
+		t.Errorf("no flag: exit %d, %q", code, errs)
+	}
+}
+
+// row returns the table row of variant v in out, its fields joined by
+// one space.
+func row(out, v string) string {
+	for _, l := range strings.Split(out, "\n") {
+		if f := strings.Fields(l); len(f) > 0 && f[0] == v {
+			return strings.Join(f, " ")
+		}
+	}
+	return ""
+}

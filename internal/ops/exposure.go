@@ -1,0 +1,148 @@
+package ops
+
+import (
+	"context"
+	"maps"
+	"slices"
+	"time"
+
+	"github.com/flaggen/flaggen/internal/bridge"
+	"github.com/flaggen/flaggen/internal/spec"
+	"github.com/flaggen/flaggen/runtime"
+	"github.com/flaggen/flaggen/runtime/store"
+)
+
+// FlagExposure is what the store knows of one flag's evaluations in one environment.
+type FlagExposure struct {
+	Env      string
+	Variants map[string]int64 // evaluations by variant served since counting began
+	Total    int64
+	// PerMinute is the evaluations per minute over PerMinuteWindow: the
+	// evaluations counted in the current minute and the PerMinuteWindow
+	// before it, divided by the time from the start of that span (or from
+	// when counting began in the environment, if later; at least a
+	// minute) to now.
+	PerMinute float64
+	Last      time.Time // when last evaluated; zero: never
+}
+
+// PerMinuteWindow is the span of FlagExposure.PerMinute, besides the
+// current minute.
+const PerMinuteWindow = 5 * time.Minute
+
+// Exposure returns what the store knows of the flag's evaluations, one
+// FlagExposure per environment it was evaluated in with exposure counting
+// on (runtime.WithExposure), sorted by Env. A flag never counted yields
+// none, without error.
+func (s *Session) Exposure(ctx context.Context, flag string) ([]FlagExposure, error) {
+	all, err := s.exposures(ctx, flag)
+	return all[flag], err
+}
+
+// Exposures returns Exposure for every flag counted, by flag name.
+func (s *Session) Exposures(ctx context.Context) (map[string][]FlagExposure, error) {
+	return s.exposures(ctx, "")
+}
+
+// ExposureSince returns when evaluations began to be counted in env; the
+// zero time when they never were.
+func (s *Session) ExposureSince(ctx context.Context, env string) (time.Time, error) {
+	t, err := s.Live.ExposureSince(ctx, env)
+	if err != nil {
+		return time.Time{}, s.RedisError(err)
+	}
+	return t, nil
+}
+
+// exposures reads the exposure of flag ("": every flag) and of when
+// counting began in each environment it holds.
+func (s *Session) exposures(ctx context.Context, flag string) (map[string][]FlagExposure, error) {
+	es, err := s.Live.Exposure(ctx, flag)
+	if err != nil {
+		return nil, s.RedisError(err)
+	}
+	since := map[string]time.Time{}
+	for _, e := range es {
+		if _, ok := since[e.Env]; ok {
+			continue
+		}
+		if since[e.Env], err = s.ExposureSince(ctx, e.Env); err != nil {
+			return nil, err
+		}
+	}
+	now := time.Now()
+	out := map[string][]FlagExposure{}
+	for _, e := range es { // sorted by flag, then environment
+		out[e.Flag] = append(out[e.Flag], FlagExposureOf(e, since[e.Env], now))
+	}
+	return out, nil
+}
+
+// FlagExposureOf returns what e says at now, counting having begun in its
+// environment at since (zero: unknown).
+func FlagExposureOf(e store.Exposure, since, now time.Time) FlagExposure {
+	fe := FlagExposure{Env: e.Env, Variants: maps.Clone(e.Variants), Last: e.Last}
+	if fe.Variants == nil {
+		fe.Variants = map[string]int64{}
+	}
+	for _, v := range slices.Sorted(maps.Keys(fe.Variants)) {
+		fe.Total += fe.Variants[v]
+	}
+	cur := store.Minute(now)
+	first := cur - int64(PerMinuteWindow/time.Minute)
+	var n int64
+	for m, c := range e.Minutes {
+		if m >= first && m <= cur {
+			n += c
+		}
+	}
+	start := time.Unix(first*60, 0)
+	if since.After(start) {
+		start = since
+	}
+	span := max(now.Sub(start), time.Minute)
+	fe.PerMinute = float64(n) / span.Minutes()
+	return fe
+}
+
+// Share is one variant's share of a split, in percent.
+type Share struct {
+	Variant string  `json:"variant"`
+	Percent float64 `json:"percent"`
+}
+
+// AskedSplit is the split of variants a flag's effective configuration
+// asks for.
+type AskedSplit struct {
+	// Shares is the split, in the order the spec declares it; empty when
+	// the configuration asks for none.
+	Shares []Share `json:"shares"`
+	// Of says which users the split is of, or, without Shares, why there
+	// is none.
+	Of string `json:"of"`
+}
+
+// SplitAsked returns the split that flag fi (of spec sp) asks for: a bool
+// flag's percentage_rollout X as on X% / off (100-X)% of the users who
+// reach the rollout step; a variant flag's weights, of the users who pass
+// its targeting. fi is the flag's effective configuration (Inspect), so a
+// live rollout counts.
+func SplitAsked(sp *runtime.Spec, fi *FlagInfo) AskedSplit {
+	f := bridge.SpecOf(sp).Flag(fi.Flag)
+	switch {
+	case f == nil:
+		return AskedSplit{Of: "the spec does not declare this flag"}
+	case f.Type == spec.Bool && fi.Rollout == nil:
+		return AskedSplit{Of: "no split: no percentage_rollout (on for every user its targeting admits)"}
+	case f.Type == spec.Bool:
+		return AskedSplit{Shares: []Share{{"on", *fi.Rollout}, {"off", 100 - *fi.Rollout}},
+			Of: "of the users who reach the rollout step (earlier steps decide the others)"}
+	case len(f.Variants) == 0:
+		return AskedSplit{Of: "no split: no variants (every evaluation serves the default " + f.DefaultVariant + ")"}
+	}
+	as := AskedSplit{Of: "of the users who pass its targeting (the others get the default " + f.DefaultVariant + ")"}
+	for _, v := range f.Variants {
+		as.Shares = append(as.Shares, Share{v.Name, v.Weight})
+	}
+	return as
+}

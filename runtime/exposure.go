@@ -1,0 +1,139 @@
+package runtime
+
+import (
+	"context"
+	"fmt"
+	"maps"
+	"slices"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/flaggen/flaggen/internal/engine"
+	"github.com/flaggen/flaggen/internal/spec"
+	"github.com/flaggen/flaggen/runtime/store"
+)
+
+// WithExposure makes the Client count its evaluations (exposure): per flag
+// of the spec and variant served ("on" or "off" for a bool flag, the
+// variant's name for a variant flag, PinnedVariant while a test pins the
+// flag), with an atomic add on the evaluating goroutine (no allocation, no
+// I/O), and add the counts to the store in one batch per flush
+// (WithFlushInterval), with the flush's time as the time the flag was last
+// evaluated, in the Client's environment (WithEnvironment, "production" by
+// default; NewClient refuses an empty one). A batch the store fails to
+// write is kept and sent again with the next flush; Close flushes, so a
+// Client closed while its store answers loses no counts. (A batch that
+// the store wrote but whose answer was lost, the connection dropping in
+// between, is sent again: counted twice.) Names the spec lacks (Evaluate)
+// are not counted. The counts of a pending batch are merged, by flag and
+// variant, with the next flush's, at that flush's time: during an outage
+// the per-minute counts land in the minute the store comes back.
+//
+// Counted evaluations are those that hooks see (see Hook): with
+// WithExposure, evaluations take the hook path even without a hook, at
+// a cost that BenchmarkHooks (its "exposure" cases) in
+// generated/hook_test.go measures.
+// The flaggen CLI ('flaggen exposure', 'ls', 'get') reads the counts
+// (store.Store.Exposure) of every instance of the namespace.
+func WithExposure() Option { return func(o *options) { o.exposure = true } }
+
+// PinnedVariant is the variant under which WithExposure counts the
+// evaluations of a flag pinned by ToggleAs (a pin sets a value, not a
+// variant).
+const PinnedVariant = "(pinned)"
+
+// exposure holds a Client's evaluation counts not yet added to the store.
+type exposure struct {
+	// counts holds one counter per flag and variant: flag i's are
+	// counts[first[i]:first[i+1]], named names[i].
+	counts []atomic.Int64
+	first  []int
+	names  [][]string
+
+	mu sync.Mutex // guards pending; held by flush
+	// pending holds counts the store failed to add, by counter, with the
+	// time of the flush that took them (the latest, once merged).
+	pending map[int]store.ExposureDelta
+}
+
+// newExposure preallocates a counter for every variant of every flag of m.
+func newExposure(m *spec.Spec) *exposure {
+	e := &exposure{first: make([]int, len(m.Flags)+1), names: make([][]string, len(m.Flags)), pending: map[int]store.ExposureDelta{}}
+	n := 0
+	for i, f := range m.Flags {
+		e.first[i] = n
+		var names []string
+		if f.Type == spec.Bool {
+			names = []string{"off", "on"}
+		} else {
+			for _, v := range f.Variants { // the default is one of them
+				names = append(names, v.Name)
+			}
+		}
+		names = append(names, PinnedVariant)
+		e.names[i] = names
+		n += len(names)
+	}
+	e.first[len(m.Flags)] = n
+	e.counts = make([]atomic.Int64, n)
+	return e
+}
+
+// count counts decision d of flag i.
+func (e *exposure) count(i int, d engine.Decision) {
+	base, names := e.first[i], e.names[i]
+	k := len(names) - 1 // PinnedVariant
+	switch {
+	case d.Step == "pinned":
+	case d.Variant != "":
+		for j, name := range names[:k] {
+			if name == d.Variant {
+				k = j
+				break
+			}
+		}
+	default:
+		if on, _ := d.Value.Any().(bool); on {
+			k = 1
+		} else {
+			k = 0
+		}
+	}
+	e.counts[base+k].Add(1)
+}
+
+// flush adds the counts taken now, and those kept from failed flushes, to
+// st in one batch for environment env; on failure it keeps them all.
+func (e *exposure) flush(ctx context.Context, st store.Store, m *spec.Spec, env string, now time.Time) error {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	for i := range m.Flags {
+		for j, name := range e.names[i] {
+			k := e.first[i] + j
+			n := e.counts[k].Swap(0)
+			if n == 0 {
+				continue
+			}
+			d, ok := e.pending[k]
+			if !ok {
+				d = store.ExposureDelta{Flag: m.Flags[i].Name, Env: env, Variant: name}
+			}
+			d.Count += n
+			d.Last = now
+			e.pending[k] = d
+		}
+	}
+	if len(e.pending) == 0 {
+		return nil
+	}
+	batch := make([]store.ExposureDelta, 0, len(e.pending))
+	for _, k := range slices.Sorted(maps.Keys(e.pending)) {
+		batch = append(batch, e.pending[k])
+	}
+	if err := st.AddExposure(ctx, batch); err != nil {
+		return fmt.Errorf("adding evaluation counts (kept for the next flush): %w", err)
+	}
+	clear(e.pending)
+	return nil
+}

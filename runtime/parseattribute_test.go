@@ -1,0 +1,48 @@
+package runtime
+
+import (
+	"bytes"
+	"encoding/json"
+	"testing"
+	"unicode/utf8"
+)
+
+// FuzzParseAttribute checks ParseAttribute, which decodes the usual JSON
+// values itself, against AttributeValue given what encoding/json decodes
+// (numbers as json.Number): the same index, value and error for every
+// attribute of the demo spec and any valid JSON value; invalid JSON is an
+// error. (Strings that are not UTF-8 stay out: encoding/json turns their
+// bytes into U+FFFD, ParseAttribute keeps them.)
+func FuzzParseAttribute(f *testing.F) {
+	s := demoSpec(f)
+	attrs := append(s.Attributes(), "planet")
+	for _, raw := range []string{`"US"`, ` "RO" `, `"a\"b"`, `"\u00e9"`, `7`, `-0`, `null`, `42`, `012`, `4.5`, `1E2`, `-2.5e+1`, `1e400`,
+		`9223372036854775808`, `true`, `false`, `tru`, `[true]`, `{}`, `"premium"`, `"gold"`, `"ios"`, `"a` + "\x01" + `"`, `"`, `-`, `1.`, `.5`, `+1`} {
+		for i := range len(attrs) {
+			f.Add(raw, i)
+		}
+	}
+	f.Fuzz(func(t *testing.T, raw string, attr int) {
+		if !utf8.ValidString(raw) {
+			return
+		}
+		name := attrs[uint(attr)%uint(len(attrs))]
+		i, v, err := s.ParseAttribute(name, []byte(raw))
+		if !json.Valid([]byte(raw)) {
+			if err == nil {
+				t.Fatalf("ParseAttribute(%s, %q) = %v, want an error: not JSON", name, raw, v)
+			}
+			return
+		}
+		dec := json.NewDecoder(bytes.NewReader([]byte(raw)))
+		dec.UseNumber()
+		var x any
+		if err := dec.Decode(&x); err != nil {
+			t.Fatal(err)
+		}
+		wi, wv, werr := s.AttributeValue(name, x)
+		if i != wi || v.GoString() != wv.GoString() || !v.Equal(wv) && !(v.IsAbsent() && wv.IsAbsent()) || (err == nil) != (werr == nil) || err != nil && err.Error() != werr.Error() {
+			t.Fatalf("ParseAttribute(%s, %q) = %d %s %v; AttributeValue(%#v) = %d %s %v", name, raw, i, v.GoString(), err, x, wi, wv.GoString(), werr)
+		}
+	})
+}

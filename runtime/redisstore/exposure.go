@@ -1,0 +1,316 @@
+package redisstore
+
+import (
+	"context"
+	"fmt"
+	"maps"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+
+	"github.com/flaggen/flaggen/runtime/store"
+)
+
+// The exposure keys of a namespace (Key("exposure:…")):
+//
+//	exposure:counts       hash  field(env, flag, variant) → evaluations
+//	exposure:last         hash  field(env, flag) → when last evaluated (Unix ms, a maximum)
+//	exposure:since        hash  env → when counting began there (Unix ms, a minimum)
+//	exposure:min:<minute> hash  field(env, flag) → evaluations in that minute
+//	                            (Unix seconds / 60), expiring exposureTTL after its last write
+//
+// A field joins its parts, each as "<length>:<text>", so that no name can
+// be mistaken for another whatever characters it holds.
+const (
+	expCounts = "exposure:counts"
+	expLast   = "exposure:last"
+	expSince  = "exposure:since"
+	expMinute = "exposure:min:"
+)
+
+// exposureTTL keeps a minute's counts for store.ExposureHistory after the
+// minute, and a little more for clocks that disagree.
+const exposureTTL = store.ExposureHistory + 2*time.Minute
+
+// expField joins parts into a hash field.
+func expField(parts ...string) string {
+	var b strings.Builder
+	for _, p := range parts {
+		b.WriteString(strconv.Itoa(len(p)))
+		b.WriteByte(':')
+		b.WriteString(p)
+	}
+	return b.String()
+}
+
+// splitField splits a field written by expField into n parts.
+func splitField(f string, n int) ([]string, bool) {
+	parts := make([]string, 0, n)
+	for range n {
+		l, rest, ok := strings.Cut(f, ":")
+		size, err := strconv.Atoi(l)
+		if !ok || err != nil || size < 0 || size > len(rest) || strconv.Itoa(size) != l {
+			return nil, false
+		}
+		parts = append(parts, rest[:size])
+		f = rest[size:]
+	}
+	return parts, f == ""
+}
+
+// addExposureScript adds a batch of evaluation counts, all or none.
+//
+//	KEYS[1] counts hash, KEYS[2] last hash, KEYS[3] since hash,
+//	KEYS[4..] minute hashes
+//	ARGV[1] the number of count pairs, ARGV[2] of last pairs, ARGV[3] of
+//	since pairs, ARGV[4] the minute hashes' TTL in seconds, then the count
+//	pairs (field, evaluations), the last pairs (field, Unix ms), the since
+//	pairs (env, Unix ms) and the minute triples (KEYS index, field,
+//	evaluations)
+//
+// It returns the error reply "MALFORMED <what>" when a hash is of another
+// type or holds a value flaggen does not write there (a count that is not
+// a decimal of at most 18 digits, a time that is not a decimal of at most
+// 16): then nothing changed.
+var addExposureScript = redis.NewScript(luaCheck + `
+if redis.replicate_commands then redis.replicate_commands() end
+for i = 1, #KEYS do
+  local e = checktype(KEYS[i], 'hash')
+  if e then return redis.error_reply(e) end
+end
+local nc, nl, ns, ttl = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3]), ARGV[4]
+local function check(key, field, pattern, digits, what)
+  local v = redis.call('HGET', key, field)
+  if v and (not string.match(v, pattern) or #v > digits) then
+    return 'MALFORMED ' .. key .. ' field ' .. string.format('%q', field) .. ' holds ' ..
+      string.format('%q', string.sub(v, 1, 64)) .. ', not ' .. what
+  end
+  return nil, v
+end
+local a = 5
+local counts, lasts, sinces, minutes = a, a + 2 * nc, a + 2 * nc + 2 * nl, a + 2 * nc + 2 * nl + 2 * ns
+for i = counts, lasts - 1, 2 do
+  local e = check(KEYS[1], ARGV[i], '^%d+$', 18, 'a count')
+  if e then return redis.error_reply(e) end
+end
+for i = lasts, sinces - 1, 2 do
+  local e = check(KEYS[2], ARGV[i], '^-?%d+$', 16, 'a time in Unix milliseconds')
+  if e then return redis.error_reply(e) end
+end
+for i = sinces, minutes - 1, 2 do
+  local e = check(KEYS[3], ARGV[i], '^-?%d+$', 16, 'a time in Unix milliseconds')
+  if e then return redis.error_reply(e) end
+end
+for i = minutes, #ARGV, 3 do
+  local e = check(KEYS[tonumber(ARGV[i])], ARGV[i + 1], '^%d+$', 18, 'a count')
+  if e then return redis.error_reply(e) end
+end
+for i = counts, lasts - 1, 2 do
+  redis.call('HINCRBY', KEYS[1], ARGV[i], ARGV[i + 1])
+end
+for i = lasts, sinces - 1, 2 do
+  local v = redis.call('HGET', KEYS[2], ARGV[i])
+  if not v or tonumber(ARGV[i + 1]) > tonumber(v) then redis.call('HSET', KEYS[2], ARGV[i], ARGV[i + 1]) end
+end
+for i = sinces, minutes - 1, 2 do
+  local v = redis.call('HGET', KEYS[3], ARGV[i])
+  if not v or tonumber(ARGV[i + 1]) < tonumber(v) then redis.call('HSET', KEYS[3], ARGV[i], ARGV[i + 1]) end
+end
+for i = minutes, #ARGV, 3 do
+  local k = KEYS[tonumber(ARGV[i])]
+  redis.call('HINCRBY', k, ARGV[i + 1], ARGV[i + 2])
+  redis.call('EXPIRE', k, ttl)
+end
+return 1
+`)
+
+// AddExposure implements store.Store with one script (one round trip,
+// whatever the batch's size) that adds every count, or none: a key of
+// another type, or a value in it that flaggen does not write, fails the
+// whole batch with an error wrapping ErrMalformed that names the key.
+func (s *Store) AddExposure(ctx context.Context, deltas []store.ExposureDelta) error {
+	if err := store.CheckExposure(deltas); err != nil {
+		return err
+	}
+	if s.isClosed() {
+		return store.ErrClosed
+	}
+	if len(deltas) == 0 {
+		return nil
+	}
+	counts := map[string]int64{}
+	lasts := map[string]int64{}
+	sinces := map[string]int64{}
+	type minuteField struct {
+		minute int64
+		field  string
+	}
+	minutes := map[minuteField]int64{}
+	for _, d := range deltas {
+		ef := expField(d.Env, d.Flag)
+		ms := d.Last.UnixMilli()
+		counts[expField(d.Env, d.Flag, d.Variant)] += d.Count
+		if l, ok := lasts[ef]; !ok || ms > l {
+			lasts[ef] = ms
+		}
+		if l, ok := sinces[d.Env]; !ok || ms < l {
+			sinces[d.Env] = ms
+		}
+		minutes[minuteField{store.Minute(d.Last), ef}] += d.Count
+	}
+	keys := []string{s.Key(expCounts), s.Key(expLast), s.Key(expSince)}
+	args := []any{len(counts), len(lasts), len(sinces), int64(exposureTTL / time.Second)}
+	for _, m := range []map[string]int64{counts, lasts, sinces} {
+		for _, f := range slices.Sorted(maps.Keys(m)) {
+			args = append(args, f, m[f])
+		}
+	}
+	keyIndex := map[int64]int{}
+	mfs := slices.SortedFunc(maps.Keys(minutes), func(a, b minuteField) int {
+		if a.minute != b.minute {
+			return int(a.minute - b.minute)
+		}
+		return strings.Compare(a.field, b.field)
+	})
+	for _, mf := range mfs {
+		i, ok := keyIndex[mf.minute]
+		if !ok {
+			keys = append(keys, s.Key(expMinute+strconv.FormatInt(mf.minute, 10)))
+			i = len(keys) // Lua indexes from 1
+			keyIndex[mf.minute] = i
+		}
+		args = append(args, i, mf.field, minutes[mf])
+	}
+	if err := addExposureScript.Run(ctx, s.c, keys, args...).Err(); err != nil {
+		return fmt.Errorf("flaggen: redis write failed: exposure: %w", s.scriptErr(err))
+	}
+	return nil
+}
+
+// Exposure implements store.Store: it reads the counts, the last times and
+// the minute hashes of the last store.ExposureHistory in one pipelined
+// round trip. A value that flaggen does not write there is an error
+// wrapping ErrMalformed that names the key and field.
+func (s *Store) Exposure(ctx context.Context, flag string) ([]store.Exposure, error) {
+	if s.isClosed() {
+		return nil, store.ErrClosed
+	}
+	now := store.Minute(s.now())
+	first := now - int64(store.ExposureHistory/time.Minute) + 1
+	var countsCmd, lastCmd *redis.MapStringStringCmd
+	minuteCmds := make([]*redis.MapStringStringCmd, 0, now-first+2)
+	_, err := s.c.Pipelined(ctx, func(p redis.Pipeliner) error {
+		countsCmd = p.HGetAll(ctx, s.Key(expCounts))
+		lastCmd = p.HGetAll(ctx, s.Key(expLast))
+		for m := first; m <= now+1; m++ { // +1: a counting clock a little ahead
+			minuteCmds = append(minuteCmds, p.HGetAll(ctx, s.Key(expMinute+strconv.FormatInt(m, 10))))
+		}
+		return nil
+	})
+	if err != nil {
+		for _, c := range append([]*redis.MapStringStringCmd{countsCmd, lastCmd}, minuteCmds...) {
+			if e := c.Err(); e != nil && strings.HasPrefix(e.Error(), "WRONGTYPE") {
+				return nil, fmt.Errorf("%w: %s is not a hash", ErrMalformed, c.Args()[1])
+			}
+		}
+		return nil, fmt.Errorf("flaggen: redis exposure read failed: %w", s.noteErr(err))
+	}
+	out := map[[2]string]*store.Exposure{}
+	get := func(env, f string) *store.Exposure {
+		e := out[[2]string{env, f}]
+		if e == nil {
+			e = &store.Exposure{Flag: f, Env: env, Variants: map[string]int64{}}
+			out[[2]string{env, f}] = e
+		}
+		return e
+	}
+	key := s.Key(expCounts)
+	for field, v := range countsCmd.Val() {
+		p, err := s.expEntry(key, field, v, 3, 18)
+		if err != nil {
+			return nil, err
+		}
+		if flag == "" || p.parts[1] == flag {
+			get(p.parts[0], p.parts[1]).Variants[p.parts[2]] += p.n
+		}
+	}
+	key = s.Key(expLast)
+	for field, v := range lastCmd.Val() {
+		p, err := s.expEntry(key, field, v, 2, 16)
+		if err != nil {
+			return nil, err
+		}
+		if flag == "" || p.parts[1] == flag {
+			get(p.parts[0], p.parts[1]).Last = time.UnixMilli(p.n).UTC()
+		}
+	}
+	for k, cmd := range minuteCmds {
+		m := first + int64(k)
+		key := s.Key(expMinute + strconv.FormatInt(m, 10))
+		for field, v := range cmd.Val() {
+			p, err := s.expEntry(key, field, v, 2, 18)
+			if err != nil {
+				return nil, err
+			}
+			if flag == "" || p.parts[1] == flag {
+				e := get(p.parts[0], p.parts[1])
+				if e.Minutes == nil {
+					e.Minutes = map[int64]int64{}
+				}
+				e.Minutes[m] += p.n
+			}
+		}
+	}
+	es := make([]store.Exposure, 0, len(out))
+	for _, e := range out {
+		es = append(es, *e)
+	}
+	store.SortExposures(es)
+	return es, nil
+}
+
+// expEntry is one parsed field and value of an exposure hash.
+type expEntry struct {
+	parts []string
+	n     int64
+}
+
+// expEntry parses field (of n parts) and its value v (a decimal of at most
+// digits digits) read from key.
+func (s *Store) expEntry(key, field, v string, n, digits int) (expEntry, error) {
+	parts, ok := splitField(field, n)
+	if !ok {
+		return expEntry{}, fmt.Errorf("%w: %s holds the field %s, which flaggen does not write", ErrMalformed, key, quote(field))
+	}
+	x, err := strconv.ParseInt(v, 10, 64)
+	if err != nil || len(strings.TrimPrefix(v, "-")) > digits || digits == 18 && x < 0 {
+		return expEntry{}, fmt.Errorf("%w: %s field %s holds %s, not a number flaggen writes there", ErrMalformed, key, quote(field), quote(v))
+	}
+	return expEntry{parts, x}, nil
+}
+
+// ExposureSince implements store.Store.
+func (s *Store) ExposureSince(ctx context.Context, env string) (time.Time, error) {
+	if s.isClosed() {
+		return time.Time{}, store.ErrClosed
+	}
+	key := s.Key(expSince)
+	v, err := s.c.HGet(ctx, key, env).Result()
+	if err == redis.Nil {
+		return time.Time{}, nil
+	}
+	if err != nil && strings.HasPrefix(err.Error(), "WRONGTYPE") {
+		return time.Time{}, fmt.Errorf("%w: %s is not a hash", ErrMalformed, key)
+	}
+	if err != nil {
+		return time.Time{}, fmt.Errorf("flaggen: redis exposure read failed: %w", s.noteErr(err))
+	}
+	ms, err := strconv.ParseInt(v, 10, 64)
+	if err != nil || len(strings.TrimPrefix(v, "-")) > 16 {
+		return time.Time{}, fmt.Errorf("%w: %s field %s holds %s, not a time in Unix milliseconds", ErrMalformed, key, quote(env), quote(v))
+	}
+	return time.UnixMilli(ms).UTC(), nil
+}

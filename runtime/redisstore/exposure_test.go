@@ -1,0 +1,111 @@
+package redisstore_test
+
+import (
+	"errors"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/flaggen/flaggen/internal/redistest"
+	"github.com/flaggen/flaggen/runtime/redisstore"
+	"github.com/flaggen/flaggen/runtime/store"
+)
+
+// TestExposureBadValues: a value in an exposure key that flaggen does not
+// write there fails AddExposure (writing nothing) and Exposure with an
+// error wrapping ErrMalformed that names the key; nothing panics.
+func TestExposureBadValues(t *testing.T) {
+	srv := redistest.Start(t)
+	rc := newClient(t, srv.Addr())
+	s := newStoreOn(t, rc, redisstore.WithNamespace("exp"))
+	ctx := t.Context()
+	now := time.Now()
+	delta := []store.ExposureDelta{{Flag: "f", Env: "production", Variant: "on", Count: 1, Last: now}}
+	if err := s.AddExposure(ctx, delta); err != nil {
+		t.Fatal(err)
+	}
+	counts, last, since := s.Key("exposure:counts"), s.Key("exposure:last"), s.Key("exposure:since")
+	for _, bad := range []struct {
+		name        string
+		set         []any // HSET key field value (or SET key value when len 2)
+		read, write bool  // Exposure, AddExposure fail
+	}{
+		{"count not a number", []any{counts, "10:production1:f2:on", "many"}, true, true},
+		{"count too large", []any{counts, "10:production1:f2:on", "12345678901234567890"}, true, true},
+		{"field not flaggen's", []any{counts, "junk", "1"}, true, false},
+		{"last not a number", []any{last, "10:production1:f", "yesterday"}, true, true},
+		{"since not a number", []any{since, "production", "1.5"}, false, true},
+		{"counts of another type", []any{counts, "x"}, true, true},
+	} {
+		t.Run(bad.name, func(t *testing.T) {
+			saved := map[string]string{}
+			for _, k := range []string{counts, last, since} {
+				v, err := rc.Dump(ctx, k).Result()
+				if err == nil {
+					saved[k] = v
+				}
+			}
+			defer func() {
+				for k, v := range saved {
+					rc.RestoreReplace(ctx, k, 0, v)
+				}
+			}()
+			key := bad.set[0].(string)
+			if len(bad.set) == 2 {
+				rc.Del(ctx, key)
+				if err := rc.Set(ctx, key, bad.set[1], 0).Err(); err != nil {
+					t.Fatal(err)
+				}
+			} else if err := rc.HSet(ctx, key, bad.set[1], bad.set[2]).Err(); err != nil {
+				t.Fatal(err)
+			}
+			_, err := s.Exposure(ctx, "f")
+			if bad.read != (err != nil) || err != nil && (!errors.Is(err, redisstore.ErrMalformed) || !strings.Contains(err.Error(), key)) {
+				t.Errorf("Exposure: %v (want an error naming %s: %v)", err, key, bad.read)
+			}
+			before, _ := rc.HGetAll(ctx, counts).Result()
+			err = s.AddExposure(ctx, delta)
+			if bad.write != (err != nil) || err != nil && (!errors.Is(err, redisstore.ErrMalformed) || !strings.Contains(err.Error(), key)) {
+				t.Errorf("AddExposure: %v (want an error naming %s: %v)", err, key, bad.write)
+			}
+			if after, _ := rc.HGetAll(ctx, counts).Result(); err != nil && len(before) > 0 && before["10:production1:f2:on"] != after["10:production1:f2:on"] {
+				t.Errorf("a refused AddExposure wrote: %v → %v", before, after)
+			}
+		})
+	}
+	if _, err := s.ExposureSince(ctx, "production"); err != nil {
+		t.Errorf("ExposureSince after repair: %v", err)
+	}
+	rc.HSet(ctx, since, "production", "soon")
+	if _, err := s.ExposureSince(ctx, "production"); !errors.Is(err, redisstore.ErrMalformed) || !strings.Contains(err.Error(), since) {
+		t.Errorf("ExposureSince of a bad value: %v", err)
+	}
+	rc.Del(ctx, since)
+	rc.Set(ctx, since, "x", 0)
+	if _, err := s.ExposureSince(ctx, "production"); !errors.Is(err, redisstore.ErrMalformed) || !strings.Contains(err.Error(), since) {
+		t.Errorf("ExposureSince of a string key: %v", err)
+	}
+}
+
+// TestAddExposureOneRoundTrip: a batch of many flags is one script call.
+func TestAddExposureOneRoundTrip(t *testing.T) {
+	srv := redistest.Start(t)
+	rc := newClient(t, srv.Addr())
+	s := newStoreOn(t, rc, redisstore.WithNamespace("exp"))
+	ctx := t.Context()
+	var batch []store.ExposureDelta
+	for i := range 200 {
+		batch = append(batch, store.ExposureDelta{Flag: "f" + strings.Repeat("x", i%50), Env: "production", Variant: "on", Count: 1, Last: time.Now().Add(-time.Duration(i) * time.Second)})
+	}
+	if err := s.AddExposure(ctx, batch); err != nil { // loads the script
+		t.Fatal(err)
+	}
+	before := commandCalls(t, rc)
+	if err := s.AddExposure(ctx, batch); err != nil {
+		t.Fatal(err)
+	}
+	after := commandCalls(t, rc)
+	if n := after["evalsha"] - before["evalsha"]; n != 1 {
+		t.Errorf("AddExposure of 200 deltas: %d EVALSHA calls, want 1", n)
+	}
+}
