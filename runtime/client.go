@@ -552,9 +552,13 @@ type Explanation struct {
 	// Step names the deciding step by its spec field: "pinned", "active",
 	// "activation_date", "environments", "tripped", "depends_on",
 	// "empty_context", "users", "regions"/"account_types"/"beta_program"/
-	// "rules[i]", "rollout", "targeting", "variants", "default", "unknown".
+	// "rules[i]", "segments", "rollout", "targeting", "variants", "default",
+	// "unknown".
 	Step string `json:"step"`
 	// Reason says why, with the step's data, e.g. "rollout: bucket 93 ≥ 90".
+	// For a flag that lists segments it names the segment that decided:
+	// "…; segment eu_beta: user_id 7 is included", or, at step "segments",
+	// why the context is in none of them.
 	Reason string `json:"reason"`
 	// Variant is the variant served, as Evaluation.Variant names it: a
 	// variant flag's variant, "on" or "off" for a bool flag, "" for a

@@ -38,4 +38,11 @@
 // that repairs it. A change (Client.Change) that would make the spec refuse
 // a patch it did not refuse (a new cycle) is refused with nothing written;
 // a change to other flags, or one that repairs the refused patch, is not.
+//
+// A segment's live patch sits beside the flags' under "segment:NAME"
+// (internal/spec.SegmentKey) and follows the same rules: refused when it
+// does not decode or when it closes a cycle of segments (then the patches
+// of the segments on the cycle whose "segments" differ from the spec's),
+// the segment then keeping the spec's definition; the RefusedError names
+// it "segment:NAME".
 package runtime

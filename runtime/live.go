@@ -154,6 +154,14 @@ func (c *Client) checkEdit(e Edit) error {
 		return errors.New("live change: actor is required (who makes the change)")
 	}
 	for name, fields := range e.Revert {
+		if _, seg := strings.CutPrefix(name, spec.SegmentPrefix); seg {
+			for _, f := range fields {
+				if !slices.Contains(spec.SegmentFields(), f) {
+					return fmt.Errorf("live change: %q: cannot revert %q: not a segment field (one of %s)", name, f, strings.Join(spec.SegmentFields(), ", "))
+				}
+			}
+			continue
+		}
 		for _, f := range fields {
 			if !slices.Contains(spec.PatchFields(), f) {
 				return fmt.Errorf("live change: flag %q: cannot revert %q: not a patchable field (one of %s)", name, f, strings.Join(spec.PatchFields(), ", "))
@@ -161,7 +169,10 @@ func (c *Client) checkEdit(e Edit) error {
 		}
 	}
 	for _, name := range e.flagNames() {
-		if c.spec.m.Flag(name) == nil {
+		if seg, ok := strings.CutPrefix(name, spec.SegmentPrefix); ok && c.spec.m.Segment(seg) == nil {
+			return fmt.Errorf("live change: unknown segment %q", seg)
+		}
+		if !c.spec.m.HasPatchTarget(name) {
 			msg := fmt.Sprintf("live change: unknown flag %q", name)
 			if close := closeNames(name, c.spec.FlagNames()); len(close) > 0 {
 				msg += " (did you mean " + strings.Join(close, ", ") + "?)"
@@ -203,7 +214,7 @@ func (c *Client) prepare(st store.State, e Edit) (store.Change, error) {
 				merged, err = mergePatch(nil, raw, e.Revert[name])
 			}
 			if err != nil {
-				return ch, fmt.Errorf("live change: flag %q: %v%s", name, err, storedRefused(undecoded[name]))
+				return ch, fmt.Errorf("live change: %s: %v%s", entryName(name), err, storedRefused(undecoded[name]))
 			}
 			raw = merged
 		case store.IsNull(raw):
@@ -221,7 +232,7 @@ func (c *Client) prepare(st store.State, e Edit) (store.Change, error) {
 	patches := maps.Clone(current)
 	for _, name := range e.flagNames() {
 		if err := errs[name]; err != nil {
-			return ch, fmt.Errorf("live change refused: flag %q: %w%s", name, err, storedRefused(undecoded[name]))
+			return ch, fmt.Errorf("live change refused: %s: %w%s", entryName(name), err, storedRefused(undecoded[name]))
 		}
 		patches[name] = edited[name]
 	}
@@ -235,10 +246,19 @@ func (c *Client) prepare(st store.State, e Edit) (store.Change, error) {
 		prev, was := before[name]
 		_, editedFlag := todo[name]
 		if !was || editedFlag && prev.Error() != err.Error() {
-			return ch, fmt.Errorf("live change refused: flag %q: %w", name, err)
+			return ch, fmt.Errorf("live change refused: %s: %w", entryName(name), err)
 		}
 	}
 	return ch, nil
+}
+
+// entryName names the flag or segment (spec.SegmentKey) whose live patch
+// is name, for errors: `flag "new_ui"`, `segment "eu_beta"`.
+func entryName(name string) string {
+	if seg, ok := strings.CutPrefix(name, spec.SegmentPrefix); ok {
+		return fmt.Sprintf("segment %q", seg)
+	}
+	return fmt.Sprintf("flag %q", name)
 }
 
 // killOverRefused lets a kill switch through over a stored patch that is

@@ -92,12 +92,35 @@ func (c *Client) notifyChangedLocked(old *spec.Spec) {
 		return
 	}
 	var changed []string
+	segs := changedSegments(old, c.state.Spec)
 	for i, f := range c.state.Spec.Flags {
-		if i >= len(old.Flags) || old.Flags[i] != f && !reflect.DeepEqual(old.Flags[i], f) {
+		if i >= len(old.Flags) || old.Flags[i] != f && !reflect.DeepEqual(old.Flags[i], f) ||
+			slices.ContainsFunc(f.Segments, func(g string) bool { return segs[g] }) {
 			changed = append(changed, f.Name)
 		}
 	}
 	c.notifyLocked(changed)
+}
+
+// changedSegments returns the segments of live spec now whose definition
+// differs from old's, with the segments that name them, directly or not:
+// the flags that list one of them may evaluate differently.
+func changedSegments(old, now *spec.Spec) map[string]bool {
+	out := map[string]bool{}
+	for i, g := range now.Segments {
+		if i >= len(old.Segments) || old.Segments[i] != g && !reflect.DeepEqual(old.Segments[i], g) {
+			out[g.Name] = true
+		}
+	}
+	for grew := len(out) > 0; grew; {
+		grew = false
+		for _, g := range now.Segments {
+			if !out[g.Name] && slices.ContainsFunc(g.Segments, func(h string) bool { return out[h] }) {
+				out[g.Name], grew = true, true
+			}
+		}
+	}
+	return out
 }
 
 // notifyActivatedLocked tells every listener of the flags whose activation

@@ -16,25 +16,31 @@ const ID = "https://flaggen.dev/schema/flags.schema.json"
 //go:embed flags.schema.json
 var Source []byte
 
-var compiled = sync.OnceValues(func() (*jsonschema.Schema, *jsonschema.Schema) {
+type compiledSchemas struct{ spec, patch, segmentPatch *jsonschema.Schema }
+
+var compiled = sync.OnceValue(func() compiledSchemas {
 	c := jsonschema.NewCompiler()
 	c.Draft = jsonschema.Draft2020
 	if err := c.AddResource(ID, bytes.NewReader(Source)); err != nil {
 		panic("schema: embedded flags.schema.json: " + err.Error())
 	}
-	return c.MustCompile(ID), c.MustCompile(ID + "#/$defs/patch")
+	return compiledSchemas{c.MustCompile(ID), c.MustCompile(ID + "#/$defs/patch"), c.MustCompile(ID + "#/$defs/segmentPatch")}
 })
 
 // Spec returns the compiled schema of a whole spec file. It is compiled on
 // first use and shared; the embedded schema is tested to compile, so it never
 // panics in practice.
 func Spec() *jsonschema.Schema {
-	s, _ := compiled()
-	return s
+	return compiled().spec
 }
 
 // Patch returns the compiled schema of one flag's live patch ("$defs/patch").
 func Patch() *jsonschema.Schema {
-	_, p := compiled()
-	return p
+	return compiled().patch
+}
+
+// SegmentPatch returns the compiled schema of one segment's live patch
+// ("$defs/segmentPatch").
+func SegmentPatch() *jsonschema.Schema {
+	return compiled().segmentPatch
 }

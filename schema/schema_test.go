@@ -31,7 +31,7 @@ func decode(t *testing.T, b []byte) any {
 }
 
 func TestCompiles(t *testing.T) {
-	if Spec() == nil || Patch() == nil {
+	if Spec() == nil || Patch() == nil || SegmentPatch() == nil {
 		t.Fatal("nil schema")
 	}
 	var doc map[string]any
@@ -125,6 +125,42 @@ func TestPatch(t *testing.T) {
 		err := Patch().Validate(decode(t, []byte(src)))
 		if (err == nil) != ok {
 			t.Errorf("%s: err = %v, want ok=%v", src, err, ok)
+		}
+	}
+}
+
+func TestSegmentPatch(t *testing.T) {
+	for src, ok := range map[string]bool{
+		`{}`:                              true,
+		`{"include": [1, "a"]}`:           true,
+		`{"exclude": null}`:               true,
+		`{"segments": ["x"]}`:             true,
+		`{"include": [1, 1]}`:             false,
+		`{"users": [1]}`:                  false,
+		`{"regions": "US"}`:               false,
+		`{"active": false}`:               false,
+		`{"rules": [{"attribute": "a"}]}`: false,
+	} {
+		err := SegmentPatch().Validate(decode(t, []byte(src)))
+		if (err == nil) != ok {
+			t.Errorf("%s: err = %v, want ok=%v", src, err, ok)
+		}
+	}
+}
+
+func TestSegments(t *testing.T) {
+	ok := `{"flags": {"f": {"segments": ["eu"]}}, "segments": {"eu": {"description": "EU", "regions": ["RO"], "include": [1], "exclude": [2], "segments": ["x"], "rules": [{"attribute": "a", "operator": "eq", "values": [1]}]}, "x": {}}}`
+	if err := Spec().Validate(decode(t, []byte(ok))); err != nil {
+		t.Errorf("%s: %v", ok, err)
+	}
+	for _, src := range []string{
+		`{"flags": {}, "segments": {"eu": {"users": [1]}}}`,
+		`{"flags": {}, "segments": {"eu": {"include": [true]}}}`,
+		`{"flags": {}, "segments": {"eu": {"segments": "x"}}}`,
+		`{"flags": {"f": {"segments": [1]}}}`,
+	} {
+		if err := Spec().Validate(decode(t, []byte(src))); err == nil {
+			t.Errorf("%s: validated, want an error", src)
 		}
 	}
 }

@@ -311,8 +311,10 @@
 // With -explain each value is {"value": …, "step": …, "reason": …}: the
 // cascade step that decided (active, activation_date, environments, tripped,
 // depends_on, empty_context, users, regions, account_types, beta_program,
-// rules[i], rollout, targeting, variants, default) and why, e.g.
-// "rollout: bucket 37 < 90".
+// rules[i], segments, rollout, targeting, variants, default) and why, e.g.
+// "rollout: bucket 37 < 90". For a flag that lists segments, the reason names
+// the segment that decided: "…; segment eu_beta: user_id 42 is included", or,
+// at step segments, why the context is in none of them.
 //
 // A context attribute must be declared in the spec's "context" block (without
 // one: user_id, region, account_type and beta_program) and have its type; null leaves it absent. A bad context is reported with its place
@@ -682,6 +684,88 @@
 //	  the Redis URL holding the live state, e.g. redis://localhost:6379/0,
 //	  redis+cluster://HOST:PORT or redis+sentinel://HOST:PORT?master_name=NAME
 //	  (default $FLAGGEN_REDIS_URL)
+//	-spec FILE
+//	  check against the spec FILE (default $FLAGGEN_SPEC, else the spec the apps
+//	  recorded in the namespace)
+//	-timeout D
+//	  give up on Redis after D without a reply (each exchange; connecting: at
+//	  most 2s) (default 5s)
+//
+// See also Writes, Live state, Redis URLs.
+//
+// # segments
+//
+//	flaggen segments [-json] [-spec FILE] [-redis URL] [-namespace NS] [-timeout D]
+//
+// Segments lists the segments the spec declares (named audiences that flags
+// list under "segments"), each with its effective definition (the spec with
+// its live patch applied), the flags that list it and the segments that name
+// it. A segment whose live patch is refused is marked; instances then use
+// the spec's definition.
+//
+// Options:
+//
+//	-json
+//	  print JSON instead of text
+//	-namespace NS
+//	  the flaggen namespace NS in Redis (default $FLAGGEN_NAMESPACE, else "default")
+//	-redis URL
+//	  the Redis URL holding the live state, e.g. redis://localhost:6379/0,
+//	  redis+cluster://HOST:PORT or redis+sentinel://HOST:PORT?master_name=NAME
+//	  (default $FLAGGEN_REDIS_URL)
+//	-spec FILE
+//	  check against the spec FILE (default $FLAGGEN_SPEC, else the spec the apps
+//	  recorded in the namespace)
+//	-timeout D
+//	  give up on Redis after D without a reply (each exchange; connecting: at
+//	  most 2s) (default 5s)
+//
+// See also Live state, Redis URLs.
+//
+// # segment
+//
+//	flaggen segment NAME [-json] | NAME include|exclude|drop KEY... | NAME patch JSON [-replace] | NAME -revert FIELD[,FIELD...] [-actor NAME] [-force] [-reason TEXT] [-spec FILE] [-redis URL] [-namespace NS] [-timeout D]
+//
+// Segment shows segment NAME (its effective definition, live patch and the
+// flags that use it) or changes its live patch; every flag that lists the
+// segment follows, on every instance:
+//
+//	segment NAME include KEY...   add the keys to include (and drop them from exclude)
+//	segment NAME exclude KEY...   add the keys to exclude (and drop them from include)
+//	segment NAME drop KEY...      drop the keys from include and exclude
+//	segment NAME patch JSON       merge the object into the live patch (-replace: replace it)
+//	segment NAME -revert FIELD,…  delete fields from the live patch: back to the spec
+//
+// KEYs are values of the key attribute (integers for an int key). A segment's
+// live patch may set: description, include, exclude, regions, account_types, beta_program, rules, segments; null removes a
+// field. Values are checked as in the spec: a key of the wrong type, an
+// unknown segment or a cycle of segments is refused with the reason and
+// nothing is written. E.g.
+//
+//	flaggen segment eu_beta include 123 -reason "beta tester"
+//
+// Options:
+//
+//	-actor NAME
+//	  record NAME in the audit trail as who makes the change (default: the OS
+//	  user, $USER; not blank, no control characters)
+//	-force
+//	  write even to a namespace where no app ever recorded its spec (else refused:
+//	  most often a wrong -namespace, where the write would reach no app)
+//	-json
+//	  print JSON instead of text
+//	-namespace NS
+//	  the flaggen namespace NS in Redis (default $FLAGGEN_NAMESPACE, else "default")
+//	-reason TEXT
+//	  say why in TEXT, for the audit trail (optional)
+//	-redis URL
+//	  the Redis URL holding the live state, e.g. redis://localhost:6379/0,
+//	  redis+cluster://HOST:PORT or redis+sentinel://HOST:PORT?master_name=NAME
+//	  (default $FLAGGEN_REDIS_URL)
+//	-replace
+//	  with patch: replace the segment's whole live patch instead of merging into it
+//	-revert FIELD[,FIELD...]
+//	  delete the FIELD[,FIELD...] from the segment's live patch: back to the spec's values
 //	-spec FILE
 //	  check against the spec FILE (default $FLAGGEN_SPEC, else the spec the apps
 //	  recorded in the namespace)

@@ -126,6 +126,10 @@ func match(path string) (routes []route, arg string, ok bool) {
 		return []route{get((*handler).feedback)}, "", true
 	case len(seg) == 1 && seg[0] == "health":
 		return []route{get((*handler).health)}, "", true
+	case len(seg) == 1 && seg[0] == "segments":
+		return []route{get((*handler).listSegments)}, "", true
+	case len(seg) == 2 && seg[0] == "segments" && seg[1] != "":
+		return []route{get((*handler).getSegment), {http.MethodPatch, (*handler).patchSegment}}, seg[1], true
 	case len(seg) == 2 && seg[0] == "flags" && seg[1] != "":
 		return []route{get((*handler).getFlag), {http.MethodPatch, (*handler).patch}}, seg[1], true
 	case len(seg) == 2 && seg[0] == "releases" && seg[1] != "":

@@ -49,7 +49,13 @@ type api struct {
 // before, when not nil, runs on the new Redis's address first.
 func startAPI(t *testing.T, kind string, before ...func(addr string)) *api {
 	t.Helper()
-	sf, err := ops.LoadSpecFile(demoSpec, "-spec")
+	return startAPIWith(t, kind, demoSpec, before...)
+}
+
+// startAPIWith is startAPI over the spec file specFile.
+func startAPIWith(t *testing.T, kind, specFile string, before ...func(addr string)) *api {
+	t.Helper()
+	sf, err := ops.LoadSpecFile(specFile, "-spec")
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -25,6 +25,14 @@
 //	GET    /admin/v1/releases/{name}          one release and each of its flags' state
 //	POST   /admin/v1/releases/{name}/on       {"reason": ""}: every flag of the release on, in one write
 //	POST   /admin/v1/releases/{name}/off      {"reason": "why"}: every flag off, the reason required
+//	GET    /admin/v1/segments                 every segment: effective definition, include and exclude
+//	                                          lists, the flags and segments that use it (ops.SegmentInfo)
+//	GET    /admin/v1/segments/{name}          one segment
+//	PATCH  /admin/v1/segments/{name}          {"patch": {"include": [...]}, "replace": false, "reason": ""}:
+//	                                          merge into the segment's live patch (or replace it);
+//	                                          {"revert": ["include", ...]}: back to the spec. Every flag
+//	                                          that lists the segment follows. Answers {"wrote", "version",
+//	                                          "segment"}; If-Match is refused (400)
 //	GET    /admin/v1/audit                    ?flag=NAME&limit=N (default 100): audit entries, newest first
 //	GET    /admin/v1/feedback                 ?flag=NAME: feedback by flag (every flag with some, without flag)
 //	GET    /admin/v1/health                   200 {"status": "ok", ...} or 503 {"status": "degraded", ...}

@@ -283,3 +283,40 @@ func (h *handler) health(rq *request) {
 	}
 	writeJSON(rq.w, http.StatusOK, out)
 }
+
+// listSegments serves every segment with its users (ops.SegmentInfo).
+func (h *handler) listSegments(rq *request) {
+	in, ok := rq.inspect()
+	if !ok {
+		return
+	}
+	segs := make([]ops.SegmentInfo, len(in.Segments))
+	for i, g := range in.Segments {
+		g.Live = ops.JSONShown(g.Live)
+		segs[i] = g
+	}
+	rq.w.Header().Set("ETag", etag(rq.s.State))
+	writeJSON(rq.w, http.StatusOK, struct {
+		Version  uint64            `json:"version"`
+		Segments []ops.SegmentInfo `json:"segments"`
+	}{in.Version, segs})
+}
+
+// getSegment serves the segment the path names, or answers 404.
+func (h *handler) getSegment(rq *request) {
+	if err := ops.CheckSegment(rq.s.Spec, rq.arg); err != nil {
+		writeError(rq.w, notFound(err))
+		return
+	}
+	in, ok := rq.inspect()
+	if !ok {
+		return
+	}
+	g := *in.Segment(rq.arg)
+	g.Live = ops.JSONShown(g.Live)
+	rq.w.Header().Set("ETag", etag(rq.s.State))
+	writeJSON(rq.w, http.StatusOK, struct {
+		ops.SegmentInfo
+		Version uint64 `json:"version"`
+	}{g, in.Version})
+}

@@ -3,9 +3,12 @@ package admin
 import (
 	"encoding/json"
 	"net/http"
+	"slices"
 	"strconv"
+	"strings"
 
 	"github.com/flaggen/flaggen/internal/ops"
+	"github.com/flaggen/flaggen/internal/spec"
 )
 
 // reasonBody is the body of enable, disable, reset and the release
@@ -34,6 +37,7 @@ type writeOutput struct {
 	Version uint64             `json:"version"`
 	Flag    *ops.FlagInfo      `json:"flag,omitempty"`
 	Release *ops.ReleaseStatus `json:"release,omitempty"`
+	Segment *ops.SegmentInfo   `json:"segment,omitempty"`
 }
 
 // checkReason refuses a reason the audit trail cannot record (control
@@ -166,6 +170,59 @@ func (h *handler) patch(rq *request) {
 	default:
 		rq.writeFlag(ops.FlagWrite{Reason: b.Reason, Plan: ops.MergePatch(b.Patch, b.Replace), Replace: b.Replace})
 	}
+}
+
+// patchSegment changes the live patch of the segment the path names, as
+// patch does a flag's: merge (or replace) "patch", or "revert" fields to
+// the spec. Every flag that lists the segment follows.
+func (h *handler) patchSegment(rq *request) {
+	if rq.r.Header.Get("If-Match") != "" {
+		writeError(rq.w, &apiError{http.StatusBadRequest, "bad_request", "If-Match applies to the writes of one flag, not to a segment's", ""})
+		return
+	}
+	var b patchBody
+	if err := h.decode(rq, &b); err != nil {
+		writeError(rq.w, err)
+		return
+	}
+	if err := ops.CheckSegment(rq.s.Spec, rq.arg); err != nil {
+		writeError(rq.w, notFound(err))
+		return
+	}
+	if err := checkReason(b.Reason, false); err != nil {
+		writeError(rq.w, err)
+		return
+	}
+	w := ops.FlagWrite{Flag: rq.arg, Actor: rq.actor, Reason: b.Reason, Plan: ops.MergePatch(b.Patch, b.Replace), Replace: b.Replace}
+	switch {
+	case b.Revert != nil && (b.Patch != nil || b.Replace):
+		writeError(rq.w, invalid("/revert", "revert does not go with patch or replace: send one or the other"))
+		return
+	case b.Revert != nil:
+		for i, f := range b.Revert {
+			if !slices.Contains(spec.SegmentFields(), f) {
+				writeError(rq.w, invalid("/revert/"+strconv.Itoa(i), "%q is not a segment field (one of %s)", f, strings.Join(spec.SegmentFields(), ", ")))
+				return
+			}
+		}
+		if len(b.Revert) == 0 {
+			writeError(rq.w, invalid("/revert", "revert needs at least one field"))
+			return
+		}
+		w.Plan = ops.Revert(b.Revert)
+	case b.Patch == nil:
+		writeError(rq.w, invalid("/patch", `want {"patch": {FIELD: VALUE, ...}} (a JSON object of segment fields) or {"revert": [FIELD, ...]}`))
+		return
+	}
+	wrote, err := rq.s.WriteSegment(w)
+	in, ok := rq.wrote(err)
+	if !ok {
+		return
+	}
+	g := *in.Segment(rq.arg)
+	g.Live = ops.JSONShown(g.Live)
+	rq.w.Header().Set("ETag", etag(rq.s.State))
+	writeJSON(rq.w, http.StatusOK, writeOutput{Wrote: wrote, Version: in.Version, Segment: &g})
 }
 
 func (h *handler) setRelease(rq *request, on bool) {

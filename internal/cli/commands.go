@@ -18,6 +18,8 @@ var commands = []*Command{
 	rolloutCmd,
 	patchCmd,
 	releaseCmd,
+	segmentsCmd,
+	segmentCmd,
 	resetCmd,
 	resetLiveCmd,
 	auditCmd,

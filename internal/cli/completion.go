@@ -219,6 +219,13 @@ func completePositional(name string, pos []string, cur string, words []string) [
 		case len(pos) == 1 && pos[0] != "ls":
 			return withPrefix(specOf(words).Releases(), cur)
 		}
+	case "segment":
+		switch len(pos) {
+		case 0:
+			return withPrefix(ops.SegmentNames(specOf(words)), cur)
+		case 1:
+			return withPrefix([]string{"drop", "exclude", "include", "patch"}, cur)
+		}
 	case "lint":
 		return []string{completeFiles}
 	}

@@ -18,7 +18,7 @@ func TestComplete(t *testing.T) {
 		words []string
 		want  string
 	}{
-		{[]string{""}, "audit completion disable enable eval exposure feedback generate get help lint ls patch release remove reset reset-live rollout schema serve validate version"},
+		{[]string{""}, "audit completion disable enable eval exposure feedback generate get help lint ls patch release remove reset reset-live rollout schema segment segments serve validate version"},
 		{[]string{"re"}, "release remove reset reset-live"},
 		{[]string{"help", "v"}, "validate version"},
 		{[]string{"disable", "-"}, "-actor -force -namespace -reason -redis -spec -timeout"},

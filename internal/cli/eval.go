@@ -35,8 +35,10 @@ object on one line, flag name → value, flags sorted by name:
 With -explain each value is {"value": …, "step": …, "reason": …}: the
 cascade step that decided (active, activation_date, environments, tripped,
 depends_on, empty_context, users, regions, account_types, beta_program,
-rules[i], rollout, targeting, variants, default) and why, e.g.
-"rollout: bucket 37 < 90".
+rules[i], segments, rollout, targeting, variants, default) and why, e.g.
+"rollout: bucket 37 < 90". For a flag that lists segments, the reason names
+the segment that decided: "…; segment eu_beta: user_id 42 is included", or,
+at step segments, why the context is in none of them.
 
 A context attribute must be declared in the spec's "context" block (without
 one: user_id, region, account_type and beta_program) and have its type; null leaves it absent. A bad context is reported with its place

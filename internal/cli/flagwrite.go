@@ -73,20 +73,32 @@ func setFieldSetup(reasonUsage string, needReason bool, field func(rest []string
 	}
 }
 
+// writeWith opens a writing session and makes w through write with the
+// actor and -reason; the caller closes the session it returns (nil on
+// error).
+func writeWith(env *Env, o *opsOpts, w ops.FlagWrite, write func(*ops.Session, ops.FlagWrite) (bool, error)) (*ops.Session, bool, error) {
+	s, actor, err := o.open(env, true)
+	if err != nil {
+		return nil, false, err
+	}
+	w.Actor, w.Reason, w.Force = actor, o.reason, o.force
+	wrote, err := write(s, w)
+	if err != nil {
+		s.Close()
+		return nil, false, err
+	}
+	return s, wrote, nil
+}
+
 // runWrite opens a writing session, writes w (ops.Session.WriteFlag) with
 // the actor and -reason, then prints the flag's new state and the app
 // instances the write reaches.
 func runWrite(env *Env, o *opsOpts, w ops.FlagWrite) error {
-	s, actor, err := o.open(env, true)
+	s, wrote, err := writeWith(env, o, w, (*ops.Session).WriteFlag)
 	if err != nil {
 		return err
 	}
 	defer s.Close()
-	w.Actor, w.Reason, w.Force = actor, o.reason, o.force
-	wrote, err := s.WriteFlag(w)
-	if err != nil {
-		return err
-	}
 	if !wrote {
 		return printStates(env, s, "no change (nothing written)", w.Flag)
 	}

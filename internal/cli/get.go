@@ -86,6 +86,9 @@ func runGet(env *Env, o *opsOpts, args []string) error {
 	if len(f.Variants) > 0 {
 		fmt.Fprintf(w, "variants:    %s\n", strings.Join(f.Variants, ", "))
 	}
+	if len(f.Segments) > 0 {
+		fmt.Fprintf(w, "segments:    %s (flaggen segment NAME shows one)\n", strings.Join(f.Segments, ", "))
+	}
 	fmt.Fprintf(w, "live patch:  %s (live state version %d)\n", ops.Shown(string(f.Live)), in.Version)
 	if f.Problem != "" {
 		fmt.Fprintf(w, "problem:     %s\n", ops.Shown(oneLine(f.Problem)))

@@ -10,6 +10,7 @@ import (
 
 	"github.com/flaggen/flaggen/internal/jsonx"
 	"github.com/flaggen/flaggen/internal/ops"
+	"github.com/flaggen/flaggen/internal/spec"
 )
 
 var lsCmd = &Command{
@@ -86,6 +87,12 @@ func runLs(env *Env, o *opsOpts, _ []string) error {
 	}
 	for _, name := range in.Refused {
 		f := in.Flag(name)
+		if f == nil { // a segment's patch ("segment:NAME")
+			if g := in.Segment(strings.TrimPrefix(name, spec.SegmentPrefix)); g != nil {
+				fmt.Fprintf(env.Stderr, "flaggen: warning: %s: %s\n", ops.Shown(name), ops.Shown(oneLine(g.Problem)))
+			}
+			continue
+		}
 		fmt.Fprintf(env.Stderr, "flaggen: warning: %s: %s\n  %s\n", ops.Shown(name), ops.Shown(oneLine(f.Problem)), ops.Shown(refusedHelp(f)))
 	}
 	tw := tabwriter.NewWriter(env.Stdout, 0, 4, 2, ' ', 0)

@@ -1,6 +1,10 @@
 package engine
 
-import "testing"
+import (
+	"testing"
+
+	"github.com/flaggen/flaggen/internal/spec"
+)
 
 // The evaluation benchmarks of the issue (NewUI, OnOff, Variant, Strategy
 // and their floors) run over the generated accessors in
@@ -28,5 +32,31 @@ func BenchmarkBucketWords(b *testing.B) {
 	for b.Loop() {
 		id += 7919
 		sinkB = bucketIntWords(id, &sw) < 90
+	}
+}
+
+// BenchmarkSegment: a flag whose targeting is a segment (its checks and a
+// rollout), beside the same flag with the checks written out in it.
+func BenchmarkSegment(b *testing.B) {
+	m, err := spec.Parse("b.json", []byte(`{"context": {"user_id": {"type": "int", "key": true}, "region": {"type": "string"}},
+  "segments": {"eu": {"regions": ["RO", "DE"], "include": [1, 2, 3], "exclude": [4]}},
+  "flags": {"seg": {"active": true, "segments": ["eu"], "percentage_rollout": 50},
+            "inline": {"active": true, "regions": ["RO", "DE"], "percentage_rollout": 50}}}`))
+	if err != nil {
+		b.Fatal(err)
+	}
+	s, err := Build(Input{Base: m, ByName: byName(m), Live: m})
+	if err != nil {
+		b.Fatal(err)
+	}
+	for _, name := range []string{"seg", "inline"} {
+		b.Run(name, func(b *testing.B) {
+			i := m.Flag(name).Index
+			a := []Value{Int(1000), String("DE")}
+			b.ReportAllocs()
+			for b.Loop() {
+				sinkB = s.Bool(i, a)
+			}
+		})
 	}
 }

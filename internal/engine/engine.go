@@ -28,6 +28,7 @@ const (
 	stepNoKey                  // 10: rollout (or variant) needs the key attribute, absent → off/default
 	stepPass                   // 9 passed, no rollout → on
 	stepVariant                // variant chosen by bucket
+	stepSegments               // 9: the context is in none of the flag's segments → off
 )
 
 // verdict is the outcome of one evaluation: compact, string-free, so the
@@ -35,9 +36,11 @@ const (
 type verdict struct {
 	on      bool // bool flags: the value; variant flags: steps 1–9 passed
 	step    step
-	arg     int // stepDeps: dependency flag index; stepTargeting: rule index; stepVariant: variant index
-	bucket  int // stepRollout, stepVariant
-	variant int // variant flags: the chosen variant index, -1 for the default
+	via     uint8 // how segment seg matched (viaInclude, viaTargeting); viaNone: no segment decided
+	seg     int16 // the flag's segment (index in ccomp.segs) that matched, when via is set
+	arg     int   // stepDeps: dependency flag index; stepTargeting: rule index; stepVariant: variant index
+	bucket  int   // stepRollout, stepVariant
+	variant int   // variant flags: the chosen variant index, -1 for the default
 }
 
 // cvariant is one compiled variant.
@@ -82,6 +85,7 @@ type ccomp struct {
 	users      *spec.IDs // the allow-list, shared with the live spec; nil: none
 	usersN     []uint64  // a few integer users: their bits
 	rules      []rule
+	segs       []*cseg // the context must be in one of these (step 9); nil: none
 	hasRollout bool
 	rollout    float64
 	salt       string
@@ -102,6 +106,10 @@ type Snapshot struct {
 	version uint64           // live-state version it was built from
 	live    *spec.Spec       // the spec with live patches applied
 	next    time.Time        // earliest future activation date (rebuild then), zero if none
+	segs    map[string]*cseg // the compiled segments, by name
+	// segsNew is set while Build compiles s when the segments differ from
+	// in.Prev's: a flag that lists segments is compiled again.
+	segsNew bool
 }
 
 // Pin is a test override of one flag: its value, and the test that set it
@@ -142,7 +150,10 @@ func baseKey(m *spec.Spec) int {
 // environment and clock, no activation date passed since: changedSince),
 // it copies in.Prev's compiled flags and compiles again only those whose
 // live definition or pin changed, with the flags depending on them when
-// their constant value moved.
+// their constant value moved. Segments are compiled once per Snapshot and
+// into every flag that lists them; when a segment's live definition
+// changed, Build starts from scratch and compiles again the flags that list
+// segments (the others keep their compilation).
 func Build(in Input) (*Snapshot, error) {
 	s := &Snapshot{
 		key:     baseKey(in.Base),
@@ -161,6 +172,16 @@ func Build(in Input) (*Snapshot, error) {
 		}
 		return -1
 	}
+	if p := in.Prev; p != nil && p.live != nil && sameSegments(p.live, in.Live) {
+		s.segs = p.segs
+	} else {
+		segs, err := compileSegments(in.Live, attr)
+		if err != nil {
+			return nil, err
+		}
+		s.segs, s.segsNew = segs, true
+	}
+	defer func() { s.segsNew = false }()
 	state := make([]uint8, len(in.Live.Flags)) // fold: 0 new, 1 in progress, 2 done
 	var fold func(i int) error
 	fold = func(i int) error {
@@ -193,7 +214,7 @@ func Build(in Input) (*Snapshot, error) {
 		}
 		return nil
 	}
-	if dirty, ok := changedSince(in); ok {
+	if dirty, ok := changedSince(in); ok && !s.segsNew {
 		// Only some live flags or pins changed since in.Prev: copy it,
 		// compile and fold again what changed.
 		p := in.Prev
@@ -344,10 +365,10 @@ func (s *Snapshot) compile(in Input, i int, attr func(string) int) error {
 	}
 	c := &cflag{pin: in.Pins[i]}
 	s.flags[i] = c
-	if p := in.Prev; p != nil && i < len(p.flags) && p.flags[i].src == f && p.env == in.Env {
+	if p := in.Prev; p != nil && i < len(p.flags) && p.flags[i].src == f && p.env == in.Env && (f.Segments == nil || !s.segsNew) {
 		c.ccomp = p.flags[i].ccomp
 	} else {
-		k, err := compileFlag(in, f, attr)
+		k, err := compileFlag(in, f, attr, s.segs)
 		if err != nil {
 			return err
 		}
@@ -361,7 +382,7 @@ func (s *Snapshot) compile(in Input, i int, attr func(string) int) error {
 }
 
 // compileFlag compiles live flag f for in's environment.
-func compileFlag(in Input, f *spec.Flag, attr func(string) int) (*ccomp, error) {
+func compileFlag(in Input, f *spec.Flag, attr func(string) int, segs map[string]*cseg) (*ccomp, error) {
 	c := &ccomp{
 		src:       f,
 		name:      f.Name,
@@ -404,21 +425,20 @@ func compileFlag(in Input, f *spec.Flag, attr func(string) int) (*ccomp, error) 
 			}
 		}
 	}
-	if f.Regions != nil {
-		c.rules = append(c.rules, inList(attr("region"), "region", "regions", f.Regions))
+	rules, err := compileTargeting(attr, f.Regions, f.AccountTypes, f.BetaProgram, f.Rules)
+	if err != nil {
+		return nil, fmt.Errorf("flag %q: %w", f.Name, err)
 	}
-	if f.AccountTypes != nil {
-		c.rules = append(c.rules, inList(attr("account_type"), "account_type", "account_types", f.AccountTypes))
+	c.rules = rules
+	if f.Segments != nil {
+		c.segs = make([]*cseg, 0, len(f.Segments))
 	}
-	if f.BetaProgram {
-		c.rules = append(c.rules, rule{attr: attr("beta_program"), attrNm: "beta_program", op: opTruthy, field: "beta_program"})
-	}
-	for k, r := range f.Rules {
-		cr, err := compileRule(attr(r.Attribute), r.Attribute, fmt.Sprintf("rules[%d]", k), r.Operator, r.Values)
-		if err != nil {
-			return nil, fmt.Errorf("flag %q: %w", f.Name, err)
+	for _, name := range f.Segments {
+		g := segs[name]
+		if g == nil {
+			return nil, fmt.Errorf("flag %q: unknown segment %q", f.Name, name)
 		}
-		c.rules = append(c.rules, cr)
+		c.segs = append(c.segs, g)
 	}
 	if c.variantFl {
 		var cum float64
@@ -470,7 +490,7 @@ func (s *Snapshot) fold(i int) {
 			}
 		}
 		c.deps = dyn
-		if len(dyn) > 0 || len(c.rules) > 0 || c.variantFl || c.hasRollout {
+		if len(dyn) > 0 || len(c.rules) > 0 || c.segs != nil || c.variantFl || c.hasRollout {
 			return // depends on the context
 		}
 		v = verdict{on: true, step: stepPass}
@@ -558,6 +578,8 @@ func (s *Snapshot) decide(i int, a []Value) verdict {
 		key = &a[s.key]
 	}
 	b := -1 // the key's bucket, once computed
+	var seg int16
+	var via uint8
 	switch {
 	case isEmpty(a):
 		if !c.variantFl {
@@ -573,9 +595,16 @@ func (s *Snapshot) decide(i int, a []Value) verdict {
 				return verdict{step: stepTargeting, arg: k, variant: -1}
 			}
 		}
+		if c.segs != nil {
+			k, how := c.matchSegments(a, key)
+			if k < 0 {
+				return verdict{step: stepSegments, variant: -1}
+			}
+			seg, via = int16(k), how
+		}
 		if !c.hasRollout {
 			if !c.variantFl {
-				return verdict{on: true, step: stepPass, variant: -1}
+				return verdict{on: true, step: stepPass, variant: -1, seg: seg, via: via}
 			}
 			break
 		}
@@ -584,10 +613,10 @@ func (s *Snapshot) decide(i int, a []Value) verdict {
 			b, ok = bucketValue(key, &c.saltW)
 		}
 		if !ok {
-			return verdict{step: stepNoKey, variant: -1}
+			return verdict{step: stepNoKey, variant: -1, seg: seg, via: via}
 		}
 		if on := float64(b) < c.rollout; !on || !c.variantFl {
-			return verdict{on: on, step: stepRollout, bucket: b, variant: -1}
+			return verdict{on: on, step: stepRollout, bucket: b, variant: -1, seg: seg, via: via}
 		}
 	}
 	// Variant flags: steps 1–9 passed; the bucket picks the variant.
@@ -597,15 +626,15 @@ func (s *Snapshot) decide(i int, a []Value) verdict {
 			b, ok = bucketValue(key, &c.saltW)
 		}
 		if !ok {
-			return verdict{on: true, step: stepNoKey, variant: -1}
+			return verdict{on: true, step: stepNoKey, variant: -1, seg: seg, via: via}
 		}
 	}
 	for k := range c.variants {
 		if float64(b) < c.variants[k].cum {
-			return verdict{on: true, step: stepVariant, bucket: b, variant: k}
+			return verdict{on: true, step: stepVariant, bucket: b, variant: k, seg: seg, via: via}
 		}
 	}
-	return verdict{on: true, step: stepVariant, bucket: b, variant: -1}
+	return verdict{on: true, step: stepVariant, bucket: b, variant: -1, seg: seg, via: via}
 }
 
 // isEmpty reports whether every attribute is absent: the empty
@@ -623,23 +652,15 @@ func isEmpty(a []Value) bool {
 // a few integers are compared in turn, longer lists searched in order.
 // Numbers compare by value across int and float, as Value.equal does.
 func (c *cflag) listed(v *Value) bool {
-	switch v.kind {
-	case kindInt:
-		if c.usersN == nil {
-			return c.users.HasInt(int64(v.n))
-		}
+	if v.kind == kindInt && c.usersN != nil {
 		for _, u := range c.usersN {
 			if v.n == u {
 				return true
 			}
 		}
-	case kindFloat:
-		f, _ := v.num()
-		return f == math.Trunc(f) && f >= -(1<<63) && f < 1<<63 && c.users.HasInt(int64(f))
-	case kindString:
-		return c.users.HasString(v.s)
+		return false
 	}
-	return false
+	return inIDs(c.users, v)
 }
 
 // value returns the flag's value for a verdict as a Value.
@@ -708,9 +729,11 @@ func (s *Snapshot) explain(i int, a []Value, v verdict) (flag string, value any,
 		} else {
 			step, reason = "rollout", fmt.Sprintf("rollout: %s absent", keyName)
 		}
+	case stepSegments:
+		step, reason = "segments", "segments: "+s.segmentsWhy(c, a)
 	case stepPass:
 		step, reason = "targeting", "every targeting check passes"
-		if len(c.rules) == 0 {
+		if len(c.rules) == 0 && c.segs == nil {
 			reason = "active, nothing constrains it"
 		}
 	case stepVariant:
@@ -720,6 +743,14 @@ func (s *Snapshot) explain(i int, a []Value, v verdict) (flag string, value any,
 			step, reason = "variants", fmt.Sprintf("variants: bucket %d < cumulative weight %s of %q", v.bucket,
 				strconv.FormatFloat(c.variants[v.variant].cum, 'g', -1, 64), c.variants[v.variant].name)
 		}
+	}
+	if v.via != viaNone {
+		g := c.segs[v.seg]
+		var key *Value
+		if k := attrVal(s.key); !k.failsAll() {
+			key = &k
+		}
+		reason += fmt.Sprintf("; segment %s: %s", g.name, g.why(a, key, keyName))
 	}
 	if c.variantFl && v.step != stepPinned && v.step != stepVariant && v.step != stepNoKey && v.step != stepTargeting {
 		reason += "; default " + c.def.GoString()
@@ -858,6 +889,9 @@ type Decision struct {
 	// Const is set when the flag's value cannot depend on the context
 	// right now (ConstBool).
 	Const bool
+	// Segment names the flag's segment the context matched, when the flag
+	// lists segments and passed its targeting (step 9); "" otherwise.
+	Segment string
 }
 
 // Decide evaluates flag i like Explain, without allocating.
@@ -865,6 +899,9 @@ func (s *Snapshot) Decide(i int, a []Value) Decision {
 	c := s.flags[i]
 	v := s.decide(i, a)
 	d := Decision{Value: c.value(v), Const: c.isConst}
+	if v.via != viaNone {
+		d.Segment = c.segs[v.seg].name
+	}
 	if v.step == stepPinned {
 		d.Step = "pinned"
 		return d
@@ -901,6 +938,8 @@ func (s *Snapshot) Decide(i int, a []Value) Decision {
 		if c.variantFl {
 			d.Step = "default"
 		}
+	case stepSegments:
+		d.Step = "segments"
 	case stepPass:
 		d.Step = "targeting"
 	case stepVariant:

@@ -347,3 +347,26 @@ func valueTime(v Value) (time.Time, bool) {
 	}
 	return time.Time{}, false
 }
+
+// compileTargeting compiles step 9's checks of a flag or segment: its
+// regions, account_types and beta_program fields, then its rules.
+func compileTargeting(attr func(string) int, regions, accountTypes []string, beta bool, rules []*spec.Rule) ([]rule, error) {
+	var out []rule
+	if regions != nil {
+		out = append(out, inList(attr("region"), "region", "regions", regions))
+	}
+	if accountTypes != nil {
+		out = append(out, inList(attr("account_type"), "account_type", "account_types", accountTypes))
+	}
+	if beta {
+		out = append(out, rule{attr: attr("beta_program"), attrNm: "beta_program", op: opTruthy, field: "beta_program"})
+	}
+	for k, r := range rules {
+		cr, err := compileRule(attr(r.Attribute), r.Attribute, fmt.Sprintf("rules[%d]", k), r.Operator, r.Values)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, cr)
+	}
+	return out, nil
+}

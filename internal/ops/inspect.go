@@ -60,6 +60,9 @@ type FlagInfo struct {
 	Variants []string `json:"variants,omitempty"`
 	// Releases lists the releases the flag belongs to.
 	Releases []string `json:"releases,omitempty"`
+	// Segments lists the segments the flag lists (its context must be in
+	// one of them), in spec order.
+	Segments []string `json:"segments,omitempty"`
 	// Live is the flag's stored live patch (null when it has no entry).
 	Live json.RawMessage `json:"live"`
 	// Problem is set when the stored live patch is refused: instances
@@ -99,8 +102,11 @@ type Inspection struct {
 	// (looked up by name somewhere), with their patches.
 	Unknown map[string]json.RawMessage `json:"unknown,omitempty"`
 	// Refused lists the flags whose stored live patch is refused
-	// (FlagInfo.Problem), sorted.
+	// (FlagInfo.Problem), and the segments' patch names
+	// ("segment:eu_beta", SegmentInfo.Problem), sorted.
 	Refused []string `json:"refused,omitempty"`
+	// Segments are in name order.
+	Segments []SegmentInfo `json:"segments,omitempty"`
 }
 
 // Flag returns the named flag's info, or nil.
@@ -124,7 +130,7 @@ func Inspect(sp *runtime.Spec, st store.State, now time.Time) (*Inspection, erro
 	}
 	in := &Inspection{Version: st.Version}
 	for name, raw := range st.Flags {
-		if s.Flag(name) == nil {
+		if !s.HasPatchTarget(name) {
 			if in.Unknown == nil {
 				in.Unknown = map[string]json.RawMessage{}
 			}
@@ -133,6 +139,9 @@ func Inspect(sp *runtime.Spec, st store.State, now time.Time) (*Inspection, erro
 	}
 	live, patches, refused := s.LiveState(st.Flags)
 	in.Refused = slices.Sorted(maps.Keys(refused))
+	if in.Segments, err = segmentInfos(live, st.Flags, refused); err != nil {
+		return nil, err
+	}
 	releasesOf := map[string][]string{}
 	for _, r := range s.Releases {
 		ri := ReleaseInfo{Release: r.Name, Description: r.Description, Flags: slices.Clone(r.Flags), Total: len(r.Flags)}
@@ -146,7 +155,7 @@ func Inspect(sp *runtime.Spec, st store.State, now time.Time) (*Inspection, erro
 	}
 	for _, f := range live.Flags {
 		name := f.Name
-		fi := FlagInfo{Flag: name, Type: string(f.Type), Releases: releasesOf[name], Live: st.Flags[name]}
+		fi := FlagInfo{Flag: name, Type: string(f.Type), Releases: releasesOf[name], Segments: f.Segments, Live: st.Flags[name]}
 		if err := refused[name]; err != nil {
 			fi.Problem = "live patch refused: " + err.Error()
 			fi.Revert = spec.RefusedFields(err)

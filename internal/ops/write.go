@@ -4,9 +4,11 @@ import (
 	"encoding/json"
 	"fmt"
 	"maps"
+	"strings"
 	"time"
 
 	"github.com/flaggen/flaggen/internal/jsonx"
+	"github.com/flaggen/flaggen/internal/spec"
 	"github.com/flaggen/flaggen/runtime"
 	"github.com/flaggen/flaggen/runtime/store"
 )
@@ -74,7 +76,11 @@ func (s *Session) CheckWrite(force bool) error {
 // again over the newer state (runtime.Client.Update). It reports whether
 // it wrote anything.
 func (s *Session) WriteFlag(w FlagWrite) (wrote bool, err error) {
-	if err := CheckFlag(s.Spec, w.Flag); err != nil {
+	if seg, ok := strings.CutPrefix(w.Flag, spec.SegmentPrefix); ok {
+		if err := CheckSegment(s.Spec, seg); err != nil {
+			return false, err
+		}
+	} else if err := CheckFlag(s.Spec, w.Flag); err != nil {
 		return false, err
 	}
 	if err := s.CheckWrite(w.Force); err != nil {

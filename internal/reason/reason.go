@@ -49,7 +49,7 @@ func Of(d engine.Decision) Reason {
 		return Split
 	}
 	// "default", "depends_on" and a failed targeting check
-	// ("regions", "rules[i]" …).
+	// ("regions", "rules[i]", "segments" …).
 	return Default
 }
 

@@ -24,7 +24,7 @@ func (b *builder) errorf(ptr, format string, args ...any) {
 // A test holds them equal to the schema's properties, so the two cannot
 // drift.
 var (
-	topFields       = []string{"$schema", "context", "environments", "flags", "releases"}
+	topFields       = []string{"$schema", "context", "environments", "flags", "releases", "segments"}
 	attributeFields = []string{"type", "enum", "key", "description"}
 	variantFields   = []string{"value", "weight"}
 	ruleFields      = []string{"attribute", "operator", "values"}
@@ -80,6 +80,12 @@ func (b *builder) spec(root *node) *Spec {
 		}
 	}
 	slices.SortFunc(s.Releases, func(x, y *Release) int { return strings.Compare(x.Name, y.Name) })
+	if sg := root.get("segments"); sg != nil && sg.kind == kObject {
+		for i, name := range sg.keys {
+			s.Segments = append(s.Segments, b.segment(s, name, sg.elems[i]))
+		}
+	}
+	slices.SortFunc(s.Segments, func(x, y *Segment) int { return strings.Compare(x.Name, y.Name) })
 	return s
 }
 

@@ -35,6 +35,7 @@ func check(s *Spec, prefer ...string) []*Error {
 		c.flag(f)
 	}
 	c.cycles()
+	c.segments()
 	c.releases()
 	c.names()
 	return c.errs
@@ -132,25 +133,9 @@ func (c *checker) flag(f *Flag) {
 	}
 
 	// Targeting against the context.
-	c.targeting(f, "regions", "region", f.Regions)
-	c.targeting(f, "account_types", "account_type", f.AccountTypes)
-	if f.BetaProgram {
-		if a := s.Attribute("beta_program"); a == nil {
-			c.errorf(p+"/beta_program", `beta_program needs a "beta_program" attribute in context`)
-		} else if a.Type != Bool && a.Type != "" {
-			c.errorf(p+"/beta_program", `beta_program needs "beta_program" to be a bool attribute, not %s`, a.Type)
-		}
-	}
-	if f.Users != nil {
-		// Entries of the other type than the key's are the builder's to
-		// report (an IDs holds one type); a whole list of it is ours.
-		switch {
-		case s.Key == nil:
-			c.errorf(p+"/users", `users needs a key attribute to match (declare one with "key": true)`)
-		case f.Users.Len() > 0 && (s.Key.Type == String) != f.Users.Strings() && typeMismatch(f.Users.At(0), s.Key.Type) != "":
-			c.errorf(p+"/users", "%s (key attribute %q is %s)", strings.Replace(typeMismatch(f.Users.At(0), s.Key.Type), "must be", "entries must be", 1), s.Key.Name, s.Key.Type)
-		}
-	}
+	c.targetingChecks(p, f.Regions, f.AccountTypes, f.BetaProgram, f.Rules)
+	c.keys(p, "users", f.Users)
+	c.segmentRefs(p, f.Segments)
 	if f.PercentageRollout != nil && !variantFlag && s.Key == nil {
 		c.errorf(p+"/percentage_rollout", `percentage_rollout needs a key attribute to bucket by (declare one with "key": true)`)
 	}
@@ -170,19 +155,50 @@ func (c *checker) flag(f *Flag) {
 			c.errorf(dp, "%q is %s %s flag: only bool flags can be depended on", d, indefinite(string(g.Type)), g.Type)
 		}
 	}
-	for i, r := range f.Rules {
-		c.rule(f, i, r)
-	}
 	if st := f.Strategy; st != nil && f.Type != "" {
 		c.strategy(f, st)
 	}
 }
 
-func (c *checker) targeting(f *Flag, field, attr string, vals []string) {
+// targetingChecks checks step 9's fields of the flag or segment at
+// pointer p against the context.
+func (c *checker) targetingChecks(p string, regions, accountTypes []string, beta bool, rules []*Rule) {
+	c.targeting(p, "regions", "region", regions)
+	c.targeting(p, "account_types", "account_type", accountTypes)
+	if beta {
+		if a := c.s.Attribute("beta_program"); a == nil {
+			c.errorf(p+"/beta_program", `beta_program needs a "beta_program" attribute in context`)
+		} else if a.Type != Bool && a.Type != "" {
+			c.errorf(p+"/beta_program", `beta_program needs "beta_program" to be a bool attribute, not %s`, a.Type)
+		}
+	}
+	for i, r := range rules {
+		c.rule(p, i, r)
+	}
+}
+
+// keys checks a list of key attribute values (a flag's users, a segment's
+// include or exclude), field of the object at pointer p.
+func (c *checker) keys(p, field string, ids *IDs) {
+	if ids == nil {
+		return
+	}
+	s := c.s
+	// Entries of the other type than the key's are the builder's to
+	// report (an IDs holds one type); a whole list of it is ours.
+	switch {
+	case s.Key == nil:
+		c.errorf(p+"/"+field, `%s needs a key attribute to match (declare one with "key": true)`, field)
+	case ids.Len() > 0 && (s.Key.Type == String) != ids.Strings() && typeMismatch(ids.At(0), s.Key.Type) != "":
+		c.errorf(p+"/"+field, "%s (key attribute %q is %s)", strings.Replace(typeMismatch(ids.At(0), s.Key.Type), "must be", "entries must be", 1), s.Key.Name, s.Key.Type)
+	}
+}
+
+func (c *checker) targeting(p, field, attr string, vals []string) {
 	if vals == nil {
 		return
 	}
-	p := flagPtr(f) + "/" + field
+	p += "/" + field
 	a := c.s.Attribute(attr)
 	switch {
 	case a == nil:
@@ -302,8 +318,9 @@ func opsFor(t Type) string {
 	return strings.Join(ops, ", ")
 }
 
-func (c *checker) rule(f *Flag, i int, r *Rule) {
-	p := flagPtr(f) + "/rules/" + strconv.Itoa(i)
+// rule checks rule i of the flag or segment at pointer p.
+func (c *checker) rule(p string, i int, r *Rule) {
+	p += "/rules/" + strconv.Itoa(i)
 	if r.Attribute == "" || r.Operator == "" {
 		return // reported by the schema
 	}
@@ -463,13 +480,30 @@ func (c *checker) cycles() {
 }
 
 func (c *checker) cycle(members []string, seen map[string]bool) {
+	rot, fresh := rotateCycle(members, c.prefer, seen)
+	if !fresh {
+		return
+	}
+	first := c.s.Flag(rot[0])
+	next := rot[0]
+	if len(rot) > 1 {
+		next = rot[1]
+	}
+	idx := slices.Index(first.DependsOn, next)
+	c.errorf(flagPtr(first)+"/depends_on/"+strconv.Itoa(idx), "dependency cycle %s → %s", strings.Join(rot, " → "), rot[0])
+}
+
+// rotateCycle returns the members of a cycle starting from the first of
+// prefer on it, else from its least name, and whether seen (the cycles
+// reported so far, which it adds it to) lacked it.
+func rotateCycle(members, prefer []string, seen map[string]bool) ([]string, bool) {
 	start := 0
 	for i, m := range members {
 		if m < members[start] {
 			start = i
 		}
 	}
-	for _, p := range c.prefer {
+	for _, p := range prefer {
 		if i := slices.Index(members, p); i >= 0 {
 			start = i
 			break
@@ -478,16 +512,10 @@ func (c *checker) cycle(members []string, seen map[string]bool) {
 	rot := append(slices.Clone(members[start:]), members[:start]...)
 	key := strings.Join(rot, "\x00")
 	if seen[key] {
-		return
+		return rot, false
 	}
 	seen[key] = true
-	first := c.s.Flag(rot[0])
-	next := rot[0]
-	if len(rot) > 1 {
-		next = rot[1]
-	}
-	idx := slices.Index(first.DependsOn, next)
-	c.errorf(flagPtr(first)+"/depends_on/"+strconv.Itoa(idx), "dependency cycle %s → %s", strings.Join(rot, " → "), rot[0])
+	return rot, true
 }
 
 // names checks that every Go name the generated package will declare is a

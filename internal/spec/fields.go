@@ -138,6 +138,8 @@ var flagTable = []*field{
 		set: func(b *builder, _ *Spec, f *Flag, n *node) { f.Expires = b.date(n) }},
 	{name: "salt", spec: true,
 		set: func(_ *builder, _ *Spec, f *Flag, n *node) { f.Salt = str(n) }},
+	{name: "segments", spec: true,
+		set: func(_ *builder, _ *Spec, f *Flag, n *node) { f.Segments = strs(n) }},
 	{name: "tripped",
 		set:  func(_ *builder, _ *Spec, f *Flag, n *node) { f.Tripped = str(n) },
 		get:  func(p Patch) any { return ptrOrNil(p.Tripped) },

@@ -44,6 +44,8 @@ func TestSchemaMatchesDecoder(t *testing.T) {
 		{"/$defs/rule", ruleFields},
 		{"/$defs/strategy", strategyFields},
 		{"/$defs/release", releaseFields},
+		{"/$defs/segment", segmentFields},
+		{"/$defs/segmentPatch", segmentFields},
 		{"/$defs/patch", patchFields},
 	} {
 		if got, want := schemaProps(t, tc.frag), sorted(tc.fields); !slices.Equal(got, want) {
@@ -100,6 +102,7 @@ var flagSamples = map[string]string{
 	"owner":                 `"team"`,
 	"expires":               `"2030-01-01"`,
 	"salt":                  `"pepper"`,
+	"segments":              `["s"]`,
 }
 
 // TestEveryFieldReachesTheModel decodes each flag field alone and checks
@@ -110,7 +113,7 @@ func TestEveryFieldReachesTheModel(t *testing.T) {
 	}
 	base := func(extra string) *Flag {
 		t.Helper()
-		src := `{"flags": {"x": {}, "f": {` + extra + `}}}`
+		src := `{"segments": {"s": {}}, "flags": {"x": {}, "f": {` + extra + `}}}`
 		s, err := Parse("t.json", []byte(src))
 		if err != nil {
 			t.Fatalf("%s: %v", src, err)

@@ -52,10 +52,19 @@ func (s *Spec) ApplyLive(patches map[string]*Patch) *Spec {
 	ns := *s
 	ns.Flags = slices.Clone(s.Flags)
 	ns.refused = map[string]*refusal{}
+	var segs map[string]*Patch
 	for name, p := range patches {
+		if _, ok := segmentOf(name); ok {
+			if segs == nil {
+				segs = map[string]*Patch{}
+			}
+			segs[name] = p
+			continue
+		}
 		s.define(&ns, name, p)
 	}
 	s.breakCycles(&ns)
+	s.applySegments(&ns, segs)
 	return ns.compactRefused()
 }
 
@@ -77,9 +86,16 @@ func (s *Spec) Reapply(live *Spec, changed map[string]*Patch) (*Spec, error) {
 	if ns.refused == nil {
 		ns.refused = map[string]*refusal{}
 	}
+	ns.Segments, ns.segmentPatches = live.Segments, live.segmentPatches
+	if segs, ok := segmentPatchesChanged(live, changed); ok {
+		s.applySegments(&ns, segs)
+	}
 	deps := false        // some flag's dependencies differ from before
 	var onCycle []string // changed flags refused for a cycle before, with the same dependencies
 	for name, p := range changed {
+		if _, ok := segmentOf(name); ok {
+			continue
+		}
 		f := s.Flag(name)
 		var before []string // the flag's dependencies in the last cycle search
 		if f != nil {
@@ -287,7 +303,7 @@ func (c *LiveCache) Decode(s *Spec, flags map[string]json.RawMessage) (patches m
 	for name, raw := range flags {
 		d, ok := c.decoded[name]
 		if !ok || d.raw != rawKey(raw) {
-			if s.Flag(name) == nil {
+			if !s.HasPatchTarget(name) {
 				continue
 			}
 			if todo == nil {
@@ -367,7 +383,7 @@ func (s *Spec) ApplyLiveChanges(c *LiveCache, prev *Live, changes map[string]jso
 	}
 	changed := make(map[string]*Patch, len(changes))
 	for name := range changes {
-		if s.Flag(name) == nil {
+		if !s.HasPatchTarget(name) {
 			continue // not in the spec: skipped, as Decode does
 		}
 		delete(next.Undecoded, name)

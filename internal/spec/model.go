@@ -1,6 +1,10 @@
 package spec
 
-import "time"
+import (
+	"slices"
+	"strings"
+	"time"
+)
 
 // Spec is a validated flag specification: the one model shared by the
 // generator (internal/gen) and the runtime. Parse builds it; nothing else
@@ -25,10 +29,15 @@ type Spec struct {
 	Flags []*Flag
 	// Releases are sorted by name.
 	Releases []*Release
+	// Segments are sorted by name.
+	Segments []*Segment
 
 	// refused holds, in a live spec made by ApplyLive or Reapply, the
-	// flags whose live patch is refused (live.go).
+	// flags (and segments) whose live patch is refused (live.go).
 	refused map[string]*refusal
+	// segmentPatches holds, in a live spec, the segment patches it was
+	// applied with, by patch name (segment_live.go).
+	segmentPatches map[string]*Patch
 }
 
 // Type is the value type of a flag or of a context attribute.
@@ -115,6 +124,7 @@ type Flag struct {
 	Expires        *time.Time     // the last valid day (or instant): see Expired
 	Salt           string         // bucketing salt; the flag name unless set
 	Metadata       map[string]any // the whole metadata object, as decoded
+	Segments       []string       // the context must match one of these segments (step 9); nil: none
 
 	// Live state (only ever set by a patch, see Apply).
 	Tripped string // why a monitor switched the flag off; non-empty means off
@@ -208,6 +218,56 @@ func (f *Flag) ExpiresText() string {
 		return u.Format(time.DateOnly)
 	}
 	return f.Expires.Format(time.RFC3339)
+}
+
+// Segment is a named audience that flags reuse (Flag.Segments). A context
+// matches it when its key is in Include; else not when its key is in
+// Exclude; else when the segment targets something (Regions, AccountTypes,
+// BetaProgram, Rules or Segments) and every check passes: each of Regions,
+// AccountTypes, BetaProgram and Rules as for a flag's step 9, and, when
+// Segments is set, a match of at least one of those segments. A segment
+// that targets nothing matches only its Include list.
+type Segment struct {
+	Name         string
+	Description  string
+	Include      *IDs // of the key attribute's type; nil: none
+	Exclude      *IDs // of the key attribute's type; nil: none
+	Regions      []string
+	AccountTypes []string
+	BetaProgram  bool
+	Rules        []*Rule
+	Segments     []string
+}
+
+// Targets reports whether g has a check beyond its Include and Exclude
+// lists; a segment without one matches only its Include list.
+func (g *Segment) Targets() bool {
+	return g.Regions != nil || g.AccountTypes != nil || g.BetaProgram || len(g.Rules) > 0 || g.Segments != nil
+}
+
+// Segment returns the segment with the given name, or nil.
+func (s *Spec) Segment(name string) *Segment {
+	i, ok := slices.BinarySearchFunc(s.Segments, name, func(g *Segment, name string) int { return strings.Compare(g.Name, name) })
+	if !ok {
+		return nil
+	}
+	return s.Segments[i]
+}
+
+// SegmentUsers returns the names of the flags that list segment name in
+// their Segments, and of the segments that do, each sorted.
+func (s *Spec) SegmentUsers(name string) (flags, segments []string) {
+	for _, f := range s.Flags {
+		if slices.Contains(f.Segments, name) {
+			flags = append(flags, f.Name)
+		}
+	}
+	for _, g := range s.Segments {
+		if slices.Contains(g.Segments, name) {
+			segments = append(segments, g.Name)
+		}
+	}
+	return flags, segments
 }
 
 // Release returns the release with the given name, or nil.

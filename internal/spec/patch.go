@@ -21,7 +21,9 @@ import (
 // leaves the spec's value. Values have the model's types (see Flag).
 //
 // Read patches with DecodePatch and write them with json.Marshal; Apply
-// validates a Patch however it was made.
+// validates a Patch however it was made. A segment's live patch (its name
+// is SegmentKey's) decodes to a Patch too, whose Segment holds the
+// patched segment (segment_live.go).
 type Patch struct {
 	Active               *bool      `json:"active,omitempty"`
 	ActivationDate       *time.Time `json:"activation_date,omitempty"`
@@ -49,12 +51,20 @@ type Patch struct {
 	// validate the patch again. A Patch is not to be changed once decoded.
 	checked *Flag
 	against *Spec
+	// segment is, for a segment's live patch (segment_live.go), the
+	// segment as the patch defines it, checked over against, and
+	// segmentJSON the patch's compact text.
+	segment     *Segment
+	segmentJSON []byte
 }
 
 // MarshalJSON writes p as a patch object, fields in a fixed order, with
 // null for each field in p.Null. DecodePatch reads it back. (A value
 // receiver, so that json.Marshal of a Patch value keeps the nulls too.)
 func (p Patch) MarshalJSON() ([]byte, error) {
+	if p.segment != nil {
+		return slices.Clone(p.segmentJSON), nil
+	}
 	var buf bytes.Buffer
 	buf.WriteByte('{')
 	for _, name := range patchFields {
@@ -346,6 +356,9 @@ func decodePatchWith(s *Spec, flag string, f *Flag, data []byte, whole bool, cac
 	if f == nil {
 		f = s.Flag(flag)
 	}
+	if seg, ok := segmentOf(flag); ok && f == nil {
+		return decodeSegmentPatch(s, flag, seg, data)
+	}
 	if f == nil {
 		return nil, ErrorList{{File: patchFile, Msg: fmt.Sprintf("unknown flag %q%s", flag, didYouMean(flag, flagNames(s)))}}
 	}
@@ -390,13 +403,7 @@ func decodePatchWith(s *Spec, flag string, f *Flag, data []byte, whole bool, cac
 		return decodePatchWith(s, flag, f, data, whole, nil)
 	}
 	if len(errs) > 0 {
-		for _, e := range errs {
-			if e.Pointer == base || strings.HasPrefix(e.Pointer, base+"/") {
-				doc.locate(e)
-				e.Pointer = strings.TrimPrefix(e.Pointer, base)
-			}
-		}
-		return nil, errs.sortDedup()
+		return nil, doc.locateUnder(errs, base)
 	}
 	if cache != nil && doc != nil && root.get("rules") == nil {
 		// Valid: the same text decodes to the same tree for any flag
@@ -414,6 +421,20 @@ func decodePatchWith(s *Spec, flag string, f *Flag, data []byte, whole bool, cac
 		}
 	}
 	return p, nil
+}
+
+// locateUnder positions in the patch document doc each error whose
+// pointer is under base (the patched flag or segment), making its pointer
+// relative to base, and returns errs sorted; the others keep their spec
+// pointer.
+func (doc *document) locateUnder(errs ErrorList, base string) ErrorList {
+	for _, e := range errs {
+		if e.Pointer == base || strings.HasPrefix(e.Pointer, base+"/") {
+			doc.locate(e)
+			e.Pointer = strings.TrimPrefix(e.Pointer, base)
+		}
+	}
+	return errs.sortDedup()
 }
 
 // decodePatchDocument is decodeDocument of a live patch text, refused

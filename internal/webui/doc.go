@@ -13,6 +13,7 @@
 //	POST /admin/flags/{name}/{action}    enable, disable, rollout, patch, revert or reset
 //	GET  /admin/releases                 every release, "k of n enabled"
 //	POST /admin/releases/{name}/{on|off} switch a whole release
+//	GET  /admin/segments                 every segment: include and exclude lists, the flags using it
 //	GET  /admin/audit                    the audit trail: ?flag=NAME&actor=NAME
 //	GET  /admin/events                   the change stream (runtime/flaghttp.ChangeStream)
 //	GET  /admin/static/{file}            the page's CSS and JavaScript

@@ -23,7 +23,7 @@ import (
 // page is what every template gets.
 type page struct {
 	Title  string
-	Nav    string // the current section: flags, releases or audit
+	Nav    string // the current section: flags, releases, segments or audit
 	User   string // the logged-in admin; "" on the login page
 	CSRF   string
 	Health health

@@ -139,6 +139,7 @@ func New(cfg Config) (*UI, error) {
 	mux.Handle("POST /admin/flags/{name}/{action}", u.authed(u.flagWrite, true))
 	mux.Handle("GET /admin/releases", u.authed(u.releasesPage, false))
 	mux.Handle("POST /admin/releases/{name}/{action}", u.authed(u.releaseWrite, true))
+	mux.Handle("GET /admin/segments", u.authed(u.segmentsPage, false))
 	mux.Handle("GET /admin/audit", u.authed(u.auditPage, false))
 	mux.Handle("GET /admin/events", u.authed(u.events, false))
 	u.handler = http.NewCrossOriginProtection().Handler(mux)

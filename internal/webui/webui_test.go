@@ -12,7 +12,7 @@ func TestLoginSession(t *testing.T) {
 	hc := ts.client(t)
 	// No session: every page redirects to the login page (the change
 	// stream answers 401: TestLogoutClosesStream).
-	for _, p := range []string{"/admin", "/admin/flags", "/admin/flags/new_ui", "/admin/releases", "/admin/audit"} {
+	for _, p := range []string{"/admin", "/admin/flags", "/admin/flags/new_ui", "/admin/releases", "/admin/segments", "/admin/audit"} {
 		res, err := hc.Get(ts.URL + p)
 		if err != nil {
 			t.Fatal(err)
