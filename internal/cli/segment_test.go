@@ -80,9 +80,12 @@ func TestSegmentCommands(t *testing.T) {
 		t.Errorf("ls: exit %d, mentions the segment patch:\n%s%s", code, out, errs)
 	}
 
-	mark := liveMark(t, srv, "default")
+	before := liveMark(t, srv, "default")
 	mustRun(t, "segment", "staff", "patch", `{"segments": ["eu_beta"]}`)
-	mark = liveMark(t, srv, "default")
+	mark := liveMark(t, srv, "default")
+	if mark == before {
+		t.Errorf("segment staff patch wrote nothing: %s", mark)
+	}
 	for _, tc := range []struct {
 		args []string
 		code int
