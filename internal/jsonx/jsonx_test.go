@@ -2,6 +2,7 @@ package jsonx
 
 import (
 	"encoding/json"
+	"fmt"
 	"testing"
 )
 
@@ -105,4 +106,17 @@ func FuzzNumberLen(f *testing.F) {
 			t.Fatalf("NumberLen(%q) = %d, want %d", s, n, len(s))
 		}
 	})
+}
+
+// BenchmarkAppendString measures a string with nothing to escape (a flag
+// name, a variant: most strings the OFREP handler writes) and one with.
+func BenchmarkAppendString(b *testing.B) {
+	for _, s := range []string{"checkout_button", "quote\" and <tag>"} {
+		b.Run(fmt.Sprint(len(s)), func(b *testing.B) {
+			buf := make([]byte, 0, 64)
+			for b.Loop() {
+				buf = AppendString(buf[:0], s)
+			}
+		})
+	}
 }
