@@ -85,3 +85,22 @@ func TestOpenMode(t *testing.T) {
 		t.Errorf("admin without tokens configured: %d, want 401", code)
 	}
 }
+
+// TestKeyLengths checks keys on both sides of one SHA-256 block (55
+// bytes): each is accepted whole, and refused with its last byte changed.
+func TestKeyLengths(t *testing.T) {
+	var keys []string
+	for _, n := range []int{1, 54, 55, 56, 64, 200} {
+		keys = append(keys, strings.Repeat("k", n-1)+"z")
+	}
+	s := start(t, Config{ServerKeys: keys}, true)
+	for _, k := range keys {
+		if code, out, _ := s.do(t, "POST", "/ofrep/v1/evaluate/flags", k, []byte(`{}`)); code != 200 {
+			t.Errorf("a %d-byte key: %d %s", len(k), code, out)
+		}
+		wrong := k[:len(k)-1] + "y"
+		if code, _, _ := s.do(t, "POST", "/ofrep/v1/evaluate/flags", wrong, []byte(`{}`)); code != 401 {
+			t.Errorf("a %d-byte key with its last byte changed: %d, want 401", len(k), code)
+		}
+	}
+}
