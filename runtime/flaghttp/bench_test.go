@@ -248,34 +248,53 @@ func (w *discardWriter) WriteHeader(int)             {}
 func (w *discardWriter) SetReadDeadline(time.Time) error { return nil }
 
 // BenchmarkHandler measures the handler alone (no network, no net/http
-// server): its time and allocations per bulk request, 200 and 304.
-// cpu-ns/op is the process's CPU time per request, which other load on
-// the machine disturbs less than ns/op (wall time).
+// server): its time and allocations per bulk request, 200 and 304, from
+// one goroutine, and per bulk request from one goroutine per core side by
+// side (bulk-parallel: what the cores writing shared memory cost each
+// other). cpu-ns/op is the process's CPU time per request, which other
+// load on the machine disturbs less than ns/op (wall time).
 func BenchmarkHandler(b *testing.B) {
 	s := start(b, Config{}, false)
 	_, _, hdr := s.do(b, "POST", "/ofrep/v1/evaluate/flags", serverKey, benchBody)
+	// serve returns a function serving one request, with its own request
+	// and writer.
+	serve := func(inm string) func() {
+		req := httptest.NewRequest("POST", "http://"+s.srv.Listener.Addr().String()+"/ofrep/v1/evaluate/flags", nil)
+		req.Header.Set("Authorization", "Bearer "+serverKey)
+		if inm != "" {
+			req.Header.Set("If-None-Match", inm)
+		}
+		req.ContentLength = int64(len(benchBody)) // as a real request's
+		body := bytes.NewReader(benchBody)
+		rc := io.NopCloser(body)
+		w := &discardWriter{h: http.Header{}}
+		return func() {
+			body.Reset(benchBody)
+			req.Body = rc
+			clear(w.h)
+			s.h.ServeHTTP(w, req)
+		}
+	}
 	for _, c := range []struct {
-		name string
-		inm  string
-		want int
-	}{{"bulk", "", 200}, {"304", hdr.Get("ETag"), 304}} {
+		name     string
+		inm      string
+		parallel bool
+	}{{"bulk", "", false}, {"304", hdr.Get("ETag"), false}, {"bulk-parallel", "", true}} {
 		b.Run(c.name, func(b *testing.B) {
-			req := httptest.NewRequest("POST", "http://"+s.srv.Listener.Addr().String()+"/ofrep/v1/evaluate/flags", nil)
-			req.Header.Set("Authorization", "Bearer "+serverKey)
-			if c.inm != "" {
-				req.Header.Set("If-None-Match", c.inm)
-			}
-			req.ContentLength = int64(len(benchBody)) // as a real request's
-			body := bytes.NewReader(benchBody)
-			rc := io.NopCloser(body)
-			w := &discardWriter{h: http.Header{}}
 			b.ReportAllocs()
 			cpu0 := cpuTime()
-			for b.Loop() {
-				body.Reset(benchBody)
-				req.Body = rc
-				clear(w.h)
-				s.h.ServeHTTP(w, req)
+			if c.parallel {
+				b.RunParallel(func(pb *testing.PB) {
+					do := serve(c.inm)
+					for pb.Next() {
+						do()
+					}
+				})
+			} else {
+				do := serve(c.inm)
+				for b.Loop() {
+					do()
+				}
 			}
 			if cpu := cpuTime() - cpu0; cpu > 0 {
 				b.ReportMetric(float64(cpu.Nanoseconds())/float64(b.N), "cpu-ns/op")
