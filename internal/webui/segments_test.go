@@ -79,4 +79,11 @@ func TestBrowserSegments(t *testing.T) {
 		t.Fatal(err)
 	}
 	waitJS(t, ctx, `document.querySelector("#def-eu_beta .seg-include").textContent.trim() === "[123,7]"`)
+	dir := os.Getenv("FLAGGEN_SCREENSHOTS")
+	if dir == "" {
+		dir = t.TempDir()
+	} else if err := os.MkdirAll(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	shot(t, ctx, dir, "segments")
 }
