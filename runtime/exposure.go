@@ -2,6 +2,7 @@ package runtime
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"maps"
 	"slices"
@@ -104,7 +105,11 @@ func (e *exposure) count(i int, d engine.Decision) {
 }
 
 // flush adds the counts taken now, and those kept from failed flushes, to
-// st in one batch for environment env; on failure it keeps them all.
+// st in one batch for environment env; on failure it keeps them all. When
+// st refuses the batch while it reports itself healthy
+// (store.HealthReporter), each flag's counts are added on their own and
+// only the refused flags' counts are kept, as Client.addCounts does for
+// monitor counts.
 func (e *exposure) flush(ctx context.Context, st store.Store, m *spec.Spec, env string, now time.Time) error {
 	e.mu.Lock()
 	defer e.mu.Unlock()
@@ -127,13 +132,37 @@ func (e *exposure) flush(ctx context.Context, st store.Store, m *spec.Spec, env 
 	if len(e.pending) == 0 {
 		return nil
 	}
-	batch := make([]store.ExposureDelta, 0, len(e.pending))
-	for _, k := range slices.Sorted(maps.Keys(e.pending)) {
+	keys := slices.Sorted(maps.Keys(e.pending))
+	batch := make([]store.ExposureDelta, 0, len(keys))
+	for _, k := range keys {
 		batch = append(batch, e.pending[k])
 	}
-	if err := st.AddExposure(ctx, batch); err != nil {
+	err := st.AddExposure(ctx, batch)
+	if err == nil {
+		clear(e.pending)
+		return nil
+	}
+	h, ok := st.(store.HealthReporter)
+	if batch[0].Flag == batch[len(batch)-1].Flag || !ok || h.Health() != nil {
 		return fmt.Errorf("adding evaluation counts (kept for the next flush): %w", err)
 	}
-	clear(e.pending)
-	return nil
+	// The store refused the batch while healthy (a malformed value under
+	// one flag's keys, say): add each flag's counts on their own, so that
+	// one flag's bad data holds back no other flag's counts.
+	var errs []error
+	for lo := 0; lo < len(keys); {
+		hi := lo + 1
+		for hi < len(keys) && batch[hi].Flag == batch[lo].Flag {
+			hi++
+		}
+		if err := st.AddExposure(ctx, batch[lo:hi]); err != nil {
+			errs = append(errs, fmt.Errorf("adding evaluation counts of %q (kept for the next flush): %w", batch[lo].Flag, err))
+		} else {
+			for _, k := range keys[lo:hi] {
+				delete(e.pending, k)
+			}
+		}
+		lo = hi
+	}
+	return errors.Join(errs...)
 }
