@@ -149,3 +149,15 @@ func TestOpsMalformedExposureWarns(t *testing.T) {
 		t.Errorf("exposure new_ui: exit %d\n%s%s", code, out, errs)
 	}
 }
+
+// TestOpsEmptyFlagName: an empty flag name is an unknown flag (exit 1),
+// not a panic.
+func TestOpsEmptyFlagName(t *testing.T) {
+	opsEnv(t)
+	for _, cmd := range []string{"exposure", "get"} {
+		code, out, errs := run(t, cmd, "")
+		if code != 1 || out != "" || !strings.Contains(errs, `flaggen: unknown flag ""`) {
+			t.Errorf("flaggen %s \"\": exit %d\n%s%s", cmd, code, out, errs)
+		}
+	}
+}

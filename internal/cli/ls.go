@@ -50,7 +50,7 @@ type lsRow struct {
 }
 
 func runLs(env *Env, o *opsOpts, _ []string) error {
-	s, in, err := o.openFlag(env, "", true)
+	s, in, err := o.openFlags(env, true)
 	if err != nil {
 		return err
 	}
