@@ -83,3 +83,24 @@ func TestExposureVariants(t *testing.T) {
 		t.Errorf("after a failed flush and Close: counts %v, want %v", got, want)
 	}
 }
+
+// TestEnvironmentNameChecked: NewClient refuses an environment under which
+// evaluations could never be counted.
+func TestEnvironmentNameChecked(t *testing.T) {
+	sp, err := runtime.LoadSpec("flags.json", []byte(exposureSpec))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, env := range []string{"", "prod\xff", "prod\n", "prod\x00"} {
+		c, err := runtime.NewClient(sp, runtime.WithEnvironment(env), runtime.WithExposure())
+		if err == nil {
+			c.Close()
+			t.Errorf("NewClient with environment %q: no error", env)
+		}
+	}
+	c, err := runtime.NewClient(sp, runtime.WithEnvironment("préprod"), runtime.WithExposure())
+	if err != nil {
+		t.Fatal(err)
+	}
+	c.Close()
+}
