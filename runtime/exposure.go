@@ -41,7 +41,8 @@ func WithExposure() Option { return func(o *options) { o.exposure = true } }
 
 // PinnedVariant is the variant under which WithExposure counts the
 // evaluations of a flag pinned by ToggleAs (a pin sets a value, not a
-// variant).
+// variant); the spec check reserves the name, so no variant has it.
+// (internal/spec.PinnedVariant: runtime/exposure_test.go keeps them equal.)
 const PinnedVariant = "(pinned)"
 
 // exposure holds a Client's evaluation counts not yet added to the store.

@@ -4,9 +4,11 @@ import (
 	"context"
 	"errors"
 	"maps"
+	"strings"
 	"sync/atomic"
 	"testing"
 
+	"github.com/flaggen/flaggen/internal/spec"
 	"github.com/flaggen/flaggen/runtime"
 	"github.com/flaggen/flaggen/runtime/memstore"
 	"github.com/flaggen/flaggen/runtime/store"
@@ -103,4 +105,16 @@ func TestEnvironmentNameChecked(t *testing.T) {
 		t.Fatal(err)
 	}
 	c.Close()
+}
+
+// TestPinnedVariantReserved: the spec check reserves PinnedVariant, so no
+// variant's counts merge with a pinned flag's.
+func TestPinnedVariantReserved(t *testing.T) {
+	if runtime.PinnedVariant != spec.PinnedVariant {
+		t.Fatalf("runtime.PinnedVariant %q, the spec reserves %q", runtime.PinnedVariant, spec.PinnedVariant)
+	}
+	_, err := runtime.LoadSpec("flags.json", []byte(`{"flags": {"c": {"type": "string", "default": "a", "variants": {"a": 50, "(pinned)": 50}}}}`))
+	if err == nil || !strings.Contains(err.Error(), "reserved") {
+		t.Fatalf("LoadSpec with a variant named (pinned): %v", err)
+	}
 }
