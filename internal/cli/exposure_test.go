@@ -89,7 +89,7 @@ func TestOpsExposure(t *testing.T) {
 		t.Fatal(err)
 	}
 	out = mustRun(t, "exposure", "maintenance_mode")
-	if !strings.Contains(out, "asked: no split: no percentage_rollout") || !strings.Contains(out, "dev: 7 evaluations") ||
+	if !strings.Contains(out, "asked: no split: off for everyone (active: false)") || !strings.Contains(out, "dev: 7 evaluations") ||
 		row(out, "off") != "off 7 100.0% -" {
 		t.Errorf("exposure maintenance_mode:\n%s", out)
 	}
@@ -159,5 +159,20 @@ func TestOpsEmptyFlagName(t *testing.T) {
 		if code != 1 || out != "" || !strings.Contains(errs, `flaggen: unknown flag ""`) {
 			t.Errorf("flaggen %s \"\": exit %d\n%s%s", cmd, code, out, errs)
 		}
+	}
+}
+
+// TestOpsExposureAskedOff: a flag switched off live asks for no split (off
+// for everyone, with the reason), and -json's shares are [] then, not null.
+func TestOpsExposureAskedOff(t *testing.T) {
+	opsEnv(t)
+	mustRun(t, "disable", "new_ui", "-reason", "incident 7")
+	out := mustRun(t, "exposure", "new_ui")
+	if !strings.Contains(out, "asked: no split: off for everyone") {
+		t.Errorf("exposure of a disabled flag:\n%s", out)
+	}
+	out = mustRun(t, "exposure", "new_ui", "-json")
+	if !strings.Contains(out, `"shares": []`) {
+		t.Errorf("exposure -json of a disabled flag: shares not []:\n%s", out)
 	}
 }

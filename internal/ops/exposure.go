@@ -138,8 +138,8 @@ type Share struct {
 // AskedSplit is the split of variants a flag's effective configuration
 // asks for.
 type AskedSplit struct {
-	// Shares is the split, in the order the spec declares it; empty when
-	// the configuration asks for none.
+	// Shares is the split, in the order the spec declares it; empty (not
+	// nil) when the configuration asks for none.
 	Shares []Share `json:"shares"`
 	// Of says which users the split is of, or, without Shares, why there
 	// is none.
@@ -150,19 +150,23 @@ type AskedSplit struct {
 // flag's percentage_rollout X as on X% / off (100-X)% of the users who
 // reach the rollout step; a variant flag's weights, of the users who pass
 // its targeting. fi is the flag's effective configuration (Inspect), so a
-// live rollout counts.
+// live rollout counts, and a flag not "on" (off, tripped, scheduled) asks
+// for no split.
 func SplitAsked(sp *runtime.Spec, fi *FlagInfo) AskedSplit {
 	f := bridge.SpecOf(sp).Flag(fi.Flag)
+	none := []Share{}
 	switch {
 	case f == nil:
-		return AskedSplit{Of: "the spec does not declare this flag"}
+		return AskedSplit{Shares: none, Of: "the spec does not declare this flag"}
+	case fi.State != "on":
+		return AskedSplit{Shares: none, Of: "no split: " + fi.State + " for everyone (" + fi.StateReason + ")"}
 	case f.Type == spec.Bool && fi.Rollout == nil:
-		return AskedSplit{Of: "no split: no percentage_rollout (on for every user its targeting admits)"}
+		return AskedSplit{Shares: none, Of: "no split: no percentage_rollout (on for every user its targeting admits)"}
 	case f.Type == spec.Bool:
 		return AskedSplit{Shares: []Share{{"on", *fi.Rollout}, {"off", 100 - *fi.Rollout}},
 			Of: "of the users who reach the rollout step (earlier steps decide the others)"}
 	case len(f.Variants) == 0:
-		return AskedSplit{Of: "no split: no variants (every evaluation serves the default " + f.DefaultVariant + ")"}
+		return AskedSplit{Shares: none, Of: "no split: no variants (every evaluation serves the default " + f.DefaultVariant + ")"}
 	}
 	as := AskedSplit{Of: "of the users who pass its targeting (the others get the default " + f.DefaultVariant + ")"}
 	for _, v := range f.Variants {
