@@ -3,10 +3,13 @@ package runtime_test
 import (
 	"context"
 	"errors"
+	"log/slog"
 	"maps"
 	"strings"
 	"sync/atomic"
 	"testing"
+	"testing/synctest"
+	"time"
 
 	"github.com/flaggen/flaggen/internal/spec"
 	"github.com/flaggen/flaggen/runtime"
@@ -117,4 +120,47 @@ func TestPinnedVariantReserved(t *testing.T) {
 	if err == nil || !strings.Contains(err.Error(), "reserved") {
 		t.Fatalf("LoadSpec with a variant named (pinned): %v", err)
 	}
+}
+
+// countingHandler counts the log records at level Warn and above.
+type countingHandler struct{ n atomic.Int64 }
+
+func (h *countingHandler) Enabled(context.Context, slog.Level) bool { return true }
+func (h *countingHandler) Handle(_ context.Context, r slog.Record) error {
+	if r.Level >= slog.LevelWarn {
+		h.n.Add(1)
+	}
+	return nil
+}
+func (h *countingHandler) WithAttrs([]slog.Attr) slog.Handler { return h }
+func (h *countingHandler) WithGroup(string) slog.Handler      { return h }
+
+// TestFlushFailureLoggedOnce: a store that keeps refusing the counts is
+// logged once per run of the same failure, not at every flush.
+func TestFlushFailureLoggedOnce(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		sp, err := runtime.LoadSpec("flags.json", []byte(exposureSpec))
+		if err != nil {
+			t.Fatal(err)
+		}
+		st := &failingStore{Store: memstore.New()}
+		st.fail.Store(true)
+		h := &countingHandler{}
+		c, err := runtime.NewClient(sp, runtime.WithStore(st), runtime.WithExposure(),
+			runtime.WithFlushInterval(time.Second), runtime.WithLogger(slog.New(h)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		ctx := context.Background()
+		for range 10 {
+			c.Evaluate(ctx, "on_off", nil)
+			time.Sleep(time.Second)
+			synctest.Wait()
+		}
+		if n := h.n.Load(); n != 1 {
+			t.Errorf("10 failed flushes logged %d times, want once", n)
+		}
+		st.fail.Store(false)
+		c.Close()
+	})
 }
