@@ -23,7 +23,9 @@ import (
 // (WithFlushInterval), with the flush's time as the time the flag was last
 // evaluated, in the Client's environment (WithEnvironment, "production" by
 // default; NewClient refuses an empty one). A batch the store fails to
-// write is kept and sent again with the next flush; Close flushes, so a
+// write is kept and sent again with the next flush (a batch a healthy
+// store refuses, for one flag's malformed data, is sent again flag by
+// flag, keeping only the refused flags' counts); Close flushes, so a
 // Client closed while its store answers loses no counts. (A batch that
 // the store wrote but whose answer was lost, the connection dropping in
 // between, is sent again: counted twice.) Names the spec lacks (Evaluate)
