@@ -9,9 +9,12 @@ import (
 	"maps"
 	goruntime "runtime"
 	"slices"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/flaggen/flaggen/internal/engine"
 	"github.com/flaggen/flaggen/internal/reason"
@@ -44,7 +47,9 @@ func WithStore(s store.Store) Option { return func(o *options) { o.store = s } }
 
 // WithEnvironment sets the caller's environment, checked against each
 // flag's "environments" (step 3) and used for dependencies too (D1).
-// Default: "production".
+// Default: "production". NewClient refuses an empty name, and one that is
+// not valid UTF-8 or holds a control character (exposure counts could not
+// be stored under it).
 func WithEnvironment(env string) Option { return func(o *options) { o.env = env } }
 
 // WithClock sets the clock used for activation dates. With it, activation
@@ -162,6 +167,9 @@ func NewClient(s *Spec, opts ...Option) (*Client, error) {
 	}
 	if o.env == "" {
 		return nil, errors.New("runtime: NewClient: empty environment")
+	}
+	if !utf8.ValidString(o.env) || strings.ContainsFunc(o.env, unicode.IsControl) {
+		return nil, fmt.Errorf("runtime: NewClient: environment %q: not valid UTF-8 or holds a control character", o.env)
 	}
 	if err := checkHooks(o.hooks); err != nil {
 		return nil, err

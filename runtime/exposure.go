@@ -2,6 +2,7 @@ package runtime
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"maps"
 	"slices"
@@ -22,7 +23,9 @@ import (
 // (WithFlushInterval), with the flush's time as the time the flag was last
 // evaluated, in the Client's environment (WithEnvironment, "production" by
 // default; NewClient refuses an empty one). A batch the store fails to
-// write is kept and sent again with the next flush; Close flushes, so a
+// write is kept and sent again with the next flush (a batch a healthy
+// store refuses, for one flag's malformed data, is sent again flag by
+// flag, keeping only the refused flags' counts); Close flushes, so a
 // Client closed while its store answers loses no counts. (A batch that
 // the store wrote but whose answer was lost, the connection dropping in
 // between, is sent again: counted twice.) Names the spec lacks (Evaluate)
@@ -40,7 +43,8 @@ func WithExposure() Option { return func(o *options) { o.exposure = true } }
 
 // PinnedVariant is the variant under which WithExposure counts the
 // evaluations of a flag pinned by ToggleAs (a pin sets a value, not a
-// variant).
+// variant); the spec check reserves the name, so no variant has it.
+// (internal/spec.PinnedVariant: runtime/exposure_test.go keeps them equal.)
 const PinnedVariant = "(pinned)"
 
 // exposure holds a Client's evaluation counts not yet added to the store.
@@ -104,7 +108,11 @@ func (e *exposure) count(i int, d engine.Decision) {
 }
 
 // flush adds the counts taken now, and those kept from failed flushes, to
-// st in one batch for environment env; on failure it keeps them all.
+// st in one batch for environment env; on failure it keeps them all. When
+// st refuses the batch while it reports itself healthy
+// (store.HealthReporter), each flag's counts are added on their own and
+// only the refused flags' counts are kept, as Client.addCounts does for
+// monitor counts.
 func (e *exposure) flush(ctx context.Context, st store.Store, m *spec.Spec, env string, now time.Time) error {
 	e.mu.Lock()
 	defer e.mu.Unlock()
@@ -127,13 +135,37 @@ func (e *exposure) flush(ctx context.Context, st store.Store, m *spec.Spec, env 
 	if len(e.pending) == 0 {
 		return nil
 	}
-	batch := make([]store.ExposureDelta, 0, len(e.pending))
-	for _, k := range slices.Sorted(maps.Keys(e.pending)) {
+	keys := slices.Sorted(maps.Keys(e.pending))
+	batch := make([]store.ExposureDelta, 0, len(keys))
+	for _, k := range keys {
 		batch = append(batch, e.pending[k])
 	}
-	if err := st.AddExposure(ctx, batch); err != nil {
+	err := st.AddExposure(ctx, batch)
+	if err == nil {
+		clear(e.pending)
+		return nil
+	}
+	h, ok := st.(store.HealthReporter)
+	if batch[0].Flag == batch[len(batch)-1].Flag || !ok || h.Health() != nil {
 		return fmt.Errorf("adding evaluation counts (kept for the next flush): %w", err)
 	}
-	clear(e.pending)
-	return nil
+	// The store refused the batch while healthy (a malformed value under
+	// one flag's keys, say): add each flag's counts on their own, so that
+	// one flag's bad data holds back no other flag's counts.
+	var errs []error
+	for lo := 0; lo < len(keys); {
+		hi := lo + 1
+		for hi < len(keys) && batch[hi].Flag == batch[lo].Flag {
+			hi++
+		}
+		if err := st.AddExposure(ctx, batch[lo:hi]); err != nil {
+			errs = append(errs, fmt.Errorf("adding evaluation counts of %q (kept for the next flush): %w", batch[lo].Flag, err))
+		} else {
+			for _, k := range keys[lo:hi] {
+				delete(e.pending, k)
+			}
+		}
+		lo = hi
+	}
+	return errors.Join(errs...)
 }

@@ -3,10 +3,15 @@ package runtime_test
 import (
 	"context"
 	"errors"
+	"log/slog"
 	"maps"
+	"strings"
 	"sync/atomic"
 	"testing"
+	"testing/synctest"
+	"time"
 
+	"github.com/flaggen/flaggen/internal/spec"
 	"github.com/flaggen/flaggen/runtime"
 	"github.com/flaggen/flaggen/runtime/memstore"
 	"github.com/flaggen/flaggen/runtime/store"
@@ -82,4 +87,80 @@ func TestExposureVariants(t *testing.T) {
 	if got := storetest.ExposureTotals(t, st); !maps.Equal(got, want) {
 		t.Errorf("after a failed flush and Close: counts %v, want %v", got, want)
 	}
+}
+
+// TestEnvironmentNameChecked: NewClient refuses an environment under which
+// evaluations could never be counted.
+func TestEnvironmentNameChecked(t *testing.T) {
+	sp, err := runtime.LoadSpec("flags.json", []byte(exposureSpec))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, env := range []string{"", "prod\xff", "prod\n", "prod\x00"} {
+		c, err := runtime.NewClient(sp, runtime.WithEnvironment(env), runtime.WithExposure())
+		if err == nil {
+			c.Close()
+			t.Errorf("NewClient with environment %q: no error", env)
+		}
+	}
+	c, err := runtime.NewClient(sp, runtime.WithEnvironment("préprod"), runtime.WithExposure())
+	if err != nil {
+		t.Fatal(err)
+	}
+	c.Close()
+}
+
+// TestPinnedVariantReserved: the spec check reserves PinnedVariant, so no
+// variant's counts merge with a pinned flag's.
+func TestPinnedVariantReserved(t *testing.T) {
+	if runtime.PinnedVariant != spec.PinnedVariant {
+		t.Fatalf("runtime.PinnedVariant %q, the spec reserves %q", runtime.PinnedVariant, spec.PinnedVariant)
+	}
+	_, err := runtime.LoadSpec("flags.json", []byte(`{"flags": {"c": {"type": "string", "default": "a", "variants": {"a": 50, "(pinned)": 50}}}}`))
+	if err == nil || !strings.Contains(err.Error(), "reserved") {
+		t.Fatalf("LoadSpec with a variant named (pinned): %v", err)
+	}
+}
+
+// countingHandler counts the log records at level Warn and above.
+type countingHandler struct{ n atomic.Int64 }
+
+func (h *countingHandler) Enabled(context.Context, slog.Level) bool { return true }
+func (h *countingHandler) Handle(_ context.Context, r slog.Record) error {
+	if r.Level >= slog.LevelWarn {
+		h.n.Add(1)
+	}
+	return nil
+}
+func (h *countingHandler) WithAttrs([]slog.Attr) slog.Handler { return h }
+func (h *countingHandler) WithGroup(string) slog.Handler      { return h }
+
+// TestFlushFailureLoggedOnce: a store that keeps refusing the counts is
+// logged once per run of the same failure, not at every flush.
+func TestFlushFailureLoggedOnce(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		sp, err := runtime.LoadSpec("flags.json", []byte(exposureSpec))
+		if err != nil {
+			t.Fatal(err)
+		}
+		st := &failingStore{Store: memstore.New()}
+		st.fail.Store(true)
+		h := &countingHandler{}
+		c, err := runtime.NewClient(sp, runtime.WithStore(st), runtime.WithExposure(),
+			runtime.WithFlushInterval(time.Second), runtime.WithLogger(slog.New(h)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		ctx := context.Background()
+		for range 10 {
+			c.Evaluate(ctx, "on_off", nil)
+			time.Sleep(time.Second)
+			synctest.Wait()
+		}
+		if n := h.n.Load(); n != 1 {
+			t.Errorf("10 failed flushes logged %d times, want once", n)
+		}
+		st.fail.Store(false)
+		c.Close()
+	})
 }

@@ -153,12 +153,19 @@ func (c *Client) flushLoop() {
 	defer c.wg.Done()
 	t := time.NewTicker(c.opts.flush)
 	defer t.Stop()
+	last := "" // the failure last logged: a run of the same one is logged once
 	for {
 		select {
 		case <-c.ctx.Done():
 			return
 		case <-t.C:
-			if err := c.Flush(c.ctx); err != nil && c.ctx.Err() == nil {
+			err := c.Flush(c.ctx)
+			switch {
+			case c.ctx.Err() != nil:
+			case err == nil:
+				last = ""
+			case err.Error() != last:
+				last = err.Error()
 				c.log.Warn("flaggen: flushing monitor and evaluation counts", "err", err)
 			}
 		}

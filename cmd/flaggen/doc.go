@@ -210,9 +210,10 @@
 // Options:
 //
 //	-eval-days N
-//	  with -redis, report flags not evaluated in -eval-env for N days (default 30)
+//	  with -redis, report flags not evaluated in -eval-env for N days (1 to 36500) (default 30)
 //	-eval-env ENV
-//	  with -redis, the ENVironment whose evaluations -eval-days counts (default "production")
+//	  with -redis, the ENVironment whose evaluations -eval-days counts
+//	  (one the spec declares, when it declares environments) (default "production")
 //	-namespace NS
 //	  the flaggen namespace NS in Redis (default $FLAGGEN_NAMESPACE, else "default")
 //	-now DATE

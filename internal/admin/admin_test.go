@@ -714,3 +714,43 @@ func TestExposure(t *testing.T) {
 		}
 	})
 }
+
+// TestMalformedExposureWarns: a bad value under one flag's exposure field
+// in Redis fails neither the flag list nor a flag's read: they answer 200
+// with the rest, the list naming the key and field in exposure_warnings.
+func TestMalformedExposureWarns(t *testing.T) {
+	a := startAPI(t, "redis")
+	err := a.s.Live.AddExposure(context.Background(), []store.ExposureDelta{
+		{Flag: "new_ui", Env: "production", Variant: "on", Count: 9, Last: time.Now()},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	key, field := "flaggen:{default}:exposure:counts", "10:production15:checkout_button4:blue"
+	if _, err := redistest.Do(a.redis.Addr(), "HSET", key, field, "abc"); err != nil {
+		t.Fatal(err)
+	}
+	var list struct {
+		Exposure         map[string][]ops.EnvExposure
+		ExposureWarnings []string `json:"exposure_warnings"`
+	}
+	a.want(a.do("GET", "/admin/v1/flags", ""), 200).decode(t, &list)
+	if e := list.Exposure["new_ui"]; len(e) != 1 || e[0].Total != 9 {
+		t.Errorf("GET flags: new_ui exposure %+v", e)
+	}
+	if len(list.ExposureWarnings) != 1 || !strings.Contains(list.ExposureWarnings[0], key) || !strings.Contains(list.ExposureWarnings[0], field) {
+		t.Errorf("GET flags: exposure_warnings %q, want one naming %s and %s", list.ExposureWarnings, key, field)
+	}
+	var f struct {
+		Exposure         []ops.EnvExposure
+		ExposureWarnings []string `json:"exposure_warnings"`
+	}
+	a.want(a.do("GET", "/admin/v1/flags/new_ui", ""), 200).decode(t, &f)
+	if len(f.Exposure) != 1 || len(f.ExposureWarnings) != 0 {
+		t.Errorf("GET flags/new_ui: %+v", f)
+	}
+	a.want(a.do("GET", "/admin/v1/flags/checkout_button", ""), 200).decode(t, &f)
+	if len(f.ExposureWarnings) != 1 {
+		t.Errorf("GET flags/checkout_button: exposure_warnings %q, want one", f.ExposureWarnings)
+	}
+}

@@ -84,12 +84,12 @@ func (h *handler) listFlags(rq *request) {
 	}
 	ctx, cancel := rq.s.Ctx()
 	defer cancel()
-	exps, err := rq.s.Exposures(ctx)
+	exps, warnings, err := rq.s.Exposures(ctx)
 	if err != nil {
 		rq.fail(err, false)
 		return
 	}
-	out := flagsOutput{Inspection: *in, Exposure: map[string][]ops.EnvExposure{}}
+	out := flagsOutput{Inspection: *in, Exposure: map[string][]ops.EnvExposure{}, ExposureWarnings: warnings}
 	out.Flags = make([]ops.FlagInfo, len(in.Flags))
 	for i := range in.Flags {
 		out.Flags[i] = shownFlag(&in.Flags[i])
@@ -109,6 +109,9 @@ func (h *handler) listFlags(rq *request) {
 type flagsOutput struct {
 	ops.Inspection
 	Exposure map[string][]ops.EnvExposure `json:"exposure"`
+	// ExposureWarnings names each malformed exposure entry in Redis, left
+	// out of Exposure.
+	ExposureWarnings []string `json:"exposure_warnings,omitempty"`
 }
 
 // flagOutput is one flag as GET /admin/v1/flags/{name} shows it.
@@ -120,6 +123,9 @@ type flagOutput struct {
 	// Exposure is the flag's evaluations per environment
 	// (runtime.WithExposure; [] when never counted).
 	Exposure []ops.EnvExposure `json:"exposure"`
+	// ExposureWarnings names each malformed entry of the flag's exposure
+	// in Redis, left out of Exposure.
+	ExposureWarnings []string `json:"exposure_warnings,omitempty"`
 }
 
 func (h *handler) getFlag(rq *request) {
@@ -145,12 +151,13 @@ func (h *handler) getFlag(rq *request) {
 		rq.fail(rq.s.RedisError(err), false)
 		return
 	}
-	exps, err := rq.s.Exposure(ctx, rq.arg)
+	exps, warnings, err := rq.s.Exposure(ctx, rq.arg)
 	if err != nil {
 		rq.fail(err, false)
 		return
 	}
-	out := flagOutput{FlagInfo: shownFlag(in.Flag(rq.arg)), Version: in.Version, Counters: counters, Exposure: ops.EnvExposures(exps)}
+	out := flagOutput{FlagInfo: shownFlag(in.Flag(rq.arg)), Version: in.Version, Counters: counters, Exposure: ops.EnvExposures(exps),
+		ExposureWarnings: warnings}
 	rq.w.Header().Set("ETag", etag(rq.s.State))
 	if len(trail) == 1 {
 		out.LastChange = &shownAudit(trail)[0]

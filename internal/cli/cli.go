@@ -150,7 +150,8 @@ func Main(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stderr, ops.ShownLines(strings.TrimRight(pe.Error(), "\n")))
 		return 1
 	default:
-		fmt.Fprintf(stderr, "flaggen: %s\n", ops.ShownLines(err.Error()))
+		// Errors from the runtime carry their own prefix: print one.
+		fmt.Fprintf(stderr, "flaggen: %s\n", ops.ShownLines(strings.TrimPrefix(err.Error(), "flaggen: ")))
 		return 1
 	}
 }

@@ -66,10 +66,11 @@ func runExposure(env *Env, o *opsOpts, args []string) error {
 	defer s.Close()
 	ctx, cancel := s.Ctx()
 	defer cancel()
-	exps, err := s.Exposure(ctx, name)
+	exps, expWarnings, err := s.Exposure(ctx, name)
 	if err != nil {
 		return err
 	}
+	warnExposure(env, expWarnings)
 	out := exposureOutput{Flag: name, Asked: ops.SplitAsked(s.Spec, in.Flag(name)), Environments: []exposureEnvOut{}}
 	asked := map[string]float64{}
 	var order []string
@@ -152,4 +153,12 @@ func lastText(t time.Time) string {
 		return "never"
 	}
 	return fmt.Sprintf("%s (%s ago)", t.Local().Format(time.RFC3339), time.Since(t).Round(time.Second))
+}
+
+// warnExposure prints the warnings of malformed exposure entries (left out
+// of what a command shows) to stderr.
+func warnExposure(env *Env, warnings []string) {
+	for _, w := range warnings {
+		fmt.Fprintf(env.Stderr, "flaggen: warning: %s\n", ops.ShownLines(w))
+	}
 }

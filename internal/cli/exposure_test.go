@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/flaggen/flaggen/internal/redistest"
 	"github.com/flaggen/flaggen/runtime"
 	"github.com/flaggen/flaggen/runtime/store"
 )
@@ -88,7 +89,7 @@ func TestOpsExposure(t *testing.T) {
 		t.Fatal(err)
 	}
 	out = mustRun(t, "exposure", "maintenance_mode")
-	if !strings.Contains(out, "asked: no split: no percentage_rollout") || !strings.Contains(out, "dev: 7 evaluations") ||
+	if !strings.Contains(out, "asked: no split: off for everyone (active: false)") || !strings.Contains(out, "dev: 7 evaluations") ||
 		row(out, "off") != "off 7 100.0% -" {
 		t.Errorf("exposure maintenance_mode:\n%s", out)
 	}
@@ -110,4 +111,68 @@ func row(out, v string) string {
 		}
 	}
 	return ""
+}
+
+// TestOpsMalformedExposureWarns: a bad value under one flag's exposure
+// field (and a stray field) fails neither ls, get nor exposure: they show
+// the rest and warn on stderr, naming the key and field, once prefixed;
+// another flag's read does not see them.
+func TestOpsMalformedExposureWarns(t *testing.T) {
+	srv := opsEnv(t)
+	st := nsStore(t, srv.Addr(), "default")
+	now := time.Now()
+	err := st.AddExposure(context.Background(), []store.ExposureDelta{
+		{Flag: "new_ui", Env: "production", Variant: "on", Count: 7, Last: now},
+		{Flag: "checkout_button", Env: "production", Variant: "green", Count: 3, Last: now},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	key := "flaggen:{default}:exposure:counts"
+	for _, kv := range [][2]string{{"10:production15:checkout_button4:blue", "abc"}, {"junk", "1"}} {
+		if _, err := redistest.Do(srv.Addr(), "HSET", key, kv[0], kv[1]); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, args := range [][]string{{"ls"}, {"ls", "-json"}, {"get", "checkout_button"}, {"exposure", "checkout_button"}} {
+		code, out, errs := run(t, args...)
+		if code != 0 || !strings.Contains(errs, "flaggen: warning: malformed value in Redis: "+key) ||
+			!strings.Contains(errs, `"10:production15:checkout_button4:blue"`) || strings.Contains(errs, "flaggen: flaggen:") {
+			t.Errorf("flaggen %q: exit %d, stderr %q; want exit 0 and a warning naming %s and the field", args, code, errs, key)
+		}
+		if !strings.Contains(out, "3") {
+			t.Errorf("flaggen %q: the good counts lost:\n%s", args, out)
+		}
+	}
+	code, out, errs := run(t, "exposure", "new_ui")
+	if code != 0 || errs != "" || !strings.Contains(out, "production: 7 evaluations") {
+		t.Errorf("exposure new_ui: exit %d\n%s%s", code, out, errs)
+	}
+}
+
+// TestOpsEmptyFlagName: an empty flag name is an unknown flag (exit 1),
+// not a panic.
+func TestOpsEmptyFlagName(t *testing.T) {
+	opsEnv(t)
+	for _, cmd := range []string{"exposure", "get"} {
+		code, out, errs := run(t, cmd, "")
+		if code != 1 || out != "" || !strings.Contains(errs, `flaggen: unknown flag ""`) {
+			t.Errorf("flaggen %s \"\": exit %d\n%s%s", cmd, code, out, errs)
+		}
+	}
+}
+
+// TestOpsExposureAskedOff: a flag switched off live asks for no split (off
+// for everyone, with the reason), and -json's shares are [] then, not null.
+func TestOpsExposureAskedOff(t *testing.T) {
+	opsEnv(t)
+	mustRun(t, "disable", "new_ui", "-reason", "incident 7")
+	out := mustRun(t, "exposure", "new_ui")
+	if !strings.Contains(out, "asked: no split: off for everyone") {
+		t.Errorf("exposure of a disabled flag:\n%s", out)
+	}
+	out = mustRun(t, "exposure", "new_ui", "-json")
+	if !strings.Contains(out, `"shares": []`) {
+		t.Errorf("exposure -json of a disabled flag: shares not []:\n%s", out)
+	}
 }

@@ -36,7 +36,7 @@ type feedbackJSON struct {
 
 func runFeedback(env *Env, o *opsOpts, args []string) error {
 	name := args[0]
-	s, _, err := o.openFlag(env, "", false)
+	s, _, err := o.openFlags(env, false)
 	if err != nil {
 		return err
 	}

@@ -273,16 +273,27 @@ func checkRecorded(env *Env, s *ops.Session, write, force bool) error {
 }
 
 // openFlag is open for a command that reads the live state of one flag
-// (name must be in the spec), or of every flag (name ""), and inspects
-// the live state when inspect is set.
+// (name must be in the spec: "" is an unknown flag), and inspects the live
+// state when inspect is set.
 func (o *opsOpts) openFlag(env *Env, name string, inspect bool) (*ops.Session, *ops.Inspection, error) {
+	return o.openRead(env, &name, inspect)
+}
+
+// openFlags is open for a command that reads the live state of every flag,
+// and inspects it when inspect is set.
+func (o *opsOpts) openFlags(env *Env, inspect bool) (*ops.Session, *ops.Inspection, error) {
+	return o.openRead(env, nil, inspect)
+}
+
+// openRead is openFlag of *name, or openFlags for a nil name.
+func (o *opsOpts) openRead(env *Env, name *string, inspect bool) (*ops.Session, *ops.Inspection, error) {
 	s, _, err := o.open(env, false)
 	if err != nil {
 		return nil, nil, err
 	}
 	var in *ops.Inspection
-	if name != "" {
-		err = ops.CheckFlag(s.Spec, name)
+	if name != nil {
+		err = ops.CheckFlag(s.Spec, *name)
 	}
 	if err == nil && inspect {
 		in, err = s.Inspect()

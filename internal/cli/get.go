@@ -60,10 +60,11 @@ func runGet(env *Env, o *opsOpts, args []string) error {
 	if err != nil {
 		return s.RedisError(err)
 	}
-	exps, err := s.Exposure(ctx, name)
+	exps, expWarnings, err := s.Exposure(ctx, name)
 	if err != nil {
 		return err
 	}
+	warnExposure(env, expWarnings)
 	out := getOutput{FlagInfo: *in.Flag(name), Version: in.Version, Counters: counters, Exposure: ops.EnvExposures(exps)}
 	out.Repair = repairCommand(&out.FlagInfo)
 	if len(audit) == 1 {

@@ -5,6 +5,8 @@ import (
 	"flag"
 	"fmt"
 	"os"
+	"slices"
+	"strings"
 	"time"
 
 	"github.com/flaggen/flaggen/internal/lint"
@@ -76,12 +78,16 @@ commands).`,
 	Setup:  setupLint,
 }
 
+// maxEvalDays bounds -eval-days (a century), so that it converts to a
+// time.Duration.
+const maxEvalDays = 36500
+
 func setupLint(fs *flag.FlagSet) func(*Env, []string) error {
 	warn := fs.Bool("warn", false, "print the findings but exit 0")
 	now := addNow(fs, "the `DATE` (2006-01-02 or RFC 3339) against which expiry and age\nare judged (default: now)")
 	stale := fs.Duration("stale", lint.DefaultStale, "how long the spec (and, with -redis, the flag's live state) must be\nunchanged before a flag on for everyone is reported as ready to remove")
-	evalDays := fs.Int("eval-days", int(lint.DefaultUnevaluated/(24*time.Hour)), "with -redis, report flags not evaluated in -eval-env for `N` days")
-	evalEnv := fs.String("eval-env", lint.DefaultEvalEnv, "with -redis, the `ENV`ironment whose evaluations -eval-days counts")
+	evalDays := fs.Int("eval-days", int(lint.DefaultUnevaluated/(24*time.Hour)), "with -redis, report flags not evaluated in -eval-env for `N` days (1 to 36500)")
+	evalEnv := fs.String("eval-env", lint.DefaultEvalEnv, "with -redis, the `ENV`ironment whose evaluations -eval-days counts\n(one the spec declares, when it declares environments)")
 	ro := addRedis(fs, "the spec `FILE` (default $"+envSpec+"; required)", redisReadUsage("judge \"ready to remove\" by"))
 	return func(env *Env, args []string) error {
 		specFile := firstNonEmpty(ro.specFile, os.Getenv(envSpec))
@@ -91,8 +97,8 @@ func setupLint(fs *flag.FlagSet) func(*Env, []string) error {
 		if *stale <= 0 {
 			return Usagef("-stale must be positive, not %v", *stale)
 		}
-		if *evalDays <= 0 {
-			return Usagef("-eval-days must be a positive number of days, not %d", *evalDays)
+		if *evalDays <= 0 || *evalDays > maxEvalDays {
+			return Usagef("-eval-days must be a number of days from 1 to %d, not %d", maxEvalDays, *evalDays)
 		}
 		if *evalEnv == "" {
 			return Usagef("-eval-env must name an environment")
@@ -111,6 +117,9 @@ func setupLint(fs *flag.FlagSet) func(*Env, []string) error {
 		s, err := load(specFile)
 		if err != nil {
 			return err
+		}
+		if len(s.Environments) > 0 && url != "" && !slices.Contains(s.Environments, *evalEnv) {
+			return Usagef("-eval-env %q: the spec does not declare it (declared: %s)", *evalEnv, strings.Join(s.Environments, ", "))
 		}
 		opt := lint.Options{Patterns: args, Now: when, Stale: *stale}
 		if url == "" {

@@ -320,9 +320,23 @@ func TestLintUnevaluated(t *testing.T) {
 		!strings.Contains(errs, `no evaluations were ever counted in environment "staging"`) || strings.Count(errs, "\n") != 1 {
 		t.Errorf("-eval-env staging: %q, stderr %q", evalLines(out), errs)
 	}
-	for _, bad := range [][]string{{"-eval-days", "0"}, {"-eval-days", "x"}, {"-eval-env", ""}} {
+	for _, bad := range [][]string{{"-eval-days", "0"}, {"-eval-days", "x"}, {"-eval-env", ""}, {"-eval-days", "36501"}, {"-eval-days", "9223372036854775807"}} {
 		if code, _, errs := run(t, append([]string{"lint", "-spec", "flags.json"}, bad...)...); code != 2 || !strings.Contains(errs, bad[0]) {
 			t.Errorf("lint %v: exit %d, stderr %q; want a usage error", bad, code, errs)
 		}
+	}
+}
+
+// TestLintEvalEnvDeclared: with a spec that declares its environments,
+// -eval-env must name one of them (a usage error naming them).
+func TestLintEvalEnvDeclared(t *testing.T) {
+	dir := t.TempDir()
+	file := filepath.Join(dir, "flags.json")
+	if err := os.WriteFile(file, []byte(`{"environments": ["production", "staging"], "flags": {"a": {"active": true}}}`), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	code, _, errs := run(t, "lint", "-spec", file, "-redis", "redis://127.0.0.1:1", "-eval-env", "prodution")
+	if code != 2 || !strings.Contains(errs, `-eval-env "prodution": the spec does not declare it (declared: production, staging)`) {
+		t.Errorf("lint -eval-env prodution: exit %d, stderr %q; want a usage error naming the declared environments", code, errs)
 	}
 }

@@ -50,7 +50,7 @@ type lsRow struct {
 }
 
 func runLs(env *Env, o *opsOpts, _ []string) error {
-	s, in, err := o.openFlag(env, "", true)
+	s, in, err := o.openFlags(env, true)
 	if err != nil {
 		return err
 	}
@@ -67,10 +67,11 @@ func runLs(env *Env, o *opsOpts, _ []string) error {
 	}
 	ctx, cancel := s.Ctx()
 	defer cancel()
-	exps, err := s.Exposures(ctx)
+	exps, expWarnings, err := s.Exposures(ctx)
 	if err != nil {
 		return err
 	}
+	warnExposure(env, expWarnings)
 	rows := make([]lsRow, len(in.Flags))
 	for i, f := range in.Flags {
 		rows[i] = lsRow{Flag: f.Flag, Type: f.Type, State: f.State, StateReason: f.StateReason, Rollout: f.Rollout,

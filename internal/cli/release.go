@@ -69,7 +69,7 @@ func setupRelease(fs *flag.FlagSet) func(*Env, []string) error {
 }
 
 func runReleaseLs(env *Env, o *opsOpts) error {
-	s, in, err := o.openFlag(env, "", true)
+	s, in, err := o.openFlags(env, true)
 	if err != nil {
 		return err
 	}

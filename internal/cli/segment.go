@@ -183,7 +183,7 @@ func runSegmentShow(env *Env, o *opsOpts, name string) error {
 }
 
 func runSegments(env *Env, o *opsOpts, _ []string) error {
-	s, in, err := o.openFlag(env, "", true)
+	s, in, err := o.openFlags(env, true)
 	if err != nil {
 		return err
 	}

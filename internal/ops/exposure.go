@@ -2,13 +2,16 @@ package ops
 
 import (
 	"context"
+	"errors"
 	"maps"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/flaggen/flaggen/internal/bridge"
 	"github.com/flaggen/flaggen/internal/spec"
 	"github.com/flaggen/flaggen/runtime"
+	"github.com/flaggen/flaggen/runtime/redisstore"
 	"github.com/flaggen/flaggen/runtime/store"
 )
 
@@ -33,14 +36,17 @@ const PerMinuteWindow = 5 * time.Minute
 // Exposure returns what the store knows of the flag's evaluations, one
 // FlagExposure per environment it was evaluated in with exposure counting
 // on (runtime.WithExposure), sorted by Env. A flag never counted yields
-// none, without error.
-func (s *Session) Exposure(ctx context.Context, flag string) ([]FlagExposure, error) {
-	all, err := s.exposures(ctx, flag)
-	return all[flag], err
+// none, without error. Malformed entries the store holds (a value flaggen
+// does not write) are left out, each described by a warning naming its key
+// and field; other flags' entries are not read.
+func (s *Session) Exposure(ctx context.Context, flag string) ([]FlagExposure, []string, error) {
+	all, warnings, err := s.exposures(ctx, flag)
+	return all[flag], warnings, err
 }
 
-// Exposures returns Exposure for every flag counted, by flag name.
-func (s *Session) Exposures(ctx context.Context) (map[string][]FlagExposure, error) {
+// Exposures returns Exposure for every flag counted, by flag name, with
+// the warnings of every malformed entry.
+func (s *Session) Exposures(ctx context.Context) (map[string][]FlagExposure, []string, error) {
 	return s.exposures(ctx, "")
 }
 
@@ -56,10 +62,13 @@ func (s *Session) ExposureSince(ctx context.Context, env string) (time.Time, err
 
 // exposures reads the exposure of flag ("": every flag) and of when
 // counting began in each environment it holds.
-func (s *Session) exposures(ctx context.Context, flag string) (map[string][]FlagExposure, error) {
+func (s *Session) exposures(ctx context.Context, flag string) (map[string][]FlagExposure, []string, error) {
 	es, err := s.Live.Exposure(ctx, flag)
-	if err != nil {
-		return nil, s.RedisError(err)
+	var warnings []string
+	if err != nil && es != nil && errors.Is(err, redisstore.ErrMalformed) {
+		warnings = s.malformedWarnings(err)
+	} else if err != nil {
+		return nil, nil, s.RedisError(err)
 	}
 	since := map[string]time.Time{}
 	for _, e := range es {
@@ -67,7 +76,7 @@ func (s *Session) exposures(ctx context.Context, flag string) (map[string][]Flag
 			continue
 		}
 		if since[e.Env], err = s.ExposureSince(ctx, e.Env); err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 	}
 	now := time.Now()
@@ -75,7 +84,22 @@ func (s *Session) exposures(ctx context.Context, flag string) (map[string][]Flag
 	for _, e := range es { // sorted by flag, then environment
 		out[e.Flag] = append(out[e.Flag], FlagExposureOf(e, since[e.Env], now))
 	}
-	return out, nil
+	return out, warnings, nil
+}
+
+// malformedWarnings returns a warning for each malformed entry err (a
+// store's partial read, errors joined) reports.
+func (s *Session) malformedWarnings(err error) []string {
+	errs := []error{err}
+	if j, ok := err.(interface{ Unwrap() []error }); ok {
+		errs = j.Unwrap()
+	}
+	out := make([]string, 0, len(errs))
+	for _, e := range errs {
+		msg := strings.TrimPrefix(s.Hide(e).Error(), "flaggen: ")
+		out = append(out, msg+" (left out of the counts shown; repair or delete that field with redis-cli)")
+	}
+	return out
 }
 
 // FlagExposureOf returns what e says at now, counting having begun in its
@@ -114,8 +138,8 @@ type Share struct {
 // AskedSplit is the split of variants a flag's effective configuration
 // asks for.
 type AskedSplit struct {
-	// Shares is the split, in the order the spec declares it; empty when
-	// the configuration asks for none.
+	// Shares is the split, in the order the spec declares it; empty (not
+	// nil) when the configuration asks for none.
 	Shares []Share `json:"shares"`
 	// Of says which users the split is of, or, without Shares, why there
 	// is none.
@@ -126,19 +150,23 @@ type AskedSplit struct {
 // flag's percentage_rollout X as on X% / off (100-X)% of the users who
 // reach the rollout step; a variant flag's weights, of the users who pass
 // its targeting. fi is the flag's effective configuration (Inspect), so a
-// live rollout counts.
+// live rollout counts, and a flag not "on" (off, tripped, scheduled) asks
+// for no split.
 func SplitAsked(sp *runtime.Spec, fi *FlagInfo) AskedSplit {
 	f := bridge.SpecOf(sp).Flag(fi.Flag)
+	none := []Share{}
 	switch {
 	case f == nil:
-		return AskedSplit{Of: "the spec does not declare this flag"}
+		return AskedSplit{Shares: none, Of: "the spec does not declare this flag"}
+	case fi.State != "on":
+		return AskedSplit{Shares: none, Of: "no split: " + fi.State + " for everyone (" + fi.StateReason + ")"}
 	case f.Type == spec.Bool && fi.Rollout == nil:
-		return AskedSplit{Of: "no split: no percentage_rollout (on for every user its targeting admits)"}
+		return AskedSplit{Shares: none, Of: "no split: no percentage_rollout (on for every user its targeting admits)"}
 	case f.Type == spec.Bool:
 		return AskedSplit{Shares: []Share{{"on", *fi.Rollout}, {"off", 100 - *fi.Rollout}},
 			Of: "of the users who reach the rollout step (earlier steps decide the others)"}
 	case len(f.Variants) == 0:
-		return AskedSplit{Of: "no split: no variants (every evaluation serves the default " + f.DefaultVariant + ")"}
+		return AskedSplit{Shares: none, Of: "no split: no variants (every evaluation serves the default " + f.DefaultVariant + ")"}
 	}
 	as := AskedSplit{Of: "of the users who pass its targeting (the others get the default " + f.DefaultVariant + ")"}
 	for _, v := range f.Variants {

@@ -64,7 +64,7 @@ func TestSessionExposure(t *testing.T) {
 func checkSessionExposure(t *testing.T, s *Session) {
 	st := s.Live
 	ctx := context.Background()
-	if got, err := s.Exposure(ctx, "other"); err != nil || len(got) != 0 {
+	if got, _, err := s.Exposure(ctx, "other"); err != nil || len(got) != 0 {
 		t.Errorf("Exposure before counting = %v, %v", got, err)
 	}
 	if since, err := s.ExposureSince(ctx, "production"); err != nil || !since.IsZero() {
@@ -81,7 +81,7 @@ func checkSessionExposure(t *testing.T, s *Session) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	got, err := s.Exposure(ctx, "other")
+	got, _, err := s.Exposure(ctx, "other")
 	if err != nil || len(got) != 2 {
 		t.Fatalf("Exposure = %+v, %v", got, err)
 	}
@@ -91,7 +91,7 @@ func checkSessionExposure(t *testing.T, s *Session) {
 	if g := got[1]; g.Env != "staging" || g.Total != 3 {
 		t.Errorf("staging: %+v", g)
 	}
-	all, err := s.Exposures(ctx)
+	all, _, err := s.Exposures(ctx)
 	if err != nil || len(all) != 2 || len(all["other"]) != 2 || len(all["new_ui"]) != 1 || all["new_ui"][0].Total != 1 {
 		t.Errorf("Exposures = %+v, %v", all, err)
 	}

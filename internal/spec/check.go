@@ -215,12 +215,20 @@ func (c *checker) targeting(p, field, attr string, vals []string) {
 	}
 }
 
+// PinnedVariant is the name under which exposure counts the evaluations
+// of a flag pinned in a test (runtime.PinnedVariant): no variant may have
+// it.
+const PinnedVariant = "(pinned)"
+
 func (c *checker) variants(f *Flag) {
 	p := flagPtr(f)
 	var sum float64
 	weighted := 0
 	for _, v := range f.Variants {
 		vp := p + "/variants/" + escapeToken(v.Name)
+		if v.Name == PinnedVariant {
+			c.errorf(vp, "variant name %q is reserved: exposure counts evaluations of a flag pinned in a test under it", v.Name)
+		}
 		sum += v.Weight
 		if v.Weight > 0 {
 			weighted++

@@ -207,6 +207,9 @@ func TestChecks(t *testing.T) {
 		{"default not a variant", "{\"flags\": {\"a\": {\"type\": \"string\", \"default\": \"blu\", \"variants\": {\"blue\": 50, \"green\": 50}}}}", []string{
 			"t.json:1:47: /flags/a/default: default \"blu\" is not a variant (did you mean \"blue\"?)",
 		}},
+		{"variant named (pinned)", "{\"flags\": {\"a\": {\"type\": \"string\", \"default\": \"x\", \"variants\": {\"x\": 50, \"(pinned)\": 50}}}}", []string{
+			"t.json:1:86: /flags/a/variants/(pinned): variant name \"(pinned)\" is reserved: exposure counts evaluations of a flag pinned in a test under it",
+		}},
 		{"default on bool flag", "{\"flags\": {\"a\": {\"default\": \"on\"}}}", []string{
 			"t.json:1:29: /flags/a/default: a bool flag has no default (it is false when it does not apply): set \"type\" for a variant flag",
 		}},

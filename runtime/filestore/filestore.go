@@ -381,6 +381,9 @@ func checkExposure(es []store.Exposure) error {
 			return fmt.Errorf("exposure[%d]: flag %q in env %q is listed twice", i, e.Flag, e.Env)
 		}
 		seen[k] = true
+		if err := store.CheckExposureTime(e.Last); err != nil && !e.Last.IsZero() {
+			return fmt.Errorf("exposure[%d] (flag %q, env %q): last: %v", i, e.Flag, e.Env, err)
+		}
 		for what, m := range map[string]map[string]int64{"variants": e.Variants, "minutes": minuteNames(e.Minutes)} {
 			for name, n := range m {
 				if n < 0 || n > store.MaxExposureCount {

@@ -87,3 +87,19 @@ func TestFailedWriteIsUndone(t *testing.T) {
 		t.Fatalf("audit has %d entries after a failed write, want 1", len(audit))
 	}
 }
+
+// TestRejectsExposureTimeOutOfRange: a file whose exposure "last" lies
+// outside the years 2000 to 9999 is refused at open with an error naming
+// the entry.
+func TestRejectsExposureTimeOutOfRange(t *testing.T) {
+	t.Parallel()
+	for _, last := range []string{"1999-12-31T00:00:00Z", "1970-01-01T00:00:00Z"} {
+		path := filepath.Join(t.TempDir(), "live.json")
+		os.WriteFile(path, []byte(`{"flags": {}, "exposure": [{"flag": "a", "env": "production", "variants": {"on": 1}, "last": "`+last+`"}]}`), 0o644)
+		_, err := filestore.New(path, nil)
+		if err == nil || !strings.Contains(err.Error(), `exposure[0] (flag "a", env "production"): last: time `) ||
+			!strings.Contains(err.Error(), "outside the years 2000 to 9999") {
+			t.Errorf("last %s: err = %v", last, err)
+		}
+	}
+}

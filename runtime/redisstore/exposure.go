@@ -2,6 +2,7 @@ package redisstore
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"maps"
 	"slices"
@@ -73,18 +74,23 @@ func splitField(f string, n int) ([]string, bool) {
 //
 // It returns the error reply "MALFORMED <what>" when a hash is of another
 // type or holds a value flaggen does not write there (a count that is not
-// a decimal of at most 18 digits, a time that is not a decimal of at most
-// 16): then nothing changed.
-var addExposureScript = redis.NewScript(luaCheck + `
+// a decimal of at most 18 digits or 10^18, a time that is not a decimal of at most
+// 16, or a last time outside the years 2000 to 9999), and "OVERFLOW
+// <what>" when a total would exceed store.MaxExposureCount: then nothing
+// changed.
+var addExposureScript = redis.NewScript(luaCheck + fmt.Sprintf(`
+local minms, maxms = %d, %d
+`, minExposureMs, maxExposureMs) + `
 if redis.replicate_commands then redis.replicate_commands() end
 for i = 1, #KEYS do
   local e = checktype(KEYS[i], 'hash')
   if e then return redis.error_reply(e) end
 end
 local nc, nl, ns, ttl = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3]), ARGV[4]
+local maxcount = '1000000000000000000'
 local function check(key, field, pattern, digits, what)
   local v = redis.call('HGET', key, field)
-  if v and (not string.match(v, pattern) or #v > digits) then
+  if v and v ~= maxcount and (not string.match(v, pattern) or #v > digits) or v == maxcount and digits ~= 18 then
     return 'MALFORMED ' .. key .. ' field ' .. string.format('%q', field) .. ' holds ' ..
       string.format('%q', string.sub(v, 1, 64)) .. ', not ' .. what
   end
@@ -92,12 +98,36 @@ local function check(key, field, pattern, digits, what)
 end
 local a = 5
 local counts, lasts, sinces, minutes = a, a + 2 * nc, a + 2 * nc + 2 * nl, a + 2 * nc + 2 * nl + 2 * ns
+-- over reports whether the decimals a + b exceed 10^18, exactly: in
+-- parts of 9 digits, which doubles hold.
+local function split(s)
+  if #s <= 9 then return 0, tonumber(s) end
+  return tonumber(string.sub(s, 1, #s - 9)), tonumber(string.sub(s, #s - 8))
+end
+local function over(a, b)
+  local ah, al = split(a)
+  local bh, bl = split(b)
+  local l = al + bl
+  local h = ah + bh + math.floor(l / 1e9)
+  l = l % 1e9
+  return h > 1e9 or (h == 1e9 and l > 0)
+end
+local function total(key, field, v, n)
+  if v and over(v, n) then
+    return 'OVERFLOW ' .. key .. ' field ' .. string.format('%q', field) .. ': the total would exceed 10^18'
+  end
+end
 for i = counts, lasts - 1, 2 do
-  local e = check(KEYS[1], ARGV[i], '^%d+$', 18, 'a count')
+  local e, v = check(KEYS[1], ARGV[i], '^%d+$', 18, 'a count')
+  if not e then e = total(KEYS[1], ARGV[i], v, ARGV[i + 1]) end
   if e then return redis.error_reply(e) end
 end
 for i = lasts, sinces - 1, 2 do
-  local e = check(KEYS[2], ARGV[i], '^-?%d+$', 16, 'a time in Unix milliseconds')
+  local e, v = check(KEYS[2], ARGV[i], '^-?%d+$', 16, 'a time in Unix milliseconds')
+  if not e and v and (tonumber(v) < minms or tonumber(v) >= maxms) then
+    e = 'MALFORMED ' .. KEYS[2] .. ' field ' .. string.format('%q', ARGV[i]) .. ' holds ' .. v ..
+      ', not a time in Unix milliseconds within the years 2000 to 9999'
+  end
   if e then return redis.error_reply(e) end
 end
 for i = sinces, minutes - 1, 2 do
@@ -105,7 +135,8 @@ for i = sinces, minutes - 1, 2 do
   if e then return redis.error_reply(e) end
 end
 for i = minutes, #ARGV, 3 do
-  local e = check(KEYS[tonumber(ARGV[i])], ARGV[i + 1], '^%d+$', 18, 'a count')
+  local e, v = check(KEYS[tonumber(ARGV[i])], ARGV[i + 1], '^%d+$', 18, 'a count')
+  if not e then e = total(KEYS[tonumber(ARGV[i])], ARGV[i + 1], v, ARGV[i + 2]) end
   if e then return redis.error_reply(e) end
 end
 for i = counts, lasts - 1, 2 do
@@ -185,6 +216,9 @@ func (s *Store) AddExposure(ctx context.Context, deltas []store.ExposureDelta) e
 		args = append(args, i, mf.field, minutes[mf])
 	}
 	if err := addExposureScript.Run(ctx, s.c, keys, args...).Err(); err != nil {
+		if what, ok := strings.CutPrefix(err.Error(), "OVERFLOW "); ok {
+			return fmt.Errorf("flaggen: exposure: %s (nothing was added)", what)
+		}
 		return fmt.Errorf("flaggen: redis write failed: exposure: %w", s.scriptErr(err))
 	}
 	return nil
@@ -192,8 +226,10 @@ func (s *Store) AddExposure(ctx context.Context, deltas []store.ExposureDelta) e
 
 // Exposure implements store.Store: it reads the counts, the last times and
 // the minute hashes of the last store.ExposureHistory in one pipelined
-// round trip. A value that flaggen does not write there is an error
-// wrapping ErrMalformed that names the key and field.
+// round trip. Each value that flaggen does not write there, and each field
+// it does not write (for flag ""), is an error wrapping ErrMalformed that
+// names the key and field; Exposure returns the other entries with them
+// (joined), and looks at no other flag's values for a flag's read.
 func (s *Store) Exposure(ctx context.Context, flag string) ([]store.Exposure, error) {
 	if s.isClosed() {
 		return nil, store.ErrClosed
@@ -227,50 +263,60 @@ func (s *Store) Exposure(ctx context.Context, flag string) ([]store.Exposure, er
 		}
 		return e
 	}
-	key := s.Key(expCounts)
-	for field, v := range countsCmd.Val() {
-		p, err := s.expEntry(key, field, v, 3, 18)
-		if err != nil {
-			return nil, err
-		}
-		if flag == "" || p.parts[1] == flag {
-			get(p.parts[0], p.parts[1]).Variants[p.parts[2]] += p.n
-		}
-	}
-	key = s.Key(expLast)
-	for field, v := range lastCmd.Val() {
-		p, err := s.expEntry(key, field, v, 2, 16)
-		if err != nil {
-			return nil, err
-		}
-		if flag == "" || p.parts[1] == flag {
-			get(p.parts[0], p.parts[1]).Last = time.UnixMilli(p.n).UTC()
+	var bad []error
+	// entries yields the entries of hash key (of fields of n parts, values
+	// of at most digits digits) that are the flag's, every flag's for "";
+	// a malformed one goes to bad instead, when it may be the flag's.
+	entries := func(key string, h map[string]string, n, digits int, yield func(expEntry)) {
+		for _, field := range slices.Sorted(maps.Keys(h)) {
+			parts, ok := splitField(field, n)
+			if ok && flag != "" && parts[1] != flag || !ok && flag != "" {
+				continue
+			}
+			p, err := s.expEntry(key, field, h[field], n, digits)
+			if err != nil {
+				bad = append(bad, err)
+				continue
+			}
+			yield(p)
 		}
 	}
+	entries(s.Key(expCounts), countsCmd.Val(), 3, 18, func(p expEntry) {
+		get(p.parts[0], p.parts[1]).Variants[p.parts[2]] += p.n
+	})
+	key := s.Key(expLast)
+	entries(key, lastCmd.Val(), 2, 16, func(p expEntry) {
+		t := time.UnixMilli(p.n).UTC()
+		if err := store.CheckExposureTime(t); err != nil {
+			bad = append(bad, fmt.Errorf("%w: %s field %s: %v", ErrMalformed, key, quote(expField(p.parts...)), err))
+			return
+		}
+		get(p.parts[0], p.parts[1]).Last = t
+	})
 	for k, cmd := range minuteCmds {
 		m := first + int64(k)
-		key := s.Key(expMinute + strconv.FormatInt(m, 10))
-		for field, v := range cmd.Val() {
-			p, err := s.expEntry(key, field, v, 2, 18)
-			if err != nil {
-				return nil, err
+		entries(s.Key(expMinute+strconv.FormatInt(m, 10)), cmd.Val(), 2, 18, func(p expEntry) {
+			e := get(p.parts[0], p.parts[1])
+			if e.Minutes == nil {
+				e.Minutes = map[int64]int64{}
 			}
-			if flag == "" || p.parts[1] == flag {
-				e := get(p.parts[0], p.parts[1])
-				if e.Minutes == nil {
-					e.Minutes = map[int64]int64{}
-				}
-				e.Minutes[m] += p.n
-			}
-		}
+			e.Minutes[m] += p.n
+		})
 	}
 	es := make([]store.Exposure, 0, len(out))
 	for _, e := range out {
 		es = append(es, *e)
 	}
 	store.SortExposures(es)
-	return es, nil
+	return es, errors.Join(bad...)
 }
+
+// minExposureMs and maxExposureMs bound the last times addExposureScript
+// accepts, as store.CheckExposureTime does.
+var (
+	minExposureMs = time.Date(2000, 1, 1, 0, 0, 0, 0, time.UTC).UnixMilli()
+	maxExposureMs = time.Date(10000, 1, 1, 0, 0, 0, 0, time.UTC).UnixMilli()
+)
 
 // expEntry is one parsed field and value of an exposure hash.
 type expEntry struct {
@@ -279,14 +325,16 @@ type expEntry struct {
 }
 
 // expEntry parses field (of n parts) and its value v (a decimal of at most
-// digits digits) read from key.
+// digits digits; 18: a count from 0 to store.MaxExposureCount) read from
+// key.
 func (s *Store) expEntry(key, field, v string, n, digits int) (expEntry, error) {
 	parts, ok := splitField(field, n)
 	if !ok {
 		return expEntry{}, fmt.Errorf("%w: %s holds the field %s, which flaggen does not write", ErrMalformed, key, quote(field))
 	}
 	x, err := strconv.ParseInt(v, 10, 64)
-	if err != nil || len(strings.TrimPrefix(v, "-")) > digits || digits == 18 && x < 0 {
+	count := digits == 18 && x >= 0 && x <= store.MaxExposureCount
+	if err != nil || len(strings.TrimPrefix(v, "-")) > digits && !count || digits == 18 && !count {
 		return expEntry{}, fmt.Errorf("%w: %s field %s holds %s, not a number flaggen writes there", ErrMalformed, key, quote(field), quote(v))
 	}
 	return expEntry{parts, x}, nil

@@ -7,13 +7,17 @@ import (
 	"time"
 
 	"github.com/flaggen/flaggen/internal/redistest"
+	"github.com/flaggen/flaggen/runtime"
+	"github.com/flaggen/flaggen/runtime/flagimpl"
 	"github.com/flaggen/flaggen/runtime/redisstore"
 	"github.com/flaggen/flaggen/runtime/store"
 )
 
 // TestExposureBadValues: a value in an exposure key that flaggen does not
 // write there fails AddExposure (writing nothing) and Exposure with an
-// error wrapping ErrMalformed that names the key; nothing panics.
+// error wrapping ErrMalformed that names the key; another flag's bad value
+// fails no flag's read, and the read of every flag returns the well-formed
+// entries with the error; nothing panics.
 func TestExposureBadValues(t *testing.T) {
 	srv := redistest.Start(t)
 	rc := newClient(t, srv.Addr())
@@ -26,16 +30,19 @@ func TestExposureBadValues(t *testing.T) {
 	}
 	counts, last, since := s.Key("exposure:counts"), s.Key("exposure:last"), s.Key("exposure:since")
 	for _, bad := range []struct {
-		name        string
-		set         []any // HSET key field value (or SET key value when len 2)
-		read, write bool  // Exposure, AddExposure fail
+		name             string
+		set              []any // HSET key field value (or SET key value when len 2)
+		read, all, write bool  // Exposure of f, of every flag, AddExposure fail
 	}{
-		{"count not a number", []any{counts, "10:production1:f2:on", "many"}, true, true},
-		{"count too large", []any{counts, "10:production1:f2:on", "12345678901234567890"}, true, true},
-		{"field not flaggen's", []any{counts, "junk", "1"}, true, false},
-		{"last not a number", []any{last, "10:production1:f", "yesterday"}, true, true},
-		{"since not a number", []any{since, "production", "1.5"}, false, true},
-		{"counts of another type", []any{counts, "x"}, true, true},
+		{"count not a number", []any{counts, "10:production1:f2:on", "many"}, true, true, true},
+		{"count too large", []any{counts, "10:production1:f2:on", "12345678901234567890"}, true, true, true},
+		{"another flag's count", []any{counts, "10:production1:g2:on", "many"}, false, true, false},
+		{"field not flaggen's", []any{counts, "junk", "1"}, false, true, false},
+		{"last not a number", []any{last, "10:production1:f", "yesterday"}, true, true, true},
+		{"last past 9999", []any{last, "10:production1:f", "9999999999999999"}, true, true, true},
+		{"last before 2000", []any{last, "10:production1:f", "-5"}, true, true, true},
+		{"since not a number", []any{since, "production", "1.5"}, false, false, true},
+		{"counts of another type", []any{counts, "x"}, true, true, true},
 	} {
 		t.Run(bad.name, func(t *testing.T) {
 			saved := map[string]string{}
@@ -62,6 +69,13 @@ func TestExposureBadValues(t *testing.T) {
 			_, err := s.Exposure(ctx, "f")
 			if bad.read != (err != nil) || err != nil && (!errors.Is(err, redisstore.ErrMalformed) || !strings.Contains(err.Error(), key)) {
 				t.Errorf("Exposure: %v (want an error naming %s: %v)", err, key, bad.read)
+			}
+			es, err := s.Exposure(ctx, "")
+			if bad.all != (err != nil) || err != nil && (!errors.Is(err, redisstore.ErrMalformed) || !strings.Contains(err.Error(), key)) {
+				t.Errorf("Exposure of every flag: %v (want an error naming %s: %v)", err, key, bad.all)
+			}
+			if len(bad.set) == 3 && (len(es) == 0 || es[0].Flag != "f" || es[0].Variants["on"] == 0 && es[0].Last.IsZero()) {
+				t.Errorf("Exposure of every flag: %+v, want f's well-formed entries", es)
 			}
 			before, _ := rc.HGetAll(ctx, counts).Result()
 			err = s.AddExposure(ctx, delta)
@@ -107,5 +121,54 @@ func TestAddExposureOneRoundTrip(t *testing.T) {
 	after := commandCalls(t, rc)
 	if n := after["evalsha"] - before["evalsha"]; n != 1 {
 		t.Errorf("AddExposure of 200 deltas: %d EVALSHA calls, want 1", n)
+	}
+}
+
+// TestMalformedExposureHoldsBackNoOtherFlag: a bad count under one flag's
+// exposure field fails that flag's counts only: the other flag's are
+// added, Flush names the bad flag, whose counts are kept and added once
+// the value is repaired.
+func TestMalformedExposureHoldsBackNoOtherFlag(t *testing.T) {
+	srv := redistest.Start(t)
+	rc := newClient(t, srv.Addr())
+	s := newStoreOn(t, rc)
+	ctx := t.Context()
+	spec := flagimpl.MustLoadSpec("flags.json", []byte(`{"flags": {
+		"banner":   {"active": true},
+		"checkout": {"active": true}
+	}}`))
+	c, err := runtime.NewClient(spec, runtime.WithStore(s), runtime.WithLogger(discard),
+		runtime.WithFlushInterval(time.Hour), runtime.WithExposure())
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { c.Close() })
+	bad := "10:production6:banner2:on"
+	if err := rc.HSet(ctx, s.Key("exposure:counts"), bad, "abc").Err(); err != nil {
+		t.Fatal(err)
+	}
+	c.Evaluate(ctx, "banner", nil)
+	c.Evaluate(ctx, "checkout", nil)
+	c.Evaluate(ctx, "checkout", nil)
+	err = c.Flush(ctx)
+	if err == nil || !strings.Contains(err.Error(), `"banner"`) || strings.Contains(err.Error(), `"checkout"`) {
+		t.Fatalf("Flush = %v, want an error naming banner only", err)
+	}
+	es, err := s.Exposure(ctx, "checkout")
+	if err != nil || len(es) != 1 || es[0].Variants["on"] != 2 {
+		t.Fatalf("checkout's exposure: %+v, %v; want 2 on", es, err)
+	}
+	if err := rc.HDel(ctx, s.Key("exposure:counts"), bad).Err(); err != nil {
+		t.Fatal(err)
+	}
+	if err := c.Flush(ctx); err != nil {
+		t.Fatal(err)
+	}
+	es, err = s.Exposure(ctx, "banner")
+	if err != nil || len(es) != 1 || es[0].Variants["on"] != 1 {
+		t.Fatalf("banner's exposure after the repair: %+v, %v; want 1 on", es, err)
+	}
+	if es, _ := s.Exposure(ctx, "checkout"); len(es) != 1 || es[0].Variants["on"] != 2 {
+		t.Fatalf("checkout's exposure after the repair: %+v (counted twice?)", es)
 	}
 }

@@ -22,7 +22,8 @@ type ExposureDelta struct {
 	// Count is the number of evaluations: 1 to MaxExposureCount.
 	Count int64
 	// Last is when the latest of them was made, on the counting
-	// instance's clock (runtime.Client: the flush that took the counts).
+	// instance's clock (runtime.Client: the flush that took the counts),
+	// within the years 2000 to 9999 (CheckExposureTime).
 	Last time.Time
 }
 
@@ -51,12 +52,28 @@ const ExposureHistory = time.Hour
 // an int64.
 const MaxExposureCount = 1_000_000_000_000_000_000
 
+// CheckExposureTime returns an error unless t is within the years 2000
+// to 9999: the times of evaluation counts a store takes (ExposureDelta.Last)
+// and answers (Exposure.Last, which every JSON output shows).
+func CheckExposureTime(t time.Time) error {
+	if t.Before(minExposureTime) || !t.Before(maxExposureTime) {
+		return fmt.Errorf("time %s is outside the years 2000 to 9999", t.UTC().Format(time.RFC3339))
+	}
+	return nil
+}
+
+var (
+	minExposureTime = time.Date(2000, 1, 1, 0, 0, 0, 0, time.UTC)
+	maxExposureTime = time.Date(10000, 1, 1, 0, 0, 0, 0, time.UTC)
+)
+
 // Minute returns the minute of t as Exposure.Minutes numbers them.
 func Minute(t time.Time) int64 { return t.Unix() / 60 }
 
 // CheckExposure returns an error naming the first delta a store must
 // refuse: an empty flag or environment name, a name that is not valid
-// UTF-8, a Count outside 1 to MaxExposureCount, or a zero Last. Every
+// UTF-8, a Count outside 1 to MaxExposureCount, or a Last that
+// CheckExposureTime refuses. Every
 // Store's AddExposure refuses a batch that fails it, writing nothing.
 func CheckExposure(deltas []ExposureDelta) error {
 	for i, d := range deltas {
@@ -67,8 +84,9 @@ func CheckExposure(deltas []ExposureDelta) error {
 			return fmt.Errorf("exposure delta %d: flag %q in environment %q, variant %q: not valid UTF-8", i, d.Flag, d.Env, d.Variant)
 		case d.Count < 1 || d.Count > MaxExposureCount:
 			return fmt.Errorf("exposure delta %d: flag %q in environment %q: count %d out of range 1 to %d", i, d.Flag, d.Env, d.Count, int64(MaxExposureCount))
-		case d.Last.IsZero():
-			return fmt.Errorf("exposure delta %d: flag %q in environment %q: no time", i, d.Flag, d.Env)
+		}
+		if err := CheckExposureTime(d.Last); err != nil {
+			return fmt.Errorf("exposure delta %d: flag %q in environment %q: %w", i, d.Flag, d.Env, err)
 		}
 	}
 	return nil

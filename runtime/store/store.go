@@ -86,7 +86,10 @@ type Store interface {
 	// Exposure returns what the store holds of the flag's evaluations, one
 	// Exposure per environment it was counted in, sorted by environment;
 	// flag "" returns every flag's, sorted by flag then environment. A
-	// flag never counted yields none.
+	// flag never counted yields none. A store that finds malformed entries
+	// (a value it never writes) returns the others, non-nil, with an error
+	// naming each malformed one; a flag's read is not failed by another
+	// flag's entries.
 	Exposure(ctx context.Context, flag string) ([]Exposure, error)
 
 	// ExposureSince returns when evaluations began to be counted in env

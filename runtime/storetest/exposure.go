@@ -86,11 +86,35 @@ func testExposure(t *testing.T, s store.Store) {
 		{Flag: "a", Env: "", Variant: "on", Count: 1, Last: now},
 		{Flag: "", Env: "production", Variant: "on", Count: 1, Last: now},
 		{Flag: "a", Env: "production", Variant: "on", Count: 1},
+		{Flag: "a", Env: "production", Variant: "on", Count: 1, Last: time.Date(1999, 12, 31, 0, 0, 0, 0, time.UTC)},
+		{Flag: "a", Env: "production", Variant: "on", Count: 1, Last: time.Date(10000, 1, 1, 0, 0, 0, 0, time.UTC)},
 	} {
 		err := s.AddExposure(ctx, []store.ExposureDelta{{Flag: "c", Env: "production", Variant: "on", Count: 1, Last: now}, bad})
 		if err == nil {
 			t.Errorf("AddExposure with %+v: no error", bad)
 		}
+	}
+	if es, err := s.Exposure(ctx, "c"); err != nil || len(es) != 0 {
+		t.Errorf("Exposure(c) after refused batches = %v, %v", es, err)
+	}
+
+	// A total above MaxExposureCount is refused, the batch writing nothing.
+	big := []store.ExposureDelta{{Flag: "big", Env: "production", Variant: "on", Count: store.MaxExposureCount - 1, Last: now}}
+	if err := s.AddExposure(ctx, big); err != nil {
+		t.Fatal(err)
+	}
+	for _, n := range []int64{2, store.MaxExposureCount} {
+		err := s.AddExposure(ctx, []store.ExposureDelta{{Flag: "c", Env: "production", Variant: "on", Count: 1, Last: now},
+			{Flag: "big", Env: "production", Variant: "on", Count: n, Last: now}})
+		if err == nil {
+			t.Errorf("AddExposure of %d to a total of MaxExposureCount-1: no error", n)
+		}
+	}
+	if err := s.AddExposure(ctx, []store.ExposureDelta{{Flag: "big", Env: "production", Variant: "on", Count: 1, Last: now}}); err != nil {
+		t.Errorf("AddExposure up to MaxExposureCount: %v", err)
+	}
+	if es, err := s.Exposure(ctx, "big"); err != nil || len(es) != 1 || es[0].Variants["on"] != store.MaxExposureCount {
+		t.Errorf("Exposure(big) = %v, %v; want MaxExposureCount", es, err)
 	}
 	if es, err := s.Exposure(ctx, "c"); err != nil || len(es) != 0 {
 		t.Errorf("Exposure(c) after refused batches = %v, %v", es, err)
