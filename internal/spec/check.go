@@ -19,6 +19,9 @@ type checker struct {
 	// prefer lists flags to start a reported dependency cycle from (the
 	// patched ones), so the error lands on the flag the patch changed.
 	prefer []string
+	// segCycles holds each segment cycle reported (by segmentCycle), for
+	// applySegments.
+	segCycles []segCycle
 }
 
 func (c *checker) errorf(ptr, format string, args ...any) {
