@@ -97,6 +97,9 @@ func TestSegmentCommands(t *testing.T) {
 		{[]string{"segment", "eu_bta", "include", "1"}, 1, `unknown segment "eu_bta" (did you mean eu_beta?)`},
 		{[]string{"segment", "eu_beta", "patch", `{"users": [1]}`}, 1, `/users: unknown field "users"`},
 		{[]string{"segment", "eu_beta", "-revert", "users"}, 2, `"users" is not a segment field`},
+		// A segment's patch name is no flag for the flag commands.
+		{[]string{"patch", "segment:staff", `{"include": [5]}`}, 1, `unknown flag "segment:staff": it names the live patch of segment "staff", which "flaggen segment staff" changes`},
+		{[]string{"reset", "segment:staff"}, 1, `unknown flag "segment:staff"`},
 	} {
 		code, _, errs := run(t, tc.args...)
 		if code != tc.code || !strings.Contains(errs, tc.want) {

@@ -138,7 +138,7 @@ func (s *Session) WriteSegment(w FlagWrite) (wrote bool, err error) {
 		return false, err
 	}
 	w.Flag = spec.SegmentKey(w.Flag)
-	return s.WriteFlag(w)
+	return s.write(w)
 }
 
 // SegmentKeys plans adding keys to (or, with remove, removing them from)

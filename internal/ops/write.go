@@ -4,11 +4,9 @@ import (
 	"encoding/json"
 	"fmt"
 	"maps"
-	"strings"
 	"time"
 
 	"github.com/flaggen/flaggen/internal/jsonx"
-	"github.com/flaggen/flaggen/internal/spec"
 	"github.com/flaggen/flaggen/runtime"
 	"github.com/flaggen/flaggen/runtime/store"
 )
@@ -75,14 +73,18 @@ func (s *Session) CheckWrite(force bool) error {
 // that the live state is still the one the plan saw: else the plan runs
 // again over the newer state (runtime.Client.Update). It reports whether
 // it wrote anything.
+// A segment's patch name ("segment:staff") is no flag: WriteSegment
+// writes it.
 func (s *Session) WriteFlag(w FlagWrite) (wrote bool, err error) {
-	if seg, ok := strings.CutPrefix(w.Flag, spec.SegmentPrefix); ok {
-		if err := CheckSegment(s.Spec, seg); err != nil {
-			return false, err
-		}
-	} else if err := CheckFlag(s.Spec, w.Flag); err != nil {
+	if err := CheckFlag(s.Spec, w.Flag); err != nil {
 		return false, err
 	}
+	return s.write(w)
+}
+
+// write is WriteFlag after the name check: w.Flag is a flag's name or a
+// segment's patch name (spec.SegmentKey).
+func (s *Session) write(w FlagWrite) (wrote bool, err error) {
 	if err := s.CheckWrite(w.Force); err != nil {
 		return false, err
 	}
