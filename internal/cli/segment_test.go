@@ -62,6 +62,10 @@ func TestSegmentCommands(t *testing.T) {
 	if !strings.Contains(out, "no change (nothing written)") {
 		t.Errorf("exclude again: %s", out)
 	}
+	out = mustRun(t, "segment", "eu_beta", "include", "123", "7", "7")
+	if !strings.Contains(out, "no change (nothing written)") {
+		t.Errorf("include of included keys: %s", out)
+	}
 	out = mustRun(t, "segment", "eu_beta")
 	for _, want := range []string{"description: Beta testers in the EU", `live patch:  {"exclude":[8],"include":[123,7]}`, "flags:       new_ui"} {
 		if !strings.Contains(out, want) {

@@ -144,7 +144,7 @@ func (s *Session) WriteSegment(w FlagWrite) (wrote bool, err error) {
 // SegmentKeys plans adding keys to (or, with remove, removing them from)
 // segment's include or exclude list (field), starting from its effective
 // list. A key added to one list leaves the other, so that it is in one at
-// most.
+// most; adding a key the list holds already changes nothing.
 func SegmentKeys(segment, field string, keys []json.RawMessage, remove bool) Plan {
 	return func(s *Session, stored map[string]json.RawMessage, _ *FlagInfo) (map[string]json.RawMessage, bool, bool, error) {
 		in, err := Inspect(s.Spec, s.State, time.Now())
@@ -173,14 +173,27 @@ func SegmentKeys(segment, field string, keys []json.RawMessage, remove bool) Pla
 				}
 			}
 			n := len(list)
-			for _, k := range keys {
-				list = slices.DeleteFunc(list, func(x json.RawMessage) bool { return string(x) == string(k) })
-			}
 			if f == field && !remove {
-				list = append(list, keys...)
+				// Add the keys not in the list yet, in order, once.
+				in := make(map[string]bool, len(list)+len(keys))
+				for _, x := range list {
+					in[string(x)] = true
+				}
+				for _, k := range keys {
+					if !in[string(k)] {
+						in[string(k)] = true
+						list = append(list, k)
+					}
+				}
+			} else {
+				drop := make(map[string]bool, len(keys))
+				for _, k := range keys {
+					drop[string(k)] = true
+				}
+				list = slices.DeleteFunc(list, func(x json.RawMessage) bool { return drop[string(x)] })
 			}
-			if len(list) == n && (f == other || remove) {
-				continue // none of the keys was there: leave the list alone
+			if len(list) == n {
+				continue // every key was there already (or none was, to remove): leave the list alone
 			}
 			text, err := json.Marshal(list)
 			if err != nil {
