@@ -69,11 +69,19 @@ func (c *Client) noteRefusalsLocked(refused map[string]error, version uint64) {
 	for _, name := range slices.Sorted(maps.Keys(refused)) {
 		err := refused[name]
 		if prev, ok := c.refused[name]; !ok || prev.Error() != err.Error() {
+			if seg, ok := strings.CutPrefix(name, spec.SegmentPrefix); ok {
+				c.log.Error("flaggen: refusing live patch: the segment takes its spec definition", "segment", seg, "version", version, "err", err)
+				continue
+			}
 			c.log.Error("flaggen: refusing live patch: the flag takes its spec definition (a kill switch in the patch holds)", "flag", name, "version", version, "err", err)
 		}
 	}
 	for _, name := range slices.Sorted(maps.Keys(c.refused)) {
 		if _, ok := refused[name]; !ok {
+			if seg, ok := strings.CutPrefix(name, spec.SegmentPrefix); ok {
+				c.log.Info("flaggen: live patch applies again", "segment", seg, "version", version)
+				continue
+			}
 			c.log.Info("flaggen: live patch applies again", "flag", name, "version", version)
 		}
 	}
@@ -92,7 +100,8 @@ func (c *Client) noteRefusalsLocked(refused map[string]error, version uint64) {
 // operator repairs the patch.
 type RefusedError struct {
 	// Flags maps each flag whose live patch is refused to why (a
-	// spec.ErrorList positioned in the patch).
+	// spec.ErrorList positioned in the patch); a refused segment patch is
+	// there under its patch name (spec.SegmentKey, "segment:eu_beta").
 	Flags map[string]error
 }
 
@@ -102,7 +111,26 @@ func (e *RefusedError) Error() string {
 	for i, name := range names {
 		parts[i] = name + ": " + strings.ReplaceAll(e.Flags[name].Error(), "\n", "; ")
 	}
-	return fmt.Sprintf("live patch of %d flag(s) refused, serving the spec's definition (kill switch held) until repaired: %s", len(names), strings.Join(parts, "; "))
+	var nflags, nsegs int
+	for _, name := range names {
+		if strings.HasPrefix(name, spec.SegmentPrefix) {
+			nsegs++
+		} else {
+			nflags++
+		}
+	}
+	var what []string
+	if nflags > 0 {
+		what = append(what, fmt.Sprintf("%d flag(s)", nflags))
+	}
+	if nsegs > 0 {
+		what = append(what, fmt.Sprintf("%d segment(s)", nsegs))
+	}
+	held := ""
+	if nflags > 0 {
+		held = " (kill switch held)"
+	}
+	return fmt.Sprintf("live patch of %s refused, serving the spec's definition%s until repaired: %s", strings.Join(what, " and "), held, strings.Join(parts, "; "))
 }
 
 // Edit is one atomic, audited change of live state over several flags.
