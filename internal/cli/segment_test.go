@@ -84,6 +84,21 @@ func TestSegmentCommands(t *testing.T) {
 		t.Errorf("ls: exit %d, mentions the segment patch:\n%s%s", code, out, errs)
 	}
 
+	// A patch of a segment the spec lacks is an orphaned segment patch,
+	// not an unknown flag.
+	if _, err := redistest.Do(srv.Addr(), "HSET", "flaggen:{default}:patches", "segment:ghost", `{"include":[5]}`); err != nil {
+		t.Fatal(err)
+	}
+	if out := mustRun(t, "ls"); !strings.Contains(out, "segment:ghost") || !strings.Contains(out, "orphaned segment patch (segment not in the spec)") || strings.Contains(out, "unknown (not in the spec") {
+		t.Errorf("ls with an orphaned segment patch:\n%s", out)
+	}
+	if out := mustRun(t, "ls", "-json"); !strings.Contains(out, `"orphan_segments"`) || strings.Contains(out, `"unknown"`) {
+		t.Errorf("ls -json with an orphaned segment patch:\n%s", out)
+	}
+	if _, err := redistest.Do(srv.Addr(), "HDEL", "flaggen:{default}:patches", "segment:ghost"); err != nil {
+		t.Fatal(err)
+	}
+
 	before := liveMark(t, srv, "default")
 	mustRun(t, "segment", "staff", "patch", `{"segments": ["eu_beta"]}`)
 	mark := liveMark(t, srv, "default")
