@@ -176,6 +176,9 @@ func runSegmentShow(env *Env, o *opsOpts, name string) error {
 		fmt.Fprintf(w, "problem:     %s\n", ops.Shown(oneLine(g.Problem)))
 	}
 	fmt.Fprintf(w, "flags:       %s\n", orDash(strings.Join(g.Flags, ", ")))
+	if len(g.IndirectFlags) > 0 {
+		fmt.Fprintf(w, "indirect:    %s (through other segments)\n", strings.Join(g.IndirectFlags, ", "))
+	}
 	if len(g.UsedBy) > 0 {
 		fmt.Fprintf(w, "used by:     %s\n", strings.Join(g.UsedBy, ", "))
 	}
@@ -209,7 +212,11 @@ func runSegments(env *Env, o *opsOpts, _ []string) error {
 		if g.Problem != "" {
 			def += " [live patch refused]"
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", g.Segment, orDash(strings.Join(g.Flags, ",")), keysText(g.Include), keysText(g.Exclude), def)
+		flags := slices.Clone(g.Flags)
+		for _, f := range g.IndirectFlags {
+			flags = append(flags, f+" (indirect)")
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", g.Segment, orDash(strings.Join(flags, ",")), keysText(g.Include), keysText(g.Exclude), def)
 	}
 	return tw.Flush()
 }

@@ -105,6 +105,13 @@ func TestSegmentCommands(t *testing.T) {
 	if mark == before {
 		t.Errorf("segment staff patch wrote nothing: %s", mark)
 	}
+	// search uses eu_beta through staff now.
+	if out := mustRun(t, "segments"); !strings.Contains(out, "eu_beta  new_ui,search (indirect)") {
+		t.Errorf("segments lacks the indirect user search of eu_beta:\n%s", out)
+	}
+	if out := mustRun(t, "segment", "eu_beta"); !strings.Contains(out, "indirect:    search (through other segments)") {
+		t.Errorf("segment eu_beta lacks the indirect user search:\n%s", out)
+	}
 	for _, tc := range []struct {
 		args []string
 		code int

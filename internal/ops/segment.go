@@ -34,9 +34,12 @@ type SegmentInfo struct {
 	Include json.RawMessage `json:"include"`
 	Exclude json.RawMessage `json:"exclude"`
 	// Flags lists the flags that list the segment; UsedBy the segments
-	// that name it. Both sorted.
-	Flags  []string `json:"flags"`
-	UsedBy []string `json:"used_by,omitempty"`
+	// that name it; IndirectFlags the flags that use it only through
+	// other segments (listing one that names it, directly or not). All
+	// sorted.
+	Flags         []string `json:"flags"`
+	UsedBy        []string `json:"used_by,omitempty"`
+	IndirectFlags []string `json:"indirect_flags,omitempty"`
 	// Live is the segment's stored live patch (null when it has none).
 	Live json.RawMessage `json:"live"`
 	// Problem is set when the stored live patch is refused: instances
@@ -57,6 +60,7 @@ func segmentInfos(live *spec.Spec, stored map[string]json.RawMessage, refused ma
 		si := SegmentInfo{Segment: g.Name, Description: g.Description, Definition: def,
 			Include: idsJSON(g.Include), Exclude: idsJSON(g.Exclude), Live: stored[spec.SegmentKey(g.Name)]}
 		si.Flags, si.UsedBy = live.SegmentUsers(g.Name)
+		si.IndirectFlags = live.SegmentIndirectUsers(g.Name)
 		if si.Flags == nil {
 			si.Flags = []string{}
 		}
