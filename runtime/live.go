@@ -153,6 +153,11 @@ type Edit struct {
 	// ResetCounters lists flags whose shared monitor counters go back to
 	// zero in the same atomic write (see Client.Reset).
 	ResetCounters []string
+	// Delete lists orphaned segment patches to remove from the store:
+	// patch names ("segment:ghost", spec.SegmentKey) of segments the spec
+	// lacks, which apply to nothing. A name the live state lacks is
+	// skipped.
+	Delete []string
 }
 
 // Change validates and applies an Edit through the store as one atomic
@@ -168,7 +173,7 @@ func (c *Client) Change(ctx context.Context, e Edit) error {
 	if err := c.checkEdit(e); err != nil {
 		return err
 	}
-	if len(e.Flags) == 0 && len(e.Revert) == 0 {
+	if len(e.Flags) == 0 && len(e.Revert) == 0 && len(e.Delete) == 0 {
 		return errors.New("live change: no flags to change")
 	}
 	_, err := c.change(ctx, e, nil)
@@ -194,6 +199,17 @@ func (c *Client) checkEdit(e Edit) error {
 			if !slices.Contains(spec.PatchFields(), f) {
 				return fmt.Errorf("live change: flag %q: cannot revert %q: not a patchable field (one of %s)", name, f, strings.Join(spec.PatchFields(), ", "))
 			}
+		}
+	}
+	for _, name := range e.Delete {
+		seg, ok := strings.CutPrefix(name, spec.SegmentPrefix)
+		switch {
+		case !ok:
+			return fmt.Errorf("live change: cannot delete %q: not a segment patch name (segment:NAME)", name)
+		case c.spec.m.Segment(seg) != nil:
+			return fmt.Errorf("live change: cannot delete the live patch of segment %q: the spec has the segment (revert its fields instead)", seg)
+		case slices.Contains(e.flagNames(), name):
+			return fmt.Errorf("live change: %q is both deleted and changed", name)
 		}
 	}
 	for _, name := range e.flagNames() {
@@ -251,6 +267,11 @@ func (c *Client) prepare(st store.State, e Edit) (store.Change, error) {
 		todo[name] = raw
 		ch.Flags[name] = raw
 	}
+	for _, name := range e.Delete {
+		if _, ok := st.Flags[name]; ok {
+			ch.Flags[name] = nil
+		}
+	}
 	edited, errs := cache.DecodePatches(c.spec.m, todo)
 	for _, name := range e.flagNames() {
 		if errs[name] != nil {
@@ -258,6 +279,9 @@ func (c *Client) prepare(st store.State, e Edit) (store.Change, error) {
 		}
 	}
 	patches := maps.Clone(current)
+	for _, name := range e.Delete {
+		delete(patches, name)
+	}
 	for _, name := range e.flagNames() {
 		if err := errs[name]; err != nil {
 			return ch, fmt.Errorf("live change refused: %s: %w%s", entryName(name), err, storedRefused(undecoded[name]))

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/flaggen/flaggen/runtime/memstore"
+	"github.com/flaggen/flaggen/runtime/store"
 )
 
 // TestSegmentChangeNotifies: a live change of a segment reports every flag
@@ -74,5 +75,39 @@ func TestSegmentCycleRefusedAlone(t *testing.T) {
 	}
 	if v := evalAll(c); v["g"] != false {
 		t.Errorf("g = %v after its kill switch, want false", v["g"])
+	}
+}
+
+// TestEditDeleteOrphanSegment: Edit.Delete removes the patch of a segment
+// the spec lacks, and refuses a segment of the spec or a flag.
+func TestEditDeleteOrphanSegment(t *testing.T) {
+	ctx := context.Background()
+	backend := memstore.New()
+	t.Cleanup(func() { backend.Close() })
+	old := newClient(t, mustLoadSpec("flags.json", []byte(`{"segments": {"a": {"include": [1]}, "ghost": {"include": [2]}}, "flags": {"f": {"active": true}}}`)), WithStore(backend))
+	if err := old.Set(ctx, "segment:ghost", json.RawMessage(`{"include": [3]}`), "ops", ""); err != nil {
+		t.Fatal(err)
+	}
+	c := newClient(t, mustLoadSpec("flags.json", []byte(`{"segments": {"a": {"include": [1]}}, "flags": {"f": {"active": true}}}`)), WithStore(backend))
+	for _, name := range []string{"segment:a", "f"} {
+		if err := c.Change(ctx, Edit{Actor: "ops", Delete: []string{name}}); err == nil {
+			t.Errorf("deleting %s: no error", name)
+		}
+	}
+	if err := c.Change(ctx, Edit{Actor: "ops", Delete: []string{"segment:ghost"}}); err != nil {
+		t.Fatal(err)
+	}
+	st, err := backend.Load(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, ok := st.Flags["segment:ghost"]; ok {
+		t.Errorf("segment:ghost still stored: %s", st.Flags["segment:ghost"])
+	}
+	wrote, err := c.Update(ctx, func(store.State) (Edit, error) {
+		return Edit{Actor: "ops", Delete: []string{"segment:ghost"}}, nil
+	})
+	if err != nil || wrote {
+		t.Errorf("deleting it again: wrote %v, %v", wrote, err)
 	}
 }

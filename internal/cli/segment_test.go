@@ -95,8 +95,15 @@ func TestSegmentCommands(t *testing.T) {
 	if out := mustRun(t, "ls", "-json"); !strings.Contains(out, `"orphan_segments"`) || strings.Contains(out, `"unknown"`) {
 		t.Errorf("ls -json with an orphaned segment patch:\n%s", out)
 	}
-	if _, err := redistest.Do(srv.Addr(), "HDEL", "flaggen:{default}:patches", "segment:ghost"); err != nil {
-		t.Fatal(err)
+	out = mustRun(t, "segment", "ghost", "-revert", "include", "-reason", "segment removed from the spec")
+	if !strings.Contains(out, "segment ghost: orphaned live patch deleted") {
+		t.Errorf("segment ghost -revert: %s", out)
+	}
+	if out := mustRun(t, "ls"); strings.Contains(out, "segment:ghost") {
+		t.Errorf("ls after deleting the orphaned segment patch:\n%s", out)
+	}
+	if code, _, errs := run(t, "segment", "ghost", "-revert", "include"); code != 1 || !strings.Contains(errs, `unknown segment "ghost"`) {
+		t.Errorf("segment ghost -revert again: exit %d, %s", code, errs)
 	}
 
 	before := liveMark(t, srv, "default")

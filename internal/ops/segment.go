@@ -145,6 +145,37 @@ func (s *Session) WriteSegment(w FlagWrite) (wrote bool, err error) {
 	return s.write(w)
 }
 
+// DeleteOrphanSegment deletes the live patch of segment name, which the
+// spec lacks (an orphaned segment patch, Inspection.OrphanSegments), as
+// one audited change (actor and reason from w; w.Plan is not used),
+// after the namespace check (CheckWrite with w.Force). A segment of the
+// spec is refused: its fields are reverted instead. It reports whether it
+// wrote (false: there is no such patch).
+func (s *Session) DeleteOrphanSegment(w FlagWrite) (wrote bool, err error) {
+	if CheckSegment(s.Spec, w.Flag) == nil {
+		return false, fmt.Errorf("segment %q is in the spec: revert the fields of its live patch instead", w.Flag)
+	}
+	if err := s.CheckWrite(w.Force); err != nil {
+		return false, err
+	}
+	c, err := s.Client(false)
+	if err != nil {
+		return false, err
+	}
+	defer c.Close()
+	key := spec.SegmentKey(w.Flag)
+	ctx, cancel := s.Ctx()
+	defer cancel()
+	wrote, err = c.Update(ctx, func(st store.State) (runtime.Edit, error) {
+		s.State = st
+		if _, ok := st.Flags[key]; !ok {
+			return runtime.Edit{}, nil
+		}
+		return runtime.Edit{Actor: w.Actor, Reason: w.Reason, Delete: []string{key}}, nil
+	})
+	return wrote, s.RedisError(err)
+}
+
 // SegmentKeys plans adding keys to (or, with remove, removing them from)
 // segment's include or exclude list (field), starting from its effective
 // list. A key added to one list leaves the other, so that it is in one at
