@@ -155,25 +155,14 @@ func (s *Session) DeleteOrphanSegment(w FlagWrite) (wrote bool, err error) {
 	if CheckSegment(s.Spec, w.Flag) == nil {
 		return false, fmt.Errorf("segment %q is in the spec: revert the fields of its live patch instead", w.Flag)
 	}
-	if err := s.CheckWrite(w.Force); err != nil {
-		return false, err
-	}
-	c, err := s.Client(false)
-	if err != nil {
-		return false, err
-	}
-	defer c.Close()
 	key := spec.SegmentKey(w.Flag)
-	ctx, cancel := s.Ctx()
-	defer cancel()
-	wrote, err = c.Update(ctx, func(st store.State) (runtime.Edit, error) {
+	return s.update(w.Force, func(st store.State) (runtime.Edit, error) {
 		s.State = st
 		if _, ok := st.Flags[key]; !ok {
 			return runtime.Edit{}, nil
 		}
 		return runtime.Edit{Actor: w.Actor, Reason: w.Reason, Delete: []string{key}}, nil
 	})
-	return wrote, s.RedisError(err)
 }
 
 // SegmentKeys plans adding keys to (or, with remove, removing them from)

@@ -85,7 +85,15 @@ func (s *Session) WriteFlag(w FlagWrite) (wrote bool, err error) {
 // write is WriteFlag after the name check: w.Flag is a flag's name or a
 // segment's patch name (spec.SegmentKey).
 func (s *Session) write(w FlagWrite) (wrote bool, err error) {
-	if err := s.CheckWrite(w.Force); err != nil {
+	return s.update(w.Force, func(st store.State) (runtime.Edit, error) { return s.prepare(st, w) })
+}
+
+// update checks the namespace (CheckWrite with force), then writes the
+// edit edit computes over the live state (runtime.Client.Update), again
+// over a newer state when another writer got in first. An error of edit
+// is returned as it is.
+func (s *Session) update(force bool, edit func(store.State) (runtime.Edit, error)) (wrote bool, err error) {
+	if err := s.CheckWrite(force); err != nil {
 		return false, err
 	}
 	c, err := s.Client(false)
@@ -93,14 +101,14 @@ func (s *Session) write(w FlagWrite) (wrote bool, err error) {
 		return false, err
 	}
 	defer c.Close()
-	var prepErr error // the plan's own error, shown as it is
+	var editErr error
 	ctx, cancel := s.Ctx()
 	defer cancel()
 	wrote, err = c.Update(ctx, func(st store.State) (e runtime.Edit, err error) {
-		e, prepErr = s.prepare(st, w)
-		return e, prepErr
+		e, editErr = edit(st)
+		return e, editErr
 	})
-	if err != nil && err == prepErr {
+	if err != nil && err == editErr {
 		return false, err
 	}
 	return wrote, s.RedisError(err)
