@@ -69,11 +69,19 @@ func (c *Client) noteRefusalsLocked(refused map[string]error, version uint64) {
 	for _, name := range slices.Sorted(maps.Keys(refused)) {
 		err := refused[name]
 		if prev, ok := c.refused[name]; !ok || prev.Error() != err.Error() {
+			if seg, ok := strings.CutPrefix(name, spec.SegmentPrefix); ok {
+				c.log.Error("flaggen: refusing live patch: the segment takes its spec definition", "segment", seg, "version", version, "err", err)
+				continue
+			}
 			c.log.Error("flaggen: refusing live patch: the flag takes its spec definition (a kill switch in the patch holds)", "flag", name, "version", version, "err", err)
 		}
 	}
 	for _, name := range slices.Sorted(maps.Keys(c.refused)) {
 		if _, ok := refused[name]; !ok {
+			if seg, ok := strings.CutPrefix(name, spec.SegmentPrefix); ok {
+				c.log.Info("flaggen: live patch applies again", "segment", seg, "version", version)
+				continue
+			}
 			c.log.Info("flaggen: live patch applies again", "flag", name, "version", version)
 		}
 	}
@@ -92,7 +100,8 @@ func (c *Client) noteRefusalsLocked(refused map[string]error, version uint64) {
 // operator repairs the patch.
 type RefusedError struct {
 	// Flags maps each flag whose live patch is refused to why (a
-	// spec.ErrorList positioned in the patch).
+	// spec.ErrorList positioned in the patch); a refused segment patch is
+	// there under its patch name (spec.SegmentKey, "segment:eu_beta").
 	Flags map[string]error
 }
 
@@ -102,7 +111,26 @@ func (e *RefusedError) Error() string {
 	for i, name := range names {
 		parts[i] = name + ": " + strings.ReplaceAll(e.Flags[name].Error(), "\n", "; ")
 	}
-	return fmt.Sprintf("live patch of %d flag(s) refused, serving the spec's definition (kill switch held) until repaired: %s", len(names), strings.Join(parts, "; "))
+	var nflags, nsegs int
+	for _, name := range names {
+		if strings.HasPrefix(name, spec.SegmentPrefix) {
+			nsegs++
+		} else {
+			nflags++
+		}
+	}
+	var what []string
+	if nflags > 0 {
+		what = append(what, fmt.Sprintf("%d flag(s)", nflags))
+	}
+	if nsegs > 0 {
+		what = append(what, fmt.Sprintf("%d segment(s)", nsegs))
+	}
+	held := ""
+	if nflags > 0 {
+		held = " (kill switch held)"
+	}
+	return fmt.Sprintf("live patch of %s refused, serving the spec's definition%s until repaired: %s", strings.Join(what, " and "), held, strings.Join(parts, "; "))
 }
 
 // Edit is one atomic, audited change of live state over several flags.
@@ -125,6 +153,11 @@ type Edit struct {
 	// ResetCounters lists flags whose shared monitor counters go back to
 	// zero in the same atomic write (see Client.Reset).
 	ResetCounters []string
+	// Delete lists orphaned segment patches to remove from the store:
+	// patch names ("segment:ghost", spec.SegmentKey) of segments the spec
+	// lacks, which apply to nothing. A name the live state lacks is
+	// skipped.
+	Delete []string
 }
 
 // Change validates and applies an Edit through the store as one atomic
@@ -140,7 +173,7 @@ func (c *Client) Change(ctx context.Context, e Edit) error {
 	if err := c.checkEdit(e); err != nil {
 		return err
 	}
-	if len(e.Flags) == 0 && len(e.Revert) == 0 {
+	if len(e.Flags) == 0 && len(e.Revert) == 0 && len(e.Delete) == 0 {
 		return errors.New("live change: no flags to change")
 	}
 	_, err := c.change(ctx, e, nil)
@@ -166,6 +199,17 @@ func (c *Client) checkEdit(e Edit) error {
 			if !slices.Contains(spec.PatchFields(), f) {
 				return fmt.Errorf("live change: flag %q: cannot revert %q: not a patchable field (one of %s)", name, f, strings.Join(spec.PatchFields(), ", "))
 			}
+		}
+	}
+	for _, name := range e.Delete {
+		seg, ok := strings.CutPrefix(name, spec.SegmentPrefix)
+		switch {
+		case !ok:
+			return fmt.Errorf("live change: cannot delete %q: not a segment patch name (segment:NAME)", name)
+		case c.spec.m.Segment(seg) != nil:
+			return fmt.Errorf("live change: cannot delete the live patch of segment %q: the spec has the segment (revert its fields instead)", seg)
+		case slices.Contains(e.flagNames(), name):
+			return fmt.Errorf("live change: %q is both deleted and changed", name)
 		}
 	}
 	for _, name := range e.flagNames() {
@@ -223,6 +267,11 @@ func (c *Client) prepare(st store.State, e Edit) (store.Change, error) {
 		todo[name] = raw
 		ch.Flags[name] = raw
 	}
+	for _, name := range e.Delete {
+		if _, ok := st.Flags[name]; ok {
+			ch.Flags[name] = nil
+		}
+	}
 	edited, errs := cache.DecodePatches(c.spec.m, todo)
 	for _, name := range e.flagNames() {
 		if errs[name] != nil {
@@ -230,6 +279,9 @@ func (c *Client) prepare(st store.State, e Edit) (store.Change, error) {
 		}
 	}
 	patches := maps.Clone(current)
+	for _, name := range e.Delete {
+		delete(patches, name)
+	}
 	for _, name := range e.flagNames() {
 		if err := errs[name]; err != nil {
 			return ch, fmt.Errorf("live change refused: %s: %w%s", entryName(name), err, storedRefused(undecoded[name]))

@@ -112,14 +112,7 @@ func changedSegments(old, now *spec.Spec) map[string]bool {
 			out[g.Name] = true
 		}
 	}
-	for grew := len(out) > 0; grew; {
-		grew = false
-		for _, g := range now.Segments {
-			if !out[g.Name] && slices.ContainsFunc(g.Segments, func(h string) bool { return out[h] }) {
-				out[g.Name], grew = true, true
-			}
-		}
-	}
+	now.AddNamingSegments(out)
 	return out
 }
 

@@ -3,11 +3,14 @@ package runtime
 import (
 	"context"
 	"encoding/json"
+	"log/slog"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
 	"github.com/flaggen/flaggen/runtime/memstore"
+	"github.com/flaggen/flaggen/runtime/store"
 )
 
 // TestSegmentChangeNotifies: a live change of a segment reports every flag
@@ -40,5 +43,71 @@ func TestSegmentChangeNotifies(t *testing.T) {
 	}
 	if !c.evalBool(s.m.Flag("g").Index, []Value{Int(7), String("RO")}) {
 		t.Error("g off for user 7 in RO after the segment change")
+	}
+}
+
+// TestSegmentCycleRefusedAlone: a segment patch that closes a cycle with a
+// new release's spec is refused alone, logged and reported as a segment's
+// (no kill switch to hold), and a flag's kill switch still applies.
+func TestSegmentCycleRefusedAlone(t *testing.T) {
+	ctx := context.Background()
+	backend := memstore.New()
+	t.Cleanup(func() { backend.Close() })
+	old := newClient(t, mustLoadSpec("flags.json", []byte(`{"segments": {"a": {"include": [1]}, "b": {"include": [2]}},
+  "flags": {"f": {"active": true, "segments": ["a"]}, "g": {"active": true}}}`)), WithStore(backend))
+	if err := old.Set(ctx, "segment:a", json.RawMessage(`{"segments": ["b"]}`), "ops", ""); err != nil {
+		t.Fatal(err)
+	}
+	var logs syncBuffer
+	c := newClient(t, mustLoadSpec("flags.json", []byte(`{"segments": {"a": {"include": [1]}, "b": {"include": [2], "segments": ["a"]}},
+  "flags": {"f": {"active": true, "segments": ["a"]}, "g": {"active": true}}}`)), WithStore(backend), WithLogger(slog.New(slog.NewTextHandler(&logs, nil))))
+	if r := refusedFlags(c); len(r) != 1 || r["segment:a"] == nil {
+		t.Fatalf("Health = %v, want segment:a refused", c.Health())
+	}
+	if msg := c.Health().Error(); !strings.Contains(msg, "live patch of 1 segment(s) refused") || strings.Contains(msg, "kill switch") {
+		t.Errorf("Health = %s", msg)
+	}
+	if l := logs.String(); !strings.Contains(l, "the segment takes its spec definition") || !strings.Contains(l, "segment=a") || strings.Contains(l, "kill switch") {
+		t.Errorf("log:\n%s", l)
+	}
+	if err := c.Set(ctx, "g", json.RawMessage(`{"active": false}`), "ops", "kill"); err != nil {
+		t.Fatal(err)
+	}
+	if v := evalAll(c); v["g"] != false {
+		t.Errorf("g = %v after its kill switch, want false", v["g"])
+	}
+}
+
+// TestEditDeleteOrphanSegment: Edit.Delete removes the patch of a segment
+// the spec lacks, and refuses a segment of the spec or a flag.
+func TestEditDeleteOrphanSegment(t *testing.T) {
+	ctx := context.Background()
+	backend := memstore.New()
+	t.Cleanup(func() { backend.Close() })
+	old := newClient(t, mustLoadSpec("flags.json", []byte(`{"segments": {"a": {"include": [1]}, "ghost": {"include": [2]}}, "flags": {"f": {"active": true}}}`)), WithStore(backend))
+	if err := old.Set(ctx, "segment:ghost", json.RawMessage(`{"include": [3]}`), "ops", ""); err != nil {
+		t.Fatal(err)
+	}
+	c := newClient(t, mustLoadSpec("flags.json", []byte(`{"segments": {"a": {"include": [1]}}, "flags": {"f": {"active": true}}}`)), WithStore(backend))
+	for _, name := range []string{"segment:a", "f"} {
+		if err := c.Change(ctx, Edit{Actor: "ops", Delete: []string{name}}); err == nil {
+			t.Errorf("deleting %s: no error", name)
+		}
+	}
+	if err := c.Change(ctx, Edit{Actor: "ops", Delete: []string{"segment:ghost"}}); err != nil {
+		t.Fatal(err)
+	}
+	st, err := backend.Load(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, ok := st.Flags["segment:ghost"]; ok {
+		t.Errorf("segment:ghost still stored: %s", st.Flags["segment:ghost"])
+	}
+	wrote, err := c.Update(ctx, func(store.State) (Edit, error) {
+		return Edit{Actor: "ops", Delete: []string{"segment:ghost"}}, nil
+	})
+	if err != nil || wrote {
+		t.Errorf("deleting it again: wrote %v, %v", wrote, err)
 	}
 }

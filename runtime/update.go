@@ -50,7 +50,7 @@ func (c *Client) Update(ctx context.Context, fn func(store.State) (Edit, error))
 		if err != nil {
 			return false, err
 		}
-		if len(e.Flags) == 0 && len(e.Revert) == 0 && len(e.ResetCounters) == 0 {
+		if len(e.Flags) == 0 && len(e.Revert) == 0 && len(e.ResetCounters) == 0 && len(e.Delete) == 0 {
 			return false, c.reload(ctx)
 		}
 		if err := c.checkEdit(e); err != nil {
@@ -59,6 +59,9 @@ func (c *Client) Update(ctx context.Context, fn func(store.State) (Edit, error))
 		ch, err := c.prepare(st, e)
 		if err != nil {
 			return false, err
+		}
+		if len(ch.Flags) == 0 && len(ch.ResetCounters) == 0 {
+			return false, c.reload(ctx) // only deletions of names the live state lacks
 		}
 		_, err = c.opts.store.Apply(ctx, ch)
 		if errors.Is(err, store.ErrConflict) {

@@ -736,6 +736,7 @@
 //	segment NAME drop KEY...      drop the keys from include and exclude
 //	segment NAME patch JSON       merge the object into the live patch (-replace: replace it)
 //	segment NAME -revert FIELD,…  delete fields from the live patch: back to the spec
+//	                              (a segment the spec lacks: delete its orphaned patch)
 //
 // KEYs are values of the key attribute (integers for an int key). A segment's
 // live patch may set: description, include, exclude, regions, account_types, beta_program, rules, segments; null removes a

@@ -96,6 +96,7 @@ func (h *handler) listFlags(rq *request) {
 		out.Exposure[in.Flags[i].Flag] = ops.EnvExposures(exps[in.Flags[i].Flag])
 	}
 	out.Unknown = ops.JSONShownMap(in.Unknown)
+	out.OrphanSegments = ops.JSONShownMap(in.OrphanSegments)
 	if out.Releases == nil {
 		out.Releases = []ops.ReleaseInfo{}
 	}

@@ -84,7 +84,8 @@ func runLs(env *Env, o *opsOpts, _ []string) error {
 			Refused []string                   `json:"refused,omitempty"`
 			Flags   []lsRow                    `json:"flags"`
 			Unknown map[string]json.RawMessage `json:"unknown,omitempty"`
-		}{in.Version, in.Refused, rows, jsonShownMap(in.Unknown)})
+			Orphans map[string]json.RawMessage `json:"orphan_segments,omitempty"`
+		}{in.Version, in.Refused, rows, jsonShownMap(in.Unknown), jsonShownMap(in.OrphanSegments)})
 	}
 	for _, name := range in.Refused {
 		f := in.Flag(name)
@@ -114,6 +115,10 @@ func runLs(env *Env, o *opsOpts, _ []string) error {
 	// by the runtime): usually a typo or a flag removed from the spec.
 	for _, name := range sortedKeys(in.Unknown) {
 		fmt.Fprintf(tw, "%s\t%s\t-\t-\t-\t-\t%s\n", ops.Shown(name), "unknown (not in the spec: off)", last(name))
+	}
+	// Live patches of segments the spec lacks: they apply to nothing.
+	for _, name := range sortedKeys(in.OrphanSegments) {
+		fmt.Fprintf(tw, "%s\t%s\t-\t-\t-\t-\t%s\n", ops.Shown(name), "orphaned segment patch (segment not in the spec)", last(name))
 	}
 	return tw.Flush()
 }

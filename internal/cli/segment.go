@@ -39,6 +39,7 @@ segment follows, on every instance:
   segment NAME drop KEY...      drop the keys from include and exclude
   segment NAME patch JSON       merge the object into the live patch (-replace: replace it)
   segment NAME -revert FIELD,…  delete fields from the live patch: back to the spec
+                                (a segment the spec lacks: delete its orphaned patch)
 
 KEYs are values of the key attribute (integers for an int key). A segment's
 live patch may set: ` + strings.Join(spec.SegmentFields(), ", ") + `; null removes a
@@ -83,7 +84,7 @@ func setupSegment(fs *flag.FlagSet) func(*Env, []string) error {
 			if len(fields) == 0 {
 				return Usagef("-revert needs at least one FIELD")
 			}
-			return runSegmentWrite(env, o, ops.FlagWrite{Flag: name, Plan: ops.Revert(fields)})
+			return runSegmentWrite(env, o, ops.FlagWrite{Flag: name, Plan: ops.Revert(fields)}, true)
 		}
 		if len(rest) == 0 {
 			return runSegmentShow(env, o, name)
@@ -106,7 +107,7 @@ func setupSegment(fs *flag.FlagSet) func(*Env, []string) error {
 			if sub == "drop" {
 				field = "include"
 			}
-			return runSegmentWrite(env, o, ops.FlagWrite{Flag: name, Plan: ops.SegmentKeys(name, field, keys, sub == "drop")})
+			return runSegmentWrite(env, o, ops.FlagWrite{Flag: name, Plan: ops.SegmentKeys(name, field, keys, sub == "drop")}, false)
 		case "patch":
 			if err := wantArgs(rest[1:], "JSON"); err != nil {
 				return err
@@ -115,7 +116,7 @@ func setupSegment(fs *flag.FlagSet) func(*Env, []string) error {
 			if err := json.Unmarshal([]byte(rest[1]), &obj); err != nil || obj == nil {
 				return fmt.Errorf("segment %s patch: want a JSON object of fields, e.g. '{\"include\": [123]}': %s", name, jsonErr(err))
 			}
-			return runSegmentWrite(env, o, ops.FlagWrite{Flag: name, Plan: ops.MergePatch(obj, *replace), Replace: *replace})
+			return runSegmentWrite(env, o, ops.FlagWrite{Flag: name, Plan: ops.MergePatch(obj, *replace), Replace: *replace}, false)
 		default:
 			return Usagef("unknown subcommand %q: want include, exclude, drop or patch", sub)
 		}
@@ -124,12 +125,29 @@ func setupSegment(fs *flag.FlagSet) func(*Env, []string) error {
 
 // runSegmentWrite writes w (ops.Session.WriteSegment, w.Flag naming the
 // segment) with the actor and -reason, then prints the segment.
-func runSegmentWrite(env *Env, o *opsOpts, w ops.FlagWrite) error {
-	s, wrote, err := writeWith(env, o, w, (*ops.Session).WriteSegment)
+// runSegmentWrite writes w with ops.Session.WriteSegment; with revert, a
+// segment the spec lacks but the live state has a patch of (an orphaned
+// segment patch) has its patch deleted instead.
+func runSegmentWrite(env *Env, o *opsOpts, w ops.FlagWrite, revert bool) error {
+	write := (*ops.Session).WriteSegment
+	if revert {
+		write = func(s *ops.Session, w ops.FlagWrite) (bool, error) {
+			if _, orphan := s.State.Flags[spec.SegmentKey(w.Flag)]; orphan && ops.CheckSegment(s.Spec, w.Flag) != nil {
+				return s.DeleteOrphanSegment(w)
+			}
+			return s.WriteSegment(w)
+		}
+	}
+	s, wrote, err := writeWith(env, o, w, write)
 	if err != nil {
 		return err
 	}
 	defer s.Close()
+	if ops.CheckSegment(s.Spec, w.Flag) != nil { // an orphaned patch, deleted
+		fmt.Fprintf(env.Stdout, "segment %s: orphaned live patch deleted (the spec has no such segment)\n", ops.Shown(w.Flag))
+		reportSubscribers(env, s)
+		return nil
+	}
 	in, err := s.Inspect()
 	if err != nil {
 		return err
@@ -176,6 +194,9 @@ func runSegmentShow(env *Env, o *opsOpts, name string) error {
 		fmt.Fprintf(w, "problem:     %s\n", ops.Shown(oneLine(g.Problem)))
 	}
 	fmt.Fprintf(w, "flags:       %s\n", orDash(strings.Join(g.Flags, ", ")))
+	if len(g.IndirectFlags) > 0 {
+		fmt.Fprintf(w, "indirect:    %s (through other segments)\n", strings.Join(g.IndirectFlags, ", "))
+	}
 	if len(g.UsedBy) > 0 {
 		fmt.Fprintf(w, "used by:     %s\n", strings.Join(g.UsedBy, ", "))
 	}
@@ -209,7 +230,11 @@ func runSegments(env *Env, o *opsOpts, _ []string) error {
 		if g.Problem != "" {
 			def += " [live patch refused]"
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", g.Segment, orDash(strings.Join(g.Flags, ",")), keysText(g.Include), keysText(g.Exclude), def)
+		flags := slices.Clone(g.Flags)
+		for _, f := range g.IndirectFlags {
+			flags = append(flags, f+" (indirect)")
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", g.Segment, orDash(strings.Join(flags, ",")), keysText(g.Include), keysText(g.Exclude), def)
 	}
 	return tw.Flush()
 }

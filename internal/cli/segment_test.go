@@ -62,6 +62,10 @@ func TestSegmentCommands(t *testing.T) {
 	if !strings.Contains(out, "no change (nothing written)") {
 		t.Errorf("exclude again: %s", out)
 	}
+	out = mustRun(t, "segment", "eu_beta", "include", "123", "7", "7")
+	if !strings.Contains(out, "no change (nothing written)") {
+		t.Errorf("include of included keys: %s", out)
+	}
 	out = mustRun(t, "segment", "eu_beta")
 	for _, want := range []string{"description: Beta testers in the EU", `live patch:  {"exclude":[8],"include":[123,7]}`, "flags:       new_ui"} {
 		if !strings.Contains(out, want) {
@@ -80,11 +84,40 @@ func TestSegmentCommands(t *testing.T) {
 		t.Errorf("ls: exit %d, mentions the segment patch:\n%s%s", code, out, errs)
 	}
 
+	// A patch of a segment the spec lacks is an orphaned segment patch,
+	// not an unknown flag.
+	if _, err := redistest.Do(srv.Addr(), "HSET", "flaggen:{default}:patches", "segment:ghost", `{"include":[5]}`); err != nil {
+		t.Fatal(err)
+	}
+	if out := mustRun(t, "ls"); !strings.Contains(out, "segment:ghost") || !strings.Contains(out, "orphaned segment patch (segment not in the spec)") || strings.Contains(out, "unknown (not in the spec") {
+		t.Errorf("ls with an orphaned segment patch:\n%s", out)
+	}
+	if out := mustRun(t, "ls", "-json"); !strings.Contains(out, `"orphan_segments"`) || strings.Contains(out, `"unknown"`) {
+		t.Errorf("ls -json with an orphaned segment patch:\n%s", out)
+	}
+	out = mustRun(t, "segment", "ghost", "-revert", "include", "-reason", "segment removed from the spec")
+	if !strings.Contains(out, "segment ghost: orphaned live patch deleted") {
+		t.Errorf("segment ghost -revert: %s", out)
+	}
+	if out := mustRun(t, "ls"); strings.Contains(out, "segment:ghost") {
+		t.Errorf("ls after deleting the orphaned segment patch:\n%s", out)
+	}
+	if code, _, errs := run(t, "segment", "ghost", "-revert", "include"); code != 1 || !strings.Contains(errs, `unknown segment "ghost"`) {
+		t.Errorf("segment ghost -revert again: exit %d, %s", code, errs)
+	}
+
 	before := liveMark(t, srv, "default")
 	mustRun(t, "segment", "staff", "patch", `{"segments": ["eu_beta"]}`)
 	mark := liveMark(t, srv, "default")
 	if mark == before {
 		t.Errorf("segment staff patch wrote nothing: %s", mark)
+	}
+	// search uses eu_beta through staff now.
+	if out := mustRun(t, "segments"); !strings.Contains(out, "eu_beta  new_ui,search (indirect)") {
+		t.Errorf("segments lacks the indirect user search of eu_beta:\n%s", out)
+	}
+	if out := mustRun(t, "segment", "eu_beta"); !strings.Contains(out, "indirect:    search (through other segments)") {
+		t.Errorf("segment eu_beta lacks the indirect user search:\n%s", out)
 	}
 	for _, tc := range []struct {
 		args []string
@@ -97,6 +130,9 @@ func TestSegmentCommands(t *testing.T) {
 		{[]string{"segment", "eu_bta", "include", "1"}, 1, `unknown segment "eu_bta" (did you mean eu_beta?)`},
 		{[]string{"segment", "eu_beta", "patch", `{"users": [1]}`}, 1, `/users: unknown field "users"`},
 		{[]string{"segment", "eu_beta", "-revert", "users"}, 2, `"users" is not a segment field`},
+		// A segment's patch name is no flag for the flag commands.
+		{[]string{"patch", "segment:staff", `{"include": [5]}`}, 1, `unknown flag "segment:staff": it names the live patch of segment "staff", which "flaggen segment staff" changes`},
+		{[]string{"reset", "segment:staff"}, 1, `unknown flag "segment:staff"`},
 	} {
 		code, _, errs := run(t, tc.args...)
 		if code != tc.code || !strings.Contains(errs, tc.want) {

@@ -60,3 +60,22 @@ func BenchmarkSegment(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkSegmentDiamond: a flag whose segment nests a diamond of 26
+// levels of shared segments (see TestSegmentsDiamond), every one evaluated.
+func BenchmarkSegmentDiamond(b *testing.B) {
+	m, err := spec.Parse("b.json", []byte(diamondSpec(26)))
+	if err != nil {
+		b.Fatal(err)
+	}
+	s, err := Build(Input{Base: m, ByName: byName(m), Live: m})
+	if err != nil {
+		b.Fatal(err)
+	}
+	i := m.Flag("f").Index
+	a := []Value{Int(9), String("DE"), {}, {}, {}}
+	b.ReportAllocs()
+	for b.Loop() {
+		sinkB = s.Bool(i, a)
+	}
+}

@@ -86,6 +86,7 @@ type ccomp struct {
 	usersN     []uint64  // a few integer users: their bits
 	rules      []rule
 	segs       []*cseg // the context must be in one of these (step 9); nil: none
+	nseg       int     // the number of the Snapshot's segments, for segMemo
 	hasRollout bool
 	rollout    float64
 	salt       string
@@ -432,6 +433,7 @@ func compileFlag(in Input, f *spec.Flag, attr func(string) int, segs map[string]
 	c.rules = rules
 	if f.Segments != nil {
 		c.segs = make([]*cseg, 0, len(f.Segments))
+		c.nseg = len(segs)
 	}
 	for _, name := range f.Segments {
 		g := segs[name]

@@ -13,11 +13,13 @@ import (
 // flags that list it (ccomp.segs) and the segments that name it.
 type cseg struct {
 	name    string
+	idx     int       // its index among the Snapshot's segments, for segMemo
 	include *spec.IDs // nil: none
 	exclude *spec.IDs // nil: none
 	targets bool      // has a check beyond include and exclude
 	rules   []rule    // regions, account_types, beta_program, rules
-	segs    []*cseg   // the context must match one of these, when set
+	segs    []*cseg   // the context must match one of these, when set (non-nil)
+	nseg    int       // the number of the Snapshot's segments
 }
 
 // How a segment decided a match (verdict.via).
@@ -44,6 +46,9 @@ func compileSegments(live *spec.Spec, attr func(string) int) (map[string]*cseg, 
 			return nil, fmt.Errorf("segment %q: %w", g.Name, err)
 		}
 		c := &cseg{name: g.Name, include: g.Include, exclude: g.Exclude, targets: g.Targets(), rules: rules}
+		if g.Segments != nil {
+			c.segs = make([]*cseg, 0, len(g.Segments))
+		}
 		for _, name := range g.Segments {
 			h := live.Segment(name)
 			if h == nil {
@@ -55,6 +60,7 @@ func compileSegments(live *spec.Spec, attr func(string) int) (map[string]*cseg, 
 			}
 			c.segs = append(c.segs, ch)
 		}
+		c.idx = len(out)
 		out[g.Name] = c
 		return c, nil
 	}
@@ -62,6 +68,9 @@ func compileSegments(live *spec.Spec, attr func(string) int) (map[string]*cseg, 
 		if _, err := compile(g, 0); err != nil {
 			return nil, err
 		}
+	}
+	for _, c := range out {
+		c.nseg = len(out)
 	}
 	return out, nil
 }
@@ -72,9 +81,64 @@ func sameSegments(a, b *spec.Spec) bool {
 	return slices.Equal(a.Segments, b.Segments)
 }
 
+// segMemo remembers, during one evaluation, which segments the context
+// is in, so that a segment named by several others (a diamond) is
+// evaluated once: an evaluation costs at most one match per segment.
+type segMemo struct {
+	// done and in: bit cseg.idx is set when the segment is decided, and
+	// when the context is in it; the first 64*memoWords segments in the
+	// arrays (no allocation), the others in the slices.
+	done, in         [memoWords]uint64
+	doneMore, inMore []uint64
+	evals            int // segments evaluated (match calls), for tests
+}
+
+// memoWords is the size of the bitsets a segMemo holds inline: up to
+// 64*memoWords segments, an evaluation allocates nothing.
+const memoWords = 16
+
+// init sets m up for n segments.
+func (m *segMemo) init(n int) {
+	if w := (n+63)/64 - memoWords; w > 0 {
+		m.doneMore, m.inMore = make([]uint64, w), make([]uint64, w)
+	}
+}
+
+// words returns the words of m that hold segment g's bits, and its bit.
+func (m *segMemo) words(g *cseg) (done, in *uint64, bit uint64) {
+	w, bit := g.idx>>6, uint64(1)<<(g.idx&63)
+	if w < memoWords {
+		return &m.done[w], &m.in[w], bit
+	}
+	return &m.doneMore[w-memoWords], &m.inMore[w-memoWords], bit
+}
+
+// matches reports whether the context is in g, evaluating g only the first
+// time.
+func (m *segMemo) matches(g *cseg, a []Value, key *Value) bool {
+	done, in, bit := m.words(g)
+	if *done&bit != 0 {
+		return *in&bit != 0
+	}
+	ok, _ := g.match(a, key, m)
+	return ok
+}
+
 // match reports whether the context (attribute values a, key the key
-// attribute's value or nil) is in segment g, and how.
-func (g *cseg) match(a []Value, key *Value) (bool, uint8) {
+// attribute's value or nil) is in segment g, and how, recording the
+// answer in m.
+func (g *cseg) match(a []Value, key *Value, m *segMemo) (bool, uint8) {
+	m.evals++
+	ok, via := g.decide(a, key, m)
+	done, in, bit := m.words(g)
+	*done |= bit
+	if ok {
+		*in |= bit
+	}
+	return ok, via
+}
+
+func (g *cseg) decide(a []Value, key *Value, m *segMemo) (bool, uint8) {
 	if key != nil {
 		if g.include != nil && inIDs(g.include, key) {
 			return true, viaInclude
@@ -91,11 +155,11 @@ func (g *cseg) match(a []Value, key *Value) (bool, uint8) {
 			return false, viaNone
 		}
 	}
-	if len(g.segs) == 0 {
+	if g.segs == nil {
 		return true, viaTargeting
 	}
 	for _, h := range g.segs {
-		if ok, _ := h.match(a, key); ok {
+		if m.matches(h, a, key) {
 			return true, viaTargeting
 		}
 	}
@@ -105,8 +169,14 @@ func (g *cseg) match(a []Value, key *Value) (bool, uint8) {
 // matchSegments returns the index in c.segs of the first segment the
 // context is in and how it matched, or -1 when it is in none.
 func (c *ccomp) matchSegments(a []Value, key *Value) (int, uint8) {
+	var m segMemo
+	m.init(c.nseg)
+	return c.matchSegmentsMemo(a, key, &m)
+}
+
+func (c *ccomp) matchSegmentsMemo(a []Value, key *Value, m *segMemo) (int, uint8) {
 	for k, g := range c.segs {
-		if ok, via := g.match(a, key); ok {
+		if ok, via := g.match(a, key, m); ok {
 			return k, via
 		}
 	}
@@ -139,12 +209,17 @@ func (g *cseg) why(a []Value, key *Value, keyName string) string {
 			return fmt.Sprintf("%s: %s fails (%s is %s)", r.field, r.describe(), r.attrNm, v.GoString())
 		}
 	}
-	if len(g.segs) == 0 {
+	if g.segs == nil {
 		return "every targeting check passes"
 	}
+	if len(g.segs) == 0 {
+		return "in none of its segments (it lists none)"
+	}
+	m := new(segMemo)
+	m.init(g.nseg)
 	var names []string
 	for _, h := range g.segs {
-		if ok, _ := h.match(a, key); ok {
+		if m.matches(h, a, key) {
 			return "every targeting check passes, and it is in segment " + h.name
 		}
 		names = append(names, h.name)
@@ -171,7 +246,7 @@ func inIDs(ids *spec.IDs, v *Value) bool {
 // `in none of eu_beta (user_id 8 is excluded), staff (…)`.
 func (s *Snapshot) segmentsWhy(c *cflag, a []Value) string {
 	if len(c.segs) == 0 {
-		return "the flag lists none"
+		return "in none of its segments (it lists none)"
 	}
 	keyName := "key attribute"
 	if s.live.Key != nil {

@@ -188,9 +188,11 @@ func TestSegmentsExplain(t *testing.T) {
   "segments": {
     "eu": {"regions": ["RO", "DE"], "include": [7], "exclude": [8]},
     "pro": {"account_types": ["premium"], "segments": ["eu"]},
-    "staff": {"include": [1]}
+    "staff": {"include": [1]},
+    "empty": {"segments": []}
   },
   "flags": {
+    "empty": {"active": true, "segments": ["empty"]},
     "f": {"active": true, "segments": ["staff", "eu"]},
     "g": {"active": true, "segments": ["pro"], "percentage_rollout": 100},
     "none": {"active": true, "segments": []}
@@ -225,7 +227,8 @@ func TestSegmentsExplain(t *testing.T) {
 		{"f", ctx(0, "US", ""), false, "segments", `segments: in none of staff (targets nothing but its include list, and user_id is absent), eu (regions: region in ["RO", "DE"] fails (region is "US"))`, ""},
 		{"g", ctx(9, "DE", "premium"), true, "rollout", "rollout: bucket 1 < 100; segment pro: every targeting check passes, and it is in segment eu", "pro"},
 		{"g", ctx(9, "US", "premium"), false, "segments", "segments: in none of pro (in none of its segments eu)", ""},
-		{"none", ctx(9, "US", ""), false, "segments", "segments: the flag lists none", ""},
+		{"none", ctx(9, "US", ""), false, "segments", "segments: in none of its segments (it lists none)", ""},
+		{"empty", ctx(9, "US", ""), false, "segments", "segments: in none of empty (in none of its segments (it lists none))", ""},
 	} {
 		i := m.Flag(tc.flag).Index
 		_, value, step, why := s.Explain(i, tc.a)
@@ -277,5 +280,57 @@ func TestSegmentChangeRecompiles(t *testing.T) {
 	}
 	if !strings.Contains(fmt.Sprint(next.segs["x"].segs[0].rules[0].describe()), "US") {
 		t.Error("segment x does not see eu's change")
+	}
+}
+
+// diamondSpec returns a spec of levels levels of segments a_i and b_i,
+// each with a passing rule and naming both of the next level; the last
+// level's segments fail. Flag f lists a_0.
+func diamondSpec(levels int) string {
+	var b strings.Builder
+	b.WriteString(`{` + segContext + `, "segments": {`)
+	for i := range levels {
+		for _, n := range []string{"a", "b"} {
+			if i > 0 || n == "b" {
+				b.WriteString(",")
+			}
+			if i == levels-1 {
+				fmt.Fprintf(&b, `"%s_%d": {"regions": ["never"]}`, n, i)
+				continue
+			}
+			fmt.Fprintf(&b, `"%s_%d": {"regions": ["DE"], "segments": ["a_%d", "b_%d"]}`, n, i, i+1, i+1)
+		}
+	}
+	b.WriteString(`}, "flags": {"f": {"active": true, "segments": ["a_0"]}}}`)
+	return b.String()
+}
+
+// TestSegmentsDiamond: segments shared through a diamond of nested
+// segments are evaluated once per evaluation, not once per path (2^levels).
+func TestSegmentsDiamond(t *testing.T) {
+	a := []Value{Int(9), String("DE"), {}, {}, {}}
+	for _, levels := range []int{26, 600} { // 600: more segments than segMemo holds inline
+		m, s := buildSpec(t, diamondSpec(levels))
+		c := s.flags[m.Flag("f").Index].ccomp
+		var memo segMemo
+		memo.init(c.nseg)
+		if k, _ := c.matchSegmentsMemo(a, &a[0], &memo); k != -1 {
+			t.Fatalf("%d levels: matched segment %d, want none", levels, k)
+		}
+		if memo.evals != 2*levels-1 {
+			t.Errorf("%d levels: %d segment evaluations, want %d (each segment reached once)", levels, memo.evals, 2*levels-1)
+		}
+		if s.Bool(m.Flag("f").Index, a) {
+			t.Errorf("%d levels: f on, want off: the last level fails", levels)
+		}
+		if _, _, _, why := s.Explain(m.Flag("f").Index, a); !strings.Contains(why, "in none of its segments a_1, b_1") {
+			t.Errorf("%d levels: explain: %s", levels, why)
+		}
+		if levels > 64*memoWords/2 {
+			continue
+		}
+		if n := testing.AllocsPerRun(10, func() { s.Bool(m.Flag("f").Index, a) }); n != 0 {
+			t.Errorf("%d levels: %v allocs per evaluation, want 0", levels, n)
+		}
 	}
 }

@@ -12,34 +12,13 @@ import (
 
 // checkFuncNames checks the one kind of package-level name that Funcs
 // accessors add and that spec.Parse does not already keep unique: the
-// flag handles, named with a "Flag" suffix (NewUIFlag), which may be the
-// Go name of another flag (new_ui_flag) or of an enum variant. Each clash
-// is an error positioned at the handle's flag that names the other owner
-// and where it is.
+// flag handles, named with a "Flag" suffix (NewUIFlag), which may be any
+// other Go name the package declares (spec.Spec.GoNames): another flag's
+// (new_ui_flag), an enum variant, an attribute's enum type, its parse
+// function or constants. Each clash is an error positioned at the
+// handle's flag that names the other owner and where it is.
 func checkFuncNames(s *spec.Spec) error {
-	type owner struct {
-		what, ptr string
-	}
-	owners := map[string]owner{}
-	for _, n := range spec.GeneratedNames {
-		owners[n] = owner{what: "the generated package"}
-	}
-	for _, f := range s.Flags {
-		p := "/flags/" + pointerToken(f.Name)
-		owners[f.GoName] = owner{fmt.Sprintf("the accessor of flag %q", f.Name), p}
-		if ftype(f) == spec.Enum {
-			owners[f.GoName+"Variant"] = owner{fmt.Sprintf("the value type of enum flag %q", f.Name), p}
-			for _, v := range f.Variants {
-				owners[v.GoName] = owner{fmt.Sprintf("variant %q of flag %q", v.Name, f.Name), p + "/variants/" + pointerToken(v.Name)}
-			}
-		}
-		if st := f.Strategy; st != nil {
-			what := fmt.Sprintf("strategy %q of flag %q", st.Name, f.Name)
-			for _, n := range []string{st.Name + "Factory", st.Name + "Impls", "New" + st.Name + "Factory"} {
-				owners[n] = owner{what, p + "/strategy/name"}
-			}
-		}
-	}
+	owners := s.GoNames()
 	var errs spec.ErrorList
 	for _, f := range s.Flags {
 		h := Funcs.HandleName(f)
@@ -50,13 +29,13 @@ func checkFuncNames(s *spec.Spec) error {
 		p := "/flags/" + pointerToken(f.Name)
 		e := position(s, p)
 		where := ""
-		if o.ptr != "" {
-			at := position(s, o.ptr)
+		if o.Pointer != "" {
+			at := position(s, o.Pointer)
 			at.Pointer = ""
 			where = " (" + strings.TrimSuffix(at.Error(), ": ") + ")"
 		}
 		e.Msg = fmt.Sprintf("with -accessors=funcs, the handle of flag %q is named %s, which is also %s%s: rename one of them",
-			f.Name, h, o.what, where)
+			f.Name, h, cmp.Or(o.What, "declared by the generated package"), where)
 		errs = append(errs, e)
 	}
 	if len(errs) > 0 {

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"maps"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/flaggen/flaggen/internal/bridge"
@@ -101,6 +102,10 @@ type Inspection struct {
 	// Unknown lists flags registered in the store that the spec lacks
 	// (looked up by name somewhere), with their patches.
 	Unknown map[string]json.RawMessage `json:"unknown,omitempty"`
+	// OrphanSegments lists the segment patches in the store ("segment:x")
+	// for segments the spec lacks (applying to nothing), with their
+	// patches.
+	OrphanSegments map[string]json.RawMessage `json:"orphan_segments,omitempty"`
 	// Refused lists the flags whose stored live patch is refused
 	// (FlagInfo.Problem), and the segments' patch names
 	// ("segment:eu_beta", SegmentInfo.Problem), sorted.
@@ -131,6 +136,13 @@ func Inspect(sp *runtime.Spec, st store.State, now time.Time) (*Inspection, erro
 	in := &Inspection{Version: st.Version}
 	for name, raw := range st.Flags {
 		if !s.HasPatchTarget(name) {
+			if _, ok := strings.CutPrefix(name, spec.SegmentPrefix); ok {
+				if in.OrphanSegments == nil {
+					in.OrphanSegments = map[string]json.RawMessage{}
+				}
+				in.OrphanSegments[name] = raw
+				continue
+			}
 			if in.Unknown == nil {
 				in.Unknown = map[string]json.RawMessage{}
 			}

@@ -6,6 +6,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/flaggen/flaggen/internal/spec"
 	"github.com/flaggen/flaggen/runtime"
 )
 
@@ -15,6 +16,9 @@ func CheckFlag(sp *runtime.Spec, name string) error {
 		return nil
 	}
 	msg := fmt.Sprintf("unknown flag %q", name)
+	if seg, ok := strings.CutPrefix(name, spec.SegmentPrefix); ok {
+		return fmt.Errorf("%s: it names the live patch of segment %q, which \"flaggen segment %s\" changes", msg, seg, seg)
+	}
 	if exact := NormalMatch(name, sp.FlagNames()); exact != "" {
 		msg += " (did you mean " + exact + "?)"
 	} else if close := sp.CloseFlags(NormName(name)); len(close) > 0 {

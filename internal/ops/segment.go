@@ -34,9 +34,12 @@ type SegmentInfo struct {
 	Include json.RawMessage `json:"include"`
 	Exclude json.RawMessage `json:"exclude"`
 	// Flags lists the flags that list the segment; UsedBy the segments
-	// that name it. Both sorted.
-	Flags  []string `json:"flags"`
-	UsedBy []string `json:"used_by,omitempty"`
+	// that name it; IndirectFlags the flags that use it only through
+	// other segments (listing one that names it, directly or not). All
+	// sorted.
+	Flags         []string `json:"flags"`
+	UsedBy        []string `json:"used_by,omitempty"`
+	IndirectFlags []string `json:"indirect_flags,omitempty"`
 	// Live is the segment's stored live patch (null when it has none).
 	Live json.RawMessage `json:"live"`
 	// Problem is set when the stored live patch is refused: instances
@@ -57,6 +60,7 @@ func segmentInfos(live *spec.Spec, stored map[string]json.RawMessage, refused ma
 		si := SegmentInfo{Segment: g.Name, Description: g.Description, Definition: def,
 			Include: idsJSON(g.Include), Exclude: idsJSON(g.Exclude), Live: stored[spec.SegmentKey(g.Name)]}
 		si.Flags, si.UsedBy = live.SegmentUsers(g.Name)
+		si.IndirectFlags = live.SegmentIndirectUsers(g.Name)
 		if si.Flags == nil {
 			si.Flags = []string{}
 		}
@@ -138,13 +142,33 @@ func (s *Session) WriteSegment(w FlagWrite) (wrote bool, err error) {
 		return false, err
 	}
 	w.Flag = spec.SegmentKey(w.Flag)
-	return s.WriteFlag(w)
+	return s.write(w)
+}
+
+// DeleteOrphanSegment deletes the live patch of segment name, which the
+// spec lacks (an orphaned segment patch, Inspection.OrphanSegments), as
+// one audited change (actor and reason from w; w.Plan is not used),
+// after the namespace check (CheckWrite with w.Force). A segment of the
+// spec is refused: its fields are reverted instead. It reports whether it
+// wrote (false: there is no such patch).
+func (s *Session) DeleteOrphanSegment(w FlagWrite) (wrote bool, err error) {
+	if CheckSegment(s.Spec, w.Flag) == nil {
+		return false, fmt.Errorf("segment %q is in the spec: revert the fields of its live patch instead", w.Flag)
+	}
+	key := spec.SegmentKey(w.Flag)
+	return s.update(w.Force, func(st store.State) (runtime.Edit, error) {
+		s.State = st
+		if _, ok := st.Flags[key]; !ok {
+			return runtime.Edit{}, nil
+		}
+		return runtime.Edit{Actor: w.Actor, Reason: w.Reason, Delete: []string{key}}, nil
+	})
 }
 
 // SegmentKeys plans adding keys to (or, with remove, removing them from)
 // segment's include or exclude list (field), starting from its effective
 // list. A key added to one list leaves the other, so that it is in one at
-// most.
+// most; adding a key the list holds already changes nothing.
 func SegmentKeys(segment, field string, keys []json.RawMessage, remove bool) Plan {
 	return func(s *Session, stored map[string]json.RawMessage, _ *FlagInfo) (map[string]json.RawMessage, bool, bool, error) {
 		in, err := Inspect(s.Spec, s.State, time.Now())
@@ -173,14 +197,27 @@ func SegmentKeys(segment, field string, keys []json.RawMessage, remove bool) Pla
 				}
 			}
 			n := len(list)
-			for _, k := range keys {
-				list = slices.DeleteFunc(list, func(x json.RawMessage) bool { return string(x) == string(k) })
-			}
 			if f == field && !remove {
-				list = append(list, keys...)
+				// Add the keys not in the list yet, in order, once.
+				in := make(map[string]bool, len(list)+len(keys))
+				for _, x := range list {
+					in[string(x)] = true
+				}
+				for _, k := range keys {
+					if !in[string(k)] {
+						in[string(k)] = true
+						list = append(list, k)
+					}
+				}
+			} else {
+				drop := make(map[string]bool, len(keys))
+				for _, k := range keys {
+					drop[string(k)] = true
+				}
+				list = slices.DeleteFunc(list, func(x json.RawMessage) bool { return drop[string(x)] })
 			}
-			if len(list) == n && (f == other || remove) {
-				continue // none of the keys was there: leave the list alone
+			if len(list) == n {
+				continue // every key was there already (or none was, to remove): leave the list alone
 			}
 			text, err := json.Marshal(list)
 			if err != nil {

@@ -4,11 +4,9 @@ import (
 	"encoding/json"
 	"fmt"
 	"maps"
-	"strings"
 	"time"
 
 	"github.com/flaggen/flaggen/internal/jsonx"
-	"github.com/flaggen/flaggen/internal/spec"
 	"github.com/flaggen/flaggen/runtime"
 	"github.com/flaggen/flaggen/runtime/store"
 )
@@ -75,15 +73,27 @@ func (s *Session) CheckWrite(force bool) error {
 // that the live state is still the one the plan saw: else the plan runs
 // again over the newer state (runtime.Client.Update). It reports whether
 // it wrote anything.
+// A segment's patch name ("segment:staff") is no flag: WriteSegment
+// writes it.
 func (s *Session) WriteFlag(w FlagWrite) (wrote bool, err error) {
-	if seg, ok := strings.CutPrefix(w.Flag, spec.SegmentPrefix); ok {
-		if err := CheckSegment(s.Spec, seg); err != nil {
-			return false, err
-		}
-	} else if err := CheckFlag(s.Spec, w.Flag); err != nil {
+	if err := CheckFlag(s.Spec, w.Flag); err != nil {
 		return false, err
 	}
-	if err := s.CheckWrite(w.Force); err != nil {
+	return s.write(w)
+}
+
+// write is WriteFlag after the name check: w.Flag is a flag's name or a
+// segment's patch name (spec.SegmentKey).
+func (s *Session) write(w FlagWrite) (wrote bool, err error) {
+	return s.update(w.Force, func(st store.State) (runtime.Edit, error) { return s.prepare(st, w) })
+}
+
+// update checks the namespace (CheckWrite with force), then writes the
+// edit edit computes over the live state (runtime.Client.Update), again
+// over a newer state when another writer got in first. An error of edit
+// is returned as it is.
+func (s *Session) update(force bool, edit func(store.State) (runtime.Edit, error)) (wrote bool, err error) {
+	if err := s.CheckWrite(force); err != nil {
 		return false, err
 	}
 	c, err := s.Client(false)
@@ -91,14 +101,14 @@ func (s *Session) WriteFlag(w FlagWrite) (wrote bool, err error) {
 		return false, err
 	}
 	defer c.Close()
-	var prepErr error // the plan's own error, shown as it is
+	var editErr error
 	ctx, cancel := s.Ctx()
 	defer cancel()
 	wrote, err = c.Update(ctx, func(st store.State) (e runtime.Edit, err error) {
-		e, prepErr = s.prepare(st, w)
-		return e, prepErr
+		e, editErr = edit(st)
+		return e, editErr
 	})
-	if err != nil && err == prepErr {
+	if err != nil && err == editErr {
 		return false, err
 	}
 	return wrote, s.RedisError(err)

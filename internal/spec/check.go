@@ -19,6 +19,11 @@ type checker struct {
 	// prefer lists flags to start a reported dependency cycle from (the
 	// patched ones), so the error lands on the flag the patch changed.
 	prefer []string
+	// segCycles holds each segment cycle reported (by segmentCycle), for
+	// applySegments.
+	segCycles []segCycle
+	// owners holds the Go names names declared, with their owners.
+	owners map[string]GoNameOwner
 }
 
 func (c *checker) errorf(ptr, format string, args ...any) {
@@ -526,22 +531,43 @@ func rotateCycle(members, prefer []string, seen map[string]bool) ([]string, bool
 	return rot, true
 }
 
+// A GoNameOwner is what declares a package-level Go name in the generated
+// package: a description ("flag \"new_ui\"") and the JSON pointer of its
+// place in the spec; both empty for GeneratedNames.
+type GoNameOwner struct {
+	What, Pointer string
+}
+
+// GoNames returns every package-level Go name the generated package
+// declares for s (flags, enum flags' value types and variants,
+// strategies, typed attributes' types, parse functions and constants,
+// GeneratedNames), each with its owner: the names checked unique at
+// parse, for generators that add names of their own to check against.
+func (s *Spec) GoNames() map[string]GoNameOwner {
+	c := &checker{s: s}
+	c.names()
+	return c.owners
+}
+
 // names checks that every Go name the generated package will declare is a
-// valid exported identifier and is declared once.
+// valid exported identifier and is declared once, recording each in
+// c.owners.
 func (c *checker) names() {
-	owner := map[string]string{}
+	owner := map[string]GoNameOwner{}
+	c.owners = owner
 	for _, n := range GeneratedNames {
-		owner[n] = ""
+		owner[n] = GoNameOwner{}
 	}
 	claim := func(ptr, goName, what string) bool {
 		if !isExportedIdent(goName) {
 			c.errorf(ptr, "%s does not make an exported Go identifier (%q)", what, goName)
 			return false
 		}
-		prev, taken := owner[goName]
+		o, taken := owner[goName]
+		prev := o.What
 		switch {
 		case !taken:
-			owner[goName] = what
+			owner[goName] = GoNameOwner{what, ptr}
 			return true
 		case prev == "":
 			c.errorf(ptr, "%s makes the Go name %s, which the generated package already declares: rename it", what, goName)

@@ -270,6 +270,36 @@ func (s *Spec) SegmentUsers(name string) (flags, segments []string) {
 	return flags, segments
 }
 
+// AddNamingSegments adds to set (segment names) every segment of s that
+// names one of set's, directly or through others: the segments whose
+// match depends on theirs.
+func (s *Spec) AddNamingSegments(set map[string]bool) {
+	for grew := len(set) > 0; grew; {
+		grew = false
+		for _, g := range s.Segments {
+			if !set[g.Name] && slices.ContainsFunc(g.Segments, func(h string) bool { return set[h] }) {
+				set[g.Name], grew = true, true
+			}
+		}
+	}
+}
+
+// SegmentIndirectUsers returns the flags of s that use segment name only
+// through other segments (a segment they list names it, directly or not),
+// in spec order.
+func (s *Spec) SegmentIndirectUsers(name string) []string {
+	via := map[string]bool{name: true}
+	s.AddNamingSegments(via)
+	delete(via, name)
+	var out []string
+	for _, f := range s.Flags {
+		if !slices.Contains(f.Segments, name) && slices.ContainsFunc(f.Segments, func(g string) bool { return via[g] }) {
+			out = append(out, f.Name)
+		}
+	}
+	return out
+}
+
 // Release returns the release with the given name, or nil.
 func (s *Spec) Release(name string) *Release {
 	for _, r := range s.Releases {

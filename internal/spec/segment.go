@@ -76,11 +76,14 @@ func (b *builder) setSegmentField(s *Spec, g *Segment, key string, n *node) {
 
 func segmentPtr(name string) string { return "/segments/" + escapeToken(name) }
 
-// segments checks every segment: its fields against the context, the
-// segments it names, and that no segment reaches itself through
-// "segments" (each cycle reported once).
+// segments checks every segment: its name (by the rules of a flag's), its
+// fields against the context, the segments it names, and that no segment
+// reaches itself through "segments" (each cycle reported once).
 func (c *checker) segments() {
 	for _, g := range c.s.Segments {
+		if goName := GoName(g.Name); !isExportedIdent(goName) {
+			c.errorf(segmentPtr(g.Name), "segment %q does not make an exported Go identifier (%q): name it as a flag is named, like eu_beta", g.Name, goName)
+		}
 		c.segment(g)
 	}
 	c.segmentCycles()
@@ -171,6 +174,14 @@ func (c *checker) segmentCycle(members []string, seen map[string]bool) {
 	first := c.s.Segment(rot[0])
 	c.errorf(segmentPtr(first.Name)+"/segments/"+strconv.Itoa(slices.Index(first.Segments, next)),
 		"segment cycle %s → %s", strings.Join(rot, " → "), rot[0])
+	c.segCycles = append(c.segCycles, segCycle{members: rot, err: c.errs[len(c.errs)-1]})
+}
+
+// segCycle is one cycle of segments a checker reported: its members, each
+// naming the next (the last the first), and the error reporting it.
+type segCycle struct {
+	members []string
+	err     *Error
 }
 
 // SegmentPrefix starts the name under which a store holds a segment's live

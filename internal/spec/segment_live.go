@@ -130,34 +130,38 @@ func (s *Spec) applySegments(ns *Spec, patches map[string]*Patch) {
 	for {
 		c := &checker{s: ns}
 		c.segmentCycles()
-		if len(c.errs) == 0 {
+		if len(c.segCycles) == 0 {
 			return
 		}
 		// Refuse every patched segment on a reported cycle whose
 		// "segments" differ from the spec's.
 		refused := false
-		for _, e := range c.errs {
-			m := cycleMembers(e.Msg)
-			for k, seg := range m[:len(m)-1] {
+		for _, cy := range c.segCycles {
+			m, msg := cy.members, cy.err.Msg
+			for k, seg := range m {
 				i := index[seg]
+				next := m[(k+1)%len(m)]
 				if g := ns.Segments[i]; g != s.Segments[i] && !slices.Equal(g.Segments, s.Segments[i].Segments) {
-					ptr := "/segments/" + strconv.Itoa(slices.Index(g.Segments, m[k+1]))
+					ptr := "/segments/" + strconv.Itoa(slices.Index(g.Segments, next))
 					ns.Segments[i] = s.Segments[i]
-					ns.refused[SegmentKey(seg)] = &refusal{err: ErrorList{{Pointer: ptr, Msg: e.Msg}}}
+					ns.refused[SegmentKey(seg)] = &refusal{err: ErrorList{{Pointer: ptr, Msg: msg}}}
 					refused = true
 				}
 			}
 		}
 		if !refused {
-			return // cannot happen: the spec has no cycle
+			// Cannot happen (the spec has no cycle); should it, no
+			// segment patch applies rather than a cycle.
+			for key, p := range patches {
+				seg, _ := segmentOf(key)
+				if i, known := index[seg]; known && p != nil && ns.Segments[i] != s.Segments[i] {
+					ns.Segments[i] = s.Segments[i]
+					ns.refused[key] = &refusal{err: ErrorList{{Msg: "segment cycle in the live state"}}}
+				}
+			}
+			return
 		}
 	}
-}
-
-// cycleMembers reads the segments of a "segment cycle a → b → a" message.
-func cycleMembers(msg string) []string {
-	list, _ := strings.CutPrefix(msg, "segment cycle ")
-	return strings.Split(list, " → ")
 }
 
 // segmentPatchesChanged returns the segment patches of the live spec live

@@ -85,6 +85,10 @@ func TestSegmentChecks(t *testing.T) {
 		{"unknown segment field", `{"segments": {"s": {"users": [1]}}, "flags": {}}`, []string{
 			`t.json:1:21: /segments/s/users: unknown field "users"`,
 		}},
+		{"segment names follow the rules of flag names", `{"segments": {"p → q": {}, "": {}, "eu_beta": {}}, "flags": {}}`, []string{
+			`t.json:1:26: /segments/p → q: segment "p → q" does not make an exported Go identifier ("P→Q"): name it as a flag is named, like eu_beta`,
+			`t.json:1:34: /segments/: segment "" does not make an exported Go identifier (""): name it as a flag is named, like eu_beta`,
+		}},
 		{"a flag cannot take a segment patch's name", `{"flags": {"segment:x": {}}}`, []string{
 			`t.json:1:25: /flags/segment:x: flag "segment:x" does not make an exported Go identifier ("Segment:x")`,
 		}},
@@ -181,6 +185,9 @@ func TestSegmentPatchLive(t *testing.T) {
 		}
 		if _, ok := live.Effective()["segment:a"]; ok {
 			t.Error("a refused segment patch is in effect")
+		}
+		if live.Spec.Flag("g").Active {
+			t.Error("a segment cycle in the live state let flag g's kill switch go")
 		}
 	}
 	// Removing one of them lets the other apply.
