@@ -4,15 +4,13 @@ import (
 	"encoding/json"
 	"os"
 	"path/filepath"
-	"runtime"
 	"strings"
 	"testing"
 )
 
 func repoFile(t *testing.T, rel string) []byte {
 	t.Helper()
-	_, here, _, _ := runtime.Caller(0)
-	b, err := os.ReadFile(filepath.Join(filepath.Dir(here), "..", rel))
+	b, err := os.ReadFile(filepath.Join("..", rel)) // tests run in their package's directory
 	if err != nil {
 		t.Fatal(err)
 	}

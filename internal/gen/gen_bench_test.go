@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"testing"
 
+	"github.com/flaggen/flaggen/internal/benchsize"
 	"github.com/flaggen/flaggen/internal/spec"
 )
 
@@ -122,7 +123,7 @@ func newUISpecJSON(n int) []byte {
 // validate, then generate (goal, set for 100,000 flags before MaxFlags:
 // ≤ 10 s/op on a 2-core machine).
 func BenchmarkParseGenerateMax(b *testing.B) {
-	src := newUISpecJSON(MaxFlags)
+	src := newUISpecJSON(benchsize.N(MaxFlags))
 	opts := Options{Package: "big", Now: jan2025}
 	var size int
 	for b.Loop() {
@@ -143,7 +144,7 @@ func BenchmarkParseGenerateMax(b *testing.B) {
 // BenchmarkGenerateMax is Generate alone on the spec of
 // BenchmarkParseGenerateMax, parsed once.
 func BenchmarkGenerateMax(b *testing.B) {
-	s, err := spec.Parse("flags.json", newUISpecJSON(MaxFlags))
+	s, err := spec.Parse("flags.json", newUISpecJSON(benchsize.N(MaxFlags)))
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -5,6 +5,8 @@ import (
 	"os"
 	"path/filepath"
 	"testing"
+
+	"github.com/flaggen/flaggen/internal/benchsize"
 )
 
 // bigModule writes a module of files Go files in packages of 50, every one
@@ -55,15 +57,16 @@ func F%d(ctx context.Context, f *flags.Flags, c *flags.Context) int {
 // module, rewriting, regenerating, and type-checking the result again
 // before writing. The files are restored between iterations, untimed.
 func BenchmarkRemove1000Files(b *testing.B) {
-	dir := bigModule(b, 1000)
+	n := benchsize.N(1000)
+	dir := bigModule(b, n)
 	opt := Options{Dir: dir, Spec: "flags/flags.json", Flag: "big_flag", Keep: "on", Env: goEnv()}
 	for b.Loop() {
 		p, err := New(opt)
 		if err != nil {
 			b.Fatal(err)
 		}
-		if len(p.Files) != 1002 {
-			b.Fatalf("%d files changed, want 1002", len(p.Files))
+		if len(p.Files) != n+2 {
+			b.Fatalf("%d files changed, want %d", len(p.Files), n+2)
 		}
 		if err := p.Apply(); err != nil {
 			b.Fatal(err)

@@ -6,7 +6,6 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"runtime"
 	"strings"
 	"testing"
 
@@ -18,14 +17,20 @@ import (
 // checkout is the root of the flaggen module this package is in.
 func checkout(t testing.TB) string {
 	t.Helper()
-	_, file, _, _ := runtime.Caller(0)
-	return filepath.Join(filepath.Dir(file), "..", "..")
+	root, err := filepath.Abs(filepath.Join("..", "..")) // tests run in their package's directory
+	if err != nil {
+		t.Fatal(err)
+	}
+	return root
 }
 
 // goEnv is the environment of the go commands run on temporary modules:
-// module mode with the requirements resolved from the module cache.
+// module mode with the requirements resolved from the module cache, and
+// -trimpath, so that the go command's cache serves the copies of a module
+// that the tests write into new temporary directories (the same files
+// build to the same packages, wherever they are).
 func goEnv() []string {
-	return append(os.Environ(), "GOFLAGS=-mod=mod", "GOWORK=off")
+	return append(os.Environ(), "GOFLAGS=-mod=mod -trimpath", "GOWORK=off")
 }
 
 // newModule copies the directory src into a temporary module named modPath

@@ -7,6 +7,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/flaggen/flaggen/internal/benchsize"
 )
 
 // seedCopiesJSON returns a spec of n flags, each the seed's new_ui
@@ -43,11 +45,11 @@ func cpuTime(tb testing.TB) time.Duration {
 // parse and generate together stay within 10 s). It also reports the CPU
 // time per op (all threads: the garbage collector's too), which the load
 // of other processes changes less than the wall time.
-func BenchmarkParse100k(b *testing.B) { benchmarkParse(b, 100_000) }
+func BenchmarkParse100k(b *testing.B) { benchmarkParse(b, benchsize.N(100_000)) }
 
 // BenchmarkParse10k is BenchmarkParse100k with a tenth of the flags: Parse
 // is linear when it takes a tenth of the time.
-func BenchmarkParse10k(b *testing.B) { benchmarkParse(b, 10_000) }
+func BenchmarkParse10k(b *testing.B) { benchmarkParse(b, benchsize.N(10_000)) }
 
 func benchmarkParse(b *testing.B, flags int) {
 	src := seedCopiesJSON(b, flags)
