@@ -53,6 +53,8 @@ type handler struct {
 
 	lastDegraded atomic.Pointer[string] // the store error /readyz last logged
 
+	frags atomic.Pointer[fragments] // the latest snapshot's (see fragmentsOf)
+
 	bufs sync.Pool // *[]byte: bodies and responses
 	vals sync.Pool // *[]runtime.Value
 	recs sync.Pool // *recorder

@@ -210,16 +210,16 @@ func failure(b []byte, key, code, msg string) []byte {
 func (h *handler) appendSuccess(b []byte, i int, d bridge.Decision) []byte {
 	ri := evalmap.ReasonOf(d)
 	h.m.evals[i][ri].Inc()
+	return h.formatSuccess(b, i, ri, evalmap.Variant(d), d)
+}
+
+// formatSuccess appends flag i's evaluationSuccess object for decision d,
+// of reason ri and variant variant (evalmap.Variant), to b.
+func (h *handler) formatSuccess(b []byte, i int, ri evalmap.Reason, variant string, d bridge.Decision) []byte {
 	b = append(b, h.flags[i].prefix...)
 	b = d.Value.AppendJSON(b)
-	b = append(b, `,"reason":"`...)
-	b = append(b, ri.String()...)
-	b = append(b, '"')
-	if v := evalmap.Variant(d); v != "" {
-		b = append(b, `,"variant":`...)
-		b = jsonx.AppendString(b, v)
-	}
-	return append(b, '}')
+	b = append(b, reasonMembers[ri]...)
+	return appendVariant(b, variant)
 }
 
 // bulk serves POST /ofrep/v1/evaluate/flags.
@@ -257,6 +257,7 @@ func (h *handler) bulk(w http.ResponseWriter, r *http.Request, cl class) {
 	// Every flag on one snapshot: one response never mixes two live
 	// states (half of a release switched on, say).
 	snap := h.ev.Snapshot()
+	f := h.fragmentsOf(snap)
 	b := append((*out)[:0], `{"flags":[`...)
 	for n, i := range idx {
 		if n > 0 {
@@ -268,7 +269,7 @@ func (h *handler) bulk(w http.ResponseWriter, r *http.Request, cl class) {
 			b = failure(b, h.flags[i].name, codeNoKey, h.noKeyMessage(cl))
 			continue
 		}
-		b = h.appendSuccess(b, i, d)
+		b = h.appendDecided(b, f, i, d)
 	}
 	b = append(b, `],"eventStreams":[{"type":"sse","url":`...)
 	b = h.appendStreamURL(b, r, cl)
@@ -305,9 +306,19 @@ func (h *handler) etag(b []byte, scratch *[]byte, r *http.Request, cl class, bod
 	binary.BigEndian.PutUint64(sum[:8], xxhash.Sum64(in))
 	in[0] = 1 // a second, independent half
 	binary.BigEndian.PutUint64(sum[8:], xxhash.Sum64(in))
-	b = append(b, '"')
-	b = hex.AppendEncode(b, sum[:])
-	return append(b, '"')
+	return appendQuotedHex(b, &sum)
+}
+
+// appendQuotedHex appends sum to b in lower-case hex between quotes, as
+// hex.AppendEncode does, with one append.
+func appendQuotedHex(b []byte, sum *[16]byte) []byte {
+	const digits = "0123456789abcdef"
+	var t [2 + 2*16]byte
+	t[0], t[len(t)-1] = '"', '"'
+	for i, c := range sum {
+		t[1+2*i], t[2+2*i] = digits[c>>4], digits[c&15]
+	}
+	return append(b, t[:]...)
 }
 
 // etagHeader returns the header value []string{etag} in one allocation

@@ -1,0 +1,61 @@
+package flaghttp
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"math/rand/v2"
+	"testing"
+
+	"github.com/flaggen/flaggen/internal/evalmap"
+)
+
+// TestFragments checks that the bulk response's objects, formatted from
+// a snapshot's fragments, are byte for byte what formatting each decision
+// writes, over random contexts and several live states (each a new
+// snapshot, so new fragments), and that every decision found its outcome.
+func TestFragments(t *testing.T) {
+	s := start(t, Config{}, false)
+	h := s.h.(*handler)
+	spec := s.c.Spec()
+	r := rand.New(rand.NewPCG(3, 4))
+	patches := []struct{ flag, patch string }{
+		{"", ""},
+		{"advanced_search", `{"percentage_rollout":50}`},
+		{"new_ui", `{"active":false}`},
+		{"checkout_button", `{"default":"green"}`},
+		{"discount_rate", `{"active":false}`},
+	}
+	for _, p := range patches {
+		if p.flag != "" {
+			if err := s.c.Set(context.Background(), p.flag, json.RawMessage(p.patch), "test", "fragments"); err != nil {
+				t.Fatal(err)
+			}
+		}
+		snap := h.ev.Snapshot()
+		f := h.fragmentsOf(snap)
+		if h.fragmentsOf(snap) != f {
+			t.Fatal("fragments built again for the same snapshot")
+		}
+		for range 200 {
+			vals, err := spec.ParseContext(evalContext(randomContext(r, r.IntN(3) == 0)))
+			if err != nil {
+				t.Fatal(err)
+			}
+			for i := range h.flags {
+				d := h.ev.DecideOn(context.Background(), snap, i, vals)
+				if d.NoKey {
+					continue
+				}
+				if f.find(i, d.Value, evalmap.Variant(d)) == nil {
+					t.Errorf("%s: no fragment for %#v variant %q", h.flags[i].name, d.Value, evalmap.Variant(d))
+				}
+				got := h.appendDecided(nil, f, i, d)
+				want := h.formatSuccess(nil, i, evalmap.ReasonOf(d), evalmap.Variant(d), d)
+				if !bytes.Equal(got, want) {
+					t.Errorf("%s: fragments give %s, formatting %s", h.flags[i].name, got, want)
+				}
+			}
+		}
+	}
+}
