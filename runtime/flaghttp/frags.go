@@ -11,21 +11,24 @@ import (
 // object its flags can answer, but for the reason: formatting a value and
 // a variant once per snapshot instead of once per flag of every bulk
 // request. A decision not found in it (a snapshot's outcomes miss none
-// today) is formatted as it comes.
+// today) is formatted as it comes. The outcomes of all flags share one
+// array and their JSON one buffer, so that a request reads few cache
+// lines.
 type fragments struct {
 	snap  *engine.Snapshot
-	flags [][]outcome // by flag index
+	outs  []outcome // flag i's are outs[first[i]:first[i+1]]
+	first []int32
+	buf   []byte
 }
 
 // outcome is one value and variant a flag can answer (Variant's name,
-// "on"/"off" for a bool flag), and its object: head (`{"key":K,"value":V`)
-// + the reason member + tail (`,"variant":"NAME"}` or `}`), in one buffer
-// split at cut.
+// "on"/"off" for a bool flag), and its object: the head
+// (`{"key":K,"value":V`, buf[off:cut]), then the reason member, then the
+// tail (`,"variant":"NAME"}` or `}`, buf[cut:end]).
 type outcome struct {
-	val     engine.Value
-	variant string
-	obj     []byte
-	cut     int
+	val           engine.Value
+	variant       string
+	off, cut, end int32
 }
 
 // reasonMembers[r] is the `,"reason":"R"` member of reason r.
@@ -37,18 +40,23 @@ var reasonMembers = func() (m [][]byte) {
 }()
 
 // fragmentsOf returns the fragments of snapshot snap, building them when
-// the last ones built are another snapshot's. Requests racing on a new
-// snapshot may each build them; the last one built is kept.
+// the last ones built are another snapshot's; nil while another request
+// builds them (its callers format their answers meanwhile).
 func (h *handler) fragmentsOf(snap *engine.Snapshot) *fragments {
 	if f := h.frags.Load(); f != nil && f.snap == snap {
 		return f
 	}
-	f := &fragments{snap: snap, flags: make([][]outcome, len(h.flags))}
+	if !h.building.CompareAndSwap(false, true) {
+		return nil
+	}
+	defer h.building.Store(false)
+	f := &fragments{snap: snap, first: make([]int32, len(h.flags)+1)}
 	for i := range h.flags {
+		f.first[i] = int32(len(f.outs))
+		f.first[i+1] = f.first[i]
 		if i >= snap.Len() {
-			break
+			continue
 		}
-		var outs []outcome
 		snap.Outcomes(i, func(v engine.Value, variant string) {
 			if variant == "" {
 				if on, ok := v.Any().(bool); ok {
@@ -58,21 +66,33 @@ func (h *handler) fragmentsOf(snap *engine.Snapshot) *fragments {
 					}
 				}
 			}
-			for _, o := range outs {
-				if o.val == v && o.variant == variant {
-					return
-				}
+			if f.find(i, v, variant) != nil {
+				return
 			}
-			obj := append([]byte(nil), h.flags[i].prefix...)
-			obj = v.AppendJSON(obj)
-			cut := len(obj)
-			obj = appendVariant(obj, variant)
-			outs = append(outs, outcome{val: v, variant: variant, obj: obj, cut: cut})
+			o := outcome{val: v, variant: variant, off: int32(len(f.buf))}
+			f.buf = append(f.buf, h.flags[i].prefix...)
+			f.buf = v.AppendJSON(f.buf)
+			o.cut = int32(len(f.buf))
+			f.buf = appendVariant(f.buf, variant)
+			o.end = int32(len(f.buf))
+			f.outs = append(f.outs, o)
+			f.first[i+1] = int32(len(f.outs)) // for find, while building
 		})
-		f.flags[i] = outs
 	}
+	f.first[len(h.flags)] = int32(len(f.outs))
 	h.frags.Store(f)
 	return f
+}
+
+// find returns flag i's outcome of value v and variant variant, or nil.
+func (f *fragments) find(i int, v engine.Value, variant string) *outcome {
+	outs := f.outs[f.first[i]:f.first[i+1]]
+	for k := range outs {
+		if o := &outs[k]; o.variant == variant && o.val == v {
+			return o
+		}
+	}
+	return nil
 }
 
 // appendVariant appends the end of an evaluationSuccess object after its
@@ -86,25 +106,19 @@ func appendVariant(b []byte, variant string) []byte {
 }
 
 // appendDecided appends flag i's evaluationSuccess object for decision d
-// to b, from f when it holds d's outcome, and counts the evaluation.
-func (h *handler) appendDecided(b []byte, f *fragments, i int, d bridge.Decision) []byte {
-	ri := evalmap.ReasonOf(d)
+// to b, from f when f (which may be nil) holds d's outcome, and counts the
+// evaluation.
+func (h *handler) appendDecided(b []byte, f *fragments, i int, d *bridge.Decision) []byte {
+	ri := evalmap.ReasonOf(*d)
 	h.m.evals[i][ri].Inc()
-	variant := evalmap.Variant(d)
+	variant := evalmap.Variant(*d)
+	if f == nil {
+		return h.formatSuccess(b, i, ri, variant, d)
+	}
 	if o := f.find(i, d.Value, variant); o != nil {
-		b = append(b, o.obj[:o.cut]...)
+		b = append(b, f.buf[o.off:o.cut]...)
 		b = append(b, reasonMembers[ri]...)
-		return append(b, o.obj[o.cut:]...)
+		return append(b, f.buf[o.cut:o.end]...)
 	}
 	return h.formatSuccess(b, i, ri, variant, d)
-}
-
-// find returns flag i's outcome of value v and variant variant, or nil.
-func (f *fragments) find(i int, v engine.Value, variant string) *outcome {
-	for k := range f.flags[i] {
-		if o := &f.flags[i][k]; o.val == v && o.variant == variant {
-			return o
-		}
-	}
-	return nil
 }

@@ -50,10 +50,13 @@ func TestFragments(t *testing.T) {
 				if f.find(i, d.Value, evalmap.Variant(d)) == nil {
 					t.Errorf("%s: no fragment for %#v variant %q", h.flags[i].name, d.Value, evalmap.Variant(d))
 				}
-				got := h.appendDecided(nil, f, i, d)
-				want := h.formatSuccess(nil, i, evalmap.ReasonOf(d), evalmap.Variant(d), d)
+				got := h.appendDecided(nil, f, i, &d)
+				want := h.formatSuccess(nil, i, evalmap.ReasonOf(d), evalmap.Variant(d), &d)
 				if !bytes.Equal(got, want) {
 					t.Errorf("%s: fragments give %s, formatting %s", h.flags[i].name, got, want)
+				}
+				if got := h.appendDecided(nil, nil, i, &d); !bytes.Equal(got, want) {
+					t.Errorf("%s: without fragments %s, formatting %s", h.flags[i].name, got, want)
 				}
 			}
 		}

@@ -210,12 +210,12 @@ func failure(b []byte, key, code, msg string) []byte {
 func (h *handler) appendSuccess(b []byte, i int, d bridge.Decision) []byte {
 	ri := evalmap.ReasonOf(d)
 	h.m.evals[i][ri].Inc()
-	return h.formatSuccess(b, i, ri, evalmap.Variant(d), d)
+	return h.formatSuccess(b, i, ri, evalmap.Variant(d), &d)
 }
 
 // formatSuccess appends flag i's evaluationSuccess object for decision d,
 // of reason ri and variant variant (evalmap.Variant), to b.
-func (h *handler) formatSuccess(b []byte, i int, ri evalmap.Reason, variant string, d bridge.Decision) []byte {
+func (h *handler) formatSuccess(b []byte, i int, ri evalmap.Reason, variant string, d *bridge.Decision) []byte {
 	b = append(b, h.flags[i].prefix...)
 	b = d.Value.AppendJSON(b)
 	b = append(b, reasonMembers[ri]...)
@@ -256,6 +256,7 @@ func (h *handler) bulk(w http.ResponseWriter, r *http.Request, cl class) {
 	}
 	// Every flag on one snapshot: one response never mixes two live
 	// states (half of a release switched on, say).
+	ctx := r.Context()
 	snap := h.ev.Snapshot()
 	f := h.fragmentsOf(snap)
 	b := append((*out)[:0], `{"flags":[`...)
@@ -263,13 +264,13 @@ func (h *handler) bulk(w http.ResponseWriter, r *http.Request, cl class) {
 		if n > 0 {
 			b = append(b, ',')
 		}
-		d := h.ev.DecideOn(r.Context(), snap, i, *vp)
+		d := h.ev.DecideOn(ctx, snap, i, *vp)
 		if d.NoKey {
 			h.m.evals[i][evalmap.Error].Inc()
 			b = failure(b, h.flags[i].name, codeNoKey, h.noKeyMessage(cl))
 			continue
 		}
-		b = h.appendDecided(b, f, i, d)
+		b = h.appendDecided(b, f, i, &d)
 	}
 	b = append(b, `],"eventStreams":[{"type":"sse","url":`...)
 	b = h.appendStreamURL(b, r, cl)
@@ -372,13 +373,20 @@ func validHost(host string) bool {
 		return false
 	}
 	for i := 0; i < len(host); i++ {
-		c := host[i]
-		if !('a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || c == '.' || c == '-' || c == ':' || c == '[' || c == ']') {
+		if !hostByte[host[i]] {
 			return false
 		}
 	}
 	return true
 }
+
+// hostByte marks the bytes validHost allows: letters, digits, ".-:[]".
+var hostByte = func() (t [256]bool) {
+	for c := range 256 {
+		t[c] = 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || c == '.' || c == '-' || c == ':' || c == '[' || c == ']'
+	}
+	return t
+}()
 
 // configuration builds the /ofrep/v1/configuration response and its ETag.
 func (h *handler) configuration() ([]byte, string) {
