@@ -21,13 +21,15 @@ type fragments struct {
 	buf   []byte
 }
 
-// outcome is one value and variant a flag can answer (Variant's name,
-// "on"/"off" for a bool flag), and its object: the head
-// (`{"key":K,"value":V`, buf[off:cut]), then the reason member, then the
-// tail (`,"variant":"NAME"}` or `}`, buf[cut:end]).
+// outcome is one value and variant a flag can answer, as the engine
+// decides them (Decision.Value, Decision.Variant, and whether the flag is
+// pinned), and its object: the head (`{"key":K,"value":V`, buf[off:cut]),
+// then the reason member, then the tail (`,"variant":"NAME"}` with
+// evalmap.Variant's name, or `}`, buf[cut:end]).
 type outcome struct {
 	val           engine.Value
 	variant       string
+	pinned        bool
 	off, cut, end int32
 }
 
@@ -57,23 +59,20 @@ func (h *handler) fragmentsOf(snap *engine.Snapshot) *fragments {
 		if i >= snap.Len() {
 			continue
 		}
+		pinned := snap.Pinned(i)
 		snap.Outcomes(i, func(v engine.Value, variant string) {
-			if variant == "" {
-				if on, ok := v.Any().(bool); ok {
-					variant = "off"
-					if on {
-						variant = "on"
-					}
-				}
+			d := bridge.Decision{Value: v, Variant: variant}
+			if pinned {
+				d.Step = "pinned"
 			}
-			if f.find(i, v, variant) != nil {
+			if f.find(i, &d) != nil {
 				return
 			}
-			o := outcome{val: v, variant: variant, off: int32(len(f.buf))}
+			o := outcome{val: v, variant: variant, pinned: pinned, off: int32(len(f.buf))}
 			f.buf = append(f.buf, h.flags[i].prefix...)
 			f.buf = v.AppendJSON(f.buf)
 			o.cut = int32(len(f.buf))
-			f.buf = appendVariant(f.buf, variant)
+			f.buf = appendVariant(f.buf, evalmap.Variant(d))
 			o.end = int32(len(f.buf))
 			f.outs = append(f.outs, o)
 			f.first[i+1] = int32(len(f.outs)) // for find, while building
@@ -84,11 +83,11 @@ func (h *handler) fragmentsOf(snap *engine.Snapshot) *fragments {
 	return f
 }
 
-// find returns flag i's outcome of value v and variant variant, or nil.
-func (f *fragments) find(i int, v engine.Value, variant string) *outcome {
+// find returns flag i's outcome of decision d, or nil.
+func (f *fragments) find(i int, d *bridge.Decision) *outcome {
 	outs := f.outs[f.first[i]:f.first[i+1]]
 	for k := range outs {
-		if o := &outs[k]; o.variant == variant && o.val == v {
+		if o := &outs[k]; o.variant == d.Variant && o.val == d.Value && o.pinned == (d.Step == "pinned") {
 			return o
 		}
 	}
@@ -111,14 +110,12 @@ func appendVariant(b []byte, variant string) []byte {
 func (h *handler) appendDecided(b []byte, f *fragments, i int, d *bridge.Decision) []byte {
 	ri := evalmap.ReasonOf(*d)
 	h.m.evals[i][ri].Inc()
-	variant := evalmap.Variant(*d)
-	if f == nil {
-		return h.formatSuccess(b, i, ri, variant, d)
+	if f != nil {
+		if o := f.find(i, d); o != nil {
+			b = append(b, f.buf[o.off:o.cut]...)
+			b = append(b, reasonMembers[ri]...)
+			return append(b, f.buf[o.cut:o.end]...)
+		}
 	}
-	if o := f.find(i, d.Value, variant); o != nil {
-		b = append(b, f.buf[o.off:o.cut]...)
-		b = append(b, reasonMembers[ri]...)
-		return append(b, f.buf[o.cut:o.end]...)
-	}
-	return h.formatSuccess(b, i, ri, variant, d)
+	return h.formatSuccess(b, i, ri, evalmap.Variant(*d), d)
 }

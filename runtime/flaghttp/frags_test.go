@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/flaggen/flaggen/internal/evalmap"
+	"github.com/flaggen/flaggen/runtime"
 )
 
 // TestFragments checks that the bulk response's objects, formatted from
@@ -25,9 +26,13 @@ func TestFragments(t *testing.T) {
 		{"new_ui", `{"active":false}`},
 		{"checkout_button", `{"default":"green"}`},
 		{"discount_rate", `{"active":false}`},
+		{"pin", ""}, // pinned flags: a bool one and a variant one
 	}
 	for _, p := range patches {
-		if p.flag != "" {
+		if p.flag == "pin" {
+			runtime.ToggleNameAs(t, s.flags, "native_share", true)
+			runtime.ToggleNameAs(t, s.flags, "max_results", int64(50))
+		} else if p.flag != "" {
 			if err := s.c.Set(context.Background(), p.flag, json.RawMessage(p.patch), "test", "fragments"); err != nil {
 				t.Fatal(err)
 			}
@@ -47,7 +52,7 @@ func TestFragments(t *testing.T) {
 				if d.NoKey {
 					continue
 				}
-				if f.find(i, d.Value, evalmap.Variant(d)) == nil {
+				if f.find(i, &d) == nil {
 					t.Errorf("%s: no fragment for %#v variant %q", h.flags[i].name, d.Value, evalmap.Variant(d))
 				}
 				got := h.appendDecided(nil, f, i, &d)
