@@ -21,6 +21,9 @@ type scanner struct {
 }
 
 func (sc *scanner) ws() {
+	if sc.i < len(sc.s) && sc.s[sc.i] > ' ' { // the usual case: none
+		return
+	}
 	for sc.i < len(sc.s) {
 		switch sc.s[sc.i] {
 		case ' ', '\t', '\n', '\r':
