@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/flaggen/flaggen/internal/evalmap"
+	"github.com/flaggen/flaggen/internal/jsonx"
 	"github.com/flaggen/flaggen/runtime"
 )
 
@@ -42,6 +43,10 @@ func TestFragments(t *testing.T) {
 		if h.fragmentsOf(snap) != f {
 			t.Fatal("fragments built again for the same snapshot")
 		}
+		if !f.whole {
+			t.Fatal("the demo's fragments are not whole objects")
+		}
+		split := h.buildFragments(snap, false)
 		for range 200 {
 			vals, err := spec.ParseContext(evalContext(randomContext(r, r.IntN(3) == 0)))
 			if err != nil {
@@ -52,16 +57,22 @@ func TestFragments(t *testing.T) {
 				if d.NoKey {
 					continue
 				}
-				if f.find(i, &d) == nil {
+				if f.find(i, &d) == nil || split.find(i, &d) == nil {
 					t.Errorf("%s: no fragment for %#v variant %q", h.flags[i].name, d.Value, evalmap.Variant(d))
 				}
-				got := h.appendDecided(nil, f, i, &d)
-				want := h.formatSuccess(nil, i, evalmap.ReasonOf(d), evalmap.Variant(d), &d)
-				if !bytes.Equal(got, want) {
-					t.Errorf("%s: fragments give %s, formatting %s", h.flags[i].name, got, want)
+				// The object as formatted before fragments.
+				want := append([]byte(nil), h.flags[i].prefix...)
+				want = d.Value.AppendJSON(want)
+				want = append(want, `,"reason":"`+evalmap.ReasonOf(d).String()+`"`...)
+				if v := evalmap.Variant(d); v != "" {
+					want = append(want, `,"variant":`...)
+					want = jsonx.AppendString(want, v)
 				}
-				if got := h.appendDecided(nil, nil, i, &d); !bytes.Equal(got, want) {
-					t.Errorf("%s: without fragments %s, formatting %s", h.flags[i].name, got, want)
+				want = append(want, '}')
+				for _, f := range []*fragments{f, split, nil} {
+					if got := h.appendDecided(nil, f, i, &d); !bytes.Equal(got, want) {
+						t.Errorf("%s: fragments (%v) give %s, formatting %s", h.flags[i].name, f != nil && f.whole, got, want)
+					}
 				}
 			}
 		}

@@ -210,16 +210,7 @@ func failure(b []byte, key, code, msg string) []byte {
 func (h *handler) appendSuccess(b []byte, i int, d bridge.Decision) []byte {
 	ri := evalmap.ReasonOf(d)
 	h.m.evals[i][ri].Inc()
-	return h.formatSuccess(b, i, ri, evalmap.Variant(d), &d)
-}
-
-// formatSuccess appends flag i's evaluationSuccess object for decision d,
-// of reason ri and variant variant (evalmap.Variant), to b.
-func (h *handler) formatSuccess(b []byte, i int, ri evalmap.Reason, variant string, d *bridge.Decision) []byte {
-	b = append(b, h.flags[i].prefix...)
-	b = d.Value.AppendJSON(b)
-	b = append(b, reasonMembers[ri]...)
-	return appendVariant(b, variant)
+	return h.appendObject(b, i, d.Value, reasonMembers[ri], evalmap.Variant(d))
 }
 
 // bulk serves POST /ofrep/v1/evaluate/flags.
