@@ -68,12 +68,28 @@ func (h *handler) fragmentsOf(snap *engine.Snapshot) *fragments {
 		return nil
 	}
 	defer h.building.Store(false)
-	f := h.buildFragments(snap, true)
-	if len(f.buf) > maxWholeObjects {
-		f = h.buildFragments(snap, false)
+	f := h.buildFragments(snap, false)
+	if wholeSize(f) <= maxWholeObjects {
+		f = h.buildFragments(snap, true)
 	}
 	h.frags.Store(f)
 	return f
+}
+
+// wholeSize returns the bytes the whole objects of split fragments f
+// would take.
+func wholeSize(f *fragments) int {
+	reasons := 0
+	for _, m := range reasonMembers {
+		reasons += len(m)
+	}
+	n := 0
+	for _, outs := range f.flags {
+		for _, o := range outs {
+			n += nReasons*int(o.at[2]-o.at[0]) + reasons
+		}
+	}
+	return n
 }
 
 // buildFragments returns the fragments of snap, with whole objects or

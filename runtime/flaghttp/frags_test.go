@@ -47,6 +47,9 @@ func TestFragments(t *testing.T) {
 			t.Fatal("the demo's fragments are not whole objects")
 		}
 		split := h.buildFragments(snap, false)
+		if n := wholeSize(split); n != len(f.buf) {
+			t.Errorf("wholeSize gives %d bytes, the whole objects take %d", n, len(f.buf))
+		}
 		for range 200 {
 			vals, err := spec.ParseContext(evalContext(randomContext(r, r.IntN(3) == 0)))
 			if err != nil {
