@@ -952,3 +952,28 @@ func (s *Snapshot) Decide(i int, a []Value) Decision {
 	}
 	return d
 }
+
+// Outcomes calls fn with each value and variant that Decide can return for
+// flag i on s (Decision.Value and Decision.Variant): for a pinned flag its
+// pin with no variant; for a variant flag each variant and the default;
+// for a bool flag true and false with no variant. A server formats each
+// once per snapshot instead of once per evaluation.
+func (s *Snapshot) Outcomes(i int, fn func(v Value, variant string)) {
+	c := s.flags[i]
+	switch {
+	case c.pin != nil:
+		fn(c.pin.Val, "")
+	case c.variantFl:
+		for k := range c.variants {
+			fn(c.variants[k].val, c.variants[k].name)
+		}
+		def := ""
+		if c.src != nil {
+			def = c.src.DefaultVariant
+		}
+		fn(c.def, def)
+	default:
+		fn(Bool(true), "")
+		fn(Bool(false), "")
+	}
+}

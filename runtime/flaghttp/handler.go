@@ -53,6 +53,9 @@ type handler struct {
 
 	lastDegraded atomic.Pointer[string] // the store error /readyz last logged
 
+	frags    atomic.Pointer[fragments] // the latest snapshot's (see fragmentsOf)
+	building atomic.Bool               // a request is building frags
+
 	bufs sync.Pool // *[]byte: bodies and responses
 	vals sync.Pool // *[]runtime.Value
 	recs sync.Pool // *recorder

@@ -210,16 +210,7 @@ func failure(b []byte, key, code, msg string) []byte {
 func (h *handler) appendSuccess(b []byte, i int, d bridge.Decision) []byte {
 	ri := evalmap.ReasonOf(d)
 	h.m.evals[i][ri].Inc()
-	b = append(b, h.flags[i].prefix...)
-	b = d.Value.AppendJSON(b)
-	b = append(b, `,"reason":"`...)
-	b = append(b, ri.String()...)
-	b = append(b, '"')
-	if v := evalmap.Variant(d); v != "" {
-		b = append(b, `,"variant":`...)
-		b = jsonx.AppendString(b, v)
-	}
-	return append(b, '}')
+	return h.appendObject(b, i, d.Value, reasonMembers[ri], evalmap.Variant(d))
 }
 
 // bulk serves POST /ofrep/v1/evaluate/flags.
@@ -256,19 +247,21 @@ func (h *handler) bulk(w http.ResponseWriter, r *http.Request, cl class) {
 	}
 	// Every flag on one snapshot: one response never mixes two live
 	// states (half of a release switched on, say).
+	ctx := r.Context()
 	snap := h.ev.Snapshot()
+	f := h.fragmentsOf(snap)
 	b := append((*out)[:0], `{"flags":[`...)
 	for n, i := range idx {
 		if n > 0 {
 			b = append(b, ',')
 		}
-		d := h.ev.DecideOn(r.Context(), snap, i, *vp)
+		d := h.ev.DecideOn(ctx, snap, i, *vp)
 		if d.NoKey {
 			h.m.evals[i][evalmap.Error].Inc()
 			b = failure(b, h.flags[i].name, codeNoKey, h.noKeyMessage(cl))
 			continue
 		}
-		b = h.appendSuccess(b, i, d)
+		b = h.appendDecided(b, f, i, &d)
 	}
 	b = append(b, `],"eventStreams":[{"type":"sse","url":`...)
 	b = h.appendStreamURL(b, r, cl)
@@ -305,9 +298,19 @@ func (h *handler) etag(b []byte, scratch *[]byte, r *http.Request, cl class, bod
 	binary.BigEndian.PutUint64(sum[:8], xxhash.Sum64(in))
 	in[0] = 1 // a second, independent half
 	binary.BigEndian.PutUint64(sum[8:], xxhash.Sum64(in))
-	b = append(b, '"')
-	b = hex.AppendEncode(b, sum[:])
-	return append(b, '"')
+	return appendQuotedHex(b, &sum)
+}
+
+// appendQuotedHex appends sum to b in lower-case hex between quotes, as
+// hex.AppendEncode does, with one append.
+func appendQuotedHex(b []byte, sum *[16]byte) []byte {
+	const digits = "0123456789abcdef"
+	var t [2 + 2*16]byte
+	t[0], t[len(t)-1] = '"', '"'
+	for i, c := range sum {
+		t[1+2*i], t[2+2*i] = digits[c>>4], digits[c&15]
+	}
+	return append(b, t[:]...)
 }
 
 // etagHeader returns the header value []string{etag} in one allocation
@@ -361,13 +364,20 @@ func validHost(host string) bool {
 		return false
 	}
 	for i := 0; i < len(host); i++ {
-		c := host[i]
-		if !('a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || c == '.' || c == '-' || c == ':' || c == '[' || c == ']') {
+		if !hostByte[host[i]] {
 			return false
 		}
 	}
 	return true
 }
+
+// hostByte marks the bytes validHost allows: letters, digits, ".-:[]".
+var hostByte = func() (t [256]bool) {
+	for c := range 256 {
+		t[c] = 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || c == '.' || c == '-' || c == ':' || c == '[' || c == ']'
+	}
+	return t
+}()
 
 // configuration builds the /ofrep/v1/configuration response and its ETag.
 func (h *handler) configuration() ([]byte, string) {

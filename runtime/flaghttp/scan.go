@@ -2,6 +2,8 @@ package flaghttp
 
 import (
 	"bytes"
+	"encoding/binary"
+	"math/bits"
 
 	"github.com/flaggen/flaggen/internal/jsonx"
 )
@@ -19,6 +21,9 @@ type scanner struct {
 }
 
 func (sc *scanner) ws() {
+	if sc.i < len(sc.s) && sc.s[sc.i] > ' ' { // the usual case: none
+		return
+	}
 	for sc.i < len(sc.s) {
 		switch sc.s[sc.i] {
 		case ' ', '\t', '\n', '\r':
@@ -39,6 +44,18 @@ var special = func() (t [256]bool) {
 	return t
 }()
 
+// specialBytes returns the word x (eight bytes, little-endian) with the
+// high bit set in the lowest byte that is special (a quote, a backslash or
+// a control character), if any; bits above it may be set too. (SWAR: a
+// byte b is below n when b-n borrows and b has no high bit of its own;
+// the borrow of a lower byte can flag a higher one, never a lower one.)
+func specialBytes(x uint64) uint64 {
+	const lo, hi = 0x0101010101010101, 0x8080808080808080
+	q := x ^ (lo * '"')
+	bs := x ^ (lo * '\\')
+	return ((x - lo*0x20) | (q - lo) | (bs - lo)) &^ x & hi
+}
+
 // str reads a string, returning it with its quotes and whether it holds
 // escapes.
 func (sc *scanner) str() (raw []byte, esc, ok bool) {
@@ -48,6 +65,20 @@ func (sc *scanner) str() (raw []byte, esc, ok bool) {
 	}
 	sc.i++
 	for sc.i < len(sc.s) {
+		// Eight bytes at a time up to the first special one, while eight
+		// are left (past the string's end is harmless: its quote comes
+		// first).
+		for sc.i+8 <= len(sc.s) {
+			m := specialBytes(binary.LittleEndian.Uint64(sc.s[sc.i:]))
+			if m != 0 {
+				sc.i += bits.TrailingZeros64(m) >> 3
+				break
+			}
+			sc.i += 8
+		}
+		if sc.i >= len(sc.s) {
+			break
+		}
 		c := sc.s[sc.i]
 		if !special[c] {
 			sc.i++
