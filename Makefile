@@ -4,6 +4,11 @@
 GO ?= go
 export FLAGGEN_REQUIRE_REDIS ?= 1
 
+# -trimpath, for every go command make runs and those its tests run, keeps
+# file system paths out of builds, so that the go command's cache serves a
+# new clone of the same code (CI's clean clone) wherever it is.
+export GOFLAGS := $(strip $(GOFLAGS) -trimpath)
+
 # STATICCHECK is pinned: go run fetches exactly this version from the module
 # proxy (and caches it), so every machine checks with the same rules.
 STATICCHECK ?= honnef.co/go/tools/cmd/staticcheck@v0.8.2
@@ -32,10 +37,11 @@ tidy-check:
 generate-check:
 	$(GO) test -count=1 -run '^TestGeneratedFresh$$' ./generated/
 
-# -trimpath keeps file system paths out of the build, so the go command's
-# cache serves a new clone of the same code (CI's clean clone) wherever it is.
+# atexit_sleep_ms=0: a race-enabled program otherwise sleeps a second as it
+# exits (every test binary, and every one a test runs); races are reported
+# as they happen, and the tests' goroutines have ended by then.
 race:
-	$(GO) test -race -trimpath -count=1 ./...
+	GORACE="$(GORACE) atexit_sleep_ms=0" $(GO) test -race -count=1 ./...
 
 generate:
 	$(GO) generate ./...
