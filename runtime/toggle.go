@@ -2,6 +2,7 @@ package runtime
 
 import (
 	"fmt"
+	"math"
 	"reflect"
 	"strings"
 
@@ -101,6 +102,10 @@ func pinValue(t TB, p Pinner, s *Spec, i int, val Value) {
 		return
 	}
 	f := c.spec.m.Flags[i]
+	if x, ok := engine.Value(val).Any().(float64); ok && (math.IsNaN(x) || math.IsInf(x, 0)) {
+		t.Fatalf("ToggleAs: flag %q cannot be pinned to %v: a flag's value is a JSON number, which has no NaN or infinity", f.Name, x)
+		return
+	}
 	if f.Type == spec.Enum {
 		ok := false
 		var names []string

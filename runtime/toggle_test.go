@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"math"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -230,4 +231,37 @@ func TestBindBoolStates(t *testing.T) {
 		t.Fatal(err)
 	}
 	check("untargeted", engine.StateDynamic, engine.StateOn, engine.StateDynamic, engine.StateDynamic, engine.StateDynamic)
+}
+
+// TestToggleAsRefusesNaN: a float flag cannot be pinned to NaN or an
+// infinity, which no JSON number (OFREP's answer included) can carry; a
+// finite value pins.
+func TestToggleAsRefusesNaN(t *testing.T) {
+	s, err := LoadSpec("f.json", []byte(`{"flags": {"ratio": {"type": "float", "active": true, "default": "a",
+		"variants": {"a": {"value": 0.5, "weight": 100}}}}}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, err := NewClient(s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	for _, v := range []float64{math.NaN(), math.Inf(1), math.Inf(-1)} {
+		tb := &fakeTB{name: "T"}
+		ToggleNameAs(tb, c, "ratio", v)
+		if !strings.Contains(tb.fatal, `flag "ratio" cannot be pinned to`) || !strings.Contains(tb.fatal, "no NaN or infinity") {
+			t.Errorf("pinning %v: fatal %q", v, tb.fatal)
+		}
+		if c.pins[0] != nil {
+			t.Errorf("pinning %v left a pin", v)
+		}
+		tb.done()
+	}
+	tb := &fakeTB{name: "T"}
+	ToggleNameAs(tb, c, "ratio", 0.25)
+	if tb.fatal != "" || c.pins[0] == nil {
+		t.Errorf("pinning 0.25: fatal %q, pin %v", tb.fatal, c.pins[0])
+	}
+	tb.done()
 }

@@ -43,6 +43,13 @@ type outcome struct {
 	at      [nReasons + 1]int32
 }
 
+// maxFlagOutcomes bounds the outcomes a flag's fragments list: a flag with
+// more (a variant flag of many variants) has none, and its answers are
+// formatted as they come, so that neither building the fragments (each
+// outcome is compared with those before it) nor finding one (a linear
+// search) grows with the square of, or linearly in, its variants.
+const maxFlagOutcomes = 16
+
 // nReasons is the number of evalmap.Reasons.
 const nReasons = 6
 
@@ -58,13 +65,16 @@ var reasonMembers = func() (m [nReasons][]byte) {
 }()
 
 // fragmentsOf returns the fragments of snapshot snap, building them when
-// the last ones built are another snapshot's; nil while another request
-// builds them (its callers format their answers meanwhile).
+// the last ones built are another snapshot's and snap is still the
+// current one; nil while another request builds them, or when snap is no
+// longer current (a request that began before a live change), so that the
+// current snapshot's fragments are never replaced by an older one's: the
+// callers format their answers meanwhile.
 func (h *handler) fragmentsOf(snap *engine.Snapshot) *fragments {
 	if f := h.frags.Load(); f != nil && f.snap == snap {
 		return f
 	}
-	if !h.building.CompareAndSwap(false, true) {
+	if snap != h.ev.Snapshot() || !h.building.CompareAndSwap(false, true) {
 		return nil
 	}
 	defer h.building.Store(false)
@@ -104,7 +114,11 @@ func (h *handler) buildFragments(snap *engine.Snapshot, whole bool) *fragments {
 			continue
 		}
 		pinned := snap.Pinned(i)
+		bufStart, tooMany := len(f.buf), false
 		snap.Outcomes(i, func(v engine.Value, variant string) {
+			if tooMany {
+				return
+			}
 			d := bridge.Decision{Value: v, Variant: variant}
 			if pinned {
 				d.Step = "pinned"
@@ -113,6 +127,10 @@ func (h *handler) buildFragments(snap *engine.Snapshot, whole bool) *fragments {
 				if outs[k].matches(&d) {
 					return // listed already
 				}
+			}
+			if len(outs)-first[i] == maxFlagOutcomes {
+				tooMany = true
+				return
 			}
 			o := outcome{val: v, variant: variant, pinned: pinned}
 			o.at[0] = int32(len(f.buf))
@@ -130,6 +148,9 @@ func (h *handler) buildFragments(snap *engine.Snapshot, whole bool) *fragments {
 			}
 			outs = append(outs, o)
 		})
+		if tooMany {
+			outs, f.buf = outs[:first[i]], f.buf[:bufStart]
+		}
 	}
 	first[len(h.flags)] = len(outs)
 	for i := range f.flags {
