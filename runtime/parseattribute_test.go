@@ -3,6 +3,8 @@ package runtime
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
+	"strconv"
 	"testing"
 	"unicode/utf8"
 )
@@ -45,4 +47,33 @@ func FuzzParseAttribute(f *testing.F) {
 			t.Fatalf("ParseAttribute(%s, %q) = %d %s %v; AttributeValue(%#v) = %d %s %v", name, raw, i, v.GoString(), err, x, wi, wv.GoString(), werr)
 		}
 	})
+}
+
+// TestAttributeLookup checks that ParseAttribute finds every declared
+// attribute, and no other name, in a spec with few attributes (compared
+// in turn) and one with many (looked up in a map).
+func TestAttributeLookup(t *testing.T) {
+	for _, n := range []int{1, maxLinearAttrs, maxLinearAttrs + 1, 40} {
+		ctx := map[string]any{}
+		for i := range n {
+			ctx[fmt.Sprintf("a%d", i)] = map[string]any{"type": "int"}
+		}
+		src, _ := json.Marshal(map[string]any{"context": ctx, "flags": map[string]any{"f": map[string]any{"active": true}}})
+		s, err := LoadSpec("many.json", src)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := s.attrIndex != nil; got != (n > maxLinearAttrs) {
+			t.Errorf("%d attributes: a map %v", n, got)
+		}
+		for i, name := range s.Attributes() {
+			j, v, err := s.ParseAttribute(name, []byte(strconv.Itoa(i)))
+			if err != nil || j != i || !v.Equal(Int(int64(i))) {
+				t.Errorf("%d attributes: ParseAttribute(%s) = %d, %v, %v", n, name, j, v.GoString(), err)
+			}
+		}
+		if _, _, err := s.ParseAttribute("b0", []byte("1")); err == nil {
+			t.Errorf("%d attributes: undeclared b0 accepted", n)
+		}
+	}
 }

@@ -189,9 +189,12 @@ func runServe(ctx context.Context, env *Env, ro *redisOpts, addr, envName string
 	srv := &http.Server{
 		Handler:           h,
 		ReadHeaderTimeout: 5 * time.Second,
-		// No ReadTimeout: the handler sets a read deadline of its own on
-		// every request with a body (flaghttp.Config.ReadTimeout), and
-		// none on the change streams.
+		// The handler's ReadTimeout (flaghttp.Config.ReadTimeout, which
+		// serveHandler leaves at its default): the server bounds the
+		// reading of every request, body included, and the OFREP handler
+		// then sets no read deadline of its own per request. The change
+		// streams lift it (they read nothing after the headers).
+		ReadTimeout:    flaghttp.DefaultReadTimeout,
 		IdleTimeout:    2 * time.Minute,
 		MaxHeaderBytes: 64 << 10,
 		ErrorLog:       slog.NewLogLogger(log.Handler(), slog.LevelWarn),

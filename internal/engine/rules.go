@@ -230,11 +230,10 @@ func (r *rule) match(a []Value) bool {
 		if v.kind != kindString {
 			return false
 		}
-		sv, ok := spec.ParseSemver(v.s)
+		c, ok := compareSemver(v.s, &r.semvers[0])
 		if !ok {
 			return false
 		}
-		c := sv.Compare(r.semvers[0])
 		switch r.op {
 		case opSemverEq:
 			return c == 0
@@ -271,6 +270,60 @@ func (r *rule) containsAny(v *Value) bool {
 		}
 	}
 	return false
+}
+
+// compareSemver orders the attribute value s, read by spec.ParseSemver,
+// and w (spec.Semver.Compare), and reports whether s is a version. A plain
+// release (MAJOR.MINOR.PATCH, the usual value of an app_version attribute)
+// is read here without ParseSemver's general parse, the same way.
+func compareSemver(s string, w *spec.Semver) (int, bool) {
+	v, ok := plainRelease(s)
+	if !ok {
+		sv, ok := spec.ParseSemver(s)
+		if !ok {
+			return 0, false
+		}
+		return sv.Compare(*w), true
+	}
+	for i, x := range [3]uint64{w.Major, w.Minor, w.Patch} {
+		if v[i] != x {
+			if v[i] < x {
+				return -1, true
+			}
+			return 1, true
+		}
+	}
+	if w.Pre != "" {
+		return 1, true // a release sorts after its pre-releases
+	}
+	return 0, true
+}
+
+// plainRelease reads s when it is MAJOR.MINOR.PATCH: three numbers of 1 to
+// 19 digits (which fit a uint64) without leading zeros, and nothing else.
+// Any other string (a pre-release, build metadata, longer numbers, not a
+// version at all) is not ok: spec.ParseSemver decides it.
+func plainRelease(s string) (v [3]uint64, ok bool) {
+	part, start := 0, 0
+	for i := 0; i <= len(s); i++ {
+		if i < len(s) && s[i] != '.' {
+			c := s[i] - '0'
+			if c > 9 {
+				return v, false
+			}
+			v[part] = v[part]*10 + uint64(c)
+			continue
+		}
+		n := i - start
+		if n == 0 || n > 19 || (n > 1 && s[start] == '0') {
+			return v, false
+		}
+		if part++; part == 3 {
+			return v, i == len(s)
+		}
+		start = i + 1
+	}
+	return v, false
 }
 
 // compare orders two numbers, or two strings lexically.

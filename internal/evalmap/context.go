@@ -6,6 +6,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"unsafe"
 
 	"github.com/flaggen/flaggen/runtime"
 )
@@ -21,20 +22,16 @@ const TargetingKey = "targetingKey"
 // null is absent). It is immutable and safe for concurrent use.
 type Mapper struct {
 	s        *runtime.Spec
-	keyAttr  string            // "" when the spec declares none
-	keyType  string            // "int" or "string"
-	names    map[string]string // declared attribute names, by themselves
+	keyAttr  string // "" when the spec declares none
+	keyType  string // "int" or "string"
 	maxAttrs int
 }
 
 // NewMapper returns a Mapper for s that refuses contexts of more than
 // maxAttrs members (no limit when maxAttrs <= 0).
 func NewMapper(s *runtime.Spec, maxAttrs int) *Mapper {
-	m := &Mapper{s: s, names: map[string]string{}, maxAttrs: maxAttrs}
+	m := &Mapper{s: s, maxAttrs: maxAttrs}
 	m.keyAttr, m.keyType = s.Key()
-	for _, a := range s.Attributes() {
-		m.names[a] = a
-	}
 	return m
 }
 
@@ -87,13 +84,14 @@ func (c *Context) JSON(name, raw []byte) {
 		c.tkJSON = raw
 		return
 	}
-	// The declared name, to look the attribute up without converting
-	// name to a string.
-	nm, ok := c.m.names[string(name)]
-	if !ok {
-		nm = string(name)
-	}
+	// name as a string without a copy: ParseAttribute only looks it up
+	// (an error it returns holds a copy), and set keeps it only for an
+	// error, which gets a copy of its own.
+	nm := unsafe.String(unsafe.SliceData(name), len(name))
 	i, v, err := c.m.s.ParseAttribute(nm, raw)
+	if err != nil {
+		nm = strings.Clone(nm)
+	}
 	c.set(nm, i, v, err)
 }
 

@@ -159,6 +159,23 @@ func send(b *testing.B, c *http.Client, url string, hdr http.Header, want int) {
 	}
 }
 
+// likeServe configures srv as flaggen serve configures its http.Server
+// (internal/cli/serve.go): its timeouts and header limit.
+func likeServe(srv *http.Server) {
+	srv.ReadHeaderTimeout = 5 * time.Second
+	srv.ReadTimeout = DefaultReadTimeout
+	srv.IdleTimeout = 2 * time.Minute
+	srv.MaxHeaderBytes = 64 << 10
+}
+
+// newServer serves h on loopback from a server configured by likeServe.
+func newServer(h http.Handler) *httptest.Server {
+	srv := httptest.NewUnstartedServer(h)
+	likeServe(srv.Config)
+	srv.Start()
+	return srv
+}
+
 // BenchmarkHTTP compares, under one in-process load generator over
 // loopback at concurrency 8 and 32: the HTTP floor (floor above), the
 // sized floor (sizedFloor: the floor with the bulk answer's body and
@@ -167,7 +184,9 @@ func send(b *testing.B, c *http.Client, url string, hdr http.Header, want int) {
 //
 // Each iteration is a round: perRound requests of each case in turn, in
 // the reverse order every other round, so that the cases share the
-// machine's ups and downs. X-%floor is the median over the rounds of 100
+// machine's ups and downs. Every case is served by a server configured as
+// flaggen serve's (likeServe), so that they pay the same timers.
+// X-%floor is the median over the rounds of 100
 // × X's throughput over the floor's in the same round; X-%floor-by-cpu the
 // median of the inverse ratio of their CPU time per request (server and
 // generator: the whole process), the throughput each would have on a
@@ -181,14 +200,15 @@ func send(b *testing.B, c *http.Client, url string, hdr http.Header, want int) {
 // `make bench-http`.
 func BenchmarkHTTP(b *testing.B) {
 	s := start(b, Config{}, false)
-	floorSrv := httptest.NewServer(floor)
+	s.restart(b, likeServe)
+	floorSrv := newServer(floor)
 	defer floorSrv.Close()
 	key := http.Header{"Authorization": {"Bearer " + serverKey}}
 	code, body, hdr := s.do(b, "POST", "/ofrep/v1/evaluate/flags", serverKey, benchBody)
 	if code != 200 {
 		b.Fatal(code)
 	}
-	sizedSrv := httptest.NewServer(sizedFloor(body, hdr.Get("ETag")))
+	sizedSrv := newServer(sizedFloor(body, hdr.Get("ETag")))
 	defer sizedSrv.Close()
 	cond := http.Header{"Authorization": {"Bearer " + serverKey}, "If-None-Match": {hdr.Get("ETag")}}
 	const perRound = 500

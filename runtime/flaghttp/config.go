@@ -68,7 +68,11 @@ type Config struct {
 	// ReadTimeout bounds the time to read a request's body, from when the
 	// handler gets the request (default DefaultReadTimeout); a body still
 	// unread then gets 400 and the connection closes. The event stream
-	// reads no body and is not bounded.
+	// reads no body and is not bounded. An http.Server whose own
+	// ReadTimeout is no longer bounds the body already (from when it began
+	// to read the request): the handler then sets no deadline of its own,
+	// which saves a timer per request, so give the server serving the
+	// handler alone ReadTimeout = this ReadTimeout (as flaggen serve does).
 	ReadTimeout time.Duration
 	// AllowedOrigins lists the web origins ("https://app.example.com")
 	// whose pages may call the OFREP routes from a browser (CORS); "*"

@@ -226,9 +226,12 @@ func (r *recorder) Unwrap() http.ResponseWriter { return r.ResponseWriter }
 // send it within Config.ReadTimeout: without that deadline a client that
 // announces a body and never sends it would hold its connection and
 // goroutine for good, since net/http reads an unread body after the
-// handler returns. A body the handler did not read to its end (a request
-// refused before its body is needed, 401 or 404 for example) is not
-// waited for at all: the connection closes after the answer.
+// handler returns. The handler sets that read deadline itself unless the
+// http.Server serving the request has a ReadTimeout of its own no longer
+// than Config.ReadTimeout (see serverBoundsReads). A body the handler did
+// not read to its end (a request refused before its body is needed, 401
+// or 404 for example) is not waited for at all: the connection closes
+// after the answer.
 func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	start := time.Now()
 	rec := h.recs.Get().(*recorder)
@@ -237,7 +240,7 @@ func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	stream := r.URL.Path == "/ofrep/v1/events"
 	rc := http.NewResponseController(w)
 	if hasBody {
-		if !stream {
+		if !stream && !serverBoundsReads(r, h.cfg.ReadTimeout) {
 			rc.SetReadDeadline(start.Add(h.cfg.ReadTimeout))
 		}
 		rec.body = bodyReader{rc: r.Body}
@@ -270,6 +273,19 @@ func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			slog.String("method", r.Method), slog.String("path", r.URL.Path), slog.Int("status", status),
 			slog.Duration("duration", d), slog.String("key", cl.String()))
 	}
+}
+
+// serverBoundsReads reports whether the http.Server serving r bounds the
+// reading of its body within limit already: its ReadTimeout is set and no
+// longer than limit. net/http then sets the read deadline of the whole
+// request (ReadTimeout after it began to read the request's headers, so no
+// later than limit after the handler got it), over HTTP/1 and HTTP/2
+// alike, and a deadline of the handler's own would only cost a second
+// timer per request. (The event stream lifts that deadline: see
+// serveStream.)
+func serverBoundsReads(r *http.Request, limit time.Duration) bool {
+	srv, _ := r.Context().Value(http.ServerContextKey).(*http.Server)
+	return srv != nil && srv.ReadTimeout > 0 && srv.ReadTimeout <= limit
 }
 
 // serveSafely is serve, turning a panic (a bug: FuzzOFREP looks for them)

@@ -2,6 +2,7 @@ package flaghttp
 
 import (
 	"bufio"
+	"context"
 	"io"
 	"net"
 	"net/http"
@@ -44,6 +45,60 @@ func rawRequest(t *testing.T, srv *httptest.Server, head string) (*http.Response
 // Config.ReadTimeout with a 400, and the connection closes too.
 func TestUnsentBody(t *testing.T) {
 	s := start(t, Config{ReadTimeout: 100 * time.Millisecond}, false)
+	testUnsentBody(t, s)
+}
+
+// TestUnsentBodyServerReadTimeout is TestUnsentBody with the handler
+// served by an http.Server that has a ReadTimeout of its own: no longer
+// than Config.ReadTimeout, it bounds the body's read (the handler sets no
+// deadline: with Config.ReadTimeout at an hour, only the server's cuts the
+// body off); longer, the handler's deadline does. The server's timeout
+// runs from the request's first byte, so that a busy machine's delays
+// before the handler runs count too: it gets a second, not 100 ms, lest
+// it cut the request off before any answer.
+func TestUnsentBodyServerReadTimeout(t *testing.T) {
+	for _, c := range []struct {
+		name        string
+		server, cfg time.Duration
+	}{
+		{"server's", time.Second, time.Hour},
+		{"equal", time.Second, time.Second},
+		{"handler's", time.Hour, 100 * time.Millisecond},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			s := start(t, Config{ReadTimeout: c.cfg}, false)
+			s.restart(t, func(srv *http.Server) { srv.ReadTimeout = c.server })
+			testUnsentBody(t, s)
+		})
+	}
+}
+
+// TestServerBoundsReads checks when the handler leaves the body's read
+// deadline to the server.
+func TestServerBoundsReads(t *testing.T) {
+	const limit = 10 * time.Second
+	for _, c := range []struct {
+		srv  *http.Server
+		want bool
+	}{
+		{nil, false},
+		{&http.Server{}, false},
+		{&http.Server{ReadTimeout: limit + 1}, false},
+		{&http.Server{ReadTimeout: limit}, true},
+		{&http.Server{ReadTimeout: time.Second}, true},
+	} {
+		r := httptest.NewRequest("POST", "/", nil)
+		if c.srv != nil {
+			r = r.WithContext(context.WithValue(r.Context(), http.ServerContextKey, c.srv))
+		}
+		if got := serverBoundsReads(r, limit); got != c.want {
+			t.Errorf("server %+v: %v, want %v", c.srv, got, c.want)
+		}
+	}
+}
+
+func testUnsentBody(t *testing.T, s *testServer) {
+	t.Helper()
 	const head = "POST /ofrep/v1/evaluate/flags HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n"
 	resp, closed := rawRequest(t, s.srv, head+"\r\n")
 	if resp.StatusCode != http.StatusUnauthorized || !closed {
