@@ -43,8 +43,20 @@ func load(opt Options, patterns ...string) ([]*packages.Package, error) {
 	}
 	var errs []string
 	seen := map[string]bool{}
+	// The go command's build output ("# pkg" and the compiler's errors, at
+	// the overlay's temporary files) repeats the type checker's errors:
+	// when there are some, it is left out.
+	typeErrs := false
 	packages.Visit(pkgs, nil, func(p *packages.Package) {
 		for _, e := range p.Errors {
+			typeErrs = typeErrs || e.Kind == packages.TypeError
+		}
+	})
+	packages.Visit(pkgs, nil, func(p *packages.Package) {
+		for _, e := range p.Errors {
+			if typeErrs && e.Kind == packages.ListError && strings.HasPrefix(e.Msg, "# ") {
+				continue
+			}
 			s := e.Error()
 			if e.Pos != "" {
 				if rel := relPath(opt.Dir, e.Pos); rel != e.Pos {
@@ -92,7 +104,7 @@ func flaggenHeader(f *ast.File) (string, bool) {
 }
 
 // overlayByGoCommand moves cfg.Overlay, when it only replaces files that
-// exist, from go/packages to the go command's -overlay flag, and parses the
+// exist, named without symbolic links, from go/packages to the go command's -overlay flag, and parses the
 // replaced files from the overlay itself. The result is the same, but
 // faster: go/packages, given an overlay, distrusts every package's export
 // data and type-checks all dependencies from source (the standard library
@@ -108,6 +120,11 @@ func overlayByGoCommand(cfg *packages.Config) (cleanup func(), err error) {
 			return func() {}, nil
 		}
 		if fi, err := os.Stat(name); err != nil || !fi.Mode().IsRegular() {
+			return func() {}, nil
+		}
+		// The go command matches overlaid files by name, go/packages by
+		// os.SameFile: a name through a symbolic link stays with the latter.
+		if real, err := filepath.EvalSymlinks(name); err != nil || real != filepath.Clean(name) {
 			return func() {}, nil
 		}
 		byName[filepath.Clean(name)] = data

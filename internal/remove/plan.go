@@ -190,7 +190,7 @@ func New(opt Options) (*Plan, error) {
 		}
 	}
 	if _, err := lint.Load(ns, lint.Options{Dir: dir, Patterns: opt.Patterns, Env: opt.Env, Overlay: overlay}); err != nil {
-		return nil, fmt.Errorf("the code without flag %q would not build, so nothing was written (finish these uses by hand, then run remove again): %v", f.Name, err)
+		return nil, fmt.Errorf("the code without flag %q would not build, so nothing was written (finish these uses by hand, then run remove again; the lines below are those of the rewritten code): %v", f.Name, err)
 	}
 	return plan, nil
 }
