@@ -9,8 +9,11 @@ import (
 // TestLoadOverlayLikeGoPackages: for overlays of cgo files, _test.go files
 // (the package's own and its external test package), files excluded by
 // build constraints and go.mod, the go command's overlay
-// (overlayByGoCommand) and go/packages' (kept when the overlay also adds a
-// file) agree on whether the packages type-check.
+// (overlayByGoCommand) finds a type error exactly when go/packages' own
+// overlay does: each case's wantErr is what go/packages answered for it
+// (kept with go/packages by an overlay that also adds a file), checked
+// when the cases were written; that route is not run here, as it
+// type-checks every dependency from source (20 s under the race detector).
 func TestLoadOverlayLikeGoPackages(t *testing.T) {
 	if testing.Short() {
 		t.Skip("-short: runs the go command")
@@ -58,18 +61,10 @@ func TestLoadOverlayLikeGoPackages(t *testing.T) {
 			for name, src := range c.overlay {
 				byCmd[filepath.Join(dir, filepath.FromSlash(name))] = []byte(src)
 			}
-			byPkgs := map[string][]byte{filepath.Join(dir, "e", "e.go"): []byte("package e\n")}
-			for k, v := range byCmd {
-				byPkgs[k] = v
-			}
 			_, errCmd := load(Options{Dir: dir, Env: env, Overlay: byCmd}, c.pattern)
-			_, errPkgs := load(Options{Dir: dir, Env: env, Overlay: byPkgs}, c.pattern)
-			t.Logf("go command: %v\ngo/packages: %v", errCmd, errPkgs)
+			t.Logf("go command: %v", errCmd)
 			if (errCmd != nil) != c.wantErr {
 				t.Errorf("go command overlay: err = %v, want error %v", errCmd, c.wantErr)
-			}
-			if (errPkgs != nil) != c.wantErr {
-				t.Errorf("go/packages overlay: err = %v, want error %v", errPkgs, c.wantErr)
 			}
 		})
 	}
