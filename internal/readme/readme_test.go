@@ -79,7 +79,9 @@ var makeTargets = map[string]func(t *testing.T, s *session){
 	// make bench runs every benchmark for a second each; run the same
 	// command once per benchmark (-benchtime=1x) so that it must pass, with
 	// -short, under which the benchmarks of large inputs (10,000 to 100,000
-	// flags, 1,000 files) take small ones (internal/benchsize).
+	// flags, 1,000 files) take small ones (internal/benchsize), and on the
+	// packages that have benchmarks instead of ./... (the others would
+	// only build and link test binaries that run nothing with -run '^$').
 	"make bench": func(t *testing.T, s *session) {
 		out := s.run("make --no-print-directory -n bench")
 		cmd := strings.TrimSpace(out)
@@ -90,8 +92,57 @@ var makeTargets = map[string]func(t *testing.T, s *session){
 			t.Log("-short: not running the benchmarks once")
 			return
 		}
-		s.run(cmd + " -benchtime=1x -short")
+		pkgs := benchPackages(t, s.dir)
+		s.run(strings.TrimSuffix(cmd, "./...") + strings.Join(pkgs, " ") + " -benchtime=1x -short")
 	},
+}
+
+// benchPackages returns the directories below root, as ./DIR patterns,
+// whose test files declare a benchmark (a line starting "func Benchmark"),
+// skipping those the go command skips (testdata, and names starting with
+// "." or "_").
+func benchPackages(t *testing.T, root string) []string {
+	t.Helper()
+	seen := map[string]bool{}
+	err := filepath.WalkDir(root, func(path string, d os.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		name := d.Name()
+		if d.IsDir() {
+			if path != root && (name == "testdata" || strings.HasPrefix(name, ".") || strings.HasPrefix(name, "_")) {
+				return filepath.SkipDir
+			}
+			return nil
+		}
+		if !strings.HasSuffix(name, "_test.go") {
+			return nil
+		}
+		src, err := os.ReadFile(path)
+		if err != nil {
+			return err
+		}
+		if bytes.HasPrefix(src, []byte("func Benchmark")) || bytes.Contains(src, []byte("\nfunc Benchmark")) {
+			rel, err := filepath.Rel(root, filepath.Dir(path))
+			if err != nil {
+				return err
+			}
+			seen["./"+filepath.ToSlash(rel)] = true
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(seen) == 0 {
+		t.Fatalf("no benchmarks below %s", root)
+	}
+	pkgs := make([]string, 0, len(seen))
+	for p := range seen {
+		pkgs = append(pkgs, p)
+	}
+	slices.Sort(pkgs)
+	return pkgs
 }
 
 // plan assigns every block of the README to a session, and checks that no
