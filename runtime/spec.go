@@ -20,15 +20,7 @@ type Spec struct {
 	m      *spec.Spec
 	byName map[string]int
 	key    int // index of the bucketing attribute, -1 when none
-	// The declared attributes' names in spec order, and by name when
-	// there are more than maxLinearAttrs (see attribute).
-	attrNames []string
-	attrIndex map[string]int
 }
-
-// maxLinearAttrs is the most declared attributes that attribute looks up
-// by comparing names in turn, which beats hashing the name for so few.
-const maxLinearAttrs = 16
 
 // newSpec wraps a validated model.
 func newSpec(m *spec.Spec) *Spec {
@@ -39,34 +31,7 @@ func newSpec(m *spec.Spec) *Spec {
 	if m.Key != nil {
 		s.key = m.Key.Index
 	}
-	for _, a := range m.Context {
-		s.attrNames = append(s.attrNames, a.Name)
-	}
-	if len(m.Context) > maxLinearAttrs {
-		s.attrIndex = make(map[string]int, len(m.Context))
-		for i, a := range m.Context {
-			s.attrIndex[a.Name] = i
-		}
-	}
 	return s
-}
-
-// attribute returns the declared attribute name, or nil: it looks each
-// context member up (ParseAttribute, AttributeValue), so it compares the
-// names of a few attributes held side by side, and hashes name for more.
-func (s *Spec) attribute(name string) *spec.Attribute {
-	if s.attrIndex != nil {
-		if i, ok := s.attrIndex[name]; ok {
-			return s.m.Context[i]
-		}
-		return nil
-	}
-	for i, n := range s.attrNames {
-		if n == name {
-			return s.m.Context[i]
-		}
-	}
-	return nil
 }
 
 // FlagNames returns the spec's flag names in index order.
@@ -120,7 +85,7 @@ func (s *Spec) ParseContext(data []byte) ([]Value, error) {
 // undeclared attribute, a value of the wrong type or outside the enum is an
 // error naming the attribute ("context: NAME: …"); null is the absent Value.
 func (s *Spec) ParseAttribute(name string, raw []byte) (int, Value, error) {
-	at := s.attribute(name)
+	at := s.m.Attribute(name)
 	if at == nil {
 		return -1, Value{}, fmt.Errorf("context: undeclared attribute %q (declared: %s)", name, strings.Join(s.Attributes(), ", "))
 	}
@@ -148,7 +113,7 @@ func (s *Spec) ParseAttribute(name string, raw []byte) (int, Value, error) {
 // applies. nil is the absent Value. An undeclared attribute or a value of
 // another type is an error naming the attribute ("context: NAME: …").
 func (s *Spec) AttributeValue(name string, x any) (int, Value, error) {
-	at := s.attribute(name)
+	at := s.m.Attribute(name)
 	if at == nil {
 		return -1, Value{}, fmt.Errorf("context: undeclared attribute %q (declared: %s)", name, strings.Join(s.Attributes(), ", "))
 	}
