@@ -30,7 +30,7 @@ const (
 
 var serveCmd = &Command{
 	Name:  "serve",
-	Args:  "[-addr HOST:PORT] [-env ENV] [-spec FILE] [-redis URL [-namespace NS]] [-timeout D] [-server-keys FILE] [-client-keys FILE] [-admin-tokens FILE] [-shutdown-timeout D]",
+	Args:  "[-addr HOST:PORT] [-env ENV] [-spec FILE] [-redis URL [-namespace NS]] [-timeout D] [-server-keys FILE] [-client-keys FILE] [-admin-tokens FILE] [-tls-cert FILE -tls-key FILE] [-shutdown-timeout D]",
 	Short: "serve the flags over HTTP (OFREP) and the admin API",
 	Long: `Serve runs an HTTP server over the live state, for the clients that are
 not Go: browsers, mobile apps, services in other languages, dashboards. It
@@ -76,6 +76,12 @@ A request gives its key as "Authorization: Bearer KEY" or "X-API-Key: KEY".
 The server refuses to start on an address that is not loopback without
 keys.
 
+TLS: -tls-cert FILE and -tls-key FILE (PEM) serve HTTPS (TLS 1.2 or later,
+HTTP/2 included) instead of plain HTTP. The pair is read again at the next
+handshake after either file changes, so a renewed certificate needs no
+restart; a pair that cannot be read then is logged and the one in use kept.
+Behind a proxy that ends TLS itself, leave them out.
+
 The server stops on SIGTERM or SIGINT: it stops accepting connections,
 ends the event streams, finishes the requests in flight (at most
 -shutdown-timeout) and exits 0. It writes its log, one structured line per
@@ -88,6 +94,10 @@ address it listens on (with -addr HOST:0, the port it picked).`,
 // serveKeys are the key lists as given: comma-separated.
 type serveKeys struct{ server, client, admin string }
 
+// serveTLS names the certificate and key files of -tls-cert and -tls-key;
+// both empty: plain HTTP.
+type serveTLS struct{ cert, key string }
+
 func setupServe(fs *flag.FlagSet) func(*Env, []string) error {
 	ro := addRedis(fs,
 		"serve the spec `FILE` (default $"+envSpec+", else the spec the apps recorded in\nthe namespace; required without a Redis)",
@@ -98,6 +108,9 @@ func setupServe(fs *flag.FlagSet) func(*Env, []string) error {
 	clientKeys := fs.String("client-keys", "", "read the client keys from `FILE` instead of $"+envClientKeys)
 	adminTokens := fs.String("admin-tokens", "", "read the admin tokens (NAME:TOKEN) from `FILE` instead of $"+envAdminTokens)
 	grace := fs.Duration("shutdown-timeout", 10*time.Second, "on SIGTERM, wait at most `D` for the requests in flight")
+	var tlsFiles serveTLS
+	fs.StringVar(&tlsFiles.cert, "tls-cert", "", "serve HTTPS with the certificate (chain) in PEM `FILE` (with -tls-key)")
+	fs.StringVar(&tlsFiles.key, "tls-key", "", "the private key of -tls-cert, in PEM `FILE`")
 	return func(env *Env, args []string) error {
 		if _, err := positional(env, fs, args); err != nil {
 			return err
@@ -107,6 +120,9 @@ func setupServe(fs *flag.FlagSet) func(*Env, []string) error {
 		}
 		if *grace <= 0 {
 			return Usagef("-shutdown-timeout must be positive")
+		}
+		if (tlsFiles.cert == "") != (tlsFiles.key == "") {
+			return Usagef("-tls-cert and -tls-key go together: pass both or neither")
 		}
 		var keys serveKeys
 		for _, k := range []struct {
@@ -121,7 +137,7 @@ func setupServe(fs *flag.FlagSet) func(*Env, []string) error {
 		log := slog.New(slog.NewTextHandler(env.Stderr, nil))
 		ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM, syscall.SIGINT)
 		defer stop()
-		return runServe(ctx, env, ro, *addr, *envName, keys, *grace, log)
+		return runServe(ctx, env, ro, *addr, *envName, keys, tlsFiles, *grace, log)
 	}
 }
 
@@ -135,9 +151,16 @@ func readKeys(file, from string) (string, error) {
 	return strings.Join(keys, ","), err
 }
 
-// runServe opens the live state, serves it on addr until ctx is done, then
-// drains the server within grace.
-func runServe(ctx context.Context, env *Env, ro *redisOpts, addr, envName string, keys serveKeys, grace time.Duration, log *slog.Logger) error {
+// runServe opens the live state, serves it on addr (over TLS with
+// tlsFiles) until ctx is done, then drains the server within grace.
+func runServe(ctx context.Context, env *Env, ro *redisOpts, addr, envName string, keys serveKeys, tlsFiles serveTLS, grace time.Duration, log *slog.Logger) error {
+	var certs *certFiles
+	if tlsFiles.cert != "" {
+		var err error
+		if certs, err = loadCertFiles(tlsFiles.cert, tlsFiles.key, log); err != nil {
+			return err
+		}
+	}
 	arg, err := ro.specArg()
 	if err != nil {
 		return err
@@ -202,9 +225,20 @@ func runServe(ctx context.Context, env *Env, ro *redisOpts, addr, envName string
 	if cl, ok := h.(io.Closer); ok {
 		srv.RegisterOnShutdown(func() { cl.Close() }) // ends the change streams
 	}
-	log.Info("flaggen serve: listening", "addr", "http://"+ln.Addr().String(), "store", s.Where, "environment", envName, "flags", len(s.Spec.FlagNames()))
+	scheme := "http://"
+	if certs != nil {
+		srv.TLSConfig = certs.tlsConfig()
+		scheme = "https://"
+	}
+	log.Info("flaggen serve: listening", "addr", scheme+ln.Addr().String(), "store", s.Where, "environment", envName, "flags", len(s.Spec.FlagNames()))
 	served := make(chan error, 1)
-	go func() { served <- srv.Serve(ln) }()
+	go func() {
+		if certs != nil {
+			served <- srv.ServeTLS(ln, "", "") // the certificate comes from TLSConfig
+			return
+		}
+		served <- srv.Serve(ln)
+	}()
 	select {
 	case err := <-served:
 		return err

@@ -58,7 +58,7 @@ type server struct {
 	done chan error  // the process's exit
 }
 
-var listening = regexp.MustCompile(`msg="flaggen serve: listening" addr=(http://127\.0\.0\.1:\d+)`)
+var listening = regexp.MustCompile(`msg="flaggen serve: listening" addr=(https?://127\.0\.0\.1:\d+)`)
 
 // startServe starts the built binary as a README shows it, with env
 // added to a clean environment, on a free loopback port, and waits until
