@@ -32,7 +32,7 @@
 //	                                          merge into the segment's live patch (or replace it);
 //	                                          {"revert": ["include", ...]}: back to the spec. Every flag
 //	                                          that lists the segment follows. Answers {"wrote", "version",
-//	                                          "segment"}; If-Match is refused (400)
+//	                                          "segment"}; If-Match as for a flag
 //	GET    /admin/v1/audit                    ?flag=NAME&limit=N (default 100): audit entries, newest first
 //	GET    /admin/v1/feedback                 ?flag=NAME: feedback by flag (every flag with some, without flag)
 //	GET    /admin/v1/health                   200 {"status": "ok", ...} or 503 {"status": "degraded", ...}
@@ -43,11 +43,13 @@
 // audit entry. Each write is one atomic change, recomputed over the newer
 // live state when another writer got in first (ops.Session.WriteFlag).
 //
-// GET /admin/v1/flags, GET /admin/v1/flags/{name} and every flag write
-// answer with an ETag, the live state's version ("7"; "EPOCH:7" on a
-// Redis). A flag write with If-Match: ETAG is made only over that very
-// state, else it answers 412 and writes nothing: a client that shows a
-// flag and saves an edit overwrites no change it did not see.
+// GET /admin/v1/flags, GET /admin/v1/flags/{name}, the segment reads and
+// every flag and segment write answer with an ETag, the live state's
+// version ("7"; "EPOCH:7" on a Redis). A flag or segment write with
+// If-Match: ETAG is made only over that very state, else it answers 412
+// and writes nothing: a client that shows a flag or segment and saves an
+// edit overwrites no change it did not see. A release switch refuses
+// If-Match (400).
 //
 // # Authentication and CSRF
 //

@@ -82,3 +82,46 @@ func TestSegments(t *testing.T) {
 		t.Errorf("revert eu include: %s", r.body)
 	}
 }
+
+// TestSegmentIfMatch: a segment write with If-Match is made only over the
+// live state the client read (the ETag of GET segments/{name}), else 412
+// and nothing written, for stores of both kinds.
+func TestSegmentIfMatch(t *testing.T) {
+	file := filepath.Join(t.TempDir(), "flags.json")
+	src := `{"segments": {"eu": {"include": [1]}}, "flags": {"f": {"active": true, "segments": ["eu"]}}}`
+	if err := os.WriteFile(file, []byte(src), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for _, kind := range []string{"memory", "redis"} {
+		t.Run(kind, func(t *testing.T) {
+			a := startAPIWith(t, kind, file)
+			tag := a.want(a.do(http.MethodGet, "/admin/v1/segments/eu", ""), http.StatusOK).header.Get("ETag")
+			if tag == "" {
+				t.Fatal("GET segments/eu: no ETag")
+			}
+			h := map[string]string{"Authorization": "Bearer tok-alice", "Content-Type": "application/json", "If-Match": tag}
+			r := a.want(a.doWith(http.MethodPatch, "/admin/v1/segments/eu", `{"patch": {"include": [1, 2]}, "replace": true}`, h), http.StatusOK)
+			if got := r.header.Get("ETag"); got == tag || got == "" {
+				t.Errorf("ETag after the write: %q (before: %q)", got, tag)
+			}
+			n := a.auditLen()
+			// A second editor who read before the first write.
+			a.wantErr(a.doWith(http.MethodPatch, "/admin/v1/segments/eu", `{"patch": {"include": [3]}, "replace": true}`, h), http.StatusPreconditionFailed,
+				"precondition_failed", "", "the live state changed: If-Match "+tag)
+			a.wantErr(a.doWith(http.MethodPatch, "/admin/v1/segments/eu", `{"revert": ["include"]}`, h), http.StatusPreconditionFailed,
+				"precondition_failed", "", "read the segment again")
+			if a.auditLen() != n {
+				t.Error("a segment write refused by If-Match was audited")
+			}
+			var g struct{ Segment struct{ Include []int64 } }
+			a.want(a.do(http.MethodGet, "/admin/v1/segments/eu", ""), http.StatusOK).decode(t, &g.Segment)
+			if len(g.Segment.Include) != 2 {
+				t.Errorf("include after the refused writes: %v, want [1 2]", g.Segment.Include)
+			}
+			h["If-Match"] = r.header.Get("ETag")
+			a.want(a.doWith(http.MethodPatch, "/admin/v1/segments/eu", `{"revert": ["include"]}`, h), http.StatusOK)
+			h["If-Match"] = "*"
+			a.want(a.doWith(http.MethodPatch, "/admin/v1/segments/eu", `{"patch": {"include": [4]}}`, h), http.StatusOK)
+		})
+	}
+}

@@ -58,18 +58,7 @@ func checkReason(reason string, required bool) *apiError {
 // with the flag's state after it.
 func (rq *request) writeFlag(w ops.FlagWrite) {
 	w.Flag, w.Actor = rq.arg, rq.actor
-	if want := rq.r.Header.Get("If-Match"); want != "" && want != "*" {
-		// Checked over the very state the write is computed from, so
-		// that it holds until the write lands (or the plan runs again).
-		plan := w.Plan
-		w.Plan = func(s *ops.Session, stored map[string]json.RawMessage, f *ops.FlagInfo) (map[string]json.RawMessage, bool, bool, error) {
-			if got := etag(s.State); got != want {
-				return nil, false, false, &apiError{http.StatusPreconditionFailed, "precondition_failed",
-					"the live state changed: If-Match " + want + ", now " + got + " (read the flag again)", ""}
-			}
-			return plan(s, stored, f)
-		}
-	}
+	rq.ifMatch(&w, "flag")
 	wrote, err := rq.s.WriteFlag(w)
 	in, ok := rq.wrote(err)
 	if !ok {
@@ -78,6 +67,26 @@ func (rq *request) writeFlag(w ops.FlagWrite) {
 	f := shownFlag(in.Flag(rq.arg))
 	rq.w.Header().Set("ETag", etag(rq.s.State))
 	writeJSON(rq.w, http.StatusOK, writeOutput{Wrote: wrote, Version: in.Version, Flag: &f})
+}
+
+// ifMatch makes w's plan fail with 412 unless the live state it is
+// computed from is the one the request's If-Match names (absent or "*":
+// any). The check runs over the very state the write is computed from,
+// so that it holds until the write lands (or the plan runs again). what
+// names the thing written, for the message.
+func (rq *request) ifMatch(w *ops.FlagWrite, what string) {
+	want := rq.r.Header.Get("If-Match")
+	if want == "" || want == "*" {
+		return
+	}
+	plan := w.Plan
+	w.Plan = func(s *ops.Session, stored map[string]json.RawMessage, f *ops.FlagInfo) (map[string]json.RawMessage, bool, bool, error) {
+		if got := etag(s.State); got != want {
+			return nil, false, false, &apiError{http.StatusPreconditionFailed, "precondition_failed",
+				"the live state changed: If-Match " + want + ", now " + got + " (read the " + what + " again)", ""}
+		}
+		return plan(s, stored, f)
+	}
 }
 
 // wrote answers with err, the failure of a write, or inspects the live
@@ -176,10 +185,6 @@ func (h *handler) patch(rq *request) {
 // patch does a flag's: merge (or replace) "patch", or "revert" fields to
 // the spec. Every flag that lists the segment follows.
 func (h *handler) patchSegment(rq *request) {
-	if rq.r.Header.Get("If-Match") != "" {
-		writeError(rq.w, &apiError{http.StatusBadRequest, "bad_request", "If-Match applies to the writes of one flag, not to a segment's", ""})
-		return
-	}
 	var b patchBody
 	if err := h.decode(rq, &b); err != nil {
 		writeError(rq.w, err)
@@ -214,6 +219,7 @@ func (h *handler) patchSegment(rq *request) {
 		writeError(rq.w, invalid("/patch", `want {"patch": {FIELD: VALUE, ...}} (a JSON object of segment fields) or {"revert": [FIELD, ...]}`))
 		return
 	}
+	rq.ifMatch(&w, "segment")
 	wrote, err := rq.s.WriteSegment(w)
 	in, ok := rq.wrote(err)
 	if !ok {
@@ -227,7 +233,7 @@ func (h *handler) patchSegment(rq *request) {
 
 func (h *handler) setRelease(rq *request, on bool) {
 	if rq.r.Header.Get("If-Match") != "" {
-		writeError(rq.w, &apiError{http.StatusBadRequest, "bad_request", "If-Match applies to the writes of one flag, not to a release switch", ""})
+		writeError(rq.w, &apiError{http.StatusBadRequest, "bad_request", "If-Match applies to the writes of a flag or a segment, not to a release switch", ""})
 		return
 	}
 	var b reasonBody
