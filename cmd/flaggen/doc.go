@@ -997,7 +997,7 @@
 //
 // # serve
 //
-//	flaggen serve [-addr HOST:PORT] [-env ENV] [-spec FILE] [-redis URL [-namespace NS]] [-timeout D] [-server-keys FILE] [-client-keys FILE] [-admin-tokens FILE] [-shutdown-timeout D]
+//	flaggen serve [-addr HOST:PORT] [-env ENV] [-spec FILE] [-redis URL [-namespace NS]] [-timeout D] [-server-keys FILE] [-client-keys FILE] [-admin-tokens FILE] [-cors-origins LIST] [-tls-cert FILE -tls-key FILE] [-shutdown-timeout D]
 //
 // Serve runs an HTTP server over the live state, for the clients that are
 // not Go: browsers, mobile apps, services in other languages, dashboards. It
@@ -1043,6 +1043,18 @@
 // The server refuses to start on an address that is not loopback without
 // keys.
 //
+// Browsers: a page served from another origin may call the OFREP routes
+// when its origin is in -cors-origins (default $FLAGGEN_CORS_ORIGINS), a
+// comma-separated list written as browsers send the Origin header
+// (https://app.example.com, http://localhost:3000), or "*" for any origin.
+// Only the OFREP routes are opened to them: the admin API and page are not.
+//
+// TLS: -tls-cert FILE and -tls-key FILE (PEM) serve HTTPS (TLS 1.2 or later,
+// HTTP/2 included) instead of plain HTTP. The pair is read again at the next
+// handshake after either file changes, so a renewed certificate needs no
+// restart; a pair that cannot be read then is logged and the one in use kept.
+// Behind a proxy that ends TLS itself, leave them out.
+//
 // The server stops on SIGTERM or SIGINT: it stops accepting connections,
 // ends the event streams, finishes the requests in flight (at most
 // -shutdown-timeout) and exits 0. It writes its log, one structured line per
@@ -1057,6 +1069,9 @@
 //	  read the admin tokens (NAME:TOKEN) from FILE instead of $FLAGGEN_ADMIN_TOKENS
 //	-client-keys FILE
 //	  read the client keys from FILE instead of $FLAGGEN_CLIENT_KEYS
+//	-cors-origins LIST
+//	  let pages from the comma-separated web origins in LIST call the OFREP routes
+//	  (default $FLAGGEN_CORS_ORIGINS; "*": any origin)
 //	-env ENV
 //	  evaluate flags for environment ENV (default "production")
 //	-namespace NS
@@ -1074,6 +1089,10 @@
 //	-timeout D
 //	  give up on Redis after D without a reply (each exchange; connecting: at
 //	  most 2s) (default 5s)
+//	-tls-cert FILE
+//	  serve HTTPS with the certificate (chain) in PEM FILE (with -tls-key)
+//	-tls-key FILE
+//	  the private key of -tls-cert, in PEM FILE
 //
 // See also Redis URLs.
 //

@@ -26,11 +26,12 @@ const (
 	envServerKeys  = "FLAGGEN_SERVER_KEYS"
 	envClientKeys  = "FLAGGEN_CLIENT_KEYS"
 	envAdminTokens = "FLAGGEN_ADMIN_TOKENS"
+	envCORSOrigins = "FLAGGEN_CORS_ORIGINS"
 )
 
 var serveCmd = &Command{
 	Name:  "serve",
-	Args:  "[-addr HOST:PORT] [-env ENV] [-spec FILE] [-redis URL [-namespace NS]] [-timeout D] [-server-keys FILE] [-client-keys FILE] [-admin-tokens FILE] [-tls-cert FILE -tls-key FILE] [-shutdown-timeout D]",
+	Args:  "[-addr HOST:PORT] [-env ENV] [-spec FILE] [-redis URL [-namespace NS]] [-timeout D] [-server-keys FILE] [-client-keys FILE] [-admin-tokens FILE] [-cors-origins LIST] [-tls-cert FILE -tls-key FILE] [-shutdown-timeout D]",
 	Short: "serve the flags over HTTP (OFREP) and the admin API",
 	Long: `Serve runs an HTTP server over the live state, for the clients that are
 not Go: browsers, mobile apps, services in other languages, dashboards. It
@@ -76,6 +77,12 @@ A request gives its key as "Authorization: Bearer KEY" or "X-API-Key: KEY".
 The server refuses to start on an address that is not loopback without
 keys.
 
+Browsers: a page served from another origin may call the OFREP routes
+when its origin is in -cors-origins (default $FLAGGEN_CORS_ORIGINS), a
+comma-separated list written as browsers send the Origin header
+(https://app.example.com, http://localhost:3000), or "*" for any origin.
+Only the OFREP routes are opened to them: the admin API and page are not.
+
 TLS: -tls-cert FILE and -tls-key FILE (PEM) serve HTTPS (TLS 1.2 or later,
 HTTP/2 included) instead of plain HTTP. The pair is read again at the next
 handshake after either file changes, so a renewed certificate needs no
@@ -91,8 +98,9 @@ address it listens on (with -addr HOST:0, the port it picked).`,
 	Setup:  setupServe,
 }
 
-// serveKeys are the key lists as given: comma-separated.
-type serveKeys struct{ server, client, admin string }
+// serveKeys are the key lists, and the origins allowed to call the
+// OFREP routes from a browser, as given: comma-separated.
+type serveKeys struct{ server, client, admin, origins string }
 
 // serveTLS names the certificate and key files of -tls-cert and -tls-key;
 // both empty: plain HTTP.
@@ -108,6 +116,7 @@ func setupServe(fs *flag.FlagSet) func(*Env, []string) error {
 	clientKeys := fs.String("client-keys", "", "read the client keys from `FILE` instead of $"+envClientKeys)
 	adminTokens := fs.String("admin-tokens", "", "read the admin tokens (NAME:TOKEN) from `FILE` instead of $"+envAdminTokens)
 	grace := fs.Duration("shutdown-timeout", 10*time.Second, "on SIGTERM, wait at most `D` for the requests in flight")
+	cors := fs.String("cors-origins", "", "let pages from the comma-separated web origins in `LIST` call the OFREP routes\n(default $"+envCORSOrigins+"; \"*\": any origin)")
 	var tlsFiles serveTLS
 	fs.StringVar(&tlsFiles.cert, "tls-cert", "", "serve HTTPS with the certificate (chain) in PEM `FILE` (with -tls-key)")
 	fs.StringVar(&tlsFiles.key, "tls-key", "", "the private key of -tls-cert, in PEM `FILE`")
@@ -133,6 +142,10 @@ func setupServe(fs *flag.FlagSet) func(*Env, []string) error {
 			if *k.dst, err = readKeys(k.file, k.from); err != nil {
 				return err
 			}
+		}
+		keys.origins = *cors
+		if keys.origins == "" {
+			keys.origins = os.Getenv(envCORSOrigins)
 		}
 		log := slog.New(slog.NewTextHandler(env.Stderr, nil))
 		ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM, syscall.SIGINT)

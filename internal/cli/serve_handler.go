@@ -35,6 +35,12 @@ func serveHandler(c *runtime.Client, s *ops.Session, addr string, keys serveKeys
 		Admin:       adm,
 		Logger:      log,
 	}
+	for _, o := range flaghttp.ParseKeys(keys.origins) {
+		if err := flaghttp.CheckOrigin(o); err != nil {
+			return nil, Usagef("-cors-origins (or $%s): %v", envCORSOrigins, err)
+		}
+		cfg.AllowedOrigins = append(cfg.AllowedOrigins, o)
+	}
 	if err := cfg.CheckAddr(addr); err != nil {
 		return nil, Usagef("-addr %s: %v", addr, err)
 	}

@@ -286,7 +286,7 @@ func TestServeSecretsNeverPrinted(t *testing.T) {
 // TestServeRefuses: no spec without a Redis, a public address without
 // keys, malformed tokens.
 func TestServeRefuses(t *testing.T) {
-	for _, v := range []string{envServerKeys, envClientKeys, envAdminTokens} {
+	for _, v := range []string{envServerKeys, envClientKeys, envAdminTokens, envCORSOrigins} {
 		t.Setenv(v, "")
 	}
 	for _, c := range []struct {
@@ -300,6 +300,8 @@ func TestServeRefuses(t *testing.T) {
 		{[]string{envAdminTokens, "a:x,b:x"}, []string{"serve", "-spec", demoSpec}, "same token as a"},
 		{nil, []string{"serve", "-spec", demoSpec, "-env", ""}, "-env must not be empty"},
 		{nil, []string{"serve", "-spec", demoSpec, "extra"}, "unexpected argument"},
+		{[]string{envCORSOrigins, "https://app.example.com/"}, []string{"serve", "-spec", demoSpec}, "-cors-origins (or $FLAGGEN_CORS_ORIGINS): origin \"https://app.example.com/\" never matches: browsers send it as https://app.example.com"},
+		{nil, []string{"serve", "-spec", demoSpec, "-cors-origins", "https://a.example,null"}, `origin "null" is what sandboxed frames`},
 	} {
 		if c.env != nil {
 			t.Setenv(c.env[0], c.env[1])
@@ -325,5 +327,45 @@ func TestReadKeys(t *testing.T) {
 	}
 	if _, err := readKeys(filepath.Join(t.TempDir(), "missing"), envServerKeys); err == nil {
 		t.Error("readKeys of a missing file: no error")
+	}
+}
+
+// TestServeCORS: the built binary opens the OFREP routes to the browser
+// origins of $FLAGGEN_CORS_ORIGINS, which -cors-origins replaces, and to
+// no other; the admin API stays closed to them.
+func TestServeCORS(t *testing.T) {
+	for _, c := range []struct {
+		env, args []string
+	}{
+		{[]string{envCORSOrigins + "=https://app.example.com, http://localhost:3000"}, nil},
+		{[]string{envCORSOrigins + "=https://other.example"}, []string{"-cors-origins", "https://app.example.com,http://localhost:3000"}},
+	} {
+		s := startServe(t, append([]string{"FLAGGEN_CLIENT_KEYS=cl1ent", "FLAGGEN_ADMIN_TOKENS=ops:s3cret", "FLAGGEN_SPEC=" + demoSpec}, c.env...), c.args...)
+		preflight := func(path, origin string) http.Header {
+			t.Helper()
+			req, err := http.NewRequest("OPTIONS", s.url+path, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			req.Header.Set("Origin", origin)
+			req.Header.Set("Access-Control-Request-Method", "POST")
+			req.Header.Set("Access-Control-Request-Headers", "authorization, content-type")
+			resp, err := http.DefaultClient.Do(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			resp.Body.Close()
+			return resp.Header
+		}
+		for _, o := range []string{"https://app.example.com", "http://localhost:3000"} {
+			if got := preflight("/ofrep/v1/evaluate/flags", o).Get("Access-Control-Allow-Origin"); got != o {
+				t.Errorf("%v %v: preflight from %s: Access-Control-Allow-Origin %q", c.env, c.args, o, got)
+			}
+		}
+		for path, o := range map[string]string{"/ofrep/v1/evaluate/flags": "https://other.example", "/admin/v1/flags/new_ui/disable": "https://app.example.com"} {
+			if got := preflight(path, o).Get("Access-Control-Allow-Origin"); got != "" {
+				t.Errorf("%v %v: preflight of %s from %s: Access-Control-Allow-Origin %q, want none", c.env, c.args, path, o, got)
+			}
+		}
 	}
 }

@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/url"
 	"os"
 	"strings"
 	"time"
@@ -77,7 +78,8 @@ type Config struct {
 	// AllowedOrigins lists the web origins ("https://app.example.com")
 	// whose pages may call the OFREP routes from a browser (CORS); "*"
 	// allows any. Default: none (same-origin pages and non-browser
-	// clients only).
+	// clients only). Each is written as browsers send it in the Origin
+	// header (CheckOrigin), else New refuses it.
 	AllowedOrigins []string
 }
 
@@ -142,8 +144,50 @@ func (c Config) validate() error {
 			return errors.New("flaghttp: an admin token without a name")
 		}
 	}
+	for _, o := range c.AllowedOrigins {
+		if err := CheckOrigin(o); err != nil {
+			return fmt.Errorf("flaghttp: allowed origins: %w", err)
+		}
+	}
 	if c.MaxBodyBytes < 0 || c.MaxContextAttrs < 0 || c.KeepAlive < 0 || c.PollInterval < 0 || c.MaxStreams < 0 || c.MaxClientStreams < 0 || c.ReadTimeout < 0 {
 		return errors.New("flaghttp: negative limit")
+	}
+	return nil
+}
+
+// CheckOrigin returns an error unless origin is "*" or a web origin
+// written as browsers send it in the Origin header, the only form that
+// can match: SCHEME://HOST or SCHEME://HOST:PORT, in lower case, host in
+// ASCII (an international name in its punycode form), without the
+// scheme's default port, a path, a trailing slash, a query or user
+// information. Where it can, the error gives the form to write instead.
+// "null", the origin of sandboxed frames and local files, is refused:
+// any page can put itself in a sandboxed frame.
+func CheckOrigin(origin string) error {
+	if origin == "*" {
+		return nil
+	}
+	if origin == "null" {
+		return errors.New(`origin "null" is what sandboxed frames and local files send: any page can be one, so it is not allowed (use "*" to allow every origin)`)
+	}
+	for i := 0; i < len(origin); i++ {
+		if c := origin[i]; c <= ' ' || c >= 0x7f {
+			return fmt.Errorf("origin %q: write the host in ASCII (an international name in its punycode form, xn--…), without spaces", origin)
+		}
+	}
+	u, err := url.Parse(origin)
+	if err != nil || u.Scheme == "" || u.Host == "" || u.Opaque != "" {
+		return fmt.Errorf("origin %q: want SCHEME://HOST[:PORT], e.g. https://app.example.com", origin)
+	}
+	if u.User != nil || u.RawQuery != "" || u.ForceQuery || u.Fragment != "" || (u.Path != "" && u.Path != "/") {
+		return fmt.Errorf("origin %q: an origin has no path, query or user: write %s://%s", origin, u.Scheme, u.Host)
+	}
+	want := strings.ToLower(u.Scheme) + "://" + strings.ToLower(u.Host)
+	if port := u.Port(); (port == "443" && strings.EqualFold(u.Scheme, "https")) || (port == "80" && strings.EqualFold(u.Scheme, "http")) {
+		want = strings.TrimSuffix(want, ":"+port)
+	}
+	if want != origin {
+		return fmt.Errorf("origin %q never matches: browsers send it as %s", origin, want)
 	}
 	return nil
 }

@@ -83,3 +83,38 @@ func TestKeyFiles(t *testing.T) {
 		t.Error("missing key file accepted")
 	}
 }
+
+// TestCheckOrigin: allowed origins must be written as browsers send them,
+// or they never match; the error says what to write.
+func TestCheckOrigin(t *testing.T) {
+	for _, ok := range []string{"*", "https://app.example.com", "http://localhost:3000", "https://xn--bcher-kva.example", "https://app.example.com:8443", "chrome-extension://abcdef"} {
+		if err := CheckOrigin(ok); err != nil {
+			t.Errorf("CheckOrigin(%q): %v", ok, err)
+		}
+	}
+	for bad, want := range map[string]string{
+		"null":                        "sandboxed frames",
+		"app.example.com":             "want SCHEME://HOST",
+		"https://":                    "want SCHEME://HOST",
+		"https://app.example.com/":    "browsers send it as https://app.example.com",
+		"https://App.Example.com":     "browsers send it as https://app.example.com",
+		"HTTPS://app.example.com":     "browsers send it as https://app.example.com",
+		"https://app.example.com:443": "browsers send it as https://app.example.com",
+		"http://app.example.com:80":   "browsers send it as http://app.example.com",
+		"https://app.example.com/x":   "write https://app.example.com",
+		"https://u@app.example.com":   "no path, query or user",
+		"https://app.example.com?x":   "no path, query or user",
+		"https://bücher.example":      "punycode",
+		"https://a b":                 "without spaces",
+		"":                            "want SCHEME://HOST",
+	} {
+		err := CheckOrigin(bad)
+		if err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("CheckOrigin(%q) = %v, want an error with %q", bad, err, want)
+		}
+	}
+	cfg := Config{AllowedOrigins: []string{"https://ok.example", "https://bad.example/"}}
+	if err := cfg.validate(); err == nil || !strings.Contains(err.Error(), "allowed origins") {
+		t.Errorf("validate with a bad origin: %v", err)
+	}
+}
