@@ -997,7 +997,7 @@
 //
 // # serve
 //
-//	flaggen serve [-addr HOST:PORT] [-env ENV] [-spec FILE] [-redis URL [-namespace NS]] [-timeout D] [-server-keys FILE] [-client-keys FILE] [-admin-tokens FILE] [-cors-origins LIST] [-tls-cert FILE -tls-key FILE] [-shutdown-timeout D]
+//	flaggen serve [-addr HOST:PORT] [-env ENV] [-spec FILE] [-redis URL [-namespace NS]] [-timeout D] [-server-keys FILE] [-client-keys FILE] [-admin-tokens FILE] [-cors-origins LIST] [-public-url URL] [-tls-cert FILE -tls-key FILE] [-shutdown-timeout D]
 //
 // Serve runs an HTTP server over the live state, for the clients that are
 // not Go: browsers, mobile apps, services in other languages, dashboards. It
@@ -1053,7 +1053,11 @@
 // HTTP/2 included) instead of plain HTTP. The pair is read again at the next
 // handshake after either file changes, so a renewed certificate needs no
 // restart; a pair that cannot be read then is logged and the one in use kept.
-// Behind a proxy that ends TLS itself, leave them out.
+// Behind a proxy that ends TLS itself, leave them out, and give the URL the
+// clients reach the server at as -public-url (default $FLAGGEN_PUBLIC_URL;
+// https://flags.example.com, with the path prefix the proxy serves it under,
+// if any): bulk answers point the event stream there. Without it they point
+// at the request's host, over https only when the request came over TLS.
 //
 // The server stops on SIGTERM or SIGINT: it stops accepting connections,
 // ends the event streams, finishes the requests in flight (at most
@@ -1076,6 +1080,8 @@
 //	  evaluate flags for environment ENV (default "production")
 //	-namespace NS
 //	  the flaggen namespace NS in Redis (default $FLAGGEN_NAMESPACE, else "default")
+//	-public-url URL
+//	  the URL clients reach the server at, behind a proxy (default $FLAGGEN_PUBLIC_URL)
 //	-redis URL
 //	  the Redis URL holding the live state the apps share (default $FLAGGEN_REDIS_URL;
 //	  without either: an embedded memory store)

@@ -27,11 +27,12 @@ const (
 	envClientKeys  = "FLAGGEN_CLIENT_KEYS"
 	envAdminTokens = "FLAGGEN_ADMIN_TOKENS"
 	envCORSOrigins = "FLAGGEN_CORS_ORIGINS"
+	envPublicURL   = "FLAGGEN_PUBLIC_URL"
 )
 
 var serveCmd = &Command{
 	Name:  "serve",
-	Args:  "[-addr HOST:PORT] [-env ENV] [-spec FILE] [-redis URL [-namespace NS]] [-timeout D] [-server-keys FILE] [-client-keys FILE] [-admin-tokens FILE] [-cors-origins LIST] [-tls-cert FILE -tls-key FILE] [-shutdown-timeout D]",
+	Args:  "[-addr HOST:PORT] [-env ENV] [-spec FILE] [-redis URL [-namespace NS]] [-timeout D] [-server-keys FILE] [-client-keys FILE] [-admin-tokens FILE] [-cors-origins LIST] [-public-url URL] [-tls-cert FILE -tls-key FILE] [-shutdown-timeout D]",
 	Short: "serve the flags over HTTP (OFREP) and the admin API",
 	Long: `Serve runs an HTTP server over the live state, for the clients that are
 not Go: browsers, mobile apps, services in other languages, dashboards. It
@@ -87,7 +88,11 @@ TLS: -tls-cert FILE and -tls-key FILE (PEM) serve HTTPS (TLS 1.2 or later,
 HTTP/2 included) instead of plain HTTP. The pair is read again at the next
 handshake after either file changes, so a renewed certificate needs no
 restart; a pair that cannot be read then is logged and the one in use kept.
-Behind a proxy that ends TLS itself, leave them out.
+Behind a proxy that ends TLS itself, leave them out, and give the URL the
+clients reach the server at as -public-url (default $FLAGGEN_PUBLIC_URL;
+https://flags.example.com, with the path prefix the proxy serves it under,
+if any): bulk answers point the event stream there. Without it they point
+at the request's host, over https only when the request came over TLS.
 
 The server stops on SIGTERM or SIGINT: it stops accepting connections,
 ends the event streams, finishes the requests in flight (at most
@@ -99,8 +104,9 @@ address it listens on (with -addr HOST:0, the port it picked).`,
 }
 
 // serveKeys are the key lists, and the origins allowed to call the
-// OFREP routes from a browser, as given: comma-separated.
-type serveKeys struct{ server, client, admin, origins string }
+// OFREP routes from a browser, as given: comma-separated; and the URL the
+// clients reach the server at (flaghttp.Config.PublicURL).
+type serveKeys struct{ server, client, admin, origins, publicURL string }
 
 // serveTLS names the certificate and key files of -tls-cert and -tls-key;
 // both empty: plain HTTP.
@@ -117,6 +123,7 @@ func setupServe(fs *flag.FlagSet) func(*Env, []string) error {
 	adminTokens := fs.String("admin-tokens", "", "read the admin tokens (NAME:TOKEN) from `FILE` instead of $"+envAdminTokens)
 	grace := fs.Duration("shutdown-timeout", 10*time.Second, "on SIGTERM, wait at most `D` for the requests in flight")
 	cors := fs.String("cors-origins", "", "let pages from the comma-separated web origins in `LIST` call the OFREP routes\n(default $"+envCORSOrigins+"; \"*\": any origin)")
+	publicURL := fs.String("public-url", "", "the `URL` clients reach the server at, behind a proxy (default $"+envPublicURL+")")
 	var tlsFiles serveTLS
 	fs.StringVar(&tlsFiles.cert, "tls-cert", "", "serve HTTPS with the certificate (chain) in PEM `FILE` (with -tls-key)")
 	fs.StringVar(&tlsFiles.key, "tls-key", "", "the private key of -tls-cert, in PEM `FILE`")
@@ -143,9 +150,12 @@ func setupServe(fs *flag.FlagSet) func(*Env, []string) error {
 				return err
 			}
 		}
-		keys.origins = *cors
+		keys.origins, keys.publicURL = *cors, *publicURL
 		if keys.origins == "" {
 			keys.origins = os.Getenv(envCORSOrigins)
+		}
+		if keys.publicURL == "" {
+			keys.publicURL = os.Getenv(envPublicURL)
 		}
 		log := slog.New(slog.NewTextHandler(env.Stderr, nil))
 		ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM, syscall.SIGINT)

@@ -41,6 +41,12 @@ func serveHandler(c *runtime.Client, s *ops.Session, addr string, keys serveKeys
 		}
 		cfg.AllowedOrigins = append(cfg.AllowedOrigins, o)
 	}
+	if keys.publicURL != "" {
+		if err := flaghttp.CheckPublicURL(keys.publicURL); err != nil {
+			return nil, Usagef("-public-url (or $%s): %v", envPublicURL, err)
+		}
+		cfg.PublicURL = keys.publicURL
+	}
 	if err := cfg.CheckAddr(addr); err != nil {
 		return nil, Usagef("-addr %s: %v", addr, err)
 	}

@@ -286,7 +286,7 @@ func TestServeSecretsNeverPrinted(t *testing.T) {
 // TestServeRefuses: no spec without a Redis, a public address without
 // keys, malformed tokens.
 func TestServeRefuses(t *testing.T) {
-	for _, v := range []string{envServerKeys, envClientKeys, envAdminTokens, envCORSOrigins} {
+	for _, v := range []string{envServerKeys, envClientKeys, envAdminTokens, envCORSOrigins, envPublicURL} {
 		t.Setenv(v, "")
 	}
 	for _, c := range []struct {
@@ -302,6 +302,8 @@ func TestServeRefuses(t *testing.T) {
 		{nil, []string{"serve", "-spec", demoSpec, "extra"}, "unexpected argument"},
 		{[]string{envCORSOrigins, "https://app.example.com/"}, []string{"serve", "-spec", demoSpec}, "-cors-origins (or $FLAGGEN_CORS_ORIGINS): origin \"https://app.example.com/\" never matches: browsers send it as https://app.example.com"},
 		{nil, []string{"serve", "-spec", demoSpec, "-cors-origins", "https://a.example,null"}, `origin "null" is what sandboxed frames`},
+		{nil, []string{"serve", "-spec", demoSpec, "-public-url", "flags.example.com"}, `-public-url (or $FLAGGEN_PUBLIC_URL): "flags.example.com": want http(s)://HOST`},
+		{[]string{envPublicURL, "https://flags.example.com/?x"}, []string{"serve", "-spec", demoSpec}, "no user, query or fragment"},
 	} {
 		if c.env != nil {
 			t.Setenv(c.env[0], c.env[1])
@@ -367,5 +369,16 @@ func TestServeCORS(t *testing.T) {
 				t.Errorf("%v %v: preflight of %s from %s: Access-Control-Allow-Origin %q, want none", c.env, c.args, path, o, got)
 			}
 		}
+	}
+}
+
+// TestServePublicURL: behind a proxy, bulk answers point the event stream
+// at -public-url ($FLAGGEN_PUBLIC_URL), not at the request's host.
+func TestServePublicURL(t *testing.T) {
+	s := startServe(t, []string{"FLAGGEN_SERVER_KEYS=s3rver", "FLAGGEN_SPEC=" + demoSpec, envPublicURL + "=https://example.com/flags"})
+	var bulk struct{ EventStreams []struct{ URL string } }
+	if code := s.callAs(t, "s3rver", "POST", "/ofrep/v1/evaluate/flags", `{}`, &bulk); code != 200 || len(bulk.EventStreams) != 1 ||
+		!strings.HasPrefix(bulk.EventStreams[0].URL, "https://example.com/flags/ofrep/v1/events?token=") {
+		t.Errorf("bulk: %d %+v, want the stream under https://example.com/flags", code, bulk)
 	}
 }

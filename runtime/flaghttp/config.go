@@ -81,6 +81,14 @@ type Config struct {
 	// clients only). Each is written as browsers send it in the Origin
 	// header (CheckOrigin), else New refuses it.
 	AllowedOrigins []string
+	// PublicURL is the URL clients reach the handler at
+	// ("https://flags.example.com", or with the path prefix a proxy
+	// serves it under: "https://example.com/flags"), from which bulk
+	// answers give the event stream's URL. Default: the request's Host,
+	// over https when the request came over TLS. Behind a proxy that ends
+	// TLS or adds a path prefix, set it (CheckPublicURL), or browsers are
+	// sent to a URL that is not the proxy's.
+	PublicURL string
 }
 
 // open reports whether the OFREP routes need no key: no server and no
@@ -149,6 +157,11 @@ func (c Config) validate() error {
 			return fmt.Errorf("flaghttp: allowed origins: %w", err)
 		}
 	}
+	if c.PublicURL != "" {
+		if err := CheckPublicURL(c.PublicURL); err != nil {
+			return fmt.Errorf("flaghttp: public URL: %w", err)
+		}
+	}
 	if c.MaxBodyBytes < 0 || c.MaxContextAttrs < 0 || c.KeepAlive < 0 || c.PollInterval < 0 || c.MaxStreams < 0 || c.MaxClientStreams < 0 || c.ReadTimeout < 0 {
 		return errors.New("flaghttp: negative limit")
 	}
@@ -188,6 +201,29 @@ func CheckOrigin(origin string) error {
 	}
 	if want != origin {
 		return fmt.Errorf("origin %q never matches: browsers send it as %s", origin, want)
+	}
+	return nil
+}
+
+// CheckPublicURL returns an error unless u is an absolute http or https
+// URL, with a host and at most a path: no user information, query or
+// fragment, and no character JSON or a URL would need to escape (spaces,
+// quotes, backslashes, non-ASCII: percent-encode them).
+func CheckPublicURL(u string) error {
+	for i := 0; i < len(u); i++ {
+		if c := u[i]; c <= ' ' || c >= 0x7f || c == '"' || c == '\\' || c == '<' || c == '>' {
+			return fmt.Errorf("%q: byte %d (%q) must be percent-encoded", u, i+1, c)
+		}
+	}
+	p, err := url.Parse(u)
+	if err != nil {
+		return fmt.Errorf("%q: %v", u, err)
+	}
+	if p.Scheme != "http" && p.Scheme != "https" || p.Host == "" || p.Opaque != "" {
+		return fmt.Errorf("%q: want http(s)://HOST[:PORT][/PATH], e.g. https://flags.example.com", u)
+	}
+	if p.User != nil || p.RawQuery != "" || p.ForceQuery || p.Fragment != "" || strings.Contains(u, "#") {
+		return fmt.Errorf("%q: a public URL has no user, query or fragment", u)
 	}
 	return nil
 }

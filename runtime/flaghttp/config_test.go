@@ -87,12 +87,7 @@ func TestKeyFiles(t *testing.T) {
 // TestCheckOrigin: allowed origins must be written as browsers send them,
 // or they never match; the error says what to write.
 func TestCheckOrigin(t *testing.T) {
-	for _, ok := range []string{"*", "https://app.example.com", "http://localhost:3000", "https://xn--bcher-kva.example", "https://app.example.com:8443", "chrome-extension://abcdef"} {
-		if err := CheckOrigin(ok); err != nil {
-			t.Errorf("CheckOrigin(%q): %v", ok, err)
-		}
-	}
-	for bad, want := range map[string]string{
+	checkTable(t, "CheckOrigin", CheckOrigin, []string{"*", "https://app.example.com", "http://localhost:3000", "https://xn--bcher-kva.example", "https://app.example.com:8443", "chrome-extension://abcdef"}, map[string]string{
 		"null":                        "sandboxed frames",
 		"app.example.com":             "want SCHEME://HOST",
 		"https://":                    "want SCHEME://HOST",
@@ -107,14 +102,25 @@ func TestCheckOrigin(t *testing.T) {
 		"https://bücher.example":      "punycode",
 		"https://a b":                 "without spaces",
 		"":                            "want SCHEME://HOST",
-	} {
-		err := CheckOrigin(bad)
-		if err == nil || !strings.Contains(err.Error(), want) {
-			t.Errorf("CheckOrigin(%q) = %v, want an error with %q", bad, err, want)
-		}
-	}
+	})
 	cfg := Config{AllowedOrigins: []string{"https://ok.example", "https://bad.example/"}}
 	if err := cfg.validate(); err == nil || !strings.Contains(err.Error(), "allowed origins") {
 		t.Errorf("validate with a bad origin: %v", err)
+	}
+}
+
+// checkTable checks that check accepts every string of ok and refuses
+// every key of bad with an error holding its value.
+func checkTable(t *testing.T, name string, check func(string) error, ok []string, bad map[string]string) {
+	t.Helper()
+	for _, s := range ok {
+		if err := check(s); err != nil {
+			t.Errorf("%s(%q): %v", name, s, err)
+		}
+	}
+	for s, want := range bad {
+		if err := check(s); err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("%s(%q) = %v, want an error with %q", name, s, err, want)
+		}
 	}
 }

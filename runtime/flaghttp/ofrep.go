@@ -341,10 +341,13 @@ func match(header string, etag []byte) bool {
 }
 
 // appendStreamURL appends the JSON string of the event stream's URL for
-// class cl: on r's host when it is a plain host name, else relative.
+// class cl: under Config.PublicURL when set, else on r's host when it is a
+// plain host name, else relative.
 func (h *handler) appendStreamURL(b []byte, r *http.Request, cl class) []byte {
 	b = append(b, '"')
-	if validHost(r.Host) {
+	if h.cfg.PublicURL != "" {
+		b = append(b, strings.TrimSuffix(h.cfg.PublicURL, "/")...)
+	} else if validHost(r.Host) {
 		if r.TLS != nil {
 			b = append(b, "https://"...)
 		} else {
