@@ -1,7 +1,9 @@
 package flaghttp
 
 import (
+	goruntime "runtime"
 	"strconv"
+	"sync/atomic"
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
@@ -32,8 +34,7 @@ type metrics struct {
 	// requests[route][status class]; latency[route].
 	requests [][6]prometheus.Counter
 	latency  []prometheus.Observer
-	// evals[flag][reason]
-	evals [][]prometheus.Counter
+	evals    *evalCounts
 }
 
 // newMetrics registers the handler's metrics with reg.
@@ -47,10 +48,7 @@ func newMetrics(reg prometheus.Registerer, c *runtime.Client, flags []string) (*
 		Help:    "Time to serve an HTTP request (streams: until the stream ends), by route.",
 		Buckets: []float64{.0001, .00025, .0005, .001, .0025, .005, .01, .025, .05, .1, .25, 1},
 	}, []string{"route"})
-	ev := prometheus.NewCounterVec(prometheus.CounterOpts{
-		Name: "flaggen_evaluations_total",
-		Help: "Flag evaluations served over OFREP, by flag and OpenFeature reason.",
-	}, []string{"flag", "reason"})
+	ev := newEvalCounts(flags)
 	health := prometheus.NewGaugeFunc(prometheus.GaugeOpts{
 		Name: "flaggen_store_healthy",
 		Help: "1 when the live-state store is healthy and every live patch applies, else 0 (see /readyz).",
@@ -79,14 +77,93 @@ func newMetrics(reg prometheus.Registerer, c *runtime.Client, flags []string) (*
 		m.requests = append(m.requests, row)
 		m.latency = append(m.latency, lat.WithLabelValues(r))
 	}
-	for _, f := range flags {
-		row := make([]prometheus.Counter, len(evalmap.Reasons))
-		for i, rs := range evalmap.Reasons {
-			row[i] = ev.WithLabelValues(f, rs)
-		}
-		m.evals = append(m.evals, row)
-	}
+	m.evals = ev
 	return m, nil
+}
+
+// evalCounts is the counter flaggen_evaluations_total, by flag and reason.
+// A bulk request counts one evaluation per flag: as a prometheus.CounterVec
+// (one object per flag and reason) that is as many cache lines written per
+// request, which the cores serving requests side by side take from each
+// other in turn. So the counts are kept in shards instead, one per
+// recorder (see evalShard), each shard one array, by reason then flag (the
+// evaluations of one request mostly share a reason: they write
+// neighbouring words), shards apart by a cache line at least; a scrape
+// adds the shards up. Every flag and reason is exposed, 0 included, as the
+// CounterVec's children made up front were.
+type evalCounts struct {
+	desc    *prometheus.Desc
+	flags   []string
+	stride  int             // words from one shard to the next
+	counts  []atomic.Uint64 // shard s, reason r, flag i: counts[s*stride+r*len(flags)+i]
+	nshards int
+	next    atomic.Uint32 // the shard of the next recorder
+}
+
+// maxEvalShards and maxEvalShardBytes bound the shards of evalCounts: at
+// most two per core and maxEvalShards, and all in maxEvalShardBytes (a
+// spec of ten thousand flags gets 8 shards of 480 kB); one at least.
+const (
+	maxEvalShards     = 32
+	maxEvalShardBytes = 4 << 20
+)
+
+// newEvalCounts returns the evaluation counts of flags, all 0.
+func newEvalCounts(flags []string) *evalCounts {
+	const line = 8 // words of a cache line (64 bytes)
+	n := len(flags) * nReasons
+	stride := (n+line-1)/line*line + line // a line apart at least
+	shards := min(2*goruntime.GOMAXPROCS(0), maxEvalShards, maxEvalShardBytes/(8*stride))
+	shards = max(shards, 1)
+	return &evalCounts{
+		desc: prometheus.NewDesc("flaggen_evaluations_total",
+			"Flag evaluations served over OFREP, by flag and OpenFeature reason.",
+			[]string{"flag", "reason"}, nil),
+		flags:   flags,
+		stride:  stride,
+		counts:  make([]atomic.Uint64, shards*stride),
+		nshards: shards,
+	}
+}
+
+// evalShard is one shard of evalCounts, where a recorder counts the
+// evaluations of its requests.
+type evalShard struct {
+	counts []atomic.Uint64 // by reason, then flag
+	nflags int
+}
+
+// shard returns the next shard, in turn: each recorder gets one when it is
+// made, and recorders, pooled per core, rarely move.
+func (e *evalCounts) shard() evalShard {
+	s := int(e.next.Add(1)-1) % e.nshards
+	return evalShard{counts: e.counts[s*e.stride : s*e.stride+nReasons*len(e.flags)], nflags: len(e.flags)}
+}
+
+// inc counts one evaluation of flag i with reason r.
+func (s evalShard) inc(i int, r evalmap.Reason) { s.counts[int(r)*s.nflags+i].Add(1) }
+
+// count returns the evaluations of flag i with reason r counted so far,
+// all shards added up.
+func (e *evalCounts) count(i int, r evalmap.Reason) uint64 {
+	var v uint64
+	at := int(r)*len(e.flags) + i
+	for s := range e.nshards {
+		v += e.counts[s*e.stride+at].Load()
+	}
+	return v
+}
+
+// Describe implements prometheus.Collector.
+func (e *evalCounts) Describe(ch chan<- *prometheus.Desc) { ch <- e.desc }
+
+// Collect implements prometheus.Collector.
+func (e *evalCounts) Collect(ch chan<- prometheus.Metric) {
+	for r, reason := range evalmap.Reasons {
+		for i, f := range e.flags {
+			ch <- prometheus.MustNewConstMetric(e.desc, prometheus.CounterValue, float64(e.count(i, evalmap.Reason(r))), f, reason)
+		}
+	}
 }
 
 // defaultRegistry is the registry of a handler without Config.Registry.
