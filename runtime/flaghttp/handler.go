@@ -146,7 +146,7 @@ func New(c *runtime.Client, cfg Config) (http.Handler, error) {
 	h.bufs.New = func() any { b := make([]byte, 0, 4096); return &b }
 	nattr := len(s.Attributes())
 	h.vals.New = func() any { v := make([]runtime.Value, nattr); return &v }
-	h.recs.New = func() any { return &recorder{evals: h.m.evals.shard()} }
+	h.recs.New = func() any { return &recorder{evals: h.m.evals.shard(), reqs: h.m.reqs.shard()} }
 	return h, nil
 }
 
@@ -178,12 +178,13 @@ func (h *handler) Close() error {
 
 // recorder is the ResponseWriter the handler serves through: it keeps the
 // status for logs and metrics, and the request body's reader. Its requests
-// count their evaluations in its own shard of the evaluation counts.
+// are recorded in its own shard of the metrics.
 type recorder struct {
 	http.ResponseWriter
 	status int
 	body   bodyReader
 	evals  evalShard
+	reqs   *requestShard
 }
 
 // bodyReader is a request body that notes when it was read to its end.
@@ -262,14 +263,11 @@ func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if status == 0 {
 		status = http.StatusOK
 	}
+	reqs := rec.reqs
 	rec.ResponseWriter = nil
 	h.recs.Put(rec)
 	d := time.Since(start)
-	ri := routeIndex(route)
-	if sc := status / 100; sc >= 1 && sc <= 5 {
-		h.m.requests[ri][sc].Inc()
-	}
-	h.m.latency[ri].Observe(d.Seconds())
+	reqs.record(routeIndex(route), status, d)
 	if h.cfg.Logger != nil {
 		h.cfg.Logger.LogAttrs(r.Context(), slog.LevelInfo, "http request",
 			slog.String("method", r.Method), slog.String("path", r.URL.Path), slog.Int("status", status),

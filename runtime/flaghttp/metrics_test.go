@@ -3,10 +3,12 @@ package flaghttp
 import (
 	"encoding/json"
 	"math/rand/v2"
+	"strconv"
 	"sync"
 	"testing"
 
 	"github.com/prometheus/client_golang/prometheus"
+	dto "github.com/prometheus/client_model/go"
 
 	"github.com/flaggen/flaggen/internal/evalmap"
 )
@@ -151,4 +153,101 @@ func gatherEvals(t *testing.T, reg *prometheus.Registry) map[[2]string]float64 {
 		}
 	}
 	return out
+}
+
+// TestRequestCountsServed checks flaggen_http_requests_total and
+// flaggen_http_request_duration_seconds against concurrent requests of
+// known routes and statuses: every request counted once under its route
+// and status class, every route and class exposed, each route's histogram
+// counting its requests with cumulative buckets.
+func TestRequestCountsServed(t *testing.T) {
+	reg := prometheus.NewRegistry()
+	s := start(t, Config{Registry: reg}, false)
+	calls := []struct {
+		method, path, key string
+		body              []byte
+		route             string
+		code              int
+	}{
+		{"GET", "/healthz", "", nil, routeHealthz, 200},
+		{"POST", "/ofrep/v1/evaluate/flags", serverKey, []byte(`{"context":{"targetingKey":"7"}}`), routeBulk, 200},
+		{"POST", "/ofrep/v1/evaluate/flags", "wrong-key", []byte(`{}`), routeBulk, 401},
+		{"GET", "/ofrep/v1/evaluate/flags", serverKey, nil, routeBulk, 405},
+		{"POST", "/ofrep/v1/evaluate/flags/new_ui", serverKey, []byte(`{"context":{"targetingKey":"7"}}`), routeEval, 200},
+		{"GET", "/ofrep/v1/configuration", clientKey, nil, routeConfig, 200},
+		{"GET", "/nope", serverKey, nil, routeOther, 404},
+	}
+	want := map[[2]string]float64{}
+	perRoute := map[string]uint64{}
+	var mu sync.Mutex
+	var wg sync.WaitGroup
+	for g := range 8 {
+		wg.Go(func() {
+			for n := range 30 {
+				c := calls[(g+n)%len(calls)]
+				if code, out, _ := s.do(t, c.method, c.path, c.key, c.body); code != c.code {
+					t.Errorf("%s %s: %d %s, want %d", c.method, c.path, code, out, c.code)
+				}
+				mu.Lock()
+				want[[2]string{c.route, strconv.Itoa(c.code/100) + "xx"}]++
+				perRoute[c.route]++
+				mu.Unlock()
+			}
+		})
+	}
+	wg.Wait()
+	mfs, err := reg.Gather()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var sawReqs, sawLat bool
+	for _, mf := range mfs {
+		switch mf.GetName() {
+		case "flaggen_http_requests_total":
+			sawReqs = true
+			if len(mf.GetMetric()) != len(routes)*6 {
+				t.Errorf("%d request series, want %d (every route and class)", len(mf.GetMetric()), len(routes)*6)
+			}
+			for _, m := range mf.GetMetric() {
+				k := [2]string{labelOf(m, "route"), labelOf(m, "code")}
+				if v := m.GetCounter().GetValue(); v != want[k] {
+					t.Errorf("requests %v: %v, want %v", k, v, want[k])
+				}
+			}
+		case "flaggen_http_request_duration_seconds":
+			sawLat = true
+			if len(mf.GetMetric()) != len(routes) || mf.GetType().String() != "HISTOGRAM" {
+				t.Errorf("%d latency series of type %v, want %d histograms", len(mf.GetMetric()), mf.GetType(), len(routes))
+			}
+			for _, m := range mf.GetMetric() {
+				route, h := labelOf(m, "route"), m.GetHistogram()
+				if h.GetSampleCount() != perRoute[route] || (h.GetSampleCount() > 0) != (h.GetSampleSum() > 0) {
+					t.Errorf("latency %s: count %d sum %v, want count %d", route, h.GetSampleCount(), h.GetSampleSum(), perRoute[route])
+				}
+				if len(h.GetBucket()) != len(latencyBuckets) {
+					t.Errorf("latency %s: %d buckets, want %d", route, len(h.GetBucket()), len(latencyBuckets))
+				}
+				var last uint64
+				for i, b := range h.GetBucket() {
+					if b.GetUpperBound() != latencyBuckets[i] || b.GetCumulativeCount() < last || b.GetCumulativeCount() > h.GetSampleCount() {
+						t.Errorf("latency %s: bucket %d: %v", route, i, b)
+					}
+					last = b.GetCumulativeCount()
+				}
+			}
+		}
+	}
+	if !sawReqs || !sawLat {
+		t.Errorf("requests exposed %v, latency exposed %v", sawReqs, sawLat)
+	}
+}
+
+// labelOf returns the value of m's label name.
+func labelOf(m *dto.Metric, name string) string {
+	for _, l := range m.GetLabel() {
+		if l.GetName() == name {
+			return l.GetValue()
+		}
+	}
+	return ""
 }
