@@ -121,7 +121,7 @@ func newRequestCounts() *requestCounts {
 
 // shard returns the next shard, in turn (see evalCounts.shard).
 func (rc *requestCounts) shard() *requestShard {
-	return rc.shards[int(rc.next.Add(1)-1)%len(rc.shards)]
+	return rc.shards[(rc.next.Add(1)-1)%uint32(len(rc.shards))]
 }
 
 // record records a request to route ri (an index of routes) answered
@@ -196,7 +196,8 @@ const (
 	maxShardBytes = 4 << 20
 )
 
-// shards returns how many shards of size bytes to make.
+// shards returns how many shards of size bytes to make (size 0: shards
+// too small to count against maxShardBytes).
 func shards(size int) int {
 	n := min(2*goruntime.GOMAXPROCS(0), maxShards)
 	if size > 0 {
@@ -232,7 +233,7 @@ type evalShard struct {
 // shard returns the next shard, in turn: each recorder gets one when it is
 // made, and recorders, pooled per core, rarely move.
 func (e *evalCounts) shard() evalShard {
-	s := int(e.next.Add(1)-1) % e.nshards
+	s := int((e.next.Add(1) - 1) % uint32(e.nshards))
 	return evalShard{counts: e.counts[s*e.stride : s*e.stride+nReasons*len(e.flags)], nflags: len(e.flags)}
 }
 
