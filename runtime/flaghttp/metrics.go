@@ -40,8 +40,9 @@ type metrics struct {
 
 // newMetrics registers the handler's metrics with reg.
 func newMetrics(reg prometheus.Registerer, c *runtime.Client, flags []string) (*metrics, error) {
-	req := newRequestCounts()
-	ev := newEvalCounts(flags)
+	now := time.Now()
+	req := newRequestCounts(now)
+	ev := newEvalCounts(flags, now)
 	health := prometheus.NewGaugeFunc(prometheus.GaugeOpts{
 		Name: "flaggen_store_healthy",
 		Help: "1 when the live-state store is healthy and every live patch applies, else 0 (see /readyz).",
@@ -74,9 +75,10 @@ func newMetrics(reg prometheus.Registerer, c *runtime.Client, flags []string) (*
 // records in one shard; a scrape adds the shards up (each shard's
 // histogram is read whole, as Histogram.Write keeps its count, sum and
 // buckets together). Every route and class is exposed, 0 included, as the
-// vectors' children made up front were.
+// vectors' children made up front were, with their creation time.
 type requestCounts struct {
 	reqDesc, latDesc *prometheus.Desc
+	created          time.Time
 	shards           []*requestShard
 	next             atomic.Uint32 // the shard of the next recorder
 }
@@ -91,9 +93,10 @@ type requestShard struct {
 // latencyBuckets are the buckets of flaggen_http_request_duration_seconds.
 var latencyBuckets = []float64{.0001, .00025, .0005, .001, .0025, .005, .01, .025, .05, .1, .25, 1}
 
-// newRequestCounts returns request counts, all 0.
-func newRequestCounts() *requestCounts {
+// newRequestCounts returns request counts, all 0, created at created.
+func newRequestCounts(created time.Time) *requestCounts {
 	rc := &requestCounts{
+		created: created,
 		reqDesc: prometheus.NewDesc("flaggen_http_requests_total",
 			"HTTP requests served, by route and status code class (2xx …).",
 			[]string{"route", "code"}, nil),
@@ -150,7 +153,7 @@ func (rc *requestCounts) Collect(ch chan<- prometheus.Metric) {
 				s.requests[ri][sc].Write(&m)
 				n += m.GetCounter().GetValue()
 			}
-			ch <- prometheus.MustNewConstMetric(rc.reqDesc, prometheus.CounterValue, n, route, strconv.Itoa(sc)+"xx")
+			ch <- prometheus.MustNewConstMetricWithCreatedTimestamp(rc.reqDesc, prometheus.CounterValue, n, rc.created, route, strconv.Itoa(sc)+"xx")
 		}
 		var count uint64
 		var sum float64
@@ -165,7 +168,7 @@ func (rc *requestCounts) Collect(ch chan<- prometheus.Metric) {
 				buckets[b.GetUpperBound()] += b.GetCumulativeCount()
 			}
 		}
-		ch <- prometheus.MustNewConstHistogram(rc.latDesc, count, sum, buckets, route)
+		ch <- prometheus.MustNewConstHistogramWithCreatedTimestamp(rc.latDesc, count, sum, buckets, rc.created, route)
 	}
 }
 
@@ -178,9 +181,10 @@ func (rc *requestCounts) Collect(ch chan<- prometheus.Metric) {
 // evaluations of one request mostly share a reason: they write
 // neighbouring words), shards apart by a cache line at least; a scrape
 // adds the shards up. Every flag and reason is exposed, 0 included, as the
-// CounterVec's children made up front were.
+// CounterVec's children made up front were, with their creation time.
 type evalCounts struct {
 	desc    *prometheus.Desc
+	created time.Time
 	flags   []string
 	stride  int             // words from one shard to the next
 	counts  []atomic.Uint64 // shard s, reason r, flag i: counts[s*stride+r*len(flags)+i]
@@ -206,8 +210,9 @@ func shards(size int) int {
 	return max(n, 1)
 }
 
-// newEvalCounts returns the evaluation counts of flags, all 0.
-func newEvalCounts(flags []string) *evalCounts {
+// newEvalCounts returns the evaluation counts of flags, all 0, created at
+// created.
+func newEvalCounts(flags []string, created time.Time) *evalCounts {
 	const line = 8 // words of a cache line (64 bytes)
 	n := len(flags) * nReasons
 	stride := (n+line-1)/line*line + line // a line apart at least
@@ -216,6 +221,7 @@ func newEvalCounts(flags []string) *evalCounts {
 		desc: prometheus.NewDesc("flaggen_evaluations_total",
 			"Flag evaluations served over OFREP, by flag and OpenFeature reason.",
 			[]string{"flag", "reason"}, nil),
+		created: created,
 		flags:   flags,
 		stride:  stride,
 		counts:  make([]atomic.Uint64, shards*stride),
@@ -258,7 +264,7 @@ func (e *evalCounts) Describe(ch chan<- *prometheus.Desc) { ch <- e.desc }
 func (e *evalCounts) Collect(ch chan<- prometheus.Metric) {
 	for r, reason := range evalmap.Reasons {
 		for i, f := range e.flags {
-			ch <- prometheus.MustNewConstMetric(e.desc, prometheus.CounterValue, float64(e.count(i, evalmap.Reason(r))), f, reason)
+			ch <- prometheus.MustNewConstMetricWithCreatedTimestamp(e.desc, prometheus.CounterValue, float64(e.count(i, evalmap.Reason(r))), e.created, f, reason)
 		}
 	}
 }

@@ -6,6 +6,7 @@ import (
 	"strconv"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 	dto "github.com/prometheus/client_model/go"
@@ -19,7 +20,7 @@ import (
 // counts spread over them.
 func TestEvalCountsShards(t *testing.T) {
 	flags := []string{"a", "b", "c"}
-	e := newEvalCounts(flags)
+	e := newEvalCounts(flags, time.Now())
 	if e.nshards < 1 || e.stride < nReasons*len(flags)+8 || e.stride%8 != 0 {
 		t.Fatalf("%d shards, stride %d", e.nshards, e.stride)
 	}
