@@ -196,10 +196,10 @@ func appendVariant(b []byte, variant string) []byte {
 
 // appendDecided appends flag i's evaluationSuccess object for decision d
 // to b, from f when f (which may be nil) holds d's outcome, and counts the
-// evaluation.
-func (h *handler) appendDecided(b []byte, f *fragments, i int, d *bridge.Decision) []byte {
+// evaluation in ec.
+func (h *handler) appendDecided(b []byte, ec evalShard, f *fragments, i int, d *bridge.Decision) []byte {
 	ri := evalmap.ReasonOf(*d)
-	h.m.evals[i][ri].Inc()
+	ec.inc(i, ri)
 	if f != nil {
 		if o := f.find(i, d); o != nil {
 			if f.whole {

@@ -130,6 +130,7 @@ func TestFragsConcurrent(t *testing.T) {
 				}
 				snap := h.ev.Snapshot()
 				f := h.fragmentsOf(snap)
+				ec := h.m.evals.shard()
 				if f != nil && f.snap != snap {
 					t.Error("fragments of another snapshot")
 					return
@@ -139,7 +140,7 @@ func TestFragsConcurrent(t *testing.T) {
 					if d.NoKey {
 						continue
 					}
-					got, want := h.appendDecided(nil, f, i, &d), h.appendDecided(nil, nil, i, &d)
+					got, want := h.appendDecided(nil, ec, f, i, &d), h.appendDecided(nil, ec, nil, i, &d)
 					if !bytes.Equal(got, want) {
 						t.Errorf("%s: fragments %s, formatting %s", h.flags[i].name, got, want)
 						return

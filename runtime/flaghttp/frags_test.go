@@ -46,6 +46,7 @@ func TestFragments(t *testing.T) {
 		if !f.whole {
 			t.Fatal("the demo's fragments are not whole objects")
 		}
+		ec := h.m.evals.shard()
 		split := h.buildFragments(snap, false)
 		if n := wholeSize(split); n != len(f.buf) {
 			t.Errorf("wholeSize gives %d bytes, the whole objects take %d", n, len(f.buf))
@@ -73,7 +74,7 @@ func TestFragments(t *testing.T) {
 				}
 				want = append(want, '}')
 				for _, f := range []*fragments{f, split, nil} {
-					if got := h.appendDecided(nil, f, i, &d); !bytes.Equal(got, want) {
+					if got := h.appendDecided(nil, ec, f, i, &d); !bytes.Equal(got, want) {
 						t.Errorf("%s: fragments (%v) give %s, formatting %s", h.flags[i].name, f != nil && f.whole, got, want)
 					}
 				}

@@ -146,7 +146,7 @@ func New(c *runtime.Client, cfg Config) (http.Handler, error) {
 	h.bufs.New = func() any { b := make([]byte, 0, 4096); return &b }
 	nattr := len(s.Attributes())
 	h.vals.New = func() any { v := make([]runtime.Value, nattr); return &v }
-	h.recs.New = func() any { return &recorder{} }
+	h.recs.New = func() any { return &recorder{evals: h.m.evals.shard(), reqs: h.m.reqs.shard()} }
 	return h, nil
 }
 
@@ -177,11 +177,14 @@ func (h *handler) Close() error {
 }
 
 // recorder is the ResponseWriter the handler serves through: it keeps the
-// status for logs and metrics, and the request body's reader.
+// status for logs and metrics, and the request body's reader. Its requests
+// are recorded in its own shard of the metrics.
 type recorder struct {
 	http.ResponseWriter
 	status int
 	body   bodyReader
+	evals  evalShard
+	reqs   *requestShard
 }
 
 // bodyReader is a request body that notes when it was read to its end.
@@ -260,14 +263,11 @@ func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if status == 0 {
 		status = http.StatusOK
 	}
+	reqs := rec.reqs
 	rec.ResponseWriter = nil
 	h.recs.Put(rec)
 	d := time.Since(start)
-	ri := routeIndex(route)
-	if sc := status / 100; sc >= 1 && sc <= 5 {
-		h.m.requests[ri][sc].Inc()
-	}
-	h.m.latency[ri].Observe(d.Seconds())
+	reqs.record(routeIndex(route), status, d)
 	if h.cfg.Logger != nil {
 		h.cfg.Logger.LogAttrs(r.Context(), slog.LevelInfo, "http request",
 			slog.String("method", r.Method), slog.String("path", r.URL.Path), slog.Int("status", status),
@@ -312,7 +312,7 @@ func (h *handler) serveSafely(w *recorder, r *http.Request) (route string, cl cl
 }
 
 // serve handles r and returns its route and key class.
-func (h *handler) serve(w http.ResponseWriter, r *http.Request) (string, class) {
+func (h *handler) serve(w *recorder, r *http.Request) (string, class) {
 	p := r.URL.Path
 	if p == "/healthz" {
 		if !method(w, r, http.MethodGet) {
@@ -363,11 +363,11 @@ func (h *handler) serve(w http.ResponseWriter, r *http.Request) (string, class) 
 	switch route {
 	case routeBulk:
 		if method(w, r, http.MethodPost) {
-			h.bulk(w, r, cl)
+			h.bulk(w, r, cl, w.evals)
 		}
 	case routeEval:
 		if method(w, r, http.MethodPost) {
-			h.single(w, r, cl, strings.TrimPrefix(p, "/ofrep/v1/evaluate/flags/"))
+			h.single(w, r, cl, w.evals, strings.TrimPrefix(p, "/ofrep/v1/evaluate/flags/"))
 		}
 	case routeConfig:
 		if method(w, r, http.MethodGet) {

@@ -146,8 +146,9 @@ func (h *handler) getVals() *[]runtime.Value {
 	return p
 }
 
-// single serves POST /ofrep/v1/evaluate/flags/{key}.
-func (h *handler) single(w http.ResponseWriter, r *http.Request, cl class, key string) {
+// single serves POST /ofrep/v1/evaluate/flags/{key}, counting its
+// evaluation in ec.
+func (h *handler) single(w http.ResponseWriter, r *http.Request, cl class, ec evalShard, key string) {
 	i, ok := h.byName[key]
 	if !ok {
 		writeJSON(w, http.StatusNotFound, failure(nil, key, codeNotFound, "flag "+strconv.Quote(key)+" not found"))
@@ -166,20 +167,20 @@ func (h *handler) single(w http.ResponseWriter, r *http.Request, cl class, key s
 		return
 	}
 	if e := h.parseContext(*bp, *vp, cl == classClient); e != nil {
-		h.m.evals[i][evalmap.Error].Inc()
+		ec.inc(i, evalmap.Error)
 		writeJSON(w, e.status, failure(nil, key, e.code, e.msg))
 		return
 	}
 	d := h.ev.Decide(r.Context(), i, *vp)
 	b := (*bp)[:0]
 	if d.NoKey {
-		h.m.evals[i][evalmap.Error].Inc()
+		ec.inc(i, evalmap.Error)
 		b = failure(b, key, codeNoKey, h.noKeyMessage(cl))
 		*bp = b
 		writeJSON(w, http.StatusBadRequest, b)
 		return
 	}
-	b = h.appendSuccess(b, i, d)
+	b = h.appendSuccess(b, ec, i, d)
 	b = append(b, '\n')
 	*bp = b
 	writeJSON(w, http.StatusOK, b)
@@ -206,15 +207,16 @@ func failure(b []byte, key, code, msg string) []byte {
 }
 
 // appendSuccess appends flag i's evaluationSuccess object to b and counts
-// the evaluation.
-func (h *handler) appendSuccess(b []byte, i int, d bridge.Decision) []byte {
+// the evaluation in ec.
+func (h *handler) appendSuccess(b []byte, ec evalShard, i int, d bridge.Decision) []byte {
 	ri := evalmap.ReasonOf(d)
-	h.m.evals[i][ri].Inc()
+	ec.inc(i, ri)
 	return h.appendObject(b, i, d.Value, reasonMembers[ri], evalmap.Variant(d))
 }
 
-// bulk serves POST /ofrep/v1/evaluate/flags.
-func (h *handler) bulk(w http.ResponseWriter, r *http.Request, cl class) {
+// bulk serves POST /ofrep/v1/evaluate/flags, counting its evaluations in
+// ec.
+func (h *handler) bulk(w http.ResponseWriter, r *http.Request, cl class, ec evalShard) {
 	bp := h.bufs.Get().(*[]byte)
 	defer h.bufs.Put(bp)
 	if e := h.readBody(r, bp); e != nil {
@@ -257,11 +259,11 @@ func (h *handler) bulk(w http.ResponseWriter, r *http.Request, cl class) {
 		}
 		d := h.ev.DecideOn(ctx, snap, i, *vp)
 		if d.NoKey {
-			h.m.evals[i][evalmap.Error].Inc()
+			ec.inc(i, evalmap.Error)
 			b = failure(b, h.flags[i].name, codeNoKey, h.noKeyMessage(cl))
 			continue
 		}
-		b = h.appendDecided(b, f, i, &d)
+		b = h.appendDecided(b, ec, f, i, &d)
 	}
 	b = append(b, `],"eventStreams":[{"type":"sse","url":`...)
 	b = h.appendStreamURL(b, r, cl)

@@ -11,11 +11,10 @@ import (
 	"strings"
 	"testing"
 
-	dto "github.com/prometheus/client_model/go"
-
 	"github.com/flaggen/flaggen/generated/demo"
 	"github.com/flaggen/flaggen/internal/bridge"
 	"github.com/flaggen/flaggen/internal/demotest"
+	"github.com/flaggen/flaggen/internal/evalmap"
 	"github.com/flaggen/flaggen/runtime"
 )
 
@@ -330,11 +329,10 @@ func TestConfiguration(t *testing.T) {
 // evaluations returns how many evaluations s's handler has counted.
 func evaluations(s *testServer) float64 {
 	var n float64
-	for _, row := range s.h.(*handler).m.evals {
-		for _, c := range row {
-			var m dto.Metric
-			c.Write(&m)
-			n += m.GetCounter().GetValue()
+	e := s.h.(*handler).m.evals
+	for i := range e.flags {
+		for r := range evalmap.Reasons {
+			n += float64(e.count(i, evalmap.Reason(r)))
 		}
 	}
 	return n
