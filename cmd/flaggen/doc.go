@@ -1062,7 +1062,8 @@
 // The server stops on SIGTERM or SIGINT: it stops accepting connections,
 // ends the event streams, finishes the requests in flight (at most
 // -shutdown-timeout) and exits 0. It writes its log, one structured line per
-// event and request (never a key), to standard error, starting with the
+// event and request (never a key), to standard error (request lines within
+// 50 ms, in batches; warnings and errors at once), starting with the
 // address it listens on (with -addr HOST:0, the port it picked).
 //
 // Options:

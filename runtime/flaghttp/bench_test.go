@@ -4,14 +4,18 @@ import (
 	"bytes"
 	"fmt"
 	"io"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"os"
 	goruntime "runtime"
 	"slices"
 	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/flaggen/flaggen/internal/logbuf"
 )
 
 // benchBody is the bulk request of the benchmarks: a full demo context.
@@ -160,12 +164,26 @@ func send(b *testing.B, c *http.Client, url string, hdr http.Header, want int) {
 }
 
 // likeServe configures srv as flaggen serve configures its http.Server
-// (internal/cli/serve.go): its timeouts and header limit.
+// (internal/cli/serve.go): its timeouts and header limit. (Its access log
+// is serveLogger's.)
 func likeServe(srv *http.Server) {
 	srv.ReadHeaderTimeout = 5 * time.Second
 	srv.ReadTimeout = DefaultReadTimeout
 	srv.IdleTimeout = 2 * time.Minute
 	srv.MaxHeaderBytes = 64 << 10
+}
+
+// serveLogger returns an access logger like flaggen serve's
+// (internal/cli/serve.go): text lines batched by logbuf, written to
+// /dev/null instead of standard error.
+func serveLogger(b *testing.B) *slog.Logger {
+	f, err := os.OpenFile(os.DevNull, os.O_WRONLY, 0)
+	if err != nil {
+		b.Fatal(err)
+	}
+	lb := logbuf.New(f, 50*time.Millisecond, 32<<10)
+	b.Cleanup(func() { lb.Close(); f.Close() })
+	return slog.New(logbuf.FlushOn(slog.NewTextHandler(lb, nil), lb, slog.LevelWarn))
 }
 
 // newServer serves h on loopback from a server configured by likeServe.
@@ -185,7 +203,9 @@ func newServer(h http.Handler) *httptest.Server {
 // Each iteration is a round: perRound requests of each case in turn, in
 // the reverse order every other round, so that the cases share the
 // machine's ups and downs. Every case is served by a server configured as
-// flaggen serve's (likeServe), so that they pay the same timers.
+// flaggen serve's (likeServe), so that they pay the same timers, and the
+// handler logs each request as flaggen serve does (serveLogger); the
+// floors log nothing.
 // X-%floor is the median over the rounds of 100
 // × X's throughput over the floor's in the same round; X-%floor-by-cpu the
 // median of the inverse ratio of their CPU time per request (server and
@@ -199,7 +219,7 @@ func newServer(h http.Handler) *httptest.Server {
 // (BenchmarkHandler counts the handler's alone). Run it with
 // `make bench-http`.
 func BenchmarkHTTP(b *testing.B) {
-	s := start(b, Config{}, false)
+	s := start(b, Config{Logger: serveLogger(b)}, false)
 	s.restart(b, likeServe)
 	floorSrv := newServer(floor)
 	defer floorSrv.Close()
