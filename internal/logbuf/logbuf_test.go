@@ -25,6 +25,14 @@ func (s *sink) Write(p []byte) (int, error) {
 	return len(p), s.fail
 }
 
+// after waits d (in a synctest bubble: its fake time), then until the
+// bubble's goroutines block, and returns all.
+func (s *sink) after(d time.Duration) (int, string) {
+	time.Sleep(d)
+	synctest.Wait()
+	return s.all()
+}
+
 func (s *sink) all() (int, string) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -44,31 +52,23 @@ func TestDelay(t *testing.T) {
 		if n, _ := s.all(); n != 0 {
 			t.Fatalf("%d writes before the delay", n)
 		}
-		time.Sleep(20 * time.Millisecond) // 50 ms after the first line
-		synctest.Wait()
-		if n, got := s.all(); n != 1 || got != "a\nb\n" {
-			t.Fatalf("after the delay: %d writes %q, want 1 with a and b", n, got)
+		if n, got := s.after(20 * time.Millisecond); n != 1 || got != "a\nb\n" {
+			t.Fatalf("50 ms after a: %d writes %q, want 1 with a and b", n, got)
 		}
 		b.Write([]byte("c\n"))
-		time.Sleep(49 * time.Millisecond)
-		synctest.Wait()
-		if n, _ := s.all(); n != 1 {
+		if n, _ := s.after(49 * time.Millisecond); n != 1 {
 			t.Fatal("c went out before its own delay")
 		}
-		time.Sleep(time.Millisecond)
-		synctest.Wait()
-		if n, got := s.all(); n != 2 || got != "a\nb\nc\n" {
+		if n, got := s.after(time.Millisecond); n != 2 || got != "a\nb\nc\n" {
 			t.Fatalf("%d writes %q", n, got)
 		}
-		time.Sleep(time.Second)
-		synctest.Wait()
-		if n, _ := s.all(); n != 2 {
+		if n, _ := s.after(time.Second); n != 2 {
 			t.Errorf("%d writes with nothing buffered, want 2", n)
 		}
 	})
 }
 
-// TestSize: a full buffer goes out at once; Close flushes and then
+// TestSizeCloseError: a full buffer goes out at once; Close flushes and then
 // writes go through; an error of the underlying writer is kept.
 func TestSizeCloseError(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
@@ -89,9 +89,7 @@ func TestSizeCloseError(t *testing.T) {
 		if n, got := s.all(); n != 3 || got != "123456789after" {
 			t.Fatalf("after Close: %d writes %q", n, got)
 		}
-		time.Sleep(2 * time.Hour)
-		synctest.Wait()
-		if n, _ := s.all(); n != 3 {
+		if n, _ := s.after(2 * time.Hour); n != 3 {
 			t.Errorf("a write after Close: %d writes", n)
 		}
 	})
