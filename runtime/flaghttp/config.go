@@ -173,7 +173,9 @@ func (c Config) validate() error {
 // can match: SCHEME://HOST or SCHEME://HOST:PORT, in lower case, host in
 // ASCII (an international name in its punycode form), without the
 // scheme's default port, a path, a trailing slash, a query or user
-// information. Where it can, the error gives the form to write instead.
+// information, an IP address in its canonical form, a port in decimal
+// without leading zeros (browserOrigin). Where it can, the error gives the
+// form to write instead.
 // "null", the origin of sandboxed frames and local files, is refused:
 // any page can put itself in a sandboxed frame.
 func CheckOrigin(origin string) error {
@@ -195,9 +197,9 @@ func CheckOrigin(origin string) error {
 	if u.User != nil || u.RawQuery != "" || u.ForceQuery || u.Fragment != "" || (u.Path != "" && u.Path != "/") {
 		return fmt.Errorf("origin %q: an origin has no path, query or user: write %s://%s", origin, u.Scheme, u.Host)
 	}
-	want := strings.ToLower(u.Scheme) + "://" + strings.ToLower(u.Host)
-	if port := u.Port(); (port == "443" && strings.EqualFold(u.Scheme, "https")) || (port == "80" && strings.EqualFold(u.Scheme, "http")) {
-		want = strings.TrimSuffix(want, ":"+port)
+	want, err := browserOrigin(u)
+	if err != nil {
+		return err
 	}
 	if want != origin {
 		return fmt.Errorf("origin %q never matches: browsers send it as %s", origin, want)
