@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"net/url"
 	"os"
+	"path"
 	"strings"
 	"time"
 
@@ -209,8 +210,9 @@ func CheckOrigin(origin string) error {
 
 // CheckPublicURL returns an error unless u is an absolute http or https
 // URL, with a host and at most a path: no user information, query or
-// fragment, and no character JSON or a URL would need to escape (spaces,
-// quotes, backslashes, non-ASCII: percent-encode them).
+// fragment, no empty path segment (//), and no character JSON or a URL
+// would need to escape (spaces, quotes, backslashes, non-ASCII:
+// percent-encode them).
 func CheckPublicURL(u string) error {
 	for i := 0; i < len(u); i++ {
 		if c := u[i]; c <= ' ' || c >= 0x7f || c == '"' || c == '\\' || c == '<' || c == '>' {
@@ -226,6 +228,11 @@ func CheckPublicURL(u string) error {
 	}
 	if p.User != nil || p.RawQuery != "" || p.ForceQuery || p.Fragment != "" || strings.Contains(u, "#") {
 		return fmt.Errorf("%q: a public URL has no user, query or fragment", u)
+	}
+	if strings.Contains(p.EscapedPath(), "//") {
+		// The stream URL is the path with one trailing slash dropped and
+		// /ofrep/v1/events added: "//" would stay in it.
+		return fmt.Errorf("%q: an empty path segment (//): write %s", u, p.Scheme+"://"+p.Host+path.Clean("/"+p.EscapedPath()))
 	}
 	return nil
 }
