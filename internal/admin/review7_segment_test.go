@@ -16,30 +16,28 @@ import (
 	"github.com/flaggen/flaggen/internal/ops"
 )
 
+// review7Spec writes a spec of one segment, eu, and one flag using it.
+func review7Spec(t *testing.T) string {
+	t.Helper()
+	file := filepath.Join(t.TempDir(), "flags.json")
+	src := `{"segments": {"eu": {"include": [1]}}, "flags": {"f": {"active": true, "segments": ["eu"]}}}`
+	if err := os.WriteFile(file, []byte(src), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return file
+}
+
 // TestReview7SegmentIfMatchRace: editors who all read the same ETag and
 // save at once: exactly one write lands (one audit entry, one version
 // bump), the others get 412; and a weak or listed ETag is refused (412),
 // writing nothing. (Over a namespace written once at least: see
 // TestReview7IfMatchVersionZero for a fresh one.)
 func TestReview7SegmentIfMatchRace(t *testing.T) {
-	file := filepath.Join(t.TempDir(), "flags.json")
-	src := `{"segments": {"eu": {"include": [1]}}, "flags": {"f": {"active": true, "segments": ["eu"]}}}`
-	if err := os.WriteFile(file, []byte(src), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	for _, c := range []struct {
-		kind  string
-		fresh bool
-	}{{"memory", false}, {"redis", false}} {
-		name := c.kind + "/written"
-		if c.fresh {
-			name = c.kind + "/fresh"
-		}
-		t.Run(name, func(t *testing.T) {
-			a := startAPIWith(t, c.kind, file)
-			if !c.fresh {
-				a.want(a.do(http.MethodPatch, "/admin/v1/segments/eu", `{"patch": {"include": [9]}}`), http.StatusOK)
-			}
+	file := review7Spec(t)
+	for _, kind := range []string{"memory", "redis"} {
+		t.Run(kind, func(t *testing.T) {
+			a := startAPIWith(t, kind, file)
+			a.want(a.do(http.MethodPatch, "/admin/v1/segments/eu", `{"patch": {"include": [9]}}`), http.StatusOK)
 			tag := a.want(a.do(http.MethodGet, "/admin/v1/segments/eu", ""), http.StatusOK).header.Get("ETag")
 			n := a.auditLen()
 			const editors = 8
@@ -109,11 +107,7 @@ func TestReview7SegmentIfMatchRace(t *testing.T) {
 // runs again. A lost update on the first edits of every new namespace,
 // segments and flags alike.
 func TestReview7IfMatchVersionZero(t *testing.T) {
-	file := filepath.Join(t.TempDir(), "flags.json")
-	src := `{"segments": {"eu": {"include": [1]}}, "flags": {"f": {"active": true, "segments": ["eu"]}}}`
-	if err := os.WriteFile(file, []byte(src), 0o644); err != nil {
-		t.Fatal(err)
-	}
+	file := review7Spec(t)
 	include := func(v string) ops.Plan {
 		return func(*ops.Session, map[string]json.RawMessage, *ops.FlagInfo) (map[string]json.RawMessage, bool, bool, error) {
 			return map[string]json.RawMessage{"include": json.RawMessage(v)}, true, false, nil
