@@ -242,3 +242,39 @@ func TestReview7CertConcurrent(t *testing.T) {
 		t.Fatalf("serial %d, want 20", got)
 	}
 }
+
+// TestReview7CertErrorsLeakNoKey: the errors of a pair that cannot be
+// loaded (at start, or logged at a renewal) never quote the key file's
+// contents: a mismatched key, the files swapped, a key that is no PEM.
+func TestReview7CertErrorsLeakNoKey(t *testing.T) {
+	ca, certFile, keyFile, _ := issuedPair(t, 1)
+	dir := t.TempDir()
+	otherCert, otherKey := filepath.Join(dir, "o.crt"), filepath.Join(dir, "o.key")
+	ca.issue(t, 2, otherCert, otherKey, time.Now())
+	kb, err := os.ReadFile(otherKey)
+	if err != nil {
+		t.Fatal(err)
+	}
+	body := strings.Split(string(kb), "\n")[1] // a line of the key's base64
+	garbage := filepath.Join(dir, "garbage.key")
+	writeFile(t, garbage, "s3cr3t-key-material-"+body)
+	for _, p := range [][2]string{{certFile, otherKey}, {otherKey, otherKey}, {otherKey, certFile}, {certFile, garbage}} {
+		_, err := loadCertFiles(p[0], p[1], slog.New(slog.DiscardHandler))
+		if err == nil {
+			t.Fatalf("%v loaded", p)
+		}
+		if strings.Contains(err.Error(), body[:16]) || strings.Contains(err.Error(), "s3cr3t") {
+			t.Errorf("loading %v: %v quotes the key", p, err)
+		}
+	}
+	var logs bytes.Buffer
+	c, err := loadCertFiles(certFile, keyFile, slog.New(slog.NewTextHandler(&logs, nil)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	writeFile(t, keyFile, "s3cr3t-key-material-"+body)
+	c.get(nil)
+	if !strings.Contains(logs.String(), "level=WARN") || strings.Contains(logs.String(), body[:16]) || strings.Contains(logs.String(), "s3cr3t") {
+		t.Errorf("renewal warning quotes the key or is missing:\n%s", &logs)
+	}
+}
