@@ -11,8 +11,10 @@ import (
 
 // certFiles serves 'flaggen serve -tls-cert -tls-key': the certificate
 // and key in two PEM files, read again at the next TLS handshake after
-// either file changes (its size or modification time), so that a renewed
-// certificate needs no restart. A renewal that cannot be read (say, one
+// either file changes (its size or modification time, or the file itself:
+// a new file renamed over it, a symbolic link pointed at another, as a
+// Kubernetes secret volume does), so that a renewed certificate needs no
+// restart. A renewal that cannot be read (say, one
 // file written and not yet the other) keeps the certificate in use, logs
 // a warning once per change, and is tried again at the next handshake.
 type certFiles struct {
@@ -25,10 +27,25 @@ type certFiles struct {
 	failed [2]fileStamp // of the files last seen unreadable: warned once
 }
 
-// fileStamp is what tells that a file changed.
+// fileStamp is what tells that a file changed. fi is the file's
+// os.FileInfo, for os.SameFile: a renewal published as other files with
+// the size and modification time of the old ones (tools that keep mtimes:
+// cp -p, rsync -a, tar, builds with SOURCE_DATE_EPOCH) is another file.
 type fileStamp struct {
 	size int64
 	mod  time.Time
+	fi   os.FileInfo
+}
+
+// sameStamps reports whether a and b stamp the same files, unchanged.
+func sameStamps(a, b [2]fileStamp) bool {
+	for i := range a {
+		if a[i].size != b[i].size || !a[i].mod.Equal(b[i].mod) || (a[i].fi == nil) != (b[i].fi == nil) ||
+			a[i].fi != nil && !os.SameFile(a[i].fi, b[i].fi) {
+			return false
+		}
+	}
+	return true
 }
 
 // loadCertFiles reads the pair once, for serve to refuse to start on a
@@ -57,7 +74,7 @@ func (c *certFiles) stamps() ([2]fileStamp, error) {
 		if !fi.Mode().IsRegular() {
 			return st, fmt.Errorf("%s %s: not a regular file", f.opt, f.name)
 		}
-		st[i] = fileStamp{fi.Size(), fi.ModTime()}
+		st[i] = fileStamp{fi.Size(), fi.ModTime(), fi}
 	}
 	return st, nil
 }
@@ -77,8 +94,8 @@ func (c *certFiles) get(*tls.ClientHelloInfo) (*tls.Certificate, error) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	st, err := c.stamps()
-	if err != nil || st == c.stamp {
-		if err != nil && st != c.failed {
+	if err != nil || sameStamps(st, c.stamp) {
+		if err != nil && !sameStamps(st, c.failed) {
 			c.failed = st
 			c.log.Warn("flaggen serve: TLS certificate files unreadable; serving the one read before", "err", err)
 		}
@@ -86,7 +103,7 @@ func (c *certFiles) get(*tls.ClientHelloInfo) (*tls.Certificate, error) {
 	}
 	cert, err := c.read()
 	if err != nil {
-		if st != c.failed {
+		if !sameStamps(st, c.failed) {
 			c.failed = st
 			c.log.Warn("flaggen serve: new TLS certificate not loaded; serving the one read before", "err", err)
 		}

@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"net/url"
 	"os"
+	"path"
 	"strings"
 	"time"
 
@@ -173,7 +174,9 @@ func (c Config) validate() error {
 // can match: SCHEME://HOST or SCHEME://HOST:PORT, in lower case, host in
 // ASCII (an international name in its punycode form), without the
 // scheme's default port, a path, a trailing slash, a query or user
-// information. Where it can, the error gives the form to write instead.
+// information, an IP address in its canonical form, a port in decimal
+// without leading zeros (browserOrigin). Where it can, the error gives the
+// form to write instead.
 // "null", the origin of sandboxed frames and local files, is refused:
 // any page can put itself in a sandboxed frame.
 func CheckOrigin(origin string) error {
@@ -195,9 +198,9 @@ func CheckOrigin(origin string) error {
 	if u.User != nil || u.RawQuery != "" || u.ForceQuery || u.Fragment != "" || (u.Path != "" && u.Path != "/") {
 		return fmt.Errorf("origin %q: an origin has no path, query or user: write %s://%s", origin, u.Scheme, u.Host)
 	}
-	want := strings.ToLower(u.Scheme) + "://" + strings.ToLower(u.Host)
-	if port := u.Port(); (port == "443" && strings.EqualFold(u.Scheme, "https")) || (port == "80" && strings.EqualFold(u.Scheme, "http")) {
-		want = strings.TrimSuffix(want, ":"+port)
+	want, err := browserOrigin(u)
+	if err != nil {
+		return err
 	}
 	if want != origin {
 		return fmt.Errorf("origin %q never matches: browsers send it as %s", origin, want)
@@ -207,8 +210,9 @@ func CheckOrigin(origin string) error {
 
 // CheckPublicURL returns an error unless u is an absolute http or https
 // URL, with a host and at most a path: no user information, query or
-// fragment, and no character JSON or a URL would need to escape (spaces,
-// quotes, backslashes, non-ASCII: percent-encode them).
+// fragment, no empty path segment (//), and no character JSON or a URL
+// would need to escape (spaces, quotes, backslashes, non-ASCII:
+// percent-encode them).
 func CheckPublicURL(u string) error {
 	for i := 0; i < len(u); i++ {
 		if c := u[i]; c <= ' ' || c >= 0x7f || c == '"' || c == '\\' || c == '<' || c == '>' {
@@ -224,6 +228,11 @@ func CheckPublicURL(u string) error {
 	}
 	if p.User != nil || p.RawQuery != "" || p.ForceQuery || p.Fragment != "" || strings.Contains(u, "#") {
 		return fmt.Errorf("%q: a public URL has no user, query or fragment", u)
+	}
+	if strings.Contains(p.EscapedPath(), "//") {
+		// The stream URL is the path with one trailing slash dropped and
+		// /ofrep/v1/events added: "//" would stay in it.
+		return fmt.Errorf("%q: an empty path segment (//): write %s", u, p.Scheme+"://"+p.Host+path.Clean("/"+p.EscapedPath()))
 	}
 	return nil
 }

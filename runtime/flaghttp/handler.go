@@ -40,7 +40,7 @@ type handler struct {
 	allIdx    []int           // every index
 	mapper    *evalmap.Mapper // contexts onto the spec's attributes
 
-	specID  [sha256.Size]byte // the spec's source, the environment
+	specID  [sha256.Size]byte // the spec's source, the environment, Config.PublicURL
 	m       *metrics
 	metrics http.Handler
 
@@ -125,7 +125,10 @@ func New(c *runtime.Client, cfg Config) (http.Handler, error) {
 	}
 	file, src := s.Source()
 	sum := sha256.New()
-	for _, part := range []string{file, "\x00", string(src), "\x00", c.Environment()} {
+	// PublicURL too: bulk answers hold it (the stream URL), so that their
+	// ETags change with it and a client polling with If-None-Match is not
+	// left with the stream URL of the configuration before.
+	for _, part := range []string{file, "\x00", string(src), "\x00", c.Environment(), "\x00", cfg.PublicURL} {
 		io.WriteString(sum, part)
 	}
 	sum.Sum(h.specID[:0])
