@@ -233,7 +233,7 @@ func (c *Client) checkEdit(e Edit) error {
 // edited flag's patch for another reason than before; the stored patches
 // of other flags may be refused (they then stay as they are).
 func (c *Client) prepare(st store.State, e Edit) (store.Change, error) {
-	ch := store.Change{IfVersion: st.Version, IfEpoch: st.Epoch, Actor: e.Actor, Reason: e.Reason, Flags: map[string]json.RawMessage{}, ResetCounters: e.ResetCounters}
+	ch := store.Change{IfVersion: st.Version, CheckVersion: true, IfEpoch: st.Epoch, Actor: e.Actor, Reason: e.Reason, Flags: map[string]json.RawMessage{}, ResetCounters: e.ResetCounters}
 	c.mu.Lock()
 	cache := c.lcache.Clone() // reloads update c.lcache in place
 	c.mu.Unlock()

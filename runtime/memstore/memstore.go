@@ -100,7 +100,7 @@ func (m *Store) Apply(ctx context.Context, ch store.Change) (uint64, error) {
 	if m.closed {
 		return 0, store.ErrClosed
 	}
-	if ch.IfVersion != 0 && ch.IfVersion != m.version {
+	if (ch.IfVersion != 0 || ch.CheckVersion) && ch.IfVersion != m.version {
 		return 0, fmt.Errorf("apply (want version %d, store at %d): %w", ch.IfVersion, m.version, store.ErrConflict)
 	}
 	if ch.IfEpoch != "" {

@@ -126,7 +126,7 @@ end
 //	KEYS[1] patches hash, KEYS[2] version, KEYS[3] audit stream, KEYS[4] epoch,
 //	KEYS[5] last change id,
 //	KEYS[6..] counter hashes to delete (Change.ResetCounters: an operator reset)
-//	ARGV[1] IfVersion ("0": unconditional)   ARGV[2] actor   ARGV[3] reason
+//	ARGV[1] IfVersion ("": unconditional)   ARGV[2] actor   ARGV[3] reason
 //	ARGV[4] time in Unix microseconds ("": the Redis server's TIME)
 //	ARGV[5] audit MAXLEN (approximate)   ARGV[6] pub/sub channel
 //	ARGV[7] mode: "R" replace each patch, "M" merge fields into it
@@ -147,7 +147,7 @@ local bad = checkkeys({'hash', 'version', 'stream', 'string', 'string'})
 if bad then return redis.error_reply(bad) end
 local stored = redis.call('GET', KEYS[2])
 local cur = stored or '0'
-if ARGV[1] ~= '0' and ARGV[1] ~= cur then
+if ARGV[1] ~= '' and ARGV[1] ~= cur then
   return redis.error_reply('CONFLICT ' .. cur)
 end
 local epoch = redis.call('GET', KEYS[4])

@@ -895,7 +895,11 @@ func (s *Store) write(ctx context.Context, ch store.Change, merge bool) (uint64,
 	if err != nil {
 		return 0, err
 	}
-	args := []any{strconv.FormatUint(ch.IfVersion, 10), ch.Actor, ch.Reason, t,
+	ifVersion := "" // unconditional
+	if ch.IfVersion != 0 || ch.CheckVersion {
+		ifVersion = strconv.FormatUint(ch.IfVersion, 10)
+	}
+	args := []any{ifVersion, ch.Actor, ch.Reason, t,
 		strconv.FormatInt(s.o.auditMaxLen, 10), s.key.channel, mode, newEpoch(), ifEpoch, newEpoch(), ifChange}
 	for _, name := range slices.Sorted(maps.Keys(ch.Flags)) {
 		p := ch.Flags[name]

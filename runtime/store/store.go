@@ -154,9 +154,16 @@ type State struct {
 
 // Change is one atomic, audited write of live state.
 type Change struct {
-	// IfVersion, when non-zero, makes the write conditional on the store
-	// still being at that version (optimistic concurrency).
+	// IfVersion, when non-zero or when CheckVersion is set, makes the
+	// write conditional on the store still being at that version
+	// (optimistic concurrency).
 	IfVersion uint64
+	// CheckVersion makes IfVersion 0 a condition too: the write applies
+	// only to a store still at version 0 (never written). Without it,
+	// IfVersion 0 means no condition. runtime.Client sets it on every
+	// change it prepares from a loaded State, so that two writers who both
+	// read a new namespace cannot both write over what they read.
+	CheckVersion bool
 	// IfEpoch, when not empty, makes the write conditional on the store
 	// still being in that epoch (State.Epoch): a store whose history
 	// changed (the Redis store after Redis lost its data, or failed over to

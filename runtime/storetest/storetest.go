@@ -84,6 +84,7 @@ func TestStore(t *testing.T, newStore func(t *testing.T) store.Store) {
 	t.Run("Register", func(t *testing.T) { t.Parallel(); testRegister(t, open(t)) })
 	t.Run("Apply", func(t *testing.T) { t.Parallel(); testApply(t, open(t)) })
 	t.Run("Conflict", func(t *testing.T) { t.Parallel(); testConflict(t, open(t)) })
+	t.Run("ConflictAtZero", func(t *testing.T) { t.Parallel(); testConflictAtZero(t, open(t)) })
 	t.Run("Audit", func(t *testing.T) { t.Parallel(); testAudit(t, open(t)) })
 	t.Run("Watch", func(t *testing.T) { t.Parallel(); testWatch(t, open(t)) })
 	t.Run("Counters", func(t *testing.T) { t.Parallel(); testCounters(t, open(t)) })
@@ -198,6 +199,32 @@ func testApply(t *testing.T, s store.Store) {
 	st.Flags["a"][0] = 'X'
 	if st2 := load(t, s); !sameJSON(st2.Flags["a"], raw(`{"active":true,"regions":["US"]}`)) {
 		t.Fatal("modifying a loaded State changed the store")
+	}
+}
+
+// testConflictAtZero: on a store never written (version 0), IfVersion 0
+// with CheckVersion is a condition (the second of two writers who read
+// version 0 is refused), and without CheckVersion none.
+func testConflictAtZero(t *testing.T, s store.Store) {
+	ctx := t.Context()
+	if v := load(t, s).Version; v != 0 {
+		t.Fatalf("a new store at version %d, want 0", v)
+	}
+	at0 := func(active string) error {
+		_, err := s.Apply(ctx, store.Change{IfVersion: 0, CheckVersion: true, Actor: "t", Flags: map[string]json.RawMessage{"a": raw(`{"active":` + active + `}`)}})
+		return err
+	}
+	if err := at0("true"); err != nil {
+		t.Fatalf("Apply at version 0 with CheckVersion on a new store: %v", err)
+	}
+	if err := at0("false"); !errors.Is(err, store.ErrConflict) {
+		t.Fatalf("a second Apply at version 0 with CheckVersion: err %v, want ErrConflict", err)
+	}
+	if st := load(t, s); st.Version != 1 || !sameJSON(st.Flags["a"], raw(`{"active":true}`)) {
+		t.Fatalf("a refused Apply wrote something: %+v", st)
+	}
+	if _, err := s.Apply(ctx, store.Change{Actor: "t", Flags: map[string]json.RawMessage{"a": raw(`{"active":false}`)}}); err != nil {
+		t.Fatalf("Apply without a condition: %v", err)
 	}
 }
 
