@@ -443,13 +443,18 @@ func (h *handler) allowed(w http.ResponseWriter, route string, cl *class) bool {
 // allowed origin, and answers its preflight request (OPTIONS), reporting
 // whether it did: a preflight carries no key.
 func (h *handler) cors(w http.ResponseWriter, r *http.Request) bool {
+	if len(h.cfg.AllowedOrigins) == 0 {
+		return false
+	}
+	// Every answer depends on the Origin, allowed or not: a shared cache
+	// must not hand one origin's answer to another.
+	hd := w.Header()
+	hd.Add("Vary", "Origin")
 	origin := headerValue(r.Header, "Origin")
 	if origin == "" || !h.allowedOrigin(origin) {
 		return false
 	}
-	hd := w.Header()
 	hd.Set("Access-Control-Allow-Origin", origin)
-	hd.Add("Vary", "Origin")
 	if r.Method != http.MethodOptions || r.Header.Get("Access-Control-Request-Method") == "" {
 		hd.Set("Access-Control-Expose-Headers", "ETag")
 		return false

@@ -19,8 +19,12 @@ func TestCORS(t *testing.T) {
 		t.Errorf("request: %d %v", code, hdr)
 	}
 	code, _, hdr = s.do(t, "OPTIONS", "/ofrep/v1/evaluate/flags", "", nil, "Origin", "https://evil.example", "Access-Control-Request-Method", "POST")
-	if code != http.StatusUnauthorized || hdr.Get("Access-Control-Allow-Origin") != "" {
-		t.Errorf("preflight from another origin: %d %v", code, hdr)
+	if code != http.StatusUnauthorized || hdr.Get("Access-Control-Allow-Origin") != "" || hdr.Get("Vary") != "Origin" {
+		t.Errorf("preflight from another origin: %d %v (want Vary: Origin all the same)", code, hdr)
+	}
+	code, _, hdr = s.do(t, "POST", "/ofrep/v1/evaluate/flags", clientKey, []byte(`{}`))
+	if code != 200 || hdr.Get("Vary") != "Origin" {
+		t.Errorf("request without an Origin: %d %v, want Vary: Origin", code, hdr)
 	}
 }
 
