@@ -27,22 +27,29 @@ func TestSessionResetExposure(t *testing.T) {
 	})
 	t.Run("memory", func(t *testing.T) {
 		const src = `{"environments": ["production", "staging"], "flags": {"new_ui": {"active": true, "percentage_rollout": 50}, "other": {"active": true}}}`
-		st := memstore.New()
-		defer st.Close()
-		if err := st.RecordSpec(t.Context(), "flags.json", []byte(src)); err != nil {
-			t.Fatal(err)
-		}
-		sp, err := runtime.LoadSpec("flags.json", []byte(src))
-		if err != nil {
-			t.Fatal(err)
-		}
-		s, err := OpenStore(st, "the memory store", Config{Timeout: time.Second, Spec: &SpecFile{File: "flags.json", Spec: sp}})
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer s.Close()
-		checkResetExposure(t, s, []string{"production", "staging"})
+		checkResetExposure(t, openMemoryTest(t, src), []string{"production", "staging"})
 	})
+}
+
+// openMemoryTest opens a session on a fresh memory store, checked against
+// the spec src, which an app recorded there.
+func openMemoryTest(t *testing.T, src string) *Session {
+	t.Helper()
+	st := memstore.New()
+	t.Cleanup(func() { st.Close() })
+	if err := st.RecordSpec(t.Context(), "flags.json", []byte(src)); err != nil {
+		t.Fatal(err)
+	}
+	sp, err := runtime.LoadSpec("flags.json", []byte(src))
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, err := OpenStore(st, "the memory store", Config{Timeout: time.Second, Spec: &SpecFile{File: "flags.json", Spec: sp}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(s.Close)
+	return s
 }
 
 func checkResetExposure(t *testing.T, s *Session, envs []string) {

@@ -106,17 +106,23 @@ local function check(key, field, pattern, digits, what)
   end
   return nil, v
 end
+-- checktime is check of a time (Unix ms) that must fall within the years
+-- 2000 to 9999: a last or a reset time.
+local function checktime(key, field)
+  local e, v = check(key, field, '^-?%d+$', 16, 'a time in Unix milliseconds')
+  if not e and v and (tonumber(v) < minms or tonumber(v) >= maxms) then
+    e = 'MALFORMED ' .. key .. ' field ' .. string.format('%q', field) .. ' holds ' .. v ..
+      ', not a time in Unix milliseconds within the years 2000 to 9999'
+  end
+  return e, v
+end
 local a = 6
 local counts, lasts, sinces = a, a + 2 * nc, a + 2 * nc + 2 * nl
 local resets = sinces + 2 * ns
 local minutes = resets + 2 * nr
 local later = {}
 for i = resets, minutes - 1, 2 do
-  local e, v = check(KEYS[4], ARGV[i], '^%d+$', 16, 'a time in Unix milliseconds')
-  if not e and v and (tonumber(v) < minms or tonumber(v) >= maxms) then
-    e = 'MALFORMED ' .. KEYS[4] .. ' field ' .. string.format('%q', ARGV[i]) .. ' holds ' .. v ..
-      ', not a time in Unix milliseconds within the years 2000 to 9999'
-  end
+  local e, v = checktime(KEYS[4], ARGV[i])
   if e then return redis.error_reply(e) end
   if v and tonumber(ARGV[i + 1]) < tonumber(v) then
     later[#later + 1] = ARGV[i]
@@ -149,11 +155,7 @@ for i = counts, lasts - 1, 2 do
   if e then return redis.error_reply(e) end
 end
 for i = lasts, sinces - 1, 2 do
-  local e, v = check(KEYS[2], ARGV[i], '^-?%d+$', 16, 'a time in Unix milliseconds')
-  if not e and v and (tonumber(v) < minms or tonumber(v) >= maxms) then
-    e = 'MALFORMED ' .. KEYS[2] .. ' field ' .. string.format('%q', ARGV[i]) .. ' holds ' .. v ..
-      ', not a time in Unix milliseconds within the years 2000 to 9999'
-  end
+  local e = checktime(KEYS[2], ARGV[i])
   if e then return redis.error_reply(e) end
 end
 for i = sinces, resets - 1, 2 do
@@ -459,24 +461,20 @@ func (s *Store) Exposure(ctx context.Context, flag string) ([]store.Exposure, er
 	entries(s.Key(expCounts), countsCmd.Val(), 3, 18, func(p expEntry) {
 		get(p.parts[0], p.parts[1]).Variants[p.parts[2]] += p.n
 	})
-	key := s.Key(expLast)
-	entries(key, lastCmd.Val(), 2, 16, func(p expEntry) {
-		t := time.UnixMilli(p.n).UTC()
-		if err := store.CheckExposureTime(t); err != nil {
-			bad = append(bad, fmt.Errorf("%w: %s field %s: %v", ErrMalformed, key, quote(expField(p.parts...)), err))
-			return
-		}
-		get(p.parts[0], p.parts[1]).Last = t
-	})
-	key = s.Key(expReset)
-	entries(key, resetCmd.Val(), 2, 16, func(p expEntry) {
-		t := time.UnixMilli(p.n).UTC()
-		if err := store.CheckExposureTime(t); err != nil {
-			bad = append(bad, fmt.Errorf("%w: %s field %s: %v", ErrMalformed, key, quote(expField(p.parts...)), err))
-			return
-		}
-		get(p.parts[0], p.parts[1]).Since = t
-	})
+	// times yields the times (Unix ms, within the years 2000 to 9999) of
+	// the flag's entries of hash key.
+	times := func(key string, h map[string]string, set func(e *store.Exposure, t time.Time)) {
+		entries(key, h, 2, 16, func(p expEntry) {
+			t := time.UnixMilli(p.n).UTC()
+			if err := store.CheckExposureTime(t); err != nil {
+				bad = append(bad, fmt.Errorf("%w: %s field %s: %v", ErrMalformed, key, quote(expField(p.parts...)), err))
+				return
+			}
+			set(get(p.parts[0], p.parts[1]), t)
+		})
+	}
+	times(s.Key(expLast), lastCmd.Val(), func(e *store.Exposure, t time.Time) { e.Last = t })
+	times(s.Key(expReset), resetCmd.Val(), func(e *store.Exposure, t time.Time) { e.Since = t })
 	for k, cmd := range minuteCmds {
 		m := first + int64(k)
 		entries(s.Key(expMinute+strconv.FormatInt(m, 10)), cmd.Val(), 2, 18, func(p expEntry) {

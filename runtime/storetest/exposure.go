@@ -170,19 +170,11 @@ func testExposureReset(t *testing.T, s store.Store) {
 		t.Fatal(err)
 	}
 	dev := store.Exposure{Flag: "a", Env: "dev", Variants: map[string]int64{"on": 4}, Last: t1, Minutes: map[int64]int64{store.Minute(t1): 4}}
-	es, err := s.Exposure(ctx, "a")
-	if err != nil {
-		t.Fatal(err)
-	}
-	checkExposures(t, "Exposure(a) after its reset in production", es, []store.Exposure{
+	wantExposure(t, s, "a", "Exposure(a) after its reset in production", []store.Exposure{
 		dev, {Flag: "a", Env: "production", Variants: map[string]int64{}, Since: r}})
 	bProd := store.Exposure{Flag: "b", Env: "production", Variants: map[string]int64{"on": 2}, Last: t1, Minutes: map[int64]int64{store.Minute(t1): 2}}
 	bStaging := store.Exposure{Flag: "b", Env: "staging", Variants: map[string]int64{"on": 1}, Last: t1, Minutes: map[int64]int64{store.Minute(t1): 1}}
-	es, err = s.Exposure(ctx, "b")
-	if err != nil {
-		t.Fatal(err)
-	}
-	checkExposures(t, "Exposure(b) after a's reset", es, []store.Exposure{bProd, bStaging})
+	wantExposure(t, s, "b", "Exposure(b) after a's reset", []store.Exposure{bProd, bStaging})
 	if since, err := s.ExposureSince(ctx, "production"); err != nil || !since.Equal(t0) {
 		t.Errorf("ExposureSince(production) after a reset = %v, %v; want %v (the environment's, kept)", since, err, t0)
 	}
@@ -200,17 +192,9 @@ func testExposureReset(t *testing.T, s store.Store) {
 	}
 	prod := store.Exposure{Flag: "a", Env: "production", Variants: map[string]int64{"off": 2, "on": 1}, Last: t1, Since: r,
 		Minutes: map[int64]int64{store.Minute(t1): 2, store.Minute(r): 1}}
-	es, err = s.Exposure(ctx, "a")
-	if err != nil {
-		t.Fatal(err)
-	}
-	checkExposures(t, "Exposure(a) after deltas from before and after its reset", es, []store.Exposure{dev, prod})
+	wantExposure(t, s, "a", "Exposure(a) after deltas from before and after its reset", []store.Exposure{dev, prod})
 	bProd.Variants["on"], bProd.Minutes[store.Minute(t0)] = 3, 1
-	es, err = s.Exposure(ctx, "b")
-	if err != nil {
-		t.Fatal(err)
-	}
-	checkExposures(t, "Exposure(b) after a delta from before a's reset", es, []store.Exposure{bProd, bStaging})
+	wantExposure(t, s, "b", "Exposure(b) after a delta from before a's reset", []store.Exposure{bProd, bStaging})
 
 	// A delta made only before the reset: a batch of it adds nothing.
 	if err := s.AddExposure(ctx, []store.ExposureDelta{{Flag: "a", Env: "production", Variant: "on", Count: 9, Last: t0}}); err != nil {
@@ -220,11 +204,7 @@ func testExposureReset(t *testing.T, s store.Store) {
 	if err := s.ResetExposure(ctx, "a", "production", t0); err != nil {
 		t.Fatal(err)
 	}
-	es, err = s.Exposure(ctx, "a")
-	if err != nil {
-		t.Fatal(err)
-	}
-	checkExposures(t, "Exposure(a) after an earlier reset", es, []store.Exposure{
+	wantExposure(t, s, "a", "Exposure(a) after an earlier reset", []store.Exposure{
 		dev, {Flag: "a", Env: "production", Variants: map[string]int64{}, Since: r}})
 
 	// A reset in an environment never counted is held too.
@@ -236,20 +216,12 @@ func testExposureReset(t *testing.T, s store.Store) {
 	if err := s.ResetExposure(ctx, "a", "", now); err != nil {
 		t.Fatal(err)
 	}
-	es, err = s.Exposure(ctx, "a")
-	if err != nil {
-		t.Fatal(err)
-	}
 	var want []store.Exposure
 	for _, env := range []string{"dev", "production", "qa", "staging"} {
 		want = append(want, store.Exposure{Flag: "a", Env: env, Variants: map[string]int64{}, Since: now})
 	}
-	checkExposures(t, "Exposure(a) after its reset in every environment", es, want)
-	es, err = s.Exposure(ctx, "b")
-	if err != nil {
-		t.Fatal(err)
-	}
-	checkExposures(t, "Exposure(b) after a's reset in every environment", es, []store.Exposure{bProd, bStaging})
+	wantExposure(t, s, "a", "Exposure(a) after its reset in every environment", want)
+	wantExposure(t, s, "b", "Exposure(b) after a's reset in every environment", []store.Exposure{bProd, bStaging})
 
 	for _, bad := range []struct {
 		flag, env string
@@ -266,11 +238,18 @@ func testExposureReset(t *testing.T, s store.Store) {
 			t.Errorf("ResetExposure(%q, %q, %v): no error", bad.flag, bad.env, bad.at)
 		}
 	}
-	es, err = s.Exposure(ctx, "b")
+	wantExposure(t, s, "b", "Exposure(b) after refused resets", []store.Exposure{bProd, bStaging})
+}
+
+// wantExposure checks what s holds of flag's exposure (Exposure(flag))
+// against want; what names the check.
+func wantExposure(t *testing.T, s store.Store, flag, what string, want []store.Exposure) {
+	t.Helper()
+	es, err := s.Exposure(t.Context(), flag)
 	if err != nil {
 		t.Fatal(err)
 	}
-	checkExposures(t, "Exposure(b) after refused resets", es, []store.Exposure{bProd, bStaging})
+	checkExposures(t, what, es, want)
 }
 
 // checkExposures compares exposures, times with Equal.
