@@ -923,7 +923,7 @@
 //
 // # exposure
 //
-//	flaggen exposure NAME [-json] [-spec FILE] [-redis URL] [-namespace NS] [-timeout D]
+//	flaggen exposure NAME [-json] [-reset [-env ENV] -reason TEXT [-actor NAME] [-force]] [-spec FILE] [-redis URL] [-namespace NS] [-timeout D]
 //
 // Exposure prints, for each environment in which flag NAME was evaluated by
 // apps that count evaluations (runtime.WithExposure), the evaluations by
@@ -937,18 +937,43 @@
 // The served split counts evaluations, not distinct users: a user evaluated
 // ten times counts ten times, and users an earlier cascade step decides are
 // counted too. Counts cover every app instance of the namespace since
-// counting began in the environment.
+// counting began in the environment, or since the flag's counts were last
+// reset there.
+//
+// -reset makes the flag's counts start afresh now, in environment -env (one
+// the spec declares, if it declares any) or, without -env, in every
+// environment where evaluations were counted, and then prints them: after a change of its rollout or
+// weights, the served split can compare with the split asked again. The
+// counts are deleted, those an app instance took before the reset and
+// flushes after it are dropped, and "since" is the reset's time. -reason is
+// required; the reset is recorded in the audit trail (as a change of the
+// flag that leaves its live patch as it is, the reason saying what was
+// reset). -env, -reason, -actor and -force go with -reset only.
 //
 // Options:
 //
+//	-actor NAME
+//	  record NAME in the audit trail as who makes the change (default: the OS
+//	  user, $USER; not blank, no control characters)
+//	-env ENV
+//	  with -reset: the environment ENV whose counts start afresh (default: every
+//	  environment)
+//	-force
+//	  write even to a namespace where no app ever recorded its spec (else refused:
+//	  most often a wrong -namespace, where the write would reach no app)
 //	-json
 //	  print JSON instead of text
 //	-namespace NS
 //	  the flaggen namespace NS in Redis (default $FLAGGEN_NAMESPACE, else "default")
+//	-reason TEXT
+//	  with -reset: say why the counts start afresh in TEXT, for the audit trail (required)
 //	-redis URL
 //	  the Redis URL holding the live state, e.g. redis://localhost:6379/0,
 //	  redis+cluster://HOST:PORT or redis+sentinel://HOST:PORT?master_name=NAME
 //	  (default $FLAGGEN_REDIS_URL)
+//	-reset
+//	  make the flag's counts start afresh now (in -env, else in every environment),
+//	  then print them
 //	-spec FILE
 //	  check against the spec FILE (default $FLAGGEN_SPEC, else the spec the apps
 //	  recorded in the namespace)
@@ -956,7 +981,7 @@
 //	  give up on Redis after D without a reply (each exchange; connecting: at
 //	  most 2s) (default 5s)
 //
-// See also Live state, Redis URLs.
+// See also Writes, Live state, Redis URLs.
 //
 // # version
 //

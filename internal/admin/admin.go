@@ -149,6 +149,8 @@ func match(path string) (routes []route, arg string, ok bool) {
 		case "feedback":
 			return []route{get((*handler).feedback)}, seg[1], true
 		}
+	case len(seg) == 4 && seg[0] == "flags" && seg[1] != "" && seg[2] == "exposure" && seg[3] == "reset":
+		return []route{post((*handler).resetExposure)}, seg[1], true
 	case len(seg) == 3 && seg[0] == "releases" && seg[1] != "" && (seg[2] == "on" || seg[2] == "off"):
 		if seg[2] == "on" {
 			return []route{post((*handler).releaseOn)}, seg[1], true

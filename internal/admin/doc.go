@@ -19,6 +19,11 @@
 //	POST   /admin/v1/flags/{name}/disable     {"reason": "why"}: "active": false, the reason required
 //	POST   /admin/v1/flags/{name}/rollout     {"percentage": 25, "reason": ""}: "percentage_rollout", 0 to 100
 //	POST   /admin/v1/flags/{name}/reset       {"reason": ""}: clear "tripped" and the monitor counters
+//	POST   /admin/v1/flags/{name}/exposure/reset
+//	                                          {"env": "", "reason": "why"}: the flag's exposure counts start
+//	                                          afresh now in env ("": every environment counted in), the
+//	                                          reason required; audited as a change that keeps the flag's
+//	                                          live patch. Answers {"flag", "env", "since", "exposure"}
 //	GET    /admin/v1/flags/{name}/audit       ?limit=N: the flag's audit entries, newest first
 //	GET    /admin/v1/flags/{name}/feedback    the flag's feedback, oldest first
 //	GET    /admin/v1/releases                 every release and how much of it is on

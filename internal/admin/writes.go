@@ -6,6 +6,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/flaggen/flaggen/internal/ops"
 	"github.com/flaggen/flaggen/internal/spec"
@@ -258,3 +259,56 @@ func (h *handler) setRelease(rq *request, on bool) {
 
 func (h *handler) releaseOn(rq *request)  { h.setRelease(rq, true) }
 func (h *handler) releaseOff(rq *request) { h.setRelease(rq, false) }
+
+// exposureResetBody is the body of POST /admin/v1/flags/{name}/exposure/reset.
+type exposureResetBody struct {
+	Env    string `json:"env"`
+	Reason string `json:"reason"`
+}
+
+// exposureResetOutput is the answer to an exposure reset: the flag's
+// exposure after it, which counts afresh since Since in Env ("": every
+// environment).
+type exposureResetOutput struct {
+	Flag             string            `json:"flag"`
+	Env              string            `json:"env"`
+	Since            time.Time         `json:"since"`
+	Exposure         []ops.EnvExposure `json:"exposure"`
+	ExposureWarnings []string          `json:"exposure_warnings,omitempty"`
+}
+
+// resetExposure makes the exposure counts of the flag the path names
+// start afresh (ops.Session.ResetExposure) in the body's env ("": every
+// environment), by the request's actor, for the body's reason (required),
+// and answers with the flag's exposure after it.
+func (h *handler) resetExposure(rq *request) {
+	if rq.r.Header.Get("If-Match") != "" {
+		writeError(rq.w, &apiError{http.StatusBadRequest, "bad_request", "If-Match applies to the writes of a flag or a segment, not to an exposure reset", ""})
+		return
+	}
+	var b exposureResetBody
+	if !h.flagBody(rq, &b, &b.Reason, true) {
+		return
+	}
+	if err := ops.CheckAuditText("env", b.Env); err != nil {
+		writeError(rq.w, invalid("/env", "%v", err))
+		return
+	}
+	if err := ops.CheckEnv(rq.s.Spec.Environments(), b.Env); err != nil {
+		writeError(rq.w, invalid("/env", "%v", err))
+		return
+	}
+	at, err := rq.s.ResetExposure(ops.ExposureReset{Flag: rq.arg, Env: b.Env, Actor: rq.actor, Reason: b.Reason})
+	if err != nil {
+		rq.fail(err, true)
+		return
+	}
+	ctx, cancel := rq.s.Ctx()
+	defer cancel()
+	exps, warnings, err := rq.s.Exposure(ctx, rq.arg)
+	if err != nil {
+		rq.fail(err, false)
+		return
+	}
+	writeJSON(rq.w, http.StatusOK, exposureResetOutput{Flag: rq.arg, Env: b.Env, Since: at, Exposure: ops.EnvExposures(exps), ExposureWarnings: warnings})
+}

@@ -1,10 +1,12 @@
 package cli
 
 import (
+	"flag"
 	"fmt"
 	"maps"
 	"slices"
 	"strconv"
+	"strings"
 	"text/tabwriter"
 	"time"
 
@@ -13,7 +15,7 @@ import (
 
 var exposureCmd = &Command{
 	Name:  "exposure",
-	Args:  "NAME [-json] " + opsArgs,
+	Args:  "NAME [-json] [-reset [-env ENV] -reason TEXT " + strings.TrimSpace(writeArgs) + "] " + opsArgs,
 	Short: "show the variant split a flag actually served next to the split it asks for",
 	Long: `Exposure prints, for each environment in which flag NAME was evaluated by
 apps that count evaluations (runtime.WithExposure), the evaluations by
@@ -27,9 +29,70 @@ minutes) and when the flag was last evaluated.
 The served split counts evaluations, not distinct users: a user evaluated
 ten times counts ten times, and users an earlier cascade step decides are
 counted too. Counts cover every app instance of the namespace since
-counting began in the environment.`,
-	Topics: opsTopics,
-	Setup:  readSetup(runExposure, "NAME"),
+counting began in the environment, or since the flag's counts were last
+reset there.
+
+-reset makes the flag's counts start afresh now, in environment -env (one
+the spec declares, if it declares any) or, without -env, in every
+environment where evaluations were counted, and then prints them: after a change of its rollout or
+weights, the served split can compare with the split asked again. The
+counts are deleted, those an app instance took before the reset and
+flushes after it are dropped, and "since" is the reset's time. -reason is
+required; the reset is recorded in the audit trail (as a change of the
+flag that leaves its live patch as it is, the reason saying what was
+reset). -env, -reason, -actor and -force go with -reset only.`,
+	Topics: writeTopics,
+	Setup: func(fs *flag.FlagSet) func(*Env, []string) error {
+		o := addOps(fs)
+		o.addJSON(fs)
+		o.addActor(fs, "with -reset: say why the counts start afresh in `TEXT`, for the audit trail (required)")
+		reset := fs.Bool("reset", false, "make the flag's counts start afresh now (in -env, else in every environment),\nthen print them")
+		envName := fs.String("env", "", "with -reset: the environment `ENV` whose counts start afresh (default: every\nenvironment)")
+		return func(env *Env, args []string) error {
+			args, err := positional(env, fs, args, "NAME")
+			if err != nil {
+				return err
+			}
+			if !*reset {
+				var given []string
+				fs.Visit(func(f *flag.Flag) {
+					if slices.Contains([]string{"env", "reason", "actor", "force"}, f.Name) {
+						given = append(given, "-"+f.Name)
+					}
+				})
+				if len(given) > 0 {
+					return Usagef("%s given without -reset", strings.Join(given, " and "))
+				}
+				return runExposure(env, o, args)
+			}
+			if err := o.needReason(); err != nil {
+				return err
+			}
+			return runExposureReset(env, o, args[0], *envName)
+		}
+	},
+}
+
+// runExposureReset resets the flag's exposure counts in envName ("": every
+// environment), then prints them as runExposure does.
+func runExposureReset(env *Env, o *opsOpts, name, envName string) error {
+	s, actor, err := o.open(env, true)
+	if err != nil {
+		return err
+	}
+	defer s.Close()
+	at, err := s.ResetExposure(ops.ExposureReset{Flag: name, Env: envName, Actor: actor, Reason: o.reason, Force: o.force})
+	if err != nil {
+		return err
+	}
+	if !o.json {
+		fmt.Fprintf(env.Stdout, "%s: exposure counts reset in %s: counting afresh since %s\n\n", name, ops.ExposureEnvText(envName), at.Local().Format(time.RFC3339))
+	}
+	in, err := s.Inspect()
+	if err != nil {
+		return err
+	}
+	return showExposure(env, o, s, in, name)
 }
 
 // exposureOutput is 'flaggen exposure -json'.
@@ -40,8 +103,11 @@ type exposureOutput struct {
 }
 
 type exposureEnvOut struct {
-	Env       string           `json:"env"`
+	Env string `json:"env"`
+	// Since is when the counts start: the flag's reset there (Reset),
+	// else when counting began in the environment.
 	Since     time.Time        `json:"since"`
+	Reset     bool             `json:"reset"`
 	Total     int64            `json:"total"`
 	PerMinute float64          `json:"per_minute"`
 	Last      time.Time        `json:"last"`
@@ -64,6 +130,11 @@ func runExposure(env *Env, o *opsOpts, args []string) error {
 		return err
 	}
 	defer s.Close()
+	return showExposure(env, o, s, in, name)
+}
+
+// showExposure prints the flag's exposure (in inspected).
+func showExposure(env *Env, o *opsOpts, s *ops.Session, in *ops.Inspection, name string) error {
 	ctx, cancel := s.Ctx()
 	defer cancel()
 	exps, expWarnings, err := s.Exposure(ctx, name)
@@ -79,11 +150,7 @@ func runExposure(env *Env, o *opsOpts, args []string) error {
 		order = append(order, sh.Variant)
 	}
 	for _, e := range exps {
-		since, err := s.ExposureSince(ctx, e.Env)
-		if err != nil {
-			return err
-		}
-		eo := exposureEnvOut{Env: e.Env, Since: since, Total: e.Total, PerMinute: e.PerMinute, Last: e.Last, Variants: []exposureServed{}}
+		eo := exposureEnvOut{Env: e.Env, Since: e.Since, Reset: e.Reset, Total: e.Total, PerMinute: e.PerMinute, Last: e.Last, Variants: []exposureServed{}}
 		// The variants asked for first, in the spec's order, then any
 		// other served (a default, runtime.PinnedVariant).
 		names := slices.Clone(order)
@@ -114,8 +181,12 @@ func runExposure(env *Env, o *opsOpts, args []string) error {
 		return nil
 	}
 	for _, eo := range out.Environments {
+		since := eo.Since.Local().Format(time.RFC3339)
+		if eo.Reset {
+			since = "the reset at " + since
+		}
 		fmt.Fprintf(w, "\n%s: %d evaluations since %s, %s/min, last %s\n", ops.Shown(eo.Env), eo.Total,
-			eo.Since.Local().Format(time.RFC3339), strconv.FormatFloat(eo.PerMinute, 'f', 1, 64), lastText(eo.Last))
+			since, strconv.FormatFloat(eo.PerMinute, 'f', 1, 64), lastText(eo.Last))
 		tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
 		fmt.Fprintln(tw, "variant\tserved\tserved %\tasked %\t")
 		for _, r := range eo.Variants {

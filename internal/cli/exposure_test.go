@@ -176,3 +176,91 @@ func TestOpsExposureAskedOff(t *testing.T) {
 		t.Errorf("exposure -json of a disabled flag: shares not []:\n%s", out)
 	}
 }
+
+// TestOpsExposureReset: 'flaggen exposure NAME -reset' makes the counts
+// start afresh (in -env, else everywhere), prints since when, records the
+// reset in the audit trail, drops counts made before it; it requires
+// -reason, checks the flag and the environment, and refuses -env and
+// -reason without -reset, writing nothing.
+func TestOpsExposureReset(t *testing.T) {
+	srv := opsEnv(t)
+	st := nsStore(t, srv.Addr(), "default")
+	ctx := context.Background()
+	before := time.Now().Add(-time.Minute)
+	err := st.AddExposure(ctx, []store.ExposureDelta{
+		{Flag: "new_ui", Env: "production", Variant: "on", Count: 10, Last: before},
+		{Flag: "new_ui", Env: "staging", Variant: "on", Count: 3, Last: before},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct {
+		args []string
+		code int
+		want string
+	}{
+		{[]string{"exposure", "new_ui", "-reset"}, 2, "-reason is required"},
+		{[]string{"exposure", "new_ui", "-reset", "-reason", " "}, 2, "-reason is required"},
+		{[]string{"exposure", "new_ui", "-env", "production"}, 2, "-env given without -reset"},
+		{[]string{"exposure", "new_ui", "-reason", "x", "-force"}, 2, "-force and -reason given without -reset"},
+		{[]string{"exposure", "new_iu", "-reset", "-reason", "x"}, 1, `unknown flag "new_iu" (did you mean new_ui?)`},
+		{[]string{"exposure", "new_ui", "-reset", "-env", "qa", "-reason", "x"}, 1, `unknown environment "qa" (environments: dev, staging, production)`},
+	} {
+		code, out, errs := run(t, c.args...)
+		if code != c.code || !strings.Contains(errs, c.want) {
+			t.Errorf("flaggen %q: exit %d\n%s%s\nwant exit %d and %q", c.args, code, out, errs, c.code, c.want)
+		}
+	}
+	if trail, err := st.Audit(ctx, "new_ui", 0); err != nil || len(trail) != 0 {
+		t.Fatalf("audit trail after refused resets: %+v, %v", trail, err)
+	}
+	if es, err := st.Exposure(ctx, "new_ui"); err != nil || len(es) != 2 || es[0].Variants["on"] != 10 {
+		t.Fatalf("exposure after refused resets: %+v, %v", es, err)
+	}
+
+	out := mustRun(t, "exposure", "new_ui", "-reset", "-env", "production", "-reason", "rollout 10% → 50%")
+	for _, want := range []string{
+		"new_ui: exposure counts reset in production: counting afresh since ",
+		"production: 0 evaluations since the reset at ",
+		"staging: 3 evaluations since " + before.Local().Format(time.RFC3339),
+	} {
+		if !strings.Contains(out, want) {
+			t.Errorf("exposure -reset: no %q in\n%s", want, out)
+		}
+	}
+	trail, err := st.Audit(ctx, "new_ui", 0)
+	if err != nil || len(trail) != 1 || trail[0].Actor != "tester" || trail[0].Reason != "exposure counts reset in production: rollout 10% → 50%" {
+		t.Fatalf("audit trail after the reset: %+v, %v", trail, err)
+	}
+	es, err := st.Exposure(ctx, "new_ui")
+	if err != nil || len(es) != 2 || es[0].Env != "production" || es[0].Since.IsZero() {
+		t.Fatalf("exposure after the reset: %+v, %v", es, err)
+	}
+	err = st.AddExposure(ctx, []store.ExposureDelta{
+		{Flag: "new_ui", Env: "production", Variant: "on", Count: 5, Last: before}, // flushed late: dropped
+		{Flag: "new_ui", Env: "production", Variant: "off", Count: 2, Last: es[0].Since},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var j exposureOutput
+	if err := json.Unmarshal([]byte(mustRun(t, "exposure", "-json", "new_ui")), &j); err != nil {
+		t.Fatal(err)
+	}
+	if p := j.Environments[0]; p.Env != "production" || p.Total != 2 || !p.Reset || !p.Since.Equal(es[0].Since) || j.Environments[1].Reset {
+		t.Errorf("exposure -json after the reset: %+v", j)
+	}
+
+	// Every environment counted in (dev never was), with -json.
+	if err := json.Unmarshal([]byte(mustRun(t, "exposure", "new_ui", "-reset", "-reason", "weights", "-json")), &j); err != nil {
+		t.Fatal(err)
+	}
+	if len(j.Environments) != 2 {
+		t.Fatalf("exposure -reset -json: %+v", j)
+	}
+	for _, e := range j.Environments {
+		if e.Total != 0 || !e.Reset {
+			t.Errorf("%s after the reset everywhere: %+v", e.Env, e)
+		}
+	}
+}

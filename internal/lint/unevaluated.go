@@ -19,7 +19,8 @@ const (
 // checkUnevaluated reports the flags of s not evaluated in l.EvalEnv for
 // l.Unevaluated at now, by the evaluation counts the apps keep in the store
 // (runtime.WithExposure): a flag last evaluated longer ago, or never
-// evaluated while counting began longer ago. When counting never began in
+// evaluated while counting began longer ago (or, for a flag whose counts
+// were reset, not evaluated since a reset longer ago). When counting never began in
 // the environment, it reports nothing and calls l.Note once to say so.
 // add reports a finding at a flag's JSON pointer in the spec.
 func checkUnevaluated(s *spec.Spec, l *Live, now time.Time, add func(ptr, msg string)) error {
@@ -44,10 +45,13 @@ func checkUnevaluated(s *spec.Spec, l *Live, now time.Time, add func(ptr, msg st
 	if err := l.call(func(ctx context.Context) (err error) { exps, err = l.Store.Exposure(ctx, ""); return }); err != nil {
 		return err
 	}
-	last := map[string]time.Time{}
+	last, reset := map[string]time.Time{}, map[string]time.Time{}
 	for _, e := range exps {
 		if e.Env == env && e.Last.After(last[e.Flag]) {
 			last[e.Flag] = e.Last
+		}
+		if e.Env == env && !e.Since.IsZero() {
+			reset[e.Flag] = e.Since
 		}
 	}
 	days := func(d time.Duration) string {
@@ -61,6 +65,12 @@ func checkUnevaluated(s *spec.Spec, l *Live, now time.Time, add func(ptr, msg st
 		switch {
 		case ok && now.Sub(t) >= idle:
 			add(flagPtr(f.Name, ""), fmt.Sprintf("flag %q not evaluated in %s for %s (last %s): is it still used?", f.Name, env, days(now.Sub(t)), t.UTC().Format(time.DateOnly)))
+		case !ok && !reset[f.Name].IsZero():
+			// Its counts were reset (flaggen exposure -reset), which
+			// forgot when it was last evaluated: it was not since.
+			if r := reset[f.Name]; now.Sub(r) >= idle {
+				add(flagPtr(f.Name, ""), fmt.Sprintf("flag %q not evaluated in %s since its counts were reset %s (%s): is it still used?", f.Name, env, r.UTC().Format(time.DateOnly), days(now.Sub(r))))
+			}
 		case !ok && now.Sub(since) >= idle:
 			add(flagPtr(f.Name, ""), fmt.Sprintf("flag %q never evaluated in %s since counting began %s (%s): is it still used?", f.Name, env, since.UTC().Format(time.DateOnly), days(now.Sub(since))))
 		}

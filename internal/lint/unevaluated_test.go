@@ -10,6 +10,7 @@ import (
 
 	"github.com/flaggen/flaggen/internal/redistest"
 	"github.com/flaggen/flaggen/internal/spec"
+	"github.com/flaggen/flaggen/runtime/memstore"
 	"github.com/flaggen/flaggen/runtime/redisstore"
 	"github.com/flaggen/flaggen/runtime/store"
 )
@@ -82,5 +83,40 @@ func TestUnevaluated(t *testing.T) {
 				t.Errorf("notes %q, want %q once", notes, tc.note)
 			}
 		})
+	}
+}
+
+// TestUnevaluatedAfterReset: a flag whose exposure counts were reset
+// (store.Store.ResetExposure, which forgets its last evaluation) is
+// reported by the time since the reset, not as never evaluated since
+// counting began.
+func TestUnevaluatedAfterReset(t *testing.T) {
+	s, err := spec.Parse("flags.json", []byte(evalSpecSrc))
+	if err != nil {
+		t.Fatal(err)
+	}
+	st := memstore.New()
+	t.Cleanup(func() { st.Close() })
+	ctx := context.Background()
+	err = st.AddExposure(ctx, []store.ExposureDelta{
+		{Flag: "idle", Env: "production", Variant: "on", Count: 5, Last: day("2025-03-01")}, // counting begins
+		{Flag: "recent", Env: "production", Variant: "on", Count: 9, Last: day("2025-05-30")},
+		{Flag: "staging_only", Env: "production", Variant: "on", Count: 1, Last: day("2025-05-30")},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := st.ResetExposure(ctx, "idle", "production", day("2025-04-01")); err != nil {
+		t.Fatal(err)
+	}
+	if err := st.ResetExposure(ctx, "recent", "production", day("2025-05-31")); err != nil {
+		t.Fatal(err)
+	}
+	committed := func(string) (time.Time, bool) { return day("2025-01-01"), true }
+	live := &Live{Store: store.ReadOnly(st), Unevaluated: 30 * 24 * time.Hour}
+	ds := mustCheckSpec(t, s, Options{Dir: "/", Now: day("2025-06-01"), SpecChanged: committed, Live: live})
+	want := `flags.json:4: flag "idle" not evaluated in production since its counts were reset 2025-04-01 (61 days): is it still used?` + "\n"
+	if got := diagLines(sortDiags(ds)); got != want {
+		t.Errorf("findings:\n%s\nwant:\n%s", got, want)
 	}
 }

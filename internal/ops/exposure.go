@@ -18,15 +18,19 @@ import (
 // FlagExposure is what the store knows of one flag's evaluations in one environment.
 type FlagExposure struct {
 	Env      string
-	Variants map[string]int64 // evaluations by variant served since counting began
+	Variants map[string]int64 // evaluations by variant served since Since
 	Total    int64
 	// PerMinute is the evaluations per minute over PerMinuteWindow: the
 	// evaluations counted in the current minute and the PerMinuteWindow
 	// before it, divided by the time from the start of that span (or from
-	// when counting began in the environment, if later; at least a
-	// minute) to now.
+	// Since, if later; at least a minute) to now.
 	PerMinute float64
-	Last      time.Time // when last evaluated; zero: never
+	Last      time.Time // when last evaluated since Since; zero: never
+	// Since is when the counts start: when the flag's counts there were
+	// last reset (Reset, Session.ResetExposure), else when counting began
+	// in the environment (zero: unknown).
+	Since time.Time
+	Reset bool
 }
 
 // PerMinuteWindow is the span of FlagExposure.PerMinute, besides the
@@ -35,8 +39,8 @@ const PerMinuteWindow = 5 * time.Minute
 
 // Exposure returns what the store knows of the flag's evaluations, one
 // FlagExposure per environment it was evaluated in with exposure counting
-// on (runtime.WithExposure), sorted by Env. A flag never counted yields
-// none, without error. Malformed entries the store holds (a value flaggen
+// on (runtime.WithExposure) or its counts were reset in, sorted by Env. A
+// flag never counted nor reset yields none, without error. Malformed entries the store holds (a value flaggen
 // does not write) are left out, each described by a warning naming its key
 // and field; other flags' entries are not read.
 func (s *Session) Exposure(ctx context.Context, flag string) ([]FlagExposure, []string, error) {
@@ -72,7 +76,7 @@ func (s *Session) exposures(ctx context.Context, flag string) (map[string][]Flag
 	}
 	since := map[string]time.Time{}
 	for _, e := range es {
-		if _, ok := since[e.Env]; ok {
+		if _, ok := since[e.Env]; ok || !e.Since.IsZero() {
 			continue
 		}
 		if since[e.Env], err = s.ExposureSince(ctx, e.Env); err != nil {
@@ -103,9 +107,13 @@ func (s *Session) malformedWarnings(err error) []string {
 }
 
 // FlagExposureOf returns what e says at now, counting having begun in its
-// environment at since (zero: unknown).
+// environment at since (zero: unknown); e.Since, when not zero (the flag's
+// counts were reset then), is when its counts start instead.
 func FlagExposureOf(e store.Exposure, since, now time.Time) FlagExposure {
-	fe := FlagExposure{Env: e.Env, Variants: maps.Clone(e.Variants), Last: e.Last}
+	if !e.Since.IsZero() {
+		since = e.Since
+	}
+	fe := FlagExposure{Env: e.Env, Variants: maps.Clone(e.Variants), Last: e.Last, Since: since, Reset: !e.Since.IsZero()}
 	if fe.Variants == nil {
 		fe.Variants = map[string]int64{}
 	}

@@ -6,8 +6,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/flaggen/flaggen/runtime"
-	"github.com/flaggen/flaggen/runtime/memstore"
 	"github.com/flaggen/flaggen/runtime/store"
 )
 
@@ -45,20 +43,7 @@ func TestFlagExposureOf(t *testing.T) {
 // store.
 func TestSessionExposure(t *testing.T) {
 	t.Run("redis", func(t *testing.T) { checkSessionExposure(t, openTest(t)) })
-	t.Run("memory", func(t *testing.T) {
-		st := memstore.New()
-		defer st.Close()
-		sp, err := runtime.LoadSpec("flags.json", []byte(testSpec))
-		if err != nil {
-			t.Fatal(err)
-		}
-		s, err := OpenStore(st, "the memory store", Config{Timeout: time.Second, Spec: &SpecFile{File: "flags.json", Spec: sp}})
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer s.Close()
-		checkSessionExposure(t, s)
-	})
+	t.Run("memory", func(t *testing.T) { checkSessionExposure(t, openMemoryTest(t, testSpec)) })
 }
 
 func checkSessionExposure(t *testing.T, s *Session) {

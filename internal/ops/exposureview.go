@@ -9,13 +9,16 @@ import (
 
 // EnvExposure is one environment's FlagExposure as the JSON outputs show
 // it (flaggen ls -json and get -json, the admin API): Last is null when
-// the flag was never evaluated there.
+// the flag was never evaluated there (since Since); Since, when the
+// counts start (null: unknown), is the flag's reset when Reset is true.
 type EnvExposure struct {
 	Env       string           `json:"env"`
 	PerMinute float64          `json:"per_minute"`
 	Last      *time.Time       `json:"last"`
 	Total     int64            `json:"total"`
 	Variants  map[string]int64 `json:"variants"`
+	Since     *time.Time       `json:"since"`
+	Reset     bool             `json:"reset"`
 }
 
 // EnvExposures converts a flag's exposure, one entry per environment; the
@@ -23,10 +26,14 @@ type EnvExposure struct {
 func EnvExposures(exps []FlagExposure) []EnvExposure {
 	out := make([]EnvExposure, 0, len(exps))
 	for _, e := range exps {
-		ee := EnvExposure{Env: e.Env, PerMinute: e.PerMinute, Total: e.Total, Variants: e.Variants}
+		ee := EnvExposure{Env: e.Env, PerMinute: e.PerMinute, Total: e.Total, Variants: e.Variants, Reset: e.Reset}
 		if !e.Last.IsZero() {
 			last := e.Last
 			ee.Last = &last
+		}
+		if !e.Since.IsZero() {
+			since := e.Since
+			ee.Since = &since
 		}
 		out = append(out, ee)
 	}

@@ -360,6 +360,15 @@ func (f *Store) Exposure(ctx context.Context, flag string) ([]store.Exposure, er
 	return f.mem.Exposure(ctx, flag)
 }
 
+// ResetExposure implements store.Store: the reset (each environment's
+// Exposure.Since) is kept in the file with the counts.
+func (f *Store) ResetExposure(ctx context.Context, flag, env string, at time.Time) error {
+	if err := store.CheckExposureReset(flag, env, at); err != nil {
+		return err
+	}
+	return f.write(func() error { return f.mem.ResetExposure(ctx, flag, env, at) })
+}
+
 // ExposureSince implements store.Store.
 func (f *Store) ExposureSince(ctx context.Context, env string) (time.Time, error) {
 	f.fresh()
@@ -368,8 +377,8 @@ func (f *Store) ExposureSince(ctx context.Context, env string) (time.Time, error
 
 // checkExposure returns an error naming the first entry of the file's
 // "exposure" that flaggen would not have written: a flag or environment
-// named twice or not at all, or a count below zero or above
-// store.MaxExposureCount.
+// named twice or not at all, a last or since time outside the years 2000
+// to 9999, or a count below zero or above store.MaxExposureCount.
 func checkExposure(es []store.Exposure) error {
 	seen := map[[2]string]bool{}
 	for i, e := range es {
@@ -383,6 +392,9 @@ func checkExposure(es []store.Exposure) error {
 		seen[k] = true
 		if err := store.CheckExposureTime(e.Last); err != nil && !e.Last.IsZero() {
 			return fmt.Errorf("exposure[%d] (flag %q, env %q): last: %v", i, e.Flag, e.Env, err)
+		}
+		if err := store.CheckExposureTime(e.Since); err != nil && !e.Since.IsZero() {
+			return fmt.Errorf("exposure[%d] (flag %q, env %q): since: %v", i, e.Flag, e.Env, err)
 		}
 		for what, m := range map[string]map[string]int64{"variants": e.Variants, "minutes": minuteNames(e.Minutes)} {
 			for name, n := range m {

@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/flaggen/flaggen/runtime/filestore"
 	"github.com/flaggen/flaggen/runtime/store"
@@ -101,5 +102,41 @@ func TestRejectsExposureTimeOutOfRange(t *testing.T) {
 			!strings.Contains(err.Error(), "outside the years 2000 to 9999") {
 			t.Errorf("last %s: err = %v", last, err)
 		}
+	}
+}
+
+// TestExposureResetKept: a reset (Exposure.Since) is kept in the file: a
+// store opened on it later answers it and drops the deltas made before
+// it; a "since" outside the years 2000 to 9999 is refused at open.
+func TestExposureResetKept(t *testing.T) {
+	t.Parallel()
+	path := filepath.Join(t.TempDir(), "live.json")
+	a, err := filestore.New(path, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := t.Context()
+	at := time.Date(2026, 12, 5, 10, 0, 0, 0, time.UTC)
+	if err := a.ResetExposure(ctx, "f", "production", at); err != nil {
+		t.Fatal(err)
+	}
+	a.Close()
+	b, err := filestore.New(path, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer b.Close()
+	err = b.AddExposure(ctx, []store.ExposureDelta{{Flag: "f", Env: "production", Variant: "on", Count: 3, Last: at.Add(-time.Second)}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	es, err := b.Exposure(ctx, "f")
+	if err != nil || len(es) != 1 || !es[0].Since.Equal(at) || len(es[0].Variants) != 0 {
+		t.Errorf("Exposure(f) of a store reopened after a reset = %+v, %v", es, err)
+	}
+
+	os.WriteFile(path, []byte(`{"flags": {}, "exposure": [{"flag": "a", "env": "production", "variants": {}, "since": "1999-12-31T00:00:00Z"}]}`), 0o644)
+	if _, err := filestore.New(path, nil); err == nil || !strings.Contains(err.Error(), `exposure[0] (flag "a", env "production"): since: time `) {
+		t.Errorf("since in 1999: err = %v", err)
 	}
 }

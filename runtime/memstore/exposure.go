@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"maps"
+	"slices"
 	"time"
 
 	"github.com/flaggen/flaggen/runtime/store"
@@ -22,14 +23,31 @@ func (m *Store) AddExposure(ctx context.Context, deltas []store.ExposureDelta) e
 	if m.closed {
 		return store.ErrClosed
 	}
-	// Check every total before adding any: all or none.
+	// Drop the deltas made before a reset of their flag, then check every
+	// total before adding any: all or none.
+	kept := make([]store.ExposureDelta, 0, len(deltas))
+	added := map[expKey]map[string]int64{}
 	for _, d := range deltas {
-		if e := m.exposure[expKey{d.Env, d.Flag}]; e != nil && e.Variants[d.Variant] > store.MaxExposureCount-d.Count {
+		k := expKey{d.Env, d.Flag}
+		e := m.exposure[k]
+		if e != nil && d.Last.Before(e.Since) {
+			continue
+		}
+		kept = append(kept, d)
+		if added[k] == nil {
+			added[k] = map[string]int64{}
+		}
+		var n int64
+		if e != nil {
+			n = e.Variants[d.Variant]
+		}
+		if n+added[k][d.Variant] > store.MaxExposureCount-d.Count {
 			return errExposureOverflow(d)
 		}
+		added[k][d.Variant] += d.Count
 	}
 	newest := m.expNewest
-	for _, d := range deltas {
+	for _, d := range kept {
 		k := expKey{d.Env, d.Flag}
 		e := m.exposure[k]
 		if e == nil {
@@ -50,6 +68,36 @@ func (m *Store) AddExposure(ctx context.Context, deltas []store.ExposureDelta) e
 	if newest != m.expNewest {
 		m.expNewest = newest
 		pruneMinutes(m.exposure, newest)
+	}
+	return nil
+}
+
+// ResetExposure implements store.Store.
+func (m *Store) ResetExposure(ctx context.Context, flag, env string, at time.Time) error {
+	if err := store.CheckExposureReset(flag, env, at); err != nil {
+		return err
+	}
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if m.closed {
+		return store.ErrClosed
+	}
+	envs := []string{env}
+	if env == "" {
+		envs = slices.Collect(maps.Keys(m.expSince))
+		for k := range m.exposure {
+			if k.flag == flag && !slices.Contains(envs, k.env) {
+				envs = append(envs, k.env)
+			}
+		}
+	}
+	for _, e := range envs {
+		k := expKey{e, flag}
+		since := at.UTC()
+		if old := m.exposure[k]; old != nil && old.Since.After(since) {
+			since = old.Since
+		}
+		m.exposure[k] = &store.Exposure{Flag: flag, Env: e, Variants: map[string]int64{}, Minutes: map[int64]int64{}, Since: since}
 	}
 	return nil
 }

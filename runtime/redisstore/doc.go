@@ -87,6 +87,9 @@
 //	flaggen:{NS}:exposure:since    hash: environment → when counting began there (Unix ms, a minimum)
 //	flaggen:{NS}:exposure:min:M    hash: ENV FLAG → evaluations in minute M (Unix seconds / 60),
 //	                               expiring an hour and two minutes after its last write
+//	flaggen:{NS}:exposure:reset    hash: ENV FLAG → when the flag's counts there were last reset
+//	                               (Unix ms, a maximum; store.Store.ResetExposure); counts made
+//	                               before it and flushed after are dropped
 //	flaggen:{NS}:changes           pub/sub channel: {"v":VERSION,"e":EPOCH,"c":CHANGE_ID,
 //	                               "p":PREVIOUS_CHANGE_ID,"f":{FLAG: new patch or null}} ("c", "p":
 //	                               lastchange after and before the change; absent or "": unknown)

@@ -2,6 +2,8 @@ package redisstore_test
 
 import (
 	"errors"
+	"maps"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -28,7 +30,7 @@ func TestExposureBadValues(t *testing.T) {
 	if err := s.AddExposure(ctx, delta); err != nil {
 		t.Fatal(err)
 	}
-	counts, last, since := s.Key("exposure:counts"), s.Key("exposure:last"), s.Key("exposure:since")
+	counts, last, since, reset := s.Key("exposure:counts"), s.Key("exposure:last"), s.Key("exposure:since"), s.Key("exposure:reset")
 	for _, bad := range []struct {
 		name             string
 		set              []any // HSET key field value (or SET key value when len 2)
@@ -43,16 +45,22 @@ func TestExposureBadValues(t *testing.T) {
 		{"last before 2000", []any{last, "10:production1:f", "-5"}, true, true, true},
 		{"since not a number", []any{since, "production", "1.5"}, false, false, true},
 		{"counts of another type", []any{counts, "x"}, true, true, true},
+		{"reset not a number", []any{reset, "10:production1:f", "soon"}, true, true, true},
+		{"reset past 9999", []any{reset, "10:production1:f", "9999999999999999"}, true, true, true},
+		{"reset negative", []any{reset, "10:production1:f", "-5"}, true, true, true},
+		{"another flag's reset", []any{reset, "10:production1:g", "soon"}, false, true, false},
+		{"reset of another type", []any{reset, "x"}, true, true, true},
 	} {
 		t.Run(bad.name, func(t *testing.T) {
 			saved := map[string]string{}
-			for _, k := range []string{counts, last, since} {
+			for _, k := range []string{counts, last, since, reset} {
 				v, err := rc.Dump(ctx, k).Result()
 				if err == nil {
 					saved[k] = v
 				}
 			}
 			defer func() {
+				rc.Del(ctx, reset)
 				for k, v := range saved {
 					rc.RestoreReplace(ctx, k, 0, v)
 				}
@@ -98,6 +106,54 @@ func TestExposureBadValues(t *testing.T) {
 	rc.Set(ctx, since, "x", 0)
 	if _, err := s.ExposureSince(ctx, "production"); !errors.Is(err, redisstore.ErrMalformed) || !strings.Contains(err.Error(), since) {
 		t.Errorf("ExposureSince of a string key: %v", err)
+	}
+}
+
+// TestResetExposureRedis: a reset is one script call; a hash of another
+// type refuses it with an error wrapping ErrMalformed that names the key,
+// writing nothing; a reset time flaggen does not write is replaced; only
+// the flag's fields are deleted, whatever characters names hold.
+func TestResetExposureRedis(t *testing.T) {
+	srv := redistest.Start(t)
+	rc := newClient(t, srv.Addr())
+	s := newStoreOn(t, rc, redisstore.WithNamespace("exp"))
+	ctx := t.Context()
+	now := time.Now().Truncate(time.Millisecond).UTC()
+	err := s.AddExposure(ctx, []store.ExposureDelta{
+		{Flag: "f", Env: "production", Variant: "on", Count: 2, Last: now},
+		{Flag: "1:f", Env: "production", Variant: "on", Count: 3, Last: now},
+		{Flag: "f", Env: "production1:f", Variant: "on", Count: 4, Last: now},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	counts, reset := s.Key("exposure:counts"), s.Key("exposure:reset")
+	if err := s.ResetExposure(ctx, "f", "production", now); err != nil { // loads the script
+		t.Fatal(err)
+	}
+	got, _ := rc.HGetAll(ctx, counts).Result()
+	if want := map[string]string{"10:production3:1:f2:on": "3", "13:production1:f1:f2:on": "4"}; !maps.Equal(got, want) {
+		t.Errorf("counts after resetting f in production = %v, want %v", got, want)
+	}
+	rc.HSet(ctx, reset, "10:production1:f", "soon")
+	before := commandCalls(t, rc)
+	if err := s.ResetExposure(ctx, "f", "production", now.Add(time.Second)); err != nil {
+		t.Fatal(err)
+	}
+	if n := commandCalls(t, rc)["evalsha"] - before["evalsha"]; n != 1 {
+		t.Errorf("ResetExposure: %d EVALSHA calls, want 1", n)
+	}
+	if v, _ := rc.HGet(ctx, reset, "10:production1:f").Result(); v != strconv.FormatInt(now.Add(time.Second).UnixMilli(), 10) {
+		t.Errorf("reset time after replacing a bad one = %q", v)
+	}
+	rc.Del(ctx, reset)
+	rc.Set(ctx, reset, "x", 0)
+	err = s.ResetExposure(ctx, "f", "", now)
+	if !errors.Is(err, redisstore.ErrMalformed) || !strings.Contains(err.Error(), reset) {
+		t.Errorf("ResetExposure over a string key: %v", err)
+	}
+	if after, _ := rc.HGetAll(ctx, counts).Result(); !maps.Equal(got, after) {
+		t.Errorf("a refused reset wrote: %v → %v", got, after)
 	}
 }
 

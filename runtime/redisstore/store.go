@@ -235,7 +235,7 @@ func (s *Store) Namespace() string { return s.o.namespace }
 // namespace: "patches", "version", "epoch", "lastchange", "audit", "changes",
 // "counters:<flag>", "feedback:<flag>", "spec", "restored" or an exposure
 // key ("exposure:counts", "exposure:last", "exposure:since",
-// "exposure:min:<minute>"; see exposure.go) — for operators and tests.
+// "exposure:reset", "exposure:min:<minute>"; see exposure.go) — for operators and tests.
 func (s *Store) Key(part string) string { return "flaggen:{" + s.o.namespace + "}:" + part }
 
 // Health reports whether the store is in step with Redis: nil once it has

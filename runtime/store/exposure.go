@@ -33,7 +33,7 @@ type Exposure struct {
 	Flag string `json:"flag"`
 	Env  string `json:"env"`
 	// Variants maps each variant served to its evaluations since counting
-	// began.
+	// began, or since Since.
 	Variants map[string]int64 `json:"variants"`
 	// Last is when the flag was last evaluated there (ExposureDelta.Last).
 	Last time.Time `json:"last"`
@@ -41,6 +41,27 @@ type Exposure struct {
 	// delta's Last fell in it, for the minutes within ExposureHistory of
 	// the newest minute the store holds for any flag.
 	Minutes map[int64]int64 `json:"minutes,omitempty"`
+	// Since is when the flag's counts there were last reset
+	// (Store.ResetExposure): Variants, Last and Minutes hold only the
+	// evaluations made since. Zero when they never were: the counts run
+	// from when counting began in the environment (Store.ExposureSince).
+	Since time.Time `json:"since,omitzero"`
+}
+
+// CheckExposureReset returns an error unless Store.ResetExposure may take
+// flag, env and at: a flag name that is not empty, names that are valid
+// UTF-8, and an at that CheckExposureTime accepts.
+func CheckExposureReset(flag, env string, at time.Time) error {
+	switch {
+	case flag == "":
+		return fmt.Errorf("exposure reset: empty flag name")
+	case !utf8.ValidString(flag) || !utf8.ValidString(env):
+		return fmt.Errorf("exposure reset: flag %q in environment %q: not valid UTF-8", flag, env)
+	}
+	if err := CheckExposureTime(at); err != nil {
+		return fmt.Errorf("exposure reset of flag %q: %w", flag, err)
+	}
+	return nil
 }
 
 // ExposureHistory is how long stores keep the per-minute evaluation counts

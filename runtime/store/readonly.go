@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"time"
 )
 
 // ErrReadOnly is returned by the writes of a store wrapped with ReadOnly.
@@ -12,7 +13,7 @@ var ErrReadOnly = errors.New("store is read-only")
 // ReadOnly returns a view of s that never writes: Register does nothing and
 // returns nil (so that a runtime.Client over it starts without touching the
 // store, e.g. to evaluate against live state from an admin tool), and
-// Apply, AddCounters, ResetCounters, AppendFeedback and AddExposure fail
+// Apply, AddCounters, ResetCounters, AppendFeedback, AddExposure and ResetExposure fail
 // with ErrReadOnly. Load, Watch, Audit, Counters, Feedback, Exposure and
 // ExposureSince read s; Close
 // closes s.
@@ -47,3 +48,5 @@ func (readOnly) ResetCounters(context.Context, string) error { return ErrReadOnl
 func (readOnly) AppendFeedback(context.Context, string, Feedback) error { return ErrReadOnly }
 
 func (readOnly) AddExposure(context.Context, []ExposureDelta) error { return ErrReadOnly }
+
+func (readOnly) ResetExposure(context.Context, string, string, time.Time) error { return ErrReadOnly }

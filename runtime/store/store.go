@@ -84,9 +84,9 @@ type Store interface {
 	AddExposure(ctx context.Context, deltas []ExposureDelta) error
 
 	// Exposure returns what the store holds of the flag's evaluations, one
-	// Exposure per environment it was counted in, sorted by environment;
-	// flag "" returns every flag's, sorted by flag then environment. A
-	// flag never counted yields none. A store that finds malformed entries
+	// Exposure per environment it was counted or reset in (ResetExposure),
+	// sorted by environment; flag "" returns every flag's, sorted by flag
+	// then environment. A flag never counted nor reset yields none. A store that finds malformed entries
 	// (a value it never writes) returns the others, non-nil, with an error
 	// naming each malformed one; a flag's read is not failed by another
 	// flag's entries.
@@ -96,6 +96,23 @@ type Store interface {
 	// (the earliest ExposureDelta.Last added there); the zero time when
 	// they never were.
 	ExposureSince(ctx context.Context, env string) (time.Time, error)
+
+	// ResetExposure makes the flag's evaluations count afresh from at in
+	// env, or in every environment for env "" (each the store counted
+	// evaluations in: ExposureSince is not zero, and each the flag was
+	// reset in before), in one atomic write: it deletes the flag's totals,
+	// minute counts and last time there, and Exposure then answers an
+	// Exposure of the flag in each of those environments whose Since is
+	// at, even before an evaluation is counted again. A later AddExposure
+	// drops the flag's deltas there whose Last is before at (counts an
+	// instance took before the reset and flushed after), so that the
+	// counts after a reset are those of evaluations made since. A reset
+	// never moves a flag's Since back: an at before the Since held deletes
+	// the counts and keeps the later Since. It refuses an empty or not
+	// valid UTF-8 flag name, an env that is not valid UTF-8, and an at
+	// that CheckExposureTime refuses (CheckExposureReset), writing
+	// nothing. ExposureSince (the environment's) is left as it is.
+	ResetExposure(ctx context.Context, flag, env string, at time.Time) error
 
 	// Close releases the store's resources and closes Watch channels.
 	Close() error

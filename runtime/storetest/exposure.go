@@ -147,13 +147,118 @@ func testExposure(t *testing.T, s store.Store) {
 	}
 }
 
+// testExposureReset checks ResetExposure: the flag's counts, minutes and
+// last time gone in the environment reset (others' and other
+// environments' kept), Since set and never moved back, deltas made before
+// the reset dropped (within a batch too), env "" resetting every
+// environment counted, and refused arguments.
+func testExposureReset(t *testing.T, s store.Store) {
+	ctx := t.Context()
+	now := time.Now().Truncate(time.Millisecond).UTC()
+	t0, r, t1 := now.Add(-3*time.Minute), now.Add(-2*time.Minute), now.Add(-time.Minute)
+	err := s.AddExposure(ctx, []store.ExposureDelta{
+		{Flag: "a", Env: "production", Variant: "on", Count: 5, Last: t0},
+		{Flag: "a", Env: "production", Variant: "off", Count: 1, Last: t0},
+		{Flag: "a", Env: "dev", Variant: "on", Count: 4, Last: t1},
+		{Flag: "b", Env: "production", Variant: "on", Count: 2, Last: t1},
+		{Flag: "b", Env: "staging", Variant: "on", Count: 1, Last: t1},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.ResetExposure(ctx, "a", "production", r); err != nil {
+		t.Fatal(err)
+	}
+	dev := store.Exposure{Flag: "a", Env: "dev", Variants: map[string]int64{"on": 4}, Last: t1, Minutes: map[int64]int64{store.Minute(t1): 4}}
+	wantExposure(t, s, "a", "Exposure(a) after its reset in production", []store.Exposure{
+		dev, {Flag: "a", Env: "production", Variants: map[string]int64{}, Since: r}})
+	bProd := store.Exposure{Flag: "b", Env: "production", Variants: map[string]int64{"on": 2}, Last: t1, Minutes: map[int64]int64{store.Minute(t1): 2}}
+	bStaging := store.Exposure{Flag: "b", Env: "staging", Variants: map[string]int64{"on": 1}, Last: t1, Minutes: map[int64]int64{store.Minute(t1): 1}}
+	wantExposure(t, s, "b", "Exposure(b) after a's reset", []store.Exposure{bProd, bStaging})
+	if since, err := s.ExposureSince(ctx, "production"); err != nil || !since.Equal(t0) {
+		t.Errorf("ExposureSince(production) after a reset = %v, %v; want %v (the environment's, kept)", since, err, t0)
+	}
+
+	// Deltas of a made before the reset (flushed late) are dropped, in
+	// the same batch as deltas made at or after it, which count.
+	err = s.AddExposure(ctx, []store.ExposureDelta{
+		{Flag: "a", Env: "production", Variant: "on", Count: 3, Last: t0},
+		{Flag: "a", Env: "production", Variant: "off", Count: 2, Last: t1},
+		{Flag: "a", Env: "production", Variant: "on", Count: 1, Last: r},
+		{Flag: "b", Env: "production", Variant: "on", Count: 1, Last: t0},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	prod := store.Exposure{Flag: "a", Env: "production", Variants: map[string]int64{"off": 2, "on": 1}, Last: t1, Since: r,
+		Minutes: map[int64]int64{store.Minute(t1): 2, store.Minute(r): 1}}
+	wantExposure(t, s, "a", "Exposure(a) after deltas from before and after its reset", []store.Exposure{dev, prod})
+	bProd.Variants["on"], bProd.Minutes[store.Minute(t0)] = 3, 1
+	wantExposure(t, s, "b", "Exposure(b) after a delta from before a's reset", []store.Exposure{bProd, bStaging})
+
+	// A delta made only before the reset: a batch of it adds nothing.
+	if err := s.AddExposure(ctx, []store.ExposureDelta{{Flag: "a", Env: "production", Variant: "on", Count: 9, Last: t0}}); err != nil {
+		t.Fatal(err)
+	}
+	// A reset at an earlier time deletes the counts but keeps the later Since.
+	if err := s.ResetExposure(ctx, "a", "production", t0); err != nil {
+		t.Fatal(err)
+	}
+	wantExposure(t, s, "a", "Exposure(a) after an earlier reset", []store.Exposure{
+		dev, {Flag: "a", Env: "production", Variants: map[string]int64{}, Since: r}})
+
+	// A reset in an environment never counted is held too.
+	if err := s.ResetExposure(ctx, "a", "qa", r); err != nil {
+		t.Fatal(err)
+	}
+	// env "": every environment counted (staging, where only b was) and
+	// every one a was reset in (qa).
+	if err := s.ResetExposure(ctx, "a", "", now); err != nil {
+		t.Fatal(err)
+	}
+	var want []store.Exposure
+	for _, env := range []string{"dev", "production", "qa", "staging"} {
+		want = append(want, store.Exposure{Flag: "a", Env: env, Variants: map[string]int64{}, Since: now})
+	}
+	wantExposure(t, s, "a", "Exposure(a) after its reset in every environment", want)
+	wantExposure(t, s, "b", "Exposure(b) after a's reset in every environment", []store.Exposure{bProd, bStaging})
+
+	for _, bad := range []struct {
+		flag, env string
+		at        time.Time
+	}{
+		{"", "production", now},
+		{"a", "production", time.Time{}},
+		{"a", "production", time.Date(1999, 12, 31, 0, 0, 0, 0, time.UTC)},
+		{"a", "production", time.Date(10000, 1, 1, 0, 0, 0, 0, time.UTC)},
+		{"a\xff", "production", now},
+		{"b", "\xff", now},
+	} {
+		if err := s.ResetExposure(ctx, bad.flag, bad.env, bad.at); err == nil {
+			t.Errorf("ResetExposure(%q, %q, %v): no error", bad.flag, bad.env, bad.at)
+		}
+	}
+	wantExposure(t, s, "b", "Exposure(b) after refused resets", []store.Exposure{bProd, bStaging})
+}
+
+// wantExposure checks what s holds of flag's exposure (Exposure(flag))
+// against want; what names the check.
+func wantExposure(t *testing.T, s store.Store, flag, what string, want []store.Exposure) {
+	t.Helper()
+	es, err := s.Exposure(t.Context(), flag)
+	if err != nil {
+		t.Fatal(err)
+	}
+	checkExposures(t, what, es, want)
+}
+
 // checkExposures compares exposures, times with Equal.
 func checkExposures(t *testing.T, what string, got, want []store.Exposure) {
 	t.Helper()
 	ok := len(got) == len(want)
 	for i := 0; ok && i < len(got); i++ {
 		g, w := got[i], want[i]
-		ok = g.Flag == w.Flag && g.Env == w.Env && g.Last.Equal(w.Last) && maps.Equal(g.Variants, w.Variants) && maps.Equal(g.Minutes, w.Minutes)
+		ok = g.Flag == w.Flag && g.Env == w.Env && g.Last.Equal(w.Last) && g.Since.Equal(w.Since) && maps.Equal(g.Variants, w.Variants) && maps.Equal(g.Minutes, w.Minutes)
 	}
 	if !ok {
 		t.Errorf("%s =\n%+v\nwant\n%+v", what, got, want)

@@ -90,6 +90,7 @@ func TestStore(t *testing.T, newStore func(t *testing.T) store.Store) {
 	t.Run("Counters", func(t *testing.T) { t.Parallel(); testCounters(t, open(t)) })
 	t.Run("Feedback", func(t *testing.T) { t.Parallel(); testFeedback(t, open(t)) })
 	t.Run("Exposure", func(t *testing.T) { t.Parallel(); testExposure(t, open(t)) })
+	t.Run("ExposureReset", func(t *testing.T) { t.Parallel(); testExposureReset(t, open(t)) })
 	t.Run("ConcurrentApply", func(t *testing.T) { t.Parallel(); testConcurrentApply(t, open(t)) })
 	t.Run("RefuseBadActor", func(t *testing.T) { t.Parallel(); testRefuseBadActor(t, open(t)) })
 	t.Run("SpecChecker", func(t *testing.T) {

@@ -1,0 +1,104 @@
+package ops
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/flaggen/flaggen/runtime/store"
+)
+
+// ExposureReset is one reset of a flag's exposure counts
+// (Session.ResetExposure).
+type ExposureReset struct {
+	Flag string
+	// Env is the environment whose counts start afresh; "" resets every
+	// environment.
+	Env string
+	// Actor and Reason go to the audit trail; Reason is required.
+	Actor, Reason string
+	// Force resets even in a namespace where no app ever recorded its
+	// spec (CheckWrite).
+	Force bool
+}
+
+// ResetExposure makes the flag's exposure counts start afresh now in r.Env
+// (every environment for ""), so that the served split compares with a
+// configuration changed since (a new rollout or weights): the store
+// deletes the flag's counts there and counts from now
+// (store.Store.ResetExposure), and FlagExposure.Since says so. It returns
+// the time counting restarts from.
+//
+// It checks what every operator write checks: the flag must be the
+// spec's (CheckFlag), r.Env one of the spec's environments when the spec
+// declares them (CheckEnv), the reason given (RequireReason), the actor
+// and reason fit for the audit trail, and the namespace one where an app
+// recorded its spec unless r.Force (CheckWrite).
+//
+// The reset is recorded in the audit trail as a change of the flag that
+// leaves its live patch as it is (after and before are the same), by
+// r.Actor, whose reason says what was reset: "exposure counts reset in
+// ENV: REASON" (or "in every environment"). The store's reset comes
+// first: when the audit entry cannot be written after it, the error says
+// that the counts were reset nonetheless.
+func (s *Session) ResetExposure(r ExposureReset) (at time.Time, err error) {
+	if err := CheckFlag(s.Spec, r.Flag); err != nil {
+		return time.Time{}, err
+	}
+	if err := CheckEnv(s.Spec.Environments(), r.Env); err != nil {
+		return time.Time{}, err
+	}
+	if err := RequireReason("reason", r.Reason); err != nil {
+		return time.Time{}, err
+	}
+	reason := "exposure counts reset in " + ExposureEnvText(r.Env) + ": " + r.Reason
+	if err := (store.Change{Actor: r.Actor, Reason: reason}).Check(); err != nil {
+		return time.Time{}, err
+	}
+	if err := s.CheckWrite(r.Force); err != nil {
+		return time.Time{}, err
+	}
+	// Milliseconds: what every store keeps of it (the Redis store's times).
+	at = time.Now().UTC().Truncate(time.Millisecond)
+	ctx, cancel := s.Ctx()
+	defer cancel()
+	if err := s.Live.ResetExposure(ctx, r.Flag, r.Env, at); err != nil {
+		return time.Time{}, s.RedisError(err)
+	}
+	for {
+		st, err := s.Live.Load(ctx)
+		if err == nil {
+			_, err = s.Live.Apply(ctx, store.Change{IfVersion: st.Version, IfEpoch: st.Epoch,
+				Actor: r.Actor, Reason: reason, Flags: map[string]json.RawMessage{r.Flag: st.Flags[r.Flag]}})
+		}
+		if errors.Is(err, store.ErrConflict) && ctx.Err() == nil {
+			continue // another writer got in first: keep its patch
+		}
+		if err != nil {
+			return at, fmt.Errorf("the exposure counts of %s were reset in %s, but the audit entry was not written: %w",
+				r.Flag, ExposureEnvText(r.Env), s.RedisError(err))
+		}
+		return at, nil
+	}
+}
+
+// ExposureEnvText names the environment of an exposure reset: env
+// (quoted when it needs to be, Shown), or "every environment" for "".
+func ExposureEnvText(env string) string {
+	if env == "" {
+		return "every environment"
+	}
+	return Shown(env)
+}
+
+// CheckEnv returns an error unless env is "" or one of envs, the
+// environments a spec declares; a spec that declares none takes any.
+func CheckEnv(envs []string, env string) error {
+	if env == "" || len(envs) == 0 || slices.Contains(envs, env) {
+		return nil
+	}
+	return fmt.Errorf("unknown environment %q (environments: %s)", env, strings.Join(envs, ", "))
+}
