@@ -71,7 +71,7 @@ func (s *Session) ResetExposure(r ExposureReset) (at time.Time, err error) {
 	for {
 		st, err := s.Live.Load(ctx)
 		if err == nil {
-			_, err = s.Live.Apply(ctx, store.Change{IfVersion: st.Version, IfEpoch: st.Epoch,
+			_, err = s.Live.Apply(ctx, store.Change{IfVersion: st.Version, CheckVersion: true, IfEpoch: st.Epoch,
 				Actor: r.Actor, Reason: reason, Flags: map[string]json.RawMessage{r.Flag: st.Flags[r.Flag]}})
 		}
 		if errors.Is(err, store.ErrConflict) && ctx.Err() == nil {
