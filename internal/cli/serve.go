@@ -33,7 +33,7 @@ const (
 
 var serveCmd = &Command{
 	Name:  "serve",
-	Args:  "[-addr HOST:PORT] [-env ENV] [-spec FILE] [-redis URL [-namespace NS]] [-timeout D] [-server-keys FILE] [-client-keys FILE] [-admin-tokens FILE] [-cors-origins LIST] [-public-url URL] [-tls-cert FILE -tls-key FILE] [-shutdown-timeout D]",
+	Args:  "[-addr HOST:PORT] [-env ENV] [-spec FILE] [-redis URL [-namespace NS]] [-timeout D] [-server-keys FILE] [-client-keys FILE] [-admin-tokens FILE] [-cors-origins LIST] [-public-url URL] [-access-log=false] [-tls-cert FILE -tls-key FILE] [-shutdown-timeout D]",
 	Short: "serve the flags over HTTP (OFREP) and the admin API",
 	Long: `Serve runs an HTTP server over the live state, for the clients that are
 not Go: browsers, mobile apps, services in other languages, dashboards. It
@@ -100,7 +100,9 @@ ends the event streams, finishes the requests in flight (at most
 -shutdown-timeout) and exits 0. It writes its log, one structured line per
 event and request (never a key), to standard error (request lines within
 50 ms, in batches; warnings and errors at once), starting with the
-address it listens on (with -addr HOST:0, the port it picked).`,
+address it listens on (with -addr HOST:0, the port it picked).
+-access-log=false leaves the request lines out: at tens of thousands of
+requests a second they cost a few percent of the server's CPU.`,
 	Topics: []*Topic{redisURLTopic},
 	Setup:  setupServe,
 }
@@ -111,10 +113,14 @@ address it listens on (with -addr HOST:0, the port it picked).`,
 // the line does.
 const logDelay = 50 * time.Millisecond
 
-// serveKeys are the key lists, and the origins allowed to call the
-// OFREP routes from a browser, as given: comma-separated; and the URL the
-// clients reach the server at (flaghttp.Config.PublicURL).
-type serveKeys struct{ server, client, admin, origins, publicURL string }
+// serveOpts are serve's options for its handler: the key lists and the
+// origins allowed to call the OFREP routes from a browser, as given
+// (comma-separated); the URL the clients reach the server at
+// (flaghttp.Config.PublicURL); and whether to log every request.
+type serveOpts struct {
+	server, client, admin, origins, publicURL string
+	accessLog                                 bool
+}
 
 // serveTLS names the certificate and key files of -tls-cert and -tls-key;
 // both empty: plain HTTP.
@@ -132,6 +138,7 @@ func setupServe(fs *flag.FlagSet) func(*Env, []string) error {
 	grace := fs.Duration("shutdown-timeout", 10*time.Second, "on SIGTERM, wait at most `D` for the requests in flight")
 	cors := fs.String("cors-origins", "", "let pages from the comma-separated web origins in `LIST` call the OFREP routes\n(default $"+envCORSOrigins+"; \"*\": any origin)")
 	publicURL := fs.String("public-url", "", "the `URL` clients reach the server at, behind a proxy (default $"+envPublicURL+")")
+	accessLog := fs.Bool("access-log", true, "log a line per request (-access-log=false: only warnings and errors)")
 	var tlsFiles serveTLS
 	fs.StringVar(&tlsFiles.cert, "tls-cert", "", "serve HTTPS with the certificate (chain) in PEM `FILE` (with -tls-key)")
 	fs.StringVar(&tlsFiles.key, "tls-key", "", "the private key of -tls-cert, in PEM `FILE`")
@@ -148,7 +155,7 @@ func setupServe(fs *flag.FlagSet) func(*Env, []string) error {
 		if (tlsFiles.cert == "") != (tlsFiles.key == "") {
 			return Usagef("-tls-cert and -tls-key go together: pass both or neither")
 		}
-		var keys serveKeys
+		var keys serveOpts
 		for _, k := range []struct {
 			dst        *string
 			file, from string
@@ -158,7 +165,7 @@ func setupServe(fs *flag.FlagSet) func(*Env, []string) error {
 				return err
 			}
 		}
-		keys.origins, keys.publicURL = *cors, *publicURL
+		keys.origins, keys.publicURL, keys.accessLog = *cors, *publicURL, *accessLog
 		if keys.origins == "" {
 			keys.origins = os.Getenv(envCORSOrigins)
 		}
@@ -189,7 +196,7 @@ func readKeys(file, from string) (string, error) {
 
 // runServe opens the live state, serves it on addr (over TLS with
 // tlsFiles) until ctx is done, then drains the server within grace.
-func runServe(ctx context.Context, env *Env, ro *redisOpts, addr, envName string, keys serveKeys, tlsFiles serveTLS, grace time.Duration, log *slog.Logger) error {
+func runServe(ctx context.Context, env *Env, ro *redisOpts, addr, envName string, keys serveOpts, tlsFiles serveTLS, grace time.Duration, log *slog.Logger) error {
 	var certs *certFiles
 	if tlsFiles.cert != "" {
 		var err error

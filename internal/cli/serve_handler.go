@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"context"
 	"errors"
 	"io"
 	"log/slog"
@@ -19,7 +20,7 @@ import (
 // admin tokens, and the admin web page (internal/webui) at /admin, outside
 // the admin API's /admin/v1/. It refuses an address that is not loopback
 // without keys.
-func serveHandler(c *runtime.Client, s *ops.Session, addr string, keys serveKeys, log *slog.Logger) (http.Handler, error) {
+func serveHandler(c *runtime.Client, s *ops.Session, addr string, keys serveOpts, log *slog.Logger) (http.Handler, error) {
 	tokens, err := flaghttp.ParseAdminTokens(keys.admin)
 	if err != nil {
 		return nil, Usagef("%v (from $%s or -admin-tokens)", err, envAdminTokens)
@@ -34,6 +35,11 @@ func serveHandler(c *runtime.Client, s *ops.Session, addr string, keys serveKeys
 		AdminTokens: tokens,
 		Admin:       adm,
 		Logger:      log,
+	}
+	if !keys.accessLog {
+		// The handler logs requests at Info, panics and a degraded store
+		// above it.
+		cfg.Logger = slog.New(minLevel{log.Handler(), slog.LevelWarn})
 	}
 	for _, o := range flaghttp.ParseKeys(keys.origins) {
 		if err := flaghttp.CheckOrigin(o); err != nil {
@@ -86,4 +92,23 @@ func (m *serveMux) Close() error {
 		errs = append(errs, c.Close())
 	}
 	return errors.Join(errs...)
+}
+
+// minLevel is a slog.Handler that handles only the records at level or
+// above, as Handler would.
+type minLevel struct {
+	slog.Handler
+	level slog.Level
+}
+
+func (m minLevel) Enabled(ctx context.Context, l slog.Level) bool {
+	return l >= m.level && m.Handler.Enabled(ctx, l)
+}
+
+func (m minLevel) WithAttrs(as []slog.Attr) slog.Handler {
+	return minLevel{m.Handler.WithAttrs(as), m.level}
+}
+
+func (m minLevel) WithGroup(name string) slog.Handler {
+	return minLevel{m.Handler.WithGroup(name), m.level}
 }

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"log/slog"
 	"net"
 	"net/http"
 	"os"
@@ -380,5 +381,42 @@ func TestServePublicURL(t *testing.T) {
 	if code := s.callAs(t, "s3rver", "POST", "/ofrep/v1/evaluate/flags", `{}`, &bulk); code != 200 || len(bulk.EventStreams) != 1 ||
 		!strings.HasPrefix(bulk.EventStreams[0].URL, "https://example.com/flags/ofrep/v1/events?token=") {
 		t.Errorf("bulk: %d %+v, want the stream under https://example.com/flags", code, bulk)
+	}
+}
+
+// TestServeAccessLog: a line per request by default, none with
+// -access-log=false; the log ends with "stopped" either way (the
+// batched lines are all written before serve exits).
+func TestServeAccessLog(t *testing.T) {
+	for _, on := range []bool{true, false} {
+		s := startServe(t, []string{"FLAGGEN_SERVER_KEYS=s3rver", "FLAGGEN_SPEC=" + demoSpec}, fmt.Sprintf("-access-log=%t", on))
+		if code := s.callAs(t, "s3rver", "POST", "/ofrep/v1/evaluate/flags", `{}`, nil); code != 200 {
+			t.Fatalf("bulk: %d", code)
+		}
+		if err := s.cmd.Process.Signal(syscall.SIGTERM); err != nil {
+			t.Fatal(err)
+		}
+		var out strings.Builder
+		for line := range s.logs {
+			out.WriteString(line + "\n")
+		}
+		logged := strings.Contains(out.String(), `msg="http request" method=POST path=/ofrep/v1/evaluate/flags status=200`)
+		if logged != on || !strings.Contains(out.String(), `msg="flaggen serve: stopped"`) || strings.Contains(out.String(), "s3rver") {
+			t.Errorf("-access-log=%t: request logged %t, want %t; log:\n%s", on, logged, on, &out)
+		}
+	}
+}
+
+// TestMinLevel: with -access-log=false the handler's logger drops the
+// request lines (Info) and keeps warnings and errors, through With and
+// WithGroup too.
+func TestMinLevel(t *testing.T) {
+	var b strings.Builder
+	log := slog.New(minLevel{slog.NewTextHandler(&b, nil), slog.LevelWarn}).With("a", 1).WithGroup("g")
+	log.Info("request")
+	log.Warn("degraded", "k", 2)
+	log.Error("panic")
+	if got := b.String(); strings.Contains(got, "request") || !strings.Contains(got, `msg=degraded a=1 g.k=2`) || !strings.Contains(got, "msg=panic") {
+		t.Errorf("log:\n%s", got)
 	}
 }

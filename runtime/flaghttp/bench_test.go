@@ -198,14 +198,15 @@ func newServer(h http.Handler) *httptest.Server {
 // loopback at concurrency 8 and 32: the HTTP floor (floor above), the
 // sized floor (sizedFloor: the floor with the bulk answer's body and
 // headers), bulk evaluation of the demo spec, and the bulk 304 path
-// (If-None-Match matches: no evaluation).
+// (If-None-Match matches: no evaluation), each by the handler as an app
+// mounts it (Config.Logger nil: no access log; bulk, 304) and as flaggen
+// serve runs it, with an access log line per request (serveLogger;
+// bulk-log, 304-log). The floors log nothing.
 //
 // Each iteration is a round: perRound requests of each case in turn, in
 // the reverse order every other round, so that the cases share the
 // machine's ups and downs. Every case is served by a server configured as
-// flaggen serve's (likeServe), so that they pay the same timers, and the
-// handler logs each request as flaggen serve does (serveLogger); the
-// floors log nothing.
+// flaggen serve's (likeServe), so that they pay the same timers.
 // X-%floor is the median over the rounds of 100
 // × X's throughput over the floor's in the same round; X-%floor-by-cpu the
 // median of the inverse ratio of their CPU time per request (server and
@@ -219,8 +220,10 @@ func newServer(h http.Handler) *httptest.Server {
 // (BenchmarkHandler counts the handler's alone). Run it with
 // `make bench-http`.
 func BenchmarkHTTP(b *testing.B) {
-	s := start(b, Config{Logger: serveLogger(b)}, false)
+	s := start(b, Config{}, false)
 	s.restart(b, likeServe)
+	logged := start(b, Config{Logger: serveLogger(b)}, false)
+	logged.restart(b, likeServe)
 	floorSrv := newServer(floor)
 	defer floorSrv.Close()
 	key := http.Header{"Authorization": {"Bearer " + serverKey}}
@@ -231,6 +234,8 @@ func BenchmarkHTTP(b *testing.B) {
 	sizedSrv := newServer(sizedFloor(body, hdr.Get("ETag")))
 	defer sizedSrv.Close()
 	cond := http.Header{"Authorization": {"Bearer " + serverKey}, "If-None-Match": {hdr.Get("ETag")}}
+	_, _, lhdr := logged.do(b, "POST", "/ofrep/v1/evaluate/flags", serverKey, benchBody) // its own ETag: its own stream tokens
+	condLog := http.Header{"Authorization": {"Bearer " + serverKey}, "If-None-Match": {lhdr.Get("ETag")}}
 	const perRound = 500
 	for _, conc := range []int{8, 32} {
 		b.Run(fmt.Sprintf("c=%d", conc), func(b *testing.B) {
@@ -247,6 +252,8 @@ func BenchmarkHTTP(b *testing.B) {
 				{name: "sized", url: sizedSrv.URL, hdr: key, want: 200},
 				{name: "bulk", url: s.srv.URL + "/ofrep/v1/evaluate/flags", hdr: key, want: 200},
 				{name: "304", url: s.srv.URL + "/ofrep/v1/evaluate/flags", hdr: cond, want: 304},
+				{name: "bulk-log", url: logged.srv.URL + "/ofrep/v1/evaluate/flags", hdr: key, want: 200},
+				{name: "304-log", url: logged.srv.URL + "/ofrep/v1/evaluate/flags", hdr: condLog, want: 304},
 			}
 			for i := range cases { // warm the connections up
 				load(b, client, cases[i].url, conc, conc*4, cases[i].hdr, cases[i].want)
@@ -270,6 +277,8 @@ func BenchmarkHTTP(b *testing.B) {
 			ratios(b, "bulk-%floor", bulk, floor, true)
 			ratios(b, "304-%floor", notMod, floor, false)
 			ratios(b, "bulk-%sized", bulk, sized, false)
+			ratios(b, "bulk-log-%floor", cases[4].rounds, floor, true)
+			ratios(b, "304-log-%floor", cases[5].rounds, floor, false)
 		})
 	}
 }
