@@ -174,11 +174,10 @@ func (c Config) validate() error {
 // can match: SCHEME://HOST or SCHEME://HOST:PORT, in lower case, host in
 // ASCII (an international name in its punycode form), without the
 // scheme's default port, a path, a trailing slash, a query or user
-// information, an IP address in its canonical form, a port in decimal
-// without leading zeros (browserOrigin). Where it can, the error gives the
-// form to write instead.
-// "null", the origin of sandboxed frames and local files, is refused:
-// any page can put itself in a sandboxed frame.
+// information, with an IP address in its canonical form and a port in
+// decimal without leading zeros. Where it can, the error gives the form to
+// write instead. "null", the origin of sandboxed frames and local files,
+// is refused: any page can put itself in a sandboxed frame.
 func CheckOrigin(origin string) error {
 	if origin == "*" {
 		return nil
