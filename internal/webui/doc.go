@@ -10,7 +10,9 @@
 //	POST /admin/logout                   end the session
 //	GET  /admin/flags                    every flag: ?q=TEXT&state=S&owner=O&kind=K filter the list
 //	GET  /admin/flags/{name}             one flag: effective configuration, controls, audit trail
-//	POST /admin/flags/{name}/{action}    enable, disable, rollout, patch, revert or reset
+//	POST /admin/flags/{name}/{action}    enable, disable, rollout, patch, revert, reset, or
+//	                                     reset-exposure (env=ENV or "" for every environment,
+//	                                     reason=, confirm=yes: the exposure counts start afresh)
 //	GET  /admin/releases                 every release, "k of n enabled"
 //	POST /admin/releases/{name}/{on|off} switch a whole release
 //	GET  /admin/segments                 every segment: include and exclude lists, the flags using it

@@ -4,6 +4,8 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"net/http"
+	"net/url"
 	"os"
 	"regexp"
 	"strconv"
@@ -17,6 +19,7 @@ import (
 	"github.com/flaggen/flaggen/internal/redistest"
 	"github.com/flaggen/flaggen/runtime"
 	"github.com/flaggen/flaggen/runtime/redisstore"
+	"github.com/flaggen/flaggen/runtime/store"
 )
 
 // exposureServer serves the demo spec over a real Redis where an app
@@ -109,7 +112,8 @@ func TestExposureShown(t *testing.T) {
 }
 
 // TestBrowserExposure shows the evaluation figures in a real browser: the
-// list's columns and the flag page's Evaluations card, with screenshots.
+// list's columns and the flag page's Evaluations card, with screenshots;
+// then resets the counts with the card's form, refused first.
 func TestBrowserExposure(t *testing.T) {
 	browser := startBrowser(t)
 	ts, on := exposureServer(t)
@@ -135,4 +139,113 @@ func TestBrowserExposure(t *testing.T) {
 		}
 	}
 	shot(t, ctx, dir, "exposure-flag")
+
+	// The "Reset counts" form: a blank reason is refused at its field,
+	// resetting nothing; with a reason, production's counts start again
+	// from 0 and the card says since when.
+	resetProduction := func(reason string, until chromedp.Action[chromedp.Void]) {
+		t.Helper()
+		err := chromedp.Do(ctx,
+			chromedp.SetValue(chromedp.ID("reset-env"), "production"),
+			chromedp.SetValue(chromedp.ID("reset-exposure-reason"), reason),
+			chromedp.Click(chromedp.ID("confirm-reset-exposure")),
+			chromedp.Click(chromedp.ID("reset-counts")),
+			until,
+		)
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	resetProduction("   ", chromedp.WaitVisible(chromedp.ID("err-reset-exposure")))
+	if msg := text(t, ctx, "#err-reset-exposure"); !strings.Contains(msg, "reason is required") || !strings.Contains(msg, "/reason") {
+		t.Errorf("the refusal says %q", msg)
+	}
+	if got := strings.ToLower(text(t, ctx, "#evals")); !strings.Contains(got, "total\n10") {
+		t.Errorf("after the refused reset the Evaluations card shows %q", got)
+	}
+	shot(t, ctx, dir, "exposure-reset-refused")
+	resetProduction("new weights", chromedp.WaitVisible(chromedp.CSS(".notice")))
+	if got := text(t, ctx, ".notice"); !strings.Contains(got, "exposure counts reset in production") {
+		t.Errorf("the notice says %q", got)
+	}
+	got = strings.ToLower(text(t, ctx, "#evals"))
+	for _, want := range []string{"total\n0", "since the reset at 20", "last evaluated\nnever", "nothing served since the reset"} {
+		if !strings.Contains(got, want) {
+			t.Errorf("after the reset the Evaluations card shows %q, without %q", got, want)
+		}
+	}
+	shot(t, ctx, dir, "exposure-reset")
+}
+
+// TestResetExposureForm posts the flag page's "Reset counts" form: a
+// reset in one environment redirects with its notice, the page then
+// shows that environment's counts at 0 since the reset (and the audit
+// trail the reset), and refused resets (no CSRF token, no confirmation,
+// a blank reason, an environment the spec lacks) reset nothing and show
+// the refusal at its field.
+func TestResetExposureForm(t *testing.T) {
+	ts, hc, csrf := loggedIn(t)
+	if _, page := get(t, hc, ts.URL+"/admin/flags/new_ui"); strings.Contains(page, `action="/admin/flags/new_ui/reset-exposure"`) {
+		t.Error("the page of a flag never counted shows the reset form")
+	}
+	post := func(form url.Values) (*http.Response, string) {
+		t.Helper()
+		res, err := hc.PostForm(ts.URL+"/admin/flags/new_ui/reset-exposure", form)
+		if err != nil {
+			t.Fatal(err)
+		}
+		b := new(strings.Builder)
+		_, _ = readBody(b, res)
+		return res, b.String()
+	}
+	if res, _ := post(url.Values{"env": {"production"}, "reason": {"forged"}, "confirm": {"yes"}}); res.StatusCode != http.StatusForbidden {
+		t.Errorf("a reset without the CSRF token: %d, want 403", res.StatusCode)
+	}
+	res, _ := post(url.Values{"csrf": {csrf}, "env": {"production"}, "reason": {"new weights"}, "confirm": {"yes"}})
+	if loc := res.Header.Get("Location"); res.StatusCode != http.StatusSeeOther || loc != "/admin/flags/new_ui?done=reset-exposure&env=production" {
+		t.Fatalf("reset: %d to %q", res.StatusCode, loc)
+	}
+	_, page := get(t, hc, ts.URL+res.Header.Get("Location"))
+	evals := page[strings.Index(page, `id="evals"`):]
+	evals = evals[:strings.Index(evals, "</section>")]
+	for _, want := range []string{"exposure counts reset in production: done", "<h3>production</h3>", "<dt>Total</dt><dd>0</dd>",
+		`<dt>Counted</dt><dd class="since">since the reset at 20`, `<option value="production">production</option>`} {
+		if !strings.Contains(page, want) {
+			t.Errorf("after the reset the page lacks %q; evaluations:\n%s", want, evals)
+		}
+	}
+	audit := func() []store.AuditEntry {
+		t.Helper()
+		entries, err := ts.st.Audit(context.Background(), "new_ui", 100)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return entries
+	}
+	before := audit()
+	if len(before) == 0 || before[0].Actor != "alice" || before[0].Reason != "exposure counts reset in production: new weights" {
+		t.Fatalf("the newest audit entry of new_ui: %+v", before)
+	}
+	for _, c := range []struct {
+		form url.Values
+		want []string
+	}{
+		{url.Values{"env": {"production"}, "reason": {"again"}}, []string{`id="err-reset-exposure"`, "confirmation", `value="again"`}},
+		{url.Values{"env": {"production"}, "reason": {"  "}, "confirm": {"yes"}}, []string{`id="err-reset-exposure"`, "/reason", `aria-invalid="true" aria-describedby="err-reset-exposure"`, `<option value="production" selected>`}},
+		{url.Values{"env": {"qa"}, "reason": {"typo"}, "confirm": {"yes"}}, []string{`id="err-reset-exposure"`, "<code>/env</code>", `<select id="reset-env" name="env" aria-invalid="true"`}},
+	} {
+		c.form.Set("csrf", csrf)
+		res, body := post(c.form)
+		if res.StatusCode < 400 {
+			t.Errorf("%v: %d, want a refusal", c.form, res.StatusCode)
+		}
+		for _, w := range c.want {
+			if !strings.Contains(body, w) {
+				t.Errorf("%v: the page lacks %q", c.form, w)
+			}
+		}
+	}
+	if after := audit(); len(after) != len(before) {
+		t.Errorf("refused resets wrote %d audit entries", len(after)-len(before))
+	}
 }

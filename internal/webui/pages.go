@@ -155,21 +155,27 @@ func (u *UI) newPage(r *http.Request, ss *session, title, nav string) *page {
 	return &page{Title: title, Nav: nav, User: ss.name, CSRF: ss.csrf, Health: u.health(r.Context(), ss), Notice: u.notice(r.URL.Query())}
 }
 
-// flagActions are the actions of POST /admin/flags/{name}/{action}.
-var flagActions = []string{"enable", "disable", "rollout", "patch", "revert", "reset"}
+// flagActions are the actions of POST /admin/flags/{name}/{action};
+// reset-exposure makes the flag's exposure counts start afresh.
+var flagActions = []string{"enable", "disable", "rollout", "patch", "revert", "reset", "reset-exposure"}
 
 // doneQuery is the query of the redirect after a write: ?done=ACTION
-// (or ACTION-nochange when nothing was written), and for a release its
-// name, which notice shows only when the spec declares it. No text of
+// (or ACTION-nochange when nothing was written) and what the write was
+// about: a release's name (release=), an exposure reset's environment
+// (env=), which notice shows only when the spec declares it. No text of
 // the query is shown as it is, so that a link cannot put words in the
 // page's success notice.
-func doneQuery(action string, wrote bool, release string) string {
+func doneQuery(action string, wrote bool, about string) string {
+	key := "release"
+	if action == "reset-exposure" {
+		key = "env"
+	}
 	if !wrote {
 		action += "-nochange"
 	}
 	q := url.Values{"done": {action}}
-	if release != "" {
-		q.Set("release", release)
+	if about != "" {
+		q.Set(key, about)
 	}
 	return "?" + q.Encode()
 }
@@ -183,6 +189,14 @@ func (u *UI) notice(q url.Values) string {
 	action, same := strings.CutSuffix(code, "-nochange")
 	var done string
 	switch {
+	case action == "reset-exposure":
+		done = "exposure counts reset in every environment: done"
+		if env := q.Get("env"); env != "" {
+			done = "exposure counts reset: done"
+			if slices.Contains(u.session.Spec.Environments(), env) {
+				done = "exposure counts reset in " + env + ": done"
+			}
+		}
 	case slices.Contains(flagActions, action):
 		done = action + ": done"
 	case action == "on" || action == "off":
@@ -418,8 +432,11 @@ type flagOutput struct {
 // evalView is one environment's evaluations on the flag page.
 type evalView struct {
 	Env, PerMin, Last string
-	Total             int64
-	Split             []shareView
+	// Since is when the counts start: "since the reset at T", "since T"
+	// when counting began without a reset, "" when unknown.
+	Since string
+	Total int64
+	Split []shareView
 }
 
 // shareView is one variant's share of an environment's evaluations.
@@ -432,7 +449,7 @@ type shareView struct {
 // formError is the admin API's refusal of a form, shown next to its field.
 type formError struct {
 	Form    string // the form's action
-	Field   string // "reason", "confirm" or "value"
+	Field   string // "reason", "confirm", "env" or "value"
 	Message string
 	Path    string // the JSON pointer the admin API named
 }
@@ -451,7 +468,10 @@ type flagData struct {
 	ETag        string
 	PatchText   string // the patch editor's text
 	RolloutText string // the rollout field's text
-	Err         *formError
+	// ResetEnv and ResetReason are the exposure reset form's environment
+	// ("": every environment) and reason.
+	ResetEnv, ResetReason string
+	Err                   *formError
 }
 
 // ErrFor returns the form error when it is about form.
@@ -514,6 +534,12 @@ func (u *UI) showFlag(w http.ResponseWriter, r *http.Request, ss *session, name 
 		if e.Last != nil {
 			ev.Last = e.Last.UTC().Format("2006-01-02 15:04:05 UTC") + " (" + ops.Ago(e.Last, now) + ")"
 		}
+		if e.Since != nil {
+			ev.Since = "since " + e.Since.UTC().Format("2006-01-02 15:04:05 UTC")
+			if e.Reset {
+				ev.Since = "since the reset at " + e.Since.UTC().Format("2006-01-02 15:04:05 UTC")
+			}
+		}
 		for _, sh := range ops.ServedSplit(e, order) {
 			ev.Split = append(ev.Split, shareView{Variant: sh.Variant, Count: sh.Count, Percent: strconv.FormatFloat(sh.Percent, 'f', 1, 64) + "%", Width: sh.Percent})
 		}
@@ -544,6 +570,9 @@ func (u *UI) showFlag(w http.ResponseWriter, r *http.Request, ss *session, name 
 		}
 		if v, ok := form["percentage"]; ok {
 			d.RolloutText = v[0]
+		}
+		if r.PathValue("action") == "reset-exposure" {
+			d.ResetEnv, d.ResetReason = form.Get("env"), form.Get("reason")
 		}
 	}
 	p.Data = d
@@ -599,6 +628,12 @@ func (u *UI) flagWrite(w http.ResponseWriter, r *http.Request, ss *session) {
 		body["replace"] = r.PostFormValue("replace") == "yes"
 	case "revert":
 		body["revert"] = []string{r.PostFormValue("field")}
+	case "reset-exposure":
+		if r.PostFormValue("confirm") != "yes" {
+			refuse("confirm", "Tick the confirmation: the counts start again from 0, and the ones counted so far are gone.", "")
+			return
+		}
+		body["env"] = r.PostFormValue("env")
 	default:
 		http.NotFound(w, r)
 		return
@@ -608,6 +643,8 @@ func (u *UI) flagWrite(w http.ResponseWriter, r *http.Request, ss *session) {
 	switch action {
 	case "patch", "revert":
 		method = "PATCH"
+	case "reset-exposure":
+		path += "/exposure/reset"
 	default:
 		path += "/" + action
 	}
@@ -619,6 +656,9 @@ func (u *UI) flagWrite(w http.ResponseWriter, r *http.Request, ss *session) {
 	var out struct {
 		Wrote bool `json:"wrote"`
 	}
+	if action == "reset-exposure" {
+		out.Wrote = true // a reset answers with no "wrote": it always writes
+	}
 	if _, err := u.callHeader(r.Context(), ss, method, path, body, hdr, &out); err != nil {
 		ae, ok := err.(*apiError)
 		if !ok || ae.Status == http.StatusNotFound && ae.Path == "" && u.model.Flag(name) == nil {
@@ -626,13 +666,20 @@ func (u *UI) flagWrite(w http.ResponseWriter, r *http.Request, ss *session) {
 			return
 		}
 		field := "value"
-		if ae.Path == "/reason" {
+		switch ae.Path {
+		case "/reason":
 			field = "reason"
+		case "/env":
+			field = "env"
 		}
 		u.showFlag(w, r, ss, name, ae.Status, &formError{Form: action, Field: field, Message: ae.Message, Path: ae.Path}, r.PostForm)
 		return
 	}
-	http.Redirect(w, r, flagURL(name)+doneQuery(action, out.Wrote, ""), http.StatusSeeOther)
+	var about string
+	if action == "reset-exposure" {
+		about = r.PostFormValue("env")
+	}
+	http.Redirect(w, r, flagURL(name)+doneQuery(action, out.Wrote, about), http.StatusSeeOther)
 }
 
 type releasesData struct {
