@@ -111,3 +111,56 @@ func TestEditDeleteOrphanSegment(t *testing.T) {
 		t.Errorf("deleting it again: wrote %v, %v", wrote, err)
 	}
 }
+
+// TestFlagSegmentsPatch: a flag's own segments are live-patchable: the
+// patch moves the flag to other segments, null lifts the segment step,
+// an unknown segment is refused, and a later change of a segment the
+// patch lists reaches the flag (OnChange included).
+func TestFlagSegmentsPatch(t *testing.T) {
+	ctx := context.Background()
+	s := mustLoadSpec("flags.json", []byte(`{
+  "segments": {"beta": {"include": [1]}, "eu": {"regions": ["RO"]}},
+  "flags": {"f": {"active": true, "segments": ["beta"]}, "g": {"active": true}}
+}`))
+	backend := memstore.New()
+	t.Cleanup(func() { backend.Close() })
+	c := newClient(t, s, WithStore(backend))
+	f := s.m.Flag("f").Index
+	on := func(user int64, region string) bool { return c.evalBool(f, []Value{Int(user), String(region)}) }
+	if !on(1, "US") || on(7, "RO") {
+		t.Fatalf("spec: f for 1/US %v, 7/RO %v; want on, off", on(1, "US"), on(7, "RO"))
+	}
+	if err := c.Set(ctx, "f", json.RawMessage(`{"segments": ["eu"]}`), "ops", "EU launch"); err != nil {
+		t.Fatal(err)
+	}
+	if on(1, "US") || !on(7, "RO") {
+		t.Errorf("segments [eu]: f for 1/US %v, 7/RO %v; want off, on", on(1, "US"), on(7, "RO"))
+	}
+	err := c.Set(ctx, "f", json.RawMessage(`{"segments": ["eu", "betta"]}`), "ops", "")
+	if err == nil || !strings.Contains(err.Error(), `/segments/1: unknown segment "betta" (did you mean "beta"?)`) {
+		t.Errorf("unknown segment: err %v", err)
+	}
+	got := make(chan []string, 10)
+	stop := c.OnChange(func(changed []string) { got <- changed })
+	defer stop()
+	if err := c.Set(ctx, "segment:eu", json.RawMessage(`{"include": [9]}`), "ops", ""); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case names := <-got:
+		if !slices.Equal(names, []string{"f"}) {
+			t.Errorf("changed = %v, want [f] (it lists eu through its patch)", names)
+		}
+	case <-time.After(3 * time.Second):
+		t.Fatal("no OnChange call within 3s")
+	}
+	if !on(9, "US") {
+		t.Error("f off for user 9, whom eu's patch includes")
+	}
+	if err := c.Set(ctx, "f", json.RawMessage(`{"segments": null}`), "ops", ""); err != nil {
+		t.Fatal(err)
+	}
+	if !on(5, "US") {
+		t.Error(`segments null: f off for user 5, want on (no segment step)`)
+	}
+}

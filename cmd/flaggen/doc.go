@@ -614,7 +614,7 @@
 // A patch that switches the flag off ("active": false) is the kill switch:
 // like disable, it needs -reason.
 //
-// Patchable fields: active, activation_date, environments, performance_baseline, performance_threshold, error_threshold, depends_on, users, regions, account_types, beta_program, percentage_rollout, rules, default, tripped.
+// Patchable fields: active, activation_date, environments, performance_baseline, performance_threshold, error_threshold, depends_on, users, regions, account_types, beta_program, percentage_rollout, rules, default, segments, tripped.
 // type, variants, strategy, salt and metadata come only from the spec. Values
 // are checked as in the spec (types, enums, variant names, dates, dependency
 // cycles); a bad patch is refused with the reason and nothing is written. E.g.

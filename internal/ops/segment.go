@@ -96,15 +96,6 @@ func (in *Inspection) Segment(name string) *SegmentInfo {
 	return nil
 }
 
-// FlagSegments returns the segments flag lists in sp, in its order (nil:
-// none, or no such flag).
-func FlagSegments(sp *runtime.Spec, flag string) []string {
-	if f := bridge.SpecOf(sp).Flag(flag); f != nil {
-		return slices.Clone(f.Segments)
-	}
-	return nil
-}
-
 // SegmentNames returns the names of sp's segments, sorted.
 func SegmentNames(sp *runtime.Spec) []string {
 	var names []string

@@ -206,7 +206,7 @@ func patchSample(field string) (flag, val string) {
 
 // patchSpec has a bool flag "f" to patch, a string flag "v" with variants
 // a and b, and a flag "x" to depend on.
-const patchSpec = `{"flags": {"x": {}, "v": {"type": "string", "default": "a", "variants": {"a": 50, "b": 50}}, "f": {}}}`
+const patchSpec = `{"segments": {"s": {}}, "flags": {"x": {}, "v": {"type": "string", "default": "a", "variants": {"a": 50, "b": 50}}, "f": {}}}`
 
 func mustParse(t testing.TB, src string) *Spec {
 	t.Helper()

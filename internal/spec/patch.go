@@ -39,6 +39,7 @@ type Patch struct {
 	PercentageRollout    *float64   `json:"percentage_rollout,omitempty"`
 	Rules                []*Rule    `json:"rules,omitempty"`
 	Default              *string    `json:"default,omitempty"` // a variant name
+	Segments             []string   `json:"segments,omitempty"`
 	// Tripped is why a monitor switched the flag off; a non-empty reason
 	// keeps the flag off until an operator clears it (Null "tripped").
 	Tripped *string `json:"tripped,omitempty"`
