@@ -33,8 +33,9 @@ type ExposureReset struct {
 // the time counting restarts from.
 //
 // It checks what every operator write checks: the flag must be the
-// spec's (CheckFlag), r.Env one of the spec's environments when the spec
-// declares them (CheckEnv), the reason given (RequireReason), the actor
+// spec's (CheckFlag), r.Env plain text (CheckAuditText, for the CLI as
+// for the admin API) and one of the spec's
+// environments when the spec declares them (CheckEnv), the reason given (RequireReason), the actor
 // and reason fit for the audit trail, and the namespace one where an app
 // recorded its spec unless r.Force (CheckWrite).
 //
@@ -46,6 +47,9 @@ type ExposureReset struct {
 // that the counts were reset nonetheless.
 func (s *Session) ResetExposure(r ExposureReset) (at time.Time, err error) {
 	if err := CheckFlag(s.Spec, r.Flag); err != nil {
+		return time.Time{}, err
+	}
+	if err := CheckAuditText("env", r.Env); err != nil {
 		return time.Time{}, err
 	}
 	if err := CheckEnv(s.Spec.Environments(), r.Env); err != nil {
