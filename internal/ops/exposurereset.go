@@ -34,8 +34,8 @@ type ExposureReset struct {
 //
 // It checks what every operator write checks: the flag must be the
 // spec's (CheckFlag), r.Env plain text (CheckAuditText, for the CLI as
-// for the admin API) and one of the spec's
-// environments when the spec declares them (CheckEnv), the reason given (RequireReason), the actor
+// for the admin API) and one of the spec's environments when the spec
+// declares them (CheckEnv), the reason given (RequireReason), the actor
 // and reason fit for the audit trail, and the namespace one where an app
 // recorded its spec unless r.Force (CheckWrite).
 //
