@@ -2,9 +2,13 @@ package redisstore_test
 
 import (
 	"context"
+	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/redis/go-redis/v9"
 
 	"github.com/flaggen/flaggen/internal/redistest"
 	"github.com/flaggen/flaggen/runtime"
@@ -175,5 +179,87 @@ func TestReview8ConcurrentFlushesAndResets(t *testing.T) {
 	}
 	if x != clients {
 		t.Errorf("x counted %d times since the last reset, want %d", x, clients)
+	}
+}
+
+// review8ResetHook resets flag names[i] (at at) before the i-th script
+// call of the client it is added to, while on.
+type review8ResetHook struct {
+	on    atomic.Bool
+	calls atomic.Int32
+	reset func(i int)
+}
+
+func (h *review8ResetHook) DialHook(next redis.DialHook) redis.DialHook { return next }
+func (h *review8ResetHook) ProcessPipelineHook(next redis.ProcessPipelineHook) redis.ProcessPipelineHook {
+	return next
+}
+func (h *review8ResetHook) ProcessHook(next redis.ProcessHook) redis.ProcessHook {
+	return func(ctx context.Context, cmd redis.Cmder) error {
+		if name := cmd.Name(); h.on.Load() && (name == "evalsha" || name == "eval") {
+			h.reset(int(h.calls.Add(1)) - 1)
+		}
+		return next(ctx, cmd)
+	}
+}
+
+// TestReview8ResetRetriesGiveUp: more resets in a batch's way than
+// AddExposure retries for fail it with an error, adding nothing; the same
+// batch added again then drops the deltas of every flag reset after
+// their Last and adds the others once.
+func TestReview8ResetRetriesGiveUp(t *testing.T) {
+	srv := redistest.Start(t)
+	rc := newClient(t, srv.Addr())
+	h := &review8ResetHook{}
+	rc.AddHook(h)
+	s := newStoreOn(t, rc, redisstore.WithNamespace("exp"))
+	admin := newStore(t, srv.Addr(), redisstore.WithNamespace("exp"))
+	ctx := t.Context()
+	t0 := time.Now().Truncate(time.Millisecond).UTC()
+	flags := []string{"a", "b", "c", "f", "x", "y", "z"}
+	var batch []store.ExposureDelta
+	for _, f := range flags {
+		batch = append(batch, store.ExposureDelta{Flag: f, Env: "production", Variant: "on", Count: 3, Last: t0})
+	}
+	h.reset = func(i int) {
+		if i < len(flags) {
+			if err := admin.ResetExposure(ctx, flags[i], "production", t0.Add(time.Millisecond)); err != nil {
+				t.Error(err)
+			}
+		}
+	}
+	if err := s.AddExposure(ctx, batch); err != nil { // loads the script
+		t.Fatal(err)
+	}
+	for _, f := range flags { // counts start afresh, before the batch's Last
+		if err := admin.ResetExposure(ctx, f, "", t0.Add(-time.Hour)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	h.on.Store(true)
+	err := s.AddExposure(ctx, batch)
+	h.on.Store(false)
+	if err == nil || !strings.Contains(err.Error(), "nothing was added") {
+		t.Fatalf("AddExposure with a reset before each of its script runs: %v, want an error saying nothing was added", err)
+	}
+	if n := h.calls.Load(); n != 5 {
+		t.Errorf("%d script runs, want 5", n)
+	}
+	for _, f := range flags {
+		if es, err := s.Exposure(ctx, f); err != nil || len(es) != 1 || len(es[0].Variants) != 0 && es[0].Variants["on"] != 0 {
+			t.Errorf("%s after the refused batch: %+v, %v; want nothing counted", f, es, err)
+		}
+	}
+	if err := s.AddExposure(ctx, batch); err != nil {
+		t.Fatal(err)
+	}
+	for i, f := range flags {
+		want := int64(3)
+		if i < 5 {
+			want = 0 // reset after the batch's Last
+		}
+		if es, err := s.Exposure(ctx, f); err != nil || len(es) != 1 || es[0].Variants["on"] != want {
+			t.Errorf("%s after the batch added again: %+v, %v; want %d on", f, es, err, want)
+		}
 	}
 }
