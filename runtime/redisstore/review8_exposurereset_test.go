@@ -263,3 +263,27 @@ func TestReview8ResetRetriesGiveUp(t *testing.T) {
 		}
 	}
 }
+
+// TestReview8ClockAheadResetBlocksCounting: a reset from a machine whose
+// clock is a day ahead makes the store drop every delta of the flag
+// there for a day, silently (AddExposure answers nil), and no later
+// reset repairs it: a reset never moves Since back.
+func TestReview8ClockAheadResetBlocksCounting(t *testing.T) {
+	srv := redistest.Start(t)
+	s := newStore(t, srv.Addr(), redisstore.WithNamespace("exp"))
+	ctx := t.Context()
+	now := time.Now().Truncate(time.Millisecond).UTC()
+	if err := s.ResetExposure(ctx, "f", "production", now.Add(24*time.Hour)); err != nil { // the skewed machine
+		t.Fatal(err)
+	}
+	if err := s.ResetExposure(ctx, "f", "production", now); err != nil { // the operator tries again, from a machine on time
+		t.Fatal(err)
+	}
+	err := s.AddExposure(ctx, []store.ExposureDelta{{Flag: "f", Env: "production", Variant: "on", Count: 5, Last: now.Add(time.Second)}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if es, err := s.Exposure(ctx, "f"); err != nil || len(es) != 1 || es[0].Variants["on"] != 5 {
+		t.Errorf("Exposure = %+v, %v; want the 5 evaluations made after the second reset", es, err)
+	}
+}
