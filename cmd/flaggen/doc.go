@@ -941,9 +941,10 @@
 // reset there.
 //
 // -reset makes the flag's counts start afresh now, in environment -env (one
-// the spec declares, if it declares any) or, without -env, in every
-// environment where evaluations were counted, and then prints them: after a change of its rollout or
-// weights, the served split can compare with the split asked again. The
+// the spec declares, if it declares any, else one where evaluations were
+// counted) or, without -env, in every environment where evaluations were
+// counted, and then prints them: after a change of its rollout or weights,
+// the served split can compare with the split asked again. The
 // counts are deleted, those an app instance took before the reset and
 // flushes after it are dropped, and "since" is the reset's time. -reason is
 // required; the reset is recorded in the audit trail (as a change of the

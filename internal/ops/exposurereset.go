@@ -33,8 +33,10 @@ type ExposureReset struct {
 // the time counting restarts from.
 //
 // It checks what every operator write checks: the flag must be the
-// spec's (CheckFlag), r.Env one of the spec's environments when the spec
-// declares them (CheckEnv), the reason given (RequireReason), the actor
+// spec's (CheckFlag), r.Env plain text (CheckAuditText, for the CLI as
+// for the admin API) and one of the spec's environments when the spec
+// declares them (CheckEnv; when it declares none, one where the store
+// counted evaluations), the reason given (RequireReason), the actor
 // and reason fit for the audit trail, and the namespace one where an app
 // recorded its spec unless r.Force (CheckWrite).
 //
@@ -46,6 +48,9 @@ type ExposureReset struct {
 // that the counts were reset nonetheless.
 func (s *Session) ResetExposure(r ExposureReset) (at time.Time, err error) {
 	if err := CheckFlag(s.Spec, r.Flag); err != nil {
+		return time.Time{}, err
+	}
+	if err := CheckAuditText("env", r.Env); err != nil {
 		return time.Time{}, err
 	}
 	if err := CheckEnv(s.Spec.Environments(), r.Env); err != nil {
@@ -65,6 +70,18 @@ func (s *Session) ResetExposure(r ExposureReset) (at time.Time, err error) {
 	at = time.Now().UTC().Truncate(time.Millisecond)
 	ctx, cancel := s.Ctx()
 	defer cancel()
+	if r.Env != "" && len(s.Spec.Environments()) == 0 {
+		// Any name passes CheckEnv: one where nothing was ever counted is
+		// a typo, whose reset would only leave the flag an exposure entry
+		// in an environment no app runs in.
+		since, err := s.Live.ExposureSince(ctx, r.Env)
+		if err != nil {
+			return time.Time{}, s.RedisError(err)
+		}
+		if since.IsZero() {
+			return time.Time{}, Usagef("no evaluations were ever counted in environment %s: nothing to reset there", Shown(r.Env))
+		}
+	}
 	if err := s.Live.ResetExposure(ctx, r.Flag, r.Env, at); err != nil {
 		return time.Time{}, s.RedisError(err)
 	}

@@ -309,11 +309,13 @@ func (s *Store) addExposure(ctx context.Context, deltas []store.ExposureDelta, r
 // every environment of a counts, last or reset field of the flag. It
 // deletes the flag's fields in those environments from the counts, last
 // and minute hashes and sets its reset field there to the reset time,
-// unless that holds a later time (a value flaggen does not write there is
-// replaced). A field flaggen does not write is not the flag's. It returns
+// unless that holds a later time (a value flaggen does not write there,
+// one past the year 9999 too, is replaced). A field flaggen does not write is not the flag's. It returns
 // the number of environments reset, or the error reply "MALFORMED <what>"
 // when a hash is of another type: then nothing changed.
-var resetExposureScript = redis.NewScript(luaCheck + `
+var resetExposureScript = redis.NewScript(luaCheck + fmt.Sprintf(`
+local maxms = %d
+`, maxExposureMs) + `
 if redis.replicate_commands then redis.replicate_commands() end
 for i = 1, #KEYS do
   local e = checktype(KEYS[i], 'hash')
@@ -367,7 +369,7 @@ for _, e in ipairs(envs) do
   redis.call('HDEL', KEYS[2], f)
   for i = 5, #KEYS do redis.call('HDEL', KEYS[i], f) end
   local v = redis.call('HGET', KEYS[4], f)
-  if not v or not string.match(v, '^%d+$') or #v > 16 or tonumber(v) < tonumber(at) then
+  if not v or not string.match(v, '^%d+$') or #v > 16 or tonumber(v) >= maxms or tonumber(v) < tonumber(at) then
     redis.call('HSET', KEYS[4], f, at)
   end
 end
