@@ -1,6 +1,7 @@
 package runtime
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -29,9 +30,15 @@ import (
 // Client closed while its store answers loses no counts. (A batch that
 // the store wrote but whose answer was lost, the connection dropping in
 // between, is sent again: counted twice.) Names the spec lacks (Evaluate)
-// are not counted. The counts of a pending batch are merged, by flag and
-// variant, with the next flush's, at that flush's time: during an outage
-// the per-minute counts land in the minute the store comes back.
+// are not counted. Counts kept from a failed flush keep the time of the
+// flush that took them, so that the per-minute counts land in the minutes
+// they were taken and a reset of the flag made meanwhile drops them, as
+// it drops every count taken before it (store.Store.ResetExposure). To
+// stay small through a long outage, the counts of past minutes are merged
+// by flag, variant and minute, and those older than
+// store.ExposureHistory by flag and variant, each at the latest of their
+// times: counts kept from flushes earlier in the very minute of such a
+// reset are then counted as made after it.
 //
 // Counted evaluations are those that hooks see (see Hook): with
 // WithExposure, evaluations take the hook path even without a hook, at
@@ -56,14 +63,27 @@ type exposure struct {
 	names  [][]string
 
 	mu sync.Mutex // guards pending; held by flush
-	// pending holds counts the store failed to add, by counter, with the
+	// pending holds counts the store failed to add (pendingKey), with the
 	// time of the flush that took them (the latest, once merged).
-	pending map[int]store.ExposureDelta
+	pending map[pendingKey]store.ExposureDelta
+}
+
+// pendingKey is where pending keeps counts: by counter, minute
+// (store.Minute) and time (Unix ns) of the flush that took them in the
+// current minute; by counter and minute (at 0) for past minutes; by
+// counter (minute and at 0) for those older than store.ExposureHistory.
+type pendingKey struct {
+	counter    int
+	minute, at int64
+}
+
+func comparePending(a, b pendingKey) int {
+	return cmp.Or(cmp.Compare(a.counter, b.counter), cmp.Compare(a.minute, b.minute), cmp.Compare(a.at, b.at))
 }
 
 // newExposure preallocates a counter for every variant of every flag of m.
 func newExposure(m *spec.Spec) *exposure {
-	e := &exposure{first: make([]int, len(m.Flags)+1), names: make([][]string, len(m.Flags)), pending: map[int]store.ExposureDelta{}}
+	e := &exposure{first: make([]int, len(m.Flags)+1), names: make([][]string, len(m.Flags)), pending: map[pendingKey]store.ExposureDelta{}}
 	n := 0
 	for i, f := range m.Flags {
 		e.first[i] = n
@@ -107,6 +127,17 @@ func (e *exposure) count(i int, d engine.Decision) {
 	e.counts[base+k].Add(1)
 }
 
+// keep merges d into pending's entry k: counts added, Last the latest.
+func (e *exposure) keep(k pendingKey, d store.ExposureDelta) {
+	if p, ok := e.pending[k]; ok {
+		d.Count += p.Count
+		if p.Last.After(d.Last) {
+			d.Last = p.Last
+		}
+	}
+	e.pending[k] = d
+}
+
 // flush adds the counts taken now, and those kept from failed flushes, to
 // st in one batch for environment env; on failure it keeps them all. When
 // st refuses the batch while it reports itself healthy
@@ -123,19 +154,27 @@ func (e *exposure) flush(ctx context.Context, st store.Store, m *spec.Spec, env 
 			if n == 0 {
 				continue
 			}
-			d, ok := e.pending[k]
-			if !ok {
-				d = store.ExposureDelta{Flag: m.Flags[i].Name, Env: env, Variant: name}
-			}
-			d.Count += n
-			d.Last = now
-			e.pending[k] = d
+			e.keep(pendingKey{k, store.Minute(now), now.UnixNano()}, store.ExposureDelta{Flag: m.Flags[i].Name, Env: env, Variant: name, Count: n, Last: now})
 		}
 	}
 	if len(e.pending) == 0 {
 		return nil
 	}
-	keys := slices.Sorted(maps.Keys(e.pending))
+	// Past minutes' counts: one entry per counter and minute; older than
+	// the stores keep minutes: one per counter, so that an outage of days
+	// keeps no entry per flush or minute.
+	cur, old := store.Minute(now), store.Minute(now.Add(-store.ExposureHistory))
+	for pk, d := range e.pending {
+		switch {
+		case pk.minute != 0 && pk.minute < old:
+			delete(e.pending, pk)
+			e.keep(pendingKey{counter: pk.counter}, d)
+		case pk.at != 0 && pk.minute < cur:
+			delete(e.pending, pk)
+			e.keep(pendingKey{counter: pk.counter, minute: pk.minute}, d)
+		}
+	}
+	keys := slices.SortedFunc(maps.Keys(e.pending), comparePending)
 	batch := make([]store.ExposureDelta, 0, len(keys))
 	for _, k := range keys {
 		batch = append(batch, e.pending[k])
