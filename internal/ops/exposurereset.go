@@ -1,6 +1,7 @@
 package ops
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -43,9 +44,13 @@ type ExposureReset struct {
 // The reset is recorded in the audit trail as a change of the flag that
 // leaves its live patch as it is (after and before are the same), by
 // r.Actor, whose reason says what was reset: "exposure counts reset in
-// ENV: REASON" (or "in every environment"). The store's reset comes
-// first: when the audit entry cannot be written after it, the error says
-// that the counts were reset nonetheless.
+// ENV: REASON" (or "in every environment"). On a store that merges
+// fields itself (the Redis store), a stored patch is merged with no field,
+// so the entry is written even when the session's spec refuses that
+// patch; elsewhere the patch is written back over the very state it was
+// read from. The store's reset comes first: when the audit entry cannot
+// be written after it, the error says that the counts were reset
+// nonetheless.
 func (s *Session) ResetExposure(r ExposureReset) (at time.Time, err error) {
 	if err := CheckFlag(s.Spec, r.Flag); err != nil {
 		return time.Time{}, err
@@ -87,7 +92,12 @@ func (s *Session) ResetExposure(r ExposureReset) (at time.Time, err error) {
 	}
 	for {
 		st, err := s.Live.Load(ctx)
-		if err == nil {
+		if m, ok := s.Live.(fieldMerger); err == nil && ok && st.Flags[r.Flag] != nil {
+			// Merging no field leaves the stored patch as it is, whatever
+			// the spec says of it (a patch written under another version
+			// of the spec) and whatever another writer wrote meanwhile.
+			_, err = m.Merge(ctx, store.Change{Actor: r.Actor, Reason: reason, Flags: map[string]json.RawMessage{r.Flag: json.RawMessage(`{}`)}})
+		} else if err == nil {
 			_, err = s.Live.Apply(ctx, store.Change{IfVersion: st.Version, CheckVersion: true, IfEpoch: st.Epoch,
 				Actor: r.Actor, Reason: reason, Flags: map[string]json.RawMessage{r.Flag: st.Flags[r.Flag]}})
 		}
@@ -100,6 +110,12 @@ func (s *Session) ResetExposure(r ExposureReset) (at time.Time, err error) {
 		}
 		return at, nil
 	}
+}
+
+// fieldMerger is a store that merges a patch's fields into the stored
+// patch in the store itself (redisstore.Store.Merge).
+type fieldMerger interface {
+	Merge(ctx context.Context, ch store.Change) (uint64, error)
 }
 
 // ExposureEnvText names the environment of an exposure reset: env
