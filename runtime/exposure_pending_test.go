@@ -65,3 +65,30 @@ func TestPendingExposureBounded(t *testing.T) {
 		t.Errorf("%d counts still kept after a successful flush", len(e.pending))
 	}
 }
+
+// clockedStore is a memory store whose clock (store.Clock) reads at.
+type clockedStore struct {
+	*memstore.Store
+	at time.Time
+}
+
+func (c *clockedStore) Now() time.Time { return c.at }
+
+// TestFlushStoreClock: a Client stamps its counts by its store's clock
+// (store.Clock: the Redis server's), so that they compare with a reset
+// stamped by another machine.
+func TestFlushStoreClock(t *testing.T) {
+	s := mustLoadSpec("flags.json", []byte(`{"flags": {"f": {"active": true}}}`))
+	at := time.Date(2026, 12, 5, 9, 30, 0, 0, time.UTC)
+	st := &clockedStore{Store: memstore.New(), at: at}
+	defer st.Close()
+	c := newClient(t, s, WithStore(st), WithExposure(), WithFlushInterval(time.Hour))
+	c.Evaluate(context.Background(), "f", nil)
+	if err := c.Flush(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	es, err := st.Exposure(context.Background(), "f")
+	if err != nil || len(es) != 1 || !es[0].Last.Equal(at) {
+		t.Errorf("Exposure = %+v, %v; want last evaluated at the store's time %v", es, err, at)
+	}
+}

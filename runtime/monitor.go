@@ -245,7 +245,8 @@ func (c *Client) Flush(ctx context.Context) error {
 	defer c.mon.flushMu.Unlock()
 	var errs []error
 	if c.exp != nil {
-		if err := c.exp.flush(ctx, c.opts.store, c.spec.m, c.opts.env, time.Now()); err != nil {
+		// The store's clock: a reset's time is by it too.
+		if err := c.exp.flush(ctx, c.opts.store, c.spec.m, c.opts.env, store.Now(c.opts.store)); err != nil {
 			errs = append(errs, err)
 		}
 	}

@@ -72,7 +72,8 @@ func (s *Session) ResetExposure(r ExposureReset) (at time.Time, err error) {
 		return time.Time{}, err
 	}
 	// Milliseconds: what every store keeps of it (the Redis store's times).
-	at = time.Now().UTC().Truncate(time.Millisecond)
+	// By the store's clock (store.Clock), as the apps stamp their counts.
+	at = store.Now(s.Live).UTC().Truncate(time.Millisecond)
 	ctx, cancel := s.Ctx()
 	defer cancel()
 	if r.Env != "" && len(s.Spec.Environments()) == 0 {

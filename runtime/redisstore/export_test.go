@@ -2,6 +2,7 @@ package redisstore
 
 import (
 	"context"
+	"time"
 
 	"github.com/flaggen/flaggen/runtime/store"
 )
@@ -19,3 +20,11 @@ func (s *Store) FullLoadDelayed(ctx context.Context, between func()) (store.Stat
 
 // Check runs one periodic version check now, as checkLoop does.
 func (s *Store) Check(ctx context.Context) { s.check(ctx) }
+
+// SetLocalClock makes Now read the local time from now, as a machine
+// whose clock is off would.
+func (s *Store) SetLocalClock(now func() time.Time) {
+	s.clk.mu.Lock()
+	defer s.clk.mu.Unlock()
+	s.clk.local, s.clk.tried = now, time.Time{}
+}

@@ -303,7 +303,8 @@ func (s *Store) addExposure(ctx context.Context, deltas []store.ExposureDelta, r
 //	KEYS[1] counts hash, KEYS[2] last hash, KEYS[3] since hash,
 //	KEYS[4] reset hash, KEYS[5..] minute hashes
 //	ARGV[1] the flag, ARGV[2] the environment ("": every one), ARGV[3]
-//	the reset time (Unix ms)
+//	the reset time (Unix ms), ARGV[4] "1": refuse a reset time more than
+//	a minute ahead of the server's TIME
 //
 // For env "", the environments are every field of the since hash and
 // every environment of a counts, last or reset field of the flag. It
@@ -312,7 +313,8 @@ func (s *Store) addExposure(ctx context.Context, deltas []store.ExposureDelta, r
 // unless that holds a later time (a value flaggen does not write there,
 // one past the year 9999 too, is replaced). A field flaggen does not write is not the flag's. It returns
 // the number of environments reset, or the error reply "MALFORMED <what>"
-// when a hash is of another type: then nothing changed.
+// when a hash is of another type, or "FUTURE <server time, Unix ms>" when
+// ARGV[4] refuses the reset time: then nothing changed.
 var resetExposureScript = redis.NewScript(luaCheck + fmt.Sprintf(`
 local maxms = %d
 `, maxExposureMs) + `
@@ -339,6 +341,11 @@ local function parts(f, n)
   return out
 end
 local flag, env, at = ARGV[1], ARGV[2], ARGV[3]
+if ARGV[4] == '1' then
+  local t = redis.call('TIME')
+  local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+  if tonumber(at) > now + 60000 then return redis.error_reply('FUTURE ' .. now) end
+end
 local envs, seen = {}, {}
 local function addenv(e)
   if not seen[e] then
@@ -377,7 +384,9 @@ return #envs
 `)
 
 // ResetExposure implements store.Store with one script: the deletes and
-// the reset time are one atomic write. It deletes the flag's minute
+// the reset time are one atomic write. A reset time more than a minute
+// ahead of the Redis server's clock is refused (without WithClock): it
+// would drop the flag's counts until the server reached it. It deletes the flag's minute
 // counts of the minute hashes that may still hold some (store.ExposureHistory
 // and exposureTTL back from now, and a little ahead for clocks that
 // disagree); Exposure drops any older minute of a reset flag. It reads
@@ -392,11 +401,20 @@ func (s *Store) ResetExposure(ctx context.Context, flag, env string, at time.Tim
 		return store.ErrClosed
 	}
 	keys := []string{s.Key(expCounts), s.Key(expLast), s.Key(expSince), s.Key(expReset)}
-	now := store.Minute(s.now())
+	now := store.Minute(s.Now())
 	for m := now - int64(exposureTTL/time.Minute) - 1; m <= now+2; m++ {
 		keys = append(keys, s.Key(expMinute+strconv.FormatInt(m, 10)))
 	}
-	if err := resetExposureScript.Run(ctx, s.c, keys, flag, env, at.UnixMilli()).Err(); err != nil {
+	check := "1" // a reset from a clock ahead would drop counts until it is reached
+	if s.o.clock != nil {
+		check = "0" // a test's clock
+	}
+	if err := resetExposureScript.Run(ctx, s.c, keys, flag, env, at.UnixMilli(), check).Err(); err != nil {
+		if ms, ok := strings.CutPrefix(err.Error(), "FUTURE "); ok {
+			now, _ := strconv.ParseInt(ms, 10, 64)
+			return fmt.Errorf("flaggen: exposure reset refused: its time %s is more than a minute ahead of the Redis server's clock (%s): reset by the server's clock (Store.Now)",
+				at.UTC().Format(time.RFC3339Nano), time.UnixMilli(now).UTC().Format(time.RFC3339Nano))
+		}
 		return fmt.Errorf("flaggen: redis write failed: exposure reset: %w", s.scriptErr(err))
 	}
 	return nil
@@ -412,7 +430,7 @@ func (s *Store) Exposure(ctx context.Context, flag string) ([]store.Exposure, er
 	if s.isClosed() {
 		return nil, store.ErrClosed
 	}
-	now := store.Minute(s.now())
+	now := store.Minute(s.Now())
 	first := now - int64(store.ExposureHistory/time.Minute) + 1
 	var countsCmd, lastCmd, resetCmd *redis.MapStringStringCmd
 	minuteCmds := make([]*redis.MapStringStringCmd, 0, now-first+2)

@@ -48,28 +48,37 @@ func TestReview8ResetRepairsResetPast9999(t *testing.T) {
 	}
 }
 
-// TestReview8ClockBehindDropsCountsAfterReset: the reset's time is the
-// resetting machine's clock, a delta's Last the counting instance's. An
-// instance whose clock is 2s behind flushes, after the reset, counts it
-// took after the reset: the store drops them as made before it.
+// TestReview8ClockBehindDropsCountsAfterReset: the reset's time and a
+// delta's Last come from two machines. A counting instance whose clock is
+// 2 s behind, and a resetting one a day ahead, both stamp by the store's
+// clock (Store.Now, the Redis server's), so the counts made after the
+// reset are kept and those made before it dropped.
 func TestReview8ClockBehindDropsCountsAfterReset(t *testing.T) {
 	srv := redistest.Start(t)
-	s := newStore(t, srv.Addr(), redisstore.WithNamespace("exp"))
+	op := newStore(t, srv.Addr(), redisstore.WithNamespace("exp")) // the operator's machine
+	op.SetLocalClock(func() time.Time { return time.Now().Add(24 * time.Hour) })
+	app := newStore(t, srv.Addr(), redisstore.WithNamespace("exp")) // the counting instance
+	app.SetLocalClock(func() time.Time { return time.Now().Add(-2 * time.Second) })
 	ctx := t.Context()
-	at := time.Now().Truncate(time.Millisecond).UTC()
-	if err := s.ResetExposure(ctx, "f", "production", at); err != nil { // the operator's machine
+	before := app.Now()
+	for !app.Now().After(before.Add(time.Millisecond)) {
+	}
+	at := op.Now()
+	if d := time.Since(at).Abs(); d > time.Second {
+		t.Fatalf("the operator's Store.Now is %v off the server's clock, its own a day ahead", d)
+	}
+	if err := op.ResetExposure(ctx, "f", "production", at); err != nil {
 		t.Fatal(err)
 	}
-	// The counting instance, its clock 2s behind, flushes after the reset
-	// (in real time) the evaluations it made after it.
-	const skew = 2 * time.Second
-	for !time.Now().After(at.Add(time.Millisecond)) {
+	for !app.Now().After(at.Add(time.Millisecond)) {
 	}
-	err := s.AddExposure(ctx, []store.ExposureDelta{{Flag: "f", Env: "production", Variant: "on", Count: 5, Last: time.Now().Add(-skew)}})
+	err := app.AddExposure(ctx, []store.ExposureDelta{
+		{Flag: "f", Env: "production", Variant: "on", Count: 3, Last: before},     // taken before the reset
+		{Flag: "f", Env: "production", Variant: "on", Count: 5, Last: app.Now()}}) // after it
 	if err != nil {
 		t.Fatal(err)
 	}
-	if es, err := s.Exposure(ctx, "f"); err != nil || len(es) != 1 || es[0].Variants["on"] != 5 {
+	if es, err := app.Exposure(ctx, "f"); err != nil || len(es) != 1 || es[0].Variants["on"] != 5 {
 		t.Errorf("Exposure = %+v, %v; want the 5 evaluations made after the reset", es, err)
 	}
 }
@@ -85,12 +94,15 @@ func TestReview8ConcurrentFlushesAndResets(t *testing.T) {
 	sp := flagimpl.MustLoadSpec("flags.json", []byte(`{"flags": {"x": {"active": true}, "y": {"active": true}}}`))
 	const clients, rounds, perRound = 4, 30, 10
 	var cs []*runtime.Client
+	var stores []*redisstore.Store
 	for i := range clients {
 		env := "production"
 		if i%2 == 1 {
 			env = "staging"
 		}
-		c, err := runtime.NewClient(sp, runtime.WithStore(newStore(t, srv.Addr())), runtime.WithLogger(discard),
+		st := newStore(t, srv.Addr())
+		stores = append(stores, st)
+		c, err := runtime.NewClient(sp, runtime.WithStore(st), runtime.WithLogger(discard),
 			runtime.WithFlushInterval(time.Hour), runtime.WithExposure(), runtime.WithEnvironment(env))
 		if err != nil {
 			t.Fatal(err)
@@ -154,11 +166,15 @@ func TestReview8ConcurrentFlushesAndResets(t *testing.T) {
 		t.Errorf("y counted %d times, want %d", y, want)
 	}
 
-	at := time.Now().Truncate(time.Millisecond)
+	// By the store's clock, as ops resets; then every app's store clock
+	// past it.
+	at := admin.Now().Truncate(time.Millisecond)
 	if err := admin.ResetExposure(ctx, "x", "", at); err != nil {
 		t.Fatal(err)
 	}
-	for !time.Now().After(at.Add(time.Millisecond)) {
+	for _, st := range stores {
+		for !st.Now().After(at.Add(time.Millisecond)) {
+		}
 	}
 	for _, c := range cs {
 		c.Evaluate(ctx, "x", nil)
@@ -264,22 +280,26 @@ func TestReview8ResetRetriesGiveUp(t *testing.T) {
 	}
 }
 
-// TestReview8ClockAheadResetBlocksCounting: a reset from a machine whose
-// clock is a day ahead makes the store drop every delta of the flag
-// there for a day, silently (AddExposure answers nil), and no later
-// reset repairs it: a reset never moves Since back.
+// TestReview8ClockAheadResetBlocksCounting: a reset stamped a day ahead
+// (by a machine whose clock is, not by the store's) would drop the flag's
+// counts for a day, and no later reset could move it back: the store
+// refuses it, and a reset on time then counts what follows.
 func TestReview8ClockAheadResetBlocksCounting(t *testing.T) {
 	srv := redistest.Start(t)
 	s := newStore(t, srv.Addr(), redisstore.WithNamespace("exp"))
 	ctx := t.Context()
 	now := time.Now().Truncate(time.Millisecond).UTC()
-	if err := s.ResetExposure(ctx, "f", "production", now.Add(24*time.Hour)); err != nil { // the skewed machine
-		t.Fatal(err)
+	err := s.ResetExposure(ctx, "f", "production", now.Add(24*time.Hour)) // the skewed machine
+	if err == nil || !strings.Contains(err.Error(), "more than a minute ahead of the Redis server's clock") {
+		t.Fatalf("a reset a day ahead: err %v, want it refused", err)
+	}
+	if es, err := s.Exposure(ctx, "f"); err != nil || len(es) != 0 {
+		t.Fatalf("the refused reset left %+v, %v", es, err)
 	}
 	if err := s.ResetExposure(ctx, "f", "production", now); err != nil { // the operator tries again, from a machine on time
 		t.Fatal(err)
 	}
-	err := s.AddExposure(ctx, []store.ExposureDelta{{Flag: "f", Env: "production", Variant: "on", Count: 5, Last: now.Add(time.Second)}})
+	err = s.AddExposure(ctx, []store.ExposureDelta{{Flag: "f", Env: "production", Variant: "on", Count: 5, Last: now.Add(time.Second)}})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -98,6 +98,7 @@ type Store struct {
 	cancel context.CancelFunc
 	wg     sync.WaitGroup
 	kick   chan struct{} // asks the checker to resync now
+	clk    serverClock   // Now's
 
 	mu       sync.Mutex
 	closed   bool

@@ -29,6 +29,9 @@ type readOnly struct{ Store }
 
 func (readOnly) Register(context.Context, map[string]json.RawMessage) error { return nil }
 
+// Now forwards the wrapped store's Clock (the local time without one).
+func (r readOnly) Now() time.Time { return Now(r.Store) }
+
 // Health forwards the wrapped store's HealthReporter, if any.
 func (r readOnly) Health() error {
 	if h, ok := r.Store.(HealthReporter); ok {

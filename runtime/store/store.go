@@ -311,6 +311,24 @@ func SpecSHA256(src []byte) string {
 	return hex.EncodeToString(sum[:])
 }
 
+// Clock is an optional interface of a Store that several machines share:
+// Now is the time by the store's own clock (the Redis server's), so that
+// times different machines write (ExposureDelta.Last, the time of
+// ResetExposure) compare as the events happened, whatever each machine's
+// clock says. Now (the function) reads it.
+type Clock interface {
+	Now() time.Time
+}
+
+// Now returns the time by s's clock when s has one (Clock), else the
+// local time.
+func Now(s Store) time.Time {
+	if c, ok := s.(Clock); ok {
+		return c.Now()
+	}
+	return time.Now()
+}
+
 // PatchChecker checks live patches against a spec; *runtime.Spec
 // implements it.
 type PatchChecker interface {
