@@ -941,8 +941,8 @@
 // reset there.
 //
 // -reset makes the flag's counts start afresh now, in environment -env (one
-// the spec declares, if it declares any, else one where evaluations were
-// counted) or, without -env, in every environment where evaluations were
+// the spec declares, if it declares any, else production or one where
+// evaluations were counted) or, without -env, in every environment where evaluations were
 // counted, and then prints them: after a change of its rollout or weights,
 // the served split can compare with the split asked again. The
 // counts are deleted, those an app instance took before the reset and

@@ -9,6 +9,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/flaggen/flaggen/runtime"
 	"github.com/flaggen/flaggen/runtime/store"
 )
 
@@ -76,10 +77,11 @@ func (s *Session) ResetExposure(r ExposureReset) (at time.Time, err error) {
 	at = store.Now(s.Live).UTC().Truncate(time.Millisecond)
 	ctx, cancel := s.Ctx()
 	defer cancel()
-	if r.Env != "" && len(s.Spec.Environments()) == 0 {
+	if r.Env != "" && r.Env != runtime.DefaultEnvironment && len(s.Spec.Environments()) == 0 {
 		// Any name passes CheckEnv: one where nothing was ever counted is
 		// a typo, whose reset would only leave the flag an exposure entry
-		// in an environment no app runs in.
+		// in an environment no app runs in. (The default environment,
+		// every Client's unless told otherwise, is none.)
 		since, err := s.Live.ExposureSince(ctx, r.Env)
 		if err != nil {
 			return time.Time{}, s.RedisError(err)
