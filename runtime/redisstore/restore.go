@@ -118,6 +118,11 @@ func (s *Store) restoreAfterLoss(ctx context.Context, h head, gen uint64) (bool,
 	}
 	s.mu.Lock()
 	s.rs.tried, s.rs.outcome = cand.epoch, outcome
+	// A load of this store that read Redis before the restore, and ends
+	// after it, read the namespace without it: stale (install), as if the
+	// mirror had moved, lest it be installed now that the loss is handled
+	// (which served the spec, a kill switch off, until the next check).
+	s.gen++
 	s.mu.Unlock()
 	log := s.o.logger.Info
 	if outcome == restoreDone {
