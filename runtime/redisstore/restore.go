@@ -42,6 +42,8 @@ type restoreState struct {
 	// outcome says what became of the last restore tried, for the log
 	// line of the mirror's move to the new epoch.
 	outcome restoreOutcome
+	// attempts counts the restores tried (restoreAfterLoss).
+	attempts uint64
 }
 
 // restoreOutcome is the status the restore script answers with.
@@ -100,10 +102,18 @@ func (s *Store) lossCandidateLocked(h head, gen uint64) (restoreCandidate, bool)
 // the caller loads again. An unreachable Redis is returned as the error
 // (the mirror is kept, and the store tries again when Redis answers); a
 // refusal or a reply error ends the attempt.
-func (s *Store) restoreAfterLoss(ctx context.Context, h head, gen uint64) (bool, error) {
+func (s *Store) restoreAfterLoss(ctx context.Context, h head, gen, attempts uint64) (bool, error) {
 	s.mu.Lock()
 	cand, ok := s.lossCandidateLocked(h, gen)
+	// A load that read the namespace in another epoch before another load
+	// of this store tried its restore (attempts moved) read it without
+	// the restore: installed now that the loss is handled, it would serve
+	// the spec (a kill switch off) until the next check. It reads again.
+	raced := !ok && s.rs.attempts != attempts && s.valid && h.epoch != s.epoch
 	s.mu.Unlock()
+	if raced {
+		return true, nil
+	}
 	if !ok {
 		return false, nil
 	}
@@ -118,11 +128,7 @@ func (s *Store) restoreAfterLoss(ctx context.Context, h head, gen uint64) (bool,
 	}
 	s.mu.Lock()
 	s.rs.tried, s.rs.outcome = cand.epoch, outcome
-	// A load of this store that read Redis before the restore, and ends
-	// after it, read the namespace without it: stale (install), as if the
-	// mirror had moved, lest it be installed now that the loss is handled
-	// (which served the spec, a kill switch off, until the next check).
-	s.gen++
+	s.rs.attempts++
 	s.mu.Unlock()
 	log := s.o.logger.Info
 	if outcome == restoreDone {

@@ -552,7 +552,7 @@ func anyReplyError(cmds []redis.Cmder) bool {
 // before the install (tests use it to race the mirror).
 func (s *Store) fullLoadThen(ctx context.Context, copy bool, between func()) (store.State, error) {
 	s.mu.Lock()
-	gen := s.gen
+	gen, attempts := s.gen, s.rs.attempts
 	s.mu.Unlock()
 	var vcmd, ecmd, ccmd *redis.StringCmd
 	var pcmd *redis.MapStringStringCmd
@@ -589,7 +589,7 @@ func (s *Store) fullLoadThen(ctx context.Context, copy bool, between func()) (st
 	}
 	flags := jsonx.CloneMap(pcmd.Val())
 	s.checkMalformed(flags)
-	if again, err := s.restoreAfterLoss(ctx, h, gen); err != nil {
+	if again, err := s.restoreAfterLoss(ctx, h, gen, attempts); err != nil {
 		return store.State{}, err
 	} else if again {
 		return s.fullLoadThen(ctx, copy, between)
