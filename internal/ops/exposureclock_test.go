@@ -5,7 +5,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/flaggen/flaggen/runtime"
 	"github.com/flaggen/flaggen/runtime/memstore"
 	"github.com/flaggen/flaggen/runtime/store"
 )
@@ -25,22 +24,10 @@ func TestResetExposureStoreClock(t *testing.T) {
 	const src = `{"flags": {"f": {"active": true}}}`
 	at := time.Date(2026, 12, 5, 9, 30, 0, 123456789, time.UTC)
 	st := &clockStore{Store: memstore.New(), at: at}
-	t.Cleanup(func() { st.Close() })
-	if err := st.RecordSpec(t.Context(), "flags.json", []byte(src)); err != nil {
-		t.Fatal(err)
-	}
+	s := openStoreTest(t, st, src)
 	if err := st.AddExposure(t.Context(), []store.ExposureDelta{{Flag: "f", Env: "production", Variant: "on", Count: 1, Last: at.Add(-time.Hour)}}); err != nil {
 		t.Fatal(err)
 	}
-	sp, err := runtime.LoadSpec("flags.json", []byte(src))
-	if err != nil {
-		t.Fatal(err)
-	}
-	s, err := OpenStore(st, "the memory store", Config{Timeout: time.Second, Spec: &SpecFile{File: "flags.json", Spec: sp}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(s.Close)
 	got, err := s.ResetExposure(ExposureReset{Flag: "f", Env: "production", Actor: "alice", Reason: "new split"})
 	if want := at.Truncate(time.Millisecond); err != nil || !got.Equal(want) {
 		t.Fatalf("ResetExposure = %v, %v; want the store's time %v", got, err, want)

@@ -35,7 +35,16 @@ func TestSessionResetExposure(t *testing.T) {
 // the spec src, which an app recorded there.
 func openMemoryTest(t *testing.T, src string) *Session {
 	t.Helper()
-	st := memstore.New()
+	return openStoreTest(t, memstore.New(), src)
+}
+
+// openStoreTest is openMemoryTest on st, a fresh memory store (or one
+// that wraps it).
+func openStoreTest(t *testing.T, st interface {
+	store.Store
+	store.SpecRecorder
+}, src string) *Session {
+	t.Helper()
 	t.Cleanup(func() { st.Close() })
 	if err := st.RecordSpec(t.Context(), "flags.json", []byte(src)); err != nil {
 		t.Fatal(err)
